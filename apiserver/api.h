@@ -1,0 +1,34 @@
+/* The Kubernetes REST API over plain HTTP (libmicrohttpd), backed by the
+ * store. Threading: api_* run on the control loop's thread; the daemon is
+ * driven by the caller's loop through api_fd() and api_run(). */
+#ifndef API_H
+#define API_H
+
+#include <stdint.h>
+
+struct st;
+struct api;
+
+struct api_config {
+	const char *listen_addr;	/* default 127.0.0.1 */
+	unsigned short port;		/* default 8080 */
+	const char *service_cidr;	/* default 10.96.0.0/12 */
+	const char *pod_cidr;		/* default 10.244.0.0/16 */
+	unsigned short node_port_min;	/* default 30000 */
+	unsigned short node_port_max;	/* default 32767 */
+	const char *node_name;		/* default: the host name */
+	const char *node_ip;		/* default: the address of the default route */
+};
+
+/* Starts the API on an open store; creates the system objects on first
+ * start. NULL and *err on failure. */
+struct api *api_new(struct st *st, const struct api_config *cfg, int *err);
+void api_free(struct api *api);
+/* The fd to poll for readability (an epoll fd), and the longest wait
+ * before api_run() must be called again, in ms (-1 = none). */
+int api_fd(const struct api *api);
+int api_timeout_ms(struct api *api);
+/* Does all pending work: I/O, timeouts, watch streams. */
+void api_run(struct api *api);
+
+#endif

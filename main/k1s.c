@@ -1,0 +1,222 @@
+/* k1s: a one-node Kubernetes networking appliance in one process.
+ * Multi-call: `k1s serve` runs the appliance. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "k1s_log.h"
+#include "st.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	stopping = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: k1s COMMAND [OPTIONS]\n"
+		"\n"
+		"Commands:\n"
+		"  serve            run the appliance: API server, store and controllers\n"
+		"  help             show this help\n"
+		"\n"
+		"Options of serve:\n"
+		"  --data-dir DIR           store directory (default /var/lib/k1s as root,\n"
+		"                           else ./k1s-data)\n"
+		"  --listen ADDR            API listen address (default 127.0.0.1)\n"
+		"  --port N                 API port (default 8080)\n"
+		"  --service-cidr CIDR      service network (default 10.96.0.0/12)\n"
+		"  --pod-cidr CIDR          pod network (default 10.244.0.0/16)\n"
+		"  --node-port-range A-B    node ports (default 30000-32767)\n"
+		"  --node-name NAME         the node's name (default: the host name)\n"
+		"  --node-ip ADDR           the node's address (default: the default route's)\n"
+		"  --store-sync full|normal fsync every write (default full) or survive only\n"
+		"                           a crash of k1s, not of the machine\n"
+		"  --log-level LEVEL        error, warn, info (default) or debug\n");
+}
+
+static int mkdir_p(const char *dir)
+{
+	char path[4096];
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data-dir", required_argument, 0, 'd'},
+		{"listen", required_argument, 0, 'l'},
+		{"port", required_argument, 0, 'p'},
+		{"service-cidr", required_argument, 0, 's'},
+		{"pod-cidr", required_argument, 0, 'P'},
+		{"node-port-range", required_argument, 0, 'r'},
+		{"node-name", required_argument, 0, 'n'},
+		{"node-ip", required_argument, 0, 'i'},
+		{"store-sync", required_argument, 0, 'S'},
+		{"log-level", required_argument, 0, 'L'},
+		{"help", no_argument, 0, 'h'},
+		{0},
+	};
+	struct api_config cfg = {
+		.listen_addr = "127.0.0.1",
+		.port = 8080,
+		.service_cidr = "10.96.0.0/12",
+		.pod_cidr = "10.244.0.0/16",
+		.node_port_min = 30000,
+		.node_port_max = 32767,
+	};
+	struct st_opts sopts = {.sync = ST_SYNC_FULL};
+	const char *data_dir = geteuid() == 0 ? "/var/lib/k1s" : "k1s-data";
+	struct st *st;
+	struct api *api;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			data_dir = optarg;
+			break;
+		case 'l':
+			cfg.listen_addr = optarg;
+			break;
+		case 'p':
+			cfg.port = (unsigned short)atoi(optarg);
+			break;
+		case 's':
+			cfg.service_cidr = optarg;
+			break;
+		case 'P':
+			cfg.pod_cidr = optarg;
+			break;
+		case 'r': {
+			unsigned a, b;
+
+			if (sscanf(optarg, "%u-%u", &a, &b) != 2 || a < 1 || b > 65535 || a > b) {
+				fprintf(stderr, "k1s: --node-port-range: expected MIN-MAX\n");
+				return 2;
+			}
+			cfg.node_port_min = (unsigned short)a;
+			cfg.node_port_max = (unsigned short)b;
+			break;
+		}
+		case 'n':
+			cfg.node_name = optarg;
+			break;
+		case 'i':
+			cfg.node_ip = optarg;
+			break;
+		case 'S':
+			if (strcmp(optarg, "full") == 0) {
+				sopts.sync = ST_SYNC_FULL;
+			} else if (strcmp(optarg, "normal") == 0) {
+				sopts.sync = ST_SYNC_NORMAL;
+			} else {
+				fprintf(stderr, "k1s: --store-sync: expected full or normal\n");
+				return 2;
+			}
+			break;
+		case 'L': {
+			enum k1s_log_level lvl;
+
+			if (k1s_log_parse_level(optarg, &lvl) < 0) {
+				fprintf(stderr, "k1s: --log-level: expected error, warn, info or debug\n");
+				return 2;
+			}
+			k1s_log_set_level(lvl);
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "k1s serve: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+
+	err = mkdir_p(data_dir);
+	if (err < 0) {
+		k1s_err("main", "data directory %s: %s", data_dir, strerror(-err));
+		return 1;
+	}
+	st = st_open(data_dir, &sopts, &err);
+	if (!st) {
+		k1s_err("main", "store in %s: %s", data_dir, k1s_strerror(err));
+		return 1;
+	}
+	api = api_new(st, &cfg, &err);
+	if (!api) {
+		k1s_err("main", "API server: %s", k1s_strerror(err));
+		st_close(st);
+		return 1;
+	}
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	k1s_info("main", "serving the API on http://%s:%u, store in %s", cfg.listen_addr,
+		 cfg.port, data_dir);
+	while (!stopping) {
+		struct pollfd pfd = {.fd = api_fd(api), .events = POLLIN};
+		int timeout = api_timeout_ms(api);
+
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000;
+		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
+			k1s_err("main", "poll: %s", strerror(errno));
+			break;
+		}
+		api_run(api);
+	}
+	k1s_info("main", "shutting down");
+	api_free(api);
+	st_close(st);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "serve") == 0)
+		return serve(argc - 1, argv + 1);
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "k1s: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs what k1s needs to build, run and test on Debian 12. As root.
+set -eu
+pkgs="meson ninja-build pkg-config gcc clang llvm libsqlite3-dev libmicrohttpd-dev
+libjansson-dev libyaml-dev libmbedtls-dev liburing-dev libcmocka-dev libmnl-dev
+libnftables-dev curl bind9-dnsutils sqlite3 iproute2 nftables python3"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+fi

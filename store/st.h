@@ -1,0 +1,106 @@
+/* The store: every API object as JSON text in SQLite (WAL mode), a global
+ * revision that every write advances, and an event log from which a watch
+ * replays what it missed. A write returns only once it is durable.
+ *
+ * Threading: a struct st belongs to the control loop's thread; st_*
+ * functions are not to be called from any other thread.
+ *
+ * Objects are addressed by (resource, namespace, name): resource is the
+ * group-qualified plural ("services", "deployments.apps"), namespace is ""
+ * for cluster-scoped objects. Objects are jansson values; the store sets
+ * metadata.resourceVersion on every object it writes and returns. */
+#ifndef ST_H
+#define ST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "k1s_err.h"
+
+struct st;
+
+enum st_sync {
+	ST_SYNC_FULL,	/* fsync every commit: survives power loss */
+	ST_SYNC_NORMAL, /* survives kill -9 of k1s, not power loss */
+};
+
+struct st_opts {
+	enum st_sync sync;
+	int64_t event_window; /* events kept for watches; 0 = default (10000) */
+};
+
+enum st_event_type { ST_ADDED, ST_MODIFIED, ST_DELETED };
+
+struct st_event {
+	int64_t rev;
+	enum st_event_type type;
+	const char *resource;
+	const char *ns;
+	const char *name;
+	const json_t *obj;	/* the object after the event; for DELETED its last state */
+};
+
+/* Opens (creating or migrating) the store in directory `dir`, file
+ * k1s.db. Returns NULL and sets *err to a negative errno on failure. */
+struct st *st_open(const char *dir, const struct st_opts *opts, int *err);
+void st_close(struct st *st);
+
+/* The revision of the last write (0 for an empty store). */
+int64_t st_rev(const struct st *st);
+/* The oldest revision a watch may start from; older is K1S_EGONE. */
+int64_t st_oldest(const struct st *st);
+/* The schema version of the open store. */
+int st_schema_version(const struct st *st);
+
+/* Reads one object. 0 and *out (caller owns), or -ENOENT. */
+int st_get(struct st *st, const char *res, const char *ns, const char *name, json_t **out);
+
+/* Creates an object; sets its metadata.resourceVersion to the new
+ * revision. 0, or -EEXIST. `obj` is not stolen. */
+int st_create(struct st *st, const char *res, const char *ns, const char *name, json_t *obj);
+
+/* Replaces an object. If expect_rev is not 0 and differs from the stored
+ * object's revision the result is K1S_ECONFLICT. 0, -ENOENT or
+ * K1S_ECONFLICT; sets metadata.resourceVersion in obj on success. */
+int st_update(struct st *st, const char *res, const char *ns, const char *name, json_t *obj,
+	      int64_t expect_rev);
+
+/* Deletes an object, with the same expect_rev rule as st_update. On
+ * success *last (if not NULL) receives the object as it was, with the
+ * deletion's revision as its resourceVersion. */
+int st_delete(struct st *st, const char *res, const char *ns, const char *name,
+	      int64_t expect_rev, json_t **last);
+
+/* Calls fn for each object of `res` in namespace `ns` (NULL = all
+ * namespaces) in (namespace, name) order, starting after the key
+ * (after_ns, after_name) when after_name is not NULL. Stops after `limit`
+ * objects when limit > 0; a non-zero return of fn stops and is returned.
+ * *rev receives the revision the list reflects. `obj` is borrowed for the
+ * call only. */
+typedef int (*st_list_fn)(void *arg, const json_t *obj);
+int st_list(struct st *st, const char *res, const char *ns, const char *after_ns,
+	    const char *after_name, int64_t limit, st_list_fn fn, void *arg, int64_t *rev);
+
+/* Replays the events after revision `after` of `res` (NULL = every
+ * resource) in namespace `ns` (NULL = all), in revision order, at most
+ * `limit` of them (0 = all). K1S_EGONE if `after` < st_oldest() - 1. */
+typedef int (*st_event_fn)(void *arg, const struct st_event *ev);
+int st_events(struct st *st, int64_t after, const char *res, const char *ns, int64_t limit,
+	      st_event_fn fn, void *arg);
+
+/* Groups the writes between st_begin() and st_commit() in one SQLite
+ * transaction: one fsync, one on_commit call. Each write still gets its own
+ * revision. st_rollback() undoes them. Not nestable: -EBUSY. */
+int st_begin(struct st *st);
+int st_commit(struct st *st);
+void st_rollback(struct st *st);
+
+/* Called after every committed write, with the new revision. One hook. */
+void st_on_commit(struct st *st, void (*fn)(void *arg, int64_t rev), void *arg);
+
+/* Drops events beyond the window. Called by the store itself as it writes;
+ * public so that tests and maintenance can force it. */
+int st_compact(struct st *st, int64_t keep);
+
+#endif
