@@ -86,8 +86,6 @@ const struct k1s_resource *k1s_resource_find(const char *group, const char *reso
 const struct k1s_resource *k1s_resource_by_kind(const char *group, const char *kind);
 /* A type's field by JSON name; NULL if the type has none. */
 const struct k1s_field *k1s_type_field(const struct k1s_type *t, const char *name);
-/* Every type reachable from the served kinds, ending with NULL (for OpenAPI). */
-extern const struct k1s_type *const k1s_all_types[];
 
 #endif
 
