@@ -48,16 +48,18 @@ static json_t *plain_scalar(const char *s, size_t len)
 	if (is_one_of(s, falses))
 		return json_false();
 	if ((s[0] >= '0' && s[0] <= '9') || ((s[0] == '-' || s[0] == '+') && s[1])) {
+		const char *digits = s;
+		int base = 10;
 		long long v;
 
+		if (strncmp(s, "0x", 2) == 0 || strncmp(s, "0o", 2) == 0) {
+			base = s[1] == 'x' ? 16 : 8;
+			digits = s + 2;
+		}
 		errno = 0;
-		if (strncmp(s, "0x", 2) == 0)
-			v = strtoll(s + 2, &end, 16);
-		else if (strncmp(s, "0o", 2) == 0)
-			v = strtoll(s + 2, &end, 8);
-		else
-			v = strtoll(s, &end, 10);
-		if (*end == '\0' && errno == 0 && strchr("0123456789", s[len - 1]))
+		v = strtoll(digits, &end, base);
+		if (*end == '\0' && errno == 0 && end != digits && *digits != ' ' &&
+		    *digits != '+' && (*digits != '-' || base == 10))
 			return json_integer(v);
 		double d = strtod(s, &end);
 
