@@ -388,8 +388,10 @@ static json_t *check_fields(struct api_req *req, const struct k1s_resource *r, c
 	size_t n = 0, i;
 	json_t *e;
 
-	if (fv && strcmp(fv, "Ignore") == 0)
+	if (fv && strcmp(fv, "Ignore") == 0) {
+		k1s_types_prune(r->type, (json_t *)obj);
 		return NULL;
+	}
 	errs = json_array();
 	if (k1s_types_unknown(r->type, obj, errs) == 0) {
 		json_decref(errs);
@@ -409,6 +411,7 @@ static json_t *check_fields(struct api_req *req, const struct k1s_resource *r, c
 	    msg + n, sizeof(msg) - n, "%s%s", i ? ", " : "", json_string_value(e));
 	api_warn(req, msg);
 	json_decref(errs);
+	k1s_types_prune(r->type, (json_t *)obj);
 	return NULL;
 }
 

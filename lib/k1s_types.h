@@ -96,3 +96,6 @@ const struct k1s_field *k1s_type_field(const struct k1s_type *t, const char *nam
  * have, recursing through objects, lists and maps. Members of K1S_T_ANY
  * fields are not checked. Returns the number of strings appended. */
 int k1s_types_unknown(const struct k1s_type *t, const json_t *obj, json_t *errs);
+/* Removes those members, as decoding into kube-apiserver's types drops
+ * them. Returns the number removed. */
+int k1s_types_prune(const struct k1s_type *t, json_t *obj);
