@@ -15,6 +15,13 @@ expect_out "describe deployment" "Replicas: +3 desired" k describe deploy api
 expect_out "describe namespace" "Status: +Active" k describe ns default
 expect_out "describe node" "Ready +True" k describe node
 
+for kind in svc deploy ep ingress ingressclass netpol ns node secret configmap pod rs endpointslice; do
+	k describe "$kind" >/dev/null 2>"$TMP/describe.err" || fail "describe $kind: $(cat "$TMP/describe.err")"
+done
+echo "ok - describe works for every kind"
+expect_out "edit" "edited" env EDITOR="sed -i s/targetPort:\ 3000/targetPort:\ 3001/" kubectl -s "$SERVER" --cache-dir "$TMP/kcache" edit svc api-service
+expect_out "edit took" "3001" k get svc api-service -o jsonpath='{.spec.ports[0].targetPort}'
+
 # Edit as `kubectl patch` and `kubectl edit` send it: strategic merge.
 expect_out "strategic patch" "patched" k patch svc api-service -p '{"spec":{"ports":[{"port":80,"targetPort":8080}]}}'
 expect_out "patch merged the port by key" "8080" k get svc api-service -o jsonpath='{.spec.ports[0].targetPort}'
