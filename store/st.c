@@ -250,7 +250,8 @@ static int st_query_int(struct st *st, const char *sql, int64_t *out)
 	return 0;
 }
 
-static int st_exec(struct st *st, const char *sql)
+/* Runs `sql`; a failure is logged as the failure of `what`. */
+static int st_exec(struct st *st, const char *sql, const char *what)
 {
 	char *msg = NULL;
 	int rc, err;
@@ -258,7 +259,8 @@ static int st_exec(struct st *st, const char *sql)
 	rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
 	if (rc == SQLITE_OK)
 		return 0;
-	k1s_err(ST_MOD, "%s: %s: %s", st->path, sql, msg ? msg : sqlite3_errstr(rc));
+	k1s_err(ST_MOD, "%s: %s: %s", st->path, what ? what : sql,
+		msg ? msg : sqlite3_errstr(rc));
 	err = st_sqlerr(rc);
 	sqlite3_free(msg);
 	return err;
@@ -292,20 +294,20 @@ static int st_migrate(struct st *st)
 		st->schema = ST_SCHEMA;
 		return 0;
 	}
-	err = st_exec(st, "BEGIN IMMEDIATE");
+	err = st_exec(st, "BEGIN IMMEDIATE", NULL);
 	if (err)
 		return err;
 	for (int v = (int)version; v < ST_SCHEMA && !err; v++) {
 		k1s_info(ST_MOD, "%s: schema %d -> %d: %s", st->path, v, v + 1,
 			 st_migrations[v].what);
-		err = st_exec(st, st_migrations[v].sql);
+		err = st_exec(st, st_migrations[v].sql, st_migrations[v].what);
 	}
 	if (!err) {
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", ST_SCHEMA);
-		err = st_exec(st, sql);
+		err = st_exec(st, sql, NULL);
 	}
 	if (!err)
-		err = st_exec(st, "COMMIT");
+		err = st_exec(st, "COMMIT", NULL);
 	if (err) {
 		if (!sqlite3_get_autocommit(st->db))
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -342,9 +344,10 @@ static int st_configure(struct st *st, const struct st_opts *opts)
 	}
 	sqlite3_finalize(s);
 	err = st_exec(st, opts && opts->sync == ST_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
-								 : "PRAGMA synchronous = FULL");
+								 : "PRAGMA synchronous = FULL",
+		      NULL);
 	if (!err)
-		err = st_exec(st, "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY");
+		err = st_exec(st, "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY", NULL);
 	/* Touch the database so that a file that is not one fails here. */
 	if (!err)
 		err = st_query_int(st, "SELECT count(*) FROM sqlite_schema", &dummy);
