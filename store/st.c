@@ -31,6 +31,7 @@ struct st_migration {
 	const char *sql;
 };
 
+/* clang-format off */
 static const struct st_migration st_migrations[] = {
 	{
 		"objects, event log and meta",
@@ -103,6 +104,7 @@ static const char *const st_sql[ST_Q_COUNT] = {
 	[ST_Q_COMPACT] = "DELETE FROM events WHERE rev <= ?1",
 	[ST_Q_SET_COMPACTED] = "UPDATE meta SET value = ?1 WHERE key = 'compacted'",
 };
+/* clang-format on */
 
 int st_sqlerr(int rc)
 {
@@ -132,7 +134,7 @@ int st_sqlerr(int rc)
 int st_fail(struct st *st, int rc, const char *what)
 {
 	k1s_err(ST_MOD, "%s: %s: %s", st->path, what,
-		st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	        st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 	return st_sqlerr(rc);
 }
 
@@ -145,8 +147,8 @@ sqlite3_stmt *st_stmt(struct st *st, enum st_stmt_id id)
 		return s;
 	/* Either the first use, or a callback re-entered the store while this
 	 * statement is stepping: the latter gets a statement of its own. */
-	rc = sqlite3_prepare_v3(st->db, st_sql[id], -1, s ? 0 : SQLITE_PREPARE_PERSISTENT,
-				&s, NULL);
+	rc =
+	    sqlite3_prepare_v3(st->db, st_sql[id], -1, s ? 0 : SQLITE_PREPARE_PERSISTENT, &s, NULL);
 	if (rc != SQLITE_OK) {
 		st_fail(st, rc, "prepare");
 		return NULL;
@@ -259,8 +261,7 @@ static int st_exec(struct st *st, const char *sql, const char *what)
 	rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
 	if (rc == SQLITE_OK)
 		return 0;
-	k1s_err(ST_MOD, "%s: %s: %s", st->path, what ? what : sql,
-		msg ? msg : sqlite3_errstr(rc));
+	k1s_err(ST_MOD, "%s: %s: %s", st->path, what ? what : sql, msg ? msg : sqlite3_errstr(rc));
 	err = st_sqlerr(rc);
 	sqlite3_free(msg);
 	return err;
@@ -282,12 +283,14 @@ static int st_migrate(struct st *st)
 		return err;
 	if (app != 0 && app != ST_APPLICATION_ID) {
 		k1s_err(ST_MOD, "%s: not a k1s store (application id %#llx)", st->path,
-			(unsigned long long)app);
+		        (unsigned long long)app);
 		return -EPROTO;
 	}
 	if (version > ST_SCHEMA || version < 0) {
-		k1s_err(ST_MOD, "%s: schema version %lld is newer than this k1s knows (%d);"
-			" refusing to open it", st->path, (long long)version, ST_SCHEMA);
+		k1s_err(ST_MOD,
+		        "%s: schema version %lld is newer than this k1s knows (%d);"
+		        " refusing to open it",
+		        st->path, (long long)version, ST_SCHEMA);
 		return -EPROTO;
 	}
 	if (version == ST_SCHEMA) {
@@ -299,7 +302,7 @@ static int st_migrate(struct st *st)
 		return err;
 	for (int v = (int)version; v < ST_SCHEMA && !err; v++) {
 		k1s_info(ST_MOD, "%s: schema %d -> %d: %s", st->path, v, v + 1,
-			 st_migrations[v].what);
+		         st_migrations[v].what);
 		err = st_exec(st, st_migrations[v].sql, st_migrations[v].what);
 	}
 	if (!err) {
@@ -312,7 +315,7 @@ static int st_migrate(struct st *st)
 		if (!sqlite3_get_autocommit(st->db))
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		k1s_err(ST_MOD, "%s: migration from schema %lld failed; database unchanged",
-			st->path, (long long)version);
+		        st->path, (long long)version);
 		return err;
 	}
 	st->schema = ST_SCHEMA;
@@ -338,14 +341,15 @@ static int st_configure(struct st *st, const struct st_opts *opts)
 			st_fail(st, rc, "journal_mode");
 		else
 			k1s_err(ST_MOD, "%s: cannot switch to WAL mode (got %s)", st->path,
-				mode ? mode : "nothing");
+			        mode ? mode : "nothing");
 		sqlite3_finalize(s);
 		return rc != SQLITE_ROW ? st_sqlerr(rc) : -EIO;
 	}
 	sqlite3_finalize(s);
-	err = st_exec(st, opts && opts->sync == ST_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
-								 : "PRAGMA synchronous = FULL",
-		      NULL);
+	err = st_exec(st,
+	              opts && opts->sync == ST_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
+	                                                   : "PRAGMA synchronous = FULL",
+	              NULL);
 	if (!err)
 		err = st_exec(st, "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY", NULL);
 	/* Touch the database so that a file that is not one fails here. */
@@ -374,8 +378,8 @@ static int st_load(struct st *st)
 		/* Every object write logs an event with the same revision, and
 		 * compaction never drops events past the newest; so this is a
 		 * damaged database. Go on above it rather than reuse revisions. */
-		k1s_warn(ST_MOD, "%s: object revision %lld is past the event log (%lld)",
-			 st->path, (long long)obj, (long long)st->rev);
+		k1s_warn(ST_MOD, "%s: object revision %lld is past the event log (%lld)", st->path,
+		         (long long)obj, (long long)st->rev);
 		st->rev = obj;
 	}
 	return 0;
@@ -437,8 +441,7 @@ struct st *st_open(const char *dir, const struct st_opts *opts, int *err)
 	e = st_lock(st);
 	if (e)
 		goto fail;
-	rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-			     NULL);
+	rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		e = st_fail(st, rc, "open");
 		goto fail;
@@ -450,9 +453,9 @@ struct st *st_open(const char *dir, const struct st_opts *opts, int *err)
 		e = st_load(st);
 	if (e)
 		goto fail;
-	k1s_info(ST_MOD, "%s: open, schema %d, revision %lld, events from %lld, sync %s",
-		 st->path, st->schema, (long long)st->rev, (long long)st_oldest(st),
-		 opts && opts->sync == ST_SYNC_NORMAL ? "normal" : "full");
+	k1s_info(ST_MOD, "%s: open, schema %d, revision %lld, events from %lld, sync %s", st->path,
+	         st->schema, (long long)st->rev, (long long)st_oldest(st),
+	         opts && opts->sync == ST_SYNC_NORMAL ? "normal" : "full");
 	*err = 0;
 	return st;
 fail:

@@ -35,8 +35,7 @@ int st_ev_drop(struct st *st, int64_t upto)
 }
 
 int st_ev_append(struct st *st, int64_t rev, enum st_event_type type, const char *res,
-		 const char *ns, const char *name, const char *data, int len,
-		 int64_t *compacted)
+                 const char *ns, const char *name, const char *data, int len, int64_t *compacted)
 {
 	sqlite3_stmt *s;
 	int rc, err = 0;
@@ -85,12 +84,12 @@ int st_compact(struct st *st, int64_t keep)
 	err = st_wend(st, err, st->rev, upto);
 	if (!err)
 		k1s_debug(ST_MOD, "%s: events up to revision %lld dropped", st->path,
-			  (long long)upto);
+		          (long long)upto);
 	return err;
 }
 
 int st_events(struct st *st, int64_t after, const char *res, const char *ns, int64_t limit,
-	      st_event_fn fn, void *arg)
+              st_event_fn fn, void *arg)
 {
 	struct st_event ev;
 	sqlite3_stmt *s;
@@ -119,14 +118,13 @@ int st_events(struct st *st, int64_t after, const char *res, const char *ns, int
 		ev.ns = (const char *)sqlite3_column_text(s, 3);
 		ev.name = (const char *)sqlite3_column_text(s, 4);
 		if (!ev.resource || !ev.ns || !ev.name || type < ST_ADDED || type > ST_DELETED) {
-			k1s_err(ST_MOD, "%s: event %lld is malformed", st->path,
-				(long long)ev.rev);
+			k1s_err(ST_MOD, "%s: event %lld is malformed", st->path, (long long)ev.rev);
 			err = -EIO;
 			break;
 		}
 		ev.type = (enum st_event_type)type;
 		obj = st_parse(ev.resource, ev.ns, ev.name, sqlite3_column_blob(s, 5),
-			       sqlite3_column_bytes(s, 5));
+		               sqlite3_column_bytes(s, 5));
 		if (!obj) {
 			err = -EIO;
 			break;

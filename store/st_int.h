@@ -27,10 +27,10 @@ enum st_stmt_id {
 	ST_Q_INSERT,
 	ST_Q_UPDATE,
 	ST_Q_DELETE,
-	ST_Q_LIST,		/* all namespaces */
-	ST_Q_LIST_AFTER,	/* all namespaces, after a key */
-	ST_Q_LIST_NS,		/* one namespace */
-	ST_Q_LIST_NS_AFTER,	/* one namespace, after a key */
+	ST_Q_LIST,          /* all namespaces */
+	ST_Q_LIST_AFTER,    /* all namespaces, after a key */
+	ST_Q_LIST_NS,       /* one namespace */
+	ST_Q_LIST_NS_AFTER, /* one namespace, after a key */
 	ST_Q_EVENT_ADD,
 	ST_Q_EVENTS,
 	ST_Q_COMPACT,
@@ -41,15 +41,15 @@ enum st_stmt_id {
 struct st {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_Q_COUNT];
-	int lock_fd;		/* flock()ed: one process per store */
+	int lock_fd; /* flock()ed: one process per store */
 	char *path;
 	int schema;
-	int64_t rev;		/* last revision written (committed or in the open batch) */
-	int64_t compacted;	/* events up to this revision are gone */
-	int64_t window;		/* events kept */
-	int64_t slack;		/* events beyond the window before compaction runs */
+	int64_t rev;       /* last revision written (committed or in the open batch) */
+	int64_t compacted; /* events up to this revision are gone */
+	int64_t window;    /* events kept */
+	int64_t slack;     /* events beyond the window before compaction runs */
 	bool in_batch;
-	int64_t batch_rev;	/* rev and compacted when the batch began */
+	int64_t batch_rev; /* rev and compacted when the batch began */
 	int64_t batch_compacted;
 	void (*on_commit)(void *arg, int64_t rev);
 	void *on_commit_arg;
@@ -78,13 +78,11 @@ int st_wend(struct st *st, int err, int64_t rev, int64_t compacted);
  * compacts when the log has outgrown its window; *compacted receives the
  * new compaction point. */
 int st_ev_append(struct st *st, int64_t rev, enum st_event_type type, const char *res,
-		 const char *ns, const char *name, const char *data, int len,
-		 int64_t *compacted);
+                 const char *ns, const char *name, const char *data, int len, int64_t *compacted);
 /* Drops the events up to `upto` inside the current transaction. */
 int st_ev_drop(struct st *st, int64_t upto);
 
 /* Parses a stored object; NULL (logged) when the row is not a JSON object. */
-json_t *st_parse(const char *res, const char *ns, const char *name, const void *text,
-		 int len);
+json_t *st_parse(const char *res, const char *ns, const char *name, const void *text, int len);
 
 #endif

@@ -8,8 +8,7 @@
 #include "k1s_log.h"
 #include "st_int.h"
 
-json_t *st_parse(const char *res, const char *ns, const char *name, const void *text,
-		 int len)
+json_t *st_parse(const char *res, const char *ns, const char *name, const void *text, int len)
 {
 	json_error_t jerr;
 	json_t *obj;
@@ -21,7 +20,7 @@ json_t *st_parse(const char *res, const char *ns, const char *name, const void *
 	obj = json_loadb(text, (size_t)len, 0, &jerr);
 	if (!obj) {
 		k1s_err(ST_MOD, "%s %s/%s: stored object is not valid JSON: %s", res, ns, name,
-			jerr.text);
+		        jerr.text);
 		return NULL;
 	}
 	if (!json_is_object(obj)) {
@@ -36,8 +35,8 @@ json_t *st_parse(const char *res, const char *ns, const char *name, const void *
  * can leave it as it was. */
 struct st_stamp {
 	json_t *obj;
-	json_t *md;	/* metadata, if st_stamp() created it */
-	json_t *old;	/* the previous resourceVersion, a reference */
+	json_t *md;  /* metadata, if st_stamp() created it */
+	json_t *old; /* the previous resourceVersion, a reference */
 };
 
 /* Sets metadata.resourceVersion to the decimal `rev`, as Kubernetes
@@ -123,7 +122,7 @@ int st_get(struct st *st, const char *res, const char *ns, const char *name, jso
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
 			*out = st_parse(res, ns, name, sqlite3_column_blob(s, 1),
-					sqlite3_column_bytes(s, 1));
+			                sqlite3_column_bytes(s, 1));
 			if (!*out)
 				err = -EIO;
 		} else if (rc == SQLITE_DONE) {
@@ -138,7 +137,7 @@ int st_get(struct st *st, const char *res, const char *ns, const char *name, jso
 
 /* Writes the object row with statement `id` (insert or update). */
 static int st_put(struct st *st, enum st_stmt_id id, const char *res, const char *ns,
-		  const char *name, int64_t rev, const char *text, int len)
+                  const char *name, int64_t rev, const char *text, int len)
 {
 	sqlite3_stmt *s = st_stmt(st, id);
 	int rc, err;
@@ -147,7 +146,7 @@ static int st_put(struct st *st, enum st_stmt_id id, const char *res, const char
 		return -EIO;
 	err = st_bind_key(s, res, ns, name);
 	if (!err && (sqlite3_bind_int64(s, 4, rev) != SQLITE_OK ||
-		     sqlite3_bind_text(s, 5, text, len, SQLITE_STATIC) != SQLITE_OK))
+	             sqlite3_bind_text(s, 5, text, len, SQLITE_STATIC) != SQLITE_OK))
 		err = -ENOMEM;
 	if (!err) {
 		rc = sqlite3_step(s);
@@ -163,7 +162,7 @@ static int st_put(struct st *st, enum st_stmt_id id, const char *res, const char
 /* The stored revision of an object, or -ENOENT; with `data` also its
  * parsed object. */
 static int st_current(struct st *st, const char *res, const char *ns, const char *name,
-		      int64_t *rev, json_t **data)
+                      int64_t *rev, json_t **data)
 {
 	enum st_stmt_id id = data ? ST_Q_GET : ST_Q_GET_REV;
 	sqlite3_stmt *s = st_stmt(st, id);
@@ -178,7 +177,7 @@ static int st_current(struct st *st, const char *res, const char *ns, const char
 			*rev = sqlite3_column_int64(s, 0);
 			if (data) {
 				*data = st_parse(res, ns, name, sqlite3_column_blob(s, 1),
-						 sqlite3_column_bytes(s, 1));
+				                 sqlite3_column_bytes(s, 1));
 				if (!*data)
 					err = -EIO;
 			}
@@ -232,8 +231,7 @@ int st_create(struct st *st, const char *res, const char *ns, const char *name, 
 	if (!err) {
 		err = st_put(st, ST_Q_INSERT, res, ns, name, rev, text, len);
 		if (!err)
-			err = st_ev_append(st, rev, ST_ADDED, res, ns, name, text, len,
-					   &compacted);
+			err = st_ev_append(st, rev, ST_ADDED, res, ns, name, text, len, &compacted);
 		err = st_wend(st, err, rev, compacted);
 	}
 	free(text);
@@ -245,7 +243,7 @@ int st_create(struct st *st, const char *res, const char *ns, const char *name, 
 }
 
 int st_update(struct st *st, const char *res, const char *ns, const char *name, json_t *obj,
-	      int64_t expect_rev)
+              int64_t expect_rev)
 {
 	int64_t rev = st->rev + 1, compacted = st->compacted, cur;
 	struct st_stamp sp = {0};
@@ -277,8 +275,8 @@ int st_update(struct st *st, const char *res, const char *ns, const char *name, 
 	return err;
 }
 
-int st_delete(struct st *st, const char *res, const char *ns, const char *name,
-	      int64_t expect_rev, json_t **last)
+int st_delete(struct st *st, const char *res, const char *ns, const char *name, int64_t expect_rev,
+              json_t **last)
 {
 	int64_t rev = st->rev + 1, compacted = st->compacted, cur;
 	struct st_stamp sp = {0};
@@ -327,7 +325,7 @@ int st_delete(struct st *st, const char *res, const char *ns, const char *name,
 }
 
 int st_list(struct st *st, const char *res, const char *ns, const char *after_ns,
-	    const char *after_name, int64_t limit, st_list_fn fn, void *arg, int64_t *rev)
+            const char *after_name, int64_t limit, st_list_fn fn, void *arg, int64_t *rev)
 {
 	enum st_stmt_id id;
 	const char *bns = ns;
@@ -370,8 +368,8 @@ int st_list(struct st *st, const char *res, const char *ns, const char *after_ns
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		json_t *obj = st_parse(res, (const char *)sqlite3_column_text(s, 0),
-				       (const char *)sqlite3_column_text(s, 1),
-				       sqlite3_column_blob(s, 2), sqlite3_column_bytes(s, 2));
+		                       (const char *)sqlite3_column_text(s, 1),
+		                       sqlite3_column_blob(s, 2), sqlite3_column_bytes(s, 2));
 
 		if (!obj) {
 			err = -EIO;

@@ -20,8 +20,7 @@ static inline char *st_test_dir(void)
 
 static inline void st_test_rmdir(char *dir)
 {
-	static const char *const files[] = {"k1s.db", "k1s.db-wal", "k1s.db-shm",
-					    "k1s.db-journal"};
+	static const char *const files[] = {"k1s.db", "k1s.db-wal", "k1s.db-shm", "k1s.db-journal"};
 	char path[PATH_MAX];
 
 	if (!dir)
@@ -38,8 +37,8 @@ static inline void st_test_rmdir(char *dir)
 static inline json_t *st_test_obj(const char *ns, const char *name, const char *value)
 {
 	return json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s}}", "apiVersion", "v1", "kind",
-			 "ConfigMap", "metadata", "name", name, "namespace", ns, "data", "v",
-			 value);
+	                 "ConfigMap", "metadata", "name", name, "namespace", ns, "data", "v",
+	                 value);
 }
 
 /* metadata.resourceVersion as a number; -1 when absent or not a string. */

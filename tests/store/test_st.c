@@ -97,8 +97,9 @@ static void crud_round_trip(void **state)
 	o = st_test_obj("default", "web", "one");
 	assert_int_equal(st_create(st, "configmaps", "default", "web", o), 0);
 	/* The caller's object carries the new revision as a string. */
-	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "metadata"),
-							      "resourceVersion")), "1");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(o, "metadata"), "resourceVersion")),
+	    "1");
 	assert_int_equal(st_rev(st), 1);
 
 	assert_int_equal(st_get(st, "configmaps", "default", "web", &got), 0);
@@ -110,7 +111,7 @@ static void crud_round_trip(void **state)
 	assert_int_equal(st_test_rv(o), 2);
 	assert_int_equal(st_get(st, "configmaps", "default", "web", &got), 0);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(got, "data"), "v")),
-			    "two");
+	                    "two");
 	assert_int_equal(st_test_rv(got), 2);
 	json_decref(got);
 
@@ -118,7 +119,7 @@ static void crud_round_trip(void **state)
 	assert_non_null(last);
 	assert_int_equal(st_test_rv(last), 3);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(last, "data"), "v")),
-			    "two");
+	                    "two");
 	json_decref(last);
 	assert_int_equal(st_get(st, "configmaps", "default", "web", &got), -ENOENT);
 	assert_null(got);
@@ -162,8 +163,7 @@ static void errors_leave_store_and_object_unchanged(void **state)
 	assert_null(last);
 
 	/* A stale resourceVersion conflicts and keeps the caller's own. */
-	json_object_set_new(json_object_get(dup, "metadata"), "resourceVersion",
-			    json_string("7"));
+	json_object_set_new(json_object_get(dup, "metadata"), "resourceVersion", json_string("7"));
 	assert_int_equal(st_update(st, "configmaps", "default", "web", dup, 7), K1S_ECONFLICT);
 	assert_int_equal(st_test_rv(dup), 7);
 	assert_int_equal(st_delete(st, "configmaps", "default", "web", 2, NULL), K1S_ECONFLICT);
@@ -171,7 +171,7 @@ static void errors_leave_store_and_object_unchanged(void **state)
 	assert_int_equal(st_get(st, "configmaps", "default", "web", &got), 0);
 	assert_int_equal(st_test_rv(got), 1);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(got, "data"), "v")),
-			    "web");
+	                    "web");
 	json_decref(got);
 
 	/* expect_rev 0 is unconditional. */
@@ -200,8 +200,8 @@ static int collect(void *arg, const json_t *obj)
 
 	assert_true(nm->n < 64);
 	snprintf(nm->key[nm->n], sizeof(nm->key[0]), "%s/%s",
-		 json_string_value(json_object_get(md, "namespace")),
-		 json_string_value(json_object_get(md, "name")));
+	         json_string_value(json_object_get(md, "namespace")),
+	         json_string_value(json_object_get(md, "name")));
 	nm->n++;
 	if (nm->stop_at && nm->n == nm->stop_at)
 		return 42;
@@ -248,8 +248,8 @@ static void list_orders_filters_and_pages(void **state)
 			char *slash;
 
 			assert_int_equal(st_list(st, "pods", NULL, ns, first ? NULL : name, limit,
-						 collect, &page, NULL),
-					 0);
+			                         collect, &page, NULL),
+			                 0);
 			assert_true(page.n <= limit);
 			for (int i = 0; i < page.n; i++)
 				strcpy(all.key[all.n++], page.key[i]);
@@ -309,7 +309,7 @@ static int list_inside_list(void *arg, const json_t *obj)
 
 	n->outer++;
 	assert_int_equal(st_list(n->st, "pods", NULL, NULL, NULL, 0, count_inner, &n->inner, NULL),
-			 0);
+	                 0);
 	assert_int_equal(st_get(n->st, "pods", "a", "x", &got), 0);
 	json_decref(got);
 	return 0;
@@ -324,7 +324,7 @@ static void list_callback_may_reenter_the_store(void **state)
 	create(fx->st, "pods", "a", "y");
 	create(fx->st, "pods", "b", "z");
 	assert_int_equal(st_list(fx->st, "pods", NULL, NULL, NULL, 0, list_inside_list, &n, NULL),
-			 0);
+	                 0);
 	assert_int_equal(n.outer, 3);
 	assert_int_equal(n.inner, 9);
 }
@@ -408,13 +408,13 @@ static void events_replay_by_resource_and_namespace(void **state)
 	struct evlog l = {0};
 	json_t *o;
 
-	create(st, "pods", "a", "p1");		/* 1 */
-	create(st, "services", "a", "s1");	/* 2 */
-	create(st, "pods", "b", "p2");		/* 3 */
+	create(st, "pods", "a", "p1");     /* 1 */
+	create(st, "services", "a", "s1"); /* 2 */
+	create(st, "pods", "b", "p2");     /* 3 */
 	o = st_test_obj("a", "p1", "new");
-	assert_int_equal(st_update(st, "pods", "a", "p1", o, 0), 0); /* 4 */
+	assert_int_equal(st_update(st, "pods", "a", "p1", o, 0), 0);    /* 4 */
 	assert_int_equal(st_delete(st, "pods", "b", "p2", 0, NULL), 0); /* 5 */
-	create(st, "namespaces", "", "a");	/* 6 */
+	create(st, "namespaces", "", "a");                              /* 6 */
 	json_decref(o);
 
 	assert_int_equal(st_events(st, 0, NULL, NULL, 0, collect_ev, &l), 0);
@@ -611,7 +611,7 @@ static void old_schema_is_migrated(void **state)
 	/* A version 0 database: an SQLite file with something in it that no
 	 * migration knows about. */
 	raw_sql(fx->dir, "CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('keep');"
-			 "PRAGMA user_version = 0");
+	                 "PRAGMA user_version = 0");
 	st = st_open(fx->dir, &o, &err);
 	assert_non_null(st);
 	assert_int_equal(err, 0);
@@ -643,7 +643,8 @@ static void failed_migration_changes_nothing(void **state)
 	assert_true(err < 0);
 	assert_int_equal(raw_int(fx->dir, "PRAGMA user_version"), 0);
 	assert_int_equal(raw_int(fx->dir, "SELECT count(*) FROM sqlite_schema"
-					  " WHERE name IN ('meta', 'events')"), 0);
+	                                  " WHERE name IN ('meta', 'events')"),
+	                 0);
 }
 
 static void newer_schema_is_refused(void **state)
@@ -689,9 +690,9 @@ static void malformed_rows_are_eio(void **state)
 	st_close(st);
 	fx->st = NULL;
 	raw_sql(fx->dir, "UPDATE objects SET data = '{\"metadata\": {' WHERE name = 'bad';"
-			 "UPDATE objects SET data = '[1]' WHERE name = 'array';"
-			 "UPDATE events SET data = 'nope' WHERE rev = 2;"
-			 "UPDATE events SET type = 9 WHERE rev = 3;");
+	                 "UPDATE objects SET data = '[1]' WHERE name = 'array';"
+	                 "UPDATE events SET data = 'nope' WHERE rev = 2;"
+	                 "UPDATE events SET type = 9 WHERE rev = 3;");
 	st = reopen(fx, 0);
 	assert_int_equal(st_get(st, "pods", "a", "bad", &got), -EIO);
 	assert_null(got);
@@ -746,7 +747,7 @@ static void ten_thousand_objects(void **state)
 	t2 = now();
 	assert_int_equal(n, 10000);
 	print_message("store: st_create %.0f/s (synchronous=NORMAL), st_list %.0f objects/s\n",
-		      10000 / (t1 - t0), 10000 / (t2 - t1));
+	              10000 / (t1 - t0), 10000 / (t2 - t1));
 
 	n = 0;
 	for (int i = 0; i < 10; i++) {
@@ -767,23 +768,23 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(crud_round_trip),
-		T(object_without_metadata_gets_one),
-		T(errors_leave_store_and_object_unchanged),
-		T(list_orders_filters_and_pages),
-		T(list_callback_may_reenter_the_store),
-		T(revision_survives_reopen_and_deletes),
-		T(reopen_keeps_objects),
-		T(events_replay_by_resource_and_namespace),
-		T(compaction_makes_old_watches_gone),
-		T(batch_commits_once_and_rolls_back),
-		T(new_store_is_private_and_exclusive),
-		T(journal_is_wal),
-		T(old_schema_is_migrated),
-		T(failed_migration_changes_nothing),
-		T(newer_schema_is_refused),
-		T(malformed_rows_are_eio),
-		T(ten_thousand_objects),
+	    T(crud_round_trip),
+	    T(object_without_metadata_gets_one),
+	    T(errors_leave_store_and_object_unchanged),
+	    T(list_orders_filters_and_pages),
+	    T(list_callback_may_reenter_the_store),
+	    T(revision_survives_reopen_and_deletes),
+	    T(reopen_keeps_objects),
+	    T(events_replay_by_resource_and_namespace),
+	    T(compaction_makes_old_watches_gone),
+	    T(batch_commits_once_and_rolls_back),
+	    T(new_store_is_private_and_exclusive),
+	    T(journal_is_wal),
+	    T(old_schema_is_migrated),
+	    T(failed_migration_changes_nothing),
+	    T(newer_schema_is_refused),
+	    T(malformed_rows_are_eio),
+	    T(ten_thousand_objects),
 #undef T
 	};
 

@@ -45,7 +45,7 @@ static void writer(const char *dir, int fd, int round)
 
 		snprintf(name, sizeof(name), "r%d-%d", round, i);
 		obj = st_test_obj("crash", name,
-				  "a value long enough that the WAL fills and checkpoints");
+		                  "a value long enough that the WAL fills and checkpoints");
 		if (st_create(st, "configmaps", "crash", name, obj) != 0)
 			_exit(3);
 		/* Lines are shorter than PIPE_BUF, so each write is whole. */
@@ -143,7 +143,8 @@ static void kill9_loses_nothing_acknowledged(void **state)
 		for (size_t i = 0; i < acks.n; i++) {
 			json_t *got = NULL;
 
-			assert_int_equal(st_get(st, "configmaps", "crash", acks.a[i].name, &got), 0);
+			assert_int_equal(st_get(st, "configmaps", "crash", acks.a[i].name, &got),
+			                 0);
 			assert_int_equal(st_test_rv(got), acks.a[i].rev);
 			json_decref(got);
 		}
@@ -152,7 +153,7 @@ static void kill9_loses_nothing_acknowledged(void **state)
 		last_rev = acks.a[acks.n - 1].rev;
 		assert_true(st_rev(st) >= last_rev);
 		print_message("round %d: %zu writes acknowledged, revision %lld\n", round,
-			      acks.n - before, (long long)st_rev(st));
+		              acks.n - before, (long long)st_rev(st));
 		st_close(st);
 	}
 	free(acks.a);
@@ -162,7 +163,7 @@ static void kill9_loses_nothing_acknowledged(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(kill9_loses_nothing_acknowledged),
+	    cmocka_unit_test(kill9_loses_nothing_acknowledged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
