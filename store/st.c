@@ -350,8 +350,13 @@ static int st_configure(struct st *st, const struct st_opts *opts)
 	              opts && opts->sync == ST_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
 	                                                   : "PRAGMA synchronous = FULL",
 	              NULL);
+	/* A big batch grows the WAL; cut it back after the checkpoint rather
+	 * than keep its high-water mark on disk. */
 	if (!err)
-		err = st_exec(st, "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY", NULL);
+		err = st_exec(st,
+		              "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;"
+		              " PRAGMA journal_size_limit = 67108864",
+		              NULL);
 	/* Touch the database so that a file that is not one fails here. */
 	if (!err)
 		err = st_query_int(st, "SELECT count(*) FROM sqlite_schema", &dummy);
