@@ -21,19 +21,22 @@
 #define NAME_INTORSTRING "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
 
 /* Named schemas of the scalar-like apimachinery types, with kube-apiserver's
- * descriptions (shortened). */
+ * descriptions (shortened). Quantity and IntOrString have no type but a
+ * oneOf, as their OpenAPIV3OneOfTypes() give it; `kubectl explain` then
+ * prints them by name (<IntOrString>) where Time prints as <string>. */
 static const struct {
 	const char *name;
-	const char *type;
+	const char *type;	/* NULL: oneOf[0], oneOf[1] */
 	const char *format;
+	const char *one_of[2];
 	const char *doc;
 } special[] = {
-	{NAME_TIME, "string", "date-time",
+	{NAME_TIME, "string", "date-time", {NULL, NULL},
 	 "Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON. "
 	 "Wrappers are provided for many of the factory methods that the time package offers."},
-	{NAME_MICROTIME, "string", "date-time",
+	{NAME_MICROTIME, "string", "date-time", {NULL, NULL},
 	 "MicroTime is version of Time with microsecond level precision."},
-	{NAME_QUANTITY, "string", NULL,
+	{NAME_QUANTITY, NULL, NULL, {"string", "number"},
 	 "Quantity is a fixed-point representation of a number. It provides convenient "
 	 "marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() "
 	 "accessors.\n\nThe serialization format is:\n\n"
@@ -49,7 +52,7 @@ static const struct {
 	 "<decimalSI>       ::= m | \"\" | k | M | G | T | P | E\n\n"
 	 "\t(Note that 1024 = 1Ki but 1000 = 1k; I didn't choose the capitalization.)\n\n"
 	 "<decimalExponent> ::= \"e\" <signedNumber> | \"E\" <signedNumber> ```"},
-	{NAME_INTORSTRING, "string", "int-or-string",
+	{NAME_INTORSTRING, NULL, "int-or-string", {"integer", "string"},
 	 "IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML "
 	 "marshalling and unmarshalling, it produces or consumes the inner type.  This allows you "
 	 "to have, for example, a JSON field that can accept a name or number."},
@@ -70,8 +73,14 @@ static void add_special(json_t *schemas, const char *name)
 
 		if (strcmp(special[i].name, name) != 0 || json_object_get(schemas, name))
 			continue;
-		s = json_pack("{s:s, s:s}", "type", special[i].type, "description",
-			      special[i].doc);
+		s = json_pack("{s:s}", "description", special[i].doc);
+		if (special[i].type)
+			json_object_set_new(s, "type", json_string(special[i].type));
+		else
+			json_object_set_new(s, "oneOf",
+					    json_pack("[{s:s}, {s:s}]", "type",
+						      special[i].one_of[0], "type",
+						      special[i].one_of[1]));
 		if (special[i].format)
 			json_object_set_new(s, "format", json_string(special[i].format));
 		json_object_set_new(schemas, name, s);
