@@ -39,19 +39,7 @@ static const struct {
 	{NAME_QUANTITY, NULL, NULL, {"string", "number"},
 	 "Quantity is a fixed-point representation of a number. It provides convenient "
 	 "marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() "
-	 "accessors.\n\nThe serialization format is:\n\n"
-	 "``` <quantity>        ::= <signedNumber><suffix>\n\n"
-	 "\t(Note that <suffix> may be empty, from the \"\" case in <decimalSI>.)\n\n"
-	 "<digit>           ::= 0 | 1 | ... | 9 <digits>          ::= <digit> | <digit><digits> "
-	 "<number>          ::= <digits> | <digits>.<digits> | <digits>. | .<digits> <sign>"
-	 "            ::= \"+\" | \"-\" <signedNumber>    ::= <number> | <sign><number> "
-	 "<suffix>          ::= <binarySI> | <decimalExponent> | <decimalSI> <binarySI>"
-	 "        ::= Ki | Mi | Gi | Ti | Pi | Ei\n\n"
-	 "\t(International System of units; See: "
-	 "http://physics.nist.gov/cuu/Units/binary.html)\n\n"
-	 "<decimalSI>       ::= m | \"\" | k | M | G | T | P | E\n\n"
-	 "\t(Note that 1024 = 1Ki but 1000 = 1k; I didn't choose the capitalization.)\n\n"
-	 "<decimalExponent> ::= \"e\" <signedNumber> | \"E\" <signedNumber> ```"},
+	 "accessors."},
 	{NAME_INTORSTRING, NULL, "int-or-string", {"integer", "string"},
 	 "IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML "
 	 "marshalling and unmarshalling, it produces or consumes the inner type.  This allows you "
@@ -92,9 +80,7 @@ static void add_type(json_t *schemas, const struct k1s_type *t);
 /* The schema of one value of field f (an element, for lists and maps). */
 static json_t *value_schema(json_t *schemas, const struct k1s_field *f)
 {
-	const char *special_name = NULL;
-	json_t *s;
-
+	const char *ref_name = NULL;
 	switch (f->type) {
 	case K1S_T_STRING:
 		return json_pack("{s:s}", "type", "string");
@@ -112,32 +98,31 @@ static json_t *value_schema(json_t *schemas, const struct k1s_field *f)
 		return json_pack("{s:s, s:b}", "type", "object",
 				 "x-kubernetes-preserve-unknown-fields", 1);
 	case K1S_T_TIME:
-		special_name = NAME_TIME;
+		ref_name = NAME_TIME;
 		break;
 	case K1S_T_MICROTIME:
-		special_name = NAME_MICROTIME;
+		ref_name = NAME_MICROTIME;
 		break;
 	case K1S_T_QUANTITY:
-		special_name = NAME_QUANTITY;
+		ref_name = NAME_QUANTITY;
 		break;
 	case K1S_T_INT_OR_STRING:
-		special_name = NAME_INTORSTRING;
+		ref_name = NAME_INTORSTRING;
 		break;
 	case K1S_T_OBJECT:
 		if (!f->ref)
 			return json_pack("{s:s}", "type", "object");
 		add_type(schemas, f->ref);
-		special_name = f->ref->name;
+		ref_name = f->ref->name;
 		break;
 	}
-	if (!special_name)
+	if (!ref_name)
 		return json_object();
 	if (f->type != K1S_T_OBJECT)
-		add_special(schemas, special_name);
+		add_special(schemas, ref_name);
 	/* kube-apiserver wraps every reference in allOf so that siblings such as
-	 * description and default stay valid OpenAPI 3.0. */
-	s = json_pack("{s:[o]}", "allOf", ref_to(special_name));
-	return s;
+	 * description stay valid OpenAPI 3.0. */
+	return json_pack("{s:[o]}", "allOf", ref_to(ref_name));
 }
 
 static void set_patch_ext(json_t *p, const struct k1s_field *f)
