@@ -538,9 +538,13 @@ static json_t *do_create(struct api *api, const struct k1s_resource *r, const ch
 
 int api_crud_create_internal(struct api *api, const struct k1s_resource *r, json_t *obj)
 {
-	const char *ns = k1s_json_str(obj, "metadata.namespace");
+	char ns[256];
 	unsigned code = 0;
-	json_t *res = do_create(api, r, ns ? ns : "", obj, false, &code);
+	json_t *res;
+
+	/* Copied: do_create() replaces the member the string lives in. */
+	snprintf(ns, sizeof(ns), "%s", k1s_json_str(obj, "metadata.namespace") ?: "");
+	res = do_create(api, r, ns, obj, false, &code);
 	int err = code == 201 ? 0 : -EINVAL;
 
 	if (err < 0)
