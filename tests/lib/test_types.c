@@ -108,24 +108,24 @@ static void tutorial_services_have_no_unknown_fields(void **state)
 {
 	static const char *svcs[] = {
 		/* 01-clusterip-service.yaml */
-		"{'apiVersion':'v1','kind':'Service','metadata':{'name':'api-service'},"
+		("{'apiVersion':'v1','kind':'Service','metadata':{'name':'api-service'},"
 		"'spec':{'type':'ClusterIP','selector':{'app':'api'},"
-		"'ports':[{'port':80,'targetPort':3000,'protocol':'TCP'}]}}",
+		"'ports':[{'port':80,'targetPort':3000,'protocol':'TCP'}]}}"),
 		/* 02-nodeport-service.yaml */
-		"{'apiVersion':'v1','kind':'Service','metadata':{'name':'web-service'},"
+		("{'apiVersion':'v1','kind':'Service','metadata':{'name':'web-service'},"
 		"'spec':{'type':'NodePort','selector':{'app':'web'},"
-		"'ports':[{'port':80,'targetPort':3000,'nodePort':30080}]}}",
+		"'ports':[{'port':80,'targetPort':3000,'nodePort':30080}]}}"),
 		/* 03-loadbalancer-service.yaml */
-		"{'apiVersion':'v1','kind':'Service','metadata':{'name':'web-service'},"
+		("{'apiVersion':'v1','kind':'Service','metadata':{'name':'web-service'},"
 		"'spec':{'type':'LoadBalancer','selector':{'app':'web'},"
-		"'ports':[{'port':80,'targetPort':3000}]}}",
+		"'ports':[{'port':80,'targetPort':3000}]}}"),
 		/* 07-full-stack.yaml, as kubectl apply posts it */
-		"{'apiVersion':'v1','kind':'Service','metadata':{'annotations':{"
+		("{'apiVersion':'v1','kind':'Service','metadata':{'annotations':{"
 		"'kubectl.kubernetes.io/last-applied-configuration':'x'},"
 		"'name':'frontend-service','namespace':'default'},"
-		"'spec':{'selector':{'app':'frontend'},'ports':[{'port':80,'targetPort':80}]}}",
-		"{'apiVersion':'v1','kind':'Service','metadata':{'name':'api-service'},"
-		"'spec':{'selector':{'app':'api'},'ports':[{'port':80,'targetPort':3000}]}}",
+		"'spec':{'selector':{'app':'frontend'},'ports':[{'port':80,'targetPort':80}]}}"),
+		("{'apiVersion':'v1','kind':'Service','metadata':{'name':'api-service'},"
+		"'spec':{'selector':{'app':'api'},'ports':[{'port':80,'targetPort':3000}]}}"),
 	};
 
 	for (size_t i = 0; i < sizeof(svcs) / sizeof(svcs[0]); i++)
