@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +116,7 @@ void api_sb_add(struct api_sb *sb, const char *s)
 
 void api_sb_printf(struct api_sb *sb, const char *fmt, ...)
 {
-	char small[128];
+	char small[128], *big;
 	va_list ap;
 	int n;
 
@@ -128,8 +129,7 @@ void api_sb_printf(struct api_sb *sb, const char *fmt, ...)
 		api_sb_addn(sb, small, (size_t)n);
 		return;
 	}
-	char *big = malloc((size_t)n + 1);
-
+	big = malloc((size_t)n + 1);
 	if (!big)
 		abort();
 	va_start(ap, fmt);
@@ -193,11 +193,15 @@ json_int_t api_json_int(const json_t *obj, const char *path, json_int_t def)
 {
 	json_t *v = k1s_json_path(obj, path);
 
-	if (json_is_integer(v))
-		return json_integer_value(v);
-	if (json_is_real(v))
-		return (json_int_t)json_real_value(v);
-	return def;
+	/* The fields read this way are int32 in the API; a stored object
+	 * holding anything else is clamped rather than trusted. */
+	if (!json_is_integer(v))
+		return def;
+	if (json_integer_value(v) > INT32_MAX)
+		return INT32_MAX;
+	if (json_integer_value(v) < INT32_MIN)
+		return INT32_MIN;
+	return json_integer_value(v);
 }
 
 size_t api_json_size(const json_t *obj, const char *path)

@@ -71,7 +71,8 @@ void api_cell_int(json_t *cells, json_int_t v);
  * "<unknown>" when it is absent, null or unreadable (a zero time). */
 void api_cell_age(json_t *cells, const json_t *obj, const char *path, time_t now);
 void api_age_of(char *buf, size_t len, const json_t *obj, const char *path, time_t now);
-/* The integer at `path`, or `def` when absent. */
+/* The integer at `path`, clamped to int32, or `def` when absent or not
+ * an integer. */
 json_int_t api_json_int(const json_t *obj, const char *path, json_int_t def);
 /* The number of members (object) or elements (array) at `path`; 0 if absent. */
 size_t api_json_size(const json_t *obj, const char *path);
