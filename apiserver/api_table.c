@@ -16,17 +16,17 @@
 #include "k1s_json.h"
 
 const char api_tdoc_name[] =
-	"Name must be unique within a namespace. Is required when creating resources, although "
-	"some resources may allow a client to request the generation of an appropriate name "
-	"automatically. Name is primarily intended for creation idempotence and configuration "
-	"definition. Cannot be updated. More info: "
-	"https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
+    "Name must be unique within a namespace. Is required when creating resources, although "
+    "some resources may allow a client to request the generation of an appropriate name "
+    "automatically. Name is primarily intended for creation idempotence and configuration "
+    "definition. Cannot be updated. More info: "
+    "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
 const char api_tdoc_created[] =
-	"CreationTimestamp is a timestamp representing the server time when this object was "
-	"created. It is not guaranteed to be set in happens-before order across separate "
-	"operations. Clients may not set this value. It is represented in RFC3339 form and is in "
-	"UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "
-	"https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
+    "CreationTimestamp is a timestamp representing the server time when this object was "
+    "created. It is not guaranteed to be set in happens-before order across separate "
+    "operations. Clients may not set this value. It is represented in RFC3339 form and is in "
+    "UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "
+    "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
 const char api_tdoc_containers[] = "Names of each container in the template.";
 const char api_tdoc_images[] = "Images referenced by each container in the template.";
 
@@ -223,7 +223,8 @@ void api_cell_containers(json_t *cells, const json_t *containers)
 
 	api_sb_add(&names, "");
 	api_sb_add(&images, "");
-	json_array_foreach(containers, i, c) {
+	json_array_foreach(containers, i, c)
+	{
 		if (i > 0) {
 			api_sb_add(&names, ",");
 			api_sb_add(&images, ",");
@@ -275,7 +276,8 @@ json_t *api_lb_addresses(const json_t *ingress)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(ingress, i, e) {
+	json_array_foreach(ingress, i, e)
+	{
 		const char *ip = k1s_json_str(e, "ip"), *host = k1s_json_str(e, "hostname");
 
 		if (ip && *ip)
@@ -293,7 +295,8 @@ void api_str_join(struct api_sb *sb, const json_t *arr, const char *sep)
 	json_t *v;
 
 	api_sb_add(sb, "");
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (i > 0)
 			api_sb_add(sb, sep);
 		api_sb_add(sb, json_string_value(v));
@@ -309,17 +312,16 @@ void api_fmt_labels(struct api_sb *sb, const json_t *map)
 	json_t *v;
 	size_t i;
 
-	json_object_foreach((json_t *)map, k, v)
-		json_array_append_new(keys, json_string(k));
+	json_object_foreach((json_t *)map, k, v) json_array_append_new(keys, json_string(k));
 	api_str_set_sort(keys);
 	api_sb_add(sb, "");
-	json_array_foreach(keys, i, v) {
+	json_array_foreach(keys, i, v)
+	{
 		const char *key = json_string_value(v);
 
 		if (i > 0)
 			api_sb_add(sb, ",");
-		api_sb_printf(sb, "%s=%s", key,
-			      json_string_value(json_object_get(map, key)) ?: "");
+		api_sb_printf(sb, "%s=%s", key, json_string_value(json_object_get(map, key)) ?: "");
 	}
 	if (json_array_size(keys) == 0)
 		api_sb_add(sb, "<none>");
@@ -380,9 +382,9 @@ enum sel_op { SEL_EQ, SEL_IN, SEL_NOTIN, SEL_EXISTS, SEL_NOTEXISTS };
 struct sel_req {
 	const char *key;
 	enum sel_op op;
-	const json_t *values;	/* array, for SEL_IN and SEL_NOTIN */
-	const char *value;	/* SEL_EQ */
-	size_t idx;		/* input order, to keep equal keys stable */
+	const json_t *values; /* array, for SEL_IN and SEL_NOTIN */
+	const char *value;    /* SEL_EQ */
+	size_t idx;           /* input order, to keep equal keys stable */
 };
 
 static int cmp_req(const void *a, const void *b)
@@ -411,15 +413,17 @@ int api_fmt_selector(struct api_sb *sb, const json_t *sel)
 	reqs = calloc(n, sizeof(*reqs));
 	if (!reqs)
 		abort();
-	json_object_foreach((json_t *)ml, k, v) {
-		reqs[i] = (struct sel_req){.key = k, .op = SEL_EQ, .value = json_string_value(v),
-					   .idx = i};
+	json_object_foreach((json_t *)ml, k, v)
+	{
+		reqs[i] = (struct sel_req){
+		    .key = k, .op = SEL_EQ, .value = json_string_value(v), .idx = i};
 		if (!label_key_ok(k) || !json_is_string(v) ||
 		    !label_name_ok(reqs[i].value, strlen(reqs[i].value), true))
 			rc = -EINVAL;
 		i++;
 	}
-	json_array_foreach(me, j, v) {
+	json_array_foreach(me, j, v)
+	{
 		const char *key = k1s_json_str(v, "key") ?: "";
 		const char *op = k1s_json_str(v, "operator") ?: "";
 		const json_t *vals = json_object_get(v, "values");
@@ -445,10 +449,10 @@ int api_fmt_selector(struct api_sb *sb, const json_t *sel)
 			rc = -EINVAL;
 		if (!label_key_ok(key))
 			rc = -EINVAL;
-		json_array_foreach(vals, x, e)
-			if (!json_is_string(e) ||
-			    !label_name_ok(json_string_value(e), json_string_length(e), true))
-				rc = -EINVAL;
+		json_array_foreach(vals, x, e) if (!json_is_string(e) ||
+		                                   !label_name_ok(json_string_value(e),
+		                                                  json_string_length(e), true)) rc =
+		    -EINVAL;
 		i++;
 	}
 	if (rc < 0) {
@@ -501,8 +505,8 @@ int api_fmt_selector(struct api_sb *sb, const json_t *sel)
 /* ---- the Table ---- */
 
 static const struct api_tcol generic_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Age", "string", "", api_tdoc_created, 0},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Age", "string", "", api_tdoc_created, 0},
 };
 
 static void generic_row(const json_t *obj, time_t now, json_t *cells, json_t *row)
@@ -511,13 +515,11 @@ static void generic_row(const json_t *obj, time_t now, json_t *cells, json_t *ro
 	api_cell_age(cells, obj, "metadata.creationTimestamp", now);
 }
 
-static const struct api_tprinter generic_printer =
-	API_TPRINTER("", "", generic_cols, generic_row);
+static const struct api_tprinter generic_printer = API_TPRINTER("", "", generic_cols, generic_row);
 
 static const struct api_tprinter *printer_find(const struct k1s_resource *r)
 {
-	static const struct api_tprinter *const lists[] = {api_tprinters_core,
-							   api_tprinters_apps};
+	static const struct api_tprinter *const lists[] = {api_tprinters_core, api_tprinters_apps};
 
 	if (!r)
 		return &generic_printer;
@@ -536,10 +538,10 @@ static json_t *columns(const struct api_tprinter *p)
 	for (size_t i = 0; i < p->ncols; i++) {
 		const struct api_tcol *c = &p->cols[i];
 
-		json_array_append_new(cols, json_pack("{s:s,s:s,s:s,s:s,s:i}", "name", c->name,
-						      "type", c->type, "format", c->format,
-						      "description", c->desc, "priority",
-						      c->priority));
+		json_array_append_new(cols,
+		                      json_pack("{s:s,s:s,s:s,s:s,s:i}", "name", c->name, "type",
+		                                c->type, "format", c->format, "description",
+		                                c->desc, "priority", c->priority));
 	}
 	return cols;
 }
@@ -554,8 +556,8 @@ static json_t *row_object(const json_t *obj, enum api_include include)
 	case API_INCLUDE_METADATA:
 		md = json_object_get(obj, "metadata");
 		return json_pack("{s:s,s:s,s:o}", "kind", "PartialObjectMetadata", "apiVersion",
-				 "meta.k8s.io/v1", "metadata",
-				 json_is_object(md) ? json_deep_copy(md) : json_object());
+		                 "meta.k8s.io/v1", "metadata",
+		                 json_is_object(md) ? json_deep_copy(md) : json_object());
 	case API_INCLUDE_NONE:
 		break;
 	}
@@ -563,18 +565,19 @@ static json_t *row_object(const json_t *obj, enum api_include include)
 }
 
 json_t *api_table(const struct k1s_resource *r, const json_t *objs, bool with_columns,
-		  enum api_include include, time_t now)
+                  enum api_include include, time_t now)
 {
 	const struct api_tprinter *p = printer_find(r);
 	json_t *t = json_pack("{s:s,s:s,s:{}}", "kind", "Table", "apiVersion", "meta.k8s.io/v1",
-			      "metadata");
+	                      "metadata");
 	json_t *rows = json_array();
 	json_t *o, *ro;
 	size_t i;
 
 	if (with_columns)
 		json_object_set_new(t, "columnDefinitions", columns(p));
-	json_array_foreach(objs, i, o) {
+	json_array_foreach(objs, i, o)
+	{
 		json_t *row = json_object();
 		json_t *cells = json_array();
 

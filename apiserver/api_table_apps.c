@@ -19,23 +19,23 @@ static const char *str_or(const json_t *obj, const char *path, const char *def)
 /* ---- Deployment ---- */
 
 static const struct api_tcol deploy_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Ready", "string", "", "Number of the pod with ready state", 0},
-	{"Up-to-date", "string", "",
-	 "Total number of non-terminated pods targeted by this deployment that have the desired "
-	 "template spec.",
-	 0},
-	{"Available", "string", "",
-	 "Total number of available pods (ready for at least minReadySeconds) targeted by this "
-	 "deployment.",
-	 0},
-	{"Age", "string", "", api_tdoc_created, 0},
-	{"Containers", "string", "", api_tdoc_containers, 1},
-	{"Images", "string", "", api_tdoc_images, 1},
-	{"Selector", "string", "",
-	 "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the "
-	 "ones affected by this deployment.",
-	 1},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Ready", "string", "", "Number of the pod with ready state", 0},
+    {"Up-to-date", "string", "",
+     "Total number of non-terminated pods targeted by this deployment that have the desired "
+     "template spec.",
+     0},
+    {"Available", "string", "",
+     "Total number of available pods (ready for at least minReadySeconds) targeted by this "
+     "deployment.",
+     0},
+    {"Age", "string", "", api_tdoc_created, 0},
+    {"Containers", "string", "", api_tdoc_containers, 1},
+    {"Images", "string", "", api_tdoc_images, 1},
+    {"Selector", "string", "",
+     "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the "
+     "ones affected by this deployment.",
+     1},
 };
 
 static void deploy_row(const json_t *d, time_t now, json_t *cells, json_t *row)
@@ -45,7 +45,7 @@ static void deploy_row(const json_t *d, time_t now, json_t *cells, json_t *row)
 	api_cell_str(cells, k1s_json_str(d, "metadata.name"));
 	/* spec.replicas is defaulted to 1 on admission. */
 	api_sb_printf(&sb, "%lld/%lld", (long long)api_json_int(d, "status.readyReplicas", 0),
-		      (long long)api_json_int(d, "spec.replicas", 1));
+	              (long long)api_json_int(d, "spec.replicas", 1));
 	api_sb_append_to(&sb, cells);
 	api_cell_int(cells, api_json_int(d, "status.updatedReplicas", 0));
 	api_cell_int(cells, api_json_int(d, "status.availableReplicas", 0));
@@ -63,29 +63,29 @@ static void deploy_row(const json_t *d, time_t now, json_t *cells, json_t *row)
 /* ---- ReplicaSet ---- */
 
 static const struct api_tcol rs_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Desired", "integer", "",
-	 "Replicas is the number of desired replicas. This is a pointer to distinguish between "
-	 "explicit zero and unspecified. Defaults to 1. More info: "
-	 "https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller/"
-	 "#what-is-a-replicationcontroller",
-	 0},
-	{"Current", "integer", "",
-	 "Replicas is the most recently observed number of replicas. More info: "
-	 "https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller/"
-	 "#what-is-a-replicationcontroller",
-	 0},
-	{"Ready", "integer", "", "The number of ready replicas for this replica set.", 0},
-	{"Age", "string", "", api_tdoc_created, 0},
-	{"Containers", "string", "", api_tdoc_containers, 1},
-	{"Images", "string", "", api_tdoc_images, 1},
-	{"Selector", "string", "",
-	 "Selector is a label query over pods that should match the replica count. If the "
-	 "selector is empty, it is defaulted to the labels present on the pod template. Label "
-	 "keys and values that must match in order to be controlled by this replica set. More "
-	 "info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/"
-	 "#label-selectors",
-	 1},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Desired", "integer", "",
+     "Replicas is the number of desired replicas. This is a pointer to distinguish between "
+     "explicit zero and unspecified. Defaults to 1. More info: "
+     "https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller/"
+     "#what-is-a-replicationcontroller",
+     0},
+    {"Current", "integer", "",
+     "Replicas is the most recently observed number of replicas. More info: "
+     "https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller/"
+     "#what-is-a-replicationcontroller",
+     0},
+    {"Ready", "integer", "", "The number of ready replicas for this replica set.", 0},
+    {"Age", "string", "", api_tdoc_created, 0},
+    {"Containers", "string", "", api_tdoc_containers, 1},
+    {"Images", "string", "", api_tdoc_images, 1},
+    {"Selector", "string", "",
+     "Selector is a label query over pods that should match the replica count. If the "
+     "selector is empty, it is defaulted to the labels present on the pod template. Label "
+     "keys and values that must match in order to be controlled by this replica set. More "
+     "info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/"
+     "#label-selectors",
+     1},
 };
 
 /* metav1.FormatLabelSelector: "<error>" when unconvertible, "<none>" when
@@ -117,16 +117,15 @@ static void rs_row(const json_t *rs, time_t now, json_t *cells, json_t *row)
 /* ---- Ingress ---- */
 
 static const struct api_tcol ing_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Class", "string", "",
-	 "The name of the IngressClass resource that should be used for additional configuration",
-	 0},
-	{"Hosts", "string", "",
-	 "Hosts that incoming requests are matched against before the ingress rule", 0},
-	{"Address", "string", "",
-	 "Address is a list containing ingress points for the load-balancer", 0},
-	{"Ports", "string", "", "Ports of TLS configurations that open", 0},
-	{"Age", "string", "", api_tdoc_created, 0},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Class", "string", "",
+     "The name of the IngressClass resource that should be used for additional configuration", 0},
+    {"Hosts", "string", "",
+     "Hosts that incoming requests are matched against before the ingress rule", 0},
+    {"Address", "string", "", "Address is a list containing ingress points for the load-balancer",
+     0},
+    {"Ports", "string", "", "Ports of TLS configurations that open", 0},
+    {"Age", "string", "", api_tdoc_created, 0},
 };
 
 static void ing_row(const json_t *ing, time_t now, json_t *cells, json_t *row)
@@ -142,7 +141,8 @@ static void ing_row(const json_t *ing, time_t now, json_t *cells, json_t *row)
 	/* Up to three non-empty hosts; "more" counts every rule, hostless
 	 * ones included, as kube-apiserver does. */
 	api_sb_add(&sb, "");
-	json_array_foreach(rules, i, r) {
+	json_array_foreach(rules, i, r)
+	{
 		const char *h = k1s_json_str(r, "host");
 
 		if (listed == API_TMAX_LISTED)
@@ -169,10 +169,10 @@ static void ing_row(const json_t *ing, time_t now, json_t *cells, json_t *row)
 /* ---- IngressClass ---- */
 
 static const struct api_tcol ingclass_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Controller", "string", "", "Controller that is responsible for handling this class", 0},
-	{"Parameters", "string", "", "A reference to a resource with additional parameters", 0},
-	{"Age", "string", "", api_tdoc_created, 0},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Controller", "string", "", "Controller that is responsible for handling this class", 0},
+    {"Parameters", "string", "", "A reference to a resource with additional parameters", 0},
+    {"Age", "string", "", api_tdoc_created, 0},
 };
 
 static void ingclass_row(const json_t *ic, time_t now, json_t *cells, json_t *row)
@@ -200,15 +200,15 @@ static void ingclass_row(const json_t *ic, time_t now, json_t *cells, json_t *ro
 /* ---- NetworkPolicy ---- */
 
 static const struct api_tcol netpol_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Pod-Selector", "string", "",
-	 "Selects the pods to which this NetworkPolicy object applies.  The array of ingress rules "
-	 "is applied to any pods selected by this field. Multiple network policies can select the "
-	 "same set of pods.  In this case, the ingress rules for each are combined additively. "
-	 "This field is NOT optional and follows standard label selector semantics. An empty "
-	 "podSelector matches all pods in this namespace.",
-	 0},
-	{"Age", "string", "", api_tdoc_created, 0},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Pod-Selector", "string", "",
+     "Selects the pods to which this NetworkPolicy object applies.  The array of ingress rules "
+     "is applied to any pods selected by this field. Multiple network policies can select the "
+     "same set of pods.  In this case, the ingress rules for each are combined additively. "
+     "This field is NOT optional and follows standard label selector semantics. An empty "
+     "podSelector matches all pods in this namespace.",
+     0},
+    {"Age", "string", "", api_tdoc_created, 0},
 };
 
 static void netpol_row(const json_t *np, time_t now, json_t *cells, json_t *row)
@@ -221,24 +221,24 @@ static void netpol_row(const json_t *np, time_t now, json_t *cells, json_t *row)
 /* ---- EndpointSlice ---- */
 
 static const struct api_tcol eps_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"AddressType", "string", "",
-	 "addressType specifies the type of address carried by this EndpointSlice. All addresses "
-	 "in this slice must be the same type. This field is immutable after creation. The "
-	 "following address types are currently supported: * IPv4: Represents an IPv4 Address. * "
-	 "IPv6: Represents an IPv6 Address. * FQDN: Represents a Fully Qualified Domain Name.",
-	 0},
-	{"Ports", "string", "",
-	 "ports specifies the list of network ports exposed by each endpoint in this slice. Each "
-	 "port must have a unique name. When ports is empty, it indicates that there are no "
-	 "defined ports. When a port is defined with a nil port value, it indicates \"all "
-	 "ports\". Each slice may include a maximum of 100 ports.",
-	 0},
-	{"Endpoints", "string", "",
-	 "endpoints is a list of unique endpoints in this slice. Each slice may include a maximum "
-	 "of 1000 endpoints.",
-	 0},
-	{"Age", "string", "", api_tdoc_created, 0},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"AddressType", "string", "",
+     "addressType specifies the type of address carried by this EndpointSlice. All addresses "
+     "in this slice must be the same type. This field is immutable after creation. The "
+     "following address types are currently supported: * IPv4: Represents an IPv4 Address. * "
+     "IPv6: Represents an IPv6 Address. * FQDN: Represents a Fully Qualified Domain Name.",
+     0},
+    {"Ports", "string", "",
+     "ports specifies the list of network ports exposed by each endpoint in this slice. Each "
+     "port must have a unique name. When ports is empty, it indicates that there are no "
+     "defined ports. When a port is defined with a nil port value, it indicates \"all "
+     "ports\". Each slice may include a maximum of 100 ports.",
+     0},
+    {"Endpoints", "string", "",
+     "endpoints is a list of unique endpoints in this slice. Each slice may include a maximum "
+     "of 1000 endpoints.",
+     0},
+    {"Age", "string", "", api_tdoc_created, 0},
 };
 
 /* listWithMoreString */
@@ -276,7 +276,8 @@ static void eps_row(const json_t *eps, time_t now, json_t *cells, json_t *row)
 
 	api_cell_str(cells, k1s_json_str(eps, "metadata.name"));
 	api_cell_str(cells, k1s_json_str(eps, "addressType"));
-	json_array_foreach(k1s_json_path(eps, "ports"), i, p) {
+	json_array_foreach(k1s_json_path(eps, "ports"), i, p)
+	{
 		json_t *port = json_object_get(p, "port");
 		json_t *name = json_object_get(p, "name");
 		char num[24];
@@ -293,18 +294,18 @@ static void eps_row(const json_t *eps, time_t now, json_t *cells, json_t *row)
 	}
 	listed_cell(&ports, cells);
 	json_array_foreach(k1s_json_path(eps, "endpoints"), i, e)
-		json_array_foreach(json_object_get(e, "addresses"), j, a)
-			listed_add(&addrs, json_string_value(a));
+	    json_array_foreach(json_object_get(e, "addresses"), j, a)
+	        listed_add(&addrs, json_string_value(a));
 	listed_cell(&addrs, cells);
 	api_cell_age(cells, eps, "metadata.creationTimestamp", now);
 }
 
 const struct api_tprinter api_tprinters_apps[] = {
-	API_TPRINTER("apps", "deployments", deploy_cols, deploy_row),
-	API_TPRINTER("apps", "replicasets", rs_cols, rs_row),
-	API_TPRINTER("networking.k8s.io", "ingresses", ing_cols, ing_row),
-	API_TPRINTER("networking.k8s.io", "ingressclasses", ingclass_cols, ingclass_row),
-	API_TPRINTER("networking.k8s.io", "networkpolicies", netpol_cols, netpol_row),
-	API_TPRINTER("discovery.k8s.io", "endpointslices", eps_cols, eps_row),
-	{0},
+    API_TPRINTER("apps", "deployments", deploy_cols, deploy_row),
+    API_TPRINTER("apps", "replicasets", rs_cols, rs_row),
+    API_TPRINTER("networking.k8s.io", "ingresses", ing_cols, ing_row),
+    API_TPRINTER("networking.k8s.io", "ingressclasses", ingclass_cols, ingclass_row),
+    API_TPRINTER("networking.k8s.io", "networkpolicies", netpol_cols, netpol_row),
+    API_TPRINTER("discovery.k8s.io", "endpointslices", eps_cols, eps_row),
+    {0},
 };

@@ -37,41 +37,40 @@ static void sb_set(struct api_sb *sb, const char *s)
 /* ---- Pod ---- */
 
 static const struct api_tcol pod_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic.",
-	 0},
-	{"Status", "string", "", "The aggregate status of the containers in this pod.", 0},
-	{"Restarts", "string", "",
-	 "The number of times the containers in this pod have been restarted and when the last "
-	 "container in this pod has restarted.",
-	 0},
-	{"Age", "string", "", api_tdoc_created, 0},
-	{"IP", "string", "",
-	 "podIP address allocated to the pod. Routable at least within the cluster. Empty if not "
-	 "yet allocated.",
-	 1},
-	{"Node", "string", "",
-	 "NodeName indicates in which node this pod is scheduled. If empty, this pod is a "
-	 "candidate for scheduling by the scheduler defined in schedulerName. Once this field is "
-	 "set, the kubelet for this node becomes responsible for the lifecycle of this pod. This "
-	 "field should not be used to express a desire for the pod to be scheduled on a specific "
-	 "node. https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename",
-	 1},
-	{"Nominated Node", "string", "",
-	 "nominatedNodeName is set only when this pod preempts other pods on the node, but it "
-	 "cannot be scheduled right away as preemption victims receive their graceful termination "
-	 "periods. This field does not guarantee that the pod will be scheduled on this node. "
-	 "Scheduler may decide to place the pod elsewhere if other nodes become available sooner. "
-	 "Scheduler may also decide to give the resources on this node to a higher priority pod "
-	 "that is created after preemption. As a result, this field may be different than "
-	 "PodSpec.nodeName when the pod is scheduled.",
-	 1},
-	{"Readiness Gates", "string", "",
-	 "If specified, all readiness gates will be evaluated for pod readiness. A pod is ready "
-	 "when all its containers are ready AND all conditions specified in the readiness gates "
-	 "have status equal to \"True\" More info: "
-	 "https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates",
-	 1},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic.", 0},
+    {"Status", "string", "", "The aggregate status of the containers in this pod.", 0},
+    {"Restarts", "string", "",
+     "The number of times the containers in this pod have been restarted and when the last "
+     "container in this pod has restarted.",
+     0},
+    {"Age", "string", "", api_tdoc_created, 0},
+    {"IP", "string", "",
+     "podIP address allocated to the pod. Routable at least within the cluster. Empty if not "
+     "yet allocated.",
+     1},
+    {"Node", "string", "",
+     "NodeName indicates in which node this pod is scheduled. If empty, this pod is a "
+     "candidate for scheduling by the scheduler defined in schedulerName. Once this field is "
+     "set, the kubelet for this node becomes responsible for the lifecycle of this pod. This "
+     "field should not be used to express a desire for the pod to be scheduled on a specific "
+     "node. https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename",
+     1},
+    {"Nominated Node", "string", "",
+     "nominatedNodeName is set only when this pod preempts other pods on the node, but it "
+     "cannot be scheduled right away as preemption victims receive their graceful termination "
+     "periods. This field does not guarantee that the pod will be scheduled on this node. "
+     "Scheduler may decide to place the pod elsewhere if other nodes become available sooner. "
+     "Scheduler may also decide to give the resources on this node to a higher priority pod "
+     "that is created after preemption. As a result, this field may be different than "
+     "PodSpec.nodeName when the pod is scheduled.",
+     1},
+    {"Readiness Gates", "string", "",
+     "If specified, all readiness gates will be evaluated for pod readiness. A pod is ready "
+     "when all its containers are ready AND all conditions specified in the readiness gates "
+     "have status equal to \"True\" More info: "
+     "https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates",
+     1},
 };
 
 /* A sidecar: an init container with restartPolicy Always runs beside the
@@ -84,7 +83,8 @@ static bool init_restartable(const json_t *pod, const char *name)
 
 	if (!name)
 		return false;
-	json_array_foreach(ics, i, c) {
+	json_array_foreach(ics, i, c)
+	{
 		const char *n = k1s_json_str(c, "name");
 
 		if (n && strcmp(n, name) == 0) {
@@ -102,7 +102,8 @@ static bool pod_condition_true(const json_t *pod, const char *type, bool first_o
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(conds, i, c) {
+	json_array_foreach(conds, i, c)
+	{
 		const char *t = k1s_json_str(c, "type");
 		const char *s = k1s_json_str(c, "status");
 
@@ -156,7 +157,8 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells, json_t *row)
 	char age[32];
 
 	sb_set(&reason, *st_reason ? st_reason : phase);
-	json_array_foreach(conds, i, c) {
+	json_array_foreach(conds, i, c)
+	{
 		const char *t = k1s_json_str(c, "type"), *r = k1s_json_str(c, "reason");
 
 		if (t && r && strcmp(t, "PodScheduled") == 0 && strcmp(r, "SchedulingGated") == 0)
@@ -165,20 +167,22 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells, json_t *row)
 	if (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0) {
 		bool ok = phase[0] == 'S';
 
-		json_object_set_new(row, "conditions",
-				    json_pack("[{s:s,s:s,s:s,s:s}]", "type", "Completed", "status",
-					      "True", "reason", phase, "message",
-					      ok ? "The pod has completed successfully."
-						 : "The pod failed."));
+		json_object_set_new(
+		    row, "conditions",
+		    json_pack("[{s:s,s:s,s:s,s:s}]", "type", "Completed", "status", "True",
+		              "reason", phase, "message",
+		              ok ? "The pod has completed successfully." : "The pod failed."));
 	}
-	json_array_foreach(k1s_json_path(pod, "spec.initContainers"), i, c) {
+	json_array_foreach(k1s_json_path(pod, "spec.initContainers"), i, c)
+	{
 		const char *rp = k1s_json_str(c, "restartPolicy");
 
 		if (rp && strcmp(rp, "Always") == 0)
 			total++;
 	}
 
-	json_array_foreach(ics, i, c) {
+	json_array_foreach(ics, i, c)
+	{
 		const json_t *term = state_of(c, "terminated"), *wait = state_of(c, "waiting");
 		bool sidecar = init_restartable(pod, k1s_json_str(c, "name"));
 		const char *wr = wait ? str_or(wait, "reason", "") : "";
@@ -204,10 +208,10 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells, json_t *row)
 				api_sb_printf(&reason, "Init:%s", tr);
 			else if (api_json_int(term, "signal", 0) != 0)
 				api_sb_printf(&reason, "Init:Signal:%lld",
-					      (long long)api_json_int(term, "signal", 0));
+				              (long long)api_json_int(term, "signal", 0));
 			else
 				api_sb_printf(&reason, "Init:ExitCode:%lld",
-					      (long long)api_json_int(term, "exitCode", 0));
+				              (long long)api_json_int(term, "exitCode", 0));
 		} else if (*wr && strcmp(wr, "PodInitializing") != 0) {
 			api_sb_printf(&reason, "Init:%s", wr);
 		} else {
@@ -225,7 +229,8 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells, json_t *row)
 		have_last = have_side_last;
 		for (i = json_array_size(css); i-- > 0;) {
 			const json_t *cs = json_array_get(css, i);
-			const json_t *term = state_of(cs, "terminated"), *wait = state_of(cs, "waiting");
+			const json_t *term = state_of(cs, "terminated"),
+			             *wait = state_of(cs, "waiting");
 			const char *wr = wait ? str_or(wait, "reason", "") : "";
 			const char *tr = term ? str_or(term, "reason", "") : "";
 
@@ -239,12 +244,12 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells, json_t *row)
 				reason.len = 0;
 				if (api_json_int(term, "signal", 0) != 0)
 					api_sb_printf(&reason, "Signal:%lld",
-						      (long long)api_json_int(term, "signal", 0));
+					              (long long)api_json_int(term, "signal", 0));
 				else
 					api_sb_printf(&reason, "ExitCode:%lld",
-						      (long long)api_json_int(term, "exitCode", 0));
+					              (long long)api_json_int(term, "exitCode", 0));
 			} else if (json_is_true(json_object_get(cs, "ready")) &&
-				   state_of(cs, "running")) {
+			           state_of(cs, "running")) {
 				running = true;
 				ready++;
 			}
@@ -252,8 +257,8 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells, json_t *row)
 		/* A finished container next to a running one is not a
 		 * completed pod. */
 		if (strcmp(api_sb_str(&reason), "Completed") == 0 && running)
-			sb_set(&reason, pod_condition_true(pod, "Ready", false) ? "Running"
-										: "NotReady");
+			sb_set(&reason,
+			       pod_condition_true(pod, "Ready", false) ? "Running" : "NotReady");
 	}
 
 	if (k1s_json_path(pod, "metadata.deletionTimestamp") &&
@@ -278,8 +283,8 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells, json_t *row)
 	api_cell_age(cells, pod, "metadata.creationTimestamp", now);
 
 	/* Wide columns. */
-	api_cell_str(cells, str_or(json_array_get(k1s_json_path(pod, "status.podIPs"), 0), "ip",
-				   "<none>"));
+	api_cell_str(
+	    cells, str_or(json_array_get(k1s_json_path(pod, "status.podIPs"), 0), "ip", "<none>"));
 	api_cell_str(cells, str_or(pod, "spec.nodeName", "<none>"));
 	api_cell_str(cells, str_or(pod, "status.nominatedNodeName", "<none>"));
 	const json_t *gates = k1s_json_path(pod, "spec.readinessGates");
@@ -289,7 +294,8 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells, json_t *row)
 	} else {
 		size_t ntrue = 0;
 
-		json_array_foreach(gates, i, c) {
+		json_array_foreach(gates, i, c)
+		{
 			const char *ct = k1s_json_str(c, "conditionType");
 
 			if (ct && pod_condition_true(pod, ct, true))
@@ -303,57 +309,57 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells, json_t *row)
 /* ---- Service ---- */
 
 static const struct api_tcol svc_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Type", "string", "",
-	 "type determines how the Service is exposed. Defaults to ClusterIP. Valid options are "
-	 "ExternalName, ClusterIP, NodePort, and LoadBalancer. \"ClusterIP\" allocates a "
-	 "cluster-internal IP address for load-balancing to endpoints. Endpoints are determined by "
-	 "the selector or if that is not specified, by manual construction of an Endpoints object "
-	 "or EndpointSlice objects. If clusterIP is \"None\", no virtual IP is allocated and the "
-	 "endpoints are published as a set of endpoints rather than a virtual IP. \"NodePort\" "
-	 "builds on ClusterIP and allocates a port on every node which routes to the same "
-	 "endpoints as the clusterIP. \"LoadBalancer\" builds on NodePort and creates an external "
-	 "load-balancer (if supported in the current cloud) which routes to the same endpoints as "
-	 "the clusterIP. \"ExternalName\" aliases this service to the specified externalName. "
-	 "Several other fields do not apply to ExternalName services. More info: "
-	 "https://kubernetes.io/docs/concepts/services-networking/service/"
-	 "#publishing-services-service-types",
-	 0},
-	{"Cluster-IP", "string", "",
-	 "clusterIP is the IP address of the service and is usually assigned randomly. If an "
-	 "address is specified manually, is in-range (as per system configuration), and is not in "
-	 "use, it will be allocated to the service; otherwise creation of the service will fail. "
-	 "This field may not be changed through updates unless the type field is also being "
-	 "changed to ExternalName (which requires this field to be blank) or the type field is "
-	 "being changed from ExternalName (in which case this field may optionally be specified, "
-	 "as describe above).  Valid values are \"None\", empty string (\"\"), or a valid IP "
-	 "address. Setting this to \"None\" makes a \"headless service\" (no virtual IP), which "
-	 "is useful when direct endpoint connections are preferred and proxying is not required.  "
-	 "Only applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified "
-	 "when creating a Service of type ExternalName, creation will fail. This field will be "
-	 "wiped when updating a Service to type ExternalName. More info: "
-	 "https://kubernetes.io/docs/concepts/services-networking/service/"
-	 "#virtual-ips-and-service-proxies",
-	 0},
-	{"External-IP", "string", "",
-	 "externalIPs is a list of IP addresses for which nodes in the cluster will also accept "
-	 "traffic for this service.  These IPs are not managed by Kubernetes.  The user is "
-	 "responsible for ensuring that traffic arrives at a node with this IP.  A common example "
-	 "is external load-balancers that are not part of the Kubernetes system.",
-	 0},
-	{"Port(s)", "string", "",
-	 "The list of ports that are exposed by this service. More info: "
-	 "https://kubernetes.io/docs/concepts/services-networking/service/"
-	 "#virtual-ips-and-service-proxies",
-	 0},
-	{"Age", "string", "", api_tdoc_created, 0},
-	{"Selector", "string", "",
-	 "Route service traffic to pods with label keys and values matching this selector. If "
-	 "empty or not present, the service is assumed to have an external process managing its "
-	 "endpoints, which Kubernetes will not modify. Only applies to types ClusterIP, NodePort, "
-	 "and LoadBalancer. Ignored if type is ExternalName. More info: "
-	 "https://kubernetes.io/docs/concepts/services-networking/service/",
-	 1},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Type", "string", "",
+     "type determines how the Service is exposed. Defaults to ClusterIP. Valid options are "
+     "ExternalName, ClusterIP, NodePort, and LoadBalancer. \"ClusterIP\" allocates a "
+     "cluster-internal IP address for load-balancing to endpoints. Endpoints are determined by "
+     "the selector or if that is not specified, by manual construction of an Endpoints object "
+     "or EndpointSlice objects. If clusterIP is \"None\", no virtual IP is allocated and the "
+     "endpoints are published as a set of endpoints rather than a virtual IP. \"NodePort\" "
+     "builds on ClusterIP and allocates a port on every node which routes to the same "
+     "endpoints as the clusterIP. \"LoadBalancer\" builds on NodePort and creates an external "
+     "load-balancer (if supported in the current cloud) which routes to the same endpoints as "
+     "the clusterIP. \"ExternalName\" aliases this service to the specified externalName. "
+     "Several other fields do not apply to ExternalName services. More info: "
+     "https://kubernetes.io/docs/concepts/services-networking/service/"
+     "#publishing-services-service-types",
+     0},
+    {"Cluster-IP", "string", "",
+     "clusterIP is the IP address of the service and is usually assigned randomly. If an "
+     "address is specified manually, is in-range (as per system configuration), and is not in "
+     "use, it will be allocated to the service; otherwise creation of the service will fail. "
+     "This field may not be changed through updates unless the type field is also being "
+     "changed to ExternalName (which requires this field to be blank) or the type field is "
+     "being changed from ExternalName (in which case this field may optionally be specified, "
+     "as describe above).  Valid values are \"None\", empty string (\"\"), or a valid IP "
+     "address. Setting this to \"None\" makes a \"headless service\" (no virtual IP), which "
+     "is useful when direct endpoint connections are preferred and proxying is not required.  "
+     "Only applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified "
+     "when creating a Service of type ExternalName, creation will fail. This field will be "
+     "wiped when updating a Service to type ExternalName. More info: "
+     "https://kubernetes.io/docs/concepts/services-networking/service/"
+     "#virtual-ips-and-service-proxies",
+     0},
+    {"External-IP", "string", "",
+     "externalIPs is a list of IP addresses for which nodes in the cluster will also accept "
+     "traffic for this service.  These IPs are not managed by Kubernetes.  The user is "
+     "responsible for ensuring that traffic arrives at a node with this IP.  A common example "
+     "is external load-balancers that are not part of the Kubernetes system.",
+     0},
+    {"Port(s)", "string", "",
+     "The list of ports that are exposed by this service. More info: "
+     "https://kubernetes.io/docs/concepts/services-networking/service/"
+     "#virtual-ips-and-service-proxies",
+     0},
+    {"Age", "string", "", api_tdoc_created, 0},
+    {"Selector", "string", "",
+     "Route service traffic to pods with label keys and values matching this selector. If "
+     "empty or not present, the service is assumed to have an external process managing its "
+     "endpoints, which Kubernetes will not modify. Only applies to types ClusterIP, NodePort, "
+     "and LoadBalancer. Ignored if type is ExternalName. More info: "
+     "https://kubernetes.io/docs/concepts/services-networking/service/",
+     1},
 };
 
 static void svc_external_ip(struct api_sb *sb, const json_t *svc)
@@ -393,24 +399,25 @@ static void svc_row(const json_t *svc, time_t now, json_t *cells, json_t *row)
 	api_cell_str(cells, k1s_json_str(svc, "metadata.name"));
 	api_cell_str(cells, str_or(svc, "spec.type", ""));
 	if (json_array_size(k1s_json_path(svc, "spec.clusterIPs")) > 0)
-		api_cell_str(cells, json_string_value(json_array_get(
-					    k1s_json_path(svc, "spec.clusterIPs"), 0)));
+		api_cell_str(cells, json_string_value(
+		                        json_array_get(k1s_json_path(svc, "spec.clusterIPs"), 0)));
 	else
 		api_cell_str(cells, "<none>");
 	svc_external_ip(&sb, svc);
 	api_sb_append_to(&sb, cells);
 	api_sb_add(&sb, "");
-	json_array_foreach(ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		json_int_t np = api_json_int(p, "nodePort", 0);
 
 		if (i > 0)
 			api_sb_add(&sb, ",");
 		if (np > 0)
 			api_sb_printf(&sb, "%lld:%lld/%s", (long long)api_json_int(p, "port", 0),
-				      (long long)np, str_or(p, "protocol", ""));
+			              (long long)np, str_or(p, "protocol", ""));
 		else
 			api_sb_printf(&sb, "%lld/%s", (long long)api_json_int(p, "port", 0),
-				      str_or(p, "protocol", ""));
+			              str_or(p, "protocol", ""));
 	}
 	if (sb.len == 0)
 		api_sb_add(&sb, "<none>");
@@ -423,16 +430,16 @@ static void svc_row(const json_t *svc, time_t now, json_t *cells, json_t *row)
 /* ---- Endpoints ---- */
 
 static const struct api_tcol ep_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Endpoints", "string", "",
-	 "The set of all endpoints is the union of all subsets. Addresses are placed into subsets "
-	 "according to the IPs they share. A single address with multiple ports, some of which are "
-	 "ready and some of which are not (because they come from different containers) will "
-	 "result in the address being displayed in different subsets for the different ports. No "
-	 "address will appear in both Addresses and NotReadyAddresses in the same subset. Sets of "
-	 "addresses and ports that comprise a service.",
-	 0},
-	{"Age", "string", "", api_tdoc_created, 0},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Endpoints", "string", "",
+     "The set of all endpoints is the union of all subsets. Addresses are placed into subsets "
+     "according to the IPs they share. A single address with multiple ports, some of which are "
+     "ready and some of which are not (because they come from different containers) will "
+     "result in the address being displayed in different subsets for the different ports. No "
+     "address will appear in both Addresses and NotReadyAddresses in the same subset. Sets of "
+     "addresses and ports that comprise a service.",
+     0},
+    {"Age", "string", "", api_tdoc_created, 0},
 };
 
 #define API_TMAX_LISTED 3
@@ -446,13 +453,15 @@ static void ep_row(const json_t *ep, time_t now, json_t *cells, json_t *row)
 
 	api_cell_str(cells, k1s_json_str(ep, "metadata.name"));
 	api_sb_add(&sb, "");
-	json_array_foreach(subsets, i, ss) {
+	json_array_foreach(subsets, i, ss)
+	{
 		const json_t *ports = json_object_get(ss, "ports");
 		const json_t *addrs = json_object_get(ss, "addresses");
 
 		if (json_array_size(ports) == 0) {
 			/* A headless service without ports lists bare IPs. */
-			json_array_foreach(addrs, j, addr) {
+			json_array_foreach(addrs, j, addr)
+			{
 				if (listed < API_TMAX_LISTED) {
 					if (listed++)
 						api_sb_add(&sb, ",");
@@ -462,16 +471,19 @@ static void ep_row(const json_t *ep, time_t now, json_t *cells, json_t *row)
 			}
 			continue;
 		}
-		json_array_foreach(ports, k, port) {
-			json_array_foreach(addrs, j, addr) {
+		json_array_foreach(ports, k, port)
+		{
+			json_array_foreach(addrs, j, addr)
+			{
 				const char *ip = str_or(addr, "ip", "");
 
 				if (listed < API_TMAX_LISTED) {
 					if (listed++)
 						api_sb_add(&sb, ",");
 					/* net.JoinHostPort brackets IPv6. */
-					api_sb_printf(&sb, strchr(ip, ':') ? "[%s]:%lld" : "%s:%lld",
-						      ip, (long long)api_json_int(port, "port", 0));
+					api_sb_printf(&sb,
+					              strchr(ip, ':') ? "[%s]:%lld" : "%s:%lld", ip,
+					              (long long)api_json_int(port, "port", 0));
 				}
 				count++;
 			}
@@ -488,9 +500,9 @@ static void ep_row(const json_t *ep, time_t now, json_t *cells, json_t *row)
 /* ---- Namespace ---- */
 
 static const struct api_tcol ns_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Status", "string", "", "The status of the namespace", 0},
-	{"Age", "string", "", api_tdoc_created, 0},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Status", "string", "", "The status of the namespace", 0},
+    {"Age", "string", "", api_tdoc_created, 0},
 };
 
 static void ns_row(const json_t *ns, time_t now, json_t *cells, json_t *row)
@@ -502,33 +514,32 @@ static void ns_row(const json_t *ns, time_t now, json_t *cells, json_t *row)
 
 /* ---- Node ---- */
 
-#define NODE_ADDRS_DOC                                                                          \
-	"List of addresses reachable to the node. Queried from cloud provider, if available. "  \
-	"More info: https://kubernetes.io/docs/reference/node/node-status/#addresses Note: This " \
-	"field is declared as mergeable, but the merge key is not sufficiently unique, which "   \
-	"can cause data corruption when it is merged. Callers should instead use a "             \
-	"full-replacement patch. See https://pr.k8s.io/79391 for an example. Consumers should "  \
-	"assume that addresses can change during the lifetime of a Node. However, there are "    \
-	"some exceptions where this may not be possible, such as Pods that inherit a Node's "    \
+#define NODE_ADDRS_DOC                                                                             \
+	"List of addresses reachable to the node. Queried from cloud provider, if available. "     \
+	"More info: https://kubernetes.io/docs/reference/node/node-status/#addresses Note: This "  \
+	"field is declared as mergeable, but the merge key is not sufficiently unique, which "     \
+	"can cause data corruption when it is merged. Callers should instead use a "               \
+	"full-replacement patch. See https://pr.k8s.io/79391 for an example. Consumers should "    \
+	"assume that addresses can change during the lifetime of a Node. However, there are "      \
+	"some exceptions where this may not be possible, such as Pods that inherit a Node's "      \
 	"address in its own status or consumers of the downward API (status.hostIP)."
 
 static const struct api_tcol node_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Status", "string", "", "The status of the node", 0},
-	{"Roles", "string", "", "The roles of the node", 0},
-	{"Age", "string", "", api_tdoc_created, 0},
-	{"Version", "string", "", "Kubelet Version reported by the node.", 0},
-	{"Internal-IP", "string", "", NODE_ADDRS_DOC, 1},
-	{"External-IP", "string", "", NODE_ADDRS_DOC, 1},
-	{"OS-Image", "string", "",
-	 "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
-	 1},
-	{"Kernel-Version", "string", "",
-	 "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1},
-	{"Container-Runtime", "string", "",
-	 "ContainerRuntime Version reported by the node through runtime remote API (e.g. "
-	 "containerd://1.4.2).",
-	 1},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Status", "string", "", "The status of the node", 0},
+    {"Roles", "string", "", "The roles of the node", 0},
+    {"Age", "string", "", api_tdoc_created, 0},
+    {"Version", "string", "", "Kubelet Version reported by the node.", 0},
+    {"Internal-IP", "string", "", NODE_ADDRS_DOC, 1},
+    {"External-IP", "string", "", NODE_ADDRS_DOC, 1},
+    {"OS-Image", "string", "",
+     "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).", 1},
+    {"Kernel-Version", "string", "",
+     "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1},
+    {"Container-Runtime", "string", "",
+     "ContainerRuntime Version reported by the node through runtime remote API (e.g. "
+     "containerd://1.4.2).",
+     1},
 };
 
 static const char *node_address(const json_t *node, const char *type)
@@ -536,7 +547,8 @@ static const char *node_address(const json_t *node, const char *type)
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(k1s_json_path(node, "status.addresses"), i, a) {
+	json_array_foreach(k1s_json_path(node, "status.addresses"), i, a)
+	{
 		const char *t = k1s_json_str(a, "type");
 
 		if (t && strcmp(t, type) == 0)
@@ -555,7 +567,8 @@ static void node_row(const json_t *node, time_t now, json_t *cells, json_t *row)
 
 	api_cell_str(cells, k1s_json_str(node, "metadata.name"));
 	/* Only the Ready condition counts; the last one of that type wins. */
-	json_array_foreach(k1s_json_path(node, "status.conditions"), i, c) {
+	json_array_foreach(k1s_json_path(node, "status.conditions"), i, c)
+	{
 		const char *t = k1s_json_str(c, "type");
 
 		if (t && strcmp(t, "Ready") == 0)
@@ -566,7 +579,8 @@ static void node_row(const json_t *node, time_t now, json_t *cells, json_t *row)
 		api_sb_add(&sb, ",SchedulingDisabled");
 	api_sb_append_to(&sb, cells);
 
-	json_object_foreach(k1s_json_path(node, "metadata.labels"), k, v) {
+	json_object_foreach(k1s_json_path(node, "metadata.labels"), k, v)
+	{
 		if (strncmp(k, role_prefix, sizeof(role_prefix) - 1) == 0 &&
 		    k[sizeof(role_prefix) - 1])
 			json_array_append_new(roles, json_string(k + sizeof(role_prefix) - 1));
@@ -592,18 +606,18 @@ static void node_row(const json_t *node, time_t now, json_t *cells, json_t *row)
 /* ---- Secret, ConfigMap ---- */
 
 static const struct api_tcol secret_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Type", "string", "",
-	 "Used to facilitate programmatic handling of secret data. More info: "
-	 "https://kubernetes.io/docs/concepts/configuration/secret/#secret-types",
-	 0},
-	{"Data", "string", "",
-	 "Data contains the secret data. Each key must consist of alphanumeric characters, '-', "
-	 "'_' or '.'. The serialized form of the secret data is a base64 encoded string, "
-	 "representing the arbitrary (possibly non-string) data value here. Described in "
-	 "https://tools.ietf.org/html/rfc4648#section-4",
-	 0},
-	{"Age", "string", "", api_tdoc_created, 0},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Type", "string", "",
+     "Used to facilitate programmatic handling of secret data. More info: "
+     "https://kubernetes.io/docs/concepts/configuration/secret/#secret-types",
+     0},
+    {"Data", "string", "",
+     "Data contains the secret data. Each key must consist of alphanumeric characters, '-', "
+     "'_' or '.'. The serialized form of the secret data is a base64 encoded string, "
+     "representing the arbitrary (possibly non-string) data value here. Described in "
+     "https://tools.ietf.org/html/rfc4648#section-4",
+     0},
+    {"Age", "string", "", api_tdoc_created, 0},
 };
 
 static void secret_row(const json_t *s, time_t now, json_t *cells, json_t *row)
@@ -615,56 +629,55 @@ static void secret_row(const json_t *s, time_t now, json_t *cells, json_t *row)
 }
 
 static const struct api_tcol cm_cols[] = {
-	{"Name", "string", "name", api_tdoc_name, 0},
-	{"Data", "string", "",
-	 "Data contains the configuration data. Each key must consist of alphanumeric characters, "
-	 "'-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The "
-	 "keys stored in Data must not overlap with the keys in the BinaryData field, this is "
-	 "enforced during validation process.",
-	 0},
-	{"Age", "string", "", api_tdoc_created, 0},
+    {"Name", "string", "name", api_tdoc_name, 0},
+    {"Data", "string", "",
+     "Data contains the configuration data. Each key must consist of alphanumeric characters, "
+     "'-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The "
+     "keys stored in Data must not overlap with the keys in the BinaryData field, this is "
+     "enforced during validation process.",
+     0},
+    {"Age", "string", "", api_tdoc_created, 0},
 };
 
 static void cm_row(const json_t *cm, time_t now, json_t *cells, json_t *row)
 {
 	api_cell_str(cells, k1s_json_str(cm, "metadata.name"));
-	api_cell_int(cells, (json_int_t)(api_json_size(cm, "data") +
-					  api_json_size(cm, "binaryData")));
+	api_cell_int(cells,
+	             (json_int_t)(api_json_size(cm, "data") + api_json_size(cm, "binaryData")));
 	api_cell_age(cells, cm, "metadata.creationTimestamp", now);
 }
 
 /* ---- Event ---- */
 
 static const struct api_tcol event_cols[] = {
-	{"Last Seen", "string", "",
-	 "The time at which the most recent occurrence of this event was recorded.", 0},
-	{"Type", "string", "", "Type of this event (Normal, Warning), new types could be added in "
-			       "the future",
-	 0},
-	{"Reason", "string", "",
-	 "This should be a short, machine understandable string that gives the reason for the "
-	 "transition into the object's current status.",
-	 0},
-	{"Object", "string", "", "The object that this event is about.", 0},
-	{"Subobject", "string", "",
-	 "If referring to a piece of an object instead of an entire object, this string should "
-	 "contain a valid JSON/Go field access statement, such as "
-	 "desiredState.manifest.containers[2]. For example, if the object reference is to a "
-	 "container within a pod, this would take on a value like: \"spec.containers{name}\" "
-	 "(where \"name\" refers to the name of the container that triggered the event) or if no "
-	 "container name is specified \"spec.containers[2]\" (container with index 2 in this "
-	 "pod). This syntax is chosen only to have some well-defined way of referencing a part of "
-	 "an object.",
-	 1},
-	{"Source", "string", "",
-	 "The component reporting this event. Should be a short machine understandable string.", 1},
-	{"Message", "string", "", "A human-readable description of the status of this operation.",
-	 0},
-	{"First Seen", "string", "",
-	 "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)",
-	 1},
-	{"Count", "string", "", "The number of times this event has occurred.", 1},
-	{"Name", "string", "name", api_tdoc_name, 1},
+    {"Last Seen", "string", "",
+     "The time at which the most recent occurrence of this event was recorded.", 0},
+    {"Type", "string", "",
+     "Type of this event (Normal, Warning), new types could be added in "
+     "the future",
+     0},
+    {"Reason", "string", "",
+     "This should be a short, machine understandable string that gives the reason for the "
+     "transition into the object's current status.",
+     0},
+    {"Object", "string", "", "The object that this event is about.", 0},
+    {"Subobject", "string", "",
+     "If referring to a piece of an object instead of an entire object, this string should "
+     "contain a valid JSON/Go field access statement, such as "
+     "desiredState.manifest.containers[2]. For example, if the object reference is to a "
+     "container within a pod, this would take on a value like: \"spec.containers{name}\" "
+     "(where \"name\" refers to the name of the container that triggered the event) or if no "
+     "container name is specified \"spec.containers[2]\" (container with index 2 in this "
+     "pod). This syntax is chosen only to have some well-defined way of referencing a part of "
+     "an object.",
+     1},
+    {"Source", "string", "",
+     "The component reporting this event. Should be a short machine understandable string.", 1},
+    {"Message", "string", "", "A human-readable description of the status of this operation.", 0},
+    {"First Seen", "string", "",
+     "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)", 1},
+    {"Count", "string", "", "The number of times this event has occurred.", 1},
+    {"Name", "string", "name", api_tdoc_name, 1},
 };
 
 static void event_row(const json_t *ev, time_t now, json_t *cells, json_t *row)
@@ -732,13 +745,13 @@ static void event_row(const json_t *ev, time_t now, json_t *cells, json_t *row)
 }
 
 const struct api_tprinter api_tprinters_core[] = {
-	API_TPRINTER("", "pods", pod_cols, pod_row),
-	API_TPRINTER("", "services", svc_cols, svc_row),
-	API_TPRINTER("", "endpoints", ep_cols, ep_row),
-	API_TPRINTER("", "namespaces", ns_cols, ns_row),
-	API_TPRINTER("", "nodes", node_cols, node_row),
-	API_TPRINTER("", "secrets", secret_cols, secret_row),
-	API_TPRINTER("", "configmaps", cm_cols, cm_row),
-	API_TPRINTER("", "events", event_cols, event_row),
-	{0},
+    API_TPRINTER("", "pods", pod_cols, pod_row),
+    API_TPRINTER("", "services", svc_cols, svc_row),
+    API_TPRINTER("", "endpoints", ep_cols, ep_row),
+    API_TPRINTER("", "namespaces", ns_cols, ns_row),
+    API_TPRINTER("", "nodes", node_cols, node_row),
+    API_TPRINTER("", "secrets", secret_cols, secret_row),
+    API_TPRINTER("", "configmaps", cm_cols, cm_row),
+    API_TPRINTER("", "events", event_cols, event_row),
+    {0},
 };

@@ -31,7 +31,10 @@ struct api_tprinter {
 	api_trow_fn row;
 };
 
-#define API_TPRINTER(g, r, c, fn) { (g), (r), (c), sizeof(c) / sizeof((c)[0]), (fn) }
+#define API_TPRINTER(g, r, c, fn)                                                                  \
+	{                                                                                          \
+		(g), (r), (c), sizeof(c) / sizeof((c)[0]), (fn)                                    \
+	}
 
 /* api_table_core.c and api_table_apps.c; each list ends with a zeroed entry. */
 extern const struct api_tprinter api_tprinters_core[];
@@ -53,8 +56,7 @@ struct api_sb {
 
 void api_sb_add(struct api_sb *sb, const char *s);
 void api_sb_addn(struct api_sb *sb, const char *s, size_t n);
-void api_sb_printf(struct api_sb *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void api_sb_printf(struct api_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The text so far; never NULL. */
 const char *api_sb_str(const struct api_sb *sb);
 void api_sb_free(struct api_sb *sb);

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum api_include modes[] = {API_INCLUDE_METADATA, API_INCLUDE_OBJECT,
-						 API_INCLUDE_NONE};
+	                                         API_INCLUDE_NONE};
 	json_t *in = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
 	json_t *objs;
 	unsigned n = 0;
@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_array_append_new(objs, in);
 	}
 	for (const struct k1s_resource *r = k1s_resources;; r++) {
-		json_t *t = api_table(r->resource ? r : NULL, objs, n % 2 == 0, modes[n % 3],
-				      1735732800);
+		json_t *t =
+		    api_table(r->resource ? r : NULL, objs, n % 2 == 0, modes[n % 3], 1735732800);
 		char *s = json_dumps(t, JSON_COMPACT);
 
 		if (!s)
