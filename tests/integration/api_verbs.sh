@@ -15,6 +15,8 @@ expect_out "describe deployment" "Replicas: +3 desired" k describe deploy api
 expect_out "describe namespace" "Status: +Active" k describe ns default
 expect_out "describe node" "Ready +True" k describe node
 
+expect_out "explain teaches the fields" "port.*<integer> -required-" k explain service.spec.ports
+expect_out "explain deployment strategy" "maxSurge.*<IntOrString>" k explain deployment.spec.strategy.rollingUpdate
 for kind in svc deploy ep ingress ingressclass netpol ns node secret configmap pod rs endpointslice; do
 	k describe "$kind" >/dev/null 2>"$TMP/describe.err" || fail "describe $kind: $(cat "$TMP/describe.err")"
 done
