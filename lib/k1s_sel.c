@@ -413,12 +413,16 @@ static bool parse_int64(const char *s, size_t n, long long *out)
 }
 
 /*
- * A field.ErrorList on its way to an aggregate: messages without repeats,
- * printed alone when there is one and as "[a, b]" otherwise.
+ * A field.ErrorList on its way to an aggregate: printed alone when there is
+ * one message and as "[a, b]" otherwise. Each message names a different
+ * field (key, values, values[i], values[i][key]), so none repeats and the
+ * aggregate's removal of repeats has nothing to do. The list stops growing
+ * once it is longer than any caller shows, so a selector with thousands
+ * of bad values costs no more than that.
  */
 struct errlist {
 	char **msgs;
-	size_t n;
+	size_t n, bytes;
 	bool oom;
 };
 
@@ -431,11 +435,9 @@ static void errlist_add(struct errlist *l, struct sb *m)
 		sb_free(m);
 		return;
 	}
-	for (size_t i = 0; i < l->n; i++) {
-		if (strcmp(l->msgs[i], m->s) == 0) {
-			sb_free(m);
-			return;
-		}
+	if (l->bytes > SEL_MAX_LEN) {
+		sb_free(m);
+		return;
 	}
 	v = realloc(l->msgs, (l->n + 1) * sizeof(*v));
 	if (!v) {
@@ -445,6 +447,7 @@ static void errlist_add(struct errlist *l, struct sb *m)
 	}
 	l->msgs = v;
 	l->msgs[l->n++] = m->s;
+	l->bytes += m->len;
 	m->s = NULL;
 	sb_free(m);
 }

@@ -238,6 +238,34 @@ static void invalid_values(void **state)
 	assert_false(lmatch(sel, "{}"));
 }
 
+/* Thousands of bad values give one bounded message, quickly. */
+static void many_bad_values(void **state)
+{
+	size_t cap = 65536, len;
+	char *sel = malloc(cap + 1);
+	char err[256];
+	struct k1s_lsel *ls;
+	int i;
+
+	assert_non_null(sel);
+	len = (size_t)snprintf(sel, cap, "a in (");
+	for (i = 0; len + 16 < cap; i++)
+		len += (size_t)snprintf(sel + len, cap - len, "-%d,", i);
+	snprintf(sel + len, cap - len, "x)");
+	assert_int_equal(k1s_lsel_parse(sel, &ls, err, sizeof(err)), -EINVAL);
+	assert_null(ls);
+	assert_memory_equal(err, "unable to parse requirement: [values[0][a]: Invalid value: \"-0\"",
+			    strlen("unable to parse requirement: [values[0][a]: Invalid value: \"-0\""));
+	/* The same number of good values parse and match. */
+	len = (size_t)snprintf(sel, cap, "a in (");
+	for (i = 0; len + 16 < cap; i++)
+		len += (size_t)snprintf(sel + len, cap - len, "v%d,", i);
+	snprintf(sel + len, cap - len, "x)");
+	assert_true(lmatch(sel, "{\"a\":\"v77\"}"));
+	assert_false(lmatch(sel, "{\"a\":\"v\"}"));
+	free(sel);
+}
+
 static void caps_and_odd_input(void **state)
 {
 	size_t n = 70000;
@@ -340,6 +368,9 @@ static void label_selector_json(void **state)
 
 static void label_selector_json_errors(void **state)
 {
+	struct k1s_lsel *s = (struct k1s_lsel *)1;
+	char err[256] = "";
+
 	jerr("{\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"In\"}]}",
 	     "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty");
 	jerr("{\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"NotIn\",\"values\":[]}]}",
@@ -362,9 +393,6 @@ static void label_selector_json_errors(void **state)
 	jerr("{\"matchExpressions\":[{\"key\":\"-k\",\"operator\":\"In\",\"values\":[\"b\",\"-a\"]}]}",
 	     "[key: Invalid value: \"-k\": name part " QNAME_MSG ", values[1][-k]: Invalid value: "
 	     "\"-a\": " VALUE_MSG "]");
-
-	struct k1s_lsel *s = (struct k1s_lsel *)1;
-	char err[256] = "";
 
 	assert_int_equal(from_json("{\"matchLabels\":{\"app\":1}}", &s, err, sizeof(err)), -EINVAL);
 	assert_null(s);
@@ -501,6 +529,9 @@ static void field_selectors_match(void **state)
 
 static void field_selector_errors(void **state)
 {
+	struct k1s_fsel *s = (struct k1s_fsel *)1;
+	char err[128] = "";
+
 	ferr("spec.foo=bar", "field label not supported: spec.foo");
 	ferr("metadata.name=x,spec.nodeName=n", "field label not supported: spec.nodeName");
 	/* Terms are taken in sorted order, so the first in that order is blamed. */
@@ -516,9 +547,6 @@ static void field_selector_errors(void **state)
 	ferr("metadata.name=a\\", "invalid field selector: invalid escape sequence: \\");
 	ferr("metadata.name==a=", "invalid field selector: unescaped character in value: 61");
 	ferr("metadata.name!==a", "invalid field selector: unescaped character in value: 61");
-
-	struct k1s_fsel *s = (struct k1s_fsel *)1;
-	char err[128] = "";
 
 	assert_int_equal(k1s_fsel_parse("metadata.name=x", NULL, &s, err, sizeof(err)), -EINVAL);
 	assert_null(s);
@@ -562,6 +590,7 @@ int main(void)
 		cmocka_unit_test(syntax_errors),
 		cmocka_unit_test(invalid_keys),
 		cmocka_unit_test(invalid_values),
+		cmocka_unit_test(many_bad_values),
 		cmocka_unit_test(caps_and_odd_input),
 		cmocka_unit_test(label_selector_json),
 		cmocka_unit_test(label_selector_json_errors),
