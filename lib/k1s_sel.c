@@ -668,6 +668,26 @@ static bool is_special(char c)
 	return c == '=' || c == '!' || c == '(' || c == ')' || c == ',' || c == '>' || c == '<';
 }
 
+static enum tok_kind special_kind(char c)
+{
+	switch (c) {
+	case '=':
+		return T_EQ;
+	case '!':
+		return T_NOT;
+	case '(':
+		return T_OPAR;
+	case ')':
+		return T_CPAR;
+	case ',':
+		return T_COMMA;
+	case '>':
+		return T_GT;
+	default:
+		return T_LT;
+	}
+}
+
 /* Splits the whole input into tokens up front, as the Go parser does, so
  * that errors name the same token. The list ends with one T_EOS. */
 static int lex(const char *s, size_t len, struct tok **out, size_t *nout)
@@ -690,15 +710,7 @@ static int lex(const char *s, size_t len, struct tok **out, size_t *nout)
 				t.kind = s[pos] == '!' ? T_NE : T_DEQ;
 				t.lit.n = 2;
 			} else {
-				switch (s[pos]) {
-				case '=': t.kind = T_EQ; break;
-				case '!': t.kind = T_NOT; break;
-				case '(': t.kind = T_OPAR; break;
-				case ')': t.kind = T_CPAR; break;
-				case ',': t.kind = T_COMMA; break;
-				case '>': t.kind = T_GT; break;
-				default: t.kind = T_LT; break;
-				}
+				t.kind = special_kind(s[pos]);
 				t.lit.n = 1;
 			}
 			pos += t.lit.n;
@@ -923,13 +935,21 @@ static int parse_req(struct parser *p, struct lsel_req *r)
 
 	t = next(p, &k, CTX_OP);
 	switch (k) {
-	case T_IN: op = LSEL_IN; break;
-	case T_EQ: op = LSEL_IN; break;
-	case T_DEQ: op = LSEL_IN; break;
-	case T_GT: op = LSEL_GT; break;
-	case T_LT: op = LSEL_LT; break;
-	case T_NOTIN: op = LSEL_NOTIN; break;
-	case T_NE: op = LSEL_NOTIN; break;
+	case T_IN:
+	case T_EQ:
+	case T_DEQ:
+		op = LSEL_IN;
+		break;
+	case T_NOTIN:
+	case T_NE:
+		op = LSEL_NOTIN;
+		break;
+	case T_GT:
+		op = LSEL_GT;
+		break;
+	case T_LT:
+		op = LSEL_LT;
+		break;
 	default:
 		return found(p, t->lit, ", expected: in, notin, =, ==, !=, gt, lt");
 	}
@@ -1160,7 +1180,7 @@ int k1s_lsel_from_json(const json_t *ls, struct k1s_lsel **out, char *err, size_
 	return 0;
 bad:
 	k1s_lsel_free(sel);
-	return fail(err, errlen, &e, rc);
+	return fail(err, errlen, &e, rc ? rc : -EINVAL);
 }
 
 int k1s_lsel_from_map(const json_t *map, struct k1s_lsel **out)
@@ -1414,12 +1434,15 @@ int k1s_fsel_parse(const char *s, const char *const *fields, struct k1s_fsel **o
 			sb_free(&val);
 			goto bad;
 		}
+		if (val.oom) {
+			sb_free(&val);
+			e.oom = true;
+			goto bad;
+		}
 		t->val = val.s ? val.s : strdup("");
 		t->path = strndup_s(lhs);	/* the label until it is checked */
 		sel->nterms++;
-		if (val.oom || !t->val || !t->path) {
-			free(val.s);
-			t->val = NULL;
+		if (!t->val || !t->path) {
 			e.oom = true;
 			goto bad;
 		}

@@ -397,6 +397,15 @@ static void label_selector_json_errors(void **state)
 	assert_int_equal(from_json("{\"matchLabels\":{\"app\":1}}", &s, err, sizeof(err)), -EINVAL);
 	assert_null(s);
 	assert_true(strlen(err) > 0);
+	s = (struct k1s_lsel *)1;
+	assert_int_equal(from_json("{\"matchLabels\":{\"a\":\"b\",\"c\":1}}", &s, err, sizeof(err)),
+			 -EINVAL);
+	assert_null(s);
+	s = (struct k1s_lsel *)1;
+	assert_int_equal(from_json("{\"matchLabels\":{\"a\":\"b\"},\"matchExpressions\":[{\"key\":"
+				   "\"a\",\"operator\":\"In\",\"values\":[\"x\"]},7]}", &s, err,
+				   sizeof(err)), -EINVAL);
+	assert_null(s);
 	assert_int_equal(from_json("{\"matchLabels\":[]}", &s, err, sizeof(err)), -EINVAL);
 	assert_int_equal(from_json("{\"matchExpressions\":{}}", &s, err, sizeof(err)), -EINVAL);
 	assert_int_equal(from_json("{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"In\","
