@@ -15,12 +15,12 @@
 /* Longest selector accepted. Query strings are far shorter; the cap bounds
  * the work and memory one request can cause. */
 #define SEL_MAX_LEN 65536
-#define LABEL_NAME_MAX 63	/* name part of a key, and a value */
-#define SUBDOMAIN_MAX 253	/* prefix part of a key */
+#define LABEL_NAME_MAX 63 /* name part of a key, and a value */
+#define SUBDOMAIN_MAX 253 /* prefix part of a key */
 
 enum lsel_op {
-	LSEL_IN,	/* in, =, == */
-	LSEL_NOTIN,	/* notin, != */
+	LSEL_IN,    /* in, =, == */
+	LSEL_NOTIN, /* notin, != */
 	LSEL_EXISTS,
 	LSEL_NOTEXIST,
 	LSEL_GT,
@@ -32,19 +32,19 @@ struct lsel_req {
 	enum lsel_op op;
 	char **vals;
 	size_t nvals;
-	long long num;	/* the operand of gt and lt */
+	long long num; /* the operand of gt and lt */
 };
 
 struct k1s_lsel {
-	bool nothing;	/* a service without selector: matches no object */
+	bool nothing; /* a service without selector: matches no object */
 	struct lsel_req *reqs;
 	size_t nreqs;
 };
 
 struct fsel_term {
-	char *path;	/* where the value is read in the object */
+	char *path; /* where the value is read in the object */
 	char *val;
-	bool neg;	/* != */
+	bool neg; /* != */
 };
 
 struct k1s_fsel {
@@ -276,19 +276,19 @@ static bool slice_eq(struct slice v, const char *s)
 
 /* --- Validation, in the words of k8s.io/apimachinery/pkg/util/validation */
 
-#define MSG_QNAME                                                                       \
-	"must consist of alphanumeric characters, '-', '_' or '.', and must start and " \
-	"end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "        \
+#define MSG_QNAME                                                                                  \
+	"must consist of alphanumeric characters, '-', '_' or '.', and must start and "            \
+	"end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "                   \
 	"'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-#define MSG_LABEL_VALUE                                                                   \
-	"a valid label must be an empty string or consist of alphanumeric characters, "   \
-	"'-', '_' or '.', and must start and end with an alphanumeric character (e.g. "    \
-	"'MyValue',  or 'my_value',  or '12345', regex used for validation is "           \
+#define MSG_LABEL_VALUE                                                                            \
+	"a valid label must be an empty string or consist of alphanumeric characters, "            \
+	"'-', '_' or '.', and must start and end with an alphanumeric character (e.g. "            \
+	"'MyValue',  or 'my_value',  or '12345', regex used for validation is "                    \
 	"'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
-#define MSG_SUBDOMAIN                                                                     \
-	"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "         \
-	"characters, '-' or '.', and must start and end with an alphanumeric character " \
-	"(e.g. 'example.com', regex used for validation is "                              \
+#define MSG_SUBDOMAIN                                                                              \
+	"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "                  \
+	"characters, '-' or '.', and must start and end with an alphanumeric character "           \
+	"(e.g. 'example.com', regex used for validation is "                                       \
 	"'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
 
 static bool is_alnum(unsigned char c)
@@ -351,8 +351,9 @@ static void key_errs(struct sb *d, const char *k, size_t n)
 		name = slash + 1;
 		nn = n - pn - 1;
 		if (memchr(name, '/', nn)) {
-			join(d, "a qualified name " MSG_QNAME
-				" with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
+			join(d,
+			     "a qualified name " MSG_QNAME " with an optional DNS subdomain prefix "
+			                                   "and '/' (e.g. 'example.com/MyName')");
 			return;
 		}
 		if (pn == 0) {
@@ -453,9 +454,9 @@ static void errlist_add(struct errlist *l, struct sb *m)
 }
 
 static void errlist_invalid(struct errlist *l, const char *field, const char *key, size_t keyn,
-			    const char *bad, size_t badn, const char *detail)
+                            const char *bad, size_t badn, const char *detail)
 {
-	struct sb m = { 0 };
+	struct sb m = {0};
 
 	sb_puts(&m, field);
 	if (key) {
@@ -520,10 +521,10 @@ static void req_fini(struct lsel_req *r)
  * message goes to `e` and -EINVAL is returned.
  */
 static int new_req(struct slice key, enum lsel_op op, const struct slice *vals, size_t nvals,
-		   struct lsel_req *r, struct sb *e)
+                   struct lsel_req *r, struct sb *e)
 {
-	struct errlist l = { 0 };
-	struct sb d = { 0 };
+	struct errlist l = {0};
+	struct sb d = {0};
 
 	memset(r, 0, sizeof(*r));
 	key_errs(&d, key.p, key.n);
@@ -537,7 +538,7 @@ static int new_req(struct slice key, enum lsel_op op, const struct slice *vals, 
 	case LSEL_IN:
 	case LSEL_NOTIN:
 		if (nvals == 0) {
-			struct sb m = { 0 };
+			struct sb m = {0};
 
 			sb_puts(&m, "values: Invalid value: ");
 			sb_strslice(&m, vals, nvals);
@@ -548,7 +549,7 @@ static int new_req(struct slice key, enum lsel_op op, const struct slice *vals, 
 	case LSEL_EXISTS:
 	case LSEL_NOTEXIST:
 		if (nvals != 0) {
-			struct sb m = { 0 };
+			struct sb m = {0};
 
 			sb_puts(&m, "values: Invalid value: ");
 			sb_strslice(&m, vals, nvals);
@@ -566,7 +567,7 @@ static int new_req(struct slice key, enum lsel_op op, const struct slice *vals, 
 				continue;
 			snprintf(field, sizeof(field), "values[%zu]", i);
 			errlist_invalid(&l, field, NULL, 0, vals[i].p, vals[i].n,
-					"for 'Gt', 'Lt' operators, the value must be an integer");
+			                "for 'Gt', 'Lt' operators, the value must be an integer");
 		}
 		break;
 	}
@@ -706,7 +707,8 @@ static int lex(const char *s, size_t len, struct tok **out, size_t *nout)
 			t.lit.n = 0;
 		} else if (is_special(s[pos])) {
 			/* The longest operator wins: "!=" and "==" over "!" and "=". */
-			if (pos + 1 < len && s[pos + 1] == '=' && (s[pos] == '!' || s[pos] == '=')) {
+			if (pos + 1 < len && s[pos + 1] == '=' &&
+			    (s[pos] == '!' || s[pos] == '=')) {
 				t.kind = s[pos] == '!' ? T_NE : T_DEQ;
 				t.lit.n = 2;
 			} else {
@@ -819,7 +821,7 @@ static void vals_sort_unique(struct vals *vs)
 	vs->n = j + 1;
 }
 
-static const struct slice empty = { "", 0 };
+static const struct slice empty = {"", 0};
 
 /* (a,b,c), where empty elements stand for the empty value. */
 static int parse_list(struct parser *p, struct vals *vs)
@@ -901,13 +903,13 @@ static int parse_exact(struct parser *p, struct vals *vs)
 
 static int parse_req(struct parser *p, struct lsel_req *r)
 {
-	struct vals vs = { 0 };
+	struct vals vs = {0};
 	enum tok_kind k;
 	const struct tok *t;
 	struct slice key;
 	enum lsel_op op;
 	bool notexist = false;
-	struct sb d = { 0 };
+	struct sb d = {0};
 	int rc;
 
 	t = next(p, &k, CTX_VALUES);
@@ -968,9 +970,9 @@ static int parse_req(struct parser *p, struct lsel_req *r)
 int k1s_lsel_parse(const char *s, struct k1s_lsel **out, char *err, size_t errlen)
 {
 	struct k1s_lsel *sel;
-	struct parser p = { 0 };
+	struct parser p = {0};
 	struct tok *toks = NULL;
-	struct sb e = { 0 };
+	struct sb e = {0};
 	size_t len, cap = 0;
 	int rc;
 
@@ -1003,7 +1005,7 @@ int k1s_lsel_parse(const char *s, struct k1s_lsel **out, char *err, size_t errle
 		}
 		rc = parse_req(&p, &r);
 		if (rc) {
-			struct sb m = { 0 };
+			struct sb m = {0};
 
 			sb_puts(&m, "unable to parse requirement: ");
 			sb_puts(&m, sb_str(&e));
@@ -1047,8 +1049,9 @@ static int json_vals(const json_t *arr, struct vals *vs)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v) {
-		struct slice s = { json_string_value(v), json_string_length(v) };
+	json_array_foreach(arr, i, v)
+	{
+		struct slice s = {json_string_value(v), json_string_length(v)};
 
 		if (vals_add(vs, s))
 			return -ENOMEM;
@@ -1060,7 +1063,7 @@ int k1s_lsel_from_json(const json_t *ls, struct k1s_lsel **out, char *err, size_
 {
 	struct k1s_lsel *sel;
 	const json_t *ml, *me;
-	struct sb e = { 0 };
+	struct sb e = {0};
 	size_t cap = 0, i;
 	const char *k;
 	json_t *v;
@@ -1089,8 +1092,9 @@ int k1s_lsel_from_json(const json_t *ls, struct k1s_lsel **out, char *err, size_
 		goto bad;
 	}
 
-	json_object_foreach((json_t *)ml, k, v) {
-		struct slice key = { k, strlen(k) };
+	json_object_foreach((json_t *)ml, k, v)
+	{
+		struct slice key = {k, strlen(k)};
 		struct slice val;
 		struct lsel_req r;
 
@@ -1112,18 +1116,20 @@ int k1s_lsel_from_json(const json_t *ls, struct k1s_lsel **out, char *err, size_
 		}
 	}
 
-	json_array_foreach((json_t *)me, i, v) {
+	json_array_foreach((json_t *)me, i, v)
+	{
 		const json_t *jk = json_object_get(v, "key");
 		const json_t *jop = json_object_get(v, "operator");
 		const json_t *jv = json_object_get(v, "values");
-		struct vals vs = { 0 };
-		struct slice key = { "", 0 }, ops = { "", 0 };
+		struct vals vs = {0};
+		struct slice key = {"", 0}, ops = {"", 0};
 		struct lsel_req r;
 		enum lsel_op op;
 
 		rc = -EINVAL;
 		if (!json_is_object(v) || (jk && !json_is_string(jk)) ||
-		    (jop && !json_is_string(jop)) || (jv && !json_is_null(jv) && !json_is_array(jv))) {
+		    (jop && !json_is_string(jop)) ||
+		    (jv && !json_is_null(jv) && !json_is_array(jv))) {
 			sb_printf(&e, "matchExpressions[%zu]: Invalid value: ", i);
 			sb_puts(&e, "key and operator must be strings, values an array");
 			goto bad;
@@ -1132,7 +1138,8 @@ int k1s_lsel_from_json(const json_t *ls, struct k1s_lsel **out, char *err, size_
 			size_t j;
 			json_t *x;
 
-			json_array_foreach(jv, j, x) {
+			json_array_foreach(jv, j, x)
+			{
 				if (!json_is_string(x)) {
 					sb_printf(&e, "matchExpressions[%zu].values[%zu]: ", i, j);
 					sb_puts(&e, "Invalid value: must be a string");
@@ -1202,9 +1209,10 @@ int k1s_lsel_from_map(const json_t *map, struct k1s_lsel **out)
 		*out = sel;
 		return 0;
 	}
-	json_object_foreach((json_t *)map, k, v) {
-		struct lsel_req r = { .op = LSEL_IN, .nvals = 1 };
-		struct slice val = { json_string_value(v), json_string_length(v) };
+	json_object_foreach((json_t *)map, k, v)
+	{
+		struct lsel_req r = {.op = LSEL_IN, .nvals = 1};
+		struct slice val = {json_string_value(v), json_string_length(v)};
 
 		/* A NUL inside would cut the value short. */
 		if (!json_is_string(v) || strlen(val.p) != val.n) {
@@ -1230,7 +1238,7 @@ int k1s_lsel_from_map(const json_t *map, struct k1s_lsel **out)
 static bool req_match(const struct lsel_req *r, const json_t *labels)
 {
 	const json_t *jv = json_is_object(labels) ? json_object_get(labels, r->key) : NULL;
-	const char *v = json_string_value(jv);	/* a label that is no string is absent */
+	const char *v = json_string_value(jv); /* a label that is no string is absent */
 	bool in = false;
 	long long n;
 
@@ -1353,11 +1361,11 @@ static const char *field_path(const char *const *fields, struct slice name)
 }
 
 int k1s_fsel_parse(const char *s, const char *const *fields, struct k1s_fsel **out, char *err,
-		   size_t errlen)
+                   size_t errlen)
 {
 	struct k1s_fsel *sel;
-	struct vals parts = { 0 };
-	struct sb e = { 0 };
+	struct vals parts = {0};
+	struct sb e = {0};
 	size_t len, start = 0;
 	bool slash = false;
 	int rc = -EINVAL;
@@ -1382,7 +1390,7 @@ int k1s_fsel_parse(const char *s, const char *const *fields, struct k1s_fsel **o
 		} else if (i < len && s[i] == '\\') {
 			slash = true;
 		} else if (i == len || s[i] == ',') {
-			struct slice part = { s + start, i - start };
+			struct slice part = {s + start, i - start};
 
 			if (vals_add(&parts, part)) {
 				e.oom = true;
@@ -1404,7 +1412,7 @@ int k1s_fsel_parse(const char *s, const char *const *fields, struct k1s_fsel **o
 	for (size_t i = 0; i < parts.n; i++) {
 		struct slice part = parts.v[i], lhs, rhs;
 		struct fsel_term *t = &sel->terms[sel->nterms];
-		struct sb val = { 0 };
+		struct sb val = {0};
 		size_t j, oplen = 0;
 
 		if (part.n == 0)
@@ -1428,8 +1436,8 @@ int k1s_fsel_parse(const char *s, const char *const *fields, struct k1s_fsel **o
 			sb_puts(&e, "'");
 			goto bad;
 		}
-		lhs = (struct slice){ part.p, j };
-		rhs = (struct slice){ part.p + j + oplen, part.n - j - oplen };
+		lhs = (struct slice){part.p, j};
+		rhs = (struct slice){part.p + j + oplen, part.n - j - oplen};
 		if (unescape(rhs, &val, &e)) {
 			sb_free(&val);
 			goto bad;
@@ -1440,7 +1448,7 @@ int k1s_fsel_parse(const char *s, const char *const *fields, struct k1s_fsel **o
 			goto bad;
 		}
 		t->val = val.s ? val.s : strdup("");
-		t->path = strndup_s(lhs);	/* the label until it is checked */
+		t->path = strndup_s(lhs); /* the label until it is checked */
 		sel->nterms++;
 		if (!t->val || !t->path) {
 			e.oom = true;
@@ -1450,7 +1458,7 @@ int k1s_fsel_parse(const char *s, const char *const *fields, struct k1s_fsel **o
 	/* Every term parses before any field label is checked, as there. */
 	for (size_t i = 0; i < sel->nterms; i++) {
 		struct fsel_term *t = &sel->terms[i];
-		struct slice name = { t->path, strlen(t->path) };
+		struct slice name = {t->path, strlen(t->path)};
 		const char *path = field_path(fields, name);
 		char *copy;
 

@@ -9,21 +9,21 @@
 #include "k1s_sel.h"
 
 static const char *const fields[] = {
-	"metadata.name",
-	"metadata.namespace",
-	"involvedObject.kind",
-	"spec.nodeName",
-	"status.phase",
-	"count",
-	"source=source.component",
-	NULL,
+    "metadata.name",
+    "metadata.namespace",
+    "involvedObject.kind",
+    "spec.nodeName",
+    "status.phase",
+    "count",
+    "source=source.component",
+    NULL,
 };
 
 static const char object[] =
-	"{\"metadata\":{\"name\":\"web\",\"namespace\":\"default\",\"labels\":{"
-	"\"app\":\"web\",\"kubernetes.io/service-name\":\"web\",\"env\":\"\",\"n\":\"7\"}},"
-	"\"involvedObject\":{\"kind\":\"Service\"},\"spec\":{\"nodeName\":\"k1s\"},"
-	"\"count\":3,\"source\":{\"component\":\"kubelet\"}}";
+    "{\"metadata\":{\"name\":\"web\",\"namespace\":\"default\",\"labels\":{"
+    "\"app\":\"web\",\"kubernetes.io/service-name\":\"web\",\"env\":\"\",\"n\":\"7\"}},"
+    "\"involvedObject\":{\"kind\":\"Service\"},\"spec\":{\"nodeName\":\"k1s\"},"
+    "\"count\":3,\"source\":{\"component\":\"kubelet\"}}";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

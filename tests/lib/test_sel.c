@@ -9,19 +9,19 @@
 
 #include "k1s_sel.h"
 
-#define QNAME_MSG                                                                        \
-	"must consist of alphanumeric characters, '-', '_' or '.', and must start and "  \
-	"end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "         \
+#define QNAME_MSG                                                                                  \
+	"must consist of alphanumeric characters, '-', '_' or '.', and must start and "            \
+	"end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "                   \
 	"'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-#define VALUE_MSG                                                                        \
-	"a valid label must be an empty string or consist of alphanumeric characters, "  \
-	"'-', '_' or '.', and must start and end with an alphanumeric character (e.g. "   \
-	"'MyValue',  or 'my_value',  or '12345', regex used for validation is "          \
+#define VALUE_MSG                                                                                  \
+	"a valid label must be an empty string or consist of alphanumeric characters, "            \
+	"'-', '_' or '.', and must start and end with an alphanumeric character (e.g. "            \
+	"'MyValue',  or 'my_value',  or '12345', regex used for validation is "                    \
 	"'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
-#define SUBDOMAIN_MSG                                                                    \
-	"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "        \
-	"characters, '-' or '.', and must start and end with an alphanumeric character " \
-	"(e.g. 'example.com', regex used for validation is "                             \
+#define SUBDOMAIN_MSG                                                                              \
+	"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "                  \
+	"characters, '-' or '.', and must start and end with an alphanumeric character "           \
+	"(e.g. 'example.com', regex used for validation is "                                       \
 	"'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
 
 /* Parses `sel` (which must be valid) and matches it against `labels`, a
@@ -137,29 +137,33 @@ static void requirements_are_anded(void **state)
 
 	assert_true(lmatch(sel, "{\"app\":\"web\",\"env\":\"prod\",\"track\":\"stable\"}"));
 	assert_false(lmatch(sel, "{\"app\":\"web\",\"env\":\"prod\"}"));
-	assert_false(lmatch(sel, "{\"app\":\"web\",\"env\":\"prod\",\"track\":\"s\",\"legacy\":\"y\"}"));
+	assert_false(
+	    lmatch(sel, "{\"app\":\"web\",\"env\":\"prod\",\"track\":\"s\",\"legacy\":\"y\"}"));
 	assert_false(lmatch(sel, "{\"app\":\"web\",\"env\":\"dev\",\"track\":\"s\"}"));
-	assert_false(lmatch(sel, "{\"app\":\"web\",\"env\":\"prod\",\"track\":\"s\",\"tier\":\"db\"}"));
+	assert_false(
+	    lmatch(sel, "{\"app\":\"web\",\"env\":\"prod\",\"track\":\"s\",\"tier\":\"db\"}"));
 }
 
 static void prefixed_keys_and_whitespace(void **state)
 {
-	assert_true(lmatch("kubernetes.io/service-name=web",
-			   "{\"kubernetes.io/service-name\":\"web\"}"));
+	assert_true(
+	    lmatch("kubernetes.io/service-name=web", "{\"kubernetes.io/service-name\":\"web\"}"));
 	assert_false(lmatch("kubernetes.io/service-name=web", "{\"service-name\":\"web\"}"));
 	assert_true(lmatch("app.kubernetes.io/name in (nginx, web)",
-			   "{\"app.kubernetes.io/name\":\"web\"}"));
+	                   "{\"app.kubernetes.io/name\":\"web\"}"));
 	assert_true(lmatch("kubernetes.io/cluster-service=true",
-			   "{\"kubernetes.io/cluster-service\":\"true\"}"));
+	                   "{\"kubernetes.io/cluster-service\":\"true\"}"));
 	assert_true(lmatch(" \tapp = web ,\n env   in(prod , dev)  ,  !x ",
-			   "{\"app\":\"web\",\"env\":\"dev\"}"));
+	                   "{\"app\":\"web\",\"env\":\"dev\"}"));
 	assert_true(lmatch("a.B_c-9=My_value.1", "{\"a.B_c-9\":\"My_value.1\"}"));
 }
 
 static void syntax_errors(void **state)
 {
-	lerr("a b", "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt");
-	lerr("a !b", "unable to parse requirement: found '!', expected: in, notin, =, ==, !=, gt, lt");
+	lerr("a b",
+	     "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt");
+	lerr("a !b",
+	     "unable to parse requirement: found '!', expected: in, notin, =, ==, !=, gt, lt");
 	lerr("a=b c", "found 'c', expected: ',' or 'end of string'");
 	lerr("a=b,", "found '', expected: identifier after ','");
 	lerr("a=b,,c", "found ',', expected: identifier after ','");
@@ -170,7 +174,8 @@ static void syntax_errors(void **state)
 	lerr("x in (a,=)", "unable to parse requirement: found '=', expected: ',', or identifier");
 	lerr("x in a", "unable to parse requirement: found 'a' expected: '('");
 	lerr("x in", "unable to parse requirement: found '' expected: '('");
-	lerr("x in (=)", "unable to parse requirement: found '=', expected: ',', ')' or identifier");
+	lerr("x in (=)",
+	     "unable to parse requirement: found '=', expected: ',', ')' or identifier");
 	lerr("!", "unable to parse requirement: found '', expected: identifier");
 	lerr("!=a", "found '!=', expected: !, identifier, or 'end of string'");
 	lerr("!a=b", "found '=', expected: ',' or 'end of string'");
@@ -182,25 +187,29 @@ static void invalid_keys(void **state)
 {
 	char key[80], sel[100], want[400];
 
-	lerr("-a=b", "unable to parse requirement: <nil>: Invalid value: \"-a\": name part " QNAME_MSG);
-	lerr("a_", "unable to parse requirement: <nil>: Invalid value: \"a_\": name part " QNAME_MSG);
+	lerr("-a=b",
+	     "unable to parse requirement: <nil>: Invalid value: \"-a\": name part " QNAME_MSG);
+	lerr("a_",
+	     "unable to parse requirement: <nil>: Invalid value: \"a_\": name part " QNAME_MSG);
 	lerr("Example.com/a=b", "unable to parse requirement: <nil>: Invalid value: "
-				"\"Example.com/a\": prefix part " SUBDOMAIN_MSG);
+	                        "\"Example.com/a\": prefix part " SUBDOMAIN_MSG);
 	lerr("/a", "unable to parse requirement: <nil>: Invalid value: \"/a\": "
-		   "prefix part must be non-empty");
+	           "prefix part must be non-empty");
 	lerr("a/ in (x)", "unable to parse requirement: <nil>: Invalid value: \"a/\": "
-			  "name part must be non-empty; name part " QNAME_MSG);
+	                  "name part must be non-empty; name part " QNAME_MSG);
 	lerr("a/b/c", "unable to parse requirement: <nil>: Invalid value: \"a/b/c\": "
-		      "a qualified name " QNAME_MSG " with an optional DNS subdomain prefix and "
-		      "'/' (e.g. 'example.com/MyName')");
+	              "a qualified name " QNAME_MSG " with an optional DNS subdomain prefix and "
+	              "'/' (e.g. 'example.com/MyName')");
 	lerr("a\"b", "unable to parse requirement: <nil>: Invalid value: \"a\\\"b\": "
-		     "name part " QNAME_MSG);
+	             "name part " QNAME_MSG);
 
 	memset(key, 'k', 64);
 	key[64] = '\0';
 	snprintf(sel, sizeof(sel), "%s=v", key);
-	snprintf(want, sizeof(want), "unable to parse requirement: <nil>: Invalid value: \"%s\": "
-		 "name part must be no more than 63 characters", key);
+	snprintf(want, sizeof(want),
+	         "unable to parse requirement: <nil>: Invalid value: \"%s\": "
+	         "name part must be no more than 63 characters",
+	         key);
 	lerr(sel, want);
 	key[63] = '\0';
 	snprintf(sel, sizeof(sel), "x.io/%s=v", key);
@@ -211,27 +220,33 @@ static void invalid_values(void **state)
 {
 	char val[80], sel[100], want[400];
 
-	lerr("a=b/c", "unable to parse requirement: values[0][a]: Invalid value: \"b/c\": " VALUE_MSG);
-	lerr("a!=-b", "unable to parse requirement: values[0][a]: Invalid value: \"-b\": " VALUE_MSG);
+	lerr("a=b/c",
+	     "unable to parse requirement: values[0][a]: Invalid value: \"b/c\": " VALUE_MSG);
+	lerr("a!=-b",
+	     "unable to parse requirement: values[0][a]: Invalid value: \"-b\": " VALUE_MSG);
 	/* Values are sorted first, so the index counts in sorted order. */
-	lerr("a in (x,-y)", "unable to parse requirement: values[0][a]: Invalid value: \"-y\": "
-			    VALUE_MSG);
-	lerr("a in (x,y.)", "unable to parse requirement: values[1][a]: Invalid value: \"y.\": "
-			    VALUE_MSG);
+	lerr("a in (x,-y)",
+	     "unable to parse requirement: values[0][a]: Invalid value: \"-y\": " VALUE_MSG);
+	lerr("a in (x,y.)",
+	     "unable to parse requirement: values[1][a]: Invalid value: \"y.\": " VALUE_MSG);
 	/* Several errors are listed in brackets, as an aggregate prints them. */
-	lerr("a in (-x,-y)", "unable to parse requirement: [values[0][a]: Invalid value: \"-x\": "
-			     VALUE_MSG ", values[1][a]: Invalid value: \"-y\": " VALUE_MSG "]");
+	lerr("a in (-x,-y)",
+	     "unable to parse requirement: [values[0][a]: Invalid value: \"-x\": " VALUE_MSG
+	     ", values[1][a]: Invalid value: \"-y\": " VALUE_MSG "]");
 	lerr("a>b", "unable to parse requirement: values[0]: Invalid value: \"b\": "
-		    "for 'Gt', 'Lt' operators, the value must be an integer");
-	lerr("a<-x", "unable to parse requirement: [values[0]: Invalid value: \"-x\": for 'Gt', 'Lt' "
-		     "operators, the value must be an integer, values[0][a]: Invalid value: \"-x\": "
-		     VALUE_MSG "]");
+	            "for 'Gt', 'Lt' operators, the value must be an integer");
+	lerr("a<-x",
+	     "unable to parse requirement: [values[0]: Invalid value: \"-x\": for 'Gt', 'Lt' "
+	     "operators, the value must be an integer, values[0][a]: Invalid value: "
+	     "\"-x\": " VALUE_MSG "]");
 
 	memset(val, 'v', 64);
 	val[64] = '\0';
 	snprintf(sel, sizeof(sel), "a=%s", val);
-	snprintf(want, sizeof(want), "unable to parse requirement: values[0][a]: Invalid value: "
-		 "\"%s\": must be no more than 63 characters", val);
+	snprintf(want, sizeof(want),
+	         "unable to parse requirement: values[0][a]: Invalid value: "
+	         "\"%s\": must be no more than 63 characters",
+	         val);
 	lerr(sel, want);
 	val[63] = '\0';
 	snprintf(sel, sizeof(sel), "a=%s", val);
@@ -254,8 +269,9 @@ static void many_bad_values(void **state)
 	snprintf(sel + len, cap - len, "x)");
 	assert_int_equal(k1s_lsel_parse(sel, &ls, err, sizeof(err)), -EINVAL);
 	assert_null(ls);
-	assert_memory_equal(err, "unable to parse requirement: [values[0][a]: Invalid value: \"-0\"",
-			    strlen("unable to parse requirement: [values[0][a]: Invalid value: \"-0\""));
+	assert_memory_equal(
+	    err, "unable to parse requirement: [values[0][a]: Invalid value: \"-0\"",
+	    strlen("unable to parse requirement: [values[0][a]: Invalid value: \"-0\""));
 	/* The same number of good values parse and match. */
 	len = (size_t)snprintf(sel, cap, "a in (");
 	for (i = 0; len + 16 < cap; i++)
@@ -272,7 +288,7 @@ static void caps_and_odd_input(void **state)
 	char *big = malloc(n + 1);
 	struct k1s_lsel *ls;
 	struct k1s_fsel *fs;
-	const char *fields[] = { "metadata.name", NULL };
+	const char *fields[] = {"metadata.name", NULL};
 	char err[8];
 
 	assert_non_null(big);
@@ -290,9 +306,9 @@ static void caps_and_odd_input(void **state)
 	assert_int_equal(k1s_fsel_parse("x=y", fields, &fs, NULL, 0), -EINVAL);
 	/* Control and non-UTF-8 bytes are quoted the way Go quotes them. */
 	lerr("a\x01\xff", "unable to parse requirement: <nil>: Invalid value: \"a\\x01\\xff\": "
-			  "name part " QNAME_MSG);
+	                  "name part " QNAME_MSG);
 	lerr("a=\xc3\xa9", "unable to parse requirement: values[0][a]: Invalid value: "
-			   "\"\xc3\xa9\": " VALUE_MSG);
+	                   "\"\xc3\xa9\": " VALUE_MSG);
 	k1s_lsel_free(NULL);
 	k1s_fsel_free(NULL);
 	assert_true(k1s_lsel_match(NULL, NULL));
@@ -351,19 +367,26 @@ static void label_selector_json(void **state)
 	assert_true(jmatch("{\"matchLabels\":{\"app\":\"web\"}}", web));
 	assert_false(jmatch("{\"matchLabels\":{\"app\":\"web\",\"env\":\"dev\"}}", web));
 	assert_true(jmatch("{\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"In\","
-			   "\"values\":[\"dev\",\"prod\"]}]}", web));
+	                   "\"values\":[\"dev\",\"prod\"]}]}",
+	                   web));
 	assert_false(jmatch("{\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"NotIn\","
-			    "\"values\":[\"prod\"]}]}", web));
+	                    "\"values\":[\"prod\"]}]}",
+	                    web));
 	assert_true(jmatch("{\"matchExpressions\":[{\"key\":\"tier\",\"operator\":\"NotIn\","
-			   "\"values\":[\"db\"]}]}", web));
-	assert_true(jmatch("{\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"Exists\"}]}", web));
+	                   "\"values\":[\"db\"]}]}",
+	                   web));
+	assert_true(
+	    jmatch("{\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"Exists\"}]}", web));
 	assert_false(jmatch("{\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"DoesNotExist\","
-			    "\"values\":[]}]}", web));
+	                    "\"values\":[]}]}",
+	                    web));
 	assert_true(jmatch("{\"matchLabels\":{\"app\":\"web\"},\"matchExpressions\":[{\"key\":"
-			   "\"app.kubernetes.io/part-of\",\"operator\":\"DoesNotExist\"}]}", web));
+	                   "\"app.kubernetes.io/part-of\",\"operator\":\"DoesNotExist\"}]}",
+	                   web));
 	assert_false(jmatch("{\"matchLabels\":{\"app\":\"web\"},\"matchExpressions\":[{\"key\":"
-			    "\"env\",\"operator\":\"Exists\"},{\"key\":\"x\",\"operator\":\"In\","
-			    "\"values\":[\"y\"]}]}", web));
+	                    "\"env\",\"operator\":\"Exists\"},{\"key\":\"x\",\"operator\":\"In\","
+	                    "\"values\":[\"y\"]}]}",
+	                    web));
 }
 
 static void label_selector_json_errors(void **state)
@@ -372,25 +395,33 @@ static void label_selector_json_errors(void **state)
 	char err[256] = "";
 
 	jerr("{\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"In\"}]}",
-	     "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty");
+	     "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't "
+	     "be empty");
 	jerr("{\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"NotIn\",\"values\":[]}]}",
-	     "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty");
-	jerr("{\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"Exists\",\"values\":[\"a\",\"b\"]}]}",
-	     "values: Invalid value: []string{\"a\", \"b\"}: values set must be empty for exists and "
+	     "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't "
+	     "be empty");
+	jerr("{\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"Exists\",\"values\":[\"a\","
+	     "\"b\"]}]}",
+	     "values: Invalid value: []string{\"a\", \"b\"}: values set must be empty for exists "
+	     "and "
 	     "does not exist");
-	jerr("{\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"DoesNotExist\",\"values\":[\"a\"]}]}",
+	jerr("{\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"DoesNotExist\",\"values\":["
+	     "\"a\"]}]}",
 	     "values: Invalid value: []string{\"a\"}: values set must be empty for exists and "
 	     "does not exist");
-	jerr("{\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"Equals\",\"values\":[\"a\"]}]}",
-	     "\"Equals\" is not a valid label selector operator");
+	jerr(
+	    "{\"matchExpressions\":[{\"key\":\"env\",\"operator\":\"Equals\",\"values\":[\"a\"]}]}",
+	    "\"Equals\" is not a valid label selector operator");
 	jerr("{\"matchExpressions\":[{\"key\":\"env\"}]}",
 	     "\"\" is not a valid label selector operator");
-	jerr("{\"matchLabels\":{\"-x\":\"y\"}}", "key: Invalid value: \"-x\": name part " QNAME_MSG);
+	jerr("{\"matchLabels\":{\"-x\":\"y\"}}",
+	     "key: Invalid value: \"-x\": name part " QNAME_MSG);
 	jerr("{\"matchLabels\":{\"app\":\"a b\"}}",
 	     "values[0][app]: Invalid value: \"a b\": " VALUE_MSG);
 	jerr("{\"matchExpressions\":[{\"key\":\"\",\"operator\":\"Exists\"}]}",
 	     "key: Invalid value: \"\": name part must be non-empty; name part " QNAME_MSG);
-	jerr("{\"matchExpressions\":[{\"key\":\"-k\",\"operator\":\"In\",\"values\":[\"b\",\"-a\"]}]}",
+	jerr("{\"matchExpressions\":[{\"key\":\"-k\",\"operator\":\"In\",\"values\":[\"b\",\"-a\"]}"
+	     "]}",
 	     "[key: Invalid value: \"-k\": name part " QNAME_MSG ", values[1][-k]: Invalid value: "
 	     "\"-a\": " VALUE_MSG "]");
 
@@ -399,17 +430,20 @@ static void label_selector_json_errors(void **state)
 	assert_true(strlen(err) > 0);
 	s = (struct k1s_lsel *)1;
 	assert_int_equal(from_json("{\"matchLabels\":{\"a\":\"b\",\"c\":1}}", &s, err, sizeof(err)),
-			 -EINVAL);
+	                 -EINVAL);
 	assert_null(s);
 	s = (struct k1s_lsel *)1;
 	assert_int_equal(from_json("{\"matchLabels\":{\"a\":\"b\"},\"matchExpressions\":[{\"key\":"
-				   "\"a\",\"operator\":\"In\",\"values\":[\"x\"]},7]}", &s, err,
-				   sizeof(err)), -EINVAL);
+	                           "\"a\",\"operator\":\"In\",\"values\":[\"x\"]},7]}",
+	                           &s, err, sizeof(err)),
+	                 -EINVAL);
 	assert_null(s);
 	assert_int_equal(from_json("{\"matchLabels\":[]}", &s, err, sizeof(err)), -EINVAL);
 	assert_int_equal(from_json("{\"matchExpressions\":{}}", &s, err, sizeof(err)), -EINVAL);
 	assert_int_equal(from_json("{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"In\","
-				   "\"values\":[1]}]}", &s, err, sizeof(err)), -EINVAL);
+	                           "\"values\":[1]}]}",
+	                           &s, err, sizeof(err)),
+	                 -EINVAL);
 	assert_int_equal(from_json("[]", &s, err, sizeof(err)), -EINVAL);
 	assert_null(s);
 }
@@ -441,7 +475,8 @@ static void map_selectors(void **state)
 	assert_false(mmatch("{\"app\":\"web\"}", "{\"app\":\"db\"}"));
 	assert_false(mmatch("{\"app\":\"web\"}", "{}"));
 	assert_false(mmatch("{\"app\":\"web\",\"tier\":\"fe\"}", "{\"app\":\"web\"}"));
-	assert_true(mmatch("{\"app\":\"web\",\"tier\":\"fe\"}", "{\"tier\":\"fe\",\"app\":\"web\"}"));
+	assert_true(
+	    mmatch("{\"app\":\"web\",\"tier\":\"fe\"}", "{\"tier\":\"fe\",\"app\":\"web\"}"));
 	/* A service without selector selects no pods at all. */
 	assert_false(mmatch(NULL, "{}"));
 	assert_false(mmatch(NULL, "{\"app\":\"web\"}"));
@@ -461,24 +496,24 @@ static void map_selectors(void **state)
 /* --- Field selectors */
 
 static const char *const event_fields[] = {
-	"metadata.name",
-	"metadata.namespace",
-	"involvedObject.kind",
-	"involvedObject.name",
-	"involvedObject.namespace",
-	"involvedObject.uid",
-	"reason",
-	"type",
-	"count",
-	"source=source.component",
-	NULL,
+    "metadata.name",
+    "metadata.namespace",
+    "involvedObject.kind",
+    "involvedObject.name",
+    "involvedObject.namespace",
+    "involvedObject.uid",
+    "reason",
+    "type",
+    "count",
+    "source=source.component",
+    NULL,
 };
 
 static const char event_json[] =
-	"{\"metadata\":{\"name\":\"web.17a\",\"namespace\":\"default\"},"
-	"\"involvedObject\":{\"kind\":\"Service\",\"name\":\"web\",\"namespace\":\"default\","
-	"\"uid\":\"1-2\"},\"reason\":\"a,b=c\\\\d\",\"count\":3,"
-	"\"source\":{\"component\":\"kubelet\",\"host\":\"k1s\"}}";
+    "{\"metadata\":{\"name\":\"web.17a\",\"namespace\":\"default\"},"
+    "\"involvedObject\":{\"kind\":\"Service\",\"name\":\"web\",\"namespace\":\"default\","
+    "\"uid\":\"1-2\"},\"reason\":\"a,b=c\\\\d\",\"count\":3,"
+    "\"source\":{\"component\":\"kubelet\",\"host\":\"k1s\"}}";
 
 static bool fmatch(const char *sel, const char *obj)
 {
@@ -517,7 +552,8 @@ static void field_selectors_match(void **state)
 	assert_true(fmatch("metadata.name!=web", event_json));
 	assert_false(fmatch("metadata.name!=web.17a", event_json));
 	assert_true(fmatch("involvedObject.name=web,involvedObject.namespace=default,"
-			   "involvedObject.kind=Service,involvedObject.uid=1-2", event_json));
+	                   "involvedObject.kind=Service,involvedObject.uid=1-2",
+	                   event_json));
 	assert_false(fmatch("involvedObject.name=web,involvedObject.kind=Pod", event_json));
 	/* A missing value compares as "". */
 	assert_true(fmatch("type=", event_json));
@@ -547,7 +583,8 @@ static void field_selector_errors(void **state)
 	ferr("zz=1,aa=2", "field label not supported: aa");
 	ferr("metadata.name = x", "field label not supported: metadata.name ");
 	ferr("source.component=kubelet", "field label not supported: source.component");
-	ferr("metadata.name", "invalid selector: 'metadata.name'; can't understand 'metadata.name'");
+	ferr("metadata.name",
+	     "invalid selector: 'metadata.name'; can't understand 'metadata.name'");
 	ferr("metadata.name=a,b", "invalid selector: 'metadata.name=a,b'; can't understand 'b'");
 	/* Every term parses before any label is checked. */
 	ferr("aa=1,zz", "invalid selector: 'aa=1,zz'; can't understand 'zz'");
@@ -564,16 +601,20 @@ static void field_selector_errors(void **state)
 
 static void field_selector_pod_fields(void **state)
 {
-	const char *const pod_fields[] = { "metadata.name", "spec.nodeName", "status.phase", NULL };
-	json_t *pod = json_loads("{\"metadata\":{\"name\":\"api-1\"},\"spec\":{\"nodeName\":\"k1s\"},"
-				 "\"status\":{\"phase\":\"Running\"}}", 0, NULL);
+	const char *const pod_fields[] = {"metadata.name", "spec.nodeName", "status.phase", NULL};
+	json_t *pod =
+	    json_loads("{\"metadata\":{\"name\":\"api-1\"},\"spec\":{\"nodeName\":\"k1s\"},"
+	               "\"status\":{\"phase\":\"Running\"}}",
+	               0, NULL);
 	json_t *pending = json_loads("{\"metadata\":{\"name\":\"api-2\"},\"status\":{\"phase\":"
-				     "\"Pending\"}}", 0, NULL);
+	                             "\"Pending\"}}",
+	                             0, NULL);
 	struct k1s_fsel *s;
 	char err[128];
 
-	assert_int_equal(k1s_fsel_parse("spec.nodeName=k1s,status.phase!=Failed", pod_fields, &s, err,
-					sizeof(err)), 0);
+	assert_int_equal(k1s_fsel_parse("spec.nodeName=k1s,status.phase!=Failed", pod_fields, &s,
+	                                err, sizeof(err)),
+	                 0);
 	assert_true(k1s_fsel_match(s, pod));
 	assert_false(k1s_fsel_match(s, pending));
 	k1s_fsel_free(s);
@@ -589,24 +630,24 @@ static void field_selector_pod_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(empty_selector_matches_everything),
-		cmocka_unit_test(equality_operators),
-		cmocka_unit_test(set_operators),
-		cmocka_unit_test(existence_operators),
-		cmocka_unit_test(numeric_operators),
-		cmocka_unit_test(requirements_are_anded),
-		cmocka_unit_test(prefixed_keys_and_whitespace),
-		cmocka_unit_test(syntax_errors),
-		cmocka_unit_test(invalid_keys),
-		cmocka_unit_test(invalid_values),
-		cmocka_unit_test(many_bad_values),
-		cmocka_unit_test(caps_and_odd_input),
-		cmocka_unit_test(label_selector_json),
-		cmocka_unit_test(label_selector_json_errors),
-		cmocka_unit_test(map_selectors),
-		cmocka_unit_test(field_selectors_match),
-		cmocka_unit_test(field_selector_errors),
-		cmocka_unit_test(field_selector_pod_fields),
+	    cmocka_unit_test(empty_selector_matches_everything),
+	    cmocka_unit_test(equality_operators),
+	    cmocka_unit_test(set_operators),
+	    cmocka_unit_test(existence_operators),
+	    cmocka_unit_test(numeric_operators),
+	    cmocka_unit_test(requirements_are_anded),
+	    cmocka_unit_test(prefixed_keys_and_whitespace),
+	    cmocka_unit_test(syntax_errors),
+	    cmocka_unit_test(invalid_keys),
+	    cmocka_unit_test(invalid_values),
+	    cmocka_unit_test(many_bad_values),
+	    cmocka_unit_test(caps_and_odd_input),
+	    cmocka_unit_test(label_selector_json),
+	    cmocka_unit_test(label_selector_json_errors),
+	    cmocka_unit_test(map_selectors),
+	    cmocka_unit_test(field_selectors_match),
+	    cmocka_unit_test(field_selector_errors),
+	    cmocka_unit_test(field_selector_pod_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
