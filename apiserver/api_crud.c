@@ -51,7 +51,7 @@ static const char *const *field_labels(const struct k1s_resource *r)
 	    "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
 	    "involvedObject.apiVersion", "involvedObject.resourceVersion",
 	    "involvedObject.fieldPath", "reason", "reportingComponent", "type",
-	    "source.component", NULL};
+	    "source=source.component", NULL};
 	static const char *const secrets[] = {"metadata.name", "metadata.namespace", "type", NULL};
 	static const char *const namespaces[] = {"metadata.name", "metadata.namespace",
 						 "status.phase", NULL};

@@ -191,7 +191,7 @@ int api_watch_start(struct api_req *req, const struct api_path *p)
 		    "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
 		    "involvedObject.uid", "involvedObject.apiVersion",
 		    "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
-		    "type", "source.component", "spec.restartPolicy", "spec.schedulerName",
+		    "type", "source=source.component", "spec.restartPolicy", "spec.schedulerName",
 		    "spec.serviceAccountName", "status.podIP", NULL};
 
 		if (k1s_fsel_parse(fs, any, &w->fsel, err, sizeof(err)) < 0)

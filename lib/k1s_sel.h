@@ -34,7 +34,8 @@ void k1s_lsel_free(struct k1s_lsel *sel);
 /* Parses a field selector (`a.b=v`, `a.b==v`, `a.b!=v`, comma = AND).
  * `fields` lists the field paths allowed, ending with NULL; any other path
  * is -EINVAL with the kube-apiserver message
- * `field label not supported: <path>`. */
+ * `field label not supported: <path>`. An entry "label=path" serves a
+ * field label from another path (events: "source=source.component"). */
 int k1s_fsel_parse(const char *s, const char *const *fields, struct k1s_fsel **out, char *err,
 		   size_t errlen);
 /* True if the object's values at the selector's paths match; a missing
