@@ -38,7 +38,7 @@ static int64_t obj_rev(const json_t *obj)
 
 /* Field selectors kube-apiserver supports per kind, beyond metadata.name
  * and metadata.namespace. */
-static const char *const *field_labels(const struct k1s_resource *r)
+const char *const *api_field_labels(const struct k1s_resource *r)
 {
 	static const char *const common[] = {"metadata.name", "metadata.namespace", NULL};
 	static const char *const pods[] = {"metadata.name", "metadata.namespace", "spec.nodeName",
@@ -150,7 +150,7 @@ static int filter_parse(struct api_req *req, const struct k1s_resource *r, struc
 		*status = api_status(400, "BadRequest", err, NULL);
 		return -EINVAL;
 	}
-	if (fs && *fs && k1s_fsel_parse(fs, field_labels(r), &f->fsel, err, sizeof(err)) < 0) {
+	if (fs && *fs && k1s_fsel_parse(fs, api_field_labels(r), &f->fsel, err, sizeof(err)) < 0) {
 		*status = api_status(400, "BadRequest", err, NULL);
 		filter_free(f);
 		return -EINVAL;

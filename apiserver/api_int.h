@@ -170,6 +170,8 @@ int api_crud_handle(struct api_req *req, const struct api_path *p);
 /* Creates an object as a client's POST would, for system objects at
  * first start. 0 or a negative errno. */
 int api_crud_create_internal(struct api *api, const struct k1s_resource *r, json_t *obj);
+/* The field selector labels a resource supports, for k1s_fsel_parse(). */
+const char *const *api_field_labels(const struct k1s_resource *r);
 /* The store key for a resource: "services", "deployments.apps". */
 void api_res_key(char *buf, size_t len, const struct k1s_resource *r);
 

@@ -185,18 +185,9 @@ int api_watch_start(struct api_req *req, const struct api_path *p)
 	snprintf(w->name, sizeof(w->name), "%s", p->name);
 	if (ls && *ls && k1s_lsel_parse(ls, &w->lsel, err, sizeof(err)) < 0)
 		goto bad;
-	if (fs && *fs) {
-		static const char *const any[] = {
-		    "metadata.name", "metadata.namespace", "spec.nodeName", "status.phase",
-		    "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-		    "involvedObject.uid", "involvedObject.apiVersion",
-		    "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
-		    "type", "source=source.component", "spec.restartPolicy", "spec.schedulerName",
-		    "spec.serviceAccountName", "status.podIP", NULL};
-
-		if (k1s_fsel_parse(fs, any, &w->fsel, err, sizeof(err)) < 0)
-			goto bad;
-	}
+	if (fs && *fs &&
+	    k1s_fsel_parse(fs, api_field_labels(p->res), &w->fsel, err, sizeof(err)) < 0)
+		goto bad;
 	w->table = accept && strstr(accept, "as=Table");
 	w->include = inc && strcmp(inc, "Object") == 0	 ? API_INCLUDE_OBJECT
 		     : inc && strcmp(inc, "None") == 0 ? API_INCLUDE_NONE
