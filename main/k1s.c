@@ -2,7 +2,7 @@
  * Multi-call: `k1s serve` runs the appliance. */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +12,24 @@
 
 #include "api.h"
 #include "k1s_log.h"
+#include "k1s_loop.h"
 #include "st.h"
 
-static volatile sig_atomic_t stopping;
+static volatile int stopping;
 
 static void on_signal(int sig)
 {
 	stopping = 1;
+}
+
+static void on_api_ready(void *arg, int fd, uint32_t events)
+{
+	api_run(arg);
+}
+
+static int api_hook(void *arg)
+{
+	return api_timeout_ms(arg);
 }
 
 static void usage(FILE *f)
@@ -92,6 +103,7 @@ static int serve(int argc, char **argv)
 	const char *data_dir = geteuid() == 0 ? "/var/lib/k1s" : "k1s-data";
 	struct st *st;
 	struct api *api;
+	struct k1s_loop *loop;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -183,22 +195,20 @@ static int serve(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	loop = k1s_loop_new();
+	if (!loop || k1s_loop_add_fd(loop, api_fd(api), EPOLLIN, on_api_ready, api) < 0 ||
+	    k1s_loop_hook(loop, api_hook, api) < 0) {
+		k1s_err("main", "cannot set up the control loop");
+		api_free(api);
+		st_close(st);
+		return 1;
+	}
 	k1s_info("main", "serving the API on http://%s:%u, store in %s", cfg.listen_addr,
 		 cfg.port, data_dir);
-	while (!stopping) {
-		struct pollfd pfd = {.fd = api_fd(api), .events = POLLIN};
-		int timeout = api_timeout_ms(api);
-
-		if (timeout < 0 || timeout > 1000)
-			timeout = 1000;
-		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
-			k1s_err("main", "poll: %s", strerror(errno));
-			break;
-		}
-		api_run(api);
-	}
+	k1s_loop_run(loop, &stopping);
 	k1s_info("main", "shutting down");
 	api_free(api);
+	k1s_loop_free(loop);
 	st_close(st);
 	return 0;
 }
