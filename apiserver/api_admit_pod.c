@@ -18,6 +18,9 @@ static const char *pull_policy(const char *image)
 	const char *last = slash ? slash + 1 : image;
 	const char *colon = strchr(last, ':');
 
+	/* An unparsable image has no tag; validation reports it. */
+	if (!*image)
+		return "IfNotPresent";
 	if (strchr(image, '@'))
 		return colon && strncmp(colon + 1, "latest@", 7) == 0 ? "Always" : "IfNotPresent";
 	if (!colon || strcmp(colon + 1, "latest") == 0)
@@ -53,7 +56,7 @@ static void container_defaults(json_t *c)
 
 	if (!json_is_object(c))
 		return;
-	if (!*adm_str(c, "imagePullPolicy") && *adm_str(c, "image"))
+	if (!*adm_str(c, "imagePullPolicy"))
 		json_object_set_new(c, "imagePullPolicy", json_string(pull_policy(adm_str(c, "image"))));
 	adm_default_str(c, "terminationMessagePath", "/dev/termination-log");
 	adm_default_str(c, "terminationMessagePolicy", "File");
