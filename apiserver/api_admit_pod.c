@@ -427,7 +427,19 @@ int adm_pod(struct adm_req *q, json_t *obj)
 		json_object_set_new(obj, "status", json_pack("{s:s,s:s}", "phase", "Pending",
 							     "qosClass", qos_class(spec)));
 	} else {
-		adm_default_bool(spec, "enableServiceLinks", true);
+		/* What admission filled in at create stays when a replacement
+		 * (kubectl replace) leaves it out. */
+		static const char *const kept[] = {"serviceAccountName", "serviceAccount",
+						   "priority", "priorityClassName",
+						   "preemptionPolicy", "tolerations", "nodeName",
+						   "enableServiceLinks"};
+		const json_t *ospec = json_object_get(q->old, "spec");
+		size_t i;
+
+		for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+			if (!json_object_get(spec, kept[i]) && json_object_get(ospec, kept[i]))
+				json_object_set_new(spec, kept[i],
+						    json_deep_copy(json_object_get(ospec, kept[i])));
 		adm_keep_status(q->old, obj);
 	}
 	adm_validate_meta(q, obj, ADM_NAME_SUBDOMAIN);

@@ -398,9 +398,35 @@ static void service_health_check_port(void **state)
 							 "'externalTrafficPolicy':'Local','ports':[{'port':80}]}}");
 	long long hc = json_integer_value(k1s_json_path(s, "spec.healthCheckNodePort"));
 
+	json_t *u;
+	char body[512];
+
 	assert_true(hc >= 30000 && hc <= 32767);
 	assert_int_not_equal(hc, port_of(s, 0));
+	/* Carried over when omitted; immutable while it is needed. */
+	u = update("Service", s, "{" SVC_META("lb") ",'spec':{'type':'LoadBalancer',"
+						  "'externalTrafficPolicy':'Local','ports':[{'port':80}]}}");
+	assert_int_equal(json_integer_value(k1s_json_path(u, "spec.healthCheckNodePort")), hc);
+	assert_int_equal(port_of(u, 0), port_of(s, 0));
+	snprintf(body, sizeof(body),
+		 "{" SVC_META("lb") ",'spec':{'type':'LoadBalancer','externalTrafficPolicy':"
+				    "'Local','healthCheckNodePort':%lld,'ports':[{'port':80}]}}",
+		 hc == 32767 ? hc - 1 : hc + 1);
+	assert_message(refuse("Service", u, body),
+		       "Service \"lb\" is invalid: spec.healthCheckNodePort: Forbidden: field is "
+		       "immutable");
+	json_decref(u);
 	json_decref(s);
+}
+
+static void config_is_checked(void **state)
+{
+	struct api_config bad = {.service_cidr = "10.96.0.0"};
+	struct api_config ports = {.node_port_min = 40000, .node_port_max = 30000};
+
+	assert_null(api_admit_new(NULL, &bad));
+	assert_null(api_admit_new(NULL, &ports));
+	api_admit_free(NULL);
 }
 
 static void service_headless(void **state)
@@ -660,7 +686,14 @@ static void pod_spec_is_immutable(void **state)
 {
 	json_t *p = create("Pod", "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p'},'spec':"
 				  "{'containers':[{'name':'a','image':'x:1'}]}}");
-	json_t *q = json_deep_copy(p), *st = NULL;
+	json_t *q = json_deep_copy(p), *st = NULL, *r;
+
+	/* The manifest as first sent replaces the pod unchanged. */
+	r = update("Pod", p, "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p'},'spec':"
+			     "{'containers':[{'name':'a','image':'x:1'}]}}");
+	assert_true(json_equal(json_object_get(r, "spec"), json_object_get(p, "spec")));
+	assert_str(r, "status.phase", "Pending");
+	json_decref(r);
 
 	/* A new image is allowed. */
 	json_object_set_new(json_array_get(k1s_json_path(q, "spec.containers"), 0), "image",
@@ -970,6 +1003,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(service_same_port_shares_nodeport, setup, teardown),
 		cmocka_unit_test_setup_teardown(service_health_check_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(service_headless, setup, teardown),
+		cmocka_unit_test(config_is_checked),
 		cmocka_unit_test_setup_teardown(service_externalname, setup, teardown),
 		cmocka_unit_test_setup_teardown(service_session_affinity, setup, teardown),
 		cmocka_unit_test_setup_teardown(service_validation, setup, teardown),
