@@ -74,6 +74,176 @@ static const struct k1s_field f_rule[] = {
 static const struct k1s_type t_rule = {"io.k8s.api.networking.v1.IngressRule", "", f_rule,
 				       PB_NELEM(f_rule)};
 
+/* ---- a mirror of the served types, as far as the captured bodies go ----
+ *
+ * Field numbers from k8s.io/api's generated.proto. Fields that the bodies
+ * carry only as zero values are listed too, so that their omission is
+ * checked. */
+
+#define F(n, t, num) {n, t, K1S_C_NONE, NULL, num}
+#define FR(n, t, num) {n, t, K1S_C_NONE, NULL, num, NULL, NULL, K1S_FF_REQUIRED}
+#define FO(n, ref, num) {n, K1S_T_OBJECT, K1S_C_NONE, &ref, num}
+#define FL(n, t, num) {n, t, K1S_C_LIST, NULL, num}
+#define FLO(n, ref, num) {n, K1S_T_OBJECT, K1S_C_LIST, &ref, num}
+#define FM(n, t, num) {n, t, K1S_C_MAP, NULL, num}
+#define T(var, name, fields) \
+	static const struct k1s_type var = {name, "", fields, PB_NELEM(fields)}
+
+static const struct k1s_field m_meta_f[] = {
+	F("name", K1S_T_STRING, 1), F("generateName", K1S_T_STRING, 2),
+	F("namespace", K1S_T_STRING, 3), F("selfLink", K1S_T_STRING, 4),
+	F("uid", K1S_T_STRING, 5), F("resourceVersion", K1S_T_STRING, 6),
+	F("generation", K1S_T_INT64, 7), F("creationTimestamp", K1S_T_TIME, 8),
+	F("deletionTimestamp", K1S_T_TIME, 9), FM("labels", K1S_T_STRING, 11),
+	FM("annotations", K1S_T_STRING, 12), FL("finalizers", K1S_T_STRING, 14),
+};
+T(m_meta, "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", m_meta_f);
+
+static const struct k1s_field m_nsspec_f[] = {FL("finalizers", K1S_T_STRING, 1)};
+T(m_nsspec, "io.k8s.api.core.v1.NamespaceSpec", m_nsspec_f);
+static const struct k1s_field m_nsstatus_f[] = {F("phase", K1S_T_STRING, 1)};
+T(m_nsstatus, "io.k8s.api.core.v1.NamespaceStatus", m_nsstatus_f);
+static const struct k1s_field m_ns_f[] = {
+	FO("metadata", m_meta, 1), FO("spec", m_nsspec, 2), FO("status", m_nsstatus, 3),
+};
+T(m_ns, "io.k8s.api.core.v1.Namespace", m_ns_f);
+
+static const struct k1s_field m_cm_f[] = {
+	FO("metadata", m_meta, 1), FM("data", K1S_T_STRING, 2),
+	FM("binaryData", K1S_T_BYTES, 3), F("immutable", K1S_T_BOOL, 4),
+};
+T(m_cm, "io.k8s.api.core.v1.ConfigMap", m_cm_f);
+
+static const struct k1s_field m_secret_f[] = {
+	FO("metadata", m_meta, 1), FM("data", K1S_T_BYTES, 2), F("type", K1S_T_STRING, 3),
+	FM("stringData", K1S_T_STRING, 4), F("immutable", K1S_T_BOOL, 5),
+};
+T(m_secret, "io.k8s.api.core.v1.Secret", m_secret_f);
+
+static const struct k1s_field m_sport_f[] = {
+	F("name", K1S_T_STRING, 1), F("protocol", K1S_T_STRING, 2), FR("port", K1S_T_INT32, 3),
+	F("targetPort", K1S_T_INT_OR_STRING, 4), F("nodePort", K1S_T_INT32, 5),
+	F("appProtocol", K1S_T_STRING, 6),
+};
+T(m_sport, "io.k8s.api.core.v1.ServicePort", m_sport_f);
+static const struct k1s_field m_sspec_f[] = {
+	FLO("ports", m_sport, 1), FM("selector", K1S_T_STRING, 2),
+	F("clusterIP", K1S_T_STRING, 3), F("type", K1S_T_STRING, 4),
+	FL("externalIPs", K1S_T_STRING, 5), F("sessionAffinity", K1S_T_STRING, 7),
+	F("loadBalancerIP", K1S_T_STRING, 8), F("externalName", K1S_T_STRING, 10),
+	F("externalTrafficPolicy", K1S_T_STRING, 11), F("healthCheckNodePort", K1S_T_INT32, 12),
+	F("publishNotReadyAddresses", K1S_T_BOOL, 13), F("allocateLoadBalancerNodePorts",
+							K1S_T_BOOL, 20),
+};
+T(m_sspec, "io.k8s.api.core.v1.ServiceSpec", m_sspec_f);
+static const struct k1s_field m_lbing_f[] = {F("ip", K1S_T_STRING, 1)};
+T(m_lbing, "io.k8s.api.core.v1.LoadBalancerIngress", m_lbing_f);
+static const struct k1s_field m_lb_f[] = {FLO("ingress", m_lbing, 1)};
+T(m_lb, "io.k8s.api.core.v1.LoadBalancerStatus", m_lb_f);
+static const struct k1s_field m_sstatus_f[] = {FO("loadBalancer", m_lb, 1)};
+T(m_sstatus, "io.k8s.api.core.v1.ServiceStatus", m_sstatus_f);
+static const struct k1s_field m_svc_f[] = {
+	FO("metadata", m_meta, 1), FO("spec", m_sspec, 2), FO("status", m_sstatus, 3),
+};
+T(m_svc, "io.k8s.api.core.v1.Service", m_svc_f);
+
+static const struct k1s_field m_cport_f[] = {
+	F("name", K1S_T_STRING, 1), F("hostPort", K1S_T_INT32, 2),
+	FR("containerPort", K1S_T_INT32, 3), F("protocol", K1S_T_STRING, 4),
+	F("hostIP", K1S_T_STRING, 5),
+};
+T(m_cport, "io.k8s.api.core.v1.ContainerPort", m_cport_f);
+static const struct k1s_field m_res_f[] = {
+	FM("limits", K1S_T_QUANTITY, 1), FM("requests", K1S_T_QUANTITY, 2),
+};
+T(m_res, "io.k8s.api.core.v1.ResourceRequirements", m_res_f);
+static const struct k1s_field m_ctr_f[] = {
+	FR("name", K1S_T_STRING, 1), F("image", K1S_T_STRING, 2),
+	FL("command", K1S_T_STRING, 3), FL("args", K1S_T_STRING, 4),
+	F("workingDir", K1S_T_STRING, 5), FLO("ports", m_cport, 6), FO("resources", m_res, 8),
+	F("terminationMessagePath", K1S_T_STRING, 13), F("imagePullPolicy", K1S_T_STRING, 14),
+	F("stdin", K1S_T_BOOL, 16), F("stdinOnce", K1S_T_BOOL, 17), F("tty", K1S_T_BOOL, 18),
+	F("terminationMessagePolicy", K1S_T_STRING, 20),
+};
+T(m_ctr, "io.k8s.api.core.v1.Container", m_ctr_f);
+static const struct k1s_field m_pspec_f[] = {
+	{"containers", K1S_T_OBJECT, K1S_C_LIST, &m_ctr, 2, NULL, NULL, K1S_FF_REQUIRED},
+	F("restartPolicy", K1S_T_STRING, 3), F("terminationGracePeriodSeconds", K1S_T_INT64, 4),
+	F("dnsPolicy", K1S_T_STRING, 6), FM("nodeSelector", K1S_T_STRING, 7),
+	F("serviceAccountName", K1S_T_STRING, 8), F("serviceAccount", K1S_T_STRING, 9),
+	F("nodeName", K1S_T_STRING, 10), F("hostNetwork", K1S_T_BOOL, 11),
+	F("hostPID", K1S_T_BOOL, 12), F("hostIPC", K1S_T_BOOL, 13),
+	F("hostname", K1S_T_STRING, 16), F("subdomain", K1S_T_STRING, 17),
+	F("schedulerName", K1S_T_STRING, 19), F("priorityClassName", K1S_T_STRING, 24),
+};
+T(m_pspec, "io.k8s.api.core.v1.PodSpec", m_pspec_f);
+static const struct k1s_field m_ptpl_f[] = {FO("metadata", m_meta, 1), FO("spec", m_pspec, 2)};
+T(m_ptpl, "io.k8s.api.core.v1.PodTemplateSpec", m_ptpl_f);
+static const struct k1s_field m_sel_f[] = {FM("matchLabels", K1S_T_STRING, 1)};
+T(m_sel, "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", m_sel_f);
+static const struct k1s_field m_strat_f[] = {F("type", K1S_T_STRING, 1)};
+T(m_strat, "io.k8s.api.apps.v1.DeploymentStrategy", m_strat_f);
+static const struct k1s_field m_dspec2_f[] = {
+	F("replicas", K1S_T_INT32, 1), FO("selector", m_sel, 2), FO("template", m_ptpl, 3),
+	FO("strategy", m_strat, 4), F("minReadySeconds", K1S_T_INT32, 5),
+	F("revisionHistoryLimit", K1S_T_INT32, 6), F("paused", K1S_T_BOOL, 7),
+	F("progressDeadlineSeconds", K1S_T_INT32, 9),
+};
+T(m_dspec2, "io.k8s.api.apps.v1.DeploymentSpec", m_dspec2_f);
+static const struct k1s_field m_dstatus_f[] = {
+	F("observedGeneration", K1S_T_INT64, 1), F("replicas", K1S_T_INT32, 2),
+	F("updatedReplicas", K1S_T_INT32, 3), F("availableReplicas", K1S_T_INT32, 4),
+	F("unavailableReplicas", K1S_T_INT32, 5), F("readyReplicas", K1S_T_INT32, 7),
+};
+T(m_dstatus, "io.k8s.api.apps.v1.DeploymentStatus", m_dstatus_f);
+static const struct k1s_field m_deploy_f[] = {
+	FO("metadata", m_meta, 1), FO("spec", m_dspec2, 2), FO("status", m_dstatus, 3),
+};
+T(m_deploy, "io.k8s.api.apps.v1.Deployment", m_deploy_f);
+
+static const struct k1s_field m_sbport_f[] = {
+	F("name", K1S_T_STRING, 1), F("number", K1S_T_INT32, 2),
+};
+T(m_sbport, "io.k8s.api.networking.v1.ServiceBackendPort", m_sbport_f);
+static const struct k1s_field m_isb_f[] = {FR("name", K1S_T_STRING, 1), FO("port", m_sbport, 2)};
+T(m_isb, "io.k8s.api.networking.v1.IngressServiceBackend", m_isb_f);
+static const struct k1s_field m_ib_f[] = {FO("service", m_isb, 4)};
+T(m_ib, "io.k8s.api.networking.v1.IngressBackend", m_ib_f);
+static const struct k1s_field m_hpath_f[] = {
+	F("path", K1S_T_STRING, 1), FO("backend", m_ib, 2), F("pathType", K1S_T_STRING, 3),
+};
+T(m_hpath, "io.k8s.api.networking.v1.HTTPIngressPath", m_hpath_f);
+static const struct k1s_field m_hrule_f[] = {FLO("paths", m_hpath, 1)};
+T(m_hrule, "io.k8s.api.networking.v1.HTTPIngressRuleValue", m_hrule_f);
+/* `http` has no number of its own: it lives in the inline IngressRuleValue. */
+static const struct k1s_field m_irule_f[] = {F("host", K1S_T_STRING, 1), FO("http", m_hrule, 0)};
+T(m_irule, "io.k8s.api.networking.v1.IngressRule", m_irule_f);
+static const struct k1s_field m_itls_f[] = {
+	FL("hosts", K1S_T_STRING, 1), F("secretName", K1S_T_STRING, 2),
+};
+T(m_itls, "io.k8s.api.networking.v1.IngressTLS", m_itls_f);
+static const struct k1s_field m_ispec_f[] = {
+	FO("defaultBackend", m_ib, 1), FLO("tls", m_itls, 2), FLO("rules", m_irule, 3),
+	F("ingressClassName", K1S_T_STRING, 4),
+};
+T(m_ispec, "io.k8s.api.networking.v1.IngressSpec", m_ispec_f);
+static const struct k1s_field m_ilb_f[] = {FL("ingress", K1S_T_STRING, 1)};
+T(m_ilb, "io.k8s.api.networking.v1.IngressLoadBalancerStatus", m_ilb_f);
+static const struct k1s_field m_istatus_f[] = {FO("loadBalancer", m_ilb, 1)};
+T(m_istatus, "io.k8s.api.networking.v1.IngressStatus", m_istatus_f);
+static const struct k1s_field m_ing_f[] = {
+	FO("metadata", m_meta, 1), FO("spec", m_ispec, 2), FO("status", m_istatus, 3),
+};
+T(m_ing, "io.k8s.api.networking.v1.Ingress", m_ing_f);
+
+static const struct {
+	const char *kind;
+	const struct k1s_type *type;
+} mirrors[] = {
+	{"Namespace", &m_ns}, {"ConfigMap", &m_cm}, {"Secret", &m_secret},
+	{"Service", &m_svc}, {"Deployment", &m_deploy}, {"Ingress", &m_ing},
+};
+
 /* ---- a protobuf writer ---- */
 
 struct wb {
@@ -753,6 +923,46 @@ static void captured_bodies_truncated(void **state)
 	}
 }
 
+/* The raw message of each body through the mirror tables. */
+static void captured_bodies_with_mirror_tables(void **state)
+{
+	for (size_t i = 0; i < PB_NELEM(vectors); i++) {
+		size_t len, jlen;
+		uint8_t *b = slurp(vectors[i], "pb", &len);
+		char *js = (char *)slurp(vectors[i], "json", &jlen);
+		json_t *want = json_loads(js, 0, NULL), *got = json_object();
+		const struct k1s_type *t = NULL;
+		struct pb_dec d = {b, errbuf, sizeof(errbuf)};
+		struct pb_unknown u;
+
+		assert_non_null(want);
+		for (size_t k = 0; k < PB_NELEM(mirrors); k++)
+			if (strcmp(mirrors[k].kind, k1s_json_str(want, "kind")) == 0)
+				t = mirrors[k].type;
+		assert_non_null(t);
+		assert_int_equal(pb_envelope(&d, (struct pb){b + 4, b + len}, &u), 0);
+		assert_int_equal(u.kind.end - u.kind.p, strlen(k1s_json_str(want, "kind")));
+		assert_memory_equal(u.kind.p, k1s_json_str(want, "kind"), u.kind.end - u.kind.p);
+		json_object_set(got, "kind", json_object_get(want, "kind"));
+		json_object_set(got, "apiVersion", json_object_get(want, "apiVersion"));
+		if (pb_decode_type(&d, t, u.raw.p, (size_t)(u.raw.end - u.raw.p), got) < 0)
+			fail_msg("%s: %s", vectors[i], errbuf);
+		if (!json_equal(got, want)) {
+			char *g = json_dumps(got, JSON_SORT_KEYS);
+			char *w = json_dumps(want, JSON_SORT_KEYS);
+
+			print_error("%s:\ngot  %s\nwant %s\n", vectors[i], g, w);
+			free(g);
+			free(w);
+			fail();
+		}
+		json_decref(got);
+		json_decref(want);
+		free(js);
+		free(b);
+	}
+}
+
 /* The served tables are written apart from this reader; until a kind's
  * (and ObjectMeta's) table has fields there is nothing to compare. */
 static bool tables_ready(const struct k1s_resource *r)
@@ -830,6 +1040,7 @@ int main(void)
 		cmocka_unit_test(nesting_is_bounded),
 		cmocka_unit_test(envelope_errors),
 		cmocka_unit_test(captured_bodies_truncated),
+		cmocka_unit_test(captured_bodies_with_mirror_tables),
 		cmocka_unit_test(captured_bodies_decode_as_json),
 	};
 
