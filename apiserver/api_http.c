@@ -1,10 +1,330 @@
-/* Placeholder. */
+/* The HTTP side of the API: libmicrohttpd in external-epoll mode, driven by
+ * the control loop, so that handlers use the store without locks. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "api_int.h"
-struct api { int fd; };
-struct api *api_new(struct st *st, const struct api_config *cfg, int *err) { *err = -ENOSYS; return NULL; }
-void api_free(struct api *api) {}
-int api_fd(const struct api *api) { return -1; }
-int api_timeout_ms(struct api *api) { return -1; }
-void api_run(struct api *api) {}
+#include "ctrl.h"
+#include "k1s_log.h"
+#include "st.h"
+
+/* kube-apiserver's limit on request bodies. */
+#define API_MAX_BODY (3u * 1024 * 1024)
+
+const char *api_arg(struct api_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *api_header(struct api_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void api_warn(struct api_req *req, const char *text)
+{
+	snprintf(req->warning, sizeof(req->warning), "299 - \"%s\"", text);
+}
+
+int api_reply_json(struct api_req *req, unsigned code, json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+	struct MHD_Response *resp;
+	size_t len;
+	int ret;
+
+	json_decref(body);
+	if (!s)
+		return MHD_NO;
+	len = strlen(s);
+	/* A trailing newline, as kube-apiserver's JSON serializer writes. */
+	s = realloc(s, len + 2);
+	s[len++] = '\n';
+	s[len] = '\0';
+	resp = MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+	if (req->warning[0])
+		MHD_add_response_header(resp, "Warning", req->warning);
+	ret = MHD_queue_response(req->conn, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int api_reply_status(struct api_req *req, json_t *status)
+{
+	json_int_t code = json_integer_value(json_object_get(status, "code"));
+
+	return api_reply_json(req, code ? (unsigned)code : 500, status);
+}
+
+/* Splits "/api/v1/..." or "/apis/G/V/..." into a resource path. Returns 1
+ * if it is a resource path, 0 if not, and a Status in *status for a
+ * resource path that names nothing served. */
+static int parse_path(const char *url, struct api_path *p)
+{
+	char buf[1024], *seg[12], *save = NULL;
+	int n = 0, i;
+
+	memset(p, 0, sizeof(*p));
+	if (snprintf(buf, sizeof(buf), "%s", url) >= (int)sizeof(buf))
+		return 0;
+	for (char *t = strtok_r(buf, "/", &save); t && n < 12; t = strtok_r(NULL, "/", &save))
+		seg[n++] = t;
+	if (n >= 3 && strcmp(seg[0], "api") == 0 && strcmp(seg[1], "v1") == 0) {
+		strcpy(p->version, "v1");
+		i = 2;
+	} else if (n >= 4 && strcmp(seg[0], "apis") == 0 && strlen(seg[1]) < sizeof(p->group) &&
+		   strlen(seg[2]) < sizeof(p->version)) {
+		strcpy(p->group, seg[1]);
+		strcpy(p->version, seg[2]);
+		i = 3;
+	} else {
+		return 0;
+	}
+	n -= i;
+	char **s = seg + i;
+	const char *res, *name = "", *sub = "", *ns = "";
+
+	/* namespaces/NS/RES[/NAME[/SUB]], except namespaces/NAME/{status,finalize}. */
+	if (n >= 3 && strcmp(s[0], "namespaces") == 0 && strcmp(s[2], "status") != 0 &&
+	    strcmp(s[2], "finalize") != 0) {
+		if (n > 5)
+			return -1;
+		ns = s[1];
+		res = s[2];
+		name = n > 3 ? s[3] : "";
+		sub = n > 4 ? s[4] : "";
+	} else {
+		if (n > 3)
+			return -1;
+		res = s[0];
+		name = n > 1 ? s[1] : "";
+		sub = n > 2 ? s[2] : "";
+	}
+	if (strlen(ns) >= sizeof(p->ns) || strlen(name) >= sizeof(p->name) ||
+	    strlen(sub) >= sizeof(p->sub))
+		return -1;
+	strcpy(p->ns, ns);
+	strcpy(p->name, name);
+	strcpy(p->sub, sub);
+	p->res = k1s_resource_find(p->group, res);
+	if (!p->res || strcmp(p->res->version, p->version) != 0)
+		return -1;
+	/* A cluster-scoped resource under a namespace names nothing. */
+	if (*p->ns && !(p->res->flags & K1S_RF_NAMESPACED))
+		return -1;
+	return 1;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **req_cls)
+{
+	struct api *api = cls;
+	struct api_req *req = *req_cls;
+	struct api_path p;
+	int r;
+
+	if (!req) {
+		req = calloc(1, sizeof(*req));
+		if (!req)
+			return MHD_NO;
+		req->api = api;
+		req->conn = conn;
+		req->method = method;
+		req->url = strdup(url);
+		*req_cls = req;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (req->body_too_large || req->body_len + n > API_MAX_BODY) {
+			req->body_too_large = true;
+			return MHD_YES;
+		}
+		if (req->body_len + n + 1 > req->body_cap) {
+			size_t cap = (req->body_len + n + 1) * 2;
+			char *b = realloc(req->body, cap);
+
+			if (!b)
+				return MHD_NO;
+			req->body = b;
+			req->body_cap = cap;
+		}
+		memcpy(req->body + req->body_len, upload_data, n);
+		req->body_len += n;
+		req->body[req->body_len] = '\0';
+		return MHD_YES;
+	}
+	if (req->watch)
+		return MHD_YES; /* already answered */
+
+	k1s_debug("api", "%s %s", method, url);
+	if (req->body_too_large)
+		return api_reply_status(req, api_status(413, "RequestEntityTooLarge",
+							"the request body is too large: the limit "
+							"is 3145728 bytes",
+							NULL));
+	if (api_disc_handle(req, url))
+		return MHD_YES;
+	r = parse_path(url, &p);
+	if (r == 0 || r < 0)
+		return api_reply_status(req, api_status(404, "NotFound",
+							"the server could not find the requested "
+							"resource",
+							NULL));
+	return api_crud_handle(req, &p) == MHD_NO ? MHD_NO : MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct api_req *req = *req_cls;
+
+	if (!req)
+		return;
+	if (req->watch)
+		api_watch_end(req->watch);
+	free(req->url);
+	free(req->body);
+	free(req);
+	*req_cls = NULL;
+}
+
+static void on_commit(void *arg, int64_t rev)
+{
+	api_watch_notify(arg);
+}
+
+/* The address of the interface that carries the default route: what a
+ * node reports as its InternalIP. */
+static void default_ip(char *buf, size_t len)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	snprintf(buf, len, "127.0.0.1");
+	if (fd < 0)
+		return;
+	/* connect() on UDP sends nothing; it only picks a route and source. */
+	inet_pton(AF_INET, "10.255.255.255", &sa.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+		inet_ntop(AF_INET, &sa.sin_addr, buf, (socklen_t)len);
+	close(fd);
+}
+
+struct api *api_new(struct st *st, const struct api_config *cfg, int *err)
+{
+	struct api *api = calloc(1, sizeof(*api));
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+
+	if (!api) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	api->st = st;
+	api->cfg = *cfg;
+	snprintf(api->listen_addr, sizeof(api->listen_addr), "%s", cfg->listen_addr);
+	api->cfg.listen_addr = api->listen_addr;
+	if (cfg->node_name)
+		snprintf(api->node_name, sizeof(api->node_name), "%s", cfg->node_name);
+	else if (gethostname(api->node_name, sizeof(api->node_name)) < 0)
+		strcpy(api->node_name, "k1s");
+	/* Node names are DNS subdomains: lower case. */
+	for (char *c = api->node_name; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	if (cfg->node_ip)
+		snprintf(api->node_ip, sizeof(api->node_ip), "%s", cfg->node_ip);
+	else
+		default_ip(api->node_ip, sizeof(api->node_ip));
+	api->cfg.node_name = api->node_name;
+	api->cfg.node_ip = api->node_ip;
+
+	if (inet_pton(AF_INET, cfg->listen_addr, &sa.sin_addr) != 1) {
+		k1s_err("api", "listen address %s is not an IPv4 address", cfg->listen_addr);
+		*err = -EINVAL;
+		goto fail;
+	}
+	sa.sin_port = htons(cfg->port);
+	api->adm = api_admit_new(st, &api->cfg);
+	if (!api->adm) {
+		*err = -EINVAL;
+		goto fail;
+	}
+	*err = api_boot(api);
+	if (*err < 0) {
+		k1s_err("api", "creating the system objects: %s", k1s_strerror(*err));
+		goto fail;
+	}
+	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+				    0, NULL, NULL, on_request, api, MHD_OPTION_SOCK_ADDR, &sa,
+				    MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+				    MHD_OPTION_CONNECTION_LIMIT, 1000u,
+				    MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
+	if (!api->mhd) {
+		k1s_err("api", "cannot listen on %s:%u", cfg->listen_addr, cfg->port);
+		*err = -EADDRINUSE;
+		goto fail;
+	}
+	st_on_commit(st, on_commit, api);
+	return api;
+fail:
+	api_admit_free(api->adm);
+	free(api);
+	return NULL;
+}
+
+void api_free(struct api *api)
+{
+	if (!api)
+		return;
+	api_watch_close_all(api);
+	if (api->mhd) {
+		/* Streams were resumed above; one pass lets them finish. */
+		MHD_run(api->mhd);
+		MHD_stop_daemon(api->mhd);
+	}
+	st_on_commit(api->st, NULL, NULL);
+	api_admit_free(api->adm);
+	free(api);
+}
+
+int api_fd(const struct api *api)
+{
+	const union MHD_DaemonInfo *info =
+	    MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+
+	return info ? info->epoll_fd : -1;
+}
+
+int api_timeout_ms(struct api *api)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+
+	int w = api_watch_next_deadline_ms(api), m = -1;
+
+	if (MHD_get_timeout(api->mhd, &t) == MHD_YES)
+		m = t > 60000 ? 60000 : (int)t;
+	if (w >= 0 && (m < 0 || w < m))
+		m = w;
+	return m;
+}
+
+void api_run(struct api *api)
+{
+	api_watch_tick(api);
+	MHD_run(api->mhd);
+}

@@ -3,6 +3,7 @@
 #ifndef API_INT_H
 #define API_INT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -92,3 +93,100 @@ void api_admit_commit(struct api_admit *adm, const struct k1s_resource *r, const
 		      const json_t *obj);
 
 #endif
+
+/* ---- the server's state, shared by the api_*.c files ---- */
+
+struct MHD_Daemon;
+struct MHD_Connection;
+struct api_watch;
+
+struct api {
+	struct st *st;
+	struct api_config cfg;
+	struct MHD_Daemon *mhd;
+	struct api_admit *adm;
+	struct api_watch *watches;	/* every open watch stream */
+	char node_name[256];
+	char node_ip[64];
+	char listen_addr[64];
+};
+
+/* A request as it is being received and answered. */
+struct api_req {
+	struct api *api;
+	struct MHD_Connection *conn;
+	const char *method;
+	char *url;
+	char *body;
+	size_t body_len, body_cap;
+	bool body_too_large;
+	struct api_watch *watch;	/* set when the answer is a watch stream */
+	char warning[512];		/* a Warning header for the reply */
+};
+
+/* A parsed REST path: /api/v1/namespaces/NS/RES/NAME/SUB. */
+struct api_path {
+	const struct k1s_resource *res;
+	char group[64], version[16];
+	char ns[256];		/* "" when not in the path */
+	char name[256];		/* "" for a collection */
+	char sub[32];		/* subresource, "" if none */
+};
+
+/* ---- api_http.c: answering ---- */
+
+/* Queues `body` (stolen) as a JSON response with `code`. */
+int api_reply_json(struct api_req *req, unsigned code, json_t *body);
+/* Queues a Status body with its own code. */
+int api_reply_status(struct api_req *req, json_t *status);
+/* A query parameter, or NULL. */
+const char *api_arg(struct api_req *req, const char *name);
+/* A request header, or NULL. */
+const char *api_header(struct api_req *req, const char *name);
+/* Adds a `Warning: 299 - "text"` header to the next reply. */
+void api_warn(struct api_req *req, const char *text);
+
+/* ---- api_disc.c: /version, discovery and OpenAPI ---- */
+
+/* Answers the non-resource paths; returns 1 if it answered, 0 if the path
+ * is not one of them. */
+int api_disc_handle(struct api_req *req, const char *path);
+
+/* ---- api_body.c: request bodies ---- */
+
+/* Decodes a request body by Content-Type (JSON, YAML or Kubernetes
+ * protobuf). 0 and *out, or *status (400 / 415) on failure. `kind` names
+ * the expected kind in messages ("Service"); `strict` rejects duplicate
+ * fields. */
+int api_body_decode(struct api_req *req, const char *kind, const char *version, bool strict,
+		    json_t **out, json_t **status);
+/* YAML (one document) to JSON with YAML 1.1 scalar resolution as Kubernetes
+ * decodes it. 0 and *out, or -EINVAL with a message in err. */
+int api_yaml_decode(const char *buf, size_t len, json_t **out, char *err, size_t errlen);
+
+/* ---- api_crud.c: the verbs ---- */
+
+int api_crud_handle(struct api_req *req, const struct api_path *p);
+/* Creates an object as a client's POST would, for system objects at
+ * first start. 0 or a negative errno. */
+int api_crud_create_internal(struct api *api, const struct k1s_resource *r, json_t *obj);
+/* The store key for a resource: "services", "deployments.apps". */
+void api_res_key(char *buf, size_t len, const struct k1s_resource *r);
+
+/* ---- api_watch.c: watch streams ---- */
+
+int api_watch_start(struct api_req *req, const struct api_path *p);
+/* Wakes every stream after a commit. */
+void api_watch_notify(struct api *api);
+/* The wait until the nearest stream deadline in ms (-1 = none), and the
+ * check that ends the streams past theirs. */
+int api_watch_next_deadline_ms(struct api *api);
+void api_watch_tick(struct api *api);
+/* Frees a stream whose connection ended. */
+void api_watch_end(struct api_watch *w);
+/* Ends every stream (shutdown). */
+void api_watch_close_all(struct api *api);
+
+/* ---- api_boot.c: system objects on first start ---- */
+
+int api_boot(struct api *api);

@@ -94,6 +94,7 @@ static int unknown_value(const struct k1s_field *f, const json_t *v, const char 
 
 static int unknown_in(const struct k1s_type *t, const json_t *obj, const char *path, json_t *errs)
 {
+	/* With errs NULL, unknown members are removed instead of reported. */
 	const char *k;
 	json_t *v;
 	int n = 0;
@@ -101,7 +102,9 @@ static int unknown_in(const struct k1s_type *t, const json_t *obj, const char *p
 	/* A type without a field table is open: nothing under it is checked. */
 	if (!t || !t->fields || !json_is_object(obj))
 		return 0;
-	json_object_foreach((json_t *)obj, k, v) {
+	void *tmp;
+
+	json_object_foreach_safe((json_t *)obj, tmp, k, v) {
 		const struct k1s_field *f = k1s_type_field(t, k);
 		char sub[512];
 
@@ -112,8 +115,12 @@ static int unknown_in(const struct k1s_type *t, const json_t *obj, const char *p
 		if (!f) {
 			char msg[600];
 
-			snprintf(msg, sizeof(msg), "unknown field \"%s\"", sub);
-			json_array_append_new(errs, json_string(msg));
+			if (errs) {
+				snprintf(msg, sizeof(msg), "unknown field \"%s\"", sub);
+				json_array_append_new(errs, json_string(msg));
+			} else {
+				json_object_del((json_t *)obj, k);
+			}
 			n++;
 			continue;
 		}
@@ -125,4 +132,9 @@ static int unknown_in(const struct k1s_type *t, const json_t *obj, const char *p
 int k1s_types_unknown(const struct k1s_type *t, const json_t *obj, json_t *errs)
 {
 	return unknown_in(t, obj, "", errs);
+}
+
+int k1s_types_prune(const struct k1s_type *t, json_t *obj)
+{
+	return unknown_in(t, obj, "", NULL);
 }

@@ -38,6 +38,13 @@ enum k1s_fcontainer {
 #define K1S_FF_MERGE_PRIMITIVES 0x04 /* strategic merge: list of scalars merged as a set */
 #define K1S_FF_REPLACE 0x08	   /* strategic merge: replace (atomic) even if a struct */
 
+/* k1s_field.proto of a member of an embedded Go struct, which JSON inlines
+ * but protobuf carries as field `inner` of the message in field `outer`
+ * (IngressRule.http is field 1 of the IngressRuleValue in field 2). */
+#define K1S_PROTO_EMBED(outer, inner) ((outer) << 16 | (inner))
+#define K1S_PROTO_OUTER(p) ((p) >> 16)	  /* 0 unless embedded */
+#define K1S_PROTO_INNER(p) ((p) & 0xffff)
+
 struct k1s_type;
 
 struct k1s_field {
@@ -96,3 +103,6 @@ const struct k1s_field *k1s_type_field(const struct k1s_type *t, const char *nam
  * have, recursing through objects, lists and maps. Members of K1S_T_ANY
  * fields are not checked. Returns the number of strings appended. */
 int k1s_types_unknown(const struct k1s_type *t, const json_t *obj, json_t *errs);
+/* Removes those members, as decoding into kube-apiserver's types drops
+ * them. Returns the number removed. */
+int k1s_types_prune(const struct k1s_type *t, json_t *obj);

@@ -23,7 +23,7 @@ echo "== fuzz targets, ${fuzz_seconds}s each"
 [ -d build-fuzz ] || CC=clang meson setup build-fuzz --buildtype=debug -Dtests=enabled \
 	-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-fuzz
-for f in build-fuzz/tests/fuzz/fuzz_*; do
+for f in build-fuzz/tests/fuzz_*; do
 	[ -x "$f" ] || continue
 	name=$(basename "$f")
 	corpus=tests/fuzz/${name#fuzz_}.in

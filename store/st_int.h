@@ -1,0 +1,88 @@
+/* Internals shared by the store's files: st.c (open, schema, statements,
+ * transactions), st_obj.c (objects) and st_ev.c (event log). */
+#ifndef ST_INT_H
+#define ST_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "st.h"
+
+#define ST_MOD "store"
+#define ST_DB_FILE "k1s.db"
+#define ST_DEFAULT_WINDOW 10000
+#define ST_BUSY_TIMEOUT_MS 5000
+
+/* Prepared statements, cached on the struct for the life of the store. */
+enum st_stmt_id {
+	ST_Q_BEGIN,
+	ST_Q_COMMIT,
+	ST_Q_ROLLBACK,
+	ST_Q_SAVEPOINT,
+	ST_Q_RELEASE,
+	ST_Q_ROLLBACK_TO,
+	ST_Q_GET,
+	ST_Q_GET_REV,
+	ST_Q_INSERT,
+	ST_Q_UPDATE,
+	ST_Q_DELETE,
+	ST_Q_LIST,          /* all namespaces */
+	ST_Q_LIST_AFTER,    /* all namespaces, after a key */
+	ST_Q_LIST_NS,       /* one namespace */
+	ST_Q_LIST_NS_AFTER, /* one namespace, after a key */
+	ST_Q_EVENT_ADD,
+	ST_Q_EVENTS,
+	ST_Q_COMPACT,
+	ST_Q_SET_COMPACTED,
+	ST_Q_COUNT
+};
+
+struct st {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_Q_COUNT];
+	int lock_fd; /* flock()ed: one process per store */
+	char *path;
+	int schema;
+	int64_t rev;       /* last revision written (committed or in the open batch) */
+	int64_t compacted; /* events up to this revision are gone */
+	int64_t window;    /* events kept */
+	int64_t slack;     /* events beyond the window before compaction runs */
+	bool in_batch;
+	int64_t batch_rev; /* rev and compacted when the batch began */
+	int64_t batch_compacted;
+	void (*on_commit)(void *arg, int64_t rev);
+	void *on_commit_arg;
+};
+
+/* The cached statement `id`, reset and unbound, or, when that one is still
+ * stepping (a callback re-entered the store), a fresh one that
+ * st_stmt_done() finalizes. NULL on error (logged). */
+sqlite3_stmt *st_stmt(struct st *st, enum st_stmt_id id);
+void st_stmt_done(struct st *st, enum st_stmt_id id, sqlite3_stmt *s);
+/* Runs a statement that returns no rows. 0 or negative errno. */
+int st_exec_id(struct st *st, enum st_stmt_id id);
+
+/* Maps an SQLite result code to a negative errno. */
+int st_sqlerr(int rc);
+/* Logs an SQLite failure of `what` and returns st_sqlerr(rc). */
+int st_fail(struct st *st, int rc, const char *what);
+
+/* A write's transaction: its own when outside a batch, a savepoint inside
+ * one. st_wend() commits (err == 0) or rolls back and returns the result;
+ * on success it adopts rev/compacted and fires on_commit outside a batch. */
+int st_wbegin(struct st *st);
+int st_wend(struct st *st, int err, int64_t rev, int64_t compacted);
+
+/* Within a write's transaction: appends the event for revision `rev` and
+ * compacts when the log has outgrown its window; *compacted receives the
+ * new compaction point. */
+int st_ev_append(struct st *st, int64_t rev, enum st_event_type type, const char *res,
+                 const char *ns, const char *name, const char *data, int len, int64_t *compacted);
+/* Drops the events up to `upto` inside the current transaction. */
+int st_ev_drop(struct st *st, int64_t upto);
+
+/* Parses a stored object; NULL (logged) when the row is not a JSON object. */
+json_t *st_parse(const char *res, const char *ns, const char *name, const void *text, int len);
+
+#endif

@@ -1,0 +1,82 @@
+# Shared by the integration tests: start k1s on a temporary data directory
+# and a free port, drive it with the real kubectl, clean up on exit.
+# Sourced by bash scripts; $K1S is the binary (meson passes it).
+
+set -eu
+: "${K1S:=$(dirname "$0")/../../build/k1s}"
+: "${SHARED:=$(dirname "$0")/../../../shared}"
+MANIFESTS=$SHARED/manifests
+
+need() {
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed"; exit 77; }
+	done
+}
+
+TMP=$(mktemp -d /tmp/k1s-it.XXXXXX)
+K1S_PID=
+cleanup() {
+	[ -n "$K1S_PID" ] && kill "$K1S_PID" 2>/dev/null && wait "$K1S_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_k1s [extra serve args]: starts k1s and waits for /version.
+start_k1s() {
+	PORT=${PORT:-$(free_port)}
+	SERVER=http://127.0.0.1:$PORT
+	"$K1S" serve --data-dir "$TMP/data" --port "$PORT" --node-ip 192.0.2.10 \
+		--node-port-range 30000-32767 "$@" >>"$TMP/k1s.log" 2>&1 &
+	K1S_PID=$!
+	for _ in $(seq 100); do
+		curl -sf "$SERVER/version" >/dev/null 2>&1 && return 0
+		kill -0 "$K1S_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "k1s did not start:"; cat "$TMP/k1s.log"; exit 1
+}
+
+stop_k1s() {
+	kill "$K1S_PID"; wait "$K1S_PID" 2>/dev/null || true; K1S_PID=
+}
+
+k() {
+	kubectl -s "$SERVER" --cache-dir "$TMP/kcache" "$@"
+}
+
+fail() {
+	echo "FAIL: $*"
+	echo "--- k1s log (tail)"; tail -n 30 "$TMP/k1s.log"
+	exit 1
+}
+
+# expect_out "description" "pattern" command...: the command succeeds and
+# its output (stdout and stderr) matches the extended regex.
+expect_out() {
+	local what=$1 pat=$2 out
+	shift 2
+	out=$("$@" 2>&1) || fail "$what: command failed: $*"$'\n'"$out"
+	echo "$out" | grep -Eq -- "$pat" || fail "$what: expected /$pat/ in:"$'\n'"$out"
+	echo "ok - $what"
+}
+
+# expect_err "description" "pattern" command...: the command fails and its
+# output matches.
+expect_err() {
+	local what=$1 pat=$2 out
+	shift 2
+	if out=$("$@" 2>&1); then fail "$what: command succeeded: $*"$'\n'"$out"; fi
+	echo "$out" | grep -Eq -- "$pat" || fail "$what: expected /$pat/ in:"$'\n'"$out"
+	echo "ok - $what"
+}
+
+# http_code METHOD PATH [curl args]: prints the status code of a request.
+http_code() {
+	local m=$1 p=$2
+	shift 2
+	curl -s -o "$TMP/body" -w '%{http_code}' -X "$m" "$SERVER$p" "$@"
+}
