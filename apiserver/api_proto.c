@@ -242,8 +242,10 @@ static const struct {
 
 /* Go structs embedded with `json:",inline"`: one protobuf field holding a
  * message whose fields JSON shows in the outer object, so the tables (which
- * follow JSON) list them flat. `inner` maps the embedded message's field
- * numbers to those JSON names, index = field number. */
+ * follow JSON) list them flat. A table says where such a member travels with
+ * K1S_PROTO_EMBED(outer, inner); the core/v1 tables leave these members at
+ * proto 0 instead, and this list supplies their numbers by JSON name:
+ * `inner` is indexed by the embedded message's field number. */
 #define PB_MAX_INNER 31
 
 static const struct pb_inline {
@@ -251,8 +253,6 @@ static const struct pb_inline {
 	int field;		/* the embedded struct's field number in it */
 	const char *inner[PB_MAX_INNER];
 } pb_inlines[] = {
-	/* IngressRule.IngressRuleValue */
-	{"io.k8s.api.networking.v1.IngressRule", 2, {[1] = "http"}},
 	/* Probe.ProbeHandler */
 	{"io.k8s.api.core.v1.Probe", 1,
 	 {[1] = "exec", [2] = "httpGet", [3] = "tcpSocket", [4] = "grpc"}},
@@ -267,18 +267,41 @@ static const struct pb_inline {
 	  [23] = "photonPersistentDisk", [24] = "portworxVolume", [25] = "scaleIO",
 	  [26] = "projected", [27] = "storageos", [28] = "csi", [29] = "ephemeral",
 	  [30] = "image"}},
+	/* The LocalObjectReference that names a ConfigMap or Secret. */
+	{"io.k8s.api.core.v1.ConfigMapKeySelector", 1, {[1] = "name"}},
+	{"io.k8s.api.core.v1.SecretKeySelector", 1, {[1] = "name"}},
+	{"io.k8s.api.core.v1.ConfigMapEnvSource", 1, {[1] = "name"}},
+	{"io.k8s.api.core.v1.SecretEnvSource", 1, {[1] = "name"}},
+	{"io.k8s.api.core.v1.ConfigMapVolumeSource", 1, {[1] = "name"}},
+	{"io.k8s.api.core.v1.ConfigMapProjection", 1, {[1] = "name"}},
+	{"io.k8s.api.core.v1.SecretProjection", 1, {[1] = "name"}},
+	/* IngressRule.IngressRuleValue, should a table not say it. */
+	{"io.k8s.api.networking.v1.IngressRule", 2, {[1] = "http"}},
+};
+
+/* Free-form fields whose message is JSON text in its field 1 (FieldsV1). */
+static const struct {
+	const char *type;
+	const char *field;
+} pb_raw_json[] = {
+	{"io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry", "fieldsV1"},
 };
 
 #define PB_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-static bool pb_is_pointer(const struct k1s_type *t, const struct k1s_field *f)
+static bool pb_listed(const struct k1s_type *t, const struct k1s_field *f, bool raw)
 {
+	size_t n = raw ? PB_NELEM(pb_raw_json) : PB_NELEM(pb_pointers);
+
 	if (!t->name)
 		return false;
-	for (size_t i = 0; i < PB_NELEM(pb_pointers); i++)
-		if (strcmp(pb_pointers[i].type, t->name) == 0 &&
-		    strcmp(pb_pointers[i].field, f->name) == 0)
+	for (size_t i = 0; i < n; i++) {
+		const char *type = raw ? pb_raw_json[i].type : pb_pointers[i].type;
+		const char *field = raw ? pb_raw_json[i].field : pb_pointers[i].field;
+
+		if (strcmp(type, t->name) == 0 && strcmp(field, f->name) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -293,28 +316,42 @@ static const struct pb_inline *pb_inline_find(const struct k1s_type *t, uint32_t
 	return NULL;
 }
 
-/* Whether a field of t is one of its inline struct's, which only arrive
- * inside that struct's message whatever number the table gives them. */
-static bool pb_is_inner(const struct k1s_type *t, const struct k1s_field *f)
+/* Whether field `outer` of t is an embedded struct's message. */
+static bool pb_is_embed(const struct k1s_type *t, uint32_t outer)
 {
-	if (!t->name)
-		return false;
-	for (size_t i = 0; i < PB_NELEM(pb_inlines); i++) {
-		if (strcmp(pb_inlines[i].type, t->name) != 0)
-			continue;
-		for (int j = 0; j < PB_MAX_INNER; j++)
-			if (pb_inlines[i].inner[j] && strcmp(pb_inlines[i].inner[j], f->name) == 0)
-				return true;
-	}
-	return false;
+	for (size_t i = 0; i < t->nfields; i++)
+		if ((uint32_t)K1S_PROTO_OUTER(t->fields[i].proto) == outer)
+			return true;
+	return pb_inline_find(t, outer) != NULL;
 }
 
+/* The member of t that field `inner` of the embedded message `outer` is. */
+static const struct k1s_field *pb_embedded(const struct k1s_type *t, uint32_t outer,
+					   uint32_t inner)
+{
+	const struct pb_inline *in;
+	const struct k1s_field *f;
+
+	for (size_t i = 0; i < t->nfields; i++) {
+		f = &t->fields[i];
+		if ((uint32_t)K1S_PROTO_OUTER(f->proto) == outer &&
+		    (uint32_t)K1S_PROTO_INNER(f->proto) == inner)
+			return f;
+	}
+	in = pb_inline_find(t, outer);
+	if (!in || inner >= PB_MAX_INNER || !in->inner[inner])
+		return NULL;
+	f = k1s_type_field(t, in->inner[inner]);
+	return f && f->proto == 0 ? f : NULL;
+}
+
+/* A direct member of t by field number. */
 static const struct k1s_field *pb_field(const struct k1s_type *t, uint32_t num)
 {
 	for (size_t i = 0; i < t->nfields; i++) {
 		const struct k1s_field *f = &t->fields[i];
 
-		if (f->proto > 0 && (uint32_t)f->proto == num && !pb_is_inner(t, f))
+		if (f->proto > 0 && K1S_PROTO_OUTER(f->proto) == 0 && (uint32_t)f->proto == num)
 			return f;
 	}
 	return NULL;
@@ -486,8 +523,7 @@ static int pb_quantity(struct pb_dec *d, struct pb s, json_t **out, bool *zero)
 	return pb_string(d, &str, out);
 }
 
-/* Free-form fields (FieldsV1, RawExtension) carry their JSON text as the
- * bytes of field 1. */
+/* FieldsV1 carries its JSON text as the bytes of field 1. */
 static int pb_any(struct pb_dec *d, struct pb s, json_t **out)
 {
 	const uint8_t *at = s.p;
@@ -722,6 +758,15 @@ static int pb_field_in(struct pb_dec *d, const struct k1s_type *t, const struct 
 	bool zero;
 	int rc;
 
+	if (f->type == K1S_T_ANY && !pb_listed(t, f, true)) {
+		struct pb sub;
+		uint64_t v;
+
+		/* XXX: the tables leave deep subtrees that k1s does not act on
+		 * (affinity, ephemeral containers, ...) free-form, so there is
+		 * no schema to read their messages by: they are dropped. */
+		return pb_value(d, b, wt, &v, &sub);
+	}
 	if (f->container == K1S_C_MAP) {
 		struct pb sub;
 		uint64_t v;
@@ -782,7 +827,7 @@ static int pb_field_in(struct pb_dec *d, const struct k1s_type *t, const struct 
 	}
 	if ((rc = pb_field_value(d, f, wt, b, depth, &val, &zero)) < 0)
 		return rc;
-	if (zero && !(f->flags & K1S_FF_REQUIRED) && !pb_is_pointer(t, f)) {
+	if (zero && !(f->flags & K1S_FF_REQUIRED) && !pb_listed(t, f, false)) {
 		/* What omitempty drops; the last occurrence wins. */
 		json_decref(val);
 		json_object_del(obj, f->name);
@@ -791,12 +836,12 @@ static int pb_field_in(struct pb_dec *d, const struct k1s_type *t, const struct 
 	return json_object_set_new(obj, f->name, val) < 0 ? -ENOMEM : 0;
 }
 
-/* The embedded message of an inline struct: its fields land in obj. */
-static int pb_inline_message(struct pb_dec *d, const struct k1s_type *t,
-			     const struct pb_inline *in, struct pb s, json_t *obj, int depth)
+/* The message of an embedded struct: its members land in obj. */
+static int pb_inline_message(struct pb_dec *d, const struct k1s_type *t, uint32_t outer,
+			     struct pb s, json_t *obj, int depth)
 {
 	while (s.p < s.end) {
-		const struct k1s_field *f = NULL;
+		const struct k1s_field *f;
 		uint32_t num;
 		enum pb_wt wt;
 		uint64_t v;
@@ -805,8 +850,7 @@ static int pb_inline_message(struct pb_dec *d, const struct k1s_type *t,
 
 		if ((rc = pb_tag(d, &s, &num, &wt)) < 0)
 			return rc;
-		if (num < PB_MAX_INNER && in->inner[num])
-			f = k1s_type_field(t, in->inner[num]);
+		f = pb_embedded(t, outer, num);
 		rc = f ? pb_field_in(d, t, f, wt, &s, obj, depth) : pb_value(d, &s, wt, &v, &sub);
 		if (rc < 0)
 			return rc;
@@ -820,7 +864,6 @@ static int pb_message(struct pb_dec *d, const struct k1s_type *t, struct pb s, j
 		      int depth)
 {
 	while (s.p < s.end) {
-		const struct pb_inline *in = NULL;
 		const struct k1s_field *f = NULL;
 		const uint8_t *at;
 		uint32_t num;
@@ -832,14 +875,14 @@ static int pb_message(struct pb_dec *d, const struct k1s_type *t, struct pb s, j
 		if ((rc = pb_tag(d, &s, &num, &wt)) < 0)
 			return rc;
 		at = s.p;
-		if (t && (in = pb_inline_find(t, num)) && wt == PB_LEN) {
+		if (t && wt == PB_LEN && pb_is_embed(t, num)) {
 			if ((rc = pb_value(d, &s, wt, &v, &sub)) < 0)
 				return rc;
 			if (depth >= PB_MAX_DEPTH)
 				return pb_fail(d, at, -EINVAL, "messages nested deeper than %d",
 					       PB_MAX_DEPTH);
-			rc = pb_inline_message(d, t, in, sub, obj, depth + 1);
-		} else if (t && !in && (f = pb_field(t, num))) {
+			rc = pb_inline_message(d, t, num, sub, obj, depth + 1);
+		} else if (t && (f = pb_field(t, num))) {
 			rc = pb_field_in(d, t, f, wt, &s, obj, depth);
 		} else {
 			rc = pb_value(d, &s, wt, &v, &sub);

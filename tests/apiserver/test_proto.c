@@ -60,19 +60,40 @@ static const struct k1s_field f_dspec[] = {
 static const struct k1s_type t_dspec = {"io.k8s.api.apps.v1.DeploymentSpec", "", f_dspec,
 					PB_NELEM(f_dspec)};
 
-/* IngressRule embeds IngressRuleValue inline; the table lists `http` flat
- * and (as JSON has no number for it) may give it any number. */
+/* IngressRule embeds IngressRuleValue inline: JSON shows `http` in the
+ * rule, the wire has it as field 1 of the message in field 2. */
 static const struct k1s_field f_http[] = {
 	{"paths", K1S_T_STRING, K1S_C_LIST, NULL, 1},
 };
 static const struct k1s_type t_http = {"io.k8s.api.networking.v1.HTTPIngressRuleValue", "",
 				       f_http, PB_NELEM(f_http)};
 static const struct k1s_field f_rule[] = {
-	{"http", K1S_T_OBJECT, K1S_C_NONE, &t_http, 1},
 	{"host", K1S_T_STRING, K1S_C_NONE, NULL, 1},
+	{"http", K1S_T_OBJECT, K1S_C_NONE, &t_http, K1S_PROTO_EMBED(2, 1)},
 };
-static const struct k1s_type t_rule = {"io.k8s.api.networking.v1.IngressRule", "", f_rule,
-				       PB_NELEM(f_rule)};
+static const struct k1s_type t_rule = {"test.Rule", "", f_rule, PB_NELEM(f_rule)};
+
+/* The same left at proto 0 in the table, as core/v1 does for Probe's
+ * ProbeHandler: the reader knows the numbers by name. */
+static const struct k1s_field f_exec[] = {
+	{"command", K1S_T_STRING, K1S_C_LIST, NULL, 1},
+};
+static const struct k1s_type t_exec = {"io.k8s.api.core.v1.ExecAction", "", f_exec,
+				       PB_NELEM(f_exec)};
+static const struct k1s_field f_probe[] = {
+	{"exec", K1S_T_OBJECT, K1S_C_NONE, &t_exec, 0},
+	{"initialDelaySeconds", K1S_T_INT32, K1S_C_NONE, NULL, 2},
+};
+static const struct k1s_type t_probe = {"io.k8s.api.core.v1.Probe", "", f_probe,
+					PB_NELEM(f_probe)};
+
+/* managedFields[].fieldsV1 is JSON text inside a message. */
+static const struct k1s_field f_mfe[] = {
+	{"manager", K1S_T_STRING, K1S_C_NONE, NULL, 1},
+	{"fieldsV1", K1S_T_ANY, K1S_C_NONE, NULL, 7},
+};
+static const struct k1s_type t_mfe = {"io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry",
+				      "", f_mfe, PB_NELEM(f_mfe)};
 
 /* ---- a mirror of the served types, as far as the captured bodies go ----
  *
@@ -591,16 +612,26 @@ static void times(void **state)
 
 static void free_form_json(void **state)
 {
-	struct wb w = {.n = 0}, a = {.n = 0};
+	struct wb w = {.n = 0}, a = {.n = 0}, inner = {.n = 0};
 
+	w_str(&w, 1, "kubectl");
 	w_str(&a, 1, "{\"f:metadata\":{\"f:name\":{}}}");
-	w_msg(&w, 20, &a);
-	assert_decodes(&t_all, &w, "{\"any\":{\"f:metadata\":{\"f:name\":{}}}}");
+	w_msg(&w, 7, &a);
+	assert_decodes(&t_mfe, &w,
+		       "{\"manager\":\"kubectl\",\"fieldsV1\":{\"f:metadata\":{\"f:name\":{}}}}");
 
 	w.n = a.n = 0;
 	w_str(&a, 1, "{nope");
+	w_msg(&w, 7, &a);
+	assert_rejects(&t_mfe, &w, "raw JSON");
+
+	/* Other free-form subtrees have no schema to read them by. */
+	w.n = a.n = 0;
+	w_str(&inner, 1, "x");
+	w_msg(&a, 1, &inner);
 	w_msg(&w, 20, &a);
-	assert_rejects(&t_all, &w, "raw JSON");
+	w_str(&w, 1, "kept");
+	assert_decodes(&t_all, &w, "{\"s\":\"kept\"}");
 }
 
 static void unknown_fields_are_skipped(void **state)
@@ -622,7 +653,7 @@ static void unknown_fields_are_skipped(void **state)
 
 static void inline_struct(void **state)
 {
-	struct wb w = {.n = 0}, val = {.n = 0}, http = {.n = 0};
+	struct wb w = {.n = 0}, val = {.n = 0}, http = {.n = 0}, exec = {.n = 0};
 
 	w_str(&w, 1, "myapp.com");
 	w_str(&http, 1, "/api");
@@ -630,6 +661,19 @@ static void inline_struct(void **state)
 	w_uint(&val, 9, 1);
 	w_msg(&w, 2, &val);
 	assert_decodes(&t_rule, &w, "{\"host\":\"myapp.com\",\"http\":{\"paths\":[\"/api\"]}}");
+
+	/* The embedded number never matches a field directly. */
+	w.n = 0;
+	w_msg(&w, K1S_PROTO_EMBED(2, 1), &http);
+	assert_decodes(&t_rule, &w, "{}");
+
+	w.n = val.n = 0;
+	w_str(&exec, 1, "true");
+	w_msg(&val, 1, &exec);
+	w_msg(&w, 1, &val);
+	w_uint(&w, 2, 5);
+	assert_decodes(&t_probe, &w,
+		       "{\"exec\":{\"command\":[\"true\"]},\"initialDelaySeconds\":5}");
 }
 
 static void malformed_wire(void **state)
@@ -1020,6 +1064,63 @@ static void captured_bodies_decode_as_json(void **state)
 		skip();
 }
 
+/* A Pod through the served tables, with the core/v1 structs that Go
+ * embeds inline: VolumeSource, LocalObjectReference, ProbeHandler. */
+static void pod_with_inline_structs(void **state)
+{
+	const struct k1s_resource *r = k1s_resource_find("", "pods");
+	struct wb pod = {.n = 0}, meta = {.n = 0}, spec = {.n = 0}, vol = {.n = 0},
+		  vsrc = {.n = 0}, cmv = {.n = 0}, ref = {.n = 0}, ctr = {.n = 0},
+		  env = {.n = 0}, from = {.n = 0}, sel = {.n = 0}, probe = {.n = 0},
+		  handler = {.n = 0}, get = {.n = 0}, port = {.n = 0}, body;
+	json_t *o;
+
+	if (!tables_ready(r))
+		skip();
+	w_str(&meta, 1, "p");
+	w_msg(&pod, 1, &meta);
+
+	w_str(&ref, 1, "app-config");
+	w_msg(&cmv, 1, &ref);
+	w_uint(&cmv, 3, 420);
+	w_msg(&vsrc, 19, &cmv);
+	w_str(&vol, 1, "cfg");
+	w_msg(&vol, 2, &vsrc);
+	w_msg(&spec, 1, &vol);
+
+	w_str(&ctr, 1, "c");
+	w_str(&ctr, 2, "nginx");
+	w_msg(&sel, 1, &ref);
+	w_str(&sel, 2, "k");
+	w_msg(&from, 3, &sel);
+	w_str(&env, 1, "X");
+	w_msg(&env, 3, &from);
+	w_msg(&ctr, 7, &env);
+	w_uint(&port, 1, 0);
+	w_uint(&port, 2, 80);
+	w_str(&get, 1, "/");
+	w_msg(&get, 2, &port);
+	w_msg(&handler, 2, &get);
+	w_msg(&probe, 1, &handler);
+	w_uint(&probe, 4, 5);
+	w_msg(&ctr, 11, &probe);
+	w_msg(&spec, 2, &ctr);
+	w_msg(&pod, 2, &spec);
+
+	envelope(&body, "v1", "Pod", &pod, "");
+	if (decode_body(&body, &o) < 0)
+		fail_msg("%s", errbuf);
+	assert_json(o, "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"p\"},"
+		       "\"spec\":{\"volumes\":[{\"name\":\"cfg\",\"configMap\":"
+		       "{\"name\":\"app-config\",\"defaultMode\":420}}],"
+		       "\"containers\":[{\"name\":\"c\",\"image\":\"nginx\","
+		       "\"env\":[{\"name\":\"X\",\"valueFrom\":{\"configMapKeyRef\":"
+		       "{\"name\":\"app-config\",\"key\":\"k\"}}}],"
+		       "\"readinessProbe\":{\"httpGet\":{\"path\":\"/\",\"port\":80},"
+		       "\"periodSeconds\":5}}]}}");
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1042,6 +1143,7 @@ int main(void)
 		cmocka_unit_test(captured_bodies_truncated),
 		cmocka_unit_test(captured_bodies_with_mirror_tables),
 		cmocka_unit_test(captured_bodies_decode_as_json),
+		cmocka_unit_test(pod_with_inline_structs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
