@@ -914,6 +914,8 @@ struct pb_unknown {
 static int pb_envelope(struct pb_dec *d, struct pb s, struct pb_unknown *u)
 {
 	memset(u, 0, sizeof(*u));
+	/* Absent members are empty, never NULL: raw may be omitted. */
+	u->api_version = u->kind = u->raw = u->encoding = (struct pb){s.p, s.p};
 	while (s.p < s.end) {
 		uint32_t num;
 		enum pb_wt wt;
