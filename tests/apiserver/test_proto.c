@@ -1131,6 +1131,77 @@ static void pod_with_inline_structs(void **state)
 	json_decref(o);
 }
 
+/* Every type reachable from the served resources, to check the reader's
+ * own lists against the tables: a misspelt name would silently do nothing. */
+static const struct k1s_type *reach[1024];
+static size_t nreach;
+
+static void reach_walk(const struct k1s_type *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < nreach; i++)
+		if (reach[i] == t)
+			return;
+	assert_true(nreach < PB_NELEM(reach));
+	reach[nreach++] = t;
+	for (size_t i = 0; i < t->nfields; i++)
+		reach_walk(t->fields[i].ref);
+}
+
+static const struct k1s_type *reach_find(const char *name)
+{
+	for (size_t i = 0; i < nreach; i++)
+		if (reach[i]->name && strcmp(reach[i]->name, name) == 0)
+			return reach[i];
+	return NULL;
+}
+
+static void lists_match_the_tables(void **state)
+{
+	int found = 0;
+
+	if (!tables_ready(k1s_resource_find("", "pods")))
+		skip();
+	nreach = 0;
+	for (const struct k1s_resource *r = k1s_resources; r->resource; r++)
+		reach_walk(r->type);
+	for (size_t i = 0; i < PB_NELEM(pb_pointers); i++) {
+		const struct k1s_type *t = reach_find(pb_pointers[i].type);
+		const struct k1s_field *f;
+
+		if (!t)
+			continue;
+		found++;
+		f = k1s_type_field(t, pb_pointers[i].field);
+		if (!f)
+			fail_msg("%s has no field %s", pb_pointers[i].type, pb_pointers[i].field);
+		if (f->type == K1S_T_OBJECT || f->container != K1S_C_NONE)
+			fail_msg("%s.%s is not a scalar", pb_pointers[i].type, pb_pointers[i].field);
+	}
+	for (size_t i = 0; i < PB_NELEM(pb_inlines); i++) {
+		const struct k1s_type *t = reach_find(pb_inlines[i].type);
+
+		if (!t)
+			continue;
+		found++;
+		for (int j = 0; j < PB_MAX_INNER; j++) {
+			const char *name = pb_inlines[i].inner[j];
+			const struct k1s_field *f = name ? k1s_type_field(t, name) : NULL;
+
+			if (!name)
+				continue;
+			if (!f)
+				fail_msg("%s has no field %s", pb_inlines[i].type, name);
+			/* Either left at 0 for this list, or placed by the table. */
+			if (f->proto != 0 &&
+			    f->proto != K1S_PROTO_EMBED(pb_inlines[i].field, j))
+				fail_msg("%s.%s has proto %#x", pb_inlines[i].type, name, f->proto);
+		}
+	}
+	assert_true(found > 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1154,6 +1225,7 @@ int main(void)
 		cmocka_unit_test(captured_bodies_with_mirror_tables),
 		cmocka_unit_test(captured_bodies_decode_as_json),
 		cmocka_unit_test(pod_with_inline_structs),
+		cmocka_unit_test(lists_match_the_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
