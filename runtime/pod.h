@@ -1,0 +1,80 @@
+/* The pod runtime, the node's kubelet: every pod bound to this node runs as
+ * host programs in its own network, UTS and mount namespaces, with an IP
+ * from the pod network on a routed veth. It reads pods from the store and
+ * writes their status back through the writer.
+ *
+ * Threading: pod_* run on the control loop, whose loop the runtime uses for
+ * its fds (SIGCHLD, pipes) and timers (probes, back-off, grace periods). */
+#ifndef POD_H
+#define POD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct st;
+struct k1s_loop;
+struct k1s_writer;
+struct pod_rt;
+
+struct pod_config {
+	const char *data_dir;	    /* pod state and logs live in DATA_DIR/pods */
+	const char *node_name;
+	const char *node_ip;
+	const char *pod_cidr;	    /* default 10.244.0.0/16 */
+	const char *service_cidr;   /* default 10.96.0.0/12 */
+	const char *cluster_dns;    /* default 10.96.0.10 */
+	const char *cluster_domain; /* default cluster.local */
+	const char *catalog_path;   /* image catalog YAML; NULL = the built-in one */
+	const char *self_exe;	    /* the k1s binary, for `k1s echo-server` */
+};
+
+/* Starts the runtime: sets up the host side of the pod network, adopts the
+ * pods it finds alive from a previous run, removes what belongs to no pod,
+ * and starts reconciling. NULL and *err on failure (-EPERM when not root:
+ * the caller may go on without pods). */
+struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
+			  const struct pod_config *cfg, int *err);
+/* Stops every pod and removes what the runtime installed on the host. */
+void pod_rt_free(struct pod_rt *rt);
+
+/* ---- for the API server's streams (logs, exec, attach, port-forward) ---- */
+
+/* The log file of a container: the current run, or the one before the last
+ * restart. 0 and the path, -ENOENT (no such pod or container), or -EAGAIN
+ * (not started yet; *reason gets e.g. "ContainerCreating"). */
+int pod_log_path(struct pod_rt *rt, const char *ns, const char *name, const char *container,
+		 bool previous, char *path, size_t len, const char **reason);
+/* True while the container's current run is alive (for logs -f). */
+bool pod_running(struct pod_rt *rt, const char *ns, const char *name, const char *container);
+
+struct pod_stdio {
+	pid_t pid;	/* -1 for an attach */
+	int in_fd;	/* -1 unless stdin was asked for */
+	int out_fd;	/* stdout, or the terminal with tty */
+	int err_fd;	/* -1 with tty */
+};
+
+/* Called once when an exec'd process ends, with its wait status. */
+typedef void (*pod_exit_fn)(void *arg, int wstatus);
+
+/* Runs argv in a container's namespaces, as the container's user, with
+ * its environment. The caller owns the fds; on_exit fires on the loop. 0,
+ * -ENOENT, -EAGAIN (not running) or another negative errno. */
+int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *container,
+	     char *const argv[], bool tty, bool want_stdin, pod_exit_fn on_exit, void *arg,
+	     struct pod_stdio *out);
+/* Attaches to a running container (one started with stdin and/or tty):
+ * duplicates of its terminal or stdio fds. A container with stdin, tty and
+ * stdinOnce holds its program until the first attach (10 s at most), so
+ * that `kubectl run -it` sees all its output. on_exit fires when the
+ * container's run ends. */
+int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *container,
+	       pod_exit_fn on_exit, void *arg, struct pod_stdio *out);
+/* A TCP connection to `port` inside the pod's network namespace, for
+ * port-forward. A connected socket fd, or a negative errno. */
+int pod_connect(struct pod_rt *rt, const char *ns, const char *name, int port);
+/* Resizes the terminal of an exec or attach. */
+int pod_resize(int tty_fd, unsigned short cols, unsigned short rows);
+
+#endif
