@@ -445,11 +445,12 @@ static int retain_keys(struct smp *c, json_t *orig, const json_t *patch, const j
 		return c->rc;
 	}
 	json_object_foreach((json_t *)patch, k, v) {
-		json_t *ks = json_string(k);
+		json_t *ks;
 		bool found;
 
 		if (json_is_null(v) || is_directive(k))
 			continue;
+		ks = json_string(k);
 		found = ks && index_of(rk, ks) >= 0;
 		json_decref(ks);
 		if (!found) {
