@@ -406,24 +406,24 @@ static int set_order(struct smp *c, json_t *orig, const json_t *patch, const cha
 		return c->rc;
 	if (!ol && !pl)
 		return 0;
-	if (!pl)
-		merged = json_incref(ol);
-	else
-		merged = smp_list(c, ol ? json_incref(ol) : NULL, pl, f);
-	if (!merged)
-		return c->rc;
 	if (key) {
 		for (size_t i = 0; i < json_array_size(so); i++)
 			if (!json_is_object(json_array_get(so, i))) {
-				json_decref(merged);
 				smp_fail(c, -EINVAL, "$setElementOrder items must be objects", name);
 				return c->rc;
 			}
 	}
-	so_ids = idents(so, key);
+	/* The server order is the live list's before merging changes it. */
 	server_ids = idents(ol, key);
-	merged = (so_ids && server_ids) ? order(c, merged, so_ids, server_ids, key)
-					: (json_decref(merged), smp_fail(c, -ENOMEM, "out of memory", NULL));
+	so_ids = idents(so, key);
+	if (!pl)
+		merged = json_incref(ol);
+	else
+		merged = smp_list(c, ol ? json_incref(ol) : NULL, pl, f);
+	if (merged)
+		merged = (so_ids && server_ids)
+				 ? order(c, merged, so_ids, server_ids, key)
+				 : (json_decref(merged), smp_fail(c, -ENOMEM, "out of memory", NULL));
 	json_decref(so_ids);
 	json_decref(server_ids);
 	if (!merged)

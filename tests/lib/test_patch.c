@@ -599,6 +599,12 @@ static void smp_set_element_order(void **state)
 	   "{\"spec\":{\"$setElementOrder/ports\":[{\"port\":1},{\"port\":3},{\"port\":4}],"
 	   "\"ports\":[{\"port\":4}]}}",
 	   "{\"spec\":{\"ports\":[{\"port\":1},{\"port\":2},{\"port\":3},{\"port\":4}]}}");
+	/* a server-only item goes after the patch's new item, as the live
+	 * list's order, not the merged one's, decides */
+	ok(SMP, &t_service, "{\"spec\":{\"ports\":[{\"port\":1},{\"port\":9}]}}",
+	   "{\"spec\":{\"$setElementOrder/ports\":[{\"port\":1},{\"port\":2}],"
+	   "\"ports\":[{\"port\":2}]}}",
+	   "{\"spec\":{\"ports\":[{\"port\":1},{\"port\":2},{\"port\":9}]}}");
 	/* a patch list out of step with its order list is malformed */
 	bad(SMP, &t_service, "{\"spec\":{\"ports\":[{\"port\":1}]}}",
 	    "{\"spec\":{\"$setElementOrder/ports\":[{\"port\":1},{\"port\":2}],"
