@@ -556,16 +556,19 @@ struct owner {
 };
 
 /* Finds the leaves of the new set that `o` owns and whose value the apply
- * changes; appends them to `found` and, with force, takes them from o. */
-static void conflicts_walk(const json_t *sn, json_t *on, const json_t *live, const json_t *merged,
-			   char *path, size_t cap, struct owner *o, bool force, json_t *found)
+ * changes; appends them to `found` and, with force, takes them from o.
+ * Counts in *foreign those that the last-applied set `ln` (may be NULL)
+ * does not hold. */
+static void conflicts_walk(const json_t *sn, json_t *on, const json_t *ln, const json_t *live,
+			   const json_t *merged, char *path, size_t cap, struct owner *o, bool force,
+			   json_t *found, size_t *foreign)
 {
 	const char *pe;
 	json_t *sc;
 	size_t len = strlen(path);
 
 	json_object_foreach((json_t *)sn, pe, sc) {
-		json_t *oc = json_object_get(on, pe), *lv, *mv;
+		json_t *oc = json_object_get(on, pe), *lc = json_object_get(ln, pe), *lv, *mv;
 		size_t i1, i2;
 
 		if (strcmp(pe, ".") == 0 || !oc)
@@ -580,13 +583,15 @@ static void conflicts_walk(const json_t *sn, json_t *on, const json_t *live, con
 				json_object_set_new(cf, "field", json_string(path));
 				json_object_set_new(cf, "manager", json_string(o->name));
 				json_array_append_new(found, cf);
+				if (!member(lc))
+					(*foreign)++;
 				if (force) {
 					json_object_del(oc, ".");
 					o->changed = true;
 				}
 			}
 		} else {
-			conflicts_walk(sc, oc, lv, mv, path, cap, o, force, found);
+			conflicts_walk(sc, oc, lc, lv, mv, path, cap, o, force, found, foreign);
 		}
 		path[len] = '\0';
 	}
@@ -632,6 +637,29 @@ static void remove_walk(const json_t *tn, const json_t *sn, const json_t *const 
 	free(oc);
 }
 
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+
+/* The field set of the live object's last-applied-configuration
+ * annotation, or NULL if it has none that parses. */
+static json_t *last_applied_set(const json_t *live, const struct k1s_field *root)
+{
+	const json_t *ann = json_object_get(json_object_get(live, "metadata"), "annotations");
+	const char *s = json_string_value(json_object_get(ann, LAST_APPLIED));
+	json_t *cfg = s ? json_loads(s, 0, NULL) : NULL, *set = NULL;
+	struct ssa quiet = {NULL, 0, 0};
+
+	if (json_is_object(cfg)) {
+		set = json_object();
+		/* a malformed annotation only means no takeover */
+		if (set && ssa_set(&quiet, set, cfg, root, 0) < 0) {
+			json_decref(set);
+			set = NULL;
+		}
+	}
+	json_decref(cfg);
+	return set;
+}
+
 static json_t *new_entry(const char *manager, const char *api_version, json_t *fields)
 {
 	json_t *e = json_object();
@@ -672,10 +700,10 @@ int k1s_patch_apply(json_t **doc, const json_t *applied, const struct k1s_type *
 	struct ssa c = {err, errlen, 0};
 	struct k1s_field root = {.name = "", .type = K1S_T_OBJECT, .ref = type};
 	json_t *ac = NULL, *merged = NULL, *live, *newset = NULL, *oldset = NULL, *found = NULL;
-	json_t *mf = NULL, *meta, *out = NULL, *wire;
+	json_t *mf = NULL, *meta, *out = NULL, *wire, *lastset = NULL;
 	struct owner *own = NULL;
 	const json_t **others = NULL;
-	size_t nown = 0, nmf = 0, self = SIZE_MAX;
+	size_t nown = 0, nmf = 0, self = SIZE_MAX, foreign = 0;
 	bool own_live = !*doc, done = false;
 	const char *api_version;
 	char path[1024];
@@ -700,6 +728,8 @@ int k1s_patch_apply(json_t **doc, const json_t *applied, const struct k1s_type *
 	newset = json_object();
 	if (!newset || ssa_set(&c, newset, ac, &root, 0) < 0)
 		goto out;
+
+	lastset = last_applied_set(live, &root);
 
 	/* Every other entry (an Update entry of the same name included) is
 	 * another owner; this manager's Apply entry is the old set. */
@@ -728,8 +758,27 @@ int k1s_patch_apply(json_t **doc, const json_t *applied, const struct k1s_type *
 		own[i].set = wire_decode(fv);
 		others[nown++] = own[i].set;
 		path[0] = '\0';
-		conflicts_walk(newset, own[i].set, live, merged, path, sizeof(path), &own[i], force,
-			       found);
+		conflicts_walk(newset, own[i].set, lastset, live, merged, path, sizeof(path), &own[i],
+			       false, found, &foreign);
+	}
+	/* As kube-apiserver upgrades client-side apply: "kubectl" takes over,
+	 * unforced, the fields its last-applied-configuration annotation
+	 * holds, so that `kubectl apply --server-side` after `kubectl apply`
+	 * succeeds; any other conflict still stops it. */
+	if (!force && json_array_size(found) > 0 && lastset && foreign == 0 &&
+	    strcmp(manager, "kubectl") == 0)
+		force = true;
+	if (json_array_size(found) > 0 && force) {
+		json_t *scratch = json_array();
+
+		for (size_t i = 0; i < nmf; i++) {
+			if (!own[i].set)
+				continue;
+			path[0] = '\0';
+			conflicts_walk(newset, own[i].set, NULL, live, merged, path, sizeof(path),
+				       &own[i], true, scratch, &foreign);
+		}
+		json_decref(scratch);
 	}
 	if (json_array_size(found) > 0 && !force) {
 		if (conflicts)
@@ -795,6 +844,7 @@ out:
 	json_decref(found);
 	json_decref(oldset);
 	json_decref(newset);
+	json_decref(lastset);
 	json_decref(ac);
 	if (own_live)
 		json_decref(live);

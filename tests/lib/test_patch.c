@@ -977,6 +977,52 @@ static void apply_conflicts_with_update_manager(void **state)
 	json_decref(d);
 }
 
+static void apply_kubectl_takes_over_client_side_apply(void **state)
+{
+	json_t *d = parse(deploy_owned), *conf = json_array();
+	json_t *ann = json_object();
+	const char *cfg = "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{"
+			  "\"name\":\"api\"},\"spec\":{\"replicas\":3,\"template\":{\"spec\":{"
+			  "\"containers\":[{\"name\":\"api\",\"image\":\"nginx:1.26\"}]}}}}";
+
+	/* what `kubectl apply` left: the annotation names replicas and image */
+	json_object_set_new(ann, LAC,
+			    json_string("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
+					"\"metadata\":{\"annotations\":{},\"name\":\"api\"},\"spec\":{"
+					"\"replicas\":1,\"template\":{\"spec\":{\"containers\":[{"
+					"\"image\":\"nginx:1.25\",\"name\":\"api\"}]}}}}\n"));
+	json_object_set_new(json_object_get(d, "metadata"), "annotations", ann);
+
+	/* another manager than kubectl does not get that pass */
+	assert_int_equal(apply(&d, cfg, &t_deploy, "ci", false, conf), -EBUSY);
+	assert_int_equal(json_array_size(conf), 2);
+	/* kubectl does: the conflicting fields are all in the annotation */
+	json_array_clear(conf);
+	assert_int_equal(apply(&d, cfg, &t_deploy, "kubectl", false, conf), 0);
+	assert_int_equal(json_array_size(conf), 0);
+	assert_string_equal(
+		k1s_json_str(json_array_get(json_object_get(json_object_get(json_object_get(
+			json_object_get(d, "spec"), "template"), "spec"), "containers"), 0), "image"),
+		"nginx:1.26");
+	assert_null(json_object_get(json_object_get(json_object_get(mf_entry(
+		d, "kubectl-client-side-apply"), "fieldsV1"), "f:spec"), "f:replicas"));
+	json_decref(conf);
+	json_decref(d);
+
+	/* a conflict on a field the annotation lacks still stops kubectl */
+	d = parse(deploy_owned);
+	ann = json_object();
+	json_object_set_new(ann, LAC, json_string("{\"spec\":{\"replicas\":1}}"));
+	json_object_set_new(json_object_get(d, "metadata"), "annotations", ann);
+	conf = json_array();
+	assert_int_equal(apply(&d, cfg, &t_deploy, "kubectl", false, conf), -EBUSY);
+	assert_json(conf, "[{\"field\":\".spec.replicas\",\"manager\":\"kubectl-client-side-apply\"},"
+			  "{\"field\":\".spec.template.spec.containers[name=\\\"api\\\"].image\","
+			  "\"manager\":\"kubectl-client-side-apply\"}]");
+	json_decref(conf);
+	json_decref(d);
+}
+
 static void apply_same_value_is_shared(void **state)
 {
 	json_t *d = parse(deploy_owned), *conf = json_array();
@@ -1090,6 +1136,7 @@ int main(void)
 		cmocka_unit_test(apply_atomic_and_set_lists),
 		cmocka_unit_test(apply_removes_fields_no_longer_applied),
 		cmocka_unit_test(apply_conflicts_with_update_manager),
+		cmocka_unit_test(apply_kubectl_takes_over_client_side_apply),
 		cmocka_unit_test(apply_same_value_is_shared),
 		cmocka_unit_test(apply_ignores_given_managed_fields),
 		cmocka_unit_test(apply_unknown_type_is_deduced),
