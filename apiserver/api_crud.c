@@ -509,6 +509,18 @@ static json_t *do_create(struct api *api, const struct k1s_resource *r, const ch
 			  "name or generateName is required");
 		return api_status_invalid(r, "", causes);
 	}
+	/* An existing name is AlreadyExists whatever else is wrong with the
+	 * body: that is what a user re-running `kubectl create` needs to see. */
+	api_res_key(key, sizeof(key), r);
+	if (!gen || !*gen || json_object_get(md, "name")) {
+		json_t *existing = NULL;
+
+		if (st_get(api->st, key, (r->flags & K1S_RF_NAMESPACED) ? ns : "", name,
+			   &existing) == 0) {
+			json_decref(existing);
+			return api_status_exists(r, name);
+		}
+	}
 	k1s_uuid(uid, sizeof(uid));
 	k1s_time_fmt(ts, sizeof(ts), time(NULL));
 	json_object_set_new(md, "uid", json_string(uid));
@@ -523,7 +535,6 @@ static json_t *do_create(struct api *api, const struct k1s_resource *r, const ch
 	*code = 201;
 	if (dry)
 		return json_incref(obj);
-	api_res_key(key, sizeof(key), r);
 	err = st_create(api->st, key, (r->flags & K1S_RF_NAMESPACED) ? ns : "",
 			json_string_value(json_object_get(md, "name")), obj);
 	if (err == -EEXIST)

@@ -27,8 +27,11 @@ static void on_api_ready(void *arg, int fd, uint32_t events)
 	api_run(arg);
 }
 
+/* MHD may have work that no fd announces (a resumed stream, a timeout):
+ * run it before every wait, then sleep no longer than it allows. */
 static int api_hook(void *arg)
 {
+	api_run(arg);
 	return api_timeout_ms(arg);
 }
 

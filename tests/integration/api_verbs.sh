@@ -8,6 +8,7 @@ start_k1s
 
 k apply -f "$MANIFESTS/07-full-stack.yaml" >/dev/null
 k apply -f "$MANIFESTS/01-clusterip-service.yaml" >/dev/null
+k apply -f "$MANIFESTS/06-network-policy.yaml" >/dev/null
 
 expect_out "get -o yaml shows the allocated IP" "clusterIP: 10\." k get svc api-service -o yaml
 expect_out "describe service" "Name: +api-service" k describe svc api-service
