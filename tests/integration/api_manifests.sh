@@ -16,13 +16,13 @@ for f in "$MANIFESTS"/0*.yaml; do
 	fi
 done
 
-expect_out "NodePort shows 80:30080/TCP" "web-service +NodePort +10\.9[6-9]\.[0-9.]+ +<none> +80:30080/TCP" \
+expect_out "NodePort shows 80:30080/TCP" "web-service +NodePort +10\.(9[6-9]|10[0-9]|11[01])\.[0-9.]+ +<none> +80:30080/TCP" \
 	k get svc web-service
 expect_out "apply 03 changes the type" "service/web-service configured" \
 	k apply -f "$MANIFESTS/03-loadbalancer-service.yaml"
 expect_out "LoadBalancer shows its node port" "web-service +LoadBalancer +10\.[0-9.]+ +[^ ]+ +80:3[0-9]{4}/TCP" \
 	k get svc web-service
-expect_out "ClusterIP service" "api-service +ClusterIP +10\.(9[6-9]|1[01][0-9])\.[0-9]+\.[0-9]+ +<none> +80/TCP" \
+expect_out "ClusterIP service" "api-service +ClusterIP +10\.(9[6-9]|10[0-9]|11[01])\.[0-9]+\.[0-9]+ +<none> +80/TCP" \
 	k get svc api-service
 expect_out "wide adds SELECTOR" "SELECTOR.*|app=api" k get svc api-service -o wide
 expect_out "ingress table" "app-ingress +nginx +myapp.com,admin.myapp.com +[^ ]* *80 " k get ingress
