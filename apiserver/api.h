@@ -8,6 +8,9 @@
 
 struct st;
 struct api;
+struct k1s_loop;
+struct pod_rt;
+struct k1s_writer;
 
 struct api_config {
 	const char *listen_addr;	/* default 127.0.0.1 */
@@ -24,6 +27,12 @@ struct api_config {
  * start. NULL and *err on failure. */
 struct api *api_new(struct st *st, const struct api_config *cfg, int *err);
 void api_free(struct api *api);
+/* Gives the API the control loop (for exec and log streams) and the pod
+ * runtime (NULL when pods cannot run: pods are then deleted at once). */
+void api_attach(struct api *api, struct k1s_loop *loop, struct pod_rt *rt);
+/* The write path for controllers and the runtime: through admission,
+ * as a client's writes go. Owned by the API. */
+const struct k1s_writer *api_writer(struct api *api);
 /* The fd to poll for readability (an epoll fd), and the longest wait
  * before api_run() must be called again, in ms (-1 = none). */
 int api_fd(const struct api *api);

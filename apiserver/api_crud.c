@@ -479,7 +479,7 @@ static json_t *namespace_exists(struct api *api, const char *ns)
 
 /* Creates obj (a decoded, type-checked body); answers with *code and the
  * stored object, or a Status. */
-static json_t *do_create(struct api *api, const struct k1s_resource *r, const char *ns,
+json_t *api_do_create(struct api *api, const struct k1s_resource *r, const char *ns,
 			 json_t *obj, bool dry, unsigned *code)
 {
 	json_t *md, *status;
@@ -553,9 +553,9 @@ int api_crud_create_internal(struct api *api, const struct k1s_resource *r, json
 	unsigned code = 0;
 	json_t *res;
 
-	/* Copied: do_create() replaces the member the string lives in. */
+	/* Copied: api_do_create() replaces the member the string lives in. */
 	snprintf(ns, sizeof(ns), "%s", k1s_json_str(obj, "metadata.namespace") ?: "");
-	res = do_create(api, r, ns, obj, false, &code);
+	res = api_do_create(api, r, ns, obj, false, &code);
 	int err = code == 201 ? 0 : -EINVAL;
 
 	if (err < 0)
@@ -567,7 +567,7 @@ int api_crud_create_internal(struct api *api, const struct k1s_resource *r, json
 
 /* Replaces `old` by `obj` (a full object) after the checks every update
  * shares; answers with the stored object or a Status. */
-static json_t *do_update(struct api *api, const struct k1s_resource *r, const json_t *old,
+json_t *api_do_update(struct api *api, const struct k1s_resource *r, const json_t *old,
 			 json_t *obj, int64_t expect_rev, bool dry)
 {
 	json_t *md = k1s_json_obj(obj, "metadata"), *omd = json_object_get(old, "metadata");
@@ -609,7 +609,7 @@ static json_t *do_update(struct api *api, const struct k1s_resource *r, const js
 	return json_incref(obj);
 }
 
-static bool is_status(const json_t *o)
+bool api_is_status(const json_t *o)
 {
 	const char *k = json_string_value(json_object_get(o, "kind"));
 
@@ -619,7 +619,7 @@ static bool is_status(const json_t *o)
 static int reply_result(struct api_req *req, const struct k1s_resource *r, unsigned code,
 			json_t *res)
 {
-	if (is_status(res))
+	if (api_is_status(res))
 		return api_reply_status(req, res);
 	return reply_object(req, r, code, res);
 }
@@ -643,9 +643,9 @@ static int handle_create(struct api_req *req, const struct api_path *p)
 		json_decref(obj);
 		return api_reply_status(req, status);
 	}
-	res = do_create(req->api, r, p->ns, obj, dry_run(req), &code);
+	res = api_do_create(req->api, r, p->ns, obj, dry_run(req), &code);
 	json_decref(obj);
-	if (is_status(res))
+	if (api_is_status(res))
 		return api_reply_status(req, res);
 	return reply_object(req, r, code, res);
 }
@@ -705,9 +705,9 @@ static int finish_update(struct api_req *req, const struct api_path *p, json_t *
 {
 	json_t *obj = merge_sub(p, old, in), *res;
 
-	res = do_update(req->api, p->res, old, obj, expect_rev, dry_run(req));
+	res = api_do_update(req->api, p->res, old, obj, expect_rev, dry_run(req));
 	json_decref(obj);
-	if (!is_status(res) && strcmp(p->sub, "scale") == 0) {
+	if (!api_is_status(res) && strcmp(p->sub, "scale") == 0) {
 		json_t *s = scale_of(res);
 
 		json_decref(res);
@@ -856,10 +856,10 @@ static int handle_patch(struct api_req *req, const struct api_path *p)
 		}
 		if (!old) {
 			unsigned code = 0;
-			json_t *res = do_create(req->api, r, p->ns, doc, dry_run(req), &code);
+			json_t *res = api_do_create(req->api, r, p->ns, doc, dry_run(req), &code);
 
 			json_decref(doc);
-			if (is_status(res))
+			if (api_is_status(res))
 				return api_reply_status(req, res);
 			return reply_object(req, r, code, res);
 		}
@@ -906,8 +906,6 @@ static int handle_patch(struct api_req *req, const struct api_path *p)
 
 /* ---- delete ---- */
 
-static int delete_one(struct api *api, const struct k1s_resource *r, const char *ns,
-		      const char *name, const char *policy, json_t **last);
 
 /* Garbage collection of the dependents of a deleted object, in the same
  * namespace (or cluster-wide for a cluster-scoped owner): with Orphan the
@@ -971,7 +969,7 @@ static void collect_garbage(struct api *api, const json_t *owner, const char *po
 				st_update(api->st, key, dns ? dns : "", dn, copy, 0);
 				json_decref(copy);
 			} else {
-				delete_one(api, r, dns ? dns : "", dn, "Background", NULL);
+				api_do_delete(api, r, dns ? dns : "", dn, "Background", -1, NULL);
 			}
 		}
 		json_decref(c.found);
@@ -1009,14 +1007,68 @@ static int delete_namespace_contents(struct api *api, const char *ns)
 	return 0;
 }
 
-static int delete_one(struct api *api, const struct k1s_resource *r, const char *ns,
-		      const char *name, const char *policy, json_t **last)
+/* A pod on a node stops before it goes: the API marks it with
+ * deletionTimestamp, the runtime stops its containers (SIGTERM, the grace
+ * period, SIGKILL) and then deletes it with grace 0. Pods that never ran,
+ * or finished, or that no runtime would stop, go at once. */
+static bool pod_graceful(struct api *api, const struct k1s_resource *r, const json_t *pod,
+			 int grace)
+{
+	const char *phase = k1s_json_str(pod, "status.phase");
+	const char *node = k1s_json_str(pod, "spec.nodeName");
+
+	if (strcmp(r->resource, "pods") != 0 || *r->group || !api->rt || grace == 0)
+		return false;
+	if (!node || !*node)
+		return false;
+	return !phase || (strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0);
+}
+
+static int mark_deleting(struct api *api, const char *key, json_t *pod, int grace)
+{
+	json_t *md = k1s_json_obj(pod, "metadata");
+	char ts[32];
+
+	if (json_object_get(md, "deletionTimestamp"))
+		return 0;
+	if (grace < 0) {
+		json_t *g = k1s_json_path(pod, "spec.terminationGracePeriodSeconds");
+
+		grace = json_is_integer(g) ? (int)json_integer_value(g) : 30;
+	}
+	k1s_time_fmt(ts, sizeof(ts), time(NULL) + grace);
+	json_object_set_new(md, "deletionTimestamp", json_string(ts));
+	json_object_set_new(md, "deletionGracePeriodSeconds", json_integer(grace));
+	return st_update(api->st, key, k1s_json_str(pod, "metadata.namespace") ?: "",
+			 k1s_json_str(pod, "metadata.name"), pod, 0);
+}
+
+int api_do_delete(struct api *api, const struct k1s_resource *r, const char *ns,
+		      const char *name, const char *policy, int grace, json_t **last)
 {
 	char key[96];
 	json_t *gone = NULL;
 	int err;
 
 	api_res_key(key, sizeof(key), r);
+	if (strcmp(r->resource, "pods") == 0 && !*r->group) {
+		json_t *pod = NULL;
+
+		err = st_get(api->st, key, ns, name, &pod);
+		if (err < 0)
+			return err;
+		if (pod_graceful(api, r, pod, grace)) {
+			err = mark_deleting(api, key, pod, grace);
+			if (err == 0)
+				k1s_info("api", "deleting Pod %s/%s gracefully", ns, name);
+			if (last && err == 0)
+				*last = pod;
+			else
+				json_decref(pod);
+			return err;
+		}
+		json_decref(pod);
+	}
 	if (strcmp(r->resource, "namespaces") == 0)
 		delete_namespace_contents(api, name);
 	err = st_delete(api->st, key, ns, name, 0, &gone);
@@ -1032,10 +1084,13 @@ static int delete_one(struct api *api, const struct k1s_resource *r, const char 
 	return 0;
 }
 
-static const char *delete_policy(struct api_req *req, json_t **opts)
+static const char *delete_policy(struct api_req *req, json_t **opts, int *grace)
 {
 	const char *policy = api_arg(req, "propagationPolicy");
+	const char *gq = api_arg(req, "gracePeriodSeconds");
 	char err[128];
+
+	*grace = gq ? atoi(gq) : -1;
 
 	*opts = NULL;
 	if (req->body_len) {
@@ -1046,6 +1101,8 @@ static const char *delete_policy(struct api_req *req, json_t **opts)
 			policy = json_string_value(json_object_get(*opts, "propagationPolicy"));
 		else if (json_is_true(json_object_get(*opts, "orphanDependents")))
 			policy = "Orphan";
+		if (json_is_integer(json_object_get(*opts, "gracePeriodSeconds")))
+			*grace = (int)json_integer_value(json_object_get(*opts, "gracePeriodSeconds"));
 	}
 	return policy ? policy : "Background";
 }
@@ -1054,7 +1111,8 @@ static int handle_delete(struct api_req *req, const struct api_path *p)
 {
 	const struct k1s_resource *r = p->res;
 	json_t *old, *opts, *last = NULL;
-	const char *policy = delete_policy(req, &opts);
+	int grace;
+	const char *policy = delete_policy(req, &opts, &grace);
 	const char *puid = k1s_json_str(opts, "preconditions.uid");
 	const char *prv = k1s_json_str(opts, "preconditions.resourceVersion");
 	int err;
@@ -1095,7 +1153,7 @@ static int handle_delete(struct api_req *req, const struct api_path *p)
 		return reply_object(req, r, 200, old);
 	json_decref(old);
 	st_begin(req->api->st);
-	err = delete_one(req->api, r, p->ns, p->name, policy, &last);
+	err = api_do_delete(req->api, r, p->ns, p->name, policy, grace, &last);
 	if (err < 0) {
 		st_rollback(req->api->st);
 		return api_reply_status(req, err == -ENOENT ? api_status_notfound(r, p->name)
@@ -1111,7 +1169,8 @@ static int handle_deletecollection(struct api_req *req, const struct api_path *p
 	struct filter f;
 	struct list_ctx c = {.f = &f};
 	json_t *status = NULL, *opts, *o;
-	const char *policy = delete_policy(req, &opts);
+	int grace;
+	const char *policy = delete_policy(req, &opts, &grace);
 	char key[96], gv[96], kind[96];
 	int64_t rev;
 	size_t i;
@@ -1135,8 +1194,8 @@ static int handle_deletecollection(struct api_req *req, const struct api_path *p
 			    (strcmp(k1s_json_str(o, "metadata.name"), "default") == 0 ||
 			     strncmp(k1s_json_str(o, "metadata.name"), "kube-", 5) == 0))
 				continue;
-			if (delete_one(req->api, r, ns ? ns : "", k1s_json_str(o, "metadata.name"),
-				       policy, &last) == 0)
+			if (api_do_delete(req->api, r, ns ? ns : "", k1s_json_str(o, "metadata.name"),
+				       policy, grace, &last) == 0)
 				json_array_append_new(deleted, last);
 		}
 		st_commit(req->api->st);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 #include <jansson.h>
 
@@ -13,6 +14,9 @@
 #include "k1s_types.h"
 
 struct st;
+struct k1s_loop;
+struct pod_rt;
+struct k1s_writer;
 
 /* ---- api_status.c: metav1.Status bodies ---- */
 
@@ -106,6 +110,9 @@ struct api {
 	struct MHD_Daemon *mhd;
 	struct api_admit *adm;
 	struct api_watch *watches;	/* every open watch stream */
+	struct k1s_loop *loop;		/* the control loop, for streams */
+	struct pod_rt *rt;		/* the pod runtime; NULL when pods cannot run */
+	struct k1s_writer *writer;	/* api_writer() */
 	char node_name[256];
 	char node_ip[64];
 	char listen_addr[64];
@@ -172,6 +179,17 @@ int api_crud_handle(struct api_req *req, const struct api_path *p);
 int api_crud_create_internal(struct api *api, const struct k1s_resource *r, json_t *obj);
 /* The field selector labels a resource supports, for k1s_fsel_parse(). */
 const char *const *api_field_labels(const struct k1s_resource *r);
+/* The write paths that client requests and api_writer() share. Each
+ * returns the stored object, or a Status (api_is_status()). */
+json_t *api_do_create(struct api *api, const struct k1s_resource *r, const char *ns, json_t *obj,
+		      bool dry, unsigned *code);
+json_t *api_do_update(struct api *api, const struct k1s_resource *r, const json_t *old,
+		      json_t *obj, int64_t expect_rev, bool dry);
+/* Deletes with dependents (policy Background, Foreground or Orphan);
+ * grace -1 = the default (pods on a node: graceful). 0 or -ENOENT. */
+int api_do_delete(struct api *api, const struct k1s_resource *r, const char *ns,
+		  const char *name, const char *policy, int grace, json_t **last);
+bool api_is_status(const json_t *o);
 /* The store key for a resource: "services", "deployments.apps". */
 void api_res_key(char *buf, size_t len, const struct k1s_resource *r);
 
