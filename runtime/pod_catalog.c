@@ -14,22 +14,22 @@
 #include "k1s_log.h"
 #include "pod_int.h"
 
-#define CAT_FILE_MAX	(1024 * 1024)
+#define CAT_FILE_MAX (1024 * 1024)
 #define CAT_ENTRIES_MAX 1024
-#define CAT_ITEMS_MAX	256
-#define CAT_STRING_MAX	4096
-#define CAT_IMAGE_MAX	256
+#define CAT_ITEMS_MAX 256
+#define CAT_STRING_MAX 4096
+#define CAT_IMAGE_MAX 256
 
 /* Where programs are looked up when the process has no PATH. */
 #define CAT_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct pod_catalog_entry {
-	char *image;		/* normalised */
-	char **entrypoint;	/* NULL-terminated */
+	char *image;       /* normalised */
+	char **entrypoint; /* NULL-terminated */
 	size_t n_entrypoint;
-	char **cmd;		/* NULL-terminated */
+	char **cmd; /* NULL-terminated */
 	size_t n_cmd;
-	const char **dflt;	/* entrypoint + cmd, NULL-terminated, borrowed strings */
+	const char **dflt; /* entrypoint + cmd, NULL-terminated, borrowed strings */
 	bool busybox;
 	bool passthrough;
 };
@@ -40,23 +40,22 @@ struct pod_catalog {
 };
 
 /* The built-in catalog: the entries of the shipped config/images.yaml. */
-static const char cat_builtin[] =
-	"- image: busybox\n"
-	"  cmd: [sh]\n"
-	"  busybox: true\n"
-	"- image: alpine\n"
-	"  cmd: [sh]\n"
-	"  busybox: true\n"
-	"- image: curlimages/curl\n"
-	"  entrypoint: [curl]\n"
-	"  busybox: true\n"
-	"  passthrough: true\n"
-	"- image: python\n"
-	"  cmd: [python3]\n"
-	"- image: redis\n"
-	"  cmd: [redis-server]\n"
-	"- image: nginx\n"
-	"  cmd: [nginx, -g, \"daemon off;\"]\n";
+static const char cat_builtin[] = "- image: busybox\n"
+                                  "  cmd: [sh]\n"
+                                  "  busybox: true\n"
+                                  "- image: alpine\n"
+                                  "  cmd: [sh]\n"
+                                  "  busybox: true\n"
+                                  "- image: curlimages/curl\n"
+                                  "  entrypoint: [curl]\n"
+                                  "  busybox: true\n"
+                                  "  passthrough: true\n"
+                                  "- image: python\n"
+                                  "  cmd: [python3]\n"
+                                  "- image: redis\n"
+                                  "  cmd: [redis-server]\n"
+                                  "- image: nginx\n"
+                                  "  cmd: [nginx, -g, \"daemon off;\"]\n";
 
 static void strv_free(char **v)
 {
@@ -154,7 +153,7 @@ struct cat_parse {
 };
 
 static int cat_error(struct cat_parse *cp, size_t line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int cat_error(struct cat_parse *cp, size_t line, const char *fmt, ...)
 {
@@ -187,7 +186,7 @@ static int cat_string(struct cat_parse *cp, yaml_node_t *n, const char *what, ch
 	len = n->data.scalar.length;
 	if (len > CAT_STRING_MAX)
 		return cat_error(cp, node_line(n), "%s is longer than %d bytes", what,
-				 CAT_STRING_MAX);
+		                 CAT_STRING_MAX);
 	if (memchr(n->data.scalar.value, '\0', len))
 		return cat_error(cp, node_line(n), "%s contains a NUL byte", what);
 	*out = strndup((const char *)n->data.scalar.value, len);
@@ -195,7 +194,7 @@ static int cat_string(struct cat_parse *cp, yaml_node_t *n, const char *what, ch
 }
 
 static int cat_strv(struct cat_parse *cp, yaml_node_t *n, const char *what, char ***out,
-		    size_t *count)
+                    size_t *count)
 {
 	yaml_node_item_t *it;
 	size_t k = 0, total;
@@ -207,7 +206,7 @@ static int cat_strv(struct cat_parse *cp, yaml_node_t *n, const char *what, char
 	total = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if (total > CAT_ITEMS_MAX)
 		return cat_error(cp, node_line(n), "%s has more than %d items", what,
-				 CAT_ITEMS_MAX);
+		                 CAT_ITEMS_MAX);
 	v = calloc(total + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -256,10 +255,10 @@ static int cat_entry(struct cat_parse *cp, yaml_node_t *n, struct pod_catalog_en
 
 	if (n->type != YAML_MAPPING_NODE)
 		return cat_error(cp, node_line(n),
-				 "an entry must be a mapping {image, entrypoint, cmd, ...}");
+		                 "an entry must be a mapping {image, entrypoint, cmd, ...}");
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
 		static const char *const keys[] = {"image", "entrypoint", "cmd", "busybox",
-						   "passthrough"};
+		                                   "passthrough"};
 		yaml_node_t *k = yaml_document_get_node(cp->doc, pr->key);
 		yaml_node_t *v = yaml_document_get_node(cp->doc, pr->value);
 		const char *key;
@@ -275,8 +274,9 @@ static int cat_entry(struct cat_parse *cp, yaml_node_t *n, struct pod_catalog_en
 				break;
 		if (i == sizeof(keys) / sizeof(keys[0]))
 			return cat_error(cp, node_line(k),
-					 "unknown key \"%.64s\" (expected image, entrypoint, cmd, "
-					 "busybox or passthrough)", key);
+			                 "unknown key \"%.64s\" (expected image, entrypoint, cmd, "
+			                 "busybox or passthrough)",
+			                 key);
 		if (seen & (1u << i))
 			return cat_error(cp, node_line(k), "duplicate key \"%s\"", keys[i]);
 		seen |= 1u << i;
@@ -292,8 +292,8 @@ static int cat_entry(struct cat_parse *cp, yaml_node_t *n, struct pod_catalog_en
 			}
 			err = pod_catalog_image_name(raw, e->image, CAT_IMAGE_MAX);
 			if (err < 0)
-				err = cat_error(cp, node_line(v), "image \"%.64s\" is not an image name",
-						raw);
+				err = cat_error(cp, node_line(v),
+				                "image \"%.64s\" is not an image name", raw);
 			free(raw);
 			break;
 		case 1:
@@ -315,7 +315,8 @@ static int cat_entry(struct cat_parse *cp, yaml_node_t *n, struct pod_catalog_en
 	if (!e->image)
 		return cat_error(cp, node_line(n), "an entry needs an image");
 	if (e->n_entrypoint + e->n_cmd == 0)
-		return cat_error(cp, node_line(n), "image %s needs an entrypoint or a cmd", e->image);
+		return cat_error(cp, node_line(n), "image %s needs an entrypoint or a cmd",
+		                 e->image);
 	if (e->n_entrypoint && e->entrypoint[0][0] == '\0')
 		return cat_error(cp, node_line(n), "image %s: empty program name", e->image);
 	if (!e->n_entrypoint && e->cmd[0][0] == '\0')
@@ -338,7 +339,7 @@ static int cat_root(struct cat_parse *cp, struct pod_catalog *c)
 	int err;
 
 	if (!root)
-		return 0;	/* an empty file: no entries */
+		return 0; /* an empty file: no entries */
 	if (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)
 		return 0;
 	if (root->type != YAML_SEQUENCE_NODE)
@@ -363,16 +364,15 @@ static int cat_root(struct cat_parse *cp, struct pod_catalog *c)
 		for (size_t i = 0; i + 1 < c->n; i++)
 			if (strcmp(c->entries[i].image, e->image) == 0)
 				return cat_error(cp, node_line(n), "image %s is listed twice",
-						 e->image);
+				                 e->image);
 	}
 	return 0;
 }
 
 int pod_catalog_parse(const char *buf, size_t len, const char *name, struct pod_catalog **out,
-		      char *errbuf, size_t errlen)
+                      char *errbuf, size_t errlen)
 {
-	struct cat_parse cp = {.name = name ? name : "catalog", .errbuf = errbuf,
-			       .errlen = errlen};
+	struct cat_parse cp = {.name = name ? name : "catalog", .errbuf = errbuf, .errlen = errlen};
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
 	struct pod_catalog *c;
@@ -393,9 +393,9 @@ int pod_catalog_parse(const char *buf, size_t len, const char *name, struct pod_
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		err = parser.error == YAML_MEMORY_ERROR
-			      ? -ENOMEM
-			      : cat_error(&cp, parser.problem_mark.line + 1, "YAML: %s",
-					  parser.problem ? parser.problem : "parse error");
+		          ? -ENOMEM
+		          : cat_error(&cp, parser.problem_mark.line + 1, "YAML: %s",
+		                      parser.problem ? parser.problem : "parse error");
 		yaml_parser_delete(&parser);
 		free(c);
 		return err;
@@ -406,15 +406,14 @@ int pod_catalog_parse(const char *buf, size_t len, const char *name, struct pod_
 		/* A second document would be silently ignored: refuse it. */
 		if (!yaml_parser_load(&parser, &extra)) {
 			err = parser.error == YAML_MEMORY_ERROR
-				      ? -ENOMEM
-				      : cat_error(&cp, parser.problem_mark.line + 1, "YAML: %s",
-						  parser.problem ? parser.problem : "parse error");
+			          ? -ENOMEM
+			          : cat_error(&cp, parser.problem_mark.line + 1, "YAML: %s",
+			                      parser.problem ? parser.problem : "parse error");
 		} else {
 			yaml_node_t *r = yaml_document_get_root_node(&extra);
 
 			if (r)
-				err = cat_error(&cp, node_line(r),
-						"more than one YAML document");
+				err = cat_error(&cp, node_line(r), "more than one YAML document");
 			yaml_document_delete(&extra);
 		}
 	}
@@ -439,7 +438,7 @@ struct pod_catalog *pod_catalog_load(const char *path, int *err)
 
 	if (!path) {
 		rc = pod_catalog_parse(cat_builtin, sizeof(cat_builtin) - 1, "built-in catalog", &c,
-				       msg, sizeof(msg));
+		                       msg, sizeof(msg));
 		if (rc < 0)
 			k1s_err("pod", "image catalog: %s", msg);
 		if (err)
@@ -457,7 +456,7 @@ struct pod_catalog *pod_catalog_load(const char *path, int *err)
 	if (!S_ISREG(st.st_mode) || st.st_size > CAT_FILE_MAX) {
 		rc = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
 		k1s_err("pod", "image catalog %s: not a regular file of at most %d bytes", path,
-			CAT_FILE_MAX);
+		        CAT_FILE_MAX);
 		fclose(f);
 		goto out;
 	}
@@ -550,7 +549,7 @@ static void cat_push_strv(const char **v, size_t *k, char **s, size_t n)
 }
 
 int pod_catalog_argv(const struct pod_catalog *c, const char *image, const json_t *command,
-		     const json_t *args, char ***argv_out)
+                     const json_t *args, char ***argv_out)
 {
 	const struct pod_catalog_entry *e = cat_find(c, image);
 	char found[4096], busybox[4096];
@@ -573,7 +572,7 @@ int pod_catalog_argv(const struct pod_catalog *c, const char *image, const json_
 	v = calloc(total, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	k = 1;	/* v[0] is kept free for busybox */
+	k = 1; /* v[0] is kept free for busybox */
 	if (ncommand) {
 		cat_push_json(v, &k, command, ncommand);
 		cat_push_json(v, &k, args, nargs);

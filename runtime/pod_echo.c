@@ -41,7 +41,7 @@ static bool echo_tchar(unsigned char c)
 /* The request line: 1 and *end past its line break, 0 when buf ends
  * inside a line that still matches, -1 when it cannot be one. */
 static int echo_request_line(const unsigned char *b, size_t len, struct pod_echo_req *req,
-			     size_t *end)
+                             size_t *end)
 {
 	static const char ver[] = "HTTP/1.";
 	size_t i = 0, ms, ts, tl;
@@ -182,8 +182,8 @@ static int echo_framing(struct pod_echo_req *req)
 					tok.p++;
 					tok.len--;
 				}
-				while (tok.len && (tok.p[tok.len - 1] == ' ' ||
-						   tok.p[tok.len - 1] == '\t'))
+				while (tok.len &&
+				       (tok.p[tok.len - 1] == ' ' || tok.p[tok.len - 1] == '\t'))
 					tok.len--;
 				if (span_ieq(&tok, "close"))
 					close = true;
@@ -395,8 +395,8 @@ static void eb_field(struct echo_buf *b, const char *key, const char *val, bool 
 	eb_cstr(b, val);
 }
 
-int pod_echo_http_json(const struct pod_echo_req *req, const struct pod_echo_info *info,
-		       char *out, size_t cap)
+int pod_echo_http_json(const struct pod_echo_req *req, const struct pod_echo_info *info, char *out,
+                       size_t cap)
 {
 	struct echo_buf b = {.p = out, .cap = cap};
 	char num[32];
@@ -475,13 +475,13 @@ int pod_echo_http_json(const struct pod_echo_req *req, const struct pod_echo_inf
 
 /* ---- the server ---- */
 
-#define ECHO_CONNS_MAX	 512
-#define ECHO_PORTS_MAX	 64
-#define ECHO_SCRATCH	 (256 * 1024)
-#define ECHO_HEAD_ROOM	 512	/* room before the body for the status and headers */
-#define ECHO_DRAIN_MS	 2000
+#define ECHO_CONNS_MAX 512
+#define ECHO_PORTS_MAX 64
+#define ECHO_SCRATCH (256 * 1024)
+#define ECHO_HEAD_ROOM 512 /* room before the body for the status and headers */
+#define ECHO_DRAIN_MS 2000
 #define ECHO_DRAIN_BYTES (1024 * 1024)
-#define ECHO_DGRAM_MAX	 65536
+#define ECHO_DGRAM_MAX 65536
 
 enum echo_kind { EK_TCP, EK_UDP, EK_SIGNAL, EK_CONN };
 
@@ -497,10 +497,10 @@ struct echo_listener {
 };
 
 enum echo_state {
-	CS_SNIFF,	/* nothing decided yet */
+	CS_SNIFF, /* nothing decided yet */
 	CS_HTTP,
-	CS_RAW,		/* echo everything */
-	CS_DRAIN,	/* answered and closing: read and drop until EOF */
+	CS_RAW,   /* echo everything */
+	CS_DRAIN, /* answered and closing: read and drop until EOF */
 };
 
 struct echo_conn {
@@ -510,14 +510,14 @@ struct echo_conn {
 	uint32_t events;
 	enum echo_state st;
 	bool eof;
-	bool closing;		/* close once the output is out */
+	bool closing; /* close once the output is out */
 	int port;
 	char peer[64];
-	size_t head_len;	/* a head waiting for its body, else 0 */
+	size_t head_len; /* a head waiting for its body, else 0 */
 	unsigned long long body_left, body_total, bytes;
-	char *out;		/* what send() did not take yet */
+	char *out; /* what send() did not take yet */
 	size_t out_len, out_off;
-	uint64_t deadline;	/* CS_DRAIN */
+	uint64_t deadline; /* CS_DRAIN */
 	size_t in_len;
 	char in[POD_ECHO_HEAD_MAX];
 };
@@ -597,7 +597,7 @@ static int conn_flush(struct echo_conn *c)
 {
 	while (c->out && c->out_off < c->out_len) {
 		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -650,12 +650,18 @@ static int conn_send(struct echo_conn *c, const char *p, size_t n)
 static const char *echo_reason(int code)
 {
 	switch (code) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 411: return "Length Required";
-	case 413: return "Payload Too Large";
-	case 431: return "Request Header Fields Too Large";
-	default: return "Internal Server Error";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Payload Too Large";
+	case 431:
+		return "Request Header Fields Too Large";
+	default:
+		return "Internal Server Error";
 	}
 }
 
@@ -663,20 +669,20 @@ static const char *echo_reason(int code)
  * them): the body sits at s->scratch + ECHO_HEAD_ROOM, the head goes right
  * before it. */
 static int echo_reply(struct echo_srv *s, struct echo_conn *c, int code, const char *type,
-		      size_t body_len, bool send_body, bool keep)
+                      size_t body_len, bool send_body, bool keep)
 {
 	char head[ECHO_HEAD_ROOM];
 	int n;
 
 	n = snprintf(head, sizeof(head),
-		     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		     "Connection: %s\r\n\r\n",
-		     code, echo_reason(code), type, body_len, keep ? "keep-alive" : "close");
+	             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	             "Connection: %s\r\n\r\n",
+	             code, echo_reason(code), type, body_len, keep ? "keep-alive" : "close");
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	memcpy(s->scratch + ECHO_HEAD_ROOM - n, head, (size_t)n);
 	return conn_send(c, s->scratch + ECHO_HEAD_ROOM - n,
-			 (size_t)n + (send_body ? body_len : 0));
+	                 (size_t)n + (send_body ? body_len : 0));
 }
 
 static int echo_error(struct echo_srv *s, struct echo_conn *c, int code, const char *text)
@@ -712,12 +718,11 @@ static int echo_answer(struct echo_srv *s, struct echo_conn *c, const struct pod
 		n = snprintf(body, cap, "{\"error\":\"answer too large\"}\n");
 	}
 	echo_log("%.*s %.*s %d from %s", (int)(req->method.len > 32 ? 32 : req->method.len),
-		 req->method.p, (int)(req->target.len > 256 ? 256 : req->target.len),
-		 req->target.p, code, c->peer);
+	         req->method.p, (int)(req->target.len > 256 ? 256 : req->target.len), req->target.p,
+	         code, c->peer);
 	if (!req->keep_alive)
 		c->closing = true;
-	return echo_reply(s, c, code, "application/json", (size_t)n, !head_only,
-			  req->keep_alive);
+	return echo_reply(s, c, code, "application/json", (size_t)n, !head_only, req->keep_alive);
 }
 
 /* One step of HTTP on c: 1 progress, 0 waiting for bytes, -1 dead. */
@@ -741,15 +746,16 @@ static int echo_http_step(struct echo_srv *s, struct echo_conn *c)
 	if (!c->head_len) {
 		if (req->transfer_encoding)
 			return echo_error(s, c, 411,
-					  "chunked request bodies are not supported; "
-					  "send Content-Length\n") < 0 ? -1 : 1;
+			                  "chunked request bodies are not supported; "
+			                  "send Content-Length\n") < 0
+			           ? -1
+			           : 1;
 		if (req->content_length > POD_ECHO_BODY_MAX)
 			return echo_error(s, c, 413, "request body too large\n") < 0 ? -1 : 1;
 		c->head_len = head;
 		c->body_left = c->body_total =
-			req->content_length > 0 ? (unsigned long long)req->content_length : 0;
-		if (req->expect_continue && req->minor >= 1 &&
-		    c->body_left > c->in_len - head &&
+		    req->content_length > 0 ? (unsigned long long)req->content_length : 0;
+		if (req->expect_continue && req->minor >= 1 && c->body_left > c->in_len - head &&
 		    conn_send(c, "HTTP/1.1 100 Continue\r\n\r\n", 25) < 0)
 			return -1;
 	}
@@ -1035,8 +1041,8 @@ static int echo_parse_port(const char *s, struct echo_port *p)
 static void echo_usage(FILE *f)
 {
 	fprintf(f, "usage: k1s echo-server [--port N[/tcp|/udp]]...\n"
-		   "Answers HTTP with JSON naming the pod and the request, echoes other TCP\n"
-		   "streams and UDP datagrams. Without --port, listens on 8080/tcp.\n");
+	           "Answers HTTP with JSON naming the pod and the request, echoes other TCP\n"
+	           "streams and UDP datagrams. Without --port, listens on 8080/tcp.\n");
 }
 
 static const char *echo_env(const char *name)
@@ -1103,7 +1109,7 @@ static int echo_loop(struct echo_srv *s)
 
 				if (read(s->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 					echo_log("echo-server: %s, shutting down",
-						 si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+					         si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 					s->stop = true;
 				}
 				break;
@@ -1160,7 +1166,8 @@ int pod_echo_main(int argc, char **argv)
 			return 2;
 		}
 		if (rc > 0) {
-			fprintf(stderr, "echo-server: port %s: protocol not supported, skipped\n", v);
+			fprintf(stderr, "echo-server: port %s: protocol not supported, skipped\n",
+			        v);
 			continue;
 		}
 		bool dup = false;
@@ -1216,20 +1223,20 @@ int pod_echo_main(int argc, char **argv)
 
 		if (err < 0) {
 			fprintf(stderr, "echo-server: listen on %d/%s: %s\n", ports[k].port,
-				ports[k].udp ? "udp" : "tcp", strerror(-err));
+			        ports[k].udp ? "udp" : "tcp", strerror(-err));
 			rc = 1;
 			goto out;
 		}
 		/* IPv6 when the pod has it; without it IPv4 is enough. */
 		(void)echo_listen(s, ports[k].port, ports[k].udp, AF_INET6);
-		rc = snprintf(desc + dl, sizeof(desc) - dl, "%s%d/%s", k ? ", " : "",
-			      ports[k].port, ports[k].udp ? "udp" : "tcp");
+		rc = snprintf(desc + dl, sizeof(desc) - dl, "%s%d/%s", k ? ", " : "", ports[k].port,
+		              ports[k].udp ? "udp" : "tcp");
 		if (rc > 0 && (size_t)rc < sizeof(desc) - dl)
 			dl += (size_t)rc;
 	}
 	desc[dl] = '\0';
 	echo_log("echo-server: pod %s%s%s listening on %s", s->info.ns[0] ? s->info.ns : "",
-		 s->info.ns[0] ? "/" : "", s->info.pod, desc);
+	         s->info.ns[0] ? "/" : "", s->info.pod, desc);
 	rc = echo_loop(s);
 out:
 	echo_close_all(s);

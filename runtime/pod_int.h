@@ -68,7 +68,7 @@ struct pod_catalog *pod_catalog_load(const char *path, int *err);
 /* Parses a catalog from buf; name is used in errors. 0 and *out, or
  * -EINVAL with "NAME:LINE: what" in errbuf, or -ENOMEM. Logs nothing. */
 int pod_catalog_parse(const char *buf, size_t len, const char *name, struct pod_catalog **out,
-		      char *errbuf, size_t errlen);
+                      char *errbuf, size_t errlen);
 void pod_catalog_free(struct pod_catalog *c);
 /* Normalises an image reference into out (registry host, "library/", tag
  * and digest dropped). 0, or -EINVAL (empty result) or -ENAMETOOLONG. */
@@ -89,16 +89,16 @@ const char *const *pod_catalog_entrypoint(const struct pod_catalog *c, const cha
  * when command or args is not an array of strings, -ENOMEM. c may be
  * NULL (no entries). */
 int pod_catalog_argv(const struct pod_catalog *c, const char *image, const json_t *command,
-		     const json_t *args, char ***argv_out);
+                     const json_t *args, char ***argv_out);
 
 /* ---- pod_echo.c: the echo app's HTTP/1 request parser ----
  *
  * Pure functions over (buf, len): no allocation, no I/O; the parsed
  * request points into buf, like picohttpparser's. */
 
-#define POD_ECHO_HEAD_MAX    16384		/* request line + headers, bytes */
+#define POD_ECHO_HEAD_MAX 16384 /* request line + headers, bytes */
 #define POD_ECHO_HEADERS_MAX 64
-#define POD_ECHO_BODY_MAX    (1024 * 1024)
+#define POD_ECHO_BODY_MAX (1024 * 1024)
 
 struct pod_echo_span {
 	const char *p;
@@ -107,14 +107,14 @@ struct pod_echo_span {
 
 struct pod_echo_req {
 	struct pod_echo_span method, target;
-	struct pod_echo_span path, query;	/* from target; query without '?' */
-	int minor;				/* HTTP/1.minor */
+	struct pod_echo_span path, query; /* from target; query without '?' */
+	int minor;                        /* HTTP/1.minor */
 	size_t nhdr;
 	struct pod_echo_span name[POD_ECHO_HEADERS_MAX], value[POD_ECHO_HEADERS_MAX];
-	long long content_length;		/* -1 when absent */
-	bool transfer_encoding;			/* any Transfer-Encoding (not supported) */
-	bool keep_alive;			/* by version and Connection */
-	bool expect_continue;			/* Expect: 100-continue */
+	long long content_length; /* -1 when absent */
+	bool transfer_encoding;   /* any Transfer-Encoding (not supported) */
+	bool keep_alive;          /* by version and Connection */
+	bool expect_continue;     /* Expect: 100-continue */
 };
 
 /* Whether buf starts like an HTTP/1.x request line (METHOD SP target SP
@@ -133,15 +133,15 @@ int pod_echo_http_parse(const char *buf, size_t len, struct pod_echo_req *req);
  * are written as "". */
 struct pod_echo_info {
 	const char *pod, *ns, *ip, *node, *image, *container;
-	int port;			/* local port */
-	const char *remote;		/* "ip:port" */
+	int port;           /* local port */
+	const char *remote; /* "ip:port" */
 	unsigned long long body_bytes;
 };
 
 /* Writes the JSON answer to req (valid UTF-8 JSON whatever the bytes of
  * the request, with a trailing newline) into out, NUL-terminated. Its
  * length, or -ENOSPC. */
-int pod_echo_http_json(const struct pod_echo_req *req, const struct pod_echo_info *info,
-		       char *out, size_t cap);
+int pod_echo_http_json(const struct pod_echo_req *req, const struct pod_echo_info *info, char *out,
+                       size_t cap);
 
 #endif

@@ -11,7 +11,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const images[] = {"busybox", "curlimages/curl:8.5.0",
-					     "docker.io/library/nginx", "a", "my-api:1.0"};
+	                                     "docker.io/library/nginx", "a", "my-api:1.0"};
 	struct pod_catalog *c = NULL;
 	char err[256], image[300], name[256];
 	json_t *args;

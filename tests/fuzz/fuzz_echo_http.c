@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
 	static struct pod_echo_req req, again;
-	struct pod_echo_info info = {.pod = "p", .ns = "default", .port = 80,
-				     .remote = "10.244.0.5:41234", .body_bytes = 3};
+	struct pod_echo_info info = {
+	    .pod = "p", .ns = "default", .port = 80, .remote = "10.244.0.5:41234", .body_bytes = 3};
 	int sniff = pod_echo_http_sniff(buf, size), r, n;
 	json_t *j;
 

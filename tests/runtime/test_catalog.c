@@ -38,15 +38,15 @@ static void builtin_entries(void **state)
 	assert_int_equal(err, 0);
 	assert_strv(pod_catalog_entrypoint(c, "busybox"), (const char *[]){"sh", NULL});
 	assert_strv(pod_catalog_entrypoint(c, "docker.io/library/busybox:1.36"),
-		    (const char *[]){"sh", NULL});
+	            (const char *[]){"sh", NULL});
 	assert_strv(pod_catalog_entrypoint(c, "alpine:3.19"), (const char *[]){"sh", NULL});
 	assert_strv(pod_catalog_entrypoint(c, "curlimages/curl:8.5.0"),
-		    (const char *[]){"curl", NULL});
+	            (const char *[]){"curl", NULL});
 	assert_strv(pod_catalog_entrypoint(c, "python:3.12-slim"),
-		    (const char *[]){"python3", NULL});
+	            (const char *[]){"python3", NULL});
 	assert_strv(pod_catalog_entrypoint(c, "redis"), (const char *[]){"redis-server", NULL});
 	assert_strv(pod_catalog_entrypoint(c, "nginx:1.25"),
-		    (const char *[]){"nginx", "-g", "daemon off;", NULL});
+	            (const char *[]){"nginx", "-g", "daemon off;", NULL});
 	/* Not in the catalog: the echo app. */
 	assert_null(pod_catalog_entrypoint(c, "my-api:1.0"));
 	assert_null(pod_catalog_entrypoint(c, "postgres:16"));
@@ -90,7 +90,7 @@ static void srcdir_path(const char *rel, char *out, size_t len)
 static void shipped_file_matches_builtin(void **state)
 {
 	static const char *const images[] = {"busybox", "alpine", "curlimages/curl", "python",
-					     "redis", "nginx", "postgres", "my-api"};
+	                                     "redis",   "nginx",  "postgres",        "my-api"};
 	struct pod_catalog *file, *builtin;
 	char path[8192];
 	int err = 1;
@@ -132,23 +132,23 @@ static void shipped_file_matches_builtin(void **state)
 static void image_names(void **state)
 {
 	static const char *const cases[][2] = {
-		{"busybox", "busybox"},
-		{"busybox:1.36", "busybox"},
-		{"docker.io/library/busybox:1.36", "busybox"},
-		{"docker.io/busybox", "busybox"},
-		{"index.docker.io/library/nginx:latest", "nginx"},
-		{"library/redis", "redis"},
-		{"curlimages/curl:8.5.0", "curlimages/curl"},
-		{"docker.io/curlimages/curl", "curlimages/curl"},
-		{"quay.io/curlimages/curl@sha256:0123abcd", "curlimages/curl"},
-		{"busybox@sha256:0123abcd", "busybox"},
-		{"busybox:1.36@sha256:0123abcd", "busybox"},
-		{"localhost:5000/my-api:1.0", "my-api"},
-		{"localhost/my-api", "my-api"},
-		{"registry.k8s.io/pause:3.9", "pause"},
-		{"my-api:1.0", "my-api"},
-		{"team/app", "team/app"},
-		{"library", "library"},
+	    {"busybox", "busybox"},
+	    {"busybox:1.36", "busybox"},
+	    {"docker.io/library/busybox:1.36", "busybox"},
+	    {"docker.io/busybox", "busybox"},
+	    {"index.docker.io/library/nginx:latest", "nginx"},
+	    {"library/redis", "redis"},
+	    {"curlimages/curl:8.5.0", "curlimages/curl"},
+	    {"docker.io/curlimages/curl", "curlimages/curl"},
+	    {"quay.io/curlimages/curl@sha256:0123abcd", "curlimages/curl"},
+	    {"busybox@sha256:0123abcd", "busybox"},
+	    {"busybox:1.36@sha256:0123abcd", "busybox"},
+	    {"localhost:5000/my-api:1.0", "my-api"},
+	    {"localhost/my-api", "my-api"},
+	    {"registry.k8s.io/pause:3.9", "pause"},
+	    {"my-api:1.0", "my-api"},
+	    {"team/app", "team/app"},
+	    {"library", "library"},
 	};
 	char out[256], small[4];
 
@@ -238,8 +238,8 @@ static int argv_teardown(void **state)
 
 /* Runs pod_catalog_argv with command and args given as JSON text (or
  * NULL) and checks the argv; "@" in want stands for the fake busybox. */
-static void check_argv(struct argv_env *e, const char *image, const char *command,
-		       const char *args, const char *const *want)
+static void check_argv(struct argv_env *e, const char *image, const char *command, const char *args,
+                       const char *const *want)
 {
 	json_t *cj = command ? json_loads(command, 0, NULL) : NULL;
 	json_t *aj = args ? json_loads(args, 0, NULL) : NULL;
@@ -289,11 +289,11 @@ static void argv_kube_rules(void **state)
 	/* args replace cmd after the entrypoint. */
 	check_argv(e, "python", NULL, "[\"-c\", \"print(1)\"]", ARGV("-c", "print(1)"));
 	check_argv(e, "curlimages/curl", NULL, "[\"-s\", \"http://api\"]",
-		   ARGV("curl", "-s", "http://api"));
+	           ARGV("curl", "-s", "http://api"));
 	check_argv(e, "curlimages/curl", NULL, "[\"http://api\"]", ARGV("curl", "http://api"));
 	/* Both. */
 	check_argv(e, "curlimages/curl", "[\"sh\", \"-c\"]", "[\"curl x\"]",
-		   ARGV("sh", "-c", "curl x"));
+	           ARGV("sh", "-c", "curl x"));
 	check_argv(e, "busybox", "[\"sleep\"]", "[\"3600\"]", ARGV("sleep", "3600"));
 }
 
@@ -304,9 +304,9 @@ static void argv_passthrough(void **state)
 	/* `kubectl run --image=curlimages/curl -- curl http://api-service`:
 	 * the entrypoint script runs a program named first as is. */
 	check_argv(e, "curlimages/curl:8.5.0", NULL, "[\"curl\", \"http://api-service\"]",
-		   ARGV("curl", "http://api-service"));
+	           ARGV("curl", "http://api-service"));
 	check_argv(e, "curlimages/curl", NULL, "[\"sh\", \"-c\", \"echo hi\"]",
-		   ARGV("sh", "-c", "echo hi"));
+	           ARGV("sh", "-c", "echo hi"));
 	/* Not for an image with an entrypoint and no passthrough. */
 	{
 		static const char doc[] = "- {image: x/tool, entrypoint: [python3, -m, tool]}\n";
@@ -314,7 +314,7 @@ static void argv_passthrough(void **state)
 
 		assert_int_equal(pod_catalog_parse(doc, sizeof(doc) - 1, "t", &e->c, NULL, 0), 0);
 		check_argv(e, "ghcr.io/x/tool", NULL, "[\"sleep\"]",
-			   ARGV("python3", "-m", "tool", "sleep"));
+		           ARGV("python3", "-m", "tool", "sleep"));
 		pod_catalog_free(e->c);
 		e->c = builtin;
 	}
@@ -328,16 +328,15 @@ static void argv_busybox_applets(void **state)
 
 	/* `kubectl run dns-test --image=busybox -- nslookup api-service`. */
 	check_argv(e, "busybox", NULL, "[\"nslookup\", \"api-service\"]",
-		   ARGV("@", "nslookup", "api-service"));
+	           ARGV("@", "nslookup", "api-service"));
 	check_argv(e, "docker.io/library/busybox:1.36", "[\"nslookup\"]", "[\"api-service\"]",
-		   ARGV("@", "nslookup", "api-service"));
-	check_argv(e, "alpine", NULL, "[\"/bin/nslookup-x\", \"a\"]",
-		   ARGV("@", "nslookup-x", "a"));
+	           ARGV("@", "nslookup", "api-service"));
+	check_argv(e, "alpine", NULL, "[\"/bin/nslookup-x\", \"a\"]", ARGV("@", "nslookup-x", "a"));
 	check_argv(e, "busybox", NULL, "[\"wget\", \"-qO-\", \"http://x\"]",
-		   ARGV("@", "wget", "-qO-", "http://x"));
+	           ARGV("@", "wget", "-qO-", "http://x"));
 	/* Programs the host has run as themselves. */
 	check_argv(e, "busybox", NULL, "[\"sh\", \"-c\", \"nslookup x\"]",
-		   ARGV("sh", "-c", "nslookup x"));
+	           ARGV("sh", "-c", "nslookup x"));
 	/* Only busybox images. */
 	check_argv(e, "python", "[\"nslookup\"]", NULL, ARGV("nslookup"));
 	check_argv(e, "my-app", "[\"nslookup\"]", NULL, ARGV("nslookup"));
@@ -403,46 +402,44 @@ static void argv_errors(void **state)
 static void parse_errors(void **state)
 {
 	static const char *const cases[][2] = {
-		{"- image: busybox\n  cmd: [sh\n", "t.yaml:3: YAML: "},
-		{"- image: busybox\n\tcmd: [sh]\n", "t.yaml:2: YAML: "},
-		{"image: busybox\ncmd: [sh]\n", "t.yaml:1: the catalog must be a list"},
-		{"- busybox\n", "t.yaml:1: an entry must be a mapping"},
-		{"- image: busybox\n  cmd: sh\n", "t.yaml:2: cmd must be a list of strings"},
-		{"- image: busybox\n  entrypoint: {a: b}\n",
-		 "t.yaml:2: entrypoint must be a list of strings"},
-		{"- image: busybox\n  command: [sh]\n", "t.yaml:2: unknown key \"command\""},
-		{"- image: busybox\n  [a]: [sh]\n", "t.yaml:2: keys must be strings"},
-		{"- cmd: [sh]\n", "t.yaml:1: an entry needs an image"},
-		{"- image: [busybox]\n  cmd: [sh]\n", "t.yaml:1: image must be a string"},
-		{"- image: busybox\n", "t.yaml:1: image busybox needs an entrypoint or a cmd"},
-		{"- image: busybox\n  cmd: []\n  entrypoint: []\n",
-		 "t.yaml:1: image busybox needs an entrypoint or a cmd"},
-		{"- image: a\n  cmd: [x]\n- image: docker.io/library/a:2\n  cmd: [y]\n",
-		 "t.yaml:3: image a is listed twice"},
-		{"- &e {image: a, cmd: [x]}\n- *e\n", "t.yaml:1: image a is listed twice"},
-		{"- image: a\n  cmd: [x]\n  busybox: yes\n",
-		 "t.yaml:3: busybox must be true or false"},
-		{"- image: a\n  cmd: [x]\n  passthrough: [true]\n",
-		 "t.yaml:3: passthrough must be true or false"},
-		{"- image: a\n  cmd: [[x]]\n", "t.yaml:2: cmd must be a string"},
-		{"- image: a\n  cmd: [\"x\\0y\"]\n", "t.yaml:2: cmd contains a NUL byte"},
-		{"- image: a\n  image: b\n  cmd: [x]\n", "t.yaml:2: duplicate key \"image\""},
-		{"- image: \":1.0\"\n  cmd: [x]\n", "t.yaml:1: image \":1.0\" is not an image name"},
-		{"- image: a\n  cmd: [\"\"]\n", "t.yaml:1: image a: empty program name"},
-		{"- image: a\n  entrypoint: [\"\"]\n  cmd: [x]\n",
-		 "t.yaml:1: image a: empty program name"},
-		{"- image: a\n  cmd: [x]\n---\n- image: b\n  cmd: [y]\n",
-		 "t.yaml:4: more than one YAML document"},
-		{"- image: a\n  cmd: [x]\n---\n- image: b\n  cmd: [y\n",
-		 "t.yaml:6: YAML: "},
-		{"\"unterminated\n", "t.yaml:"},
+	    {"- image: busybox\n  cmd: [sh\n", "t.yaml:3: YAML: "},
+	    {"- image: busybox\n\tcmd: [sh]\n", "t.yaml:2: YAML: "},
+	    {"image: busybox\ncmd: [sh]\n", "t.yaml:1: the catalog must be a list"},
+	    {"- busybox\n", "t.yaml:1: an entry must be a mapping"},
+	    {"- image: busybox\n  cmd: sh\n", "t.yaml:2: cmd must be a list of strings"},
+	    {"- image: busybox\n  entrypoint: {a: b}\n",
+	     "t.yaml:2: entrypoint must be a list of strings"},
+	    {"- image: busybox\n  command: [sh]\n", "t.yaml:2: unknown key \"command\""},
+	    {"- image: busybox\n  [a]: [sh]\n", "t.yaml:2: keys must be strings"},
+	    {"- cmd: [sh]\n", "t.yaml:1: an entry needs an image"},
+	    {"- image: [busybox]\n  cmd: [sh]\n", "t.yaml:1: image must be a string"},
+	    {"- image: busybox\n", "t.yaml:1: image busybox needs an entrypoint or a cmd"},
+	    {"- image: busybox\n  cmd: []\n  entrypoint: []\n",
+	     "t.yaml:1: image busybox needs an entrypoint or a cmd"},
+	    {"- image: a\n  cmd: [x]\n- image: docker.io/library/a:2\n  cmd: [y]\n",
+	     "t.yaml:3: image a is listed twice"},
+	    {"- &e {image: a, cmd: [x]}\n- *e\n", "t.yaml:1: image a is listed twice"},
+	    {"- image: a\n  cmd: [x]\n  busybox: yes\n", "t.yaml:3: busybox must be true or false"},
+	    {"- image: a\n  cmd: [x]\n  passthrough: [true]\n",
+	     "t.yaml:3: passthrough must be true or false"},
+	    {"- image: a\n  cmd: [[x]]\n", "t.yaml:2: cmd must be a string"},
+	    {"- image: a\n  cmd: [\"x\\0y\"]\n", "t.yaml:2: cmd contains a NUL byte"},
+	    {"- image: a\n  image: b\n  cmd: [x]\n", "t.yaml:2: duplicate key \"image\""},
+	    {"- image: \":1.0\"\n  cmd: [x]\n", "t.yaml:1: image \":1.0\" is not an image name"},
+	    {"- image: a\n  cmd: [\"\"]\n", "t.yaml:1: image a: empty program name"},
+	    {"- image: a\n  entrypoint: [\"\"]\n  cmd: [x]\n",
+	     "t.yaml:1: image a: empty program name"},
+	    {"- image: a\n  cmd: [x]\n---\n- image: b\n  cmd: [y]\n",
+	     "t.yaml:4: more than one YAML document"},
+	    {"- image: a\n  cmd: [x]\n---\n- image: b\n  cmd: [y\n", "t.yaml:6: YAML: "},
+	    {"\"unterminated\n", "t.yaml:"},
 	};
 	struct pod_catalog *c = (struct pod_catalog *)1;
 	char err[512];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int r = pod_catalog_parse(cases[i][0], strlen(cases[i][0]), "t.yaml", &c, err,
-					  sizeof(err));
+		                          sizeof(err));
 
 		if (r != -EINVAL)
 			fail_msg("case %zu: %d", i, r);
@@ -458,18 +455,17 @@ static void parse_errors(void **state)
 
 static void parse_valid(void **state)
 {
-	static const char doc[] =
-		"# comment\n"
-		"- image: ghcr.io/example/tool:2\n"
-		"  entrypoint: [\"/usr/bin/env\", tool]\n"
-		"  cmd: [--serve]\n"
-		"- {image: busybox, cmd: [sleep, \"3600\"], busybox: True}\n";
+	static const char doc[] = "# comment\n"
+	                          "- image: ghcr.io/example/tool:2\n"
+	                          "  entrypoint: [\"/usr/bin/env\", tool]\n"
+	                          "  cmd: [--serve]\n"
+	                          "- {image: busybox, cmd: [sleep, \"3600\"], busybox: True}\n";
 	struct pod_catalog *c;
 	char err[256];
 
 	assert_int_equal(pod_catalog_parse(doc, sizeof(doc) - 1, "t", &c, err, sizeof(err)), 0);
 	assert_strv(pod_catalog_entrypoint(c, "example/tool"),
-		    ARGV("/usr/bin/env", "tool", "--serve"));
+	            ARGV("/usr/bin/env", "tool", "--serve"));
 	assert_strv(pod_catalog_entrypoint(c, "busybox:1"), ARGV("sleep", "3600"));
 	/* Only what the file lists. */
 	assert_null(pod_catalog_entrypoint(c, "curlimages/curl"));
@@ -500,7 +496,7 @@ static void load_files(void **state)
 	assert_non_null(c);
 	assert_int_equal(err, 0);
 	assert_strv(pod_catalog_entrypoint(c, "my-api:1.0"),
-		    ARGV("python3", "-m", "http.server", "3000"));
+	            ARGV("python3", "-m", "http.server", "3000"));
 	assert_null(pod_catalog_entrypoint(c, "busybox"));
 	pod_catalog_free(c);
 
@@ -523,19 +519,18 @@ static void load_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(builtin_entries),
-		cmocka_unit_test(shipped_file_matches_builtin),
-		cmocka_unit_test(image_names),
-		cmocka_unit_test_setup_teardown(argv_kube_rules, argv_setup, argv_teardown),
-		cmocka_unit_test_setup_teardown(argv_passthrough, argv_setup, argv_teardown),
-		cmocka_unit_test_setup_teardown(argv_busybox_applets, argv_setup, argv_teardown),
-		cmocka_unit_test_setup_teardown(argv_echo_app, argv_setup, argv_teardown),
-		cmocka_unit_test_setup_teardown(argv_no_busybox_on_host, argv_setup,
-						argv_teardown),
-		cmocka_unit_test_setup_teardown(argv_errors, argv_setup, argv_teardown),
-		cmocka_unit_test(parse_errors),
-		cmocka_unit_test(parse_valid),
-		cmocka_unit_test(load_files),
+	    cmocka_unit_test(builtin_entries),
+	    cmocka_unit_test(shipped_file_matches_builtin),
+	    cmocka_unit_test(image_names),
+	    cmocka_unit_test_setup_teardown(argv_kube_rules, argv_setup, argv_teardown),
+	    cmocka_unit_test_setup_teardown(argv_passthrough, argv_setup, argv_teardown),
+	    cmocka_unit_test_setup_teardown(argv_busybox_applets, argv_setup, argv_teardown),
+	    cmocka_unit_test_setup_teardown(argv_echo_app, argv_setup, argv_teardown),
+	    cmocka_unit_test_setup_teardown(argv_no_busybox_on_host, argv_setup, argv_teardown),
+	    cmocka_unit_test_setup_teardown(argv_errors, argv_setup, argv_teardown),
+	    cmocka_unit_test(parse_errors),
+	    cmocka_unit_test(parse_valid),
+	    cmocka_unit_test(load_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

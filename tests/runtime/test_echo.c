@@ -95,7 +95,7 @@ struct client {
 struct resp {
 	int status;
 	char head[4096];
-	char *body;	/* NUL-terminated, malloc'd */
+	char *body; /* NUL-terminated, malloc'd */
 	size_t body_len;
 };
 
@@ -282,8 +282,9 @@ static void http_get_names_pod_and_request(void **state)
 	struct resp r;
 	json_t *j, *h;
 
-	send_str(c->fd, "GET /hello/world?x=1&y=%20 HTTP/1.1\r\nHost: api-service\r\n"
-			"User-Agent: curl/8.5.0\r\nX-Test: a\r\nx-test:  b \r\nAccept: */*\r\n\r\n");
+	send_str(c->fd,
+	         "GET /hello/world?x=1&y=%20 HTTP/1.1\r\nHost: api-service\r\n"
+	         "User-Agent: curl/8.5.0\r\nX-Test: a\r\nx-test:  b \r\nAccept: */*\r\n\r\n");
 	read_resp(c, &r, false);
 	assert_int_equal(r.status, 200);
 	j = resp_json(&r);
@@ -342,7 +343,8 @@ static void http_keep_alive_and_close(void **state)
 	json_decref(j);
 	free(r.body);
 	/* Pipelined, in one write: answered in order. */
-	send_str(c->fd, "GET /three HTTP/1.1\r\nHost: x\r\n\r\nGET /four HTTP/1.1\r\nHost: x\r\n\r\n");
+	send_str(c->fd,
+	         "GET /three HTTP/1.1\r\nHost: x\r\n\r\nGET /four HTTP/1.1\r\nHost: x\r\n\r\n");
 	read_resp(c, &r, false);
 	j = resp_json(&r);
 	assert_string_equal(jstr(j, "request.path"), "/three");
@@ -391,7 +393,7 @@ static void http_post_counts_body(void **state)
 
 	memset(body, 'z', sizeof(body));
 	send_str(c->fd, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
-			"Content-Length: 300000\r\n\r\n");
+	                "Content-Length: 300000\r\n\r\n");
 	/* In pieces, so that the body spans many reads. */
 	for (size_t off = 0; off < sizeof(body); off += 70000) {
 		size_t n = sizeof(body) - off < 70000 ? sizeof(body) - off : 70000;
@@ -407,7 +409,7 @@ static void http_post_counts_body(void **state)
 	free(r.body);
 	/* The framing held: the next request on the connection is its own. */
 	send_str(c->fd, "PUT /small HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET "
-			"/after HTTP/1.1\r\nHost: x\r\n\r\n");
+	                "/after HTTP/1.1\r\nHost: x\r\n\r\n");
 	read_resp(c, &r, false);
 	j = resp_json(&r);
 	assert_int_equal(jint(j, "bodyBytes"), 5);
@@ -422,7 +424,7 @@ static void http_post_counts_body(void **state)
 
 	/* Expect: 100-continue gets its interim answer before the body. */
 	send_str(c->fd, "POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n"
-			"Expect: 100-continue\r\n\r\n");
+	                "Expect: 100-continue\r\n\r\n");
 	assert_true(client_fill(c, 25));
 	assert_memory_equal(c->buf, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	client_eat(c, 25);
@@ -464,15 +466,15 @@ static void http_errors(void **state)
 		const char *req;
 		int status;
 	} cases[] = {
-		{"GET / HTTP/1.1\r\nBad Header\r\n\r\n", 400},
-		{"GET / HTTP/1.1\r\nHost: x\r\n  folded\r\n\r\n", 400},
-		{"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400},
-		{"GET / HTTP/1.1\r\nX: a\rb\r\n\r\n", 400},
-		{"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400},
-		{"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
-		{"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
-		{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 411},
-		{"POST / HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n", 413},
+	    {"GET / HTTP/1.1\r\nBad Header\r\n\r\n", 400},
+	    {"GET / HTTP/1.1\r\nHost: x\r\n  folded\r\n\r\n", 400},
+	    {"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400},
+	    {"GET / HTTP/1.1\r\nX: a\rb\r\n\r\n", 400},
+	    {"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400},
+	    {"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
+	    {"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 411},
+	    {"POST / HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n", 413},
 	};
 	struct resp r;
 
@@ -712,18 +714,18 @@ static void port_in_use_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(http_get_names_pod_and_request),
-		cmocka_unit_test(http_keep_alive_and_close),
-		cmocka_unit_test(http_post_counts_body),
-		cmocka_unit_test(http_healthz_and_head),
-		cmocka_unit_test(http_errors),
-		cmocka_unit_test(http_oversized_head),
-		cmocka_unit_test(tcp_raw_echo),
-		cmocka_unit_test(udp_echo),
-		cmocka_unit_test(requests_are_logged),
-		cmocka_unit_test(sigterm_exits_zero_promptly),
-		cmocka_unit_test(bad_arguments),
-		cmocka_unit_test(port_in_use_fails),
+	    cmocka_unit_test(http_get_names_pod_and_request),
+	    cmocka_unit_test(http_keep_alive_and_close),
+	    cmocka_unit_test(http_post_counts_body),
+	    cmocka_unit_test(http_healthz_and_head),
+	    cmocka_unit_test(http_errors),
+	    cmocka_unit_test(http_oversized_head),
+	    cmocka_unit_test(tcp_raw_echo),
+	    cmocka_unit_test(udp_echo),
+	    cmocka_unit_test(requests_are_logged),
+	    cmocka_unit_test(sigterm_exits_zero_promptly),
+	    cmocka_unit_test(bad_arguments),
+	    cmocka_unit_test(port_in_use_fails),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
