@@ -80,8 +80,10 @@ const char *const *pod_catalog_entrypoint(const struct pod_catalog *c, const cha
 /* The argv of a container, by Kubernetes' rules: command (a JSON array,
  * or NULL) replaces the image's entrypoint, args replaces its cmd, and
  * command without args drops the cmd. An empty array counts as absent.
- * Then, for a busybox image, a program not found on PATH runs as
- * `busybox PROGRAM ...` (when busybox itself is on PATH).
+ * An unknown image is one without entrypoint (its args are the command);
+ * a passthrough image runs args as the command when args[0] is a program
+ * on PATH. Then, for a busybox image, a program not found on PATH runs as
+ * `/path/to/busybox PROGRAM ...` (when busybox itself is on PATH).
  * Returns 0 and *argv_out: one malloc'd block (free(*argv_out) frees it
  * all), NULL-terminated. Returns 1 (and *argv_out = NULL) for "run the
  * built-in echo app": an unknown image with neither command nor args, or
