@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "pod.h"
 
 /* ---- pod_net.c: the pod network on the host ----
@@ -41,18 +43,107 @@ int pod_net_each(struct pod_net *net, void (*fn)(void *arg, const char *id), voi
 /* A TCP socket connected to ip:port from inside the namespace. */
 int pod_net_connect(const char *id, const char *ip, int port);
 
-/* ---- pod_catalog.c: image names to entrypoints ---- */
+/* ---- pod_catalog.c: image names to entrypoints ----
+ *
+ * The catalog models what an image would run, as an OCI image config does:
+ * an entrypoint (a prefix put before the args) and a cmd (the default
+ * args). The file is a YAML list of
+ *   {image: NAME, entrypoint: [...], cmd: [...], busybox: BOOL, passthrough: BOOL}
+ * where busybox says the image's userland is busybox (a program not on the
+ * host runs as a busybox applet) and passthrough says the image's
+ * entrypoint steps aside when the first arg names a program (as the
+ * `exec "$@"` of curlimages/curl's entrypoint script does). Image names
+ * are matched without registry host, "library/", tag or digest:
+ * "docker.io/library/busybox:1.36" is "busybox". Programs are looked up in
+ * the PATH of the calling process. Not thread-safe; a loaded catalog is
+ * read-only. */
 
 struct pod_catalog;
 
-/* Loads the catalog (YAML: a list of {image, command, args}); NULL path =
- * the built-in entries (busybox, curlimages/curl...). */
+/* Loads the catalog from a YAML file; NULL path = the built-in entries
+ * (the same as the shipped config/images.yaml). NULL and *err on failure:
+ * -ENOENT and the like from the file, -EINVAL for a malformed one (logged
+ * with the file name and line), -ENOMEM. */
 struct pod_catalog *pod_catalog_load(const char *path, int *err);
+/* Parses a catalog from buf; name is used in errors. 0 and *out, or
+ * -EINVAL with "NAME:LINE: what" in errbuf, or -ENOMEM. Logs nothing. */
+int pod_catalog_parse(const char *buf, size_t len, const char *name, struct pod_catalog **out,
+                      char *errbuf, size_t errlen);
 void pod_catalog_free(struct pod_catalog *c);
-/* The argv for an image with no command/args of its own (tags and
- * registries ignored: "docker.io/library/busybox:1.36" is "busybox");
- * NULL if the image is unknown, meaning the built-in echo app. The array
- * and strings belong to the catalog. */
+/* Normalises an image reference into out (registry host, "library/", tag
+ * and digest dropped). 0, or -EINVAL (empty result) or -ENAMETOOLONG. */
+int pod_catalog_image_name(const char *image, char *out, size_t len);
+/* The argv for an image with no command/args of its own: entrypoint + cmd,
+ * NULL-terminated; NULL if the image is unknown, meaning the built-in echo
+ * app. The array and strings belong to the catalog. */
 const char *const *pod_catalog_entrypoint(const struct pod_catalog *c, const char *image);
+/* The argv of a container, by Kubernetes' rules: command (a JSON array,
+ * or NULL) replaces the image's entrypoint, args replaces its cmd, and
+ * command without args drops the cmd. An empty array counts as absent.
+ * An unknown image is one without entrypoint (its args are the command);
+ * a passthrough image runs args as the command when args[0] is a program
+ * on PATH. Then, for a busybox image, a program not found on PATH runs as
+ * `/path/to/busybox PROGRAM ...` (when busybox itself is on PATH).
+ * Returns 0 and *argv_out: one malloc'd block (free(*argv_out) frees it
+ * all), NULL-terminated. Returns 1 (and *argv_out = NULL) for "run the
+ * built-in echo app": an unknown image with neither command nor args, or
+ * a known one with neither whose program is not on this host. -EINVAL
+ * when command or args is not an array of strings, -ENOMEM. c may be
+ * NULL (no entries). */
+int pod_catalog_argv(const struct pod_catalog *c, const char *image, const json_t *command,
+                     const json_t *args, char ***argv_out);
+
+/* ---- pod_echo.c: the echo app's HTTP/1 request parser ----
+ *
+ * Pure functions over (buf, len): no allocation, no I/O; the parsed
+ * request points into buf, like picohttpparser's. */
+
+#define POD_ECHO_HEAD_MAX 16384 /* request line + headers, bytes */
+#define POD_ECHO_HEADERS_MAX 64
+#define POD_ECHO_BODY_MAX (1024 * 1024)
+
+struct pod_echo_span {
+	const char *p;
+	size_t len;
+};
+
+struct pod_echo_req {
+	struct pod_echo_span method, target;
+	struct pod_echo_span path, query; /* from target; query without '?' */
+	int minor;                        /* HTTP/1.minor */
+	size_t nhdr;
+	struct pod_echo_span name[POD_ECHO_HEADERS_MAX], value[POD_ECHO_HEADERS_MAX];
+	long long content_length; /* -1 when absent */
+	bool transfer_encoding;   /* any Transfer-Encoding (not supported) */
+	bool keep_alive;          /* by version and Connection */
+	bool expect_continue;     /* Expect: 100-continue */
+};
+
+/* Whether buf starts like an HTTP/1.x request line (METHOD SP target SP
+ * HTTP/1.x CRLF): 1 it does (the line is complete), 0 it might (need more
+ * bytes), -1 it does not. */
+int pod_echo_http_sniff(const char *buf, size_t len);
+/* Parses a request head (at most POD_ECHO_HEAD_MAX bytes of buf are
+ * looked at). Returns the head's length (> 0, the blank line included),
+ * -EAGAIN when incomplete, -EBADMSG when malformed or ambiguous (bad
+ * tokens, bare CR, obs-fold, conflicting Content-Length, Content-Length
+ * with Transfer-Encoding), -EMSGSIZE when longer than POD_ECHO_HEAD_MAX or
+ * with more than POD_ECHO_HEADERS_MAX headers. */
+int pod_echo_http_parse(const char *buf, size_t len, struct pod_echo_req *req);
+
+/* What the echo app's JSON answer names besides the request. NULL strings
+ * are written as "". */
+struct pod_echo_info {
+	const char *pod, *ns, *ip, *node, *image, *container;
+	int port;           /* local port */
+	const char *remote; /* "ip:port" */
+	unsigned long long body_bytes;
+};
+
+/* Writes the JSON answer to req (valid UTF-8 JSON whatever the bytes of
+ * the request, with a trailing newline) into out, NUL-terminated. Its
+ * length, or -ENOSPC. */
+int pod_echo_http_json(const struct pod_echo_req *req, const struct pod_echo_info *info, char *out,
+                       size_t cap);
 
 #endif

@@ -1,0 +1,64 @@
+/* The echo app's HTTP/1 request parser and its JSON answer: whatever the
+ * bytes, a clean verdict, spans inside the head, and valid JSON. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "pod_int.h"
+
+static char answer[256 * 1024];
+
+static void check_span(const struct pod_echo_span *s, const char *buf, size_t n)
+{
+	if (s->len && (s->p < buf || s->p + s->len > buf + n))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+	static struct pod_echo_req req, again;
+	struct pod_echo_info info = {
+	    .pod = "p", .ns = "default", .port = 80, .remote = "10.244.0.5:41234", .body_bytes = 3};
+	int sniff = pod_echo_http_sniff(buf, size), r, n;
+	json_t *j;
+
+	r = pod_echo_http_parse(buf, size, &req);
+	if (r != -EAGAIN && r != -EBADMSG && r != -EMSGSIZE && r <= 0)
+		abort();
+	if (sniff < 0 && r != -EBADMSG)
+		abort();
+	if (r == -EAGAIN && size >= POD_ECHO_HEAD_MAX)
+		abort();
+	if (r <= 0)
+		return 0;
+	if (sniff != 1 || (size_t)r > size || r > POD_ECHO_HEAD_MAX)
+		abort();
+	check_span(&req.method, buf, (size_t)r);
+	check_span(&req.target, buf, (size_t)r);
+	check_span(&req.query, buf, (size_t)r);
+	if (req.path.len != 1 || req.path.p[0] != '/')
+		check_span(&req.path, buf, (size_t)r);
+	for (size_t i = 0; i < req.nhdr; i++) {
+		check_span(&req.name[i], buf, (size_t)r);
+		check_span(&req.value[i], buf, (size_t)r);
+	}
+	if (req.transfer_encoding && req.content_length >= 0)
+		abort();
+	/* The head alone parses the same; one byte less is incomplete. */
+	if (pod_echo_http_parse(buf, (size_t)r, &again) != r ||
+	    pod_echo_http_parse(buf, (size_t)r - 1, &again) != -EAGAIN)
+		abort();
+	n = pod_echo_http_json(&req, &info, answer, sizeof(answer));
+	if (n <= 0 || answer[n - 1] != '\n' || answer[n] != '\0')
+		abort();
+	j = json_loadb(answer, (size_t)n, 0, NULL);
+	if (!j)
+		abort();
+	if (!json_is_object(json_object_get(json_object_get(j, "request"), "headers")))
+		abort();
+	json_decref(j);
+	return 0;
+}
