@@ -33,6 +33,9 @@ void api_attach(struct api *api, struct k1s_loop *loop, struct pod_rt *rt);
 /* The write path for controllers and the runtime: through admission,
  * as a client's writes go. Owned by the API. */
 const struct k1s_writer *api_writer(struct api *api);
+/* The node's name and address as the API reports them. */
+const char *api_node_name(const struct api *api);
+const char *api_node_ip(const struct api *api);
 /* The fd to poll for readability (an epoll fd), and the longest wait
  * before api_run() must be called again, in ms (-1 = none). */
 int api_fd(const struct api *api);

@@ -12,6 +12,7 @@
 #include "api_int.h"
 #include "ctrl.h"
 #include "k1s_log.h"
+#include "k1s_writer.h"
 #include "st.h"
 
 /* kube-apiserver's limit on request bodies. */
@@ -269,7 +270,8 @@ struct api *api_new(struct st *st, const struct api_config *cfg, int *err)
 		k1s_err("api", "creating the system objects: %s", k1s_strerror(*err));
 		goto fail;
 	}
-	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE |
+					    MHD_USE_ERROR_LOG,
 				    0, NULL, NULL, on_request, api, MHD_OPTION_SOCK_ADDR, &sa,
 				    MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
 				    MHD_OPTION_CONNECTION_LIMIT, 1000u,
@@ -299,6 +301,7 @@ void api_free(struct api *api)
 	}
 	st_on_commit(api->st, NULL, NULL);
 	api_admit_free(api->adm);
+	free(api->writer);
 	free(api);
 }
 

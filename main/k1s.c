@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "ctrl.h"
+#include "pod.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
+#include "k1s_writer.h"
 #include "st.h"
 
 static volatile int stopping;
@@ -41,7 +44,8 @@ static void usage(FILE *f)
 		"Usage: k1s COMMAND [OPTIONS]\n"
 		"\n"
 		"Commands:\n"
-		"  serve            run the appliance: API server, store and controllers\n"
+		"  serve            run the appliance: API server, store, controllers, pods\n"
+		"  echo-server      the built-in app of images the catalog does not know\n"
 		"  help             show this help\n"
 		"\n"
 		"Options of serve:\n"
@@ -54,6 +58,7 @@ static void usage(FILE *f)
 		"  --node-port-range A-B    node ports (default 30000-32767)\n"
 		"  --node-name NAME         the node's name (default: the host name)\n"
 		"  --node-ip ADDR           the node's address (default: the default route's)\n"
+		"  --image-catalog FILE     image names to entrypoints (default: built in)\n"
 		"  --store-sync full|normal fsync every write (default full) or survive only\n"
 		"                           a crash of k1s, not of the machine\n"
 		"  --log-level LEVEL        error, warn, info (default) or debug\n");
@@ -90,6 +95,7 @@ static int serve(int argc, char **argv)
 		{"node-name", required_argument, 0, 'n'},
 		{"node-ip", required_argument, 0, 'i'},
 		{"store-sync", required_argument, 0, 'S'},
+		{"image-catalog", required_argument, 0, 'c'},
 		{"log-level", required_argument, 0, 'L'},
 		{"help", no_argument, 0, 'h'},
 		{0},
@@ -104,9 +110,17 @@ static int serve(int argc, char **argv)
 	};
 	struct st_opts sopts = {.sync = ST_SYNC_FULL};
 	const char *data_dir = geteuid() == 0 ? "/var/lib/k1s" : "k1s-data";
+	struct pod_config pcfg = {
+		.cluster_dns = "10.96.0.10",
+		.cluster_domain = "cluster.local",
+	};
+	char self[4096];
+	ssize_t n;
 	struct st *st;
 	struct api *api;
 	struct k1s_loop *loop;
+	struct ctrl *ctrl;
+	struct pod_rt *rt;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -142,6 +156,9 @@ static int serve(int argc, char **argv)
 			break;
 		case 'i':
 			cfg.node_ip = optarg;
+			break;
+		case 'c':
+			pcfg.catalog_path = optarg;
 			break;
 		case 'S':
 			if (strcmp(optarg, "full") == 0) {
@@ -206,10 +223,27 @@ static int serve(int argc, char **argv)
 		st_close(st);
 		return 1;
 	}
+	ctrl = ctrl_new(st, loop, api_writer(api),
+			&(struct ctrl_config){.node_name = api_node_name(api)});
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	pcfg.data_dir = data_dir;
+	pcfg.node_name = api_node_name(api);
+	pcfg.node_ip = api_node_ip(api);
+	pcfg.pod_cidr = cfg.pod_cidr;
+	pcfg.service_cidr = cfg.service_cidr;
+	pcfg.self_exe = self;
+	rt = pod_rt_new(st, loop, api_writer(api), &pcfg, &err);
+	if (!rt)
+		k1s_warn("main", "pods cannot run: %s%s", k1s_strerror(err),
+			 err == -EPERM ? " (k1s serve needs root for pod namespaces)" : "");
+	api_attach(api, loop, rt);
 	k1s_info("main", "serving the API on http://%s:%u, store in %s", cfg.listen_addr,
 		 cfg.port, data_dir);
 	k1s_loop_run(loop, &stopping);
 	k1s_info("main", "shutting down");
+	pod_rt_free(rt);
+	ctrl_free(ctrl);
 	api_free(api);
 	k1s_loop_free(loop);
 	st_close(st);
@@ -224,6 +258,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "serve") == 0)
 		return serve(argc - 1, argv + 1);
+	if (strcmp(argv[1], "echo-server") == 0)
+		return pod_echo_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		usage(stdout);

@@ -3,7 +3,7 @@
 set -eu
 pkgs="meson ninja-build pkg-config gcc clang llvm libsqlite3-dev libmicrohttpd-dev
 libjansson-dev libyaml-dev libmbedtls-dev liburing-dev libcmocka-dev libmnl-dev
-libnftables-dev curl bind9-dnsutils sqlite3 iproute2 nftables python3"
+libnftables-dev curl bind9-dnsutils sqlite3 iproute2 nftables python3 busybox"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
