@@ -220,9 +220,17 @@ static void touched(struct ctrl *c, enum ctrl_kind k, const char *ns, const char
 				continue;
 			ref = ctrl_controller_ref(o);
 			kind = k1s_json_str(ref, "kind");
-			if (kind && strcmp(kind, "ReplicaSet") == 0)
+			if (kind && strcmp(kind, "ReplicaSet") == 0) {
+				const json_t *rs = ctrl_get(c, CTRL_RS, ns, k1s_json_str(ref, "name"));
+				const json_t *dref = ctrl_controller_ref(rs);
+
 				ctrl_mark(c, CTRL_Q_RS, ns, k1s_json_str(ref, "name"));
-			else if (!ref && o == cur)
+				/* Recreate waits for the old pods to be gone, which
+				 * the set's status does not show. */
+				if (!cur && dref &&
+				    strcmp(k1s_json_str(dref, "kind") ?: "", "Deployment") == 0)
+					ctrl_mark(c, CTRL_Q_DEPLOY, ns, k1s_json_str(dref, "name"));
+			} else if (!ref && o == cur)
 				mark_all(c, CTRL_Q_RS, CTRL_RS, ns);	/* may be adopted */
 			json_object_foreach((json_t *)svcs, sname, svc)
 				if (ctrl_map_match(k1s_json_path(svc, "spec.selector"),
@@ -506,6 +514,12 @@ static const sync_fn ctrl_syncs[CTRL_NQUEUES] = {
 	[CTRL_Q_SVC] = ctrl_ep_sync,
 };
 
+/* Replica sets first, so that a deployment decides on their status as of
+ * this pass; again after the deployments, which scale them. */
+static const enum ctrl_queue ctrl_order[] = {
+	CTRL_Q_RS, CTRL_Q_DEPLOY, CTRL_Q_RS, CTRL_Q_SCHED, CTRL_Q_SVC,
+};
+
 static void run_queue(struct ctrl *c, enum ctrl_queue q)
 {
 	json_t *work = c->dirty[q];
@@ -564,8 +578,8 @@ int ctrl_reconcile(struct ctrl *c)
 	if (take_events(c) < 0)
 		return 1000;	/* the store failed; try again soon */
 	due(c);
-	for (int q = 0; q < CTRL_NQUEUES; q++)
-		run_queue(c, q);
+	for (size_t i = 0; i < sizeof(ctrl_order) / sizeof(ctrl_order[0]); i++)
+		run_queue(c, ctrl_order[i]);
 	if (c->pass_writes)
 		return 0;
 	next = due(c);

@@ -33,9 +33,10 @@ enum ctrl_kind {
 	CTRL_NKINDS,
 };
 
-/* The work queues, in the order a pass runs them: a deployment scales its
- * replica sets, which create pods, which get scheduled, which services
- * then select, all in one pass when nothing has to wait. */
+/* The work queues. A pass runs them in dependency order (ctrl.c): a
+ * deployment scales its replica sets, which create pods, which get
+ * scheduled, which services then select, all in one pass when nothing has
+ * to wait. */
 enum ctrl_queue {
 	CTRL_Q_DEPLOY,
 	CTRL_Q_RS,
