@@ -31,6 +31,8 @@ static const struct {
 /* Events taken in per st_events() call, so that a long backlog does not
  * hold the whole log in one callback chain. */
 #define CTRL_EVENT_BATCH 4096
+/* The wait before retrying a write the API refused. */
+#define CTRL_RETRY_MS 1000
 
 /* ---- small helpers ---- */
 
@@ -186,6 +188,14 @@ void ctrl_mark_at(struct ctrl *c, enum ctrl_queue q, const char *ns, const char 
 	if (cur && json_integer_value(cur) <= due_ms)
 		return;
 	json_object_set_new(c->later[q], key, json_integer(due_ms));
+}
+
+void ctrl_retry(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name)
+{
+	if (c->last_err == K1S_ECONFLICT || c->last_err == -EEXIST || c->last_err == -ENOENT)
+		ctrl_mark(c, q, ns, name);
+	else
+		ctrl_mark_at(c, q, ns, name, c->now_ms + CTRL_RETRY_MS);
 }
 
 static void mark_all(struct ctrl *c, enum ctrl_queue q, enum ctrl_kind k, const char *ns)
@@ -406,6 +416,8 @@ int ctrl_create(struct ctrl *c, enum ctrl_kind k, json_t *obj)
 {
 	int err = c->w->create(c->w->arg, c->res[k], obj);
 
+	if (err < 0)
+		c->last_err = err;
 	if (err == 0)
 		note_write(c, k, obj);
 	else if (err != -EEXIST)
@@ -424,6 +436,8 @@ int ctrl_update(struct ctrl *c, enum ctrl_kind k, json_t *obj, bool status)
 
 	snprintf(name, sizeof(name), "%s", k1s_json_str(obj, "metadata.name") ?: "");
 	err = c->w->update(c->w->arg, c->res[k], obj, status);
+	if (err < 0)
+		c->last_err = err;
 	if (err == 0) {
 		note_write(c, k, obj);
 	} else if (err == K1S_ECONFLICT || err == -ENOENT) {
@@ -445,6 +459,8 @@ int ctrl_remove(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *na
 
 	if (err == -ENOENT)
 		err = 0;
+	if (err < 0)
+		c->last_err = err;
 	if (err == 0) {
 		c->pass_writes++;
 		c->stats.writes++;

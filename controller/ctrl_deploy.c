@@ -293,7 +293,7 @@ static int scale_rs(struct dctx *x, size_t i, int64_t n)
 	err = ctrl_update(x->c, CTRL_RS, rs, false);
 	if (err < 0) {
 		json_decref(rs);
-		ctrl_mark(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
+		ctrl_retry(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
 		return err;
 	}
 	put_rs(x, i, rs);
@@ -387,7 +387,7 @@ static void set_deploy_revision(struct dctx *x, int64_t rev)
 		/* Keep the copy as stored (or as re-read). */
 		const json_t *cur = ctrl_get(x->c, CTRL_DEPLOY, x->ns, x->name);
 
-		ctrl_mark(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
+		ctrl_retry(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
 		if (cur) {
 			json_decref(x->d);
 			x->d = json_deep_copy(cur);
@@ -421,7 +421,7 @@ static int get_new_rs(struct dctx *x, bool create)
 			err = ctrl_update(x->c, CTRL_RS, rs, false);
 			if (err < 0) {
 				json_decref(rs);
-				ctrl_mark(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
+				ctrl_retry(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
 				return err;
 			}
 			put_rs(x, (size_t)x->inew, rs);
@@ -474,18 +474,18 @@ static int get_new_rs(struct dctx *x, bool create)
 			json_array_append(x->rss, cur);
 			x->inew = (ssize_t)json_array_size(x->rss) - 1;
 			json_decref(cur);
-			ctrl_mark(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
+			ctrl_retry(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
 			return -EAGAIN;
 		}
 		json_decref(cur);
 		json_object_set_new(x->status, "collisionCount",
 				    json_integer(collisions < 0 ? 1 : collisions + 1));
-		ctrl_mark(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
+		ctrl_retry(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
 		return -EEXIST;
 	}
 	if (err < 0) {
 		json_decref(rs);
-		ctrl_mark(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
+		ctrl_retry(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
 		return err;
 	}
 	json_array_append(x->rss, rs);
@@ -690,7 +690,7 @@ static void write_status(struct dctx *x, json_t *st)
 		return;
 	json_object_set(x->d, "status", st);
 	if (ctrl_update(x->c, CTRL_DEPLOY, x->d, true) == K1S_ECONFLICT)
-		ctrl_mark(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
+		ctrl_retry(x->c, CTRL_Q_DEPLOY, x->ns, x->name);
 }
 
 /* Old sets beyond revisionHistoryLimit that run nothing are deleted. */

@@ -351,7 +351,7 @@ static void sync_endpoints(struct ctrl *c, const json_t *svc, const json_t *grou
 	if ((cur ? ctrl_update(c, CTRL_EP, obj, false) : ctrl_create(c, CTRL_EP, obj)) == 0)
 		memo_put(c, mkey, obj, want);
 	else
-		ctrl_mark(c, CTRL_Q_SVC, ns, name);
+		ctrl_retry(c, CTRL_Q_SVC, ns, name);
 	json_decref(obj);
 out:
 	json_decref(want);
@@ -454,7 +454,7 @@ static void write_slice(struct ctrl *c, const json_t *svc, const json_t *cur, co
 		snprintf(mkey, sizeof(mkey), "eps/%s/%s", ns, k1s_json_str(obj, "metadata.name"));
 		memo_put(c, mkey, obj, full);
 	} else {
-		ctrl_mark(c, CTRL_Q_SVC, ns, sname);
+		ctrl_retry(c, CTRL_Q_SVC, ns, sname);
 	}
 	json_decref(obj);
 	json_decref(full);

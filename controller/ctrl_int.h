@@ -68,6 +68,7 @@ struct ctrl {
 	json_t *memo;			/* "kind/ns/name" -> content last written */
 
 	unsigned pass_writes;		/* writes made by the current pass */
+	int last_err;			/* of the last failed write */
 	time_t now;			/* wall clock of the current pass */
 	time_t fixed_now;		/* tests: the wall clock, when not 0 */
 	int64_t now_ms;
@@ -94,6 +95,11 @@ const json_t *ctrl_ns(const struct ctrl *c, enum ctrl_kind k, const char *ns);
 void ctrl_mark(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name);
 void ctrl_mark_at(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name,
 		  int64_t due_ms);
+
+/* Queues a key again after a failed write: at once after a conflict or
+ * a name clash (the copy is fresh again), after a second otherwise, so
+ * that a write the API keeps refusing does not spin the loop. */
+void ctrl_retry(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name);
 
 /* Writes through the writer. On success `obj` holds the stored object and
  * the copy is updated (the caller still owns obj). On K1S_ECONFLICT the

@@ -224,7 +224,7 @@ void ctrl_rs_sync(struct ctrl *c, const char *ns, const char *name)
 
 			if (ctrl_remove(c, CTRL_POD, ns, act[i].name, k1s_json_str(p, "metadata.uid"),
 					-1) < 0) {
-				ctrl_mark(c, CTRL_Q_RS, ns, name);
+				ctrl_retry(c, CTRL_Q_RS, ns, name);
 				break;
 			}
 			ctrl_event(c, rs, "ReplicaSet", "apps/v1", "Normal", "SuccessfulDelete",
@@ -239,7 +239,7 @@ void ctrl_rs_sync(struct ctrl *c, const char *ns, const char *name)
 
 			if (e < 0) {
 				json_decref(np);
-				ctrl_mark(c, CTRL_Q_RS, ns, name);
+				ctrl_retry(c, CTRL_Q_RS, ns, name);
 				break;
 			}
 			ctrl_event(c, rs, "ReplicaSet", "apps/v1", "Normal", "SuccessfulCreate",
@@ -286,7 +286,7 @@ void ctrl_rs_sync(struct ctrl *c, const char *ns, const char *name)
 		obj = json_deep_copy(rs);
 		json_object_set(obj, "status", status);
 		if (ctrl_update(c, CTRL_RS, obj, true) == K1S_ECONFLICT)
-			ctrl_mark(c, CTRL_Q_RS, ns, name);
+			ctrl_retry(c, CTRL_Q_RS, ns, name);
 		json_decref(obj);
 	}
 	json_decref(status);

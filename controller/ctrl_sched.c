@@ -58,8 +58,7 @@ void ctrl_sched_sync(struct ctrl *c, const char *ns, const char *name)
 	k1s_json_set_str(pod, "spec.nodeName", c->node_name);
 	err = ctrl_update(c, CTRL_POD, pod, false);
 	if (err < 0) {
-		if (err == K1S_ECONFLICT)
-			ctrl_mark(c, CTRL_Q_SCHED, ns, name);
+		ctrl_retry(c, CTRL_Q_SCHED, ns, name);
 		json_decref(pod);
 		return;
 	}
