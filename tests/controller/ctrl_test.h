@@ -71,6 +71,21 @@ static inline void settle(struct fx *fx)
 	assert_true(i < 200);
 }
 
+/* Moves the controllers' clock `secs` ahead and makes everything they
+ * asked to look at later due now. */
+static inline void fast_forward(struct fx *fx, int secs)
+{
+	if (secs)
+		fx->c->fixed_now = time(NULL) + secs;
+	for (int q = 0; q < CTRL_NQUEUES; q++) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(fx->c->later[q], k, v)
+			json_object_set_new(fx->c->later[q], k, json_integer(0));
+	}
+}
+
 static inline const struct k1s_resource *res_of(const char *key)
 {
 	if (strcmp(key, "deployments.apps") == 0)

@@ -142,6 +142,13 @@ static void deployment_makes_set_and_pods(void **state)
 	assert_string_equal(k1s_json_str(ctrl_cond(json_object_get(d, "status"), "Available"),
 					 "reason"),
 			    "MinimumReplicasUnavailable");
+	assert_string_equal(k1s_json_str(ctrl_cond(json_object_get(d, "status"), "Progressing"),
+					 "reason"),
+			    "ReplicaSetUpdated");
+	snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" is progressing.", want);
+	assert_string_equal(k1s_json_str(ctrl_cond(json_object_get(d, "status"), "Progressing"),
+					 "message"),
+			    msg);
 	json_decref(pods);
 	json_decref(rs);
 	json_decref(d);
@@ -539,15 +546,7 @@ static void min_ready_seconds_delays_availability(void **state)
 	assert_int_equal(ctrl_int(rs, "status.readyReplicas", 0), 2);
 	assert_int_equal(ctrl_int(rs, "status.availableReplicas", 0), 0);
 	json_decref(rs);
-	fx->c->fixed_now = time(NULL) + 31;
-	/* The controller asked to look again later; pretend it is later. */
-	for (int q = 0; q < CTRL_NQUEUES; q++) {
-		const char *k;
-		json_t *v;
-
-		json_object_foreach(fx->c->later[q], k, v)
-			json_object_set_new(fx->c->later[q], k, json_integer(0));
-	}
+	fast_forward(fx, 31);
 	settle(fx);
 	rs = only_set(fx, "api");
 	assert_int_equal(ctrl_int(rs, "status.availableReplicas", 0), 2);
@@ -555,6 +554,43 @@ static void min_ready_seconds_delays_availability(void **state)
 	d = get(fx, "deployments.apps", "api");
 	assert_int_equal(ctrl_int(d, "status.availableReplicas", 0), 2);
 	json_decref(d);
+}
+
+static void progress_deadline_exceeded(void **state)
+{
+	struct fx *fx = *state;
+	json_t *d, *cnd;
+
+	create(fx, "deployments.apps", deployment("api", 2, "my-api:1.0"));
+	settle(fx);
+	/* Nothing ever gets ready; ten minutes pass. */
+	fast_forward(fx, 700);
+	settle(fx);
+	d = get(fx, "deployments.apps", "api");
+	cnd = ctrl_cond(json_object_get(d, "status"), "Progressing");
+	assert_string_equal(k1s_json_str(cnd, "status"), "False");
+	assert_string_equal(k1s_json_str(cnd, "reason"), "ProgressDeadlineExceeded");
+	json_decref(d);
+}
+
+/* A write the API refuses is retried later, not in a tight loop. */
+static void refused_writes_do_not_spin(void **state)
+{
+	struct fx *fx = *state;
+	json_t *pods;
+	int w;
+
+	fx->fw.refuse = "pods";
+	create(fx, "deployments.apps", deployment("api", 2, "my-api:1.0"));
+	for (int i = 0; i < 10 && (w = ctrl_reconcile(fx->c)) == 0; i++)
+		;
+	assert_true(w > 0);
+	fx->fw.refuse = NULL;
+	fast_forward(fx, 0);
+	settle(fx);
+	pods = live_pods(fx, "api");
+	assert_int_equal(json_array_size(pods), 2);
+	json_decref(pods);
 }
 
 static void hundred_replicas(void **state)
@@ -611,6 +647,8 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(min_ready_seconds_delays_availability, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(progress_deadline_exceeded, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(refused_writes_do_not_spin, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(hundred_replicas, fx_setup, fx_teardown),
 	};
 

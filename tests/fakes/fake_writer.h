@@ -27,6 +27,7 @@ struct fake_writer {
 	struct st *st;
 	int creates, updates, removes;
 	int conflict_next;	/* > 0: fail that many updates with K1S_ECONFLICT */
+	const char *refuse;	/* creates of this resource fail with K1S_EINVALID */
 };
 
 static inline void fw_key(char *buf, size_t len, const struct k1s_resource *r)
@@ -48,6 +49,8 @@ static inline int fw_create(void *arg, const struct k1s_resource *r, json_t *obj
 	if (!meta)
 		return -EINVAL;
 	fw_key(key, sizeof(key), r);
+	if (fw->refuse && strcmp(fw->refuse, key) == 0)
+		return K1S_EINVALID;
 	if (r->flags & K1S_RF_NAMESPACED) {
 		if (!k1s_json_str(obj, "metadata.namespace"))
 			k1s_json_set_str(obj, "metadata.namespace", "default");
