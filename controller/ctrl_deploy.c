@@ -629,6 +629,8 @@ static json_t *rollout_status(struct dctx *x)
 		return st;
 	}
 	cur = ctrl_cond(old, "Progressing");
+	if (json_is_true(k1s_json_path(x->d, "spec.paused")))
+		return st;	/* no progress to judge while paused */
 	if (ctrl_int(st, "replicas", 0) == ctrl_int(st, "updatedReplicas", 0) && cur &&
 	    strcmp(k1s_json_str(cur, "reason") ?: "", "NewReplicaSetAvailable") == 0)
 		return st;
@@ -787,6 +789,24 @@ status:
 
 /* ---- the sync ---- */
 
+/* kube's checkPausedConditions: Progressing is Unknown while paused and
+ * says so when resumed. */
+static void paused_condition(struct dctx *x)
+{
+	bool paused = json_is_true(k1s_json_path(x->d, "spec.paused"));
+	json_t *cur = ctrl_cond(x->status, "Progressing");
+	const char *reason = k1s_json_str(cur, "reason") ?: "";
+
+	if (!has_deadline(x))
+		return;
+	if (paused && strcmp(reason, "DeploymentPaused") != 0)
+		set_condition(x->status, condition(x, "Progressing", "Unknown", "DeploymentPaused",
+						   "Deployment is paused"));
+	else if (!paused && strcmp(reason, "DeploymentPaused") == 0)
+		set_condition(x->status, condition(x, "Progressing", "Unknown",
+						   "DeploymentResumed", "Deployment is resumed"));
+}
+
 /* Adds our controller reference to an orphan set the selector matches. */
 static const json_t *adopt(struct dctx *x, const json_t *cur)
 {
@@ -875,7 +895,17 @@ void ctrl_deploy_sync(struct ctrl *c, const char *ns, const char *name)
 	if (x.inew < 0)
 		x.inew = by_hash;
 
+	paused_condition(&x);
 	if (json_is_true(k1s_json_path(x.d, "spec.paused"))) {
+		/* No rollout while paused, but scaling still applies. */
+		size_t idx[json_array_size(x.rss) + 1];
+		size_t nold = old_sets(&x, idx, false);
+		bool olds = false;
+
+		for (i = 0; i < nold; i++)
+			olds |= spec_replicas(rs_at(&x, idx[i])) > 0;
+		if (x.inew >= 0 && !olds)
+			scale_rs(&x, (size_t)x.inew, x.replicas);
 		st = rollout_status(&x);
 		write_status(&x, st);
 		json_decref(st);

@@ -593,6 +593,38 @@ static void refused_writes_do_not_spin(void **state)
 	json_decref(pods);
 }
 
+static void paused_deployment_scales_but_does_not_roll(void **state)
+{
+	struct fx *fx = *state;
+	json_t *d, *sets, *pods;
+
+	create(fx, "deployments.apps", deployment("api", 2, "my-api:1.0"));
+	settle(fx);
+	run_new_pods(fx, "api", true, 100);
+	settle(fx);
+	d = get(fx, "deployments.apps", "api");
+	json_object_set_new(json_object_get(d, "spec"), "paused", json_true());
+	update(fx, "deployments.apps", d);
+	json_decref(d);
+	set_image(fx, "api", "my-api:2.0");
+	settle(fx);
+	sets = sets_of(fx, "api");
+	assert_int_equal(json_array_size(sets), 1);
+	json_decref(sets);
+	d = get(fx, "deployments.apps", "api");
+	assert_string_equal(k1s_json_str(ctrl_cond(json_object_get(d, "status"), "Progressing"),
+					 "reason"),
+			    "DeploymentPaused");
+	/* kubectl rollout resume */
+	json_object_del(json_object_get(d, "spec"), "paused");
+	update(fx, "deployments.apps", d);
+	json_decref(d);
+	settle(fx);
+	pods = set_with_image(fx, "api", "my-api:2.0");
+	assert_non_null(pods);
+	json_decref(pods);
+}
+
 static void hundred_replicas(void **state)
 {
 	struct fx *fx = *state;
@@ -649,6 +681,8 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(progress_deadline_exceeded, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(refused_writes_do_not_spin, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(paused_deployment_scales_but_does_not_roll, fx_setup,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(hundred_replicas, fx_setup, fx_teardown),
 	};
 
