@@ -1,8 +1,670 @@
-/* Placeholder controllers. */
+/* The controllers' frame: a copy of the watched objects fed from the
+ * store's event log, dirty-key queues, and writes through the writer. The
+ * reconcilers themselves are in ctrl_sched.c, ctrl_rs.c, ctrl_deploy.c and
+ * ctrl_ep.c. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include "ctrl.h"
+#include <string.h>
+#include <time.h>
 
-struct ctrl { int unused; };
+#include "ctrl_int.h"
+#include "k1s_json.h"
+#include "k1s_log.h"
+#include "k1s_loop.h"
+#include "k1s_writer.h"
+#include "st.h"
+
+/* Store keys of the watched kinds, indexed by enum ctrl_kind. */
+static const struct {
+	const char *group, *resource, *key;
+} ctrl_kinds[CTRL_NKINDS] = {
+	[CTRL_POD] = {"", "pods", "pods"},
+	[CTRL_RS] = {"apps", "replicasets", "replicasets.apps"},
+	[CTRL_DEPLOY] = {"apps", "deployments", "deployments.apps"},
+	[CTRL_SVC] = {"", "services", "services"},
+	[CTRL_EP] = {"", "endpoints", "endpoints"},
+	[CTRL_EPS] = {"discovery.k8s.io", "endpointslices", "endpointslices.discovery.k8s.io"},
+};
+
+/* Events taken in per st_events() call, so that a long backlog does not
+ * hold the whole log in one callback chain. */
+#define CTRL_EVENT_BATCH 4096
+/* The wait before retrying a write the API refused. */
+#define CTRL_RETRY_MS 1000
+
+/* ---- small helpers ---- */
+
+void ctrl_key(char *buf, size_t len, const char *ns, const char *name)
+{
+	snprintf(buf, len, "%s/%s", ns ? ns : "", name ? name : "");
+}
+
+time_t ctrl_now(const struct ctrl *c)
+{
+	return c->now;
+}
+
+int64_t ctrl_int(const json_t *obj, const char *path, int64_t def)
+{
+	json_t *v = k1s_json_path(obj, path);
+
+	return json_is_integer(v) ? json_integer_value(v) : def;
+}
+
+time_t ctrl_time(const json_t *obj, const char *path)
+{
+	const char *s = k1s_json_str(obj, path);
+	time_t t;
+
+	if (!s || k1s_time_parse(s, &t) < 0)
+		return 0;
+	return t;
+}
+
+const json_t *ctrl_controller_ref(const json_t *obj)
+{
+	json_t *refs = k1s_json_path(obj, "metadata.ownerReferences");
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(refs, i, r)
+		if (json_is_true(json_object_get(r, "controller")))
+			return r;
+	return NULL;
+}
+
+bool ctrl_owned_by(const json_t *obj, const char *uid)
+{
+	const json_t *r = ctrl_controller_ref(obj);
+	const char *u = k1s_json_str(r, "uid");
+
+	return u && uid && strcmp(u, uid) == 0;
+}
+
+json_t *ctrl_owner_ref(const json_t *owner, const char *api_version, const char *kind)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "apiVersion", api_version, "kind", kind,
+			 "name", k1s_json_str(owner, "metadata.name") ?: "", "uid",
+			 k1s_json_str(owner, "metadata.uid") ?: "", "controller", 1,
+			 "blockOwnerDeletion", 1);
+}
+
+bool ctrl_map_match(const json_t *sel, const json_t *labels)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(sel) || json_object_size(sel) == 0)
+		return false;
+	json_object_foreach((json_t *)sel, k, v) {
+		const char *have = json_string_value(json_object_get(labels, k));
+
+		if (!have || !json_is_string(v) || strcmp(have, json_string_value(v)) != 0)
+			return false;
+	}
+	return true;
+}
+
+json_t *ctrl_cond(const json_t *status, const char *type)
+{
+	json_t *conds = json_object_get(status, "conditions");
+	size_t i;
+	json_t *cnd;
+
+	json_array_foreach(conds, i, cnd) {
+		const char *t = json_string_value(json_object_get(cnd, "type"));
+
+		if (t && strcmp(t, type) == 0)
+			return cnd;
+	}
+	return NULL;
+}
+
+bool ctrl_pod_active(const json_t *pod)
+{
+	const char *phase = k1s_json_str(pod, "status.phase");
+
+	if (k1s_json_path(pod, "metadata.deletionTimestamp"))
+		return false;
+	return !phase || (strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0);
+}
+
+bool ctrl_pod_ready(const json_t *pod, time_t *since)
+{
+	json_t *cnd = ctrl_cond(json_object_get(pod, "status"), "Ready");
+	const char *st = k1s_json_str(cnd, "status");
+
+	if (!st || strcmp(st, "True") != 0)
+		return false;
+	if (since)
+		*since = ctrl_time(cnd, "lastTransitionTime");
+	return true;
+}
+
+/* ---- the copy ---- */
+
+const json_t *ctrl_ns(const struct ctrl *c, enum ctrl_kind k, const char *ns)
+{
+	return json_object_get(c->cache[k], ns ? ns : "");
+}
+
+const json_t *ctrl_get(const struct ctrl *c, enum ctrl_kind k, const char *ns,
+		       const char *name)
+{
+	return json_object_get(ctrl_ns(c, k, ns), name);
+}
+
+static json_t *cache_ns(struct ctrl *c, enum ctrl_kind k, const char *ns)
+{
+	json_t *m = json_object_get(c->cache[k], ns);
+
+	if (!m) {
+		m = json_object();
+		json_object_set_new(c->cache[k], ns, m);
+	}
+	return m;
+}
+
+/* ---- queues ---- */
+
+void ctrl_mark(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name)
+{
+	char key[600];
+
+	ctrl_key(key, sizeof(key), ns, name);
+	json_object_set_new(c->dirty[q], key, json_true());
+}
+
+void ctrl_mark_at(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name,
+		  int64_t due_ms)
+{
+	char key[600];
+	json_t *cur;
+
+	ctrl_key(key, sizeof(key), ns, name);
+	cur = json_object_get(c->later[q], key);
+	if (cur && json_integer_value(cur) <= due_ms)
+		return;
+	json_object_set_new(c->later[q], key, json_integer(due_ms));
+}
+
+void ctrl_retry(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name)
+{
+	if (c->last_err == K1S_ECONFLICT || c->last_err == -EEXIST || c->last_err == -ENOENT)
+		ctrl_mark(c, q, ns, name);
+	else
+		ctrl_mark_at(c, q, ns, name, c->now_ms + CTRL_RETRY_MS);
+}
+
+static void mark_all(struct ctrl *c, enum ctrl_queue q, enum ctrl_kind k, const char *ns)
+{
+	const json_t *m = ctrl_ns(c, k, ns);
+	const char *name;
+	json_t *o;
+
+	json_object_foreach((json_t *)m, name, o)
+		ctrl_mark(c, q, ns, name);
+}
+
+/* Marks the keys whose reconciliation depends on an object that changed
+ * from `old` to `cur` (either may be NULL). */
+static void touched(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *name,
+		    const json_t *old, const json_t *cur)
+{
+	const json_t *both[2] = {old, cur};
+
+	switch (k) {
+	case CTRL_POD:
+		if (cur && !k1s_json_str(cur, "spec.nodeName") &&
+		    !k1s_json_path(cur, "metadata.deletionTimestamp"))
+			ctrl_mark(c, CTRL_Q_SCHED, ns, name);
+		for (int i = 0; i < 2; i++) {
+			const json_t *o = both[i], *ref;
+			const json_t *svcs = ctrl_ns(c, CTRL_SVC, ns);
+			const char *sname, *kind;
+			json_t *svc;
+
+			if (!o)
+				continue;
+			ref = ctrl_controller_ref(o);
+			kind = k1s_json_str(ref, "kind");
+			if (kind && strcmp(kind, "ReplicaSet") == 0) {
+				const json_t *rs = ctrl_get(c, CTRL_RS, ns, k1s_json_str(ref, "name"));
+				const json_t *dref = ctrl_controller_ref(rs);
+
+				ctrl_mark(c, CTRL_Q_RS, ns, k1s_json_str(ref, "name"));
+				/* Recreate waits for the old pods to be gone, which
+				 * the set's status does not show. */
+				if (!cur && dref &&
+				    strcmp(k1s_json_str(dref, "kind") ?: "", "Deployment") == 0)
+					ctrl_mark(c, CTRL_Q_DEPLOY, ns, k1s_json_str(dref, "name"));
+			} else if (!ref && o == cur)
+				mark_all(c, CTRL_Q_RS, CTRL_RS, ns);	/* may be adopted */
+			json_object_foreach((json_t *)svcs, sname, svc)
+				if (ctrl_map_match(k1s_json_path(svc, "spec.selector"),
+						   k1s_json_path(o, "metadata.labels")))
+					ctrl_mark(c, CTRL_Q_SVC, ns, sname);
+		}
+		break;
+	case CTRL_RS:
+		ctrl_mark(c, CTRL_Q_RS, ns, name);
+		for (int i = 0; i < 2; i++) {
+			const json_t *ref;
+			const char *kind;
+
+			if (!both[i])
+				continue;
+			ref = ctrl_controller_ref(both[i]);
+			kind = k1s_json_str(ref, "kind");
+			if (kind && strcmp(kind, "Deployment") == 0)
+				ctrl_mark(c, CTRL_Q_DEPLOY, ns, k1s_json_str(ref, "name"));
+			else if (!ref && both[i] == cur)
+				mark_all(c, CTRL_Q_DEPLOY, CTRL_DEPLOY, ns);
+		}
+		break;
+	case CTRL_DEPLOY:
+		ctrl_mark(c, CTRL_Q_DEPLOY, ns, name);
+		break;
+	case CTRL_SVC:
+	case CTRL_EP:
+		ctrl_mark(c, CTRL_Q_SVC, ns, name);
+		break;
+	case CTRL_EPS:
+		for (int i = 0; i < 2; i++) {
+			/* The label's name has dots: no dotted path. */
+			const char *svc = json_string_value(json_object_get(
+				k1s_json_path(both[i], "metadata.labels"),
+				"kubernetes.io/service-name"));
+
+			if (svc)
+				ctrl_mark(c, CTRL_Q_SVC, ns, svc);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Puts the new state of an object in the copy (cur NULL: deleted) and
+ * marks what depends on it. */
+static void apply(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *name,
+		  const json_t *cur)
+{
+	json_t *m = cache_ns(c, k, ns);
+	json_t *old = json_incref(json_object_get(m, name));
+
+	if (cur)
+		json_object_set_new(m, name, json_deep_copy(cur));
+	else
+		json_object_del(m, name);
+	touched(c, k, ns, name, old, cur);
+	json_decref(old);
+}
+
+static int kind_of(const char *res)
+{
+	for (int k = 0; k < CTRL_NKINDS; k++)
+		if (strcmp(res, ctrl_kinds[k].key) == 0)
+			return k;
+	return -1;
+}
+
+static int on_event(void *arg, const struct st_event *ev)
+{
+	struct ctrl *c = arg;
+	int k = kind_of(ev->resource);
+
+	c->rev = ev->rev;
+	if (k < 0)
+		return 0;
+	apply(c, k, ev->ns, ev->name, ev->type == ST_DELETED ? NULL : ev->obj);
+	return 0;
+}
+
+struct list_arg {
+	struct ctrl *c;
+	enum ctrl_kind k;
+};
+
+static int on_list(void *arg, const json_t *obj)
+{
+	struct list_arg *la = arg;
+	const char *ns = k1s_json_str(obj, "metadata.namespace") ?: "";
+	const char *name = k1s_json_str(obj, "metadata.name");
+
+	if (name)
+		apply(la->c, la->k, ns, name, obj);
+	return 0;
+}
+
+/* Drops the copy and lists everything again: at start, and when the
+ * event log no longer reaches back to our revision. */
+static int resync(struct ctrl *c)
+{
+	int64_t rev = st_rev(c->st);
+
+	for (int k = 0; k < CTRL_NKINDS; k++) {
+		struct list_arg la = {c, k};
+		int err;
+
+		json_object_clear(c->cache[k]);
+		err = st_list(c->st, ctrl_kinds[k].key, NULL, NULL, NULL, 0, on_list, &la, NULL);
+		if (err < 0) {
+			k1s_err("ctrl", "listing %s: %s", ctrl_kinds[k].key, k1s_strerror(err));
+			return err;
+		}
+	}
+	c->rev = rev;
+	c->synced = true;
+	return 0;
+}
+
+static int take_events(struct ctrl *c)
+{
+	int err;
+
+	if (!c->synced)
+		return resync(c);
+	for (;;) {
+		int64_t before = c->rev;
+
+		err = st_events(c->st, c->rev, NULL, NULL, CTRL_EVENT_BATCH, on_event, c);
+		if (err == K1S_EGONE) {
+			k1s_warn("ctrl", "event log compacted past revision %lld; listing again",
+				 (long long)c->rev);
+			return resync(c);
+		}
+		if (err < 0) {
+			k1s_err("ctrl", "reading events: %s", k1s_strerror(err));
+			return err;
+		}
+		if (c->rev == before || c->rev >= st_rev(c->st))
+			break;
+	}
+	return 0;
+}
+
+/* ---- writes ---- */
+
+static void note_write(struct ctrl *c, enum ctrl_kind k, const json_t *obj)
+{
+	const char *ns = k1s_json_str(obj, "metadata.namespace") ?: "";
+	const char *name = k1s_json_str(obj, "metadata.name");
+
+	c->pass_writes++;
+	c->stats.writes++;
+	if (name)
+		apply(c, k, ns, name, obj);
+}
+
+static void reread(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *name)
+{
+	json_t *cur = NULL;
+
+	c->stats.conflicts++;
+	if (st_get(c->st, ctrl_kinds[k].key, ns, name, &cur) == 0) {
+		apply(c, k, ns, name, cur);
+		json_decref(cur);
+	} else {
+		apply(c, k, ns, name, NULL);
+	}
+}
+
+int ctrl_create(struct ctrl *c, enum ctrl_kind k, json_t *obj)
+{
+	int err = c->w->create(c->w->arg, c->res[k], obj);
+
+	if (err < 0)
+		c->last_err = err;
+	if (err == 0)
+		note_write(c, k, obj);
+	else if (err != -EEXIST)
+		k1s_err("ctrl", "creating %s %s/%s%s: %s", c->res[k]->kind,
+			k1s_json_str(obj, "metadata.namespace") ?: "",
+			k1s_json_str(obj, "metadata.name") ?: "",
+			k1s_json_str(obj, "metadata.generateName") ?: "", k1s_strerror(err));
+	return err;
+}
+
+int ctrl_update(struct ctrl *c, enum ctrl_kind k, json_t *obj, bool status)
+{
+	const char *ns = k1s_json_str(obj, "metadata.namespace") ?: "";
+	char name[256];
+	int err;
+
+	snprintf(name, sizeof(name), "%s", k1s_json_str(obj, "metadata.name") ?: "");
+	err = c->w->update(c->w->arg, c->res[k], obj, status);
+	if (err < 0)
+		c->last_err = err;
+	if (err == 0) {
+		note_write(c, k, obj);
+	} else if (err == K1S_ECONFLICT || err == -ENOENT) {
+		char nsb[256];
+
+		snprintf(nsb, sizeof(nsb), "%s", ns);
+		reread(c, k, nsb, name);
+	} else {
+		k1s_err("ctrl", "updating %s%s %s/%s: %s", c->res[k]->kind, status ? " status" : "",
+			ns, name, k1s_strerror(err));
+	}
+	return err;
+}
+
+int ctrl_remove(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *name,
+		const char *uid, int grace_seconds)
+{
+	int err = c->w->remove(c->w->arg, c->res[k], ns, name, uid, grace_seconds);
+
+	if (err == -ENOENT)
+		err = 0;
+	if (err < 0)
+		c->last_err = err;
+	if (err == 0) {
+		c->pass_writes++;
+		c->stats.writes++;
+	} else if (err == K1S_ECONFLICT) {
+		reread(c, k, ns, name);
+	} else {
+		k1s_err("ctrl", "deleting %s %s/%s: %s", c->res[k]->kind, ns, name,
+			k1s_strerror(err));
+	}
+	return err;
+}
+
+void ctrl_event(struct ctrl *c, const json_t *obj, const char *kind, const char *api_version,
+		const char *type, const char *reason, const char *component, const char *fmt,
+		...)
+{
+	const char *ns = k1s_json_str(obj, "metadata.namespace") ?: "default";
+	const char *name = k1s_json_str(obj, "metadata.name") ?: "";
+	char msg[1024], ename[512], ts[32];
+	struct timespec now;
+	json_t *ev, *ref;
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* Named as client-go's recorder names them: the object's name and the
+	 * time in nanoseconds, in hex; the sequence keeps two events of one
+	 * nanosecond apart. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(ename, sizeof(ename), "%s.%llx", name,
+		 (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec +
+			 c->event_seq++);
+	k1s_time_fmt(ts, sizeof(ts), ctrl_now(c));
+	ref = json_pack("{s:s, s:s, s:s, s:s}", "kind", kind, "namespace", ns, "name", name,
+			"apiVersion", api_version);
+	if (k1s_json_str(obj, "metadata.uid"))
+		json_object_set_new(ref, "uid", json_string(k1s_json_str(obj, "metadata.uid")));
+	if (k1s_json_str(obj, "metadata.resourceVersion"))
+		json_object_set_new(ref, "resourceVersion",
+				    json_string(k1s_json_str(obj, "metadata.resourceVersion")));
+	ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:{s:s}, s:s, s:s, s:i, s:s, "
+		       "s:n, s:s, s:s}",
+		       "apiVersion", "v1", "kind", "Event", "metadata", "name", ename, "namespace",
+		       ns, "involvedObject", ref, "reason", reason, "message", msg, "source",
+		       "component", component, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1,
+		       "type", type, "eventTime", "reportingComponent", component,
+		       "reportingInstance", "");
+	if (!ev)
+		return;
+	err = c->w->create(c->w->arg, c->res_event, ev);
+	if (err < 0)
+		k1s_warn("ctrl", "recording event %s for %s %s/%s: %s", reason, kind, ns, name,
+			 k1s_strerror(err));
+	json_decref(ev);
+}
+
+/* ---- the pass ---- */
+
+typedef void (*sync_fn)(struct ctrl *c, const char *ns, const char *name);
+
+static const sync_fn ctrl_syncs[CTRL_NQUEUES] = {
+	[CTRL_Q_DEPLOY] = ctrl_deploy_sync,
+	[CTRL_Q_RS] = ctrl_rs_sync,
+	[CTRL_Q_SCHED] = ctrl_sched_sync,
+	[CTRL_Q_SVC] = ctrl_ep_sync,
+};
+
+/* Replica sets first, so that a deployment decides on their status as of
+ * this pass; again after the deployments, which scale them. */
+static const enum ctrl_queue ctrl_order[] = {
+	CTRL_Q_RS, CTRL_Q_DEPLOY, CTRL_Q_RS, CTRL_Q_SCHED, CTRL_Q_SVC,
+};
+
+static void run_queue(struct ctrl *c, enum ctrl_queue q)
+{
+	json_t *work = c->dirty[q];
+	const char *key;
+	json_t *v;
+
+	/* Keys marked while this queue runs wait for the next pass. */
+	c->dirty[q] = json_object();
+	json_object_foreach(work, key, v) {
+		const char *slash = strchr(key, '/');
+		char ns[256];
+
+		if (!slash || (size_t)(slash - key) >= sizeof(ns))
+			continue;
+		memcpy(ns, key, (size_t)(slash - key));
+		ns[slash - key] = '\0';
+		c->stats.reconciles++;
+		ctrl_syncs[q](c, ns, slash + 1);
+	}
+	json_decref(work);
+}
+
+/* Moves the keys whose time has come into the dirty sets; returns the ms
+ * until the next one, or -1. */
+static int64_t due(struct ctrl *c)
+{
+	int64_t next = -1;
+
+	for (int q = 0; q < CTRL_NQUEUES; q++) {
+		const char *key;
+		json_t *v;
+		void *tmp;
+
+		json_object_foreach_safe(c->later[q], tmp, key, v) {
+			int64_t at = json_integer_value(v);
+
+			if (at <= c->now_ms) {
+				json_object_set_new(c->dirty[q], key, json_true());
+				json_object_del(c->later[q], key);
+			} else if (next < 0 || at - c->now_ms < next) {
+				next = at - c->now_ms;
+			}
+		}
+	}
+	return next;
+}
+
+int ctrl_reconcile(struct ctrl *c)
+{
+	int64_t next;
+
+	c->pass_writes = 0;
+	c->stats.passes++;
+	c->now = c->fixed_now ? c->fixed_now : time(NULL);
+	c->now_ms = k1s_now_ms();
+	if (take_events(c) < 0)
+		return 1000;	/* the store failed; try again soon */
+	due(c);
+	for (size_t i = 0; i < sizeof(ctrl_order) / sizeof(ctrl_order[0]); i++)
+		run_queue(c, ctrl_order[i]);
+	if (c->pass_writes)
+		return 0;
+	next = due(c);
+	for (int q = 0; q < CTRL_NQUEUES; q++)
+		if (json_object_size(c->dirty[q]))
+			return 0;
+	if (next > 60000)
+		next = 60000;
+	return (int)next;
+}
+
+static int ctrl_hook(void *arg)
+{
+	return ctrl_reconcile(arg);
+}
+
 struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
-		      const struct ctrl_config *cfg) { return calloc(1, sizeof(struct ctrl)); }
-void ctrl_free(struct ctrl *c) { free(c); }
+		      const struct ctrl_config *cfg)
+{
+	struct ctrl *c;
+
+	if (!st || !w)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->st = st;
+	c->loop = loop;
+	c->w = w;
+	snprintf(c->node_name, sizeof(c->node_name), "%s",
+		 cfg && cfg->node_name ? cfg->node_name : "k1s");
+	for (int k = 0; k < CTRL_NKINDS; k++) {
+		c->res[k] = k1s_resource_find(ctrl_kinds[k].group, ctrl_kinds[k].resource);
+		c->cache[k] = json_object();
+		if (!c->res[k] || !c->cache[k])
+			goto fail;
+	}
+	c->res_event = k1s_resource_find("", "events");
+	for (int q = 0; q < CTRL_NQUEUES; q++) {
+		c->dirty[q] = json_object();
+		c->later[q] = json_object();
+		if (!c->dirty[q] || !c->later[q])
+			goto fail;
+	}
+	c->memo = json_object();
+	if (!c->res_event || !c->memo)
+		goto fail;
+	/* The first pass lists everything; every controller starts from a
+	 * full view, as informers do. */
+	if (loop && k1s_loop_hook(loop, ctrl_hook, c) < 0)
+		goto fail;
+	return c;
+fail:
+	ctrl_free(c);
+	return NULL;
+}
+
+/* The loop has no way to drop a hook: ctrl_free() is for after the loop
+ * has stopped for good. */
+void ctrl_free(struct ctrl *c)
+{
+	if (!c)
+		return;
+	for (int k = 0; k < CTRL_NKINDS; k++)
+		json_decref(c->cache[k]);
+	for (int q = 0; q < CTRL_NQUEUES; q++) {
+		json_decref(c->dirty[q]);
+		json_decref(c->later[q]);
+	}
+	json_decref(c->memo);
+	free(c);
+}

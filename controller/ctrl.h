@@ -42,7 +42,6 @@ void ctrl_portalloc_release(struct ctrl_portalloc *a, unsigned port);
 int ctrl_portalloc_pick(const struct ctrl_portalloc *a, const unsigned *avoid, size_t n,
 			unsigned *port);
 
-#endif
 
 /* ---- the controllers ---- */
 
@@ -62,3 +61,5 @@ struct ctrl_config {
 struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
 		      const struct ctrl_config *cfg);
 void ctrl_free(struct ctrl *c);
+
+#endif

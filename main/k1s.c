@@ -38,6 +38,22 @@ static int api_hook(void *arg)
 	return api_timeout_ms(arg);
 }
 
+/* Hooks run in order, and one may write after another has read the store:
+ * if the revision moved while they ran, go round again at once rather
+ * than sleep on changes that some hook has not seen. */
+static int64_t rev_at_start;
+
+static int rev_mark(void *arg)
+{
+	rev_at_start = st_rev(arg);
+	return -1;
+}
+
+static int rev_check(void *arg)
+{
+	return st_rev(arg) != rev_at_start ? 0 : -1;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -216,7 +232,8 @@ static int serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	loop = k1s_loop_new();
-	if (!loop || k1s_loop_add_fd(loop, api_fd(api), EPOLLIN, on_api_ready, api) < 0 ||
+	if (!loop || k1s_loop_hook(loop, rev_mark, st) < 0 ||
+	    k1s_loop_add_fd(loop, api_fd(api), EPOLLIN, on_api_ready, api) < 0 ||
 	    k1s_loop_hook(loop, api_hook, api) < 0) {
 		k1s_err("main", "cannot set up the control loop");
 		api_free(api);
@@ -238,6 +255,7 @@ static int serve(int argc, char **argv)
 		k1s_warn("main", "pods cannot run: %s%s", k1s_strerror(err),
 			 err == -EPERM ? " (k1s serve needs root for pod namespaces)" : "");
 	api_attach(api, loop, rt);
+	k1s_loop_hook(loop, rev_check, st);
 	k1s_info("main", "serving the API on http://%s:%u, store in %s", cfg.listen_addr,
 		 cfg.port, data_dir);
 	k1s_loop_run(loop, &stopping);

@@ -1,0 +1,159 @@
+/* Declarations shared inside controller/ by the reconcilers. Nothing
+ * outside controller/ (tests excepted) includes this file.
+ *
+ * The controllers keep a read-only copy of the objects they watch (pods,
+ * replica sets, deployments, services, endpoints, endpoint slices), fed
+ * from the store's event log by a before-sleep hook. Each event marks the
+ * keys it concerns dirty in one queue per reconciler; a pass then
+ * reconciles each dirty key once. Writes go through the k1s_writer and are
+ * applied to the copy at once, so that a later reconciler of the same pass
+ * sees them.
+ *
+ * Threading: control loop only. */
+#ifndef CTRL_INT_H
+#define CTRL_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "ctrl.h"
+#include "k1s_err.h"
+#include "k1s_types.h"
+
+/* The kinds the controllers watch. */
+enum ctrl_kind {
+	CTRL_POD,
+	CTRL_RS,
+	CTRL_DEPLOY,
+	CTRL_SVC,
+	CTRL_EP,
+	CTRL_EPS,
+	CTRL_NKINDS,
+};
+
+/* The work queues. A pass runs them in dependency order (ctrl.c): a
+ * deployment scales its replica sets, which create pods, which get
+ * scheduled, which services then select, all in one pass when nothing has
+ * to wait. */
+enum ctrl_queue {
+	CTRL_Q_DEPLOY,
+	CTRL_Q_RS,
+	CTRL_Q_SCHED,
+	CTRL_Q_SVC,
+	CTRL_NQUEUES,
+};
+
+struct ctrl_stats {
+	uint64_t passes;
+	uint64_t reconciles;
+	uint64_t writes;
+	uint64_t conflicts;
+};
+
+struct ctrl {
+	struct st *st;
+	struct k1s_loop *loop;
+	const struct k1s_writer *w;
+	char node_name[256];
+
+	const struct k1s_resource *res[CTRL_NKINDS];
+	const struct k1s_resource *res_event;
+	int64_t rev;			/* the last store revision taken in */
+	bool synced;			/* the copy holds a full list at rev */
+	json_t *cache[CTRL_NKINDS];	/* namespace -> name -> object, never mutated */
+	json_t *dirty[CTRL_NQUEUES];	/* "ns/name" -> true */
+	json_t *later[CTRL_NQUEUES];	/* "ns/name" -> due time in ms (k1s_now_ms) */
+	json_t *memo;			/* "kind/ns/name" -> content last written */
+
+	unsigned pass_writes;		/* writes made by the current pass */
+	int last_err;			/* of the last failed write */
+	time_t now;			/* wall clock of the current pass */
+	time_t fixed_now;		/* tests: the wall clock, when not 0 */
+	int64_t now_ms;
+	uint64_t event_seq;
+	struct ctrl_stats stats;
+};
+
+/* ---- ctrl.c: the pass, the copy, the queues and writes ---- */
+
+/* One pass: takes in the store's events, then reconciles every dirty key.
+ * Returns the longest the loop may sleep before the next pass, in ms
+ * (0 when this pass wrote, so that its own echoes are handled at once,
+ * -1 when nothing is pending). */
+int ctrl_reconcile(struct ctrl *c);
+
+/* The object of a kind, or NULL. Borrowed until the next write or pass. */
+const json_t *ctrl_get(const struct ctrl *c, enum ctrl_kind k, const char *ns,
+		       const char *name);
+/* The objects of a kind in a namespace, as a name -> object JSON object,
+ * or NULL when there is none. Borrowed; iterate without modifying. */
+const json_t *ctrl_ns(const struct ctrl *c, enum ctrl_kind k, const char *ns);
+
+/* Queues a key for a reconciler, now or at `due_ms` (k1s_now_ms clock). */
+void ctrl_mark(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name);
+void ctrl_mark_at(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name,
+		  int64_t due_ms);
+
+/* Queues a key again after a failed write: at once after a conflict or
+ * a name clash (the copy is fresh again), after a second otherwise, so
+ * that a write the API keeps refusing does not spin the loop. */
+void ctrl_retry(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name);
+
+/* Writes through the writer. On success `obj` holds the stored object and
+ * the copy is updated (the caller still owns obj). On K1S_ECONFLICT the
+ * object is re-read into the copy and the caller's key should be marked
+ * again. Errors other than a conflict or -EEXIST are logged. */
+int ctrl_create(struct ctrl *c, enum ctrl_kind k, json_t *obj);
+int ctrl_update(struct ctrl *c, enum ctrl_kind k, json_t *obj, bool status);
+/* Deletes; -ENOENT counts as success. */
+int ctrl_remove(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *name,
+		const char *uid, int grace_seconds);
+
+/* Records a core/v1 Event about `obj` (of `kind`, `api_version`) of type
+ * Normal or Warning. Failures are logged and otherwise ignored. */
+void ctrl_event(struct ctrl *c, const json_t *obj, const char *kind, const char *api_version,
+		const char *type, const char *reason, const char *component, const char *fmt,
+		...) __attribute__((format(printf, 8, 9)));
+
+/* ---- helpers over objects (ctrl.c) ---- */
+
+/* The ownerReference with controller: true, or NULL. */
+const json_t *ctrl_controller_ref(const json_t *obj);
+/* True if obj's controller reference names uid. */
+bool ctrl_owned_by(const json_t *obj, const char *uid);
+/* An ownerReference {apiVersion, kind, name, uid, controller, blockOwnerDeletion}. */
+json_t *ctrl_owner_ref(const json_t *owner, const char *api_version, const char *kind);
+/* True if every key=value of `sel` (a JSON object) is in `labels`; an empty
+ * or absent selector matches nothing. */
+bool ctrl_map_match(const json_t *sel, const json_t *labels);
+/* An integer at a dotted path, or def. */
+int64_t ctrl_int(const json_t *obj, const char *path, int64_t def);
+/* "ns/name" into buf. */
+void ctrl_key(char *buf, size_t len, const char *ns, const char *name);
+/* The current pass's wall clock. */
+time_t ctrl_now(const struct ctrl *c);
+/* The timestamp at path as time_t, or 0. */
+time_t ctrl_time(const json_t *obj, const char *path);
+
+/* The status.conditions[] entry of `type`, or NULL. */
+json_t *ctrl_cond(const json_t *status, const char *type);
+
+/* Pods: not terminal and not being deleted. */
+bool ctrl_pod_active(const json_t *pod);
+/* Pods: the Ready condition is True; *since gets its lastTransitionTime. */
+bool ctrl_pod_ready(const json_t *pod, time_t *since);
+
+/* ---- the reconcilers ---- */
+
+void ctrl_sched_sync(struct ctrl *c, const char *ns, const char *name);
+void ctrl_rs_sync(struct ctrl *c, const char *ns, const char *name);
+void ctrl_deploy_sync(struct ctrl *c, const char *ns, const char *name);
+void ctrl_ep_sync(struct ctrl *c, const char *ns, const char *name);
+
+/* The pod-template-hash of a template with an optional collision count
+ * (< 0: none), into buf (>= 11 bytes). */
+void ctrl_template_hash(const json_t *tmpl, int64_t collisions, char *buf, size_t len);
+
+#endif
