@@ -542,8 +542,9 @@ json_t *api_do_create(struct api *api, const struct k1s_resource *r, const char 
 	if (err < 0)
 		return internal_error(err);
 	api_admit_commit(api->adm, r, NULL, obj);
-	k1s_info("api", "created %s %s%s%s", r->kind, ns, *ns ? "/" : "",
-		 json_string_value(json_object_get(md, "name")));
+	k1s_log(strcmp(r->kind, "Event") == 0 ? K1S_LOG_DEBUG : K1S_LOG_INFO, "api",
+		"created %s %s%s%s", r->kind, ns, *ns ? "/" : "",
+		json_string_value(json_object_get(md, "name")));
 	return json_incref(obj);
 }
 

@@ -43,6 +43,10 @@ static int status_err(const struct k1s_resource *r, json_t *res, const char *ver
 /* Replaces the caller's object by the stored one. */
 static void give_back(json_t *obj, json_t *res)
 {
+	if (res == obj) {
+		json_decref(res);
+		return;
+	}
 	json_object_clear(obj);
 	json_object_update(obj, res);
 	json_decref(res);
