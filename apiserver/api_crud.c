@@ -985,7 +985,7 @@ static int collect_all(void *arg, const json_t *obj)
 static int delete_namespace_contents(struct api *api, const char *ns)
 {
 	for (const struct k1s_resource *r = k1s_resources; r->resource; r++) {
-		struct dep_ctx c = {.found = json_array()};
+		struct dep_ctx c = {0};
 		char key[96];
 		int64_t rev;
 		size_t i;
@@ -993,6 +993,7 @@ static int delete_namespace_contents(struct api *api, const char *ns)
 
 		if (!(r->flags & K1S_RF_NAMESPACED))
 			continue;
+		c.found = json_array();
 		api_res_key(key, sizeof(key), r);
 		st_list(api->st, key, ns, NULL, NULL, 0, collect_all, c.found, &rev);
 		json_array_foreach(c.found, i, d) {
@@ -1085,7 +1086,10 @@ int api_do_delete(struct api *api, const struct k1s_resource *r, const char *ns,
 	return 0;
 }
 
-static const char *delete_policy(struct api_req *req, json_t **opts, int *grace)
+/* DeleteOptions from the body and the query; the policy is copied into
+ * `policy` (>= 16 bytes) since opts may be released first. */
+static const char *delete_policy(struct api_req *req, json_t **opts, int *grace, char *buf,
+				 size_t len)
 {
 	const char *policy = api_arg(req, "propagationPolicy");
 	const char *gq = api_arg(req, "gracePeriodSeconds");
@@ -1105,7 +1109,8 @@ static const char *delete_policy(struct api_req *req, json_t **opts, int *grace)
 		if (json_is_integer(json_object_get(*opts, "gracePeriodSeconds")))
 			*grace = (int)json_integer_value(json_object_get(*opts, "gracePeriodSeconds"));
 	}
-	return policy ? policy : "Background";
+	snprintf(buf, len, "%s", policy ? policy : "Background");
+	return buf;
 }
 
 static int handle_delete(struct api_req *req, const struct api_path *p)
@@ -1113,7 +1118,8 @@ static int handle_delete(struct api_req *req, const struct api_path *p)
 	const struct k1s_resource *r = p->res;
 	json_t *old, *opts, *last = NULL;
 	int grace;
-	const char *policy = delete_policy(req, &opts, &grace);
+	char pbuf[32];
+	const char *policy = delete_policy(req, &opts, &grace, pbuf, sizeof(pbuf));
 	const char *puid = k1s_json_str(opts, "preconditions.uid");
 	const char *prv = k1s_json_str(opts, "preconditions.resourceVersion");
 	int err;
@@ -1171,7 +1177,8 @@ static int handle_deletecollection(struct api_req *req, const struct api_path *p
 	struct list_ctx c = {.f = &f};
 	json_t *status = NULL, *opts, *o;
 	int grace;
-	const char *policy = delete_policy(req, &opts, &grace);
+	char pbuf[32];
+	const char *policy = delete_policy(req, &opts, &grace, pbuf, sizeof(pbuf));
 	char key[96], gv[96], kind[96];
 	int64_t rev;
 	size_t i;
