@@ -478,7 +478,7 @@ static int pod_net_adopt(struct pod_net *net, struct pod_nl *host, struct pod_ne
 
 	if (access(p->path, F_OK) < 0 || pod_nl_link_get(host, p->link, &hidx, NULL) < 0)
 		return -ENOENT;
-	fd = pod_ns_socket(p->path, false, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	fd = pod_ns_socket(p->path, false, NULL, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
 	if (fd < 0)
 		return fd;
 	ret = pod_nl_open(&ns, fd);
@@ -503,6 +503,15 @@ static int pod_net_adopt(struct pod_net *net, struct pod_nl *host, struct pod_ne
 	return ret;
 }
 
+/* Set in each new pod namespace, as container runtimes do: pods run as
+ * an unprivileged user and still listen on their containerPorts below
+ * 1024, and ping without raw sockets. */
+static const char *const pod_net_sysctls[] = {
+	"net/ipv4/ip_unprivileged_port_start", "0",
+	"net/ipv4/ping_group_range", "0 2147483647",
+	NULL,
+};
+
 static int pod_net_build(struct pod_net *net, struct pod_nl *host, struct pod_net_pod *p)
 {
 	struct pod_nl ns;
@@ -518,7 +527,7 @@ static int pod_net_build(struct pod_net *net, struct pod_nl *host, struct pod_ne
 	if (fd < 0)
 		return -errno;
 	close(fd);
-	fd = pod_ns_socket(p->path, true, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	fd = pod_ns_socket(p->path, true, pod_net_sysctls, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
 	if (fd < 0)
 		return fd;
 	ret = pod_nl_open(&ns, fd);
@@ -668,7 +677,7 @@ int pod_net_connect(const char *id, const char *ip, int port)
 		return -EINVAL;
 	sin.sin_port = htons((uint16_t)port);
 	pod_net_ns_path(id, path, sizeof(path));
-	fd = pod_ns_socket(path, false, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	fd = pod_ns_socket(path, false, NULL, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return fd == -EINVAL ? -ENOENT : fd;
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno != EINPROGRESS) {

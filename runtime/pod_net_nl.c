@@ -481,9 +481,30 @@ int pod_ns_prepare_dir(const char *dir)
 struct pod_ns_job {
 	const char *path;
 	bool create;
+	const char *const *sysctls;
 	int domain, type, proto;
 	int fd;
 };
+
+static int pod_ns_sysctls(const char *const *kv)
+{
+	char path[128];
+
+	for (; kv && kv[0]; kv += 2) {
+		ssize_t n;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/sys/%s", kv[0]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = write(fd, kv[1], strlen(kv[1]));
+		close(fd);
+		if (n < 0)
+			return -errno;
+	}
+	return 0;
+}
 
 static void *pod_ns_main(void *arg)
 {
@@ -519,15 +540,20 @@ static void *pod_ns_main(void *arg)
 		if (j->fd < 0)
 			return NULL;
 	}
+	/* /proc/sys/net shows the namespace of the thread that looks. */
+	j->fd = pod_ns_sysctls(j->sysctls);
+	if (j->fd < 0)
+		return NULL;
 	j->fd = socket(j->domain, j->type | SOCK_CLOEXEC, j->proto);
 	if (j->fd < 0)
 		j->fd = -errno;
 	return NULL;
 }
 
-int pod_ns_socket(const char *path, bool create, int domain, int type, int proto)
+int pod_ns_socket(const char *path, bool create, const char *const *sysctls, int domain,
+		  int type, int proto)
 {
-	struct pod_ns_job j = { path, create, domain, type, proto, -EIO };
+	struct pod_ns_job j = { path, create, sysctls, domain, type, proto, -EIO };
 	pthread_t t;
 	int ret;
 

@@ -70,7 +70,9 @@ int pod_nl_route_each(struct pod_nl *nl, void (*fn)(void *arg, uint32_t dst, int
 int pod_ns_prepare_dir(const char *dir);
 /* A socket inside the network namespace mounted at path; with create, a
  * new namespace, bind-mounted on path (an existing empty file) first.
- * The fd or a negative errno. */
-int pod_ns_socket(const char *path, bool create, int domain, int type, int proto);
+ * sysctls: NULL, or name/value pairs under /proc/sys ending with NULL, to
+ * set in the namespace first. The fd or a negative errno. */
+int pod_ns_socket(const char *path, bool create, const char *const *sysctls, int domain,
+		  int type, int proto);
 
 #endif

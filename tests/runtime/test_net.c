@@ -366,6 +366,33 @@ static void service_ip_binds_on_host_and_takes_pod_connections(void **unused)
 	waitpid(pid, &st, 0);
 }
 
+/* Pods run as an unprivileged user, yet listen on containerPort 80 and
+ * ping, as under a container runtime. */
+static void unprivileged_pod_binds_port_80_and_pings(void **unused)
+{
+	int st;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(80) };
+		int fd;
+
+		if (enter_ns(id_b) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(2);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			_exit(3);
+		if (socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) < 0)
+			_exit(4);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static void want_ip_and_restart_adoption(void **unused)
 {
 	char ip[16], want[16], again[16];
@@ -621,6 +648,7 @@ int main(void)
 		cmocka_unit_test(two_pods_get_netns_links_and_ips),
 		cmocka_unit_test(host_and_pods_reach_a_pod),
 		cmocka_unit_test(service_ip_binds_on_host_and_takes_pod_connections),
+		cmocka_unit_test(unprivileged_pod_binds_port_80_and_pings),
 		cmocka_unit_test(want_ip_and_restart_adoption),
 		cmocka_unit_test(destroy_removes_everything_and_ip_is_not_reused),
 		cmocka_unit_test(each_lists_half_made_pods),
