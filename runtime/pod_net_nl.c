@@ -91,6 +91,26 @@ void pod_nl_close(struct pod_nl *nl)
 	nl->sk = NULL;
 }
 
+static bool pod_nl_last(const char *buf, ssize_t n)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int len = (int)n;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+		if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR)
+			return true;
+	return false;
+}
+
+static void pod_nl_drain(struct pod_nl *nl, char *buf, ssize_t n)
+{
+	while (!pod_nl_last(buf, n)) {
+		n = mnl_socket_recvfrom(nl->sk, buf, POD_NL_BUFSZ);
+		if (n <= 0 && errno != EINTR)
+			return;
+	}
+}
+
 /* Sends one request and reads until its acknowledgement or the end of
  * its dump. A request that is not a dump asks for an acknowledgement, so
  * that kernel errors come back as the return value. */
@@ -123,6 +143,11 @@ static int pod_nl_talk(struct pod_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, voi
 		ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, cb, data);
 		if (ret == MNL_CB_ERROR) {
 			ret = errno ? -errno : -EIO;
+			/* A dump that the table changed under: read what
+			 * is left of it, so that the socket stays usable
+			 * and the caller can ask again. */
+			if (ret == -EINTR)
+				pod_nl_drain(nl, buf, n);
 			break;
 		}
 		if (ret == MNL_CB_STOP) {
@@ -131,6 +156,20 @@ static int pod_nl_talk(struct pod_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, voi
 		}
 	}
 	free(buf);
+	return ret;
+}
+
+/* A dump, asked again (up to three times) if it was interrupted; the
+ * callbacks may see some entries twice. */
+static int pod_nl_dump(struct pod_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	int ret;
+
+	for (int i = 0; i < 3; i++) {
+		ret = pod_nl_talk(nl, nlh, cb, data);
+		if (ret != -EINTR)
+			break;
+	}
 	return ret;
 }
 
@@ -290,7 +329,7 @@ int pod_nl_veth_each(struct pod_nl *nl, const char *prefix,
 	struct pod_nl_each e = { prefix, fn, arg };
 
 	ifm->ifi_family = AF_UNSPEC;
-	return pod_nl_talk(nl, nlh, pod_nl_veth_cb, &e);
+	return pod_nl_dump(nl, nlh, pod_nl_veth_cb, &e);
 }
 
 /* ---- addresses and neighbours ---- */
@@ -349,7 +388,7 @@ int pod_nl_addr_get(struct pod_nl *nl, int index, uint32_t *addr)
 	int ret;
 
 	ifa->ifa_family = AF_INET;
-	ret = pod_nl_talk(nl, nlh, pod_nl_addr_cb, &a);
+	ret = pod_nl_dump(nl, nlh, pod_nl_addr_cb, &a);
 	if (ret < 0)
 		return ret;
 	if (!a.found)
@@ -455,7 +494,7 @@ int pod_nl_route_each(struct pod_nl *nl, void (*fn)(void *arg, uint32_t dst, int
 	struct pod_nl_route_each e = { fn, arg };
 
 	rtm->rtm_family = AF_INET;
-	return pod_nl_talk(nl, nlh, pod_nl_route_cb, &e);
+	return pod_nl_dump(nl, nlh, pod_nl_route_cb, &e);
 }
 
 /* ---- namespaces ---- */

@@ -36,6 +36,19 @@ static struct pod_net *net;
 static char id_a[16], id_b[16], id_c[16], id_d[16], id_e[16];
 static char ip_a[16], ip_b[16];
 static pid_t listener_pid = -1;
+static int fds_at_start;
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
 
 static void mkid(char *buf, size_t len, char tag)
 {
@@ -572,6 +585,8 @@ static void nothing_is_left_behind(void **unused)
 	assert_false(link_exists(id_c));
 	assert_false(link_exists(id_d));
 	assert_false(link_exists(id_e));
+	/* Every netlink and namespace fd was closed. */
+	assert_int_equal(count_fds(), fds_at_start);
 }
 
 static int group_setup(void **unused)
@@ -607,6 +622,7 @@ static int group_setup(void **unused)
 	mkid(id_c, sizeof(id_c), 'c');
 	mkid(id_d, sizeof(id_d), 'd');
 	mkid(id_e, sizeof(id_e), 'e');
+	fds_at_start = count_fds();
 	cleanup(true);
 	net = pod_net_new(pod_cidr, svc_cidr, &err);
 	return net ? 0 : -1;
