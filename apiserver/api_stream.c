@@ -43,7 +43,7 @@
 #define CH_RESIZE 4
 #define CH_CLOSE 255
 
-enum sess_kind { SESS_EXEC, SESS_ATTACH };
+enum sess_kind { SESS_EXEC, SESS_ATTACH, SESS_PORTFWD };
 
 /* What the runtime's exit callback points at; it outlives a session that
  * ends first, and is freed by the callback. */
@@ -57,6 +57,8 @@ struct api_sess {
 	struct api_sess *next, **pprev;
 	enum sess_kind kind;
 	int proto;			/* 4 or 5 */
+	bool ws;			/* WebSocket, else raw SPDY (port-forward) */
+	struct api_pf *pf;		/* port-forward's SPDY side */
 	char ns[256], pod[256], container[256];
 	char **argv;
 	bool tty, want_in, want_out, want_err;
@@ -130,12 +132,27 @@ static void queue_frame(struct api_sess *s, uint8_t opcode, int ch, const void *
 		s->dead = true;
 }
 
+void api_sess_send(struct api_sess *s, const void *p, size_t n)
+{
+	if (s->close_sent)
+		return;
+	if (s->ws)
+		queue_frame(s, API_WS_BINARY, -1, p, n);
+	else if (buf_put(&s->wbuf, &s->woff, &s->wlen, &s->wcap, p, n) < 0)
+		s->dead = true;
+}
+
 static void queue_close(struct api_sess *s, uint16_t code)
 {
 	uint8_t b[2] = {(uint8_t)(code >> 8), (uint8_t)code};
 
 	if (s->close_sent)
 		return;
+	if (!s->ws) {
+		/* Raw SPDY has no closing handshake: flush and hang up. */
+		s->close_sent = s->close_rcvd = true;
+		return;
+	}
 	queue_frame(s, API_WS_CLOSE, -1, b, 2);
 	s->close_sent = true;
 }
@@ -177,6 +194,7 @@ static void sess_free(struct api_sess *s, bool run_daemon)
 		k1s_loop_cancel(api->loop, s->timer);
 	if (s->exit)
 		s->exit->s = NULL;
+	api_pf_free(s->pf);
 	close_fd(s, &s->io.in_fd, &s->ev_in);
 	close_fd(s, &s->io.out_fd, &s->ev_out);
 	close_fd(s, &s->io.err_fd, &s->ev_err);
@@ -383,6 +401,14 @@ static int on_msg(void *arg, uint8_t op, const uint8_t *data, size_t len)
 	}
 	if (len == 0 || s->close_sent)
 		return 0;
+	if (s->kind == SESS_PORTFWD) {
+		if (api_pf_input(s->pf, data, len) < 0) {
+			queue_close(s, API_WS_PROTOCOL_ERROR);
+			s->close_rcvd = true;
+			return 1;
+		}
+		return 0;
+	}
 	switch (data[0]) {
 	case CH_STDIN:
 		if (s->io.in_fd >= 0 && !s->in_close && len > 1 &&
@@ -436,6 +462,18 @@ static void read_sock(struct api_sess *s)
 		} else {
 			n = 0;
 		}
+		if (!s->ws) {
+			/* Raw SPDY: every byte is the port-forward's. */
+			r = api_pf_input(s->pf, s->rbuf, s->rlen);
+			s->rlen = 0;
+			if (r < 0) {
+				queue_close(s, 0);
+				return;
+			}
+			if (n == 0 || api_pf_busy(s->pf))
+				return;
+			continue;
+		}
 		r = api_ws_rx_feed(&s->rx, s->rbuf, s->rlen, &used, on_msg, s, &code);
 		memmove(s->rbuf, s->rbuf + used, s->rlen - used);
 		s->rlen -= used;
@@ -444,7 +482,8 @@ static void read_sock(struct api_sess *s)
 			s->close_rcvd = true; /* no answer is awaited from a broken peer */
 			return;
 		}
-		if (r > 0 || n == 0 || s->close_rcvd || s->ilen - s->ioff >= SESS_HIGH_WATER)
+		if (r > 0 || n == 0 || s->close_rcvd || s->ilen - s->ioff >= SESS_HIGH_WATER ||
+		    (s->pf && api_pf_busy(s->pf)))
 			return;
 	}
 }
@@ -478,6 +517,11 @@ static void on_sock(void *arg, int fd, uint32_t events)
 	sess_pump(s);
 }
 
+void api_sess_kick(struct api_sess *s)
+{
+	sess_pump(s);
+}
+
 /* Moves the session along after any event: finishes it when the process
  * is done, sends what is queued, and sets every fd's interest. */
 static void sess_pump(struct api_sess *s)
@@ -496,7 +540,8 @@ static void sess_pump(struct api_sess *s)
 	}
 	if (s->close_rcvd && !s->close_sent)
 		queue_close(s, API_WS_NORMAL);
-	if (!s->close_sent && ((s->exited && out_done && err_done) || s->fail[0])) {
+	if (!s->close_sent && s->kind != SESS_PORTFWD &&
+	    ((s->exited && out_done && err_done) || s->fail[0])) {
 		if (!s->status_sent)
 			send_status(s);
 		queue_close(s, API_WS_NORMAL);
@@ -520,7 +565,9 @@ static void sess_pump(struct api_sess *s)
 		}
 	}
 	busy_out = s->wlen - s->woff >= SESS_HIGH_WATER || s->close_sent;
-	busy_in = s->ilen - s->ioff >= SESS_HIGH_WATER;
+	busy_in = s->ilen - s->ioff >= SESS_HIGH_WATER || (s->pf && api_pf_busy(s->pf));
+	if (s->pf)
+		api_pf_pump(s->pf, busy_out);
 	watch(s, s->sock, &s->ev_sock,
 	      (s->close_rcvd || busy_in ? 0 : EPOLLIN) | (s->woff < s->wlen ? EPOLLOUT : 0),
 	      on_sock);
@@ -534,15 +581,24 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *req_cls,
 		       struct MHD_UpgradeResponseHandle *urh)
 {
 	struct api_sess *s = cls;
-	int err;
+	int err = 0;
 
 	s->upgraded = true;
 	s->in_upgrade = true;
 	s->sock = sock;
 	s->urh = urh;
 	fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK);
-	s->exit = calloc(1, sizeof(*s->exit));
-	if (!s->exit) {
+	if (s->kind == SESS_PORTFWD) {
+		s->pf = api_pf_new(s, s->api->loop, s->rt, s->ns, s->pod);
+		if (!s->pf)
+			s->dead = true;
+		err = 1;
+	} else {
+		s->exit = calloc(1, sizeof(*s->exit));
+	}
+	if (err == 1) {
+		err = 0;
+	} else if (!s->exit) {
 		snprintf(s->fail, sizeof(s->fail), "out of memory");
 		err = -ENOMEM;
 	} else {
@@ -789,6 +845,95 @@ static void sweep_pending(struct api *api)
 	}
 }
 
+static struct api_sess *sess_new(struct api *api, struct pod_rt *rt, enum sess_kind kind,
+				 const struct api_path *p)
+{
+	struct api_sess *s;
+
+	sweep_pending(api);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->api = api;
+	s->rt = rt;
+	s->kind = kind;
+	s->ws = true;
+	s->created_ms = k1s_now_ms();
+	s->sock = -1;
+	s->io.in_fd = s->io.out_fd = s->io.err_fd = -1;
+	s->io.pid = -1;
+	s->rx.want_mask = true;
+	snprintf(s->ns, sizeof(s->ns), "%s", p->ns);
+	snprintf(s->pod, sizeof(s->pod), "%s", p->name);
+	s->next = api->sessions;
+	if (s->next)
+		s->next->pprev = &s->next;
+	s->pprev = &api->sessions;
+	api->sessions = s;
+	return s;
+}
+
+#define PF_WS_PROTO "SPDY/3.1+portforward.k8s.io"
+#define PF_PROTO "portforward.k8s.io"
+
+/* kubectl port-forward: SPDY inside WebSocket (1.31+), or plain SPDY. */
+static int handle_portforward(struct api_req *req, const struct api_path *p,
+			      struct pod_rt *rt)
+{
+	struct api *api = req->api;
+	const char *upgrade = api_header(req, "Upgrade");
+	const char *key = api_header(req, "Sec-WebSocket-Key");
+	const char *ver = api_header(req, "Sec-WebSocket-Version");
+	const char *xsp = api_header(req, "X-Stream-Protocol-Version");
+	bool ws = upgrade && has_token(upgrade, "websocket");
+	struct MHD_Response *resp;
+	struct api_sess *s;
+	char accept[29], msg[512];
+	int ret;
+
+	if (!rt) {
+		snprintf(msg, sizeof(msg), "pod %s is not running", p->name);
+		return reply(req, 400, "BadRequest", msg);
+	}
+	if (ws) {
+		if (!has_token(api_header(req, "Connection"), "upgrade") || !ver ||
+		    strcmp(ver, "13") != 0 || api_ws_accept(key, accept) < 0)
+			return reply(req, 400, "BadRequest",
+				     "invalid WebSocket handshake: expected Connection: Upgrade, "
+				     "Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key");
+		if (!has_token(api_header(req, "Sec-WebSocket-Protocol"), PF_WS_PROTO))
+			return reply(req, 400, "BadRequest",
+				     "no supported subprotocol: k1s speaks " PF_WS_PROTO);
+	} else if (!upgrade || !has_token(upgrade, "SPDY/3.1") || !has_token(xsp, PF_PROTO)) {
+		return reply(req, 400, "BadRequest",
+			     "Upgrade request required: port-forward speaks SPDY/3.1 (" PF_PROTO
+			     "), alone or inside WebSocket (" PF_WS_PROTO ")");
+	}
+	if (!api->loop)
+		return reply(req, 503, "ServiceUnavailable", "streaming is not available");
+	s = sess_new(api, rt, SESS_PORTFWD, p);
+	if (!s)
+		return MHD_NO;
+	s->ws = ws;
+	resp = MHD_create_response_for_upgrade(on_upgrade, s);
+	if (!resp) {
+		sess_free(s, false);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Connection", "Upgrade");
+	if (ws) {
+		MHD_add_response_header(resp, "Upgrade", "websocket");
+		MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept);
+		MHD_add_response_header(resp, "Sec-WebSocket-Protocol", PF_WS_PROTO);
+	} else {
+		MHD_add_response_header(resp, "Upgrade", "SPDY/3.1");
+		MHD_add_response_header(resp, "X-Stream-Protocol-Version", PF_PROTO);
+	}
+	ret = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static int handle_session(struct api_req *req, const struct api_path *p, const json_t *pod,
 			  struct pod_rt *rt, enum sess_kind kind)
 {
@@ -852,21 +997,10 @@ static int handle_session(struct api_req *req, const struct api_path *p, const j
 		ret = reply(req, 503, "ServiceUnavailable", "streaming is not available");
 		goto out;
 	}
-	sweep_pending(api);
-	s = calloc(1, sizeof(*s));
+	s = sess_new(api, rt, kind, p);
 	if (!s)
 		goto oom;
-	s->api = api;
-	s->rt = rt;
-	s->kind = kind;
 	s->proto = proto;
-	s->created_ms = k1s_now_ms();
-	s->sock = -1;
-	s->io.in_fd = s->io.out_fd = s->io.err_fd = -1;
-	s->io.pid = -1;
-	s->rx.want_mask = true;
-	snprintf(s->ns, sizeof(s->ns), "%s", p->ns);
-	snprintf(s->pod, sizeof(s->pod), "%s", p->name);
 	snprintf(s->container, sizeof(s->container), "%s", c);
 	s->argv = args.argv;
 	s->tty = flag(req, "tty");
@@ -875,11 +1009,6 @@ static int handle_session(struct api_req *req, const struct api_path *p, const j
 	/* With a terminal there is no separate stderr: channel 2 stays silent. */
 	s->want_err = flag(req, "stderr") && !s->tty;
 	s->err_eof = s->tty;
-	s->next = api->sessions;
-	if (s->next)
-		s->next->pprev = &s->next;
-	s->pprev = &api->sessions;
-	api->sessions = s;
 
 	resp = MHD_create_response_for_upgrade(on_upgrade, s);
 	if (!resp) {
@@ -924,9 +1053,7 @@ int api_stream_handle(struct api_req *req, const struct api_path *p, struct pod_
 	else if (strcmp(p->sub, "attach") == 0)
 		ret = handle_session(req, p, pod, rt, SESS_ATTACH);
 	else if (strcmp(p->sub, "portforward") == 0)
-		ret = reply(req, 400, "BadRequest",
-			    "Upgrade request required: k1s does not forward ports yet; reach the "
-			    "pod at its IP, or through a Service");
+		ret = handle_portforward(req, p, rt);
 	else
 		ret = reply(req, 404, "NotFound", "the server could not find the requested resource");
 	json_decref(pod);

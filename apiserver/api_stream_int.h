@@ -13,6 +13,7 @@
 struct api;
 struct api_req;
 struct api_path;
+struct k1s_loop;
 struct pod_rt;
 
 /* ---- api_stream.c: the entry point ---- */
@@ -76,6 +77,46 @@ typedef int (*api_ws_msg_fn)(void *arg, uint8_t opcode, const uint8_t *data, siz
 int api_ws_rx_feed(struct api_ws_rx *rx, const uint8_t *buf, size_t len, size_t *used,
 		   api_ws_msg_fn fn, void *arg, uint16_t *close_code);
 void api_ws_rx_free(struct api_ws_rx *rx);
+
+/* ---- api_stream.c: what port-forward uses of its session ---- */
+
+struct api_sess;
+/* Queues bytes of the tunnelled protocol to the client (in a WebSocket
+ * binary message, or raw on a SPDY upgrade). */
+void api_sess_send(struct api_sess *s, const void *p, size_t n);
+/* Moves the session along after an event of the port-forward side. The
+ * session (and its api_pf) may be freed by the call. */
+void api_sess_kick(struct api_sess *s);
+
+/* ---- api_stream_pf.c: pods/portforward over SPDY/3.1 ---- */
+
+/* One SPDY frame at the start of buf: its length, 0 if incomplete, or
+ * -EPROTO / -EMSGSIZE. */
+struct api_spdy_frame {
+	bool control;
+	uint16_t version, type;	/* control frames */
+	uint32_t stream;	/* data frames */
+	uint8_t flags;
+	const uint8_t *data;
+	size_t len;
+};
+int api_spdy_frame(const uint8_t *buf, size_t len, struct api_spdy_frame *f);
+/* Walks an inflated SPDY/3 header block. 0 or -EPROTO. */
+typedef void (*api_spdy_header_fn)(void *arg, const char *k, size_t kl, const char *v,
+				   size_t vl);
+int api_spdy_headers(const uint8_t *blk, size_t len, api_spdy_header_fn fn, void *arg);
+
+struct api_pf;
+struct api_pf *api_pf_new(struct api_sess *s, struct k1s_loop *loop, struct pod_rt *rt,
+			  const char *ns, const char *pod);
+void api_pf_free(struct api_pf *pf);
+/* Bytes of the client's SPDY stream. 0, or a negative errno to end the
+ * session with. */
+int api_pf_input(struct api_pf *pf, const uint8_t *p, size_t n);
+/* Sets the pod connections' interests; out_busy stops reading them. */
+void api_pf_pump(struct api_pf *pf, bool out_busy);
+/* Whether a pod connection has too much queued to take more input. */
+bool api_pf_busy(const struct api_pf *pf);
 
 /* ---- api_stream_log.c: pods/log ---- */
 
