@@ -106,6 +106,9 @@ typedef void (*api_spdy_header_fn)(void *arg, const char *k, size_t kl, const ch
 				   size_t vl);
 int api_spdy_headers(const uint8_t *blk, size_t len, api_spdy_header_fn fn, void *arg);
 
+/* The zlib dictionary of SPDY/3 header blocks. */
+const uint8_t *api_spdy_dict(size_t *len);
+
 struct api_pf;
 struct api_pf *api_pf_new(struct api_sess *s, struct k1s_loop *loop, struct pod_rt *rt,
 			  const char *ns, const char *pod);

@@ -157,6 +157,12 @@ static const uint8_t spdy_dict[] = {
 	0x2c, 0x65, 0x6e, 0x71, 0x3d, 0x30, 0x2e,
 };
 
+const uint8_t *api_spdy_dict(size_t *len)
+{
+	*len = sizeof(spdy_dict);
+	return spdy_dict;
+}
+
 struct pf_stream {
 	struct pf_stream *next;
 	struct api_pf *pf;

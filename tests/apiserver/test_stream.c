@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <zlib.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -461,6 +462,9 @@ struct ws {
 	char pong[128];
 	int pongs;
 	bool answer_close;	/* reply to the server's Close as kubectl does */
+	bool spdy;		/* messages carry SPDY bytes, not channels */
+	uint8_t sp[1 << 16];	/* SPDY bytes received */
+	size_t sp_len;
 };
 
 static void ws_send(struct ws *w, uint8_t op, const void *data, size_t len)
@@ -502,6 +506,12 @@ static int ws_on_msg(void *arg, uint8_t op, const uint8_t *data, size_t len)
 		return 0;
 	}
 	assert_int_equal(op, API_WS_BINARY);
+	if (w->spdy) {
+		assert_true(w->sp_len + len <= sizeof(w->sp));
+		memcpy(w->sp + w->sp_len, data, len);
+		w->sp_len += len;
+		return 0;
+	}
 	assert_true(len >= 1);
 	w->msgs[data[0]]++;
 	if (data[0] == 3) {
@@ -871,6 +881,257 @@ static void test_attach_ends_with_container(void **state)
 	ws_close(&w);
 }
 
+/* ---- port-forward ---- */
+
+/* An echo server on the loop, standing for the pod's port. */
+static void on_echo_conn(void *arg, int fd, uint32_t events)
+{
+	struct env *e = arg;
+	char buf[4096];
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (n > 0) {
+		assert_int_equal(send(fd, buf, (size_t)n, MSG_NOSIGNAL), n);
+		return;
+	}
+	if (n < 0 && errno == EAGAIN)
+		return;
+	k1s_loop_del_fd(e->loop, fd);
+	close(fd);
+}
+
+static void on_echo_accept(void *arg, int fd, uint32_t events)
+{
+	struct env *e = arg;
+	int c = accept(fd, NULL, NULL);
+
+	if (c >= 0)
+		k1s_loop_add_fd(e->loop, c, EPOLLIN, on_echo_conn, e);
+}
+
+static int listen_any(unsigned short *port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+struct spdy_client {
+	z_stream z;
+	struct ws *w;
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static size_t put_kv(uint8_t *p, const char *k, const char *v)
+{
+	size_t kl = strlen(k), vl = strlen(v);
+
+	put32(p, (uint32_t)kl);
+	memcpy(p + 4, k, kl);
+	put32(p + 4 + kl, (uint32_t)vl);
+	memcpy(p + 8 + kl, v, vl);
+	return 8 + kl + vl;
+}
+
+/* SYN_STREAM as kubectl opens each stream of a forwarded connection. */
+static void syn_stream(struct spdy_client *c, uint32_t id, const char *type, unsigned port,
+		       const char *reqid, bool fin)
+{
+	uint8_t blk[512], f[1024];
+	char ps[16];
+	size_t n = 4;
+
+	snprintf(ps, sizeof(ps), "%u", port);
+	put32(blk, 3);
+	n += put_kv(blk + n, "streamtype", type);
+	n += put_kv(blk + n, "port", ps);
+	n += put_kv(blk + n, "requestid", reqid);
+	c->z.next_in = blk;
+	c->z.avail_in = (unsigned)n;
+	c->z.next_out = f + 18;
+	c->z.avail_out = sizeof(f) - 18;
+	assert_int_equal(deflate(&c->z, Z_SYNC_FLUSH), Z_OK);
+	n = sizeof(f) - 18 - c->z.avail_out + 10;
+	f[0] = 0x80;
+	f[1] = 3;
+	f[2] = 0;
+	f[3] = 1;
+	put32(f + 4, (uint32_t)n);
+	f[4] = fin ? 1 : 0;
+	put32(f + 8, id);
+	put32(f + 12, 0);
+	f[16] = f[17] = 0;
+	ws_send(c->w, API_WS_BINARY, f, 8 + n);
+}
+
+static void spdy_data(struct spdy_client *c, uint32_t id, bool fin, const char *p)
+{
+	uint8_t f[256];
+	size_t n = strlen(p);
+
+	put32(f, id);
+	put32(f + 4, (uint32_t)n);
+	f[4] = fin ? 1 : 0;
+	memcpy(f + 8, p, n);
+	ws_send(c->w, API_WS_BINARY, f, 8 + n);
+}
+
+/* What the server sent on the SPDY side, summed up. */
+struct spdy_seen {
+	int replies[8];		/* SYN_REPLY per stream id */
+	char data[8][256];	/* data per stream id */
+	bool fin[8];
+	int pings;
+};
+
+static void spdy_scan(struct ws *w, struct spdy_seen *seen)
+{
+	size_t off = 0;
+	struct api_spdy_frame f;
+	int n;
+
+	memset(seen, 0, sizeof(*seen));
+	while ((n = api_spdy_frame(w->sp + off, w->sp_len - off, &f)) > 0) {
+		off += (size_t)n;
+		if (f.control && f.type == 2 && f.len >= 4) {
+			uint32_t id = (uint32_t)f.data[3];
+
+			assert_true(id < 8);
+			seen->replies[id]++;
+		} else if (f.control && f.type == 6) {
+			seen->pings++;
+		} else if (!f.control) {
+			assert_true(f.stream < 8);
+			strncat(seen->data[f.stream], (const char *)f.data, f.len);
+			if (f.flags & 1)
+				seen->fin[f.stream] = true;
+		}
+	}
+	assert_true(n >= 0);
+}
+
+static bool pf_echoed(struct ws *w)
+{
+	struct spdy_seen s;
+
+	spdy_scan(w, &s);
+	return strcmp(s.data[3], "hello") == 0;
+}
+
+static bool pf_both_fin(struct ws *w)
+{
+	struct spdy_seen s;
+
+	spdy_scan(w, &s);
+	return s.fin[1] && s.fin[3];
+}
+
+static bool pf_refused(struct ws *w)
+{
+	struct spdy_seen s;
+
+	spdy_scan(w, &s);
+	return s.fin[5] && s.fin[7];
+}
+
+static bool pf_ping(struct ws *w)
+{
+	struct spdy_seen s;
+
+	spdy_scan(w, &s);
+	return s.pings > 0;
+}
+
+static void test_portforward(void **state)
+{
+	struct env *e = *state;
+	struct spdy_client c = {0};
+	struct spdy_seen seen;
+	unsigned short port, dead_port;
+	int lfd = listen_any(&port), dfd = listen_any(&dead_port);
+	size_t dlen;
+	const uint8_t *dict = api_spdy_dict(&dlen);
+	struct ws w;
+	char want[256];
+	uint8_t ping[12] = {0x80, 3, 0, 6, 0, 0, 0, 4, 0, 0, 0, 9};
+
+	close(dfd); /* nothing listens there any more */
+	assert_int_equal(k1s_loop_add_fd(e->loop, lfd, EPOLLIN, on_echo_accept, e), 0);
+	start_web(e);
+	assert_int_equal(ws_open(e, &w, "/api/v1/namespaces/default/pods/web/portforward",
+				 "SPDY/3.1+portforward.k8s.io"),
+			 101);
+	w.spdy = true;
+	c.w = &w;
+	assert_int_equal(deflateInit(&c.z, Z_DEFAULT_COMPRESSION), Z_OK);
+	assert_int_equal(deflateSetDictionary(&c.z, dict, (unsigned)dlen), Z_OK);
+	/* kubectl's order: the error stream (closed at once), then data. */
+	syn_stream(&c, 1, "error", port, "0", true);
+	syn_stream(&c, 3, "data", port, "0", false);
+	spdy_data(&c, 3, false, "hello");
+	ws_wait(&w, pf_echoed, 5000);
+	spdy_scan(&w, &seen);
+	assert_int_equal(seen.replies[1], 1);
+	assert_int_equal(seen.replies[3], 1);
+	/* The local side ends: the pod sees EOF, closes, and both streams
+	 * of the pair finish, the error one empty (no error). */
+	spdy_data(&c, 3, true, "");
+	ws_wait(&w, pf_both_fin, 5000);
+	spdy_scan(&w, &seen);
+	assert_string_equal(seen.data[1], "");
+	/* A port nobody listens on: the error stream says so. */
+	syn_stream(&c, 5, "error", dead_port, "1", true);
+	syn_stream(&c, 7, "data", dead_port, "1", false);
+	ws_wait(&w, pf_refused, 5000);
+	spdy_scan(&w, &seen);
+	snprintf(want, sizeof(want), "error forwarding port %u to pod web: Connection refused",
+		 dead_port);
+	assert_string_equal(seen.data[5], want);
+	/* SPDY pings are echoed, WebSocket pings answered. */
+	ws_send(&w, API_WS_BINARY, ping, sizeof(ping));
+	ws_wait(&w, pf_ping, 5000);
+	ws_send(&w, API_WS_PING, "p", 1);
+	ws_wait(&w, got_pong, 5000);
+	ws_send(&w, API_WS_CLOSE, "\x03\xe8", 2);
+	ws_wait(&w, closed, 5000);
+	ws_wait(&w, NULL, 5000);
+	deflateEnd(&c.z);
+	ws_close(&w);
+	k1s_loop_del_fd(e->loop, lfd);
+	close(lfd);
+}
+
+static void test_portforward_refusals(void **state)
+{
+	struct env *e = *state;
+	struct ws w;
+
+	/* Plain HTTP, and a WebSocket without the tunnelling subprotocol. */
+	expect_error(e, "/api/v1/namespaces/default/pods/web/portforward", 400,
+		     "Upgrade request required: port-forward speaks SPDY/3.1 (portforward.k8s.io), "
+		     "alone or inside WebSocket (SPDY/3.1+portforward.k8s.io)");
+	assert_int_equal(ws_open(e, &w, "/api/v1/namespaces/default/pods/web/portforward",
+				 "v5.channel.k8s.io"),
+			 400);
+	ws_close(&w);
+	expect_error(e, "/api/v1/namespaces/default/pods/nope/portforward", 404,
+		     "pods \"nope\" not found");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -888,6 +1149,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_oversize_and_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_tty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_ends_with_container, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_portforward, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_portforward_refusals, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
