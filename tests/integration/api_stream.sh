@@ -1,5 +1,5 @@
 #!/bin/bash
-# kubectl logs, exec and attach on real pods: the streams a user meets,
+# kubectl logs, exec, attach and port-forward on real pods: the streams a user meets,
 # through the real kubectl (WebSocket v5.channel.k8s.io for exec/attach,
 # chunked text for logs). Needs root (pods run in namespaces).
 . "$(dirname "$0")/lib.sh"
@@ -58,5 +58,27 @@ expect_out "a 65 s exec survives the heartbeat" "^done$" k exec ticker -- sh -c 
 expect_out "run -i --rm" "hi-from-run" \
 	bash -c "echo hi-from-run | timeout 60 kubectl -s $SERVER --cache-dir $TMP/kcache run cat1 --image=busybox --restart=Never --rm -i -- cat"
 
-k delete pod ticker --wait=false >/dev/null
+# Port-forward (SPDY inside WebSocket, and plain SPDY): any image runs the
+# echo server, whose HTTP answer names the pod.
+k run web --image=nginx --port=80 >/dev/null
+for _ in $(seq 60); do
+	[ "$(k get pod web -o 'jsonpath={.status.phase}')" = Running ] && break
+	sleep 0.5
+done
+LPORT=$(free_port)
+k port-forward pod/web "$LPORT:80" >"$TMP/pf.out" 2>&1 &
+PF=$!
+for _ in $(seq 50); do curl -s "http://127.0.0.1:$LPORT/" >/dev/null 2>&1 && break; sleep 0.1; done
+expect_out "port-forward over WebSocket" '"web"' curl -s "http://127.0.0.1:$LPORT/"
+expect_out "port-forward, a second connection" '"web"' curl -s "http://127.0.0.1:$LPORT/again"
+kill "$PF"; wait "$PF" 2>/dev/null || true
+LPORT=$(free_port)
+KUBECTL_PORT_FORWARD_WEBSOCKETS=false kubectl -s "$SERVER" --cache-dir "$TMP/kcache" \
+	port-forward pod/web "$LPORT:80" >"$TMP/pf2.out" 2>&1 &
+PF=$!
+for _ in $(seq 50); do curl -s "http://127.0.0.1:$LPORT/" >/dev/null 2>&1 && break; sleep 0.1; done
+expect_out "port-forward over plain SPDY" '"web"' curl -s "http://127.0.0.1:$LPORT/"
+kill "$PF"; wait "$PF" 2>/dev/null || true
+
+k delete pod ticker web --wait=false >/dev/null
 echo "all stream checks passed"
