@@ -750,7 +750,7 @@ static int check_running(struct pod_rt *rt, const char *ns, const char *pod, con
 			 json_t **status)
 {
 	const char *reason = NULL;
-	char path[64], msg[1024];
+	char path[4096], msg[1024];
 	int err;
 
 	if (rt && pod_running(rt, ns, pod, c))
