@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "api_stream_int.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 #include "k1s_patch.h"
@@ -1249,6 +1250,11 @@ int api_crud_handle(struct api_req *req, const struct api_path *p)
 	const char *m = req->method;
 	const char *watch = api_arg(req, "watch");
 	bool is_watch = watch && (strcmp(watch, "true") == 0 || strcmp(watch, "1") == 0);
+
+	if (*p->sub && strcmp(p->res->resource, "pods") == 0 && !*p->res->group &&
+	    (!strcmp(p->sub, "log") || !strcmp(p->sub, "exec") || !strcmp(p->sub, "attach") ||
+	     !strcmp(p->sub, "portforward")))
+		return api_stream_handle(req, p, req->api->rt);
 
 	if (*p->sub) {
 		bool ok = (strcmp(p->sub, "status") == 0 && (p->res->flags & K1S_RF_STATUS)) ||

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api_int.h"
+#include "api_stream_int.h"
 #include "ctrl.h"
 #include "k1s_log.h"
 #include "k1s_writer.h"
@@ -294,6 +295,7 @@ void api_free(struct api *api)
 	if (!api)
 		return;
 	api_watch_close_all(api);
+	api_stream_close_all(api);
 	if (api->mhd) {
 		/* Streams were resumed above; one pass lets them finish. */
 		MHD_run(api->mhd);

@@ -103,6 +103,10 @@ void api_admit_commit(struct api_admit *adm, const struct k1s_resource *r, const
 struct MHD_Daemon;
 struct MHD_Connection;
 struct api_watch;
+struct api_log;
+struct api_sess;
+struct k1s_loop;
+struct pod_rt;
 
 struct api {
 	struct st *st;
@@ -110,9 +114,11 @@ struct api {
 	struct MHD_Daemon *mhd;
 	struct api_admit *adm;
 	struct api_watch *watches;	/* every open watch stream */
-	struct k1s_loop *loop;		/* the control loop, for streams */
+	struct k1s_loop *loop;		/* the control loop, for log follow and sessions */
 	struct pod_rt *rt;		/* the pod runtime; NULL when pods cannot run */
 	struct k1s_writer *writer;	/* api_writer() */
+	struct api_log *logs;		/* open pods/log streams */
+	struct api_sess *sessions;	/* open exec, attach and port-forward sessions */
 	char node_name[256];
 	char node_ip[64];
 	char listen_addr[64];

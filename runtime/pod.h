@@ -42,7 +42,18 @@ void pod_rt_free(struct pod_rt *rt);
 
 /* The log file of a container: the current run, or the one before the last
  * restart. 0 and the path, -ENOENT (no such pod or container), or -EAGAIN
- * (not started yet; *reason gets e.g. "ContainerCreating"). */
+ * (not started yet; *reason gets e.g. "ContainerCreating").
+ *
+ * The file holds one record per line, as the CRI log format:
+ *   <time> <stream> <tag> <text>\n
+ * time: RFC 3339 in UTC with nanoseconds, "2024-05-01T10:00:00.123456789Z";
+ * stream: "stdout" or "stderr"; tag: "F" for a full line (the text is the
+ * line without its newline), "P" for a part of a line that goes on in the
+ * next record of the same stream (a long line cut, or output left without a
+ * newline when the run ends). The API strips the prefixes (or keeps the
+ * time for timestamps=true) and filters by time for sinceSeconds/sinceTime.
+ * A run's records are all in its file once pod_running() turns false; a
+ * restart starts a new file (the old one becomes the previous run's). */
 int pod_log_path(struct pod_rt *rt, const char *ns, const char *name, const char *container,
 		 bool previous, char *path, size_t len, const char **reason);
 /* True while the container's current run is alive (for logs -f). */
