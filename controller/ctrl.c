@@ -287,6 +287,38 @@ static void touched(struct ctrl *c, enum ctrl_kind k, const char *ns, const char
 	}
 }
 
+static void index_slice(struct ctrl *c, const char *ns, const char *name, const json_t *slice,
+			bool add)
+{
+	char key[600];
+	json_t *set;
+	const char *svc = json_string_value(
+	    json_object_get(k1s_json_path(slice, "metadata.labels"), "kubernetes.io/service-name"));
+	if (!svc)
+		return;
+	ctrl_key(key, sizeof(key), ns, svc);
+	set = json_object_get(c->slices_by_svc, key);
+	if (add) {
+		if (!set) {
+			set = json_object();
+			json_object_set_new(c->slices_by_svc, key, set);
+		}
+		json_object_set_new(set, name, json_true());
+	} else if (set) {
+		json_object_del(set, name);
+		if (json_object_size(set) == 0)
+			json_object_del(c->slices_by_svc, key);
+	}
+}
+
+const json_t *ctrl_slices_of(const struct ctrl *c, const char *ns, const char *svc)
+{
+	char key[600];
+
+	ctrl_key(key, sizeof(key), ns, svc);
+	return json_object_get(c->slices_by_svc, key);
+}
+
 /* Puts the new state of an object in the copy (cur NULL: deleted) and
  * marks what depends on it. */
 static void apply(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *name,
@@ -295,6 +327,10 @@ static void apply(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *
 	json_t *m = cache_ns(c, k, ns);
 	json_t *old = json_incref(json_object_get(m, name));
 
+	if (k == CTRL_EPS && old)
+		index_slice(c, ns, name, old, false);
+	if (k == CTRL_EPS && cur)
+		index_slice(c, ns, name, cur, true);
 	if (cur)
 		json_object_set_new(m, name, json_deep_copy(cur));
 	else
@@ -345,6 +381,7 @@ static int resync(struct ctrl *c)
 {
 	int64_t rev = st_rev(c->st);
 
+	json_object_clear(c->slices_by_svc);
 	for (int k = 0; k < CTRL_NKINDS; k++) {
 		struct list_arg la = {c, k};
 		int err;
@@ -641,6 +678,7 @@ struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_wri
 			goto fail;
 	}
 	c->memo = json_object();
+	c->slices_by_svc = json_object();
 	if (!c->res_event || !c->memo)
 		goto fail;
 	/* The first pass lists everything; every controller starts from a
@@ -666,5 +704,6 @@ void ctrl_free(struct ctrl *c)
 		json_decref(c->later[q]);
 	}
 	json_decref(c->memo);
+	json_decref(c->slices_by_svc);
 	free(c);
 }

@@ -481,13 +481,16 @@ static void drop_slices(struct ctrl *c, const char *ns, const char *svc, const b
 
 static json_t *our_slices(const struct ctrl *c, const char *ns, const char *svc)
 {
-	const json_t *all = ctrl_ns(c, CTRL_EPS, ns);
-	json_t *have = json_array(), *s;
+	const json_t *names = ctrl_slices_of(c, ns, svc), *v;
+	json_t *have = json_array();
 	const char *n;
 
-	json_object_foreach((json_t *)all, n, s)
-		if (ours(s, svc) && !k1s_json_path(s, "metadata.deletionTimestamp"))
-			json_array_append(have, s);
+	json_object_foreach((json_t *)names, n, v) {
+		const json_t *s = ctrl_get(c, CTRL_EPS, ns, n);
+
+		if (s && ours(s, svc) && !k1s_json_path(s, "metadata.deletionTimestamp"))
+			json_array_append(have, (json_t *)s);
+	}
 	return have;
 }
 

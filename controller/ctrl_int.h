@@ -66,6 +66,7 @@ struct ctrl {
 	json_t *dirty[CTRL_NQUEUES];	/* "ns/name" -> true */
 	json_t *later[CTRL_NQUEUES];	/* "ns/name" -> due time in ms (k1s_now_ms) */
 	json_t *memo;			/* "kind/ns/name" -> content last written */
+	json_t *slices_by_svc;		/* "ns/service" -> {slice name: true} */
 
 	unsigned pass_writes;		/* writes made by the current pass */
 	int last_err;			/* of the last failed write */
@@ -90,6 +91,9 @@ const json_t *ctrl_get(const struct ctrl *c, enum ctrl_kind k, const char *ns,
 /* The objects of a kind in a namespace, as a name -> object JSON object,
  * or NULL when there is none. Borrowed; iterate without modifying. */
 const json_t *ctrl_ns(const struct ctrl *c, enum ctrl_kind k, const char *ns);
+/* The names of the EndpointSlices labelled for a service ({name: true}),
+ * or NULL: an index, so that a service's sync does not scan them all. */
+const json_t *ctrl_slices_of(const struct ctrl *c, const char *ns, const char *svc);
 
 /* Queues a key for a reconciler, now or at `due_ms` (k1s_now_ms clock). */
 void ctrl_mark(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name);
