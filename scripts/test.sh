@@ -24,7 +24,7 @@ echo "== fuzz targets, ${fuzz_seconds}s each"
 	-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-fuzz
 for f in build-fuzz/tests/fuzz_*; do
-	[ -x "$f" ] || continue
+	[ -f "$f" ] && [ -x "$f" ] || continue
 	name=$(basename "$f")
 	corpus=tests/fuzz/${name#fuzz_}.in
 	work=$(mktemp -d)
