@@ -30,6 +30,31 @@ static void api_version(char *buf, size_t len, const struct k1s_resource *r)
 		snprintf(buf, len, "%s", r->version);
 }
 
+/* The field manager of a plain write: the fieldManager parameter, else
+ * the client's name from its User-Agent, as kube-apiserver does. */
+static void field_manager(struct api_req *req, char *buf, size_t len)
+{
+	const char *m = api_arg(req, "fieldManager");
+	const char *ua = api_header(req, "User-Agent");
+
+	if (m && *m)
+		snprintf(buf, len, "%s", m);
+	else if (ua && *ua)
+		snprintf(buf, len, "%.*s", (int)strcspn(ua, "/ "), ua);
+	else
+		snprintf(buf, len, "unknown");
+}
+
+static void track(struct api_req *req, const struct k1s_resource *r, json_t *obj,
+		  const json_t *old)
+{
+	char mgr[128], gv[96];
+
+	field_manager(req, mgr, sizeof(mgr));
+	api_version(gv, sizeof(gv), r);
+	k1s_patch_track_update(obj, old, r->type, mgr, gv);
+}
+
 static int64_t obj_rev(const json_t *obj)
 {
 	const char *rv = k1s_json_str(obj, "metadata.resourceVersion");
@@ -645,6 +670,7 @@ static int handle_create(struct api_req *req, const struct api_path *p)
 		json_decref(obj);
 		return api_reply_status(req, status);
 	}
+	track(req, r, obj, NULL);
 	res = api_do_create(req->api, r, p->ns, obj, dry_run(req), &code);
 	json_decref(obj);
 	if (api_is_status(res))
@@ -703,10 +729,16 @@ static json_t *merge_sub(const struct api_path *p, const json_t *old, json_t *in
 }
 
 static int finish_update(struct api_req *req, const struct api_path *p, json_t *old,
-			 json_t *in, int64_t expect_rev)
+			 json_t *in, int64_t expect_rev, bool tracked)
 {
 	json_t *obj = merge_sub(p, old, in), *res;
 
+	if (tracked)
+		track(req, p->res, obj, old);
+	else if (json_object_get(k1s_json_path(old, "metadata"), "managedFields") &&
+		 !json_object_get(k1s_json_path(obj, "metadata"), "managedFields"))
+		json_object_set(k1s_json_obj(obj, "metadata"), "managedFields",
+				k1s_json_path(old, "metadata.managedFields"));
 	res = api_do_update(req->api, p->res, old, obj, expect_rev, dry_run(req));
 	json_decref(obj);
 	if (!api_is_status(res) && strcmp(p->sub, "scale") == 0) {
@@ -759,7 +791,7 @@ static int handle_update(struct api_req *req, const struct api_path *p)
 		json_decref(old);
 		return api_reply_status(req, api_status_conflict(r, p->name));
 	}
-	ret = finish_update(req, p, old, obj, obj_rev(old));
+	ret = finish_update(req, p, old, obj, obj_rev(old), true);
 	json_decref(obj);
 	json_decref(old);
 	return ret;
@@ -865,7 +897,7 @@ static int handle_patch(struct api_req *req, const struct api_path *p)
 				return api_reply_status(req, res);
 			return reply_object(req, r, code, res);
 		}
-		ret = finish_update(req, p, old, doc, obj_rev(old));
+		ret = finish_update(req, p, old, doc, obj_rev(old), false);
 		json_decref(doc);
 		json_decref(old);
 		return ret;
@@ -900,7 +932,7 @@ static int handle_patch(struct api_req *req, const struct api_path *p)
 		json_decref(old);
 		return api_reply_status(req, status);
 	}
-	ret = finish_update(req, p, old, doc, obj_rev(old));
+	ret = finish_update(req, p, old, doc, obj_rev(old), true);
 	json_decref(doc);
 	json_decref(old);
 	return ret;

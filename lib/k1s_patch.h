@@ -35,4 +35,11 @@ int k1s_patch_strategic(json_t **doc, const json_t *patch, const struct k1s_type
 int k1s_patch_apply(json_t **doc, const json_t *applied, const struct k1s_type *type,
 		    const char *manager, bool force, json_t *conflicts, char *err, size_t errlen);
 
+/* Records in obj's metadata.managedFields that `manager` wrote it with a
+ * plain create or update (operation "Update"): it owns the fields it
+ * added. Other managers' entries are carried over from `old` (NULL for a
+ * create); managedFields sent by the client are replaced. 0 or -EINVAL. */
+int k1s_patch_track_update(json_t *obj, const json_t *old, const struct k1s_type *type,
+			   const char *manager, const char *api_version);
+
 #endif

@@ -856,3 +856,79 @@ out:
 	json_decref(merged);
 	return rc;
 }
+
+/* ---- ownership of plain writes ---- */
+
+/* Adds to `into` every member of `n` that `old` lacks. */
+static void set_added(json_t *into, const json_t *n, const json_t *old)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)n, k, v) {
+		if (strcmp(k, ".") == 0) {
+			if (!member(old))
+				mark(into);
+			continue;
+		}
+		set_added(child(into, k), v, json_object_get(old, k));
+		if (json_object_size(json_object_get(into, k)) == 0)
+			json_object_del(into, k);
+	}
+}
+
+int k1s_patch_track_update(json_t *obj, const json_t *old, const struct k1s_type *type,
+			   const char *manager, const char *api_version)
+{
+	struct ssa c = {NULL, 0, 0};
+	struct k1s_field root = {.name = "", .type = K1S_T_OBJECT, .ref = type};
+	json_t *md = json_object_get(obj, "metadata"), *mf, *newset, *oldset = NULL, *set;
+	json_t *entries = json_array(), *e;
+	size_t i;
+	int rc = -ENOMEM;
+
+	if (!json_is_object(md) || !manager || !*manager || !entries)
+		goto out;
+	/* Ownership is the server's record: start from the stored one. */
+	mf = old ? json_object_get(json_object_get(old, "metadata"), "managedFields") : NULL;
+	json_object_del(md, "managedFields");
+	newset = json_object();
+	if (!newset || ssa_set(&c, newset, obj, &root, 0) < 0) {
+		json_decref(newset);
+		rc = -EINVAL;
+		goto out;
+	}
+	set = json_object();
+	json_array_foreach(mf, i, e) {
+		const char *m = json_string_value(json_object_get(e, "manager"));
+		const char *op = json_string_value(json_object_get(e, "operation"));
+
+		if (m && op && strcmp(m, manager) == 0 && strcmp(op, "Update") == 0) {
+			json_decref(set);
+			set = wire_decode(json_object_get(e, "fieldsV1"));
+		} else {
+			json_array_append(entries, e);
+		}
+	}
+	if (old) {
+		oldset = json_object();
+		ssa_set(&c, oldset, old, &root, 0);
+	}
+	set_added(set, newset, oldset);
+	json_decref(newset);
+	json_decref(oldset);
+	json_t *wire = wire_encode(set);
+
+	json_decref(set);
+	if (wire) {
+		e = new_entry(manager, api_version, wire);
+		json_object_set_new(e, "operation", json_string("Update"));
+		json_array_append_new(entries, e);
+	}
+	if (json_array_size(entries))
+		json_object_set(md, "managedFields", entries);
+	rc = 0;
+out:
+	json_decref(entries);
+	return rc;
+}
