@@ -1358,17 +1358,73 @@ static bool hex12(const char *id)
 	return n == 12;
 }
 
+struct sweep {
+	struct pod_rt *rt;
+	ino_t *inos;		/* network namespaces some process lives in */
+	size_t n;
+};
+
+/* Collects the network namespaces of every live process: a pod network
+ * that holds one is not stale (the pods we knew were killed first; a
+ * process still in there belongs to someone else). */
+static void netns_in_use(struct sweep *s)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[300];
+		struct stat sb;
+		ino_t *n;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+		if (stat(path, &sb) < 0)
+			continue;
+		n = realloc(s->inos, (s->n + 1) * sizeof(*n));
+		if (!n)
+			break;
+		s->inos = n;
+		s->inos[s->n++] = sb.st_ino;
+	}
+	closedir(d);
+}
+
 static void sweep_net_one(void *arg, const char *id)
 {
-	struct pod_rt *rt = arg;
+	struct sweep *s = arg;
+	char path[128];
+	struct stat sb;
 
 	if (!hex12(id))
 		return;
-	for (struct pod_run *p = rt->pods; p; p = p->next)
+	for (struct pod_run *p = s->rt->pods; p; p = p->next)
 		if (strcmp(p->id, id) == 0)
 			return;
+	pod_net_ns_path(id, path, sizeof(path));
+	if (stat(path, &sb) == 0)
+		for (size_t i = 0; i < s->n; i++)
+			if (s->inos[i] == sb.st_ino) {
+				k1s_warn("pod", "pod network %s belongs to no pod but processes "
+					 "live in it; leaving it", id);
+				return;
+			}
 	k1s_info("pod", "removing the network of pod id %s: no such pod", id);
-	pod_net_destroy(rt->net, id);
+	pod_net_destroy(s->rt->net, id);
+}
+
+static void sweep_net(struct pod_rt *rt)
+{
+	struct sweep s = {rt, NULL, 0};
+
+	/* Processes killed by sweep_dir() may take a moment to go. */
+	usleep(100000);
+	netns_in_use(&s);
+	pod_net_each(rt->net, sweep_net_one, &s);
+	free(s.inos);
 }
 
 static int resync(struct pod_rt *rt)
@@ -1498,7 +1554,7 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 		p->adopt = false;
 	}
 	sweep_dir(rt);
-	pod_net_each(rt->net, sweep_net_one, rt);
+	sweep_net(rt);
 	*err = k1s_loop_hook(loop, rt_hook, rt);
 	if (*err < 0) {
 		pod_rt_free(rt);
