@@ -576,6 +576,9 @@ static void ctr_start(struct pod_ctr *c)
 	l.workdir = c->workdir;
 	l.log_path = logp;
 	l.exit_path = exitp;
+	l.keep[0] = c->stdin_w;
+	l.keep[1] = c->pty;
+	l.keep[2] = c->go_w;
 	err = pod_proc_launch(&l, &shim, &pid);
 	if (in_p[0] >= 0)
 		close(in_p[0]);

@@ -170,6 +170,7 @@ struct pod_launch {
 	int stdin_r;		/* the container's stdin, or -1 for /dev/null */
 	int tty;		/* terminal slave (stdin/out/err), or -1 */
 	int go_r;		/* read before exec (held program), or -1 */
+	int keep[3];		/* the runtime's ends of those: closed in the children */
 };
 
 /* Forks the shim and, under it, the container. 0 and the pids, or a

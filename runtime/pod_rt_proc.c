@@ -205,6 +205,11 @@ static void container_main(const struct pod_launch *l, int out_w, int err_w)
 {
 	int in, fd;
 
+	/* Without the runtime's ends, stdin and the hold see EOF when the
+	 * runtime closes them. */
+	for (int i = 0; i < 3; i++)
+		if (l->keep[i] >= 0)
+			close(l->keep[i]);
 	setsid();
 	reset_signals(false);
 	if (l->tty >= 0) {

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <regex.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -366,7 +367,7 @@ static void pod_runs_in_its_own_namespaces(void **state)
 		char line[128];
 
 		snprintf(line, sizeof(line), " stdout F %s\thello\n", k1s_json_str(p, "status.podIP"));
-		assert_non_null(strstr(log, line));
+		wait_log("hello", line);
 	}
 	/* Its own network namespace: the pod's, not ours. */
 	pid = container_pid("hello");
@@ -650,6 +651,62 @@ static void exec_in_a_container(void **state)
 	assert_int_equal(pod_exec(rt, "default", "nope", NULL, argv2, false, false, on_exec_exit,
 				  &r, &io),
 			 -ENOENT);
+}
+
+/* Reads from fd until `want` shows up or 5 s pass; what was read. */
+static char *read_until(int fd, const char *want)
+{
+	static char buf[4096];
+	size_t len = 0;
+	int64_t end = k1s_now_ms() + 5000;
+
+	buf[0] = '\0';
+	while (!strstr(buf, want) && k1s_now_ms() < end && len < sizeof(buf) - 1) {
+		struct pollfd pf = {fd, POLLIN, 0};
+		ssize_t n;
+
+		if (poll(&pf, 1, 100) != 1)
+			continue;
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	return buf;
+}
+
+static void attach_to_a_held_program(void **state)
+{
+	struct exec_res r = {0};
+	struct pod_stdio io;
+	json_t *p;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"tty\"},\"spec\":{\"restartPolicy\":\"Never\","
+		   "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"stdin\":true,"
+		   "\"stdinOnce\":true,\"tty\":true,\"command\":[\"sh\",\"-c\","
+		   "\"echo started; read x; echo got $x\"]}]}}");
+	wait_running("tty");
+	/* Held until someone attaches: nothing is lost. */
+	run_until(NULL, NULL, 300);
+	assert_int_equal(pod_attach(rt, "default", "tty", "c", on_exec_exit, &r, &io), 0);
+	assert_true(io.out_fd >= 0 && io.in_fd >= 0 && io.err_fd == -1 && io.pid == -1);
+	assert_non_null(strstr(read_until(io.out_fd, "started"), "started"));
+	assert_true(write(io.in_fd, "abc\n", 4) == 4);
+	assert_non_null(strstr(read_until(io.out_fd, "got abc"), "got abc"));
+	assert_true(run_until(exec_done, &r, 5000));
+	assert_true(WIFEXITED(r.ws) && WEXITSTATUS(r.ws) == 0);
+	close(io.out_fd);
+	close(io.in_fd);
+	p = get_pod("tty");
+	run_until(NULL, NULL, 200);
+	json_decref(p);
+	p = get_pod("tty");
+	assert_string_equal(k1s_json_str(p, "status.phase"), "Succeeded");
+	json_decref(p);
+	/* Not running any more. */
+	assert_int_equal(pod_attach(rt, "default", "tty", "c", on_exec_exit, &r, &io), -EAGAIN);
 }
 
 static void connect_into_a_pod(void **state)
@@ -1019,6 +1076,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(killed_from_outside_restarts),
 		cmocka_unit_test(readiness_and_liveness_probes),
 		cmocka_unit_test(exec_in_a_container),
+		cmocka_unit_test(attach_to_a_held_program),
 		cmocka_unit_test(connect_into_a_pod),
 		cmocka_unit_test(graceful_deletion),
 		cmocka_unit_test(sigterm_ignored_gets_sigkill),
