@@ -108,14 +108,52 @@ void pod_rt_dirty(struct pod_run *p)
 	p->dirty = true;
 }
 
+static unsigned event_hash(const char *a, const char *b, const char *c)
+{
+	unsigned h = 2166136261u;
+	const char *parts[3] = {a, b, c};
+
+	for (int i = 0; i < 3; i++) {
+		for (const char *s = parts[i] ?: ""; *s; s++)
+			h = (h ^ (unsigned char)*s) * 16777619u;
+		h = (h ^ 0xff) * 16777619u;
+	}
+	return h;
+}
+
+/* Bumps the count of a recent identical event. 0, or -ENOENT. */
+static int event_repeat(struct pod_run *p, const struct k1s_resource *r, unsigned h,
+			const char *ts)
+{
+	struct pod_rt *rt = p->rt;
+	json_t *ev = NULL;
+	int err = -ENOENT;
+
+	for (unsigned i = 0; i < POD_RECENT && i < p->nrecent; i++) {
+		if (p->recent[i].hash != h)
+			continue;
+		if (st_get(rt->st, "events", p->ns, p->recent[i].name, &ev) < 0)
+			return -ENOENT;
+		json_object_set_new(ev, "count",
+				    json_integer(json_integer_value(json_object_get(ev, "count")) + 1));
+		json_object_set_new(ev, "lastTimestamp", json_string(ts));
+		json_object_del(json_object_get(ev, "metadata"), "resourceVersion");
+		err = rt->w->update(rt->w->arg, r, ev, false);
+		json_decref(ev);
+		return err;
+	}
+	return err;
+}
+
 void pod_rt_event(struct pod_run *p, const char *type, const char *reason,
 		  const struct pod_ctr *c, const char *fmt, ...)
 {
 	struct pod_rt *rt = p->rt;
 	const struct k1s_resource *r = k1s_resource_find("", "events");
-	char msg[1024], ename[512], ts[32], fp[300];
+	char msg[1024], ename[512], ts[32], fp[300] = "";
 	struct timespec now;
 	json_t *ev, *ref;
+	unsigned h;
 	va_list ap;
 	int err;
 
@@ -125,16 +163,19 @@ void pod_rt_event(struct pod_run *p, const char *type, const char *reason,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	clock_gettime(CLOCK_REALTIME, &now);
+	fmt_time(ts, sizeof(ts), now.tv_sec);
+	if (c)
+		snprintf(fp, sizeof(fp), "spec.containers{%s}", c->name);
+	h = event_hash(reason, fp, msg);
+	if (event_repeat(p, r, h, ts) == 0)
+		return;
 	snprintf(ename, sizeof(ename), "%s.%llx", p->name,
 		 (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec +
 			 rt->event_seq++);
-	fmt_time(ts, sizeof(ts), now.tv_sec);
 	ref = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "Pod", "namespace", p->ns, "name",
 			p->name, "apiVersion", "v1", "uid", p->uid);
-	if (c) {
-		snprintf(fp, sizeof(fp), "spec.containers{%s}", c->name);
+	if (c)
 		json_object_set_new(ref, "fieldPath", json_string(fp));
-	}
 	ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:i, "
 		       "s:s, s:n, s:s, s:s}",
 		       "apiVersion", "v1", "kind", "Event", "metadata", "name", ename, "namespace",
@@ -145,9 +186,15 @@ void pod_rt_event(struct pod_run *p, const char *type, const char *reason,
 	if (!ev)
 		return;
 	err = rt->w->create(rt->w->arg, r, ev);
-	if (err < 0)
+	if (err < 0) {
 		k1s_warn("pod", "recording event %s for Pod %s/%s: %s", reason, p->ns, p->name,
 			 k1s_strerror(err));
+	} else {
+		struct pod_recent *rc = &p->recent[p->nrecent++ % POD_RECENT];
+
+		rc->hash = h;
+		snprintf(rc->name, sizeof(rc->name), "%s", ename);
+	}
 	json_decref(ev);
 }
 

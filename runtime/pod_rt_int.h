@@ -96,6 +96,15 @@ struct pod_ctr {
 	json_t *probe_obj;		/* keeps the probes' specs alive */
 };
 
+/* A recent event of a pod, so that a repeat bumps its count (as the
+ * kubelet's recorder aggregates) rather than adding one more. */
+struct pod_recent {
+	unsigned hash;
+	char name[320];
+};
+
+#define POD_RECENT 8
+
 struct pod_run {
 	struct pod_rt *rt;
 	struct pod_run *next;
@@ -116,6 +125,8 @@ struct pod_run {
 	bool adopt;			/* found at start: adopt before running */
 	bool config_error;
 	struct k1s_timer *retry_timer;
+	struct pod_recent recent[POD_RECENT];
+	unsigned nrecent;
 };
 
 struct pod_exec_job {

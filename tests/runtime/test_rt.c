@@ -269,6 +269,8 @@ static bool link_exists(const char *id)
 struct ev_find {
 	const char *pod, *reason, *msg;
 	bool found;
+	int objects;
+	long long count;
 };
 
 static int ev_fn(void *arg, const json_t *ev)
@@ -278,14 +280,17 @@ static int ev_fn(void *arg, const json_t *ev)
 	if (strcmp(k1s_json_str(ev, "involvedObject.name") ?: "", f->pod) == 0 &&
 	    strcmp(k1s_json_str(ev, "reason") ?: "", f->reason) == 0 &&
 	    strstr(k1s_json_str(ev, "message") ?: "", f->msg) &&
-	    strcmp(k1s_json_str(ev, "source.component") ?: "", "kubelet") == 0)
+	    strcmp(k1s_json_str(ev, "source.component") ?: "", "kubelet") == 0) {
 		f->found = true;
+		f->objects++;
+		f->count += json_integer_value(json_object_get(ev, "count"));
+	}
 	return 0;
 }
 
 static bool event_with(const char *pod, const char *reason, const char *msg_part)
 {
-	struct ev_find f = {pod, reason, msg_part, false};
+	struct ev_find f = {pod, reason, msg_part, false, 0, 0};
 
 	st_list(st, "events", "default", NULL, NULL, 0, ev_fn, &f, NULL);
 	return f.found;
@@ -491,6 +496,14 @@ static void crash_loop_backs_off(void **state)
 	assert_false(cond_true(p, "Ready"));
 	assert_string_equal(k1s_json_str(p, "status.phase"), "Running");
 	assert_true(event_with("crash", "BackOff", "Back-off restarting failed container api"));
+	/* Repeats are counted on one event, as the kubelet's recorder does. */
+	{
+		struct ev_find f = {"crash", "Started", "Started container api", false, 0, 0};
+
+		st_list(st, "events", "default", NULL, NULL, 0, ev_fn, &f, NULL);
+		assert_int_equal(f.objects, 1);
+		assert_true(f.count >= 2);
+	}
 	/* The previous run's log is kept for --previous. */
 	assert_non_null(read_log("crash", true));
 	assert_non_null(strstr(read_log("crash", true), "stdout F run\n"));
