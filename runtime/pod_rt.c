@@ -122,8 +122,7 @@ static unsigned event_hash(const char *a, const char *b, const char *c)
 }
 
 /* Bumps the count of a recent identical event. 0, or -ENOENT. */
-static int event_repeat(struct pod_run *p, const struct k1s_resource *r, unsigned h,
-			const char *ts)
+static int event_repeat(struct pod_run *p, const struct k1s_resource *r, unsigned h, const char *ts)
 {
 	struct pod_rt *rt = p->rt;
 	json_t *ev = NULL;
@@ -134,8 +133,9 @@ static int event_repeat(struct pod_run *p, const struct k1s_resource *r, unsigne
 			continue;
 		if (st_get(rt->st, "events", p->ns, p->recent[i].name, &ev) < 0)
 			return -ENOENT;
-		json_object_set_new(ev, "count",
-				    json_integer(json_integer_value(json_object_get(ev, "count")) + 1));
+		json_object_set_new(
+		    ev, "count",
+		    json_integer(json_integer_value(json_object_get(ev, "count")) + 1));
 		json_object_set_new(ev, "lastTimestamp", json_string(ts));
 		json_object_del(json_object_get(ev, "metadata"), "resourceVersion");
 		err = rt->w->update(rt->w->arg, r, ev, false);
@@ -145,8 +145,8 @@ static int event_repeat(struct pod_run *p, const struct k1s_resource *r, unsigne
 	return err;
 }
 
-void pod_rt_event(struct pod_run *p, const char *type, const char *reason,
-		  const struct pod_ctr *c, const char *fmt, ...)
+void pod_rt_event(struct pod_run *p, const char *type, const char *reason, const struct pod_ctr *c,
+                  const char *fmt, ...)
 {
 	struct pod_rt *rt = p->rt;
 	const struct k1s_resource *r = k1s_resource_find("", "events");
@@ -170,25 +170,25 @@ void pod_rt_event(struct pod_run *p, const char *type, const char *reason,
 	if (event_repeat(p, r, h, ts) == 0)
 		return;
 	snprintf(ename, sizeof(ename), "%s.%llx", p->name,
-		 (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec +
-			 rt->event_seq++);
+	         (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec +
+	             rt->event_seq++);
 	ref = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "Pod", "namespace", p->ns, "name",
-			p->name, "apiVersion", "v1", "uid", p->uid);
+	                p->name, "apiVersion", "v1", "uid", p->uid);
 	if (c)
 		json_object_set_new(ref, "fieldPath", json_string(fp));
 	ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:i, "
-		       "s:s, s:n, s:s, s:s}",
-		       "apiVersion", "v1", "kind", "Event", "metadata", "name", ename, "namespace",
-		       p->ns, "involvedObject", ref, "reason", reason, "message", msg, "source",
-		       "component", "kubelet", "host", rt->cfg.node_name, "firstTimestamp", ts,
-		       "lastTimestamp", ts, "count", 1, "type", type, "eventTime",
-		       "reportingComponent", "kubelet", "reportingInstance", rt->cfg.node_name);
+	               "s:s, s:n, s:s, s:s}",
+	               "apiVersion", "v1", "kind", "Event", "metadata", "name", ename, "namespace",
+	               p->ns, "involvedObject", ref, "reason", reason, "message", msg, "source",
+	               "component", "kubelet", "host", rt->cfg.node_name, "firstTimestamp", ts,
+	               "lastTimestamp", ts, "count", 1, "type", type, "eventTime",
+	               "reportingComponent", "kubelet", "reportingInstance", rt->cfg.node_name);
 	if (!ev)
 		return;
 	err = rt->w->create(rt->w->arg, r, ev);
 	if (err < 0) {
 		k1s_warn("pod", "recording event %s for Pod %s/%s: %s", reason, p->ns, p->name,
-			 k1s_strerror(err));
+		         k1s_strerror(err));
 	} else {
 		struct pod_recent *rc = &p->recent[p->nrecent++ % POD_RECENT];
 
@@ -263,7 +263,7 @@ void pod_rt_liveness_failed(struct pod_ctr *c)
 	if (c->state != POD_C_RUNNING || c->killing)
 		return;
 	pod_rt_event(c->p, "Normal", "Killing", c,
-		     "Container %s failed liveness probe, will be restarted", c->name);
+	             "Container %s failed liveness probe, will be restarted", c->name);
 	c->liveness_kill = true;
 	pod_rt_kill(c, json_is_integer(g) ? (int)json_integer_value(g) : 30);
 }
@@ -310,8 +310,8 @@ static json_t *terminated_json(const struct pod_ctr *c)
 	fmt_time(f, sizeof(f), c->finished_at);
 	snprintf(cid, sizeof(cid), "k1s://%d", (int)c->pid_last);
 	t = json_pack("{s:i, s:s, s:s, s:s, s:s}", "exitCode", c->exit_code, "reason",
-		      c->exit_code == 0 ? "Completed" : "Error", "startedAt", s, "finishedAt", f,
-		      "containerID", cid);
+	              c->exit_code == 0 ? "Completed" : "Error", "startedAt", s, "finishedAt", f,
+	              "containerID", cid);
 	if (c->signal)
 		json_object_set_new(t, "signal", json_integer(c->signal));
 	return t;
@@ -357,10 +357,10 @@ static void ctr_ended(struct pod_ctr *c, int ws, time_t when)
 	c->prev_state = c->last_state;
 	c->last_state = terminated_json(c);
 	k1s_info("pod", "Pod %s/%s: container %s exited with %d", p->ns, p->name, c->name,
-		 c->exit_code);
+	         c->exit_code);
 	restart = !p->deleting && !p->removed && !rt->stopping &&
-		  (strcmp(policy, "Always") == 0 ||
-		   (strcmp(policy, "OnFailure") == 0 && c->exit_code != 0));
+	          (strcmp(policy, "Always") == 0 ||
+	           (strcmp(policy, "OnFailure") == 0 && c->exit_code != 0));
 	c->killing = false;
 	c->stop_signal_sent = 0;
 	c->liveness_kill = false;
@@ -381,13 +381,14 @@ static void ctr_ended(struct pod_ctr *c, int ws, time_t when)
 			c->state = POD_C_WAITING;
 			snprintf(c->reason, sizeof(c->reason), "CrashLoopBackOff");
 			snprintf(c->message, sizeof(c->message),
-				 "back-off %llds restarting failed container=%s pod=%s_%s(%s)",
-				 (long long)(c->backoff_ms / 1000), c->name, p->name, p->ns, p->uid);
+			         "back-off %llds restarting failed container=%s pod=%s_%s(%s)",
+			         (long long)(c->backoff_ms / 1000), c->name, p->name, p->ns,
+			         p->uid);
 			pod_rt_event(p, "Warning", "BackOff", c,
-				     "Back-off restarting failed container %s in pod %s_%s(%s)",
-				     c->name, p->name, p->ns, p->uid);
+			             "Back-off restarting failed container %s in pod %s_%s(%s)",
+			             c->name, p->name, p->ns, p->uid);
 			c->restart_timer =
-				k1s_loop_timer(rt->loop, c->backoff_ms, on_restart_timer, c);
+			    k1s_loop_timer(rt->loop, c->backoff_ms, on_restart_timer, c);
 			c->backoff_ms *= 2;
 			if (c->backoff_ms > BACKOFF_MAX_MS)
 				c->backoff_ms = BACKOFF_MAX_MS;
@@ -453,7 +454,8 @@ static void ctr_user(const struct pod_run *p, const json_t *cspec, uid_t *uid, g
 {
 	const json_t *psc = k1s_json_path(p->obj, "spec.securityContext");
 	const json_t *csc = json_object_get(cspec, "securityContext");
-	const json_t *u = json_object_get(csc, "runAsUser"), *g = json_object_get(csc, "runAsGroup");
+	const json_t *u = json_object_get(csc, "runAsUser"),
+	             *g = json_object_get(csc, "runAsGroup");
 
 	if (!json_is_integer(u))
 		u = json_object_get(psc, "runAsUser");
@@ -483,8 +485,8 @@ static int ctr_argv(struct pod_ctr *c, const json_t *cspec, char ***argv, bool *
 
 	*echo = false;
 	err = pod_catalog_argv(rt->catalog, k1s_json_str(cspec, "image") ?: "",
-			       json_object_get(cspec, "command"), json_object_get(cspec, "args"),
-			       argv);
+	                       json_object_get(cspec, "command"), json_object_get(cspec, "args"),
+	                       argv);
 	if (err != 1)
 		return err;
 	*echo = true;
@@ -499,15 +501,17 @@ static int ctr_argv(struct pod_ctr *c, const json_t *cspec, char ***argv, bool *
 	s += sprintf(s, "%s", rt->cfg.self_exe) + 1;
 	v[n++] = s;
 	s += sprintf(s, "echo-server") + 1;
-	json_array_foreach(ports, i, port) {
+	json_array_foreach(ports, i, port)
+	{
 		const char *proto = k1s_json_str(port, "protocol") ?: "TCP";
 
 		v[n++] = s;
 		s += sprintf(s, "--port") + 1;
 		v[n++] = s;
 		s += sprintf(s, "%d/%s",
-			     (int)json_integer_value(json_object_get(port, "containerPort")),
-			     strcmp(proto, "UDP") == 0 ? "udp" : "tcp") + 1;
+		             (int)json_integer_value(json_object_get(port, "containerPort")),
+		             strcmp(proto, "UDP") == 0 ? "udp" : "tcp") +
+		     1;
 	}
 	v[n] = NULL;
 	*argv = v;
@@ -637,7 +641,7 @@ static void ctr_start(struct pod_ctr *c)
 	if (err < 0) {
 		pod_env_free(envp);
 		k1s_err("pod", "Pod %s/%s: starting container %s: %s", p->ns, p->name, c->name,
-			strerror(-err));
+		        strerror(-err));
 		ctr_close_stdio(c);
 		ctr_waiting(c, "RunContainerError", strerror(-err));
 		if (!p->retry_timer)
@@ -650,8 +654,8 @@ static void ctr_start(struct pod_ctr *c)
 		c->restarts++;
 	if (!c->ever_started || strcmp(c->reason, "CrashLoopBackOff") != 0)
 		pod_rt_event(p, "Normal", "Pulled", c,
-			     "Container image \"%s\" already present on machine",
-			     k1s_json_str(cspec, "image") ?: "");
+		             "Container image \"%s\" already present on machine",
+		             k1s_json_str(cspec, "image") ?: "");
 	c->ever_started = true;
 	c->shim = shim;
 	c->pid = pid;
@@ -670,7 +674,7 @@ static void ctr_start(struct pod_ctr *c)
 	pod_rt_event(p, "Normal", "Created", c, "Created container %s", c->name);
 	pod_rt_event(p, "Normal", "Started", c, "Started container %s", c->name);
 	k1s_info("pod", "Pod %s/%s: started container %s (pid %d)", p->ns, p->name, c->name,
-		 (int)pid);
+	         (int)pid);
 	pod_probe_start(c);
 	state_save(p);
 	pod_rt_dirty(p);
@@ -682,18 +686,18 @@ static void state_save(struct pod_run *p)
 {
 	char path[1100], *text;
 	json_t *s = json_pack("{s:s, s:s, s:s, s:{}}", "uid", p->uid, "id", p->id, "ip", p->ip,
-			      "containers");
+	                      "containers");
 	json_t *cs = json_object_get(s, "containers");
 
 	json_object_set_new(s, "startTime", json_integer((json_int_t)p->start_time));
 	for (size_t i = 0; i < p->nctrs; i++) {
 		struct pod_ctr *c = &p->ctrs[i];
-		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:i, s:I, s:b, s:I}", "shim",
-				      (json_int_t)c->shim, "shimStart", (json_int_t)c->shim_start,
-				      "pid", (json_int_t)c->pid, "pidStart",
-				      (json_int_t)c->pid_start, "restartCount", c->restarts,
-				      "startedAt", (json_int_t)c->started_at, "everStarted",
-				      c->ever_started, "backoff", (json_int_t)c->backoff_ms);
+		json_t *o =
+		    json_pack("{s:I, s:I, s:I, s:I, s:i, s:I, s:b, s:I}", "shim",
+		              (json_int_t)c->shim, "shimStart", (json_int_t)c->shim_start, "pid",
+		              (json_int_t)c->pid, "pidStart", (json_int_t)c->pid_start,
+		              "restartCount", c->restarts, "startedAt", (json_int_t)c->started_at,
+		              "everStarted", c->ever_started, "backoff", (json_int_t)c->backoff_ms);
 
 		if (c->last_state)
 			json_object_set(o, "lastState", c->last_state);
@@ -723,7 +727,8 @@ static void state_kill(const json_t *s)
 	const char *k;
 	json_t *o;
 
-	json_object_foreach(json_object_get(s, "containers"), k, o) {
+	json_object_foreach(json_object_get(s, "containers"), k, o)
+	{
 		pid_t pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
 		pid_t shim = (pid_t)json_integer_value(json_object_get(o, "shim"));
 		unsigned long long ps = json_integer_value(json_object_get(o, "pidStart"));
@@ -758,18 +763,18 @@ static int write_pod_files(struct pod_run *p)
 		text[n > 0 ? n : 0] = '\0';
 	} else {
 		snprintf(text, sizeof(text),
-			 "search %s.svc.%s svc.%s %s\nnameserver %s\noptions ndots:5\n", p->ns, dom,
-			 dom, dom, rt->cfg.cluster_dns);
+		         "search %s.svc.%s svc.%s %s\nnameserver %s\noptions ndots:5\n", p->ns, dom,
+		         dom, dom, rt->cfg.cluster_dns);
 	}
 	err = write_file(path, text, 0644);
 	if (err < 0)
 		return err;
 	snprintf(path, sizeof(path), "%s/hosts", p->dir);
 	snprintf(text, sizeof(text),
-		 "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost "
-		 "ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\n"
-		 "fe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n%s\t%s\n",
-		 p->ip, p->name);
+	         "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost "
+	         "ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\n"
+	         "fe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n%s\t%s\n",
+	         p->ip, p->name);
 	return write_file(path, text, 0644);
 }
 
@@ -806,7 +811,8 @@ static struct pod_run *pod_new(struct pod_rt *rt, const json_t *obj)
 		free(p);
 		return NULL;
 	}
-	json_array_foreach(ctrs, i, cs) {
+	json_array_foreach(ctrs, i, cs)
+	{
 		struct pod_ctr *c = &p->ctrs[i];
 
 		c->p = p;
@@ -946,7 +952,7 @@ static void pod_terminate(struct pod_run *p)
 /* ---- status ---- */
 
 static json_t *cond(const json_t *old, const char *type, bool ok, const char *reason,
-		    const char *msg)
+                    const char *msg)
 {
 	const json_t *c;
 	char ts[32];
@@ -954,7 +960,8 @@ static json_t *cond(const json_t *old, const char *type, bool ok, const char *re
 	json_t *n;
 
 	fmt_time(ts, sizeof(ts), time(NULL));
-	json_array_foreach(old, i, c) {
+	json_array_foreach(old, i, c)
+	{
 		if (strcmp(k1s_json_str(c, "type") ?: "", type) == 0 &&
 		    strcmp(k1s_json_str(c, "status") ?: "", ok ? "True" : "False") == 0 &&
 		    k1s_json_str(c, "lastTransitionTime")) {
@@ -963,7 +970,7 @@ static json_t *cond(const json_t *old, const char *type, bool ok, const char *re
 		}
 	}
 	n = json_pack("{s:s, s:s, s:n, s:s}", "type", type, "status", ok ? "True" : "False",
-		      "lastProbeTime", "lastTransitionTime", ts);
+	              "lastProbeTime", "lastTransitionTime", ts);
 	if (reason)
 		json_object_set_new(n, "reason", json_string(reason));
 	if (msg)
@@ -988,22 +995,24 @@ static json_t *ctr_status(const struct pod_ctr *c)
 		state = json_pack("{s:{s:s}}", "waiting", "reason", c->reason);
 		if (*c->message)
 			json_object_set_new(json_object_get(state, "waiting"), "message",
-					    json_string(c->message));
+			                    json_string(c->message));
 		break;
 	}
 	st = json_pack("{s:s, s:o, s:b, s:i, s:s, s:s, s:b}", "name", c->name, "state", state,
-		       "ready", c->ready, "restartCount", c->restarts, "image", c->image,
-		       "imageID", "", "started", c->state == POD_C_RUNNING && c->started);
+	               "ready", c->ready, "restartCount", c->restarts, "image", c->image, "imageID",
+	               "", "started", c->state == POD_C_RUNNING && c->started);
 	/* lastState is the run before the current one. */
 	if (c->state != POD_C_TERMINATED && c->last_state)
-		json_object_set_new(st, "lastState", json_pack("{s:O}", "terminated", c->last_state));
+		json_object_set_new(st, "lastState",
+		                    json_pack("{s:O}", "terminated", c->last_state));
 	else if (c->state == POD_C_TERMINATED && c->prev_state)
-		json_object_set_new(st, "lastState", json_pack("{s:O}", "terminated", c->prev_state));
+		json_object_set_new(st, "lastState",
+		                    json_pack("{s:O}", "terminated", c->prev_state));
 	else
 		json_object_set_new(st, "lastState", json_object());
 	if (c->state == POD_C_RUNNING || c->pid_last) {
 		snprintf(cid, sizeof(cid), "k1s://%d",
-			 (int)(c->state == POD_C_RUNNING ? c->pid : c->pid_last));
+		         (int)(c->state == POD_C_RUNNING ? c->pid : c->pid_last));
 		json_object_set_new(st, "containerID", json_string(cid));
 	}
 	return st;
@@ -1027,7 +1036,8 @@ static json_t *pod_status(struct pod_run *p, const json_t *old)
 	json_t *st = json_is_object(old) ? json_deep_copy(old) : json_object();
 	const json_t *oconds = json_object_get(old, "conditions");
 	json_t *conds = json_array(), *cstats = json_array();
-	bool all_ready = p->nctrs > 0, all_final = p->nctrs > 0, any_started = false, all_zero = true;
+	bool all_ready = p->nctrs > 0, all_final = p->nctrs > 0, any_started = false,
+	     all_zero = true;
 	char unready[1024] = "", ts[32], msg[1100];
 	const json_t *c;
 	const char *phase;
@@ -1040,7 +1050,7 @@ static json_t *pod_status(struct pod_run *p, const json_t *old)
 		if (!ct->ready) {
 			all_ready = false;
 			snprintf(unready + strlen(unready), sizeof(unready) - strlen(unready),
-				 "%s%s", *unready ? " " : "", ct->name);
+			         "%s%s", *unready ? " " : "", ct->name);
 		}
 		if (!ctr_final(p, ct))
 			all_final = false;
@@ -1058,22 +1068,23 @@ static json_t *pod_status(struct pod_run *p, const json_t *old)
 	p->finished = all_final;
 	json_object_set_new(st, "phase", json_string(phase));
 	snprintf(msg, sizeof(msg), "containers with unready status: [%s]", unready);
-	json_array_append_new(conds, cond(oconds, "PodReadyToStartContainers", p->net_ready && !all_final,
-					  NULL, NULL));
+	json_array_append_new(conds, cond(oconds, "PodReadyToStartContainers",
+	                                  p->net_ready && !all_final, NULL, NULL));
 	json_array_append_new(conds, cond(oconds, "Initialized", true, NULL, NULL));
 	if (all_final) {
 		json_array_append_new(conds, cond(oconds, "Ready", false, "PodCompleted", NULL));
 		json_array_append_new(conds,
-				      cond(oconds, "ContainersReady", false, "PodCompleted", NULL));
+		                      cond(oconds, "ContainersReady", false, "PodCompleted", NULL));
 	} else {
 		json_array_append_new(conds, cond(oconds, "Ready", all_ready,
-						  all_ready ? NULL : "ContainersNotReady",
-						  all_ready ? NULL : msg));
+		                                  all_ready ? NULL : "ContainersNotReady",
+		                                  all_ready ? NULL : msg));
 		json_array_append_new(conds, cond(oconds, "ContainersReady", all_ready,
-						  all_ready ? NULL : "ContainersNotReady",
-						  all_ready ? NULL : msg));
+		                                  all_ready ? NULL : "ContainersNotReady",
+		                                  all_ready ? NULL : msg));
 	}
-	json_array_foreach(oconds, i, c) {
+	json_array_foreach(oconds, i, c)
+	{
 		const char *t = k1s_json_str(c, "type") ?: "";
 
 		if (strcmp(t, "PodScheduled") == 0) {
@@ -1122,8 +1133,7 @@ static void status_write(struct pod_run *p)
 	if (err == K1S_ECONFLICT)
 		p->dirty = true;
 	else if (err < 0 && err != -ENOENT)
-		k1s_warn("pod", "Pod %s/%s: writing status: %s", p->ns, p->name,
-			 k1s_strerror(err));
+		k1s_warn("pod", "Pod %s/%s: writing status: %s", p->ns, p->name, k1s_strerror(err));
 	json_decref(cur);
 }
 
@@ -1143,7 +1153,7 @@ static int pod_setup(struct pod_run *p, const char *want_ip)
 	err = write_pod_files(p);
 	if (err < 0) {
 		k1s_err("pod", "Pod %s/%s: writing resolv.conf and hosts: %s", p->ns, p->name,
-			strerror(-err));
+		        strerror(-err));
 		return err;
 	}
 	p->net_ready = true;
@@ -1185,7 +1195,8 @@ static void pod_sync(struct pod_run *p)
 	if (!p->net_ready) {
 		if (pod_setup(p, NULL) < 0) {
 			if (!p->retry_timer)
-				p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
+				p->retry_timer =
+				    k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
 			return;
 		}
 		state_save(p);
@@ -1196,8 +1207,8 @@ static void pod_sync(struct pod_run *p)
 		if (c->state == POD_C_WAITING && !c->restart_timer && !c->ever_started)
 			ctr_start(c);
 		else if (c->state == POD_C_WAITING && !c->restart_timer &&
-			 (strcmp(c->reason, "CreateContainerConfigError") == 0 ||
-			  strcmp(c->reason, "RunContainerError") == 0))
+		         (strcmp(c->reason, "CreateContainerConfigError") == 0 ||
+		          strcmp(c->reason, "RunContainerError") == 0))
 			ctr_start(c);
 	}
 	status_write(p);
@@ -1227,7 +1238,8 @@ static int pod_adopt(struct pod_run *p)
 		json_decref(s);
 		return err;
 	}
-	p->start_time = (time_t)json_integer_value(json_object_get(s, "startTime")) ?: p->start_time;
+	p->start_time =
+	    (time_t)json_integer_value(json_object_get(s, "startTime")) ?: p->start_time;
 	cs = json_object_get(s, "containers");
 	for (size_t i = 0; i < p->nctrs; i++) {
 		struct pod_ctr *c = &p->ctrs[i];
@@ -1259,10 +1271,10 @@ static int pod_adopt(struct pod_run *p)
 			c->state = POD_C_RUNNING;
 			ctr_user(p, cspec, &c->uid, &c->gid);
 			snprintf(c->workdir, sizeof(c->workdir), "%s",
-				 k1s_json_str(cspec, "workingDir") ?: "/");
+			         k1s_json_str(cspec, "workingDir") ?: "/");
 			if (cspec && ctr_argv(c, cspec, &argv, &echo) == 0)
 				pod_env_build(p->rt, p->obj, cspec, p->ip, echo, &c->envp, msg,
-					      sizeof(msg));
+				              sizeof(msg));
 			free(argv);
 			if (ctr_watch(c) < 0) {
 				ctr_signal(c, SIGKILL);
@@ -1271,7 +1283,7 @@ static int pod_adopt(struct pod_run *p)
 			}
 			pod_probe_start(c);
 			k1s_info("pod", "Pod %s/%s: adopted container %s (pid %d)", p->ns, p->name,
-				 c->name, (int)pid);
+			         c->name, (int)pid);
 			continue;
 		}
 		if (pid > 0 && ps && pod_proc_starttime(pid) == ps)
@@ -1410,7 +1422,7 @@ static bool hex12(const char *id)
 
 struct sweep {
 	struct pod_rt *rt;
-	ino_t *inos;		/* network namespaces some process lives in */
+	ino_t *inos; /* network namespaces some process lives in */
 	size_t n;
 };
 
@@ -1458,8 +1470,10 @@ static void sweep_net_one(void *arg, const char *id)
 	if (stat(path, &sb) == 0)
 		for (size_t i = 0; i < s->n; i++)
 			if (s->inos[i] == sb.st_ino) {
-				k1s_warn("pod", "pod network %s belongs to no pod but processes "
-					 "live in it; leaving it", id);
+				k1s_warn("pod",
+				         "pod network %s belongs to no pod but processes "
+				         "live in it; leaving it",
+				         id);
 				return;
 			}
 	k1s_info("pod", "removing the network of pod id %s: no such pod", id);
@@ -1503,7 +1517,7 @@ static int rt_hook(void *arg)
 		err = st_events(rt->st, rt->rev, "pods", NULL, 1000, on_event, rt);
 		if (err == K1S_EGONE) {
 			k1s_warn("pod", "event log compacted past revision %lld; listing again",
-				 (long long)rt->rev);
+			         (long long)rt->rev);
 			resync(rt);
 			for (p = rt->pods; p; p = p->next)
 				p->dirty = true;
@@ -1526,14 +1540,15 @@ static int rt_hook(void *arg)
 /* ---- public ---- */
 
 struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
-			  const struct pod_config *cfg, int *err)
+                          const struct pod_config *cfg, int *err)
 {
 	struct pod_rt *rt;
 	size_t need = 0;
 	char *s;
 	const char **fields[9];
-	const char *defaults[9] = {"/var/lib/k1s", "localhost", "127.0.0.1", "10.244.0.0/16",
-				   "10.96.0.0/12", "10.96.0.10", "cluster.local", NULL, "k1s"};
+	const char *defaults[9] = {"/var/lib/k1s",  "localhost",    "127.0.0.1",
+	                           "10.244.0.0/16", "10.96.0.0/12", "10.96.0.10",
+	                           "cluster.local", NULL,           "k1s"};
 
 	if (geteuid() != 0) {
 		*err = -EPERM;

@@ -161,7 +161,8 @@ static void svc_vars(struct env *e, const json_t *svc)
 	svc_var_name(pre, sizeof(pre), k1s_json_str(svc, "metadata.name") ?: "");
 	snprintf(name, sizeof(name), "%s_SERVICE_HOST", pre);
 	env_set(e, name, ip);
-	json_array_foreach(ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		long long port = json_integer_value(json_object_get(p, "port"));
 		const char *pname = k1s_json_str(p, "name");
 		const char *proto = k1s_json_str(p, "protocol") ?: "TCP";
@@ -186,7 +187,8 @@ static void svc_vars(struct env *e, const json_t *svc)
 			env_set(e, name, val);
 		}
 	}
-	json_array_foreach(ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		long long port = json_integer_value(json_object_get(p, "port"));
 		const char *proto = k1s_json_str(p, "protocol") ?: "TCP";
 		char lproto[16], uproto[16], pp[400];
@@ -279,8 +281,8 @@ static bool subscript(const char *path, const char *field, char *key, size_t len
 	return true;
 }
 
-static const char *field_ref(struct pod_rt *rt, const json_t *pod, const char *path,
-			     const char *ip, char *buf, size_t len)
+static const char *field_ref(struct pod_rt *rt, const json_t *pod, const char *path, const char *ip,
+                             char *buf, size_t len)
 {
 	char key[256];
 
@@ -293,12 +295,13 @@ static const char *field_ref(struct pod_rt *rt, const json_t *pod, const char *p
 	if (strcmp(path, "status.hostIP") == 0 || strcmp(path, "status.hostIPs") == 0)
 		return rt->cfg.node_ip ?: "";
 	if (subscript(path, "metadata.labels", key, sizeof(key)))
-		return json_string_value(json_object_get(k1s_json_path(pod, "metadata.labels"),
-							 key)) ?: "";
+		return json_string_value(
+		           json_object_get(k1s_json_path(pod, "metadata.labels"), key))
+		           ?: "";
 	if (subscript(path, "metadata.annotations", key, sizeof(key)))
 		return json_string_value(
-			       json_object_get(k1s_json_path(pod, "metadata.annotations"), key))
-			       ?: "";
+		           json_object_get(k1s_json_path(pod, "metadata.annotations"), key))
+		           ?: "";
 	snprintf(buf, len, "%s", "");
 	return buf;
 }
@@ -306,7 +309,7 @@ static const char *field_ref(struct pod_rt *rt, const json_t *pod, const char *p
 /* resourceFieldRef: the container's own limit or request as written, or
  * what the node has when no limit is set. */
 static const char *resource_ref(const json_t *pod, const json_t *cspec, const json_t *ref,
-				char *buf, size_t len)
+                                char *buf, size_t len)
 {
 	const char *res = k1s_json_str(ref, "resource") ?: "";
 	const char *cname = k1s_json_str(ref, "containerName");
@@ -315,9 +318,9 @@ static const char *resource_ref(const json_t *pod, const json_t *cspec, const js
 	size_t i;
 
 	if (cname && *cname) {
-		json_array_foreach(k1s_json_path(pod, "spec.containers"), i, cs)
-			if (strcmp(k1s_json_str(cs, "name") ?: "", cname) == 0)
-				c = cs;
+		json_array_foreach(k1s_json_path(pod, "spec.containers"), i,
+		                   cs) if (strcmp(k1s_json_str(cs, "name") ?: "", cname) == 0) c =
+		    cs;
 	}
 	if (dot) {
 		char kind[32];
@@ -332,14 +335,14 @@ static const char *resource_ref(const json_t *pod, const json_t *cspec, const js
 		}
 		if (strcmp(dot + 1, "cpu") == 0) {
 			snprintf(buf, len, "%ld",
-				 strcmp(kind, "limits") == 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 0L);
+			         strcmp(kind, "limits") == 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 0L);
 			return buf;
 		}
 		if (strcmp(dot + 1, "memory") == 0) {
 			snprintf(buf, len, "%lld",
-				 strcmp(kind, "limits") == 0
-					 ? (long long)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE)
-					 : 0LL);
+			         strcmp(kind, "limits") == 0
+			             ? (long long)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE)
+			             : 0LL);
 			return buf;
 		}
 	}
@@ -350,7 +353,7 @@ static const char *resource_ref(const json_t *pod, const json_t *cspec, const js
 /* A key of a ConfigMap or Secret. 0 and *out (malloc'd), 1 when absent
  * but optional, -ENOENT with msg. */
 static int key_ref(struct pod_rt *rt, const char *ns, const json_t *ref, bool secret, char **out,
-		   char *msg, size_t msglen)
+                   char *msg, size_t msglen)
 {
 	const char *name = k1s_json_str(ref, "name") ?: "";
 	const char *key = k1s_json_str(ref, "key") ?: "";
@@ -381,7 +384,7 @@ static int key_ref(struct pod_rt *rt, const char *ns, const json_t *ref, bool se
 		if (optional)
 			return 1;
 		snprintf(msg, msglen, "couldn't find key %s in %s %s/%s", key,
-			 secret ? "Secret" : "ConfigMap", ns, name);
+		         secret ? "Secret" : "ConfigMap", ns, name);
 		return -ENOENT;
 	}
 	*out = strdup(v);
@@ -389,8 +392,8 @@ static int key_ref(struct pod_rt *rt, const char *ns, const json_t *ref, bool se
 	return *out ? 0 : -ENOMEM;
 }
 
-static int env_from(struct pod_rt *rt, const char *ns, const json_t *src, struct env *e,
-		    char *msg, size_t msglen)
+static int env_from(struct pod_rt *rt, const char *ns, const json_t *src, struct env *e, char *msg,
+                    size_t msglen)
 {
 	const char *prefix = k1s_json_str(src, "prefix") ?: "";
 	const json_t *ref = json_object_get(src, "configMapRef");
@@ -413,7 +416,8 @@ static int env_from(struct pod_rt *rt, const char *ns, const json_t *src, struct
 		return -ENOENT;
 	}
 	data = json_object_get(obj, "data");
-	json_object_foreach(data, k, v) {
+	json_object_foreach(data, k, v)
+	{
 		char full[512];
 
 		if (!json_is_string(v))
@@ -435,7 +439,7 @@ static int env_from(struct pod_rt *rt, const char *ns, const json_t *src, struct
 }
 
 int pod_env_build(struct pod_rt *rt, const json_t *pod, const json_t *cspec, const char *ip,
-		  bool echo_app, char ***envp, char *msg, size_t msglen)
+                  bool echo_app, char ***envp, char *msg, size_t msglen)
 {
 	const char *ns = k1s_json_str(pod, "metadata.namespace") ?: "default";
 	const char *pname = k1s_json_str(pod, "metadata.name") ?: "";
@@ -465,12 +469,14 @@ int pod_env_build(struct pod_rt *rt, const json_t *pod, const json_t *cspec, con
 		env_set(&e, "POD_IMAGE", k1s_json_str(cspec, "image") ?: "");
 		env_set(&e, "CONTAINER_NAME", k1s_json_str(cspec, "name") ?: "");
 	}
-	json_array_foreach(k1s_json_path(cspec, "envFrom"), i, ev) {
+	json_array_foreach(k1s_json_path(cspec, "envFrom"), i, ev)
+	{
 		err = env_from(rt, ns, ev, &e, msg, msglen);
 		if (err < 0)
 			goto out;
 	}
-	json_array_foreach(k1s_json_path(cspec, "env"), i, ev) {
+	json_array_foreach(k1s_json_path(cspec, "env"), i, ev)
+	{
 		const char *name = k1s_json_str(ev, "name");
 		const json_t *vf = json_object_get(ev, "valueFrom");
 		char buf[256], *v = NULL;
@@ -481,14 +487,15 @@ int pod_env_build(struct pod_rt *rt, const json_t *pod, const json_t *cspec, con
 			const json_t *r;
 
 			if ((r = json_object_get(vf, "fieldRef"))) {
-				v = strdup(field_ref(rt, pod, k1s_json_str(r, "fieldPath") ?: "", ip,
-						     buf, sizeof(buf)));
+				v = strdup(field_ref(rt, pod, k1s_json_str(r, "fieldPath") ?: "",
+				                     ip, buf, sizeof(buf)));
 			} else if ((r = json_object_get(vf, "resourceFieldRef"))) {
 				v = strdup(resource_ref(pod, cspec, r, buf, sizeof(buf)));
 			} else if ((r = json_object_get(vf, "configMapKeyRef")) ||
-				   (r = json_object_get(vf, "secretKeyRef"))) {
-				err = key_ref(rt, ns, r, json_object_get(vf, "secretKeyRef") != NULL,
-					      &v, msg, msglen);
+			           (r = json_object_get(vf, "secretKeyRef"))) {
+				err =
+				    key_ref(rt, ns, r, json_object_get(vf, "secretKeyRef") != NULL,
+				            &v, msg, msglen);
 				if (err < 0)
 					goto out;
 				if (err == 1) {

@@ -101,7 +101,7 @@ void pod_jobs_free(struct pod_rt *rt)
 /* ---- logs ---- */
 
 int pod_log_path(struct pod_rt *rt, const char *ns, const char *name, const char *container,
-		 bool previous, char *path, size_t len, const char **reason)
+                 bool previous, char *path, size_t len, const char **reason)
 {
 	struct pod_run *p;
 	struct pod_ctr *c;
@@ -150,8 +150,8 @@ static int open_pty(int *master, int *slave)
 }
 
 int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *container,
-	     char *const argv[], bool tty, bool want_stdin, pod_exit_fn on_exit, void *arg,
-	     struct pod_stdio *out)
+             char *const argv[], bool tty, bool want_stdin, pod_exit_fn on_exit, void *arg,
+             struct pod_stdio *out)
 {
 	int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1}, master = -1, slave = -1, err;
 	struct pod_run *p;
@@ -169,7 +169,7 @@ int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *co
 		if (err < 0)
 			return err;
 		err = pod_proc_enter(c->pid, argv, c->envp, c->uid, c->gid, c->workdir, slave,
-				     slave, slave, true, &pid);
+		                     slave, slave, true, &pid);
 		close(slave);
 		if (err < 0) {
 			close(master);
@@ -185,7 +185,7 @@ int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *co
 			goto fail;
 		}
 		err = pod_proc_enter(c->pid, argv, c->envp, c->uid, c->gid, c->workdir, in[0], o[1],
-				     e[1], false, &pid);
+		                     e[1], false, &pid);
 		if (err < 0)
 			goto fail;
 		if (in[0] >= 0)
@@ -219,7 +219,7 @@ fail:
 /* ---- attach ---- */
 
 int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *container,
-	       pod_exit_fn on_exit, void *arg, struct pod_stdio *out)
+               pod_exit_fn on_exit, void *arg, struct pod_stdio *out)
 {
 	struct pod_run *p;
 	struct pod_ctr *c;
@@ -315,7 +315,7 @@ static void on_pty(void *arg, int fd, uint32_t events)
 			if (buf[i] != '\n')
 				continue;
 			pod_log_line(c->pty_log, "stdout", false, buf + start,
-				     i > start && buf[i - 1] == '\r' ? i - start - 1 : i - start);
+			             i > start && buf[i - 1] == '\r' ? i - start - 1 : i - start);
 			start = i + 1;
 		}
 		if (start < (size_t)n)

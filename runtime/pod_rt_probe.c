@@ -17,7 +17,7 @@
 #include "pod_rt_int.h"
 
 static const char *const probe_field[POD_NPROBES] = {"startupProbe", "livenessProbe",
-						     "readinessProbe"};
+                                                     "readinessProbe"};
 static const char *const probe_name[POD_NPROBES] = {"Startup", "Liveness", "Readiness"};
 
 static int pint(const json_t *spec, const char *key, int dflt, int min)
@@ -79,7 +79,7 @@ static void probe_done(struct pod_probe *pr, bool ok, const char *msg)
 	} else {
 		pr->successes = 0;
 		pod_rt_event(c->p, "Warning", "Unhealthy", c, "%s probe failed: %s",
-			     probe_name[pr->kind], msg);
+		             probe_name[pr->kind], msg);
 		if (++pr->failures >= pint(pr->spec, "failureThreshold", 3, 1)) {
 			pr->result = false;
 			verdict = true;
@@ -98,10 +98,10 @@ static void probe_done(struct pod_probe *pr, bool ok, const char *msg)
 		}
 		if (verdict && !pr->result) {
 			pod_rt_event(c->p, "Normal", "Killing", c,
-				     "Container %s failed startup probe, will be restarted",
-				     c->name);
+			             "Container %s failed startup probe, will be restarted",
+			             c->name);
 			pod_rt_kill(c, pint(k1s_json_path(c->p->obj, "spec"),
-					    "terminationGracePeriodSeconds", 30, 0));
+			                    "terminationGracePeriodSeconds", 30, 0));
 			return;
 		}
 		break;
@@ -147,9 +147,10 @@ static int probe_port(const struct pod_probe *pr, const json_t *port)
 		return (int)json_integer_value(port);
 	if (!json_is_string(port))
 		return -1;
-	json_array_foreach(json_object_get(cspec, "ports"), i, p)
-		if (strcmp(k1s_json_str(p, "name") ?: "", json_string_value(port)) == 0)
-			return (int)json_integer_value(json_object_get(p, "containerPort"));
+	json_array_foreach(
+	    json_object_get(cspec, "ports"), i,
+	    p) if (strcmp(k1s_json_str(p, "name") ?: "", json_string_value(port)) ==
+	           0) return (int)json_integer_value(json_object_get(p, "containerPort"));
 	return atoi(json_string_value(port)) ?: -1;
 }
 
@@ -166,7 +167,7 @@ static void on_io(void *arg, int fd, uint32_t events)
 		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
 		if (soerr || (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLOUT))) {
 			snprintf(msg, sizeof(msg), "dial tcp %s:%d: connect: %s", pr->c->p->ip,
-				 pr->port, strerror(soerr ? soerr : ECONNREFUSED));
+			         pr->port, strerror(soerr ? soerr : ECONNREFUSED));
 			probe_done(pr, false, msg);
 			return;
 		}
@@ -182,15 +183,16 @@ static void on_io(void *arg, int fd, uint32_t events)
 			size_t i;
 			int n;
 
-			n = snprintf(req, sizeof(req),
-				     "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: kube-probe/1.32\r\n"
-				     "Accept: */*\r\nConnection: close\r\n",
-				     *path == '/' ? path : "/", pr->c->p->ip, pr->port);
-			json_array_foreach(json_object_get(http, "httpHeaders"), i, h)
-				if (n < (int)sizeof(req))
-					n += snprintf(req + n, sizeof(req) - (size_t)n, "%s: %s\r\n",
-						      k1s_json_str(h, "name") ?: "X",
-						      k1s_json_str(h, "value") ?: "");
+			n = snprintf(
+			    req, sizeof(req),
+			    "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: kube-probe/1.32\r\n"
+			    "Accept: */*\r\nConnection: close\r\n",
+			    *path == '/' ? path : "/", pr->c->p->ip, pr->port);
+			json_array_foreach(json_object_get(http, "httpHeaders"), i,
+			                   h) if (n < (int)sizeof(req)) n +=
+			    snprintf(req + n, sizeof(req) - (size_t)n, "%s: %s\r\n",
+			             k1s_json_str(h, "name") ?: "X",
+			             k1s_json_str(h, "value") ?: "");
 			if (n < (int)sizeof(req))
 				n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\n");
 			if (n >= (int)sizeof(req) || send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
@@ -219,7 +221,7 @@ static void on_io(void *arg, int fd, uint32_t events)
 				probe_done(pr, true, NULL);
 			} else {
 				snprintf(msg, sizeof(msg), "HTTP probe failed with statuscode: %d",
-					 code);
+				         code);
 				probe_done(pr, false, msg);
 			}
 			return;
@@ -249,12 +251,12 @@ static void probe_fire(void *arg)
 		const char *host = k1s_json_str(h, "host");
 
 		pr->port = probe_port(pr, json_object_get(h, "port"));
-		pr->fd = pr->port > 0 ? pod_net_connect(c->p->id, host && *host ? host : c->p->ip,
-						      pr->port)
-				      : -EINVAL;
+		pr->fd = pr->port > 0
+		             ? pod_net_connect(c->p->id, host && *host ? host : c->p->ip, pr->port)
+		             : -EINVAL;
 		if (pr->fd < 0) {
 			snprintf(msg, sizeof(msg), "dial tcp %s:%d: %s", c->p->ip, pr->port,
-				 strerror(-pr->fd));
+			         strerror(-pr->fd));
 			pr->fd = -1;
 			probe_done(pr, false, msg);
 			return;
@@ -276,10 +278,9 @@ static void probe_fire(void *arg)
 			probe_done(pr, false, "no command");
 			return;
 		}
-		json_array_foreach(cmd, i, a)
-			argv[i] = (char *)(json_string_value(a) ?: "");
+		json_array_foreach(cmd, i, a) argv[i] = (char *)(json_string_value(a) ?: "");
 		err = pod_proc_enter(c->pid, argv, c->envp, c->uid, c->gid, c->workdir, -1, -1, -1,
-				     false, &pr->pid);
+		                     false, &pr->pid);
 		free(argv);
 		if (err == 0 && pod_job_add(rt, pr->pid, NULL, NULL, pr) < 0) {
 			kill(pr->pid, SIGKILL);
@@ -310,7 +311,7 @@ void pod_probe_exec_done(struct pod_probe *pr, int wstatus)
 		return;
 	}
 	snprintf(msg, sizeof(msg), "command exited with %d",
-		 WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus));
+	         WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus));
 	probe_done(pr, false, msg);
 }
 
@@ -328,8 +329,8 @@ void pod_probe_start(struct pod_ctr *c)
 		pr->ever = false;
 		pr->result = k == POD_PROBE_LIVENESS;
 		if (pr->spec)
-			probe_schedule(pr, (int64_t)pint(pr->spec, "initialDelaySeconds", 0, 0) *
-						   1000);
+			probe_schedule(pr,
+			               (int64_t)pint(pr->spec, "initialDelaySeconds", 0, 0) * 1000);
 	}
 	if (!c->probes[POD_PROBE_STARTUP].spec) {
 		c->started = true;

@@ -100,8 +100,8 @@ void pod_log_line(int fd, const char *stream, bool partial, const char *text, si
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	n = snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		     ts.tv_nsec, stream, partial ? 'P' : 'F');
+	             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	             ts.tv_nsec, stream, partial ? 'P' : 'F');
 	/* One write per line, so that a reader never sees half a line. */
 	line = malloc((size_t)n + len + 1);
 
@@ -320,8 +320,8 @@ static void shim_main(const struct pod_launch *l, int note)
 	out.fd = op[0];
 	err.fd = ep[0];
 	while (out.fd >= 0 || err.fd >= 0 || !exited) {
-		struct pollfd pf[3] = {{out.fd, POLLIN, 0}, {err.fd, POLLIN, 0},
-				       {exited ? -1 : pidfd, POLLIN, 0}};
+		struct pollfd pf[3] = {
+		    {out.fd, POLLIN, 0}, {err.fd, POLLIN, 0}, {exited ? -1 : pidfd, POLLIN, 0}};
 		int timeout = -1;
 
 		if (exited) {
@@ -422,7 +422,7 @@ int pod_proc_launch(const struct pod_launch *l, pid_t *shim, pid_t *pid)
 }
 
 int pod_proc_enter(pid_t target, char *const argv[], char *const envp[], uid_t uid, gid_t gid,
-		   const char *workdir, int in, int out, int err, bool setsid_tty, pid_t *pid)
+                   const char *workdir, int in, int out, int err, bool setsid_tty, pid_t *pid)
 {
 	static const char *const kinds[] = {"net", "uts", "mnt"};
 	static const int types[] = {CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWNS};

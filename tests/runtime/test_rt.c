@@ -51,14 +51,14 @@ static int nids;
 static struct pod_config config(const char *data)
 {
 	struct pod_config c = {
-		.data_dir = data,
-		.node_name = NODE,
-		.node_ip = "192.0.2.77",
-		.pod_cidr = pod_cidr,
-		.service_cidr = svc_cidr,
-		.cluster_dns = "10.96.0.10",
-		.cluster_domain = "cluster.local",
-		.self_exe = self_exe,
+	    .data_dir = data,
+	    .node_name = NODE,
+	    .node_ip = "192.0.2.77",
+	    .pod_cidr = pod_cidr,
+	    .service_cidr = svc_cidr,
+	    .cluster_dns = "10.96.0.10",
+	    .cluster_domain = "cluster.local",
+	    .self_exe = self_exe,
 	};
 	return c;
 }
@@ -144,9 +144,9 @@ static void create_obj(const char *res, const char *json)
 
 struct cstat_want {
 	const char *pod;
-	const char *field;	/* a dotted path in containerStatuses[0] or status */
-	const char *value;	/* string compare, or NULL = present */
-	long long min;		/* for integers: at least */
+	const char *field; /* a dotted path in containerStatuses[0] or status */
+	const char *value; /* string compare, or NULL = present */
+	long long min;     /* for integers: at least */
 };
 
 static const json_t *cstat(const json_t *pod)
@@ -169,9 +169,9 @@ static bool cond_true(const json_t *pod, const char *type)
 	const json_t *c;
 	size_t i;
 
-	json_array_foreach(k1s_json_path(pod, "status.conditions"), i, c)
-		if (strcmp(k1s_json_str(c, "type") ?: "", type) == 0)
-			return strcmp(k1s_json_str(c, "status") ?: "", "True") == 0;
+	json_array_foreach(k1s_json_path(pod, "status.conditions"), i,
+	                   c) if (strcmp(k1s_json_str(c, "type") ?: "", type) ==
+	                          0) return strcmp(k1s_json_str(c, "status") ?: "", "True") == 0;
 	return false;
 }
 
@@ -247,7 +247,8 @@ static void wait_log(const char *pod, const char *text)
 	struct log_want w = {pod, text};
 
 	if (!run_until(log_has, &w, 10000))
-		fail_msg("log of %s lacks \"%s\":\n%s", pod, text, read_log(pod, false) ?: "(none)");
+		fail_msg("log of %s lacks \"%s\":\n%s", pod, text,
+		         read_log(pod, false) ?: "(none)");
 }
 
 static bool ns_exists(const char *id)
@@ -333,18 +334,20 @@ static void pod_runs_in_its_own_namespaces(void **state)
 	pid_t pid;
 
 	(void)state;
-	create_pod("{\"metadata\":{\"name\":\"hello\"},\"spec\":{\"containers\":[{\"name\":\"main\","
-		   "\"image\":\"busybox:1.36\",\"command\":[\"sh\",\"-c\","
-		   "\"echo hello; hostname; cat /etc/resolv.conf; id -u; id -g; grep hello "
-		   "/etc/hosts; exec sleep 100\"]}]}}");
+	create_pod(
+	    "{\"metadata\":{\"name\":\"hello\"},\"spec\":{\"containers\":[{\"name\":\"main\","
+	    "\"image\":\"busybox:1.36\",\"command\":[\"sh\",\"-c\","
+	    "\"echo hello; hostname; cat /etc/resolv.conf; id -u; id -g; grep hello "
+	    "/etc/hosts; exec sleep 100\"]}]}}");
 	wait_running("hello");
 	wait_log("hello", "stdout F 65534\n");
 	p = get_pod("hello");
 	assert_non_null(p);
 	assert_non_null(k1s_json_str(p, "status.podIP"));
 	assert_string_equal(k1s_json_str(p, "status.hostIP"), "192.0.2.77");
-	assert_string_equal(k1s_json_str(json_array_get(k1s_json_path(p, "status.podIPs"), 0), "ip"),
-			    k1s_json_str(p, "status.podIP"));
+	assert_string_equal(
+	    k1s_json_str(json_array_get(k1s_json_path(p, "status.podIPs"), 0), "ip"),
+	    k1s_json_str(p, "status.podIP"));
 	assert_non_null(k1s_json_str(p, "status.startTime"));
 	assert_true(cond_true(p, "Ready"));
 	assert_true(cond_true(p, "ContainersReady"));
@@ -355,23 +358,25 @@ static void pod_runs_in_its_own_namespaces(void **state)
 	assert_non_null(k1s_json_path(cstat(p), "state.running.startedAt"));
 	log = read_log("hello", false);
 	/* CRI format, line by line. */
-	assert_int_equal(regcomp(&re,
-				 "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z "
-				 "stdout F hello\n",
-				 REG_EXTENDED | REG_NEWLINE),
-			 0);
+	assert_int_equal(
+	    regcomp(&re,
+	            "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z "
+	            "stdout F hello\n",
+	            REG_EXTENDED | REG_NEWLINE),
+	    0);
 	assert_int_equal(regexec(&re, log, 0, NULL, 0), 0);
 	regfree(&re);
 	assert_non_null(strstr(log, "stdout F hello\n"));
 	assert_non_null(strstr(log, " stdout F search default.svc.cluster.local svc.cluster.local "
-				    "cluster.local\n"));
+	                            "cluster.local\n"));
 	assert_non_null(strstr(log, " stdout F nameserver 10.96.0.10\n"));
 	assert_non_null(strstr(log, " stdout F options ndots:5\n"));
 	assert_non_null(strstr(log, " stdout F 65534\n"));
 	{
 		char line[128];
 
-		snprintf(line, sizeof(line), " stdout F %s\thello\n", k1s_json_str(p, "status.podIP"));
+		snprintf(line, sizeof(line), " stdout F %s\thello\n",
+		         k1s_json_str(p, "status.podIP"));
 		wait_log("hello", line);
 	}
 	/* Its own network namespace: the pod's, not ours. */
@@ -397,25 +402,28 @@ static void environment(void **state)
 	create_obj("configmaps", "{\"metadata\":{\"name\":\"cfg\"},\"data\":{\"mode\":\"fast\"}}");
 	create_obj("secrets", "{\"metadata\":{\"name\":\"sec\"},\"data\":{\"pw\":\"czNjcjN0\"}}");
 	snprintf(line, sizeof(line),
-		 "{\"metadata\":{\"name\":\"my-svc\"},\"spec\":{\"clusterIP\":\"%s\",\"ports\":"
-		 "[{\"name\":\"http\",\"port\":80,\"protocol\":\"TCP\",\"targetPort\":8080}]}}",
-		 svc_ip);
+	         "{\"metadata\":{\"name\":\"my-svc\"},\"spec\":{\"clusterIP\":\"%s\",\"ports\":"
+	         "[{\"name\":\"http\",\"port\":80,\"protocol\":\"TCP\",\"targetPort\":8080}]}}",
+	         svc_ip);
 	create_obj("services", line);
 	create_pod(
-		"{\"metadata\":{\"name\":\"envpod\",\"labels\":{\"app\":\"web\"}},\"spec\":{"
-		"\"serviceAccountName\":\"default\",\"containers\":[{\"name\":\"c\","
-		"\"image\":\"busybox\",\"command\":[\"sh\",\"-c\",\"env; sleep 100\"],\"env\":["
-		"{\"name\":\"GREETING\",\"value\":\"hi\"},"
-		"{\"name\":\"MSG\",\"value\":\"$(GREETING) there $(NOPE) $$(GREETING)\"},"
-		"{\"name\":\"MY_NAME\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.name\"}}},"
-		"{\"name\":\"MY_NS\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.namespace\"}}},"
-		"{\"name\":\"MY_IP\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"status.podIP\"}}},"
-		"{\"name\":\"MY_APP\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.labels['app']\"}}},"
-		"{\"name\":\"MODE\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"cfg\",\"key\":\"mode\"}}},"
-		"{\"name\":\"PW\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"sec\",\"key\":\"pw\"}}},"
-		"{\"name\":\"OPT\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"none\",\"key\":\"x\","
-		"\"optional\":true}}}],"
-		"\"envFrom\":[{\"prefix\":\"CFG_\",\"configMapRef\":{\"name\":\"cfg\"}}]}]}}");
+	    "{\"metadata\":{\"name\":\"envpod\",\"labels\":{\"app\":\"web\"}},\"spec\":{"
+	    "\"serviceAccountName\":\"default\",\"containers\":[{\"name\":\"c\","
+	    "\"image\":\"busybox\",\"command\":[\"sh\",\"-c\",\"env; sleep 100\"],\"env\":["
+	    "{\"name\":\"GREETING\",\"value\":\"hi\"},"
+	    "{\"name\":\"MSG\",\"value\":\"$(GREETING) there $(NOPE) $$(GREETING)\"},"
+	    "{\"name\":\"MY_NAME\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.name\"}}},"
+	    "{\"name\":\"MY_NS\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.namespace\"}"
+	    "}},"
+	    "{\"name\":\"MY_IP\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"status.podIP\"}}},"
+	    "{\"name\":\"MY_APP\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.labels['"
+	    "app']\"}}},"
+	    "{\"name\":\"MODE\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"cfg\",\"key\":"
+	    "\"mode\"}}},"
+	    "{\"name\":\"PW\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"sec\",\"key\":\"pw\"}}},"
+	    "{\"name\":\"OPT\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"none\",\"key\":\"x\","
+	    "\"optional\":true}}}],"
+	    "\"envFrom\":[{\"prefix\":\"CFG_\",\"configMapRef\":{\"name\":\"cfg\"}}]}]}}");
 	wait_running("envpod");
 	wait_log("envpod", "stdout F PW=s3cr3t\n");
 	p = get_pod("envpod");
@@ -451,13 +459,13 @@ static void missing_configmap_waits(void **state)
 
 	(void)state;
 	create_pod("{\"metadata\":{\"name\":\"needcfg\"},\"spec\":{\"containers\":[{\"name\":\"c\","
-		   "\"image\":\"busybox\",\"command\":[\"sleep\",\"100\"],\"env\":[{\"name\":\"X\","
-		   "\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"later\",\"key\":\"k\"}}}]}]}}");
+	           "\"image\":\"busybox\",\"command\":[\"sleep\",\"100\"],\"env\":[{\"name\":\"X\","
+	           "\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"later\",\"key\":\"k\"}}}]}]}}");
 	run_until(NULL, NULL, 300);
 	p = get_pod("needcfg");
 	assert_string_equal(k1s_json_str(p, "status.phase"), "Pending");
 	assert_string_equal(k1s_json_str(cstat(p), "state.waiting.reason"),
-			    "CreateContainerConfigError");
+	                    "CreateContainerConfigError");
 	assert_non_null(strstr(k1s_json_str(cstat(p), "state.waiting.message"), "\"later\""));
 	json_decref(p);
 	create_obj("configmaps", "{\"metadata\":{\"name\":\"later\"},\"data\":{\"k\":\"v\"}}");
@@ -469,8 +477,8 @@ static bool crashlooping(void *arg)
 	json_t *p = get_pod(arg);
 	const json_t *cs = cstat(p);
 	bool ok = cs &&
-		  strcmp(k1s_json_str(cs, "state.waiting.reason") ?: "", "CrashLoopBackOff") == 0 &&
-		  json_integer_value(json_object_get(cs, "restartCount")) >= 1;
+	          strcmp(k1s_json_str(cs, "state.waiting.reason") ?: "", "CrashLoopBackOff") == 0 &&
+	          json_integer_value(json_object_get(cs, "restartCount")) >= 1;
 
 	json_decref(p);
 	return ok;
@@ -483,15 +491,16 @@ static void crash_loop_backs_off(void **state)
 
 	(void)state;
 	create_pod("{\"metadata\":{\"name\":\"crash\"},\"spec\":{\"restartPolicy\":\"Always\","
-		   "\"containers\":[{\"name\":\"api\",\"image\":\"busybox\","
-		   "\"command\":[\"sh\",\"-c\",\"echo run; exit 3\"]}]}}");
+	           "\"containers\":[{\"name\":\"api\",\"image\":\"busybox\","
+	           "\"command\":[\"sh\",\"-c\",\"echo run; exit 3\"]}]}}");
 	assert_true(run_until(crashlooping, "crash", 10000));
 	p = get_pod("crash");
 	msg = k1s_json_str(cstat(p), "state.waiting.message");
 	assert_non_null(msg);
-	assert_non_null(strstr(msg, "back-off 10s restarting failed container=api pod=crash_default("));
-	assert_int_equal(json_integer_value(k1s_json_path(cstat(p), "lastState.terminated.exitCode")),
-			 3);
+	assert_non_null(
+	    strstr(msg, "back-off 10s restarting failed container=api pod=crash_default("));
+	assert_int_equal(
+	    json_integer_value(k1s_json_path(cstat(p), "lastState.terminated.exitCode")), 3);
 	assert_string_equal(k1s_json_str(cstat(p), "lastState.terminated.reason"), "Error");
 	assert_false(cond_true(p, "Ready"));
 	assert_string_equal(k1s_json_str(p, "status.phase"), "Running");
@@ -516,11 +525,11 @@ static void never_restarts_and_fails(void **state)
 
 	(void)state;
 	create_pod("{\"metadata\":{\"name\":\"once\"},\"spec\":{\"restartPolicy\":\"Never\","
-		   "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
-		   "\"command\":[\"sh\",\"-c\",\"exit 2\"]}]}}");
+	           "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
+	           "\"command\":[\"sh\",\"-c\",\"exit 2\"]}]}}");
 	create_pod("{\"metadata\":{\"name\":\"okonce\"},\"spec\":{\"restartPolicy\":\"OnFailure\","
-		   "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
-		   "\"command\":[\"true\"]}]}}");
+	           "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
+	           "\"command\":[\"true\"]}]}}");
 	assert_true(run_until(pod_phase_is, a, 10000));
 	assert_true(run_until(pod_phase_is, b, 10000));
 	{
@@ -528,7 +537,7 @@ static void never_restarts_and_fails(void **state)
 
 		assert_int_equal(json_integer_value(json_object_get(cstat(p), "restartCount")), 0);
 		assert_int_equal(
-			json_integer_value(k1s_json_path(cstat(p), "state.terminated.exitCode")), 2);
+		    json_integer_value(k1s_json_path(cstat(p), "state.terminated.exitCode")), 2);
 		json_decref(p);
 		p = get_pod("okonce");
 		assert_string_equal(k1s_json_str(cstat(p), "state.terminated.reason"), "Completed");
@@ -546,8 +555,8 @@ static bool restarted_with_new_pid(void *arg)
 	struct restarted *r = arg;
 	json_t *p = get_pod(r->pod);
 	bool ok = p && k1s_json_path(cstat(p), "state.running") &&
-		  json_integer_value(json_object_get(cstat(p), "restartCount")) >= 1 &&
-		  container_pid(r->pod) != r->old;
+	          json_integer_value(json_object_get(cstat(p), "restartCount")) >= 1 &&
+	          container_pid(r->pod) != r->old;
 
 	json_decref(p);
 	return ok;
@@ -563,10 +572,10 @@ static void killed_from_outside_restarts(void **state)
 	assert_int_equal(kill(r.old, SIGKILL), 0);
 	assert_true(run_until(restarted_with_new_pid, &r, 10000));
 	p = get_pod("hello");
-	assert_int_equal(json_integer_value(k1s_json_path(cstat(p), "lastState.terminated.exitCode")),
-			 137);
+	assert_int_equal(
+	    json_integer_value(k1s_json_path(cstat(p), "lastState.terminated.exitCode")), 137);
 	assert_int_equal(json_integer_value(k1s_json_path(cstat(p), "lastState.terminated.signal")),
-			 9);
+	                 9);
 	json_decref(p);
 	wait_log("hello", "stdout F hello\n");
 }
@@ -578,10 +587,11 @@ static void readiness_and_liveness_probes(void **state)
 
 	(void)state;
 	/* The echo app answers HTTP on its port: ready after the first probe. */
-	create_pod("{\"metadata\":{\"name\":\"web\"},\"spec\":{\"containers\":[{\"name\":\"app\","
-		   "\"image\":\"example/unknown-app:2\",\"ports\":[{\"name\":\"http\","
-		   "\"containerPort\":8080}],\"readinessProbe\":{\"httpGet\":{\"path\":\"/healthz\","
-		   "\"port\":\"http\"},\"initialDelaySeconds\":1,\"periodSeconds\":1}}]}}");
+	create_pod(
+	    "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"containers\":[{\"name\":\"app\","
+	    "\"image\":\"example/unknown-app:2\",\"ports\":[{\"name\":\"http\","
+	    "\"containerPort\":8080}],\"readinessProbe\":{\"httpGet\":{\"path\":\"/healthz\","
+	    "\"port\":\"http\"},\"initialDelaySeconds\":1,\"periodSeconds\":1}}]}}");
 	wait_running("web");
 	p = get_pod("web");
 	assert_false(cond_true(p, "Ready"));
@@ -594,16 +604,18 @@ static void readiness_and_liveness_probes(void **state)
 
 	/* Nothing listens on 9999: the readiness probe keeps it unready, the
 	 * liveness probe restarts it. */
-	create_pod("{\"metadata\":{\"name\":\"live\"},\"spec\":{\"terminationGracePeriodSeconds\":1,"
-		   "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"command\":[\"sleep\","
-		   "\"100\"],\"readinessProbe\":{\"tcpSocket\":{\"port\":9999},\"periodSeconds\":1},"
-		   "\"livenessProbe\":{\"exec\":{\"command\":[\"sh\",\"-c\",\"exit 1\"]},"
-		   "\"periodSeconds\":1,\"failureThreshold\":2}}]}}");
+	create_pod(
+	    "{\"metadata\":{\"name\":\"live\"},\"spec\":{\"terminationGracePeriodSeconds\":1,"
+	    "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"command\":[\"sleep\","
+	    "\"100\"],\"readinessProbe\":{\"tcpSocket\":{\"port\":9999},\"periodSeconds\":1},"
+	    "\"livenessProbe\":{\"exec\":{\"command\":[\"sh\",\"-c\",\"exit 1\"]},"
+	    "\"periodSeconds\":1,\"failureThreshold\":2}}]}}");
 	wait_running("live");
 	r.old = container_pid("live");
 	assert_true(run_until(restarted_with_new_pid, &r, 15000));
 	assert_false(pod_ready("live"));
-	assert_true(event_with("live", "Killing", "Container c failed liveness probe, will be restarted"));
+	assert_true(
+	    event_with("live", "Killing", "Container c failed liveness probe, will be restarted"));
 	assert_true(event_with("live", "Unhealthy", "Liveness probe failed"));
 	assert_true(event_with("live", "Unhealthy", "Readiness probe failed"));
 }
@@ -636,9 +648,9 @@ static void exec_in_a_container(void **state)
 	ssize_t n;
 
 	(void)state;
-	assert_int_equal(pod_exec(rt, "default", "hello", "main", argv1, false, false, on_exec_exit,
-				  &r, &io),
-			 0);
+	assert_int_equal(
+	    pod_exec(rt, "default", "hello", "main", argv1, false, false, on_exec_exit, &r, &io),
+	    0);
 	assert_true(io.pid > 0);
 	assert_true(run_until(exec_done, &r, 5000));
 	n = read(io.out_fd, buf, sizeof(buf) - 1);
@@ -652,18 +664,17 @@ static void exec_in_a_container(void **state)
 	close(io.err_fd);
 
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(pod_exec(rt, "default", "hello", "main", argv2, true, true, on_exec_exit,
-				  &r, &io),
-			 0);
+	assert_int_equal(
+	    pod_exec(rt, "default", "hello", "main", argv2, true, true, on_exec_exit, &r, &io), 0);
 	assert_true(io.err_fd == -1 && io.out_fd >= 0 && io.in_fd >= 0);
 	assert_true(run_until(exec_done, &r, 5000));
 	assert_true(WIFEXITED(r.ws) && WEXITSTATUS(r.ws) == 7);
 	close(io.out_fd);
 	close(io.in_fd);
 
-	assert_int_equal(pod_exec(rt, "default", "nope", NULL, argv2, false, false, on_exec_exit,
-				  &r, &io),
-			 -ENOENT);
+	assert_int_equal(
+	    pod_exec(rt, "default", "nope", NULL, argv2, false, false, on_exec_exit, &r, &io),
+	    -ENOENT);
 }
 
 /* Reads from fd until `want` shows up or 5 s pass; what was read. */
@@ -697,9 +708,9 @@ static void attach_to_a_held_program(void **state)
 
 	(void)state;
 	create_pod("{\"metadata\":{\"name\":\"tty\"},\"spec\":{\"restartPolicy\":\"Never\","
-		   "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"stdin\":true,"
-		   "\"stdinOnce\":true,\"tty\":true,\"command\":[\"sh\",\"-c\","
-		   "\"echo started; read x; echo got $x\"]}]}}");
+	           "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"stdin\":true,"
+	           "\"stdinOnce\":true,\"tty\":true,\"command\":[\"sh\",\"-c\","
+	           "\"echo started; read x; echo got $x\"]}]}}");
 	wait_running("tty");
 	/* Held until someone attaches: nothing is lost. */
 	run_until(NULL, NULL, 300);
@@ -750,17 +761,16 @@ static void graceful_deletion(void **state)
 
 	(void)state;
 	create_pod("{\"metadata\":{\"name\":\"term\"},\"spec\":{\"containers\":[{\"name\":\"c\","
-		   "\"image\":\"busybox\",\"command\":[\"sh\",\"-c\",\"trap 'exit 0' TERM; "
-		   "echo up; while :; do sleep 0.1; done\"]}]}}");
+	           "\"image\":\"busybox\",\"command\":[\"sh\",\"-c\",\"trap 'exit 0' TERM; "
+	           "echo up; while :; do sleep 0.1; done\"]}]}}");
 	snprintf(id, sizeof(id), "%s", ids[nids - 1]);
 	wait_running("term");
 	wait_log("term", "stdout F up\n");
 	assert_true(ns_exists(id));
 	t0 = k1s_now_ms();
 	/* The fake writer marks it with a 30 s grace period, as the API does. */
-	assert_int_equal(fw.w.remove(&fw, k1s_resource_find("", "pods"), "default", "term", NULL,
-				     -1),
-			 0);
+	assert_int_equal(
+	    fw.w.remove(&fw, k1s_resource_find("", "pods"), "default", "term", NULL, -1), 0);
 	p = get_pod("term");
 	assert_non_null(k1s_json_path(p, "metadata.deletionTimestamp"));
 	json_decref(p);
@@ -778,9 +788,10 @@ static void sigterm_ignored_gets_sigkill(void **state)
 	pid_t pid;
 
 	(void)state;
-	create_pod("{\"metadata\":{\"name\":\"stubborn\"},\"spec\":{\"containers\":[{\"name\":\"c\","
-		   "\"image\":\"busybox\",\"command\":[\"sh\",\"-c\",\"trap '' TERM; echo up; "
-		   "while :; do sleep 0.1; done\"]}]}}");
+	create_pod(
+	    "{\"metadata\":{\"name\":\"stubborn\"},\"spec\":{\"containers\":[{\"name\":\"c\","
+	    "\"image\":\"busybox\",\"command\":[\"sh\",\"-c\",\"trap '' TERM; echo up; "
+	    "while :; do sleep 0.1; done\"]}]}}");
 	snprintf(id, sizeof(id), "%s", ids[nids - 1]);
 	wait_running("stubborn");
 	wait_log("stubborn", "stdout F up\n");
@@ -794,13 +805,13 @@ static void sigterm_ignored_gets_sigkill(void **state)
 		k1s_time_fmt(ts, sizeof(ts), time(NULL) + 1);
 		k1s_json_set_str(p, "metadata.deletionTimestamp", ts);
 		json_object_set_new(json_object_get(p, "metadata"), "deletionGracePeriodSeconds",
-				    json_integer(1));
+		                    json_integer(1));
 		assert_int_equal(st_update(st, "pods", "default", "stubborn", p, 0), 0);
 		json_decref(p);
 		(void)r;
 	}
 	run_until(NULL, NULL, 600);
-	assert_true(alive(pid));	/* still there within the grace period */
+	assert_true(alive(pid)); /* still there within the grace period */
 	assert_true(run_until(pod_gone, "stubborn", 5000));
 	assert_false(ns_exists(id));
 }
@@ -812,7 +823,7 @@ static void deleted_outright_is_killed(void **state)
 
 	(void)state;
 	create_pod("{\"metadata\":{\"name\":\"gone\"},\"spec\":{\"containers\":[{\"name\":\"c\","
-		   "\"image\":\"busybox\",\"command\":[\"sleep\",\"100\"]}]}}");
+	           "\"image\":\"busybox\",\"command\":[\"sleep\",\"100\"]}]}}");
 	snprintf(id, sizeof(id), "%s", ids[nids - 1]);
 	wait_running("gone");
 	pid = container_pid("gone");
@@ -864,9 +875,9 @@ static void adoption_after_a_crash(void **state)
 			_exit(1);
 		for (int i = 0; i < 2; i++) {
 			pod = json_pack("{s:{s:s}, s:{s:s, s:[{s:s, s:s, s:[s, s]}]}}", "metadata",
-					"name", i ? "gone" : "keep", "spec", "nodeName", NODE,
-					"containers", "name", "c", "image", "busybox", "command",
-					"sleep", "100");
+			                "name", i ? "gone" : "keep", "spec", "nodeName", NODE,
+			                "containers", "name", "c", "image", "busybox", "command",
+			                "sleep", "100");
 			cfw.w.create(&cfw, k1s_resource_find("", "pods"), pod);
 			json_decref(pod);
 		}
@@ -881,11 +892,11 @@ static void adoption_after_a_crash(void **state)
 			     k1s_json_path(cstat(b), "state.running");
 			if (ok) {
 				snprintf(msg, sizeof(msg), "%s %s %s %s %s\n",
-					 k1s_json_str(a, "metadata.uid"),
-					 k1s_json_str(b, "metadata.uid"),
-					 k1s_json_str(cstat(a), "containerID") + 6,
-					 k1s_json_str(cstat(b), "containerID") + 6,
-					 k1s_json_str(a, "status.podIP"));
+				         k1s_json_str(a, "metadata.uid"),
+				         k1s_json_str(b, "metadata.uid"),
+				         k1s_json_str(cstat(a), "containerID") + 6,
+				         k1s_json_str(cstat(b), "containerID") + 6,
+				         k1s_json_str(a, "status.podIP"));
 				if (write(pfd[1], msg, strlen(msg)) < 0)
 					_exit(1);
 				json_decref(a);
@@ -911,8 +922,8 @@ static void adoption_after_a_crash(void **state)
 			fail_msg("the child runtime did not start its pods");
 		}
 		buf[n] = '\0';
-		assert_int_equal(sscanf(buf, "%63s %63s %d %d %31s", u1, u2, &pid_keep, &pid_gone, ip),
-				 5);
+		assert_int_equal(
+		    sscanf(buf, "%63s %63s %d %d %31s", u1, u2, &pid_keep, &pid_gone, ip), 5);
 		for (int k = 0; k < 2; k++) {
 			const char *u = k ? u2 : u1;
 			char *id = k ? id_gone : id_keep;
@@ -963,8 +974,8 @@ static void adoption_after_a_crash(void **state)
 		if (json_integer_value(json_object_get(cstat(p), "restartCount")) >= 1 &&
 		    k1s_json_path(cstat(p), "state.running")) {
 			assert_int_equal(json_integer_value(k1s_json_path(
-						 cstat(p), "lastState.terminated.exitCode")),
-					 137);
+			                     cstat(p), "lastState.terminated.exitCode")),
+			                 137);
 			json_decref(p);
 			p = NULL;
 			break;
@@ -1030,7 +1041,7 @@ static int group_setup(void **state)
 		while (fgets(line, sizeof(line), f))
 			if (sscanf(line, "%*s %lx", &dst) == 1 &&
 			    (ntohl((uint32_t)dst) & 0xffffff00u) ==
-				    ((10u << 24) | (248u << 16) | ((uint32_t)x << 8)))
+			        ((10u << 24) | (248u << 16) | ((uint32_t)x << 8)))
 				busy = true;
 		fclose(f);
 		if (!busy) {
@@ -1077,25 +1088,25 @@ static int group_teardown(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		/* First: the sweep of a starting runtime takes pod networks
-		 * without processes that its store does not know, and at this
-		 * point no other pod exists. */
-		cmocka_unit_test(adoption_after_a_crash),
-		cmocka_unit_test(pod_runs_in_its_own_namespaces),
-		cmocka_unit_test(environment),
-		cmocka_unit_test(missing_configmap_waits),
-		cmocka_unit_test(crash_loop_backs_off),
-		cmocka_unit_test(never_restarts_and_fails),
-		cmocka_unit_test(killed_from_outside_restarts),
-		cmocka_unit_test(readiness_and_liveness_probes),
-		cmocka_unit_test(exec_in_a_container),
-		cmocka_unit_test(attach_to_a_held_program),
-		cmocka_unit_test(connect_into_a_pod),
-		cmocka_unit_test(graceful_deletion),
-		cmocka_unit_test(sigterm_ignored_gets_sigkill),
-		cmocka_unit_test(deleted_outright_is_killed),
-		cmocka_unit_test(not_root_is_eperm),
-		cmocka_unit_test(nothing_is_left_behind),
+	    /* First: the sweep of a starting runtime takes pod networks
+	     * without processes that its store does not know, and at this
+	     * point no other pod exists. */
+	    cmocka_unit_test(adoption_after_a_crash),
+	    cmocka_unit_test(pod_runs_in_its_own_namespaces),
+	    cmocka_unit_test(environment),
+	    cmocka_unit_test(missing_configmap_waits),
+	    cmocka_unit_test(crash_loop_backs_off),
+	    cmocka_unit_test(never_restarts_and_fails),
+	    cmocka_unit_test(killed_from_outside_restarts),
+	    cmocka_unit_test(readiness_and_liveness_probes),
+	    cmocka_unit_test(exec_in_a_container),
+	    cmocka_unit_test(attach_to_a_held_program),
+	    cmocka_unit_test(connect_into_a_pod),
+	    cmocka_unit_test(graceful_deletion),
+	    cmocka_unit_test(sigterm_ignored_gets_sigkill),
+	    cmocka_unit_test(deleted_outright_is_killed),
+	    cmocka_unit_test(not_root_is_eperm),
+	    cmocka_unit_test(nothing_is_left_behind),
 	};
 	ssize_t n;
 
