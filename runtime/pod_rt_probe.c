@@ -171,7 +171,9 @@ static void on_io(void *arg, int fd, uint32_t events)
 			probe_done(pr, false, msg);
 			return;
 		}
-		if (!http) {
+		/* HTTPS: the kubelet does not verify the certificate; without
+		 * TLS here, an accepted connection is the best sign of life. */
+		if (!http || strcmp(k1s_json_str(http, "scheme") ?: "HTTP", "HTTPS") == 0) {
 			probe_done(pr, true, NULL);
 			return;
 		}
