@@ -42,18 +42,20 @@ void pod_rt_free(struct pod_rt *rt);
 
 /* The log file of a container: the current run, or the one before the last
  * restart. 0 and the path, -ENOENT (no such pod or container), or -EAGAIN
- * (not started yet; *reason gets e.g. "ContainerCreating").
- *
- * The file holds one record per line, as the CRI log format:
- *   <time> <stream> <tag> <text>\n
- * time: RFC 3339 in UTC with nanoseconds, "2024-05-01T10:00:00.123456789Z";
- * stream: "stdout" or "stderr"; tag: "F" for a full line (the text is the
- * line without its newline), "P" for a part of a line that goes on in the
- * next record of the same stream (a long line cut, or output left without a
- * newline when the run ends). The API strips the prefixes (or keeps the
+ * (not started yet; *reason gets e.g. "ContainerCreating"). container NULL
+ * or "" = the first container.
+ * Files are DATA_DIR/pods/<ns>_<name>_<uid>/<container>/<restartCount>.log,
+ * in the CRI log format, one record per line:
+ *   <RFC3339Nano timestamp> <stdout|stderr> <F|P> <text>\n
+ * with the timestamp in UTC and nine digits of fraction, F for a whole line
+ * and P for a piece of a line longer than 16 KiB (the pieces and the F line
+ * that ends them make one line). The API strips the prefixes (or keeps the
  * time for timestamps=true) and filters by time for sinceSeconds/sinceTime.
  * A run's records are all in its file once pod_running() turns false; a
- * restart starts a new file (the old one becomes the previous run's). */
+ * restart starts a new file, the previous run's is kept for --previous and
+ * older ones are removed. Written by a per-run shim process that outlives
+ * k1s, so a log keeps growing across a restart of k1s. The output of a tty
+ * container goes to its log only while nobody attaches. */
 int pod_log_path(struct pod_rt *rt, const char *ns, const char *name, const char *container,
 		 bool previous, char *path, size_t len, const char **reason);
 /* True while the container's current run is alive (for logs -f). */
@@ -76,14 +78,17 @@ int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *co
 	     char *const argv[], bool tty, bool want_stdin, pod_exit_fn on_exit, void *arg,
 	     struct pod_stdio *out);
 /* Attaches to a running container (one started with stdin and/or tty):
- * duplicates of its terminal or stdio fds. A container with stdin, tty and
+ * duplicates of its terminal or stdio fds. With tty, out_fd is the
+ * terminal (in_fd too with stdin); without, only in_fd (stdin) is given,
+ * and output is in the log. A container with stdin, tty and
  * stdinOnce holds its program until the first attach (10 s at most), so
  * that `kubectl run -it` sees all its output. on_exit fires when the
  * container's run ends. */
 int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *container,
 	       pod_exit_fn on_exit, void *arg, struct pod_stdio *out);
 /* A TCP connection to `port` inside the pod's network namespace, for
- * port-forward. A connected socket fd, or a negative errno. */
+ * port-forward. A connected, non-blocking socket fd, or a negative errno
+ * (-ENOENT: no such pod, -ECONNREFUSED...). */
 int pod_connect(struct pod_rt *rt, const char *ns, const char *name, int port);
 /* Resizes the terminal of an exec or attach. */
 int pod_resize(int tty_fd, unsigned short cols, unsigned short rows);

@@ -1,21 +1,1674 @@
-/* Placeholder runtime. */
+/* The pod runtime: reconciles the pods bound to this node from the store's
+ * event log (a before-sleep hook), runs their containers (pod_rt_proc.c),
+ * restarts them by restartPolicy with back-off, stops them gracefully,
+ * adopts them after a restart of k1s, and writes their status and events
+ * through the writer. */
+#include <dirent.h>
 #include <errno.h>
-#include "pod_int.h"
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
-struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
-			  const struct pod_config *cfg, int *err)
+#include "k1s_json.h"
+#include "k1s_log.h"
+#include "k1s_loop.h"
+#include "k1s_types.h"
+#include "k1s_writer.h"
+#include "pod_rt_int.h"
+#include "st.h"
+
+#define BACKOFF_START_MS 10000
+#define BACKOFF_MAX_MS 300000
+/* A run this long forgives earlier crashes (kubelet: twice the maximum). */
+#define BACKOFF_RESET_MS (2 * BACKOFF_MAX_MS)
+#define NOBODY 65534
+/* Grace given to pods when k1s itself stops. */
+#define SHUTDOWN_GRACE_MS 3000
+#define CONFIG_RETRY_MS 5000
+
+static void ctr_start(struct pod_ctr *c);
+static void pod_free(struct pod_run *p);
+static void state_save(struct pod_run *p);
+
+/* ---- helpers ---- */
+
+static void mkdir_p(const char *dir, mode_t mode)
 {
-	*err = -ENOSYS;
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (char *s = path + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		mkdir(path, mode);
+		*s = '/';
+	}
+	mkdir(path, mode);
+}
+
+static int write_file(const char *path, const char *text, mode_t mode)
+{
+	char tmp[1100];
+	int fd;
+	size_t len = strlen(text);
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len) {
+		close(fd);
+		unlink(tmp);
+		return -EIO;
+	}
+	fchmod(fd, mode);
+	close(fd);
+	return rename(tmp, path) < 0 ? -errno : 0;
+}
+
+static void fmt_time(char *buf, size_t len, time_t t)
+{
+	k1s_time_fmt(buf, len, t);
+}
+
+struct pod_run *pod_rt_find(struct pod_rt *rt, const char *ns, const char *name)
+{
+	for (struct pod_run *p = rt->pods; p; p = p->next)
+		if (!p->removed && strcmp(p->ns, ns) == 0 && strcmp(p->name, name) == 0)
+			return p;
 	return NULL;
 }
-void pod_rt_free(struct pod_rt *rt) {}
-int pod_log_path(struct pod_rt *rt, const char *ns, const char *name, const char *container,
-		 bool previous, char *path, size_t len, const char **reason) { return -ENOENT; }
-bool pod_running(struct pod_rt *rt, const char *ns, const char *name, const char *container) { return false; }
-int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *container,
-	     char *const argv[], bool tty, bool want_stdin, pod_exit_fn on_exit, void *arg,
-	     struct pod_stdio *out) { return -ENOSYS; }
-int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *container,
-	       pod_exit_fn on_exit, void *arg, struct pod_stdio *out) { return -ENOSYS; }
-int pod_connect(struct pod_rt *rt, const char *ns, const char *name, int port) { return -ENOSYS; }
-int pod_resize(int tty_fd, unsigned short cols, unsigned short rows) { return -ENOSYS; }
+
+struct pod_ctr *pod_rt_ctr(struct pod_run *p, const char *container)
+{
+	if (!container || !*container)
+		return p->nctrs ? &p->ctrs[0] : NULL;
+	for (size_t i = 0; i < p->nctrs; i++)
+		if (strcmp(p->ctrs[i].name, container) == 0)
+			return &p->ctrs[i];
+	return NULL;
+}
+
+const json_t *pod_rt_cspec(const struct pod_ctr *c)
+{
+	return json_array_get(k1s_json_path(c->p->obj, "spec.containers"), (size_t)c->index);
+}
+
+void pod_rt_dirty(struct pod_run *p)
+{
+	p->dirty = true;
+}
+
+static unsigned event_hash(const char *a, const char *b, const char *c)
+{
+	unsigned h = 2166136261u;
+	const char *parts[3] = {a, b, c};
+
+	for (int i = 0; i < 3; i++) {
+		for (const char *s = parts[i] ?: ""; *s; s++)
+			h = (h ^ (unsigned char)*s) * 16777619u;
+		h = (h ^ 0xff) * 16777619u;
+	}
+	return h;
+}
+
+/* Bumps the count of a recent identical event. 0, or -ENOENT. */
+static int event_repeat(struct pod_run *p, const struct k1s_resource *r, unsigned h, const char *ts)
+{
+	struct pod_rt *rt = p->rt;
+	json_t *ev = NULL;
+	int err = -ENOENT;
+
+	for (unsigned i = 0; i < POD_RECENT && i < p->nrecent; i++) {
+		if (p->recent[i].hash != h)
+			continue;
+		if (st_get(rt->st, "events", p->ns, p->recent[i].name, &ev) < 0)
+			return -ENOENT;
+		json_object_set_new(
+		    ev, "count",
+		    json_integer(json_integer_value(json_object_get(ev, "count")) + 1));
+		json_object_set_new(ev, "lastTimestamp", json_string(ts));
+		json_object_del(json_object_get(ev, "metadata"), "resourceVersion");
+		err = rt->w->update(rt->w->arg, r, ev, false);
+		json_decref(ev);
+		return err;
+	}
+	return err;
+}
+
+void pod_rt_event(struct pod_run *p, const char *type, const char *reason, const struct pod_ctr *c,
+                  const char *fmt, ...)
+{
+	struct pod_rt *rt = p->rt;
+	const struct k1s_resource *r = k1s_resource_find("", "events");
+	char msg[1024], ename[512], ts[32], fp[300] = "";
+	struct timespec now;
+	json_t *ev, *ref;
+	unsigned h;
+	va_list ap;
+	int err;
+
+	if (!r)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	clock_gettime(CLOCK_REALTIME, &now);
+	fmt_time(ts, sizeof(ts), now.tv_sec);
+	if (c)
+		snprintf(fp, sizeof(fp), "spec.containers{%s}", c->name);
+	h = event_hash(reason, fp, msg);
+	if (event_repeat(p, r, h, ts) == 0)
+		return;
+	snprintf(ename, sizeof(ename), "%s.%llx", p->name,
+	         (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec +
+	             rt->event_seq++);
+	ref = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "Pod", "namespace", p->ns, "name",
+	                p->name, "apiVersion", "v1", "uid", p->uid);
+	if (c)
+		json_object_set_new(ref, "fieldPath", json_string(fp));
+	ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:i, "
+	               "s:s, s:n, s:s, s:s}",
+	               "apiVersion", "v1", "kind", "Event", "metadata", "name", ename, "namespace",
+	               p->ns, "involvedObject", ref, "reason", reason, "message", msg, "source",
+	               "component", "kubelet", "host", rt->cfg.node_name, "firstTimestamp", ts,
+	               "lastTimestamp", ts, "count", 1, "type", type, "eventTime",
+	               "reportingComponent", "kubelet", "reportingInstance", rt->cfg.node_name);
+	if (!ev)
+		return;
+	err = rt->w->create(rt->w->arg, r, ev);
+	if (err < 0) {
+		k1s_warn("pod", "recording event %s for Pod %s/%s: %s", reason, p->ns, p->name,
+		         k1s_strerror(err));
+	} else {
+		struct pod_recent *rc = &p->recent[p->nrecent++ % POD_RECENT];
+
+		rc->hash = h;
+		snprintf(rc->name, sizeof(rc->name), "%s", ename);
+	}
+	json_decref(ev);
+}
+
+static const char *restart_policy(const struct pod_run *p)
+{
+	return k1s_json_str(p->obj, "spec.restartPolicy") ?: "Always";
+}
+
+/* ---- killing ---- */
+
+/* Signals the container's process group, if its leader is still the
+ * process we started. */
+static void ctr_signal(struct pod_ctr *c, int sig)
+{
+	if (c->pid > 0 && (!c->pid_start || pod_proc_starttime(c->pid) == c->pid_start)) {
+		kill(-c->pid, sig);
+		kill(c->pid, sig);
+	}
+}
+
+static void on_kill_timer(void *arg)
+{
+	struct pod_ctr *c = arg;
+
+	c->kill_timer = NULL;
+	if (c->state == POD_C_RUNNING) {
+		ctr_signal(c, SIGKILL);
+		c->stop_signal_sent = SIGKILL;
+	}
+}
+
+void pod_rt_kill(struct pod_ctr *c, int grace)
+{
+	struct pod_rt *rt = c->p->rt;
+
+	if (c->state != POD_C_RUNNING)
+		return;
+	c->killing = true;
+	if (grace <= 0) {
+		ctr_signal(c, SIGKILL);
+		c->stop_signal_sent = SIGKILL;
+		return;
+	}
+	if (c->stop_signal_sent)
+		return;
+	ctr_signal(c, SIGTERM);
+	c->stop_signal_sent = SIGTERM;
+	if (c->kill_timer)
+		k1s_loop_cancel(rt->loop, c->kill_timer);
+	c->kill_timer = k1s_loop_timer(rt->loop, (int64_t)grace * 1000, on_kill_timer, c);
+}
+
+static int grace_seconds(const struct pod_run *p)
+{
+	const json_t *g = k1s_json_path(p->obj, "metadata.deletionGracePeriodSeconds");
+
+	if (!json_is_integer(g))
+		g = k1s_json_path(p->obj, "spec.terminationGracePeriodSeconds");
+	return json_is_integer(g) ? (int)json_integer_value(g) : 30;
+}
+
+void pod_rt_liveness_failed(struct pod_ctr *c)
+{
+	const json_t *g = k1s_json_path(c->p->obj, "spec.terminationGracePeriodSeconds");
+
+	if (c->state != POD_C_RUNNING || c->killing)
+		return;
+	pod_rt_event(c->p, "Normal", "Killing", c,
+	             "Container %s failed liveness probe, will be restarted", c->name);
+	c->liveness_kill = true;
+	pod_rt_kill(c, json_is_integer(g) ? (int)json_integer_value(g) : 30);
+}
+
+/* ---- container runs ---- */
+
+static void ctr_paths(const struct pod_ctr *c, int run, const char *ext, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s/%d.%s", c->p->dir, c->name, run, ext);
+}
+
+static void ctr_close_stdio(struct pod_ctr *c)
+{
+	struct pod_rt *rt = c->p->rt;
+
+	pod_pty_release(c);
+	if (c->stdin_w >= 0)
+		close(c->stdin_w);
+	if (c->pty >= 0)
+		close(c->pty);
+	if (c->go_w >= 0)
+		close(c->go_w);
+	if (c->go_timer)
+		k1s_loop_cancel(rt->loop, c->go_timer);
+	c->stdin_w = c->pty = c->go_w = -1;
+	c->go_timer = NULL;
+}
+
+static void ctr_unwatch(struct pod_ctr *c)
+{
+	if (c->shim_fd >= 0) {
+		k1s_loop_del_fd(c->p->rt->loop, c->shim_fd);
+		close(c->shim_fd);
+		c->shim_fd = -1;
+	}
+}
+
+static json_t *terminated_json(const struct pod_ctr *c)
+{
+	char s[32], f[32], cid[64];
+	json_t *t;
+
+	fmt_time(s, sizeof(s), c->started_at);
+	fmt_time(f, sizeof(f), c->finished_at);
+	snprintf(cid, sizeof(cid), "k1s://%d", (int)c->pid_last);
+	t = json_pack("{s:i, s:s, s:s, s:s, s:s}", "exitCode", c->exit_code, "reason",
+	              c->exit_code == 0 ? "Completed" : "Error", "startedAt", s, "finishedAt", f,
+	              "containerID", cid);
+	if (c->signal)
+		json_object_set_new(t, "signal", json_integer(c->signal));
+	return t;
+}
+
+static void on_restart_timer(void *arg)
+{
+	struct pod_ctr *c = arg;
+
+	c->restart_timer = NULL;
+	ctr_start(c);
+	pod_rt_dirty(c->p);
+}
+
+/* A run has ended with wait status `ws` at `when`. */
+static void ctr_ended(struct pod_ctr *c, int ws, time_t when)
+{
+	struct pod_run *p = c->p;
+	struct pod_rt *rt = p->rt;
+	const char *policy = restart_policy(p);
+	bool restart;
+
+	pod_probe_stop(c);
+	ctr_unwatch(c);
+	if (c->kill_timer) {
+		k1s_loop_cancel(rt->loop, c->kill_timer);
+		c->kill_timer = NULL;
+	}
+	c->pid_last = c->pid;
+	c->pid = c->shim = 0;
+	c->pid_start = c->shim_start = 0;
+	c->finished_at = when;
+	if (WIFEXITED(ws)) {
+		c->exit_code = WEXITSTATUS(ws);
+		c->signal = 0;
+	} else {
+		c->signal = WTERMSIG(ws);
+		c->exit_code = 128 + c->signal;
+	}
+	c->state = POD_C_TERMINATED;
+	c->ready = c->started = false;
+	json_decref(c->prev_state);
+	c->prev_state = c->last_state;
+	c->last_state = terminated_json(c);
+	k1s_info("pod", "Pod %s/%s: container %s exited with %d", p->ns, p->name, c->name,
+	         c->exit_code);
+	restart = !p->deleting && !p->removed && !rt->stopping &&
+	          (strcmp(policy, "Always") == 0 ||
+	           (strcmp(policy, "OnFailure") == 0 && c->exit_code != 0));
+	c->killing = false;
+	c->stop_signal_sent = 0;
+	c->liveness_kill = false;
+	pod_pty_release(c);
+	if (c->attach_exit) {
+		pod_exit_fn fn = c->attach_exit;
+
+		c->attach_exit = NULL;
+		fn(c->attach_arg, ws);
+	}
+	if (restart) {
+		if ((int64_t)(c->finished_at - c->started_at) * 1000 >= BACKOFF_RESET_MS)
+			c->backoff_ms = 0;
+		if (c->backoff_ms == 0) {
+			c->backoff_ms = BACKOFF_START_MS;
+			ctr_start(c);
+		} else {
+			c->state = POD_C_WAITING;
+			snprintf(c->reason, sizeof(c->reason), "CrashLoopBackOff");
+			snprintf(c->message, sizeof(c->message),
+			         "back-off %llds restarting failed container=%s pod=%s_%s(%s)",
+			         (long long)(c->backoff_ms / 1000), c->name, p->name, p->ns,
+			         p->uid);
+			pod_rt_event(p, "Warning", "BackOff", c,
+			             "Back-off restarting failed container %s in pod %s_%s(%s)",
+			             c->name, p->name, p->ns, p->uid);
+			c->restart_timer =
+			    k1s_loop_timer(rt->loop, c->backoff_ms, on_restart_timer, c);
+			c->backoff_ms *= 2;
+			if (c->backoff_ms > BACKOFF_MAX_MS)
+				c->backoff_ms = BACKOFF_MAX_MS;
+		}
+	}
+	state_save(p);
+	pod_rt_dirty(p);
+}
+
+/* Reads the exit file of run `run`: the wait status, or -1. */
+static int read_exit(const struct pod_ctr *c, int run, time_t *when)
+{
+	char path[1100], buf[64];
+	int fd, ws = -1;
+	long long t = 0;
+	ssize_t n;
+
+	ctr_paths(c, run, "exit", path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%d %lld", &ws, &t) != 2)
+		return -1;
+	*when = (time_t)t;
+	return ws;
+}
+
+static void on_shim(void *arg, int fd, uint32_t events)
+{
+	struct pod_ctr *c = arg;
+	time_t when = time(NULL);
+	int ws;
+
+	(void)fd;
+	(void)events;
+	if (c->shim_child)
+		pod_pidfd_wait(c->shim_fd);
+	ws = read_exit(c, c->restarts, &when);
+	if (ws < 0) {
+		/* The shim died without a word (killed): so did its container,
+		 * whose group we take down to be sure. */
+		ctr_signal(c, SIGKILL);
+		ws = SIGKILL;
+		when = time(NULL);
+	}
+	ctr_ended(c, ws, when);
+}
+
+static int ctr_watch(struct pod_ctr *c)
+{
+	c->shim_fd = pod_pidfd_open(c->shim);
+	if (c->shim_fd < 0)
+		return c->shim_fd;
+	return k1s_loop_add_fd(c->p->rt->loop, c->shim_fd, EPOLLIN, on_shim, c);
+}
+
+static void ctr_user(const struct pod_run *p, const json_t *cspec, uid_t *uid, gid_t *gid)
+{
+	const json_t *psc = k1s_json_path(p->obj, "spec.securityContext");
+	const json_t *csc = json_object_get(cspec, "securityContext");
+	const json_t *u = json_object_get(csc, "runAsUser"),
+	             *g = json_object_get(csc, "runAsGroup");
+
+	if (!json_is_integer(u))
+		u = json_object_get(psc, "runAsUser");
+	if (!json_is_integer(g))
+		g = json_object_get(psc, "runAsGroup");
+	if (json_is_true(json_object_get(csc, "privileged"))) {
+		*uid = 0;
+		*gid = 0;
+		return;
+	}
+	*uid = json_is_integer(u) ? (uid_t)json_integer_value(u) : NOBODY;
+	if (json_is_integer(g))
+		*gid = (gid_t)json_integer_value(g);
+	else
+		*gid = *uid == NOBODY ? NOBODY : 0;
+}
+
+/* The argv of a container: its command/args by the catalog's rules, or the
+ * echo app on its containerPorts. 0 (echo = false/true), or -errno. */
+static int ctr_argv(struct pod_ctr *c, const json_t *cspec, char ***argv, bool *echo)
+{
+	struct pod_rt *rt = c->p->rt;
+	const json_t *ports = json_object_get(cspec, "ports"), *port;
+	size_t i, n = 0, total = 0;
+	char **v, *s;
+	int err;
+
+	*echo = false;
+	err = pod_catalog_argv(rt->catalog, k1s_json_str(cspec, "image") ?: "",
+	                       json_object_get(cspec, "command"), json_object_get(cspec, "args"),
+	                       argv);
+	if (err != 1)
+		return err;
+	*echo = true;
+	n = 2 + 2 * json_array_size(ports);
+	total = strlen(rt->cfg.self_exe) + 16 + json_array_size(ports) * 24;
+	v = malloc((n + 1) * sizeof(char *) + total);
+	if (!v)
+		return -ENOMEM;
+	s = (char *)(v + n + 1);
+	n = 0;
+	v[n++] = s;
+	s += sprintf(s, "%s", rt->cfg.self_exe) + 1;
+	v[n++] = s;
+	s += sprintf(s, "echo-server") + 1;
+	json_array_foreach(ports, i, port)
+	{
+		const char *proto = k1s_json_str(port, "protocol") ?: "TCP";
+
+		v[n++] = s;
+		s += sprintf(s, "--port") + 1;
+		v[n++] = s;
+		s += sprintf(s, "%d/%s",
+		             (int)json_integer_value(json_object_get(port, "containerPort")),
+		             strcmp(proto, "UDP") == 0 ? "udp" : "tcp") +
+		     1;
+	}
+	v[n] = NULL;
+	*argv = v;
+	return 0;
+}
+
+static void on_go_timer(void *arg)
+{
+	struct pod_ctr *c = arg;
+
+	c->go_timer = NULL;
+	if (c->go_w >= 0) {
+		close(c->go_w);
+		c->go_w = -1;
+	}
+}
+
+static void ctr_waiting(struct pod_ctr *c, const char *reason, const char *msg)
+{
+	c->state = POD_C_WAITING;
+	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	snprintf(c->message, sizeof(c->message), "%s", msg ?: "");
+}
+
+static void on_retry(void *arg)
+{
+	struct pod_run *p = arg;
+
+	p->retry_timer = NULL;
+	pod_rt_dirty(p);
+}
+
+/* Starts a run of the container. */
+static void ctr_start(struct pod_ctr *c)
+{
+	struct pod_run *p = c->p;
+	struct pod_rt *rt = p->rt;
+	const json_t *cspec = pod_rt_cspec(c);
+	struct pod_launch l = {.stdin_r = -1, .tty = -1, .go_r = -1};
+	char logp[1100], exitp[1100], resolv[1100], hosts[1100], dir[1100], msg[512] = "";
+	char **argv = NULL, **envp = NULL;
+	bool echo, want_stdin, tty;
+	int in_p[2] = {-1, -1}, go_p[2] = {-1, -1}, slave = -1, err, run;
+	pid_t shim, pid;
+
+	if (!cspec || p->deleting || p->removed || rt->stopping)
+		return;
+	err = ctr_argv(c, cspec, &argv, &echo);
+	if (err < 0) {
+		ctr_waiting(c, "CreateContainerConfigError", "invalid command or args");
+		return;
+	}
+	err = pod_env_build(rt, p->obj, cspec, p->ip, echo, &envp, msg, sizeof(msg));
+	if (err < 0) {
+		free(argv);
+		if (strcmp(c->reason, "CreateContainerConfigError") != 0)
+			pod_rt_event(p, "Warning", "Failed", c, "Error: %s", msg);
+		ctr_waiting(c, "CreateContainerConfigError", msg);
+		if (!p->retry_timer)
+			p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
+		return;
+	}
+	run = c->ever_started ? c->restarts + 1 : c->restarts;
+	snprintf(dir, sizeof(dir), "%s/%s", p->dir, c->name);
+	mkdir_p(dir, 0700);
+	ctr_paths(c, run, "log", logp, sizeof(logp));
+	ctr_paths(c, run, "exit", exitp, sizeof(exitp));
+	unlink(exitp);
+	unlink(logp);
+	/* Keep the previous run's log for --previous; older ones go. */
+	if (run >= 2) {
+		char old[1100];
+
+		ctr_paths(c, run - 2, "log", old, sizeof(old));
+		unlink(old);
+		ctr_paths(c, run - 2, "exit", old, sizeof(old));
+		unlink(old);
+	}
+	ctr_close_stdio(c);
+	want_stdin = json_is_true(json_object_get(cspec, "stdin"));
+	tty = json_is_true(json_object_get(cspec, "tty"));
+	c->stdin_open = want_stdin;
+	if (tty) {
+		c->pty = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (c->pty >= 0 && grantpt(c->pty) == 0 && unlockpt(c->pty) == 0)
+			slave = open(ptsname(c->pty), O_RDWR | O_NOCTTY | O_CLOEXEC);
+		l.tty = slave;
+	} else if (want_stdin && pipe2(in_p, O_CLOEXEC) == 0) {
+		l.stdin_r = in_p[0];
+		c->stdin_w = in_p[1];
+	}
+	if (want_stdin && tty && json_is_true(json_object_get(cspec, "stdinOnce")) &&
+	    pipe2(go_p, O_CLOEXEC) == 0) {
+		l.go_r = go_p[0];
+		c->go_w = go_p[1];
+		c->go_timer = k1s_loop_timer(rt->loop, 10000, on_go_timer, c);
+	}
+	ctr_user(p, cspec, &c->uid, &c->gid);
+	snprintf(c->workdir, sizeof(c->workdir), "%s", k1s_json_str(cspec, "workingDir") ?: "/");
+	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", p->dir);
+	snprintf(hosts, sizeof(hosts), "%s/hosts", p->dir);
+	char netns[128];
+
+	pod_net_ns_path(p->id, netns, sizeof(netns));
+	l.argv = argv;
+	l.envp = envp;
+	l.uid = c->uid;
+	l.gid = c->gid;
+	l.netns = netns;
+	l.hostname = p->name;
+	l.resolv = resolv;
+	l.hosts = hosts;
+	l.workdir = c->workdir;
+	l.log_path = logp;
+	l.exit_path = exitp;
+	l.keep[0] = c->stdin_w;
+	l.keep[1] = c->pty;
+	l.keep[2] = c->go_w;
+	err = pod_proc_launch(&l, &shim, &pid);
+	if (in_p[0] >= 0)
+		close(in_p[0]);
+	if (go_p[0] >= 0)
+		close(go_p[0]);
+	if (slave >= 0)
+		close(slave);
+	free(argv);
+	if (err < 0) {
+		pod_env_free(envp);
+		k1s_err("pod", "Pod %s/%s: starting container %s: %s", p->ns, p->name, c->name,
+		        strerror(-err));
+		ctr_close_stdio(c);
+		ctr_waiting(c, "RunContainerError", strerror(-err));
+		if (!p->retry_timer)
+			p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
+		return;
+	}
+	pod_env_free(c->envp);
+	c->envp = envp;
+	if (c->ever_started)
+		c->restarts++;
+	if (!c->ever_started || strcmp(c->reason, "CrashLoopBackOff") != 0)
+		pod_rt_event(p, "Normal", "Pulled", c,
+		             "Container image \"%s\" already present on machine",
+		             k1s_json_str(cspec, "image") ?: "");
+	c->ever_started = true;
+	c->shim = shim;
+	c->pid = pid;
+	c->shim_child = true;
+	c->shim_start = pod_proc_starttime(shim);
+	c->pid_start = pod_proc_starttime(pid);
+	c->started_at = time(NULL);
+	c->state = POD_C_RUNNING;
+	c->reason[0] = c->message[0] = '\0';
+	c->ready = c->started = false;
+	c->killing = false;
+	c->stop_signal_sent = 0;
+	if (ctr_watch(c) < 0)
+		k1s_err("pod", "Pod %s/%s: cannot watch container %s", p->ns, p->name, c->name);
+	pod_pty_watch(c, logp);
+	pod_rt_event(p, "Normal", "Created", c, "Created container %s", c->name);
+	pod_rt_event(p, "Normal", "Started", c, "Started container %s", c->name);
+	k1s_info("pod", "Pod %s/%s: started container %s (pid %d)", p->ns, p->name, c->name,
+	         (int)pid);
+	pod_probe_start(c);
+	state_save(p);
+	pod_rt_dirty(p);
+}
+
+/* ---- pod state on disk ---- */
+
+static void state_save(struct pod_run *p)
+{
+	char path[1100], *text;
+	json_t *s = json_pack("{s:s, s:s, s:s, s:{}}", "uid", p->uid, "id", p->id, "ip", p->ip,
+	                      "containers");
+	json_t *cs = json_object_get(s, "containers");
+
+	json_object_set_new(s, "startTime", json_integer((json_int_t)p->start_time));
+	for (size_t i = 0; i < p->nctrs; i++) {
+		struct pod_ctr *c = &p->ctrs[i];
+		json_t *o =
+		    json_pack("{s:I, s:I, s:I, s:I, s:i, s:I, s:b, s:I}", "shim",
+		              (json_int_t)c->shim, "shimStart", (json_int_t)c->shim_start, "pid",
+		              (json_int_t)c->pid, "pidStart", (json_int_t)c->pid_start,
+		              "restartCount", c->restarts, "startedAt", (json_int_t)c->started_at,
+		              "everStarted", c->ever_started, "backoff", (json_int_t)c->backoff_ms);
+
+		if (c->last_state)
+			json_object_set(o, "lastState", c->last_state);
+		json_object_set_new(cs, c->name, o);
+	}
+	text = json_dumps(s, JSON_COMPACT);
+	json_decref(s);
+	if (!text)
+		return;
+	snprintf(path, sizeof(path), "%s/state.json", p->dir);
+	write_file(path, text, 0600);
+	free(text);
+}
+
+static json_t *state_load(const char *dir)
+{
+	char path[1100];
+
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	return json_load_file(path, 0, NULL);
+}
+
+/* Kills what a state file records, where the pids still name the same
+ * processes. */
+static void state_kill(const json_t *s)
+{
+	const char *k;
+	json_t *o;
+
+	json_object_foreach(json_object_get(s, "containers"), k, o)
+	{
+		pid_t pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+		pid_t shim = (pid_t)json_integer_value(json_object_get(o, "shim"));
+		unsigned long long ps = json_integer_value(json_object_get(o, "pidStart"));
+		unsigned long long ss = json_integer_value(json_object_get(o, "shimStart"));
+
+		if (pid > 0 && ps && pod_proc_starttime(pid) == ps)
+			kill(-pid, SIGKILL);
+		if (shim > 0 && ss && pod_proc_starttime(shim) == ss)
+			kill(shim, SIGKILL);
+	}
+}
+
+/* ---- pods ---- */
+
+static int write_pod_files(struct pod_run *p)
+{
+	struct pod_rt *rt = p->rt;
+	const char *dom = rt->cfg.cluster_domain;
+	char path[1100], text[2048];
+	const json_t *dc = k1s_json_path(p->obj, "spec.dnsConfig");
+	const char *policy = k1s_json_str(p->obj, "spec.dnsPolicy") ?: "ClusterFirst";
+	int err;
+
+	snprintf(path, sizeof(path), "%s/resolv.conf", p->dir);
+	if (strcmp(policy, "Default") == 0 && !dc) {
+		/* The node's own resolver settings. */
+		int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : 0;
+
+		if (fd >= 0)
+			close(fd);
+		text[n > 0 ? n : 0] = '\0';
+	} else {
+		snprintf(text, sizeof(text),
+		         "search %s.svc.%s svc.%s %s\nnameserver %s\noptions ndots:5\n", p->ns, dom,
+		         dom, dom, rt->cfg.cluster_dns);
+	}
+	err = write_file(path, text, 0644);
+	if (err < 0)
+		return err;
+	snprintf(path, sizeof(path), "%s/hosts", p->dir);
+	snprintf(text, sizeof(text),
+	         "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost "
+	         "ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\n"
+	         "fe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n%s\t%s\n",
+	         p->ip, p->name);
+	return write_file(path, text, 0644);
+}
+
+static void pod_id(const char *uid, char *id, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *s = uid; *s && n < 12 && n + 1 < len; s++)
+		if (*s != '-')
+			id[n++] = *s;
+	id[n] = '\0';
+}
+
+static struct pod_run *pod_new(struct pod_rt *rt, const json_t *obj)
+{
+	struct pod_run *p = calloc(1, sizeof(*p));
+	const json_t *ctrs = k1s_json_path(obj, "spec.containers"), *cs;
+	size_t i;
+
+	if (!p)
+		return NULL;
+	p->rt = rt;
+	snprintf(p->ns, sizeof(p->ns), "%s", k1s_json_str(obj, "metadata.namespace") ?: "");
+	snprintf(p->name, sizeof(p->name), "%s", k1s_json_str(obj, "metadata.name") ?: "");
+	snprintf(p->uid, sizeof(p->uid), "%s", k1s_json_str(obj, "metadata.uid") ?: "");
+	pod_id(p->uid, p->id, sizeof(p->id));
+	snprintf(p->dir, sizeof(p->dir), "%s/%s_%s_%s", rt->pods_dir, p->ns, p->name, p->uid);
+	p->obj = json_deep_copy(obj);
+	p->nctrs = json_array_size(ctrs);
+	p->ctrs = calloc(p->nctrs ? p->nctrs : 1, sizeof(*p->ctrs));
+	if (!p->obj || !p->ctrs) {
+		json_decref(p->obj);
+		free(p->ctrs);
+		free(p);
+		return NULL;
+	}
+	json_array_foreach(ctrs, i, cs)
+	{
+		struct pod_ctr *c = &p->ctrs[i];
+
+		c->p = p;
+		c->index = (int)i;
+		snprintf(c->name, sizeof(c->name), "%s", k1s_json_str(cs, "name") ?: "");
+		snprintf(c->image, sizeof(c->image), "%s", k1s_json_str(cs, "image") ?: "");
+		c->shim_fd = c->stdin_w = c->pty = c->go_w = c->pty_log = -1;
+		ctr_waiting(c, "ContainerCreating", NULL);
+		for (int k = 0; k < POD_NPROBES; k++) {
+			c->probes[k].c = c;
+			c->probes[k].kind = (enum pod_probe_kind)k;
+			c->probes[k].fd = -1;
+			c->probes[k].pidfd = -1;
+		}
+	}
+	p->next = rt->pods;
+	rt->pods = p;
+	p->dirty = true;
+	return p;
+}
+
+/* Cancels everything on the loop that points at the pod. */
+static void pod_quiesce(struct pod_run *p)
+{
+	struct pod_rt *rt = p->rt;
+
+	for (size_t i = 0; i < p->nctrs; i++) {
+		struct pod_ctr *c = &p->ctrs[i];
+
+		pod_probe_stop(c);
+		ctr_unwatch(c);
+		ctr_close_stdio(c);
+		if (c->restart_timer)
+			k1s_loop_cancel(rt->loop, c->restart_timer);
+		if (c->kill_timer)
+			k1s_loop_cancel(rt->loop, c->kill_timer);
+		c->restart_timer = c->kill_timer = NULL;
+		if (c->attach_exit) {
+			pod_exit_fn fn = c->attach_exit;
+
+			c->attach_exit = NULL;
+			fn(c->attach_arg, c->exit_code << 8);
+		}
+	}
+	if (p->retry_timer)
+		k1s_loop_cancel(rt->loop, p->retry_timer);
+	if (p->kill_timer)
+		k1s_loop_cancel(rt->loop, p->kill_timer);
+	p->retry_timer = p->kill_timer = NULL;
+}
+
+static void pod_free(struct pod_run *p)
+{
+	struct pod_run **pp;
+
+	pod_quiesce(p);
+	for (pp = &p->rt->pods; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	for (size_t i = 0; i < p->nctrs; i++) {
+		json_decref(p->ctrs[i].last_state);
+		json_decref(p->ctrs[i].prev_state);
+		json_decref(p->ctrs[i].probe_obj);
+		pod_env_free(p->ctrs[i].envp);
+	}
+	free(p->ctrs);
+	json_decref(p->obj);
+	free(p);
+}
+
+/* Removes what the pod has on the host: its processes (SIGKILL), network
+ * and directory. */
+static void pod_teardown(struct pod_run *p)
+{
+	for (size_t i = 0; i < p->nctrs; i++) {
+		struct pod_ctr *c = &p->ctrs[i];
+
+		ctr_signal(c, SIGKILL);
+		if (c->shim > 0 && (!c->shim_start || pod_proc_starttime(c->shim) == c->shim_start))
+			kill(c->shim, SIGKILL);
+		if (c->shim_child && c->shim_fd >= 0) {
+			/* Reap it: the signal is delivered, the exit is quick. */
+			waitpid(c->shim, NULL, 0);
+		}
+	}
+	pod_quiesce(p);
+	pod_net_destroy(p->rt->net, p->id);
+	pod_rmtree(p->dir);
+	p->net_ready = false;
+}
+
+static bool pod_all_stopped(const struct pod_run *p)
+{
+	for (size_t i = 0; i < p->nctrs; i++)
+		if (p->ctrs[i].state == POD_C_RUNNING)
+			return false;
+	return true;
+}
+
+static void on_pod_kill(void *arg)
+{
+	struct pod_run *p = arg;
+
+	p->kill_timer = NULL;
+	for (size_t i = 0; i < p->nctrs; i++)
+		pod_rt_kill(&p->ctrs[i], 0);
+}
+
+/* deletionTimestamp: stop the containers within the grace period. */
+static void pod_terminate(struct pod_run *p)
+{
+	struct pod_rt *rt = p->rt;
+	int grace = grace_seconds(p);
+
+	p->deleting = true;
+	for (size_t i = 0; i < p->nctrs; i++) {
+		struct pod_ctr *c = &p->ctrs[i];
+
+		pod_probe_stop(c);
+		if (c->restart_timer) {
+			k1s_loop_cancel(rt->loop, c->restart_timer);
+			c->restart_timer = NULL;
+		}
+		if (c->state == POD_C_RUNNING) {
+			pod_rt_event(p, "Normal", "Killing", c, "Stopping container %s", c->name);
+			pod_rt_kill(c, grace);
+		}
+	}
+	if (grace > 0 && !p->kill_timer)
+		p->kill_timer = k1s_loop_timer(rt->loop, (int64_t)grace * 1000, on_pod_kill, p);
+	k1s_info("pod", "Pod %s/%s: stopping (grace %ds)", p->ns, p->name, grace);
+}
+
+/* ---- status ---- */
+
+static json_t *cond(const json_t *old, const char *type, bool ok, const char *reason,
+                    const char *msg)
+{
+	const json_t *c;
+	char ts[32];
+	size_t i;
+	json_t *n;
+
+	fmt_time(ts, sizeof(ts), time(NULL));
+	json_array_foreach(old, i, c)
+	{
+		if (strcmp(k1s_json_str(c, "type") ?: "", type) == 0 &&
+		    strcmp(k1s_json_str(c, "status") ?: "", ok ? "True" : "False") == 0 &&
+		    k1s_json_str(c, "lastTransitionTime")) {
+			snprintf(ts, sizeof(ts), "%s", k1s_json_str(c, "lastTransitionTime"));
+			break;
+		}
+	}
+	n = json_pack("{s:s, s:s, s:n, s:s}", "type", type, "status", ok ? "True" : "False",
+	              "lastProbeTime", "lastTransitionTime", ts);
+	if (reason)
+		json_object_set_new(n, "reason", json_string(reason));
+	if (msg)
+		json_object_set_new(n, "message", json_string(msg));
+	return n;
+}
+
+static json_t *ctr_status(const struct pod_ctr *c)
+{
+	char ts[32], cid[64];
+	json_t *st, *state;
+
+	switch (c->state) {
+	case POD_C_RUNNING:
+		fmt_time(ts, sizeof(ts), c->started_at);
+		state = json_pack("{s:{s:s}}", "running", "startedAt", ts);
+		break;
+	case POD_C_TERMINATED:
+		state = json_pack("{s:O}", "terminated", c->last_state);
+		break;
+	default:
+		state = json_pack("{s:{s:s}}", "waiting", "reason", c->reason);
+		if (*c->message)
+			json_object_set_new(json_object_get(state, "waiting"), "message",
+			                    json_string(c->message));
+		break;
+	}
+	st = json_pack("{s:s, s:o, s:b, s:i, s:s, s:s, s:b}", "name", c->name, "state", state,
+	               "ready", c->ready, "restartCount", c->restarts, "image", c->image, "imageID",
+	               "", "started", c->state == POD_C_RUNNING && c->started);
+	/* lastState is the run before the current one. */
+	if (c->state != POD_C_TERMINATED && c->last_state)
+		json_object_set_new(st, "lastState",
+		                    json_pack("{s:O}", "terminated", c->last_state));
+	else if (c->state == POD_C_TERMINATED && c->prev_state)
+		json_object_set_new(st, "lastState",
+		                    json_pack("{s:O}", "terminated", c->prev_state));
+	else
+		json_object_set_new(st, "lastState", json_object());
+	if (c->state == POD_C_RUNNING || c->pid_last) {
+		snprintf(cid, sizeof(cid), "k1s://%d",
+		         (int)(c->state == POD_C_RUNNING ? c->pid : c->pid_last));
+		json_object_set_new(st, "containerID", json_string(cid));
+	}
+	return st;
+}
+
+/* Whether the container will not run again. */
+static bool ctr_final(const struct pod_run *p, const struct pod_ctr *c)
+{
+	const char *policy = restart_policy(p);
+
+	if (c->state != POD_C_TERMINATED)
+		return false;
+	if (strcmp(policy, "Never") == 0)
+		return true;
+	return strcmp(policy, "OnFailure") == 0 && c->exit_code == 0;
+}
+
+static json_t *pod_status(struct pod_run *p, const json_t *old)
+{
+	struct pod_rt *rt = p->rt;
+	json_t *st = json_is_object(old) ? json_deep_copy(old) : json_object();
+	const json_t *oconds = json_object_get(old, "conditions");
+	json_t *conds = json_array(), *cstats = json_array();
+	bool all_ready = p->nctrs > 0, all_final = p->nctrs > 0, any_started = false,
+	     all_zero = true;
+	char unready[1024] = "", ts[32], msg[1100];
+	const json_t *c;
+	const char *phase;
+	size_t i;
+
+	for (i = 0; i < p->nctrs; i++) {
+		struct pod_ctr *ct = &p->ctrs[i];
+
+		json_array_append_new(cstats, ctr_status(ct));
+		if (!ct->ready) {
+			all_ready = false;
+			snprintf(unready + strlen(unready), sizeof(unready) - strlen(unready),
+			         "%s%s", *unready ? " " : "", ct->name);
+		}
+		if (!ctr_final(p, ct))
+			all_final = false;
+		else if (ct->exit_code != 0)
+			all_zero = false;
+		if (ct->ever_started)
+			any_started = true;
+	}
+	if (all_final)
+		phase = all_zero ? "Succeeded" : "Failed";
+	else if (any_started)
+		phase = "Running";
+	else
+		phase = "Pending";
+	p->finished = all_final;
+	json_object_set_new(st, "phase", json_string(phase));
+	snprintf(msg, sizeof(msg), "containers with unready status: [%s]", unready);
+	json_array_append_new(conds, cond(oconds, "PodReadyToStartContainers",
+	                                  p->net_ready && !all_final, NULL, NULL));
+	json_array_append_new(conds, cond(oconds, "Initialized", true, NULL, NULL));
+	if (all_final) {
+		json_array_append_new(conds, cond(oconds, "Ready", false, "PodCompleted", NULL));
+		json_array_append_new(conds,
+		                      cond(oconds, "ContainersReady", false, "PodCompleted", NULL));
+	} else {
+		json_array_append_new(conds, cond(oconds, "Ready", all_ready,
+		                                  all_ready ? NULL : "ContainersNotReady",
+		                                  all_ready ? NULL : msg));
+		json_array_append_new(conds, cond(oconds, "ContainersReady", all_ready,
+		                                  all_ready ? NULL : "ContainersNotReady",
+		                                  all_ready ? NULL : msg));
+	}
+	json_array_foreach(oconds, i, c)
+	{
+		const char *t = k1s_json_str(c, "type") ?: "";
+
+		if (strcmp(t, "PodScheduled") == 0) {
+			json_array_append(conds, (json_t *)c);
+			break;
+		}
+	}
+	if (json_array_size(conds) == 4)
+		json_array_append_new(conds, cond(oconds, "PodScheduled", true, NULL, NULL));
+	json_object_set_new(st, "conditions", conds);
+	json_object_set_new(st, "hostIP", json_string(rt->cfg.node_ip));
+	json_object_set_new(st, "hostIPs", json_pack("[{s:s}]", "ip", rt->cfg.node_ip));
+	if (*p->ip) {
+		json_object_set_new(st, "podIP", json_string(p->ip));
+		json_object_set_new(st, "podIPs", json_pack("[{s:s}]", "ip", p->ip));
+	}
+	if (p->start_time) {
+		fmt_time(ts, sizeof(ts), p->start_time);
+		json_object_set_new(st, "startTime", json_string(ts));
+	}
+	json_object_set_new(st, "containerStatuses", cstats);
+	return st;
+}
+
+static void status_write(struct pod_run *p)
+{
+	struct pod_rt *rt = p->rt;
+	const struct k1s_resource *r = k1s_resource_find("", "pods");
+	json_t *cur = NULL, *st;
+	int err;
+
+	if (st_get(rt->st, "pods", p->ns, p->name, &cur) < 0)
+		return;
+	if (strcmp(k1s_json_str(cur, "metadata.uid") ?: "", p->uid) != 0) {
+		json_decref(cur);
+		return;
+	}
+	st = pod_status(p, json_object_get(cur, "status"));
+	if (json_equal(st, json_object_get(cur, "status"))) {
+		json_decref(st);
+		json_decref(cur);
+		return;
+	}
+	json_object_set_new(cur, "status", st);
+	err = rt->w->update(rt->w->arg, r, cur, true);
+	if (err == K1S_ECONFLICT)
+		p->dirty = true;
+	else if (err < 0 && err != -ENOENT)
+		k1s_warn("pod", "Pod %s/%s: writing status: %s", p->ns, p->name, k1s_strerror(err));
+	json_decref(cur);
+}
+
+/* ---- reconciling a pod ---- */
+
+static int pod_setup(struct pod_run *p, const char *want_ip)
+{
+	struct pod_rt *rt = p->rt;
+	int err;
+
+	mkdir_p(p->dir, 0700);
+	err = pod_net_create(rt->net, p->id, want_ip, p->ip, sizeof(p->ip));
+	if (err < 0) {
+		k1s_err("pod", "Pod %s/%s: network: %s", p->ns, p->name, strerror(-err));
+		return err;
+	}
+	err = write_pod_files(p);
+	if (err < 0) {
+		k1s_err("pod", "Pod %s/%s: writing resolv.conf and hosts: %s", p->ns, p->name,
+		        strerror(-err));
+		return err;
+	}
+	p->net_ready = true;
+	if (!p->start_time)
+		p->start_time = time(NULL);
+	return 0;
+}
+
+/* Finishes a graceful deletion once nothing runs: the pod goes. */
+static void pod_finish_delete(struct pod_run *p)
+{
+	struct pod_rt *rt = p->rt;
+	int err;
+
+	pod_teardown(p);
+	err = rt->w->remove(rt->w->arg, k1s_resource_find("", "pods"), p->ns, p->name, p->uid, 0);
+	if (err < 0 && err != -ENOENT && err != K1S_ECONFLICT)
+		k1s_warn("pod", "Pod %s/%s: deleting: %s", p->ns, p->name, k1s_strerror(err));
+	k1s_info("pod", "Pod %s/%s: stopped and removed", p->ns, p->name);
+	p->removed = true;
+}
+
+static void pod_sync(struct pod_run *p)
+{
+	struct pod_rt *rt = p->rt;
+
+	p->dirty = false;
+	if (p->removed)
+		return;
+	if (k1s_json_path(p->obj, "metadata.deletionTimestamp")) {
+		if (!p->deleting)
+			pod_terminate(p);
+		if (pod_all_stopped(p))
+			pod_finish_delete(p);
+		else
+			status_write(p);
+		return;
+	}
+	if (!p->net_ready) {
+		if (pod_setup(p, NULL) < 0) {
+			if (!p->retry_timer)
+				p->retry_timer =
+				    k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
+			return;
+		}
+		state_save(p);
+	}
+	for (size_t i = 0; i < p->nctrs; i++) {
+		struct pod_ctr *c = &p->ctrs[i];
+
+		if (c->state == POD_C_WAITING && !c->restart_timer && !c->ever_started)
+			ctr_start(c);
+		else if (c->state == POD_C_WAITING && !c->restart_timer &&
+		         (strcmp(c->reason, "CreateContainerConfigError") == 0 ||
+		          strcmp(c->reason, "RunContainerError") == 0))
+			ctr_start(c);
+	}
+	status_write(p);
+}
+
+/* ---- adoption after a restart of k1s ---- */
+
+/* Takes the pod's containers back from the state a previous k1s left.
+ * 0, or -ENOENT when there is nothing to adopt. */
+static int pod_adopt(struct pod_run *p)
+{
+	json_t *s = state_load(p->dir), *cs;
+	const char *ip;
+	int err;
+
+	if (!s)
+		return -ENOENT;
+	if (strcmp(k1s_json_str(s, "uid") ?: "", p->uid) != 0) {
+		state_kill(s);
+		json_decref(s);
+		return -ENOENT;
+	}
+	ip = k1s_json_str(s, "ip");
+	err = pod_setup(p, ip && *ip ? ip : NULL);
+	if (err < 0) {
+		state_kill(s);
+		json_decref(s);
+		return err;
+	}
+	p->start_time =
+	    (time_t)json_integer_value(json_object_get(s, "startTime")) ?: p->start_time;
+	cs = json_object_get(s, "containers");
+	for (size_t i = 0; i < p->nctrs; i++) {
+		struct pod_ctr *c = &p->ctrs[i];
+		const json_t *o = json_object_get(cs, c->name);
+		pid_t shim = (pid_t)json_integer_value(json_object_get(o, "shim"));
+		pid_t pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+		unsigned long long ss = json_integer_value(json_object_get(o, "shimStart"));
+		unsigned long long ps = json_integer_value(json_object_get(o, "pidStart"));
+		const json_t *cspec = pod_rt_cspec(c);
+		time_t when;
+		int ws;
+		bool echo;
+		char **argv = NULL, msg[256];
+
+		if (!o)
+			continue;
+		c->restarts = (int)json_integer_value(json_object_get(o, "restartCount"));
+		c->ever_started = json_is_true(json_object_get(o, "everStarted"));
+		c->started_at = (time_t)json_integer_value(json_object_get(o, "startedAt"));
+		c->backoff_ms = json_integer_value(json_object_get(o, "backoff"));
+		if (json_object_get(o, "lastState"))
+			c->last_state = json_deep_copy(json_object_get(o, "lastState"));
+		if (shim > 0 && ss && pod_proc_starttime(shim) == ss) {
+			c->shim = shim;
+			c->shim_start = ss;
+			c->pid = pid;
+			c->pid_start = ps;
+			c->shim_child = false;
+			c->state = POD_C_RUNNING;
+			ctr_user(p, cspec, &c->uid, &c->gid);
+			snprintf(c->workdir, sizeof(c->workdir), "%s",
+			         k1s_json_str(cspec, "workingDir") ?: "/");
+			if (cspec && ctr_argv(c, cspec, &argv, &echo) == 0)
+				pod_env_build(p->rt, p->obj, cspec, p->ip, echo, &c->envp, msg,
+				              sizeof(msg));
+			free(argv);
+			if (ctr_watch(c) < 0) {
+				ctr_signal(c, SIGKILL);
+				c->state = POD_C_WAITING;
+				continue;
+			}
+			pod_probe_start(c);
+			k1s_info("pod", "Pod %s/%s: adopted container %s (pid %d)", p->ns, p->name,
+			         c->name, (int)pid);
+			continue;
+		}
+		if (pid > 0 && ps && pod_proc_starttime(pid) == ps)
+			kill(-pid, SIGKILL);
+		if (!c->ever_started)
+			continue;
+		/* The run ended while k1s was away: count it as ended. */
+		c->pid = pid;
+		ws = read_exit(c, c->restarts, &when);
+		c->state = POD_C_RUNNING;
+		ctr_ended(c, ws < 0 ? SIGKILL : ws, ws < 0 ? time(NULL) : when);
+	}
+	json_decref(s);
+	state_save(p);
+	return 0;
+}
+
+/* ---- the store ---- */
+
+static bool ours(const struct pod_rt *rt, const json_t *obj)
+{
+	const char *node = k1s_json_str(obj, "spec.nodeName");
+
+	return node && strcmp(node, rt->cfg.node_name) == 0;
+}
+
+static struct pod_run *find_uid(struct pod_rt *rt, const char *uid)
+{
+	for (struct pod_run *p = rt->pods; p; p = p->next)
+		if (strcmp(p->uid, uid) == 0)
+			return p;
+	return NULL;
+}
+
+/* A pod gone from the store: its processes go at once. */
+static void pod_gone(struct pod_run *p)
+{
+	if (p->removed)
+		return;
+	k1s_info("pod", "Pod %s/%s: deleted; killing its containers", p->ns, p->name);
+	pod_teardown(p);
+	p->removed = true;
+}
+
+static void saw_pod(struct pod_rt *rt, const json_t *obj, bool deleted)
+{
+	const char *uid = k1s_json_str(obj, "metadata.uid") ?: "";
+	struct pod_run *p = find_uid(rt, uid);
+
+	if (deleted) {
+		if (p)
+			pod_gone(p);
+		return;
+	}
+	if (!ours(rt, obj))
+		return;
+	if (!p) {
+		const char *ns = k1s_json_str(obj, "metadata.namespace") ?: "";
+		const char *name = k1s_json_str(obj, "metadata.name") ?: "";
+		struct pod_run *old = pod_rt_find(rt, ns, name);
+
+		if (old)
+			pod_gone(old);
+		p = pod_new(rt, obj);
+		if (p && !rt->synced)
+			p->adopt = true;
+		return;
+	}
+	if (p->removed)
+		return;
+	json_decref(p->obj);
+	p->obj = json_deep_copy(obj);
+	p->dirty = true;
+}
+
+static int on_event(void *arg, const struct st_event *ev)
+{
+	struct pod_rt *rt = arg;
+
+	rt->rev = ev->rev;
+	if (ev->obj)
+		saw_pod(rt, ev->obj, ev->type == ST_DELETED);
+	return 0;
+}
+
+static int on_list(void *arg, const json_t *obj)
+{
+	saw_pod(arg, obj, false);
+	return 0;
+}
+
+/* Removes what belongs to no pod: directories of earlier pods (with their
+ * recorded processes) and pod networks. */
+static void sweep_dir(struct pod_rt *rt)
+{
+	DIR *d = opendir(rt->pods_dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[1100];
+		bool known = false;
+		json_t *s;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", rt->pods_dir, de->d_name);
+		for (struct pod_run *p = rt->pods; p; p = p->next)
+			if (strcmp(p->dir, path) == 0)
+				known = true;
+		if (known)
+			continue;
+		s = state_load(path);
+		if (s) {
+			state_kill(s);
+			if (k1s_json_str(s, "id"))
+				pod_net_destroy(rt->net, k1s_json_str(s, "id"));
+			json_decref(s);
+		}
+		k1s_info("pod", "removing %s: no such pod", path);
+		pod_rmtree(path);
+	}
+	closedir(d);
+}
+
+static bool hex12(const char *id)
+{
+	size_t n = 0;
+
+	for (; id[n]; n++)
+		if (!((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'f')))
+			return false;
+	return n == 12;
+}
+
+struct sweep {
+	struct pod_rt *rt;
+	ino_t *inos; /* network namespaces some process lives in */
+	size_t n;
+};
+
+/* Collects the network namespaces of every live process: a pod network
+ * that holds one is not stale (the pods we knew were killed first; a
+ * process still in there belongs to someone else). */
+static void netns_in_use(struct sweep *s)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[300];
+		struct stat sb;
+		ino_t *n;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+		if (stat(path, &sb) < 0)
+			continue;
+		n = realloc(s->inos, (s->n + 1) * sizeof(*n));
+		if (!n)
+			break;
+		s->inos = n;
+		s->inos[s->n++] = sb.st_ino;
+	}
+	closedir(d);
+}
+
+static void sweep_net_one(void *arg, const char *id)
+{
+	struct sweep *s = arg;
+	char path[128];
+	struct stat sb;
+
+	if (!hex12(id))
+		return;
+	for (struct pod_run *p = s->rt->pods; p; p = p->next)
+		if (strcmp(p->id, id) == 0)
+			return;
+	pod_net_ns_path(id, path, sizeof(path));
+	if (stat(path, &sb) == 0)
+		for (size_t i = 0; i < s->n; i++)
+			if (s->inos[i] == sb.st_ino) {
+				k1s_warn("pod",
+				         "pod network %s belongs to no pod but processes "
+				         "live in it; leaving it",
+				         id);
+				return;
+			}
+	k1s_info("pod", "removing the network of pod id %s: no such pod", id);
+	pod_net_destroy(s->rt->net, id);
+}
+
+static void sweep_net(struct pod_rt *rt)
+{
+	struct sweep s = {rt, NULL, 0};
+
+	/* Processes killed by sweep_dir() may take a moment to go. */
+	usleep(100000);
+	netns_in_use(&s);
+	pod_net_each(rt->net, sweep_net_one, &s);
+	free(s.inos);
+}
+
+static int resync(struct pod_rt *rt)
+{
+	int64_t rev = st_rev(rt->st);
+	int err;
+
+	err = st_list(rt->st, "pods", NULL, NULL, NULL, 0, on_list, rt, NULL);
+	if (err < 0)
+		return err;
+	rt->rev = rev;
+	return 0;
+}
+
+static int rt_hook(void *arg)
+{
+	struct pod_rt *rt = arg;
+	struct pod_run *p, *next;
+	int err;
+
+	if (rt->stopping)
+		return -1;
+	for (;;) {
+		int64_t before = rt->rev;
+
+		err = st_events(rt->st, rt->rev, "pods", NULL, 1000, on_event, rt);
+		if (err == K1S_EGONE) {
+			k1s_warn("pod", "event log compacted past revision %lld; listing again",
+			         (long long)rt->rev);
+			resync(rt);
+			for (p = rt->pods; p; p = p->next)
+				p->dirty = true;
+			break;
+		}
+		if (err < 0 || rt->rev == before || rt->rev >= st_rev(rt->st))
+			break;
+	}
+	for (p = rt->pods; p; p = p->next)
+		if (p->dirty)
+			pod_sync(p);
+	for (p = rt->pods; p; p = next) {
+		next = p->next;
+		if (p->removed)
+			pod_free(p);
+	}
+	return -1;
+}
+
+/* ---- public ---- */
+
+struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
+                          const struct pod_config *cfg, int *err)
+{
+	struct pod_rt *rt;
+	size_t need = 0;
+	char *s;
+	const char **fields[9];
+	const char *defaults[9] = {"/var/lib/k1s",  "localhost",    "127.0.0.1",
+	                           "10.244.0.0/16", "10.96.0.0/12", "10.96.0.10",
+	                           "cluster.local", NULL,           "k1s"};
+
+	if (geteuid() != 0) {
+		*err = -EPERM;
+		return NULL;
+	}
+	rt = calloc(1, sizeof(*rt));
+	if (!rt) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	rt->st = st;
+	rt->loop = loop;
+	rt->w = w;
+	rt->cfg = *cfg;
+	fields[0] = &rt->cfg.data_dir;
+	fields[1] = &rt->cfg.node_name;
+	fields[2] = &rt->cfg.node_ip;
+	fields[3] = &rt->cfg.pod_cidr;
+	fields[4] = &rt->cfg.service_cidr;
+	fields[5] = &rt->cfg.cluster_dns;
+	fields[6] = &rt->cfg.cluster_domain;
+	fields[7] = &rt->cfg.catalog_path;
+	fields[8] = &rt->cfg.self_exe;
+	for (int i = 0; i < 9; i++) {
+		if (!*fields[i] || !**fields[i])
+			*fields[i] = defaults[i];
+		if (*fields[i])
+			need += strlen(*fields[i]) + 1;
+	}
+	rt->strs = s = malloc(need ? need : 1);
+	if (!s) {
+		free(rt);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (int i = 0; i < 9; i++) {
+		if (!*fields[i])
+			continue;
+		strcpy(s, *fields[i]);
+		*fields[i] = s;
+		s += strlen(s) + 1;
+	}
+	rt->catalog = pod_catalog_load(rt->cfg.catalog_path, err);
+	if (!rt->catalog) {
+		free(rt->strs);
+		free(rt);
+		return NULL;
+	}
+	rt->net = pod_net_new(rt->cfg.pod_cidr, rt->cfg.service_cidr, err);
+	if (!rt->net) {
+		pod_catalog_free(rt->catalog);
+		free(rt->strs);
+		free(rt);
+		return NULL;
+	}
+	snprintf(rt->pods_dir, sizeof(rt->pods_dir), "%s/pods", rt->cfg.data_dir);
+	mkdir_p(rt->pods_dir, 0700);
+	/* Adopt or recreate what the store binds to us, then sweep the rest. */
+	*err = resync(rt);
+	if (*err < 0) {
+		pod_rt_free(rt);
+		return NULL;
+	}
+	rt->synced = true;
+	for (struct pod_run *p = rt->pods; p; p = p->next) {
+		if (p->adopt)
+			pod_adopt(p);
+		p->adopt = false;
+	}
+	sweep_dir(rt);
+	sweep_net(rt);
+	*err = k1s_loop_hook(loop, rt_hook, rt);
+	if (*err < 0) {
+		pod_rt_free(rt);
+		return NULL;
+	}
+	return rt;
+}
+
+/* Clean shutdown: every pod stops (SIGTERM, a short grace, SIGKILL) and its
+ * network and directory go; the store keeps the pods, so the next start
+ * runs them again. */
+void pod_rt_free(struct pod_rt *rt)
+{
+	int64_t deadline;
+	struct pod_run *p;
+
+	if (!rt)
+		return;
+	rt->stopping = true;
+	for (p = rt->pods; p; p = p->next)
+		for (size_t i = 0; i < p->nctrs; i++) {
+			pod_probe_stop(&p->ctrs[i]);
+			if (p->ctrs[i].state == POD_C_RUNNING)
+				ctr_signal(&p->ctrs[i], SIGTERM);
+		}
+	deadline = k1s_now_ms() + SHUTDOWN_GRACE_MS;
+	for (;;) {
+		bool alive = false;
+
+		for (p = rt->pods; p; p = p->next)
+			for (size_t i = 0; i < p->nctrs; i++) {
+				struct pod_ctr *c = &p->ctrs[i];
+
+				if (c->pid > 0 && pod_proc_starttime(c->pid) == c->pid_start)
+					alive = true;
+			}
+		if (!alive || k1s_now_ms() >= deadline)
+			break;
+		usleep(20000);
+	}
+	while (rt->pods) {
+		p = rt->pods;
+		pod_teardown(p);
+		pod_free(p);
+	}
+	pod_jobs_free(rt);
+	if (rt->net)
+		pod_net_free(rt->net);
+	pod_catalog_free(rt->catalog);
+	free(rt->strs);
+	free(rt);
+}

@@ -1,0 +1,354 @@
+/* The runtime's side of the API's streams: logs, exec, attach,
+ * port-forward; and the child processes it watches for them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "k1s_loop.h"
+#include "pod_rt_int.h"
+
+/* ---- watched children ---- */
+
+static void on_job(void *arg, int fd, uint32_t events)
+{
+	struct pod_exec_job *j = arg, **jp;
+	struct pod_rt *rt = j->rt;
+	int ws;
+
+	(void)events;
+	ws = pod_pidfd_wait(fd);
+	if (ws < 0)
+		return;
+	k1s_loop_del_fd(rt->loop, fd);
+	close(fd);
+	for (jp = &rt->jobs; *jp; jp = &(*jp)->next) {
+		if (*jp == j) {
+			*jp = j->next;
+			break;
+		}
+	}
+	if (j->probe)
+		pod_probe_exec_done(j->probe, ws);
+	else if (j->fn)
+		j->fn(j->arg, ws);
+	free(j);
+}
+
+int pod_job_add(struct pod_rt *rt, pid_t pid, pod_exit_fn fn, void *arg, struct pod_probe *probe)
+{
+	struct pod_exec_job *j = calloc(1, sizeof(*j));
+	int err;
+
+	if (!j)
+		return -ENOMEM;
+	j->rt = rt;
+	j->pid = pid;
+	j->fn = fn;
+	j->arg = arg;
+	j->probe = probe;
+	j->pidfd = pod_pidfd_open(pid);
+	if (j->pidfd < 0) {
+		err = j->pidfd;
+		free(j);
+		return err;
+	}
+	err = k1s_loop_add_fd(rt->loop, j->pidfd, EPOLLIN, on_job, j);
+	if (err < 0) {
+		close(j->pidfd);
+		free(j);
+		return err;
+	}
+	j->next = rt->jobs;
+	rt->jobs = j;
+	return 0;
+}
+
+/* The probe goes away: its process is killed and reaped without it. */
+void pod_job_forget_probe(struct pod_rt *rt, struct pod_probe *probe)
+{
+	for (struct pod_exec_job *j = rt->jobs; j; j = j->next) {
+		if (j->probe == probe) {
+			kill(-j->pid, SIGKILL);
+			kill(j->pid, SIGKILL);
+			j->probe = NULL;
+			j->fn = NULL;
+		}
+	}
+}
+
+void pod_jobs_free(struct pod_rt *rt)
+{
+	while (rt->jobs) {
+		struct pod_exec_job *j = rt->jobs;
+
+		rt->jobs = j->next;
+		k1s_loop_del_fd(rt->loop, j->pidfd);
+		kill(j->pid, SIGKILL);
+		close(j->pidfd);
+		free(j);
+	}
+}
+
+/* ---- logs ---- */
+
+int pod_log_path(struct pod_rt *rt, const char *ns, const char *name, const char *container,
+                 bool previous, char *path, size_t len, const char **reason)
+{
+	struct pod_run *p;
+	struct pod_ctr *c;
+	int run;
+
+	if (!rt || !(p = pod_rt_find(rt, ns, name)) || !(c = pod_rt_ctr(p, container)))
+		return -ENOENT;
+	if (!c->ever_started) {
+		if (reason)
+			*reason = *c->reason ? c->reason : "ContainerCreating";
+		return previous ? -ENOENT : -EAGAIN;
+	}
+	run = previous ? c->restarts - 1 : c->restarts;
+	if (run < 0)
+		return -ENOENT;
+	snprintf(path, len, "%s/%s/%d.log", p->dir, c->name, run);
+	return access(path, R_OK) == 0 ? 0 : -ENOENT;
+}
+
+bool pod_running(struct pod_rt *rt, const char *ns, const char *name, const char *container)
+{
+	struct pod_run *p;
+	struct pod_ctr *c;
+
+	if (!rt || !(p = pod_rt_find(rt, ns, name)) || !(c = pod_rt_ctr(p, container)))
+		return false;
+	return c->state == POD_C_RUNNING;
+}
+
+/* ---- exec ---- */
+
+static int open_pty(int *master, int *slave)
+{
+	*slave = -1;
+	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0)
+		return -errno;
+	if (grantpt(*master) < 0 || unlockpt(*master) < 0 ||
+	    (*slave = open(ptsname(*master), O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		int err = -errno;
+
+		close(*master);
+		return err;
+	}
+	return 0;
+}
+
+int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *container,
+             char *const argv[], bool tty, bool want_stdin, pod_exit_fn on_exit, void *arg,
+             struct pod_stdio *out)
+{
+	int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1}, master = -1, slave = -1, err;
+	struct pod_run *p;
+	struct pod_ctr *c;
+	pid_t pid;
+
+	if (!rt || !(p = pod_rt_find(rt, ns, name)) || !(c = pod_rt_ctr(p, container)))
+		return -ENOENT;
+	if (c->state != POD_C_RUNNING || c->pid <= 0 || !c->envp)
+		return -EAGAIN;
+	if (!argv || !argv[0])
+		return -EINVAL;
+	if (tty) {
+		err = open_pty(&master, &slave);
+		if (err < 0)
+			return err;
+		err = pod_proc_enter(c->pid, argv, c->envp, c->uid, c->gid, c->workdir, slave,
+		                     slave, slave, true, &pid);
+		close(slave);
+		if (err < 0) {
+			close(master);
+			return err;
+		}
+		out->in_fd = want_stdin ? fcntl(master, F_DUPFD_CLOEXEC, 0) : -1;
+		out->out_fd = master;
+		out->err_fd = -1;
+	} else {
+		if ((want_stdin && pipe2(in, O_CLOEXEC) < 0) || pipe2(o, O_CLOEXEC) < 0 ||
+		    pipe2(e, O_CLOEXEC) < 0) {
+			err = -errno;
+			goto fail;
+		}
+		err = pod_proc_enter(c->pid, argv, c->envp, c->uid, c->gid, c->workdir, in[0], o[1],
+		                     e[1], false, &pid);
+		if (err < 0)
+			goto fail;
+		if (in[0] >= 0)
+			close(in[0]);
+		close(o[1]);
+		close(e[1]);
+		out->in_fd = in[1];
+		out->out_fd = o[0];
+		out->err_fd = e[0];
+	}
+	out->pid = pid;
+	err = pod_job_add(rt, pid, on_exit, arg, NULL);
+	if (err < 0) {
+		/* Without a watch nobody would reap it or report its end. */
+		kill(pid, SIGKILL);
+		return err;
+	}
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (o[i] >= 0)
+			close(o[i]);
+		if (e[i] >= 0)
+			close(e[i]);
+	}
+	return err;
+}
+
+/* ---- attach ---- */
+
+int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *container,
+               pod_exit_fn on_exit, void *arg, struct pod_stdio *out)
+{
+	struct pod_run *p;
+	struct pod_ctr *c;
+
+	if (!rt || !(p = pod_rt_find(rt, ns, name)) || !(c = pod_rt_ctr(p, container)))
+		return -ENOENT;
+	if (c->state != POD_C_RUNNING)
+		return -EAGAIN;
+	out->pid = -1;
+	out->in_fd = out->out_fd = out->err_fd = -1;
+	if (c->pty >= 0) {
+		/* The terminal is the attacher's from now on. */
+		pod_pty_release(c);
+		out->out_fd = fcntl(c->pty, F_DUPFD_CLOEXEC, 0);
+		if (c->stdin_open)
+			out->in_fd = fcntl(c->pty, F_DUPFD_CLOEXEC, 0);
+	} else if (c->stdin_w >= 0) {
+		out->in_fd = fcntl(c->stdin_w, F_DUPFD_CLOEXEC, 0);
+	}
+	if ((c->pty >= 0 && out->out_fd < 0) || (c->stdin_w >= 0 && out->in_fd < 0)) {
+		if (out->out_fd >= 0)
+			close(out->out_fd);
+		if (out->in_fd >= 0)
+			close(out->in_fd);
+		return -errno;
+	}
+	c->attach_exit = on_exit;
+	c->attach_arg = arg;
+	/* A held program starts now that someone sees its output. */
+	if (c->go_w >= 0) {
+		close(c->go_w);
+		c->go_w = -1;
+	}
+	return 0;
+}
+
+int pod_connect(struct pod_rt *rt, const char *ns, const char *name, int port)
+{
+	struct pod_run *p;
+	struct pollfd pf;
+	socklen_t sl = sizeof(int);
+	int fd, soerr = 0;
+
+	if (!rt || !(p = pod_rt_find(rt, ns, name)) || !p->net_ready)
+		return -ENOENT;
+	fd = pod_net_connect(p->id, p->ip, port);
+	if (fd < 0)
+		return fd;
+	/* Local to the host: the handshake is done or refused at once. */
+	pf.fd = fd;
+	pf.events = POLLOUT;
+	if (poll(&pf, 1, 2000) != 1) {
+		close(fd);
+		return -ETIMEDOUT;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr) {
+		close(fd);
+		return soerr ? -soerr : -EIO;
+	}
+	return fd;
+}
+
+int pod_resize(int tty_fd, unsigned short cols, unsigned short rows)
+{
+	struct winsize ws = {.ws_row = rows, .ws_col = cols};
+
+	return ioctl(tty_fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
+}
+
+/* ---- the terminal of a tty container ----
+ *
+ * Until someone attaches, the runtime reads the terminal into the log so
+ * that the program never blocks on a full terminal. */
+
+static void on_pty(void *arg, int fd, uint32_t events)
+{
+	struct pod_ctr *c = arg;
+	char buf[4096];
+	ssize_t n;
+
+	(void)events;
+	n = read(fd, buf, sizeof(buf));
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN)
+			return;
+		pod_pty_release(c);
+		return;
+	}
+	if (c->pty_log >= 0) {
+		size_t start = 0;
+
+		for (size_t i = 0; i < (size_t)n; i++) {
+			if (buf[i] != '\n')
+				continue;
+			pod_log_line(c->pty_log, "stdout", false, buf + start,
+			             i > start && buf[i - 1] == '\r' ? i - start - 1 : i - start);
+			start = i + 1;
+		}
+		if (start < (size_t)n)
+			pod_log_line(c->pty_log, "stdout", true, buf + start, (size_t)n - start);
+	}
+}
+
+void pod_pty_watch(struct pod_ctr *c, const char *log_path)
+{
+	int fl;
+
+	if (c->pty < 0)
+		return;
+	fl = fcntl(c->pty, F_GETFL);
+	fcntl(c->pty, F_SETFL, fl | O_NONBLOCK);
+	c->pty_log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (k1s_loop_add_fd(c->p->rt->loop, c->pty, EPOLLIN, on_pty, c) == 0)
+		c->pty_watched = true;
+}
+
+void pod_pty_release(struct pod_ctr *c)
+{
+	if (c->pty_watched) {
+		k1s_loop_del_fd(c->p->rt->loop, c->pty);
+		c->pty_watched = false;
+		if (c->pty >= 0) {
+			int fl = fcntl(c->pty, F_GETFL);
+
+			fcntl(c->pty, F_SETFL, fl & ~O_NONBLOCK);
+		}
+	}
+	if (c->pty_log >= 0) {
+		close(c->pty_log);
+		c->pty_log = -1;
+	}
+}

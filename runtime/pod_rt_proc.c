@@ -1,0 +1,490 @@
+/* Processes of the runtime: the shim that runs and logs one container run,
+ * the container's setup inside the pod's namespaces, and exec into a
+ * running container. See pod_rt_int.h for the process model. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pod_rt_int.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* containerd cuts lines at 16 KiB and marks the pieces partial. */
+#define POD_LOG_LINE_MAX 16384
+/* How long the shim drains the pipes after the container has ended
+ * (children that inherited them die with the process group). */
+#define POD_SHIM_DRAIN_MS 1000
+
+extern char **environ;
+
+int pod_pidfd_open(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int pod_pidfd_wait(int pidfd)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+		return -1;
+	if (si.si_code == CLD_EXITED)
+		return (si.si_status & 0xff) << 8;
+	return (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+}
+
+unsigned long long pod_proc_starttime(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command may hold spaces and parentheses: fields count from the
+	 * last ')'. starttime is field 22; state (3) follows the ')'. */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return 0;
+	p += 2;
+	if (*p == 'Z' || *p == 'X')
+		return 0;
+	for (int field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (p)
+		start = strtoull(p, NULL, 10);
+	return start;
+}
+
+void pod_log_line(int fd, const char *stream, bool partial, const char *text, size_t len)
+{
+	char head[96];
+	struct timespec ts;
+	struct tm tm;
+	char *line;
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ",
+	             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	             ts.tv_nsec, stream, partial ? 'P' : 'F');
+	/* One write per line, so that a reader never sees half a line. */
+	line = malloc((size_t)n + len + 1);
+
+	if (!line)
+		return;
+	memcpy(line, head, (size_t)n);
+	memcpy(line + n, text, len);
+	line[(size_t)n + len] = '\n';
+	if (write(fd, line, (size_t)n + len + 1) < 0) {
+		/* Nothing to tell: the log is where we would tell it. */
+	}
+	free(line);
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Closes every fd but those in keep (n of them). */
+static void close_except(const int *keep, int n)
+{
+	int lo = 3;
+
+	for (;;) {
+		int next = -1;
+
+		for (int i = 0; i < n; i++)
+			if (keep[i] >= lo && (next < 0 || keep[i] < next))
+				next = keep[i];
+		if (next < 0) {
+			syscall(SYS_close_range, (unsigned)lo, ~0U, 0);
+			return;
+		}
+		if (next > lo)
+			syscall(SYS_close_range, (unsigned)lo, (unsigned)next - 1, 0);
+		lo = next + 1;
+	}
+}
+
+static void reset_signals(bool ignore_pipe)
+{
+	sigset_t all;
+
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	if (ignore_pipe)
+		signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+static void die(const char *what, int err)
+{
+	dprintf(2, "k1s: %s: %s\n", what, strerror(err));
+	_exit(128);
+}
+
+static void become(uid_t uid, gid_t gid)
+{
+	if (setgroups(0, NULL) < 0)
+		die("setgroups", errno);
+	if (setgid(gid) < 0)
+		die("setgid", errno);
+	if (setuid(uid) < 0)
+		die("setuid", errno);
+	if (uid != 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die("no_new_privs", errno);
+}
+
+static void exec_argv(char *const argv[], char *const envp[])
+{
+	/* execvp looks argv[0] up in the PATH of environ: the container's. */
+	environ = (char **)envp;
+	execvp(argv[0], argv);
+	dprintf(2, "k1s: exec %s: %s\n", argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+static void bind_file(const char *src, const char *dst)
+{
+	if (src && mount(src, dst, NULL, MS_BIND, NULL) < 0)
+		dprintf(2, "k1s: mounting %s on %s: %s\n", src, dst, strerror(errno));
+}
+
+/* The container process: enters the pod, becomes the container's user
+ * and execs. Never returns. */
+static void container_main(const struct pod_launch *l, int out_w, int err_w)
+{
+	int in, fd;
+
+	/* Without the runtime's ends, stdin and the hold see EOF when the
+	 * runtime closes them. */
+	for (int i = 0; i < 3; i++)
+		if (l->keep[i] >= 0)
+			close(l->keep[i]);
+	setsid();
+	reset_signals(false);
+	if (l->tty >= 0) {
+		dup2(l->tty, 0);
+		dup2(l->tty, 1);
+		dup2(l->tty, 2);
+		ioctl(0, TIOCSCTTY, 0);
+	} else {
+		in = l->stdin_r >= 0 ? l->stdin_r : open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (in >= 0 && in != 0)
+			dup2(in, 0);
+		dup2(out_w, 1);
+		dup2(err_w, 2);
+	}
+	fd = open(l->netns, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+		die("entering the pod network", errno);
+	close(fd);
+	if (unshare(CLONE_NEWUTS | CLONE_NEWNS) < 0)
+		die("unshare", errno);
+	/* Mounts made here stay here; the host's still reach us. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		die("making / a slave mount", errno);
+	if (sethostname(l->hostname, strlen(l->hostname)) < 0)
+		die("sethostname", errno);
+	bind_file(l->resolv, "/etc/resolv.conf");
+	bind_file(l->hosts, "/etc/hosts");
+	if (l->go_r >= 0) {
+		char c;
+
+		while (read(l->go_r, &c, 1) < 0 && errno == EINTR)
+			;
+	}
+	become(l->uid, l->gid);
+	if (chdir(l->workdir && *l->workdir ? l->workdir : "/") < 0) {
+		dprintf(2, "k1s: chdir %s: %s\n", l->workdir, strerror(errno));
+		_exit(128);
+	}
+	syscall(SYS_close_range, 3U, ~0U, 0);
+	exec_argv(l->argv, l->envp);
+}
+
+struct shim_stream {
+	int fd;
+	const char *name;
+	char buf[POD_LOG_LINE_MAX];
+	size_t len;
+};
+
+static void shim_flush(struct shim_stream *s, int log, bool eof)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < s->len; i++) {
+		if (s->buf[i] != '\n')
+			continue;
+		pod_log_line(log, s->name, false, s->buf + start, i - start);
+		start = i + 1;
+	}
+	if (start < s->len && (eof || (start == 0 && s->len == sizeof(s->buf)))) {
+		/* A line longer than the buffer goes out in pieces marked
+		 * partial; the last bytes before EOF end a line of their own. */
+		pod_log_line(log, s->name, !eof, s->buf + start, s->len - start);
+		start = s->len;
+	}
+	memmove(s->buf, s->buf + start, s->len - start);
+	s->len -= start;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The shim: forks the container, reports its pid on `note`, logs its
+ * output and records its end. Never returns. */
+static void shim_main(const struct pod_launch *l, int note)
+{
+	static struct shim_stream out = {.name = "stdout"}, err = {.name = "stderr"};
+	int op[2] = {-1, -1}, ep[2] = {-1, -1};
+	int log, pidfd, status = 0;
+	int64_t deadline = -1;
+	bool exited = false;
+	pid_t cpid;
+
+	setsid();
+	reset_signals(true);
+	prctl(PR_SET_NAME, "k1s-shim", 0, 0, 0);
+	log = open(l->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (l->tty < 0 && (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0))
+		_exit(1);
+	cpid = fork();
+	if (cpid == 0)
+		container_main(l, op[1], ep[1]);
+	if (cpid < 0)
+		_exit(1);
+	write_all(note, &cpid, sizeof(cpid));
+	close(note);
+	pidfd = pod_pidfd_open(cpid);
+	{
+		int keep[] = {log, op[0], ep[0], pidfd};
+
+		close_except(keep, 4);
+	}
+	out.fd = op[0];
+	err.fd = ep[0];
+	while (out.fd >= 0 || err.fd >= 0 || !exited) {
+		struct pollfd pf[3] = {
+		    {out.fd, POLLIN, 0}, {err.fd, POLLIN, 0}, {exited ? -1 : pidfd, POLLIN, 0}};
+		int timeout = -1;
+
+		if (exited) {
+			timeout = (int)(deadline - mono_ms());
+			if (timeout <= 0)
+				break;
+		}
+		if (poll(pf, 3, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			struct shim_stream *s = i ? &err : &out;
+			ssize_t n;
+
+			if (s->fd < 0 || !pf[i].revents)
+				continue;
+			n = read(s->fd, s->buf + s->len, sizeof(s->buf) - s->len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				close(s->fd);
+				s->fd = -1;
+				continue;
+			}
+			s->len += (size_t)n;
+			if (log >= 0)
+				shim_flush(s, log, false);
+		}
+		if (!exited && pf[2].revents) {
+			if (waitpid(cpid, &status, 0) == cpid) {
+				exited = true;
+				/* The container is its process group: what it
+				 * left behind goes with it. */
+				kill(-cpid, SIGKILL);
+				deadline = mono_ms() + POD_SHIM_DRAIN_MS;
+			}
+		}
+	}
+	if (log >= 0) {
+		shim_flush(&out, log, true);
+		shim_flush(&err, log, true);
+	}
+	if (l->exit_path) {
+		char tmp[1100], line[64];
+		struct timespec now;
+		int fd;
+		int n;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		n = snprintf(line, sizeof(line), "%d %lld\n", status, (long long)now.tv_sec);
+		snprintf(tmp, sizeof(tmp), "%s.tmp", l->exit_path);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			write_all(fd, line, (size_t)n);
+			close(fd);
+			rename(tmp, l->exit_path);
+		}
+	}
+	_exit(0);
+}
+
+int pod_proc_launch(const struct pod_launch *l, pid_t *shim, pid_t *pid)
+{
+	int note[2];
+	pid_t s, c = 0;
+	ssize_t n;
+
+	if (pipe2(note, O_CLOEXEC) < 0)
+		return -errno;
+	s = fork();
+	if (s < 0) {
+		int err = -errno;
+
+		close(note[0]);
+		close(note[1]);
+		return err;
+	}
+	if (s == 0) {
+		close(note[0]);
+		shim_main(l, note[1]);
+	}
+	close(note[1]);
+	/* The shim writes the pid as soon as it has forked: a short wait. */
+	do {
+		n = read(note[0], &c, sizeof(c));
+	} while (n < 0 && errno == EINTR);
+	close(note[0]);
+	if (n != sizeof(c) || c <= 0) {
+		kill(s, SIGKILL);
+		waitpid(s, NULL, 0);
+		return -ECHILD;
+	}
+	*shim = s;
+	*pid = c;
+	return 0;
+}
+
+int pod_proc_enter(pid_t target, char *const argv[], char *const envp[], uid_t uid, gid_t gid,
+                   const char *workdir, int in, int out, int err, bool setsid_tty, pid_t *pid)
+{
+	static const char *const kinds[] = {"net", "uts", "mnt"};
+	static const int types[] = {CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWNS};
+	int nsfd[3];
+	char path[64];
+	pid_t c;
+	int ret = 0;
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)target, kinds[i]);
+		nsfd[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (nsfd[i] < 0)
+			ret = -errno;
+	}
+	if (ret < 0)
+		goto out;
+	c = fork();
+	if (c < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (c == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		setsid();
+		reset_signals(false);
+		if (setsid_tty && in >= 0)
+			ioctl(in, TIOCSCTTY, 0);
+		dup2(in >= 0 ? in : null, 0);
+		dup2(out >= 0 ? out : null, 1);
+		dup2(err >= 0 ? err : null, 2);
+		for (int i = 0; i < 3; i++)
+			if (setns(nsfd[i], types[i]) < 0)
+				die("entering the container", errno);
+		become(uid, gid);
+		if (chdir(workdir && *workdir ? workdir : "/") < 0 && chdir("/") < 0)
+			_exit(128);
+		syscall(SYS_close_range, 3U, ~0U, 0);
+		exec_argv(argv, envp);
+	}
+	*pid = c;
+out:
+	for (int i = 0; i < 3; i++)
+		if (nsfd[i] >= 0)
+			close(nsfd[i]);
+	return ret;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+int pod_rmtree(const char *path)
+{
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return 0;
+}

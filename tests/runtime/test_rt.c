@@ -1,0 +1,1123 @@
+/* The pod runtime on a real kernel, store and loop: pods run in their own
+ * namespaces with their environment and logs, restart with back-off, are
+ * probed, stopped gracefully, adopted after a crash of their runtime, and
+ * leave nothing behind. Needs root; exits 77 (skip) without it. Uses its
+ * own small CIDRs, so that it can run next to a live k1s.
+ *
+ * This binary doubles as the echo app: `test_rt echo-server ...`. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <regex.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "k1s_json.h"
+#include "k1s_loop.h"
+#include "pod.h"
+#include "pod_int.h"
+#include "st.h"
+#include "../fakes/fake_writer.h"
+
+#define NODE "testnode"
+
+static char pod_cidr[32], svc_cidr[32], svc_ip[32], self_exe[4096];
+static char tmpdir[256], datadir[300];
+static struct st *st;
+static struct k1s_loop *loop;
+static struct fake_writer fw;
+static struct pod_rt *rt;
+static volatile int stop_flag;
+static char ids[64][16];
+static int nids;
+
+/* ---- helpers ---- */
+
+static struct pod_config config(const char *data)
+{
+	struct pod_config c = {
+	    .data_dir = data,
+	    .node_name = NODE,
+	    .node_ip = "192.0.2.77",
+	    .pod_cidr = pod_cidr,
+	    .service_cidr = svc_cidr,
+	    .cluster_dns = "10.96.0.10",
+	    .cluster_domain = "cluster.local",
+	    .self_exe = self_exe,
+	};
+	return c;
+}
+
+typedef bool (*pred_fn)(void *arg);
+static pred_fn cur_pred;
+static void *cur_arg;
+
+static int test_hook(void *arg)
+{
+	(void)arg;
+	if (cur_pred && cur_pred(cur_arg))
+		stop_flag = 1;
+	return 50;
+}
+
+static void on_timeout(void *arg)
+{
+	*(bool *)arg = true;
+	stop_flag = 1;
+}
+
+/* Runs the loop until pred holds or ms pass; whether it held. */
+static bool run_until(pred_fn pred, void *arg, int ms)
+{
+	bool timed_out = false;
+	struct k1s_timer *t = k1s_loop_timer(loop, ms, on_timeout, &timed_out);
+
+	cur_pred = pred;
+	cur_arg = arg;
+	stop_flag = 0;
+	k1s_loop_run(loop, &stop_flag);
+	if (!timed_out)
+		k1s_loop_cancel(loop, t);
+	cur_pred = NULL;
+	return pred ? pred(arg) : true;
+}
+
+static json_t *get_pod(const char *name)
+{
+	json_t *p = NULL;
+
+	if (st_get(st, "pods", "default", name, &p) < 0)
+		return NULL;
+	return p;
+}
+
+static void note_id(const json_t *pod)
+{
+	const char *uid = k1s_json_str(pod, "metadata.uid");
+	size_t n = 0;
+
+	if (!uid || nids >= 64)
+		return;
+	for (const char *s = uid; *s && n < 12; s++)
+		if (*s != '-')
+			ids[nids][n++] = *s;
+	ids[nids][n] = '\0';
+	nids++;
+}
+
+static void create_pod(const char *yamlish_json)
+{
+	json_error_t e;
+	json_t *pod = json_loads(yamlish_json, 0, &e);
+
+	if (!pod)
+		fail_msg("bad test JSON: %s at %d", e.text, e.line);
+	k1s_json_set_str(pod, "spec.nodeName", NODE);
+	assert_int_equal(fw.w.create(&fw, k1s_resource_find("", "pods"), pod), 0);
+	note_id(pod);
+	json_decref(pod);
+}
+
+static void create_obj(const char *res, const char *json)
+{
+	json_t *o = json_loads(json, 0, NULL);
+
+	assert_non_null(o);
+	assert_int_equal(fw.w.create(&fw, k1s_resource_find("", res), o), 0);
+	json_decref(o);
+}
+
+struct cstat_want {
+	const char *pod;
+	const char *field; /* a dotted path in containerStatuses[0] or status */
+	const char *value; /* string compare, or NULL = present */
+	long long min;     /* for integers: at least */
+};
+
+static const json_t *cstat(const json_t *pod)
+{
+	return json_array_get(k1s_json_path(pod, "status.containerStatuses"), 0);
+}
+
+static bool pod_phase_is(void *arg)
+{
+	const char **a = arg;
+	json_t *p = get_pod(a[0]);
+	bool ok = p && strcmp(k1s_json_str(p, "status.phase") ?: "", a[1]) == 0;
+
+	json_decref(p);
+	return ok;
+}
+
+static bool cond_true(const json_t *pod, const char *type)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(k1s_json_path(pod, "status.conditions"), i,
+	                   c) if (strcmp(k1s_json_str(c, "type") ?: "", type) ==
+	                          0) return strcmp(k1s_json_str(c, "status") ?: "", "True") == 0;
+	return false;
+}
+
+static bool pod_ready(void *arg)
+{
+	json_t *p = get_pod(arg);
+	bool ok = p && cond_true(p, "Ready");
+
+	json_decref(p);
+	return ok;
+}
+
+static bool pod_gone(void *arg)
+{
+	json_t *p = get_pod(arg);
+
+	json_decref(p);
+	return p == NULL;
+}
+
+static void wait_running(const char *name)
+{
+	const char *a[2] = {name, "Running"};
+
+	assert_true(run_until(pod_phase_is, a, 10000));
+}
+
+static pid_t container_pid(const char *name)
+{
+	json_t *p = get_pod(name);
+	const char *cid = k1s_json_str(cstat(p), "containerID");
+	pid_t pid = cid && strncmp(cid, "k1s://", 6) == 0 ? atoi(cid + 6) : 0;
+
+	json_decref(p);
+	return pid;
+}
+
+/* The log of the pod's first container, whole. */
+static char *read_log(const char *name, bool previous)
+{
+	char path[1024];
+	const char *reason = NULL;
+	static char buf[65536];
+	ssize_t n;
+	int fd;
+
+	if (pod_log_path(rt, "default", name, NULL, previous, path, sizeof(path), &reason) < 0)
+		return NULL;
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+struct log_want {
+	const char *pod;
+	const char *text;
+};
+
+static bool log_has(void *arg)
+{
+	struct log_want *w = arg;
+	char *log = read_log(w->pod, false);
+
+	return log && strstr(log, w->text);
+}
+
+static void wait_log(const char *pod, const char *text)
+{
+	struct log_want w = {pod, text};
+
+	if (!run_until(log_has, &w, 10000))
+		fail_msg("log of %s lacks \"%s\":\n%s", pod, text,
+		         read_log(pod, false) ?: "(none)");
+}
+
+static bool ns_exists(const char *id)
+{
+	char path[128];
+
+	pod_net_ns_path(id, path, sizeof(path));
+	return access(path, F_OK) == 0;
+}
+
+static bool link_exists(const char *id)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "k1s%s", id);
+	return if_nametoindex(name) != 0;
+}
+
+struct ev_find {
+	const char *pod, *reason, *msg;
+	bool found;
+	int objects;
+	long long count;
+};
+
+static int ev_fn(void *arg, const json_t *ev)
+{
+	struct ev_find *f = arg;
+
+	if (strcmp(k1s_json_str(ev, "involvedObject.name") ?: "", f->pod) == 0 &&
+	    strcmp(k1s_json_str(ev, "reason") ?: "", f->reason) == 0 &&
+	    strstr(k1s_json_str(ev, "message") ?: "", f->msg) &&
+	    strcmp(k1s_json_str(ev, "source.component") ?: "", "kubelet") == 0) {
+		f->found = true;
+		f->objects++;
+		f->count += json_integer_value(json_object_get(ev, "count"));
+	}
+	return 0;
+}
+
+static bool event_with(const char *pod, const char *reason, const char *msg_part)
+{
+	struct ev_find f = {pod, reason, msg_part, false, 0, 0};
+
+	st_list(st, "events", "default", NULL, NULL, 0, ev_fn, &f, NULL);
+	return f.found;
+}
+
+/* Runs loop l for ms. */
+static void spin(struct k1s_loop *l, int ms)
+{
+	bool t = false;
+
+	stop_flag = 0;
+	k1s_loop_timer(l, ms, on_timeout, &t);
+	k1s_loop_run(l, &stop_flag);
+}
+
+/* Alive and not a zombie. */
+static bool alive(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	p = p ? strrchr(buf, ')') : NULL;
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* ---- tests ---- */
+
+static void pod_runs_in_its_own_namespaces(void **state)
+{
+	json_t *p;
+	char *log, nspath[128], procns[64];
+	struct stat a, b;
+	regex_t re;
+	pid_t pid;
+
+	(void)state;
+	create_pod(
+	    "{\"metadata\":{\"name\":\"hello\"},\"spec\":{\"containers\":[{\"name\":\"main\","
+	    "\"image\":\"busybox:1.36\",\"command\":[\"sh\",\"-c\","
+	    "\"echo hello; hostname; cat /etc/resolv.conf; id -u; id -g; grep hello "
+	    "/etc/hosts; exec sleep 100\"]}]}}");
+	wait_running("hello");
+	wait_log("hello", "stdout F 65534\n");
+	p = get_pod("hello");
+	assert_non_null(p);
+	assert_non_null(k1s_json_str(p, "status.podIP"));
+	assert_string_equal(k1s_json_str(p, "status.hostIP"), "192.0.2.77");
+	assert_string_equal(
+	    k1s_json_str(json_array_get(k1s_json_path(p, "status.podIPs"), 0), "ip"),
+	    k1s_json_str(p, "status.podIP"));
+	assert_non_null(k1s_json_str(p, "status.startTime"));
+	assert_true(cond_true(p, "Ready"));
+	assert_true(cond_true(p, "ContainersReady"));
+	assert_true(cond_true(p, "Initialized"));
+	assert_true(cond_true(p, "PodReadyToStartContainers"));
+	assert_true(json_is_true(json_object_get(cstat(p), "ready")));
+	assert_true(json_is_true(json_object_get(cstat(p), "started")));
+	assert_non_null(k1s_json_path(cstat(p), "state.running.startedAt"));
+	log = read_log("hello", false);
+	/* CRI format, line by line. */
+	assert_int_equal(
+	    regcomp(&re,
+	            "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z "
+	            "stdout F hello\n",
+	            REG_EXTENDED | REG_NEWLINE),
+	    0);
+	assert_int_equal(regexec(&re, log, 0, NULL, 0), 0);
+	regfree(&re);
+	assert_non_null(strstr(log, "stdout F hello\n"));
+	assert_non_null(strstr(log, " stdout F search default.svc.cluster.local svc.cluster.local "
+	                            "cluster.local\n"));
+	assert_non_null(strstr(log, " stdout F nameserver 10.96.0.10\n"));
+	assert_non_null(strstr(log, " stdout F options ndots:5\n"));
+	assert_non_null(strstr(log, " stdout F 65534\n"));
+	{
+		char line[128];
+
+		snprintf(line, sizeof(line), " stdout F %s\thello\n",
+		         k1s_json_str(p, "status.podIP"));
+		wait_log("hello", line);
+	}
+	/* Its own network namespace: the pod's, not ours. */
+	pid = container_pid("hello");
+	assert_true(pid > 0);
+	snprintf(procns, sizeof(procns), "/proc/%d/ns/net", (int)pid);
+	pod_net_ns_path(ids[nids - 1], nspath, sizeof(nspath));
+	assert_int_equal(stat(procns, &a), 0);
+	assert_int_equal(stat(nspath, &b), 0);
+	assert_true(a.st_ino == b.st_ino);
+	assert_int_equal(stat("/proc/self/ns/net", &b), 0);
+	assert_false(a.st_ino == b.st_ino);
+	assert_true(pod_running(rt, "default", "hello", "main"));
+	json_decref(p);
+}
+
+static void environment(void **state)
+{
+	char line[256];
+	json_t *p;
+
+	(void)state;
+	create_obj("configmaps", "{\"metadata\":{\"name\":\"cfg\"},\"data\":{\"mode\":\"fast\"}}");
+	create_obj("secrets", "{\"metadata\":{\"name\":\"sec\"},\"data\":{\"pw\":\"czNjcjN0\"}}");
+	snprintf(line, sizeof(line),
+	         "{\"metadata\":{\"name\":\"my-svc\"},\"spec\":{\"clusterIP\":\"%s\",\"ports\":"
+	         "[{\"name\":\"http\",\"port\":80,\"protocol\":\"TCP\",\"targetPort\":8080}]}}",
+	         svc_ip);
+	create_obj("services", line);
+	create_pod(
+	    "{\"metadata\":{\"name\":\"envpod\",\"labels\":{\"app\":\"web\"}},\"spec\":{"
+	    "\"serviceAccountName\":\"default\",\"containers\":[{\"name\":\"c\","
+	    "\"image\":\"busybox\",\"command\":[\"sh\",\"-c\",\"env; sleep 100\"],\"env\":["
+	    "{\"name\":\"GREETING\",\"value\":\"hi\"},"
+	    "{\"name\":\"MSG\",\"value\":\"$(GREETING) there $(NOPE) $$(GREETING)\"},"
+	    "{\"name\":\"MY_NAME\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.name\"}}},"
+	    "{\"name\":\"MY_NS\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.namespace\"}"
+	    "}},"
+	    "{\"name\":\"MY_IP\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"status.podIP\"}}},"
+	    "{\"name\":\"MY_APP\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.labels['"
+	    "app']\"}}},"
+	    "{\"name\":\"MODE\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"cfg\",\"key\":"
+	    "\"mode\"}}},"
+	    "{\"name\":\"PW\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"sec\",\"key\":\"pw\"}}},"
+	    "{\"name\":\"OPT\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"none\",\"key\":\"x\","
+	    "\"optional\":true}}}],"
+	    "\"envFrom\":[{\"prefix\":\"CFG_\",\"configMapRef\":{\"name\":\"cfg\"}}]}]}}");
+	wait_running("envpod");
+	wait_log("envpod", "stdout F PW=s3cr3t\n");
+	p = get_pod("envpod");
+	snprintf(line, sizeof(line), "stdout F MY_IP=%s\n", k1s_json_str(p, "status.podIP"));
+	wait_log("envpod", line);
+	wait_log("envpod", "stdout F MY_NAME=envpod\n");
+	wait_log("envpod", "stdout F MY_NS=default\n");
+	wait_log("envpod", "stdout F MY_APP=web\n");
+	wait_log("envpod", "stdout F MSG=hi there $(NOPE) $(GREETING)\n");
+	wait_log("envpod", "stdout F MODE=fast\n");
+	wait_log("envpod", "stdout F CFG_mode=fast\n");
+	wait_log("envpod", "stdout F HOSTNAME=envpod\n");
+	wait_log("envpod", "stdout F PATH=/usr/local/sbin:");
+	snprintf(line, sizeof(line), "stdout F MY_SVC_SERVICE_HOST=%s\n", svc_ip);
+	wait_log("envpod", line);
+	wait_log("envpod", "stdout F MY_SVC_SERVICE_PORT=80\n");
+	wait_log("envpod", "stdout F MY_SVC_SERVICE_PORT_HTTP=80\n");
+	snprintf(line, sizeof(line), "stdout F MY_SVC_PORT=tcp://%s:80\n", svc_ip);
+	wait_log("envpod", line);
+	snprintf(line, sizeof(line), "stdout F MY_SVC_PORT_80_TCP=tcp://%s:80\n", svc_ip);
+	wait_log("envpod", line);
+	wait_log("envpod", "stdout F MY_SVC_PORT_80_TCP_PROTO=tcp\n");
+	wait_log("envpod", "stdout F MY_SVC_PORT_80_TCP_PORT=80\n");
+	snprintf(line, sizeof(line), "stdout F MY_SVC_PORT_80_TCP_ADDR=%s\n", svc_ip);
+	wait_log("envpod", line);
+	assert_null(strstr(read_log("envpod", false), "OPT="));
+	json_decref(p);
+}
+
+static void missing_configmap_waits(void **state)
+{
+	json_t *p;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"needcfg\"},\"spec\":{\"containers\":[{\"name\":\"c\","
+	           "\"image\":\"busybox\",\"command\":[\"sleep\",\"100\"],\"env\":[{\"name\":\"X\","
+	           "\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"later\",\"key\":\"k\"}}}]}]}}");
+	run_until(NULL, NULL, 300);
+	p = get_pod("needcfg");
+	assert_string_equal(k1s_json_str(p, "status.phase"), "Pending");
+	assert_string_equal(k1s_json_str(cstat(p), "state.waiting.reason"),
+	                    "CreateContainerConfigError");
+	assert_non_null(strstr(k1s_json_str(cstat(p), "state.waiting.message"), "\"later\""));
+	json_decref(p);
+	create_obj("configmaps", "{\"metadata\":{\"name\":\"later\"},\"data\":{\"k\":\"v\"}}");
+	wait_running("needcfg");
+}
+
+static bool crashlooping(void *arg)
+{
+	json_t *p = get_pod(arg);
+	const json_t *cs = cstat(p);
+	bool ok = cs &&
+	          strcmp(k1s_json_str(cs, "state.waiting.reason") ?: "", "CrashLoopBackOff") == 0 &&
+	          json_integer_value(json_object_get(cs, "restartCount")) >= 1;
+
+	json_decref(p);
+	return ok;
+}
+
+static void crash_loop_backs_off(void **state)
+{
+	json_t *p;
+	const char *msg;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"crash\"},\"spec\":{\"restartPolicy\":\"Always\","
+	           "\"containers\":[{\"name\":\"api\",\"image\":\"busybox\","
+	           "\"command\":[\"sh\",\"-c\",\"echo run; exit 3\"]}]}}");
+	assert_true(run_until(crashlooping, "crash", 10000));
+	p = get_pod("crash");
+	msg = k1s_json_str(cstat(p), "state.waiting.message");
+	assert_non_null(msg);
+	assert_non_null(
+	    strstr(msg, "back-off 10s restarting failed container=api pod=crash_default("));
+	assert_int_equal(
+	    json_integer_value(k1s_json_path(cstat(p), "lastState.terminated.exitCode")), 3);
+	assert_string_equal(k1s_json_str(cstat(p), "lastState.terminated.reason"), "Error");
+	assert_false(cond_true(p, "Ready"));
+	assert_string_equal(k1s_json_str(p, "status.phase"), "Running");
+	assert_true(event_with("crash", "BackOff", "Back-off restarting failed container api"));
+	/* Repeats are counted on one event, as the kubelet's recorder does. */
+	{
+		struct ev_find f = {"crash", "Started", "Started container api", false, 0, 0};
+
+		st_list(st, "events", "default", NULL, NULL, 0, ev_fn, &f, NULL);
+		assert_int_equal(f.objects, 1);
+		assert_true(f.count >= 2);
+	}
+	/* The previous run's log is kept for --previous. */
+	assert_non_null(read_log("crash", true));
+	assert_non_null(strstr(read_log("crash", true), "stdout F run\n"));
+	json_decref(p);
+}
+
+static void never_restarts_and_fails(void **state)
+{
+	const char *a[2] = {"once", "Failed"}, *b[2] = {"okonce", "Succeeded"};
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"once\"},\"spec\":{\"restartPolicy\":\"Never\","
+	           "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
+	           "\"command\":[\"sh\",\"-c\",\"exit 2\"]}]}}");
+	create_pod("{\"metadata\":{\"name\":\"okonce\"},\"spec\":{\"restartPolicy\":\"OnFailure\","
+	           "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
+	           "\"command\":[\"true\"]}]}}");
+	assert_true(run_until(pod_phase_is, a, 10000));
+	assert_true(run_until(pod_phase_is, b, 10000));
+	{
+		json_t *p = get_pod("once");
+
+		assert_int_equal(json_integer_value(json_object_get(cstat(p), "restartCount")), 0);
+		assert_int_equal(
+		    json_integer_value(k1s_json_path(cstat(p), "state.terminated.exitCode")), 2);
+		json_decref(p);
+		p = get_pod("okonce");
+		assert_string_equal(k1s_json_str(cstat(p), "state.terminated.reason"), "Completed");
+		json_decref(p);
+	}
+}
+
+struct restarted {
+	const char *pod;
+	pid_t old;
+};
+
+static bool restarted_with_new_pid(void *arg)
+{
+	struct restarted *r = arg;
+	json_t *p = get_pod(r->pod);
+	bool ok = p && k1s_json_path(cstat(p), "state.running") &&
+	          json_integer_value(json_object_get(cstat(p), "restartCount")) >= 1 &&
+	          container_pid(r->pod) != r->old;
+
+	json_decref(p);
+	return ok;
+}
+
+static void killed_from_outside_restarts(void **state)
+{
+	struct restarted r = {"hello", container_pid("hello")};
+	json_t *p;
+
+	(void)state;
+	assert_true(r.old > 0);
+	assert_int_equal(kill(r.old, SIGKILL), 0);
+	assert_true(run_until(restarted_with_new_pid, &r, 10000));
+	p = get_pod("hello");
+	assert_int_equal(
+	    json_integer_value(k1s_json_path(cstat(p), "lastState.terminated.exitCode")), 137);
+	assert_int_equal(json_integer_value(k1s_json_path(cstat(p), "lastState.terminated.signal")),
+	                 9);
+	json_decref(p);
+	wait_log("hello", "stdout F hello\n");
+}
+
+static void readiness_and_liveness_probes(void **state)
+{
+	json_t *p;
+	struct restarted r = {"live", 0};
+
+	(void)state;
+	/* The echo app answers HTTP on its port: ready after the first probe. */
+	create_pod(
+	    "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"containers\":[{\"name\":\"app\","
+	    "\"image\":\"example/unknown-app:2\",\"ports\":[{\"name\":\"http\","
+	    "\"containerPort\":8080}],\"readinessProbe\":{\"httpGet\":{\"path\":\"/healthz\","
+	    "\"port\":\"http\"},\"initialDelaySeconds\":1,\"periodSeconds\":1}}]}}");
+	wait_running("web");
+	p = get_pod("web");
+	assert_false(cond_true(p, "Ready"));
+	assert_false(json_is_true(json_object_get(cstat(p), "ready")));
+	json_decref(p);
+	assert_true(run_until(pod_ready, "web", 10000));
+	p = get_pod("web");
+	assert_true(json_is_true(json_object_get(cstat(p), "ready")));
+	json_decref(p);
+
+	/* Nothing listens on 9999: the readiness probe keeps it unready, the
+	 * liveness probe restarts it. */
+	create_pod(
+	    "{\"metadata\":{\"name\":\"live\"},\"spec\":{\"terminationGracePeriodSeconds\":1,"
+	    "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"command\":[\"sleep\","
+	    "\"100\"],\"readinessProbe\":{\"tcpSocket\":{\"port\":9999},\"periodSeconds\":1},"
+	    "\"livenessProbe\":{\"exec\":{\"command\":[\"sh\",\"-c\",\"exit 1\"]},"
+	    "\"periodSeconds\":1,\"failureThreshold\":2}}]}}");
+	wait_running("live");
+	r.old = container_pid("live");
+	assert_true(run_until(restarted_with_new_pid, &r, 15000));
+	assert_false(pod_ready("live"));
+	assert_true(
+	    event_with("live", "Killing", "Container c failed liveness probe, will be restarted"));
+	assert_true(event_with("live", "Unhealthy", "Liveness probe failed"));
+	assert_true(event_with("live", "Unhealthy", "Readiness probe failed"));
+}
+
+struct exec_res {
+	int ws;
+	bool done;
+};
+
+static void on_exec_exit(void *arg, int ws)
+{
+	struct exec_res *r = arg;
+
+	r->ws = ws;
+	r->done = true;
+}
+
+static bool exec_done(void *arg)
+{
+	return ((struct exec_res *)arg)->done;
+}
+
+static void exec_in_a_container(void **state)
+{
+	char *argv1[] = {"sh", "-c", "echo hi; hostname; id -u; echo oops >&2", NULL};
+	char *argv2[] = {"sh", "-c", "exit 7", NULL};
+	struct exec_res r = {0};
+	struct pod_stdio io;
+	char buf[256] = "", ebuf[64] = "";
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(
+	    pod_exec(rt, "default", "hello", "main", argv1, false, false, on_exec_exit, &r, &io),
+	    0);
+	assert_true(io.pid > 0);
+	assert_true(run_until(exec_done, &r, 5000));
+	n = read(io.out_fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	assert_string_equal(buf, "hi\nhello\n65534\n");
+	n = read(io.err_fd, ebuf, sizeof(ebuf) - 1);
+	ebuf[n > 0 ? n : 0] = '\0';
+	assert_string_equal(ebuf, "oops\n");
+	assert_true(WIFEXITED(r.ws) && WEXITSTATUS(r.ws) == 0);
+	close(io.out_fd);
+	close(io.err_fd);
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(
+	    pod_exec(rt, "default", "hello", "main", argv2, true, true, on_exec_exit, &r, &io), 0);
+	assert_true(io.err_fd == -1 && io.out_fd >= 0 && io.in_fd >= 0);
+	assert_true(run_until(exec_done, &r, 5000));
+	assert_true(WIFEXITED(r.ws) && WEXITSTATUS(r.ws) == 7);
+	close(io.out_fd);
+	close(io.in_fd);
+
+	assert_int_equal(
+	    pod_exec(rt, "default", "nope", NULL, argv2, false, false, on_exec_exit, &r, &io),
+	    -ENOENT);
+}
+
+/* Reads from fd until `want` shows up or 5 s pass; what was read. */
+static char *read_until(int fd, const char *want)
+{
+	static char buf[4096];
+	size_t len = 0;
+	int64_t end = k1s_now_ms() + 5000;
+
+	buf[0] = '\0';
+	while (!strstr(buf, want) && k1s_now_ms() < end && len < sizeof(buf) - 1) {
+		struct pollfd pf = {fd, POLLIN, 0};
+		ssize_t n;
+
+		if (poll(&pf, 1, 100) != 1)
+			continue;
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	return buf;
+}
+
+static void attach_to_a_held_program(void **state)
+{
+	struct exec_res r = {0};
+	struct pod_stdio io;
+	json_t *p;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"tty\"},\"spec\":{\"restartPolicy\":\"Never\","
+	           "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"stdin\":true,"
+	           "\"stdinOnce\":true,\"tty\":true,\"command\":[\"sh\",\"-c\","
+	           "\"echo started; read x; echo got $x\"]}]}}");
+	wait_running("tty");
+	/* Held until someone attaches: nothing is lost. */
+	run_until(NULL, NULL, 300);
+	assert_int_equal(pod_attach(rt, "default", "tty", "c", on_exec_exit, &r, &io), 0);
+	assert_true(io.out_fd >= 0 && io.in_fd >= 0 && io.err_fd == -1 && io.pid == -1);
+	assert_non_null(strstr(read_until(io.out_fd, "started"), "started"));
+	assert_true(write(io.in_fd, "abc\n", 4) == 4);
+	assert_non_null(strstr(read_until(io.out_fd, "got abc"), "got abc"));
+	assert_true(run_until(exec_done, &r, 5000));
+	assert_true(WIFEXITED(r.ws) && WEXITSTATUS(r.ws) == 0);
+	close(io.out_fd);
+	close(io.in_fd);
+	p = get_pod("tty");
+	run_until(NULL, NULL, 200);
+	json_decref(p);
+	p = get_pod("tty");
+	assert_string_equal(k1s_json_str(p, "status.phase"), "Succeeded");
+	json_decref(p);
+	/* Not running any more. */
+	assert_int_equal(pod_attach(rt, "default", "tty", "c", on_exec_exit, &r, &io), -EAGAIN);
+}
+
+static void connect_into_a_pod(void **state)
+{
+	char buf[512];
+	ssize_t n;
+	int fd, fl;
+
+	(void)state;
+	fd = pod_connect(rt, "default", "web", 8080);
+	assert_true(fd >= 0);
+	fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	assert_true(write(fd, "GET /x HTTP/1.0\r\n\r\n", 19) == 19);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "200"));
+	close(fd);
+	assert_true(pod_connect(rt, "default", "nope", 80) == -ENOENT);
+}
+
+static void graceful_deletion(void **state)
+{
+	json_t *p;
+	char id[16];
+	int64_t t0;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"term\"},\"spec\":{\"containers\":[{\"name\":\"c\","
+	           "\"image\":\"busybox\",\"command\":[\"sh\",\"-c\",\"trap 'exit 0' TERM; "
+	           "echo up; while :; do sleep 0.1; done\"]}]}}");
+	snprintf(id, sizeof(id), "%s", ids[nids - 1]);
+	wait_running("term");
+	wait_log("term", "stdout F up\n");
+	assert_true(ns_exists(id));
+	t0 = k1s_now_ms();
+	/* The fake writer marks it with a 30 s grace period, as the API does. */
+	assert_int_equal(
+	    fw.w.remove(&fw, k1s_resource_find("", "pods"), "default", "term", NULL, -1), 0);
+	p = get_pod("term");
+	assert_non_null(k1s_json_path(p, "metadata.deletionTimestamp"));
+	json_decref(p);
+	assert_true(run_until(pod_gone, "term", 10000));
+	/* SIGTERM did it, well before the grace period. */
+	assert_true(k1s_now_ms() - t0 < 5000);
+	assert_false(ns_exists(id));
+	assert_false(link_exists(id));
+	assert_true(event_with("term", "Killing", "Stopping container c"));
+}
+
+static void sigterm_ignored_gets_sigkill(void **state)
+{
+	char id[16];
+	pid_t pid;
+
+	(void)state;
+	create_pod(
+	    "{\"metadata\":{\"name\":\"stubborn\"},\"spec\":{\"containers\":[{\"name\":\"c\","
+	    "\"image\":\"busybox\",\"command\":[\"sh\",\"-c\",\"trap '' TERM; echo up; "
+	    "while :; do sleep 0.1; done\"]}]}}");
+	snprintf(id, sizeof(id), "%s", ids[nids - 1]);
+	wait_running("stubborn");
+	wait_log("stubborn", "stdout F up\n");
+	pid = container_pid("stubborn");
+	{
+		const struct k1s_resource *r = k1s_resource_find("", "pods");
+		json_t *p = get_pod("stubborn");
+		char ts[32];
+
+		/* As the API marks a pod deleted with --grace-period=1. */
+		k1s_time_fmt(ts, sizeof(ts), time(NULL) + 1);
+		k1s_json_set_str(p, "metadata.deletionTimestamp", ts);
+		json_object_set_new(json_object_get(p, "metadata"), "deletionGracePeriodSeconds",
+		                    json_integer(1));
+		assert_int_equal(st_update(st, "pods", "default", "stubborn", p, 0), 0);
+		json_decref(p);
+		(void)r;
+	}
+	run_until(NULL, NULL, 600);
+	assert_true(alive(pid)); /* still there within the grace period */
+	assert_true(run_until(pod_gone, "stubborn", 5000));
+	assert_false(ns_exists(id));
+}
+
+static void deleted_outright_is_killed(void **state)
+{
+	char id[16];
+	pid_t pid;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"gone\"},\"spec\":{\"containers\":[{\"name\":\"c\","
+	           "\"image\":\"busybox\",\"command\":[\"sleep\",\"100\"]}]}}");
+	snprintf(id, sizeof(id), "%s", ids[nids - 1]);
+	wait_running("gone");
+	pid = container_pid("gone");
+	assert_int_equal(st_delete(st, "pods", "default", "gone", 0, NULL), 0);
+	run_until(NULL, NULL, 500);
+	assert_false(ns_exists(id));
+	assert_false(link_exists(id));
+	for (int i = 0; i < 50 && alive(pid); i++)
+		usleep(20000);
+	assert_false(alive(pid));
+	assert_false(pod_running(rt, "default", "gone", "c"));
+}
+
+/* A runtime in a child process is killed with SIGKILL; a new one adopts
+ * the pod it ran (same processes, same IP) and sweeps one that was
+ * deleted meanwhile. */
+static void adoption_after_a_crash(void **state)
+{
+	char dir[400], id_keep[16], id_gone[16], ip[32] = "";
+	int pfd[2];
+	pid_t child, pid_keep = 0, pid_gone = 0;
+	struct st *st2;
+	struct k1s_loop *loop2;
+	struct fake_writer fw2;
+	struct pod_rt *rt2;
+	struct pod_config cfg;
+	json_t *p;
+	int err, ws;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/adopt", tmpdir);
+	mkdir(dir, 0700);
+	assert_int_equal(pipe(pfd), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct st *cst = st_open(dir, &(struct st_opts){.sync = ST_SYNC_NORMAL}, &err);
+		struct k1s_loop *cl = k1s_loop_new();
+		struct fake_writer cfw;
+		struct pod_rt *crt;
+		json_t *pod;
+		char msg[128];
+
+		close(pfd[0]);
+		fake_writer_init(&cfw, cst);
+		cfg = config(dir);
+		crt = pod_rt_new(cst, cl, &cfw.w, &cfg, &err);
+		if (!crt)
+			_exit(1);
+		for (int i = 0; i < 2; i++) {
+			pod = json_pack("{s:{s:s}, s:{s:s, s:[{s:s, s:s, s:[s, s]}]}}", "metadata",
+			                "name", i ? "gone" : "keep", "spec", "nodeName", NODE,
+			                "containers", "name", "c", "image", "busybox", "command",
+			                "sleep", "100");
+			cfw.w.create(&cfw, k1s_resource_find("", "pods"), pod);
+			json_decref(pod);
+		}
+		/* Run until both pods run, then report and wait to be killed. */
+		for (int tries = 0; tries < 200; tries++) {
+			json_t *a = NULL, *b = NULL;
+			bool ok;
+
+			st_get(cst, "pods", "default", "keep", &a);
+			st_get(cst, "pods", "default", "gone", &b);
+			ok = a && b && k1s_json_path(cstat(a), "state.running") &&
+			     k1s_json_path(cstat(b), "state.running");
+			if (ok) {
+				snprintf(msg, sizeof(msg), "%s %s %s %s %s\n",
+				         k1s_json_str(a, "metadata.uid"),
+				         k1s_json_str(b, "metadata.uid"),
+				         k1s_json_str(cstat(a), "containerID") + 6,
+				         k1s_json_str(cstat(b), "containerID") + 6,
+				         k1s_json_str(a, "status.podIP"));
+				if (write(pfd[1], msg, strlen(msg)) < 0)
+					_exit(1);
+				json_decref(a);
+				json_decref(b);
+				break;
+			}
+			json_decref(a);
+			json_decref(b);
+			spin(cl, 50);
+		}
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	{
+		char buf[512] = "", u1[64], u2[64];
+		ssize_t n = read(pfd[0], buf, sizeof(buf) - 1);
+
+		close(pfd[0]);
+		if (n <= 0) {
+			kill(child, SIGKILL);
+			waitpid(child, &ws, 0);
+			fail_msg("the child runtime did not start its pods");
+		}
+		buf[n] = '\0';
+		assert_int_equal(
+		    sscanf(buf, "%63s %63s %d %d %31s", u1, u2, &pid_keep, &pid_gone, ip), 5);
+		for (int k = 0; k < 2; k++) {
+			const char *u = k ? u2 : u1;
+			char *id = k ? id_gone : id_keep;
+			size_t j = 0;
+
+			for (; *u && j < 12; u++)
+				if (*u != '-')
+					id[j++] = *u;
+			id[j] = '\0';
+			snprintf(ids[nids++], sizeof(ids[0]), "%s", id);
+		}
+	}
+	kill(child, SIGKILL);
+	waitpid(child, &ws, 0);
+	/* The processes outlive their runtime. */
+	assert_true(alive(pid_keep));
+	assert_true(alive(pid_gone));
+
+	st2 = st_open(dir, &(struct st_opts){.sync = ST_SYNC_NORMAL}, &err);
+	assert_non_null(st2);
+	/* Deleted while no runtime ran. */
+	assert_int_equal(st_delete(st2, "pods", "default", "gone", 0, NULL), 0);
+	loop2 = k1s_loop_new();
+	fake_writer_init(&fw2, st2);
+	cfg = config(dir);
+	rt2 = pod_rt_new(st2, loop2, &fw2.w, &cfg, &err);
+	assert_non_null(rt2);
+	/* The kept pod is the same process with the same address. */
+	assert_true(pod_running(rt2, "default", "keep", "c"));
+	assert_true(alive(pid_keep));
+	assert_true(ns_exists(id_keep));
+	/* The other is swept: process, network and directory. */
+	for (int i = 0; i < 50 && alive(pid_gone); i++)
+		usleep(20000);
+	assert_false(alive(pid_gone));
+	assert_false(ns_exists(id_gone));
+	assert_false(link_exists(id_gone));
+	spin(loop2, 100);
+	st_get(st2, "pods", "default", "keep", &p);
+	assert_string_equal(k1s_json_str(p, "status.podIP"), ip);
+	assert_int_equal(atoi(k1s_json_str(cstat(p), "containerID") + 6), pid_keep);
+	json_decref(p);
+	/* An adopted container that dies is seen to die, and restarts. */
+	kill(pid_keep, SIGKILL);
+	for (int i = 0; i < 100; i++) {
+		spin(loop2, 50);
+		st_get(st2, "pods", "default", "keep", &p);
+		if (json_integer_value(json_object_get(cstat(p), "restartCount")) >= 1 &&
+		    k1s_json_path(cstat(p), "state.running")) {
+			assert_int_equal(json_integer_value(k1s_json_path(
+			                     cstat(p), "lastState.terminated.exitCode")),
+			                 137);
+			json_decref(p);
+			p = NULL;
+			break;
+		}
+		json_decref(p);
+		p = (json_t *)1;
+	}
+	assert_null(p);
+	pod_rt_free(rt2);
+	assert_false(ns_exists(id_keep));
+	k1s_loop_free(loop2);
+	st_close(st2);
+}
+
+static void not_root_is_eperm(void **state)
+{
+	pid_t pid;
+	int ws;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct pod_config c = config(datadir);
+		int err = 0;
+
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(2);
+		_exit(pod_rt_new(st, loop, &fw.w, &c, &err) == NULL && err == -EPERM ? 0 : 1);
+	}
+	waitpid(pid, &ws, 0);
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+}
+
+static void nothing_is_left_behind(void **state)
+{
+	(void)state;
+	pod_rt_free(rt);
+	rt = NULL;
+	for (int i = 0; i < nids; i++) {
+		if (ns_exists(ids[i]) || link_exists(ids[i]))
+			fail_msg("pod network %s left behind", ids[i]);
+	}
+}
+
+/* ---- setup ---- */
+
+static int group_setup(void **state)
+{
+	struct pod_config cfg;
+	int err;
+
+	(void)state;
+	for (int i = 0; i < 250; i++) {
+		int x = (getpid() + i) % 250 + 1;
+		char line[256];
+		unsigned long dst;
+		bool busy = false;
+		FILE *f = fopen("/proc/net/route", "r");
+
+		if (!f)
+			return -1;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%*s %lx", &dst) == 1 &&
+			    (ntohl((uint32_t)dst) & 0xffffff00u) ==
+			        ((10u << 24) | (248u << 16) | ((uint32_t)x << 8)))
+				busy = true;
+		fclose(f);
+		if (!busy) {
+			snprintf(pod_cidr, sizeof(pod_cidr), "10.248.%d.0/24", x);
+			snprintf(svc_cidr, sizeof(svc_cidr), "10.249.%d.0/24", x);
+			snprintf(svc_ip, sizeof(svc_ip), "10.249.%d.20", x);
+			break;
+		}
+	}
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_rt.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(datadir, sizeof(datadir), "%s/data", tmpdir);
+	mkdir(datadir, 0700);
+	st = st_open(datadir, &(struct st_opts){.sync = ST_SYNC_NORMAL}, &err);
+	loop = k1s_loop_new();
+	if (!st || !loop)
+		return -1;
+	fake_writer_init(&fw, st);
+	cfg = config(datadir);
+	rt = pod_rt_new(st, loop, &fw.w, &cfg, &err);
+	if (!rt) {
+		fprintf(stderr, "pod_rt_new: %s\n", strerror(-err));
+		return -1;
+	}
+	k1s_loop_hook(loop, test_hook, NULL);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[400];
+
+	(void)state;
+	pod_rt_free(rt);
+	k1s_loop_free(loop);
+	st_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		return -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+	    /* First: the sweep of a starting runtime takes pod networks
+	     * without processes that its store does not know, and at this
+	     * point no other pod exists. */
+	    cmocka_unit_test(adoption_after_a_crash),
+	    cmocka_unit_test(pod_runs_in_its_own_namespaces),
+	    cmocka_unit_test(environment),
+	    cmocka_unit_test(missing_configmap_waits),
+	    cmocka_unit_test(crash_loop_backs_off),
+	    cmocka_unit_test(never_restarts_and_fails),
+	    cmocka_unit_test(killed_from_outside_restarts),
+	    cmocka_unit_test(readiness_and_liveness_probes),
+	    cmocka_unit_test(exec_in_a_container),
+	    cmocka_unit_test(attach_to_a_held_program),
+	    cmocka_unit_test(connect_into_a_pod),
+	    cmocka_unit_test(graceful_deletion),
+	    cmocka_unit_test(sigterm_ignored_gets_sigkill),
+	    cmocka_unit_test(deleted_outright_is_killed),
+	    cmocka_unit_test(not_root_is_eperm),
+	    cmocka_unit_test(nothing_is_left_behind),
+	};
+	ssize_t n;
+
+	if (argc > 1 && strcmp(argv[1], "echo-server") == 0)
+		return pod_echo_main(argc, argv);
+	if (geteuid() != 0) {
+		fprintf(stderr, "skip: needs root\n");
+		return 77;
+	}
+	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	self_exe[n > 0 ? n : 0] = '\0';
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
