@@ -294,7 +294,8 @@ static void send_data(struct api_pf *pf, uint32_t id, uint8_t flags, const void 
 	f[5] = (uint8_t)(n >> 16);
 	f[6] = (uint8_t)(n >> 8);
 	f[7] = (uint8_t)n;
-	memcpy(f + 8, p, n);
+	if (n)
+		memcpy(f + 8, p, n);
 	api_sess_send(pf->s, f, 8 + n);
 	free(f);
 }
