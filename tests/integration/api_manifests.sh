@@ -28,7 +28,7 @@ expect_out "wide adds SELECTOR" "SELECTOR.*|app=api" k get svc api-service -o wi
 expect_out "ingress table" "app-ingress +nginx +myapp.com,admin.myapp.com +[^ ]* *80 " k get ingress
 expect_out "tls ingress ports" "secure-ingress +nginx +myapp.com +[^ ]* *80, 443" k get ingress
 expect_out "networkpolicy table" "api-network-policy +app=api" k get networkpolicy
-expect_out "deployments listed" "api +0/3 " k get deploy
+expect_out "deployments listed" "api +[0-3]/3 " k get deploy
 expect_out "system namespaces" "kube-node-lease" k get ns
 expect_out "kube-dns service" "kube-dns +ClusterIP +10\.96\.0\.10 +<none> +53/UDP,53/TCP" \
 	k get svc -n kube-system
