@@ -603,7 +603,7 @@ static void ctr_start(struct pod_ctr *c)
 		l.stdin_r = in_p[0];
 		c->stdin_w = in_p[1];
 	}
-	if (want_stdin && tty && json_is_true(json_object_get(cspec, "stdinOnce")) &&
+	if (want_stdin && json_is_true(json_object_get(cspec, "stdinOnce")) &&
 	    pipe2(go_p, O_CLOEXEC) == 0) {
 		l.go_r = go_p[0];
 		c->go_w = go_p[1];
@@ -1666,6 +1666,7 @@ void pod_rt_free(struct pod_rt *rt)
 		pod_free(p);
 	}
 	pod_jobs_free(rt);
+	pod_follows_free(rt);
 	if (rt->net)
 		pod_net_free(rt->net);
 	pod_catalog_free(rt->catalog);

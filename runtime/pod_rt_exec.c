@@ -216,6 +216,257 @@ fail:
 	return err;
 }
 
+/* ---- attach without a terminal: following the log ----
+ *
+ * The shim owns the container's stdout and stderr and writes them to the
+ * log, so an attach reads them back from there: every FOLLOW_MS the
+ * follower reads what the log gained, turns its records back into the
+ * streams' bytes and writes those, non-blocking, to one pipe per stream.
+ * It finds its container by name on each pass (no pointer to outlive it)
+ * and ends, closing the pipes, once that run is over and its log read. */
+
+#define FOLLOW_MS 50
+#define FOLLOW_HIGH (64 * 1024)   /* buffered for a slow reader: stop reading */
+#define FOLLOW_LINE (16384 + 128) /* a record: prefix and 16 KiB of text */
+
+struct follow_out {
+	int fd; /* write end, or -1 when its reader is gone */
+	char *buf;
+	size_t len;
+};
+
+struct pod_follow {
+	struct pod_rt *rt;
+	struct pod_follow *next;
+	char ns[64], name[256], uid[64], ctr[256];
+	int run; /* the run followed (its restart count) */
+	int log;
+	struct k1s_timer *timer;
+	struct follow_out out[2]; /* stdout, stderr */
+	char line[FOLLOW_LINE];
+	size_t llen;
+	bool skip; /* started inside a record: drop up to its end */
+};
+
+static void follow_free(struct pod_follow *f)
+{
+	struct pod_follow **fp;
+
+	for (fp = &f->rt->follows; *fp; fp = &(*fp)->next) {
+		if (*fp == f) {
+			*fp = f->next;
+			break;
+		}
+	}
+	if (f->timer)
+		k1s_loop_cancel(f->rt->loop, f->timer);
+	for (int i = 0; i < 2; i++) {
+		if (f->out[i].fd >= 0)
+			close(f->out[i].fd);
+		free(f->out[i].buf);
+	}
+	close(f->log);
+	free(f);
+}
+
+void pod_follows_free(struct pod_rt *rt)
+{
+	while (rt->follows)
+		follow_free(rt->follows);
+}
+
+static void out_close(struct follow_out *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	o->len = 0;
+}
+
+static void out_flush(struct follow_out *o)
+{
+	struct pollfd pf = {.fd = o->fd};
+
+	if (o->fd < 0)
+		return;
+	/* A pipe whose reader has gone reports an error: the attach ended. */
+	if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLERR)) {
+		out_close(o);
+		return;
+	}
+	while (o->len) {
+		ssize_t n = write(o->fd, o->buf, o->len);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				out_close(o);
+			return;
+		}
+		memmove(o->buf, o->buf + n, o->len - (size_t)n);
+		o->len -= (size_t)n;
+	}
+}
+
+static void out_add(struct follow_out *o, const char *p, size_t len, bool nl)
+{
+	char *b;
+
+	if (o->fd < 0)
+		return;
+	b = realloc(o->buf, o->len + len + 1);
+	if (!b)
+		return;
+	o->buf = b;
+	memcpy(b + o->len, p, len);
+	o->len += len;
+	if (nl)
+		b[o->len++] = '\n';
+}
+
+/* One record, "<time> <stdout|stderr> <F|P> <text>" without its newline. */
+static void follow_record(struct pod_follow *f, const char *r, size_t len)
+{
+	const char *end = r + len, *stream, *tag;
+
+	stream = memchr(r, ' ', len);
+	if (!stream++)
+		return;
+	tag = memchr(stream, ' ', (size_t)(end - stream));
+	if (!tag++ || end - tag < 2 || tag[1] != ' ')
+		return;
+	if ((size_t)(tag - stream) == 7 && memcmp(stream, "stdout ", 7) == 0)
+		out_add(&f->out[0], tag + 2, (size_t)(end - tag - 2), tag[0] == 'F');
+	else if ((size_t)(tag - stream) == 7 && memcmp(stream, "stderr ", 7) == 0)
+		out_add(&f->out[1], tag + 2, (size_t)(end - tag - 2), tag[0] == 'F');
+}
+
+/* Reads the log while the pipes keep up; whether its end was reached. */
+static bool follow_read(struct pod_follow *f)
+{
+	for (;;) {
+		size_t start = 0;
+		ssize_t n;
+
+		if (f->out[0].len >= FOLLOW_HIGH || f->out[1].len >= FOLLOW_HIGH)
+			return false;
+		n = read(f->log, f->line + f->llen, sizeof(f->line) - f->llen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return true;
+		f->llen += (size_t)n;
+		for (size_t i = 0; i < f->llen; i++) {
+			if (f->line[i] != '\n')
+				continue;
+			if (!f->skip)
+				follow_record(f, f->line + start, i - start);
+			f->skip = false;
+			start = i + 1;
+		}
+		if (start == 0 && f->llen == sizeof(f->line)) {
+			/* Not a record of ours: drop it. */
+			f->skip = true;
+			start = f->llen;
+		}
+		memmove(f->line, f->line + start, f->llen - start);
+		f->llen -= start;
+	}
+}
+
+/* Whether the run followed has ended (or its pod has gone): then its log
+ * holds all it will ever hold. */
+static bool follow_run_over(struct pod_follow *f)
+{
+	struct pod_run *p = pod_rt_find(f->rt, f->ns, f->name);
+	struct pod_ctr *c;
+
+	if (!p || strcmp(p->uid, f->uid) != 0 || !(c = pod_rt_ctr(p, f->ctr)))
+		return true;
+	return c->restarts != f->run || c->state != POD_C_RUNNING;
+}
+
+static void on_follow(void *arg)
+{
+	struct pod_follow *f = arg;
+	bool over, eof;
+
+	f->timer = NULL;
+	/* Asked first: what the run wrote before its end is in the file by
+	 * then, so reading to the end afterwards misses nothing. */
+	over = follow_run_over(f);
+	out_flush(&f->out[0]);
+	out_flush(&f->out[1]);
+	eof = follow_read(f);
+	out_flush(&f->out[0]);
+	out_flush(&f->out[1]);
+	if ((f->out[0].fd < 0 && f->out[1].fd < 0) ||
+	    (over && eof && !f->out[0].len && !f->out[1].len)) {
+		follow_free(f);
+		return;
+	}
+	f->timer = k1s_loop_timer(f->rt->loop, FOLLOW_MS, on_follow, f);
+}
+
+/* Starts following container c's current log for an attach: out gets the
+ * read ends of the two pipes. From the start of the log when nothing of
+ * the run can have been missed, else from its end. */
+static int follow_start(struct pod_ctr *c, bool from_start, struct pod_stdio *out)
+{
+	struct pod_run *p = c->p;
+	struct pod_follow *f;
+	char path[1100];
+	int po[2] = {-1, -1}, pe[2] = {-1, -1}, err;
+	off_t end;
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->rt = p->rt;
+	snprintf(f->ns, sizeof(f->ns), "%s", p->ns);
+	snprintf(f->name, sizeof(f->name), "%s", p->name);
+	snprintf(f->uid, sizeof(f->uid), "%s", p->uid);
+	snprintf(f->ctr, sizeof(f->ctr), "%s", c->name);
+	f->run = c->restarts;
+	snprintf(path, sizeof(path), "%s/%s/%d.log", p->dir, c->name, c->restarts);
+	f->log = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->log < 0 || pipe2(po, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(pe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	end = from_start ? 0 : lseek(f->log, 0, SEEK_END);
+	if (end > 0) {
+		char last;
+
+		/* The shim writes a record at once; in case it was caught in
+		 * the middle of one, start after it. */
+		f->skip = pread(f->log, &last, 1, end - 1) == 1 && last != '\n';
+	}
+	f->out[0].fd = po[1];
+	f->out[1].fd = pe[1];
+	f->timer = k1s_loop_timer(f->rt->loop, from_start ? 0 : FOLLOW_MS, on_follow, f);
+	if (!f->timer) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	f->next = f->rt->follows;
+	f->rt->follows = f;
+	out->out_fd = po[0];
+	out->err_fd = pe[0];
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (po[i] >= 0)
+			close(po[i]);
+		if (pe[i] >= 0)
+			close(pe[i]);
+	}
+	if (f->log >= 0)
+		close(f->log);
+	free(f);
+	return err;
+}
+
 /* ---- attach ---- */
 
 int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *container,
@@ -223,6 +474,8 @@ int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *
 {
 	struct pod_run *p;
 	struct pod_ctr *c;
+	bool once;
+	int err;
 
 	if (!rt || !(p = pod_rt_find(rt, ns, name)) || !(c = pod_rt_ctr(p, container)))
 		return -ENOENT;
@@ -234,17 +487,32 @@ int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *
 		/* The terminal is the attacher's from now on. */
 		pod_pty_release(c);
 		out->out_fd = fcntl(c->pty, F_DUPFD_CLOEXEC, 0);
-		if (c->stdin_open)
-			out->in_fd = fcntl(c->pty, F_DUPFD_CLOEXEC, 0);
-	} else if (c->stdin_w >= 0) {
-		out->in_fd = fcntl(c->stdin_w, F_DUPFD_CLOEXEC, 0);
-	}
-	if ((c->pty >= 0 && out->out_fd < 0) || (c->stdin_w >= 0 && out->in_fd < 0)) {
-		if (out->out_fd >= 0)
+		if (out->out_fd < 0)
+			return -errno;
+		if (c->stdin_open && (out->in_fd = fcntl(c->pty, F_DUPFD_CLOEXEC, 0)) < 0) {
+			err = -errno;
 			close(out->out_fd);
-		if (out->in_fd >= 0)
-			close(out->in_fd);
-		return -errno;
+			return err;
+		}
+	} else {
+		/* A held program has written nothing yet: all of its log is
+		 * for this attach. */
+		err = follow_start(c, c->go_w >= 0, out);
+		if (err < 0)
+			return err;
+		once = json_is_true(json_object_get(pod_rt_cspec(c), "stdinOnce"));
+		if (c->stdin_w >= 0 && once) {
+			/* stdinOnce: the first attach's stdin is the container's;
+			 * its close is the container's EOF. */
+			out->in_fd = c->stdin_w;
+			c->stdin_w = -1;
+		} else if (c->stdin_w >= 0 &&
+		           (out->in_fd = fcntl(c->stdin_w, F_DUPFD_CLOEXEC, 0)) < 0) {
+			err = -errno;
+			close(out->out_fd);
+			close(out->err_fd);
+			return err;
+		}
 	}
 	c->attach_exit = on_exit;
 	c->attach_arg = arg;

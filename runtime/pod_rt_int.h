@@ -25,6 +25,7 @@
 #include "pod_int.h"
 
 struct k1s_timer;
+struct pod_follow;
 struct pod_rt;
 struct pod_run;
 
@@ -152,6 +153,7 @@ struct pod_rt {
 	bool synced;
 	struct pod_run *pods;
 	struct pod_exec_job *jobs;
+	struct pod_follow *follows; /* attaches following a log */
 	unsigned event_seq;
 	bool stopping;
 };
@@ -220,6 +222,8 @@ void pod_probe_exec_done(struct pod_probe *pr, int wstatus);
 int pod_job_add(struct pod_rt *rt, pid_t pid, pod_exit_fn fn, void *arg, struct pod_probe *probe);
 void pod_job_forget_probe(struct pod_rt *rt, struct pod_probe *probe);
 void pod_jobs_free(struct pod_rt *rt);
+/* Ends the log followers of attaches (their pipes see EOF). */
+void pod_follows_free(struct pod_rt *rt);
 /* Drains a tty container's terminal into its log until someone attaches. */
 void pod_pty_watch(struct pod_ctr *c, const char *log_path);
 void pod_pty_release(struct pod_ctr *c);

@@ -733,6 +733,150 @@ static void attach_to_a_held_program(void **state)
 	assert_int_equal(pod_attach(rt, "default", "tty", "c", on_exec_exit, &r, &io), -EAGAIN);
 }
 
+/* What an attach without a terminal reads from one of its pipes. */
+struct drain {
+	int fd;
+	char buf[32768];
+	size_t len;
+	bool eof;
+};
+
+static bool drain_more(struct drain *d)
+{
+	for (;;) {
+		ssize_t n = read(d->fd, d->buf + d->len, sizeof(d->buf) - 1 - d->len);
+
+		if (n <= 0) {
+			d->eof = n == 0 || errno != EAGAIN;
+			break;
+		}
+		d->len += (size_t)n;
+	}
+	d->buf[d->len] = '\0';
+	return d->eof;
+}
+
+static bool both_drained(void *arg)
+{
+	struct drain *d = arg;
+	bool a = drain_more(&d[0]), b = drain_more(&d[1]);
+
+	return a && b;
+}
+
+static bool drained_has(void *arg)
+{
+	struct drain *d = arg;
+
+	drain_more(d);
+	return strstr(d->buf, "late") != NULL;
+}
+
+/* How many of our fds are open on files of pod `name`. */
+static int fds_on_pod(const char *name)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	char key[300], path[300], target[1024];
+	int n = 0;
+
+	snprintf(key, sizeof(key), "/default_%s_", name);
+	while (dir && (e = readdir(dir))) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		target[len > 0 ? len : 0] = '\0';
+		if (strstr(target, key))
+			n++;
+	}
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+static void attach_without_a_tty(void **state)
+{
+	static struct drain d[2];
+	struct exec_res r = {0};
+	struct pod_stdio io;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"cat1\"},\"spec\":{\"restartPolicy\":\"Never\","
+	           "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"stdin\":true,"
+	           "\"stdinOnce\":true,\"command\":[\"cat\"]}]}}");
+	wait_running("cat1");
+	assert_int_equal(pod_attach(rt, "default", "cat1", "c", on_exec_exit, &r, &io), 0);
+	assert_true(io.in_fd >= 0 && io.out_fd >= 0 && io.err_fd >= 0 && io.pid == -1);
+	assert_true(write(io.in_fd, "hello\n", 6) == 6);
+	/* stdinOnce: the attacher's close is the container's EOF. */
+	close(io.in_fd);
+	memset(d, 0, sizeof(d));
+	d[0].fd = io.out_fd;
+	d[1].fd = io.err_fd;
+	assert_true(run_until(both_drained, d, 5000));
+	assert_string_equal(d[0].buf, "hello\n");
+	assert_string_equal(d[1].buf, "");
+	assert_true(run_until(exec_done, &r, 5000));
+	assert_true(WIFEXITED(r.ws) && WEXITSTATUS(r.ws) == 0);
+	close(io.out_fd);
+	close(io.err_fd);
+
+	/* Held until the attach, so the output before stdin is there too;
+	 * stderr comes on its own pipe, a long line whole. */
+	memset(&r, 0, sizeof(r));
+	create_pod("{\"metadata\":{\"name\":\"cat2\"},\"spec\":{\"restartPolicy\":\"Never\","
+	           "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"stdin\":true,"
+	           "\"stdinOnce\":true,\"command\":[\"sh\",\"-c\",\"echo first; read x; "
+	           "echo err:$x >&2; head -c 20000 /dev/zero | tr '\\\\0' y; echo; "
+	           "printf tail\"]}]}}");
+	wait_running("cat2");
+	run_until(NULL, NULL, 300);
+	assert_int_equal(pod_attach(rt, "default", "cat2", "c", on_exec_exit, &r, &io), 0);
+	assert_true(write(io.in_fd, "abc\n", 4) == 4);
+	close(io.in_fd);
+	memset(d, 0, sizeof(d));
+	d[0].fd = io.out_fd;
+	d[1].fd = io.err_fd;
+	assert_true(run_until(both_drained, d, 5000));
+	assert_string_equal(d[1].buf, "err:abc\n");
+	assert_int_equal(d[0].len, 6 + 20000 + 6);
+	assert_memory_equal(d[0].buf, "first\nyyy", 9);
+	assert_string_equal(d[0].buf + 6 + 20000, "\ntail\n");
+	assert_true(run_until(exec_done, &r, 5000));
+	close(io.out_fd);
+	close(io.err_fd);
+}
+
+static void attach_follows_from_now(void **state)
+{
+	static struct drain d;
+	static struct exec_res r; /* the attach outlives the test */
+	struct pod_stdio io;
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"talk\"},\"spec\":{\"restartPolicy\":\"Never\","
+	           "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"command\":[\"sh\","
+	           "\"-c\",\"echo early >&2; sleep 1; while true; do echo late >&2; "
+	           "sleep 0.2; done\"]}]}}");
+	wait_running("talk");
+	wait_log("talk", "early");
+	assert_int_equal(pod_attach(rt, "default", "talk", "c", on_exec_exit, &r, &io), 0);
+	assert_true(io.in_fd == -1 && io.out_fd >= 0 && io.err_fd >= 0);
+	memset(&d, 0, sizeof(d));
+	d.fd = io.err_fd;
+	assert_true(run_until(drained_has, &d, 5000));
+	/* What was written before the attach is for kubectl logs. */
+	assert_null(strstr(d.buf, "early"));
+	assert_memory_equal(d.buf, "late\n", 5);
+	assert_int_equal(fds_on_pod("talk"), 1); /* the log followed */
+	/* Detach: the runtime stops following. */
+	close(io.out_fd);
+	close(io.err_fd);
+	run_until(NULL, NULL, 600);
+	assert_int_equal(fds_on_pod("talk"), 0);
+	assert_false(r.done);
+}
+
 static void connect_into_a_pod(void **state)
 {
 	char buf[512];
@@ -1101,6 +1245,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(readiness_and_liveness_probes),
 	    cmocka_unit_test(exec_in_a_container),
 	    cmocka_unit_test(attach_to_a_held_program),
+	    cmocka_unit_test(attach_without_a_tty),
+	    cmocka_unit_test(attach_follows_from_now),
 	    cmocka_unit_test(connect_into_a_pod),
 	    cmocka_unit_test(graceful_deletion),
 	    cmocka_unit_test(sigterm_ignored_gets_sigkill),
