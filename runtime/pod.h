@@ -77,13 +77,13 @@ typedef void (*pod_exit_fn)(void *arg, int wstatus);
 int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *container,
 	     char *const argv[], bool tty, bool want_stdin, pod_exit_fn on_exit, void *arg,
 	     struct pod_stdio *out);
-/* Attaches to a running container (one started with stdin and/or tty):
- * duplicates of its terminal or stdio fds. With tty, out_fd is the
- * terminal (in_fd too with stdin); without, only in_fd (stdin) is given,
- * and output is in the log. A container with stdin, tty and
- * stdinOnce holds its program until the first attach (10 s at most), so
- * that `kubectl run -it` sees all its output. on_exit fires when the
- * container's run ends. */
+/* Attaches to a running container. With tty, out_fd is the terminal (in_fd
+ * too with stdin). Without, in_fd is the container's stdin (with stdin) and
+ * out_fd/err_fd are pipes the runtime fills from the run's log, from now
+ * on, or from the start for a held program; they reach EOF when the run
+ * ends. A container with stdin and stdinOnce holds its program until the
+ * first attach (10 s at most), so that `kubectl run -i[t]` sees all its
+ * output. on_exit fires when the container's run ends. */
 int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *container,
 	       pod_exit_fn on_exit, void *arg, struct pod_stdio *out);
 /* A TCP connection to `port` inside the pod's network namespace, for
