@@ -64,8 +64,10 @@ eps_match_pods() { # service label
 	[ -n "$(ep_ips "$1")" ] && [ "$(ep_ips "$1")" = "$(pod_ips "$2")" ]
 }
 each_answers() { # label port: each pod answers on its IP with its own name
-	k get pods -l "$1" -o jsonpath='{range .items[*]}{.metadata.name} {.status.podIP}{"\n"}{end}' >"$TMP/pods"
-	while read -r name ip; do
+	# Pods on their way out (deletionTimestamp) are not asked.
+	k get pods -l "$1" -o jsonpath='{range .items[*]}{.metadata.name} {.status.podIP} {.metadata.deletionTimestamp}{"\n"}{end}' >"$TMP/pods"
+	while read -r name ip gone; do
+		[ -n "$gone" ] && continue
 		curl -s --max-time 5 "http://$ip:$2/" | grep -q "\"pod\":\"$name\"" || return 1
 	done <"$TMP/pods"
 }
@@ -98,6 +100,11 @@ wait_for "each api pod answers curl from the host with its name" 10 each_answers
 wait_for "each frontend pod answers on port 80" 10 each_answers app=frontend 80
 expect_out "get pods -o wide shows IP and node" "10\.244\.[0-9.]+ +[a-z0-9.-]+ " \
 	k get pods -o wide
+# From inside a pod: pod-to-pod through the host, as the tutorial's curl-test does.
+first=$(k get pods -l app=api -o jsonpath='{.items[0].metadata.name} {.items[0].status.podIP}')
+expect_out "curl from inside a pod reaches another pod" "\"pod\":\"${first% *}\"" \
+	timeout 60 kubectl -s "$SERVER" --cache-dir "$TMP/kcache" -n pods-it run curl-test \
+	--image=curlimages/curl --restart=Never --rm -i -- curl -s "http://${first#* }:3000/"
 
 # Delete one: a new name and a new IP, and the endpoints follow.
 victim=$(k get pods -l app=api -o jsonpath='{.items[0].metadata.name}')
@@ -109,7 +116,7 @@ pod_ips app=api | grep -qx "$victim_ip" && fail "the replacement reuses $victim_
 echo "ok - the replacement has a new name and a new IP"
 wait_for "endpoints follow the replacement" 10 eps_match_pods api-service app=api
 ep_ips api-service | grep -qx "$victim_ip" && fail "endpoints still list $victim_ip"
-wait_for "the replacement answers with its name" 10 each_answers app=api 3000
+wait_for "the replacement answers with its name" 30 each_answers app=api 3000
 note_uids
 
 # Scale up and down.
