@@ -992,7 +992,8 @@ static void collect_garbage(struct api *api, const json_t *owner, const char *po
 
 				refs = k1s_json_path(copy, "metadata.ownerReferences");
 				json_array_foreach(refs, j, ref) {
-					if (json_equal(json_object_get(ref, "uid"), json_string(uid))) {
+					if (strcmp(json_string_value(json_object_get(ref, "uid")) ?: "",
+						   uid) == 0) {
 						json_array_remove(refs, j);
 						break;
 					}
@@ -1003,10 +1004,130 @@ static void collect_garbage(struct api *api, const json_t *owner, const char *po
 				st_update(api->st, key, dns ? dns : "", dn, copy, 0);
 				json_decref(copy);
 			} else {
-				api_do_delete(api, r, dns ? dns : "", dn, "Background", -1, NULL);
+				/* Foreground goes all the way down; otherwise the
+				 * dependents' own dependents go in the background. */
+				api_do_delete(api, r, dns ? dns : "", dn,
+					      policy && strcmp(policy, "Foreground") == 0
+						  ? "Foreground"
+						  : "Background",
+					      -1, NULL);
 			}
 		}
 		json_decref(c.found);
+	}
+}
+
+/* How many objects still name `owner` in their ownerReferences. */
+static size_t dependents(struct api *api, const json_t *owner)
+{
+	const char *uid = k1s_json_str(owner, "metadata.uid");
+	const char *ns = k1s_json_str(owner, "metadata.namespace");
+	size_t n = 0;
+
+	for (const struct k1s_resource *r = k1s_resources; r->resource && uid; r++) {
+		struct dep_ctx c = {.uid = uid, .found = json_array()};
+		char key[96];
+		int64_t rev;
+
+		api_res_key(key, sizeof(key), r);
+		st_list(api->st, key, ns, NULL, NULL, 0, find_deps, &c, &rev);
+		n += json_array_size(c.found);
+		json_decref(c.found);
+	}
+	return n;
+}
+
+static int mark_foreground(struct api *api, const struct k1s_resource *r, const char *key,
+			   json_t *owner)
+{
+	json_t *md = k1s_json_obj(owner, "metadata"), *fin;
+	char ts[32];
+	int err;
+
+	if (!json_object_get(md, "deletionTimestamp")) {
+		k1s_time_fmt(ts, sizeof(ts), time(NULL));
+		json_object_set_new(md, "deletionTimestamp", json_string(ts));
+		json_object_set_new(md, "deletionGracePeriodSeconds", json_integer(0));
+	}
+	fin = json_object_get(md, "finalizers");
+	if (!json_is_array(fin)) {
+		fin = json_array();
+		json_object_set_new(md, "finalizers", fin);
+	}
+	bool has = false;
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(fin, i, f) has |= strcmp(json_string_value(f) ?: "", "foregroundDeletion") == 0;
+	if (!has)
+		json_array_append_new(fin, json_string("foregroundDeletion"));
+	err = st_update(api->st, key, k1s_json_str(owner, "metadata.namespace") ?: "",
+			k1s_json_str(owner, "metadata.name"), owner, 0);
+	if (err == 0) {
+		json_array_append_new(api->foreground,
+				      json_pack("{s:s,s:s,s:s}", "resource", r->resource, "group",
+						r->group, "uid", k1s_json_str(owner, "metadata.uid")));
+		k1s_info("api", "deleting %s %s in the foreground", r->kind,
+			 k1s_json_str(owner, "metadata.name"));
+	}
+	return err;
+}
+
+struct uid_find {
+	const char *uid;
+	json_t *found;
+};
+
+static int find_uid(void *arg, const json_t *obj)
+{
+	struct uid_find *f = arg;
+
+	if (strcmp(k1s_json_str(obj, "metadata.uid") ?: "", f->uid) == 0) {
+		f->found = json_incref((json_t *)obj);
+		return 1;
+	}
+	return 0;
+}
+
+void api_gc_sweep(struct api *api)
+{
+	size_t i = 0;
+
+	while (i < json_array_size(api->foreground)) {
+		json_t *e = json_array_get(api->foreground, i);
+		const struct k1s_resource *r =
+		    k1s_resource_find(k1s_json_str(e, "group"), k1s_json_str(e, "resource"));
+		struct uid_find f = {.uid = k1s_json_str(e, "uid")};
+		char key[96];
+		int64_t rev;
+
+		if (!r) {
+			json_array_remove(api->foreground, i);
+			continue;
+		}
+		api_res_key(key, sizeof(key), r);
+		st_list(api->st, key, NULL, NULL, NULL, 0, find_uid, &f, &rev);
+		if (!f.found) {
+			json_array_remove(api->foreground, i);
+			continue;
+		}
+		if (dependents(api, f.found) > 0) {
+			json_decref(f.found);
+			i++;
+			continue;
+		}
+		json_t *gone = NULL;
+		const char *ns = k1s_json_str(f.found, "metadata.namespace");
+
+		if (st_delete(api->st, key, ns ? ns : "", k1s_json_str(f.found, "metadata.name"), 0,
+			      &gone) == 0) {
+			api_admit_commit(api->adm, r, gone, NULL);
+			k1s_info("api", "deleted %s %s%s%s after its dependents", r->kind,
+				 ns ? ns : "", ns ? "/" : "", k1s_json_str(f.found, "metadata.name"));
+		}
+		json_decref(gone);
+		json_decref(f.found);
+		json_array_remove(api->foreground, i);
 	}
 }
 
@@ -1103,6 +1224,27 @@ int api_do_delete(struct api *api, const struct k1s_resource *r, const char *ns,
 			return err;
 		}
 		json_decref(pod);
+	}
+	if (policy && strcmp(policy, "Foreground") == 0) {
+		json_t *owner = NULL;
+
+		/* Foreground: the dependents go first; while some are still on
+		 * their way out (graceful pods), the owner waits, marked with
+		 * deletionTimestamp and the foregroundDeletion finalizer, until
+		 * api_gc_sweep() finds none left. */
+		err = st_get(api->st, key, ns, name, &owner);
+		if (err < 0)
+			return err;
+		collect_garbage(api, owner, "Foreground");
+		if (dependents(api, owner) > 0) {
+			err = mark_foreground(api, r, key, owner);
+			if (last && err == 0)
+				*last = owner;
+			else
+				json_decref(owner);
+			return err;
+		}
+		json_decref(owner);
 	}
 	if (strcmp(r->resource, "namespaces") == 0)
 		delete_namespace_contents(api, name);

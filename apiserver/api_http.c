@@ -238,6 +238,7 @@ struct api *api_new(struct st *st, const struct api_config *cfg, int *err)
 	}
 	api->st = st;
 	api->cfg = *cfg;
+	api->foreground = json_array();
 	snprintf(api->listen_addr, sizeof(api->listen_addr), "%s", cfg->listen_addr);
 	api->cfg.listen_addr = api->listen_addr;
 	if (cfg->node_name)
@@ -286,6 +287,7 @@ struct api *api_new(struct st *st, const struct api_config *cfg, int *err)
 	return api;
 fail:
 	api_admit_free(api->adm);
+	json_decref(api->foreground);
 	free(api);
 	return NULL;
 }
@@ -304,6 +306,7 @@ void api_free(struct api *api)
 	st_on_commit(api->st, NULL, NULL);
 	api_admit_free(api->adm);
 	free(api->writer);
+	json_decref(api->foreground);
 	free(api);
 }
 
@@ -330,6 +333,8 @@ int api_timeout_ms(struct api *api)
 
 void api_run(struct api *api)
 {
+	if (json_array_size(api->foreground))
+		api_gc_sweep(api);
 	api_watch_tick(api);
 	MHD_run(api->mhd);
 }

@@ -117,6 +117,7 @@ struct api {
 	struct k1s_loop *loop;		/* the control loop, for log follow and sessions */
 	struct pod_rt *rt;		/* the pod runtime; NULL when pods cannot run */
 	struct k1s_writer *writer;	/* api_writer() */
+	json_t *foreground;		/* owners waiting for their dependents to go */
 	struct api_log *logs;		/* open pods/log streams */
 	struct api_sess *sessions;	/* open exec, attach and port-forward sessions */
 	char node_name[256];
@@ -196,6 +197,8 @@ json_t *api_do_update(struct api *api, const struct k1s_resource *r, const json_
 int api_do_delete(struct api *api, const struct k1s_resource *r, const char *ns,
 		  const char *name, const char *policy, int grace, json_t **last);
 bool api_is_status(const json_t *o);
+/* Deletes the foreground-deleted owners whose dependents are all gone. */
+void api_gc_sweep(struct api *api);
 /* The store key for a resource: "services", "deployments.apps". */
 void api_res_key(char *buf, size_t len, const struct k1s_resource *r);
 

@@ -54,4 +54,13 @@ expect_out "rollout history" "^2 " k rollout history deploy/api
 expect_out "rollout undo" "rolled back" k rollout undo deploy/api
 expect_out "undo completes" "successfully rolled out" k rollout status deploy/api --timeout=120s
 expect_out "back on 1.0" "my-api:1.0" k get deploy api -o jsonpath='{.spec.template.spec.containers[0].image}'
+
+# Propagation: foreground removes the dependents before the owner; orphan keeps them.
+expect_out "delete frontend, orphaning" "deleted" k delete deploy frontend --cascade=orphan
+expect_out "its replica set stays, without an owner" "frontend-" k get rs -l app=frontend -o name
+[ -z "$(k get rs -l app=frontend -o jsonpath='{.items[*].metadata.ownerReferences}')" ] ||
+	fail "the orphaned replica set still names its owner"
+expect_out "delete api in the foreground" "deleted" k delete deploy api --cascade=foreground
+[ -z "$(k get rs,pods -l app=api -o name)" ] || fail "foreground deletion left: $(k get rs,pods -l app=api -o name)"
+echo "ok - foreground deletion removed the replica set and pods first"
 echo "1..1 passed"
