@@ -77,7 +77,13 @@ def main():
                             stderr=open(tmp + "/k1s.log", "w"))
     rows = []
     try:
-        wait(lambda: socket.create_connection(("127.0.0.1", port), 0.2).close() or True, 10)
+        def up():
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                return True
+            except OSError:
+                return False
+        wait(up, 10)
         time.sleep(0.5)
         api = Api(port)
         idle = rss_kib(proc.pid)
@@ -101,18 +107,18 @@ def main():
             full = rss_kib(proc.pid)
             # Delete one pod: time until its address leaves the endpoints.
             st, pods = api.req("GET", f"/api/v1/namespaces/default/pods?labelSelector=app%3D{name}")
-            victim = pods["items"][0]
-            ip = victim["status"]["podIP"]
-            t1 = time.perf_counter()
-            api.req("DELETE", f"/api/v1/namespaces/default/pods/{victim['metadata']['name']}")
-            wait(lambda: ip not in endpoint_ips(api, name), 60)
-            t_gone = time.perf_counter() - t1
             pod_rss = 0
             for p in pods["items"]:
                 for cs in p.get("status", {}).get("containerStatuses") or []:
                     cid = cs.get("containerID", "")
                     if cid.startswith("k1s://") and cid[6:].isdigit():
                         pod_rss += rss_kib(int(cid[6:]))
+            victim = pods["items"][0]
+            ip = victim["status"]["podIP"]
+            t1 = time.perf_counter()
+            api.req("DELETE", f"/api/v1/namespaces/default/pods/{victim['metadata']['name']}")
+            wait(lambda: ip not in endpoint_ips(api, name), 60)
+            t_gone = time.perf_counter() - t1
             rows.append((n, t_ready, t_gone * 1e3, (full - idle) / n, pod_rss / n))
             api.req("DELETE", f"/apis/apps/v1/namespaces/default/deployments/{name}")
             api.req("DELETE", f"/api/v1/namespaces/default/services/{name}")
