@@ -69,6 +69,10 @@ for _ in $(seq 60); do
 	[ "$(k get pod web -o 'jsonpath={.status.phase}')" = Running ] && break
 	sleep 0.5
 done
+# Running is not listening yet: kubectl port-forward gives up on a refused
+# first connection, so wait until the app answers on the pod's address.
+webip=$(k get pod web -o 'jsonpath={.status.podIP}')
+for _ in $(seq 100); do curl -s --max-time 1 "http://$webip:80/" >/dev/null 2>&1 && break; sleep 0.1; done
 LPORT=$(free_port)
 k port-forward pod/web "$LPORT:80" >"$TMP/pf.out" 2>&1 &
 PF=$!
