@@ -53,9 +53,7 @@ static const char cat_builtin[] = "- image: busybox\n"
                                   "- image: python\n"
                                   "  cmd: [python3]\n"
                                   "- image: redis\n"
-                                  "  cmd: [redis-server]\n"
-                                  "- image: nginx\n"
-                                  "  cmd: [nginx, -g, \"daemon off;\"]\n";
+                                  "  cmd: [redis-server]\n";
 
 static void strv_free(char **v)
 {
