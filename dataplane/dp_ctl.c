@@ -193,6 +193,18 @@ static void fill_eps(struct dp_svc *sv, const json_t *ep, const char *pname, con
 	}
 }
 
+/* FNV-1a over the service, port name and protocol. */
+static uint64_t svc_id(const char *key, const char *port, const char *proto)
+{
+	const char *parts[] = {key, "/", port, "/", proto};
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < 5; i++)
+		for (const char *c = parts[i]; *c; c++)
+			h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
+	return h;
+}
+
 static void build_svc(struct dp *dp, struct build *b, const char *key, const json_t *svc)
 {
 	const char *type = k1s_json_str(svc, "spec.type") ?: "ClusterIP";
@@ -239,6 +251,7 @@ static void build_svc(struct dp *dp, struct build *b, const char *key, const jso
 		sv = &b->s->svc[b->s->nsvc++];
 		memset(sv, 0, sizeof(*sv));
 		sv->affinity_s = aff;
+		sv->id = svc_id(key, k1s_json_str(p, "name") ?: "", proto);
 		if (ep)
 			fill_eps(sv, ep, k1s_json_str(p, "name") ?: "", proto);
 		if (cip && *cip && strcmp(cip, "None") != 0)
@@ -449,6 +462,7 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 
 	if (!dp)
 		goto fail;
+	pthread_mutex_init(&dp->aff_mu, NULL);
 	dp->st = st;
 	dp->loop = loop;
 	dp->w = w;
@@ -505,5 +519,79 @@ void dp_free(struct dp *dp)
 	}
 	json_decref(dp->svcs);
 	json_decref(dp->eps);
+	dp_aff_free(dp);
+	pthread_mutex_destroy(&dp->aff_mu);
 	free(dp);
+}
+
+/* ---- ClientIP affinity ---- */
+
+static struct dp_aff **aff_slot(struct dp *dp, uint64_t svc, uint32_t client, int64_t now)
+{
+	uint64_t h = (svc ^ client) * 0x9e3779b97f4a7c15ull;
+	struct dp_aff **pp = &dp->aff[(h >> 32) % DP_AFF_BUCKETS];
+
+	while (*pp) {
+		struct dp_aff *a = *pp;
+
+		if (a->until <= now) {	/* expired: drop it on the way */
+			*pp = a->next;
+			free(a);
+			continue;
+		}
+		if (a->svc == svc && a->client == client)
+			return pp;
+		pp = &a->next;
+	}
+	return pp;
+}
+
+int dp_aff_get(struct dp *dp, const struct dp_svc *sv, uint32_t client, int64_t now,
+	       struct sockaddr_in *ep)
+{
+	struct dp_aff *a;
+	int err = -ENOENT;
+
+	pthread_mutex_lock(&dp->aff_mu);
+	a = *aff_slot(dp, sv->id, client, now);
+	for (uint32_t i = 0; a && i < sv->nep; i++)
+		if (sv->eps[i].sin_addr.s_addr == a->ep.sin_addr.s_addr &&
+		    sv->eps[i].sin_port == a->ep.sin_port) {
+			*ep = a->ep;
+			err = 0;
+			break;
+		}
+	pthread_mutex_unlock(&dp->aff_mu);
+	return err;
+}
+
+void dp_aff_put(struct dp *dp, const struct dp_svc *sv, uint32_t client, int64_t now,
+		const struct sockaddr_in *ep)
+{
+	struct dp_aff **pp, *a;
+
+	pthread_mutex_lock(&dp->aff_mu);
+	pp = aff_slot(dp, sv->id, client, now);
+	a = *pp;
+	if (!a && (a = calloc(1, sizeof(*a)))) {
+		a->svc = sv->id;
+		a->client = client;
+		*pp = a;
+	}
+	if (a) {
+		a->ep = *ep;
+		a->until = now + (int64_t)sv->affinity_s * 1000;
+	}
+	pthread_mutex_unlock(&dp->aff_mu);
+}
+
+void dp_aff_free(struct dp *dp)
+{
+	for (size_t i = 0; i < DP_AFF_BUCKETS; i++)
+		while (dp->aff[i]) {
+			struct dp_aff *a = dp->aff[i];
+
+			dp->aff[i] = a->next;
+			free(a);
+		}
 }

@@ -23,7 +23,29 @@ struct dp_svc {
 	uint32_t nep;
 	struct sockaddr_in *eps;	/* ready endpoints ip:targetPort */
 	uint32_t affinity_s;		/* ClientIP affinity timeout; 0 = none */
+	uint64_t id;			/* the same across snapshots */
 };
+
+/* ClientIP affinity: the endpoint a client last reached, per service
+ * port. Shared by the loops (the kernel spreads a client's connections
+ * across them), so behind a lock taken only for services that ask for
+ * affinity. */
+#define DP_AFF_BUCKETS 4096
+
+struct dp_aff {
+	struct dp_aff *next;
+	uint64_t svc;
+	uint32_t client;
+	struct sockaddr_in ep;
+	int64_t until;
+};
+
+/* The endpoint `client` is bound to, if still in `sv`: 0, or -ENOENT. */
+int dp_aff_get(struct dp *dp, const struct dp_svc *sv, uint32_t client, int64_t now,
+	       struct sockaddr_in *ep);
+void dp_aff_put(struct dp *dp, const struct dp_svc *sv, uint32_t client, int64_t now,
+		const struct sockaddr_in *ep);
+void dp_aff_free(struct dp *dp);
 
 /* An address the dataplane listens on, and the service port behind it. */
 struct dp_lsn {
@@ -63,6 +85,8 @@ struct dp {
 	atomic_int stop;
 	int nloops;
 	struct dp_loop **loops;
+	pthread_mutex_t aff_mu;
+	struct dp_aff *aff[DP_AFF_BUCKETS];
 };
 
 /* The loops. */

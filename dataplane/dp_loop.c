@@ -107,6 +107,8 @@ struct conn {
 	struct dp_op o_conn, o_cto, o_recv[2], o_send[2];
 	int ntry, try;
 	struct sockaddr_in cand[DP_TRIES];
+	uint64_t aff_svc;	/* affinity to record once connected */
+	uint32_t aff_s, client;
 	struct __kernel_timespec cto;
 	struct half h[2];	/* 0: client -> endpoint, 1: endpoint -> client */
 };
@@ -229,14 +231,6 @@ static void conn_kill(struct conn *c, bool rst)
 	c->cfd = c->bfd = -1;
 }
 
-static uint32_t hash_ip(uint32_t a)
-{
-	a ^= a >> 16;
-	a *= 0x7feb352d;
-	a ^= a >> 15;
-	return a;
-}
-
 static void on_accept(struct lsn *l, int fd)
 {
 	struct dp_loop *lp = l->lp;
@@ -271,13 +265,17 @@ static void on_accept(struct lsn *l, int fd)
 		c->o_recv[d] = (struct dp_op){OP_RECV, (uint8_t)d, c};
 		c->o_send[d] = (struct dp_op){OP_SEND, (uint8_t)d, c};
 	}
-	if (sv->affinity_s && getpeername(fd, (struct sockaddr *)&peer, &plen) == 0)
-		start = hash_ip(peer.sin_addr.s_addr);	/* same client, same endpoint */
-	else
-		start = l->rr++;
+	start = l->rr++;
 	c->ntry = sv->nep < DP_TRIES ? (int)sv->nep : DP_TRIES;
 	for (int i = 0; i < c->ntry; i++)
 		c->cand[i] = sv->eps[(start + (uint32_t)i) % sv->nep];
+	if (sv->affinity_s && getpeername(fd, (struct sockaddr *)&peer, &plen) == 0) {
+		c->aff_svc = sv->id;
+		c->aff_s = sv->affinity_s;
+		c->client = peer.sin_addr.s_addr;
+		/* The client's endpoint first; the others stay as fallbacks. */
+		dp_aff_get(lp->dp, sv, c->client, lp->now, &c->cand[0]);
+	}
 	dl_add(&lp->conns, &c->link);
 	conn_try(c);
 }
@@ -356,6 +354,11 @@ static void conn_cqe(struct dp_op *op, int res)
 			return;
 		}
 		c->up = true;
+		if (c->aff_s) {
+			struct dp_svc key = {.id = c->aff_svc, .affinity_s = c->aff_s};
+
+			dp_aff_put(c->lp->dp, &key, c->client, c->lp->now, &c->cand[c->try - 1]);
+		}
 		setsockopt(c->bfd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 		setsockopt(c->cfd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 		conn_recv(c, 0);
@@ -458,12 +461,15 @@ static void on_datagram(struct lsn *l, int len)
 
 	if (!f) {
 		struct dp_svc *sv;
-		uint32_t i;
+		struct sockaddr_in ep;
 
 		if (!lp->cur || l->svc >= lp->cur->nsvc || lp->cur->svc[l->svc].nep == 0)
 			return;
 		sv = &lp->cur->svc[l->svc];
-		i = sv->affinity_s ? hash_ip(l->from.sin_addr.s_addr) : l->rr++;
+		ep = sv->eps[l->rr++ % sv->nep];
+		if (sv->affinity_s &&
+		    dp_aff_get(lp->dp, sv, l->from.sin_addr.s_addr, lp->now, &ep) < 0)
+			dp_aff_put(lp->dp, sv, l->from.sin_addr.s_addr, lp->now, &ep);
 		f = calloc(1, sizeof(*f));
 		if (!f)
 			return;
@@ -471,7 +477,7 @@ static void on_datagram(struct lsn *l, int len)
 		f->client = l->from;
 		f->op = (struct dp_op){OP_FRECV, 0, f};
 		f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&sv->eps[i % sv->nep],
+		if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&ep,
 					 sizeof(struct sockaddr_in)) < 0) {
 			if (f->fd >= 0)
 				close(f->fd);

@@ -520,6 +520,124 @@ static void load_balancer_gets_an_address(void **state)
 	backend_stop(&a);
 }
 
+static void client_ip_affinity_sticks(void **state)
+{
+	struct fx *fx = *state;
+	struct backend a, b;
+	json_t *s = NULL;
+	char first;
+
+	backend_start(&a, 'A', 0);
+	backend_start(&b, 'B', 0);
+	put_svc(fx, "sticky", "ClusterIP", "10.254.77.17", 80, 0, "TCP");
+	assert_int_equal(st_get(fx->st, "services", "default", "sticky", &s), 0);
+	json_object_set_new(json_object_get(s, "spec"), "sessionAffinity",
+			    json_string("ClientIP"));
+	json_object_set_new(json_object_get(s, "spec"), "sessionAffinityConfig",
+			    json_pack("{s:{s:i}}", "clientIP", "timeoutSeconds", 60));
+	json_object_del(json_object_get(s, "metadata"), "resourceVersion");
+	assert_int_equal(fx->fw.w.update(fx->fw.w.arg, res("services"), s, false), 0);
+	json_decref(s);
+	put_ep(fx, "sticky", "TCP", 2, a.port, b.port);
+	sync_dp(fx);
+	first = call("10.254.77.17", 80);
+	assert_true(first == 'A' || first == 'B');
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(call("10.254.77.17", 80), first);
+	del(fx, "services", "sticky");
+	del(fx, "endpoints", "sticky");
+	sync_dp(fx);
+	backend_stop(&a);
+	backend_stop(&b);
+}
+
+/* A backend that resets every connection after its first byte. */
+static void *rst_main(void *arg)
+{
+	struct backend *b = arg;
+	struct linger lg = {1, 0};
+	int fd;
+
+	while ((fd = accept(b->fd, NULL, NULL)) >= 0) {
+		char c;
+
+		send(fd, "R", 1, MSG_NOSIGNAL);
+		recv(fd, &c, 1, 0);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+	}
+	return NULL;
+}
+
+static void reset_passes_to_the_client(void **state)
+{
+	struct fx *fx = *state;
+	struct backend r;
+	char c;
+	int fd;
+
+	backend_start(&r, 'R', 0);
+	/* Replace the echo thread with one that resets. */
+	shutdown(r.fd, SHUT_RDWR);
+	close(r.fd);
+	pthread_join(r.th, NULL);
+	{
+		struct sockaddr_in a = {.sin_family = AF_INET,
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+					.sin_port = htons((uint16_t)r.port)};
+
+		r.fd = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(r.fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
+		assert_int_equal(bind(r.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		assert_int_equal(listen(r.fd, 16), 0);
+		pthread_create(&r.th, NULL, rst_main, &r);
+	}
+	put_svc(fx, "rst", "ClusterIP", "10.254.77.18", 80, 0, "TCP");
+	put_ep(fx, "rst", "TCP", 1, r.port);
+	sync_dp(fx);
+	fd = dial("10.254.77.18", 80, SOCK_STREAM);
+	assert_true(fd >= 0);
+	assert_int_equal(recv(fd, &c, 1, 0), 1);
+	assert_int_equal(send(fd, "x", 1, 0), 1);
+	assert_int_equal(recv(fd, &c, 1, 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	close(fd);
+	del(fx, "services", "rst");
+	del(fx, "endpoints", "rst");
+	sync_dp(fx);
+	backend_stop(&r);
+}
+
+static void named_ports_of_a_multi_port_service(void **state)
+{
+	struct fx *fx = *state;
+	struct backend a, b;
+	json_t *s = json_pack("{s:{s:s,s:s}, s:{s:s,s:s,s:[{s:s,s:i},{s:s,s:i}]}}", "metadata",
+			      "name", "multi", "namespace", "default", "spec", "type",
+			      "ClusterIP", "clusterIP", "10.254.77.19", "ports", "name", "http",
+			      "port", 80, "name", "admin", "port", 81);
+	json_t *e;
+
+	backend_start(&a, 'A', 0);
+	backend_start(&b, 'B', 0);
+	assert_int_equal(fx->fw.w.create(fx->fw.w.arg, res("services"), s), 0);
+	json_decref(s);
+	e = json_pack("{s:{s:s,s:s}, s:[{s:[{s:s}], s:[{s:s,s:i},{s:s,s:i}]}]}", "metadata",
+		      "name", "multi", "namespace", "default", "subsets", "addresses", "ip",
+		      "127.0.0.1", "ports", "name", "admin", "port", b.port, "name", "http",
+		      "port", a.port);
+	assert_int_equal(fx->fw.w.create(fx->fw.w.arg, res("endpoints"), e), 0);
+	json_decref(e);
+	sync_dp(fx);
+	assert_int_equal(call("10.254.77.19", 80), 'A');
+	assert_int_equal(call("10.254.77.19", 81), 'B');
+	del(fx, "services", "multi");
+	del(fx, "endpoints", "multi");
+	sync_dp(fx);
+	backend_stop(&a);
+	backend_stop(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +648,9 @@ int main(void)
 		cmocka_unit_test(node_port_on_loopback_and_node_ip),
 		cmocka_unit_test(udp_through_a_service),
 		cmocka_unit_test(load_balancer_gets_an_address),
+		cmocka_unit_test(client_ip_affinity_sticks),
+		cmocka_unit_test(reset_passes_to_the_client),
+		cmocka_unit_test(named_ports_of_a_multi_port_service),
 	};
 	int rc;
 
