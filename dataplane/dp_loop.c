@@ -73,8 +73,11 @@ static void dl_del(struct dl *n)
 
 #define dl_entry(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
+#define DP_LSN_BUCKETS 16384
+
 struct lsn {
 	struct dl link;
+	struct lsn *hnext;	/* in the loop's table while open */
 	struct dl flows;
 	struct dp_loop *lp;
 	enum dp_proto proto;
@@ -137,6 +140,7 @@ struct dp_loop {
 	struct dp_snap *cur;
 	_Atomic uint64_t seen;
 	struct dl lsns, conns;
+	struct lsn *ltab[DP_LSN_BUCKETS];
 	struct dl parked;	/* flows of closed listeners, until their last completion */
 	int64_t now;
 	bool stopping;
@@ -510,6 +514,19 @@ static void flow_cqe(struct flow *f, int res)
 
 /* ---- listeners ---- */
 
+static struct lsn **lsn_slot(struct dp_loop *lp, enum dp_proto proto,
+			     const struct sockaddr_in *a)
+{
+	uint32_t h = (a->sin_addr.s_addr * 0x9e3779b1u) ^ ((uint32_t)a->sin_port << 1) ^ proto;
+	struct lsn **pp = &lp->ltab[(h ^ (h >> 16)) % DP_LSN_BUCKETS];
+
+	while (*pp && !((*pp)->proto == proto &&
+			(*pp)->addr.sin_addr.s_addr == a->sin_addr.s_addr &&
+			(*pp)->addr.sin_port == a->sin_port))
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
 static void lsn_put(struct lsn *l)
 {
 	if (l->inflight > 0 || !l->dead || l->flows.next != &l->flows)
@@ -524,6 +541,7 @@ static void lsn_kill(struct lsn *l)
 	if (l->dead)
 		return;
 	l->dead = true;
+	*lsn_slot(l->lp, l->proto, &l->addr) = l->hnext;
 	if (l->inflight)
 		cancel_op(l->lp, &l->op);
 	flush(l->lp);
@@ -589,6 +607,7 @@ static struct lsn *lsn_open(struct dp_loop *lp, const struct dp_lsn *s)
 		lsn_urecv(l);
 	}
 	dl_add(&lp->lsns, &l->link);
+	*lsn_slot(lp, l->proto, &l->addr) = l;
 	return l;
 fail:
 	inet_ntop(AF_INET, &s->addr.sin_addr, ip, sizeof(ip));
@@ -625,12 +644,6 @@ static void lsn_cqe(struct lsn *l, struct io_uring_cqe *cqe)
 	lsn_urecv(l);
 }
 
-static bool lsn_same(const struct lsn *l, const struct dp_lsn *s)
-{
-	return l->proto == s->proto && l->addr.sin_addr.s_addr == s->addr.sin_addr.s_addr &&
-	       l->addr.sin_port == s->addr.sin_port;
-}
-
 /* Brings the listeners in line with the snapshot: new ones open, removed
  * ones close (their connections stay). */
 static void reconcile(struct dp_loop *lp)
@@ -643,17 +656,8 @@ static void reconcile(struct dp_loop *lp)
 	for (p = lp->lsns.next; p != &lp->lsns; p = p->next)
 		dl_entry(p, struct lsn, link)->mark = false;
 	for (uint32_t i = 0; i < s->nlsn; i++) {
-		struct lsn *found = NULL;
+		struct lsn *found = *lsn_slot(lp, s->lsn[i].proto, &s->lsn[i].addr);
 
-		/* TODO: a hash for many thousands of listeners. */
-		for (p = lp->lsns.next; p != &lp->lsns; p = p->next) {
-			struct lsn *l = dl_entry(p, struct lsn, link);
-
-			if (!l->dead && lsn_same(l, &s->lsn[i])) {
-				found = l;
-				break;
-			}
-		}
 		if (!found)
 			found = lsn_open(lp, &s->lsn[i]);
 		if (found) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -21,7 +22,7 @@
 #include "../fakes/fake_writer.h"
 #include "k1s_loop.h"
 
-#define RANGE "10.254.77.0/24"
+#define RANGE "10.254.64.0/18"
 #define CIP "10.254.77.10"
 #define NODE_IP "127.0.0.3"
 
@@ -151,23 +152,28 @@ static void sync_dp(struct fx *fx)
 	fail_msg("loops did not take the snapshot");
 }
 
-static int setup(void **state)
+static struct fx *fx_new(int loops)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	struct dp_config cfg = {2, NODE_IP, "10.254.77.200-10.254.77.210"};
+	struct dp_config cfg = {loops, NODE_IP, "10.254.77.200-10.254.77.210"};
 	int err = 0;
 
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_dp.XXXXXX");
 	if (!mkdtemp(fx->dir))
-		return -1;
+		return NULL;
 	fx->st = st_open(fx->dir, &(struct st_opts){ST_SYNC_NORMAL, 0}, &err);
 	fx->loop = k1s_loop_new();
 	fake_writer_init(&fx->fw, fx->st);
 	fx->dp = dp_new(fx->st, fx->loop, &fx->fw.w, &cfg, &err);
 	if (!fx->st || !fx->loop || !fx->dp)
-		return -1;
-	*state = fx;
-	return 0;
+		return NULL;
+	return fx;
+}
+
+static int setup(void **state)
+{
+	*state = fx_new(2);
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -638,6 +644,64 @@ static void named_ports_of_a_multi_port_service(void **state)
 	backend_stop(&b);
 }
 
+/* Ten thousand services, each with its listener; the last one answers. */
+static void many_services(void **state)
+{
+	struct rlimit rl;
+	struct backend a;
+	struct fx *fx;
+	void *fxs;
+	char name[32], ip[32];
+	int64_t t0;
+
+	/* One loop, so that 10,000 listeners fit the usual hard limit. */
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_max < 10500)
+		skip();
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	fx = fx_new(1);
+	assert_non_null(fx);
+	backend_start(&a, 'A', 0);
+	assert_int_equal(st_begin(fx->st), 0);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(name, sizeof(name), "many%d", i);
+		snprintf(ip, sizeof(ip), "10.254.%d.%d", 78 + i / 250, 1 + i % 250);
+		put_svc(fx, name, "ClusterIP", ip, 80, 0, "TCP");
+		put_ep(fx, name, "TCP", 1, a.port);
+	}
+	assert_int_equal(st_commit(fx->st), 0);
+	t0 = ms();
+	sync_dp(fx);
+	print_message("10000 services in %lld ms\n", (long long)(ms() - t0));
+	assert_int_equal(call("10.254.78.1", 80), 'A');
+	assert_int_equal(call("10.254.117.250", 80), 'A');
+
+	/* One more service: only its listener opens, quickly. */
+	put_svc(fx, "one-more", "ClusterIP", "10.254.77.20", 80, 0, "TCP");
+	put_ep(fx, "one-more", "TCP", 1, a.port);
+	t0 = ms();
+	sync_dp(fx);
+	print_message("one more beside them in %lld ms\n", (long long)(ms() - t0));
+	assert_int_equal(call("10.254.77.20", 80), 'A');
+
+	assert_int_equal(st_begin(fx->st), 0);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(name, sizeof(name), "many%d", i);
+		del(fx, "services", name);
+		del(fx, "endpoints", name);
+	}
+	del(fx, "services", "one-more");
+	del(fx, "endpoints", "one-more");
+	assert_int_equal(st_commit(fx->st), 0);
+	sync_dp(fx);
+	assert_int_equal(dial("10.254.78.1", 80, SOCK_STREAM), -ECONNREFUSED);
+	backend_stop(&a);
+	fxs = fx;
+	assert_int_equal(teardown(&fxs), 0);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -651,6 +715,7 @@ int main(void)
 		cmocka_unit_test(client_ip_affinity_sticks),
 		cmocka_unit_test(reset_passes_to_the_client),
 		cmocka_unit_test(named_ports_of_a_multi_port_service),
+		cmocka_unit_test(many_services),
 	};
 	int rc;
 
