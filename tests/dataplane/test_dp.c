@@ -702,6 +702,59 @@ static void many_services(void **state)
 	(void)state;
 }
 
+struct load {
+	const char *ip;
+	volatile int stop;
+	int ok, failed;
+};
+
+static void *load_main(void *arg)
+{
+	struct load *ld = arg;
+
+	while (!ld->stop) {
+		if (call(ld->ip, 80))
+			ld->ok++;
+		else
+			ld->failed++;
+	}
+	return NULL;
+}
+
+/* Endpoints come and go under constant load: no request fails. */
+static void endpoints_change_under_load(void **state)
+{
+	struct fx *fx = *state;
+	struct load ld = {"10.254.77.21", 0, 0, 0};
+	struct backend a, b;
+	pthread_t t;
+
+	backend_start(&a, 'A', 0);
+	backend_start(&b, 'B', 0);
+	put_svc(fx, "busy", "ClusterIP", ld.ip, 80, 0, "TCP");
+	put_ep(fx, "busy", "TCP", 2, a.port, b.port);
+	sync_dp(fx);
+	pthread_create(&t, NULL, load_main, &ld);
+	for (int i = 0; i < 10; i++) {
+		put_ep(fx, "busy", "TCP", 1, i % 2 ? a.port : b.port);
+		sync_dp(fx);
+		usleep(20000);
+		put_ep(fx, "busy", "TCP", 2, a.port, b.port);
+		sync_dp(fx);
+		usleep(20000);
+	}
+	ld.stop = 1;
+	pthread_join(t, NULL);
+	print_message("%d requests, %d failed\n", ld.ok, ld.failed);
+	assert_true(ld.ok > 50);
+	assert_int_equal(ld.failed, 0);
+	del(fx, "services", "busy");
+	del(fx, "endpoints", "busy");
+	sync_dp(fx);
+	backend_stop(&a);
+	backend_stop(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -715,6 +768,7 @@ int main(void)
 		cmocka_unit_test(client_ip_affinity_sticks),
 		cmocka_unit_test(reset_passes_to_the_client),
 		cmocka_unit_test(named_ports_of_a_multi_port_service),
+		cmocka_unit_test(endpoints_change_under_load),
 		cmocka_unit_test(many_services),
 	};
 	int rc;
