@@ -144,6 +144,9 @@ struct dp_loop {
 	struct dl parked;	/* flows of closed listeners, until their last completion */
 	int64_t now;
 	bool stopping;
+	pthread_mutex_t mu;	/* start-up only */
+	pthread_cond_t cv;
+	int init;		/* 1 started, < 0 the ring's error */
 };
 
 static int64_t now_ms(void)
@@ -342,6 +345,7 @@ static void conn_cqe(struct dp_op *op, int res)
 {
 	struct conn *c = op->owner;
 	int d = op->dir;
+	ssize_t n;
 
 	c->inflight--;
 	c->last = c->lp->now;
@@ -382,7 +386,18 @@ static void conn_cqe(struct dp_op *op, int res)
 		}
 		c->h[d].len = res;
 		c->h[d].off = 0;
-		conn_send(c, d);
+		/* Most sends complete at once: try it here and save a round
+		 * through the ring; what does not fit goes through it. */
+		n = send(d == 0 ? c->bfd : c->cfd, c->h[d].buf, (size_t)res,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == res) {
+			conn_recv(c, d);
+		} else if (n >= 0 || errno == EAGAIN) {
+			c->h[d].off = n > 0 ? (int)n : 0;
+			conn_send(c, d);
+		} else {
+			conn_kill(c, true);
+		}
 		break;
 	case OP_SEND:
 		if (res < 0) {
@@ -756,10 +771,39 @@ static void handle(struct dp_loop *lp, struct io_uring_cqe *cqe)
 	}
 }
 
+/* The ring belongs to the loop's thread: with SINGLE_ISSUER and
+ * DEFER_TASKRUN completions run only when the loop asks for them, and
+ * only that thread may submit. Older kernels get a plain ring. */
+static int ring_init(struct dp_loop *lp)
+{
+	static const unsigned flags[] = {
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+		0,
+	};
+	int err = -EINVAL;
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		struct io_uring_params p = {.flags = flags[i]};
+
+		err = io_uring_queue_init_params(DP_RING, &lp->ring, &p);
+		if (err == 0)
+			return 0;
+	}
+	return err;
+}
+
 static void *loop_main(void *arg)
 {
 	struct dp_loop *lp = arg;
+	int err = ring_init(lp);
 
+	pthread_mutex_lock(&lp->mu);
+	lp->init = err ? err : 1;
+	pthread_cond_signal(&lp->cv);
+	pthread_mutex_unlock(&lp->mu);
+	if (err)
+		return NULL;
 	lp->now = now_ms();
 	reconcile(lp);
 	arm_wake(lp);
@@ -778,6 +822,9 @@ static void *loop_main(void *arg)
 		}
 		io_uring_cq_advance(&lp->ring, n);
 	}
+	/* The ring goes first: nothing the kernel holds points at our memory
+	 * after it. */
+	io_uring_queue_exit(&lp->ring);
 	return NULL;
 }
 
@@ -803,23 +850,31 @@ struct dp_loop *dp_loop_start(struct dp *dp, int idx, int *err)
 		free(lp);
 		return NULL;
 	}
-	e = io_uring_queue_init(DP_RING, &lp->ring, 0);
-	if (e < 0) {
-		k1s_err("dp", "io_uring: %s", strerror(-e));
-		close(lp->efd);
-		free(lp);
-		*err = e;
-		return NULL;
-	}
+	pthread_mutex_init(&lp->mu, NULL);
+	pthread_cond_init(&lp->cv, NULL);
 	e = pthread_create(&lp->th, NULL, loop_main, lp);
 	if (e) {
-		io_uring_queue_exit(&lp->ring);
-		close(lp->efd);
-		free(lp);
-		*err = -e;
-		return NULL;
+		e = -e;
+		goto fail;
+	}
+	pthread_mutex_lock(&lp->mu);
+	while (!lp->init)
+		pthread_cond_wait(&lp->cv, &lp->mu);
+	pthread_mutex_unlock(&lp->mu);
+	if (lp->init < 0) {
+		e = lp->init;
+		k1s_err("dp", "io_uring: %s", strerror(-e));
+		pthread_join(lp->th, NULL);
+		goto fail;
 	}
 	return lp;
+fail:
+	pthread_mutex_destroy(&lp->mu);
+	pthread_cond_destroy(&lp->cv);
+	close(lp->efd);
+	free(lp);
+	*err = e;
+	return NULL;
 }
 
 void dp_loop_wake(struct dp_loop *lp)
@@ -840,9 +895,6 @@ void dp_loop_join(struct dp_loop *lp)
 	struct dl *p, *n;
 
 	pthread_join(lp->th, NULL);
-	/* The ring goes first: nothing the kernel holds points at our memory
-	 * after it. */
-	io_uring_queue_exit(&lp->ring);
 	for (p = lp->lsns.next; p != &lp->lsns; p = n) {
 		struct lsn *l = dl_entry(p, struct lsn, link);
 
@@ -863,5 +915,7 @@ void dp_loop_join(struct dp_loop *lp)
 		free(dl_entry(p, struct flow, link));
 	}
 	close(lp->efd);
+	pthread_mutex_destroy(&lp->mu);
+	pthread_cond_destroy(&lp->cv);
 	free(lp);
 }
