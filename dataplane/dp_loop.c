@@ -119,7 +119,7 @@ struct conn {
 struct flow {
 	struct dl link;		/* in lsn->flows */
 	struct lsn *l;
-	struct sockaddr_in client;
+	struct sockaddr_in client, ep;
 	int fd;
 	int inflight;
 	bool dead;
@@ -494,6 +494,7 @@ static void on_datagram(struct lsn *l, int len)
 			return;
 		f->l = l;
 		f->client = l->from;
+		f->ep = ep;
 		f->op = (struct dp_op){OP_FRECV, 0, f};
 		f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&ep,
@@ -659,6 +660,27 @@ static void lsn_cqe(struct lsn *l, struct io_uring_cqe *cqe)
 	lsn_urecv(l);
 }
 
+/* UDP has no connection to keep: a flow whose endpoint is gone ends, so
+ * that the client's next datagram picks a live one. */
+static void udp_prune(struct lsn *l, const struct dp_svc *sv)
+{
+	struct dl *p, *n;
+
+	for (p = l->flows.next; p != &l->flows; p = n) {
+		struct flow *f = dl_entry(p, struct flow, link);
+		bool found = false;
+
+		n = p->next;
+		for (uint32_t i = 0; i < sv->nep && !found; i++)
+			found = sv->eps[i].sin_addr.s_addr == f->ep.sin_addr.s_addr &&
+				sv->eps[i].sin_port == f->ep.sin_port;
+		if (!found) {
+			flow_kill(f);
+			flow_put(f);
+		}
+	}
+}
+
 /* Brings the listeners in line with the snapshot: new ones open, removed
  * ones close (their connections stay). */
 static void reconcile(struct dp_loop *lp)
@@ -686,6 +708,8 @@ static void reconcile(struct dp_loop *lp)
 		n = p->next;
 		if (!l->mark && !l->dead)
 			lsn_kill(l);
+		else if (l->proto == DP_UDP)
+			udp_prune(l, &s->svc[l->svc]);
 	}
 	lp->cur = s;
 	atomic_store(&lp->seen, s->gen);

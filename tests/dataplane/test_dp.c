@@ -465,7 +465,7 @@ static void node_port_on_loopback_and_node_ip(void **state)
 static void udp_through_a_service(void **state)
 {
 	struct fx *fx = *state;
-	struct backend u;
+	struct backend u, v;
 	char buf[64];
 	int fd;
 
@@ -480,7 +480,16 @@ static void udp_through_a_service(void **state)
 		assert_int_equal(recv(fd, buf, sizeof(buf), 0), 6);
 		assert_memory_equal(buf, "Uquery", 6);
 	}
+
+	/* The endpoint moves: the same client flow follows at once. */
+	backend_start(&v, 'V', 1);
+	put_ep(fx, "dns", "UDP", 1, v.port);
+	sync_dp(fx);
+	assert_int_equal(send(fd, "query", 5, 0), 5);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 6);
+	assert_memory_equal(buf, "Vquery", 6);
 	close(fd);
+	backend_stop(&v);
 	del(fx, "services", "dns");
 	del(fx, "endpoints", "dns");
 	sync_dp(fx);
