@@ -17,6 +17,7 @@ SVCS=${SVCS:-1}
 T=$(mktemp -d /tmp/dp-bench.XXXXXX)
 PIDS=""
 VIP=10.254.77.10
+BULK_VIP=10.254.100.1
 
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
@@ -56,6 +57,10 @@ stream {
 		listen 127.0.0.1:18082 backlog=4096;
 		proxy_pass 127.0.0.1:18080;
 	}
+	server {
+		listen 127.0.0.1:15203;
+		proxy_pass 127.0.0.1:15201;
+	}
 }
 CONF
 cat > "$T/haproxy.cfg" <<CONF
@@ -70,12 +75,20 @@ defaults
 listen bench
 	bind 127.0.0.1:18081
 	server b 127.0.0.1:18080
+listen bulk
+	bind 127.0.0.1:15202
+	server b 127.0.0.1:15201
 CONF
 
 taskset -c 0 nginx -c "$T/backend.conf" -g 'daemon off;' & PIDS="$PIDS $!"
 taskset -c 0 nginx -c "$T/stream.conf" -g 'daemon off;' & PIDS="$PIDS $!"
 taskset -c 0 haproxy -f "$T/haproxy.cfg" -q & PIDS="$PIDS $!"
 taskset -c 0 "$B/dataplane/dp_bench" $VIP 80 "$LOOPS" "$SVCS" 127.0.0.1:18080 & PIDS="$PIDS $!"
+if command -v iperf3 >/dev/null; then
+	taskset -c 0 iperf3 -s -B 127.0.0.1 -p 15201 >/dev/null 2>&1 & PIDS="$PIDS $!"
+	taskset -c 0 "$B/dataplane/dp_bench" $BULK_VIP 5201 "$LOOPS" 1 127.0.0.1:15201 \
+		>/dev/null 2>&1 & PIDS="$PIDS $!"
+fi
 sleep 1
 
 # wrk's Requests/sec, p50 and p99 (ms), for URL and extra arguments.
@@ -115,4 +128,24 @@ for pat in keepalive newconn; do
 			"$(awk -v a="$r" -v b="$rps_haproxy" 'BEGIN { printf "%.2f", b ? a / b : 0 }')" \
 			"$(awk -v a="$r" -v b="$rps_direct" 'BEGIN { printf "%.2f", b ? a / b : 0 }')"
 	done
+done
+
+command -v iperf3 >/dev/null || { echo "(no iperf3: bulk throughput not measured)"; exit 0; }
+echo
+printf '%-10s %-10s %12s %10s %10s\n' pattern target Gbit/s vs-haproxy vs-direct
+for tgt in direct haproxy nginx k1s; do
+	case $tgt in
+	direct) h=127.0.0.1 p=15201 ;;
+	haproxy) h=127.0.0.1 p=15202 ;;
+	nginx) h=127.0.0.1 p=15203 ;;
+	k1s) h=$BULK_VIP p=5201 ;;
+	esac
+	g=$(taskset -c 1 iperf3 -c $h -p $p -t "$DUR" -f g 2>/dev/null | awk '/receiver/ { print $(NF-2) }')
+	eval "g_$tgt=\${g:-0}"
+done
+for tgt in direct haproxy nginx k1s; do
+	eval "g=\$g_$tgt"
+	printf '%-10s %-10s %12s %10s %10s\n' bulk $tgt "$g" \
+		"$(awk -v a="$g" -v b="$g_haproxy" 'BEGIN { printf "%.2f", b ? a / b : 0 }')" \
+		"$(awk -v a="$g" -v b="$g_direct" 'BEGIN { printf "%.2f", b ? a / b : 0 }')"
 done
