@@ -29,7 +29,7 @@
 #include "k1s_log.h"
 
 #define DP_RING		1024
-#define DP_BUF		(16 * 1024)
+#define DP_BUF		(32 * 1024)
 #define DP_UDP_BUF	65536
 #define DP_CONNECT_MS	1000
 #define DP_IDLE_MS	(3600 * 1000)
