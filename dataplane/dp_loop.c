@@ -84,7 +84,7 @@ struct lsn {
 	struct sockaddr_in addr;
 	int fd;
 	uint32_t svc, rr;
-	bool mark, dead;
+	bool mark, dead, rearm;
 	int inflight;
 	struct dp_op op;
 	/* UDP */
@@ -649,15 +649,22 @@ static void lsn_cqe(struct lsn *l, struct io_uring_cqe *cqe)
 	if (l->proto == DP_TCP) {
 		if (cqe->flags & IORING_CQE_F_MORE)
 			l->inflight++;
-		else
+		else if (cqe->res >= 0)
 			lsn_accept(l);	/* the kernel ended the multishot: again */
+		else
+			l->rearm = true;	/* out of fds or memory: on the next tick */
 		if (cqe->res >= 0)
 			on_accept(l, cqe->res);
+		else if (cqe->res != -EAGAIN)
+			k1s_warn("dp", "accept: %s", strerror(-cqe->res));
 		return;
 	}
 	if (cqe->res >= 0)
 		on_datagram(l, cqe->res);
-	lsn_urecv(l);
+	if (cqe->res >= 0 || cqe->res == -EAGAIN || cqe->res == -ECONNREFUSED)
+		lsn_urecv(l);
+	else
+		l->rearm = true;
 }
 
 /* UDP has no connection to keep: a flow whose endpoint is gone ends, so
@@ -750,6 +757,14 @@ static void on_tick(struct dp_loop *lp)
 	for (p = lp->lsns.next; p != &lp->lsns; p = p->next) {
 		struct lsn *l = dl_entry(p, struct lsn, link);
 		struct dl *q, *m;
+
+		if (l->rearm && !l->dead) {
+			l->rearm = false;
+			if (l->proto == DP_TCP)
+				lsn_accept(l);
+			else
+				lsn_urecv(l);
+		}
 
 		for (q = l->flows.next; q != &l->flows; q = m) {
 			struct flow *f = dl_entry(q, struct flow, link);

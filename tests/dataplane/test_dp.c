@@ -69,6 +69,10 @@ static void *backend_main(void *arg)
 			continue;
 		}
 		fd = accept(b->fd, NULL, NULL);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			usleep(10000);
+			continue;
+		}
 		if (fd < 0)
 			return NULL;
 		__atomic_add_fetch(&b->accepted, 1, __ATOMIC_SEQ_CST);
@@ -764,6 +768,74 @@ static void endpoints_change_under_load(void **state)
 	backend_stop(&b);
 }
 
+/* The highest open fd. */
+static int max_fd(void)
+{
+	char path[64];
+	int m = 0;
+
+	for (int fd = 0; fd < 4096; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (access(path, F_OK) == 0)
+			m = fd;
+	}
+	return m;
+}
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Out of file descriptors, accept waits instead of spinning, and serves
+ * again once there are some. */
+static void out_of_fds_waits(void **state)
+{
+	struct fx *fx = *state;
+	struct rlimit old, low;
+	struct backend a;
+	int fds[4096], n = 0, cfd;
+	double c0;
+
+	backend_start(&a, 'A', 0);
+	/* Every fd taken but three: the listeners of the two loops, and the
+	 * client's socket. An accept takes its limit when armed, so the
+	 * listeners open under the low one and then find no fd. */
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	low.rlim_cur = (rlim_t)max_fd() + 32;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n < 4096 && (fds[n] = dup(0)) >= 0)
+		n++;
+	assert_true(n > 3 && n < 4096);
+	for (int i = 0; i < 3; i++)
+		close(fds[--n]);
+	put_svc(fx, "full", "ClusterIP", "10.254.77.22", 80, 0, "TCP");
+	put_ep(fx, "full", "TCP", 1, a.port);
+	sync_dp(fx);
+	cfd = dial("10.254.77.22", 80, SOCK_STREAM);
+	assert_true(cfd >= 0);
+	usleep(100000);
+	c0 = cpu_s();
+	usleep(500000);
+	print_message("%.3f s of CPU in 0.5 s out of fds\n", cpu_s() - c0);
+	assert_true(cpu_s() - c0 < 0.2);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	/* The waiting client is served once fds are back. */
+	assert_int_equal(hello(cfd), 'A');
+	close(cfd);
+	del(fx, "services", "full");
+	del(fx, "endpoints", "full");
+	sync_dp(fx);
+	backend_stop(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -778,6 +850,7 @@ int main(void)
 		cmocka_unit_test(reset_passes_to_the_client),
 		cmocka_unit_test(named_ports_of_a_multi_port_service),
 		cmocka_unit_test(endpoints_change_under_load),
+		cmocka_unit_test(out_of_fds_waits),
 		cmocka_unit_test(many_services),
 	};
 	int rc;
