@@ -7,7 +7,8 @@
 #   bench/dataplane/run.sh [BUILD_DIR]     (root: adds a local route)
 #
 # Servers are pinned to CPU 0, wrk to CPU 1 (see bench-notes.md).
-# DUR (s, default 10), CONNS (default 50), LOOPS (dataplane threads, 1).
+# DUR (s, default 10), CONNS (default 50), LOOPS (dataplane threads, 1),
+# SVCS (services beside the measured one, 1). Then the reconcile latency.
 set -eu
 B=${1:-build}
 DUR=${DUR:-10}
@@ -130,7 +131,7 @@ for pat in keepalive newconn; do
 	done
 done
 
-command -v iperf3 >/dev/null || { echo "(no iperf3: bulk throughput not measured)"; exit 0; }
+if command -v iperf3 >/dev/null; then
 echo
 printf '%-10s %-10s %12s %10s %10s\n' pattern target Gbit/s vs-haproxy vs-direct
 for tgt in direct haproxy nginx k1s; do
@@ -148,4 +149,13 @@ for tgt in direct haproxy nginx k1s; do
 	printf '%-10s %-10s %12s %10s %10s\n' bulk $tgt "$g" \
 		"$(awk -v a="$g" -v b="$g_haproxy" 'BEGIN { printf "%.2f", b ? a / b : 0 }')" \
 		"$(awk -v a="$g" -v b="$g_direct" 'BEGIN { printf "%.2f", b ? a / b : 0 }')"
+done
+else
+	echo "(no iperf3: bulk throughput not measured)"
+fi
+
+echo
+# Reconcile latency, beside 1, 100 and 10,000 services.
+for n in 1 100 10000; do
+	taskset -c 0 "$B/dataplane/dp_latency" $n 2>/dev/null | grep services
 done
