@@ -1,0 +1,96 @@
+/* The dataplane alone, for benchmarks: a throwaway store with N services
+ * (the first on CLUSTER_IP:PORT, the rest beside it) whose endpoints are
+ * the given backends, served until SIGINT or SIGTERM.
+ *
+ *   dp_bench CLUSTER_IP PORT LOOPS SERVICES BACKEND_IP:PORT...
+ *
+ * The cluster addresses must be routed `local` (run.sh adds the route). */
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dp.h"
+#include "k1s_loop.h"
+#include "../../tests/fakes/fake_writer.h"
+
+static volatile int stopping;
+
+static void on_signal(int sig)
+{
+	stopping = 1;
+}
+
+int main(int argc, char **argv)
+{
+	char dir[] = "/tmp/dp_bench.XXXXXX", cmd[64];
+	struct in_addr base;
+	struct fake_writer fw;
+	struct k1s_loop *loop;
+	struct st *st;
+	struct dp *dp;
+	int err = 0, nsvc;
+
+	if (argc < 6 || inet_pton(AF_INET, argv[1], &base) != 1) {
+		fprintf(stderr, "usage: dp_bench CLUSTER_IP PORT LOOPS SERVICES BACKEND:PORT...\n");
+		return 2;
+	}
+	nsvc = atoi(argv[4]);
+	if (!mkdtemp(dir))
+		return 1;
+	st = st_open(dir, &(struct st_opts){ST_SYNC_NORMAL, 0}, &err);
+	loop = k1s_loop_new();
+	if (!st || !loop)
+		return 1;
+	fake_writer_init(&fw, st);
+	st_begin(st);
+	for (int i = 0; i < nsvc; i++) {
+		struct in_addr a = {htonl(ntohl(base.s_addr) + (uint32_t)i)};
+		char name[32], ip[INET_ADDRSTRLEN];
+		json_t *s, *e, *addrs = json_array();
+
+		snprintf(name, sizeof(name), "bench%d", i);
+		inet_ntop(AF_INET, &a, ip, sizeof(ip));
+		s = json_pack("{s:{s:s,s:s}, s:{s:s,s:s,s:[{s:s,s:i}]}}", "metadata", "name", name,
+			      "namespace", "default", "spec", "type", "ClusterIP", "clusterIP", ip,
+			      "ports", "protocol", "TCP", "port", atoi(argv[2]));
+		e = json_pack("{s:{s:s,s:s}, s:[]}", "metadata", "name", name, "namespace",
+			      "default", "subsets");
+		/* Each backend its own subset: ip and port may differ. */
+		for (int b = 5; b < argc; b++) {
+			char host[64], *colon;
+
+			snprintf(host, sizeof(host), "%s", argv[b]);
+			colon = strchr(host, ':');
+			if (!colon)
+				return 2;
+			*colon = 0;
+			json_array_append_new(json_object_get(e, "subsets"),
+					      json_pack("{s:[{s:s}], s:[{s:s,s:i}]}", "addresses",
+							"ip", host, "ports", "protocol", "TCP",
+							"port", atoi(colon + 1)));
+		}
+		json_decref(addrs);
+		fw.w.create(fw.w.arg, k1s_resource_find("", "services"), s);
+		fw.w.create(fw.w.arg, k1s_resource_find("", "endpoints"), e);
+		json_decref(s);
+		json_decref(e);
+	}
+	st_commit(st);
+	dp = dp_new(st, loop, &fw.w, &(struct dp_config){atoi(argv[3]), NULL, NULL}, &err);
+	if (!dp) {
+		fprintf(stderr, "dp_bench: %s\n", strerror(-err));
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	k1s_loop_run(loop, &stopping);
+	dp_free(dp);
+	k1s_loop_free(loop);
+	st_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : 1;
+}

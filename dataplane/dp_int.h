@@ -1,0 +1,105 @@
+/* Inside the dataplane: the snapshot the control side builds and the
+ * data-path loops read, and the loops' entry points.
+ *
+ * A snapshot is immutable once published. The control side swaps
+ * dp->snap atomically; each loop acknowledges the generation it has
+ * switched to in its `seen` counter, and a retired snapshot is freed
+ * only when every loop has seen a newer one. */
+#ifndef DP_INT_H
+#define DP_INT_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp.h"
+
+enum dp_proto { DP_TCP, DP_UDP };
+
+/* One service port: where its traffic goes. */
+struct dp_svc {
+	uint32_t nep;
+	struct sockaddr_in *eps;	/* ready endpoints ip:targetPort */
+	uint32_t affinity_s;		/* ClientIP affinity timeout; 0 = none */
+	uint64_t id;			/* the same across snapshots */
+};
+
+/* ClientIP affinity: the endpoint a client last reached, per service
+ * port. Shared by the loops (the kernel spreads a client's connections
+ * across them), so behind a lock taken only for services that ask for
+ * affinity. */
+#define DP_AFF_BUCKETS 4096
+
+struct dp_aff {
+	struct dp_aff *next;
+	uint64_t svc;
+	uint32_t client;
+	struct sockaddr_in ep;
+	int64_t until;
+};
+
+/* The endpoint `client` is bound to, if still in `sv`: 0, or -ENOENT. */
+int dp_aff_get(struct dp *dp, const struct dp_svc *sv, uint32_t client, int64_t now,
+	       struct sockaddr_in *ep);
+void dp_aff_put(struct dp *dp, const struct dp_svc *sv, uint32_t client, int64_t now,
+		const struct sockaddr_in *ep);
+void dp_aff_free(struct dp *dp);
+
+/* An address the dataplane listens on, and the service port behind it. */
+struct dp_lsn {
+	enum dp_proto proto;
+	struct sockaddr_in addr;
+	uint32_t svc;
+};
+
+struct dp_snap {
+	uint64_t gen;
+	uint32_t nsvc, nlsn;
+	struct dp_svc *svc;
+	struct dp_lsn *lsn;
+	struct dp_snap *next;	/* retired list */
+};
+
+void dp_snap_free(struct dp_snap *s);
+
+struct dp_loop;
+
+struct dp {
+	struct st *st;
+	struct k1s_loop *loop;
+	const struct k1s_writer *w;
+	char node_ip[INET_ADDRSTRLEN];
+	uint32_t pool_lo, pool_hi;	/* host order; 0 = no pool */
+
+	/* Control side. */
+	int64_t rev;
+	bool synced, dirty;
+	void *svcs, *eps;		/* json_t: "ns/name" -> object */
+	uint64_t gen;
+	struct dp_snap *retired;
+
+	/* Shared with the loops. */
+	_Atomic(struct dp_snap *) snap;
+	atomic_int stop;
+	int nloops;
+	struct dp_loop **loops;
+	pthread_mutex_t aff_mu;
+	struct dp_aff *aff[DP_AFF_BUCKETS];
+};
+
+/* The loops. */
+struct dp_loop *dp_loop_start(struct dp *dp, int idx, int *err);
+/* Wakes a loop to look at dp->snap (or dp->stop). */
+void dp_loop_wake(struct dp_loop *lp);
+/* The newest generation the loop has switched to. */
+uint64_t dp_loop_seen(struct dp_loop *lp);
+/* Joins the thread (after dp->stop is set and the loop woken) and frees. */
+void dp_loop_join(struct dp_loop *lp);
+
+/* Control side: the before-sleep hook's work; returns the longest wait. */
+int dp_ctl_pass(struct dp *dp);
+void dp_ctl_free(struct dp *dp);
+
+#endif

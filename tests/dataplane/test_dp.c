@@ -1,0 +1,868 @@
+/* The service dataplane over a real store: services and endpoints
+ * written as a client would, echo backends on 127.0.0.1, and clients
+ * connecting to cluster IPs in a test range routed `local` on lo. Needs
+ * root (the route); skipped otherwise. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dp.h"
+#include "dp_int.h"
+#include "../fakes/fake_writer.h"
+#include "k1s_loop.h"
+
+#define RANGE "10.254.64.0/18"
+#define CIP "10.254.77.10"
+#define NODE_IP "127.0.0.3"
+
+/* ---- backends ---- */
+
+struct backend {
+	int fd, port, udp;
+	char id;
+	pthread_t th;
+	int accepted;
+};
+
+static void *echo_conn(void *arg)
+{
+	int fd = (int)(intptr_t)arg, n;
+	char buf[4096];
+
+	while ((n = (int)recv(fd, buf + 1, sizeof(buf) - 1, 0)) > 0) {
+		if (send(fd, buf + 1, (size_t)n, MSG_NOSIGNAL) < 0)
+			break;
+	}
+	close(fd);
+	return NULL;
+}
+
+static void *backend_main(void *arg)
+{
+	struct backend *b = arg;
+
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t len = sizeof(from);
+		char buf[2048];
+		pthread_t t;
+		int fd, n;
+
+		if (b->udp) {
+			n = (int)recvfrom(b->fd, buf + 1, sizeof(buf) - 1, 0,
+					  (struct sockaddr *)&from, &len);
+			if (n < 0)
+				return NULL;
+			buf[0] = b->id;
+			sendto(b->fd, buf, (size_t)n + 1, 0, (struct sockaddr *)&from, len);
+			continue;
+		}
+		fd = accept(b->fd, NULL, NULL);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			usleep(10000);
+			continue;
+		}
+		if (fd < 0)
+			return NULL;
+		__atomic_add_fetch(&b->accepted, 1, __ATOMIC_SEQ_CST);
+		/* The backend says who it is, then echoes. */
+		send(fd, &b->id, 1, MSG_NOSIGNAL);
+		pthread_create(&t, NULL, echo_conn, (void *)(intptr_t)fd);
+		pthread_detach(t);
+	}
+}
+
+static void backend_start(struct backend *b, char id, int udp)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+
+	memset(b, 0, sizeof(*b));
+	b->id = id;
+	b->udp = udp;
+	b->fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	assert_true(b->fd >= 0);
+	assert_int_equal(bind(b->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (!udp)
+		assert_int_equal(listen(b->fd, 128), 0);
+	getsockname(b->fd, (struct sockaddr *)&a, &len);
+	b->port = ntohs(a.sin_port);
+	pthread_create(&b->th, NULL, backend_main, b);
+}
+
+static void backend_stop(struct backend *b)
+{
+	shutdown(b->fd, SHUT_RDWR);
+	close(b->fd);
+	pthread_join(b->th, NULL);
+}
+
+/* A port on 127.0.0.1 that nobody listens on. */
+static int dead_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	bind(fd, (struct sockaddr *)&a, sizeof(a));
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* ---- fixture ---- */
+
+struct fx {
+	char dir[64];
+	struct st *st;
+	struct k1s_loop *loop;
+	struct fake_writer fw;
+	struct dp *dp;
+	volatile int stop;
+};
+
+static void stop_fn(void *arg)
+{
+	((struct fx *)arg)->stop = 1;
+}
+
+/* Lets the control loop take the store's changes and waits until every
+ * data-path loop runs the new snapshot. */
+static void sync_dp(struct fx *fx)
+{
+	fx->stop = 0;
+	k1s_loop_timer(fx->loop, 20, stop_fn, fx);
+	k1s_loop_run(fx->loop, &fx->stop);
+	for (int i = 0; i < 200; i++) {
+		bool all = true;
+
+		for (int l = 0; l < fx->dp->nloops; l++)
+			all &= dp_loop_seen(fx->dp->loops[l]) >= fx->dp->gen;
+		if (all)
+			return;
+		usleep(5000);
+	}
+	fail_msg("loops did not take the snapshot");
+}
+
+static struct fx *fx_new(int loops)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct dp_config cfg = {loops, NODE_IP, "10.254.77.200-10.254.77.210"};
+	int err = 0;
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_dp.XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return NULL;
+	fx->st = st_open(fx->dir, &(struct st_opts){ST_SYNC_NORMAL, 0}, &err);
+	fx->loop = k1s_loop_new();
+	fake_writer_init(&fx->fw, fx->st);
+	fx->dp = dp_new(fx->st, fx->loop, &fx->fw.w, &cfg, &err);
+	if (!fx->st || !fx->loop || !fx->dp)
+		return NULL;
+	return fx;
+}
+
+static int setup(void **state)
+{
+	*state = fx_new(2);
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	char cmd[128];
+
+	dp_free(fx->dp);
+	k1s_loop_free(fx->loop);
+	st_close(fx->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+static const struct k1s_resource *res(const char *name)
+{
+	return k1s_resource_find("", name);
+}
+
+/* A service with one port "p" (protocol proto) to target port name "p". */
+static void put_svc(struct fx *fx, const char *name, const char *type, const char *cip,
+		    int port, int node_port, const char *proto)
+{
+	json_t *s = json_pack("{s:{s:s,s:s}, s:{s:s,s:s,s:[{s:s,s:s,s:i}]}}", "metadata", "name",
+			      name, "namespace", "default", "spec", "type", type, "clusterIP",
+			      cip, "ports", "name", "p", "protocol", proto, "port", port);
+	json_t *old = NULL;
+
+	if (node_port)
+		json_object_set_new(json_array_get(k1s_json_path(s, "spec.ports"), 0), "nodePort",
+				    json_integer(node_port));
+	if (st_get(fx->st, "services", "default", name, &old) == 0) {
+		json_decref(old);
+		assert_int_equal(fx->fw.w.update(fx->fw.w.arg, res("services"), s, false), 0);
+	} else {
+		assert_int_equal(fx->fw.w.create(fx->fw.w.arg, res("services"), s), 0);
+	}
+	json_decref(s);
+}
+
+/* Endpoints of `name`: ready addresses 127.0.0.1 at each port (one
+ * subset per port, as the controller writes for differing ports). */
+static void put_ep(struct fx *fx, const char *name, const char *proto, int n, ...)
+{
+	json_t *e = json_pack("{s:{s:s,s:s}, s:[]}", "metadata", "name", name, "namespace",
+			      "default", "subsets");
+	json_t *old = NULL;
+	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		json_array_append_new(json_object_get(e, "subsets"),
+				      json_pack("{s:[{s:s}], s:[{s:s,s:s,s:i}]}", "addresses", "ip",
+						"127.0.0.1", "ports", "name", "p", "protocol", proto,
+						"port", va_arg(ap, int)));
+	va_end(ap);
+	if (st_get(fx->st, "endpoints", "default", name, &old) == 0) {
+		json_decref(old);
+		assert_int_equal(fx->fw.w.update(fx->fw.w.arg, res("endpoints"), e, false), 0);
+	} else {
+		assert_int_equal(fx->fw.w.create(fx->fw.w.arg, res("endpoints"), e), 0);
+	}
+	json_decref(e);
+}
+
+static void del(struct fx *fx, const char *r, const char *name)
+{
+	assert_int_equal(fx->fw.w.remove(fx->fw.w.arg, res(r), "default", name, NULL, 0), 0);
+}
+
+static int64_t ms(void)
+{
+	return k1s_now_ms();
+}
+
+/* Connects to ip:port; the fd, or -errno. Reads time out after 2 s. */
+static int dial(const char *ip, int port, int type)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct timeval tv = {2, 0};
+	int fd = socket(AF_INET, type, 0);
+
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/* The backend's id as the first byte, then a round trip. */
+static char hello(int fd)
+{
+	char id = 0, buf[16];
+
+	if (recv(fd, &id, 1, MSG_WAITALL) != 1)
+		return 0;
+	if (send(fd, "ping", 4, MSG_NOSIGNAL) != 4)
+		return 0;
+	if (recv(fd, buf, 4, MSG_WAITALL) != 4 || memcmp(buf, "ping", 4) != 0)
+		return 0;
+	return id;
+}
+
+/* Connects and says hello; the backend's id, or 0. */
+static char call(const char *ip, int port)
+{
+	int fd = dial(ip, port, SOCK_STREAM);
+	char id;
+
+	if (fd < 0)
+		return 0;
+	id = hello(fd);
+	close(fd);
+	return id;
+}
+
+/* ---- tests ---- */
+
+static void cluster_ip_spreads_across_endpoints(void **state)
+{
+	struct fx *fx = *state;
+	struct backend a, b;
+	int na = 0, nb = 0, fd;
+	char big[100000], back[100000];
+	size_t got = 0;
+
+	backend_start(&a, 'A', 0);
+	backend_start(&b, 'B', 0);
+	put_svc(fx, "web", "ClusterIP", CIP, 80, 0, "TCP");
+	put_ep(fx, "web", "TCP", 2, a.port, b.port);
+	sync_dp(fx);
+	for (int i = 0; i < 20; i++) {
+		char id = call(CIP, 80);
+
+		assert_true(id == 'A' || id == 'B');
+		na += id == 'A';
+		nb += id == 'B';
+	}
+	assert_true(na >= 3 && nb >= 3);
+
+	/* Bulk bytes come back whole, and a half-close passes: the backend
+	 * sees EOF, finishes, and so do we. */
+	fd = dial(CIP, 80, SOCK_STREAM);
+	assert_true(fd >= 0);
+	assert_true(recv(fd, back, 1, MSG_WAITALL) == 1);
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 7);
+	assert_int_equal(send(fd, big, sizeof(big), 0), sizeof(big));
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		ssize_t n = recv(fd, back + got, sizeof(back) - got, 0);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	assert_int_equal(got, sizeof(big));
+	assert_memory_equal(big, back, sizeof(big));
+	close(fd);
+
+	del(fx, "services", "web");
+	del(fx, "endpoints", "web");
+	sync_dp(fx);
+	backend_stop(&a);
+	backend_stop(&b);
+}
+
+static void refused_endpoint_is_skipped(void **state)
+{
+	struct fx *fx = *state;
+	struct backend a;
+
+	backend_start(&a, 'A', 0);
+	put_svc(fx, "half", "ClusterIP", "10.254.77.11", 80, 0, "TCP");
+	put_ep(fx, "half", "TCP", 2, dead_port(), a.port);
+	sync_dp(fx);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(call("10.254.77.11", 80), 'A');
+	del(fx, "services", "half");
+	sync_dp(fx);
+	backend_stop(&a);
+}
+
+static void no_endpoints_rejects_at_once(void **state)
+{
+	struct fx *fx = *state;
+	int64_t t0;
+	int fd;
+	char c;
+
+	put_svc(fx, "empty", "ClusterIP", "10.254.77.12", 80, 0, "TCP");
+	sync_dp(fx);
+	t0 = ms();
+	fd = dial("10.254.77.12", 80, SOCK_STREAM);
+	if (fd >= 0) {
+		assert_true(recv(fd, &c, 1, 0) <= 0);
+		close(fd);
+	}
+	assert_true(ms() - t0 < 1000);
+
+	/* All endpoints refusing: the same, after trying them. */
+	put_ep(fx, "empty", "TCP", 2, dead_port(), dead_port());
+	sync_dp(fx);
+	t0 = ms();
+	fd = dial("10.254.77.12", 80, SOCK_STREAM);
+	if (fd >= 0) {
+		assert_true(recv(fd, &c, 1, 0) <= 0);
+		close(fd);
+	}
+	assert_true(ms() - t0 < 1000);
+	del(fx, "services", "empty");
+	del(fx, "endpoints", "empty");
+	sync_dp(fx);
+}
+
+static void removed_endpoint_keeps_its_connections(void **state)
+{
+	struct fx *fx = *state;
+	struct backend a, b;
+	int fd, before;
+	char id;
+
+	backend_start(&a, 'A', 0);
+	backend_start(&b, 'B', 0);
+	put_svc(fx, "move", "ClusterIP", "10.254.77.13", 80, 0, "TCP");
+	put_ep(fx, "move", "TCP", 1, a.port);
+	sync_dp(fx);
+	fd = dial("10.254.77.13", 80, SOCK_STREAM);
+	assert_true(fd >= 0);
+	assert_int_equal(hello(fd), 'A');
+
+	put_ep(fx, "move", "TCP", 1, b.port);
+	sync_dp(fx);
+	before = __atomic_load_n(&a.accepted, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(call("10.254.77.13", 80), 'B');
+	assert_int_equal(__atomic_load_n(&a.accepted, __ATOMIC_SEQ_CST), before);
+
+	/* The old connection still works. */
+	assert_int_equal(send(fd, "more", 4, 0), 4);
+	char buf[4];
+	assert_int_equal(recv(fd, buf, 4, MSG_WAITALL), 4);
+	assert_memory_equal(buf, "more", 4);
+	close(fd);
+
+	/* Deleting the service closes its listener. */
+	del(fx, "services", "move");
+	sync_dp(fx);
+	fd = dial("10.254.77.13", 80, SOCK_STREAM);
+	assert_int_equal(fd, -ECONNREFUSED);
+	(void)id;
+	del(fx, "endpoints", "move");
+	sync_dp(fx);
+	backend_stop(&a);
+	backend_stop(&b);
+}
+
+static void node_port_on_loopback_and_node_ip(void **state)
+{
+	struct fx *fx = *state;
+	struct backend a;
+
+	backend_start(&a, 'A', 0);
+	put_svc(fx, "np", "NodePort", "10.254.77.14", 80, 30080, "TCP");
+	put_ep(fx, "np", "TCP", 1, a.port);
+	sync_dp(fx);
+	assert_int_equal(call("127.0.0.1", 30080), 'A');
+	assert_int_equal(call(NODE_IP, 30080), 'A');
+	assert_int_equal(call("10.254.77.14", 80), 'A');
+
+	/* Back to ClusterIP: the node port closes. */
+	put_svc(fx, "np", "ClusterIP", "10.254.77.14", 80, 0, "TCP");
+	sync_dp(fx);
+	assert_int_equal(dial("127.0.0.1", 30080, SOCK_STREAM), -ECONNREFUSED);
+	assert_int_equal(call("10.254.77.14", 80), 'A');
+	del(fx, "services", "np");
+	del(fx, "endpoints", "np");
+	sync_dp(fx);
+	backend_stop(&a);
+}
+
+static void udp_through_a_service(void **state)
+{
+	struct fx *fx = *state;
+	struct backend u, v;
+	char buf[64];
+	int fd;
+
+	backend_start(&u, 'U', 1);
+	put_svc(fx, "dns", "ClusterIP", "10.254.77.15", 53, 0, "UDP");
+	put_ep(fx, "dns", "UDP", 1, u.port);
+	sync_dp(fx);
+	fd = dial("10.254.77.15", 53, SOCK_DGRAM);
+	assert_true(fd >= 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(send(fd, "query", 5, 0), 5);
+		assert_int_equal(recv(fd, buf, sizeof(buf), 0), 6);
+		assert_memory_equal(buf, "Uquery", 6);
+	}
+
+	/* The endpoint moves: the same client flow follows at once. */
+	backend_start(&v, 'V', 1);
+	put_ep(fx, "dns", "UDP", 1, v.port);
+	sync_dp(fx);
+	assert_int_equal(send(fd, "query", 5, 0), 5);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 6);
+	assert_memory_equal(buf, "Vquery", 6);
+	close(fd);
+	backend_stop(&v);
+	del(fx, "services", "dns");
+	del(fx, "endpoints", "dns");
+	sync_dp(fx);
+	backend_stop(&u);
+}
+
+static void load_balancer_gets_an_address(void **state)
+{
+	struct fx *fx = *state;
+	struct backend a;
+	json_t *s = NULL;
+	const char *ip;
+
+	backend_start(&a, 'A', 0);
+	put_svc(fx, "lb", "LoadBalancer", "10.254.77.16", 8080, 30081, "TCP");
+	put_ep(fx, "lb", "TCP", 1, a.port);
+	sync_dp(fx);
+	sync_dp(fx);
+	assert_int_equal(st_get(fx->st, "services", "default", "lb", &s), 0);
+	ip = k1s_json_str(json_array_get(k1s_json_path(s, "status.loadBalancer.ingress"), 0),
+			  "ip");
+	assert_non_null(ip);
+	assert_string_equal(ip, "10.254.77.200");
+	assert_string_equal(
+		k1s_json_str(json_array_get(k1s_json_path(s, "status.loadBalancer.ingress"), 0),
+			     "ipMode"),
+		"VIP");
+	json_decref(s);
+	assert_int_equal(call("10.254.77.200", 8080), 'A');
+	assert_int_equal(call("127.0.0.1", 30081), 'A');
+
+	/* No longer a LoadBalancer: the address is released. */
+	put_svc(fx, "lb", "ClusterIP", "10.254.77.16", 8080, 0, "TCP");
+	sync_dp(fx);
+	sync_dp(fx);
+	assert_int_equal(st_get(fx->st, "services", "default", "lb", &s), 0);
+	assert_int_equal(json_array_size(k1s_json_path(s, "status.loadBalancer.ingress")), 0);
+	json_decref(s);
+	assert_int_equal(dial("10.254.77.200", 8080, SOCK_STREAM), -ECONNREFUSED);
+	del(fx, "services", "lb");
+	del(fx, "endpoints", "lb");
+	sync_dp(fx);
+	backend_stop(&a);
+}
+
+static void client_ip_affinity_sticks(void **state)
+{
+	struct fx *fx = *state;
+	struct backend a, b;
+	json_t *s = NULL;
+	char first;
+
+	backend_start(&a, 'A', 0);
+	backend_start(&b, 'B', 0);
+	put_svc(fx, "sticky", "ClusterIP", "10.254.77.17", 80, 0, "TCP");
+	assert_int_equal(st_get(fx->st, "services", "default", "sticky", &s), 0);
+	json_object_set_new(json_object_get(s, "spec"), "sessionAffinity",
+			    json_string("ClientIP"));
+	json_object_set_new(json_object_get(s, "spec"), "sessionAffinityConfig",
+			    json_pack("{s:{s:i}}", "clientIP", "timeoutSeconds", 60));
+	json_object_del(json_object_get(s, "metadata"), "resourceVersion");
+	assert_int_equal(fx->fw.w.update(fx->fw.w.arg, res("services"), s, false), 0);
+	json_decref(s);
+	put_ep(fx, "sticky", "TCP", 2, a.port, b.port);
+	sync_dp(fx);
+	first = call("10.254.77.17", 80);
+	assert_true(first == 'A' || first == 'B');
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(call("10.254.77.17", 80), first);
+	del(fx, "services", "sticky");
+	del(fx, "endpoints", "sticky");
+	sync_dp(fx);
+	backend_stop(&a);
+	backend_stop(&b);
+}
+
+/* A backend that resets every connection after its first byte. */
+static void *rst_main(void *arg)
+{
+	struct backend *b = arg;
+	struct linger lg = {1, 0};
+	int fd;
+
+	while ((fd = accept(b->fd, NULL, NULL)) >= 0) {
+		char c;
+
+		send(fd, "R", 1, MSG_NOSIGNAL);
+		recv(fd, &c, 1, 0);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+	}
+	return NULL;
+}
+
+static void reset_passes_to_the_client(void **state)
+{
+	struct fx *fx = *state;
+	struct backend r;
+	char c;
+	int fd;
+
+	backend_start(&r, 'R', 0);
+	/* Replace the echo thread with one that resets. */
+	shutdown(r.fd, SHUT_RDWR);
+	close(r.fd);
+	pthread_join(r.th, NULL);
+	{
+		struct sockaddr_in a = {.sin_family = AF_INET,
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+					.sin_port = htons((uint16_t)r.port)};
+
+		r.fd = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(r.fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
+		assert_int_equal(bind(r.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		assert_int_equal(listen(r.fd, 16), 0);
+		pthread_create(&r.th, NULL, rst_main, &r);
+	}
+	put_svc(fx, "rst", "ClusterIP", "10.254.77.18", 80, 0, "TCP");
+	put_ep(fx, "rst", "TCP", 1, r.port);
+	sync_dp(fx);
+	fd = dial("10.254.77.18", 80, SOCK_STREAM);
+	assert_true(fd >= 0);
+	assert_int_equal(recv(fd, &c, 1, 0), 1);
+	assert_int_equal(send(fd, "x", 1, 0), 1);
+	assert_int_equal(recv(fd, &c, 1, 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	close(fd);
+	del(fx, "services", "rst");
+	del(fx, "endpoints", "rst");
+	sync_dp(fx);
+	backend_stop(&r);
+}
+
+static void named_ports_of_a_multi_port_service(void **state)
+{
+	struct fx *fx = *state;
+	struct backend a, b;
+	json_t *s = json_pack("{s:{s:s,s:s}, s:{s:s,s:s,s:[{s:s,s:i},{s:s,s:i}]}}", "metadata",
+			      "name", "multi", "namespace", "default", "spec", "type",
+			      "ClusterIP", "clusterIP", "10.254.77.19", "ports", "name", "http",
+			      "port", 80, "name", "admin", "port", 81);
+	json_t *e;
+
+	backend_start(&a, 'A', 0);
+	backend_start(&b, 'B', 0);
+	assert_int_equal(fx->fw.w.create(fx->fw.w.arg, res("services"), s), 0);
+	json_decref(s);
+	e = json_pack("{s:{s:s,s:s}, s:[{s:[{s:s}], s:[{s:s,s:i},{s:s,s:i}]}]}", "metadata",
+		      "name", "multi", "namespace", "default", "subsets", "addresses", "ip",
+		      "127.0.0.1", "ports", "name", "admin", "port", b.port, "name", "http",
+		      "port", a.port);
+	assert_int_equal(fx->fw.w.create(fx->fw.w.arg, res("endpoints"), e), 0);
+	json_decref(e);
+	sync_dp(fx);
+	assert_int_equal(call("10.254.77.19", 80), 'A');
+	assert_int_equal(call("10.254.77.19", 81), 'B');
+	del(fx, "services", "multi");
+	del(fx, "endpoints", "multi");
+	sync_dp(fx);
+	backend_stop(&a);
+	backend_stop(&b);
+}
+
+/* Ten thousand services, each with its listener; the last one answers. */
+static void many_services(void **state)
+{
+	struct rlimit rl;
+	struct backend a;
+	struct fx *fx;
+	void *fxs;
+	char name[32], ip[32];
+	int64_t t0;
+
+	/* One loop, so that 10,000 listeners fit the usual hard limit. */
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_max < 10500)
+		skip();
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	fx = fx_new(1);
+	assert_non_null(fx);
+	backend_start(&a, 'A', 0);
+	assert_int_equal(st_begin(fx->st), 0);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(name, sizeof(name), "many%d", i);
+		snprintf(ip, sizeof(ip), "10.254.%d.%d", 78 + i / 250, 1 + i % 250);
+		put_svc(fx, name, "ClusterIP", ip, 80, 0, "TCP");
+		put_ep(fx, name, "TCP", 1, a.port);
+	}
+	assert_int_equal(st_commit(fx->st), 0);
+	t0 = ms();
+	sync_dp(fx);
+	print_message("10000 services in %lld ms\n", (long long)(ms() - t0));
+	assert_int_equal(call("10.254.78.1", 80), 'A');
+	assert_int_equal(call("10.254.117.250", 80), 'A');
+
+	/* One more service: only its listener opens, quickly. */
+	put_svc(fx, "one-more", "ClusterIP", "10.254.77.20", 80, 0, "TCP");
+	put_ep(fx, "one-more", "TCP", 1, a.port);
+	t0 = ms();
+	sync_dp(fx);
+	print_message("one more beside them in %lld ms\n", (long long)(ms() - t0));
+	assert_int_equal(call("10.254.77.20", 80), 'A');
+
+	assert_int_equal(st_begin(fx->st), 0);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(name, sizeof(name), "many%d", i);
+		del(fx, "services", name);
+		del(fx, "endpoints", name);
+	}
+	del(fx, "services", "one-more");
+	del(fx, "endpoints", "one-more");
+	assert_int_equal(st_commit(fx->st), 0);
+	sync_dp(fx);
+	assert_int_equal(dial("10.254.78.1", 80, SOCK_STREAM), -ECONNREFUSED);
+	backend_stop(&a);
+	fxs = fx;
+	assert_int_equal(teardown(&fxs), 0);
+	(void)state;
+}
+
+struct load {
+	const char *ip;
+	volatile int stop;
+	int ok, failed;
+};
+
+static void *load_main(void *arg)
+{
+	struct load *ld = arg;
+
+	while (!ld->stop) {
+		if (call(ld->ip, 80))
+			ld->ok++;
+		else
+			ld->failed++;
+	}
+	return NULL;
+}
+
+/* Endpoints come and go under constant load: no request fails. */
+static void endpoints_change_under_load(void **state)
+{
+	struct fx *fx = *state;
+	struct load ld = {"10.254.77.21", 0, 0, 0};
+	struct backend a, b;
+	pthread_t t;
+
+	backend_start(&a, 'A', 0);
+	backend_start(&b, 'B', 0);
+	put_svc(fx, "busy", "ClusterIP", ld.ip, 80, 0, "TCP");
+	put_ep(fx, "busy", "TCP", 2, a.port, b.port);
+	sync_dp(fx);
+	pthread_create(&t, NULL, load_main, &ld);
+	for (int i = 0; i < 10; i++) {
+		put_ep(fx, "busy", "TCP", 1, i % 2 ? a.port : b.port);
+		sync_dp(fx);
+		usleep(20000);
+		put_ep(fx, "busy", "TCP", 2, a.port, b.port);
+		sync_dp(fx);
+		usleep(20000);
+	}
+	ld.stop = 1;
+	pthread_join(t, NULL);
+	print_message("%d requests, %d failed\n", ld.ok, ld.failed);
+	assert_true(ld.ok > 50);
+	assert_int_equal(ld.failed, 0);
+	del(fx, "services", "busy");
+	del(fx, "endpoints", "busy");
+	sync_dp(fx);
+	backend_stop(&a);
+	backend_stop(&b);
+}
+
+/* The highest open fd. */
+static int max_fd(void)
+{
+	char path[64];
+	int m = 0;
+
+	for (int fd = 0; fd < 4096; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (access(path, F_OK) == 0)
+			m = fd;
+	}
+	return m;
+}
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Out of file descriptors, accept waits instead of spinning, and serves
+ * again once there are some. */
+static void out_of_fds_waits(void **state)
+{
+	struct fx *fx = *state;
+	struct rlimit old, low;
+	struct backend a;
+	int fds[4096], n = 0, cfd;
+	double c0;
+
+	backend_start(&a, 'A', 0);
+	/* Every fd taken but three: the listeners of the two loops, and the
+	 * client's socket. An accept takes its limit when armed, so the
+	 * listeners open under the low one and then find no fd. */
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	low.rlim_cur = (rlim_t)max_fd() + 32;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n < 4096 && (fds[n] = dup(0)) >= 0)
+		n++;
+	assert_true(n > 3 && n < 4096);
+	for (int i = 0; i < 3; i++)
+		close(fds[--n]);
+	put_svc(fx, "full", "ClusterIP", "10.254.77.22", 80, 0, "TCP");
+	put_ep(fx, "full", "TCP", 1, a.port);
+	sync_dp(fx);
+	cfd = dial("10.254.77.22", 80, SOCK_STREAM);
+	assert_true(cfd >= 0);
+	usleep(100000);
+	c0 = cpu_s();
+	usleep(500000);
+	print_message("%.3f s of CPU in 0.5 s out of fds\n", cpu_s() - c0);
+	assert_true(cpu_s() - c0 < 0.2);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	/* The waiting client is served once fds are back. */
+	assert_int_equal(hello(cfd), 'A');
+	close(cfd);
+	del(fx, "services", "full");
+	del(fx, "endpoints", "full");
+	sync_dp(fx);
+	backend_stop(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(cluster_ip_spreads_across_endpoints),
+		cmocka_unit_test(refused_endpoint_is_skipped),
+		cmocka_unit_test(no_endpoints_rejects_at_once),
+		cmocka_unit_test(removed_endpoint_keeps_its_connections),
+		cmocka_unit_test(node_port_on_loopback_and_node_ip),
+		cmocka_unit_test(udp_through_a_service),
+		cmocka_unit_test(load_balancer_gets_an_address),
+		cmocka_unit_test(client_ip_affinity_sticks),
+		cmocka_unit_test(reset_passes_to_the_client),
+		cmocka_unit_test(named_ports_of_a_multi_port_service),
+		cmocka_unit_test(endpoints_change_under_load),
+		cmocka_unit_test(out_of_fds_waits),
+		cmocka_unit_test(many_services),
+	};
+	int rc;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "needs root for a local route; skipped\n");
+		return 77;
+	}
+	if (system("ip route replace local " RANGE " dev lo") != 0)
+		return 77;
+	rc = cmocka_run_group_tests(tests, setup, teardown);
+	if (system("ip route del local " RANGE " dev lo") != 0)
+		fprintf(stderr, "could not remove the test route\n");
+	return rc;
+}
