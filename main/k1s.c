@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "ctrl.h"
+#include "dp.h"
 #include "pod.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
@@ -137,6 +138,7 @@ static int serve(int argc, char **argv)
 	struct k1s_loop *loop;
 	struct ctrl *ctrl;
 	struct pod_rt *rt;
+	struct dp *dp;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -254,12 +256,17 @@ static int serve(int argc, char **argv)
 	if (!rt)
 		k1s_warn("main", "pods cannot run: %s%s", k1s_strerror(err),
 			 err == -EPERM ? " (k1s serve needs root for pod namespaces)" : "");
+	dp = dp_new(st, loop, api_writer(api), &(struct dp_config){.node_ip = api_node_ip(api)},
+		    &err);
+	if (!dp)
+		k1s_warn("main", "services are not forwarded: %s", k1s_strerror(err));
 	api_attach(api, loop, rt);
 	k1s_loop_hook(loop, rev_check, st);
 	k1s_info("main", "serving the API on http://%s:%u, store in %s", cfg.listen_addr,
 		 cfg.port, data_dir);
 	k1s_loop_run(loop, &stopping);
 	k1s_info("main", "shutting down");
+	dp_free(dp);
 	pod_rt_free(rt);
 	ctrl_free(ctrl);
 	api_free(api);
