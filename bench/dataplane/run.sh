@@ -29,9 +29,12 @@ cleanup() {
 trap cleanup EXIT INT TERM
 ip route replace local 10.254.64.0/18 dev lo
 
-for c in wrk haproxy nginx; do
-	command -v $c >/dev/null || { echo "needs $c (apt-get install wrk haproxy nginx-light libnginx-mod-stream)"; exit 77; }
-done
+# The anchors and load generators, from Debian's packages.
+if ! command -v wrk >/dev/null || ! command -v haproxy >/dev/null || ! command -v nginx >/dev/null ||
+	! command -v iperf3 >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk haproxy nginx-light \
+		libnginx-mod-stream iperf3 >/dev/null
+fi
 
 cat > "$T/backend.conf" <<CONF
 worker_processes 1;
