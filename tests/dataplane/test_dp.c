@@ -22,8 +22,8 @@
 #include "../fakes/fake_writer.h"
 #include "k1s_loop.h"
 
-#define RANGE "10.254.64.0/18"
-#define CIP "10.254.77.10"
+#define RANGE "10.253.64.0/18" /* apart from bench/dataplane's 10.254.64.0/18 */
+#define CIP "10.253.77.10"
 #define NODE_IP "127.0.0.3"
 
 /* ---- backends ---- */
@@ -159,7 +159,7 @@ static void sync_dp(struct fx *fx)
 static struct fx *fx_new(int loops)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	struct dp_config cfg = {loops, NODE_IP, "10.254.77.200-10.254.77.210"};
+	struct dp_config cfg = {loops, NODE_IP, "10.253.77.200-10.253.77.210"};
 	int err = 0;
 
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_dp.XXXXXX");
@@ -358,11 +358,11 @@ static void refused_endpoint_is_skipped(void **state)
 	struct backend a;
 
 	backend_start(&a, 'A', 0);
-	put_svc(fx, "half", "ClusterIP", "10.254.77.11", 80, 0, "TCP");
+	put_svc(fx, "half", "ClusterIP", "10.253.77.11", 80, 0, "TCP");
 	put_ep(fx, "half", "TCP", 2, dead_port(), a.port);
 	sync_dp(fx);
 	for (int i = 0; i < 6; i++)
-		assert_int_equal(call("10.254.77.11", 80), 'A');
+		assert_int_equal(call("10.253.77.11", 80), 'A');
 	del(fx, "services", "half");
 	sync_dp(fx);
 	backend_stop(&a);
@@ -375,10 +375,10 @@ static void no_endpoints_rejects_at_once(void **state)
 	int fd;
 	char c;
 
-	put_svc(fx, "empty", "ClusterIP", "10.254.77.12", 80, 0, "TCP");
+	put_svc(fx, "empty", "ClusterIP", "10.253.77.12", 80, 0, "TCP");
 	sync_dp(fx);
 	t0 = ms();
-	fd = dial("10.254.77.12", 80, SOCK_STREAM);
+	fd = dial("10.253.77.12", 80, SOCK_STREAM);
 	if (fd >= 0) {
 		assert_true(recv(fd, &c, 1, 0) <= 0);
 		close(fd);
@@ -389,7 +389,7 @@ static void no_endpoints_rejects_at_once(void **state)
 	put_ep(fx, "empty", "TCP", 2, dead_port(), dead_port());
 	sync_dp(fx);
 	t0 = ms();
-	fd = dial("10.254.77.12", 80, SOCK_STREAM);
+	fd = dial("10.253.77.12", 80, SOCK_STREAM);
 	if (fd >= 0) {
 		assert_true(recv(fd, &c, 1, 0) <= 0);
 		close(fd);
@@ -409,10 +409,10 @@ static void removed_endpoint_keeps_its_connections(void **state)
 
 	backend_start(&a, 'A', 0);
 	backend_start(&b, 'B', 0);
-	put_svc(fx, "move", "ClusterIP", "10.254.77.13", 80, 0, "TCP");
+	put_svc(fx, "move", "ClusterIP", "10.253.77.13", 80, 0, "TCP");
 	put_ep(fx, "move", "TCP", 1, a.port);
 	sync_dp(fx);
-	fd = dial("10.254.77.13", 80, SOCK_STREAM);
+	fd = dial("10.253.77.13", 80, SOCK_STREAM);
 	assert_true(fd >= 0);
 	assert_int_equal(hello(fd), 'A');
 
@@ -420,7 +420,7 @@ static void removed_endpoint_keeps_its_connections(void **state)
 	sync_dp(fx);
 	before = __atomic_load_n(&a.accepted, __ATOMIC_SEQ_CST);
 	for (int i = 0; i < 6; i++)
-		assert_int_equal(call("10.254.77.13", 80), 'B');
+		assert_int_equal(call("10.253.77.13", 80), 'B');
 	assert_int_equal(__atomic_load_n(&a.accepted, __ATOMIC_SEQ_CST), before);
 
 	/* The old connection still works. */
@@ -433,7 +433,7 @@ static void removed_endpoint_keeps_its_connections(void **state)
 	/* Deleting the service closes its listener. */
 	del(fx, "services", "move");
 	sync_dp(fx);
-	fd = dial("10.254.77.13", 80, SOCK_STREAM);
+	fd = dial("10.253.77.13", 80, SOCK_STREAM);
 	assert_int_equal(fd, -ECONNREFUSED);
 	(void)id;
 	del(fx, "endpoints", "move");
@@ -448,18 +448,18 @@ static void node_port_on_loopback_and_node_ip(void **state)
 	struct backend a;
 
 	backend_start(&a, 'A', 0);
-	put_svc(fx, "np", "NodePort", "10.254.77.14", 80, 30080, "TCP");
+	put_svc(fx, "np", "NodePort", "10.253.77.14", 80, 30080, "TCP");
 	put_ep(fx, "np", "TCP", 1, a.port);
 	sync_dp(fx);
 	assert_int_equal(call("127.0.0.1", 30080), 'A');
 	assert_int_equal(call(NODE_IP, 30080), 'A');
-	assert_int_equal(call("10.254.77.14", 80), 'A');
+	assert_int_equal(call("10.253.77.14", 80), 'A');
 
 	/* Back to ClusterIP: the node port closes. */
-	put_svc(fx, "np", "ClusterIP", "10.254.77.14", 80, 0, "TCP");
+	put_svc(fx, "np", "ClusterIP", "10.253.77.14", 80, 0, "TCP");
 	sync_dp(fx);
 	assert_int_equal(dial("127.0.0.1", 30080, SOCK_STREAM), -ECONNREFUSED);
-	assert_int_equal(call("10.254.77.14", 80), 'A');
+	assert_int_equal(call("10.253.77.14", 80), 'A');
 	del(fx, "services", "np");
 	del(fx, "endpoints", "np");
 	sync_dp(fx);
@@ -474,10 +474,10 @@ static void udp_through_a_service(void **state)
 	int fd;
 
 	backend_start(&u, 'U', 1);
-	put_svc(fx, "dns", "ClusterIP", "10.254.77.15", 53, 0, "UDP");
+	put_svc(fx, "dns", "ClusterIP", "10.253.77.15", 53, 0, "UDP");
 	put_ep(fx, "dns", "UDP", 1, u.port);
 	sync_dp(fx);
-	fd = dial("10.254.77.15", 53, SOCK_DGRAM);
+	fd = dial("10.253.77.15", 53, SOCK_DGRAM);
 	assert_true(fd >= 0);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(send(fd, "query", 5, 0), 5);
@@ -508,7 +508,7 @@ static void load_balancer_gets_an_address(void **state)
 	const char *ip;
 
 	backend_start(&a, 'A', 0);
-	put_svc(fx, "lb", "LoadBalancer", "10.254.77.16", 8080, 30081, "TCP");
+	put_svc(fx, "lb", "LoadBalancer", "10.253.77.16", 8080, 30081, "TCP");
 	put_ep(fx, "lb", "TCP", 1, a.port);
 	sync_dp(fx);
 	sync_dp(fx);
@@ -516,23 +516,23 @@ static void load_balancer_gets_an_address(void **state)
 	ip = k1s_json_str(json_array_get(k1s_json_path(s, "status.loadBalancer.ingress"), 0),
 			  "ip");
 	assert_non_null(ip);
-	assert_string_equal(ip, "10.254.77.200");
+	assert_string_equal(ip, "10.253.77.200");
 	assert_string_equal(
 		k1s_json_str(json_array_get(k1s_json_path(s, "status.loadBalancer.ingress"), 0),
 			     "ipMode"),
 		"VIP");
 	json_decref(s);
-	assert_int_equal(call("10.254.77.200", 8080), 'A');
+	assert_int_equal(call("10.253.77.200", 8080), 'A');
 	assert_int_equal(call("127.0.0.1", 30081), 'A');
 
 	/* No longer a LoadBalancer: the address is released. */
-	put_svc(fx, "lb", "ClusterIP", "10.254.77.16", 8080, 0, "TCP");
+	put_svc(fx, "lb", "ClusterIP", "10.253.77.16", 8080, 0, "TCP");
 	sync_dp(fx);
 	sync_dp(fx);
 	assert_int_equal(st_get(fx->st, "services", "default", "lb", &s), 0);
 	assert_int_equal(json_array_size(k1s_json_path(s, "status.loadBalancer.ingress")), 0);
 	json_decref(s);
-	assert_int_equal(dial("10.254.77.200", 8080, SOCK_STREAM), -ECONNREFUSED);
+	assert_int_equal(dial("10.253.77.200", 8080, SOCK_STREAM), -ECONNREFUSED);
 	del(fx, "services", "lb");
 	del(fx, "endpoints", "lb");
 	sync_dp(fx);
@@ -548,7 +548,7 @@ static void client_ip_affinity_sticks(void **state)
 
 	backend_start(&a, 'A', 0);
 	backend_start(&b, 'B', 0);
-	put_svc(fx, "sticky", "ClusterIP", "10.254.77.17", 80, 0, "TCP");
+	put_svc(fx, "sticky", "ClusterIP", "10.253.77.17", 80, 0, "TCP");
 	assert_int_equal(st_get(fx->st, "services", "default", "sticky", &s), 0);
 	json_object_set_new(json_object_get(s, "spec"), "sessionAffinity",
 			    json_string("ClientIP"));
@@ -559,10 +559,10 @@ static void client_ip_affinity_sticks(void **state)
 	json_decref(s);
 	put_ep(fx, "sticky", "TCP", 2, a.port, b.port);
 	sync_dp(fx);
-	first = call("10.254.77.17", 80);
+	first = call("10.253.77.17", 80);
 	assert_true(first == 'A' || first == 'B');
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(call("10.254.77.17", 80), first);
+		assert_int_equal(call("10.253.77.17", 80), first);
 	del(fx, "services", "sticky");
 	del(fx, "endpoints", "sticky");
 	sync_dp(fx);
@@ -611,10 +611,10 @@ static void reset_passes_to_the_client(void **state)
 		assert_int_equal(listen(r.fd, 16), 0);
 		pthread_create(&r.th, NULL, rst_main, &r);
 	}
-	put_svc(fx, "rst", "ClusterIP", "10.254.77.18", 80, 0, "TCP");
+	put_svc(fx, "rst", "ClusterIP", "10.253.77.18", 80, 0, "TCP");
 	put_ep(fx, "rst", "TCP", 1, r.port);
 	sync_dp(fx);
-	fd = dial("10.254.77.18", 80, SOCK_STREAM);
+	fd = dial("10.253.77.18", 80, SOCK_STREAM);
 	assert_true(fd >= 0);
 	assert_int_equal(recv(fd, &c, 1, 0), 1);
 	assert_int_equal(send(fd, "x", 1, 0), 1);
@@ -633,7 +633,7 @@ static void named_ports_of_a_multi_port_service(void **state)
 	struct backend a, b;
 	json_t *s = json_pack("{s:{s:s,s:s}, s:{s:s,s:s,s:[{s:s,s:i},{s:s,s:i}]}}", "metadata",
 			      "name", "multi", "namespace", "default", "spec", "type",
-			      "ClusterIP", "clusterIP", "10.254.77.19", "ports", "name", "http",
+			      "ClusterIP", "clusterIP", "10.253.77.19", "ports", "name", "http",
 			      "port", 80, "name", "admin", "port", 81);
 	json_t *e;
 
@@ -648,8 +648,8 @@ static void named_ports_of_a_multi_port_service(void **state)
 	assert_int_equal(fx->fw.w.create(fx->fw.w.arg, res("endpoints"), e), 0);
 	json_decref(e);
 	sync_dp(fx);
-	assert_int_equal(call("10.254.77.19", 80), 'A');
-	assert_int_equal(call("10.254.77.19", 81), 'B');
+	assert_int_equal(call("10.253.77.19", 80), 'A');
+	assert_int_equal(call("10.253.77.19", 81), 'B');
 	del(fx, "services", "multi");
 	del(fx, "endpoints", "multi");
 	sync_dp(fx);
@@ -679,7 +679,7 @@ static void many_services(void **state)
 	assert_int_equal(st_begin(fx->st), 0);
 	for (int i = 0; i < 10000; i++) {
 		snprintf(name, sizeof(name), "many%d", i);
-		snprintf(ip, sizeof(ip), "10.254.%d.%d", 78 + i / 250, 1 + i % 250);
+		snprintf(ip, sizeof(ip), "10.253.%d.%d", 78 + i / 250, 1 + i % 250);
 		put_svc(fx, name, "ClusterIP", ip, 80, 0, "TCP");
 		put_ep(fx, name, "TCP", 1, a.port);
 	}
@@ -687,16 +687,16 @@ static void many_services(void **state)
 	t0 = ms();
 	sync_dp(fx);
 	print_message("10000 services in %lld ms\n", (long long)(ms() - t0));
-	assert_int_equal(call("10.254.78.1", 80), 'A');
-	assert_int_equal(call("10.254.117.250", 80), 'A');
+	assert_int_equal(call("10.253.78.1", 80), 'A');
+	assert_int_equal(call("10.253.117.250", 80), 'A');
 
 	/* One more service: only its listener opens, quickly. */
-	put_svc(fx, "one-more", "ClusterIP", "10.254.77.20", 80, 0, "TCP");
+	put_svc(fx, "one-more", "ClusterIP", "10.253.77.20", 80, 0, "TCP");
 	put_ep(fx, "one-more", "TCP", 1, a.port);
 	t0 = ms();
 	sync_dp(fx);
 	print_message("one more beside them in %lld ms\n", (long long)(ms() - t0));
-	assert_int_equal(call("10.254.77.20", 80), 'A');
+	assert_int_equal(call("10.253.77.20", 80), 'A');
 
 	assert_int_equal(st_begin(fx->st), 0);
 	for (int i = 0; i < 10000; i++) {
@@ -708,7 +708,7 @@ static void many_services(void **state)
 	del(fx, "endpoints", "one-more");
 	assert_int_equal(st_commit(fx->st), 0);
 	sync_dp(fx);
-	assert_int_equal(dial("10.254.78.1", 80, SOCK_STREAM), -ECONNREFUSED);
+	assert_int_equal(dial("10.253.78.1", 80, SOCK_STREAM), -ECONNREFUSED);
 	backend_stop(&a);
 	fxs = fx;
 	assert_int_equal(teardown(&fxs), 0);
@@ -738,7 +738,7 @@ static void *load_main(void *arg)
 static void endpoints_change_under_load(void **state)
 {
 	struct fx *fx = *state;
-	struct load ld = {"10.254.77.21", 0, 0, 0};
+	struct load ld = {"10.253.77.21", 0, 0, 0};
 	struct backend a, b;
 	pthread_t t;
 
@@ -814,10 +814,10 @@ static void out_of_fds_waits(void **state)
 	assert_true(n > 3 && n < 4096);
 	for (int i = 0; i < 3; i++)
 		close(fds[--n]);
-	put_svc(fx, "full", "ClusterIP", "10.254.77.22", 80, 0, "TCP");
+	put_svc(fx, "full", "ClusterIP", "10.253.77.22", 80, 0, "TCP");
 	put_ep(fx, "full", "TCP", 1, a.port);
 	sync_dp(fx);
-	cfd = dial("10.254.77.22", 80, SOCK_STREAM);
+	cfd = dial("10.253.77.22", 80, SOCK_STREAM);
 	assert_true(cfd >= 0);
 	usleep(100000);
 	c0 = cpu_s();
