@@ -8,6 +8,7 @@
 
 #include "api_int.h"
 #include "api_stream_int.h"
+#include "api_table_int.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 #include "k1s_patch.h"
@@ -316,36 +317,12 @@ static int handle_list(struct api_req *req, const struct api_path *p)
 
 static json_t *scale_of(const json_t *obj)
 {
-	json_t *sel = k1s_json_path(obj, "spec.selector.matchLabels");
 	json_t *replicas = k1s_json_path(obj, "spec.replicas");
-	char selector[1024] = "";
-	size_t n = 0;
-	const char *k;
-	json_t *v;
+	struct api_sb sb = {0};
+	json_t *scale;
 
-	/* Sorted as labels.SelectorFromSet formats them. */
-	json_t *keys = json_array();
-
-	json_object_foreach(sel, k, v) json_array_append_new(keys, json_string(k));
-	for (size_t i = 0; i < json_array_size(keys); i++)
-		for (size_t j = i + 1; j < json_array_size(keys); j++) {
-			const char *a = json_string_value(json_array_get(keys, i));
-			const char *b = json_string_value(json_array_get(keys, j));
-
-			if (strcmp(a, b) > 0) {
-				json_t *t = json_incref(json_array_get(keys, i));
-
-				json_array_set(keys, i, json_array_get(keys, j));
-				json_array_set_new(keys, j, t);
-			}
-		}
-	for (size_t i = 0; i < json_array_size(keys) && n < sizeof(selector); i++) {
-		const char *key = json_string_value(json_array_get(keys, i));
-
-		n += (size_t)snprintf(selector + n, sizeof(selector) - n, "%s%s=%s", i ? "," : "",
-				      key, json_string_value(json_object_get(sel, key)));
-	}
-	json_decref(keys);
+	/* status.selector is the selector's string form, as the table prints it. */
+	api_fmt_selector(&sb, k1s_json_path(obj, "spec.selector"));
 	json_t *md = json_object();
 
 	for (const char *const *f = (const char *const[]){"name", "namespace", "uid",
@@ -357,12 +334,14 @@ static json_t *scale_of(const json_t *obj)
 		if (json_object_get(x, *f))
 			json_object_set(md, *f, json_object_get(x, *f));
 	}
-	return json_pack("{s:s,s:s,s:o,s:{s:I},s:{s:I,s:s}}", "kind", "Scale", "apiVersion",
-			 "autoscaling/v1", "metadata", md, "spec", "replicas",
-			 (json_int_t)(replicas ? json_integer_value(replicas) : 1), "status",
-			 "replicas",
-			 (json_int_t)json_integer_value(k1s_json_path(obj, "status.replicas")),
-			 "selector", selector);
+	scale = json_pack("{s:s,s:s,s:o,s:{s:I},s:{s:I,s:s}}", "kind", "Scale", "apiVersion",
+			  "autoscaling/v1", "metadata", md, "spec", "replicas",
+			  (json_int_t)(replicas ? json_integer_value(replicas) : 1), "status",
+			  "replicas",
+			  (json_int_t)json_integer_value(k1s_json_path(obj, "status.replicas")),
+			  "selector", api_sb_str(&sb));
+	api_sb_free(&sb);
+	return scale;
 }
 
 /* ---- writes ---- */

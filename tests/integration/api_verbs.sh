@@ -43,6 +43,8 @@ fi
 expect_err "unsupported field selector" "field label not supported" k get svc --field-selector spec.type=ClusterIP
 expect_out "scale" "scaled" k scale deploy api --replicas=5
 expect_out "scale took" "^5$" k get deploy api -o jsonpath='{.spec.replicas}'
+expect_out "the scale subresource names the selector" '"selector":"app=api"' \
+	curl -s "$SERVER/apis/apps/v1/namespaces/default/deployments/api/scale"
 expect_out "server-side apply" "serverside-applied" k apply --server-side -f "$MANIFESTS/02-nodeport-service.yaml"
 expect_out "replace keeps the cluster IP" "replaced" bash -c "kubectl -s $SERVER --cache-dir $TMP/kcache get svc web-service -o yaml | kubectl -s $SERVER --cache-dir $TMP/kcache replace -f -"
 expect_out "create namespace (protobuf body)" "namespace/demo created" k create namespace demo
