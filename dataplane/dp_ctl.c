@@ -21,17 +21,6 @@
 
 #define DP_EVENT_BATCH 1000
 
-void dp_snap_free(struct dp_snap *s)
-{
-	if (!s)
-		return;
-	for (uint32_t i = 0; i < s->nsvc; i++)
-		free(s->svc[i].eps);
-	free(s->svc);
-	free(s->lsn);
-	free(s);
-}
-
 static void cache_put(struct dp *dp, const char *res, const json_t *obj, bool del)
 {
 	json_t *cache = strcmp(res, "services") == 0 ? dp->svcs : dp->eps;
@@ -43,6 +32,7 @@ static void cache_put(struct dp *dp, const char *res, const json_t *obj, bool de
 		json_object_del(cache, key);
 	else
 		json_object_set_new(cache, key, json_deep_copy(obj));
+	dp_snap_mark(dp, key);
 	dp->dirty = true;
 }
 
@@ -85,6 +75,7 @@ static int resync(struct dp *dp)
 	dp->rev = rev;
 	dp->synced = true;
 	dp->dirty = true;
+	dp_snap_mark_all(dp);
 	return 0;
 }
 
@@ -108,181 +99,6 @@ static int take_events(struct dp *dp)
 		}
 	}
 	return 0;
-}
-
-/* ---- the snapshot ---- */
-
-struct build {
-	struct dp_snap *s;
-	uint32_t cap_svc, cap_lsn;
-	json_t *seen;	/* "proto/ip:port" of listeners so far */
-};
-
-static int parse_ip(const char *s, struct in_addr *a)
-{
-	return s && inet_pton(AF_INET, s, a) == 1 ? 0 : -EINVAL;
-}
-
-static void add_lsn(struct build *b, enum dp_proto proto, const char *ip, json_int_t port)
-{
-	struct dp_lsn *l;
-	struct in_addr a;
-	char key[64];
-
-	if (port <= 0 || port > 65535 || parse_ip(ip, &a) < 0)
-		return;
-	snprintf(key, sizeof(key), "%d/%s:%d", proto, ip, (int)port);
-	if (json_object_get(b->seen, key))
-		return;
-	json_object_set_new(b->seen, key, json_true());
-	if (b->s->nlsn == b->cap_lsn) {
-		uint32_t cap = b->cap_lsn ? b->cap_lsn * 2 : 16;
-		void *p = realloc(b->s->lsn, cap * sizeof(*l));
-
-		if (!p)
-			return;
-		b->s->lsn = p;
-		b->cap_lsn = cap;
-	}
-	l = &b->s->lsn[b->s->nlsn++];
-	memset(l, 0, sizeof(*l));
-	l->proto = proto;
-	l->addr.sin_family = AF_INET;
-	l->addr.sin_addr = a;
-	l->addr.sin_port = htons((uint16_t)port);
-	l->svc = b->s->nsvc - 1;
-}
-
-/* The endpoints of one service port: Endpoints' ports match by name. */
-static void fill_eps(struct dp_svc *sv, const json_t *ep, const char *pname, const char *proto)
-{
-	const json_t *subsets = k1s_json_path(ep, "subsets"), *ss;
-	size_t i;
-
-	json_array_foreach(subsets, i, ss) {
-		const json_t *ports = json_object_get(ss, "ports"), *p, *addrs, *a;
-		json_int_t port = 0;
-		size_t j;
-
-		json_array_foreach(ports, j, p) {
-			const char *n = k1s_json_str(p, "name") ?: "";
-			const char *pr = k1s_json_str(p, "protocol") ?: "TCP";
-
-			if (strcmp(n, pname) == 0 && strcmp(pr, proto) == 0)
-				port = json_integer_value(json_object_get(p, "port"));
-		}
-		if (port <= 0 || port > 65535)
-			continue;
-		addrs = json_object_get(ss, "addresses");
-		json_array_foreach(addrs, j, a) {
-			struct in_addr in;
-			void *np;
-
-			if (parse_ip(k1s_json_str(a, "ip"), &in) < 0)
-				continue;
-			np = realloc(sv->eps, (sv->nep + 1) * sizeof(*sv->eps));
-			if (!np)
-				return;
-			sv->eps = np;
-			memset(&sv->eps[sv->nep], 0, sizeof(*sv->eps));
-			sv->eps[sv->nep].sin_family = AF_INET;
-			sv->eps[sv->nep].sin_addr = in;
-			sv->eps[sv->nep].sin_port = htons((uint16_t)port);
-			sv->nep++;
-		}
-	}
-}
-
-/* FNV-1a over the service, port name and protocol. */
-static uint64_t svc_id(const char *key, const char *port, const char *proto)
-{
-	const char *parts[] = {key, "/", port, "/", proto};
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < 5; i++)
-		for (const char *c = parts[i]; *c; c++)
-			h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
-	return h;
-}
-
-static void build_svc(struct dp *dp, struct build *b, const char *key, const json_t *svc)
-{
-	const char *type = k1s_json_str(svc, "spec.type") ?: "ClusterIP";
-	const char *cip = k1s_json_str(svc, "spec.clusterIP");
-	bool nodeport = strcmp(type, "NodePort") == 0 || strcmp(type, "LoadBalancer") == 0;
-	bool lb = strcmp(type, "LoadBalancer") == 0;
-	const json_t *ports = k1s_json_path(svc, "spec.ports"), *p;
-	const json_t *ep = json_object_get(dp->eps, key);
-	const json_t *ingress = k1s_json_path(svc, "status.loadBalancer.ingress");
-	uint32_t aff = 0;
-	size_t i;
-
-	if (strcmp(type, "ExternalName") == 0)
-		return;
-	if (strcmp(k1s_json_str(svc, "spec.sessionAffinity") ?: "None", "ClientIP") == 0) {
-		json_t *t = k1s_json_path(svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds");
-
-		aff = t ? (uint32_t)json_integer_value(t) : 10800;
-	}
-	json_array_foreach(ports, i, p) {
-		const char *proto = k1s_json_str(p, "protocol") ?: "TCP";
-		enum dp_proto pr;
-		json_int_t port = json_integer_value(json_object_get(p, "port"));
-		json_int_t np = json_integer_value(json_object_get(p, "nodePort"));
-		struct dp_svc *sv;
-		const json_t *ing;
-		size_t k;
-
-		if (strcmp(proto, "TCP") == 0)
-			pr = DP_TCP;
-		else if (strcmp(proto, "UDP") == 0)
-			pr = DP_UDP;
-		else
-			continue;
-		if (b->s->nsvc == b->cap_svc) {
-			uint32_t cap = b->cap_svc ? b->cap_svc * 2 : 16;
-			void *q = realloc(b->s->svc, cap * sizeof(*sv));
-
-			if (!q)
-				return;
-			b->s->svc = q;
-			b->cap_svc = cap;
-		}
-		sv = &b->s->svc[b->s->nsvc++];
-		memset(sv, 0, sizeof(*sv));
-		sv->affinity_s = aff;
-		sv->id = svc_id(key, k1s_json_str(p, "name") ?: "", proto);
-		if (ep)
-			fill_eps(sv, ep, k1s_json_str(p, "name") ?: "", proto);
-		if (cip && *cip && strcmp(cip, "None") != 0)
-			add_lsn(b, pr, cip, port);
-		if (nodeport && np > 0) {
-			add_lsn(b, pr, "127.0.0.1", np);
-			if (dp->node_ip[0])
-				add_lsn(b, pr, dp->node_ip, np);
-		}
-		if (lb)
-			json_array_foreach(ingress, k, ing)
-				add_lsn(b, pr, k1s_json_str(ing, "ip"), port);
-	}
-}
-
-static struct dp_snap *build(struct dp *dp)
-{
-	struct build b = {calloc(1, sizeof(struct dp_snap)), 0, 0, json_object()};
-	const char *key;
-	json_t *svc;
-
-	if (!b.s || !b.seen) {
-		free(b.s);
-		json_decref(b.seen);
-		return NULL;
-	}
-	json_object_foreach(dp->svcs, key, svc)
-		build_svc(dp, &b, key, svc);
-	json_decref(b.seen);
-	b.s->gen = ++dp->gen;
-	return b.s;
 }
 
 /* ---- LoadBalancer status ---- */
@@ -324,15 +140,18 @@ static int lb_pick(struct dp *dp, const json_t *svc, char *ip, size_t len)
 static void lb_status(struct dp *dp)
 {
 	const struct k1s_resource *r = k1s_resource_find("", "services");
-	json_t *todo = json_array(), *svc;
+	json_t *todo = json_array(), *svc, *v;
 	const char *key;
 	size_t i;
 
-	json_object_foreach(dp->svcs, key, svc) {
-		bool lb = strcmp(k1s_json_str(svc, "spec.type") ?: "", "LoadBalancer") == 0;
-		json_t *ing = k1s_json_path(svc, "status.loadBalancer.ingress");
-		bool has = json_array_size(ing) > 0;
+	/* Only services that changed since the last snapshot can need it. */
+	json_object_foreach(dp->todo, key, v) {
+		bool lb, has;
 
+		if (!(svc = json_object_get(dp->svcs, key)))
+			continue;
+		lb = strcmp(k1s_json_str(svc, "spec.type") ?: "", "LoadBalancer") == 0;
+		has = json_array_size(k1s_json_path(svc, "status.loadBalancer.ingress")) > 0;
 		if (lb != has && !k1s_json_path(svc, "metadata.deletionTimestamp"))
 			json_array_append(todo, svc);
 	}
@@ -383,7 +202,7 @@ static void reclaim(struct dp *dp)
 
 		if (s->gen < min) {
 			*pp = s->next;
-			dp_snap_free(s);
+			dp_snap_recycle(dp, s);
 		} else {
 			pp = &s->next;
 		}
@@ -395,10 +214,17 @@ int dp_ctl_pass(struct dp *dp)
 	if (take_events(dp) == 0 && dp->dirty) {
 		struct dp_snap *s, *old;
 
+		int64_t t0 = k1s_now_ms(), t1;
+
 		dp->dirty = false;
 		lb_status(dp);
-		s = build(dp);
+		t1 = k1s_now_ms();
+		s = dp_snap_build(dp);
 		if (s) {
+			k1s_debug("dp", "snapshot %llu: %u service ports, %u listeners; "
+				  "status %lld ms, build %lld ms", (unsigned long long)s->gen,
+				  s->nsvc, s->nlsn, (long long)(t1 - t0),
+				  (long long)(k1s_now_ms() - t1));
 			old = atomic_exchange(&dp->snap, s);
 			if (old) {
 				old->next = dp->retired;
@@ -427,7 +253,7 @@ static int parse_pool(struct dp *dp, const char *pool)
 	snprintf(buf, sizeof(buf), "%s", pool);
 	if ((sep = strchr(buf, '-'))) {
 		*sep = 0;
-		if (parse_ip(buf, &a) < 0 || parse_ip(sep + 1, &b) < 0)
+		if (dp_parse_ip(buf, &a) < 0 || dp_parse_ip(sep + 1, &b) < 0)
 			return -EINVAL;
 		dp->pool_lo = ntohl(a.s_addr);
 		dp->pool_hi = ntohl(b.s_addr);
@@ -436,7 +262,7 @@ static int parse_pool(struct dp *dp, const char *pool)
 		uint32_t mask;
 
 		*sep = 0;
-		if (parse_ip(buf, &a) < 0 || bits < 1 || bits > 32)
+		if (dp_parse_ip(buf, &a) < 0 || bits < 1 || bits > 32)
 			return -EINVAL;
 		mask = bits == 32 ? ~0u : ~(~0u >> bits);
 		dp->pool_lo = ntohl(a.s_addr) & mask;
@@ -446,7 +272,7 @@ static int parse_pool(struct dp *dp, const char *pool)
 			dp->pool_hi--;
 		}
 	} else {
-		if (parse_ip(buf, &a) < 0)
+		if (dp_parse_ip(buf, &a) < 0)
 			return -EINVAL;
 		dp->pool_lo = dp->pool_hi = ntohl(a.s_addr);
 	}
@@ -474,10 +300,11 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 	}
 	dp->svcs = json_object();
 	dp->eps = json_object();
+	dp->todo = json_object();
 	if (n < 1)
 		n = 1;
 	dp->loops = calloc((size_t)n, sizeof(*dp->loops));
-	if (!dp->svcs || !dp->eps || !dp->loops) {
+	if (!dp->svcs || !dp->eps || !dp->todo || !dp->loops) {
 		e = -ENOMEM;
 		goto fail;
 	}
@@ -517,8 +344,12 @@ void dp_free(struct dp *dp)
 		dp->retired = s->next;
 		dp_snap_free(s);
 	}
+	dp_snap_free(dp->spare);
+	free(dp->lsn_set);
+	dp_comp_clear(dp);
 	json_decref(dp->svcs);
 	json_decref(dp->eps);
+	json_decref(dp->todo);
 	dp_aff_free(dp);
 	pthread_mutex_destroy(&dp->aff_mu);
 	free(dp);

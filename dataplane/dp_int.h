@@ -56,15 +56,30 @@ struct dp_lsn {
 
 struct dp_snap {
 	uint64_t gen;
-	uint32_t nsvc, nlsn;
+	uint32_t nsvc, nlsn, nep;
+	uint32_t cap_svc, cap_lsn, cap_ep;
 	struct dp_svc *svc;
 	struct dp_lsn *lsn;
+	struct sockaddr_in *eps;	/* svc[].eps point into it */
 	struct dp_snap *next;	/* retired list */
 };
 
+/* Compilation (dp_snap.c): a service whose object or Endpoints changed is
+ * marked, and compiled again at the next build. */
+void dp_snap_mark(struct dp *dp, const char *key);
+void dp_snap_mark_all(struct dp *dp);
+struct dp_snap *dp_snap_build(struct dp *dp);
 void dp_snap_free(struct dp_snap *s);
+/* A snapshot no loop reads any more: kept to build the next one in, since
+ * touching fresh memory (page faults) costs more than the build itself. */
+void dp_snap_recycle(struct dp *dp, struct dp_snap *s);
+void dp_comp_clear(struct dp *dp);
+int dp_parse_ip(const char *s, struct in_addr *a);
 
 struct dp_loop;
+struct dp_comp;
+
+#define DP_COMP_BUCKETS 4096
 
 struct dp {
 	struct st *st;
@@ -77,6 +92,12 @@ struct dp {
 	int64_t rev;
 	bool synced, dirty;
 	void *svcs, *eps;		/* json_t: "ns/name" -> object */
+	void *todo;			/* json_t: keys to compile again */
+	struct dp_comp *comp[DP_COMP_BUCKETS];
+	size_t ncomp;
+	struct dp_snap *spare;
+	uint64_t *lsn_set;		/* the build's listener set, kept */
+	size_t lsn_set_cap;
 	uint64_t gen;
 	struct dp_snap *retired;
 

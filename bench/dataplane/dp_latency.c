@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dp.h"
+#include "k1s_log.h"
 #include "k1s_loop.h"
 #include "../../tests/fakes/fake_writer.h"
 
@@ -113,6 +114,8 @@ int main(int argc, char **argv)
 	int64_t t0;
 	int tries;
 
+	if (getenv("K1S_DEBUG"))
+		k1s_log_set_level(K1S_LOG_DEBUG);
 	getrlimit(RLIMIT_NOFILE, &rl);
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);

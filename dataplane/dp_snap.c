@@ -1,0 +1,418 @@
+/* Snapshot compilation. Each service is compiled on its own into its
+ * ports, endpoints and listeners, and recompiled only when the service or
+ * its Endpoints change; a snapshot is then the concatenation of the
+ * compiled services, so a change costs one service's work plus a copy,
+ * not a walk over every object. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "dp_int.h"
+#include "k1s_json.h"
+
+/* One service, compiled: lsn[].svc indexes this service's svc[]. */
+struct dp_comp {
+	struct dp_comp *next;
+	char *key;
+	uint32_t nsvc, nlsn, nep;
+	struct dp_svc *svc;	/* svc[].eps point into eps */
+	struct dp_lsn *lsn;
+	struct sockaddr_in *eps;
+};
+
+int dp_parse_ip(const char *s, struct in_addr *a)
+{
+	return s && inet_pton(AF_INET, s, a) == 1 ? 0 : -EINVAL;
+}
+
+void dp_snap_free(struct dp_snap *s)
+{
+	if (!s)
+		return;
+	free(s->svc);
+	free(s->lsn);
+	free(s->eps);
+	free(s);
+}
+
+static uint32_t key_hash(const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *c = key; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	return h % DP_COMP_BUCKETS;
+}
+
+static void comp_free(struct dp_comp *c)
+{
+	free(c->key);
+	free(c->svc);
+	free(c->lsn);
+	free(c->eps);
+	free(c);
+}
+
+/* ---- one service ---- */
+
+static void *grow(void *p, uint32_t n, size_t size)
+{
+	/* Capacity 4, then powers of two: n is the count before adding one. */
+	if (n != 0 && (n < 4 || (n & (n - 1))))
+		return p;
+	return realloc(p, (n ? n * 2 : 4) * size);
+}
+
+static int add_lsn(struct dp_comp *c, enum dp_proto proto, const char *ip, json_int_t port)
+{
+	struct in_addr a;
+	struct dp_lsn *l;
+	void *p;
+
+	if (port <= 0 || port > 65535 || dp_parse_ip(ip, &a) < 0)
+		return 0;
+	if (!(p = grow(c->lsn, c->nlsn, sizeof(*l))))
+		return -ENOMEM;
+	c->lsn = p;
+	l = &c->lsn[c->nlsn++];
+	memset(l, 0, sizeof(*l));
+	l->proto = proto;
+	l->addr.sin_family = AF_INET;
+	l->addr.sin_addr = a;
+	l->addr.sin_port = htons((uint16_t)port);
+	l->svc = c->nsvc - 1;
+	return 0;
+}
+
+/* The endpoints of one service port, appended to c->eps: Endpoints'
+ * ports match by name. Returns how many, or -ENOMEM. */
+static int add_eps(struct dp_comp *c, const json_t *ep, const char *pname, const char *proto)
+{
+	const json_t *ss;
+	uint32_t first = c->nep;
+	size_t i;
+
+	json_array_foreach(k1s_json_path(ep, "subsets"), i, ss) {
+		const json_t *p, *a;
+		json_int_t port = 0;
+		size_t j;
+
+		json_array_foreach(json_object_get(ss, "ports"), j, p)
+			if (strcmp(k1s_json_str(p, "name") ?: "", pname) == 0 &&
+			    strcmp(k1s_json_str(p, "protocol") ?: "TCP", proto) == 0)
+				port = json_integer_value(json_object_get(p, "port"));
+		if (port <= 0 || port > 65535)
+			continue;
+		json_array_foreach(json_object_get(ss, "addresses"), j, a) {
+			struct in_addr in;
+			void *np;
+
+			if (dp_parse_ip(k1s_json_str(a, "ip"), &in) < 0)
+				continue;
+			if (!(np = grow(c->eps, c->nep, sizeof(*c->eps))))
+				return -ENOMEM;
+			c->eps = np;
+			memset(&c->eps[c->nep], 0, sizeof(*c->eps));
+			c->eps[c->nep].sin_family = AF_INET;
+			c->eps[c->nep].sin_addr = in;
+			c->eps[c->nep].sin_port = htons((uint16_t)port);
+			c->nep++;
+		}
+	}
+	return (int)(c->nep - first);
+}
+
+/* FNV-1a over the service, port name and protocol. */
+static uint64_t svc_id(const char *key, const char *port, const char *proto)
+{
+	const char *parts[] = {key, "/", port, "/", proto};
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < 5; i++)
+		for (const char *c = parts[i]; *c; c++)
+			h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
+	return h;
+}
+
+static int compile_port(struct dp *dp, struct dp_comp *c, const json_t *svc, const json_t *p,
+			const json_t *ep, uint32_t aff)
+{
+	const char *type = k1s_json_str(svc, "spec.type") ?: "ClusterIP";
+	const char *cip = k1s_json_str(svc, "spec.clusterIP");
+	const char *proto = k1s_json_str(p, "protocol") ?: "TCP";
+	const char *pname = k1s_json_str(p, "name") ?: "";
+	bool lb = strcmp(type, "LoadBalancer") == 0;
+	bool nodeport = lb || strcmp(type, "NodePort") == 0;
+	json_int_t port = json_integer_value(json_object_get(p, "port"));
+	json_int_t np = json_integer_value(json_object_get(p, "nodePort"));
+	enum dp_proto pr;
+	struct dp_svc *sv;
+	const json_t *ing;
+	void *q;
+	size_t k;
+	int n = 0, err = 0;
+
+	if (strcmp(proto, "TCP") == 0)
+		pr = DP_TCP;
+	else if (strcmp(proto, "UDP") == 0)
+		pr = DP_UDP;
+	else
+		return 0;
+	if (!(q = grow(c->svc, c->nsvc, sizeof(*sv))))
+		return -ENOMEM;
+	c->svc = q;
+	sv = &c->svc[c->nsvc++];
+	memset(sv, 0, sizeof(*sv));
+	sv->affinity_s = aff;
+	sv->id = svc_id(c->key, pname, proto);
+	if (ep && (n = add_eps(c, ep, pname, proto)) < 0)
+		return n;
+	sv->nep = (uint32_t)n;
+	if (cip && *cip && strcmp(cip, "None") != 0)
+		err = add_lsn(c, pr, cip, port);
+	if (!err && nodeport && np > 0) {
+		err = add_lsn(c, pr, "127.0.0.1", np);
+		if (!err && dp->node_ip[0])
+			err = add_lsn(c, pr, dp->node_ip, np);
+	}
+	if (lb)
+		json_array_foreach(k1s_json_path(svc, "status.loadBalancer.ingress"), k, ing)
+			if (!err)
+				err = add_lsn(c, pr, k1s_json_str(ing, "ip"), port);
+	return err;
+}
+
+/* NULL with nothing to serve (gone, ExternalName, no TCP/UDP port). */
+static struct dp_comp *compile(struct dp *dp, const char *key, int *err)
+{
+	const json_t *svc = json_object_get(dp->svcs, key), *p;
+	const json_t *ep = json_object_get(dp->eps, key);
+	struct dp_comp *c;
+	uint32_t aff = 0;
+	size_t i;
+
+	*err = 0;
+	if (!svc || strcmp(k1s_json_str(svc, "spec.type") ?: "", "ExternalName") == 0)
+		return NULL;
+	/* The cluster DNS answers on kube-dns's address in-process (dns/);
+	 * forwarding its ports would take them from it. */
+	if (strcmp(key, "kube-system/kube-dns") == 0)
+		return NULL;
+	if (strcmp(k1s_json_str(svc, "spec.sessionAffinity") ?: "None", "ClientIP") == 0) {
+		json_t *t = k1s_json_path(svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds");
+
+		aff = t ? (uint32_t)json_integer_value(t) : 10800;
+	}
+	if (!(c = calloc(1, sizeof(*c))) || !(c->key = strdup(key))) {
+		free(c);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	json_array_foreach(k1s_json_path(svc, "spec.ports"), i, p)
+		if ((*err = compile_port(dp, c, svc, p, ep, aff)) < 0)
+			break;
+	/* eps may have moved while growing: point the ports at it last. */
+	for (uint32_t j = 0, off = 0; !*err && j < c->nsvc; off += c->svc[j++].nep)
+		c->svc[j].eps = c->eps + off;
+	if (*err || c->nsvc == 0) {
+		comp_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* ---- the set of compiled services ---- */
+
+void dp_snap_mark(struct dp *dp, const char *key)
+{
+	json_object_set_new(dp->todo, key, json_true());
+}
+
+void dp_snap_mark_all(struct dp *dp)
+{
+	const char *key;
+	json_t *v;
+
+	dp_comp_clear(dp);
+	json_object_foreach(dp->svcs, key, v)
+		dp_snap_mark(dp, key);
+}
+
+void dp_comp_clear(struct dp *dp)
+{
+	for (size_t i = 0; i < DP_COMP_BUCKETS; i++)
+		while (dp->comp[i]) {
+			struct dp_comp *c = dp->comp[i];
+
+			dp->comp[i] = c->next;
+			comp_free(c);
+		}
+	dp->ncomp = 0;
+}
+
+static int recompile(struct dp *dp, const char *key)
+{
+	struct dp_comp **pp = &dp->comp[key_hash(key)], *c;
+	int err;
+
+	while (*pp && strcmp((*pp)->key, key) != 0)
+		pp = &(*pp)->next;
+	c = compile(dp, key, &err);
+	if (err)
+		return err;
+	if (*pp) {
+		struct dp_comp *old = *pp;
+
+		*pp = old->next;
+		comp_free(old);
+		dp->ncomp--;
+	}
+	if (c) {
+		c->next = dp->comp[key_hash(key)];
+		dp->comp[key_hash(key)] = c;
+		dp->ncomp++;
+	}
+	return 0;
+}
+
+/* ---- assembly ---- */
+
+/* Listeners seen so far, by protocol, address and port: two services may
+ * not share one (a node port is allocated once; a pool address once). */
+struct lsn_set {
+	uint64_t *slot;	/* key + 1; 0 = empty */
+	size_t mask;
+};
+
+static bool lsn_set_add(struct lsn_set *set, const struct dp_lsn *l)
+{
+	uint64_t k = ((uint64_t)l->addr.sin_addr.s_addr << 17 | (uint64_t)ntohs(l->addr.sin_port) << 1 |
+		      l->proto) + 1;
+	uint64_t h = k;
+	size_t i;
+
+	/* splitmix64's finaliser: every key bit reaches the low bits. */
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	i = (size_t)(h ^ (h >> 31)) & set->mask;
+	while (set->slot[i]) {
+		if (set->slot[i] == k)
+			return false;
+		i = (i + 1) & set->mask;
+	}
+	set->slot[i] = k;
+	return true;
+}
+
+void dp_snap_recycle(struct dp *dp, struct dp_snap *s)
+{
+	if (dp->spare && dp->spare->cap_svc >= s->cap_svc) {
+		dp_snap_free(s);
+		return;
+	}
+	dp_snap_free(dp->spare);
+	dp->spare = s;
+}
+
+static int reserve(void **p, uint32_t *cap, uint32_t n, size_t size)
+{
+	void *q;
+
+	if (n <= *cap && *p)
+		return 0;
+	n = n + n / 4 + 16;
+	if (!(q = realloc(*p, (size_t)n * size)))
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* A snapshot with room for the counts: the spare one, or a new one. */
+static struct dp_snap *snap_alloc(struct dp *dp, uint32_t nsvc, uint32_t nlsn, uint32_t nep)
+{
+	struct dp_snap *s = dp->spare ? dp->spare : calloc(1, sizeof(*s));
+
+	dp->spare = NULL;
+	if (!s)
+		return NULL;
+	s->nsvc = s->nlsn = s->nep = 0;
+	s->next = NULL;
+	if (reserve((void **)&s->svc, &s->cap_svc, nsvc, sizeof(*s->svc)) < 0 ||
+	    reserve((void **)&s->lsn, &s->cap_lsn, nlsn, sizeof(*s->lsn)) < 0 ||
+	    reserve((void **)&s->eps, &s->cap_ep, nep, sizeof(*s->eps)) < 0) {
+		dp_snap_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int lsn_set_init(struct dp *dp, struct lsn_set *set, uint32_t nlsn)
+{
+	size_t n = 16;
+
+	while (n < (size_t)nlsn * 2)
+		n <<= 1;
+	if (n > dp->lsn_set_cap) {
+		free(dp->lsn_set);
+		dp->lsn_set_cap = 0;
+		if (!(dp->lsn_set = malloc(n * sizeof(*dp->lsn_set))))
+			return -ENOMEM;
+		dp->lsn_set_cap = n;
+	}
+	memset(dp->lsn_set, 0, n * sizeof(*dp->lsn_set));
+	set->slot = dp->lsn_set;
+	set->mask = n - 1;
+	return 0;
+}
+
+struct dp_snap *dp_snap_build(struct dp *dp)
+{
+	uint32_t nsvc = 0, nlsn = 0, nep = 0;
+	struct lsn_set set;
+	struct dp_snap *s;
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	json_object_foreach_safe(dp->todo, tmp, key, v) {
+		if (recompile(dp, key) < 0)
+			return NULL;
+		json_object_del(dp->todo, key);
+	}
+	for (size_t i = 0; i < DP_COMP_BUCKETS; i++)
+		for (struct dp_comp *c = dp->comp[i]; c; c = c->next) {
+			nsvc += c->nsvc;
+			nlsn += c->nlsn;
+			nep += c->nep;
+		}
+	if (!(s = snap_alloc(dp, nsvc, nlsn, nep)))
+		return NULL;
+	if (lsn_set_init(dp, &set, nlsn) < 0) {
+		dp_snap_free(s);
+		return NULL;
+	}
+	for (size_t i = 0; i < DP_COMP_BUCKETS; i++)
+		for (struct dp_comp *c = dp->comp[i]; c; c = c->next) {
+			uint32_t base = s->nsvc, off = 0;
+
+			memcpy(s->eps + s->nep, c->eps, c->nep * sizeof(*c->eps));
+			for (uint32_t j = 0; j < c->nsvc; j++) {
+				s->svc[base + j] = c->svc[j];
+				s->svc[base + j].eps = s->eps + s->nep + off;
+				off += c->svc[j].nep;
+			}
+			for (uint32_t j = 0; j < c->nlsn; j++)
+				if (lsn_set_add(&set, &c->lsn[j])) {
+					s->lsn[s->nlsn] = c->lsn[j];
+					s->lsn[s->nlsn++].svc = base + c->lsn[j].svc;
+				}
+			s->nsvc += c->nsvc;
+			s->nep += c->nep;
+		}
+	s->gen = ++dp->gen;
+	return s;
+}
