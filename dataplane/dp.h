@@ -19,6 +19,8 @@ struct dp_config {
 	const char *node_ip;	/* node ports listen here (and on 127.0.0.1) */
 	const char *lb_pool;	/* LoadBalancer addresses, "a.b.c.d-e.f.g.h" or CIDR;
 				 * NULL = the node's address, as k3s's ServiceLB */
+	int tcp_idle_s;		/* an idle TCP connection ends; 0 = 3600 */
+	int udp_idle_s;		/* an idle UDP flow ends; 0 = 30 */
 };
 
 /* Starts the dataplane. NULL and *err on failure. */

@@ -292,6 +292,10 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 	dp->st = st;
 	dp->loop = loop;
 	dp->w = w;
+	/* kube-proxy's defaults: conntrack's established timeout is an hour
+	 * for TCP; UDP flows last 30 s. */
+	dp->tcp_idle_ms = (cfg && cfg->tcp_idle_s > 0 ? cfg->tcp_idle_s : 3600) * 1000LL;
+	dp->udp_idle_ms = (cfg && cfg->udp_idle_s > 0 ? cfg->udp_idle_s : 30) * 1000LL;
 	if (cfg && cfg->node_ip)
 		snprintf(dp->node_ip, sizeof(dp->node_ip), "%s", cfg->node_ip);
 	if (cfg && cfg->lb_pool && (e = parse_pool(dp, cfg->lb_pool)) < 0) {

@@ -86,6 +86,7 @@ struct dp {
 	struct k1s_loop *loop;
 	const struct k1s_writer *w;
 	char node_ip[INET_ADDRSTRLEN];
+	int64_t tcp_idle_ms, udp_idle_ms;
 	uint32_t pool_lo, pool_hi;	/* host order; 0 = no pool */
 
 	/* Control side. */

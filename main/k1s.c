@@ -78,6 +78,12 @@ static void usage(FILE *f)
 		"  --image-catalog FILE     image names to entrypoints (default: built in)\n"
 		"  --store-sync full|normal fsync every write (default full) or survive only\n"
 		"                           a crash of k1s, not of the machine\n"
+		"  --proxy-loops N          service forwarding threads (default: one per core)\n"
+		"  --proxy-tcp-idle-timeout S  an idle forwarded TCP connection is reset\n"
+		"                           (default 3600)\n"
+		"  --proxy-udp-idle-timeout S  an idle UDP flow ends (default 30)\n"
+		"  --lb-pool RANGE          LoadBalancer addresses, A-B or CIDR (default: the\n"
+		"                           node's address, as k3s's ServiceLB)\n"
 		"  --log-level LEVEL        error, warn, info (default) or debug\n");
 }
 
@@ -100,6 +106,27 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
+/* Long options without a letter. */
+enum {
+	OPT_PROXY_LOOPS = 0x200,
+	OPT_PROXY_TCP_IDLE,
+	OPT_PROXY_UDP_IDLE,
+	OPT_LB_POOL,
+};
+
+/* A whole number in [min, max] for option `name`, or -1 with a message. */
+static int int_arg(const char *name, const char *s, int min, int max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < min || v > max) {
+		fprintf(stderr, "k1s: --%s: expected a number from %d to %d\n", name, min, max);
+		return -1;
+	}
+	return (int)v;
+}
+
 static int serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -114,6 +141,10 @@ static int serve(int argc, char **argv)
 		{"store-sync", required_argument, 0, 'S'},
 		{"image-catalog", required_argument, 0, 'c'},
 		{"log-level", required_argument, 0, 'L'},
+		{"proxy-loops", required_argument, 0, OPT_PROXY_LOOPS},
+		{"proxy-tcp-idle-timeout", required_argument, 0, OPT_PROXY_TCP_IDLE},
+		{"proxy-udp-idle-timeout", required_argument, 0, OPT_PROXY_UDP_IDLE},
+		{"lb-pool", required_argument, 0, OPT_LB_POOL},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -139,6 +170,7 @@ static int serve(int argc, char **argv)
 	struct ctrl *ctrl;
 	struct pod_rt *rt;
 	struct dp *dp;
+	struct dp_config dcfg = {0};
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -198,6 +230,23 @@ static int serve(int argc, char **argv)
 			k1s_log_set_level(lvl);
 			break;
 		}
+		case OPT_PROXY_LOOPS:
+			if ((dcfg.loops = int_arg("proxy-loops", optarg, 1, 256)) < 0)
+				return 2;
+			break;
+		case OPT_PROXY_TCP_IDLE:
+			dcfg.tcp_idle_s = int_arg("proxy-tcp-idle-timeout", optarg, 1, 86400 * 7);
+			if (dcfg.tcp_idle_s < 0)
+				return 2;
+			break;
+		case OPT_PROXY_UDP_IDLE:
+			dcfg.udp_idle_s = int_arg("proxy-udp-idle-timeout", optarg, 1, 86400);
+			if (dcfg.udp_idle_s < 0)
+				return 2;
+			break;
+		case OPT_LB_POOL:
+			dcfg.lb_pool = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -256,8 +305,8 @@ static int serve(int argc, char **argv)
 	if (!rt)
 		k1s_warn("main", "pods cannot run: %s%s", k1s_strerror(err),
 			 err == -EPERM ? " (k1s serve needs root for pod namespaces)" : "");
-	dp = dp_new(st, loop, api_writer(api), &(struct dp_config){.node_ip = api_node_ip(api)},
-		    &err);
+	dcfg.node_ip = api_node_ip(api);
+	dp = dp_new(st, loop, api_writer(api), &dcfg, &err);
 	if (!dp)
 		k1s_warn("main", "services are not forwarded: %s", k1s_strerror(err));
 	api_attach(api, loop, rt);

@@ -156,10 +156,11 @@ static void sync_dp(struct fx *fx)
 	fail_msg("loops did not take the snapshot");
 }
 
-static struct fx *fx_new(int loops)
+static struct fx *fx_new_idle(int loops, int tcp_idle_s, int udp_idle_s)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	struct dp_config cfg = {loops, NODE_IP, "10.253.77.200-10.253.77.210"};
+	struct dp_config cfg = {loops, NODE_IP, "10.253.77.200-10.253.77.210", tcp_idle_s,
+				udp_idle_s};
 	int err = 0;
 
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_dp.XXXXXX");
@@ -172,6 +173,11 @@ static struct fx *fx_new(int loops)
 	if (!fx->st || !fx->loop || !fx->dp)
 		return NULL;
 	return fx;
+}
+
+static struct fx *fx_new(int loops)
+{
+	return fx_new_idle(loops, 0, 0);
 }
 
 static int setup(void **state)
@@ -627,13 +633,225 @@ static void reset_passes_to_the_client(void **state)
 	backend_stop(&r);
 }
 
+/* ---- bulk ---- */
+
+#define BULK_BYTES (8u << 20)
+
+static uint8_t pattern(size_t i)
+{
+	return (uint8_t)((i * 2654435761u) >> 13);
+}
+
+struct bulk_backend {
+	int fd, port;
+	size_t reset_after;	/* 0: read all, then answer with as much */
+	pthread_t th;
+	size_t got;
+	bool intact;
+};
+
+/* One connection: reads until EOF checking the pattern, then sends the
+ * same count back in large writes; or resets after reset_after bytes. */
+static void *bulk_main(void *arg)
+{
+	struct bulk_backend *b = arg;
+	static char buf[1 << 18];
+	int fd = accept(b->fd, NULL, NULL);
+	ssize_t n;
+
+	b->intact = true;
+	while (fd >= 0 && (n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			b->intact &= (uint8_t)buf[i] == pattern(b->got + (size_t)i);
+		b->got += (size_t)n;
+		if (b->reset_after && b->got >= b->reset_after) {
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){1, 0},
+				   sizeof(struct linger));
+			close(fd);
+			return NULL;
+		}
+	}
+	for (size_t off = 0; fd >= 0 && off < b->got;) {
+		size_t len = b->got - off < sizeof(buf) ? b->got - off : sizeof(buf);
+
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (char)pattern(off + i);
+		if ((n = send(fd, buf, len, MSG_NOSIGNAL)) <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static void bulk_start(struct bulk_backend *b, size_t reset_after)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+
+	memset(b, 0, sizeof(*b));
+	b->reset_after = reset_after;
+	b->fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(b->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(b->fd, 4), 0);
+	getsockname(b->fd, (struct sockaddr *)&a, &len);
+	b->port = ntohs(a.sin_port);
+	pthread_create(&b->th, NULL, bulk_main, b);
+}
+
+struct sender {
+	int fd;
+	size_t bytes, sent;
+	int err;
+};
+
+/* Sends the pattern in large writes, then half-closes. */
+static void *send_main(void *arg)
+{
+	struct sender *s = arg;
+	static char buf[1 << 18];
+
+	while (s->sent < s->bytes) {
+		size_t len = s->bytes - s->sent < sizeof(buf) ? s->bytes - s->sent : sizeof(buf);
+		ssize_t n;
+
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (char)pattern(s->sent + i);
+		n = send(s->fd, buf, len, MSG_NOSIGNAL);
+		if (n <= 0) {
+			s->err = errno;
+			return NULL;
+		}
+		s->sent += (size_t)n;
+	}
+	shutdown(s->fd, SHUT_WR);
+	return NULL;
+}
+
+/* Megabytes each way: the relay moves such streams to splice(2); every
+ * byte arrives in order, and each side's end of stream passes. */
+static void bulk_both_ways_with_half_close(void **state)
+{
+	struct fx *fx = *state;
+	struct bulk_backend b;
+	struct sender s = {0};
+	static char buf[1 << 16];
+	size_t got = 0;
+	bool intact = true;
+	pthread_t th;
+	ssize_t n;
+
+	bulk_start(&b, 0);
+	put_svc(fx, "bulk", "ClusterIP", "10.253.77.24", 80, 0, "TCP");
+	put_ep(fx, "bulk", "TCP", 1, b.port);
+	sync_dp(fx);
+	s.fd = dial("10.253.77.24", 80, SOCK_STREAM);
+	assert_true(s.fd >= 0);
+	s.bytes = BULK_BYTES;
+	pthread_create(&th, NULL, send_main, &s);
+	while ((n = recv(s.fd, buf, sizeof(buf), 0)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			intact &= (uint8_t)buf[i] == pattern(got + (size_t)i);
+		got += (size_t)n;
+	}
+	pthread_join(th, NULL);
+	pthread_join(b.th, NULL);
+	assert_int_equal(n, 0);		/* the backend's close arrived as EOF */
+	assert_int_equal(s.sent, BULK_BYTES);
+	assert_int_equal(b.got, BULK_BYTES);	/* so our half-close reached it */
+	assert_true(b.intact);
+	assert_int_equal(got, BULK_BYTES);
+	assert_true(intact);
+	close(s.fd);
+	close(b.fd);
+	del(fx, "services", "bulk");
+	del(fx, "endpoints", "bulk");
+	sync_dp(fx);
+}
+
+/* A backend that resets in the middle of a stream: the client's stream
+ * fails with a reset too, rather than hanging. */
+static void reset_in_the_middle_of_bulk(void **state)
+{
+	struct fx *fx = *state;
+	struct bulk_backend b;
+	struct sender s = {0};
+	pthread_t th;
+
+	bulk_start(&b, 1u << 20);
+	put_svc(fx, "bulkrst", "ClusterIP", "10.253.77.25", 80, 0, "TCP");
+	put_ep(fx, "bulkrst", "TCP", 1, b.port);
+	sync_dp(fx);
+	s.fd = dial("10.253.77.25", 80, SOCK_STREAM);
+	assert_true(s.fd >= 0);
+	s.bytes = 256u << 20;
+	pthread_create(&th, NULL, send_main, &s);
+	pthread_join(b.th, NULL);
+	pthread_join(th, NULL);
+	assert_true(s.sent < s.bytes);
+	assert_true(s.err == ECONNRESET || s.err == EPIPE);
+	close(s.fd);
+	close(b.fd);
+	del(fx, "services", "bulkrst");
+	del(fx, "endpoints", "bulkrst");
+	sync_dp(fx);
+}
+
+/* The configured idle timeouts: a quiet TCP connection is reset, and a
+ * quiet UDP flow ends, so the client's next datagram is balanced anew. */
+static void idle_timeouts(void **state)
+{
+	struct fx *fx = fx_new_idle(1, 1, 1);
+	struct backend a, u, v;
+	char buf[64], c;
+	int fd, ufd;
+
+	(void)state;
+	assert_non_null(fx);
+	backend_start(&a, 'A', 0);
+	backend_start(&u, 'U', 1);
+	backend_start(&v, 'V', 1);
+	put_svc(fx, "idle", "ClusterIP", "10.253.77.26", 80, 0, "TCP");
+	put_ep(fx, "idle", "TCP", 1, a.port);
+	put_svc(fx, "idleu", "ClusterIP", "10.253.77.27", 53, 0, "UDP");
+	put_ep(fx, "idleu", "UDP", 2, u.port, v.port);
+	sync_dp(fx);
+
+	fd = dial("10.253.77.26", 80, SOCK_STREAM);
+	assert_true(fd >= 0);
+	assert_int_equal(hello(fd), 'A');
+	ufd = dial("10.253.77.27", 53, SOCK_DGRAM);
+	assert_true(ufd >= 0);
+	assert_int_equal(send(ufd, "q", 1, 0), 1);
+	assert_int_equal(recv(ufd, buf, sizeof(buf), 0), 2);
+	c = buf[0];
+	for (int i = 0; i < 3; i++) {	/* the flow keeps its endpoint */
+		assert_int_equal(send(ufd, "q", 1, 0), 1);
+		assert_int_equal(recv(ufd, buf, sizeof(buf), 0), 2);
+		assert_int_equal(buf[0], c);
+	}
+	sleep(3);
+	assert_int_equal(recv(fd, &c, 1, 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	assert_int_equal(send(ufd, "q", 1, 0), 1);
+	assert_int_equal(recv(ufd, buf, sizeof(buf), 0), 2);
+	assert_int_not_equal(buf[0], c);	/* a new flow: the next endpoint */
+	close(fd);
+	close(ufd);
+	teardown((void **)&fx);
+	backend_stop(&a);
+	backend_stop(&u);
+	backend_stop(&v);
+}
+
 static void named_ports_of_a_multi_port_service(void **state)
 {
 	struct fx *fx = *state;
 	struct backend a, b;
 	json_t *s = json_pack("{s:{s:s,s:s}, s:{s:s,s:s,s:[{s:s,s:i},{s:s,s:i}]}}", "metadata",
 			      "name", "multi", "namespace", "default", "spec", "type",
-			      "ClusterIP", "clusterIP", "10.253.77.19", "ports", "name", "http",
+			      "ClusterIP", "clusterIP", "10.253.77.24", "ports", "name", "http",
 			      "port", 80, "name", "admin", "port", 81);
 	json_t *e;
 
@@ -648,8 +866,8 @@ static void named_ports_of_a_multi_port_service(void **state)
 	assert_int_equal(fx->fw.w.create(fx->fw.w.arg, res("endpoints"), e), 0);
 	json_decref(e);
 	sync_dp(fx);
-	assert_int_equal(call("10.253.77.19", 80), 'A');
-	assert_int_equal(call("10.253.77.19", 81), 'B');
+	assert_int_equal(call("10.253.77.24", 80), 'A');
+	assert_int_equal(call("10.253.77.24", 81), 'B');
 	del(fx, "services", "multi");
 	del(fx, "endpoints", "multi");
 	sync_dp(fx);
@@ -848,6 +1066,9 @@ int main(void)
 		cmocka_unit_test(load_balancer_gets_an_address),
 		cmocka_unit_test(client_ip_affinity_sticks),
 		cmocka_unit_test(reset_passes_to_the_client),
+		cmocka_unit_test(bulk_both_ways_with_half_close),
+		cmocka_unit_test(reset_in_the_middle_of_bulk),
+		cmocka_unit_test(idle_timeouts),
 		cmocka_unit_test(named_ports_of_a_multi_port_service),
 		cmocka_unit_test(endpoints_change_under_load),
 		cmocka_unit_test(out_of_fds_waits),

@@ -1,0 +1,200 @@
+/* UDP through the dataplane: a connected socket per client flow towards
+ * its endpoint; replies go back from the listener's socket, so the client
+ * sees the service's address; flows end when idle, or when their
+ * endpoint leaves the service. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dp_loop_int.h"
+
+struct flow {
+	struct dl link;		/* in lsn->flows */
+	struct lsn *l;
+	struct sockaddr_in client, ep;
+	int fd;
+	int inflight;
+	bool dead;
+	int64_t last;
+	struct dp_op op;
+	char buf[DP_UDP_BUF];
+};
+
+static void flow_put(struct flow *f)
+{
+	if (f->inflight > 0 || !f->dead)
+		return;
+	dl_del(&f->link);
+	free(f);
+}
+
+static void flow_kill(struct flow *f)
+{
+	if (f->dead)
+		return;
+	f->dead = true;
+	if (f->inflight)
+		dp_cancel(f->l->lp, &f->op);
+	dp_flush(f->l->lp);
+	close(f->fd);
+	f->fd = -1;
+}
+
+static void flow_recv(struct flow *f)
+{
+	struct io_uring_sqe *sqe = dp_sqe(f->l->lp);
+
+	io_uring_prep_recv(sqe, f->fd, f->buf, sizeof(f->buf), 0);
+	io_uring_sqe_set_data(sqe, &f->op);
+	f->inflight++;
+}
+
+void dp_udp_recv(struct lsn *l)
+{
+	struct io_uring_sqe *sqe = dp_sqe(l->lp);
+
+	l->iov.iov_base = l->buf;
+	l->iov.iov_len = DP_UDP_BUF;
+	memset(&l->mh, 0, sizeof(l->mh));
+	l->mh.msg_name = &l->from;
+	l->mh.msg_namelen = sizeof(l->from);
+	l->mh.msg_iov = &l->iov;
+	l->mh.msg_iovlen = 1;
+	io_uring_prep_recvmsg(sqe, l->fd, &l->mh, 0);
+	io_uring_sqe_set_data(sqe, &l->op);
+	l->inflight++;
+}
+
+static struct flow *flow_find(struct lsn *l, const struct sockaddr_in *from)
+{
+	for (struct dl *p = l->flows.next; p != &l->flows; p = p->next) {
+		struct flow *f = dl_entry(p, struct flow, link);
+
+		if (!f->dead && f->client.sin_addr.s_addr == from->sin_addr.s_addr &&
+		    f->client.sin_port == from->sin_port)
+			return f;
+	}
+	return NULL;
+}
+
+void dp_udp_datagram(struct lsn *l, int len)
+{
+	struct dp_loop *lp = l->lp;
+	struct flow *f = flow_find(l, &l->from);
+
+	if (!f) {
+		struct dp_svc *sv;
+		struct sockaddr_in ep;
+
+		if (!lp->cur || l->svc >= lp->cur->nsvc || lp->cur->svc[l->svc].nep == 0)
+			return;
+		sv = &lp->cur->svc[l->svc];
+		ep = sv->eps[l->rr++ % sv->nep];
+		if (sv->affinity_s &&
+		    dp_aff_get(lp->dp, sv, l->from.sin_addr.s_addr, lp->now, &ep) < 0)
+			dp_aff_put(lp->dp, sv, l->from.sin_addr.s_addr, lp->now, &ep);
+		f = calloc(1, sizeof(*f));
+		if (!f)
+			return;
+		f->l = l;
+		f->client = l->from;
+		f->ep = ep;
+		f->op = (struct dp_op){OP_FRECV, 0, f};
+		f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&ep,
+					 sizeof(struct sockaddr_in)) < 0) {
+			if (f->fd >= 0)
+				close(f->fd);
+			free(f);
+			return;
+		}
+		dl_add(&l->flows, &f->link);
+		flow_recv(f);
+	}
+	f->last = lp->now;
+	send(f->fd, l->buf, (size_t)len, MSG_DONTWAIT);
+}
+
+void dp_udp_flow_cqe(struct dp_op *op, int res)
+{
+	struct flow *f = op->owner;
+
+	f->inflight--;
+	if (f->dead) {
+		flow_put(f);
+		return;
+	}
+	if (res >= 0) {
+		f->last = f->l->lp->now;
+		if (!f->l->dead)
+			sendto(f->l->fd, f->buf, (size_t)res, MSG_DONTWAIT,
+			       (struct sockaddr *)&f->client, sizeof(f->client));
+	}
+	/* A refused endpoint's ICMP error comes back here too; keep going. */
+	flow_recv(f);
+}
+
+/* UDP has no connection to keep: a flow whose endpoint is gone ends, so
+ * that the client's next datagram picks a live one. */
+void dp_udp_prune(struct lsn *l, const struct dp_svc *sv)
+{
+	struct dl *p, *n;
+
+	for (p = l->flows.next; p != &l->flows; p = n) {
+		struct flow *f = dl_entry(p, struct flow, link);
+		bool found = false;
+
+		n = p->next;
+		for (uint32_t i = 0; i < sv->nep && !found; i++)
+			found = sv->eps[i].sin_addr.s_addr == f->ep.sin_addr.s_addr &&
+				sv->eps[i].sin_port == f->ep.sin_port;
+		if (!found) {
+			flow_kill(f);
+			flow_put(f);
+		}
+	}
+}
+
+void dp_udp_tick(struct lsn *l)
+{
+	struct dl *q, *m;
+
+	for (q = l->flows.next; q != &l->flows; q = m) {
+		struct flow *f = dl_entry(q, struct flow, link);
+
+		m = q->next;
+		if (!f->dead && l->lp->now - f->last > l->lp->dp->udp_idle_ms) {
+			flow_kill(f);
+			flow_put(f);
+		}
+	}
+}
+
+void dp_udp_close(struct lsn *l)
+{
+	while (l->flows.next != &l->flows) {
+		struct flow *f = dl_entry(l->flows.next, struct flow, link);
+
+		flow_kill(f);
+		dl_del(&f->link);
+		if (f->inflight) {
+			/* Parked on the loop's list until its last completion. */
+			dl_add(&l->lp->parked, &f->link);
+			f->l = NULL;
+		} else {
+			free(f);
+		}
+	}
+}
+
+void dp_udp_free_parked(struct dp_loop *lp)
+{
+	struct dl *p, *n;
+
+	for (p = lp->parked.next; p != &lp->parked; p = n) {
+		n = p->next;
+		free(dl_entry(p, struct flow, link));
+	}
+}
