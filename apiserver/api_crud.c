@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_crud_int.h"
 #include "api_int.h"
 #include "api_stream_int.h"
 #include "api_table_int.h"
@@ -23,7 +24,7 @@ void api_res_key(char *buf, size_t len, const struct k1s_resource *r)
 		snprintf(buf, len, "%s", r->resource);
 }
 
-static void api_version(char *buf, size_t len, const struct k1s_resource *r)
+void api_gv_string(char *buf, size_t len, const struct k1s_resource *r)
 {
 	if (*r->group)
 		snprintf(buf, len, "%s/%s", r->group, r->version);
@@ -52,7 +53,7 @@ static void track(struct api_req *req, const struct k1s_resource *r, json_t *obj
 	char mgr[128], gv[96];
 
 	field_manager(req, mgr, sizeof(mgr));
-	api_version(gv, sizeof(gv), r);
+	api_gv_string(gv, sizeof(gv), r);
 	k1s_patch_track_update(obj, old, r->type, mgr, gv);
 }
 
@@ -120,14 +121,14 @@ static enum api_include include_mode(struct api_req *req)
 	return API_INCLUDE_METADATA;
 }
 
-static bool dry_run(struct api_req *req)
+bool api_dry_run(struct api_req *req)
 {
 	const char *d = api_arg(req, "dryRun");
 
 	return d && strcmp(d, "All") == 0;
 }
 
-static int reply_object(struct api_req *req, const struct k1s_resource *r, unsigned code,
+int api_reply_object(struct api_req *req, const struct k1s_resource *r, unsigned code,
 			json_t *obj)
 {
 	if (wants_table(req)) {
@@ -144,7 +145,7 @@ static int reply_object(struct api_req *req, const struct k1s_resource *r, unsig
 	return api_reply_json(req, code, obj);
 }
 
-static json_t *internal_error(int err)
+json_t *api_internal_error(int err)
 {
 	char msg[256];
 
@@ -154,18 +155,13 @@ static json_t *internal_error(int err)
 
 /* ---- selectors and lists ---- */
 
-struct filter {
-	struct k1s_lsel *lsel;
-	struct k1s_fsel *fsel;
-};
-
-static void filter_free(struct filter *f)
+void api_filter_free(struct api_filter *f)
 {
 	k1s_lsel_free(f->lsel);
 	k1s_fsel_free(f->fsel);
 }
 
-static int filter_parse(struct api_req *req, const struct k1s_resource *r, struct filter *f,
+int api_filter_parse(struct api_req *req, const struct k1s_resource *r, struct api_filter *f,
 			json_t **status)
 {
 	const char *ls = api_arg(req, "labelSelector");
@@ -179,13 +175,13 @@ static int filter_parse(struct api_req *req, const struct k1s_resource *r, struc
 	}
 	if (fs && *fs && k1s_fsel_parse(fs, api_field_labels(r), &f->fsel, err, sizeof(err)) < 0) {
 		*status = api_status(400, "BadRequest", err, NULL);
-		filter_free(f);
+		api_filter_free(f);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static bool filter_match(const struct filter *f, const json_t *obj)
+bool api_filter_match(const struct api_filter *f, const json_t *obj)
 {
 	if (f->lsel && !k1s_lsel_match(f->lsel, k1s_json_path(obj, "metadata.labels")))
 		return false;
@@ -195,7 +191,7 @@ static bool filter_match(const struct filter *f, const json_t *obj)
 }
 
 struct list_ctx {
-	struct filter *f;
+	struct api_filter *f;
 	json_t *items;
 	int64_t limit;
 	bool more;
@@ -206,7 +202,7 @@ static int list_one(void *arg, const json_t *obj)
 {
 	struct list_ctx *c = arg;
 
-	if (!filter_match(c->f, obj))
+	if (!api_filter_match(c->f, obj))
 		return 0;
 	if (c->limit > 0 && (int64_t)json_array_size(c->items) >= c->limit) {
 		c->more = true;
@@ -256,7 +252,7 @@ static int token_decode(const char *tok, char *ns, size_t nslen, char *name, siz
 static int handle_list(struct api_req *req, const struct api_path *p)
 {
 	const struct k1s_resource *r = p->res;
-	struct filter f;
+	struct api_filter f;
 	struct list_ctx c = {.f = &f};
 	json_t *status = NULL;
 	const char *lim = api_arg(req, "limit"), *cont = api_arg(req, "continue");
@@ -264,12 +260,12 @@ static int handle_list(struct api_req *req, const struct api_path *p)
 	int64_t rev = 0;
 	int err;
 
-	if (filter_parse(req, r, &f, &status) < 0)
+	if (api_filter_parse(req, r, &f, &status) < 0)
 		return api_reply_status(req, status);
 	c.limit = lim ? strtoll(lim, NULL, 10) : 0;
 	if (cont && *cont &&
 	    token_decode(cont, after_ns, sizeof(after_ns), after_name, sizeof(after_name)) < 0) {
-		filter_free(&f);
+		api_filter_free(&f);
 		return api_reply_status(
 		    req, api_status(400, "BadRequest", "continue key is not valid", NULL));
 	}
@@ -277,10 +273,10 @@ static int handle_list(struct api_req *req, const struct api_path *p)
 	api_res_key(key, sizeof(key), r);
 	err = st_list(req->api->st, key, *p->ns ? p->ns : NULL, *after_name ? after_ns : NULL,
 		      *after_name ? after_name : NULL, 0, list_one, &c, &rev);
-	filter_free(&f);
+	api_filter_free(&f);
 	if (err < 0) {
 		json_decref(c.items);
-		return api_reply_status(req, internal_error(err));
+		return api_reply_status(req, api_internal_error(err));
 	}
 	char revs[32];
 
@@ -299,7 +295,7 @@ static int handle_list(struct api_req *req, const struct api_path *p)
 		json_decref(c.items);
 		return api_reply_json(req, 200, t);
 	}
-	api_version(gv, sizeof(gv), r);
+	api_gv_string(gv, sizeof(gv), r);
 	snprintf(kind, sizeof(kind), "%sList", r->kind);
 	json_t *list = json_pack("{s:s,s:s,s:{s:s},s:o}", "kind", kind, "apiVersion", gv,
 				 "metadata", "resourceVersion", revs, "items", c.items);
@@ -354,7 +350,7 @@ static json_t *check_type(const struct k1s_resource *r, json_t *obj, bool sub_sc
 	const char *want_gv = gv, *want_kind = r->kind;
 	const char *av, *kind;
 
-	api_version(gv, sizeof(gv), r);
+	api_gv_string(gv, sizeof(gv), r);
 	if (sub_scale) {
 		want_gv = "autoscaling/v1";
 		want_kind = "Scale";
@@ -536,7 +532,7 @@ json_t *api_do_create(struct api *api, const struct k1s_resource *r, const char 
 	json_object_del(md, "selfLink");
 	set_generation(r, obj, NULL);
 	if (api_admit_create(api->adm, r, obj, &status) < 0)
-		return status ? status : internal_error(-EINVAL);
+		return status ? status : api_internal_error(-EINVAL);
 	*code = 201;
 	if (dry)
 		return json_incref(obj);
@@ -545,7 +541,7 @@ json_t *api_do_create(struct api *api, const struct k1s_resource *r, const char 
 	if (err == -EEXIST)
 		return api_status_exists(r, json_string_value(json_object_get(md, "name")));
 	if (err < 0)
-		return internal_error(err);
+		return api_internal_error(err);
 	api_admit_commit(api->adm, r, NULL, obj);
 	k1s_log(strcmp(r->kind, "Event") == 0 ? K1S_LOG_DEBUG : K1S_LOG_INFO, "api",
 		"created %s %s%s%s", r->kind, ns, *ns ? "/" : "",
@@ -597,7 +593,7 @@ json_t *api_do_update(struct api *api, const struct k1s_resource *r, const json_
 	}
 	set_generation(r, obj, old);
 	if (api_admit_update(api->adm, r, old, obj, &status) < 0)
-		return status ? status : internal_error(-EINVAL);
+		return status ? status : api_internal_error(-EINVAL);
 	if (dry) {
 		json_object_set(md, "resourceVersion", json_object_get(omd, "resourceVersion"));
 		return json_incref(obj);
@@ -609,7 +605,7 @@ json_t *api_do_update(struct api *api, const struct k1s_resource *r, const json_
 	if (err == -ENOENT)
 		return api_status_notfound(r, name);
 	if (err < 0)
-		return internal_error(err);
+		return api_internal_error(err);
 	api_admit_commit(api->adm, r, old, obj);
 	k1s_debug("api", "updated %s %s%s%s", r->kind, ns ? ns : "", ns ? "/" : "", name);
 	return json_incref(obj);
@@ -627,7 +623,7 @@ static int reply_result(struct api_req *req, const struct k1s_resource *r, unsig
 {
 	if (api_is_status(res))
 		return api_reply_status(req, res);
-	return reply_object(req, r, code, res);
+	return api_reply_object(req, r, code, res);
 }
 
 static int handle_create(struct api_req *req, const struct api_path *p)
@@ -650,14 +646,14 @@ static int handle_create(struct api_req *req, const struct api_path *p)
 		return api_reply_status(req, status);
 	}
 	track(req, r, obj, NULL);
-	res = api_do_create(req->api, r, p->ns, obj, dry_run(req), &code);
+	res = api_do_create(req->api, r, p->ns, obj, api_dry_run(req), &code);
 	json_decref(obj);
 	if (api_is_status(res))
 		return api_reply_status(req, res);
-	return reply_object(req, r, code, res);
+	return api_reply_object(req, r, code, res);
 }
 
-static int load(struct api_req *req, const struct api_path *p, json_t **old)
+int api_load(struct api_req *req, const struct api_path *p, json_t **old)
 {
 	char key[96];
 	int err;
@@ -667,7 +663,7 @@ static int load(struct api_req *req, const struct api_path *p, json_t **old)
 	if (err == -ENOENT)
 		return api_reply_status(req, api_status_notfound(p->res, p->name)), -ENOENT;
 	if (err < 0)
-		return api_reply_status(req, internal_error(err)), err;
+		return api_reply_status(req, api_internal_error(err)), err;
 	return 0;
 }
 
@@ -718,7 +714,7 @@ static int finish_update(struct api_req *req, const struct api_path *p, json_t *
 		 !json_object_get(k1s_json_path(obj, "metadata"), "managedFields"))
 		json_object_set(k1s_json_obj(obj, "metadata"), "managedFields",
 				k1s_json_path(old, "metadata.managedFields"));
-	res = api_do_update(req->api, p->res, old, obj, expect_rev, dry_run(req));
+	res = api_do_update(req->api, p->res, old, obj, expect_rev, api_dry_run(req));
 	json_decref(obj);
 	if (!api_is_status(res) && strcmp(p->sub, "scale") == 0) {
 		json_t *s = scale_of(res);
@@ -760,7 +756,7 @@ static int handle_update(struct api_req *req, const struct api_path *p)
 		json_decref(obj);
 		return api_reply_status(req, status);
 	}
-	if (load(req, p, &old) < 0) {
+	if (api_load(req, p, &old) < 0) {
 		json_decref(obj);
 		return MHD_YES;
 	}
@@ -803,7 +799,7 @@ static int handle_patch(struct api_req *req, const struct api_path *p)
 	rc = st_get(req->api->st, key, p->ns, p->name, &old);
 	if (rc < 0 && rc != -ENOENT) {
 		json_decref(patch);
-		return api_reply_status(req, internal_error(rc));
+		return api_reply_status(req, api_internal_error(rc));
 	}
 	if (strstr(ct, "application/apply-patch+yaml")) {
 		const char *mgr = api_arg(req, "fieldManager");
@@ -869,12 +865,12 @@ static int handle_patch(struct api_req *req, const struct api_path *p)
 		}
 		if (!old) {
 			unsigned code = 0;
-			json_t *res = api_do_create(req->api, r, p->ns, doc, dry_run(req), &code);
+			json_t *res = api_do_create(req->api, r, p->ns, doc, api_dry_run(req), &code);
 
 			json_decref(doc);
 			if (api_is_status(res))
 				return api_reply_status(req, res);
-			return reply_object(req, r, code, res);
+			return api_reply_object(req, r, code, res);
 		}
 		ret = finish_update(req, p, old, doc, obj_rev(old), false);
 		json_decref(doc);
@@ -917,469 +913,11 @@ static int handle_patch(struct api_req *req, const struct api_path *p)
 	return ret;
 }
 
-/* ---- delete ---- */
-
-
-/* Garbage collection of the dependents of a deleted object, in the same
- * namespace (or cluster-wide for a cluster-scoped owner): with Orphan the
- * ownerReference is removed, otherwise the dependent is deleted too. */
-struct dep_ctx {
-	const char *uid;
-	json_t *found;
-};
-
-static int find_deps(void *arg, const json_t *obj)
-{
-	struct dep_ctx *c = arg;
-	json_t *refs = k1s_json_path(obj, "metadata.ownerReferences"), *ref;
-	size_t i;
-
-	json_array_foreach(refs, i, ref) {
-		const char *uid = json_string_value(json_object_get(ref, "uid"));
-
-		if (uid && strcmp(uid, c->uid) == 0) {
-			json_array_append(c->found, (json_t *)obj);
-			break;
-		}
-	}
-	return 0;
-}
-
-static void collect_garbage(struct api *api, const json_t *owner, const char *policy)
-{
-	const char *uid = k1s_json_str(owner, "metadata.uid");
-	const char *ns = k1s_json_str(owner, "metadata.namespace");
-
-	if (!uid)
-		return;
-	for (const struct k1s_resource *r = k1s_resources; r->resource; r++) {
-		struct dep_ctx c = {.uid = uid, .found = json_array()};
-		char key[96];
-		int64_t rev;
-		size_t i;
-		json_t *d;
-
-		api_res_key(key, sizeof(key), r);
-		st_list(api->st, key, ns, NULL, NULL, 0, find_deps, &c, &rev);
-		json_array_foreach(c.found, i, d) {
-			const char *dn = k1s_json_str(d, "metadata.name");
-			const char *dns = k1s_json_str(d, "metadata.namespace");
-
-			if (policy && strcmp(policy, "Orphan") == 0) {
-				json_t *copy = json_deep_copy(d), *refs, *ref;
-				size_t j;
-
-				refs = k1s_json_path(copy, "metadata.ownerReferences");
-				json_array_foreach(refs, j, ref) {
-					if (strcmp(json_string_value(json_object_get(ref, "uid")) ?: "",
-						   uid) == 0) {
-						json_array_remove(refs, j);
-						break;
-					}
-				}
-				if (json_array_size(refs) == 0)
-					json_object_del(json_object_get(copy, "metadata"),
-							"ownerReferences");
-				st_update(api->st, key, dns ? dns : "", dn, copy, 0);
-				json_decref(copy);
-			} else {
-				/* Foreground goes all the way down; otherwise the
-				 * dependents' own dependents go in the background. */
-				api_do_delete(api, r, dns ? dns : "", dn,
-					      policy && strcmp(policy, "Foreground") == 0
-						  ? "Foreground"
-						  : "Background",
-					      -1, NULL);
-			}
-		}
-		json_decref(c.found);
-	}
-}
-
-/* How many objects still name `owner` in their ownerReferences. */
-static size_t dependents(struct api *api, const json_t *owner)
-{
-	const char *uid = k1s_json_str(owner, "metadata.uid");
-	const char *ns = k1s_json_str(owner, "metadata.namespace");
-	size_t n = 0;
-
-	for (const struct k1s_resource *r = k1s_resources; r->resource && uid; r++) {
-		struct dep_ctx c = {.uid = uid, .found = json_array()};
-		char key[96];
-		int64_t rev;
-
-		api_res_key(key, sizeof(key), r);
-		st_list(api->st, key, ns, NULL, NULL, 0, find_deps, &c, &rev);
-		n += json_array_size(c.found);
-		json_decref(c.found);
-	}
-	return n;
-}
-
-static int mark_foreground(struct api *api, const struct k1s_resource *r, const char *key,
-			   json_t *owner)
-{
-	json_t *md = k1s_json_obj(owner, "metadata"), *fin;
-	char ts[32];
-	int err;
-
-	if (!json_object_get(md, "deletionTimestamp")) {
-		k1s_time_fmt(ts, sizeof(ts), time(NULL));
-		json_object_set_new(md, "deletionTimestamp", json_string(ts));
-		json_object_set_new(md, "deletionGracePeriodSeconds", json_integer(0));
-	}
-	fin = json_object_get(md, "finalizers");
-	if (!json_is_array(fin)) {
-		fin = json_array();
-		json_object_set_new(md, "finalizers", fin);
-	}
-	bool has = false;
-	size_t i;
-	json_t *f;
-
-	json_array_foreach(fin, i, f) has |= strcmp(json_string_value(f) ?: "", "foregroundDeletion") == 0;
-	if (!has)
-		json_array_append_new(fin, json_string("foregroundDeletion"));
-	err = st_update(api->st, key, k1s_json_str(owner, "metadata.namespace") ?: "",
-			k1s_json_str(owner, "metadata.name"), owner, 0);
-	if (err == 0) {
-		json_array_append_new(api->foreground,
-				      json_pack("{s:s,s:s,s:s}", "resource", r->resource, "group",
-						r->group, "uid", k1s_json_str(owner, "metadata.uid")));
-		k1s_info("api", "deleting %s %s in the foreground", r->kind,
-			 k1s_json_str(owner, "metadata.name"));
-	}
-	return err;
-}
-
-struct uid_find {
-	const char *uid;
-	json_t *found;
-};
-
-static int find_uid(void *arg, const json_t *obj)
-{
-	struct uid_find *f = arg;
-
-	if (strcmp(k1s_json_str(obj, "metadata.uid") ?: "", f->uid) == 0) {
-		f->found = json_incref((json_t *)obj);
-		return 1;
-	}
-	return 0;
-}
-
-void api_gc_sweep(struct api *api)
-{
-	size_t i = 0;
-
-	while (i < json_array_size(api->foreground)) {
-		json_t *e = json_array_get(api->foreground, i);
-		const struct k1s_resource *r =
-		    k1s_resource_find(k1s_json_str(e, "group"), k1s_json_str(e, "resource"));
-		struct uid_find f = {.uid = k1s_json_str(e, "uid")};
-		char key[96];
-		int64_t rev;
-
-		if (!r) {
-			json_array_remove(api->foreground, i);
-			continue;
-		}
-		api_res_key(key, sizeof(key), r);
-		st_list(api->st, key, NULL, NULL, NULL, 0, find_uid, &f, &rev);
-		if (!f.found) {
-			json_array_remove(api->foreground, i);
-			continue;
-		}
-		if (dependents(api, f.found) > 0) {
-			json_decref(f.found);
-			i++;
-			continue;
-		}
-		json_t *gone = NULL;
-		const char *ns = k1s_json_str(f.found, "metadata.namespace");
-
-		if (st_delete(api->st, key, ns ? ns : "", k1s_json_str(f.found, "metadata.name"), 0,
-			      &gone) == 0) {
-			api_admit_commit(api->adm, r, gone, NULL);
-			k1s_info("api", "deleted %s %s%s%s after its dependents", r->kind,
-				 ns ? ns : "", ns ? "/" : "", k1s_json_str(f.found, "metadata.name"));
-		}
-		json_decref(gone);
-		json_decref(f.found);
-		json_array_remove(api->foreground, i);
-	}
-}
-
-static int collect_all(void *arg, const json_t *obj)
-{
-	return json_array_append(arg, (json_t *)obj);
-}
-
-static int delete_namespace_contents(struct api *api, const char *ns)
-{
-	for (const struct k1s_resource *r = k1s_resources; r->resource; r++) {
-		struct dep_ctx c = {0};
-		char key[96];
-		int64_t rev;
-		size_t i;
-		json_t *d;
-
-		if (!(r->flags & K1S_RF_NAMESPACED))
-			continue;
-		c.found = json_array();
-		api_res_key(key, sizeof(key), r);
-		st_list(api->st, key, ns, NULL, NULL, 0, collect_all, c.found, &rev);
-		json_array_foreach(c.found, i, d) {
-			json_t *last = NULL;
-
-			if (st_delete(api->st, key, ns, k1s_json_str(d, "metadata.name"), 0, &last) ==
-			    0)
-				api_admit_commit(api->adm, r, last, NULL);
-			json_decref(last);
-		}
-		json_decref(c.found);
-	}
-	return 0;
-}
-
-/* A pod on a node stops before it goes: the API marks it with
- * deletionTimestamp, the runtime stops its containers (SIGTERM, the grace
- * period, SIGKILL) and then deletes it with grace 0. Pods that never ran,
- * or finished, or that no runtime would stop, go at once. */
-static bool pod_graceful(struct api *api, const struct k1s_resource *r, const json_t *pod,
-			 int grace)
-{
-	const char *phase = k1s_json_str(pod, "status.phase");
-	const char *node = k1s_json_str(pod, "spec.nodeName");
-
-	if (strcmp(r->resource, "pods") != 0 || *r->group || !api->rt || grace == 0)
-		return false;
-	if (!node || !*node)
-		return false;
-	return !phase || (strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0);
-}
-
-static int mark_deleting(struct api *api, const char *key, json_t *pod, int grace)
-{
-	json_t *md = k1s_json_obj(pod, "metadata");
-	char ts[32];
-
-	if (json_object_get(md, "deletionTimestamp"))
-		return 0;
-	if (grace < 0) {
-		json_t *g = k1s_json_path(pod, "spec.terminationGracePeriodSeconds");
-
-		grace = json_is_integer(g) ? (int)json_integer_value(g) : 30;
-	}
-	k1s_time_fmt(ts, sizeof(ts), time(NULL) + grace);
-	json_object_set_new(md, "deletionTimestamp", json_string(ts));
-	json_object_set_new(md, "deletionGracePeriodSeconds", json_integer(grace));
-	return st_update(api->st, key, k1s_json_str(pod, "metadata.namespace") ?: "",
-			 k1s_json_str(pod, "metadata.name"), pod, 0);
-}
-
-int api_do_delete(struct api *api, const struct k1s_resource *r, const char *ns,
-		      const char *name, const char *policy, int grace, json_t **last)
-{
-	char key[96];
-	json_t *gone = NULL;
-	int err;
-
-	api_res_key(key, sizeof(key), r);
-	if (strcmp(r->resource, "pods") == 0 && !*r->group) {
-		json_t *pod = NULL;
-
-		err = st_get(api->st, key, ns, name, &pod);
-		if (err < 0)
-			return err;
-		if (pod_graceful(api, r, pod, grace)) {
-			err = mark_deleting(api, key, pod, grace);
-			if (err == 0)
-				k1s_info("api", "deleting Pod %s/%s gracefully", ns, name);
-			if (last && err == 0)
-				*last = pod;
-			else
-				json_decref(pod);
-			return err;
-		}
-		json_decref(pod);
-	}
-	if (policy && strcmp(policy, "Foreground") == 0) {
-		json_t *owner = NULL;
-
-		/* Foreground: the dependents go first; while some are still on
-		 * their way out (graceful pods), the owner waits, marked with
-		 * deletionTimestamp and the foregroundDeletion finalizer, until
-		 * api_gc_sweep() finds none left. */
-		err = st_get(api->st, key, ns, name, &owner);
-		if (err < 0)
-			return err;
-		collect_garbage(api, owner, "Foreground");
-		if (dependents(api, owner) > 0) {
-			err = mark_foreground(api, r, key, owner);
-			if (last && err == 0)
-				*last = owner;
-			else
-				json_decref(owner);
-			return err;
-		}
-		json_decref(owner);
-	}
-	if (strcmp(r->resource, "namespaces") == 0)
-		delete_namespace_contents(api, name);
-	err = st_delete(api->st, key, ns, name, 0, &gone);
-	if (err < 0)
-		return err;
-	api_admit_commit(api->adm, r, gone, NULL);
-	k1s_info("api", "deleted %s %s%s%s", r->kind, ns, *ns ? "/" : "", name);
-	collect_garbage(api, gone, policy);
-	if (last)
-		*last = gone;
-	else
-		json_decref(gone);
-	return 0;
-}
-
-/* DeleteOptions from the body and the query; the policy is copied into
- * `policy` (>= 16 bytes) since opts may be released first. */
-static const char *delete_policy(struct api_req *req, json_t **opts, int *grace, char *buf,
-				 size_t len)
-{
-	const char *policy = api_arg(req, "propagationPolicy");
-	const char *gq = api_arg(req, "gracePeriodSeconds");
-	char err[128];
-
-	*grace = gq ? atoi(gq) : -1;
-
-	*opts = NULL;
-	if (req->body_len) {
-		*opts = json_loadb(req->body, req->body_len, 0, NULL);
-		if (!*opts)
-			api_yaml_decode(req->body, req->body_len, opts, err, sizeof(err));
-		if (json_string_value(json_object_get(*opts, "propagationPolicy")))
-			policy = json_string_value(json_object_get(*opts, "propagationPolicy"));
-		else if (json_is_true(json_object_get(*opts, "orphanDependents")))
-			policy = "Orphan";
-		if (json_is_integer(json_object_get(*opts, "gracePeriodSeconds")))
-			*grace = (int)json_integer_value(json_object_get(*opts, "gracePeriodSeconds"));
-	}
-	snprintf(buf, len, "%s", policy ? policy : "Background");
-	return buf;
-}
-
-static int handle_delete(struct api_req *req, const struct api_path *p)
-{
-	const struct k1s_resource *r = p->res;
-	json_t *old, *opts, *last = NULL;
-	int grace;
-	char pbuf[32];
-	const char *policy = delete_policy(req, &opts, &grace, pbuf, sizeof(pbuf));
-	const char *puid = k1s_json_str(opts, "preconditions.uid");
-	const char *prv = k1s_json_str(opts, "preconditions.resourceVersion");
-	int err;
-
-	if (*p->sub) {
-		json_decref(opts);
-		return api_reply_status(req, api_status(405, "MethodNotAllowed",
-							"the server does not allow this method on "
-							"the requested resource",
-							NULL));
-	}
-	if (load(req, p, &old) < 0) {
-		json_decref(opts);
-		return MHD_YES;
-	}
-	if ((puid && strcmp(puid, k1s_json_str(old, "metadata.uid") ?: "") != 0) ||
-	    (prv && strcmp(prv, k1s_json_str(old, "metadata.resourceVersion") ?: "") != 0)) {
-		json_decref(opts);
-		json_decref(old);
-		return api_reply_status(req, api_status_conflict(r, p->name));
-	}
-	if (strcmp(r->resource, "namespaces") == 0 &&
-	    (strcmp(p->name, "default") == 0 || strcmp(p->name, "kube-system") == 0 ||
-	     strcmp(p->name, "kube-public") == 0)) {
-		char msg[400];
-
-		snprintf(msg, sizeof(msg),
-			 "namespaces \"%s\" is forbidden: this namespace may not be deleted",
-			 p->name);
-		json_decref(opts);
-		json_decref(old);
-		return api_reply_status(
-		    req, api_status(403, "Forbidden", msg,
-				    json_pack("{s:s,s:s}", "name", p->name, "kind", "namespaces")));
-	}
-	json_decref(opts);
-	if (dry_run(req))
-		return reply_object(req, r, 200, old);
-	json_decref(old);
-	st_begin(req->api->st);
-	err = api_do_delete(req->api, r, p->ns, p->name, policy, grace, &last);
-	if (err < 0) {
-		st_rollback(req->api->st);
-		return api_reply_status(req, err == -ENOENT ? api_status_notfound(r, p->name)
-							    : internal_error(err));
-	}
-	st_commit(req->api->st);
-	return reply_object(req, r, 200, last);
-}
-
-static int handle_deletecollection(struct api_req *req, const struct api_path *p)
-{
-	const struct k1s_resource *r = p->res;
-	struct filter f;
-	struct list_ctx c = {.f = &f};
-	json_t *status = NULL, *opts, *o;
-	int grace;
-	char pbuf[32];
-	const char *policy = delete_policy(req, &opts, &grace, pbuf, sizeof(pbuf));
-	char key[96], gv[96], kind[96];
-	int64_t rev;
-	size_t i;
-
-	json_decref(opts);
-	if (filter_parse(req, r, &f, &status) < 0)
-		return api_reply_status(req, status);
-	c.items = json_array();
-	api_res_key(key, sizeof(key), r);
-	st_list(req->api->st, key, *p->ns ? p->ns : NULL, NULL, NULL, 0, list_one, &c, &rev);
-	filter_free(&f);
-	json_t *deleted = json_array();
-
-	if (!dry_run(req)) {
-		st_begin(req->api->st);
-		json_array_foreach(c.items, i, o) {
-			json_t *last = NULL;
-			const char *ns = k1s_json_str(o, "metadata.namespace");
-
-			if (strcmp(r->resource, "namespaces") == 0 &&
-			    (strcmp(k1s_json_str(o, "metadata.name"), "default") == 0 ||
-			     strncmp(k1s_json_str(o, "metadata.name"), "kube-", 5) == 0))
-				continue;
-			if (api_do_delete(req->api, r, ns ? ns : "", k1s_json_str(o, "metadata.name"),
-				       policy, grace, &last) == 0)
-				json_array_append_new(deleted, last);
-		}
-		st_commit(req->api->st);
-	} else {
-		json_array_extend(deleted, c.items);
-	}
-	json_decref(c.items);
-	api_version(gv, sizeof(gv), r);
-	snprintf(kind, sizeof(kind), "%sList", r->kind);
-	char revs[32];
-
-	snprintf(revs, sizeof(revs), "%lld", (long long)st_rev(req->api->st));
-	return api_reply_json(req, 200,
-			      json_pack("{s:s,s:s,s:{s:s},s:o}", "kind", kind, "apiVersion", gv,
-					"metadata", "resourceVersion", revs, "items", deleted));
-}
-
 static int handle_get(struct api_req *req, const struct api_path *p)
 {
 	json_t *old;
 
-	if (load(req, p, &old) < 0)
+	if (api_load(req, p, &old) < 0)
 		return MHD_YES;
 	if (strcmp(p->sub, "scale") == 0) {
 		json_t *s = scale_of(old);
@@ -1387,7 +925,7 @@ static int handle_get(struct api_req *req, const struct api_path *p)
 		json_decref(old);
 		return api_reply_json(req, 200, s);
 	}
-	return reply_object(req, p->res, 200, old);
+	return api_reply_object(req, p->res, 200, old);
 }
 
 static int not_allowed(struct api_req *req)
@@ -1432,7 +970,7 @@ int api_crud_handle(struct api_req *req, const struct api_path *p)
 		if (strcmp(m, "POST") == 0)
 			return handle_create(req, p);
 		if (strcmp(m, "DELETE") == 0)
-			return handle_deletecollection(req, p);
+			return api_deletecollection_handle(req, p);
 		return not_allowed(req);
 	}
 	if (strcmp(m, "GET") == 0)
@@ -1442,7 +980,7 @@ int api_crud_handle(struct api_req *req, const struct api_path *p)
 	if (strcmp(m, "PATCH") == 0)
 		return handle_patch(req, p);
 	if (strcmp(m, "DELETE") == 0)
-		return handle_delete(req, p);
+		return api_delete_handle(req, p);
 	if (strcmp(m, "POST") == 0)
 		return not_allowed(req);
 	return not_allowed(req);

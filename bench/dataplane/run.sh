@@ -11,12 +11,14 @@
 #                                           an nft table k1sbench)
 #
 # Servers are pinned to CPU 0, wrk and iperf3 to CPU 1 (bench-notes.md);
-# with LOOPS=2 both loops share CPU 0 too. DUR (s, default 10), CONNS
-# (default 50), LOOPS (default "1 2"), SVCS (default "1 100 10000").
+# with LOOPS=2 both loops share CPU 0 too. DUR (s, default 10), REPEAT
+# (runs of everything, default 3; each figure is the median of the runs),
+# CONNS (default 50), LOOPS (default "1 2"), SVCS (default "1 100 10000").
 # Then the reconcile latency.
 set -eu
 B=${1:-build}
 DUR=${DUR:-10}
+REPEAT=${REPEAT:-3}
 CONNS=${CONNS:-50}
 LOOPS=${LOOPS:-1 2}
 SVCS=${SVCS:-1 100 10000}
@@ -175,39 +177,61 @@ wait_port() {
 
 : > "$T/rows"
 : > "$T/notes"
-run_target direct http://127.0.0.1:18080/ 127.0.0.1 15201
-run_target haproxy http://127.0.0.1:18081/ 127.0.0.1 15202
-run_target nginx http://127.0.0.1:18082/ 127.0.0.1 15203
-run_target nft http://$NFT_VIP:80/ $NFT_VIP 5201
-for l in $LOOPS; do
-	for n in $SVCS; do
-		# A listener per service per loop (reuseport), and room for the
-		# connections: beyond the fd limit the row would measure EMFILE.
-		need=$((l * n + 4 * CONNS + 100))
-		if [ "$need" -gt "$FDS" ]; then
-			echo "k1s-L$l-S$n skipped: needs ~$need fds, limit $FDS" >> "$T/notes"
-			continue
-		fi
-		taskset -c 0 "$B/dataplane/dp_bench" $VIP 80 "$l" "$n" 127.0.0.1:18080 \
-			2>> "$T/dp.log" &
-		p1=$!
-		taskset -c 0 "$B/dataplane/dp_bench" $BULK_VIP 5201 "$l" 1 127.0.0.1:15201 \
-			>/dev/null 2>&1 &
-		p2=$!
-		PIDS="$PIDS $p1 $p2"
-		wait_port $VIP 80
-		# The last service too: all listeners are up.
-		last=$(echo $VIP "$n" | awk '{ split($1, a, "."); v = a[4] + 256 * a[3] + $2 - 1;
-			printf "%s.%s.%d.%d", a[1], a[2], int(v / 256), v % 256 }')
-		wait_port "$last" 80
-		run_target "k1s-L$l-S$n" http://$VIP:80/ $BULK_VIP 5201
-		kill $p1 $p2; wait $p1 $p2 2>/dev/null || true
+rep=1
+while [ $rep -le "$REPEAT" ]; do
+	run_target direct http://127.0.0.1:18080/ 127.0.0.1 15201
+	run_target haproxy http://127.0.0.1:18081/ 127.0.0.1 15202
+	run_target nginx http://127.0.0.1:18082/ 127.0.0.1 15203
+	run_target nft http://$NFT_VIP:80/ $NFT_VIP 5201
+	for l in $LOOPS; do
+		for n in $SVCS; do
+			# A listener per service per loop (reuseport), and room for the
+			# connections: beyond the fd limit the row would measure EMFILE.
+			need=$((l * n + 4 * CONNS + 100))
+			if [ "$need" -gt "$FDS" ]; then
+				echo "k1s-L$l-S$n skipped: needs ~$need fds, limit $FDS" >> "$T/notes"
+				continue
+			fi
+			taskset -c 0 "$B/dataplane/dp_bench" $VIP 80 "$l" "$n" 127.0.0.1:18080 \
+				2>> "$T/dp.log" &
+			p1=$!
+			taskset -c 0 "$B/dataplane/dp_bench" $BULK_VIP 5201 "$l" 1 127.0.0.1:15201 \
+				>/dev/null 2>&1 &
+			p2=$!
+			PIDS="$PIDS $p1 $p2"
+			wait_port $VIP 80
+			# The last service too: all listeners are up.
+			last=$(echo $VIP "$n" | awk '{ split($1, a, "."); v = a[4] + 256 * a[3] + $2 - 1;
+				printf "%s.%s.%d.%d", a[1], a[2], int(v / 256), v % 256 }')
+			wait_port "$last" 80
+			run_target "k1s-L$l-S$n" http://$VIP:80/ $BULK_VIP 5201
+			kill $p1 $p2; wait $p1 $p2 2>/dev/null || true
+		done
 	done
+	rep=$((rep + 1))
 done
+sort -u "$T/notes" -o "$T/notes"
 
-for pat in keepalive newconn bulk; do grep "^$pat " "$T/rows"; done > "$T/sorted"
+# The median of each column over the runs, per pattern and target, in the
+# order first seen.
+awk '
+{ key = $1 " " $2; if (!(key in n)) order[++nk] = key
+  n[key]++; for (c = 3; c <= NF; c++) v[key, c, n[key]] = $c; nf[key] = NF }
+function median(key, c,    i, j, m, a, t) {
+	m = n[key]
+	for (i = 1; i <= m; i++) a[i] = v[key, c, i]
+	if (a[1] == "-") return "-"
+	for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+		t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return a[int((m + 1) / 2)]
+}
+END { for (k = 1; k <= nk; k++) { key = order[k]; line = key
+	for (c = 3; c <= nf[key]; c++) line = line " " median(key, c); print line } }
+' "$T/rows" > "$T/median"
+for pat in keepalive newconn bulk; do grep "^$pat " "$T/median"; done > "$T/sorted"
 # The table: one block per pattern, ratios measured in this run.
 echo "k1s-Ln-Sm: n loop threads, m services. busy%: CPU 0 (servers), CPU 1 (client)."
+echo "Each figure: the median of $REPEAT runs of ${DUR} s."
 printf '%-10s %-14s %10s %8s %8s %6s %6s %8s %8s\n' pattern target 'req/s|Gb/s' \
 	p50ms p99ms cpu0% cpu1% /haproxy /direct
 awk '
