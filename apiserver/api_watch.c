@@ -3,6 +3,7 @@
  * as writes commit. A stream with nothing to send suspends its connection;
  * every commit resumes them all, and each reads the log from where it is. */
 #include <microhttpd.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@
 
 /* Events read from the log per refill; bounds the memory of one stream. */
 #define WATCH_BATCH 256
+/* How often suspended streams are checked for a client that went away:
+ * libmicrohttpd does not look at a suspended connection's socket. */
+#define WATCH_PROBE_S 15
 
 struct api_watch {
 	struct api *api;
@@ -26,7 +30,8 @@ struct api_watch {
 	struct k1s_fsel *fsel;
 	int64_t rev;		/* the last revision read from the log */
 	time_t deadline;	/* 0 = none */
-	bool table, columns_sent, suspended, finished;
+	time_t probe;		/* when to look at the socket next */
+	bool table, columns_sent, suspended, finished, gone;
 	enum api_include include;
 	char *buf;
 	size_t len, off, cap;
@@ -132,6 +137,8 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 	struct api_watch *w = cls;
 	size_t n;
 
+	if (w->gone)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
 	if (w->off == w->len && !w->finished) {
 		if (w->deadline && time(NULL) >= w->deadline)
 			w->finished = true;
@@ -148,7 +155,21 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	MHD_suspend_connection(w->conn);
 	w->suspended = true;
+	w->probe = time(NULL) + WATCH_PROBE_S;
 	return 0;
+}
+
+/* True if the client closed its end (or the socket failed). */
+static bool client_gone(struct api_watch *w)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(w->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct pollfd pfd = {.events = POLLRDHUP};
+
+	if (!ci)
+		return false;
+	pfd.fd = ci->connect_fd;
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 struct initial_ctx {
@@ -246,9 +267,12 @@ int api_watch_next_deadline_ms(struct api *api)
 {
 	time_t now = time(NULL), best = 0;
 
-	for (struct api_watch *w = api->watches; w; w = w->next)
+	for (struct api_watch *w = api->watches; w; w = w->next) {
 		if (w->deadline && (!best || w->deadline < best))
 			best = w->deadline;
+		if (w->suspended && (!best || w->probe < best))
+			best = w->probe;
+	}
 	if (!best)
 		return -1;
 	return best <= now ? 0 : (int)(best - now) * 1000;
@@ -259,7 +283,13 @@ void api_watch_tick(struct api *api)
 	time_t now = time(NULL);
 
 	for (struct api_watch *w = api->watches; w; w = w->next) {
-		if (w->suspended && w->deadline && now >= w->deadline) {
+		if (w->suspended && now >= w->probe) {
+			w->probe = now + WATCH_PROBE_S;
+			w->gone = client_gone(w);
+		}
+		/* Resumed, the reader ends the stream: at its deadline, or at
+		 * once for a client that went away, which frees it. */
+		if (w->suspended && (w->gone || (w->deadline && now >= w->deadline))) {
 			w->suspended = false;
 			MHD_resume_connection(w->conn);
 		}

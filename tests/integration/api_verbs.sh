@@ -66,6 +66,22 @@ for _ in $(seq 50); do [ "$(grep -c "^watched " "$TMP/watch.out")" -ge 2 ] && br
 kill $wpid 2>/dev/null || true
 [ "$(grep -c "^watched " "$TMP/watch.out")" -ge 2 ] || fail "watch: another client's changes not seen"$'\n'"$(cat "$TMP/watch.out")"
 echo "ok - get pods -w sees another client's changes"
+
+# Watchers that go away while nothing changes are let go: their sockets
+# close without any write to the store.
+fds() { ls "/proc/$K1S_PID/fd" | wc -l; }
+before=$(fds)
+wpids=""
+for _ in $(seq 20); do
+	curl -sN "$SERVER/api/v1/namespaces/kube-public/configmaps?watch=1" >/dev/null 2>&1 &
+	wpids="$wpids $!"
+done
+for _ in $(seq 50); do [ "$(fds)" -ge $((before + 20)) ] && break; sleep 0.1; done
+[ "$(fds)" -ge $((before + 20)) ] || fail "20 watches did not connect ($(fds) fds, $before before)"
+kill $wpids 2>/dev/null; wait $wpids 2>/dev/null || true
+for _ in $(seq 250); do [ "$(fds)" -le $((before + 2)) ] && break; sleep 0.1; done
+[ "$(fds)" -le $((before + 2)) ] || fail "closed watches still hold $(($(fds) - before)) fds"
+echo "ok - watches whose client went away are freed"
 k delete svc api >/dev/null
 
 # Delete, and the namespace takes its contents with it.
