@@ -303,13 +303,14 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 	else if (dns->up.n == 0)
 		k1s_warn("dns", "%s names no usable upstream; other names get SERVFAIL", rc);
 	e = -ENOMEM;
+	dns->cache = dns_cache_new();
 	dns->svcs = json_object();
 	dns->eps = json_object();
 	dns->pods = json_object();
 	if (n < 1)
 		n = 1;
 	dns->loops = calloc((size_t)n, sizeof(*dns->loops));
-	if (!dns->svcs || !dns->eps || !dns->pods || !dns->loops)
+	if (!dns->cache || !dns->svcs || !dns->eps || !dns->pods || !dns->loops)
 		goto fail;
 	for (int i = 0; i < n; i++) {
 		dns->loops[i] = dns_loop_start(dns, i, &e);
@@ -347,6 +348,7 @@ void dns_free(struct dns *dns)
 		if (dns->tfd[i] >= 0)
 			close(dns->tfd[i]);
 	}
+	dns_cache_free(dns->cache);
 	dns_snap_free(atomic_load(&dns->snap));
 	while (dns->retired) {
 		struct dns_snap *s = dns->retired;

@@ -5,10 +5,13 @@
  * the client gets SERVFAIL, never silence. Answers are cached as long as
  * their TTLs say (at most an hour), with the TTLs counted down.
  *
- * One forwarder per server loop: sockets, pending queries and cache are
- * the loop's own, so nothing here locks. */
+ * One forwarder per server loop: sockets and pending queries are the
+ * loop's own. The cache is shared by the loops, behind a lock: a client's
+ * next query may land on any loop, and this path waits on the network
+ * anyway; the cluster's own names never come here. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +86,13 @@ struct centry {
 
 #define CACHE_BUCKETS 8192
 
+struct dns_cache {
+	pthread_mutex_t mu;
+	struct centry *tab[CACHE_BUCKETS];
+	struct dl fifo;
+	int n;
+};
+
 struct dns_fwd {
 	struct dns_upstreams up;
 	int fds[DNS_MAX_UPSTREAMS];
@@ -92,9 +102,7 @@ struct dns_fwd {
 	struct dl pending;
 	int npend;
 	uint64_t rnd;
-	struct centry *cache[CACHE_BUCKETS];
-	struct dl cfifo;
-	int ncache;
+	struct dns_cache *cache;
 	uint8_t buf[65536];	/* an upstream answer, or a cached one */
 	uint8_t obuf[65536];	/* a chased answer composed from buf */
 };
@@ -142,17 +150,44 @@ int dns_read_resolv(const char *path, const struct sockaddr_in *self, int nself,
 	return 0;
 }
 
-struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, dns_reply_fn reply, void *arg)
+struct dns_cache *dns_cache_new(void)
+{
+	struct dns_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	pthread_mutex_init(&c->mu, NULL);
+	dl_init(&c->fifo);
+	return c;
+}
+
+void dns_cache_free(struct dns_cache *c)
+{
+	if (!c)
+		return;
+	while (c->fifo.next != &c->fifo) {
+		struct centry *e = dl_entry(c->fifo.next, struct centry, link);
+
+		dl_del(&e->link);
+		free(e->pkt);
+		free(e);
+	}
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, struct dns_cache *cache,
+			    dns_reply_fn reply, void *arg)
 {
 	struct dns_fwd *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return NULL;
+	f->cache = cache;
 	f->up = *up;
 	f->reply = reply;
 	f->arg = arg;
 	dl_init(&f->pending);
-	dl_init(&f->cfifo);
 	if (getrandom(&f->rnd, sizeof(f->rnd), 0) != sizeof(f->rnd) || !f->rnd)
 		f->rnd = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)f;
 	for (int i = 0; i < up->n; i++) {
@@ -182,13 +217,6 @@ void dns_fwd_free(struct dns_fwd *f)
 		return;
 	while (f->pending.next != &f->pending)
 		pend_free(f, dl_entry(f->pending.next, struct pend, link));
-	while (f->cfifo.next != &f->cfifo) {
-		struct centry *e = dl_entry(f->cfifo.next, struct centry, link);
-
-		dl_del(&e->link);
-		free(e->pkt);
-		free(e);
-	}
 	for (int i = 0; i < f->up.n; i++)
 		if (f->fds[i] >= 0)
 			close(f->fds[i]);
@@ -337,11 +365,11 @@ static uint8_t ckey_flags(bool edns, bool do_bit)
 	return (uint8_t)(edns | do_bit << 1);
 }
 
-static struct centry **cache_slot(struct dns_fwd *f, const uint8_t *name, size_t nlen,
+static struct centry **cache_slot(struct dns_cache *c, const uint8_t *name, size_t nlen,
 				  uint16_t type, uint16_t cls, uint8_t flags)
 {
 	uint32_t h = dns_name_hash(name, nlen) ^ type * 0x9e3779b1u ^ flags;
-	struct centry **pp = &f->cache[h % CACHE_BUCKETS];
+	struct centry **pp = &c->tab[h % CACHE_BUCKETS];
 
 	while (*pp && !((*pp)->hash == h && (*pp)->qtype == type && (*pp)->qclass == cls &&
 			(*pp)->flags == flags && (*pp)->nlen == nlen &&
@@ -350,14 +378,14 @@ static struct centry **cache_slot(struct dns_fwd *f, const uint8_t *name, size_t
 	return pp;
 }
 
-static void cache_drop(struct dns_fwd *f, struct centry *e)
+static void cache_drop(struct dns_cache *c, struct centry *e)
 {
-	struct centry **pp = cache_slot(f, e->name, e->nlen, e->qtype, e->qclass, e->flags);
+	struct centry **pp = cache_slot(c, e->name, e->nlen, e->qtype, e->qclass, e->flags);
 
 	if (*pp == e)
 		*pp = e->hnext;
 	dl_del(&e->link);
-	f->ncache--;
+	c->n--;
 	free(e->pkt);
 	free(e);
 }
@@ -413,10 +441,11 @@ static uint32_t scan_ttls(const uint8_t *r, size_t rn, struct centry *e)
 static void cache_put(struct dns_fwd *f, const struct pend *p, const uint8_t *r, size_t rn,
 		      int64_t now)
 {
-	struct centry *e = calloc(1, sizeof(*e)), **pp;
+	struct dns_cache *c = f->cache;
+	struct centry *e, **pp;
 	uint32_t ttl;
 
-	if (!e)
+	if (!c || !(e = calloc(1, sizeof(*e))))
 		return;
 	ttl = scan_ttls(r, rn, e);
 	if (ttl == 0 || rn > 65535 || !(e->pkt = malloc(rn))) {
@@ -433,40 +462,48 @@ static void cache_put(struct dns_fwd *f, const struct pend *p, const uint8_t *r,
 	e->hash = dns_name_hash(e->name, e->nlen) ^ e->qtype * 0x9e3779b1u ^ e->flags;
 	e->born = now;
 	e->expire = now + (int64_t)ttl * 1000;
-	pp = cache_slot(f, e->name, e->nlen, e->qtype, e->qclass, e->flags);
+	pthread_mutex_lock(&c->mu);
+	pp = cache_slot(c, e->name, e->nlen, e->qtype, e->qclass, e->flags);
 	if (*pp)
-		cache_drop(f, *pp);
-	while (f->ncache >= DNS_CACHE_MAX)
-		cache_drop(f, dl_entry(f->cfifo.next, struct centry, link));
-	pp = cache_slot(f, e->name, e->nlen, e->qtype, e->qclass, e->flags);
+		cache_drop(c, *pp);
+	while (c->n >= DNS_CACHE_MAX)
+		cache_drop(c, dl_entry(c->fifo.next, struct centry, link));
+	pp = cache_slot(c, e->name, e->nlen, e->qtype, e->qclass, e->flags);
 	e->hnext = *pp;
 	*pp = e;
-	dl_add_tail(&f->cfifo, &e->link);
-	f->ncache++;
+	dl_add_tail(&c->fifo, &e->link);
+	c->n++;
+	pthread_mutex_unlock(&c->mu);
 }
 
 /* A cached answer for p, copied to f->buf with its TTLs counted down. */
 static size_t cache_get(struct dns_fwd *f, const struct pend *p, int64_t now)
 {
-	struct centry **pp = cache_slot(f, p->name, p->nlen, p->qtype, p->qclass,
-					ckey_flags(p->edns, p->do_bit));
-	struct centry *e = *pp;
+	struct dns_cache *c = f->cache;
+	struct centry *e;
 	uint32_t age;
+	size_t n = 0;
 
-	if (!e)
+	if (!c)
 		return 0;
-	if (now >= e->expire) {
-		cache_drop(f, e);
-		return 0;
+	pthread_mutex_lock(&c->mu);
+	e = *cache_slot(c, p->name, p->nlen, p->qtype, p->qclass, ckey_flags(p->edns, p->do_bit));
+	if (e && now >= e->expire) {
+		cache_drop(c, e);
+		e = NULL;
 	}
-	age = (uint32_t)((now - e->born) / 1000);
-	memcpy(f->buf, e->pkt, e->len);
-	for (uint16_t i = 0; i < e->nttl; i++) {
-		uint32_t t = dns_get32(e->pkt + e->ttl_off[i]);
+	if (e) {
+		age = (uint32_t)((now - e->born) / 1000);
+		memcpy(f->buf, e->pkt, e->len);
+		for (uint16_t i = 0; i < e->nttl; i++) {
+			uint32_t t = dns_get32(e->pkt + e->ttl_off[i]);
 
-		dns_put32(f->buf + e->ttl_off[i], t > age ? t - age : 0);
+			dns_put32(f->buf + e->ttl_off[i], t > age ? t - age : 0);
+		}
+		n = e->len;
 	}
-	return e->len;
+	pthread_mutex_unlock(&c->mu);
+	return n;
 }
 
 /* ---- upstream ---- */

@@ -243,10 +243,16 @@ typedef void (*dns_reply_fn)(void *arg, const struct dns_client *c, const uint8_
 			     size_t n);
 
 struct dns_fwd;
+struct dns_cache;
 
-/* A forwarder for one loop: its own upstream sockets, pending queries
- * and cache; nothing shared. */
-struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, dns_reply_fn reply, void *arg);
+/* The answers of the upstreams, shared by the loops' forwarders. */
+struct dns_cache *dns_cache_new(void);
+void dns_cache_free(struct dns_cache *c);
+
+/* A forwarder for one loop: its own upstream sockets and pending
+ * queries; `cache` (may be NULL) is shared. */
+struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, struct dns_cache *cache,
+			    dns_reply_fn reply, void *arg);
 void dns_fwd_free(struct dns_fwd *f);
 /* The upstream sockets (connected UDP), for the loop to receive on. */
 int dns_fwd_nfds(const struct dns_fwd *f);
@@ -282,6 +288,7 @@ struct dns {
 	struct sockaddr_in listen[2];
 	int ufd[2], tfd[2];
 	struct dns_upstreams up;
+	struct dns_cache *cache;
 
 	/* Control side. */
 	int64_t rev;

@@ -573,7 +573,7 @@ struct dns_loop *dns_loop_start(struct dns *dns, int idx, int *err)
 		lp->slots[i].fd = dns->ufd[i / DNS_UDP_SLOTS];
 		lp->slots[i].op = (struct op){OP_URECV, 0, &lp->slots[i]};
 	}
-	lp->fwd = dns_fwd_new(&dns->up, fwd_reply, lp);
+	lp->fwd = dns_fwd_new(&dns->up, dns->cache, fwd_reply, lp);
 	if (!lp->fwd)
 		goto fail;
 	for (int i = 0; i < dns_fwd_nfds(lp->fwd); i++)

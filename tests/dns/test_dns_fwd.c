@@ -18,6 +18,7 @@
 
 #include "dns_test.h"
 
+static struct dns_cache *cache;
 static uint8_t got[65536];
 static size_t ngot;
 static int nreplies;
@@ -123,7 +124,9 @@ static struct dns_fwd *fwd_to(struct fake *u)
 	struct dns_upstreams up = {.n = 1};
 
 	up.addr[0] = u->addr;
-	return dns_fwd_new(&up, on_reply, NULL);
+	dns_cache_free(cache);
+	cache = dns_cache_new();
+	return dns_fwd_new(&up, cache, on_reply, NULL);
 }
 
 static void ask(struct dns_fwd *f, uint16_t id, const char *name, uint16_t edns,
@@ -207,6 +210,19 @@ static void test_forward_and_cache(void **state)
 	assert_memory_equal(got + DNS_HDR, "\007example\003org", 12);
 	assert_int_equal(m.rr[0].ttl, 90);
 	assert_int_equal(fake_recv(&u, q, &from, 50), 0);
+	/* Another loop's forwarder shares the cache. */
+	{
+		struct dns_upstreams up = {.n = 1};
+		struct dns_fwd *f2;
+
+		up.addr[0] = u.addr;
+		f2 = dns_fwd_new(&up, cache, on_reply, NULL);
+		ask(f2, 0x1111, "example.org", 0, 512, 12000);
+		assert_int_equal(nreplies, 3);
+		assert_int_equal(fake_recv(&u, q, &from, 50), 0);
+		dns_fwd_free(f2);
+		nreplies = 2;
+	}
 
 	/* After the TTL: upstream again. */
 	ask(f, 0x9abc, "example.org", 0, 512, 101000);
@@ -289,7 +305,7 @@ static void test_servfail(void **state)
 	dns_fwd_free(f);
 
 	/* No upstream at all: at once. */
-	f = dns_fwd_new(&none, on_reply, NULL);
+	f = dns_fwd_new(&none, NULL, on_reply, NULL);
 	ask(f, 9, "any.example", 0, 512, 0);
 	assert_int_equal(nreplies, 3);
 	assert_int_equal(t_parse(got, ngot, &m), 0);
@@ -337,5 +353,8 @@ int main(void)
 		cmocka_unit_test(test_truncated_for_client),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	dns_cache_free(cache);
+	return r;
 }
