@@ -189,6 +189,7 @@ struct dns_snap {
 	int napex;
 	struct dns_range ranges[2];
 	int nranges;
+	void *arena;		/* every node, name and answer */
 	struct dns_snap *next;	/* retired list */
 };
 

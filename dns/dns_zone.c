@@ -19,6 +19,48 @@
 #define SRV_PRIO	0
 #define SRV_WEIGHT	100	/* split across a set, as CoreDNS does */
 #define CNAME_HOPS	8
+#define CHUNK		(64 * 1024 - 64)	/* under malloc's mmap threshold: reused, not faulted in anew */
+
+/* ---- arenas: a build's scratch and a snapshot's whole memory are freed
+ * at once; one malloc per 64 KiB instead of several per name ---- */
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+static void *ar_alloc(struct chunk **head, size_t n)
+{
+	struct chunk *c = *head;
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (!c || c->used + n > c->cap) {
+		size_t cap = n > CHUNK ? n : CHUNK;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->next = *head;
+		c->used = 0;
+		c->cap = cap;
+		*head = c;
+	}
+	p = (uint8_t *)c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static void ar_free(struct chunk *c)
+{
+	while (c) {
+		struct chunk *n = c->next;
+
+		free(c);
+		c = n;
+	}
+}
 
 /* ---- building ---- */
 
@@ -35,7 +77,7 @@ struct znode {
 	int apex;
 	int nrr, cap;
 	struct zrr *rrs;
-	uint8_t name[DNS_MAXNAME + 1];
+	uint8_t name[];
 };
 
 struct zb {
@@ -45,6 +87,7 @@ struct zb {
 	struct znode **ztab;
 	struct znode *list;
 	bool oom;
+	struct chunk *ar;	/* znodes and their records */
 	uint8_t *buf;		/* 64 KiB scratch for encoding sets */
 };
 
@@ -100,11 +143,12 @@ static struct znode *znode_get(struct zb *b, const uint8_t *name, size_t nlen)
 	apex = apex_of(b->s, name, nlen);
 	if (apex < 0 || nlen > DNS_MAXNAME)
 		return NULL;
-	z = calloc(1, sizeof(*z));
+	z = ar_alloc(&b->ar, sizeof(*z) + nlen);
 	if (!z) {
 		b->oom = true;
 		return NULL;
 	}
+	memset(z, 0, sizeof(*z));
 	memcpy(z->name, name, nlen);
 	z->nlen = (uint16_t)nlen;
 	z->hash = h;
@@ -133,17 +177,19 @@ static void zadd(struct zb *b, const uint8_t *name, size_t nlen, uint16_t type,
 			return;
 	if (z->nrr == z->cap) {
 		int cap = z->cap ? z->cap * 2 : 2;
-		void *p = realloc(z->rrs, (size_t)cap * sizeof(*z->rrs));
+		struct zrr *p = ar_alloc(&b->ar, (size_t)cap * sizeof(*z->rrs));
 
 		if (!p) {
 			b->oom = true;
 			return;
 		}
+		if (z->nrr)
+			memcpy(p, z->rrs, (size_t)z->nrr * sizeof(*p));
 		z->rrs = p;
 		z->cap = cap;
 	}
 	r = &z->rrs[z->nrr];
-	r->rd = malloc(rdlen ? rdlen : 1);
+	r->rd = ar_alloc(&b->ar, rdlen ? rdlen : 1);
 	if (!r->rd) {
 		b->oom = true;
 		return;
@@ -442,7 +488,8 @@ static const uint8_t *rr_target(const struct zrr *r, size_t *len)
 }
 
 /* One set: the answer to `type` at z (0: to any type z has nothing of). */
-static int encode_set(struct zb *b, const struct znode *z, uint16_t type, struct dns_set *set)
+static int encode_set(struct zb *b, const struct znode *z, uint16_t type, struct dns_set *set,
+		      struct chunk **arena)
 {
 	struct dns_wb wb;
 	const struct zrr *cname = find_rr(z, DNS_T_CNAME);
@@ -509,7 +556,7 @@ static int encode_set(struct zb *b, const struct znode *z, uint16_t type, struct
 	set->ns = (uint16_t)ns;
 	set->ar = (uint16_t)ar;
 	set->len = (uint32_t)(wb.len - qend);
-	set->tail = malloc(set->len ? set->len : 1);
+	set->tail = ar_alloc(arena, set->len ? set->len : 1);
 	if (!set->tail)
 		return -ENOMEM;
 	memcpy(set->tail, b->buf + qend, set->len);
@@ -528,9 +575,9 @@ static void srv_weights(struct znode *z)
 			dns_put16(z->rrs[i].rd + 2, (uint16_t)(SRV_WEIGHT / n ?: 1));
 }
 
-static struct dns_node *encode_node(struct zb *b, struct znode *z)
+static struct dns_node *encode_node(struct zb *b, struct znode *z, struct chunk **ar)
 {
-	struct dns_node *n = calloc(1, sizeof(*n));
+	struct dns_node *n = ar_alloc(ar, sizeof(*n));
 	uint16_t types[16];
 	int nt = 0;
 	const struct zrr *c;
@@ -539,6 +586,7 @@ static struct dns_node *encode_node(struct zb *b, struct znode *z)
 
 	if (!n)
 		return NULL;
+	memset(n, 0, sizeof(*n));
 	srv_weights(z);
 	for (int i = 0; i < z->nrr; i++) {
 		bool seen = false;
@@ -564,9 +612,9 @@ static struct dns_node *encode_node(struct zb *b, struct znode *z)
 					types[nt++] = t->rrs[i].type;
 			}
 		} else if (apex_of(b->s, tn, tl) < 0) {
-			n->ext = malloc(tl);
+			n->ext = ar_alloc(ar, tl);
 			if (!n->ext)
-				goto fail;
+				return NULL;
 			memcpy(n->ext, tn, tl);
 			n->extlen = (uint16_t)tl;
 		}
@@ -574,50 +622,26 @@ static struct dns_node *encode_node(struct zb *b, struct znode *z)
 	if (nt > 1)
 		types[nt++] = DNS_T_ANY;
 	types[nt++] = 0;
-	n->name = malloc(z->nlen);
-	n->sets = calloc((size_t)nt, sizeof(*n->sets));
+	n->name = ar_alloc(ar, z->nlen);
+	n->sets = ar_alloc(ar, (size_t)nt * sizeof(*n->sets));
 	if (!n->name || !n->sets)
-		goto fail;
+		return NULL;
 	memcpy(n->name, z->name, z->nlen);
 	n->nlen = z->nlen;
 	n->hash = z->hash;
 	for (int i = 0; i < nt; i++) {
-		if (encode_set(b, z, types[i], &n->sets[i]) < 0)
-			goto fail;
+		if (encode_set(b, z, types[i], &n->sets[i], ar) < 0)
+			return NULL;
 		n->nsets++;
 	}
 	return n;
-fail:
-	for (int i = 0; i < n->nsets; i++)
-		free(n->sets[i].tail);
-	free(n->sets);
-	free(n->name);
-	free(n->ext);
-	free(n);
-	return NULL;
-}
-
-static void node_free(struct dns_node *n)
-{
-	for (int i = 0; i < n->nsets; i++)
-		free(n->sets[i].tail);
-	free(n->sets);
-	free(n->name);
-	free(n->ext);
-	free(n);
 }
 
 void dns_snap_free(struct dns_snap *s)
 {
 	if (!s)
 		return;
-	for (uint32_t i = 0; s->tab && i <= s->mask; i++)
-		while (s->tab[i]) {
-			struct dns_node *n = s->tab[i];
-
-			s->tab[i] = n->next;
-			node_free(n);
-		}
+	ar_free(s->arena);
 	free(s->tab);
 	free(s);
 }
@@ -694,15 +718,7 @@ static void add_range(struct dns_snap *s, const char *cidr, const char *domain, 
 
 static void zb_free(struct zb *b)
 {
-	while (b->list) {
-		struct znode *z = b->list;
-
-		b->list = z->lnext;
-		for (int i = 0; i < z->nrr; i++)
-			free(z->rrs[i].rd);
-		free(z->rrs);
-		free(z);
-	}
+	ar_free(b->ar);
 	free(b->ztab);
 	free(b->buf);
 }
@@ -752,7 +768,7 @@ struct dns_snap *dns_zone_build(const struct dns_zone_cfg *cfg, const json_t *sv
 	if (!s->tab)
 		goto fail;
 	for (struct znode *z = b.list; z; z = z->lnext) {
-		struct dns_node *dn = encode_node(&b, z);
+		struct dns_node *dn = encode_node(&b, z, (struct chunk **)&s->arena);
 
 		if (!dn)
 			goto fail;
