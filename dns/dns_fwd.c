@@ -619,6 +619,28 @@ void dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len, const stru
 	(void)len;
 }
 
+/* How much of an upstream answer is a well-formed message: every name
+ * readable, every record within bounds; 0 if none of it. Only that much
+ * goes on to a client. */
+static size_t well_formed(const uint8_t *r, size_t rn)
+{
+	uint8_t name[DNS_MAXNAME + 1];
+	unsigned rrs = (unsigned)dns_get16(r + 6) + dns_get16(r + 8) + dns_get16(r + 10);
+	size_t off = DNS_HDR;
+
+	if (dns_name_read(r, rn, &off, name, sizeof(name)) < 0 || off + 4 > rn)
+		return 0;
+	off += 4;
+	for (unsigned k = 0; k < rrs; k++) {
+		if (dns_name_read(r, rn, &off, name, sizeof(name)) < 0 || off + 10 > rn)
+			return 0;
+		off += 10 + (size_t)dns_get16(r + off + 8);
+		if (off > rn)
+			return 0;
+	}
+	return off;
+}
+
 void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *r, size_t rn, int64_t now)
 {
 	struct pend *p;
@@ -639,6 +661,11 @@ void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *r, size_t rn, int64_
 		return;
 	if (rn > sizeof(f->buf))
 		return;
+	rn = well_formed(r, rn);
+	if (rn == 0) {
+		fail_over(f, p, now);	/* garbage: maybe the next one does better */
+		return;
+	}
 	memcpy(f->buf, r, rn);
 	cache_put(f, p, f->buf, rn, now);
 	deliver(f, p, f->buf, rn);

@@ -153,8 +153,9 @@ int dns_name_read(const uint8_t *p, size_t len, size_t *off, uint8_t *out, size_
 			if (!jumped)
 				*off = o + 2;
 			jumped = true;
-			/* Only backwards: a forward pointer is how loops start. */
-			if (to >= o)
+			/* Only backwards: a forward pointer is how loops start.
+			 * Never into the header: its ID changes on the way. */
+			if (to >= o || to < DNS_HDR)
 				return -EINVAL;
 			o = to;
 			continue;
