@@ -30,6 +30,13 @@ struct chunk {
 	max_align_t data[];
 };
 
+/* Chunks of retired zones, kept for the next build on this thread: a
+ * zone's memory, once touched, need not be faulted in again (the C
+ * library would hand it back to the kernel). Bounded by POOL_MAX. */
+#define POOL_MAX 1024
+static __thread struct chunk *pool;
+static __thread int npool;
+
 static void *ar_alloc(struct chunk **head, size_t n)
 {
 	struct chunk *c = *head;
@@ -39,7 +46,13 @@ static void *ar_alloc(struct chunk **head, size_t n)
 	if (!c || c->used + n > c->cap) {
 		size_t cap = n > CHUNK ? n : CHUNK;
 
-		c = malloc(sizeof(*c) + cap);
+		if (cap == CHUNK && pool) {
+			c = pool;
+			pool = c->next;
+			npool--;
+		} else {
+			c = malloc(sizeof(*c) + cap);
+		}
 		if (!c)
 			return NULL;
 		c->next = *head;
@@ -57,7 +70,13 @@ static void ar_free(struct chunk *c)
 	while (c) {
 		struct chunk *n = c->next;
 
-		free(c);
+		if (c->cap == CHUNK && npool < POOL_MAX) {
+			c->next = pool;
+			pool = c;
+			npool++;
+		} else {
+			free(c);
+		}
 		c = n;
 	}
 }
@@ -855,6 +874,11 @@ int dns_answer(const struct dns_snap *s, const uint8_t *pkt, size_t plen, uint8_
 		limit = cap;
 	if (q->qclass != DNS_C_IN && q->qclass != DNS_C_ANY)
 		return (int)dns_resp_empty(pkt, plen, q, true, DNS_RC_REFUSED, 0, out, cap);
+	/* Zone transfers are not offered; OPT is no question (RFC 6891 6.1.1). */
+	if (q->qtype == 251 || q->qtype == 252)
+		return (int)dns_resp_empty(pkt, plen, q, true, DNS_RC_REFUSED, 0, out, cap);
+	if (q->qtype == DNS_T_OPT)
+		return (int)dns_resp_empty(pkt, plen, q, true, DNS_RC_FORMERR, 0, out, cap);
 	if (!s)
 		return (int)dns_resp_empty(pkt, plen, q, true, DNS_RC_SERVFAIL, 0, out, cap);
 	qlen = (size_t)q->qend - DNS_HDR;

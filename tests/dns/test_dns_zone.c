@@ -387,6 +387,13 @@ static void test_errors(void **state)
 	assert_int_equal(t_parse(abuf, (size_t)r, &m), 0);
 	assert_int_equal(m.rcode, DNS_RC_NOTIMP);
 
+	/* AXFR: refused. */
+	n = t_query(qbuf, 10, "cluster.local", 252, 0);
+	r = dns_answer(snap, qbuf, n, abuf, sizeof(abuf), 65535, &q, &ext);
+	assert_true(r > 0);
+	assert_int_equal(t_parse(abuf, (size_t)r, &m), 0);
+	assert_int_equal(m.rcode, DNS_RC_REFUSED);
+
 	/* No zone yet: SERVFAIL, not silence. */
 	n = t_query(qbuf, 6, "web.default.svc.cluster.local", DNS_T_A, 0);
 	r = dns_answer(NULL, qbuf, n, abuf, sizeof(abuf), 0, &q, &ext);
