@@ -11,6 +11,7 @@
  * anyway; the cluster's own names never come here. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,21 @@ static uint16_t rnd16(struct dns_fwd *f)
 	return (uint16_t)((f->rnd * 0x2545F4914F6CDD1Dull) >> 48);
 }
 
+/* Whether `a` is one of this host's addresses (for a listener on 0.0.0.0). */
+static bool host_addr(struct in_addr a)
+{
+	struct ifaddrs *ifs, *i;
+	bool found = (ntohl(a.s_addr) >> 24) == 127;
+
+	if (found || getifaddrs(&ifs) < 0)
+		return found;
+	for (i = ifs; i && !found; i = i->ifa_next)
+		found = i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+			((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == a.s_addr;
+	freeifaddrs(ifs);
+	return found;
+}
+
 int dns_read_resolv(const char *path, const struct sockaddr_in *self, int nself,
 		    struct dns_upstreams *up)
 {
@@ -135,7 +151,9 @@ int dns_read_resolv(const char *path, const struct sockaddr_in *self, int nself,
 		    inet_pton(AF_INET, addr, &a) != 1)
 			continue;	/* IPv6 upstreams: not served here yet */
 		for (int i = 0; i < nself; i++)
-			mine |= self[i].sin_addr.s_addr == a.s_addr && self[i].sin_port == htons(53);
+			mine |= self[i].sin_port == htons(53) &&
+				(self[i].sin_addr.s_addr == a.s_addr ||
+				 (self[i].sin_addr.s_addr == htonl(INADDR_ANY) && host_addr(a)));
 		if (mine) {
 			k1s_info("dns", "upstream %s is this server: skipped", addr);
 			continue;

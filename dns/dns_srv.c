@@ -204,6 +204,14 @@ static void on_urecv(struct dns_loop *lp, int i, struct io_uring_cqe *cqe)
 
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		r->rearm = true;	/* out of buffers, or the kernel ended it */
+	if (cqe->res == -EINVAL || cqe->res == -EOPNOTSUPP || cqe->res == -EBADF) {
+		/* A kernel without multishot recvmsg (before 6.0): say so
+		 * once rather than spin. */
+		if (r->rearm)
+			k1s_err("dns", "receiving on UDP: %s", strerror(-cqe->res));
+		r->rearm = false;
+		return;
+	}
 	if (cqe->res < 0 || !(cqe->flags & IORING_CQE_F_BUFFER))
 		return;
 	bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;

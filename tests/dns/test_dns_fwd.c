@@ -6,6 +6,7 @@
  * the client takes less than the answer. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -156,13 +157,23 @@ static void test_resolv(void **state)
 	close(fd);
 	inet_pton(AF_INET, "10.96.0.10", &self.sin_addr);
 	assert_int_equal(dns_read_resolv(path, &self, 1, &up), 0);
-	unlink(path);
 	assert_int_equal(up.n, 3);
 	assert_string_equal(inet_ntoa(up.addr[0].sin_addr), "127.0.0.1");
 	assert_string_equal(inet_ntoa(up.addr[1].sin_addr), "1.1.1.1");
 	assert_string_equal(inet_ntoa(up.addr[2].sin_addr), "8.8.8.8");
 	assert_int_equal(ntohs(up.addr[0].sin_port), 53);
 	assert_true(dns_read_resolv("/nonexistent/resolv.conf", NULL, 0, &up) < 0);
+
+	/* Listening on 0.0.0.0:53: every address of the host is ours. */
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	txt = "nameserver 127.0.0.1\nnameserver 127.0.0.53\nnameserver 192.0.2.77\n";
+	assert_int_equal(write(fd, txt, strlen(txt)), (ssize_t)strlen(txt));
+	close(fd);
+	self.sin_addr.s_addr = htonl(INADDR_ANY);
+	assert_int_equal(dns_read_resolv(path, &self, 1, &up), 0);
+	unlink(path);
+	assert_int_equal(up.n, 1);
+	assert_string_equal(inet_ntoa(up.addr[0].sin_addr), "192.0.2.77");
 }
 
 static void test_forward_and_cache(void **state)
