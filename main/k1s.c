@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "ctrl.h"
+#include "dns.h"
 #include "dp.h"
 #include "pod.h"
 #include "k1s_log.h"
@@ -84,7 +85,14 @@ static void usage(FILE *f)
 		"  --proxy-udp-idle-timeout S  an idle UDP flow ends (default 30)\n"
 		"  --lb-pool RANGE          LoadBalancer addresses, A-B or CIDR (default: the\n"
 		"                           node's address, as k3s's ServiceLB)\n"
-		"  --log-level LEVEL        error, warn, info (default) or debug\n");
+		"  --log-level LEVEL        error, warn, info (default) or debug\n"
+		"  --cluster-domain NAME    the cluster's DNS domain (default cluster.local)\n"
+		"  --dns-ip ADDR            cluster DNS address, port 53 (default 10.96.0.10)\n"
+		"  --dns-listen ADDR[:PORT] serve cluster DNS on a host address too\n"
+		"                           (default: none; port 53)\n"
+		"  --dns-resolv-conf FILE   upstream resolvers for other names\n"
+		"                           (default /etc/resolv.conf)\n"
+		"  --dns-loops N            DNS server threads (default: one per core)\n");
 }
 
 static int mkdir_p(const char *dir)
@@ -145,6 +153,11 @@ static int serve(int argc, char **argv)
 		{"proxy-tcp-idle-timeout", required_argument, 0, OPT_PROXY_TCP_IDLE},
 		{"proxy-udp-idle-timeout", required_argument, 0, OPT_PROXY_UDP_IDLE},
 		{"lb-pool", required_argument, 0, OPT_LB_POOL},
+		{"cluster-domain", required_argument, 0, 'D'},
+		{"dns-ip", required_argument, 0, 'N'},
+		{"dns-listen", required_argument, 0, 'A'},
+		{"dns-resolv-conf", required_argument, 0, 'R'},
+		{"dns-loops", required_argument, 0, 'O'},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -162,6 +175,10 @@ static int serve(int argc, char **argv)
 		.cluster_dns = "10.96.0.10",
 		.cluster_domain = "cluster.local",
 	};
+	struct dns_config dnscfg = {
+		.domain = "cluster.local",
+		.ip = "10.96.0.10",
+	};
 	char self[4096];
 	ssize_t n;
 	struct st *st;
@@ -170,7 +187,8 @@ static int serve(int argc, char **argv)
 	struct ctrl *ctrl;
 	struct pod_rt *rt;
 	struct dp *dp;
-	struct dp_config dcfg = {0};
+	struct dp_config pxcfg = {0};
+	struct dns *dns;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -231,21 +249,39 @@ static int serve(int argc, char **argv)
 			break;
 		}
 		case OPT_PROXY_LOOPS:
-			if ((dcfg.loops = int_arg("proxy-loops", optarg, 1, 256)) < 0)
+			if ((pxcfg.loops = int_arg("proxy-loops", optarg, 1, 256)) < 0)
 				return 2;
 			break;
 		case OPT_PROXY_TCP_IDLE:
-			dcfg.tcp_idle_s = int_arg("proxy-tcp-idle-timeout", optarg, 1, 86400 * 7);
-			if (dcfg.tcp_idle_s < 0)
+			pxcfg.tcp_idle_s = int_arg("proxy-tcp-idle-timeout", optarg, 1, 86400 * 7);
+			if (pxcfg.tcp_idle_s < 0)
 				return 2;
 			break;
 		case OPT_PROXY_UDP_IDLE:
-			dcfg.udp_idle_s = int_arg("proxy-udp-idle-timeout", optarg, 1, 86400);
-			if (dcfg.udp_idle_s < 0)
+			pxcfg.udp_idle_s = int_arg("proxy-udp-idle-timeout", optarg, 1, 86400);
+			if (pxcfg.udp_idle_s < 0)
 				return 2;
 			break;
 		case OPT_LB_POOL:
-			dcfg.lb_pool = optarg;
+			pxcfg.lb_pool = optarg;
+			break;
+		case 'D':
+			dnscfg.domain = optarg;
+			pcfg.cluster_domain = optarg;
+			break;
+		case 'N':
+			dnscfg.ip = optarg;
+			pcfg.cluster_dns = optarg;
+			break;
+		case 'A':
+			dnscfg.listen = optarg;
+			break;
+		case 'R':
+			dnscfg.resolv_conf = optarg;
+			break;
+		case 'O':
+			if ((dnscfg.loops = int_arg("dns-loops", optarg, 1, 256)) < 0)
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);
@@ -305,16 +341,22 @@ static int serve(int argc, char **argv)
 	if (!rt)
 		k1s_warn("main", "pods cannot run: %s%s", k1s_strerror(err),
 			 err == -EPERM ? " (k1s serve needs root for pod namespaces)" : "");
-	dcfg.node_ip = api_node_ip(api);
-	dp = dp_new(st, loop, api_writer(api), &dcfg, &err);
+	pxcfg.node_ip = api_node_ip(api);
+	dp = dp_new(st, loop, api_writer(api), &pxcfg, &err);
 	if (!dp)
 		k1s_warn("main", "services are not forwarded: %s", k1s_strerror(err));
+	dnscfg.service_cidr = cfg.service_cidr;
+	dnscfg.pod_cidr = cfg.pod_cidr;
+	dns = dns_new(st, loop, &dnscfg, &err);
+	if (!dns)
+		k1s_warn("main", "cluster DNS is not served: %s", k1s_strerror(err));
 	api_attach(api, loop, rt);
 	k1s_loop_hook(loop, rev_check, st);
 	k1s_info("main", "serving the API on http://%s:%u, store in %s", cfg.listen_addr,
 		 cfg.port, data_dir);
 	k1s_loop_run(loop, &stopping);
 	k1s_info("main", "shutting down");
+	dns_free(dns);
 	dp_free(dp);
 	pod_rt_free(rt);
 	ctrl_free(ctrl);
