@@ -267,6 +267,10 @@ void dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len, const stru
 /* A datagram, or an error (ECONNREFUSED: nobody there), from upstream i. */
 void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *p, size_t n, int64_t now);
 void dns_fwd_error(struct dns_fwd *f, int i, int err, int64_t now);
+/* The TCP helper's eventfd: readable when answers over TCP are in, for
+ * dns_fwd_tcp_done() to hand on. */
+int dns_fwd_event_fd(const struct dns_fwd *f);
+void dns_fwd_tcp_done(struct dns_fwd *f, int64_t now);
 /* Timeouts; returns whether anything is pending. */
 bool dns_fwd_tick(struct dns_fwd *f, int64_t now);
 /* A TCP connection ends: its pending queries will answer no one. */

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <liburing.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,9 @@
 #define DNS_TCP_WMAX	(1 << 20)
 #define DNS_TICK_MS	100
 
-enum op_kind { OP_WAKE, OP_TICK, OP_URECV, OP_USEND, OP_ACCEPT, OP_TRECV, OP_TSEND, OP_FRECV };
+enum op_kind {
+	OP_WAKE, OP_TICK, OP_URECV, OP_USEND, OP_ACCEPT, OP_TRECV, OP_TSEND, OP_FRECV, OP_FTCP,
+};
 
 struct op {
 	uint8_t kind;
@@ -85,7 +88,7 @@ struct dns_loop {
 	struct io_uring ring;
 	int efd;
 	uint64_t ebuf;
-	struct op o_wake, o_tick, o_accept[2], o_frecv[DNS_MAX_UPSTREAMS];
+	struct op o_wake, o_tick, o_accept[2], o_frecv[DNS_MAX_UPSTREAMS], o_ftcp;
 	struct __kernel_timespec tick;
 	struct dns_snap *cur;
 	_Atomic uint64_t seen;
@@ -487,6 +490,15 @@ static void frecv(struct dns_loop *lp, int i)
 	io_uring_sqe_set_data(sqe, &lp->o_frecv[i]);
 }
 
+/* The forwarder's TCP helper has answers. */
+static void ftcp_arm(struct dns_loop *lp)
+{
+	struct io_uring_sqe *sqe = get_sqe(lp);
+
+	io_uring_prep_poll_add(sqe, dns_fwd_event_fd(lp->fwd), POLLIN);
+	io_uring_sqe_set_data(sqe, &lp->o_ftcp);
+}
+
 static void on_frecv(struct dns_loop *lp, int i, int res)
 {
 	if (res >= 0)
@@ -578,6 +590,10 @@ static void handle(struct dns_loop *lp, struct io_uring_cqe *cqe)
 	case OP_FRECV:
 		on_frecv(lp, op->idx, cqe->res);
 		break;
+	case OP_FTCP:
+		dns_fwd_tcp_done(lp->fwd, lp->now);
+		ftcp_arm(lp);
+		break;
 	default:
 		tconn_cqe(op, cqe->res);
 		break;
@@ -631,6 +647,8 @@ static void *loop_main(void *arg)
 	for (int i = 0; lp->fwd && i < dns_fwd_nfds(lp->fwd); i++)
 		if (dns_fwd_fd(lp->fwd, i) >= 0)
 			frecv(lp, i);
+	if (lp->fwd && dns_fwd_event_fd(lp->fwd) >= 0)
+		ftcp_arm(lp);
 	while (!lp->stopping) {
 		struct io_uring_cqe *cqe;
 		unsigned head, n = 0;
@@ -664,6 +682,7 @@ struct dns_loop *dns_loop_start(struct dns *dns, int idx, int *err)
 	lp->conns.next = lp->conns.prev = &lp->conns;
 	lp->o_wake = (struct op){OP_WAKE, 0, lp};
 	lp->o_tick = (struct op){OP_TICK, 0, lp};
+	lp->o_ftcp = (struct op){OP_FTCP, 0, lp};
 	for (int i = 0; i < 2; i++)
 		lp->o_accept[i] = (struct op){OP_ACCEPT, (uint8_t)i, lp};
 	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)

@@ -354,6 +354,67 @@ static void test_truncated_for_client(void **state)
 	close(u.fd);
 }
 
+/* A truncated answer over UDP: the forwarder asks again over TCP, on the
+ * same upstream port, and relays the whole answer. */
+static void test_tcp_fallback(void **state)
+{
+	struct fake u;
+	struct dns_fwd *f;
+	uint8_t q[4096], r[4096], len[2];
+	struct sockaddr_in from;
+	struct t_msg m;
+	struct pollfd pfd;
+	size_t n, qn;
+	int lfd, cfd;
+
+	fake_open(&u);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int)), 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&u.addr, sizeof(u.addr)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	f = fwd_to(&u);
+	nreplies = 0;
+	ask(f, 21, "large.example", 1232, 65535, 0);
+	qn = fake_recv(&u, q, &from, 1000);
+	assert_true(qn > 0);
+	n = fake_answer(q, qn, r, 0, 60, false, 0);
+	r[2] |= DNS_F_TC >> 8;
+	dns_put16(r + 6, 0);	/* TC, and nothing in it */
+	n = (size_t)DNS_HDR + (qn - DNS_HDR - 11);
+	sendto(u.fd, r, n, 0, (struct sockaddr *)&from, sizeof(from));
+	pump(f, 0, 1000);
+	assert_int_equal(nreplies, 0);
+
+	/* The same question over TCP. */
+	pfd = (struct pollfd){lfd, POLLIN, 0};
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	assert_int_equal(recv(cfd, len, 2, MSG_WAITALL), 2);
+	qn = dns_get16(len);
+	assert_int_equal(recv(cfd, q, qn, MSG_WAITALL), (ssize_t)qn);
+	assert_int_equal(t_parse(q, qn, &m), 0);
+	assert_string_equal(m.qname, "large.example.");
+	n = fake_answer(q, qn, r, 0, 60, false, 1500);
+	dns_put16(len, (uint16_t)n);
+	assert_int_equal(send(cfd, len, 2, 0), 2);
+	assert_int_equal(send(cfd, r, n, 0), (ssize_t)n);
+	close(cfd);
+
+	pfd = (struct pollfd){dns_fwd_event_fd(f), POLLIN, 0};
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	dns_fwd_tcp_done(f, 10);
+	assert_int_equal(nreplies, 1);
+	assert_int_equal(t_parse(got, ngot, &m), 0);
+	assert_int_equal(m.id, 21);
+	assert_false(m.flags & DNS_F_TC);
+	assert_int_equal(m.an, 1);
+	assert_true(ngot > 1500);
+	dns_fwd_free(f);
+	close(lfd);
+	close(u.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_negative_cache),
 		cmocka_unit_test(test_servfail),
 		cmocka_unit_test(test_truncated_for_client),
+		cmocka_unit_test(test_tcp_fallback),
 	};
 
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
