@@ -685,7 +685,6 @@ void dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len, const stru
 	f->byid[id] = p;
 	f->npend++;
 	send_up(f, p, now);
-	(void)len;
 }
 
 /* How much of an upstream answer is a well-formed message: every name
@@ -933,7 +932,6 @@ void dns_fwd_error(struct dns_fwd *f, int i, int err, int64_t now)
 	for (int k = 0; k < n; k++)
 		fail_over(f, todo[k], now);
 	free(todo);
-	(void)err;
 }
 
 bool dns_fwd_tick(struct dns_fwd *f, int64_t now)

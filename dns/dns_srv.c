@@ -30,9 +30,9 @@
 #include "k1s_log.h"
 
 #define DNS_RING	4096
-#define DNS_UDP_BUFS	1024	/* provided receive buffers per socket per loop */
+#define DNS_UDP_BUFS	512	/* provided receive buffers per socket per loop */
 #define DNS_UDP_BUFSZ	2048	/* a query, its address and the kernel's header */
-#define DNS_UDP_SENDS	1024	/* send slots per loop */
+#define DNS_UDP_SENDS	512	/* send slots per loop */
 #define DNS_TCP_IDLE_MS	10000
 #define DNS_TCP_WMAX	(1 << 20)
 #define DNS_TICK_MS	100
@@ -479,7 +479,6 @@ static void fwd_reply(void *arg, const struct dns_client *c, const uint8_t *p, s
 	} else
 		sendto(c->fd, p, n, MSG_DONTWAIT, (const struct sockaddr *)&c->addr,
 		       sizeof(c->addr));
-	(void)arg;
 }
 
 static void frecv(struct dns_loop *lp, int i)
