@@ -141,12 +141,17 @@ static void zgrow(struct zb *b)
 	b->zmask = nmask;
 }
 
+/* The innermost apex a name is under (the pod range's reverse zone may
+ * sit inside the service range's), or -1. */
 static int apex_of(const struct dns_snap *s, const uint8_t *name, size_t nlen)
 {
+	int best = -1;
+
 	for (int i = 0; i < s->napex; i++)
-		if (dns_name_suffix(name, nlen, s->apex[i].name, s->apex[i].len) >= 0)
-			return i;
-	return -1;
+		if (dns_name_suffix(name, nlen, s->apex[i].name, s->apex[i].len) >= 0 &&
+		    (best < 0 || s->apex[i].len > s->apex[best].len))
+			best = i;
+	return best;
 }
 
 /* The node for a name, created with every missing ancestor up to its
@@ -762,11 +767,14 @@ struct dns_snap *dns_zone_build(const struct dns_zone_cfg *cfg, const json_t *sv
 	add_range(s, cfg->service_cidr ?: "10.96.0.0/12", cfg->domain, cfg->serial);
 	add_range(s, cfg->pod_cidr ?: "10.244.0.0/16", cfg->domain, cfg->serial);
 
-	/* The apex: SOA, NS, and the name server's address. */
-	zadd(&b, s->apex[0].name, s->apex[0].len, DNS_T_SOA, s->apex[0].soa, s->apex[0].soa_len,
-	     0);
+	/* Each apex (the domain, the reverse zones): SOA and NS; and the
+	 * name server's address. */
 	tl = wire(t, "ns.dns.%s", cfg->domain);
-	add_name_rr(&b, s->apex[0].name, s->apex[0].len, DNS_T_NS, t, tl);
+	for (int i = 0; i < s->napex; i++) {
+		zadd(&b, s->apex[i].name, s->apex[i].len, DNS_T_SOA, s->apex[i].soa,
+		     s->apex[i].soa_len, 0);
+		add_name_rr(&b, s->apex[i].name, s->apex[i].len, DNS_T_NS, t, tl);
+	}
 	if (parse_ip(cfg->ip, &ip))
 		add_a(&b, t, tl, ip);
 	nl = wire(n, "dns-version.%s", cfg->domain);
