@@ -35,6 +35,8 @@
 #define DNS_UDP_SENDS	512	/* send slots per loop */
 #define DNS_TCP_IDLE_MS	10000
 #define DNS_TCP_WMAX	(1 << 20)
+#define DNS_TCP_RBUF	1024	/* grown to a frame's size when one is longer */
+#define DNS_TCP_MAX	1024	/* connections per loop; more are refused */
 #define DNS_TICK_MS	100
 
 enum op_kind {
@@ -75,10 +77,10 @@ struct tconn {
 	int fd, inflight;
 	bool dead, eof, sending;
 	int64_t last;
-	size_t rlen;
+	size_t rlen, rcap;
+	uint8_t *rbuf;
 	uint8_t *wbuf;
-	size_t wlen, woff, wcap, wsent;
-	uint8_t rbuf[2 + 65535];
+	size_t wlen, woff, wcap;
 };
 
 struct dns_loop {
@@ -96,6 +98,7 @@ struct dns_loop {
 	struct usend *sends, *free_sends;
 	bool accept_rearm[2];
 	struct tconn conns;	/* list head */
+	int nconns;
 	struct dns_fwd *fwd;
 	uint8_t *fbuf[DNS_MAX_UPSTREAMS];
 	int64_t now;
@@ -278,7 +281,17 @@ static void tconn_recv(struct tconn *c)
 {
 	struct io_uring_sqe *sqe = get_sqe(c->lp);
 
-	io_uring_prep_recv(sqe, c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, 0);
+	/* Room for the frame that has begun, if it is longer than the buffer. */
+	if (c->rlen >= 2 && (size_t)dns_get16(c->rbuf) + 2 > c->rcap) {
+		size_t cap = (size_t)dns_get16(c->rbuf) + 2;
+		uint8_t *p = realloc(c->rbuf, cap);
+
+		if (p) {
+			c->rbuf = p;
+			c->rcap = cap;
+		}
+	}
+	io_uring_prep_recv(sqe, c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
 	io_uring_sqe_set_data(sqe, &c->o_recv);
 	c->inflight++;
 }
@@ -299,6 +312,8 @@ static void tconn_put(struct tconn *c)
 		return;
 	c->prev->next = c->next;
 	c->next->prev = c->prev;
+	c->lp->nconns--;
+	free(c->rbuf);
 	free(c->wbuf);
 	free(c);
 }
@@ -449,11 +464,17 @@ static void on_accept(struct dns_loop *lp, int i, struct io_uring_cqe *cqe)
 	}
 	if (cqe->res < 0)
 		return;
-	c = calloc(1, sizeof(*c));
+	c = lp->nconns < DNS_TCP_MAX ? calloc(1, sizeof(*c)) : NULL;
+	if (c && !(c->rbuf = malloc(DNS_TCP_RBUF))) {
+		free(c);
+		c = NULL;
+	}
 	if (!c) {
 		close(cqe->res);
 		return;
 	}
+	c->rcap = DNS_TCP_RBUF;
+	lp->nconns++;
 	c->lp = lp;
 	c->fd = cqe->res;
 	c->last = lp->now;
@@ -763,6 +784,7 @@ void dns_loop_join(struct dns_loop *lp)
 		n = c->next;
 		if (c->fd >= 0)
 			close(c->fd);
+		free(c->rbuf);
 		free(c->wbuf);
 		free(c);
 	}
