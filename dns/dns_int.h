@@ -298,6 +298,7 @@ struct dns {
 	/* Control side. */
 	int64_t rev;
 	bool synced, dirty;
+	int64_t next_build;		/* ms: no rebuild before (see dns_ctl.c) */
 	json_t *svcs, *eps, *pods;	/* "ns/name" -> object */
 	uint64_t gen;
 	struct dns_snap *retired;
