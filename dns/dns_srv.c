@@ -100,6 +100,7 @@ struct dns_loop {
 	struct tconn conns;	/* list head */
 	int nconns;
 	struct dns_fwd *fwd;
+	int up_gen;
 	uint8_t *fbuf[DNS_MAX_UPSTREAMS];
 	int64_t now;
 	bool stopping;
@@ -549,6 +550,22 @@ static void arm_tick(struct dns_loop *lp)
 	io_uring_sqe_set_data(sqe, &lp->o_tick);
 }
 
+/* New upstreams from the control side. */
+static void take_upstreams(struct dns_loop *lp)
+{
+	struct dns *dns = lp->dns;
+	int gen = atomic_load(&dns->up_gen);
+	struct dns_upstreams up;
+
+	if (gen == lp->up_gen || !lp->fwd)
+		return;
+	pthread_mutex_lock(&dns->up_mu);
+	up = dns->up;
+	pthread_mutex_unlock(&dns->up_mu);
+	dns_fwd_set_upstreams(lp->fwd, &up, lp->now);
+	lp->up_gen = gen;
+}
+
 static void take_snap(struct dns_loop *lp)
 {
 	struct dns_snap *s = atomic_load(&lp->dns->snap);
@@ -597,6 +614,7 @@ static void handle(struct dns_loop *lp, struct io_uring_cqe *cqe)
 			lp->stopping = true;
 		} else {
 			take_snap(lp);
+			take_upstreams(lp);
 			arm_wake(lp);
 		}
 		break;
