@@ -197,7 +197,8 @@ static bool rc_changed(struct dns *dns)
 	if (stat(dns->resolv_conf, &st) < 0)
 		memset(&st, 0, sizeof(st));
 	if (st.st_ino == dns->rc_ino && st.st_size == dns->rc_size &&
-	    st.st_mtim.tv_sec == dns->rc_mtime.tv_sec && st.st_mtim.tv_nsec == dns->rc_mtime.tv_nsec)
+	    st.st_mtim.tv_sec == dns->rc_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == dns->rc_mtime.tv_nsec)
 		return false;
 	dns->rc_ino = st.st_ino;
 	dns->rc_size = st.st_size;
@@ -215,7 +216,8 @@ static void rc_check(struct dns *dns, int64_t now)
 	if (!rc_changed(dns))
 		return;
 	dns_read_resolv(dns->resolv_conf, dns->listen, dns->nlisten, &up);
-	if (up.n == dns->up.n && memcmp(up.addr, dns->up.addr, sizeof(up.addr[0]) * (size_t)up.n) == 0)
+	if (up.n == dns->up.n &&
+	    memcmp(up.addr, dns->up.addr, sizeof(up.addr[0]) * (size_t)up.n) == 0)
 		return;
 	pthread_mutex_lock(&dns->up_mu);
 	dns->up = up;

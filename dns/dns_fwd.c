@@ -314,7 +314,8 @@ void dns_fwd_set_upstreams(struct dns_fwd *f, const struct dns_upstreams *up, in
 				connect(f->fds[i], (struct sockaddr *)&none, sizeof(none));
 			continue;
 		}
-		if (connect(f->fds[i], (const struct sockaddr *)&up->addr[i], sizeof(up->addr[i])) < 0)
+		if (connect(f->fds[i], (const struct sockaddr *)&up->addr[i],
+			    sizeof(up->addr[i])) < 0)
 			/* No route now; sends will fail fast and the query moves on. */
 			k1s_debug("dns", "upstream %s: %s", inet_ntoa(up->addr[i].sin_addr),
 				  strerror(errno));
@@ -756,7 +757,8 @@ static bool io_all(int fd, uint8_t *p, size_t n, bool out, int64_t until)
 
 		if (left <= 0 || !io_wait(fd, out ? POLLOUT : POLLIN, (int)left))
 			return false;
-		k = out ? send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT) : recv(fd, p, n, MSG_DONTWAIT);
+		k = out ? send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT)
+			: recv(fd, p, n, MSG_DONTWAIT);
 		if (k < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (k <= 0)

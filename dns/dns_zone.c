@@ -19,7 +19,8 @@
 #define SRV_PRIO	0
 #define SRV_WEIGHT	100	/* split across a set, as CoreDNS does */
 #define CNAME_HOPS	8
-#define CHUNK		(64 * 1024 - 64)	/* under malloc's mmap threshold: reused, not faulted in anew */
+/* Under malloc's mmap threshold: memory reused, not faulted in anew. */
+#define CHUNK		(64 * 1024 - 64)
 
 /* ---- arenas: a build's scratch and a snapshot's whole memory are freed
  * at once; one malloc per 64 KiB instead of several per name ---- */
