@@ -401,10 +401,24 @@ static void test_tcp_fallback(void **state)
 	size_t n, qn;
 	int lfd, cfd;
 
-	fake_open(&u);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_int_equal(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int)), 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&u.addr, sizeof(u.addr)), 0);
+	/* UDP and TCP on one port number: a free TCP port first, then the
+	 * same for UDP, again until both are had. */
+	for (int tries = 0;; tries++) {
+		socklen_t al = sizeof(u.addr);
+
+		assert_true(tries < 100);
+		lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		memset(&u.addr, 0, sizeof(u.addr));
+		u.addr.sin_family = AF_INET;
+		u.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_int_equal(bind(lfd, (struct sockaddr *)&u.addr, sizeof(u.addr)), 0);
+		assert_int_equal(getsockname(lfd, (struct sockaddr *)&u.addr, &al), 0);
+		u.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (bind(u.fd, (struct sockaddr *)&u.addr, sizeof(u.addr)) == 0)
+			break;
+		close(u.fd);
+		close(lfd);
+	}
 	assert_int_equal(listen(lfd, 4), 0);
 	f = fwd_to(&u);
 	nreplies = 0;
