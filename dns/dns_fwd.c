@@ -3,7 +3,10 @@
  * that a closed port comes back at once as ECONNREFUSED. A query waits
  * DNS_FWD_TRY_MS for an upstream, then moves to the next; with none left
  * the client gets SERVFAIL, never silence. Answers are cached as long as
- * their TTLs say (at most an hour), with the TTLs counted down.
+ * their TTLs say (at most an hour), with the TTLs counted down. An answer
+ * truncated over UDP is asked again over TCP, by a helper thread of the
+ * forwarder's own (blocking I/O, rare), which hands the answer back
+ * through an eventfd the loop reads.
  *
  * One forwarder per server loop: sockets and pending queries are the
  * loop's own. The cache is shared by the loops, behind a lock: a client's
@@ -16,12 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "dns_int.h"
 #include "k1s_log.h"
+#include "k1s_loop.h"
 
 #define DNS_FWD_TRY_MS	2000
 #define DNS_FWD_MAX	4096		/* pending queries per loop */
@@ -60,6 +66,8 @@ struct pend {
 	uint16_t id, cid, cflags;
 	int up, tries;
 	bool gone;			/* the client left: answer no one */
+	bool tcp;			/* asked again over TCP */
+	uint32_t tcp_seq;
 	int64_t deadline;
 	struct dns_client c;
 	uint16_t qtype, qclass;
@@ -94,8 +102,27 @@ struct dns_cache {
 	int n;
 };
 
+/* A question for the TCP helper, and then its answer. */
+struct tcpjob {
+	struct tcpjob *next;
+	uint32_t seq;
+	uint16_t id, qlen;
+	struct sockaddr_in addr;
+	uint8_t *ans;
+	size_t alen;
+	uint8_t q[DNS_HDR + DNS_MAXNAME + 5 + 11];
+};
+
 struct dns_fwd {
 	struct dns_upstreams up;
+	/* The TCP helper: started on the first truncated answer. */
+	pthread_t th;
+	bool th_started, th_stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct tcpjob *todo, *done;
+	uint32_t seq;
+	int efd;
 	int fds[DNS_MAX_UPSTREAMS];
 	dns_reply_fn reply;
 	void *arg;
@@ -203,20 +230,21 @@ struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, struct dns_cache *ca
 		return NULL;
 	f->cache = cache;
 	f->up = *up;
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->reply = reply;
 	f->arg = arg;
 	dl_init(&f->pending);
 	if (getrandom(&f->rnd, sizeof(f->rnd), 0) != sizeof(f->rnd) || !f->rnd)
 		f->rnd = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)f;
-	for (int i = 0; i < up->n; i++) {
+	/* A socket for every upstream there may be: a new resolv.conf
+	 * connects them elsewhere, under the receives already armed. One not
+	 * connected is not bound either, and hears nothing. */
+	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		f->fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (f->fds[i] >= 0 &&
-		    connect(f->fds[i], (const struct sockaddr *)&up->addr[i], sizeof(up->addr[i])) < 0) {
-			/* No route now; sends will fail fast and the query moves on. */
-			k1s_debug("dns", "upstream %s: %s", inet_ntoa(up->addr[i].sin_addr),
-				  strerror(errno));
-		}
-	}
+	f->up.n = 0;
+	dns_fwd_set_upstreams(f, up, 0);
 	return f;
 }
 
@@ -233,9 +261,29 @@ void dns_fwd_free(struct dns_fwd *f)
 {
 	if (!f)
 		return;
+	if (f->th_started) {
+		pthread_mutex_lock(&f->mu);
+		f->th_stop = true;
+		pthread_cond_signal(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		pthread_join(f->th, NULL);
+	}
+	for (struct tcpjob *j = f->todo, *n; j; j = n) {
+		n = j->next;
+		free(j);
+	}
+	for (struct tcpjob *j = f->done, *n; j; j = n) {
+		n = j->next;
+		free(j->ans);
+		free(j);
+	}
+	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
+	if (f->efd >= 0)
+		close(f->efd);
 	while (f->pending.next != &f->pending)
 		pend_free(f, dl_entry(f->pending.next, struct pend, link));
-	for (int i = 0; i < f->up.n; i++)
+	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		if (f->fds[i] >= 0)
 			close(f->fds[i]);
 	free(f);
@@ -243,12 +291,47 @@ void dns_fwd_free(struct dns_fwd *f)
 
 int dns_fwd_nfds(const struct dns_fwd *f)
 {
-	return f->up.n;
+	return DNS_MAX_UPSTREAMS;
 }
 
 int dns_fwd_fd(const struct dns_fwd *f, int i)
 {
 	return f->fds[i];
+}
+
+static void fail_over(struct dns_fwd *f, struct pend *p, int64_t now);
+
+void dns_fwd_set_upstreams(struct dns_fwd *f, const struct dns_upstreams *up, int64_t now)
+{
+	struct sockaddr_in none = {.sin_family = AF_UNSPEC};
+	struct dl *l, *n;
+
+	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++) {
+		if (f->fds[i] < 0)
+			continue;
+		if (i >= up->n) {
+			if (i < f->up.n)	/* dissolve the association */
+				connect(f->fds[i], (struct sockaddr *)&none, sizeof(none));
+			continue;
+		}
+		if (connect(f->fds[i], (const struct sockaddr *)&up->addr[i],
+			    sizeof(up->addr[i])) < 0)
+			/* No route now; sends will fail fast and the query moves on. */
+			k1s_debug("dns", "upstream %s: %s", inet_ntoa(up->addr[i].sin_addr),
+				  strerror(errno));
+	}
+	f->up = *up;
+	/* Queries out to an upstream that is no more move on. */
+	for (l = f->pending.next; l != &f->pending; l = n) {
+		struct pend *p = dl_entry(l, struct pend, link);
+
+		n = l->next;
+		if (p->up >= up->n) {
+			p->tries = up->n;	/* nothing left to try: SERVFAIL */
+			fail_over(f, p, now);
+			n = f->pending.next;
+		}
+	}
 }
 
 /* ---- answers to the client ---- */
@@ -526,8 +609,6 @@ static size_t cache_get(struct dns_fwd *f, const struct pend *p, int64_t now)
 
 /* ---- upstream ---- */
 
-static void fail_over(struct dns_fwd *f, struct pend *p, int64_t now);
-
 static void send_up(struct dns_fwd *f, struct pend *p, int64_t now)
 {
 	dl_del(&p->link);
@@ -549,6 +630,7 @@ static void fail_over(struct dns_fwd *f, struct pend *p, int64_t now)
 		return;
 	}
 	p->up = (p->up + 1) % f->up.n;
+	p->tcp = false;
 	send_up(f, p, now);
 }
 
@@ -634,7 +716,6 @@ void dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len, const stru
 	f->byid[id] = p;
 	f->npend++;
 	send_up(f, p, now);
-	(void)len;
 }
 
 /* How much of an upstream answer is a well-formed message: every name
@@ -659,24 +740,129 @@ static size_t well_formed(const uint8_t *r, size_t rn)
 	return off;
 }
 
-void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *r, size_t rn, int64_t now)
-{
-	struct pend *p;
-	uint8_t name[DNS_MAXNAME + 1];
-	size_t off = DNS_HDR;
-	int nl;
+/* ---- TCP, for answers that did not fit in UDP ---- */
 
-	if (rn < DNS_HDR || !(dns_get16(r + 2) & DNS_F_QR) || dns_get16(r + 4) != 1)
+static bool io_wait(int fd, short ev, int ms)
+{
+	struct pollfd pfd = {fd, ev, 0};
+
+	return poll(&pfd, 1, ms) == 1 && !(pfd.revents & (POLLERR | POLLNVAL));
+}
+
+static bool io_all(int fd, uint8_t *p, size_t n, bool out, int64_t until)
+{
+	while (n > 0) {
+		ssize_t k;
+		int64_t left = until - k1s_now_ms();
+
+		if (left <= 0 || !io_wait(fd, out ? POLLOUT : POLLIN, (int)left))
+			return false;
+		k = out ? send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT)
+			: recv(fd, p, n, MSG_DONTWAIT);
+		if (k < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* One exchange over TCP, within DNS_FWD_TRY_MS all told. */
+static void tcp_ask(struct tcpjob *j)
+{
+	int64_t until = k1s_now_ms() + DNS_FWD_TRY_MS;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	uint8_t len[2];
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	if (fd < 0)
 		return;
-	p = f->byid[dns_get16(r)];
-	if (!p || p->up != i)
-		return;
-	/* The question must be ours too: an ID alone is 16 bits of trust. */
-	nl = dns_name_read(r, rn, &off, name, sizeof(name));
-	if (nl != p->nlen || memcmp(name, p->name, (size_t)nl) != 0 || off + 4 > rn ||
-	    dns_get16(r + off) != p->qtype || dns_get16(r + off + 2) != p->qclass ||
-	    (!p->cname && off + 4 != (size_t)DNS_HDR + p->qlen))
-		return;
+	if ((connect(fd, (struct sockaddr *)&j->addr, sizeof(j->addr)) < 0 &&
+	     errno != EINPROGRESS) ||
+	    !io_wait(fd, POLLOUT, DNS_FWD_TRY_MS) ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err)
+		goto out;
+	dns_put16(len, j->qlen);
+	if (!io_all(fd, len, 2, true, until) || !io_all(fd, j->q, j->qlen, true, until) ||
+	    !io_all(fd, len, 2, false, until))
+		goto out;
+	j->alen = dns_get16(len);
+	j->ans = malloc(j->alen ? j->alen : 1);
+	if (j->ans && !io_all(fd, j->ans, j->alen, false, until)) {
+		free(j->ans);
+		j->ans = NULL;
+	}
+out:
+	close(fd);
+}
+
+static void *tcp_main(void *arg)
+{
+	struct dns_fwd *f = arg;
+
+	pthread_mutex_lock(&f->mu);
+	while (!f->th_stop) {
+		struct tcpjob *j = f->todo;
+		uint64_t one = 1;
+
+		if (!j) {
+			pthread_cond_wait(&f->cv, &f->mu);
+			continue;
+		}
+		f->todo = j->next;
+		pthread_mutex_unlock(&f->mu);
+		tcp_ask(j);
+		pthread_mutex_lock(&f->mu);
+		j->next = f->done;
+		f->done = j;
+		if (write(f->efd, &one, sizeof(one)) < 0)
+			k1s_warn("dns", "waking the loop: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+/* Asks p again over TCP; false if that cannot start. */
+static bool tcp_start(struct dns_fwd *f, struct pend *p)
+{
+	struct tcpjob *j;
+
+	if (f->efd < 0 || !(j = calloc(1, sizeof(*j))))
+		return false;
+	pthread_mutex_lock(&f->mu);
+	if (!f->th_started && pthread_create(&f->th, NULL, tcp_main, f) == 0)
+		f->th_started = true;
+	if (!f->th_started) {
+		pthread_mutex_unlock(&f->mu);
+		free(j);
+		return false;
+	}
+	j->seq = ++f->seq;
+	j->id = p->id;
+	j->addr = f->up.addr[p->up];
+	j->qlen = p->qpkt_len;
+	memcpy(j->q, p->qpkt, p->qpkt_len);
+	j->next = f->todo;
+	f->todo = j;
+	pthread_cond_signal(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	p->tcp = true;
+	p->tcp_seq = j->seq;
+	return true;
+}
+
+int dns_fwd_event_fd(const struct dns_fwd *f)
+{
+	return f->efd;
+}
+
+/* An answer that has passed the ID and question checks. */
+static void accept_answer(struct dns_fwd *f, struct pend *p, const uint8_t *r, size_t rn,
+			  int64_t now)
+{
 	if (rn > sizeof(f->buf))
 		return;
 	rn = well_formed(r, rn);
@@ -684,10 +870,78 @@ void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *r, size_t rn, int64_
 		fail_over(f, p, now);	/* garbage: maybe the next one does better */
 		return;
 	}
+	/* Truncated over UDP: the whole of it over TCP, in the time a try
+	 * has; the answer comes back through dns_fwd_tcp_done(). */
+	if ((dns_get16(r + 2) & DNS_F_TC) && !p->tcp && tcp_start(f, p)) {
+		dl_del(&p->link);
+		dl_add_tail(&f->pending, &p->link);
+		p->deadline = now + DNS_FWD_TRY_MS;
+		return;
+	}
 	memcpy(f->buf, r, rn);
 	cache_put(f, p, f->buf, rn, now);
 	deliver(f, p, f->buf, rn);
 	pend_free(f, p);
+}
+
+/* The pending query an answer is for: its ID, and its question too (an
+ * ID alone is 16 bits of trust). */
+static struct pend *match(struct dns_fwd *f, const uint8_t *r, size_t rn)
+{
+	struct pend *p;
+	uint8_t name[DNS_MAXNAME + 1];
+	size_t off = DNS_HDR;
+	int nl;
+
+	if (rn < DNS_HDR || !(dns_get16(r + 2) & DNS_F_QR) || dns_get16(r + 4) != 1)
+		return NULL;
+	p = f->byid[dns_get16(r)];
+	if (!p)
+		return NULL;
+	nl = dns_name_read(r, rn, &off, name, sizeof(name));
+	if (nl != p->nlen || memcmp(name, p->name, (size_t)nl) != 0 || off + 4 > rn ||
+	    dns_get16(r + off) != p->qtype || dns_get16(r + off + 2) != p->qclass ||
+	    (!p->cname && off + 4 != (size_t)DNS_HDR + p->qlen))
+		return NULL;
+	return p;
+}
+
+void dns_fwd_tcp_done(struct dns_fwd *f, int64_t now)
+{
+	struct tcpjob *done;
+	uint64_t v;
+
+	if (read(f->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		k1s_debug("dns", "reading the helper's eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&f->mu);
+	done = f->done;
+	f->done = NULL;
+	pthread_mutex_unlock(&f->mu);
+	while (done) {
+		struct tcpjob *j = done;
+		struct pend *p = f->byid[j->id];
+
+		done = j->next;
+		/* Still the query that asked (it may have timed out since). */
+		if (p && p->tcp && p->tcp_seq == j->seq) {
+			if (j->ans && match(f, j->ans, j->alen) == p)
+				accept_answer(f, p, j->ans, j->alen, now);
+			else
+				fail_over(f, p, now);
+		}
+		free(j->ans);
+		free(j);
+	}
+}
+
+void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *r, size_t rn, int64_t now)
+{
+	struct pend *p = match(f, r, rn);
+
+	/* From the upstream it was sent to, and not gone to TCP since. */
+	if (!p || p->up != i || p->tcp)
+		return;
+	accept_answer(f, p, r, rn, now);
 }
 
 void dns_fwd_error(struct dns_fwd *f, int i, int err, int64_t now)
@@ -710,7 +964,6 @@ void dns_fwd_error(struct dns_fwd *f, int i, int err, int64_t now)
 	for (int k = 0; k < n; k++)
 		fail_over(f, todo[k], now);
 	free(todo);
-	(void)err;
 }
 
 bool dns_fwd_tick(struct dns_fwd *f, int64_t now)

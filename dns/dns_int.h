@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 #include <jansson.h>
 
 #include "dns.h"
@@ -255,6 +257,9 @@ void dns_cache_free(struct dns_cache *c);
 struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, struct dns_cache *cache,
 			    dns_reply_fn reply, void *arg);
 void dns_fwd_free(struct dns_fwd *f);
+/* A new set of upstreams (resolv.conf changed); queries out to one
+ * that is gone get SERVFAIL. */
+void dns_fwd_set_upstreams(struct dns_fwd *f, const struct dns_upstreams *up, int64_t now);
 /* The upstream sockets (connected UDP), for the loop to receive on. */
 int dns_fwd_nfds(const struct dns_fwd *f);
 int dns_fwd_fd(const struct dns_fwd *f, int i);
@@ -267,6 +272,10 @@ void dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len, const stru
 /* A datagram, or an error (ECONNREFUSED: nobody there), from upstream i. */
 void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *p, size_t n, int64_t now);
 void dns_fwd_error(struct dns_fwd *f, int i, int err, int64_t now);
+/* The TCP helper's eventfd: readable when answers over TCP are in, for
+ * dns_fwd_tcp_done() to hand on. */
+int dns_fwd_event_fd(const struct dns_fwd *f);
+void dns_fwd_tcp_done(struct dns_fwd *f, int64_t now);
 /* Timeouts; returns whether anything is pending. */
 bool dns_fwd_tick(struct dns_fwd *f, int64_t now);
 /* A TCP connection ends: its pending queries will answer no one. */
@@ -288,12 +297,20 @@ struct dns {
 	int nlisten;
 	struct sockaddr_in listen[2];
 	int ufd[2], tfd[2];
-	struct dns_upstreams up;
+	struct dns_upstreams up;	/* under up_mu once the loops run */
+	pthread_mutex_t up_mu;
+	atomic_int up_gen;		/* bumped when up changes */
 	struct dns_cache *cache;
+	char resolv_conf[256];
+	int64_t rc_checked;
+	struct timespec rc_mtime;
+	ino_t rc_ino;
+	off_t rc_size;
 
 	/* Control side. */
 	int64_t rev;
 	bool synced, dirty;
+	int64_t next_build;		/* ms: no rebuild before (see dns_ctl.c) */
 	json_t *svcs, *eps, *pods;	/* "ns/name" -> object */
 	uint64_t gen;
 	struct dns_snap *retired;

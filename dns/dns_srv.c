@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <liburing.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +30,18 @@
 #include "k1s_log.h"
 
 #define DNS_RING	4096
-#define DNS_UDP_BUFS	1024	/* provided receive buffers per socket per loop */
+#define DNS_UDP_BUFS	512	/* provided receive buffers per socket per loop */
 #define DNS_UDP_BUFSZ	2048	/* a query, its address and the kernel's header */
-#define DNS_UDP_SENDS	1024	/* send slots per loop */
+#define DNS_UDP_SENDS	512	/* send slots per loop */
 #define DNS_TCP_IDLE_MS	10000
 #define DNS_TCP_WMAX	(1 << 20)
+#define DNS_TCP_RBUF	1024	/* grown to a frame's size when one is longer */
+#define DNS_TCP_MAX	1024	/* connections per loop; more are refused */
 #define DNS_TICK_MS	100
 
-enum op_kind { OP_WAKE, OP_TICK, OP_URECV, OP_USEND, OP_ACCEPT, OP_TRECV, OP_TSEND, OP_FRECV };
+enum op_kind {
+	OP_WAKE, OP_TICK, OP_URECV, OP_USEND, OP_ACCEPT, OP_TRECV, OP_TSEND, OP_FRECV, OP_FTCP,
+};
 
 struct op {
 	uint8_t kind;
@@ -72,10 +77,10 @@ struct tconn {
 	int fd, inflight;
 	bool dead, eof, sending;
 	int64_t last;
-	size_t rlen;
+	size_t rlen, rcap;
+	uint8_t *rbuf;
 	uint8_t *wbuf;
-	size_t wlen, woff, wcap, wsent;
-	uint8_t rbuf[2 + 65535];
+	size_t wlen, woff, wcap;
 };
 
 struct dns_loop {
@@ -85,15 +90,18 @@ struct dns_loop {
 	struct io_uring ring;
 	int efd;
 	uint64_t ebuf;
-	struct op o_wake, o_tick, o_accept[2], o_frecv[DNS_MAX_UPSTREAMS];
+	struct op o_wake, o_tick, o_accept[2], o_frecv[DNS_MAX_UPSTREAMS], o_ftcp;
 	struct __kernel_timespec tick;
 	struct dns_snap *cur;
 	_Atomic uint64_t seen;
 	struct urx rx[2];
+	bool fixed;		/* the UDP sockets are registered files 0, 1 */
 	struct usend *sends, *free_sends;
 	bool accept_rearm[2];
 	struct tconn conns;	/* list head */
+	int nconns;
 	struct dns_fwd *fwd;
+	int up_gen;
 	uint8_t *fbuf[DNS_MAX_UPSTREAMS];
 	int64_t now;
 	bool stopping;
@@ -129,7 +137,12 @@ static void urx_arm(struct dns_loop *lp, int i)
 	struct urx *r = &lp->rx[i];
 	struct io_uring_sqe *sqe = get_sqe(lp);
 
-	io_uring_prep_recvmsg_multishot(sqe, r->fd, &r->mh, 0);
+	if (lp->fixed) {
+		io_uring_prep_recvmsg_multishot(sqe, i, &r->mh, 0);
+		sqe->flags |= IOSQE_FIXED_FILE;
+	} else {
+		io_uring_prep_recvmsg_multishot(sqe, r->fd, &r->mh, 0);
+	}
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = (uint16_t)i;
 	io_uring_sqe_set_data(sqe, &r->op);
@@ -190,7 +203,12 @@ static void on_udp(struct dns_loop *lp, int i, const uint8_t *pkt, size_t len,
 	{
 		struct io_uring_sqe *sqe = get_sqe(lp);
 
-		io_uring_prep_sendmsg(sqe, lp->rx[i].fd, &u->mh, MSG_DONTWAIT);
+		if (lp->fixed) {
+			io_uring_prep_sendmsg(sqe, i, &u->mh, MSG_DONTWAIT);
+			sqe->flags |= IOSQE_FIXED_FILE;
+		} else {
+			io_uring_prep_sendmsg(sqe, lp->rx[i].fd, &u->mh, MSG_DONTWAIT);
+		}
 		io_uring_sqe_set_data(sqe, &u->op);
 	}
 }
@@ -275,7 +293,17 @@ static void tconn_recv(struct tconn *c)
 {
 	struct io_uring_sqe *sqe = get_sqe(c->lp);
 
-	io_uring_prep_recv(sqe, c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, 0);
+	/* Room for the frame that has begun, if it is longer than the buffer. */
+	if (c->rlen >= 2 && (size_t)dns_get16(c->rbuf) + 2 > c->rcap) {
+		size_t cap = (size_t)dns_get16(c->rbuf) + 2;
+		uint8_t *p = realloc(c->rbuf, cap);
+
+		if (p) {
+			c->rbuf = p;
+			c->rcap = cap;
+		}
+	}
+	io_uring_prep_recv(sqe, c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
 	io_uring_sqe_set_data(sqe, &c->o_recv);
 	c->inflight++;
 }
@@ -296,6 +324,8 @@ static void tconn_put(struct tconn *c)
 		return;
 	c->prev->next = c->next;
 	c->next->prev = c->prev;
+	c->lp->nconns--;
+	free(c->rbuf);
 	free(c->wbuf);
 	free(c);
 }
@@ -446,11 +476,17 @@ static void on_accept(struct dns_loop *lp, int i, struct io_uring_cqe *cqe)
 	}
 	if (cqe->res < 0)
 		return;
-	c = calloc(1, sizeof(*c));
+	c = lp->nconns < DNS_TCP_MAX ? calloc(1, sizeof(*c)) : NULL;
+	if (c && !(c->rbuf = malloc(DNS_TCP_RBUF))) {
+		free(c);
+		c = NULL;
+	}
 	if (!c) {
 		close(cqe->res);
 		return;
 	}
+	c->rcap = DNS_TCP_RBUF;
+	lp->nconns++;
 	c->lp = lp;
 	c->fd = cqe->res;
 	c->last = lp->now;
@@ -476,7 +512,6 @@ static void fwd_reply(void *arg, const struct dns_client *c, const uint8_t *p, s
 	} else
 		sendto(c->fd, p, n, MSG_DONTWAIT, (const struct sockaddr *)&c->addr,
 		       sizeof(c->addr));
-	(void)arg;
 }
 
 static void frecv(struct dns_loop *lp, int i)
@@ -485,6 +520,15 @@ static void frecv(struct dns_loop *lp, int i)
 
 	io_uring_prep_recv(sqe, dns_fwd_fd(lp->fwd, i), lp->fbuf[i], 65536, 0);
 	io_uring_sqe_set_data(sqe, &lp->o_frecv[i]);
+}
+
+/* The forwarder's TCP helper has answers. */
+static void ftcp_arm(struct dns_loop *lp)
+{
+	struct io_uring_sqe *sqe = get_sqe(lp);
+
+	io_uring_prep_poll_add(sqe, dns_fwd_event_fd(lp->fwd), POLLIN);
+	io_uring_sqe_set_data(sqe, &lp->o_ftcp);
 }
 
 static void on_frecv(struct dns_loop *lp, int i, int res)
@@ -515,6 +559,22 @@ static void arm_tick(struct dns_loop *lp)
 	lp->tick.tv_nsec = DNS_TICK_MS * 1000000L;
 	io_uring_prep_timeout(sqe, &lp->tick, 0, 0);
 	io_uring_sqe_set_data(sqe, &lp->o_tick);
+}
+
+/* New upstreams from the control side. */
+static void take_upstreams(struct dns_loop *lp)
+{
+	struct dns *dns = lp->dns;
+	int gen = atomic_load(&dns->up_gen);
+	struct dns_upstreams up;
+
+	if (gen == lp->up_gen || !lp->fwd)
+		return;
+	pthread_mutex_lock(&dns->up_mu);
+	up = dns->up;
+	pthread_mutex_unlock(&dns->up_mu);
+	dns_fwd_set_upstreams(lp->fwd, &up, lp->now);
+	lp->up_gen = gen;
 }
 
 static void take_snap(struct dns_loop *lp)
@@ -565,6 +625,7 @@ static void handle(struct dns_loop *lp, struct io_uring_cqe *cqe)
 			lp->stopping = true;
 		} else {
 			take_snap(lp);
+			take_upstreams(lp);
 			arm_wake(lp);
 		}
 		break;
@@ -577,6 +638,10 @@ static void handle(struct dns_loop *lp, struct io_uring_cqe *cqe)
 		break;
 	case OP_FRECV:
 		on_frecv(lp, op->idx, cqe->res);
+		break;
+	case OP_FTCP:
+		dns_fwd_tcp_done(lp->fwd, lp->now);
+		ftcp_arm(lp);
 		break;
 	default:
 		tconn_cqe(op, cqe->res);
@@ -613,6 +678,9 @@ static void *loop_main(void *arg)
 	for (int i = 0; err == 0 && i < dns->nlisten; i++)
 		if ((err = urx_init(lp, i)) < 0)
 			io_uring_queue_exit(&lp->ring);
+	/* Registered, the sockets skip a file lookup per operation. */
+	if (err == 0)
+		lp->fixed = io_uring_register_files(&lp->ring, dns->ufd, (unsigned)dns->nlisten) == 0;
 
 	pthread_mutex_lock(&lp->mu);
 	lp->init = err ? err : 1;
@@ -631,6 +699,8 @@ static void *loop_main(void *arg)
 	for (int i = 0; lp->fwd && i < dns_fwd_nfds(lp->fwd); i++)
 		if (dns_fwd_fd(lp->fwd, i) >= 0)
 			frecv(lp, i);
+	if (lp->fwd && dns_fwd_event_fd(lp->fwd) >= 0)
+		ftcp_arm(lp);
 	while (!lp->stopping) {
 		struct io_uring_cqe *cqe;
 		unsigned head, n = 0;
@@ -664,6 +734,7 @@ struct dns_loop *dns_loop_start(struct dns *dns, int idx, int *err)
 	lp->conns.next = lp->conns.prev = &lp->conns;
 	lp->o_wake = (struct op){OP_WAKE, 0, lp};
 	lp->o_tick = (struct op){OP_TICK, 0, lp};
+	lp->o_ftcp = (struct op){OP_FTCP, 0, lp};
 	for (int i = 0; i < 2; i++)
 		lp->o_accept[i] = (struct op){OP_ACCEPT, (uint8_t)i, lp};
 	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
@@ -745,6 +816,7 @@ void dns_loop_join(struct dns_loop *lp)
 		n = c->next;
 		if (c->fd >= 0)
 			close(c->fd);
+		free(c->rbuf);
 		free(c->wbuf);
 		free(c);
 	}

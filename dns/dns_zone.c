@@ -19,7 +19,8 @@
 #define SRV_PRIO	0
 #define SRV_WEIGHT	100	/* split across a set, as CoreDNS does */
 #define CNAME_HOPS	8
-#define CHUNK		(64 * 1024 - 64)	/* under malloc's mmap threshold: reused, not faulted in anew */
+/* Under malloc's mmap threshold: memory reused, not faulted in anew. */
+#define CHUNK		(64 * 1024 - 64)
 
 /* ---- arenas: a build's scratch and a snapshot's whole memory are freed
  * at once; one malloc per 64 KiB instead of several per name ---- */
@@ -141,12 +142,17 @@ static void zgrow(struct zb *b)
 	b->zmask = nmask;
 }
 
+/* The innermost apex a name is under (the pod range's reverse zone may
+ * sit inside the service range's), or -1. */
 static int apex_of(const struct dns_snap *s, const uint8_t *name, size_t nlen)
 {
+	int best = -1;
+
 	for (int i = 0; i < s->napex; i++)
-		if (dns_name_suffix(name, nlen, s->apex[i].name, s->apex[i].len) >= 0)
-			return i;
-	return -1;
+		if (dns_name_suffix(name, nlen, s->apex[i].name, s->apex[i].len) >= 0 &&
+		    (best < 0 || s->apex[i].len > s->apex[best].len))
+			best = i;
+	return best;
 }
 
 /* The node for a name, created with every missing ancestor up to its
@@ -469,13 +475,25 @@ static void put_rr(struct dns_wb *wb, const uint8_t *owner, size_t olen, const s
 	dns_wb_rr_end(wb, at);
 }
 
+/* The records of a type at z, as many as a message holds: a headless
+ * service of thousands of endpoints answers with the first ones (over
+ * UDP it is truncated anyway) rather than stall every later zone. */
 static int put_rrs(struct dns_wb *wb, const struct znode *z, uint16_t type)
 {
 	int n = 0;
 
-	for (int i = 0; i < z->nrr; i++)
+	for (int i = 0; i < z->nrr && !wb->err; i++)
 		if (type == DNS_T_ANY || z->rrs[i].type == type) {
+			size_t len = wb->len;
+			int names = wb->nnames;
+
 			put_rr(wb, z->name, z->nlen, &z->rrs[i]);
+			if (wb->err) {
+				wb->len = len;
+				wb->nnames = names;
+				wb->err = false;
+				break;
+			}
 			n++;
 		}
 	return n;
@@ -515,7 +533,8 @@ static int encode_set(struct zb *b, const struct znode *z, uint16_t type, struct
 	size_t qend;
 	int an = 0, ns = 0, ar = 0;
 
-	dns_wb_init(&wb, b->buf, 65535);
+	/* A message is at most 65535 bytes, our OPT included. */
+	dns_wb_init(&wb, b->buf, 65535 - 11);
 	memset(b->buf, 0, DNS_HDR);
 	wb.len = DNS_HDR;
 	dns_wb_bytes(&wb, z->name, z->nlen);
@@ -762,11 +781,14 @@ struct dns_snap *dns_zone_build(const struct dns_zone_cfg *cfg, const json_t *sv
 	add_range(s, cfg->service_cidr ?: "10.96.0.0/12", cfg->domain, cfg->serial);
 	add_range(s, cfg->pod_cidr ?: "10.244.0.0/16", cfg->domain, cfg->serial);
 
-	/* The apex: SOA, NS, and the name server's address. */
-	zadd(&b, s->apex[0].name, s->apex[0].len, DNS_T_SOA, s->apex[0].soa, s->apex[0].soa_len,
-	     0);
+	/* Each apex (the domain, the reverse zones): SOA and NS; and the
+	 * name server's address. */
 	tl = wire(t, "ns.dns.%s", cfg->domain);
-	add_name_rr(&b, s->apex[0].name, s->apex[0].len, DNS_T_NS, t, tl);
+	for (int i = 0; i < s->napex; i++) {
+		zadd(&b, s->apex[i].name, s->apex[i].len, DNS_T_SOA, s->apex[i].soa,
+		     s->apex[i].soa_len, 0);
+		add_name_rr(&b, s->apex[i].name, s->apex[i].len, DNS_T_NS, t, tl);
+	}
 	if (parse_ip(cfg->ip, &ip))
 		add_a(&b, t, tl, ip);
 	nl = wire(n, "dns-version.%s", cfg->domain);

@@ -354,6 +354,115 @@ static void test_truncated_for_client(void **state)
 	close(u.fd);
 }
 
+/* resolv.conf changed: new queries go to the new upstream; one out to
+ * an upstream that is no more gets SERVFAIL at once. */
+static void test_new_upstreams(void **state)
+{
+	struct fake u1, u2;
+	struct dns_fwd *f;
+	struct dns_upstreams up = {.n = 1}, none = {0};
+	uint8_t q[4096];
+	struct sockaddr_in from;
+	struct t_msg m;
+
+	fake_open(&u1);
+	fake_open(&u2);
+	f = fwd_to(&u1);
+	nreplies = 0;
+	ask(f, 31, "one.example", 0, 512, 0);
+	assert_true(fake_recv(&u1, q, &from, 1000) > 0);
+	up.addr[0] = u2.addr;
+	dns_fwd_set_upstreams(f, &up, 0);
+	ask(f, 32, "two.example", 0, 512, 0);
+	assert_true(fake_recv(&u2, q, &from, 1000) > 0);
+	assert_int_equal(t_parse(q, 29, &m), 0);
+	assert_string_equal(m.qname, "two.example.");
+	assert_int_equal(fake_recv(&u1, q, &from, 50), 0);
+	assert_int_equal(nreplies, 0);
+	dns_fwd_set_upstreams(f, &none, 0);
+	assert_int_equal(nreplies, 2);
+	assert_int_equal(t_parse(got, ngot, &m), 0);
+	assert_int_equal(m.rcode, DNS_RC_SERVFAIL);
+	dns_fwd_free(f);
+	close(u1.fd);
+	close(u2.fd);
+}
+
+/* A truncated answer over UDP: the forwarder asks again over TCP, on the
+ * same upstream port, and relays the whole answer. */
+static void test_tcp_fallback(void **state)
+{
+	struct fake u;
+	struct dns_fwd *f;
+	uint8_t q[4096], r[4096], len[2];
+	struct sockaddr_in from;
+	struct t_msg m;
+	struct pollfd pfd;
+	size_t n, qn;
+	int lfd, cfd;
+
+	/* UDP and TCP on one port number: a free TCP port first, then the
+	 * same for UDP, again until both are had. */
+	for (int tries = 0;; tries++) {
+		socklen_t al = sizeof(u.addr);
+
+		assert_true(tries < 100);
+		lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		memset(&u.addr, 0, sizeof(u.addr));
+		u.addr.sin_family = AF_INET;
+		u.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_int_equal(bind(lfd, (struct sockaddr *)&u.addr, sizeof(u.addr)), 0);
+		assert_int_equal(getsockname(lfd, (struct sockaddr *)&u.addr, &al), 0);
+		u.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (bind(u.fd, (struct sockaddr *)&u.addr, sizeof(u.addr)) == 0)
+			break;
+		close(u.fd);
+		close(lfd);
+	}
+	assert_int_equal(listen(lfd, 4), 0);
+	f = fwd_to(&u);
+	nreplies = 0;
+	ask(f, 21, "large.example", 1232, 65535, 0);
+	qn = fake_recv(&u, q, &from, 1000);
+	assert_true(qn > 0);
+	n = fake_answer(q, qn, r, 0, 60, false, 0);
+	r[2] |= DNS_F_TC >> 8;
+	dns_put16(r + 6, 0);	/* TC, and nothing in it */
+	n = (size_t)DNS_HDR + (qn - DNS_HDR - 11);
+	sendto(u.fd, r, n, 0, (struct sockaddr *)&from, sizeof(from));
+	pump(f, 0, 1000);
+	assert_int_equal(nreplies, 0);
+
+	/* The same question over TCP. */
+	pfd = (struct pollfd){lfd, POLLIN, 0};
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	assert_int_equal(recv(cfd, len, 2, MSG_WAITALL), 2);
+	qn = dns_get16(len);
+	assert_int_equal(recv(cfd, q, qn, MSG_WAITALL), (ssize_t)qn);
+	assert_int_equal(t_parse(q, qn, &m), 0);
+	assert_string_equal(m.qname, "large.example.");
+	n = fake_answer(q, qn, r, 0, 60, false, 1500);
+	dns_put16(len, (uint16_t)n);
+	assert_int_equal(send(cfd, len, 2, 0), 2);
+	assert_int_equal(send(cfd, r, n, 0), (ssize_t)n);
+	close(cfd);
+
+	pfd = (struct pollfd){dns_fwd_event_fd(f), POLLIN, 0};
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	dns_fwd_tcp_done(f, 10);
+	assert_int_equal(nreplies, 1);
+	assert_int_equal(t_parse(got, ngot, &m), 0);
+	assert_int_equal(m.id, 21);
+	assert_false(m.flags & DNS_F_TC);
+	assert_int_equal(m.an, 1);
+	assert_true(ngot > 1500);
+	dns_fwd_free(f);
+	close(lfd);
+	close(u.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +471,8 @@ int main(void)
 		cmocka_unit_test(test_negative_cache),
 		cmocka_unit_test(test_servfail),
 		cmocka_unit_test(test_truncated_for_client),
+		cmocka_unit_test(test_tcp_fallback),
+		cmocka_unit_test(test_new_upstreams),
 	};
 
 	int r = cmocka_run_group_tests(tests, NULL, NULL);

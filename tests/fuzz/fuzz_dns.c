@@ -159,6 +159,7 @@ static void upstream(const uint8_t *data, size_t size, bool chase)
 	}
 	dns_fwd_input(fwd, 0, r, n, now);
 	dns_fwd_tick(fwd, now + 10000);
+	dns_fwd_tcp_done(fwd, now + 10000);	/* a truncated one went to TCP */
 	free(r);
 }
 
