@@ -150,16 +150,20 @@ def export(api, a):
                 rr(fwd, fq, "A", ip)
                 t = f"{host}.{fq}"
                 rr(fwd, t, "A", ip)
-                if ad.get("hostname"):
-                    rr(ptr, rev(ip), "PTR", t)
+                rr(ptr, rev(ip), "PTR", t)
                 targets.append((t, sub.get("ports", []) or []))
+        # One SRV per endpoint and named port, on the endpoint's port; the
+        # weight is split across the set.
         for p in ports:
             proto = p.get("protocol", "TCP").lower()
+            set_ = []
             for t, eports in targets:
                 port = next((ep["port"] for ep in eports if ep.get("name") == p["name"]), None)
                 if port is not None:
-                    rr(fwd, f"_{p['name']}._{proto}.{fq}", "SRV",
-                       f"{a.srv_prio} {a.srv_weight} {port} {t}")
+                    set_.append((port, t))
+            for port, t in set_:
+                rr(fwd, f"_{p['name']}._{proto}.{fq}", "SRV",
+                   f"{a.srv_prio} {max(1, a.srv_weight // len(set_))} {port} {t}")
         if targets:
             q_hl.append(fq)
             if ports:
