@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "ctrl.h"
+#include "dns.h"
 #include "dp.h"
 #include "pod.h"
 #include "k1s_log.h"
@@ -78,7 +79,14 @@ static void usage(FILE *f)
 		"  --image-catalog FILE     image names to entrypoints (default: built in)\n"
 		"  --store-sync full|normal fsync every write (default full) or survive only\n"
 		"                           a crash of k1s, not of the machine\n"
-		"  --log-level LEVEL        error, warn, info (default) or debug\n");
+		"  --log-level LEVEL        error, warn, info (default) or debug\n"
+		"  --cluster-domain NAME    the cluster's DNS domain (default cluster.local)\n"
+		"  --dns-ip ADDR            cluster DNS address, port 53 (default 10.96.0.10)\n"
+		"  --dns-listen ADDR[:PORT] serve cluster DNS on a host address too\n"
+		"                           (default: none; port 53)\n"
+		"  --dns-resolv-conf FILE   upstream resolvers for other names\n"
+		"                           (default /etc/resolv.conf)\n"
+		"  --dns-loops N            DNS server threads (default: one per core)\n");
 }
 
 static int mkdir_p(const char *dir)
@@ -114,6 +122,11 @@ static int serve(int argc, char **argv)
 		{"store-sync", required_argument, 0, 'S'},
 		{"image-catalog", required_argument, 0, 'c'},
 		{"log-level", required_argument, 0, 'L'},
+		{"cluster-domain", required_argument, 0, 'D'},
+		{"dns-ip", required_argument, 0, 'N'},
+		{"dns-listen", required_argument, 0, 'A'},
+		{"dns-resolv-conf", required_argument, 0, 'R'},
+		{"dns-loops", required_argument, 0, 'O'},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -131,6 +144,10 @@ static int serve(int argc, char **argv)
 		.cluster_dns = "10.96.0.10",
 		.cluster_domain = "cluster.local",
 	};
+	struct dns_config dcfg = {
+		.domain = "cluster.local",
+		.ip = "10.96.0.10",
+	};
 	char self[4096];
 	ssize_t n;
 	struct st *st;
@@ -139,6 +156,7 @@ static int serve(int argc, char **argv)
 	struct ctrl *ctrl;
 	struct pod_rt *rt;
 	struct dp *dp;
+	struct dns *dns;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -198,6 +216,23 @@ static int serve(int argc, char **argv)
 			k1s_log_set_level(lvl);
 			break;
 		}
+		case 'D':
+			dcfg.domain = optarg;
+			pcfg.cluster_domain = optarg;
+			break;
+		case 'N':
+			dcfg.ip = optarg;
+			pcfg.cluster_dns = optarg;
+			break;
+		case 'A':
+			dcfg.listen = optarg;
+			break;
+		case 'R':
+			dcfg.resolv_conf = optarg;
+			break;
+		case 'O':
+			dcfg.loops = atoi(optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -260,12 +295,18 @@ static int serve(int argc, char **argv)
 		    &err);
 	if (!dp)
 		k1s_warn("main", "services are not forwarded: %s", k1s_strerror(err));
+	dcfg.service_cidr = cfg.service_cidr;
+	dcfg.pod_cidr = cfg.pod_cidr;
+	dns = dns_new(st, loop, &dcfg, &err);
+	if (!dns)
+		k1s_warn("main", "cluster DNS is not served: %s", k1s_strerror(err));
 	api_attach(api, loop, rt);
 	k1s_loop_hook(loop, rev_check, st);
 	k1s_info("main", "serving the API on http://%s:%u, store in %s", cfg.listen_addr,
 		 cfg.port, data_dir);
 	k1s_loop_run(loop, &stopping);
 	k1s_info("main", "shutting down");
+	dns_free(dns);
 	dp_free(dp);
 	pod_rt_free(rt);
 	ctrl_free(ctrl);

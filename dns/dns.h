@@ -1,0 +1,33 @@
+/* Cluster DNS: authoritative for the cluster domain (Services, their
+ * Endpoints, Pods) on the kube-dns cluster IP, port 53, UDP and TCP, and
+ * on an optional host address; other names go to the host's upstream
+ * resolvers, through a cache. The control side (a reconciler on the
+ * control loop) follows the store and publishes immutable zone snapshots;
+ * the server loops (io_uring, one per core by default) only read them.
+ *
+ * Threading: dns_new()/dns_free() on the control loop; the server threads
+ * are the module's own. */
+#ifndef DNS_H
+#define DNS_H
+
+struct st;
+struct k1s_loop;
+struct dns;
+
+struct dns_config {
+	const char *domain;		/* "cluster.local" */
+	const char *ip;			/* "10.96.0.10": served on port 53 */
+	const char *listen;		/* extra host address "ip[:port]", or NULL */
+	const char *resolv_conf;	/* upstreams; NULL = /etc/resolv.conf */
+	int loops;			/* server threads; 0 = one per core */
+	const char *service_cidr;	/* reverse names served here; NULL = 10.96.0.0/12 */
+	const char *pod_cidr;		/* NULL = 10.244.0.0/16 */
+};
+
+/* Starts the server. NULL and *err (negative errno) on failure. */
+struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_config *cfg,
+		    int *err);
+/* For after the control loop has stopped for good (the loop keeps hooks). */
+void dns_free(struct dns *dns);
+
+#endif

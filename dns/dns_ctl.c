@@ -1,0 +1,347 @@
+/* The control side: follows Services, Endpoints and Pods in the store
+ * from a before-sleep hook on the control loop (as the dataplane does),
+ * rebuilds the zone when any changed, and swaps it in for the server
+ * loops; a retired zone is freed once every loop has moved past it. A
+ * burst of writes costs one rebuild, and a change answers from the next
+ * pass, milliseconds after the write. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "dns_int.h"
+#include "k1s_err.h"
+#include "k1s_json.h"
+#include "k1s_log.h"
+#include "k1s_loop.h"
+#include "st.h"
+
+#define DNS_EVENT_BATCH 1000
+
+static json_t *cache_of(struct dns *dns, const char *res)
+{
+	if (strcmp(res, "services") == 0)
+		return dns->svcs;
+	if (strcmp(res, "endpoints") == 0)
+		return dns->eps;
+	if (strcmp(res, "pods") == 0)
+		return dns->pods;
+	return NULL;
+}
+
+/* Pods are kept as the little the zone reads of them. */
+static json_t *pod_digest(const json_t *pod)
+{
+	return json_pack("{s:{s:s?,s:s?},s:{s:s?,s:s?}}", "metadata",
+			 "namespace", k1s_json_str(pod, "metadata.namespace"),
+			 "name", k1s_json_str(pod, "metadata.name"),
+			 "status", "podIP", k1s_json_str(pod, "status.podIP"),
+			 "phase", k1s_json_str(pod, "status.phase"));
+}
+
+static void cache_put(struct dns *dns, const char *res, const json_t *obj, bool del)
+{
+	json_t *cache = cache_of(dns, res);
+	char key[512];
+
+	if (!cache)
+		return;
+	snprintf(key, sizeof(key), "%s/%s", k1s_json_str(obj, "metadata.namespace") ?: "",
+		 k1s_json_str(obj, "metadata.name") ?: "");
+	if (del) {
+		json_object_del(cache, key);
+	} else if (cache == dns->pods) {
+		json_t *d = pod_digest(obj), *old = json_object_get(cache, key);
+
+		/* Most pod updates (conditions, restarts) change nothing we serve. */
+		if (old && json_equal(old, d)) {
+			json_decref(d);
+			return;
+		}
+		json_object_set_new(cache, key, d);
+	} else {
+		json_object_set_new(cache, key, json_deep_copy(obj));
+	}
+	dns->dirty = true;
+}
+
+static int on_list(void *arg, const json_t *obj)
+{
+	void **a = arg;
+
+	cache_put(a[0], a[1], obj, false);
+	return 0;
+}
+
+static int on_event(void *arg, const struct st_event *ev)
+{
+	struct dns *dns = arg;
+
+	dns->rev = ev->rev;
+	cache_put(dns, ev->resource, ev->obj, ev->type == ST_DELETED);
+	return 0;
+}
+
+static int resync(struct dns *dns)
+{
+	static const char *res[] = {"services", "endpoints", "pods"};
+	int64_t rev = st_rev(dns->st);
+
+	json_object_clear(dns->svcs);
+	json_object_clear(dns->eps);
+	json_object_clear(dns->pods);
+	for (size_t i = 0; i < 3; i++) {
+		void *arg[2] = {dns, (void *)res[i]};
+		int err = st_list(dns->st, res[i], NULL, NULL, NULL, 0, on_list, arg, NULL);
+
+		if (err < 0) {
+			k1s_err("dns", "listing %s: %s", res[i], k1s_strerror(err));
+			return err;
+		}
+	}
+	dns->rev = rev;
+	dns->synced = true;
+	dns->dirty = true;
+	return 0;
+}
+
+static int take_events(struct dns *dns)
+{
+	if (!dns->synced)
+		return resync(dns);
+	while (dns->rev < st_rev(dns->st)) {
+		int64_t before = dns->rev;
+		int err = st_events(dns->st, dns->rev, NULL, NULL, DNS_EVENT_BATCH, on_event, dns);
+
+		if (err == K1S_EGONE)
+			return resync(dns);
+		if (err < 0) {
+			k1s_err("dns", "reading events: %s", k1s_strerror(err));
+			return err;
+		}
+		if (dns->rev == before) {
+			dns->rev = st_rev(dns->st);
+			break;
+		}
+	}
+	return 0;
+}
+
+static void reclaim(struct dns *dns)
+{
+	uint64_t min = UINT64_MAX;
+	struct dns_snap **pp = &dns->retired;
+
+	for (int i = 0; i < dns->nloops; i++) {
+		uint64_t s = dns_loop_seen(dns->loops[i]);
+
+		if (s < min)
+			min = s;
+	}
+	while (*pp) {
+		struct dns_snap *s = *pp;
+
+		if (s->gen < min) {
+			*pp = s->next;
+			dns_snap_free(s);
+		} else {
+			pp = &s->next;
+		}
+	}
+}
+
+static void publish(struct dns *dns, struct dns_snap *s)
+{
+	struct dns_snap *old;
+
+	s->gen = ++dns->gen;
+	old = atomic_exchange(&dns->snap, s);
+	if (old) {
+		old->next = dns->retired;
+		dns->retired = old;
+	}
+	for (int i = 0; i < dns->nloops; i++)
+		dns_loop_wake(dns->loops[i]);
+}
+
+int dns_ctl_pass(struct dns *dns)
+{
+	if (take_events(dns) == 0 && dns->dirty) {
+		struct dns_snap *s;
+
+		/* The SOA serial: seconds, so that it grows across restarts too. */
+		dns->zcfg.serial = (uint32_t)time(NULL);
+		s = dns_zone_build(&dns->zcfg, dns->svcs, dns->eps, dns->pods);
+		if (s) {
+			dns->dirty = false;
+			k1s_debug("dns", "zone %llu: %u names", (unsigned long long)dns->gen + 1,
+				  s->nnodes);
+			publish(dns, s);
+		} else {
+			k1s_warn("dns", "cannot build the zone: out of memory");
+		}
+	}
+	reclaim(dns);
+	return dns->retired || dns->dirty ? 10 : -1;
+}
+
+static int dns_hook(void *arg)
+{
+	return dns_ctl_pass(arg);
+}
+
+static int parse_addr(const char *s, uint16_t defport, struct sockaddr_in *a)
+{
+	char buf[64], *colon;
+	unsigned port = defport;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	colon = strchr(buf, ':');
+	if (colon) {
+		char *end;
+
+		*colon = 0;
+		port = (unsigned)strtoul(colon + 1, &end, 10);
+		if (*end || port == 0 || port > 65535)
+			return -EINVAL;
+	}
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, buf, &a->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+static int open_listener(struct dns *dns, int i)
+{
+	const struct sockaddr_in *a = &dns->listen[i];
+	int one = 1, e;
+
+	dns->ufd[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	dns->tfd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (dns->ufd[i] < 0 || dns->tfd[i] < 0)
+		return -errno;
+	setsockopt(dns->tfd[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* The cluster IP need not be on any device yet (the runtime routes
+	 * the service range to lo when it starts). */
+	setsockopt(dns->ufd[i], IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	setsockopt(dns->tfd[i], IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	/* Room for bursts: a load generator sends thousands at once. */
+	setsockopt(dns->ufd[i], SOL_SOCKET, SO_RCVBUF, &(int){4 << 20}, sizeof(int));
+	setsockopt(dns->ufd[i], SOL_SOCKET, SO_SNDBUF, &(int){4 << 20}, sizeof(int));
+	if (bind(dns->ufd[i], (const struct sockaddr *)a, sizeof(*a)) < 0 ||
+	    bind(dns->tfd[i], (const struct sockaddr *)a, sizeof(*a)) < 0 ||
+	    listen(dns->tfd[i], 1024) < 0) {
+		e = -errno;
+		k1s_err("dns", "listening on %s:%u: %s", inet_ntoa(a->sin_addr),
+			ntohs(a->sin_port), strerror(errno));
+		return e;
+	}
+	return 0;
+}
+
+struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_config *cfg,
+		    int *err)
+{
+	struct dns *dns = calloc(1, sizeof(*dns));
+	int n = cfg->loops > 0 ? cfg->loops : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	const char *rc = cfg->resolv_conf ?: "/etc/resolv.conf";
+	uint8_t w[DNS_MAXNAME + 1];
+	int e = -ENOMEM;
+
+	if (!dns)
+		goto fail;
+	for (int i = 0; i < 2; i++)
+		dns->ufd[i] = dns->tfd[i] = -1;
+	dns->st = st;
+	dns->loop = loop;
+	snprintf(dns->domain, sizeof(dns->domain), "%s", cfg->domain ?: "cluster.local");
+	snprintf(dns->ip, sizeof(dns->ip), "%s", cfg->ip ?: "10.96.0.10");
+	snprintf(dns->service_cidr, sizeof(dns->service_cidr), "%s",
+		 cfg->service_cidr ?: "10.96.0.0/12");
+	snprintf(dns->pod_cidr, sizeof(dns->pod_cidr), "%s", cfg->pod_cidr ?: "10.244.0.0/16");
+	dns->zcfg = (struct dns_zone_cfg){dns->domain, dns->ip, dns->service_cidr,
+					  dns->pod_cidr, 0};
+	e = -EINVAL;
+	if (dns_name_from_str(dns->domain, w, sizeof(w)) < 0) {
+		k1s_err("dns", "cluster domain %s: not a domain name", dns->domain);
+		goto fail;
+	}
+	if (parse_addr(dns->ip, 53, &dns->listen[0]) < 0 || strchr(dns->ip, ':')) {
+		k1s_err("dns", "address %s: expected an IPv4 address", dns->ip);
+		goto fail;
+	}
+	dns->nlisten = 1;
+	if (cfg->listen) {
+		if (parse_addr(cfg->listen, 53, &dns->listen[1]) < 0) {
+			k1s_err("dns", "listen address %s: expected ADDR[:PORT]", cfg->listen);
+			goto fail;
+		}
+		dns->nlisten = 2;
+	}
+	for (int i = 0; i < dns->nlisten; i++)
+		if ((e = open_listener(dns, i)) < 0)
+			goto fail;
+	if ((e = dns_read_resolv(rc, dns->listen, dns->nlisten, &dns->up)) < 0)
+		k1s_warn("dns", "%s: %s; other names get SERVFAIL", rc, strerror(-e));
+	else if (dns->up.n == 0)
+		k1s_warn("dns", "%s names no usable upstream; other names get SERVFAIL", rc);
+	e = -ENOMEM;
+	dns->svcs = json_object();
+	dns->eps = json_object();
+	dns->pods = json_object();
+	if (n < 1)
+		n = 1;
+	dns->loops = calloc((size_t)n, sizeof(*dns->loops));
+	if (!dns->svcs || !dns->eps || !dns->pods || !dns->loops)
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		dns->loops[i] = dns_loop_start(dns, i, &e);
+		if (!dns->loops[i])
+			goto fail;
+		dns->nloops++;
+	}
+	if (loop && (e = k1s_loop_hook(loop, dns_hook, dns)) < 0)
+		goto fail;
+	k1s_info("dns", "serving %s on %s:53%s%s, %d loop(s), %d upstream(s)", dns->domain,
+		 dns->ip, cfg->listen ? " and " : "", cfg->listen ?: "", n, dns->up.n);
+	return dns;
+fail:
+	dns_free(dns);
+	if (err)
+		*err = e;
+	return NULL;
+}
+
+void dns_free(struct dns *dns)
+{
+	if (!dns)
+		return;
+	atomic_store(&dns->stop, 1);
+	for (int i = 0; i < dns->nloops; i++)
+		dns_loop_wake(dns->loops[i]);
+	for (int i = 0; i < dns->nloops; i++)
+		dns_loop_join(dns->loops[i]);
+	free(dns->loops);
+	for (int i = 0; i < 2; i++) {
+		if (dns->ufd[i] >= 0)
+			close(dns->ufd[i]);
+		if (dns->tfd[i] >= 0)
+			close(dns->tfd[i]);
+	}
+	dns_snap_free(atomic_load(&dns->snap));
+	while (dns->retired) {
+		struct dns_snap *s = dns->retired;
+
+		dns->retired = s->next;
+		dns_snap_free(s);
+	}
+	json_decref(dns->svcs);
+	json_decref(dns->eps);
+	json_decref(dns->pods);
+	free(dns);
+}

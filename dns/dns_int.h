@@ -1,0 +1,309 @@
+/* Inside the DNS module: the wire codec, the zone snapshot the control
+ * side builds and the server loops read, the forwarder, and the loops'
+ * entry points.
+ *
+ * A snapshot is immutable once published. The control side swaps
+ * dns->snap atomically; each loop acknowledges the generation it has
+ * switched to in its `seen` counter, and a retired snapshot is freed only
+ * when every loop has seen a newer one (as in dataplane/dp_int.h). */
+#ifndef DNS_INT_H
+#define DNS_INT_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "dns.h"
+
+/* Cluster records live 5 s, CoreDNS's default: short enough that a
+ * client re-asks soon after a change, long enough to spare a burst. The
+ * SOA's minimum (the negative TTL, RFC 2308) is the same. */
+#define DNS_TTL		5
+#define DNS_MAXNAME	255
+#define DNS_HDR		12
+/* The largest UDP answer we send, whatever a client's EDNS0 size says;
+ * 1232 is the size the DNS flag day 2020 settled on. */
+#define DNS_UDP_MAX	1232
+#define DNS_EDNS_SIZE	1232
+
+enum {
+	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6, DNS_T_PTR = 12,
+	DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_SRV = 33, DNS_T_OPT = 41,
+	DNS_T_ANY = 255,
+};
+enum { DNS_C_IN = 1, DNS_C_ANY = 255 };
+enum {
+	DNS_RC_NOERROR = 0, DNS_RC_FORMERR = 1, DNS_RC_SERVFAIL = 2, DNS_RC_NXDOMAIN = 3,
+	DNS_RC_NOTIMP = 4, DNS_RC_REFUSED = 5, DNS_RC_BADVERS = 16,
+};
+/* Header flag bits (host order of the 16-bit flags word). */
+#define DNS_F_QR	0x8000
+#define DNS_F_OPCODE	0x7800
+#define DNS_F_AA	0x0400
+#define DNS_F_TC	0x0200
+#define DNS_F_RD	0x0100
+#define DNS_F_RA	0x0080
+#define DNS_F_AD	0x0020
+#define DNS_F_CD	0x0010
+
+static inline uint16_t dns_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t dns_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void dns_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void dns_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* ---- dns_msg.c: the wire format ---- */
+
+/* A parsed query. The name is the question's, lower-cased, in wire form
+ * (labels, then the root's 0); the question itself must be uncompressed,
+ * so its bytes in the packet are exactly nlen long. */
+struct dns_q {
+	uint16_t id, flags;
+	uint16_t qtype, qclass;
+	uint16_t nlen;		/* wire length of name, root included */
+	uint16_t qend;		/* offset just past the question */
+	uint32_t hash;
+	bool edns, do_bit;
+	uint8_t edns_ver;
+	uint16_t udp_size;	/* the client's EDNS0 size, or 512 */
+	uint8_t name[DNS_MAXNAME + 1];
+};
+
+/* Parses a query: 0; an rcode > 0 to answer with (FORMERR, NOTIMP,
+ * BADVERS); or -1 to drop it silently (too short to echo, or a response). */
+int dns_parse_query(const uint8_t *p, size_t len, struct dns_q *q);
+
+uint32_t dns_name_hash(const uint8_t *name, size_t len);
+/* Text ("a.b.c", a final dot optional) to lower-case wire form. The
+ * length, or -EINVAL. */
+int dns_name_from_str(const char *s, uint8_t *out, size_t cap);
+/* Wire form to text with a final dot; for logs and tests. */
+void dns_name_to_str(const uint8_t *name, char *out, size_t cap);
+/* Reads a name at *off, following compression pointers (bounded), into
+ * lower-case wire form; *off moves past the name as it is in the packet.
+ * The length, or -EINVAL. */
+int dns_name_read(const uint8_t *pkt, size_t len, size_t *off, uint8_t *out, size_t cap);
+/* The offset in `name` where `apex` starts as a whole-label suffix, or -1. */
+int dns_name_suffix(const uint8_t *name, size_t nlen, const uint8_t *apex, size_t alen);
+/* Skips one name in a packet without reading it. */
+int dns_name_skip(const uint8_t *pkt, size_t len, size_t *off);
+
+/* A growing message with name compression against what it already holds. */
+#define DNS_WB_NAMES 128
+struct dns_wb {
+	uint8_t *p;
+	size_t len, cap;
+	bool err;		/* out of room: len is no longer meaningful */
+	int nnames;
+	uint16_t names[DNS_WB_NAMES];	/* offsets of labels that can be pointed at */
+};
+
+void dns_wb_init(struct dns_wb *wb, uint8_t *buf, size_t cap);
+void dns_wb_bytes(struct dns_wb *wb, const void *b, size_t n);
+void dns_wb_u16(struct dns_wb *wb, uint16_t v);
+void dns_wb_u32(struct dns_wb *wb, uint32_t v);
+/* Remembers the labels of a name written at `off` as compression targets. */
+void dns_wb_mark(struct dns_wb *wb, size_t off);
+/* Writes a name (lower-case wire form), compressed against earlier ones. */
+void dns_wb_name(struct dns_wb *wb, const uint8_t *name, size_t len);
+/* Starts an RR; returns the offset of its RDLENGTH for dns_wb_rr_end(). */
+size_t dns_wb_rr(struct dns_wb *wb, const uint8_t *name, size_t nlen, uint16_t type,
+		 uint32_t ttl);
+void dns_wb_rr_end(struct dns_wb *wb, size_t rdlen_at);
+
+/* The header of a response to q: id, opcode, RD and CD echoed. */
+void dns_hdr(uint8_t *out, uint16_t id, uint16_t qflags, uint16_t flags, int rcode,
+	     uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar);
+/* Our OPT RR (11 bytes), for a response to an EDNS0 query. */
+size_t dns_opt(uint8_t *out, int ext_rcode);
+/* An answer with no records: header, the question if q has one, OPT if
+ * the query had it. For FORMERR, NOTIMP, SERVFAIL, REFUSED, and TC. */
+size_t dns_resp_empty(const uint8_t *pkt, size_t plen, const struct dns_q *q, bool have_q,
+		      int rcode, uint16_t extra_flags, uint8_t *out, size_t cap);
+
+/* ---- dns_zone.c: the snapshot ---- */
+
+/* A ready answer for one query type at one name: the sections after the
+ * question, compressed against the question at offset 12 as the client
+ * sent it (same length: only case may differ). */
+struct dns_set {
+	uint16_t type;		/* DNS_T_*, or 0 for "any other type" */
+	uint8_t rcode;
+	uint16_t an, ns, ar;
+	uint32_t len;
+	uint8_t *tail;
+};
+
+struct dns_node {
+	struct dns_node *next;
+	uint32_t hash;
+	uint16_t nlen, nsets;
+	uint8_t *name;
+	struct dns_set *sets;	/* the last one has type 0 */
+	uint8_t *ext;		/* an ExternalName's target outside the zone */
+	uint16_t extlen;
+};
+
+/* An apex we answer negatively for: the cluster domain, and the reverse
+ * zones of the service and pod ranges. */
+struct dns_apex {
+	uint8_t name[DNS_MAXNAME + 1];
+	uint16_t len;
+	uint16_t soa_len;
+	uint8_t soa[2 * (DNS_MAXNAME + 1) + 20];	/* SOA RDATA, uncompressed */
+};
+
+struct dns_range {
+	uint32_t net, mask;	/* host order */
+	int apex;		/* index in apex[] */
+};
+
+struct dns_snap {
+	uint64_t gen;
+	uint32_t mask;
+	struct dns_node **tab;
+	uint32_t nnodes;
+	struct dns_apex apex[3];	/* 0: the domain; 1, 2: reverse zones */
+	int napex;
+	struct dns_range ranges[2];
+	int nranges;
+	struct dns_snap *next;	/* retired list */
+};
+
+struct dns_zone_cfg {
+	const char *domain;
+	const char *ip;
+	const char *service_cidr, *pod_cidr;
+	uint32_t serial;
+};
+
+/* Builds a snapshot from "ns/name" -> object maps of Services, Endpoints
+ * and Pods (any may be NULL). NULL on allocation failure or a bad domain. */
+struct dns_snap *dns_zone_build(const struct dns_zone_cfg *cfg, const json_t *svcs,
+				const json_t *eps, const json_t *pods);
+void dns_snap_free(struct dns_snap *s);
+const struct dns_node *dns_zone_find(const struct dns_snap *s, const uint8_t *name,
+				     size_t nlen, uint32_t hash);
+
+#define DNS_FORWARD (-2)
+/* The answer to a packet: its length in out; 0 to drop; DNS_FORWARD when
+ * the name is not ours (q then holds the parsed query and *ext, if set,
+ * the ExternalName target whose records the client wants after our
+ * CNAME). `limit` is the most the transport takes: 65535 for TCP, 0 for
+ * UDP (then 512 or the EDNS0 size). cap >= 512. */
+int dns_answer(const struct dns_snap *s, const uint8_t *pkt, size_t plen, uint8_t *out,
+	       size_t cap, size_t limit, struct dns_q *q, const struct dns_node **ext);
+
+/* ---- dns_fwd.c: upstreams, cache ---- */
+
+#define DNS_MAX_UPSTREAMS 3
+
+struct dns_upstreams {
+	int n;
+	struct sockaddr_in addr[DNS_MAX_UPSTREAMS];
+};
+
+/* Reads nameserver lines from a resolv.conf, skipping the addresses in
+ * `self` (ours: a resolver that points at us must not loop). */
+int dns_read_resolv(const char *path, const struct sockaddr_in *self, int nself,
+		    struct dns_upstreams *up);
+
+/* Where a forwarded answer goes back to. */
+struct dns_client {
+	int fd;			/* UDP: the listener's socket; TCP: -1 */
+	struct sockaddr_in addr;
+	void *conn;		/* TCP: the connection */
+	uint16_t limit;		/* the most the client takes */
+};
+
+/* Delivers an answer to a client (the server loop's side). */
+typedef void (*dns_reply_fn)(void *arg, const struct dns_client *c, const uint8_t *p,
+			     size_t n);
+
+struct dns_fwd;
+
+/* A forwarder for one loop: its own upstream sockets, pending queries
+ * and cache; nothing shared. */
+struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, dns_reply_fn reply, void *arg);
+void dns_fwd_free(struct dns_fwd *f);
+/* The upstream sockets (connected UDP), for the loop to receive on. */
+int dns_fwd_nfds(const struct dns_fwd *f);
+int dns_fwd_fd(const struct dns_fwd *f, int i);
+/* Answers from the cache, or sends upstream. `ext`: an ExternalName
+ * whose out-of-zone target is to be asked, its answer following `cname`
+ * (our answer so far, clen bytes) instead of the client's own question. */
+void dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len, const struct dns_q *q,
+		   const struct dns_node *ext, const uint8_t *cname, size_t clen,
+		   const struct dns_client *c, int64_t now);
+/* A datagram, or an error (ECONNREFUSED: nobody there), from upstream i. */
+void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *p, size_t n, int64_t now);
+void dns_fwd_error(struct dns_fwd *f, int i, int err, int64_t now);
+/* Timeouts; returns whether anything is pending. */
+bool dns_fwd_tick(struct dns_fwd *f, int64_t now);
+/* A TCP connection ends: its pending queries will answer no one. */
+void dns_fwd_forget(struct dns_fwd *f, void *conn);
+
+/* ---- the module ---- */
+
+struct dns_loop;
+
+struct dns {
+	struct st *st;
+	struct k1s_loop *loop;
+	struct dns_zone_cfg zcfg;
+	char domain[DNS_MAXNAME + 1], ip[INET_ADDRSTRLEN];
+	char service_cidr[64], pod_cidr[64];
+	/* One socket per address, shared by the loops: the kernel hands each
+	 * datagram and connection to one waiting loop, and nothing else can
+	 * join a SO_REUSEPORT group on our port and take a share. */
+	int nlisten;
+	struct sockaddr_in listen[2];
+	int ufd[2], tfd[2];
+	struct dns_upstreams up;
+
+	/* Control side. */
+	int64_t rev;
+	bool synced, dirty;
+	json_t *svcs, *eps, *pods;	/* "ns/name" -> object */
+	uint64_t gen;
+	struct dns_snap *retired;
+
+	/* Shared with the loops. */
+	_Atomic(struct dns_snap *) snap;
+	atomic_int stop;
+	int nloops;
+	struct dns_loop **loops;
+};
+
+/* The loops (dns_srv.c). */
+struct dns_loop *dns_loop_start(struct dns *dns, int idx, int *err);
+void dns_loop_wake(struct dns_loop *lp);
+uint64_t dns_loop_seen(struct dns_loop *lp);
+void dns_loop_join(struct dns_loop *lp);
+
+/* Control side (dns_ctl.c). */
+int dns_ctl_pass(struct dns *dns);
+
+#endif
