@@ -56,6 +56,7 @@ def main():
     ap.add_argument("--server", required=True)
     ap.add_argument("--dns", required=True)
     ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--label", default="")
     a = ap.parse_args()
     u = urllib.parse.urlparse(a.server)
     conn = http.client.HTTPConnection(u.hostname, u.port)
@@ -95,7 +96,7 @@ def main():
             sys.exit(f"{fq} still resolves 10 s after its delete")
         gone.append((t2 - t1) * 1e3)
         gone_req.append((t2 - t0) * 1e3)
-    print(f"reconcile over {a.rounds} rounds, ms (p50 / max), from the API's answer "
+    print(f"reconcile {a.label}, {a.rounds} rounds, ms (p50 / max) from the API's answer "
           f"[from the request]:")
     print(f"  created -> resolves  {pct(add, 50):7.2f} / {max(add):7.2f}   "
           f"[{pct(add_req, 50):.2f} / {max(add_req):.2f}]")

@@ -63,6 +63,10 @@ if grep -q 'pods cannot run' "$TMP/k1s.log"; then
 	echo "SKIP: $(grep -o 'pods cannot run.*' "$TMP/k1s.log")"
 	exit 77
 fi
+# Another process on the cluster DNS address would answer instead of ours.
+if grep -q 'cluster DNS is not served' "$TMP/k1s.log"; then
+	fail "k1s serves no cluster DNS: $(grep 'dns:' "$TMP/k1s.log" | head -3)"
+fi
 finish() {
 	[ -n "$K1S_PID" ] && {
 		k delete namespace dns-other --wait=false >/dev/null 2>&1 || true
