@@ -22,7 +22,8 @@
 # latency columns: the average under full load (dnsperf's own figure),
 # and p50/p99 at a fixed LAT_QPS (default 20000) queries per second.
 # Then the reconcile latency: service created -> resolves, deleted ->
-# NXDOMAIN, in milliseconds.
+# NXDOMAIN, in milliseconds, with an empty and with the full zone, and
+# the time one zone build takes (zone_build.c), at SVCS and 10 x SVCS.
 set -eu
 B=${1:-build}
 DUR=${DUR:-10}
@@ -310,3 +311,12 @@ echo
 cat "$T/reconcile-empty"
 python3 "$HERE/reconcile.py" --server "$API" --dns "$K1S_ADDR:53" --rounds "$ROUNDS" \
 	--label "with $(grep -o '^[0-9]*' "$T/populate.out") services"
+# Of which the zone build, done again for every change, on its own.
+SRC=$HERE/../..
+if cc -O2 -I"$SRC/dns" -I"$SRC/lib" -I"$B" -o "$T/zone_build" "$HERE/zone_build.c" \
+	"$B/dns/libdns.a" "$B/lib/libk1s.a" -ljansson -luring -lpthread 2>"$T/cc.err"; then
+	taskset -c 0 "$T/zone_build" "$SVCS" 21
+	taskset -c 0 "$T/zone_build" $((SVCS * 10)) 5
+else
+	echo "zone build: not measured: $(head -3 "$T/cc.err")"
+fi
