@@ -283,9 +283,21 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 		}
 		dns->nlisten = 2;
 	}
-	for (int i = 0; i < dns->nlisten; i++)
-		if ((e = open_listener(dns, i)) < 0)
-			goto fail;
+	/* Whatever address can be had is served: a host address still
+	 * answers when another process holds the cluster IP's port. */
+	for (int i = 0, k = 0, n0 = dns->nlisten; i < n0; i++) {
+		dns->listen[k] = dns->listen[i];
+		if ((e = open_listener(dns, k)) < 0) {
+			close(dns->ufd[k]);
+			close(dns->tfd[k]);
+			dns->ufd[k] = dns->tfd[k] = -1;
+			dns->nlisten--;
+			continue;
+		}
+		k++;
+	}
+	if (dns->nlisten == 0)
+		goto fail;
 	if ((e = dns_read_resolv(rc, dns->listen, dns->nlisten, &dns->up)) < 0)
 		k1s_warn("dns", "%s: %s; other names get SERVFAIL", rc, strerror(-e));
 	else if (dns->up.n == 0)
@@ -307,8 +319,10 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 	}
 	if (loop && (e = k1s_loop_hook(loop, dns_hook, dns)) < 0)
 		goto fail;
-	k1s_info("dns", "serving %s on %s:53%s%s, %d loop(s), %d upstream(s)", dns->domain,
-		 dns->ip, cfg->listen ? " and " : "", cfg->listen ?: "", n, dns->up.n);
+	for (int i = 0; i < dns->nlisten; i++)
+		k1s_info("dns", "serving %s on %s:%u, %d loop(s), %d upstream(s)", dns->domain,
+			 inet_ntoa(dns->listen[i].sin_addr), ntohs(dns->listen[i].sin_port), n,
+			 dns->up.n);
 	return dns;
 fail:
 	dns_free(dns);

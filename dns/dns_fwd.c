@@ -95,7 +95,8 @@ struct dns_fwd {
 	struct centry *cache[CACHE_BUCKETS];
 	struct dl cfifo;
 	int ncache;
-	uint8_t buf[65536];
+	uint8_t buf[65536];	/* an upstream answer, or a cached one */
+	uint8_t obuf[65536];	/* a chased answer composed from buf */
 };
 
 static uint16_t rnd16(struct dns_fwd *f)
@@ -221,6 +222,22 @@ static void reply_empty(struct dns_fwd *f, const struct pend *p, int rcode, uint
 	f->reply(f->arg, &p->c, out, n);
 }
 
+/* An ExternalName whose target no upstream answered: our CNAME alone
+ * still says where the name points. */
+static void reply_cname(struct dns_fwd *f, const struct pend *p)
+{
+	size_t n = p->clen;
+
+	if (p->gone || n + 11 > sizeof(f->buf))
+		return;
+	memcpy(f->buf, p->cname, n);
+	if (p->edns) {
+		dns_put16(f->buf + 10, (uint16_t)(dns_get16(f->buf + 10) + 1));
+		n += dns_opt(f->buf + n, 0);
+	}
+	f->reply(f->arg, &p->c, f->buf, n);
+}
+
 /* Appends the upstream's answer records to our CNAME, names written out
  * in full (theirs point into their packet). */
 static size_t chase_compose(struct dns_fwd *f, const struct pend *p, const uint8_t *r,
@@ -294,13 +311,13 @@ static void deliver(struct dns_fwd *f, const struct pend *p, uint8_t *r, size_t 
 	if (p->gone)
 		return;
 	if (p->cname) {
-		size_t n = chase_compose(f, p, r, rn, f->buf, sizeof(f->buf));
+		size_t n = chase_compose(f, p, r, rn, f->obuf, sizeof(f->obuf));
 
 		if (n == 0) {
-			reply_empty(f, p, DNS_RC_SERVFAIL, 0);
+			reply_cname(f, p);
 			return;
 		}
-		r = f->buf;
+		r = f->obuf;
 		rn = n;
 	} else {
 		dns_put16(r, p->cid);
@@ -469,7 +486,10 @@ static void send_up(struct dns_fwd *f, struct pend *p, int64_t now)
 static void fail_over(struct dns_fwd *f, struct pend *p, int64_t now)
 {
 	if (++p->tries >= f->up.n) {
-		reply_empty(f, p, DNS_RC_SERVFAIL, 0);
+		if (p->cname)
+			reply_cname(f, p);
+		else
+			reply_empty(f, p, DNS_RC_SERVFAIL, 0);
 		pend_free(f, p);
 		return;
 	}
@@ -522,7 +542,10 @@ void dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len, const stru
 		return;
 	}
 	if (f->up.n == 0 || f->npend >= DNS_FWD_MAX) {
-		reply_empty(f, p, DNS_RC_SERVFAIL, 0);
+		if (p->cname)
+			reply_cname(f, p);
+		else
+			reply_empty(f, p, DNS_RC_SERVFAIL, 0);
 		free(p->cname);
 		free(p);
 		return;
