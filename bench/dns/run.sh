@@ -20,7 +20,9 @@
 # qps/core is queries per second per busy server core (bench-notes.md):
 # with dnsperf's core at ~100 % the raw figure is dnsperf's limit. The
 # latency columns: the average under full load (dnsperf's own figure),
-# and p50/p99 at a fixed LAT_QPS (default 20000) queries per second.
+# and p50/p99 at a fixed LAT_QPS (default 20000) queries per second for
+# LAT_DUR s (default 5), where also the server's CPU time per query (us/q)
+# is taken: the steadiest figure of efficiency on a shared machine.
 # Then the reconcile latency: service created -> resolves, deleted ->
 # NXDOMAIN, in milliseconds, with an empty and with the full zone, and
 # the time one zone build takes (zone_build.c), at SVCS and 10 x SVCS.
@@ -30,7 +32,7 @@ DUR=${DUR:-10}
 REPEAT=${REPEAT:-3}
 SVCS=${SVCS:-1000}
 LAT_QPS=${LAT_QPS:-20000}
-LAT_DUR=${LAT_DUR:-3}
+LAT_DUR=${LAT_DUR:-5}
 ROUNDS=${ROUNDS:-50}
 HERE=$(cd "$(dirname "$0")" && pwd)
 K1S_ADDR=127.0.0.20
@@ -264,12 +266,18 @@ measure() { # server
 	/Queries lost:/ { lost = $3 }
 	END { printf "%.0f %.3f %s %s\n", qps, avg, busy, srv }' "$T/perf.out"
 }
-# Latency at a fixed rate: "p50_ms p99_ms" from dnsperf's per-query report.
+# At a fixed rate, where dnsperf keeps up: "p50_ms p99_ms cpu_us_per_query"
+# from dnsperf's per-query report and the server's CPU time.
 latency() { # server
+	local p0 p1 n
+	p0=$(proc_cpu "$(pid_of "$1")")
 	taskset -c 1 dnsperf -s "$(addr_of "$1")" -d "$T/z/queries.txt" -l "$LAT_DUR" -Q "$LAT_QPS" \
-		-v 2>/dev/null | awk '/^> / { print $NF * 1000 }' | sort -n |
-		awk '{ v[NR] = $1 } END { if (NR == 0) { print "0 0"; exit }
-			printf "%.3f %.3f\n", v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1] }'
+		-v 2>/dev/null | awk '/^> / { print $NF * 1000 }' | sort -n >"$T/lat"
+	p1=$(proc_cpu "$(pid_of "$1")")
+	n=$(wc -l <"$T/lat")
+	awk -v n="$n" -v us="$(( (p1 - p0) * 1000000 / HZ ))" '{ v[NR] = $1 }
+		END { if (NR == 0) { print "0 0 0"; exit }
+		      printf "%.3f %.3f %.2f\n", v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1], us / n }' "$T/lat"
 }
 
 : >"$T/rows"
@@ -288,21 +296,23 @@ median() { # server column
 for s in $SERVERS; do
 	qps=$(median "$s" 3)
 	srv=$(median "$s" 7)
-	echo "$s $qps $(median "$s" 4) $(median "$s" 8) $(median "$s" 9) $(median "$s" 5) $(median "$s" 6) $srv" >>"$T/table"
+	echo "$s $qps $(median "$s" 4) $(median "$s" 8) $(median "$s" 9) $(median "$s" 5) $(median "$s" 6) $srv $(median "$s" 10)" >>"$T/table"
 done
 echo "bench/dns: $(cat "$T/populate.out"); dnsperf -c 4 -q 200, ${DUR}s x $REPEAT, medians."
 echo "Servers on CPU 0, dnsperf on CPU 1. qps/core: per busy core of the server process."
-echo "avg: under full load; p50/p99: at $LAT_QPS queries/s. k1s/x: k1s's qps (and qps/core) over x's."
-printf '%-8s %9s %9s %8s %8s %8s %6s %6s %6s %8s %8s\n' server qps qps/core avg-ms p50-ms p99-ms \
-	cpu0% cpu1% srv% k1s/x k1s/x/c
+echo "avg: under full load; p50/p99 and the server's CPU us per query: at $LAT_QPS queries/s."
+echo "k1s/x: k1s's qps over x's; x/k1s us: x's CPU per query over k1s's (> 1: k1s does less)."
+printf '%-8s %9s %9s %8s %8s %8s %6s %6s %6s %7s %7s %9s\n' server qps qps/core avg-ms p50-ms p99-ms \
+	cpu0% cpu1% srv% us/q k1s/x 'x/k1s us' 
 awk '
 { s[NR] = $1; q[NR] = $2; a[NR] = $3; p5[NR] = $4; p9[NR] = $5; c0[NR] = $6; c1[NR] = $7
-  sv[NR] = $8; pc[NR] = $8 > 0 ? $2 * 100 / $8 : 0
-  if ($1 == "k1s") { kq = $2; kc = pc[NR] } }
+  sv[NR] = $8; pc[NR] = $8 > 0 ? $2 * 100 / $8 : 0; us[NR] = $9
+  if ($1 == "k1s") { kq = $2; ku = $9 } }
 END {
 	for (i = 1; i <= NR; i++)
-		printf "%-8s %9d %9d %8.3f %8.3f %8.3f %6d %6d %6d %8.2f %8.2f\n", s[i], q[i], pc[i], a[i],
-			p5[i], p9[i], c0[i], c1[i], sv[i], q[i] ? kq / q[i] : 0, pc[i] ? kc / pc[i] : 0
+		printf "%-8s %9d %9d %8.3f %8.3f %8.3f %6d %6d %6d %7.2f %7.2f %9.2f\n", s[i], q[i], pc[i],
+			a[i], p5[i], p9[i], c0[i], c1[i], sv[i], us[i], q[i] ? kq / q[i] : 0,
+			(ku > 0 ? us[i] / ku : 0)
 }' "$T/table"
 echo "answers compared on $(wc -l <"$T/z/samples.txt") names x 3 servers: $same the same as k1s, $differ different"
 [ -s "$T/differences" ] && cat "$T/differences"
