@@ -47,7 +47,8 @@ cleanup() {
 	wait 2>/dev/null || true
 	rm -rf "$T"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 130" INT TERM
 [ "$(id -u)" = 0 ] || { echo "bench/dns: needs root" >&2; exit 1; }
 [ -x "$B/k1s" ] || { echo "bench/dns: no $B/k1s; build first" >&2; exit 1; }
 ulimit -n 65536 2>/dev/null || true
