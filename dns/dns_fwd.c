@@ -3,21 +3,31 @@
  * that a closed port comes back at once as ECONNREFUSED. A query waits
  * DNS_FWD_TRY_MS for an upstream, then moves to the next; with none left
  * the client gets SERVFAIL, never silence. Answers are cached as long as
- * their TTLs say (at most an hour), with the TTLs counted down.
+ * their TTLs say (at most an hour), with the TTLs counted down. An answer
+ * truncated over UDP is asked again over TCP, by a helper thread of the
+ * forwarder's own (blocking I/O, rare), which hands the answer back
+ * through an eventfd the loop reads.
  *
- * One forwarder per server loop: sockets, pending queries and cache are
- * the loop's own, so nothing here locks. */
+ * One forwarder per server loop: sockets and pending queries are the
+ * loop's own. The cache is shared by the loops, behind a lock: a client's
+ * next query may land on any loop, and this path waits on the network
+ * anyway; the cluster's own names never come here. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "dns_int.h"
 #include "k1s_log.h"
+#include "k1s_loop.h"
 
 #define DNS_FWD_TRY_MS	2000
 #define DNS_FWD_MAX	4096		/* pending queries per loop */
@@ -56,6 +66,8 @@ struct pend {
 	uint16_t id, cid, cflags;
 	int up, tries;
 	bool gone;			/* the client left: answer no one */
+	bool tcp;			/* asked again over TCP */
+	uint32_t tcp_seq;
 	int64_t deadline;
 	struct dns_client c;
 	uint16_t qtype, qclass;
@@ -83,8 +95,34 @@ struct centry {
 
 #define CACHE_BUCKETS 8192
 
+struct dns_cache {
+	pthread_mutex_t mu;
+	struct centry *tab[CACHE_BUCKETS];
+	struct dl fifo;
+	int n;
+};
+
+/* A question for the TCP helper, and then its answer. */
+struct tcpjob {
+	struct tcpjob *next;
+	uint32_t seq;
+	uint16_t id, qlen;
+	struct sockaddr_in addr;
+	uint8_t *ans;
+	size_t alen;
+	uint8_t q[DNS_HDR + DNS_MAXNAME + 5 + 11];
+};
+
 struct dns_fwd {
 	struct dns_upstreams up;
+	/* The TCP helper: started on the first truncated answer. */
+	pthread_t th;
+	bool th_started, th_stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct tcpjob *todo, *done;
+	uint32_t seq;
+	int efd;
 	int fds[DNS_MAX_UPSTREAMS];
 	dns_reply_fn reply;
 	void *arg;
@@ -92,9 +130,7 @@ struct dns_fwd {
 	struct dl pending;
 	int npend;
 	uint64_t rnd;
-	struct centry *cache[CACHE_BUCKETS];
-	struct dl cfifo;
-	int ncache;
+	struct dns_cache *cache;
 	uint8_t buf[65536];	/* an upstream answer, or a cached one */
 	uint8_t obuf[65536];	/* a chased answer composed from buf */
 };
@@ -107,6 +143,21 @@ static uint16_t rnd16(struct dns_fwd *f)
 	f->rnd ^= f->rnd << 25;
 	f->rnd ^= f->rnd >> 27;
 	return (uint16_t)((f->rnd * 0x2545F4914F6CDD1Dull) >> 48);
+}
+
+/* Whether `a` is one of this host's addresses (for a listener on 0.0.0.0). */
+static bool host_addr(struct in_addr a)
+{
+	struct ifaddrs *ifs, *i;
+	bool found = (ntohl(a.s_addr) >> 24) == 127;
+
+	if (found || getifaddrs(&ifs) < 0)
+		return found;
+	for (i = ifs; i && !found; i = i->ifa_next)
+		found = i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+			((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == a.s_addr;
+	freeifaddrs(ifs);
+	return found;
 }
 
 int dns_read_resolv(const char *path, const struct sockaddr_in *self, int nself,
@@ -127,7 +178,9 @@ int dns_read_resolv(const char *path, const struct sockaddr_in *self, int nself,
 		    inet_pton(AF_INET, addr, &a) != 1)
 			continue;	/* IPv6 upstreams: not served here yet */
 		for (int i = 0; i < nself; i++)
-			mine |= self[i].sin_addr.s_addr == a.s_addr && self[i].sin_port == htons(53);
+			mine |= self[i].sin_port == htons(53) &&
+				(self[i].sin_addr.s_addr == a.s_addr ||
+				 (self[i].sin_addr.s_addr == htonl(INADDR_ANY) && host_addr(a)));
 		if (mine) {
 			k1s_info("dns", "upstream %s is this server: skipped", addr);
 			continue;
@@ -142,17 +195,47 @@ int dns_read_resolv(const char *path, const struct sockaddr_in *self, int nself,
 	return 0;
 }
 
-struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, dns_reply_fn reply, void *arg)
+struct dns_cache *dns_cache_new(void)
+{
+	struct dns_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	pthread_mutex_init(&c->mu, NULL);
+	dl_init(&c->fifo);
+	return c;
+}
+
+void dns_cache_free(struct dns_cache *c)
+{
+	if (!c)
+		return;
+	while (c->fifo.next != &c->fifo) {
+		struct centry *e = dl_entry(c->fifo.next, struct centry, link);
+
+		dl_del(&e->link);
+		free(e->pkt);
+		free(e);
+	}
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, struct dns_cache *cache,
+			    dns_reply_fn reply, void *arg)
 {
 	struct dns_fwd *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return NULL;
+	f->cache = cache;
 	f->up = *up;
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->reply = reply;
 	f->arg = arg;
 	dl_init(&f->pending);
-	dl_init(&f->cfifo);
 	if (getrandom(&f->rnd, sizeof(f->rnd), 0) != sizeof(f->rnd) || !f->rnd)
 		f->rnd = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)f;
 	for (int i = 0; i < up->n; i++) {
@@ -180,15 +263,28 @@ void dns_fwd_free(struct dns_fwd *f)
 {
 	if (!f)
 		return;
+	if (f->th_started) {
+		pthread_mutex_lock(&f->mu);
+		f->th_stop = true;
+		pthread_cond_signal(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		pthread_join(f->th, NULL);
+	}
+	for (struct tcpjob *j = f->todo, *n; j; j = n) {
+		n = j->next;
+		free(j);
+	}
+	for (struct tcpjob *j = f->done, *n; j; j = n) {
+		n = j->next;
+		free(j->ans);
+		free(j);
+	}
+	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
+	if (f->efd >= 0)
+		close(f->efd);
 	while (f->pending.next != &f->pending)
 		pend_free(f, dl_entry(f->pending.next, struct pend, link));
-	while (f->cfifo.next != &f->cfifo) {
-		struct centry *e = dl_entry(f->cfifo.next, struct centry, link);
-
-		dl_del(&e->link);
-		free(e->pkt);
-		free(e);
-	}
 	for (int i = 0; i < f->up.n; i++)
 		if (f->fds[i] >= 0)
 			close(f->fds[i]);
@@ -337,11 +433,11 @@ static uint8_t ckey_flags(bool edns, bool do_bit)
 	return (uint8_t)(edns | do_bit << 1);
 }
 
-static struct centry **cache_slot(struct dns_fwd *f, const uint8_t *name, size_t nlen,
+static struct centry **cache_slot(struct dns_cache *c, const uint8_t *name, size_t nlen,
 				  uint16_t type, uint16_t cls, uint8_t flags)
 {
 	uint32_t h = dns_name_hash(name, nlen) ^ type * 0x9e3779b1u ^ flags;
-	struct centry **pp = &f->cache[h % CACHE_BUCKETS];
+	struct centry **pp = &c->tab[h % CACHE_BUCKETS];
 
 	while (*pp && !((*pp)->hash == h && (*pp)->qtype == type && (*pp)->qclass == cls &&
 			(*pp)->flags == flags && (*pp)->nlen == nlen &&
@@ -350,14 +446,14 @@ static struct centry **cache_slot(struct dns_fwd *f, const uint8_t *name, size_t
 	return pp;
 }
 
-static void cache_drop(struct dns_fwd *f, struct centry *e)
+static void cache_drop(struct dns_cache *c, struct centry *e)
 {
-	struct centry **pp = cache_slot(f, e->name, e->nlen, e->qtype, e->qclass, e->flags);
+	struct centry **pp = cache_slot(c, e->name, e->nlen, e->qtype, e->qclass, e->flags);
 
 	if (*pp == e)
 		*pp = e->hnext;
 	dl_del(&e->link);
-	f->ncache--;
+	c->n--;
 	free(e->pkt);
 	free(e);
 }
@@ -413,10 +509,11 @@ static uint32_t scan_ttls(const uint8_t *r, size_t rn, struct centry *e)
 static void cache_put(struct dns_fwd *f, const struct pend *p, const uint8_t *r, size_t rn,
 		      int64_t now)
 {
-	struct centry *e = calloc(1, sizeof(*e)), **pp;
+	struct dns_cache *c = f->cache;
+	struct centry *e, **pp;
 	uint32_t ttl;
 
-	if (!e)
+	if (!c || !(e = calloc(1, sizeof(*e))))
 		return;
 	ttl = scan_ttls(r, rn, e);
 	if (ttl == 0 || rn > 65535 || !(e->pkt = malloc(rn))) {
@@ -433,40 +530,48 @@ static void cache_put(struct dns_fwd *f, const struct pend *p, const uint8_t *r,
 	e->hash = dns_name_hash(e->name, e->nlen) ^ e->qtype * 0x9e3779b1u ^ e->flags;
 	e->born = now;
 	e->expire = now + (int64_t)ttl * 1000;
-	pp = cache_slot(f, e->name, e->nlen, e->qtype, e->qclass, e->flags);
+	pthread_mutex_lock(&c->mu);
+	pp = cache_slot(c, e->name, e->nlen, e->qtype, e->qclass, e->flags);
 	if (*pp)
-		cache_drop(f, *pp);
-	while (f->ncache >= DNS_CACHE_MAX)
-		cache_drop(f, dl_entry(f->cfifo.next, struct centry, link));
-	pp = cache_slot(f, e->name, e->nlen, e->qtype, e->qclass, e->flags);
+		cache_drop(c, *pp);
+	while (c->n >= DNS_CACHE_MAX)
+		cache_drop(c, dl_entry(c->fifo.next, struct centry, link));
+	pp = cache_slot(c, e->name, e->nlen, e->qtype, e->qclass, e->flags);
 	e->hnext = *pp;
 	*pp = e;
-	dl_add_tail(&f->cfifo, &e->link);
-	f->ncache++;
+	dl_add_tail(&c->fifo, &e->link);
+	c->n++;
+	pthread_mutex_unlock(&c->mu);
 }
 
 /* A cached answer for p, copied to f->buf with its TTLs counted down. */
 static size_t cache_get(struct dns_fwd *f, const struct pend *p, int64_t now)
 {
-	struct centry **pp = cache_slot(f, p->name, p->nlen, p->qtype, p->qclass,
-					ckey_flags(p->edns, p->do_bit));
-	struct centry *e = *pp;
+	struct dns_cache *c = f->cache;
+	struct centry *e;
 	uint32_t age;
+	size_t n = 0;
 
-	if (!e)
+	if (!c)
 		return 0;
-	if (now >= e->expire) {
-		cache_drop(f, e);
-		return 0;
+	pthread_mutex_lock(&c->mu);
+	e = *cache_slot(c, p->name, p->nlen, p->qtype, p->qclass, ckey_flags(p->edns, p->do_bit));
+	if (e && now >= e->expire) {
+		cache_drop(c, e);
+		e = NULL;
 	}
-	age = (uint32_t)((now - e->born) / 1000);
-	memcpy(f->buf, e->pkt, e->len);
-	for (uint16_t i = 0; i < e->nttl; i++) {
-		uint32_t t = dns_get32(e->pkt + e->ttl_off[i]);
+	if (e) {
+		age = (uint32_t)((now - e->born) / 1000);
+		memcpy(f->buf, e->pkt, e->len);
+		for (uint16_t i = 0; i < e->nttl; i++) {
+			uint32_t t = dns_get32(e->pkt + e->ttl_off[i]);
 
-		dns_put32(f->buf + e->ttl_off[i], t > age ? t - age : 0);
+			dns_put32(f->buf + e->ttl_off[i], t > age ? t - age : 0);
+		}
+		n = e->len;
 	}
-	return e->len;
+	pthread_mutex_unlock(&c->mu);
+	return n;
 }
 
 /* ---- upstream ---- */
@@ -494,6 +599,7 @@ static void fail_over(struct dns_fwd *f, struct pend *p, int64_t now)
 		return;
 	}
 	p->up = (p->up + 1) % f->up.n;
+	p->tcp = false;
 	send_up(f, p, now);
 }
 
@@ -579,10 +685,176 @@ void dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len, const stru
 	f->byid[id] = p;
 	f->npend++;
 	send_up(f, p, now);
-	(void)len;
 }
 
-void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *r, size_t rn, int64_t now)
+/* How much of an upstream answer is a well-formed message: every name
+ * readable, every record within bounds; 0 if none of it. Only that much
+ * goes on to a client. */
+static size_t well_formed(const uint8_t *r, size_t rn)
+{
+	uint8_t name[DNS_MAXNAME + 1];
+	unsigned rrs = (unsigned)dns_get16(r + 6) + dns_get16(r + 8) + dns_get16(r + 10);
+	size_t off = DNS_HDR;
+
+	if (dns_name_read(r, rn, &off, name, sizeof(name)) < 0 || off + 4 > rn)
+		return 0;
+	off += 4;
+	for (unsigned k = 0; k < rrs; k++) {
+		if (dns_name_read(r, rn, &off, name, sizeof(name)) < 0 || off + 10 > rn)
+			return 0;
+		off += 10 + (size_t)dns_get16(r + off + 8);
+		if (off > rn)
+			return 0;
+	}
+	return off;
+}
+
+/* ---- TCP, for answers that did not fit in UDP ---- */
+
+static bool io_wait(int fd, short ev, int ms)
+{
+	struct pollfd pfd = {fd, ev, 0};
+
+	return poll(&pfd, 1, ms) == 1 && !(pfd.revents & (POLLERR | POLLNVAL));
+}
+
+static bool io_all(int fd, uint8_t *p, size_t n, bool out, int64_t until)
+{
+	while (n > 0) {
+		ssize_t k;
+		int64_t left = until - k1s_now_ms();
+
+		if (left <= 0 || !io_wait(fd, out ? POLLOUT : POLLIN, (int)left))
+			return false;
+		k = out ? send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT) : recv(fd, p, n, MSG_DONTWAIT);
+		if (k < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* One exchange over TCP, within DNS_FWD_TRY_MS all told. */
+static void tcp_ask(struct tcpjob *j)
+{
+	int64_t until = k1s_now_ms() + DNS_FWD_TRY_MS;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	uint8_t len[2];
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	if (fd < 0)
+		return;
+	if ((connect(fd, (struct sockaddr *)&j->addr, sizeof(j->addr)) < 0 &&
+	     errno != EINPROGRESS) ||
+	    !io_wait(fd, POLLOUT, DNS_FWD_TRY_MS) ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err)
+		goto out;
+	dns_put16(len, j->qlen);
+	if (!io_all(fd, len, 2, true, until) || !io_all(fd, j->q, j->qlen, true, until) ||
+	    !io_all(fd, len, 2, false, until))
+		goto out;
+	j->alen = dns_get16(len);
+	j->ans = malloc(j->alen ? j->alen : 1);
+	if (j->ans && !io_all(fd, j->ans, j->alen, false, until)) {
+		free(j->ans);
+		j->ans = NULL;
+	}
+out:
+	close(fd);
+}
+
+static void *tcp_main(void *arg)
+{
+	struct dns_fwd *f = arg;
+
+	pthread_mutex_lock(&f->mu);
+	while (!f->th_stop) {
+		struct tcpjob *j = f->todo;
+		uint64_t one = 1;
+
+		if (!j) {
+			pthread_cond_wait(&f->cv, &f->mu);
+			continue;
+		}
+		f->todo = j->next;
+		pthread_mutex_unlock(&f->mu);
+		tcp_ask(j);
+		pthread_mutex_lock(&f->mu);
+		j->next = f->done;
+		f->done = j;
+		if (write(f->efd, &one, sizeof(one)) < 0)
+			k1s_warn("dns", "waking the loop: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+/* Asks p again over TCP; false if that cannot start. */
+static bool tcp_start(struct dns_fwd *f, struct pend *p)
+{
+	struct tcpjob *j;
+
+	if (f->efd < 0 || !(j = calloc(1, sizeof(*j))))
+		return false;
+	pthread_mutex_lock(&f->mu);
+	if (!f->th_started && pthread_create(&f->th, NULL, tcp_main, f) == 0)
+		f->th_started = true;
+	if (!f->th_started) {
+		pthread_mutex_unlock(&f->mu);
+		free(j);
+		return false;
+	}
+	j->seq = ++f->seq;
+	j->id = p->id;
+	j->addr = f->up.addr[p->up];
+	j->qlen = p->qpkt_len;
+	memcpy(j->q, p->qpkt, p->qpkt_len);
+	j->next = f->todo;
+	f->todo = j;
+	pthread_cond_signal(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	p->tcp = true;
+	p->tcp_seq = j->seq;
+	return true;
+}
+
+int dns_fwd_event_fd(const struct dns_fwd *f)
+{
+	return f->efd;
+}
+
+/* An answer that has passed the ID and question checks. */
+static void accept_answer(struct dns_fwd *f, struct pend *p, const uint8_t *r, size_t rn,
+			  int64_t now)
+{
+	if (rn > sizeof(f->buf))
+		return;
+	rn = well_formed(r, rn);
+	if (rn == 0) {
+		fail_over(f, p, now);	/* garbage: maybe the next one does better */
+		return;
+	}
+	/* Truncated over UDP: the whole of it over TCP, in the time a try
+	 * has; the answer comes back through dns_fwd_tcp_done(). */
+	if ((dns_get16(r + 2) & DNS_F_TC) && !p->tcp && tcp_start(f, p)) {
+		dl_del(&p->link);
+		dl_add_tail(&f->pending, &p->link);
+		p->deadline = now + DNS_FWD_TRY_MS;
+		return;
+	}
+	memcpy(f->buf, r, rn);
+	cache_put(f, p, f->buf, rn, now);
+	deliver(f, p, f->buf, rn);
+	pend_free(f, p);
+}
+
+/* The pending query an answer is for: its ID, and its question too (an
+ * ID alone is 16 bits of trust). */
+static struct pend *match(struct dns_fwd *f, const uint8_t *r, size_t rn)
 {
 	struct pend *p;
 	uint8_t name[DNS_MAXNAME + 1];
@@ -590,22 +862,54 @@ void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *r, size_t rn, int64_
 	int nl;
 
 	if (rn < DNS_HDR || !(dns_get16(r + 2) & DNS_F_QR) || dns_get16(r + 4) != 1)
-		return;
+		return NULL;
 	p = f->byid[dns_get16(r)];
-	if (!p || p->up != i)
-		return;
-	/* The question must be ours too: an ID alone is 16 bits of trust. */
+	if (!p)
+		return NULL;
 	nl = dns_name_read(r, rn, &off, name, sizeof(name));
 	if (nl != p->nlen || memcmp(name, p->name, (size_t)nl) != 0 || off + 4 > rn ||
 	    dns_get16(r + off) != p->qtype || dns_get16(r + off + 2) != p->qclass ||
 	    (!p->cname && off + 4 != (size_t)DNS_HDR + p->qlen))
+		return NULL;
+	return p;
+}
+
+void dns_fwd_tcp_done(struct dns_fwd *f, int64_t now)
+{
+	struct tcpjob *done;
+	uint64_t v;
+
+	if (read(f->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		k1s_debug("dns", "reading the helper's eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&f->mu);
+	done = f->done;
+	f->done = NULL;
+	pthread_mutex_unlock(&f->mu);
+	while (done) {
+		struct tcpjob *j = done;
+		struct pend *p = f->byid[j->id];
+
+		done = j->next;
+		/* Still the query that asked (it may have timed out since). */
+		if (p && p->tcp && p->tcp_seq == j->seq) {
+			if (j->ans && match(f, j->ans, j->alen) == p)
+				accept_answer(f, p, j->ans, j->alen, now);
+			else
+				fail_over(f, p, now);
+		}
+		free(j->ans);
+		free(j);
+	}
+}
+
+void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *r, size_t rn, int64_t now)
+{
+	struct pend *p = match(f, r, rn);
+
+	/* From the upstream it was sent to, and not gone to TCP since. */
+	if (!p || p->up != i || p->tcp)
 		return;
-	if (rn > sizeof(f->buf))
-		return;
-	memcpy(f->buf, r, rn);
-	cache_put(f, p, f->buf, rn, now);
-	deliver(f, p, f->buf, rn);
-	pend_free(f, p);
+	accept_answer(f, p, r, rn, now);
 }
 
 void dns_fwd_error(struct dns_fwd *f, int i, int err, int64_t now)
@@ -628,7 +932,6 @@ void dns_fwd_error(struct dns_fwd *f, int i, int err, int64_t now)
 	for (int k = 0; k < n; k++)
 		fail_over(f, todo[k], now);
 	free(todo);
-	(void)err;
 }
 
 bool dns_fwd_tick(struct dns_fwd *f, int64_t now)

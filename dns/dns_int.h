@@ -189,6 +189,7 @@ struct dns_snap {
 	int napex;
 	struct dns_range ranges[2];
 	int nranges;
+	void *arena;		/* every node, name and answer */
 	struct dns_snap *next;	/* retired list */
 };
 
@@ -243,10 +244,16 @@ typedef void (*dns_reply_fn)(void *arg, const struct dns_client *c, const uint8_
 			     size_t n);
 
 struct dns_fwd;
+struct dns_cache;
 
-/* A forwarder for one loop: its own upstream sockets, pending queries
- * and cache; nothing shared. */
-struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, dns_reply_fn reply, void *arg);
+/* The answers of the upstreams, shared by the loops' forwarders. */
+struct dns_cache *dns_cache_new(void);
+void dns_cache_free(struct dns_cache *c);
+
+/* A forwarder for one loop: its own upstream sockets and pending
+ * queries; `cache` (may be NULL) is shared. */
+struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, struct dns_cache *cache,
+			    dns_reply_fn reply, void *arg);
 void dns_fwd_free(struct dns_fwd *f);
 /* The upstream sockets (connected UDP), for the loop to receive on. */
 int dns_fwd_nfds(const struct dns_fwd *f);
@@ -260,6 +267,10 @@ void dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len, const stru
 /* A datagram, or an error (ECONNREFUSED: nobody there), from upstream i. */
 void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *p, size_t n, int64_t now);
 void dns_fwd_error(struct dns_fwd *f, int i, int err, int64_t now);
+/* The TCP helper's eventfd: readable when answers over TCP are in, for
+ * dns_fwd_tcp_done() to hand on. */
+int dns_fwd_event_fd(const struct dns_fwd *f);
+void dns_fwd_tcp_done(struct dns_fwd *f, int64_t now);
 /* Timeouts; returns whether anything is pending. */
 bool dns_fwd_tick(struct dns_fwd *f, int64_t now);
 /* A TCP connection ends: its pending queries will answer no one. */
@@ -282,10 +293,12 @@ struct dns {
 	struct sockaddr_in listen[2];
 	int ufd[2], tfd[2];
 	struct dns_upstreams up;
+	struct dns_cache *cache;
 
 	/* Control side. */
 	int64_t rev;
 	bool synced, dirty;
+	int64_t next_build;		/* ms: no rebuild before (see dns_ctl.c) */
 	json_t *svcs, *eps, *pods;	/* "ns/name" -> object */
 	uint64_t gen;
 	struct dns_snap *retired;

@@ -34,6 +34,7 @@ int dns_parse_query(const uint8_t *p, size_t len, struct dns_q *q)
 {
 	size_t off = DNS_HDR, n = 0;
 	uint16_t qd, an, ns, ar;
+	uint32_t h = 2166136261u;	/* dns_name_hash(), as the name goes by */
 
 	q->nlen = 0;
 	q->qend = 0;
@@ -67,10 +68,16 @@ int dns_parse_query(const uint8_t *p, size_t len, struct dns_q *q)
 		if (l > 63 || off + l > len || n + 1 + l + 1 > DNS_MAXNAME)
 			return DNS_RC_FORMERR;
 		q->name[n++] = l;
-		for (uint8_t i = 0; i < l; i++)
-			q->name[n++] = lower(p[off++]);
+		h = (h ^ l) * 16777619u;
+		for (uint8_t i = 0; i < l; i++) {
+			uint8_t c = lower(p[off++]);
+
+			q->name[n++] = c;
+			h = (h ^ c) * 16777619u;
+		}
 	}
 	q->name[n++] = 0;
+	h = (h ^ 0) * 16777619u;
 	if (off + 4 > len)
 		return DNS_RC_FORMERR;
 	q->nlen = (uint16_t)n;
@@ -78,7 +85,7 @@ int dns_parse_query(const uint8_t *p, size_t len, struct dns_q *q)
 	q->qclass = dns_get16(p + off + 2);
 	off += 4;
 	q->qend = (uint16_t)off;
-	q->hash = dns_name_hash(q->name, n);
+	q->hash = h;
 	for (unsigned i = 0; i < (unsigned)an + ns; i++)
 		if (skip_rr(p, len, &off) < 0)
 			return DNS_RC_FORMERR;
@@ -153,8 +160,9 @@ int dns_name_read(const uint8_t *p, size_t len, size_t *off, uint8_t *out, size_
 			if (!jumped)
 				*off = o + 2;
 			jumped = true;
-			/* Only backwards: a forward pointer is how loops start. */
-			if (to >= o)
+			/* Only backwards: a forward pointer is how loops start.
+			 * Never into the header: its ID changes on the way. */
+			if (to >= o || to < DNS_HDR)
 				return -EINVAL;
 			o = to;
 			continue;

@@ -1,12 +1,14 @@
 /* The server loops: one thread per loop, each with its own io_uring, all
  * receiving on the same sockets (dns->ufd, dns->tfd).
  *
- * UDP: each loop keeps DNS_UDP_SLOTS receives in flight per socket; a
- * slot's query is answered from the snapshot into the slot's own buffer
- * and sent from there, then the slot receives again. Completions are
- * taken in batches and the sends they cause go to the kernel in one
- * submit. Queries for other names go to the loop's forwarder and the slot
- * is free at once.
+ * UDP: one multishot recvmsg per socket per loop, into a ring of
+ * provided buffers: one armed receive serves every datagram, instead of
+ * many receives that each datagram's wake-up would stir. A query is
+ * answered from the snapshot into a send slot and sent by the same ring;
+ * completions are taken in batches, and the sends they cause go to the
+ * kernel in one submit. Queries for other names go to the loop's
+ * forwarder. Buffers go back to the ring as soon as their query is
+ * answered or copied.
  * TCP (RFC 7766): multishot accept; two-byte length framing, several
  * queries per connection, answered in order or as forwards complete;
  * idle connections close after DNS_TCP_IDLE_MS. */
@@ -14,10 +16,12 @@
 #include <errno.h>
 #include <liburing.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,13 +30,18 @@
 #include "k1s_log.h"
 
 #define DNS_RING	4096
-#define DNS_UDP_SLOTS	256
-#define DNS_UDP_IN	4096
+#define DNS_UDP_BUFS	512	/* provided receive buffers per socket per loop */
+#define DNS_UDP_BUFSZ	2048	/* a query, its address and the kernel's header */
+#define DNS_UDP_SENDS	512	/* send slots per loop */
 #define DNS_TCP_IDLE_MS	10000
 #define DNS_TCP_WMAX	(1 << 20)
+#define DNS_TCP_RBUF	1024	/* grown to a frame's size when one is longer */
+#define DNS_TCP_MAX	1024	/* connections per loop; more are refused */
 #define DNS_TICK_MS	100
 
-enum op_kind { OP_WAKE, OP_TICK, OP_URECV, OP_USEND, OP_ACCEPT, OP_TRECV, OP_TSEND, OP_FRECV };
+enum op_kind {
+	OP_WAKE, OP_TICK, OP_URECV, OP_USEND, OP_ACCEPT, OP_TRECV, OP_TSEND, OP_FRECV, OP_FTCP,
+};
 
 struct op {
 	uint8_t kind;
@@ -40,14 +49,24 @@ struct op {
 	void *owner;
 };
 
-struct uslot {
+/* A socket's multishot receive and its buffer ring (group = index). */
+struct urx {
 	struct op op;
-	struct dns_loop *lp;
 	int fd;
+	bool rearm;
+	struct msghdr mh;		/* the layout the kernel fills in */
+	struct io_uring_buf_ring *br;
+	size_t br_size;
+	uint8_t *bufs;
+};
+
+/* An answer on its way out. */
+struct usend {
+	struct op op;
+	struct usend *next;		/* free list */
 	struct msghdr mh;
 	struct iovec iov;
-	struct sockaddr_in from;
-	uint8_t in[DNS_UDP_IN];
+	struct sockaddr_in to;
 	uint8_t out[DNS_UDP_MAX];
 };
 
@@ -58,10 +77,10 @@ struct tconn {
 	int fd, inflight;
 	bool dead, eof, sending;
 	int64_t last;
-	size_t rlen;
+	size_t rlen, rcap;
+	uint8_t *rbuf;
 	uint8_t *wbuf;
-	size_t wlen, woff, wcap, wsent;
-	uint8_t rbuf[2 + 65535];
+	size_t wlen, woff, wcap;
 };
 
 struct dns_loop {
@@ -71,14 +90,15 @@ struct dns_loop {
 	struct io_uring ring;
 	int efd;
 	uint64_t ebuf;
-	struct op o_wake, o_tick, o_accept[2], o_frecv[DNS_MAX_UPSTREAMS];
+	struct op o_wake, o_tick, o_accept[2], o_frecv[DNS_MAX_UPSTREAMS], o_ftcp;
 	struct __kernel_timespec tick;
 	struct dns_snap *cur;
 	_Atomic uint64_t seen;
-	struct uslot *slots;
-	int nslots;
+	struct urx rx[2];
+	struct usend *sends, *free_sends;
 	bool accept_rearm[2];
 	struct tconn conns;	/* list head */
+	int nconns;
 	struct dns_fwd *fwd;
 	uint8_t *fbuf[DNS_MAX_UPSTREAMS];
 	int64_t now;
@@ -110,65 +130,149 @@ static struct io_uring_sqe *get_sqe(struct dns_loop *lp)
 
 /* ---- UDP ---- */
 
-static void urecv(struct uslot *s)
+static void urx_arm(struct dns_loop *lp, int i)
 {
-	struct io_uring_sqe *sqe = get_sqe(s->lp);
+	struct urx *r = &lp->rx[i];
+	struct io_uring_sqe *sqe = get_sqe(lp);
 
-	s->iov.iov_base = s->in;
-	s->iov.iov_len = sizeof(s->in);
-	s->mh.msg_name = &s->from;
-	s->mh.msg_namelen = sizeof(s->from);
-	s->mh.msg_iov = &s->iov;
-	s->mh.msg_iovlen = 1;
-	s->mh.msg_control = NULL;
-	s->mh.msg_controllen = 0;
-	s->mh.msg_flags = 0;
-	s->op.kind = OP_URECV;
-	io_uring_prep_recvmsg(sqe, s->fd, &s->mh, 0);
-	io_uring_sqe_set_data(sqe, &s->op);
+	io_uring_prep_recvmsg_multishot(sqe, r->fd, &r->mh, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = (uint16_t)i;
+	io_uring_sqe_set_data(sqe, &r->op);
+	r->rearm = false;
 }
 
-static void on_urecv(struct uslot *s, int res)
+static void urx_recycle(struct urx *r, unsigned bid)
 {
-	struct dns_loop *lp = s->lp;
+	io_uring_buf_ring_add(r->br, r->bufs + (size_t)bid * DNS_UDP_BUFSZ, DNS_UDP_BUFSZ,
+			      (unsigned short)bid, io_uring_buf_ring_mask(DNS_UDP_BUFS), 0);
+	io_uring_buf_ring_advance(r->br, 1);
+}
+
+static void usend_done(struct dns_loop *lp, struct usend *u)
+{
+	u->next = lp->free_sends;
+	lp->free_sends = u;
+}
+
+static void on_udp(struct dns_loop *lp, int i, const uint8_t *pkt, size_t len,
+		   const struct sockaddr_in *from)
+{
+	struct usend *u = lp->free_sends;
+	uint8_t spare[DNS_UDP_MAX];
+	uint8_t *out = u ? u->out : spare;
 	const struct dns_node *ext;
 	struct dns_q q;
-	int n;
+	int n = dns_answer(lp->cur, pkt, len, out, DNS_UDP_MAX, 0, &q, &ext);
 
-	if (res < 0 || (s->mh.msg_flags & MSG_TRUNC)) {
-		/* An oversized datagram is no query of ours; errors such as a
-		 * queued ICMP report concern nobody here. */
-		if (res == -EBADF || res == -ENOTSOCK || res == -EINVAL)
-			return;
-		urecv(s);
-		return;
-	}
-	n = dns_answer(lp->cur, s->in, (size_t)res, s->out, sizeof(s->out), 0, &q, &ext);
 	if (n == DNS_FORWARD || (n > 0 && ext && lp->fwd)) {
 		struct dns_client c = {
-			.fd = s->fd, .addr = s->from,
+			.fd = lp->rx[i].fd, .addr = *from,
 			.limit = q.edns ? q.udp_size : 512,
 		};
 
 		if (lp->fwd)
-			dns_fwd_query(lp->fwd, s->in, (size_t)res, &q, ext, s->out,
-				      n > 0 ? (size_t)n : 0, &c, lp->now);
-		urecv(s);
+			dns_fwd_query(lp->fwd, pkt, len, &q, ext, out, n > 0 ? (size_t)n : 0, &c,
+				      lp->now);
 		return;
 	}
-	if (n <= 0) {
-		urecv(s);
+	if (n <= 0)
+		return;
+	if (!u) {
+		/* Every slot is in flight: this one goes straight out. */
+		sendto(lp->rx[i].fd, out, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)from,
+		       sizeof(*from));
 		return;
 	}
-	s->iov.iov_base = s->out;
-	s->iov.iov_len = (size_t)n;
-	s->op.kind = OP_USEND;
+	lp->free_sends = u->next;
+	u->to = *from;
+	u->iov.iov_base = u->out;
+	u->iov.iov_len = (size_t)n;
+	memset(&u->mh, 0, sizeof(u->mh));
+	u->mh.msg_name = &u->to;
+	u->mh.msg_namelen = sizeof(u->to);
+	u->mh.msg_iov = &u->iov;
+	u->mh.msg_iovlen = 1;
 	{
 		struct io_uring_sqe *sqe = get_sqe(lp);
 
-		io_uring_prep_sendmsg(sqe, s->fd, &s->mh, MSG_DONTWAIT);
-		io_uring_sqe_set_data(sqe, &s->op);
+		io_uring_prep_sendmsg(sqe, lp->rx[i].fd, &u->mh, MSG_DONTWAIT);
+		io_uring_sqe_set_data(sqe, &u->op);
 	}
+}
+
+static void on_urecv(struct dns_loop *lp, int i, struct io_uring_cqe *cqe)
+{
+	struct urx *r = &lp->rx[i];
+	struct io_uring_recvmsg_out *o;
+	unsigned bid;
+	uint8_t *buf;
+
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		r->rearm = true;	/* out of buffers, or the kernel ended it */
+	if (cqe->res == -EINVAL || cqe->res == -EOPNOTSUPP || cqe->res == -EBADF) {
+		/* A kernel without multishot recvmsg (before 6.0): say so
+		 * once rather than spin. */
+		if (r->rearm)
+			k1s_err("dns", "receiving on UDP: %s", strerror(-cqe->res));
+		r->rearm = false;
+		return;
+	}
+	if (cqe->res < 0 || !(cqe->flags & IORING_CQE_F_BUFFER))
+		return;
+	bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+	buf = r->bufs + (size_t)bid * DNS_UDP_BUFSZ;
+	o = io_uring_recvmsg_validate(buf, cqe->res, &r->mh);
+	/* A datagram cut short is no query of ours. */
+	if (o && !(o->flags & MSG_TRUNC) && o->namelen >= sizeof(struct sockaddr_in)) {
+		struct sockaddr_in from;
+
+		memcpy(&from, io_uring_recvmsg_name(o), sizeof(from));
+		on_udp(lp, i, io_uring_recvmsg_payload(o, &r->mh), o->payloadlen, &from);
+	}
+	urx_recycle(r, bid);
+}
+
+static int urx_init(struct dns_loop *lp, int i)
+{
+	struct urx *r = &lp->rx[i];
+	struct io_uring_buf_reg reg = {0};
+	int err;
+
+	r->op = (struct op){OP_URECV, (uint8_t)i, lp};
+	r->fd = lp->dns->ufd[i];
+	r->mh.msg_namelen = sizeof(struct sockaddr_in);
+	r->br_size = DNS_UDP_BUFS * sizeof(struct io_uring_buf);
+	r->br = mmap(NULL, r->br_size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+	if (r->br == MAP_FAILED) {
+		r->br = NULL;
+		return -errno;
+	}
+	r->bufs = malloc((size_t)DNS_UDP_BUFS * DNS_UDP_BUFSZ);
+	if (!r->bufs)
+		return -ENOMEM;
+	reg.ring_addr = (uint64_t)(uintptr_t)r->br;
+	reg.ring_entries = DNS_UDP_BUFS;
+	reg.bgid = (uint16_t)i;
+	err = io_uring_register_buf_ring(&lp->ring, &reg, 0);
+	if (err)
+		return err;
+	io_uring_buf_ring_init(r->br);
+	for (unsigned b = 0; b < DNS_UDP_BUFS; b++)
+		io_uring_buf_ring_add(r->br, r->bufs + (size_t)b * DNS_UDP_BUFSZ, DNS_UDP_BUFSZ,
+				      (unsigned short)b, io_uring_buf_ring_mask(DNS_UDP_BUFS),
+				      (int)b);
+	io_uring_buf_ring_advance(r->br, DNS_UDP_BUFS);
+	return 0;
+}
+
+static void urx_free(struct urx *r)
+{
+	if (r->br)
+		munmap(r->br, r->br_size);
+	free(r->bufs);
+	r->br = NULL;
+	r->bufs = NULL;
 }
 
 /* ---- TCP ---- */
@@ -177,7 +281,17 @@ static void tconn_recv(struct tconn *c)
 {
 	struct io_uring_sqe *sqe = get_sqe(c->lp);
 
-	io_uring_prep_recv(sqe, c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, 0);
+	/* Room for the frame that has begun, if it is longer than the buffer. */
+	if (c->rlen >= 2 && (size_t)dns_get16(c->rbuf) + 2 > c->rcap) {
+		size_t cap = (size_t)dns_get16(c->rbuf) + 2;
+		uint8_t *p = realloc(c->rbuf, cap);
+
+		if (p) {
+			c->rbuf = p;
+			c->rcap = cap;
+		}
+	}
+	io_uring_prep_recv(sqe, c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
 	io_uring_sqe_set_data(sqe, &c->o_recv);
 	c->inflight++;
 }
@@ -198,6 +312,8 @@ static void tconn_put(struct tconn *c)
 		return;
 	c->prev->next = c->next;
 	c->next->prev = c->prev;
+	c->lp->nconns--;
+	free(c->rbuf);
 	free(c->wbuf);
 	free(c);
 }
@@ -348,11 +464,17 @@ static void on_accept(struct dns_loop *lp, int i, struct io_uring_cqe *cqe)
 	}
 	if (cqe->res < 0)
 		return;
-	c = calloc(1, sizeof(*c));
+	c = lp->nconns < DNS_TCP_MAX ? calloc(1, sizeof(*c)) : NULL;
+	if (c && !(c->rbuf = malloc(DNS_TCP_RBUF))) {
+		free(c);
+		c = NULL;
+	}
 	if (!c) {
 		close(cqe->res);
 		return;
 	}
+	c->rcap = DNS_TCP_RBUF;
+	lp->nconns++;
 	c->lp = lp;
 	c->fd = cqe->res;
 	c->last = lp->now;
@@ -378,7 +500,6 @@ static void fwd_reply(void *arg, const struct dns_client *c, const uint8_t *p, s
 	} else
 		sendto(c->fd, p, n, MSG_DONTWAIT, (const struct sockaddr *)&c->addr,
 		       sizeof(c->addr));
-	(void)arg;
 }
 
 static void frecv(struct dns_loop *lp, int i)
@@ -387,6 +508,15 @@ static void frecv(struct dns_loop *lp, int i)
 
 	io_uring_prep_recv(sqe, dns_fwd_fd(lp->fwd, i), lp->fbuf[i], 65536, 0);
 	io_uring_sqe_set_data(sqe, &lp->o_frecv[i]);
+}
+
+/* The forwarder's TCP helper has answers. */
+static void ftcp_arm(struct dns_loop *lp)
+{
+	struct io_uring_sqe *sqe = get_sqe(lp);
+
+	io_uring_prep_poll_add(sqe, dns_fwd_event_fd(lp->fwd), POLLIN);
+	io_uring_sqe_set_data(sqe, &lp->o_ftcp);
 }
 
 static void on_frecv(struct dns_loop *lp, int i, int res)
@@ -457,10 +587,10 @@ static void handle(struct dns_loop *lp, struct io_uring_cqe *cqe)
 		return;
 	switch (op->kind) {
 	case OP_URECV:
-		on_urecv(op->owner, cqe->res);
+		on_urecv(lp, op->idx, cqe);
 		break;
 	case OP_USEND:
-		urecv(op->owner);
+		usend_done(lp, op->owner);
 		break;
 	case OP_WAKE:
 		if (atomic_load(&lp->dns->stop)) {
@@ -479,6 +609,10 @@ static void handle(struct dns_loop *lp, struct io_uring_cqe *cqe)
 		break;
 	case OP_FRECV:
 		on_frecv(lp, op->idx, cqe->res);
+		break;
+	case OP_FTCP:
+		dns_fwd_tcp_done(lp->fwd, lp->now);
+		ftcp_arm(lp);
 		break;
 	default:
 		tconn_cqe(op, cqe->res);
@@ -512,6 +646,10 @@ static void *loop_main(void *arg)
 	struct dns *dns = lp->dns;
 	int err = ring_init(lp);
 
+	for (int i = 0; err == 0 && i < dns->nlisten; i++)
+		if ((err = urx_init(lp, i)) < 0)
+			io_uring_queue_exit(&lp->ring);
+
 	pthread_mutex_lock(&lp->mu);
 	lp->init = err ? err : 1;
 	pthread_cond_signal(&lp->cv);
@@ -522,13 +660,15 @@ static void *loop_main(void *arg)
 	take_snap(lp);
 	arm_wake(lp);
 	arm_tick(lp);
-	for (int i = 0; i < lp->nslots; i++)
-		urecv(&lp->slots[i]);
-	for (int i = 0; i < dns->nlisten; i++)
+	for (int i = 0; i < dns->nlisten; i++) {
+		urx_arm(lp, i);
 		accept_arm(lp, i);
+	}
 	for (int i = 0; lp->fwd && i < dns_fwd_nfds(lp->fwd); i++)
 		if (dns_fwd_fd(lp->fwd, i) >= 0)
 			frecv(lp, i);
+	if (lp->fwd && dns_fwd_event_fd(lp->fwd) >= 0)
+		ftcp_arm(lp);
 	while (!lp->stopping) {
 		struct io_uring_cqe *cqe;
 		unsigned head, n = 0;
@@ -540,6 +680,9 @@ static void *loop_main(void *arg)
 			n++;
 		}
 		io_uring_cq_advance(&lp->ring, n);
+		for (int i = 0; i < dns->nlisten; i++)
+			if (lp->rx[i].rearm && !lp->stopping)
+				urx_arm(lp, i);
 	}
 	io_uring_queue_exit(&lp->ring);
 	return NULL;
@@ -559,21 +702,20 @@ struct dns_loop *dns_loop_start(struct dns *dns, int idx, int *err)
 	lp->conns.next = lp->conns.prev = &lp->conns;
 	lp->o_wake = (struct op){OP_WAKE, 0, lp};
 	lp->o_tick = (struct op){OP_TICK, 0, lp};
+	lp->o_ftcp = (struct op){OP_FTCP, 0, lp};
 	for (int i = 0; i < 2; i++)
 		lp->o_accept[i] = (struct op){OP_ACCEPT, (uint8_t)i, lp};
 	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		lp->o_frecv[i] = (struct op){OP_FRECV, (uint8_t)i, lp};
 	lp->efd = -1;
-	lp->nslots = dns->nlisten * DNS_UDP_SLOTS;
-	lp->slots = calloc((size_t)lp->nslots, sizeof(*lp->slots));
-	if (!lp->slots)
+	lp->sends = calloc(DNS_UDP_SENDS, sizeof(*lp->sends));
+	if (!lp->sends)
 		goto fail;
-	for (int i = 0; i < lp->nslots; i++) {
-		lp->slots[i].lp = lp;
-		lp->slots[i].fd = dns->ufd[i / DNS_UDP_SLOTS];
-		lp->slots[i].op = (struct op){OP_URECV, 0, &lp->slots[i]};
+	for (int i = 0; i < DNS_UDP_SENDS; i++) {
+		lp->sends[i].op = (struct op){OP_USEND, 0, &lp->sends[i]};
+		usend_done(lp, &lp->sends[i]);
 	}
-	lp->fwd = dns_fwd_new(&dns->up, fwd_reply, lp);
+	lp->fwd = dns_fwd_new(&dns->up, dns->cache, fwd_reply, lp);
 	if (!lp->fwd)
 		goto fail;
 	for (int i = 0; i < dns_fwd_nfds(lp->fwd); i++)
@@ -611,7 +753,9 @@ fail:
 	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		free(lp->fbuf[i]);
 	dns_fwd_free(lp->fwd);
-	free(lp->slots);
+	for (int i = 0; i < 2; i++)
+		urx_free(&lp->rx[i]);
+	free(lp->sends);
 	free(lp);
 	*err = e;
 	return NULL;
@@ -640,13 +784,16 @@ void dns_loop_join(struct dns_loop *lp)
 		n = c->next;
 		if (c->fd >= 0)
 			close(c->fd);
+		free(c->rbuf);
 		free(c->wbuf);
 		free(c);
 	}
 	dns_fwd_free(lp->fwd);
 	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		free(lp->fbuf[i]);
-	free(lp->slots);
+	for (int i = 0; i < 2; i++)
+		urx_free(&lp->rx[i]);
+	free(lp->sends);
 	close(lp->efd);
 	pthread_mutex_destroy(&lp->mu);
 	pthread_cond_destroy(&lp->cv);

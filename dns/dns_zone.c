@@ -19,6 +19,67 @@
 #define SRV_PRIO	0
 #define SRV_WEIGHT	100	/* split across a set, as CoreDNS does */
 #define CNAME_HOPS	8
+#define CHUNK		(64 * 1024 - 64)	/* under malloc's mmap threshold: reused, not faulted in anew */
+
+/* ---- arenas: a build's scratch and a snapshot's whole memory are freed
+ * at once; one malloc per 64 KiB instead of several per name ---- */
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+/* Chunks of retired zones, kept for the next build on this thread: a
+ * zone's memory, once touched, need not be faulted in again (the C
+ * library would hand it back to the kernel). Bounded by POOL_MAX. */
+#define POOL_MAX 1024
+static __thread struct chunk *pool;
+static __thread int npool;
+
+static void *ar_alloc(struct chunk **head, size_t n)
+{
+	struct chunk *c = *head;
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (!c || c->used + n > c->cap) {
+		size_t cap = n > CHUNK ? n : CHUNK;
+
+		if (cap == CHUNK && pool) {
+			c = pool;
+			pool = c->next;
+			npool--;
+		} else {
+			c = malloc(sizeof(*c) + cap);
+		}
+		if (!c)
+			return NULL;
+		c->next = *head;
+		c->used = 0;
+		c->cap = cap;
+		*head = c;
+	}
+	p = (uint8_t *)c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static void ar_free(struct chunk *c)
+{
+	while (c) {
+		struct chunk *n = c->next;
+
+		if (c->cap == CHUNK && npool < POOL_MAX) {
+			c->next = pool;
+			pool = c;
+			npool++;
+		} else {
+			free(c);
+		}
+		c = n;
+	}
+}
 
 /* ---- building ---- */
 
@@ -35,7 +96,7 @@ struct znode {
 	int apex;
 	int nrr, cap;
 	struct zrr *rrs;
-	uint8_t name[DNS_MAXNAME + 1];
+	uint8_t name[];
 };
 
 struct zb {
@@ -45,6 +106,7 @@ struct zb {
 	struct znode **ztab;
 	struct znode *list;
 	bool oom;
+	struct chunk *ar;	/* znodes and their records */
 	uint8_t *buf;		/* 64 KiB scratch for encoding sets */
 };
 
@@ -79,12 +141,17 @@ static void zgrow(struct zb *b)
 	b->zmask = nmask;
 }
 
+/* The innermost apex a name is under (the pod range's reverse zone may
+ * sit inside the service range's), or -1. */
 static int apex_of(const struct dns_snap *s, const uint8_t *name, size_t nlen)
 {
+	int best = -1;
+
 	for (int i = 0; i < s->napex; i++)
-		if (dns_name_suffix(name, nlen, s->apex[i].name, s->apex[i].len) >= 0)
-			return i;
-	return -1;
+		if (dns_name_suffix(name, nlen, s->apex[i].name, s->apex[i].len) >= 0 &&
+		    (best < 0 || s->apex[i].len > s->apex[best].len))
+			best = i;
+	return best;
 }
 
 /* The node for a name, created with every missing ancestor up to its
@@ -100,11 +167,12 @@ static struct znode *znode_get(struct zb *b, const uint8_t *name, size_t nlen)
 	apex = apex_of(b->s, name, nlen);
 	if (apex < 0 || nlen > DNS_MAXNAME)
 		return NULL;
-	z = calloc(1, sizeof(*z));
+	z = ar_alloc(&b->ar, sizeof(*z) + nlen);
 	if (!z) {
 		b->oom = true;
 		return NULL;
 	}
+	memset(z, 0, sizeof(*z));
 	memcpy(z->name, name, nlen);
 	z->nlen = (uint16_t)nlen;
 	z->hash = h;
@@ -133,17 +201,19 @@ static void zadd(struct zb *b, const uint8_t *name, size_t nlen, uint16_t type,
 			return;
 	if (z->nrr == z->cap) {
 		int cap = z->cap ? z->cap * 2 : 2;
-		void *p = realloc(z->rrs, (size_t)cap * sizeof(*z->rrs));
+		struct zrr *p = ar_alloc(&b->ar, (size_t)cap * sizeof(*z->rrs));
 
 		if (!p) {
 			b->oom = true;
 			return;
 		}
+		if (z->nrr)
+			memcpy(p, z->rrs, (size_t)z->nrr * sizeof(*p));
 		z->rrs = p;
 		z->cap = cap;
 	}
 	r = &z->rrs[z->nrr];
-	r->rd = malloc(rdlen ? rdlen : 1);
+	r->rd = ar_alloc(&b->ar, rdlen ? rdlen : 1);
 	if (!r->rd) {
 		b->oom = true;
 		return;
@@ -442,7 +512,8 @@ static const uint8_t *rr_target(const struct zrr *r, size_t *len)
 }
 
 /* One set: the answer to `type` at z (0: to any type z has nothing of). */
-static int encode_set(struct zb *b, const struct znode *z, uint16_t type, struct dns_set *set)
+static int encode_set(struct zb *b, const struct znode *z, uint16_t type, struct dns_set *set,
+		      struct chunk **arena)
 {
 	struct dns_wb wb;
 	const struct zrr *cname = find_rr(z, DNS_T_CNAME);
@@ -509,7 +580,7 @@ static int encode_set(struct zb *b, const struct znode *z, uint16_t type, struct
 	set->ns = (uint16_t)ns;
 	set->ar = (uint16_t)ar;
 	set->len = (uint32_t)(wb.len - qend);
-	set->tail = malloc(set->len ? set->len : 1);
+	set->tail = ar_alloc(arena, set->len ? set->len : 1);
 	if (!set->tail)
 		return -ENOMEM;
 	memcpy(set->tail, b->buf + qend, set->len);
@@ -528,9 +599,9 @@ static void srv_weights(struct znode *z)
 			dns_put16(z->rrs[i].rd + 2, (uint16_t)(SRV_WEIGHT / n ?: 1));
 }
 
-static struct dns_node *encode_node(struct zb *b, struct znode *z)
+static struct dns_node *encode_node(struct zb *b, struct znode *z, struct chunk **ar)
 {
-	struct dns_node *n = calloc(1, sizeof(*n));
+	struct dns_node *n = ar_alloc(ar, sizeof(*n));
 	uint16_t types[16];
 	int nt = 0;
 	const struct zrr *c;
@@ -539,6 +610,7 @@ static struct dns_node *encode_node(struct zb *b, struct znode *z)
 
 	if (!n)
 		return NULL;
+	memset(n, 0, sizeof(*n));
 	srv_weights(z);
 	for (int i = 0; i < z->nrr; i++) {
 		bool seen = false;
@@ -564,9 +636,9 @@ static struct dns_node *encode_node(struct zb *b, struct znode *z)
 					types[nt++] = t->rrs[i].type;
 			}
 		} else if (apex_of(b->s, tn, tl) < 0) {
-			n->ext = malloc(tl);
+			n->ext = ar_alloc(ar, tl);
 			if (!n->ext)
-				goto fail;
+				return NULL;
 			memcpy(n->ext, tn, tl);
 			n->extlen = (uint16_t)tl;
 		}
@@ -574,50 +646,26 @@ static struct dns_node *encode_node(struct zb *b, struct znode *z)
 	if (nt > 1)
 		types[nt++] = DNS_T_ANY;
 	types[nt++] = 0;
-	n->name = malloc(z->nlen);
-	n->sets = calloc((size_t)nt, sizeof(*n->sets));
+	n->name = ar_alloc(ar, z->nlen);
+	n->sets = ar_alloc(ar, (size_t)nt * sizeof(*n->sets));
 	if (!n->name || !n->sets)
-		goto fail;
+		return NULL;
 	memcpy(n->name, z->name, z->nlen);
 	n->nlen = z->nlen;
 	n->hash = z->hash;
 	for (int i = 0; i < nt; i++) {
-		if (encode_set(b, z, types[i], &n->sets[i]) < 0)
-			goto fail;
+		if (encode_set(b, z, types[i], &n->sets[i], ar) < 0)
+			return NULL;
 		n->nsets++;
 	}
 	return n;
-fail:
-	for (int i = 0; i < n->nsets; i++)
-		free(n->sets[i].tail);
-	free(n->sets);
-	free(n->name);
-	free(n->ext);
-	free(n);
-	return NULL;
-}
-
-static void node_free(struct dns_node *n)
-{
-	for (int i = 0; i < n->nsets; i++)
-		free(n->sets[i].tail);
-	free(n->sets);
-	free(n->name);
-	free(n->ext);
-	free(n);
 }
 
 void dns_snap_free(struct dns_snap *s)
 {
 	if (!s)
 		return;
-	for (uint32_t i = 0; s->tab && i <= s->mask; i++)
-		while (s->tab[i]) {
-			struct dns_node *n = s->tab[i];
-
-			s->tab[i] = n->next;
-			node_free(n);
-		}
+	ar_free(s->arena);
 	free(s->tab);
 	free(s);
 }
@@ -694,15 +742,7 @@ static void add_range(struct dns_snap *s, const char *cidr, const char *domain, 
 
 static void zb_free(struct zb *b)
 {
-	while (b->list) {
-		struct znode *z = b->list;
-
-		b->list = z->lnext;
-		for (int i = 0; i < z->nrr; i++)
-			free(z->rrs[i].rd);
-		free(z->rrs);
-		free(z);
-	}
+	ar_free(b->ar);
 	free(b->ztab);
 	free(b->buf);
 }
@@ -727,11 +767,14 @@ struct dns_snap *dns_zone_build(const struct dns_zone_cfg *cfg, const json_t *sv
 	add_range(s, cfg->service_cidr ?: "10.96.0.0/12", cfg->domain, cfg->serial);
 	add_range(s, cfg->pod_cidr ?: "10.244.0.0/16", cfg->domain, cfg->serial);
 
-	/* The apex: SOA, NS, and the name server's address. */
-	zadd(&b, s->apex[0].name, s->apex[0].len, DNS_T_SOA, s->apex[0].soa, s->apex[0].soa_len,
-	     0);
+	/* Each apex (the domain, the reverse zones): SOA and NS; and the
+	 * name server's address. */
 	tl = wire(t, "ns.dns.%s", cfg->domain);
-	add_name_rr(&b, s->apex[0].name, s->apex[0].len, DNS_T_NS, t, tl);
+	for (int i = 0; i < s->napex; i++) {
+		zadd(&b, s->apex[i].name, s->apex[i].len, DNS_T_SOA, s->apex[i].soa,
+		     s->apex[i].soa_len, 0);
+		add_name_rr(&b, s->apex[i].name, s->apex[i].len, DNS_T_NS, t, tl);
+	}
 	if (parse_ip(cfg->ip, &ip))
 		add_a(&b, t, tl, ip);
 	nl = wire(n, "dns-version.%s", cfg->domain);
@@ -752,7 +795,7 @@ struct dns_snap *dns_zone_build(const struct dns_zone_cfg *cfg, const json_t *sv
 	if (!s->tab)
 		goto fail;
 	for (struct znode *z = b.list; z; z = z->lnext) {
-		struct dns_node *dn = encode_node(&b, z);
+		struct dns_node *dn = encode_node(&b, z, (struct chunk **)&s->arena);
 
 		if (!dn)
 			goto fail;
@@ -839,6 +882,11 @@ int dns_answer(const struct dns_snap *s, const uint8_t *pkt, size_t plen, uint8_
 		limit = cap;
 	if (q->qclass != DNS_C_IN && q->qclass != DNS_C_ANY)
 		return (int)dns_resp_empty(pkt, plen, q, true, DNS_RC_REFUSED, 0, out, cap);
+	/* Zone transfers are not offered; OPT is no question (RFC 6891 6.1.1). */
+	if (q->qtype == 251 || q->qtype == 252)
+		return (int)dns_resp_empty(pkt, plen, q, true, DNS_RC_REFUSED, 0, out, cap);
+	if (q->qtype == DNS_T_OPT)
+		return (int)dns_resp_empty(pkt, plen, q, true, DNS_RC_FORMERR, 0, out, cap);
 	if (!s)
 		return (int)dns_resp_empty(pkt, plen, q, true, DNS_RC_SERVFAIL, 0, out, cap);
 	qlen = (size_t)q->qend - DNS_HDR;

@@ -6,6 +6,7 @@
  * the client takes less than the answer. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 
 #include "dns_test.h"
 
+static struct dns_cache *cache;
 static uint8_t got[65536];
 static size_t ngot;
 static int nreplies;
@@ -123,7 +125,9 @@ static struct dns_fwd *fwd_to(struct fake *u)
 	struct dns_upstreams up = {.n = 1};
 
 	up.addr[0] = u->addr;
-	return dns_fwd_new(&up, on_reply, NULL);
+	dns_cache_free(cache);
+	cache = dns_cache_new();
+	return dns_fwd_new(&up, cache, on_reply, NULL);
 }
 
 static void ask(struct dns_fwd *f, uint16_t id, const char *name, uint16_t edns,
@@ -153,13 +157,23 @@ static void test_resolv(void **state)
 	close(fd);
 	inet_pton(AF_INET, "10.96.0.10", &self.sin_addr);
 	assert_int_equal(dns_read_resolv(path, &self, 1, &up), 0);
-	unlink(path);
 	assert_int_equal(up.n, 3);
 	assert_string_equal(inet_ntoa(up.addr[0].sin_addr), "127.0.0.1");
 	assert_string_equal(inet_ntoa(up.addr[1].sin_addr), "1.1.1.1");
 	assert_string_equal(inet_ntoa(up.addr[2].sin_addr), "8.8.8.8");
 	assert_int_equal(ntohs(up.addr[0].sin_port), 53);
 	assert_true(dns_read_resolv("/nonexistent/resolv.conf", NULL, 0, &up) < 0);
+
+	/* Listening on 0.0.0.0:53: every address of the host is ours. */
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	txt = "nameserver 127.0.0.1\nnameserver 127.0.0.53\nnameserver 192.0.2.77\n";
+	assert_int_equal(write(fd, txt, strlen(txt)), (ssize_t)strlen(txt));
+	close(fd);
+	self.sin_addr.s_addr = htonl(INADDR_ANY);
+	assert_int_equal(dns_read_resolv(path, &self, 1, &up), 0);
+	unlink(path);
+	assert_int_equal(up.n, 1);
+	assert_string_equal(inet_ntoa(up.addr[0].sin_addr), "192.0.2.77");
 }
 
 static void test_forward_and_cache(void **state)
@@ -207,6 +221,19 @@ static void test_forward_and_cache(void **state)
 	assert_memory_equal(got + DNS_HDR, "\007example\003org", 12);
 	assert_int_equal(m.rr[0].ttl, 90);
 	assert_int_equal(fake_recv(&u, q, &from, 50), 0);
+	/* Another loop's forwarder shares the cache. */
+	{
+		struct dns_upstreams up = {.n = 1};
+		struct dns_fwd *f2;
+
+		up.addr[0] = u.addr;
+		f2 = dns_fwd_new(&up, cache, on_reply, NULL);
+		ask(f2, 0x1111, "example.org", 0, 512, 12000);
+		assert_int_equal(nreplies, 3);
+		assert_int_equal(fake_recv(&u, q, &from, 50), 0);
+		dns_fwd_free(f2);
+		nreplies = 2;
+	}
 
 	/* After the TTL: upstream again. */
 	ask(f, 0x9abc, "example.org", 0, 512, 101000);
@@ -289,7 +316,7 @@ static void test_servfail(void **state)
 	dns_fwd_free(f);
 
 	/* No upstream at all: at once. */
-	f = dns_fwd_new(&none, on_reply, NULL);
+	f = dns_fwd_new(&none, NULL, on_reply, NULL);
 	ask(f, 9, "any.example", 0, 512, 0);
 	assert_int_equal(nreplies, 3);
 	assert_int_equal(t_parse(got, ngot, &m), 0);
@@ -327,6 +354,67 @@ static void test_truncated_for_client(void **state)
 	close(u.fd);
 }
 
+/* A truncated answer over UDP: the forwarder asks again over TCP, on the
+ * same upstream port, and relays the whole answer. */
+static void test_tcp_fallback(void **state)
+{
+	struct fake u;
+	struct dns_fwd *f;
+	uint8_t q[4096], r[4096], len[2];
+	struct sockaddr_in from;
+	struct t_msg m;
+	struct pollfd pfd;
+	size_t n, qn;
+	int lfd, cfd;
+
+	fake_open(&u);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int)), 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&u.addr, sizeof(u.addr)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	f = fwd_to(&u);
+	nreplies = 0;
+	ask(f, 21, "large.example", 1232, 65535, 0);
+	qn = fake_recv(&u, q, &from, 1000);
+	assert_true(qn > 0);
+	n = fake_answer(q, qn, r, 0, 60, false, 0);
+	r[2] |= DNS_F_TC >> 8;
+	dns_put16(r + 6, 0);	/* TC, and nothing in it */
+	n = (size_t)DNS_HDR + (qn - DNS_HDR - 11);
+	sendto(u.fd, r, n, 0, (struct sockaddr *)&from, sizeof(from));
+	pump(f, 0, 1000);
+	assert_int_equal(nreplies, 0);
+
+	/* The same question over TCP. */
+	pfd = (struct pollfd){lfd, POLLIN, 0};
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	assert_int_equal(recv(cfd, len, 2, MSG_WAITALL), 2);
+	qn = dns_get16(len);
+	assert_int_equal(recv(cfd, q, qn, MSG_WAITALL), (ssize_t)qn);
+	assert_int_equal(t_parse(q, qn, &m), 0);
+	assert_string_equal(m.qname, "large.example.");
+	n = fake_answer(q, qn, r, 0, 60, false, 1500);
+	dns_put16(len, (uint16_t)n);
+	assert_int_equal(send(cfd, len, 2, 0), 2);
+	assert_int_equal(send(cfd, r, n, 0), (ssize_t)n);
+	close(cfd);
+
+	pfd = (struct pollfd){dns_fwd_event_fd(f), POLLIN, 0};
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	dns_fwd_tcp_done(f, 10);
+	assert_int_equal(nreplies, 1);
+	assert_int_equal(t_parse(got, ngot, &m), 0);
+	assert_int_equal(m.id, 21);
+	assert_false(m.flags & DNS_F_TC);
+	assert_int_equal(m.an, 1);
+	assert_true(ngot > 1500);
+	dns_fwd_free(f);
+	close(lfd);
+	close(u.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,7 +423,11 @@ int main(void)
 		cmocka_unit_test(test_negative_cache),
 		cmocka_unit_test(test_servfail),
 		cmocka_unit_test(test_truncated_for_client),
+		cmocka_unit_test(test_tcp_fallback),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	dns_cache_free(cache);
+	return r;
 }

@@ -279,6 +279,14 @@ static void test_negative(void **state)
 	assert_soa_authority(&m, "10.in-addr.arpa.");
 	assert_true(ask("99.0.244.10.in-addr.arpa", DNS_T_PTR, &m) > 0);
 	assert_soa_authority(&m, "244.10.in-addr.arpa.");
+	/* A pod's PTR name that exists, asked for another type: NODATA from
+	 * the pod range's own zone, inside the service range's. */
+	assert_true(ask("5.0.244.10.in-addr.arpa", DNS_T_A, &m) > 0);
+	assert_int_equal(m.rcode, 0);
+	assert_soa_authority(&m, "244.10.in-addr.arpa.");
+	/* The reverse zones' apexes answer for themselves. */
+	assert_true(ask("244.10.in-addr.arpa", DNS_T_SOA, &m) > 0);
+	assert_non_null(ANSWER(&m, DNS_T_SOA, "ns.dns.cluster.local. hostmaster.cluster.local. 5"));
 }
 
 static void test_forward(void **state)
@@ -386,6 +394,13 @@ static void test_errors(void **state)
 	assert_true(r > 0);
 	assert_int_equal(t_parse(abuf, (size_t)r, &m), 0);
 	assert_int_equal(m.rcode, DNS_RC_NOTIMP);
+
+	/* AXFR: refused. */
+	n = t_query(qbuf, 10, "cluster.local", 252, 0);
+	r = dns_answer(snap, qbuf, n, abuf, sizeof(abuf), 65535, &q, &ext);
+	assert_true(r > 0);
+	assert_int_equal(t_parse(abuf, (size_t)r, &m), 0);
+	assert_int_equal(m.rcode, DNS_RC_REFUSED);
 
 	/* No zone yet: SERVFAIL, not silence. */
 	n = t_query(qbuf, 6, "web.default.svc.cluster.local", DNS_T_A, 0);

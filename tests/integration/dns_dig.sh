@@ -198,6 +198,10 @@ has "NXDOMAIN for an unknown cluster address" "status: NXDOMAIN" -x 10.96.255.25
 # Case, TCP, truncation
 has "names match case-insensitively" "IN[[:space:]]+A[[:space:]]+$CIP\$" +noall +answer WEB.Dns-It.SVC.Cluster.LOCAL
 has "over TCP" "IN[[:space:]]+A[[:space:]]+$CIP\$" +tcp +noall +answer $SVC
+out=$(d +tcp +keepopen +short $SVC "$PODA" _http._tcp.$SVC SRV)
+[ "$(echo "$out" | grep -c .)" = 3 ] || fail "three queries on one TCP connection: got '$out'"
+echo "ok - several queries on one TCP connection"
+has "EDNS0 echoed, at our size" "udp: 1232" +bufsize=4096 $SVC
 has "a large answer over UDP is truncated" "flags: qr aa (rd )?tc|flags: qr tc aa" +ignore +noedns many.$NS.svc.cluster.local
 n=$(d +short many.$NS.svc.cluster.local | grep -c .)
 [ "$n" = 60 ] || fail "after the TCP retry: $n addresses, want 60"
