@@ -8,7 +8,10 @@ carries its address; then DELETE it and ask until NXDOMAIN (a query every
 p50 and the maximum of each, in milliseconds, measured from the API's
 answer (the write is durable and acknowledged then) and from the request.
 
-Usage: reconcile.py --server URL --dns ADDR[:PORT] [--rounds N]
+Changes --pause ms apart (default 200) are lone changes; with --pause 0
+they come back to back, as in a burst, where k1s spaces its rebuilds.
+
+Usage: reconcile.py --server URL --dns ADDR[:PORT] [--rounds N] [--pause MS]
 """
 import argparse, http.client, json, os, socket, struct, sys, time, urllib.parse
 
@@ -63,6 +66,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--label", default="")
     ap.add_argument("--interval", type=float, default=0.5, help="ms between queries")
+    ap.add_argument("--pause", type=float, default=200,
+                    help="ms before each create and delete: a lone change (0: back to back)")
     a = ap.parse_args()
     u = urllib.parse.urlparse(a.server)
     conn = http.client.HTTPConnection(u.hostname, u.port)
@@ -80,6 +85,7 @@ def main():
     for i in range(a.rounds):
         name = f"reconcile-{os.getpid()}-{i}"
         fq = f"{name}.default.svc.cluster.local"
+        time.sleep(a.pause / 1e3)
         t0 = time.perf_counter()
         st, body = req("POST", "/api/v1/namespaces/default/services",
                        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
@@ -92,6 +98,7 @@ def main():
             sys.exit(f"{fq} did not resolve within 10 s")
         add.append((t2 - t1) * 1e3)
         add_req.append((t2 - t0) * 1e3)
+        time.sleep(a.pause / 1e3)
         t0 = time.perf_counter()
         st, body = req("DELETE", f"/api/v1/namespaces/default/services/{name}")
         t1 = time.perf_counter()
@@ -102,8 +109,9 @@ def main():
             sys.exit(f"{fq} still resolves 10 s after its delete")
         gone.append((t2 - t1) * 1e3)
         gone_req.append((t2 - t0) * 1e3)
-    print(f"reconcile {a.label}, {a.rounds} rounds, ms (p50 / max) from the API's answer "
-          f"[from the request]:")
+    how = f"{a.pause:g} ms apart" if a.pause > 0 else "back to back"
+    print(f"reconcile {a.label}, {a.rounds} rounds {how}, ms (p50 / max) from the API's "
+          f"answer [from the request]:")
     print(f"  created -> resolves  {pct(add, 50):7.2f} / {max(add):7.2f}   "
           f"[{pct(add_req, 50):.2f} / {max(add_req):.2f}]")
     print(f"  deleted -> NXDOMAIN  {pct(gone, 50):7.2f} / {max(gone):7.2f}   "

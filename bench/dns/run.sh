@@ -320,8 +320,10 @@ echo "answers compared on $(wc -l <"$T/z/samples.txt") names x 3 servers: $same 
 
 echo
 cat "$T/reconcile-empty"
-python3 "$HERE/reconcile.py" --server "$API" --dns "$K1S_ADDR:53" --rounds "$ROUNDS" \
-	--label "with $(grep -o '^[0-9]*' "$T/populate.out") services"
+for pause in 200 0; do
+	python3 "$HERE/reconcile.py" --server "$API" --dns "$K1S_ADDR:53" --rounds "$ROUNDS" \
+		--pause $pause --label "with $(grep -o '^[0-9]*' "$T/populate.out") services"
+done
 # Of which the zone build, done again for every change, on its own.
 SRC=$HERE/../..
 if cc -O2 -I"$SRC/dns" -I"$SRC/lib" -I"$B" -o "$T/zone_build" "$HERE/zone_build.c" \
