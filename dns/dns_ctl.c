@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
@@ -174,9 +175,63 @@ static void publish(struct dns *dns, struct dns_snap *s)
 		dns_loop_wake(dns->loops[i]);
 }
 
+/* resolv.conf, looked at every DNS_RC_CHECK_MS: a DHCP lease or an
+ * administrator may change the upstreams under a running appliance. */
+#define DNS_RC_CHECK_MS 2000
+
+static void log_upstreams(struct dns *dns)
+{
+	char list[128] = "";
+
+	for (int i = 0; i < dns->up.n; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			 inet_ntoa(dns->up.addr[i].sin_addr));
+	k1s_info("dns", "upstreams from %s: %s", dns->resolv_conf,
+		 dns->up.n ? list : "none (other names get SERVFAIL)");
+}
+
+static bool rc_changed(struct dns *dns)
+{
+	struct stat st;
+
+	if (stat(dns->resolv_conf, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	if (st.st_ino == dns->rc_ino && st.st_size == dns->rc_size &&
+	    st.st_mtim.tv_sec == dns->rc_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == dns->rc_mtime.tv_nsec)
+		return false;
+	dns->rc_ino = st.st_ino;
+	dns->rc_size = st.st_size;
+	dns->rc_mtime = st.st_mtim;
+	return true;
+}
+
+static void rc_check(struct dns *dns, int64_t now)
+{
+	struct dns_upstreams up;
+
+	if (now - dns->rc_checked < DNS_RC_CHECK_MS)
+		return;
+	dns->rc_checked = now;
+	if (!rc_changed(dns))
+		return;
+	dns_read_resolv(dns->resolv_conf, dns->listen, dns->nlisten, &up);
+	if (up.n == dns->up.n &&
+	    memcmp(up.addr, dns->up.addr, sizeof(up.addr[0]) * (size_t)up.n) == 0)
+		return;
+	pthread_mutex_lock(&dns->up_mu);
+	dns->up = up;
+	pthread_mutex_unlock(&dns->up_mu);
+	atomic_fetch_add(&dns->up_gen, 1);
+	log_upstreams(dns);
+	for (int i = 0; i < dns->nloops; i++)
+		dns_loop_wake(dns->loops[i]);
+}
+
 int dns_ctl_pass(struct dns *dns)
 {
 	int64_t now = k1s_now_ms();
+	int wait;
 
 	if (take_events(dns) == 0 && dns->dirty && now >= dns->next_build) {
 		struct dns_snap *s;
@@ -195,9 +250,13 @@ int dns_ctl_pass(struct dns *dns)
 		}
 	}
 	reclaim(dns);
-	if (dns->dirty && dns->next_build > now)
-		return (int)(dns->next_build - now);
-	return dns->retired || dns->dirty ? 10 : -1;
+	rc_check(dns, now);
+	wait = DNS_RC_CHECK_MS;
+	if (dns->dirty && dns->next_build > now && dns->next_build - now < wait)
+		wait = (int)(dns->next_build - now);
+	if ((dns->retired || dns->dirty) && wait > 10)
+		wait = 10;
+	return wait;
 }
 
 static int dns_hook(void *arg)
@@ -267,6 +326,7 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 		goto fail;
 	for (int i = 0; i < 2; i++)
 		dns->ufd[i] = dns->tfd[i] = -1;
+	pthread_mutex_init(&dns->up_mu, NULL);
 	dns->st = st;
 	dns->loop = loop;
 	snprintf(dns->domain, sizeof(dns->domain), "%s", cfg->domain ?: "cluster.local");
@@ -308,10 +368,13 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 	}
 	if (dns->nlisten == 0)
 		goto fail;
+	snprintf(dns->resolv_conf, sizeof(dns->resolv_conf), "%s", rc);
+	rc_changed(dns);
+	dns->rc_checked = k1s_now_ms();
 	if ((e = dns_read_resolv(rc, dns->listen, dns->nlisten, &dns->up)) < 0)
 		k1s_warn("dns", "%s: %s; other names get SERVFAIL", rc, strerror(-e));
-	else if (dns->up.n == 0)
-		k1s_warn("dns", "%s names no usable upstream; other names get SERVFAIL", rc);
+	else
+		log_upstreams(dns);
 	e = -ENOMEM;
 	dns->cache = dns_cache_new();
 	dns->svcs = json_object();
@@ -369,5 +432,6 @@ void dns_free(struct dns *dns)
 	json_decref(dns->svcs);
 	json_decref(dns->eps);
 	json_decref(dns->pods);
+	pthread_mutex_destroy(&dns->up_mu);
 	free(dns);
 }

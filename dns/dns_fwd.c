@@ -238,15 +238,13 @@ struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, struct dns_cache *ca
 	dl_init(&f->pending);
 	if (getrandom(&f->rnd, sizeof(f->rnd), 0) != sizeof(f->rnd) || !f->rnd)
 		f->rnd = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)f;
-	for (int i = 0; i < up->n; i++) {
+	/* A socket for every upstream there may be: a new resolv.conf
+	 * connects them elsewhere, under the receives already armed. One not
+	 * connected is not bound either, and hears nothing. */
+	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		f->fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (f->fds[i] >= 0 &&
-		    connect(f->fds[i], (const struct sockaddr *)&up->addr[i], sizeof(up->addr[i])) < 0) {
-			/* No route now; sends will fail fast and the query moves on. */
-			k1s_debug("dns", "upstream %s: %s", inet_ntoa(up->addr[i].sin_addr),
-				  strerror(errno));
-		}
-	}
+	f->up.n = 0;
+	dns_fwd_set_upstreams(f, up, 0);
 	return f;
 }
 
@@ -285,7 +283,7 @@ void dns_fwd_free(struct dns_fwd *f)
 		close(f->efd);
 	while (f->pending.next != &f->pending)
 		pend_free(f, dl_entry(f->pending.next, struct pend, link));
-	for (int i = 0; i < f->up.n; i++)
+	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		if (f->fds[i] >= 0)
 			close(f->fds[i]);
 	free(f);
@@ -293,12 +291,47 @@ void dns_fwd_free(struct dns_fwd *f)
 
 int dns_fwd_nfds(const struct dns_fwd *f)
 {
-	return f->up.n;
+	return DNS_MAX_UPSTREAMS;
 }
 
 int dns_fwd_fd(const struct dns_fwd *f, int i)
 {
 	return f->fds[i];
+}
+
+static void fail_over(struct dns_fwd *f, struct pend *p, int64_t now);
+
+void dns_fwd_set_upstreams(struct dns_fwd *f, const struct dns_upstreams *up, int64_t now)
+{
+	struct sockaddr_in none = {.sin_family = AF_UNSPEC};
+	struct dl *l, *n;
+
+	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++) {
+		if (f->fds[i] < 0)
+			continue;
+		if (i >= up->n) {
+			if (i < f->up.n)	/* dissolve the association */
+				connect(f->fds[i], (struct sockaddr *)&none, sizeof(none));
+			continue;
+		}
+		if (connect(f->fds[i], (const struct sockaddr *)&up->addr[i],
+			    sizeof(up->addr[i])) < 0)
+			/* No route now; sends will fail fast and the query moves on. */
+			k1s_debug("dns", "upstream %s: %s", inet_ntoa(up->addr[i].sin_addr),
+				  strerror(errno));
+	}
+	f->up = *up;
+	/* Queries out to an upstream that is no more move on. */
+	for (l = f->pending.next; l != &f->pending; l = n) {
+		struct pend *p = dl_entry(l, struct pend, link);
+
+		n = l->next;
+		if (p->up >= up->n) {
+			p->tries = up->n;	/* nothing left to try: SERVFAIL */
+			fail_over(f, p, now);
+			n = f->pending.next;
+		}
+	}
 }
 
 /* ---- answers to the client ---- */
@@ -576,8 +609,6 @@ static size_t cache_get(struct dns_fwd *f, const struct pend *p, int64_t now)
 
 /* ---- upstream ---- */
 
-static void fail_over(struct dns_fwd *f, struct pend *p, int64_t now);
-
 static void send_up(struct dns_fwd *f, struct pend *p, int64_t now)
 {
 	dl_del(&p->link);
@@ -726,7 +757,8 @@ static bool io_all(int fd, uint8_t *p, size_t n, bool out, int64_t until)
 
 		if (left <= 0 || !io_wait(fd, out ? POLLOUT : POLLIN, (int)left))
 			return false;
-		k = out ? send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT) : recv(fd, p, n, MSG_DONTWAIT);
+		k = out ? send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT)
+			: recv(fd, p, n, MSG_DONTWAIT);
 		if (k < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (k <= 0)

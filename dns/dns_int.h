@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 #include <jansson.h>
 
 #include "dns.h"
@@ -255,6 +257,9 @@ void dns_cache_free(struct dns_cache *c);
 struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, struct dns_cache *cache,
 			    dns_reply_fn reply, void *arg);
 void dns_fwd_free(struct dns_fwd *f);
+/* A new set of upstreams (resolv.conf changed); queries out to one
+ * that is gone get SERVFAIL. */
+void dns_fwd_set_upstreams(struct dns_fwd *f, const struct dns_upstreams *up, int64_t now);
 /* The upstream sockets (connected UDP), for the loop to receive on. */
 int dns_fwd_nfds(const struct dns_fwd *f);
 int dns_fwd_fd(const struct dns_fwd *f, int i);
@@ -292,8 +297,15 @@ struct dns {
 	int nlisten;
 	struct sockaddr_in listen[2];
 	int ufd[2], tfd[2];
-	struct dns_upstreams up;
+	struct dns_upstreams up;	/* under up_mu once the loops run */
+	pthread_mutex_t up_mu;
+	atomic_int up_gen;		/* bumped when up changes */
 	struct dns_cache *cache;
+	char resolv_conf[256];
+	int64_t rc_checked;
+	struct timespec rc_mtime;
+	ino_t rc_ino;
+	off_t rc_size;
 
 	/* Control side. */
 	int64_t rev;

@@ -95,11 +95,13 @@ struct dns_loop {
 	struct dns_snap *cur;
 	_Atomic uint64_t seen;
 	struct urx rx[2];
+	bool fixed;		/* the UDP sockets are registered files 0, 1 */
 	struct usend *sends, *free_sends;
 	bool accept_rearm[2];
 	struct tconn conns;	/* list head */
 	int nconns;
 	struct dns_fwd *fwd;
+	int up_gen;
 	uint8_t *fbuf[DNS_MAX_UPSTREAMS];
 	int64_t now;
 	bool stopping;
@@ -135,7 +137,12 @@ static void urx_arm(struct dns_loop *lp, int i)
 	struct urx *r = &lp->rx[i];
 	struct io_uring_sqe *sqe = get_sqe(lp);
 
-	io_uring_prep_recvmsg_multishot(sqe, r->fd, &r->mh, 0);
+	if (lp->fixed) {
+		io_uring_prep_recvmsg_multishot(sqe, i, &r->mh, 0);
+		sqe->flags |= IOSQE_FIXED_FILE;
+	} else {
+		io_uring_prep_recvmsg_multishot(sqe, r->fd, &r->mh, 0);
+	}
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = (uint16_t)i;
 	io_uring_sqe_set_data(sqe, &r->op);
@@ -196,7 +203,12 @@ static void on_udp(struct dns_loop *lp, int i, const uint8_t *pkt, size_t len,
 	{
 		struct io_uring_sqe *sqe = get_sqe(lp);
 
-		io_uring_prep_sendmsg(sqe, lp->rx[i].fd, &u->mh, MSG_DONTWAIT);
+		if (lp->fixed) {
+			io_uring_prep_sendmsg(sqe, i, &u->mh, MSG_DONTWAIT);
+			sqe->flags |= IOSQE_FIXED_FILE;
+		} else {
+			io_uring_prep_sendmsg(sqe, lp->rx[i].fd, &u->mh, MSG_DONTWAIT);
+		}
 		io_uring_sqe_set_data(sqe, &u->op);
 	}
 }
@@ -549,6 +561,22 @@ static void arm_tick(struct dns_loop *lp)
 	io_uring_sqe_set_data(sqe, &lp->o_tick);
 }
 
+/* New upstreams from the control side. */
+static void take_upstreams(struct dns_loop *lp)
+{
+	struct dns *dns = lp->dns;
+	int gen = atomic_load(&dns->up_gen);
+	struct dns_upstreams up;
+
+	if (gen == lp->up_gen || !lp->fwd)
+		return;
+	pthread_mutex_lock(&dns->up_mu);
+	up = dns->up;
+	pthread_mutex_unlock(&dns->up_mu);
+	dns_fwd_set_upstreams(lp->fwd, &up, lp->now);
+	lp->up_gen = gen;
+}
+
 static void take_snap(struct dns_loop *lp)
 {
 	struct dns_snap *s = atomic_load(&lp->dns->snap);
@@ -597,6 +625,7 @@ static void handle(struct dns_loop *lp, struct io_uring_cqe *cqe)
 			lp->stopping = true;
 		} else {
 			take_snap(lp);
+			take_upstreams(lp);
 			arm_wake(lp);
 		}
 		break;
@@ -649,6 +678,9 @@ static void *loop_main(void *arg)
 	for (int i = 0; err == 0 && i < dns->nlisten; i++)
 		if ((err = urx_init(lp, i)) < 0)
 			io_uring_queue_exit(&lp->ring);
+	/* Registered, the sockets skip a file lookup per operation. */
+	if (err == 0)
+		lp->fixed = io_uring_register_files(&lp->ring, dns->ufd, (unsigned)dns->nlisten) == 0;
 
 	pthread_mutex_lock(&lp->mu);
 	lp->init = err ? err : 1;

@@ -19,7 +19,8 @@
 #define SRV_PRIO	0
 #define SRV_WEIGHT	100	/* split across a set, as CoreDNS does */
 #define CNAME_HOPS	8
-#define CHUNK		(64 * 1024 - 64)	/* under malloc's mmap threshold: reused, not faulted in anew */
+/* Under malloc's mmap threshold: memory reused, not faulted in anew. */
+#define CHUNK		(64 * 1024 - 64)
 
 /* ---- arenas: a build's scratch and a snapshot's whole memory are freed
  * at once; one malloc per 64 KiB instead of several per name ---- */
@@ -474,13 +475,25 @@ static void put_rr(struct dns_wb *wb, const uint8_t *owner, size_t olen, const s
 	dns_wb_rr_end(wb, at);
 }
 
+/* The records of a type at z, as many as a message holds: a headless
+ * service of thousands of endpoints answers with the first ones (over
+ * UDP it is truncated anyway) rather than stall every later zone. */
 static int put_rrs(struct dns_wb *wb, const struct znode *z, uint16_t type)
 {
 	int n = 0;
 
-	for (int i = 0; i < z->nrr; i++)
+	for (int i = 0; i < z->nrr && !wb->err; i++)
 		if (type == DNS_T_ANY || z->rrs[i].type == type) {
+			size_t len = wb->len;
+			int names = wb->nnames;
+
 			put_rr(wb, z->name, z->nlen, &z->rrs[i]);
+			if (wb->err) {
+				wb->len = len;
+				wb->nnames = names;
+				wb->err = false;
+				break;
+			}
 			n++;
 		}
 	return n;
@@ -520,7 +533,8 @@ static int encode_set(struct zb *b, const struct znode *z, uint16_t type, struct
 	size_t qend;
 	int an = 0, ns = 0, ar = 0;
 
-	dns_wb_init(&wb, b->buf, 65535);
+	/* A message is at most 65535 bytes, our OPT included. */
+	dns_wb_init(&wb, b->buf, 65535 - 11);
 	memset(b->buf, 0, DNS_HDR);
 	wb.len = DNS_HDR;
 	dns_wb_bytes(&wb, z->name, z->nlen);

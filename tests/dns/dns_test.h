@@ -140,7 +140,8 @@ static inline int t_parse(const uint8_t *p, size_t len, struct t_msg *m)
 			break;
 		}
 		case DNS_T_TXT:
-			snprintf(r->data, sizeof(r->data), "\"%.*s\"", p[rd], (const char *)p + rd + 1);
+			snprintf(r->data, sizeof(r->data), "\"%.*s\"", p[rd],
+				 (const char *)p + rd + 1);
 			break;
 		case DNS_T_OPT:
 			m->opt = true;

@@ -354,6 +354,40 @@ static void test_truncated_for_client(void **state)
 	close(u.fd);
 }
 
+/* resolv.conf changed: new queries go to the new upstream; one out to
+ * an upstream that is no more gets SERVFAIL at once. */
+static void test_new_upstreams(void **state)
+{
+	struct fake u1, u2;
+	struct dns_fwd *f;
+	struct dns_upstreams up = {.n = 1}, none = {0};
+	uint8_t q[4096];
+	struct sockaddr_in from;
+	struct t_msg m;
+
+	fake_open(&u1);
+	fake_open(&u2);
+	f = fwd_to(&u1);
+	nreplies = 0;
+	ask(f, 31, "one.example", 0, 512, 0);
+	assert_true(fake_recv(&u1, q, &from, 1000) > 0);
+	up.addr[0] = u2.addr;
+	dns_fwd_set_upstreams(f, &up, 0);
+	ask(f, 32, "two.example", 0, 512, 0);
+	assert_true(fake_recv(&u2, q, &from, 1000) > 0);
+	assert_int_equal(t_parse(q, 29, &m), 0);
+	assert_string_equal(m.qname, "two.example.");
+	assert_int_equal(fake_recv(&u1, q, &from, 50), 0);
+	assert_int_equal(nreplies, 0);
+	dns_fwd_set_upstreams(f, &none, 0);
+	assert_int_equal(nreplies, 2);
+	assert_int_equal(t_parse(got, ngot, &m), 0);
+	assert_int_equal(m.rcode, DNS_RC_SERVFAIL);
+	dns_fwd_free(f);
+	close(u1.fd);
+	close(u2.fd);
+}
+
 /* A truncated answer over UDP: the forwarder asks again over TCP, on the
  * same upstream port, and relays the whole answer. */
 static void test_tcp_fallback(void **state)
@@ -424,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_servfail),
 		cmocka_unit_test(test_truncated_for_client),
 		cmocka_unit_test(test_tcp_fallback),
+		cmocka_unit_test(test_new_upstreams),
 	};
 
 	int r = cmocka_run_group_tests(tests, NULL, NULL);

@@ -374,6 +374,45 @@ static void test_truncation(void **state)
 	json_decref(eps);
 }
 
+/* More endpoints than a message holds: the zone still builds, and TCP
+ * gets as many as fit in 65535 bytes. */
+static void test_huge_headless(void **state)
+{
+	json_t *svcs = json_object(), *eps = json_object(), *addrs = json_array();
+	struct dns_zone_cfg cfg = {"cluster.local", "10.96.0.10", NULL, NULL, 1};
+	struct dns_snap *big, *keep = snap;
+	char ip[32];
+	int r;
+
+	for (int i = 0; i < 5000; i++) {
+		snprintf(ip, sizeof(ip), "10.244.%d.%d", i / 250, i % 250 + 1);
+		json_array_append_new(addrs, json_pack("{s:s}", "ip", ip));
+	}
+	json_object_set_new(svcs, "default/huge",
+			    json_pack("{s:{s:s,s:s},s:{s:s}}", "metadata", "namespace", "default",
+				      "name", "huge", "spec", "clusterIP", "None"));
+	json_object_set_new(eps, "default/huge",
+			    json_pack("{s:[{s:o}]}", "subsets", "addresses", addrs));
+	big = dns_zone_build(&cfg, svcs, eps, NULL);
+	assert_non_null(big);
+	snap = big;
+	{
+		size_t n = t_query(qbuf, 3, "huge.default.svc.cluster.local", DNS_T_A, 1232);
+		struct dns_q q;
+
+		r = dns_answer(snap, qbuf, n, abuf, sizeof(abuf), 65535, &q, &ext);
+	}
+	assert_true(r > 60000 && r <= 65535);
+	/* Header, question (36), each A 16 bytes (owner compressed), OPT. */
+	assert_int_equal(dns_get16(abuf + 6) * 16 + 12 + 36 + 11, r);
+	assert_int_equal(dns_get16(abuf + 10), 1);
+	assert_false(dns_get16(abuf + 2) & DNS_F_TC);
+	snap = keep;
+	dns_snap_free(big);
+	json_decref(svcs);
+	json_decref(eps);
+}
+
 static void test_errors(void **state)
 {
 	struct t_msg m;
@@ -429,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_case),
 		cmocka_unit_test(test_edns_and_class),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_huge_headless),
 		cmocka_unit_test(test_errors),
 	};
 

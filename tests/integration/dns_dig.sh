@@ -7,7 +7,8 @@
 # the SOA in authority; case; TCP; truncation and the TCP retry; a
 # created service resolves and a deleted one stops, within a second;
 # forwarding through a fake upstream with a cache, and a prompt SERVFAIL
-# once the upstream is gone. Needs root (pods, port 53).
+# once the upstream is gone; a changed resolv.conf is followed. Needs root
+# (pods, port 53).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 need kubectl dig python3 curl
@@ -228,3 +229,9 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$ms" -lt 1000 ] || fail "SERVFAIL took ${ms}ms"
 echo "ok - and promptly (${ms}ms)"
 has "the ExternalName still answers its CNAME" "CNAME[[:space:]]+www\.example\.com\." +noall +answer ext.$NS.svc.cluster.local AAAA
+
+# A new upstream in resolv.conf is taken up while k1s runs.
+python3 "$TMP/upstream.py" 127.0.0.4 "$TMP/upcount2" &
+UP_PID=$!
+echo "nameserver 127.0.0.4" >"$TMP/resolv.conf"
+wait_for "a changed resolv.conf is followed" 5 bash -c "dig @$DNS_IP +short +time=1 +tries=1 after-change.example | grep -qx 192.0.2.99"
