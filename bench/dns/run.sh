@@ -265,7 +265,9 @@ measure() { # server
 	/Queries per second:/ { qps = $4 }
 	/Average Latency \(s\):/ { avg = $4 * 1000 }
 	/Queries lost:/ { lost = $3 }
-	END { printf "%.0f %.3f %s %s\n", qps, avg, busy, srv }' "$T/perf.out"
+	END { printf "%.0f %.3f %s %s\n", qps, avg, busy, srv
+	      if (lost > 0) printf "%s lost %d queries\n", name, lost >> lostf }' \
+		name="$1" lostf="$T/lost" "$T/perf.out"
 }
 # At a fixed rate, where dnsperf keeps up: "p50_ms p99_ms cpu_us_per_query"
 # from dnsperf's per-query report and the server's CPU time.
@@ -317,6 +319,7 @@ END {
 }' "$T/table"
 echo "answers compared on $(wc -l <"$T/z/samples.txt") names x 3 servers: $same the same as k1s, $differ different"
 [ -s "$T/differences" ] && cat "$T/differences"
+[ -s "$T/lost" ] && cat "$T/lost"
 
 echo
 cat "$T/reconcile-empty"
