@@ -13,99 +13,90 @@
 #include "k1s_log.h"
 #include "st.h"
 
-/* Garbage collection of the dependents of a deleted object, in the same
- * namespace (or cluster-wide for a cluster-scoped owner): with Orphan the
- * ownerReference is removed, otherwise the dependent is deleted too. */
-struct dep_ctx {
-	const char *uid;
-	json_t *found;
-};
-
-static int find_deps(void *arg, const json_t *obj)
+static int add_dep(void *arg, const char *res, const json_t *obj)
 {
-	struct dep_ctx *c = arg;
-	json_t *refs = k1s_json_path(obj, "metadata.ownerReferences"), *ref;
-	size_t i;
-
-	json_array_foreach(refs, i, ref) {
-		const char *uid = json_string_value(json_object_get(ref, "uid"));
-
-		if (uid && strcmp(uid, c->uid) == 0) {
-			json_array_append(c->found, (json_t *)obj);
-			break;
-		}
-	}
+	json_array_append_new(arg, json_pack("{s:s,s:O}", "res", res, "obj", obj));
 	return 0;
 }
 
+/* The objects that name `owner` in their ownerReferences, as
+ * [{"res": store key, "obj": object}], from the store's owner index. */
+static json_t *find_deps(struct api *api, const json_t *owner)
+{
+	const char *uid = k1s_json_str(owner, "metadata.uid");
+	json_t *found = json_array();
+
+	if (uid)
+		st_list_owned(api->st, uid, k1s_json_str(owner, "metadata.namespace"), add_dep,
+			      found);
+	return found;
+}
+
+static const struct k1s_resource *resource_of_key(const char *key)
+{
+	for (const struct k1s_resource *r = k1s_resources; r->resource; r++) {
+		char k[96];
+
+		api_res_key(k, sizeof(k), r);
+		if (strcmp(k, key) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* Garbage collection of the dependents of a deleted object, in the same
+ * namespace (or cluster-wide for a cluster-scoped owner): with Orphan the
+ * ownerReference is removed, otherwise the dependent is deleted too. */
 static void collect_garbage(struct api *api, const json_t *owner, const char *policy)
 {
 	const char *uid = k1s_json_str(owner, "metadata.uid");
-	const char *ns = k1s_json_str(owner, "metadata.namespace");
+	json_t *deps = find_deps(api, owner), *e;
+	size_t i;
 
-	if (!uid)
-		return;
-	for (const struct k1s_resource *r = k1s_resources; r->resource; r++) {
-		struct dep_ctx c = {.uid = uid, .found = json_array()};
-		char key[96];
-		int64_t rev;
-		size_t i;
-		json_t *d;
+	json_array_foreach(deps, i, e) {
+		const char *key = k1s_json_str(e, "res");
+		const struct k1s_resource *r = resource_of_key(key);
+		const json_t *d = json_object_get(e, "obj");
+		const char *dn = k1s_json_str(d, "metadata.name");
+		const char *dns = k1s_json_str(d, "metadata.namespace");
 
-		api_res_key(key, sizeof(key), r);
-		st_list(api->st, key, ns, NULL, NULL, 0, find_deps, &c, &rev);
-		json_array_foreach(c.found, i, d) {
-			const char *dn = k1s_json_str(d, "metadata.name");
-			const char *dns = k1s_json_str(d, "metadata.namespace");
+		if (!r)
+			continue;
+		if (policy && strcmp(policy, "Orphan") == 0) {
+			json_t *copy = json_deep_copy(d), *refs, *ref;
+			size_t j;
 
-			if (policy && strcmp(policy, "Orphan") == 0) {
-				json_t *copy = json_deep_copy(d), *refs, *ref;
-				size_t j;
-
-				refs = k1s_json_path(copy, "metadata.ownerReferences");
-				json_array_foreach(refs, j, ref) {
-					if (strcmp(json_string_value(json_object_get(ref, "uid")) ?: "",
-						   uid) == 0) {
-						json_array_remove(refs, j);
-						break;
-					}
+			refs = k1s_json_path(copy, "metadata.ownerReferences");
+			json_array_foreach(refs, j, ref) {
+				if (strcmp(json_string_value(json_object_get(ref, "uid")) ?: "",
+					   uid) == 0) {
+					json_array_remove(refs, j);
+					break;
 				}
-				if (json_array_size(refs) == 0)
-					json_object_del(json_object_get(copy, "metadata"),
-							"ownerReferences");
-				st_update(api->st, key, dns ? dns : "", dn, copy, 0);
-				json_decref(copy);
-			} else {
-				/* Foreground goes all the way down; otherwise the
-				 * dependents' own dependents go in the background. */
-				api_do_delete(api, r, dns ? dns : "", dn,
-					      policy && strcmp(policy, "Foreground") == 0
-						  ? "Foreground"
-						  : "Background",
-					      -1, NULL);
 			}
+			if (json_array_size(refs) == 0)
+				json_object_del(json_object_get(copy, "metadata"), "ownerReferences");
+			st_update(api->st, key, dns ? dns : "", dn, copy, 0);
+			json_decref(copy);
+		} else {
+			/* Foreground goes all the way down; otherwise the
+			 * dependents' own dependents go in the background. */
+			api_do_delete(api, r, dns ? dns : "", dn,
+				      policy && strcmp(policy, "Foreground") == 0 ? "Foreground"
+										 : "Background",
+				      -1, NULL);
 		}
-		json_decref(c.found);
 	}
+	json_decref(deps);
 }
 
 /* How many objects still name `owner` in their ownerReferences. */
 static size_t dependents(struct api *api, const json_t *owner)
 {
-	const char *uid = k1s_json_str(owner, "metadata.uid");
-	const char *ns = k1s_json_str(owner, "metadata.namespace");
-	size_t n = 0;
+	json_t *deps = find_deps(api, owner);
+	size_t n = json_array_size(deps);
 
-	for (const struct k1s_resource *r = k1s_resources; r->resource && uid; r++) {
-		struct dep_ctx c = {.uid = uid, .found = json_array()};
-		char key[96];
-		int64_t rev;
-
-		api_res_key(key, sizeof(key), r);
-		st_list(api->st, key, ns, NULL, NULL, 0, find_deps, &c, &rev);
-		n += json_array_size(c.found);
-		json_decref(c.found);
-	}
+	json_decref(deps);
 	return n;
 }
 
@@ -211,18 +202,17 @@ static int collect_all(void *arg, const json_t *obj)
 static int delete_namespace_contents(struct api *api, const char *ns)
 {
 	for (const struct k1s_resource *r = k1s_resources; r->resource; r++) {
-		struct dep_ctx c = {0};
+		json_t *found, *d;
 		char key[96];
 		int64_t rev;
 		size_t i;
-		json_t *d;
 
 		if (!(r->flags & K1S_RF_NAMESPACED))
 			continue;
-		c.found = json_array();
+		found = json_array();
 		api_res_key(key, sizeof(key), r);
-		st_list(api->st, key, ns, NULL, NULL, 0, collect_all, c.found, &rev);
-		json_array_foreach(c.found, i, d) {
+		st_list(api->st, key, ns, NULL, NULL, 0, collect_all, found, &rev);
+		json_array_foreach(found, i, d) {
 			json_t *last = NULL;
 
 			if (st_delete(api->st, key, ns, k1s_json_str(d, "metadata.name"), 0, &last) ==
@@ -230,7 +220,7 @@ static int delete_namespace_contents(struct api *api, const char *ns)
 				api_admit_commit(api->adm, r, last, NULL);
 			json_decref(last);
 		}
-		json_decref(c.found);
+		json_decref(found);
 	}
 	return 0;
 }

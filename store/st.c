@@ -60,6 +60,46 @@ static const struct st_migration st_migrations[] = {
 		");"
 		"PRAGMA application_id = 1798402816;", /* ST_APPLICATION_ID */
 	},
+	{
+		/* Garbage collection asks "who names this uid as an owner?"
+		 * on every delete: an index answers it without reading every
+		 * object. Triggers keep it, so no write path can forget; a
+		 * damaged row (not JSON) owns nothing rather than failing. */
+		"owner index",
+		"CREATE TABLE owners ("
+		"  uid TEXT NOT NULL,"
+		"  resource TEXT NOT NULL,"
+		"  namespace TEXT NOT NULL,"
+		"  name TEXT NOT NULL,"
+		"  PRIMARY KEY (uid, resource, namespace, name)"
+		") WITHOUT ROWID;"
+		"INSERT OR IGNORE INTO owners"
+		"  SELECT json_extract(r.value, '$.uid'), o.resource, o.namespace, o.name"
+		"  FROM objects o, json_each(iif(json_valid(o.data), o.data, '{}'), '$.metadata.ownerReferences') r"
+		"  WHERE json_extract(r.value, '$.uid') IS NOT NULL;"
+		"CREATE TRIGGER owners_insert AFTER INSERT ON objects BEGIN"
+		"  INSERT OR IGNORE INTO owners"
+		"    SELECT json_extract(value, '$.uid'), NEW.resource, NEW.namespace, NEW.name"
+		"    FROM json_each(iif(json_valid(NEW.data), NEW.data, '{}'), '$.metadata.ownerReferences')"
+		"    WHERE json_extract(value, '$.uid') IS NOT NULL;"
+		"END;"
+		"CREATE TRIGGER owners_update AFTER UPDATE OF data ON objects BEGIN"
+		"  DELETE FROM owners WHERE resource = OLD.resource"
+		"    AND namespace = OLD.namespace AND name = OLD.name AND uid IN"
+		"    (SELECT json_extract(value, '$.uid')"
+		"     FROM json_each(iif(json_valid(OLD.data), OLD.data, '{}'), '$.metadata.ownerReferences'));"
+		"  INSERT OR IGNORE INTO owners"
+		"    SELECT json_extract(value, '$.uid'), NEW.resource, NEW.namespace, NEW.name"
+		"    FROM json_each(iif(json_valid(NEW.data), NEW.data, '{}'), '$.metadata.ownerReferences')"
+		"    WHERE json_extract(value, '$.uid') IS NOT NULL;"
+		"END;"
+		"CREATE TRIGGER owners_delete AFTER DELETE ON objects BEGIN"
+		"  DELETE FROM owners WHERE resource = OLD.resource"
+		"    AND namespace = OLD.namespace AND name = OLD.name AND uid IN"
+		"    (SELECT json_extract(value, '$.uid')"
+		"     FROM json_each(iif(json_valid(OLD.data), OLD.data, '{}'), '$.metadata.ownerReferences'));"
+		"END;",
+	},
 };
 
 #define ST_SCHEMA ((int)ARRAY_SIZE(st_migrations))
@@ -101,6 +141,11 @@ static const char *const st_sql[ST_Q_COUNT] = {
 			" WHERE rev > ?1 AND (?2 IS NULL OR resource = ?2)"
 			" AND (?3 IS NULL OR namespace = ?3)"
 			" ORDER BY rev LIMIT ?4",
+	[ST_Q_OWNED] = "SELECT o.resource, o.namespace, o.name, o.data FROM owners w"
+		       " JOIN objects o ON o.resource = w.resource"
+		       " AND o.namespace = w.namespace AND o.name = w.name"
+		       " WHERE w.uid = ?1 AND (?2 IS NULL OR w.namespace = ?2)"
+		       " ORDER BY w.resource, w.namespace, w.name",
 	[ST_Q_COMPACT] = "DELETE FROM events WHERE rev <= ?1",
 	[ST_Q_SET_COMPACTED] = "UPDATE meta SET value = ?1 WHERE key = 'compacted'",
 };

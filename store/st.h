@@ -82,6 +82,12 @@ typedef int (*st_list_fn)(void *arg, const json_t *obj);
 int st_list(struct st *st, const char *res, const char *ns, const char *after_ns,
 	    const char *after_name, int64_t limit, st_list_fn fn, void *arg, int64_t *rev);
 
+/* Calls fn for each object whose metadata.ownerReferences names `uid`,
+ * in namespace `ns` (NULL = all), with its resource; ordered by resource,
+ * namespace and name. A non-zero return of fn stops and is returned. */
+typedef int (*st_owned_fn)(void *arg, const char *res, const json_t *obj);
+int st_list_owned(struct st *st, const char *uid, const char *ns, st_owned_fn fn, void *arg);
+
 /* Replays the events after revision `after` of `res` (NULL = every
  * resource) in namespace `ns` (NULL = all), in revision order, at most
  * `limit` of them (0 = all). K1S_EGONE if `after` < st_oldest() - 1. */

@@ -33,6 +33,7 @@ enum st_stmt_id {
 	ST_Q_LIST_NS_AFTER, /* one namespace, after a key */
 	ST_Q_EVENT_ADD,
 	ST_Q_EVENTS,
+	ST_Q_OWNED,
 	ST_Q_COMPACT,
 	ST_Q_SET_COMPACTED,
 	ST_Q_COUNT

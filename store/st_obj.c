@@ -385,3 +385,39 @@ int st_list(struct st *st, const char *res, const char *ns, const char *after_ns
 	st_stmt_done(st, id, s);
 	return err;
 }
+
+int st_list_owned(struct st *st, const char *uid, const char *ns, st_owned_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int rc, err = 0;
+
+	if (!uid || !fn)
+		return -EINVAL;
+	s = st_stmt(st, ST_Q_OWNED);
+	if (!s)
+		return -EIO;
+	if (sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 2, ns, -1, SQLITE_STATIC) != SQLITE_OK) {
+		st_stmt_done(st, ST_Q_OWNED, s);
+		return -ENOMEM;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *res = (const char *)sqlite3_column_text(s, 0);
+		json_t *obj = st_parse(res, (const char *)sqlite3_column_text(s, 1),
+		                       (const char *)sqlite3_column_text(s, 2),
+		                       sqlite3_column_blob(s, 3), sqlite3_column_bytes(s, 3));
+
+		if (!obj) {
+			err = -EIO;
+			break;
+		}
+		err = fn(arg, res, obj);
+		json_decref(obj);
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = st_fail(st, rc, "list owned");
+	st_stmt_done(st, ST_Q_OWNED, s);
+	return err;
+}

@@ -678,6 +678,76 @@ static int never_ev(void *arg, const struct st_event *ev)
 	return 0;
 }
 
+/* A pod owned by the given uids (NULL-terminated). */
+static void create_owned(struct st *st, const char *ns, const char *name, ...)
+{
+	json_t *o = st_test_obj(ns, name, name), *refs = json_array();
+	const char *uid;
+	va_list ap;
+
+	va_start(ap, name);
+	while ((uid = va_arg(ap, const char *)))
+		json_array_append_new(refs, json_pack("{s:s,s:s,s:s}", "kind", "ReplicaSet",
+						      "name", "rs", "uid", uid));
+	va_end(ap);
+	json_object_set_new(json_object_get(o, "metadata"), "ownerReferences", refs);
+	assert_int_equal(st_create(st, "pods", ns, name, o), 0);
+	json_decref(o);
+}
+
+static int count_owned_fn(void *arg, const char *res, const json_t *obj)
+{
+	assert_string_equal(res, "pods");
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int owned(struct st *st, const char *uid, const char *ns)
+{
+	int n = 0;
+
+	assert_int_equal(st_list_owned(st, uid, ns, count_owned_fn, &n), 0);
+	return n;
+}
+
+/* The owner index follows creates, updates and deletes, and an older
+ * store gets it built from the objects it holds. */
+static void owner_index(void **state)
+{
+	struct fx *fx = *state;
+	struct st *st = fx->st;
+	json_t *o = NULL;
+
+	create(st, "pods", "a", "free");
+	create_owned(st, "a", "one", "rs-1", NULL);
+	create_owned(st, "a", "two", "rs-1", "rs-2", NULL);
+	create_owned(st, "b", "three", "rs-1", NULL);
+	assert_int_equal(owned(st, "rs-1", "a"), 2);
+	assert_int_equal(owned(st, "rs-1", NULL), 3);
+	assert_int_equal(owned(st, "rs-2", NULL), 1);
+	assert_int_equal(owned(st, "rs-3", NULL), 0);
+
+	/* "two" drops rs-1; "one" goes. */
+	assert_int_equal(st_get(st, "pods", "a", "two", &o), 0);
+	json_array_remove(json_object_get(json_object_get(o, "metadata"), "ownerReferences"), 0);
+	assert_int_equal(st_update(st, "pods", "a", "two", o, 0), 0);
+	json_decref(o);
+	assert_int_equal(owned(st, "rs-1", "a"), 1);
+	assert_int_equal(st_delete(st, "pods", "a", "one", 0, NULL), 0);
+	assert_int_equal(owned(st, "rs-1", "a"), 0);
+	assert_int_equal(owned(st, "rs-2", "a"), 1);
+
+	/* A schema 1 store (no index) is migrated and indexed. */
+	st_close(st);
+	fx->st = NULL;
+	raw_sql(fx->dir, "DROP TRIGGER owners_insert; DROP TRIGGER owners_update;"
+	                 "DROP TRIGGER owners_delete; DROP TABLE owners; PRAGMA user_version = 1");
+	st = reopen(fx, 0);
+	assert_true(st_schema_version(st) >= 2);
+	assert_int_equal(owned(st, "rs-1", NULL), 1);
+	assert_int_equal(owned(st, "rs-2", "a"), 1);
+}
+
 static void malformed_rows_are_eio(void **state)
 {
 	struct fx *fx = *state;
@@ -783,6 +853,7 @@ int main(void)
 	    T(old_schema_is_migrated),
 	    T(failed_migration_changes_nothing),
 	    T(newer_schema_is_refused),
+	    T(owner_index),
 	    T(malformed_rows_are_eio),
 	    T(ten_thousand_objects),
 #undef T
