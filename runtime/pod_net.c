@@ -343,7 +343,8 @@ void pod_net_free(struct pod_net *net)
 
 	if (!net)
 		return;
-	ret = pod_nl_open(&nl, -1);
+	/* Another server's services need the route still. */
+	ret = pod_other_server() ? -ESRCH : pod_nl_open(&nl, -1);
 	if (ret == 0) {
 		ret = pod_nl_link_get(&nl, "lo", &lo, NULL);
 		if (ret == 0) {
@@ -357,6 +358,40 @@ void pod_net_free(struct pod_net *net)
 	free(net->ips);
 	free(net->used);
 	free(net);
+}
+
+int pod_other_server(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		char path[300], cmd[256] = "";
+		const char *base;
+		ssize_t n;
+		int fd;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || atoi(de->d_name) == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		cmd[n] = '\0';
+		base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
+		if (strcmp(base, "k1s") == 0 && (size_t)n > strlen(cmd) + 1 &&
+		    strcmp(cmd + strlen(cmd) + 1, "serve") == 0)
+			found = atoi(de->d_name);
+	}
+	closedir(d);
+	return found;
 }
 
 void pod_net_ns_path(const char *id, char *path, size_t len)

@@ -1483,6 +1483,15 @@ static void sweep_net_one(void *arg, const char *id)
 static void sweep_net(struct pod_rt *rt)
 {
 	struct sweep s = {rt, NULL, 0};
+	int other = pod_other_server();
+
+	/* Its pods' networks are named as ours are: leave them all to it
+	 * (ours of earlier runs went with their directories above). */
+	if (other) {
+		k1s_info("pod", "another k1s serves on this host (pid %d): "
+				"leaving pod networks that are not ours", other);
+		return;
+	}
 
 	/* Processes killed by sweep_dir() may take a moment to go. */
 	usleep(100000);

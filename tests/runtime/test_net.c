@@ -556,6 +556,10 @@ static void free_removes_the_service_route(void **unused)
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(80) };
 	int fd, err = 0;
 
+	if (pod_other_server()) {
+		print_message("another k1s serve runs here: it keeps the route\n");
+		skip();
+	}
 	pod_net_free(net);
 	net = NULL;
 	assert_int_equal(inet_pton(AF_INET, svc_ip, &sin.sin_addr), 1);
