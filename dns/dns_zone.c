@@ -31,12 +31,20 @@
 #define CNAME_HOPS	8
 #define MAX_SETS	16
 
+/* Record data, freed with its owner's records all at once. */
+struct zmem {
+	struct zmem *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
 /* An owner of records: a Service (with its Endpoints) or a Pod. */
 struct zown {
 	struct zown *next;	/* hash chain */
 	uint32_t hash, stamp;
 	int n, cap;
 	struct znode **names;	/* where it has records, each once */
+	struct zmem *mem;	/* their data */
 	char key[];
 };
 
@@ -79,6 +87,7 @@ struct dns_zone {
 	struct znode *list, *dirty, *chase;
 	struct zmap svcs, pods;
 	struct zown *cur;		/* the owner being compiled */
+	struct zmem *mem;		/* the data of the zone's own records */
 	uint32_t stamp;
 	bool weak, oom;
 	uint8_t *buf;			/* 64 KiB: one answer being encoded */
@@ -88,6 +97,38 @@ struct dns_zone {
 };
 
 /* ---- owners ---- */
+
+static void *zmem_alloc(struct zmem **head, size_t n)
+{
+	struct zmem *c = *head;
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (!c || c->used + n > c->cap) {
+		size_t cap = n > 480 ? n : 480;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->next = *head;
+		c->used = 0;
+		c->cap = cap;
+		*head = c;
+	}
+	p = (uint8_t *)c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static void zmem_free(struct zmem **head)
+{
+	while (*head) {
+		struct zmem *c = *head;
+
+		*head = c->next;
+		free(c);
+	}
+}
 
 static uint32_t key_hash(const char *k)
 {
@@ -154,6 +195,7 @@ static void zmap_del(struct zmap *m, struct zown *o)
 		*pp = o->next;
 		m->n--;
 	}
+	zmem_free(&o->mem);
 	free(o->names);
 	free(o);
 }
@@ -165,6 +207,7 @@ static void zmap_free(struct zmap *m)
 			struct zown *o = m->tab[i];
 
 			m->tab[i] = o->next;
+			zmem_free(&o->mem);
 			free(o->names);
 			free(o);
 		}
@@ -330,7 +373,7 @@ static void zadd(struct dns_zone *b, const uint8_t *name, size_t nlen, uint16_t 
 		z->cap = cap;
 	}
 	r = &z->rrs[z->nrr];
-	r->rd = malloc(rdlen ? rdlen : 1);
+	r->rd = zmem_alloc(b->cur ? &b->cur->mem : &b->mem, rdlen ? rdlen : 1);
 	if (!r->rd) {
 		b->oom = true;
 		return;
@@ -353,18 +396,16 @@ static void own_clear(struct dns_zone *b, struct zown *o)
 		struct znode *z = o->names[i];
 		int k = 0;
 
-		for (int j = 0; j < z->nrr; j++) {
-			if (z->rrs[j].own == o)
-				free(z->rrs[j].rd);
-			else
+		for (int j = 0; j < z->nrr; j++)
+			if (z->rrs[j].own != o)
 				z->rrs[k++] = z->rrs[j];
-		}
 		z->nrr = k;
 		mark_dirty(b, z);
 	}
 	for (int i = 0; i < o->n; i++)
 		znode_drop(b, o->names[i]);
 	o->n = 0;
+	zmem_free(&o->mem);
 }
 
 /* ---- compiling Services, Endpoints and Pods into records ---- */
@@ -778,7 +819,8 @@ static void normalize(struct dns_zone *b, struct znode *z)
 	for (int i = 0; i < z->nrr; i++)
 		if (z->rrs[i].type == DNS_T_SRV)
 			dns_put16(z->rrs[i].rd + 2, SRV_WEIGHT);
-	qsort(z->rrs, (size_t)z->nrr, sizeof(*z->rrs), rr_cmp);
+	if (z->nrr > 1)
+		qsort(z->rrs, (size_t)z->nrr, sizeof(*z->rrs), rr_cmp);
 	for (int i = 0; i < z->nrr; i++) {
 		struct zrr *r = &z->rrs[i];
 
@@ -1041,8 +1083,6 @@ static void retire(struct dns_zone *b, struct dns_node *n)
 
 static void free_znode(struct znode *z)
 {
-	for (int i = 0; i < z->nrr; i++)
-		free(z->rrs[i].rd);
 	free(z->rrs);
 	free(z);
 }
@@ -1203,6 +1243,7 @@ void dns_zone_free(struct dns_zone *b)
 	}
 	zmap_free(&b->svcs);
 	zmap_free(&b->pods);
+	zmem_free(&b->mem);
 	free(b->ztab);
 	free(b->buf);
 	free(b->scratch);
