@@ -268,8 +268,11 @@ static void zone_update(struct dns *dns)
 
 static void snapshot(struct dns *dns)
 {
+	struct timespec t0, t1;
 	struct dns_snap *s;
+	bool full = !dns->zone;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (dns->zone)
 		zone_update(dns);
 	else
@@ -285,7 +288,10 @@ static void snapshot(struct dns *dns)
 		return;
 	}
 	dns->dirty = false;
-	k1s_debug("dns", "zone %llu: %u names", (unsigned long long)dns->gen + 1, s->nnodes);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	k1s_debug("dns", "zone %llu: %u names, %s in %.3f ms", (unsigned long long)dns->gen + 1,
+		  s->nnodes, full ? "built" : "changed",
+		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	publish(dns, s);
 }
 
