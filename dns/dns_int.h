@@ -159,7 +159,7 @@ struct dns_set {
 };
 
 struct dns_node {
-	struct dns_node *next;
+	struct dns_node *next;	/* a retired node's, on its snapshot's garbage */
 	uint32_t hash;
 	uint16_t nlen, nsets;
 	uint8_t *name;
@@ -185,13 +185,15 @@ struct dns_range {
 struct dns_snap {
 	uint64_t gen;
 	uint32_t mask;
-	struct dns_node **tab;
+	struct dns_node **tab;		/* open addressing, linear probing */
 	uint32_t nnodes;
 	struct dns_apex apex[3];	/* 0: the domain; 1, 2: reverse zones */
 	int napex;
 	struct dns_range ranges[2];
 	int nranges;
-	void *arena;		/* every node, name and answer */
+	/* Nodes this snapshot and older ones show but newer ones do not:
+	 * freed with it. */
+	struct dns_node *garbage;
 	struct dns_snap *next;	/* retired list */
 };
 
@@ -202,11 +204,30 @@ struct dns_zone_cfg {
 	uint32_t serial;
 };
 
-/* Builds a snapshot from "ns/name" -> object maps of Services, Endpoints
- * and Pods (any may be NULL). NULL on allocation failure or a bad domain. */
+/* Builds a snapshot from scratch from "ns/name" -> object maps of
+ * Services, Endpoints and Pods (any may be NULL). NULL on allocation
+ * failure or a bad domain. */
 struct dns_snap *dns_zone_build(const struct dns_zone_cfg *cfg, const json_t *svcs,
 				const json_t *eps, const json_t *pods);
 void dns_snap_free(struct dns_snap *s);
+
+/* The zone kept across changes, for snapshots that cost what changed.
+ * The cfg's strings must outlive the zone. */
+struct dns_zone;
+struct dns_zone *dns_zone_new(const struct dns_zone_cfg *cfg);
+/* Sets (svc NULL: deletes) the Service at "ns/name", with its Endpoints
+ * (may be NULL); and a Pod. 0, or -ENOMEM: the zone is then to be
+ * dropped for a new one. */
+int dns_zone_set_service(struct dns_zone *z, const char *key, const json_t *svc,
+			 const json_t *ep);
+int dns_zone_set_pod(struct dns_zone *z, const char *key, const json_t *pod);
+/* A snapshot of the zone as it is, sharing the nodes that did not change
+ * with the previous one; NULL on allocation failure (then as above).
+ * Nodes the previous snapshot shows and this one does not go on the
+ * previous one's garbage: it must be freed after this one is taken. */
+struct dns_snap *dns_zone_snap(struct dns_zone *z);
+/* Its nodes go to the last snapshot's garbage: free it after the zone. */
+void dns_zone_free(struct dns_zone *z);
 const struct dns_node *dns_zone_find(const struct dns_snap *s, const uint8_t *name,
 				     size_t nlen, uint32_t hash);
 
@@ -310,8 +331,9 @@ struct dns {
 	/* Control side. */
 	int64_t rev;
 	bool synced, dirty;
-	int64_t next_build;		/* ms: no rebuild before (see dns_ctl.c) */
 	json_t *svcs, *eps, *pods;	/* "ns/name" -> object */
+	json_t *dsvcs, *dpods;		/* keys changed since the last snapshot */
+	struct dns_zone *zone;		/* NULL: to be built from the caches */
 	uint64_t gen;
 	struct dns_snap *retired;
 

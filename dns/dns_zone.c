@@ -1,12 +1,22 @@
-/* The zone snapshot: every name the cluster domain holds, from Services,
- * Endpoints and Pods (Kubernetes DNS-based service discovery, schema
- * 1.1.0), in a hash of lower-cased wire names, each with its answers
- * encoded ahead of time. Answering a query is then a parse, one lookup
- * and a copy; only NXDOMAIN is written per query, as its SOA's owner
- * points into the question.
+/* The zone: every name the cluster domain holds, from Services, Endpoints
+ * and Pods (Kubernetes DNS-based service discovery, schema 1.1.0), in a
+ * hash of lower-cased wire names, each with its answers encoded ahead of
+ * time. Answering a query is then a parse, one lookup and a copy; only
+ * NXDOMAIN is written per query, as its SOA's owner points into the
+ * question.
  *
- * Built on the control side, read by the server loops; immutable once
- * built. */
+ * The zone is kept across changes (struct dns_zone, on the control
+ * side): every record remembers its owner, a Service (with its
+ * Endpoints) or a Pod, and a change recompiles that owner alone, marking
+ * the names it touched. A snapshot re-encodes only those names (and the
+ * CNAMEs that chase into the zone, whose answers hold their targets'
+ * records), and copies the previous snapshot's table with the changed
+ * entries patched in; unchanged names share their encoded node with the
+ * snapshots before. Names shared by several owners (namespace nodes,
+ * empty non-terminals, PTR names) come out the same whatever the order
+ * of the changes: a name's records are kept sorted, duplicates hidden.
+ *
+ * A snapshot is read by the server loops; immutable once built. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -19,41 +29,85 @@
 #define SRV_PRIO	0
 #define SRV_WEIGHT	100	/* split across a set, as CoreDNS does */
 #define CNAME_HOPS	8
-/* Under malloc's mmap threshold: memory reused, not faulted in anew. */
-#define CHUNK		(64 * 1024 - 64)
+#define MAX_SETS	16
 
-/* ---- arenas: a build's scratch and a snapshot's whole memory are freed
- * at once; one malloc per 64 KiB instead of several per name ---- */
-
-struct chunk {
-	struct chunk *next;
+/* Record data, freed with its owner's records all at once. */
+struct zmem {
+	struct zmem *next;
 	size_t used, cap;
 	max_align_t data[];
 };
 
-/* Chunks of retired zones, kept for the next build on this thread: a
- * zone's memory, once touched, need not be faulted in again (the C
- * library would hand it back to the kernel). Bounded by POOL_MAX. */
-#define POOL_MAX 1024
-static __thread struct chunk *pool;
-static __thread int npool;
+/* An owner of records: a Service (with its Endpoints) or a Pod. */
+struct zown {
+	struct zown *next;	/* hash chain */
+	uint32_t hash, stamp;
+	int n, cap;
+	struct znode **names;	/* where it has records, each once */
+	struct zmem *mem;	/* their data */
+	char key[];
+};
 
-static void *ar_alloc(struct chunk **head, size_t n)
+struct zmap {
+	uint32_t mask, n;
+	struct zown **tab;
+};
+
+struct zrr {
+	uint16_t type, rdlen;
+	int16_t name_at;	/* where a (last) name starts in rd, or -1 */
+	bool hide;		/* a duplicate, or a weak PTR outranked */
+	bool weak;
+	const struct zown *own;	/* NULL: the zone's own (SOA, NS, ...) */
+	uint8_t *rd;
+};
+
+struct znode {
+	struct znode *hnext;		/* hash chain */
+	struct znode *lnext, *lprev;	/* every live node */
+	struct znode *dnext;		/* changed since the last snapshot */
+	struct znode *cnext;		/* CNAMEs into the zone */
+	struct znode *parent;
+	uint32_t hash, stamp;
+	uint16_t nlen;
+	int apex, nrr, cap, nchild;
+	bool dirty, dead, chase, in_chase;
+	struct zrr *rrs;		/* sorted (type, rdata) once normalized */
+	struct dns_node *enc;		/* as the last snapshot has it */
+	uint8_t name[];
+};
+
+struct dns_zone {
+	struct dns_zone_cfg cfgv;
+	const struct dns_zone_cfg *cfg;
+	struct dns_snap tmpl;		/* apexes and ranges */
+	const struct dns_snap *s;	/* &tmpl */
+	uint32_t zmask, n;
+	struct znode **ztab;
+	struct znode *list, *dirty, *chase;
+	struct zmap svcs, pods;
+	struct zown *cur;		/* the owner being compiled */
+	struct zmem *mem;		/* the data of the zone's own records */
+	uint32_t stamp;
+	bool weak, oom;
+	uint8_t *buf;			/* 64 KiB: one answer being encoded */
+	uint8_t *scratch;		/* a node's answers before they are laid out */
+	size_t scap;
+	struct dns_snap *last;		/* the latest snapshot handed out */
+};
+
+/* ---- owners ---- */
+
+static void *zmem_alloc(struct zmem **head, size_t n)
 {
-	struct chunk *c = *head;
+	struct zmem *c = *head;
 	void *p;
 
-	n = (n + 15) & ~(size_t)15;
+	n = (n + 7) & ~(size_t)7;
 	if (!c || c->used + n > c->cap) {
-		size_t cap = n > CHUNK ? n : CHUNK;
+		size_t cap = n > 480 ? n : 480;
 
-		if (cap == CHUNK && pool) {
-			c = pool;
-			pool = c->next;
-			npool--;
-		} else {
-			c = malloc(sizeof(*c) + cap);
-		}
+		c = malloc(sizeof(*c) + cap);
 		if (!c)
 			return NULL;
 		c->next = *head;
@@ -66,52 +120,103 @@ static void *ar_alloc(struct chunk **head, size_t n)
 	return p;
 }
 
-static void ar_free(struct chunk *c)
+static void zmem_free(struct zmem **head)
 {
-	while (c) {
-		struct chunk *n = c->next;
+	while (*head) {
+		struct zmem *c = *head;
 
-		if (c->cap == CHUNK && npool < POOL_MAX) {
-			c->next = pool;
-			pool = c;
-			npool++;
-		} else {
-			free(c);
-		}
-		c = n;
+		*head = c->next;
+		free(c);
 	}
 }
 
-/* ---- building ---- */
+static uint32_t key_hash(const char *k)
+{
+	uint32_t h = 2166136261u;
 
-struct zrr {
-	uint16_t type, rdlen;
-	int16_t name_at;	/* where a (last) name starts in rd, or -1 */
-	uint8_t *rd;
-};
+	for (; *k; k++)
+		h = (h ^ (uint8_t)*k) * 16777619u;
+	return h;
+}
 
-struct znode {
-	struct znode *hnext, *lnext;
-	uint32_t hash;
-	uint16_t nlen;
-	int apex;
-	int nrr, cap;
-	struct zrr *rrs;
-	uint8_t name[];
-};
+static struct zown **zmap_slot(struct zmap *m, const char *key, uint32_t h)
+{
+	struct zown **pp = &m->tab[h & m->mask];
 
-struct zb {
-	const struct dns_zone_cfg *cfg;
-	struct dns_snap *s;
-	uint32_t zmask, n;
-	struct znode **ztab;
-	struct znode *list;
-	bool oom;
-	struct chunk *ar;	/* znodes and their records */
-	uint8_t *buf;		/* 64 KiB scratch for encoding sets */
-};
+	while (*pp && !((*pp)->hash == h && strcmp((*pp)->key, key) == 0))
+		pp = &(*pp)->next;
+	return pp;
+}
 
-static struct znode **zslot(struct zb *b, const uint8_t *name, size_t nlen, uint32_t h)
+static void zmap_grow(struct zmap *m)
+{
+	uint32_t nmask = m->mask * 2 + 1;
+	struct zown **nt = calloc((size_t)nmask + 1, sizeof(*nt));
+
+	if (!nt)
+		return;	/* longer chains, still correct */
+	for (uint32_t i = 0; i <= m->mask; i++)
+		while (m->tab[i]) {
+			struct zown *o = m->tab[i];
+
+			m->tab[i] = o->next;
+			o->next = nt[o->hash & nmask];
+			nt[o->hash & nmask] = o;
+		}
+	free(m->tab);
+	m->tab = nt;
+	m->mask = nmask;
+}
+
+static struct zown *zmap_get(struct zmap *m, const char *key, bool create)
+{
+	uint32_t h = key_hash(key);
+	struct zown **pp = zmap_slot(m, key, h), *o;
+	size_t kl = strlen(key);
+
+	if (*pp || !create)
+		return *pp;
+	o = calloc(1, sizeof(*o) + kl + 1);
+	if (!o)
+		return NULL;
+	memcpy(o->key, key, kl + 1);
+	o->hash = h;
+	*pp = o;
+	if (++m->n > m->mask)
+		zmap_grow(m);
+	return o;
+}
+
+static void zmap_del(struct zmap *m, struct zown *o)
+{
+	struct zown **pp = zmap_slot(m, o->key, o->hash);
+
+	if (*pp == o) {
+		*pp = o->next;
+		m->n--;
+	}
+	zmem_free(&o->mem);
+	free(o->names);
+	free(o);
+}
+
+static void zmap_free(struct zmap *m)
+{
+	for (uint32_t i = 0; m->tab && i <= m->mask; i++)
+		while (m->tab[i]) {
+			struct zown *o = m->tab[i];
+
+			m->tab[i] = o->next;
+			zmem_free(&o->mem);
+			free(o->names);
+			free(o);
+		}
+	free(m->tab);
+}
+
+/* ---- names ---- */
+
+static struct znode **zslot(struct dns_zone *b, const uint8_t *name, size_t nlen, uint32_t h)
 {
 	struct znode **pp = &b->ztab[h & b->zmask];
 
@@ -121,12 +226,12 @@ static struct znode **zslot(struct zb *b, const uint8_t *name, size_t nlen, uint
 	return pp;
 }
 
-static struct znode *zfind(struct zb *b, const uint8_t *name, size_t nlen)
+static struct znode *zfind(struct dns_zone *b, const uint8_t *name, size_t nlen)
 {
 	return *zslot(b, name, nlen, dns_name_hash(name, nlen));
 }
 
-static void zgrow(struct zb *b)
+static void zgrow(struct dns_zone *b)
 {
 	uint32_t nmask = b->zmask * 2 + 1;
 	struct znode **nt = calloc((size_t)nmask + 1, sizeof(*nt));
@@ -155,40 +260,79 @@ static int apex_of(const struct dns_snap *s, const uint8_t *name, size_t nlen)
 	return best;
 }
 
+static void mark_dirty(struct dns_zone *b, struct znode *z)
+{
+	if (!z->dirty) {
+		z->dirty = true;
+		z->dnext = b->dirty;
+		b->dirty = z;
+	}
+}
+
 /* The node for a name, created with every missing ancestor up to its
  * apex: those are empty non-terminals, NODATA rather than NXDOMAIN. */
-static struct znode *znode_get(struct zb *b, const uint8_t *name, size_t nlen)
+static struct znode *znode_get(struct dns_zone *b, const uint8_t *name, size_t nlen)
 {
 	uint32_t h = dns_name_hash(name, nlen);
-	struct znode **pp = zslot(b, name, nlen, h), *z;
+	struct znode *z = *zslot(b, name, nlen, h), *parent = NULL;
 	int apex;
 
-	if (*pp)
-		return *pp;
+	if (z)
+		return z;
 	apex = apex_of(b->s, name, nlen);
 	if (apex < 0 || nlen > DNS_MAXNAME)
 		return NULL;
-	z = ar_alloc(&b->ar, sizeof(*z) + nlen);
+	if (nlen > b->s->apex[apex].len &&
+	    !(parent = znode_get(b, name + name[0] + 1, nlen - name[0] - 1u)))
+		return NULL;
+	z = calloc(1, sizeof(*z) + nlen);
 	if (!z) {
 		b->oom = true;
 		return NULL;
 	}
-	memset(z, 0, sizeof(*z));
 	memcpy(z->name, name, nlen);
 	z->nlen = (uint16_t)nlen;
 	z->hash = h;
 	z->apex = apex;
-	*pp = z;
+	z->parent = parent;
+	if (parent)
+		parent->nchild++;
+	*zslot(b, name, nlen, h) = z;
 	z->lnext = b->list;
+	if (b->list)
+		b->list->lprev = z;
 	b->list = z;
+	mark_dirty(b, z);
 	if (++b->n > b->zmask)
 		zgrow(b);
-	if (nlen > b->s->apex[apex].len)
-		znode_get(b, name + name[0] + 1, nlen - name[0] - 1u);
 	return z;
 }
 
-static void zadd(struct zb *b, const uint8_t *name, size_t nlen, uint16_t type,
+/* A name with no records and no names below goes, and so may its
+ * parent. The node stays on the dirty list until the next snapshot
+ * takes its entry out. */
+static void znode_drop(struct dns_zone *b, struct znode *z)
+{
+	while (z && !z->dead && z->nrr == 0 && z->nchild == 0) {
+		struct znode *p = z->parent;
+
+		*zslot(b, z->name, z->nlen, z->hash) = z->hnext;
+		if (z->lprev)
+			z->lprev->lnext = z->lnext;
+		else
+			b->list = z->lnext;
+		if (z->lnext)
+			z->lnext->lprev = z->lprev;
+		b->n--;
+		z->dead = true;
+		mark_dirty(b, z);
+		if (p)
+			p->nchild--;
+		z = p;
+	}
+}
+
+static void zadd(struct dns_zone *b, const uint8_t *name, size_t nlen, uint16_t type,
 		 const void *rd, size_t rdlen, int name_at)
 {
 	struct znode *z = znode_get(b, name, nlen);
@@ -197,24 +341,39 @@ static void zadd(struct zb *b, const uint8_t *name, size_t nlen, uint16_t type,
 	if (!z)
 		return;
 	for (int i = 0; i < z->nrr; i++)
-		if (z->rrs[i].type == type && z->rrs[i].rdlen == rdlen &&
-		    memcmp(z->rrs[i].rd, rd, rdlen) == 0)
+		if (z->rrs[i].own == b->cur && z->rrs[i].type == type &&
+		    z->rrs[i].rdlen == rdlen && memcmp(z->rrs[i].rd, rd, rdlen) == 0)
 			return;
+	if (b->cur && z->stamp != b->cur->stamp) {
+		struct zown *o = b->cur;
+
+		if (o->n == o->cap) {
+			int cap = o->cap ? o->cap * 2 : 4;
+			struct znode **p = realloc(o->names, (size_t)cap * sizeof(*p));
+
+			if (!p) {
+				b->oom = true;
+				return;
+			}
+			o->names = p;
+			o->cap = cap;
+		}
+		o->names[o->n++] = z;
+		z->stamp = o->stamp;
+	}
 	if (z->nrr == z->cap) {
 		int cap = z->cap ? z->cap * 2 : 2;
-		struct zrr *p = ar_alloc(&b->ar, (size_t)cap * sizeof(*z->rrs));
+		struct zrr *p = realloc(z->rrs, (size_t)cap * sizeof(*p));
 
 		if (!p) {
 			b->oom = true;
 			return;
 		}
-		if (z->nrr)
-			memcpy(p, z->rrs, (size_t)z->nrr * sizeof(*p));
 		z->rrs = p;
 		z->cap = cap;
 	}
 	r = &z->rrs[z->nrr];
-	r->rd = ar_alloc(&b->ar, rdlen ? rdlen : 1);
+	r->rd = zmem_alloc(b->cur ? &b->cur->mem : &b->mem, rdlen ? rdlen : 1);
 	if (!r->rd) {
 		b->oom = true;
 		return;
@@ -223,8 +382,33 @@ static void zadd(struct zb *b, const uint8_t *name, size_t nlen, uint16_t type,
 	r->type = type;
 	r->rdlen = (uint16_t)rdlen;
 	r->name_at = (int16_t)name_at;
+	r->hide = false;
+	r->weak = b->weak;
+	r->own = b->cur;
 	z->nrr++;
+	mark_dirty(b, z);
 }
+
+/* Takes an owner's records out, and the names left with nothing. */
+static void own_clear(struct dns_zone *b, struct zown *o)
+{
+	for (int i = 0; i < o->n; i++) {
+		struct znode *z = o->names[i];
+		int k = 0;
+
+		for (int j = 0; j < z->nrr; j++)
+			if (z->rrs[j].own != o)
+				z->rrs[k++] = z->rrs[j];
+		z->nrr = k;
+		mark_dirty(b, z);
+	}
+	for (int i = 0; i < o->n; i++)
+		znode_drop(b, o->names[i]);
+	o->n = 0;
+	zmem_free(&o->mem);
+}
+
+/* ---- compiling Services, Endpoints and Pods into records ---- */
 
 static int wire(uint8_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -242,20 +426,20 @@ static int wire(uint8_t *out, const char *fmt, ...)
 	return dns_name_from_str(txt, out, DNS_MAXNAME + 1);
 }
 
-static void add_a(struct zb *b, const uint8_t *name, int nlen, struct in_addr ip)
+static void add_a(struct dns_zone *b, const uint8_t *name, int nlen, struct in_addr ip)
 {
 	if (nlen > 0)
 		zadd(b, name, (size_t)nlen, DNS_T_A, &ip, 4, -1);
 }
 
-static void add_name_rr(struct zb *b, const uint8_t *name, int nlen, uint16_t type,
+static void add_name_rr(struct dns_zone *b, const uint8_t *name, int nlen, uint16_t type,
 			const uint8_t *target, int tlen)
 {
 	if (nlen > 0 && tlen > 0)
 		zadd(b, name, (size_t)nlen, type, target, (size_t)tlen, 0);
 }
 
-static void add_srv(struct zb *b, const uint8_t *name, int nlen, int port,
+static void add_srv(struct dns_zone *b, const uint8_t *name, int nlen, int port,
 		    const uint8_t *target, int tlen)
 {
 	uint8_t rd[6 + DNS_MAXNAME + 1];
@@ -280,25 +464,23 @@ static bool in_range(const struct dns_snap *s, struct in_addr ip)
 }
 
 /* PTR for addresses in the cluster's ranges only: the rest of in-addr.arpa
- * belongs to the world. `only_if_none` leaves a name already given alone. */
-static void add_ptr(struct zb *b, struct in_addr ip, const uint8_t *target, int tlen,
-		    bool only_if_none)
+ * belongs to the world. A `weak` one (a pod's) is hidden where a service
+ * or an endpoint gives the address a name. */
+static void add_ptr(struct dns_zone *b, struct in_addr ip, const uint8_t *target, int tlen,
+		    bool weak)
 {
 	const uint8_t *o = (const uint8_t *)&ip.s_addr;
 	uint8_t rev[DNS_MAXNAME + 1];
 	int n;
-	struct znode *z;
 
 	if (!in_range(b->s, ip))
 		return;
 	n = wire(rev, "%u.%u.%u.%u.in-addr.arpa", o[3], o[2], o[1], o[0]);
 	if (n < 0)
 		return;
-	if (only_if_none && (z = zfind(b, rev, (size_t)n)))
-		for (int i = 0; i < z->nrr; i++)
-			if (z->rrs[i].type == DNS_T_PTR)
-				return;
+	b->weak = weak;
 	add_name_rr(b, rev, n, DNS_T_PTR, target, tlen);
+	b->weak = false;
 }
 
 static bool parse_ip(const char *s, struct in_addr *a)
@@ -324,7 +506,7 @@ static bool ready_all(const json_t *svc)
 	return json_is_string(v) && strcmp(json_string_value(v), "true") == 0;
 }
 
-static void add_endpoint(struct zb *b, const uint8_t *svc, int slen, const char *svcname,
+static void add_endpoint(struct dns_zone *b, const uint8_t *svc, int slen, const char *svcname,
 			 const json_t *addr, const json_t *ports)
 {
 	struct in_addr ip;
@@ -365,7 +547,7 @@ static void add_endpoint(struct zb *b, const uint8_t *svc, int slen, const char 
 	}
 }
 
-static void add_service(struct zb *b, const json_t *svc, const json_t *ep)
+static void add_service(struct dns_zone *b, const json_t *svc, const json_t *ep)
 {
 	const char *ns = k1s_json_str(svc, "metadata.namespace");
 	const char *name = k1s_json_str(svc, "metadata.name");
@@ -422,7 +604,7 @@ static void add_service(struct zb *b, const json_t *svc, const json_t *ep)
 }
 
 /* a-b-c-d.ns.pod.<domain>, for pods that exist with that address. */
-static void add_pod(struct zb *b, const json_t *pod)
+static void add_pod(struct dns_zone *b, const json_t *pod)
 {
 	const char *ns = k1s_json_str(pod, "metadata.namespace");
 	const char *phase = k1s_json_str(pod, "status.phase") ?: "";
@@ -439,6 +621,8 @@ static void add_pod(struct zb *b, const json_t *pod)
 	add_a(b, n, len, ip);
 	add_ptr(b, ip, n, len, true);
 }
+
+/* ---- encoding the answers ---- */
 
 /* ---- encoding the answers ---- */
 
@@ -483,7 +667,7 @@ static int put_rrs(struct dns_wb *wb, const struct znode *z, uint16_t type)
 	int n = 0;
 
 	for (int i = 0; i < z->nrr && !wb->err; i++)
-		if (type == DNS_T_ANY || z->rrs[i].type == type) {
+		if (!z->rrs[i].hide && (type == DNS_T_ANY || z->rrs[i].type == type)) {
 			size_t len = wb->len;
 			int names = wb->nnames;
 
@@ -502,15 +686,15 @@ static int put_rrs(struct dns_wb *wb, const struct znode *z, uint16_t type)
 static const struct zrr *find_rr(const struct znode *z, uint16_t type)
 {
 	for (int i = 0; z && i < z->nrr; i++)
-		if (z->rrs[i].type == type)
+		if (!z->rrs[i].hide && z->rrs[i].type == type)
 			return &z->rrs[i];
 	return NULL;
 }
 
-static void put_soa(struct zb *b, struct dns_wb *wb, int apex)
+static void put_soa(struct dns_zone *b, struct dns_wb *wb, int apex)
 {
 	const struct dns_apex *a = &b->s->apex[apex];
-	struct zrr r = {DNS_T_SOA, a->soa_len, 0, (uint8_t *)a->soa};
+	struct zrr r = {.type = DNS_T_SOA, .rdlen = a->soa_len, .rd = (uint8_t *)a->soa};
 
 	put_rr(wb, a->name, a->len, &r);
 }
@@ -524,9 +708,11 @@ static const uint8_t *rr_target(const struct zrr *r, size_t *len)
 	return r->rd + r->name_at;
 }
 
-/* One set: the answer to `type` at z (0: to any type z has nothing of). */
-static int encode_set(struct zb *b, const struct znode *z, uint16_t type, struct dns_set *set,
-		      struct chunk **arena)
+/* One set: the answer to `type` at z (0: to any type z has nothing of),
+ * its tail appended to b->scratch at *used (set->tail holds the offset
+ * until the node is laid out). */
+static int encode_set(struct dns_zone *b, const struct znode *z, uint16_t type,
+		      struct dns_set *set, size_t *used)
 {
 	struct dns_wb wb;
 	const struct zrr *cname = find_rr(z, DNS_T_CNAME);
@@ -581,7 +767,8 @@ static int encode_set(struct zb *b, const struct znode *z, uint16_t type, struct
 			const uint8_t *tn;
 			const struct znode *t;
 
-			if (z->rrs[i].type != type || !(tn = rr_target(&z->rrs[i], &tl)))
+			if (z->rrs[i].hide || z->rrs[i].type != type ||
+			    !(tn = rr_target(&z->rrs[i], &tl)))
 				continue;
 			t = zfind(b, tn, tl);
 			if (t && t != z)
@@ -594,46 +781,97 @@ static int encode_set(struct zb *b, const struct znode *z, uint16_t type, struct
 	set->ns = (uint16_t)ns;
 	set->ar = (uint16_t)ar;
 	set->len = (uint32_t)(wb.len - qend);
-	set->tail = ar_alloc(arena, set->len ? set->len : 1);
-	if (!set->tail)
-		return -ENOMEM;
-	memcpy(set->tail, b->buf + qend, set->len);
+	if (*used + set->len > b->scap) {
+		size_t cap = (*used + set->len) * 2;
+		uint8_t *p = realloc(b->scratch, cap);
+
+		if (!p)
+			return -ENOMEM;
+		b->scratch = p;
+		b->scap = cap;
+	}
+	memcpy(b->scratch + *used, b->buf + qend, set->len);
+	set->tail = (uint8_t *)(uintptr_t)*used;
+	*used += set->len;
 	return 0;
 }
 
-/* SRV weights split 100 across a set's records. */
-static void srv_weights(struct znode *z)
+static int rr_cmp(const void *pa, const void *pb)
 {
-	int n = 0;
+	const struct zrr *a = pa, *b = pb;
 
-	for (int i = 0; i < z->nrr; i++)
-		n += z->rrs[i].type == DNS_T_SRV;
-	for (int i = 0; i < z->nrr && n > 0; i++)
-		if (z->rrs[i].type == DNS_T_SRV)
-			dns_put16(z->rrs[i].rd + 2, (uint16_t)(SRV_WEIGHT / n ?: 1));
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->rdlen != b->rdlen)
+		return a->rdlen < b->rdlen ? -1 : 1;
+	return memcmp(a->rd, b->rd, a->rdlen);
 }
 
-static struct dns_node *encode_node(struct zb *b, struct znode *z, struct chunk **ar)
+/* A name's records in one order whatever order their owners came in:
+ * sorted, duplicates hidden (two owners may give the same record), a
+ * pod's PTR hidden under a service's or endpoint's; SRV weights split
+ * 100 across the set. */
+static void normalize(struct dns_zone *b, struct znode *z)
 {
-	struct dns_node *n = ar_alloc(ar, sizeof(*n));
-	uint16_t types[16];
+	bool strong_ptr = false;
+	int nsrv = 0;
+
+	for (int i = 0; i < z->nrr; i++)
+		if (z->rrs[i].type == DNS_T_SRV)
+			dns_put16(z->rrs[i].rd + 2, SRV_WEIGHT);
+	if (z->nrr > 1)
+		qsort(z->rrs, (size_t)z->nrr, sizeof(*z->rrs), rr_cmp);
+	for (int i = 0; i < z->nrr; i++) {
+		struct zrr *r = &z->rrs[i];
+
+		r->hide = i > 0 && rr_cmp(&z->rrs[i - 1], r) == 0;
+		if (!r->hide && r->type == DNS_T_PTR && !r->weak)
+			strong_ptr = true;
+	}
+	z->chase = false;
+	for (int i = 0; i < z->nrr; i++) {
+		struct zrr *r = &z->rrs[i];
+		size_t tl;
+		const uint8_t *tn;
+
+		if (strong_ptr && r->type == DNS_T_PTR && r->weak)
+			r->hide = true;
+		if (r->hide)
+			continue;
+		nsrv += r->type == DNS_T_SRV;
+		if (r->type == DNS_T_CNAME && (tn = rr_target(r, &tl)) &&
+		    apex_of(b->s, tn, tl) >= 0)
+			z->chase = true;
+	}
+	for (int i = 0; i < z->nrr && nsrv > 0; i++)
+		if (z->rrs[i].type == DNS_T_SRV)
+			dns_put16(z->rrs[i].rd + 2, (uint16_t)(SRV_WEIGHT / nsrv ?: 1));
+}
+
+static void add_type(uint16_t *types, int *nt, uint16_t t)
+{
+	for (int k = 0; k < *nt; k++)
+		if (types[k] == t)
+			return;
+	if (*nt < MAX_SETS - 2)
+		types[(*nt)++] = t;
+}
+
+/* A node and all its answers in one block. */
+static struct dns_node *encode_node(struct dns_zone *b, const struct znode *z)
+{
+	struct dns_set sets[MAX_SETS];
+	uint16_t types[MAX_SETS];
 	int nt = 0;
 	const struct zrr *c;
-	size_t tl;
-	const uint8_t *tn;
+	const uint8_t *tn = NULL, *ext = NULL;
+	size_t tl = 0, extlen = 0, used = 0, size;
+	struct dns_node *n;
+	uint8_t *p;
 
-	if (!n)
-		return NULL;
-	memset(n, 0, sizeof(*n));
-	srv_weights(z);
-	for (int i = 0; i < z->nrr; i++) {
-		bool seen = false;
-
-		for (int k = 0; k < nt; k++)
-			seen |= types[k] == z->rrs[i].type;
-		if (!seen && nt < 14)
-			types[nt++] = z->rrs[i].type;
-	}
+	for (int i = 0; i < z->nrr; i++)
+		if (!z->rrs[i].hide)
+			add_type(types, &nt, z->rrs[i].type);
 	c = find_rr(z, DNS_T_CNAME);
 	/* A CNAME to one of ours: the chased answer for each type the
 	 * target has; anything else gets the CNAME alone. */
@@ -641,47 +879,45 @@ static struct dns_node *encode_node(struct zb *b, struct znode *z, struct chunk 
 		const struct znode *t = zfind(b, tn, tl);
 
 		if (t) {
-			for (int i = 0; i < t->nrr && nt < 14; i++) {
-				bool seen = false;
-
-				for (int k = 0; k < nt; k++)
-					seen |= types[k] == t->rrs[i].type;
-				if (!seen)
-					types[nt++] = t->rrs[i].type;
-			}
+			for (int i = 0; i < t->nrr; i++)
+				if (!t->rrs[i].hide)
+					add_type(types, &nt, t->rrs[i].type);
 		} else if (apex_of(b->s, tn, tl) < 0) {
-			n->ext = ar_alloc(ar, tl);
-			if (!n->ext)
-				return NULL;
-			memcpy(n->ext, tn, tl);
-			n->extlen = (uint16_t)tl;
+			ext = tn;
+			extlen = tl;
 		}
 	}
 	if (nt > 1)
 		types[nt++] = DNS_T_ANY;
 	types[nt++] = 0;
-	n->name = ar_alloc(ar, z->nlen);
-	n->sets = ar_alloc(ar, (size_t)nt * sizeof(*n->sets));
-	if (!n->name || !n->sets)
+	for (int i = 0; i < nt; i++)
+		if (encode_set(b, z, types[i], &sets[i], &used) < 0)
+			return NULL;
+	size = sizeof(*n) + (size_t)nt * sizeof(*sets) + z->nlen + extlen + used;
+	n = malloc(size);
+	if (!n)
 		return NULL;
-	memcpy(n->name, z->name, z->nlen);
+	memset(n, 0, sizeof(*n));
+	n->sets = (struct dns_set *)(n + 1);
+	p = (uint8_t *)(n->sets + nt);
+	n->name = p;
+	memcpy(p, z->name, z->nlen);
+	p += z->nlen;
+	if (ext) {
+		n->ext = p;
+		memcpy(p, ext, extlen);
+		n->extlen = (uint16_t)extlen;
+		p += extlen;
+	}
+	memcpy(p, b->scratch, used);
+	for (int i = 0; i < nt; i++) {
+		n->sets[i] = sets[i];
+		n->sets[i].tail = p + (uintptr_t)sets[i].tail;
+	}
+	n->nsets = (uint16_t)nt;
 	n->nlen = z->nlen;
 	n->hash = z->hash;
-	for (int i = 0; i < nt; i++) {
-		if (encode_set(b, z, types[i], &n->sets[i], ar) < 0)
-			return NULL;
-		n->nsets++;
-	}
 	return n;
-}
-
-void dns_snap_free(struct dns_snap *s)
-{
-	if (!s)
-		return;
-	ar_free(s->arena);
-	free(s->tab);
-	free(s);
 }
 
 static int set_apex(struct dns_snap *s, const char *zone, const char *domain, uint32_t serial)
@@ -754,29 +990,214 @@ static void add_range(struct dns_snap *s, const char *cidr, const char *domain, 
 	s->nranges++;
 }
 
-static void zb_free(struct zb *b)
+
+/* ---- snapshots ---- */
+
+/* The table of the last freed snapshot, kept for the next one on this
+ * thread: a megabyte or two that need not be faulted in again. */
+static __thread struct dns_node **spare;
+static __thread size_t spare_size;
+
+static struct dns_node **tab_alloc(size_t size)
 {
-	ar_free(b->ar);
-	free(b->ztab);
-	free(b->buf);
+	struct dns_node **t;
+
+	if (spare && spare_size == size) {
+		t = spare;
+		spare = NULL;
+		return t;
+	}
+	return malloc(size * sizeof(*t));
 }
 
-struct dns_snap *dns_zone_build(const struct dns_zone_cfg *cfg, const json_t *svcs,
-				const json_t *eps, const json_t *pods)
+void dns_snap_free(struct dns_snap *s)
 {
-	struct zb b = {.cfg = cfg, .zmask = 255};
-	struct dns_snap *s = calloc(1, sizeof(*s));
+	if (!s)
+		return;
+	while (s->garbage) {
+		struct dns_node *n = s->garbage;
+
+		s->garbage = n->next;
+		free(n);
+	}
+	if (s->tab && (!spare || spare_size <= (size_t)s->mask + 1)) {
+		free(spare);
+		spare = s->tab;
+		spare_size = (size_t)s->mask + 1;
+	} else {
+		free(s->tab);
+	}
+	free(s);
+}
+
+static bool node_is(const struct dns_node *n, const uint8_t *name, size_t nlen, uint32_t h)
+{
+	return n->hash == h && n->nlen == nlen && memcmp(n->name, name, nlen) == 0;
+}
+
+static struct dns_node **tab_slot(struct dns_node **tab, uint32_t mask, const uint8_t *name,
+				  size_t nlen, uint32_t h)
+{
+	uint32_t i = h & mask;
+
+	while (tab[i] && !node_is(tab[i], name, nlen, h))
+		i = (i + 1) & mask;
+	return &tab[i];
+}
+
+/* Linear probing's deletion: later entries of the run move back into
+ * the hole unless their home lies after it. */
+static void tab_del(struct dns_node **tab, uint32_t mask, uint32_t i)
+{
+	uint32_t j = i, k;
+
+	for (;;) {
+		tab[i] = NULL;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (!tab[j])
+				return;
+			k = tab[j]->hash & mask;
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		tab[i] = tab[j];
+		i = j;
+	}
+}
+
+/* A node the last snapshot (and older ones) may still show: freed with
+ * the last snapshot, once the loops have all moved past it. */
+static void retire(struct dns_zone *b, struct dns_node *n)
+{
+	if (!n)
+		return;
+	if (b->last) {
+		n->next = b->last->garbage;
+		b->last->garbage = n;
+	} else {
+		free(n);
+	}
+}
+
+static void free_znode(struct znode *z)
+{
+	free(z->rrs);
+	free(z);
+}
+
+struct dns_snap *dns_zone_snap(struct dns_zone *b)
+{
+	struct dns_snap *s;
+	struct znode *z, **pp;
+	size_t size = 64;
+	bool copy;
+
+	if (b->oom || !(s = calloc(1, sizeof(*s))))
+		return NULL;
+	memcpy(s->apex, b->tmpl.apex, sizeof(s->apex));
+	s->napex = b->tmpl.napex;
+	memcpy(s->ranges, b->tmpl.ranges, sizeof(s->ranges));
+	s->nranges = b->tmpl.nranges;
+	while (size < (size_t)b->n * 2)
+		size *= 2;
+	s->mask = (uint32_t)size - 1;
+	s->tab = tab_alloc(size);
+	if (!s->tab)
+		goto fail;
+	copy = b->last && b->last->mask == s->mask;
+	if (copy)
+		memcpy(s->tab, b->last->tab, size * sizeof(*s->tab));
+	else
+		memset(s->tab, 0, size * sizeof(*s->tab));
+
+	for (z = b->dirty; z; z = z->dnext)
+		if (!z->dead) {
+			normalize(b, z);
+			if (z->chase && !z->in_chase) {
+				z->in_chase = true;
+				z->cnext = b->chase;
+				b->chase = z;
+			}
+		}
+	/* A CNAME's answers hold its target's records, maybe another owner's. */
+	for (pp = &b->chase; (z = *pp);) {
+		if (z->dead || !z->chase) {
+			*pp = z->cnext;
+			z->in_chase = false;
+			continue;
+		}
+		mark_dirty(b, z);
+		pp = &z->cnext;
+	}
+	/* Names gone first: one may come back in the same batch as a new node. */
+	for (z = b->dirty; z; z = z->dnext) {
+		if (!z->dead || !z->enc)
+			continue;
+		if (copy) {
+			struct dns_node **slot = tab_slot(s->tab, s->mask, z->name, z->nlen, z->hash);
+
+			if (*slot == z->enc)
+				tab_del(s->tab, s->mask, (uint32_t)(slot - s->tab));
+		}
+		retire(b, z->enc);
+		z->enc = NULL;
+	}
+	for (z = b->dirty; z; z = z->dnext) {
+		struct dns_node *n;
+
+		if (z->dead)
+			continue;
+		n = encode_node(b, z);
+		if (!n)
+			goto fail;
+		if (copy)
+			*tab_slot(s->tab, s->mask, z->name, z->nlen, z->hash) = n;
+		retire(b, z->enc);
+		z->enc = n;
+	}
+	if (!copy)
+		for (z = b->list; z; z = z->lnext)
+			*tab_slot(s->tab, s->mask, z->name, z->nlen, z->hash) = z->enc;
+	while ((z = b->dirty)) {
+		b->dirty = z->dnext;
+		z->dirty = false;
+		if (z->dead)
+			free_znode(z);
+	}
+	s->nnodes = b->n;
+	b->last = s;
+	return s;
+fail:
+	/* The zone is left as it was or half changed: the caller starts a
+	 * new one. */
+	b->oom = true;
+	dns_snap_free(s);
+	return NULL;
+}
+
+struct dns_zone *dns_zone_new(const struct dns_zone_cfg *cfg)
+{
+	struct dns_zone *b = calloc(1, sizeof(*b));
 	uint8_t n[DNS_MAXNAME + 1], t[DNS_MAXNAME + 1], txt[6] = "\0051.1.0";
-	const char *key;
-	json_t *v;
+	struct dns_snap *s;
 	struct in_addr ip;
 	int nl, tl;
-	uint32_t size = 64;
 
-	b.s = s;
-	b.ztab = calloc(256, sizeof(*b.ztab));
-	b.buf = malloc(65536);
-	if (!s || !b.ztab || !b.buf || set_apex(s, cfg->domain, cfg->domain, cfg->serial) < 0)
+	if (!b)
+		return NULL;
+	b->cfgv = *cfg;
+	b->cfg = &b->cfgv;
+	b->s = s = &b->tmpl;
+	b->zmask = 255;
+	b->ztab = calloc(256, sizeof(*b->ztab));
+	b->svcs.mask = b->pods.mask = 255;
+	b->svcs.tab = calloc(256, sizeof(*b->svcs.tab));
+	b->pods.tab = calloc(256, sizeof(*b->pods.tab));
+	b->buf = malloc(65536);
+	if (!b->ztab || !b->svcs.tab || !b->pods.tab || !b->buf ||
+	    set_apex(s, cfg->domain, cfg->domain, cfg->serial) < 0)
 		goto fail;
 	add_range(s, cfg->service_cidr ?: "10.96.0.0/12", cfg->domain, cfg->serial);
 	add_range(s, cfg->pod_cidr ?: "10.244.0.0/16", cfg->domain, cfg->serial);
@@ -785,44 +1206,107 @@ struct dns_snap *dns_zone_build(const struct dns_zone_cfg *cfg, const json_t *sv
 	 * name server's address. */
 	tl = wire(t, "ns.dns.%s", cfg->domain);
 	for (int i = 0; i < s->napex; i++) {
-		zadd(&b, s->apex[i].name, s->apex[i].len, DNS_T_SOA, s->apex[i].soa,
+		zadd(b, s->apex[i].name, s->apex[i].len, DNS_T_SOA, s->apex[i].soa,
 		     s->apex[i].soa_len, 0);
-		add_name_rr(&b, s->apex[i].name, s->apex[i].len, DNS_T_NS, t, tl);
+		add_name_rr(b, s->apex[i].name, s->apex[i].len, DNS_T_NS, t, tl);
 	}
 	if (parse_ip(cfg->ip, &ip))
-		add_a(&b, t, tl, ip);
+		add_a(b, t, tl, ip);
 	nl = wire(n, "dns-version.%s", cfg->domain);
 	if (nl > 0)
-		zadd(&b, n, (size_t)nl, DNS_T_TXT, txt, sizeof(txt), -1);
-
-	json_object_foreach((json_t *)svcs, key, v)
-		add_service(&b, v, eps ? json_object_get(eps, key) : NULL);
-	json_object_foreach((json_t *)pods, key, v)
-		add_pod(&b, v);
-	if (b.oom)
+		zadd(b, n, (size_t)nl, DNS_T_TXT, txt, sizeof(txt), -1);
+	if (b->oom)
 		goto fail;
-
-	while (size < b.n * 2)
-		size *= 2;
-	s->mask = size - 1;
-	s->tab = calloc(size, sizeof(*s->tab));
-	if (!s->tab)
-		goto fail;
-	for (struct znode *z = b.list; z; z = z->lnext) {
-		struct dns_node *dn = encode_node(&b, z, (struct chunk **)&s->arena);
-
-		if (!dn)
-			goto fail;
-		dn->next = s->tab[dn->hash & s->mask];
-		s->tab[dn->hash & s->mask] = dn;
-		s->nnodes++;
-	}
-	zb_free(&b);
-	return s;
+	return b;
 fail:
-	zb_free(&b);
-	dns_snap_free(s);
+	dns_zone_free(b);
 	return NULL;
+}
+
+void dns_zone_free(struct dns_zone *b)
+{
+	struct znode *z;
+
+	if (!b)
+		return;
+	while ((z = b->dirty)) {
+		b->dirty = z->dnext;
+		if (z->dead) {
+			retire(b, z->enc);
+			free_znode(z);
+		}
+	}
+	while ((z = b->list)) {
+		b->list = z->lnext;
+		retire(b, z->enc);
+		free_znode(z);
+	}
+	zmap_free(&b->svcs);
+	zmap_free(&b->pods);
+	zmem_free(&b->mem);
+	free(b->ztab);
+	free(b->buf);
+	free(b->scratch);
+	free(b);
+}
+
+/* Recompiles one owner: its old records out, its new ones in. */
+static int set_owner(struct dns_zone *b, struct zmap *m, const char *key, const json_t *obj,
+		     const json_t *ep, bool pod)
+{
+	struct zown *o = zmap_get(m, key, obj != NULL);
+
+	if (!o) {
+		if (obj)
+			b->oom = true;
+		return b->oom ? -ENOMEM : 0;
+	}
+	own_clear(b, o);
+	if (!obj) {
+		zmap_del(m, o);
+		return b->oom ? -ENOMEM : 0;
+	}
+	o->stamp = ++b->stamp;
+	b->cur = o;
+	if (pod)
+		add_pod(b, obj);
+	else
+		add_service(b, obj, ep);
+	b->cur = NULL;
+	if (o->n == 0)
+		zmap_del(m, o);	/* nothing to serve: a pod without an address */
+	return b->oom ? -ENOMEM : 0;
+}
+
+int dns_zone_set_service(struct dns_zone *b, const char *key, const json_t *svc,
+			 const json_t *ep)
+{
+	return set_owner(b, &b->svcs, key, svc, ep, false);
+}
+
+int dns_zone_set_pod(struct dns_zone *b, const char *key, const json_t *pod)
+{
+	return set_owner(b, &b->pods, key, pod, NULL, true);
+}
+
+struct dns_snap *dns_zone_build(const struct dns_zone_cfg *cfg, const json_t *svcs,
+				const json_t *eps, const json_t *pods)
+{
+	struct dns_zone *b = dns_zone_new(cfg);
+	struct dns_snap *s;
+	const char *key;
+	json_t *v;
+
+	if (!b)
+		return NULL;
+	json_object_foreach((json_t *)svcs, key, v)
+		dns_zone_set_service(b, key, v, eps ? json_object_get(eps, key) : NULL);
+	json_object_foreach((json_t *)pods, key, v)
+		dns_zone_set_pod(b, key, v);
+	s = dns_zone_snap(b);
+	/* Its nodes now belong to the snapshot alone. */
+	dns_zone_free(b);
+	return s;
 }
 
 /* ---- answering ---- */
@@ -830,11 +1314,15 @@ fail:
 const struct dns_node *dns_zone_find(const struct dns_snap *s, const uint8_t *name,
 				     size_t nlen, uint32_t hash)
 {
-	const struct dns_node *n = s->tab[hash & s->mask];
+	uint32_t i = hash & s->mask;
+	const struct dns_node *n;
 
-	while (n && !(n->hash == hash && n->nlen == nlen && memcmp(n->name, name, nlen) == 0))
-		n = n->next;
-	return n;
+	while ((n = s->tab[i])) {
+		if (node_is(n, name, nlen, hash))
+			return n;
+		i = (i + 1) & s->mask;
+	}
+	return NULL;
 }
 
 /* A full reverse name d.c.b.a.in-addr.arpa in one of the cluster ranges:
