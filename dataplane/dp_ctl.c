@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <jansson.h>
 
@@ -296,6 +297,13 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 	 * for TCP; UDP flows last 30 s. */
 	dp->tcp_idle_ms = (cfg && cfg->tcp_idle_s > 0 ? cfg->tcp_idle_s : 3600) * 1000LL;
 	dp->udp_idle_ms = (cfg && cfg->udp_idle_s > 0 ? cfg->udp_idle_s : 30) * 1000LL;
+	{
+		struct rlimit rl;
+
+		dp->fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+				       ? rl.rlim_cur
+				       : 1048576;
+	}
 	if (cfg && cfg->node_ip)
 		snprintf(dp->node_ip, sizeof(dp->node_ip), "%s", cfg->node_ip);
 	if (cfg && cfg->lb_pool && (e = parse_pool(dp, cfg->lb_pool)) < 0) {

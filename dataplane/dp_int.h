@@ -58,6 +58,7 @@ struct dp_snap {
 	uint64_t gen;
 	uint32_t nsvc, nlsn, nep;
 	uint32_t cap_svc, cap_lsn, cap_ep;
+	int lsn_loops;			/* loops that listen (the first ones) */
 	struct dp_svc *svc;
 	struct dp_lsn *lsn;
 	struct sockaddr_in *eps;	/* svc[].eps point into it */
@@ -87,6 +88,8 @@ struct dp {
 	const struct k1s_writer *w;
 	char node_ip[INET_ADDRSTRLEN];
 	int64_t tcp_idle_ms, udp_idle_ms;
+	uint64_t fd_limit;		/* RLIMIT_NOFILE at start */
+	int lsn_loops_was;		/* for one log line when it changes */
 	uint32_t pool_lo, pool_hi;	/* host order; 0 = no pool */
 
 	/* Control side. */

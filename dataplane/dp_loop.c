@@ -225,7 +225,9 @@ static void reconcile(struct dp_loop *lp)
 		return;
 	for (p = lp->lsns.next; p != &lp->lsns; p = p->next)
 		dl_entry(p, struct lsn, link)->mark = false;
-	for (uint32_t i = 0; i < s->nlsn; i++) {
+	/* Beyond the snapshot's count of listening loops this one only
+	 * finishes the connections it has. */
+	for (uint32_t i = 0; lp->idx < s->lsn_loops && i < s->nlsn; i++) {
 		struct lsn *found = *lsn_slot(lp, s->lsn[i].proto, &s->lsn[i].addr);
 
 		if (!found)

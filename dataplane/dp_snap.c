@@ -12,6 +12,7 @@
 
 #include "dp_int.h"
 #include "k1s_json.h"
+#include "k1s_log.h"
 
 /* One service, compiled: lsn[].svc indexes this service's svc[]. */
 struct dp_comp {
@@ -369,6 +370,28 @@ static int lsn_set_init(struct dp *dp, struct lsn_set *set, uint32_t nlsn)
 	return 0;
 }
 
+/* Each loop opens its own copy of every listener (SO_REUSEPORT spreads
+ * the load); when the copies would take more than half the descriptors
+ * (the rest are for connections), fewer loops listen, at least one. */
+static int listening_loops(struct dp *dp, uint32_t nlsn)
+{
+	uint64_t budget = dp->fd_limit / 2;
+	int n = dp->nloops;
+
+	while (n > 1 && (uint64_t)nlsn * (uint64_t)n > budget)
+		n--;
+	if (n != dp->lsn_loops_was) {
+		if (n < dp->nloops)
+			k1s_warn("dp", "%u listeners on each of %d loops would pass half the "
+				 "descriptor limit (%llu): %d loop(s) listen", nlsn, dp->nloops,
+				 (unsigned long long)dp->fd_limit, n);
+		else if (dp->lsn_loops_was)
+			k1s_info("dp", "all %d loops listen again", n);
+		dp->lsn_loops_was = n;
+	}
+	return n;
+}
+
 struct dp_snap *dp_snap_build(struct dp *dp)
 {
 	uint32_t nsvc = 0, nlsn = 0, nep = 0;
@@ -413,6 +436,7 @@ struct dp_snap *dp_snap_build(struct dp *dp)
 			s->nsvc += c->nsvc;
 			s->nep += c->nep;
 		}
+	s->lsn_loops = listening_loops(dp, s->nlsn);
 	s->gen = ++dp->gen;
 	return s;
 }

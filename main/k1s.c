@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,6 +94,32 @@ static void usage(FILE *f)
 		"  --dns-resolv-conf FILE   upstream resolvers for other names\n"
 		"                           (default /etc/resolv.conf)\n"
 		"  --dns-loops N            DNS server threads (default: one per core)\n");
+}
+
+/* Every service port is a listening socket per forwarding thread, and
+ * each forwarded connection two more: 10,000 services on two threads pass
+ * the usual limits. Raised as far as allowed (root: to fs.nr_open). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+	unsigned long long max = 0;
+
+	if (f) {
+		if (fscanf(f, "%llu", &max) != 1)
+			max = 0;
+		fclose(f);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (max > rl.rlim_max && max <= 1048576) {
+		struct rlimit want = {max, max};
+
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static int mkdir_p(const char *dir)
@@ -296,6 +323,7 @@ static int serve(int argc, char **argv)
 		return 2;
 	}
 
+	raise_fd_limit();
 	err = mkdir_p(data_dir);
 	if (err < 0) {
 		k1s_err("main", "data directory %s: %s", data_dir, strerror(-err));

@@ -1054,6 +1054,62 @@ static void out_of_fds_waits(void **state)
 	backend_stop(&a);
 }
 
+/* With few descriptors, two loops' copies of 150 listeners would not fit:
+ * one loop listens, and every service answers. */
+static void listeners_fit_the_descriptor_limit(void **state)
+{
+	struct rlimit old, low;
+	struct backend a;
+	struct fx *fx;
+	char name[32], ip[32];
+
+	(void)state;
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	low.rlim_cur = (rlim_t)max_fd() + 220;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	fx = fx_new(2);
+	assert_non_null(fx);
+	backend_start(&a, 'A', 0);
+	assert_int_equal(st_begin(fx->st), 0);
+	for (int i = 0; i < 150; i++) {
+		snprintf(name, sizeof(name), "few%d", i);
+		snprintf(ip, sizeof(ip), "10.253.120.%d", i + 1);
+		put_svc(fx, name, "ClusterIP", ip, 80, 0, "TCP");
+		put_ep(fx, name, "TCP", 1, a.port);
+	}
+	assert_int_equal(st_commit(fx->st), 0);
+	sync_dp(fx);
+	/* One listening socket per service, not one per loop. */
+	{
+		FILE *f = popen("ss -Hltn 'src 10.253.120.0/24' | wc -l", "r");
+		int n = -1;
+
+		assert_non_null(f);
+		assert_int_equal(fscanf(f, "%d", &n), 1);
+		pclose(f);
+		assert_int_equal(n, 150);
+	}
+	/* Room is left for connections: 15 at once, 4 descriptors each
+	 * here (client, accepted, to the backend, the backend's). */
+	for (int round = 0; round < 10; round++) {
+		int fds[15];
+
+		for (int i = 0; i < 15; i++) {
+			snprintf(ip, sizeof(ip), "10.253.120.%d", round * 15 + i + 1);
+			fds[i] = dial(ip, 80, SOCK_STREAM);
+			assert_true(fds[i] >= 0);
+		}
+		for (int i = 0; i < 15; i++) {
+			assert_int_equal(hello(fds[i]), 'A');
+			close(fds[i]);
+		}
+	}
+	teardown((void **)&fx);
+	backend_stop(&a);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1072,6 +1128,7 @@ int main(void)
 		cmocka_unit_test(named_ports_of_a_multi_port_service),
 		cmocka_unit_test(endpoints_change_under_load),
 		cmocka_unit_test(out_of_fds_waits),
+		cmocka_unit_test(listeners_fit_the_descriptor_limit),
 		cmocka_unit_test(many_services),
 	};
 	int rc;
