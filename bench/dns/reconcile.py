@@ -9,7 +9,7 @@ p50 and the maximum of each, in milliseconds, measured from the API's
 answer (the write is durable and acknowledged then) and from the request.
 
 Changes --pause ms apart (default 200) are lone changes; with --pause 0
-they come back to back, as in a burst, where k1s spaces its rebuilds.
+they come back to back, as in a burst.
 
 Usage: reconcile.py --server URL --dns ADDR[:PORT] [--rounds N] [--pause MS]
 """

@@ -327,7 +327,8 @@ for pause in 200 0; do
 	python3 "$HERE/reconcile.py" --server "$API" --dns "$K1S_ADDR:53" --rounds "$ROUNDS" \
 		--pause $pause --label "with $(grep -o '^[0-9]*' "$T/populate.out") services"
 done
-# Of which the zone build, done again for every change, on its own.
+# The zone on its own: a build from scratch (at start), and one change
+# beside the whole (what each store change costs).
 SRC=$HERE/../..
 if cc -O2 -I"$SRC/dns" -I"$SRC/lib" -I"$B" -o "$T/zone_build" "$HERE/zone_build.c" \
 	"$B/dns/libdns.a" "$B/lib/libk1s.a" -ljansson -luring -lpthread 2>"$T/cc.err"; then
