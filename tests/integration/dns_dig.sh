@@ -8,7 +8,7 @@
 # created service resolves and a deleted one stops, within a second;
 # forwarding through a fake upstream with a cache, and a prompt SERVFAIL
 # once the upstream is gone; a changed resolv.conf is followed. Needs root
-# (pods, port 53).
+# (pods, port 53). Also on a host address given with --dns-listen.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 need kubectl dig python3 curl
@@ -49,7 +49,7 @@ python3 "$TMP/upstream.py" "$UP" "$TMP/upcount" &
 UP_PID=$!
 echo "nameserver $UP" >"$TMP/resolv.conf"
 
-start_k1s --dns-resolv-conf "$TMP/resolv.conf" --dns-ip "$DNS_IP"
+start_k1s --dns-resolv-conf "$TMP/resolv.conf" --dns-ip "$DNS_IP" --dns-listen 127.0.0.5:5354
 finish() {
 	[ -n "$UP_PID" ] && kill "$UP_PID" 2>/dev/null
 	[ -n "$K1S_PID" ] && { k delete namespace $NS --wait=false >/dev/null 2>&1 || true; }
@@ -74,6 +74,9 @@ has() { expect_out "$1" "$2" d "${@:3}"; }
 status() { d "$@" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'; }
 
 wait_for "kube-dns answers" 10 bash -c "dig @$DNS_IP +short +time=1 +tries=1 kubernetes.default.svc.cluster.local | grep -qx 10.96.0.1"
+expect_out "and so does --dns-listen's host address, over UDP and TCP" '^10\.96\.0\.1$' \
+	bash -c "dig @127.0.0.5 -p 5354 +short +time=2 +tries=1 kubernetes.default.svc.cluster.local &&
+		dig @127.0.0.5 -p 5354 +tcp +short +time=2 +tries=1 kubernetes.default.svc.cluster.local | grep -qx 10.96.0.1"
 
 k create namespace $NS >/dev/null
 k() { kubectl -s "$SERVER" --cache-dir "$TMP/kcache" -n $NS "$@"; }
