@@ -216,7 +216,7 @@ static struct dp_comp *compile(struct dp *dp, const char *key, int *err)
 		if ((*err = compile_port(dp, c, svc, p, ep, aff)) < 0)
 			break;
 	/* eps may have moved while growing: point the ports at it last. */
-	for (uint32_t j = 0, off = 0; !*err && j < c->nsvc; off += c->svc[j++].nep)
+	for (uint32_t j = 0, off = 0; !*err && c->eps && j < c->nsvc; off += c->svc[j++].nep)
 		c->svc[j].eps = c->eps + off;
 	if (*err || c->nsvc == 0) {
 		comp_free(c);
@@ -422,7 +422,8 @@ struct dp_snap *dp_snap_build(struct dp *dp)
 		for (struct dp_comp *c = dp->comp[i]; c; c = c->next) {
 			uint32_t base = s->nsvc, off = 0;
 
-			memcpy(s->eps + s->nep, c->eps, c->nep * sizeof(*c->eps));
+			if (c->nep)
+				memcpy(s->eps + s->nep, c->eps, c->nep * sizeof(*c->eps));
 			for (uint32_t j = 0; j < c->nsvc; j++) {
 				s->svc[base + j] = c->svc[j];
 				s->svc[base + j].eps = s->eps + s->nep + off;
