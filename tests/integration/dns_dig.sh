@@ -51,7 +51,8 @@ echo "nameserver $UP" >"$TMP/resolv.conf"
 
 start_k1s --dns-resolv-conf "$TMP/resolv.conf" --dns-ip "$DNS_IP" --dns-listen 127.0.0.5:5354
 finish() {
-	[ -n "$UP_PID" ] && kill "$UP_PID" 2>/dev/null
+	# Whatever failed, k1s is stopped: no command here may end the trap.
+	[ -z "$UP_PID" ] || kill "$UP_PID" 2>/dev/null || true
 	[ -n "$K1S_PID" ] && { k delete namespace $NS --wait=false >/dev/null 2>&1 || true; }
 	cleanup
 }

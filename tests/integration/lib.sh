@@ -16,7 +16,10 @@ need() {
 TMP=$(mktemp -d /tmp/k1s-it.XXXXXX)
 K1S_PID=
 cleanup() {
-	[ -n "$K1S_PID" ] && kill "$K1S_PID" 2>/dev/null && wait "$K1S_PID" 2>/dev/null
+	if [ -n "$K1S_PID" ]; then
+		kill "$K1S_PID" 2>/dev/null || true
+		wait "$K1S_PID" 2>/dev/null || true
+	fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
