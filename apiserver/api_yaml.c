@@ -101,8 +101,17 @@ static json_t *mapping(struct yctx *y, int depth)
 		yaml_event_delete(&ev);
 		if (!k)
 			goto fail;
+		if (json_is_object(k) || json_is_array(k)) {
+			/* As sigs.k8s.io/yaml: a key may be a scalar, not a
+			 * collection (stringifying nested ones at every level
+			 * is also quadratic in the depth). */
+			snprintf(y->err, y->errlen, "yaml: line %zu: mapping key must be a scalar",
+				 y->parser.mark.line + 1);
+			json_decref(k);
+			goto fail;
+		}
 		if (!json_is_string(k)) {
-			/* Kubernetes objects have string keys; others are stringified. */
+			/* Kubernetes objects have string keys; scalars are stringified. */
 			char *s = json_dumps(k, JSON_ENCODE_ANY);
 
 			json_decref(k);

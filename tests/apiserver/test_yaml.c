@@ -68,6 +68,8 @@ static void bad_documents_are_errors(void **state)
 	    "a: &x 1\nb: *x\n",		 /* aliases */
 	    "a: 1\n---\nb: 2\n",	 /* two documents */
 	    "",				 /* empty */
+	    "? {a: 1}\n: x\n",		 /* a collection as a key */
+	    "? [1]\n: x\n",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
