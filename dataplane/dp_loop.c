@@ -15,6 +15,7 @@
 
 #include "dp_loop_int.h"
 #include "k1s_log.h"
+#include "k1s_uring.h"
 
 #define DP_RING		1024
 #define DP_EMFILE_LOG_MS 10000	/* one "out of descriptors" line per this long */
@@ -321,32 +322,10 @@ static void handle(struct dp_loop *lp, struct io_uring_cqe *cqe)
 	}
 }
 
-/* The ring belongs to the loop's thread: with SINGLE_ISSUER and
- * DEFER_TASKRUN completions run only when the loop asks for them, and
- * only that thread may submit. Older kernels get a plain ring. */
-static int ring_init(struct dp_loop *lp)
-{
-	static const unsigned flags[] = {
-		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
-		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
-		0,
-	};
-	int err = -EINVAL;
-
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		struct io_uring_params p = {.flags = flags[i]};
-
-		err = io_uring_queue_init_params(DP_RING, &lp->ring, &p);
-		if (err == 0)
-			return 0;
-	}
-	return err;
-}
-
 static void *loop_main(void *arg)
 {
 	struct dp_loop *lp = arg;
-	int err = ring_init(lp);
+	int err = k1s_uring_init(&lp->ring, DP_RING);
 
 	pthread_mutex_lock(&lp->mu);
 	lp->init = err ? err : 1;

@@ -28,6 +28,7 @@
 
 #include "dns_int.h"
 #include "k1s_log.h"
+#include "k1s_uring.h"
 
 #define DNS_RING	4096
 #define DNS_UDP_BUFS	512	/* provided receive buffers per socket per loop */
@@ -649,31 +650,11 @@ static void handle(struct dns_loop *lp, struct io_uring_cqe *cqe)
 	}
 }
 
-/* As the dataplane's: a ring for this thread alone where the kernel has it. */
-static int ring_init(struct dns_loop *lp)
-{
-	static const unsigned flags[] = {
-		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
-		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
-		0,
-	};
-	int err = -EINVAL;
-
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		struct io_uring_params p = {.flags = flags[i]};
-
-		err = io_uring_queue_init_params(DNS_RING, &lp->ring, &p);
-		if (err == 0)
-			return 0;
-	}
-	return err;
-}
-
 static void *loop_main(void *arg)
 {
 	struct dns_loop *lp = arg;
 	struct dns *dns = lp->dns;
-	int err = ring_init(lp);
+	int err = k1s_uring_init(&lp->ring, DNS_RING);
 
 	for (int i = 0; err == 0 && i < dns->nlisten; i++)
 		if ((err = urx_init(lp, i)) < 0)
