@@ -5,8 +5,10 @@
  * operation carrying the kind's x-kubernetes-group-version-kind and a
  * fieldValidation parameter, and when they find one leave validation to the
  * server. `kubectl explain` walks components.schemas. The PATCH operations
- * carry no requestBody: with a strategic-merge-patch body declared, kubectl
- * builds apply patches from these schemas instead of its compiled-in types. */
+ * declare the four patch media types as kube-apiserver's do: kubectl apply
+ * then computes strategic merge patches from these schemas (their
+ * x-kubernetes-patch-strategy and merge keys) instead of its compiled-in
+ * types, which it does not have for kinds outside its own release. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #define NAME_MICROTIME "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"
 #define NAME_QUANTITY "io.k8s.apimachinery.pkg.api.resource.Quantity"
 #define NAME_INTORSTRING "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+#define NAME_PATCH "io.k8s.apimachinery.pkg.apis.meta.v1.Patch"
 
 /* Named schemas of the scalar-like apimachinery types, with kube-apiserver's
  * descriptions (shortened). Quantity and IntOrString have no type but a
@@ -44,6 +47,9 @@ static const struct {
 	 "IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML "
 	 "marshalling and unmarshalling, it produces or consumes the inner type.  This allows you "
 	 "to have, for example, a JSON field that can accept a name or number."},
+	{NAME_PATCH, "object", NULL, {NULL, NULL},
+	 "Patch is provided to give a concrete name and type to the Kubernetes PATCH request "
+	 "body."},
 };
 
 static json_t *ref_to(const char *name)
@@ -276,6 +282,22 @@ static json_t *body_content(const struct k1s_type *t)
 	return json_pack("{s:{s:o}}", "application/json", "schema", ref_to(t->name));
 }
 
+/* A PATCH body: the media types kube-apiserver lists for built-in kinds
+ * (CRDs lack strategic merge), each a meta.v1.Patch. kubectl apply looks
+ * for application/strategic-merge-patch+json here (patcher.go,
+ * gvkSupportsPatchOpenAPIV3). */
+static json_t *patch_content(void)
+{
+	static const char *const types[] = {
+	    "application/apply-patch+yaml", "application/json-patch+json",
+	    "application/merge-patch+json", "application/strategic-merge-patch+json"};
+	json_t *c = json_object();
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		json_object_set_new(c, types[i], json_pack("{s:o}", "schema", ref_to(NAME_PATCH)));
+	return c;
+}
+
 /* The group-version part of kube-apiserver's operationIds: "CoreV1",
  * "AppsV1", "NetworkingV1", "DiscoveryV1". */
 static void gv_ident(const struct k1s_resource *r, char *buf, size_t len)
@@ -335,8 +357,10 @@ static json_t *operation(const struct k1s_resource *r, const char *action, bool 
 		json_array_append_new(params, param("watch", "query", false, NULL));
 	}
 	json_object_set_new(op, "parameters", params);
-	/* No requestBody on patch: see the top of this file. */
-	if (strcmp(action, "put") == 0 || strcmp(action, "post") == 0)
+	if (strcmp(action, "patch") == 0)
+		json_object_set_new(op, "requestBody",
+				    json_pack("{s:o, s:b}", "content", patch_content(), "required", 1));
+	else if (strcmp(action, "put") == 0 || strcmp(action, "post") == 0)
 		json_object_set_new(op, "requestBody",
 				    json_pack("{s:o, s:b}", "content", body_content(r->type),
 					      "required", 1));
@@ -427,6 +451,8 @@ static json_t *build_doc(const char *group, const char *version)
 		add_paths(paths, r);
 		add_type(schemas, r->type);
 	}
+	if (any)
+		add_special(schemas, NAME_PATCH);
 	if (!any) {
 		json_decref(paths);
 		json_decref(schemas);

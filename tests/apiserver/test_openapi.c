@@ -97,6 +97,21 @@ static void unknown_group_versions_have_no_document(void **state)
 	assert_null(api_openapi_doc(NULL));
 }
 
+/* The PATCH operation's body lists `type`, as a meta.v1.Patch that the
+ * document defines. */
+static bool patch_accepts(json_t *doc, json_t *patch, const char *type)
+{
+	json_t *body = json_object_get(patch, "requestBody");
+	json_t *t = json_object_get(json_object_get(body, "content"), type);
+	const char *ref = json_string_value(json_object_get(json_object_get(t, "schema"), "$ref"));
+
+	if (!t || !json_is_true(json_object_get(body, "required")) || !ref)
+		return false;
+	assert_string_equal(ref, "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Patch");
+	assert_non_null(schema(doc, "io.k8s.apimachinery.pkg.apis.meta.v1.Patch"));
+	return true;
+}
+
 static void service_patch_declares_field_validation(void **state)
 {
 	json_t *doc = api_openapi_doc("api/v1");
@@ -120,8 +135,13 @@ static void service_patch_declares_field_validation(void **state)
 						    json_object_get(p, "schema"), "type")),
 					    "string");
 	}
-	/* With a requestBody kubectl would build apply patches from the schemas. */
-	assert_null(json_object_get(patch, "requestBody"));
+	/* kubectl apply computes strategic merge patches from the schemas only
+	 * when the PATCH body lists that media type. */
+	assert_true(patch_accepts(doc, patch, "application/strategic-merge-patch+json"));
+	assert_true(patch_accepts(doc, patch, "application/apply-patch+yaml"));
+	assert_true(patch_accepts(doc, patch, "application/merge-patch+json"));
+	assert_true(patch_accepts(doc, patch, "application/json-patch+json"));
+	assert_false(patch_accepts(doc, patch, "application/json"));
 
 	assert_true(has_param(json_object_get(item, "put"), "fieldValidation", "query"));
 	assert_non_null(json_object_get(item, "get"));
@@ -169,7 +189,7 @@ static void every_kind_has_a_patch_operation(void **state)
 		assert_string_equal(json_string_value(json_object_get(gvk, "group")), r->group);
 		assert_string_equal(json_string_value(json_object_get(gvk, "kind")), r->kind);
 		assert_true(has_param(patch, "fieldValidation", "query"));
-		assert_null(json_object_get(patch, "requestBody"));
+		assert_true(patch_accepts(doc, patch, "application/strategic-merge-patch+json"));
 
 		s = schema(doc, r->type->name);
 		assert_non_null(s);
