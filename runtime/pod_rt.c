@@ -518,15 +518,36 @@ static int ctr_argv(struct pod_ctr *c, const json_t *cspec, char ***argv, bool *
 	return 0;
 }
 
+void pod_go(struct pod_ctr *c)
+{
+	if (c->go_timer)
+		k1s_loop_cancel(c->p->rt->loop, c->go_timer);
+	c->go_timer = NULL;
+	if (c->go_w < 0)
+		return;
+	if (c->pty >= 0)
+		pod_tty_echo(c->pty, true);
+	close(c->go_w);
+	c->go_w = -1;
+}
+
 static void on_go_timer(void *arg)
 {
 	struct pod_ctr *c = arg;
 
 	c->go_timer = NULL;
-	if (c->go_w >= 0) {
-		close(c->go_w);
-		c->go_w = -1;
-	}
+	pod_go(c);
+}
+
+void pod_go_after(struct pod_ctr *c, int64_t ms)
+{
+	if (c->go_w < 0)
+		return;
+	if (c->go_timer)
+		k1s_loop_cancel(c->p->rt->loop, c->go_timer);
+	c->go_timer = k1s_loop_timer(c->p->rt->loop, ms, on_go_timer, c);
+	if (!c->go_timer)
+		pod_go(c);
 }
 
 static void ctr_waiting(struct pod_ctr *c, const char *reason, const char *msg)
@@ -608,6 +629,10 @@ static void ctr_start(struct pod_ctr *c)
 		l.go_r = go_p[0];
 		c->go_w = go_p[1];
 		c->go_timer = k1s_loop_timer(rt->loop, 10000, on_go_timer, c);
+		/* Until the program runs, its terminal does not echo: see
+		 * pod_attach(). */
+		if (slave >= 0)
+			pod_tty_echo(slave, false);
 	}
 	ctr_user(p, cspec, &c->uid, &c->gid);
 	snprintf(c->workdir, sizeof(c->workdir), "%s", k1s_json_str(cspec, "workingDir") ?: "/");

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "k1s_loop.h"
@@ -516,11 +517,17 @@ int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *
 	}
 	c->attach_exit = on_exit;
 	c->attach_arg = arg;
-	/* A held program starts now that someone sees its output. */
-	if (c->go_w >= 0) {
-		close(c->go_w);
-		c->go_w = -1;
-	}
+	/* A held program starts now that someone sees its output. On a
+	 * terminal it starts a moment later, and echo starts with it: what the
+	 * client sends at once (a terminal at the end of its input gives
+	 * kubectl a NUL, which it forwards) reaches the program's input
+	 * without being echoed ahead of its output. On a real cluster the
+	 * program has run long before kubectl attaches, so nothing shows
+	 * there either. */
+	if (c->pty >= 0)
+		pod_go_after(c, POD_TTY_SETTLE_MS);
+	else
+		pod_go(c);
 	return 0;
 }
 
@@ -589,6 +596,19 @@ static void on_pty(void *arg, int fd, uint32_t events)
 		if (start < (size_t)n)
 			pod_log_line(c->pty_log, "stdout", true, buf + start, (size_t)n - start);
 	}
+}
+
+void pod_tty_echo(int fd, bool on)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) < 0)
+		return;
+	if (on)
+		t.c_lflag |= ECHO;
+	else
+		t.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(fd, TCSANOW, &t);
 }
 
 void pod_pty_watch(struct pod_ctr *c, const char *log_path)

@@ -105,6 +105,9 @@ struct pod_recent {
 };
 
 #define POD_RECENT 8
+/* How long a held terminal program waits, once attached, before it
+ * starts: the attacher's first input arrives in the meantime. */
+#define POD_TTY_SETTLE_MS 200
 
 struct pod_run {
 	struct pod_rt *rt;
@@ -226,6 +229,12 @@ void pod_jobs_free(struct pod_rt *rt);
 void pod_follows_free(struct pod_rt *rt);
 /* Drains a tty container's terminal into its log until someone attaches. */
 void pod_pty_watch(struct pod_ctr *c, const char *log_path);
+/* Turns the echo of terminal `fd` (either end) on or off. */
+void pod_tty_echo(int fd, bool on);
+/* Starts a held program now (pod_go), or in `ms` (pod_go_after); its
+ * terminal echoes from then on. */
+void pod_go(struct pod_ctr *c);
+void pod_go_after(struct pod_ctr *c, int64_t ms);
 void pod_pty_release(struct pod_ctr *c);
 
 #endif

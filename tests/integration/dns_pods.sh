@@ -265,6 +265,19 @@ echo "$out" | grep -Eq "Name:[[:space:]]+api-service\.default\.svc\.cluster\.loc
 echo "$out" | grep -Eq "Address:[[:space:]]+$CIP" || fail "kubectl run dns-test: no $CIP: $out"
 echo "$out" | grep -q 'pod "dns-test" deleted' || fail "dns-test was not removed: $out"
 echo "ok - kubectl run dns-test --image=busybox --rm -i -- nslookup api-service"
+# And with -t, on a terminal that script(1) gives kubectl. Its input is at
+# its end at once, which the terminal passes on as a NUL: the program's
+# terminal must not echo it ahead of the answer (a real cluster shows none).
+if command -v script >/dev/null; then
+	out=$(timeout 60 script -qec "kubectl -s $SERVER --cache-dir $TMP/kcache run dns-test \
+		--image=busybox --rm -it -- nslookup api-service" /dev/null </dev/null 2>&1) ||
+		fail "kubectl run dns-test --rm -it: $out"
+	echo "$out" | grep -Eq "Address:[[:space:]]+$CIP" || fail "kubectl run -it: no $CIP: $out"
+	if echo "$out" | tr '\000' '@' | grep -Eq '\^@|@Server'; then
+		fail "kubectl run -it: a NUL was echoed: $(echo "$out" | cat -A)"
+	fi
+	echo "ok - kubectl run dns-test --image=busybox --rm -it -- nslookup api-service, on a terminal"
+fi
 out=$(run_rm curl-test --image=curlimages/curl --rm -i -- curl http://api-service 2>&1) ||
 	fail "kubectl run curl-test ... curl http://api-service: $out"
 echo "$out" | grep -q '"pod":"api-' || fail "kubectl run curl-test: $out"

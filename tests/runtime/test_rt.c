@@ -710,15 +710,20 @@ static void attach_to_a_held_program(void **state)
 	create_pod("{\"metadata\":{\"name\":\"tty\"},\"spec\":{\"restartPolicy\":\"Never\","
 	           "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"stdin\":true,"
 	           "\"stdinOnce\":true,\"tty\":true,\"command\":[\"sh\",\"-c\","
-	           "\"echo started; read x; echo got $x\"]}]}}");
+	           "\"echo started; read x; echo got $x; read y; echo got $y\"]}]}}");
 	wait_running("tty");
 	/* Held until someone attaches: nothing is lost. */
 	run_until(NULL, NULL, 300);
 	assert_int_equal(pod_attach(rt, "default", "tty", "c", on_exec_exit, &r, &io), 0);
 	assert_true(io.out_fd >= 0 && io.in_fd >= 0 && io.err_fd == -1 && io.pid == -1);
-	assert_non_null(strstr(read_until(io.out_fd, "started"), "started"));
+	/* What the attacher sends at once is the program's input, and is not
+	 * echoed ahead of its output. */
 	assert_true(write(io.in_fd, "abc\n", 4) == 4);
-	assert_non_null(strstr(read_until(io.out_fd, "got abc"), "got abc"));
+	run_until(NULL, NULL, 500); /* past the settling moment */
+	assert_string_equal(read_until(io.out_fd, "got abc"), "started\r\ngot abc\r\n");
+	/* Once it runs, its terminal echoes. */
+	assert_true(write(io.in_fd, "def\n", 4) == 4);
+	assert_string_equal(read_until(io.out_fd, "got def"), "def\r\ngot def\r\n");
 	assert_true(run_until(exec_done, &r, 5000));
 	assert_true(WIFEXITED(r.ws) && WEXITSTATUS(r.ws) == 0);
 	close(io.out_fd);
