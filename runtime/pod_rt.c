@@ -595,6 +595,36 @@ static void ctr_start(struct pod_ctr *c)
 			p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
 		return;
 	}
+	ctr_user(p, cspec, &c->uid, &c->gid);
+	snprintf(c->workdir, sizeof(c->workdir), "%s", k1s_json_str(cspec, "workingDir") ?: "/");
+	l.exe_fd = echo ? rt->self_fd : -1;
+	if (l.exe_fd < 0) {
+		/* What the container's user cannot execute is said once, with
+		 * its path, and retried: not a crash loop of exit code 126. */
+		char path[1024];
+
+		err = pod_proc_exe_check(argv[0], envp, c->uid, c->gid, c->workdir, path,
+		                         sizeof(path));
+		if (err == -EACCES || err == -ENOENT) {
+			/* runc's words, e.g. exec: "x": permission denied */
+			snprintf(msg, sizeof(msg), "exec: \"%s\": %s (as uid %u)", path,
+			         err == -ENOENT ? (strchr(argv[0], '/')
+			                               ? "no such file or directory"
+			                               : "executable file not found in $PATH")
+			                        : "permission denied",
+			         (unsigned)c->uid);
+			free(argv);
+			pod_env_free(envp);
+			if (strcmp(c->message, msg) != 0)
+				pod_rt_event(p, "Warning", "Failed", c, "Error: %s", msg);
+			ctr_waiting(c, "RunContainerError", msg);
+			if (!p->retry_timer)
+				p->retry_timer =
+				    k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
+			pod_rt_dirty(p);
+			return;
+		}
+	}
 	run = c->ever_started ? c->restarts + 1 : c->restarts;
 	snprintf(dir, sizeof(dir), "%s/%s", p->dir, c->name);
 	mkdir_p(dir, 0700);
@@ -634,8 +664,6 @@ static void ctr_start(struct pod_ctr *c)
 		if (slave >= 0)
 			pod_tty_echo(slave, false);
 	}
-	ctr_user(p, cspec, &c->uid, &c->gid);
-	snprintf(c->workdir, sizeof(c->workdir), "%s", k1s_json_str(cspec, "workingDir") ?: "/");
 	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", p->dir);
 	snprintf(hosts, sizeof(hosts), "%s/hosts", p->dir);
 	char netns[128];
@@ -1593,6 +1621,7 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 		*err = -ENOMEM;
 		return NULL;
 	}
+	rt->self_fd = -1;
 	rt->st = st;
 	rt->loop = loop;
 	rt->w = w;
@@ -1637,6 +1666,12 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 		free(rt->strs);
 		free(rt);
 		return NULL;
+	}
+	if (rt->cfg.self_exe && *rt->cfg.self_exe) {
+		rt->self_fd = pod_proc_exe_open(rt->cfg.self_exe);
+		if (rt->self_fd < 0)
+			k1s_warn("pod", "the echo app %s cannot be opened (%s): pods run it by its path",
+			         rt->cfg.self_exe, strerror(-rt->self_fd));
 	}
 	snprintf(rt->pods_dir, sizeof(rt->pods_dir), "%s/pods", rt->cfg.data_dir);
 	mkdir_p(rt->pods_dir, 0700);
@@ -1704,6 +1739,8 @@ void pod_rt_free(struct pod_rt *rt)
 	if (rt->net)
 		pod_net_free(rt->net);
 	pod_catalog_free(rt->catalog);
+	if (rt->self_fd >= 0)
+		close(rt->self_fd);
 	free(rt->strs);
 	free(rt);
 }

@@ -159,6 +159,7 @@ struct pod_rt {
 	struct pod_follow *follows; /* attaches following a log */
 	unsigned event_seq;
 	bool stopping;
+	int self_fd; /* the echo app: a sealed copy of cfg.self_exe, or -1 */
 };
 
 /* ---- pod_rt.c ---- */
@@ -186,8 +187,18 @@ struct pod_launch {
 	int tty;     /* terminal slave (stdin/out/err), or -1 */
 	int go_r;    /* read before exec (held program), or -1 */
 	int keep[3]; /* the runtime's ends of those: closed in the children */
+	int exe_fd;  /* the program, opened by the runtime; -1: argv[0] on PATH */
 };
 
+/* A copy of the program at `path` that any user can execute, whatever the
+ * directories above it allow: a sealed memfd, else the file itself
+ * opened O_PATH. A descriptor, or a negative errno. */
+int pod_proc_exe_open(const char *path);
+/* Where the container's exec would find `prog` (on the PATH of envp, as
+ * execvp) when run as uid/gid in workdir: 0 with the path in `found`, or
+ * -EACCES / -ENOENT with the path tried (or prog) in `found`. */
+int pod_proc_exe_check(const char *prog, char *const envp[], uid_t uid, gid_t gid,
+                       const char *workdir, char *found, size_t len);
 /* Forks the shim and, under it, the container. 0 and the pids, or a
  * negative errno. */
 int pod_proc_launch(const struct pod_launch *l, pid_t *shim, pid_t *pid);

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -193,6 +195,133 @@ static void exec_argv(char *const argv[], char *const envp[])
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+/* execs the program open at `fd`: what the container's user could not
+ * reach by its path (k1s under /root, mode 0700) it runs from there. */
+static void exec_fd(int fd, char *const argv[], char *const envp[])
+{
+	if (fd != 3 && dup3(fd, 3, O_CLOEXEC) < 0)
+		die("dup3", errno);
+	fcntl(3, F_SETFD, FD_CLOEXEC);
+	syscall(SYS_close_range, 4U, ~0U, 0);
+	execveat(3, "", argv, envp, AT_EMPTY_PATH);
+	dprintf(2, "k1s: exec %s: %s\n", argv[0], strerror(errno));
+	_exit(126);
+}
+
+int pod_proc_exe_open(const char *path)
+{
+	int src = open(path, O_RDONLY | O_CLOEXEC), fd;
+	struct stat st;
+	off_t off = 0;
+
+	if (src < 0)
+		return -errno;
+	/* A copy, not the file: it also keeps running pods and new ones on
+	 * the same program while the binary is rebuilt or upgraded. */
+	fd = memfd_create("k1s", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd >= 0 && fstat(src, &st) == 0) {
+		while (off < st.st_size && sendfile(fd, src, &off, (size_t)(st.st_size - off)) > 0)
+			;
+		if (off == st.st_size && fchmod(fd, 0555) == 0 &&
+		    fcntl(fd, F_ADD_SEALS,
+			  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0) {
+			close(src);
+			return fd;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	close(src);
+	fd = open(path, O_PATH | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* In the checking child: as execvp searches. 0, or an errno. */
+static int exe_search(const char *prog, char *const envp[], char *found, size_t len)
+{
+	const char *path = "/bin:/usr/bin";	/* execvp's default */
+	struct stat st;
+	int err = ENOENT;
+
+	if (!*prog)
+		return ENOENT;
+	if (strchr(prog, '/')) {
+		snprintf(found, len, "%s", prog);
+		if (access(prog, X_OK) < 0)
+			return errno;
+		return stat(prog, &st) == 0 && S_ISREG(st.st_mode) ? 0 : EACCES;
+	}
+	for (char *const *e = envp; e && *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	snprintf(found, len, "%s", prog);
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char cand[4096];
+
+		int a;
+
+		snprintf(cand, sizeof(cand), "%.*s%s%s", (int)n, path, n ? "/" : "", prog);
+		a = access(cand, X_OK) == 0 ? 0 : errno;
+		if (a == 0 && stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+			snprintf(found, len, "%s", cand);
+			return 0;
+		}
+		/* As execvp: a name there but not executable (or not a file)
+		 * is EACCES, unless a later directory has it. */
+		if ((a == 0 || a == EACCES) && err != EACCES) {
+			snprintf(found, len, "%s", cand);
+			err = EACCES;
+		}
+		path += n + (path[n] == ':');
+	}
+	return err;
+}
+
+int pod_proc_exe_check(const char *prog, char *const envp[], uid_t uid, gid_t gid,
+                       const char *workdir, char *found, size_t len)
+{
+	char buf[4096] = "";
+	int p[2], ws;
+	ssize_t n;
+	pid_t c;
+
+	snprintf(found, len, "%s", prog);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	c = fork();
+	if (c == 0) {
+		int err;
+
+		close(p[0]);
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+			_exit(EPERM);
+		if (workdir && *workdir && chdir(workdir) < 0 && chdir("/") < 0)
+			_exit(EACCES);
+		err = exe_search(prog, envp, buf, sizeof(buf));
+		write_all(p[1], buf, strlen(buf));
+		_exit(err);
+	}
+	close(p[1]);
+	if (c < 0) {
+		close(p[0]);
+		return -errno;
+	}
+	do {
+		n = read(p[0], buf, sizeof(buf) - 1);
+	} while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n > 0) {
+		buf[n] = '\0';
+		snprintf(found, len, "%s", buf);
+	}
+	while (waitpid(c, &ws, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(ws))
+		return -ECHILD;
+	return -WEXITSTATUS(ws);
+}
+
 static void bind_file(const char *src, const char *dst)
 {
 	if (src && mount(src, dst, NULL, MS_BIND, NULL) < 0)
@@ -248,6 +377,8 @@ static void container_main(const struct pod_launch *l, int out_w, int err_w)
 		dprintf(2, "k1s: chdir %s: %s\n", l->workdir, strerror(errno));
 		_exit(128);
 	}
+	if (l->exe_fd >= 0)
+		exec_fd(l->exe_fd, l->argv, l->envp);
 	syscall(SYS_close_range, 3U, ~0U, 0);
 	exec_argv(l->argv, l->envp);
 }

@@ -472,6 +472,43 @@ static void missing_configmap_waits(void **state)
 	wait_running("needcfg");
 }
 
+/* A program that the pod's user cannot reach (a directory of mode 0700 on
+ * its path) is an event naming it, not a crash loop; fixed, it starts. */
+static void unreachable_program_waits(void **state)
+{
+	char dir[] = "/tmp/k1s-rt-private.XXXXXX", prog[64], cmd[256];
+	json_t *p;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(prog, sizeof(prog), "%s/sleeper", dir);
+	snprintf(cmd, sizeof(cmd), "cp /bin/sleep %s && chmod 755 %s", prog, prog);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "{\"metadata\":{\"name\":\"private\"},\"spec\":{\"containers\":[{\"name\":"
+	         "\"c\",\"image\":\"busybox\",\"command\":[\"%s\",\"100\"]}]}}",
+	         prog);
+	create_pod(cmd);
+	run_until(NULL, NULL, 500);
+	p = get_pod("private");
+	assert_string_equal(k1s_json_str(cstat(p), "state.waiting.reason"), "RunContainerError");
+	assert_non_null(strstr(k1s_json_str(cstat(p), "state.waiting.message"), prog));
+	assert_non_null(strstr(k1s_json_str(cstat(p), "state.waiting.message"), "permission denied"));
+	assert_int_equal(json_integer_value(json_object_get(cstat(p), "restartCount")), 0);
+	json_decref(p);
+	assert_true(event_with("private", "Failed", prog));
+	/* A name the PATH does not have says so, in runc's words. */
+	create_pod("{\"metadata\":{\"name\":\"noprog\"},\"spec\":{\"containers\":[{\"name\":"
+	           "\"c\",\"image\":\"example/app:1\",\"command\":[\"no-such-program\"]}]}}");
+	run_until(NULL, NULL, 500);
+	assert_true(event_with("noprog", "Failed",
+	                       "exec: \"no-such-program\": executable file not found in $PATH"));
+	chmod(dir, 0755);
+	wait_running("private");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static bool crashlooping(void *arg)
 {
 	json_t *p = get_pod(arg);
@@ -1250,6 +1287,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(readiness_and_liveness_probes),
 	    cmocka_unit_test(exec_in_a_container),
 	    cmocka_unit_test(attach_to_a_held_program),
+	    cmocka_unit_test(unreachable_program_waits),
 	    cmocka_unit_test(attach_without_a_tty),
 	    cmocka_unit_test(attach_follows_from_now),
 	    cmocka_unit_test(connect_into_a_pod),
@@ -1267,8 +1305,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skip: needs root\n");
 		return 77;
 	}
-	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-	self_exe[n > 0 ? n : 0] = '\0';
+	/* The echo app runs from where no pod's user can reach it, as k1s
+	 * built under /root (mode 0700) does. */
+	char dir[] = "/tmp/k1s-rt-self.XXXXXX", cmd[4200];
+	int ret;
+
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(self_exe, sizeof(self_exe), "%s/test_rt", dir);
+	snprintf(cmd, sizeof(cmd), "cp /proc/%d/exe %s", (int)getpid(), self_exe);
+	if (system(cmd) != 0)
+		return 1;
+	(void)n;
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	ret = cmocka_run_group_tests(tests, group_setup, group_teardown);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		ret = 1;
+	return ret;
 }
