@@ -28,7 +28,7 @@ code=$(json_post $CM '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"
 # Booleans: absent, "0" and any case of "false" are false; anything else,
 # "" and "f" included, is true (Convert_Slice_string_To_bool).
 for v in True true 1 "" f yes; do
-	out=$(timeout 2 curl -sN "$SERVER$CM?labelSelector=t%3Dq&watch=$v" || true)
+	out=$(timeout 1 curl -sN "$SERVER$CM?labelSelector=t%3Dq&watch=$v" || true)
 	echo "$out" | grep -q '"type":"ADDED"' || fail "watch=$v did not stream events: $out"
 done
 echo "ok - watch=True, true, 1, '', f and yes all watch"
