@@ -249,20 +249,32 @@ static int token_decode(const char *tok, char *ns, size_t nslen, char *name, siz
 	return 0;
 }
 
+int api_list_options(struct api_req *req, int64_t *limit, int64_t *timeout, json_t **status)
+{
+	*limit = 0;
+	*timeout = 0;
+	/* ListOptions, decoded whole before any list, watch or deletecollection:
+	 * a bad number in either field is a 400 even where it is not used. */
+	if (api_arg_int64(req, "limit", limit, status) < 0 ||
+	    api_arg_int64(req, "timeoutSeconds", timeout, status) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 static int handle_list(struct api_req *req, const struct api_path *p)
 {
 	const struct k1s_resource *r = p->res;
 	struct api_filter f;
 	struct list_ctx c = {.f = &f};
 	json_t *status = NULL;
-	const char *lim = api_arg(req, "limit"), *cont = api_arg(req, "continue");
+	const char *cont = api_arg(req, "continue");
 	char key[96], after_ns[256] = "", after_name[256] = "", gv[96], kind[96];
-	int64_t rev = 0;
+	int64_t rev = 0, timeout;
 	int err;
 
-	if (api_filter_parse(req, r, &f, &status) < 0)
+	if (api_list_options(req, &c.limit, &timeout, &status) < 0 ||
+	    api_filter_parse(req, r, &f, &status) < 0)
 		return api_reply_status(req, status);
-	c.limit = lim ? strtoll(lim, NULL, 10) : 0;
 	if (cont && *cont &&
 	    token_decode(cont, after_ns, sizeof(after_ns), after_name, sizeof(after_name)) < 0) {
 		api_filter_free(&f);
@@ -638,6 +650,8 @@ static int handle_create(struct api_req *req, const struct api_path *p)
 							"the server does not allow this method on "
 							"the requested resource",
 							NULL));
+	if ((status = api_arg_check_options(req, "CreateOptions", NULL, false)))
+		return api_reply_status(req, status);
 	if (api_body_decode(req, r->kind, r->version, fv && strcmp(fv, "Strict") == 0, &obj,
 			    &status) < 0)
 		return api_reply_status(req, status);
@@ -735,6 +749,8 @@ static int handle_update(struct api_req *req, const struct api_path *p)
 	int64_t rev;
 	int ret;
 
+	if ((status = api_arg_check_options(req, "UpdateOptions", NULL, false)))
+		return api_reply_status(req, status);
 	if (api_body_decode(req, scale ? "Scale" : r->kind, scale ? "v1" : r->version,
 			    fv && strcmp(fv, "Strict") == 0, &obj, &status) < 0)
 		return api_reply_status(req, status);
@@ -793,6 +809,9 @@ static int handle_patch(struct api_req *req, const struct api_path *p)
 				    "application/apply-patch+yaml, "
 				    "application/strategic-merge-patch+json",
 				    NULL));
+	if ((status = api_arg_check_options(req, "PatchOptions", NULL,
+					    !strstr(ct, "application/apply-patch+yaml"))))
+		return api_reply_status(req, status);
 	if (api_body_decode(req, r->kind, r->version, false, &patch, &status) < 0)
 		return api_reply_status(req, status);
 	api_res_key(key, sizeof(key), r);
@@ -803,7 +822,7 @@ static int handle_patch(struct api_req *req, const struct api_path *p)
 	}
 	if (strstr(ct, "application/apply-patch+yaml")) {
 		const char *mgr = api_arg(req, "fieldManager");
-		const char *force = api_arg(req, "force");
+		bool force = api_arg_bool(req, "force");
 		json_t *conflicts = json_array();
 
 		if (!mgr || !*mgr) {
@@ -824,8 +843,7 @@ static int handle_patch(struct api_req *req, const struct api_path *p)
 			return api_reply_status(req, status);
 		}
 		doc = old ? json_deep_copy(old) : NULL;
-		rc = k1s_patch_apply(&doc, patch, r->type, mgr, force && strcmp(force, "true") == 0,
-				     conflicts, err, sizeof(err));
+		rc = k1s_patch_apply(&doc, patch, r->type, mgr, force, conflicts, err, sizeof(err));
 		json_decref(patch);
 		if (rc == -EBUSY) {
 			char msg[2048];
@@ -939,8 +957,7 @@ static int not_allowed(struct api_req *req)
 int api_crud_handle(struct api_req *req, const struct api_path *p)
 {
 	const char *m = req->method;
-	const char *watch = api_arg(req, "watch");
-	bool is_watch = watch && (strcmp(watch, "true") == 0 || strcmp(watch, "1") == 0);
+	bool is_watch = api_arg_bool(req, "watch");
 
 	if (*p->sub && strcmp(p->res->resource, "pods") == 0 && !*p->res->group &&
 	    (!strcmp(p->sub, "log") || !strcmp(p->sub, "exec") || !strcmp(p->sub, "attach") ||

@@ -3,6 +3,7 @@
 #define API_CRUD_INT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <jansson.h>
 
 struct api_req;
@@ -20,6 +21,10 @@ int api_reply_object(struct api_req *req, const struct k1s_resource *r, unsigned
 		     json_t *obj);
 /* A 500 Status for an unexpected store error. */
 json_t *api_internal_error(int err);
+
+/* The request's limit and timeoutSeconds (0 when absent): 0, or -EINVAL
+ * with *status a 400 to send. */
+int api_list_options(struct api_req *req, int64_t *limit, int64_t *timeout, json_t **status);
 
 /* The request's labelSelector and fieldSelector. */
 struct api_filter {

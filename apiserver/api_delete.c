@@ -323,18 +323,20 @@ int api_do_delete(struct api *api, const struct k1s_resource *r, const char *ns,
 	return 0;
 }
 
-/* DeleteOptions from the body and the query; the policy is copied into
- * `policy` (>= 16 bytes) since opts may be released first. */
+/* DeleteOptions from the body, or else from the query as kube-apiserver's
+ * delete.go reads them; the policy is copied into `buf` since opts may be
+ * released first. NULL and *status (400, 422) when they are not valid. */
 static const char *delete_policy(struct api_req *req, json_t **opts, int *grace, char *buf,
-				 size_t len)
+				 size_t len, json_t **status)
 {
 	const char *policy = api_arg(req, "propagationPolicy");
-	const char *gq = api_arg(req, "gracePeriodSeconds");
 	char err[128];
-
-	*grace = gq ? atoi(gq) : -1;
+	int64_t g = -1;
 
 	*opts = NULL;
+	if (!req->body_len && api_arg_int64(req, "gracePeriodSeconds", &g, status) < 0)
+		return NULL;
+	*grace = g > INT32_MAX ? INT32_MAX : g < INT32_MIN ? INT32_MIN : (int)g;
 	if (req->body_len) {
 		*opts = json_loadb(req->body, req->body_len, 0, NULL);
 		if (!*opts)
@@ -346,6 +348,12 @@ static const char *delete_policy(struct api_req *req, json_t **opts, int *grace,
 		if (json_is_integer(json_object_get(*opts, "gracePeriodSeconds")))
 			*grace = (int)json_integer_value(json_object_get(*opts, "gracePeriodSeconds"));
 	}
+	*status = api_arg_check_options(req, "DeleteOptions", policy, false);
+	if (*status) {
+		json_decref(*opts);
+		*opts = NULL;
+		return NULL;
+	}
 	snprintf(buf, len, "%s", policy ? policy : "Background");
 	return buf;
 }
@@ -353,14 +361,16 @@ static const char *delete_policy(struct api_req *req, json_t **opts, int *grace,
 int api_delete_handle(struct api_req *req, const struct api_path *p)
 {
 	const struct k1s_resource *r = p->res;
-	json_t *old, *opts, *last = NULL;
+	json_t *old, *opts, *last = NULL, *status = NULL;
 	int grace;
 	char pbuf[32];
-	const char *policy = delete_policy(req, &opts, &grace, pbuf, sizeof(pbuf));
+	const char *policy = delete_policy(req, &opts, &grace, pbuf, sizeof(pbuf), &status);
 	const char *puid = k1s_json_str(opts, "preconditions.uid");
 	const char *prv = k1s_json_str(opts, "preconditions.resourceVersion");
 	int err;
 
+	if (!policy)
+		return api_reply_status(req, status);
 	if (*p->sub) {
 		json_decref(opts);
 		return api_reply_status(req, api_status(405, "MethodNotAllowed",
@@ -429,11 +439,15 @@ int api_deletecollection_handle(struct api_req *req, const struct api_path *p)
 	json_t *status = NULL, *opts, *o;
 	int grace;
 	char pbuf[32];
-	const char *policy = delete_policy(req, &opts, &grace, pbuf, sizeof(pbuf));
+	const char *policy = NULL;
 	char key[96], gv[96], kind[96];
-	int64_t rev;
+	int64_t rev, limit, timeout;
 	size_t i;
 
+	/* delete.go DeleteCollection: ListOptions first, then DeleteOptions. */
+	if (api_list_options(req, &limit, &timeout, &status) < 0 ||
+	    !(policy = delete_policy(req, &opts, &grace, pbuf, sizeof(pbuf), &status)))
+		return api_reply_status(req, status);
 	json_decref(opts);
 	if (api_filter_parse(req, r, &f, &status) < 0)
 		return api_reply_status(req, status);

@@ -29,6 +29,74 @@ const char *api_header(struct api_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+bool api_arg_bool(struct api_req *req, const char *name)
+{
+	return api_query_bool(api_arg(req, name));
+}
+
+int api_arg_int64(struct api_req *req, const char *name, int64_t *out, json_t **status)
+{
+	const char *v = api_arg(req, name);
+	char err[512];
+
+	if (!v)
+		return 0;
+	/* A decode error of the options becomes errors.NewBadRequest(err.Error())
+	 * in kube-apiserver's handlers (get.go, delete.go, rest.go). */
+	if (api_query_int64(v, out, err, sizeof(err)) < 0) {
+		*status = api_status(400, "BadRequest", err, NULL);
+		return -EINVAL;
+	}
+	return 1;
+}
+
+#define API_MAX_DRY_RUN 16
+
+struct dry_values {
+	const char *v[API_MAX_DRY_RUN];
+	size_t n;
+};
+
+static enum MHD_Result collect_dry_run(void *cls, enum MHD_ValueKind kind, const char *key,
+				       const char *value)
+{
+	struct dry_values *d = cls;
+
+	if (strcmp(key, "dryRun") == 0 && d->n < API_MAX_DRY_RUN)
+		d->v[d->n++] = value ? value : "";
+	return MHD_YES;
+}
+
+json_t *api_arg_check_options(struct api_req *req, const char *kind, const char *policy,
+			      bool force_forbidden)
+{
+	struct dry_values d = {.n = 0};
+	struct api_options o = {.kind = kind, .policy = policy};
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_dry_run, &d);
+	o.dry = d.v;
+	o.ndry = d.n;
+	if (strcmp(kind, "DeleteOptions") != 0)
+		o.field_validation = api_arg(req, "fieldValidation");
+	o.force_set = force_forbidden && api_arg(req, "force");
+	return api_query_check_options(&o);
+}
+
+/* responsewriters isPrettyPrint: `pretty` as strconv.ParseBool reads it (an
+ * error is false); without it, curl, Wget and browsers get indented JSON. */
+static bool pretty_print(struct api_req *req)
+{
+	const char *pp = api_arg(req, "pretty"), *ua = api_header(req, "User-Agent");
+	bool pretty = false;
+
+	if (pp && *pp) {
+		api_query_go_bool(pp, &pretty);
+		return pretty;
+	}
+	return ua && (strncmp(ua, "curl", 4) == 0 || strncmp(ua, "Wget", 4) == 0 ||
+		      strncmp(ua, "Mozilla/5.0", 11) == 0);
+}
+
 void api_warn(struct api_req *req, const char *text)
 {
 	snprintf(req->warning, sizeof(req->warning), "299 - \"%s\"", text);
@@ -36,7 +104,8 @@ void api_warn(struct api_req *req, const char *text)
 
 int api_reply_json(struct api_req *req, unsigned code, json_t *body)
 {
-	char *s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *s = json_dumps(body, JSON_ENCODE_ANY |
+					   (pretty_print(req) ? JSON_INDENT(2) : JSON_COMPACT));
 	struct MHD_Response *resp;
 	size_t len;
 	int ret;

@@ -159,6 +159,42 @@ const char *api_arg(struct api_req *req, const char *name);
 const char *api_header(struct api_req *req, const char *name);
 /* Adds a `Warning: 299 - "text"` header to the next reply. */
 void api_warn(struct api_req *req, const char *text);
+/* A boolean query parameter, read by api_query_bool(). */
+bool api_arg_bool(struct api_req *req, const char *name);
+/* An integer query parameter: 1 and *out when present, 0 when absent, or
+ * -EINVAL and *status, the 400 kube-apiserver sends for it. */
+int api_arg_int64(struct api_req *req, const char *name, int64_t *out, json_t **status);
+/* Checks the request's dryRun values, fieldValidation and the given
+ * fields against the options kind ("CreateOptions", "DeleteOptions", ...):
+ * NULL, or the 422 Status to send. */
+json_t *api_arg_check_options(struct api_req *req, const char *kind, const char *policy,
+			      bool force_forbidden);
+
+/* ---- api_query.c: query values as kube-apiserver decodes them ---- */
+
+/* A boolean query value; NULL (absent) is false. Never invalid. */
+bool api_query_bool(const char *v);
+/* Go's strconv.ParseBool: 0, or -EINVAL for anything else. */
+int api_query_go_bool(const char *v, bool *out);
+/* Go's strconv.ParseInt(v, 10, 64): 0, or -EINVAL with strconv's error
+ * text in err ("strconv.ParseInt: parsing \"x\": invalid syntax"). */
+int api_query_int64(const char *v, int64_t *out, char *err, size_t errlen);
+/* Go's strconv.Quote of s, cut to fit buf. */
+void api_go_quote(char *buf, size_t len, const char *s);
+
+/* The options of a write, as ValidateCreateOptions and its siblings see
+ * them. Borrowed strings; NULL when absent. */
+struct api_options {
+	const char *kind;		/* "CreateOptions", "PatchOptions", ... */
+	const char *const *dry;		/* every dryRun value */
+	size_t ndry;
+	const char *field_validation;
+	const char *policy;		/* DeleteOptions.propagationPolicy */
+	bool force_set;			/* force given to a patch that is not apply */
+};
+
+/* NULL, or the 422 Invalid Status kube-apiserver sends, new reference. */
+json_t *api_query_check_options(const struct api_options *o);
 
 /* ---- api_disc.c: /version, discovery and OpenAPI ---- */
 

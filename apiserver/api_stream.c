@@ -769,8 +769,8 @@ static int check_running(struct pod_rt *rt, const char *ns, const char *pod, con
 static int handle_log(struct api_req *req, const struct api_path *p, const json_t *pod,
 		      struct pod_rt *rt)
 {
-	const char *prev = api_arg(req, "previous"), *reason = NULL;
-	bool previous = prev && (strcmp(prev, "true") == 0 || strcmp(prev, "1") == 0);
+	const char *reason = NULL;
+	bool previous = api_arg_bool(req, "previous");
 	char c[256], path[4096], msg[1024];
 	json_t *status;
 	int err;
@@ -826,12 +826,6 @@ static enum MHD_Result collect_command(void *cls, enum MHD_ValueKind kind, const
 	return MHD_YES;
 }
 
-static bool flag(struct api_req *req, const char *name)
-{
-	const char *v = api_arg(req, name);
-
-	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-}
 
 /* Drops the sessions whose 101 never reached the client. */
 static void sweep_pending(struct api *api)
@@ -961,7 +955,7 @@ static int handle_session(struct api_req *req, const struct api_path *p, const j
 				     "you must specify at least one command for the container");
 		}
 	}
-	if (!flag(req, "stdin") && !flag(req, "stdout") && !flag(req, "stderr")) {
+	if (!api_arg_bool(req, "stdin") && !api_arg_bool(req, "stdout") && !api_arg_bool(req, "stderr")) {
 		ret = reply(req, 400, "BadRequest",
 			    "you must specify at least one of stdin, stdout, stderr");
 		goto out;
@@ -1003,11 +997,11 @@ static int handle_session(struct api_req *req, const struct api_path *p, const j
 	s->proto = proto;
 	snprintf(s->container, sizeof(s->container), "%s", c);
 	s->argv = args.argv;
-	s->tty = flag(req, "tty");
-	s->want_in = flag(req, "stdin");
-	s->want_out = flag(req, "stdout");
+	s->tty = api_arg_bool(req, "tty");
+	s->want_in = api_arg_bool(req, "stdin");
+	s->want_out = api_arg_bool(req, "stdout");
 	/* With a terminal there is no separate stderr: channel 2 stays silent. */
-	s->want_err = flag(req, "stderr") && !s->tty;
+	s->want_err = api_arg_bool(req, "stderr") && !s->tty;
 	s->err_eof = s->tty;
 
 	resp = MHD_create_response_for_upgrade(on_upgrade, s);

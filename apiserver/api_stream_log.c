@@ -372,41 +372,38 @@ static int bad_request(struct api_req *req, const char *msg)
 	return api_reply_status(req, api_status(400, "BadRequest", msg, NULL));
 }
 
-/* A non-negative integer query parameter; -1 when absent, -2 when bad. */
-static int64_t int_arg(struct api_req *req, const char *name)
+/* A PodLogOptions integer: -1 when absent, -2 when negative. One that
+ * does not parse sets *status (the first one only: decoding stops there). */
+static int64_t int_arg(struct api_req *req, const char *name, json_t **status)
 {
-	const char *v = api_arg(req, name);
-	char *end;
-	long long n;
+	int64_t n;
+	int r;
 
-	if (!v)
+	if (*status)
 		return -1;
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	if (!*v || *end || errno || n < 0)
-		return -2;
-	return n;
-}
-
-static bool bool_arg(struct api_req *req, const char *name)
-{
-	const char *v = api_arg(req, name);
-
-	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+	r = api_arg_int64(req, name, &n, status);
+	if (r <= 0)
+		return -1;
+	return n < 0 ? -2 : n;
 }
 
 int api_log_start(struct api_req *req, const char *ns, const char *pod, const char *container,
 		  const char *path, struct pod_rt *rt)
 {
 	struct api *api = req->api;
-	int64_t tail = int_arg(req, "tailLines"), since = int_arg(req, "sinceSeconds");
-	int64_t limit = int_arg(req, "limitBytes");
+	/* In PodLogOptions' field order, as its conversion decodes them. */
+	json_t *status = NULL;
+	int64_t since = int_arg(req, "sinceSeconds", &status);
+	int64_t tail = int_arg(req, "tailLines", &status);
+	int64_t limit = int_arg(req, "limitBytes", &status);
 	const char *since_time = api_arg(req, "sinceTime");
 	struct MHD_Response *resp;
 	struct api_log *l;
 	char msg[256];
 	int ret;
 
+	if (status)
+		return api_reply_status(req, status);
 	if (tail == -2)
 		return bad_request(req, "tailLines: Invalid value: must be greater than or "
 					"equal to 0");
@@ -447,8 +444,8 @@ int api_log_start(struct api_req *req, const char *ns, const char *pod, const ch
 	snprintf(l->pod, sizeof(l->pod), "%s", pod);
 	snprintf(l->container, sizeof(l->container), "%s", container);
 	snprintf(l->path, sizeof(l->path), "%s", path);
-	l->follow = bool_arg(req, "follow");
-	l->timestamps = bool_arg(req, "timestamps");
+	l->follow = api_arg_bool(req, "follow");
+	l->timestamps = api_arg_bool(req, "timestamps");
 	l->limit = limit > 0 ? limit : -1;
 	if (tail >= 0)
 		lseek(l->fd, tail_offset(l->fd, tail), SEEK_SET);

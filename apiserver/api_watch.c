@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_crud_int.h"
 #include "api_int.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
@@ -190,12 +191,18 @@ int api_watch_start(struct api_req *req, const struct api_path *p)
 	struct api *api = req->api;
 	struct api_watch *w = calloc(1, sizeof(*w));
 	const char *ls = api_arg(req, "labelSelector"), *fs = api_arg(req, "fieldSelector");
-	const char *rv = api_arg(req, "resourceVersion"), *ts = api_arg(req, "timeoutSeconds");
+	const char *rv = api_arg(req, "resourceVersion");
 	const char *accept = api_header(req, "Accept"), *inc = api_arg(req, "includeObject");
 	struct MHD_Response *resp;
+	json_t *status;
+	int64_t limit, timeout;
 	char err[512];
 	int ret;
 
+	if (api_list_options(req, &limit, &timeout, &status) < 0) {
+		free(w);
+		return api_reply_status(req, status);
+	}
 	if (!w)
 		return MHD_NO;
 	w->api = api;
@@ -213,8 +220,8 @@ int api_watch_start(struct api_req *req, const struct api_path *p)
 	w->include = inc && strcmp(inc, "Object") == 0	 ? API_INCLUDE_OBJECT
 		     : inc && strcmp(inc, "None") == 0 ? API_INCLUDE_NONE
 							 : API_INCLUDE_METADATA;
-	if (ts && atoll(ts) > 0)
-		w->deadline = time(NULL) + atoll(ts);
+	if (timeout > 0)
+		w->deadline = time(NULL) + timeout;
 
 	if (!rv || !*rv || strcmp(rv, "0") == 0) {
 		/* No revision: the current state as ADDED events first. */

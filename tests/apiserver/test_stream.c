@@ -354,8 +354,13 @@ static void test_log_tail_limit(void **state)
 		   "a\nb\nc\n");
 	expect_log(e, "/api/v1/namespaces/default/pods/web/log?container=web&limitBytes=3",
 		   "a\nb");
-	expect_error(e, "/api/v1/namespaces/default/pods/web/log?tailLines=x", 400,
+	expect_error(e, "/api/v1/namespaces/default/pods/web/log?tailLines=-1", 400,
 		     "tailLines: Invalid value: must be greater than or equal to 0");
+	/* A value that does not parse fails in the decoding, with strconv's words. */
+	expect_error(e, "/api/v1/namespaces/default/pods/web/log?tailLines=x", 400,
+		     "strconv.ParseInt: parsing \"x\": invalid syntax");
+	expect_error(e, "/api/v1/namespaces/default/pods/web/log?limitBytes=1k&sinceSeconds=9s", 400,
+		     "strconv.ParseInt: parsing \"9s\": invalid syntax");
 }
 
 static void test_log_since_timestamps(void **state)
