@@ -19,7 +19,8 @@ enum dp_source {
 	DP_SOURCE_NODE,		/* always the node's (the kernel's choice of source) */
 	DP_SOURCE_CLIENT,	/* the client's, where kube-proxy keeps it: pods through
 				 * a cluster IP, anyone through a node port or load
-				 * balancer with externalTrafficPolicy Local */
+				 * balancer with externalTrafficPolicy Local; only
+				 * towards endpoints in pod_cidr */
 };
 
 /* DP_SOURCE_CLIENT connects to backends from the client's address

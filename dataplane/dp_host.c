@@ -162,7 +162,7 @@ void dp_host_teardown(void)
 	char script[64];
 
 	snprintf(script, sizeof(script), "delete table ip %s\n", DP_NFT_TABLE);
-	nft(script, false);
+	nft(script, true);
 	while (rule(RTM_DELRULE, 0) == 0)
 		;
 	route(RTM_DELROUTE, 0);

@@ -39,6 +39,11 @@ bool dp_src_client(const struct dp_src_net *n, bool external, bool local_policy,
 	 * from its own address anyway. */
 	if (client == ep)
 		return false;
+	/* Only a pod's reply comes back through a veth, where the reply
+	 * rule takes it; a host address (the kubernetes service's, a
+	 * manual Endpoints) would answer the client directly. */
+	if (!n->pod_mask || (ep & n->pod_mask) != n->pod_net)
+		return false;
 	/* Loopback cannot leave the host (route_localnet, and masquerade). */
 	if ((ntohl(client) >> 24) == 127)
 		return false;
@@ -52,7 +57,7 @@ bool dp_src_client(const struct dp_src_net *n, bool external, bool local_policy,
 	/* A cluster IP: masqueraded when not from the cluster CIDR
 	 * (localDetector.IfNotLocal()), so the host's own traffic shows the
 	 * node and a pod's shows the pod. */
-	return n->pod_mask && (client & n->pod_mask) == n->pod_net;
+	return (client & n->pod_mask) == n->pod_net;
 }
 
 int dp_src_bind(int fd, uint32_t client, bool stream)

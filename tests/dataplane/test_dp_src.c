@@ -74,6 +74,17 @@ static void external_local_policy_keeps_the_client(void **state)
 	assert_false(dp_src_client(&n, true, true, ip("127.0.0.1"), ip(POD_B)));
 }
 
+static void an_endpoint_off_the_pod_network_sees_the_node(void **state)
+{
+	struct dp_src_net n = pods(), none = {0};
+
+	/* The kubernetes service: its endpoint is the API on the node, which
+	 * would answer the pod's address straight to the pod. */
+	assert_false(dp_src_client(&n, false, false, ip(POD_A), ip("192.0.2.2")));
+	assert_false(dp_src_client(&n, true, true, ip("198.51.100.7"), ip("192.0.2.2")));
+	assert_false(dp_src_client(&none, true, true, ip("198.51.100.7"), ip(POD_B)));
+}
+
 static void bad_pod_cidrs_are_refused(void **state)
 {
 	const char *bad[] = {"", "10.244.0.0", "10.244.0.0/", "10.244.0.0/33", "10.244.0.0/0",
@@ -98,6 +109,7 @@ int main(void)
 		cmocka_unit_test(hairpin_shows_the_node),
 		cmocka_unit_test(external_cluster_policy_shows_the_node),
 		cmocka_unit_test(external_local_policy_keeps_the_client),
+		cmocka_unit_test(an_endpoint_off_the_pod_network_sees_the_node),
 		cmocka_unit_test(bad_pod_cidrs_are_refused),
 	};
 
