@@ -45,7 +45,7 @@ ip route replace local 10.254.64.0/18 dev lo
 
 # The anchors and load generators, from Debian's packages.
 if ! command -v wrk >/dev/null || ! command -v haproxy >/dev/null || ! command -v nginx >/dev/null ||
-	! command -v iperf3 >/dev/null; then
+	! command -v iperf3 >/dev/null || [ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk haproxy nginx-light \
 		libnginx-mod-stream iperf3 >/dev/null
 fi

@@ -41,8 +41,9 @@ trap cleanup EXIT INT TERM
 ulimit -n 65536 2>/dev/null || true
 
 if ! command -v wrk >/dev/null || ! command -v haproxy >/dev/null || ! command -v nginx >/dev/null ||
-	! command -v iperf3 >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk haproxy nginx-light iperf3 >/dev/null
+	! command -v iperf3 >/dev/null || [ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk haproxy nginx-light \
+		libnginx-mod-stream iperf3 >/dev/null
 fi
 
 # NS host-end ns-address: a namespace on a /30 veth, routed as a pod is.
