@@ -14,6 +14,30 @@ struct k1s_loop;
 struct k1s_writer;
 struct dp;
 
+/* Which address a backend sees a forwarded connection come from. */
+enum dp_source {
+	DP_SOURCE_NODE,		/* always the node's (the kernel's choice of source) */
+	DP_SOURCE_CLIENT,	/* the client's, where kube-proxy keeps it: pods through
+				 * a cluster IP, anyone through a node port or load
+				 * balancer with externalTrafficPolicy Local; only
+				 * towards endpoints in pod_cidr */
+};
+
+/* DP_SOURCE_CLIENT connects to backends from the client's address
+ * (IP_TRANSPARENT) and steers their replies back to k1s, the TPROXY
+ * pattern. On the host it installs, reconciles on start and removes on a
+ * clean shutdown (unless another k1s serve is running):
+ *   - nftables `table ip k1s`, chain `dp-reply`: a forwarded TCP or UDP
+ *     packet that belongs to a transparent socket of this host gets mark
+ *     DP_REPLY_MARK;
+ *   - ip rule `fwmark DP_REPLY_MARK/DP_REPLY_MARK lookup DP_REPLY_TABLE`
+ *     at priority DP_REPLY_TABLE;
+ *   - route table DP_REPLY_TABLE: `local 0.0.0.0/0 dev lo`.
+ * Where that cannot be done (not root, no nft socket), one line says so
+ * and backends see the node's address. */
+#define DP_REPLY_MARK	0x00400000u
+#define DP_REPLY_TABLE	1115
+
 struct dp_config {
 	int loops;		/* data-path threads; 0 = one per core */
 	const char *node_ip;	/* node ports listen here (and on 127.0.0.1) */
@@ -21,6 +45,11 @@ struct dp_config {
 				 * NULL = the node's address, as k3s's ServiceLB */
 	int tcp_idle_s;		/* an idle TCP connection ends; 0 = 3600 */
 	int udp_idle_s;		/* an idle UDP flow ends; 0 = 30 */
+	enum dp_source source;
+	const char *pod_cidr;	/* clients a cluster IP keeps (kube-proxy's clusterCIDR) */
+	/* Nonzero when another k1s shares the host: its replies need the
+	 * host state still, so shutdown leaves it. NULL = never. */
+	int (*host_shared)(void);
 };
 
 /* Starts the dataplane. NULL and *err on failure. */

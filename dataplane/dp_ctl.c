@@ -310,6 +310,16 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 		k1s_err("dp", "load balancer pool %s: bad range", cfg->lb_pool);
 		goto fail;
 	}
+	if (cfg && cfg->pod_cidr && dp_src_parse_cidr(cfg->pod_cidr, &dp->src_net) < 0) {
+		k1s_err("dp", "pod CIDR %s: bad CIDR", cfg->pod_cidr);
+		e = -EINVAL;
+		goto fail;
+	}
+	if (cfg && cfg->source == DP_SOURCE_CLIENT) {
+		dp->host_shared = cfg->host_shared;
+		dp->host_touched = true;
+		dp->src_client = dp_host_setup() == 0;
+	}
 	dp->svcs = json_object();
 	dp->eps = json_object();
 	dp->todo = json_object();
@@ -364,6 +374,9 @@ void dp_free(struct dp *dp)
 	json_decref(dp->todo);
 	dp_aff_free(dp);
 	pthread_mutex_destroy(&dp->aff_mu);
+	/* After the loops: no transparent socket is left to answer. */
+	if (dp->host_touched && !(dp->host_shared && dp->host_shared()))
+		dp_host_teardown();
 	free(dp);
 }
 

@@ -23,6 +23,7 @@ struct dp_svc {
 	uint32_t nep;
 	struct sockaddr_in *eps;	/* ready endpoints ip:targetPort */
 	uint32_t affinity_s;		/* ClientIP affinity timeout; 0 = none */
+	bool local_policy;		/* externalTrafficPolicy: Local */
 	uint64_t id;			/* the same across snapshots */
 };
 
@@ -52,6 +53,7 @@ struct dp_lsn {
 	enum dp_proto proto;
 	struct sockaddr_in addr;
 	uint32_t svc;
+	bool external;		/* a node port or load balancer address */
 };
 
 struct dp_snap {
@@ -77,6 +79,25 @@ void dp_snap_recycle(struct dp *dp, struct dp_snap *s);
 void dp_comp_clear(struct dp *dp);
 int dp_parse_ip(const char *s, struct in_addr *a);
 
+/* Source addresses (dp_src.c): whether a backend sees the client's own
+ * address, decided as kube-proxy decides to masquerade. Addresses in
+ * network order. */
+struct dp_src_net {
+	uint32_t pod_net, pod_mask;	/* mask 0: no pod network known */
+};
+
+int dp_src_parse_cidr(const char *s, struct dp_src_net *n);
+bool dp_src_client(const struct dp_src_net *n, bool external, bool local_policy,
+		   uint32_t client, uint32_t ep);
+/* Sets a connected-to-be socket's source to `client` (IP_TRANSPARENT);
+ * 0 or -errno, after which the socket may still connect from the node. */
+int dp_src_bind(int fd, uint32_t client, bool stream);
+
+/* The host state that returns replies to transparent sockets (dp_host.c,
+ * described in dp.h): 0, or -errno with one line logged. */
+int dp_host_setup(void);
+void dp_host_teardown(void);
+
 struct dp_loop;
 struct dp_comp;
 
@@ -91,6 +112,10 @@ struct dp {
 	uint64_t fd_limit;		/* RLIMIT_NOFILE at start */
 	int lsn_loops_was;		/* for one log line when it changes */
 	uint32_t pool_lo, pool_hi;	/* host order; 0 = no pool */
+	bool src_client;		/* DP_SOURCE_CLIENT, and the host is set up */
+	bool host_touched;		/* dp_host_setup() ran: undo at the end */
+	struct dp_src_net src_net;
+	int (*host_shared)(void);
 
 	/* Control side. */
 	int64_t rev;

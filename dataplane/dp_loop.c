@@ -131,6 +131,7 @@ static struct lsn *lsn_open(struct dp_loop *lp, const struct dp_lsn *s)
 	l->proto = s->proto;
 	l->addr = s->addr;
 	l->svc = s->svc;
+	l->external = s->external;
 	l->op = (struct dp_op){s->proto == DP_TCP ? OP_ACCEPT : OP_URECV, 0, l};
 	l->fd = socket(AF_INET, (s->proto == DP_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC,
 		       0);
@@ -235,6 +236,7 @@ static void reconcile(struct dp_loop *lp)
 			found = lsn_open(lp, &s->lsn[i]);
 		if (found) {
 			found->svc = s->lsn[i].svc;
+			found->external = s->lsn[i].external;
 			found->mark = true;
 		}
 	}

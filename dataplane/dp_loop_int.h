@@ -62,6 +62,7 @@ struct lsn {
 	struct sockaddr_in addr;
 	int fd;
 	uint32_t svc, rr;
+	bool external;		/* a node port or load balancer address */
 	bool mark, dead, rearm;
 	int inflight;
 	struct dp_op op;

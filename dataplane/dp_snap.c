@@ -67,7 +67,8 @@ static void *grow(void *p, uint32_t n, size_t size)
 	return realloc(p, (n ? n * 2 : 4) * size);
 }
 
-static int add_lsn(struct dp_comp *c, enum dp_proto proto, const char *ip, json_int_t port)
+static int add_lsn(struct dp_comp *c, enum dp_proto proto, const char *ip, json_int_t port,
+		   bool external)
 {
 	struct in_addr a;
 	struct dp_lsn *l;
@@ -85,6 +86,7 @@ static int add_lsn(struct dp_comp *c, enum dp_proto proto, const char *ip, json_
 	l->addr.sin_addr = a;
 	l->addr.sin_port = htons((uint16_t)port);
 	l->svc = c->nsvc - 1;
+	l->external = external;
 	return 0;
 }
 
@@ -168,21 +170,23 @@ static int compile_port(struct dp *dp, struct dp_comp *c, const json_t *svc, con
 	sv = &c->svc[c->nsvc++];
 	memset(sv, 0, sizeof(*sv));
 	sv->affinity_s = aff;
+	sv->local_policy = strcmp(k1s_json_str(svc, "spec.externalTrafficPolicy") ?: "Cluster",
+				  "Local") == 0;
 	sv->id = svc_id(c->key, pname, proto);
 	if (ep && (n = add_eps(c, ep, pname, proto)) < 0)
 		return n;
 	sv->nep = (uint32_t)n;
 	if (cip && *cip && strcmp(cip, "None") != 0)
-		err = add_lsn(c, pr, cip, port);
+		err = add_lsn(c, pr, cip, port, false);
 	if (!err && nodeport && np > 0) {
-		err = add_lsn(c, pr, "127.0.0.1", np);
+		err = add_lsn(c, pr, "127.0.0.1", np, true);
 		if (!err && dp->node_ip[0])
-			err = add_lsn(c, pr, dp->node_ip, np);
+			err = add_lsn(c, pr, dp->node_ip, np, true);
 	}
 	if (lb)
 		json_array_foreach(k1s_json_path(svc, "status.loadBalancer.ingress"), k, ing)
 			if (!err)
-				err = add_lsn(c, pr, k1s_json_str(ing, "ip"), port);
+				err = add_lsn(c, pr, k1s_json_str(ing, "ip"), port, true);
 	return err;
 }
 

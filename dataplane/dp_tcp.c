@@ -49,7 +49,9 @@ struct conn {
 	int ntry, try;
 	struct sockaddr_in cand[DP_TRIES];
 	uint64_t aff_svc;	/* affinity to record once connected */
-	uint32_t aff_s, client;
+	uint32_t aff_s, client;	/* client: its address, if known */
+	bool keep_src;		/* the client's address may be kept (dp_src_client) */
+	bool external, local_policy;
 	struct __kernel_timespec cto;
 	struct half h[2];	/* 0: client -> endpoint, 1: endpoint -> client */
 };
@@ -152,10 +154,16 @@ void dp_tcp_accepted(struct lsn *l, int fd)
 	c->ntry = sv->nep < DP_TRIES ? (int)sv->nep : DP_TRIES;
 	for (int i = 0; i < c->ntry; i++)
 		c->cand[i] = sv->eps[(start + (uint32_t)i) % sv->nep];
-	if (sv->affinity_s && getpeername(fd, (struct sockaddr *)&peer, &plen) == 0) {
+	if ((sv->affinity_s || lp->dp->src_client) &&
+	    getpeername(fd, (struct sockaddr *)&peer, &plen) == 0) {
+		c->client = peer.sin_addr.s_addr;
+		c->keep_src = lp->dp->src_client;
+		c->external = l->external;
+		c->local_policy = sv->local_policy;
+	}
+	if (sv->affinity_s && c->client) {
 		c->aff_svc = sv->id;
 		c->aff_s = sv->affinity_s;
-		c->client = peer.sin_addr.s_addr;
 		/* The client's endpoint first; the others stay as fallbacks. */
 		dp_aff_get(lp->dp, sv, c->client, lp->now, &c->cand[0]);
 	}
@@ -183,6 +191,10 @@ static void conn_try(struct conn *c)
 		conn_put(c);
 		return;
 	}
+	/* A failed bind leaves the socket unbound: it connects from the node. */
+	if (c->keep_src && dp_src_client(&lp->dp->src_net, c->external, c->local_policy, c->client,
+					 c->cand[c->try].sin_addr.s_addr))
+		dp_src_bind(c->bfd, c->client, true);
 	sqe = dp_sqe(lp);
 	io_uring_prep_connect(sqe, c->bfd, (struct sockaddr *)&c->cand[c->try],
 			      sizeof(c->cand[0]));

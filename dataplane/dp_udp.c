@@ -103,6 +103,11 @@ void dp_udp_datagram(struct lsn *l, int len)
 		f->ep = ep;
 		f->op = (struct dp_op){OP_FRECV, 0, f};
 		f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		/* The reply is the flow socket's either way (dp_host.c). */
+		if (f->fd >= 0 && lp->dp->src_client &&
+		    dp_src_client(&lp->dp->src_net, l->external, sv->local_policy,
+				  l->from.sin_addr.s_addr, ep.sin_addr.s_addr))
+			dp_src_bind(f->fd, l->from.sin_addr.s_addr, false);
 		if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&ep,
 					 sizeof(struct sockaddr_in)) < 0) {
 			if (f->fd >= 0)

@@ -84,6 +84,11 @@ static void usage(FILE *f)
 		"  --proxy-tcp-idle-timeout S  an idle forwarded TCP connection is reset\n"
 		"                           (default 3600)\n"
 		"  --proxy-udp-idle-timeout S  an idle UDP flow ends (default 30)\n"
+		"  --proxy-source client|node  the address a backend sees a forwarded\n"
+		"                           connection come from: client (default) keeps\n"
+		"                           the client's where kube-proxy does (pods through a\n"
+		"                           cluster IP; externalTrafficPolicy Local), node\n"
+		"                           always shows the node's\n"
 		"  --lb-pool RANGE          LoadBalancer addresses, A-B or CIDR (default: the\n"
 		"                           node's address, as k3s's ServiceLB)\n"
 		"  --log-level LEVEL        error, warn, info (default) or debug\n"
@@ -147,6 +152,7 @@ enum {
 	OPT_PROXY_TCP_IDLE,
 	OPT_PROXY_UDP_IDLE,
 	OPT_LB_POOL,
+	OPT_PROXY_SOURCE,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
@@ -180,6 +186,7 @@ static int serve(int argc, char **argv)
 		{"proxy-tcp-idle-timeout", required_argument, 0, OPT_PROXY_TCP_IDLE},
 		{"proxy-udp-idle-timeout", required_argument, 0, OPT_PROXY_UDP_IDLE},
 		{"lb-pool", required_argument, 0, OPT_LB_POOL},
+		{"proxy-source", required_argument, 0, OPT_PROXY_SOURCE},
 		{"cluster-domain", required_argument, 0, 'D'},
 		{"dns-ip", required_argument, 0, 'N'},
 		{"dns-listen", required_argument, 0, 'A'},
@@ -214,7 +221,7 @@ static int serve(int argc, char **argv)
 	struct ctrl *ctrl;
 	struct pod_rt *rt;
 	struct dp *dp;
-	struct dp_config pxcfg = {0};
+	struct dp_config pxcfg = {.source = DP_SOURCE_CLIENT};
 	struct dns *dns;
 	int c, err;
 
@@ -288,6 +295,16 @@ static int serve(int argc, char **argv)
 			pxcfg.udp_idle_s = int_arg("proxy-udp-idle-timeout", optarg, 1, 86400);
 			if (pxcfg.udp_idle_s < 0)
 				return 2;
+			break;
+		case OPT_PROXY_SOURCE:
+			if (strcmp(optarg, "client") == 0) {
+				pxcfg.source = DP_SOURCE_CLIENT;
+			} else if (strcmp(optarg, "node") == 0) {
+				pxcfg.source = DP_SOURCE_NODE;
+			} else {
+				fprintf(stderr, "k1s: --proxy-source: expected client or node\n");
+				return 2;
+			}
 			break;
 		case OPT_LB_POOL:
 			pxcfg.lb_pool = optarg;
@@ -370,6 +387,8 @@ static int serve(int argc, char **argv)
 		k1s_warn("main", "pods cannot run: %s%s", k1s_strerror(err),
 			 err == -EPERM ? " (k1s serve needs root for pod namespaces)" : "");
 	pxcfg.node_ip = api_node_ip(api);
+	pxcfg.pod_cidr = cfg.pod_cidr;
+	pxcfg.host_shared = pod_other_server;
 	dp = dp_new(st, loop, api_writer(api), &pxcfg, &err);
 	if (!dp)
 		k1s_warn("main", "services are not forwarded: %s", k1s_strerror(err));

@@ -101,4 +101,9 @@ int pod_resize(int tty_fd, unsigned short cols, unsigned short rows);
  * NODE_NAME, POD_IMAGE), plain TCP by echoing, UDP by echoing datagrams.
  * Returns the process exit code. */
 int pod_echo_main(int argc, char **argv);
+
+/* Another `k1s serve` on this host (its pid, or 0): pod networks, the
+ * service route and the dataplane's reply route look alike across
+ * servers, so what may be another's is left alone. */
+int pod_other_server(void);
 #endif

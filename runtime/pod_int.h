@@ -42,10 +42,6 @@ void pod_net_ns_path(const char *id, char *path, size_t len);
 int pod_net_each(struct pod_net *net, void (*fn)(void *arg, const char *id), void *arg);
 /* A TCP socket connected to ip:port from inside the namespace. */
 int pod_net_connect(const char *id, const char *ip, int port);
-/* Another `k1s serve` on this host (its pid, or 0): pod networks and the
- * service route look alike across servers, so what may be another's is
- * left alone. */
-int pod_other_server(void);
 
 /* ---- pod_catalog.c: image names to entrypoints ----
  *

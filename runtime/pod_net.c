@@ -376,6 +376,16 @@ int pod_other_server(void)
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9' || atoi(de->d_name) == getpid())
 			continue;
+		/* A pod's shim is a fork of k1s serve, with its cmdline, but
+		 * named k1s-shim (pod_rt_proc.c). */
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+		if (n != 4 || memcmp(cmd, "k1s\n", 4) != 0)
+			continue;
 		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)

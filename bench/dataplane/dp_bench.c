@@ -4,7 +4,10 @@
  *
  *   dp_bench CLUSTER_IP PORT LOOPS SERVICES BACKEND_IP:PORT...
  *
- * The cluster addresses must be routed `local` (run.sh adds the route). */
+ * The cluster addresses must be routed `local` (run.sh adds the route).
+ * DP_BENCH_SOURCE=client|node picks the address backends see (k1s serve's
+ * --proxy-source; default node), DP_BENCH_POD_CIDR the clients that
+ * keep theirs through a cluster IP. */
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +34,7 @@ int main(int argc, char **argv)
 	struct k1s_loop *loop;
 	struct st *st;
 	struct dp *dp;
+	struct dp_config cfg = {0};
 	int err = 0, nsvc;
 
 	if (argc < 6 || inet_pton(AF_INET, argv[1], &base) != 1) {
@@ -79,7 +83,11 @@ int main(int argc, char **argv)
 		json_decref(e);
 	}
 	st_commit(st);
-	dp = dp_new(st, loop, &fw.w, &(struct dp_config){atoi(argv[3]), NULL, NULL}, &err);
+	cfg.loops = atoi(argv[3]);
+	cfg.pod_cidr = getenv("DP_BENCH_POD_CIDR");
+	if (getenv("DP_BENCH_SOURCE") && strcmp(getenv("DP_BENCH_SOURCE"), "client") == 0)
+		cfg.source = DP_SOURCE_CLIENT;
+	dp = dp_new(st, loop, &fw.w, &cfg, &err);
 	if (!dp) {
 		fprintf(stderr, "dp_bench: %s\n", strerror(-err));
 		return 1;
