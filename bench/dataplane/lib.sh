@@ -77,3 +77,24 @@ table() { # sorted medians file
 		}
 	}' "$1"
 }
+
+# HAProxy in TCP mode, one thread: FRONT:18081 -> BACK:18080 (requests) and
+# FRONT:15202 -> BACK:15201 (bulk), written to $T/haproxy.cfg.
+haproxy_cfg() { # FRONT BACK
+	cat > "$T/haproxy.cfg" <<CONF
+global
+	nbthread 1
+	maxconn 8000
+defaults
+	mode tcp
+	timeout connect 1s
+	timeout client 1h
+	timeout server 1h
+listen bench
+	bind $1:18081
+	server b $2:18080
+listen bulk
+	bind $1:15202
+	server b $2:15201
+CONF
+}

@@ -81,22 +81,7 @@ stream {
 	}
 }
 CONF
-cat > "$T/haproxy.cfg" <<CONF
-global
-	nbthread 1
-	maxconn 8000
-defaults
-	mode tcp
-	timeout connect 1s
-	timeout client 1h
-	timeout server 1h
-listen bench
-	bind 127.0.0.1:18081
-	server b 127.0.0.1:18080
-listen bulk
-	bind 127.0.0.1:15202
-	server b 127.0.0.1:15201
-CONF
+haproxy_cfg 127.0.0.1 127.0.0.1
 
 taskset -c 0 nginx -c "$T/backend.conf" -g 'daemon off;' & PIDS="$PIDS $!"
 taskset -c 0 nginx -c "$T/stream.conf" -g 'daemon off;' & PIDS="$PIDS $!"

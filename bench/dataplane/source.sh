@@ -77,22 +77,7 @@ http {
 	}
 }
 CONF
-cat > "$T/haproxy.cfg" <<CONF
-global
-	nbthread 1
-	maxconn 8000
-defaults
-	mode tcp
-	timeout connect 1s
-	timeout client 1h
-	timeout server 1h
-listen bench
-	bind $HOST_CLI:18081
-	server b $BE_IP:18080
-listen bulk
-	bind $HOST_CLI:15202
-	server b $BE_IP:15201
-CONF
+haproxy_cfg "$HOST_CLI" "$BE_IP"
 ip netns exec $BE taskset -c 0 nginx -c "$T/backend.conf" -g 'daemon off;' & PIDS="$PIDS $!"
 ip netns exec $BE taskset -c 0 iperf3 -s -B $BE_IP -p 15201 >/dev/null 2>&1 & PIDS="$PIDS $!"
 taskset -c 0 haproxy -f "$T/haproxy.cfg" -q & PIDS="$PIDS $!"

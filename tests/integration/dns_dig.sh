@@ -59,16 +59,6 @@ finish() {
 trap finish EXIT
 
 d() { dig @"$DNS_IP" +tries=1 +time=2 "$@"; }
-wait_for() { # "description" seconds command...
-	local what=$1 secs=$2
-	shift 2
-	for _ in $(seq $((secs * 10))); do
-		"$@" >/dev/null 2>&1 && { echo "ok - $what"; return 0; }
-		sleep 0.1
-	done
-	"$@" || true
-	fail "$what: not within ${secs}s"
-}
 # has "description" pattern dig-args...: dig's output matches.
 has() { expect_out "$1" "$2" d "${@:3}"; }
 # The status and section counts dig prints.

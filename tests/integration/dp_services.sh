@@ -8,16 +8,6 @@
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 need kubectl curl python3 ip
 
-wait_for() { # "description" seconds command...
-	local what=$1 secs=$2
-	shift 2
-	for _ in $(seq $((secs * 5))); do
-		"$@" >/dev/null 2>&1 && { echo "ok - $what"; return 0; }
-		sleep 0.2
-	done
-	"$@" || true
-	fail "$what: not within ${secs}s"
-}
 ready_count() { # label
 	k get pods -l "$1" -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{" "}{range .status.conditions[?(@.type=="Ready")]}{.status}{end}{"\n"}{end}' |
 		grep -c '^ True$' || true

@@ -14,16 +14,6 @@ OUT_LINK=dpsrc-h
 HOST_IP=198.51.100.1	# the host end: the node's address for this test
 OUT_IP=198.51.100.2
 
-wait_for() { # "description" seconds command...
-	local what=$1 secs=$2
-	shift 2
-	for _ in $(seq $((secs * 5))); do
-		"$@" >/dev/null 2>&1 && { echo "ok - $what"; return 0; }
-		sleep 0.2
-	done
-	"$@" || true
-	fail "$what: not within ${secs}s"
-}
 # The address the echo app saw for a request from network namespace NS
 # ("host": the host's own), without the port.
 seen() { # NS URL

@@ -82,6 +82,19 @@ expect_err() {
 	echo "ok - $what"
 }
 
+# wait_for "description" seconds command...: the command succeeds within
+# the time (polled every 0.1 s), or the test fails with its last output.
+wait_for() {
+	local what=$1 secs=$2
+	shift 2
+	for _ in $(seq $((secs * 10))); do
+		"$@" >/dev/null 2>&1 && { echo "ok - $what"; return 0; }
+		sleep 0.1
+	done
+	"$@" || true
+	fail "$what: not within ${secs}s"
+}
+
 # http_code METHOD PATH [curl args]: prints the status code of a request.
 http_code() {
 	local m=$1 p=$2
