@@ -28,9 +28,6 @@ static const struct {
 	[CTRL_EPS] = {"discovery.k8s.io", "endpointslices", "endpointslices.discovery.k8s.io"},
 };
 
-/* Events taken in per st_events() call, so that a long backlog does not
- * hold the whole log in one callback chain. */
-#define CTRL_EVENT_BATCH 4096
 /* The wait before retrying a write the API refused. */
 #define CTRL_RETRY_MS 1000
 
@@ -347,81 +344,29 @@ static int kind_of(const char *res)
 	return -1;
 }
 
-static int on_event(void *arg, const struct st_event *ev)
+static void on_object(void *arg, const char *res, const json_t *obj, bool deleted)
 {
 	struct ctrl *c = arg;
-	int k = kind_of(ev->resource);
-
-	c->rev = ev->rev;
-	if (k < 0)
-		return 0;
-	apply(c, k, ev->ns, ev->name, ev->type == ST_DELETED ? NULL : ev->obj);
-	return 0;
-}
-
-struct list_arg {
-	struct ctrl *c;
-	enum ctrl_kind k;
-};
-
-static int on_list(void *arg, const json_t *obj)
-{
-	struct list_arg *la = arg;
-	const char *ns = k1s_json_str(obj, "metadata.namespace") ?: "";
+	int k = kind_of(res);
 	const char *name = k1s_json_str(obj, "metadata.name");
 
-	if (name)
-		apply(la->c, la->k, ns, name, obj);
-	return 0;
+	if (k >= 0 && name)
+		apply(c, k, k1s_json_str(obj, "metadata.namespace") ?: "", name,
+		      deleted ? NULL : obj);
 }
 
-/* Drops the copy and lists everything again: at start, and when the
- * event log no longer reaches back to our revision. */
-static int resync(struct ctrl *c)
+/* Before a full list: at start, and when the event log no longer reaches
+ * back to our revision. */
+static void on_reset(void *arg)
 {
-	int64_t rev = st_rev(c->st);
+	struct ctrl *c = arg;
 
 	json_object_clear(c->slices_by_svc);
-	for (int k = 0; k < CTRL_NKINDS; k++) {
-		struct list_arg la = {c, k};
-		int err;
-
+	for (int k = 0; k < CTRL_NKINDS; k++)
 		json_object_clear(c->cache[k]);
-		err = st_list(c->st, ctrl_kinds[k].key, NULL, NULL, NULL, 0, on_list, &la, NULL);
-		if (err < 0) {
-			k1s_err("ctrl", "listing %s: %s", ctrl_kinds[k].key, k1s_strerror(err));
-			return err;
-		}
-	}
-	c->rev = rev;
-	c->synced = true;
-	return 0;
 }
 
-static int take_events(struct ctrl *c)
-{
-	int err;
-
-	if (!c->synced)
-		return resync(c);
-	for (;;) {
-		int64_t before = c->rev;
-
-		err = st_events(c->st, c->rev, NULL, NULL, CTRL_EVENT_BATCH, on_event, c);
-		if (err == K1S_EGONE) {
-			k1s_warn("ctrl", "event log compacted past revision %lld; listing again",
-				 (long long)c->rev);
-			return resync(c);
-		}
-		if (err < 0) {
-			k1s_err("ctrl", "reading events: %s", k1s_strerror(err));
-			return err;
-		}
-		if (c->rev == before || c->rev >= st_rev(c->st))
-			break;
-	}
-	return 0;
-}
+static const struct st_follow_ops follow_ops = {on_reset, on_object, NULL};
 
 /* ---- writes ---- */
 
@@ -628,7 +573,7 @@ int ctrl_reconcile(struct ctrl *c)
 	c->stats.passes++;
 	c->now = c->fixed_now ? c->fixed_now : time(NULL);
 	c->now_ms = k1s_now_ms();
-	if (take_events(c) < 0)
+	if (st_follow(&c->follow) < 0)
 		return 1000;	/* the store failed; try again soon */
 	due(c);
 	for (size_t i = 0; i < sizeof(ctrl_order) / sizeof(ctrl_order[0]); i++)
@@ -665,11 +610,13 @@ struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_wri
 	snprintf(c->node_name, sizeof(c->node_name), "%s",
 		 cfg && cfg->node_name ? cfg->node_name : "k1s");
 	for (int k = 0; k < CTRL_NKINDS; k++) {
+		c->follow_res[k] = ctrl_kinds[k].key;
 		c->res[k] = k1s_resource_find(ctrl_kinds[k].group, ctrl_kinds[k].resource);
 		c->cache[k] = json_object();
 		if (!c->res[k] || !c->cache[k])
 			goto fail;
 	}
+	st_follow_init(&c->follow, st, "ctrl", c->follow_res, &follow_ops, c);
 	c->res_event = k1s_resource_find("", "events");
 	for (int q = 0; q < CTRL_NQUEUES; q++) {
 		c->dirty[q] = json_object();

@@ -21,6 +21,7 @@
 #include "ctrl.h"
 #include "k1s_err.h"
 #include "k1s_types.h"
+#include "st.h"
 
 /* The kinds the controllers watch. */
 enum ctrl_kind {
@@ -60,8 +61,8 @@ struct ctrl {
 
 	const struct k1s_resource *res[CTRL_NKINDS];
 	const struct k1s_resource *res_event;
-	int64_t rev;			/* the last store revision taken in */
-	bool synced;			/* the copy holds a full list at rev */
+	struct st_follower follow;	/* the copy below, kept up with the store */
+	const char *follow_res[CTRL_NKINDS + 1];
 	json_t *cache[CTRL_NKINDS];	/* namespace -> name -> object, never mutated */
 	json_t *dirty[CTRL_NQUEUES];	/* "ns/name" -> true */
 	json_t *later[CTRL_NQUEUES];	/* "ns/name" -> due time in ms (k1s_now_ms) */

@@ -20,8 +20,6 @@
 #include "k1s_writer.h"
 #include "st.h"
 
-#define DP_EVENT_BATCH 1000
-
 static void cache_put(struct dp *dp, const char *res, const json_t *obj, bool del)
 {
 	json_t *cache = strcmp(res, "services") == 0 ? dp->svcs : dp->eps;
@@ -37,70 +35,29 @@ static void cache_put(struct dp *dp, const char *res, const json_t *obj, bool de
 	dp->dirty = true;
 }
 
-static int on_list_svc(void *arg, const json_t *obj)
+static void on_object(void *arg, const char *res, const json_t *obj, bool deleted)
 {
-	cache_put(arg, "services", obj, false);
-	return 0;
+	cache_put(arg, res, obj, deleted);
 }
 
-static int on_list_ep(void *arg, const json_t *obj)
-{
-	cache_put(arg, "endpoints", obj, false);
-	return 0;
-}
-
-static int on_event(void *arg, const struct st_event *ev)
+static void on_reset(void *arg)
 {
 	struct dp *dp = arg;
 
-	dp->rev = ev->rev;
-	if (strcmp(ev->resource, "services") == 0 || strcmp(ev->resource, "endpoints") == 0)
-		cache_put(dp, ev->resource, ev->obj, ev->type == ST_DELETED);
-	return 0;
-}
-
-static int resync(struct dp *dp)
-{
-	int64_t rev = st_rev(dp->st);
-	int err;
-
 	json_object_clear(dp->svcs);
 	json_object_clear(dp->eps);
-	err = st_list(dp->st, "services", NULL, NULL, NULL, 0, on_list_svc, dp, NULL);
-	if (err == 0)
-		err = st_list(dp->st, "endpoints", NULL, NULL, NULL, 0, on_list_ep, dp, NULL);
-	if (err < 0) {
-		k1s_err("dp", "listing services: %s", k1s_strerror(err));
-		return err;
-	}
-	dp->rev = rev;
-	dp->synced = true;
+}
+
+static void on_relisted(void *arg)
+{
+	struct dp *dp = arg;
+
 	dp->dirty = true;
 	dp_snap_mark_all(dp);
-	return 0;
 }
 
-static int take_events(struct dp *dp)
-{
-	if (!dp->synced)
-		return resync(dp);
-	while (dp->rev < st_rev(dp->st)) {
-		int64_t before = dp->rev;
-		int err = st_events(dp->st, dp->rev, NULL, NULL, DP_EVENT_BATCH, on_event, dp);
-
-		if (err == K1S_EGONE)
-			return resync(dp);
-		if (err < 0) {
-			k1s_err("dp", "reading events: %s", k1s_strerror(err));
-			return err;
-		}
-		if (dp->rev == before) {
-			dp->rev = st_rev(dp->st);
-			break;
-		}
-	}
-	return 0;
-}
+static const char *const followed[] = {"services", "endpoints", NULL};
+static const struct st_follow_ops follow_ops = {on_reset, on_object, on_relisted};
 
 /* ---- LoadBalancer status ---- */
 
@@ -212,7 +169,7 @@ static void reclaim(struct dp *dp)
 
 int dp_ctl_pass(struct dp *dp)
 {
-	if (take_events(dp) == 0 && dp->dirty) {
+	if (st_follow(&dp->follow) == 0 && dp->dirty) {
 		struct dp_snap *s, *old;
 
 		int64_t t0 = k1s_now_ms(), t1;
@@ -320,6 +277,7 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 		dp->host_touched = true;
 		dp->src_client = dp_host_setup() == 0;
 	}
+	st_follow_init(&dp->follow, st, "dp", followed, &follow_ops, dp);
 	dp->svcs = json_object();
 	dp->eps = json_object();
 	dp->todo = json_object();

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "dp.h"
+#include "st.h"
 
 enum dp_proto { DP_TCP, DP_UDP };
 
@@ -118,8 +119,8 @@ struct dp {
 	int (*host_shared)(void);
 
 	/* Control side. */
-	int64_t rev;
-	bool synced, dirty;
+	struct st_follower follow;
+	bool dirty;
 	void *svcs, *eps;		/* json_t: "ns/name" -> object */
 	void *todo;			/* json_t: keys to compile again */
 	struct dp_comp *comp[DP_COMP_BUCKETS];

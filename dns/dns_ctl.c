@@ -28,8 +28,6 @@
 #include "k1s_loop.h"
 #include "st.h"
 
-#define DNS_EVENT_BATCH 1000
-
 static json_t *cache_of(struct dns *dns, const char *res)
 {
 	if (strcmp(res, "services") == 0)
@@ -79,27 +77,14 @@ static void cache_put(struct dns *dns, const char *res, const json_t *obj, bool 
 	dns->dirty = true;
 }
 
-static int on_list(void *arg, const json_t *obj)
+static void on_object(void *arg, const char *res, const json_t *obj, bool deleted)
 {
-	void **a = arg;
-
-	cache_put(a[0], a[1], obj, false);
-	return 0;
+	cache_put(arg, res, obj, deleted);
 }
 
-static int on_event(void *arg, const struct st_event *ev)
+static void on_reset(void *arg)
 {
 	struct dns *dns = arg;
-
-	dns->rev = ev->rev;
-	cache_put(dns, ev->resource, ev->obj, ev->type == ST_DELETED);
-	return 0;
-}
-
-static int resync(struct dns *dns)
-{
-	static const char *res[] = {"services", "endpoints", "pods"};
-	int64_t rev = st_rev(dns->st);
 
 	json_object_clear(dns->svcs);
 	json_object_clear(dns->eps);
@@ -107,42 +92,11 @@ static int resync(struct dns *dns)
 	/* Its nodes go with the snapshot being served. */
 	dns_zone_free(dns->zone);
 	dns->zone = NULL;
-	for (size_t i = 0; i < 3; i++) {
-		void *arg[2] = {dns, (void *)res[i]};
-		int err = st_list(dns->st, res[i], NULL, NULL, NULL, 0, on_list, arg, NULL);
-
-		if (err < 0) {
-			k1s_err("dns", "listing %s: %s", res[i], k1s_strerror(err));
-			return err;
-		}
-	}
-	dns->rev = rev;
-	dns->synced = true;
 	dns->dirty = true;
-	return 0;
 }
 
-static int take_events(struct dns *dns)
-{
-	if (!dns->synced)
-		return resync(dns);
-	while (dns->rev < st_rev(dns->st)) {
-		int64_t before = dns->rev;
-		int err = st_events(dns->st, dns->rev, NULL, NULL, DNS_EVENT_BATCH, on_event, dns);
-
-		if (err == K1S_EGONE)
-			return resync(dns);
-		if (err < 0) {
-			k1s_err("dns", "reading events: %s", k1s_strerror(err));
-			return err;
-		}
-		if (dns->rev == before) {
-			dns->rev = st_rev(dns->st);
-			break;
-		}
-	}
-	return 0;
-}
+static const char *const followed[] = {"services", "endpoints", "pods", NULL};
+static const struct st_follow_ops follow_ops = {on_reset, on_object, NULL};
 
 static void reclaim(struct dns *dns)
 {
@@ -300,7 +254,7 @@ int dns_ctl_pass(struct dns *dns)
 	int64_t now = k1s_now_ms();
 	int wait;
 
-	if (take_events(dns) == 0 && dns->dirty)
+	if (st_follow(&dns->follow) == 0 && dns->dirty)
 		snapshot(dns);
 	reclaim(dns);
 	rc_check(dns, now);
@@ -428,6 +382,7 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 		log_upstreams(dns);
 	e = -ENOMEM;
 	dns->cache = dns_cache_new();
+	st_follow_init(&dns->follow, st, "dns", followed, &follow_ops, dns);
 	dns->svcs = json_object();
 	dns->eps = json_object();
 	dns->pods = json_object();

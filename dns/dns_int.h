@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "dns.h"
+#include "st.h"
 
 /* Cluster records live 5 s, CoreDNS's default: short enough that a
  * client re-asks soon after a change, long enough to spare a burst. The
@@ -329,8 +330,8 @@ struct dns {
 	off_t rc_size;
 
 	/* Control side. */
-	int64_t rev;
-	bool synced, dirty;
+	struct st_follower follow;
+	bool dirty;
 	json_t *svcs, *eps, *pods;	/* "ns/name" -> object */
 	json_t *dsvcs, *dpods;		/* keys changed since the last snapshot */
 	struct dns_zone *zone;		/* NULL: to be built from the caches */

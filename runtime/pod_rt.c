@@ -1412,21 +1412,41 @@ static void saw_pod(struct pod_rt *rt, const json_t *obj, bool deleted)
 	p->dirty = true;
 }
 
-static int on_event(void *arg, const struct st_event *ev)
+static void on_object(void *arg, const char *res, const json_t *obj, bool deleted)
+{
+	struct pod_rt *rt = arg;
+	struct pod_run *p;
+
+	saw_pod(rt, obj, deleted);
+	if (rt->listing && (p = find_uid(rt, k1s_json_str(obj, "metadata.uid") ?: "")))
+		p->listed = true;
+}
+
+/* A full list: at start, and when the event log no longer reaches back to
+ * our revision. The pods it does not name were deleted meanwhile. */
+static void on_reset(void *arg)
 {
 	struct pod_rt *rt = arg;
 
-	rt->rev = ev->rev;
-	if (ev->obj)
-		saw_pod(rt, ev->obj, ev->type == ST_DELETED);
-	return 0;
+	rt->listing = true;
+	for (struct pod_run *p = rt->pods; p; p = p->next)
+		p->listed = false;
 }
 
-static int on_list(void *arg, const json_t *obj)
+static void on_relisted(void *arg)
 {
-	saw_pod(arg, obj, false);
-	return 0;
+	struct pod_rt *rt = arg;
+
+	rt->listing = false;
+	for (struct pod_run *p = rt->pods; p; p = p->next) {
+		if (!p->listed)
+			pod_gone(p);
+		p->dirty = true;
+	}
 }
+
+static const char *const followed[] = {"pods", NULL};
+static const struct st_follow_ops follow_ops = {on_reset, on_object, on_relisted};
 
 /* Removes what belongs to no pod: directories of earlier pods (with their
  * recorded processes) and pod networks. */
@@ -1553,41 +1573,14 @@ static void sweep_net(struct pod_rt *rt)
 	free(s.inos);
 }
 
-static int resync(struct pod_rt *rt)
-{
-	int64_t rev = st_rev(rt->st);
-	int err;
-
-	err = st_list(rt->st, "pods", NULL, NULL, NULL, 0, on_list, rt, NULL);
-	if (err < 0)
-		return err;
-	rt->rev = rev;
-	return 0;
-}
-
 static int rt_hook(void *arg)
 {
 	struct pod_rt *rt = arg;
 	struct pod_run *p, *next;
-	int err;
 
 	if (rt->stopping)
 		return -1;
-	for (;;) {
-		int64_t before = rt->rev;
-
-		err = st_events(rt->st, rt->rev, "pods", NULL, 1000, on_event, rt);
-		if (err == K1S_EGONE) {
-			k1s_warn("pod", "event log compacted past revision %lld; listing again",
-			         (long long)rt->rev);
-			resync(rt);
-			for (p = rt->pods; p; p = p->next)
-				p->dirty = true;
-			break;
-		}
-		if (err < 0 || rt->rev == before || rt->rev >= st_rev(rt->st))
-			break;
-	}
+	st_follow(&rt->follow);
 	for (p = rt->pods; p; p = p->next)
 		if (p->dirty)
 			pod_sync(p);
@@ -1676,7 +1669,8 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 	snprintf(rt->pods_dir, sizeof(rt->pods_dir), "%s/pods", rt->cfg.data_dir);
 	mkdir_p(rt->pods_dir, 0700);
 	/* Adopt or recreate what the store binds to us, then sweep the rest. */
-	*err = resync(rt);
+	st_follow_init(&rt->follow, st, "pod", followed, &follow_ops, rt);
+	*err = st_follow(&rt->follow);
 	if (*err < 0) {
 		pod_rt_free(rt);
 		return NULL;

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "pod_int.h"
+#include "st.h"
 
 struct k1s_timer;
 struct pod_follow;
@@ -127,6 +128,7 @@ struct pod_run {
 	time_t start_time;
 	bool dirty;
 	bool adopt; /* found at start: adopt before running */
+	bool listed; /* named by the full list being read */
 	bool config_error;
 	struct k1s_timer *retry_timer;
 	struct pod_recent recent[POD_RECENT];
@@ -152,7 +154,8 @@ struct pod_rt {
 	struct pod_net *net;
 	struct pod_catalog *catalog;
 	char pods_dir[1024];
-	int64_t rev;
+	struct st_follower follow;
+	bool listing; /* in a full list of the pods */
 	bool synced;
 	struct pod_run *pods;
 	struct pod_exec_job *jobs;

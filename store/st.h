@@ -109,4 +109,38 @@ void st_on_commit(struct st *st, void (*fn)(void *arg, int64_t rev), void *arg);
  * public so that tests and maintenance can force it. */
 int st_compact(struct st *st, int64_t keep);
 
+/* ---- st_follow.c: a module's view of the store ----
+ *
+ * A module that keeps its own copy of some resources (the controllers,
+ * the runtime, the dataplane, DNS) lists them once, then reads the events
+ * after the revision it has; when the log no longer reaches back that far
+ * (compaction), it lists them again. On the control loop's thread. */
+
+struct st_follow_ops {
+	/* Before a full list: forget the copy. May be NULL. */
+	void (*reset)(void *arg);
+	/* A listed object, or an event's (its last state when `deleted`). */
+	void (*object)(void *arg, const char *res, const json_t *obj, bool deleted);
+	/* After a full list. May be NULL. */
+	void (*relisted)(void *arg);
+};
+
+struct st_follower {
+	struct st *st;
+	const char *who;		/* the module, for its log lines */
+	const char *const *res;		/* the resources followed, NULL-terminated */
+	const struct st_follow_ops *ops;
+	void *arg;
+	int64_t rev;			/* the revision the copy reflects */
+	bool listed;
+};
+
+void st_follow_init(struct st_follower *f, struct st *st, const char *who,
+		    const char *const *res, const struct st_follow_ops *ops, void *arg);
+/* Brings the copy up to the store's revision: 0, or a negative errno (the
+ * next call tries again). */
+int st_follow(struct st_follower *f);
+/* Whether the copy is behind the store. */
+bool st_follow_behind(const struct st_follower *f);
+
 #endif

@@ -498,6 +498,109 @@ static void compaction_makes_old_watches_gone(void **state)
 	assert_int_equal(l.n, 3);
 }
 
+/* A follower's copy: "res/ns/name" -> value, and what happened to it. */
+struct copy {
+	json_t *objs;
+	int resets, relists;
+};
+
+static void copy_reset(void *arg)
+{
+	struct copy *c = arg;
+
+	json_object_clear(c->objs);
+	c->resets++;
+}
+
+static void copy_object(void *arg, const char *res, const json_t *obj, bool deleted)
+{
+	struct copy *c = arg;
+	char key[256];
+
+	snprintf(key, sizeof(key), "%s/%s/%s", res, json_string_value(json_object_get(
+							 json_object_get(obj, "metadata"), "namespace")),
+		 json_string_value(json_object_get(json_object_get(obj, "metadata"), "name")));
+	if (deleted)
+		json_object_del(c->objs, key);
+	else
+		json_object_set(c->objs, key, json_object_get(json_object_get(obj, "data"), "v"));
+}
+
+static void copy_relisted(void *arg)
+{
+	((struct copy *)arg)->relists++;
+}
+
+/* The copy equals the store's objects of the followed resources. */
+static void assert_copy_is(struct st *st, struct copy *c, const char *const *res)
+{
+	json_t *want = json_object();
+	struct copy w = {want, 0, 0};
+
+	static const struct st_follow_ops ops = {NULL, copy_object, NULL};
+	struct st_follower fresh;
+
+	/* A new follower's first list is the truth. */
+	st_follow_init(&fresh, st, "test", res, &ops, &w);
+	assert_int_equal(st_follow(&fresh), 0);
+	if (!json_equal(want, c->objs)) {
+		char *a = json_dumps(want, JSON_SORT_KEYS), *b = json_dumps(c->objs, JSON_SORT_KEYS);
+
+		fail_msg("copy %s, store %s", b, a);
+	}
+	json_decref(want);
+}
+
+static void follower_lists_follows_and_relists(void **state)
+{
+	static const char *const res[] = {"pods", "services", NULL};
+	static const struct st_follow_ops ops = {copy_reset, copy_object, copy_relisted};
+	struct fx *fx = *state;
+	struct st *st = reopen(fx, 10);
+	struct copy c = {json_object(), 0, 0};
+	struct st_follower f;
+	json_t *o;
+
+	create(st, "pods", "a", "p1");
+	create(st, "services", "a", "s1");
+	create(st, "configmaps", "a", "ignored");
+	st_follow_init(&f, st, "test", res, &ops, &c);
+	assert_true(st_follow_behind(&f));
+	/* The first call lists. */
+	assert_int_equal(st_follow(&f), 0);
+	assert_int_equal(c.resets, 1);
+	assert_int_equal(c.relists, 1);
+	assert_int_equal(json_object_size(c.objs), 2);
+	assert_false(st_follow_behind(&f));
+
+	/* Then events: a change, a delete, another resource's writes. */
+	o = st_test_obj("a", "p1", "changed");
+	assert_int_equal(st_update(st, "pods", "a", "p1", o, 0), 0);
+	json_decref(o);
+	assert_int_equal(st_delete(st, "services", "a", "s1", 0, NULL), 0);
+	create(st, "configmaps", "a", "also-ignored");
+	assert_true(st_follow_behind(&f));
+	assert_int_equal(st_follow(&f), 0);
+	assert_false(st_follow_behind(&f));
+	assert_int_equal(c.resets, 1);
+	assert_copy_is(st, &c, res);
+
+	/* Past the event window: listed again, and what went meanwhile goes. */
+	assert_int_equal(st_delete(st, "pods", "a", "p1", 0, NULL), 0);
+	for (int i = 0; i < 30; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "s%d", i);
+		create(st, "services", "b", name);
+	}
+	assert_int_equal(st_follow(&f), 0);
+	assert_int_equal(c.resets, 2);
+	assert_int_equal(c.relists, 2);
+	assert_copy_is(st, &c, res);
+	assert_int_equal(f.rev, st_rev(st));
+	json_decref(c.objs);
+}
+
 struct commits {
 	int calls;
 	int64_t rev;
@@ -847,6 +950,7 @@ int main(void)
 	    T(reopen_keeps_objects),
 	    T(events_replay_by_resource_and_namespace),
 	    T(compaction_makes_old_watches_gone),
+	    T(follower_lists_follows_and_relists),
 	    T(batch_commits_once_and_rolls_back),
 	    T(new_store_is_private_and_exclusive),
 	    T(journal_is_wal),
