@@ -89,7 +89,7 @@ static void lsn_put(struct lsn *l)
 {
 	if (l->inflight > 0 || !l->dead || l->flows.next != &l->flows)
 		return;
-	dl_del(&l->link);
+	k1s_list_del(&l->link);
 	free(l->buf);
 	free(l);
 }
@@ -126,7 +126,7 @@ static struct lsn *lsn_open(struct dp_loop *lp, const struct dp_lsn *s)
 
 	if (!l)
 		return NULL;
-	dl_init(&l->flows);
+	k1s_list_init(&l->flows);
 	l->lp = lp;
 	l->proto = s->proto;
 	l->addr = s->addr;
@@ -153,7 +153,7 @@ static struct lsn *lsn_open(struct dp_loop *lp, const struct dp_lsn *s)
 			goto fail;
 		dp_udp_recv(l);
 	}
-	dl_add(&lp->lsns, &l->link);
+	k1s_list_add(&lp->lsns, &l->link);
 	*lsn_slot(lp, l->proto, &l->addr) = l;
 	return l;
 fail:
@@ -221,12 +221,12 @@ static void lsn_cqe(struct lsn *l, struct io_uring_cqe *cqe)
 static void reconcile(struct dp_loop *lp)
 {
 	struct dp_snap *s = atomic_load(&lp->dp->snap);
-	struct dl *p, *n;
+	struct k1s_list *p, *n;
 
 	if (!s || s == lp->cur)
 		return;
 	for (p = lp->lsns.next; p != &lp->lsns; p = p->next)
-		dl_entry(p, struct lsn, link)->mark = false;
+		k1s_list_entry(p, struct lsn, link)->mark = false;
 	/* Beyond the snapshot's count of listening loops this one only
 	 * finishes the connections it has. */
 	for (uint32_t i = 0; lp->idx < s->lsn_loops && i < s->nlsn; i++) {
@@ -241,7 +241,7 @@ static void reconcile(struct dp_loop *lp)
 		}
 	}
 	for (p = lp->lsns.next; p != &lp->lsns; p = n) {
-		struct lsn *l = dl_entry(p, struct lsn, link);
+		struct lsn *l = k1s_list_entry(p, struct lsn, link);
 
 		n = p->next;
 		if (!l->mark && !l->dead)
@@ -278,8 +278,8 @@ static void arm_tick(struct dp_loop *lp)
 static void on_tick(struct dp_loop *lp)
 {
 	dp_tcp_tick(lp);
-	for (struct dl *p = lp->lsns.next; p != &lp->lsns; p = p->next) {
-		struct lsn *l = dl_entry(p, struct lsn, link);
+	for (struct k1s_list *p = lp->lsns.next; p != &lp->lsns; p = p->next) {
+		struct lsn *l = k1s_list_entry(p, struct lsn, link);
 
 		if (l->rearm && !l->dead) {
 			l->rearm = false;
@@ -371,9 +371,9 @@ struct dp_loop *dp_loop_start(struct dp *dp, int idx, int *err)
 	}
 	lp->dp = dp;
 	lp->idx = idx;
-	dl_init(&lp->lsns);
-	dl_init(&lp->conns);
-	dl_init(&lp->parked);
+	k1s_list_init(&lp->lsns);
+	k1s_list_init(&lp->conns);
+	k1s_list_init(&lp->parked);
 	lp->o_wake = (struct dp_op){OP_WAKE, 0, lp};
 	lp->o_tick = (struct dp_op){OP_TICK, 0, lp};
 	lp->efd = eventfd(0, EFD_CLOEXEC);
@@ -424,11 +424,11 @@ uint64_t dp_loop_seen(struct dp_loop *lp)
 
 void dp_loop_join(struct dp_loop *lp)
 {
-	struct dl *p, *n;
+	struct k1s_list *p, *n;
 
 	pthread_join(lp->th, NULL);
 	for (p = lp->lsns.next; p != &lp->lsns; p = n) {
-		struct lsn *l = dl_entry(p, struct lsn, link);
+		struct lsn *l = k1s_list_entry(p, struct lsn, link);
 
 		n = p->next;
 		lsn_kill(l);

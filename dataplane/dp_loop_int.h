@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "dp_int.h"
+#include "k1s_list.h"
 
 enum op_kind {
 	OP_WAKE, OP_TICK, OP_ACCEPT, OP_URECV, OP_FRECV,
@@ -23,40 +24,13 @@ struct dp_op {
 	void *owner;
 };
 
-/* Intrusive doubly linked lists. */
-struct dl {
-	struct dl *prev, *next;
-};
-
-static inline void dl_init(struct dl *h)
-{
-	h->prev = h->next = h;
-}
-
-static inline void dl_add(struct dl *h, struct dl *n)
-{
-	n->next = h->next;
-	n->prev = h;
-	h->next->prev = n;
-	h->next = n;
-}
-
-static inline void dl_del(struct dl *n)
-{
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
-	n->prev = n->next = n;
-}
-
-#define dl_entry(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
-
 #define DP_LSN_BUCKETS 16384
 #define DP_UDP_BUF 65536
 
 struct lsn {
-	struct dl link;
+	struct k1s_list link;
 	struct lsn *hnext;	/* in the loop's table while open */
-	struct dl flows;
+	struct k1s_list flows;
 	struct dp_loop *lp;
 	enum dp_proto proto;
 	struct sockaddr_in addr;
@@ -84,9 +58,9 @@ struct dp_loop {
 	struct __kernel_timespec tick;
 	struct dp_snap *cur;
 	_Atomic uint64_t seen;
-	struct dl lsns, conns;
+	struct k1s_list lsns, conns;
 	struct lsn *ltab[DP_LSN_BUCKETS];
-	struct dl parked;	/* flows of closed listeners, until their last completion */
+	struct k1s_list parked;	/* flows of closed listeners, until their last completion */
 	int64_t now;
 	int64_t accept_warned;	/* when "out of file descriptors" was last logged */
 	unsigned accept_failed;	/* since then */

@@ -39,7 +39,7 @@ struct half {
 };
 
 struct conn {
-	struct dl link;
+	struct k1s_list link;
 	struct dp_loop *lp;
 	int cfd, bfd;
 	int inflight;
@@ -74,7 +74,7 @@ static void conn_put(struct conn *c)
 {
 	if (c->inflight > 0 || !c->dead)
 		return;
-	dl_del(&c->link);
+	k1s_list_del(&c->link);
 	free(c);
 }
 
@@ -167,7 +167,7 @@ void dp_tcp_accepted(struct lsn *l, int fd)
 		/* The client's endpoint first; the others stay as fallbacks. */
 		dp_aff_get(lp->dp, sv, c->client, lp->now, &c->cand[0]);
 	}
-	dl_add(&lp->conns, &c->link);
+	k1s_list_add(&lp->conns, &c->link);
 	conn_try(c);
 }
 
@@ -390,10 +390,10 @@ void dp_tcp_cqe(struct dp_op *op, int res)
 
 void dp_tcp_tick(struct dp_loop *lp)
 {
-	struct dl *p, *n;
+	struct k1s_list *p, *n;
 
 	for (p = lp->conns.next; p != &lp->conns; p = n) {
-		struct conn *c = dl_entry(p, struct conn, link);
+		struct conn *c = k1s_list_entry(p, struct conn, link);
 
 		n = p->next;
 		if (!c->dead && lp->now - c->last > lp->dp->tcp_idle_ms) {
@@ -405,10 +405,10 @@ void dp_tcp_tick(struct dp_loop *lp)
 
 void dp_tcp_free_all(struct dp_loop *lp)
 {
-	struct dl *p, *n;
+	struct k1s_list *p, *n;
 
 	for (p = lp->conns.next; p != &lp->conns; p = n) {
-		struct conn *c = dl_entry(p, struct conn, link);
+		struct conn *c = k1s_list_entry(p, struct conn, link);
 
 		n = p->next;
 		conn_kill(c, false);

@@ -11,7 +11,7 @@
 #include "dp_loop_int.h"
 
 struct flow {
-	struct dl link;		/* in lsn->flows */
+	struct k1s_list link;		/* in lsn->flows */
 	struct lsn *l;
 	struct sockaddr_in client, ep;
 	int fd;
@@ -26,7 +26,7 @@ static void flow_put(struct flow *f)
 {
 	if (f->inflight > 0 || !f->dead)
 		return;
-	dl_del(&f->link);
+	k1s_list_del(&f->link);
 	free(f);
 }
 
@@ -69,8 +69,8 @@ void dp_udp_recv(struct lsn *l)
 
 static struct flow *flow_find(struct lsn *l, const struct sockaddr_in *from)
 {
-	for (struct dl *p = l->flows.next; p != &l->flows; p = p->next) {
-		struct flow *f = dl_entry(p, struct flow, link);
+	for (struct k1s_list *p = l->flows.next; p != &l->flows; p = p->next) {
+		struct flow *f = k1s_list_entry(p, struct flow, link);
 
 		if (!f->dead && f->client.sin_addr.s_addr == from->sin_addr.s_addr &&
 		    f->client.sin_port == from->sin_port)
@@ -115,7 +115,7 @@ void dp_udp_datagram(struct lsn *l, int len)
 			free(f);
 			return;
 		}
-		dl_add(&l->flows, &f->link);
+		k1s_list_add(&l->flows, &f->link);
 		flow_recv(f);
 	}
 	f->last = lp->now;
@@ -145,10 +145,10 @@ void dp_udp_flow_cqe(struct dp_op *op, int res)
  * that the client's next datagram picks a live one. */
 void dp_udp_prune(struct lsn *l, const struct dp_svc *sv)
 {
-	struct dl *p, *n;
+	struct k1s_list *p, *n;
 
 	for (p = l->flows.next; p != &l->flows; p = n) {
-		struct flow *f = dl_entry(p, struct flow, link);
+		struct flow *f = k1s_list_entry(p, struct flow, link);
 		bool found = false;
 
 		n = p->next;
@@ -164,10 +164,10 @@ void dp_udp_prune(struct lsn *l, const struct dp_svc *sv)
 
 void dp_udp_tick(struct lsn *l)
 {
-	struct dl *q, *m;
+	struct k1s_list *q, *m;
 
 	for (q = l->flows.next; q != &l->flows; q = m) {
-		struct flow *f = dl_entry(q, struct flow, link);
+		struct flow *f = k1s_list_entry(q, struct flow, link);
 
 		m = q->next;
 		if (!f->dead && l->lp->now - f->last > l->lp->dp->udp_idle_ms) {
@@ -180,13 +180,13 @@ void dp_udp_tick(struct lsn *l)
 void dp_udp_close(struct lsn *l)
 {
 	while (l->flows.next != &l->flows) {
-		struct flow *f = dl_entry(l->flows.next, struct flow, link);
+		struct flow *f = k1s_list_entry(l->flows.next, struct flow, link);
 
 		flow_kill(f);
-		dl_del(&f->link);
+		k1s_list_del(&f->link);
 		if (f->inflight) {
 			/* Parked on the loop's list until its last completion. */
-			dl_add(&l->lp->parked, &f->link);
+			k1s_list_add(&l->lp->parked, &f->link);
 			f->l = NULL;
 		} else {
 			free(f);
@@ -196,10 +196,10 @@ void dp_udp_close(struct lsn *l)
 
 void dp_udp_free_parked(struct dp_loop *lp)
 {
-	struct dl *p, *n;
+	struct k1s_list *p, *n;
 
 	for (p = lp->parked.next; p != &lp->parked; p = n) {
 		n = p->next;
-		free(dl_entry(p, struct flow, link));
+		free(k1s_list_entry(p, struct flow, link));
 	}
 }

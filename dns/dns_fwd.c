@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "dns_int.h"
+#include "k1s_list.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
 
@@ -35,34 +36,8 @@
 #define DNS_CACHE_TTL	3600		/* seconds, at most */
 #define DNS_CACHE_RRS	48
 
-struct dl {
-	struct dl *prev, *next;
-};
-
-static void dl_init(struct dl *h)
-{
-	h->prev = h->next = h;
-}
-
-static void dl_add_tail(struct dl *h, struct dl *n)
-{
-	n->prev = h->prev;
-	n->next = h;
-	h->prev->next = n;
-	h->prev = n;
-}
-
-static void dl_del(struct dl *n)
-{
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
-	n->prev = n->next = n;
-}
-
-#define dl_entry(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
-
 struct pend {
-	struct dl link;			/* by deadline */
+	struct k1s_list link;			/* by deadline */
 	uint16_t id, cid, cflags;
 	int up, tries;
 	bool gone;			/* the client left: answer no one */
@@ -83,7 +58,7 @@ struct pend {
 
 struct centry {
 	struct centry *hnext;
-	struct dl link;			/* oldest first */
+	struct k1s_list link;			/* oldest first */
 	uint32_t hash;
 	uint16_t qtype, qclass, nlen, len, nttl;
 	uint8_t flags;
@@ -98,7 +73,7 @@ struct centry {
 struct dns_cache {
 	pthread_mutex_t mu;
 	struct centry *tab[CACHE_BUCKETS];
-	struct dl fifo;
+	struct k1s_list fifo;
 	int n;
 };
 
@@ -127,7 +102,7 @@ struct dns_fwd {
 	dns_reply_fn reply;
 	void *arg;
 	struct pend *byid[65536];
-	struct dl pending;
+	struct k1s_list pending;
 	int npend;
 	uint64_t rnd;
 	struct dns_cache *cache;
@@ -202,7 +177,7 @@ struct dns_cache *dns_cache_new(void)
 	if (!c)
 		return NULL;
 	pthread_mutex_init(&c->mu, NULL);
-	dl_init(&c->fifo);
+	k1s_list_init(&c->fifo);
 	return c;
 }
 
@@ -211,9 +186,9 @@ void dns_cache_free(struct dns_cache *c)
 	if (!c)
 		return;
 	while (c->fifo.next != &c->fifo) {
-		struct centry *e = dl_entry(c->fifo.next, struct centry, link);
+		struct centry *e = k1s_list_entry(c->fifo.next, struct centry, link);
 
-		dl_del(&e->link);
+		k1s_list_del(&e->link);
 		free(e->pkt);
 		free(e);
 	}
@@ -235,7 +210,7 @@ struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, struct dns_cache *ca
 	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->reply = reply;
 	f->arg = arg;
-	dl_init(&f->pending);
+	k1s_list_init(&f->pending);
 	if (getrandom(&f->rnd, sizeof(f->rnd), 0) != sizeof(f->rnd) || !f->rnd)
 		f->rnd = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)f;
 	/* A socket for every upstream there may be: a new resolv.conf
@@ -251,7 +226,7 @@ struct dns_fwd *dns_fwd_new(const struct dns_upstreams *up, struct dns_cache *ca
 static void pend_free(struct dns_fwd *f, struct pend *p)
 {
 	f->byid[p->id] = NULL;
-	dl_del(&p->link);
+	k1s_list_del(&p->link);
 	f->npend--;
 	free(p->cname);
 	free(p);
@@ -282,7 +257,7 @@ void dns_fwd_free(struct dns_fwd *f)
 	if (f->efd >= 0)
 		close(f->efd);
 	while (f->pending.next != &f->pending)
-		pend_free(f, dl_entry(f->pending.next, struct pend, link));
+		pend_free(f, k1s_list_entry(f->pending.next, struct pend, link));
 	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		if (f->fds[i] >= 0)
 			close(f->fds[i]);
@@ -304,7 +279,7 @@ static void fail_over(struct dns_fwd *f, struct pend *p, int64_t now);
 void dns_fwd_set_upstreams(struct dns_fwd *f, const struct dns_upstreams *up, int64_t now)
 {
 	struct sockaddr_in none = {.sin_family = AF_UNSPEC};
-	struct dl *l, *n;
+	struct k1s_list *l, *n;
 
 	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++) {
 		if (f->fds[i] < 0)
@@ -323,7 +298,7 @@ void dns_fwd_set_upstreams(struct dns_fwd *f, const struct dns_upstreams *up, in
 	f->up = *up;
 	/* Queries out to an upstream that is no more move on. */
 	for (l = f->pending.next; l != &f->pending; l = n) {
-		struct pend *p = dl_entry(l, struct pend, link);
+		struct pend *p = k1s_list_entry(l, struct pend, link);
 
 		n = l->next;
 		if (p->up >= up->n) {
@@ -485,7 +460,7 @@ static void cache_drop(struct dns_cache *c, struct centry *e)
 
 	if (*pp == e)
 		*pp = e->hnext;
-	dl_del(&e->link);
+	k1s_list_del(&e->link);
 	c->n--;
 	free(e->pkt);
 	free(e);
@@ -568,11 +543,11 @@ static void cache_put(struct dns_fwd *f, const struct pend *p, const uint8_t *r,
 	if (*pp)
 		cache_drop(c, *pp);
 	while (c->n >= DNS_CACHE_MAX)
-		cache_drop(c, dl_entry(c->fifo.next, struct centry, link));
+		cache_drop(c, k1s_list_entry(c->fifo.next, struct centry, link));
 	pp = cache_slot(c, e->name, e->nlen, e->qtype, e->qclass, e->flags);
 	e->hnext = *pp;
 	*pp = e;
-	dl_add_tail(&c->fifo, &e->link);
+	k1s_list_add_tail(&c->fifo, &e->link);
 	c->n++;
 	pthread_mutex_unlock(&c->mu);
 }
@@ -611,8 +586,8 @@ static size_t cache_get(struct dns_fwd *f, const struct pend *p, int64_t now)
 
 static void send_up(struct dns_fwd *f, struct pend *p, int64_t now)
 {
-	dl_del(&p->link);
-	dl_add_tail(&f->pending, &p->link);
+	k1s_list_del(&p->link);
+	k1s_list_add_tail(&f->pending, &p->link);
 	p->deadline = now + DNS_FWD_TRY_MS;
 	if (f->fds[p->up] < 0 || send(f->fds[p->up], p->qpkt, p->qpkt_len, MSG_DONTWAIT) < 0)
 		fail_over(f, p, now);	/* unreachable, refused: the next one now */
@@ -644,7 +619,7 @@ void dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len, const stru
 
 	if (!p)
 		return;
-	dl_init(&p->link);
+	k1s_list_init(&p->link);
 	p->c = *c;
 	p->cid = q->id;
 	p->cflags = q->flags;
@@ -873,8 +848,8 @@ static void accept_answer(struct dns_fwd *f, struct pend *p, const uint8_t *r, s
 	/* Truncated over UDP: the whole of it over TCP, in the time a try
 	 * has; the answer comes back through dns_fwd_tcp_done(). */
 	if ((dns_get16(r + 2) & DNS_F_TC) && !p->tcp && tcp_start(f, p)) {
-		dl_del(&p->link);
-		dl_add_tail(&f->pending, &p->link);
+		k1s_list_del(&p->link);
+		k1s_list_add_tail(&f->pending, &p->link);
 		p->deadline = now + DNS_FWD_TRY_MS;
 		return;
 	}
@@ -947,7 +922,7 @@ void dns_fwd_input(struct dns_fwd *f, int i, const uint8_t *r, size_t rn, int64_
 void dns_fwd_error(struct dns_fwd *f, int i, int err, int64_t now)
 {
 	struct pend **todo;
-	struct dl *l;
+	struct k1s_list *l;
 	int n = 0;
 
 	/* A refusal says nothing of which query it was for: every query
@@ -956,7 +931,7 @@ void dns_fwd_error(struct dns_fwd *f, int i, int err, int64_t now)
 	if (f->npend == 0 || !(todo = malloc((size_t)f->npend * sizeof(*todo))))
 		return;
 	for (l = f->pending.next; l != &f->pending && n < f->npend; l = l->next) {
-		struct pend *p = dl_entry(l, struct pend, link);
+		struct pend *p = k1s_list_entry(l, struct pend, link);
 
 		if (p->up == i)
 			todo[n++] = p;
@@ -969,7 +944,7 @@ void dns_fwd_error(struct dns_fwd *f, int i, int err, int64_t now)
 bool dns_fwd_tick(struct dns_fwd *f, int64_t now)
 {
 	while (f->pending.next != &f->pending) {
-		struct pend *p = dl_entry(f->pending.next, struct pend, link);
+		struct pend *p = k1s_list_entry(f->pending.next, struct pend, link);
 
 		if (p->deadline > now)
 			break;
@@ -980,10 +955,10 @@ bool dns_fwd_tick(struct dns_fwd *f, int64_t now)
 
 void dns_fwd_forget(struct dns_fwd *f, void *conn)
 {
-	struct dl *l, *n;
+	struct k1s_list *l, *n;
 
 	for (l = f->pending.next; l != &f->pending; l = n) {
-		struct pend *p = dl_entry(l, struct pend, link);
+		struct pend *p = k1s_list_entry(l, struct pend, link);
 
 		n = l->next;
 		/* Marked, not freed: this may run from within a delivery. */

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "dns_int.h"
+#include "k1s_list.h"
 #include "k1s_log.h"
 #include "k1s_uring.h"
 
@@ -72,7 +73,7 @@ struct usend {
 };
 
 struct tconn {
-	struct tconn *prev, *next;
+	struct k1s_list link;	/* in the loop's conns */
 	struct dns_loop *lp;
 	struct op o_recv, o_send;
 	int fd, inflight;
@@ -99,7 +100,7 @@ struct dns_loop {
 	bool fixed;		/* the UDP sockets are registered files 0, 1 */
 	struct usend *sends, *free_sends;
 	bool accept_rearm[2];
-	struct tconn conns;	/* list head */
+	struct k1s_list conns;
 	int nconns;
 	struct dns_fwd *fwd;
 	int up_gen;
@@ -323,8 +324,7 @@ static void tconn_put(struct tconn *c)
 {
 	if (!c->dead || c->inflight > 0)
 		return;
-	c->prev->next = c->next;
-	c->next->prev = c->prev;
+	k1s_list_del(&c->link);
 	c->lp->nconns--;
 	free(c->rbuf);
 	free(c->wbuf);
@@ -494,10 +494,7 @@ static void on_accept(struct dns_loop *lp, int i, struct io_uring_cqe *cqe)
 	c->o_recv = (struct op){OP_TRECV, 0, c};
 	c->o_send = (struct op){OP_TSEND, 0, c};
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
-	c->next = lp->conns.next;
-	c->prev = &lp->conns;
-	lp->conns.next->prev = c;
-	lp->conns.next = c;
+	k1s_list_add(&lp->conns, &c->link);
 	tconn_recv(c);
 }
 
@@ -590,12 +587,14 @@ static void take_snap(struct dns_loop *lp)
 
 static void on_tick(struct dns_loop *lp)
 {
-	struct tconn *c, *n;
+	struct tconn *c;
+	struct k1s_list *p, *n;
 
 	if (lp->fwd)
 		dns_fwd_tick(lp->fwd, lp->now);
-	for (c = lp->conns.next; c != &lp->conns; c = n) {
-		n = c->next;
+	for (p = lp->conns.next; p != &lp->conns; p = n) {
+		c = k1s_list_entry(p, struct tconn, link);
+		n = p->next;
 		if (!c->dead && lp->now - c->last > DNS_TCP_IDLE_MS) {
 			tconn_kill(c);
 			tconn_put(c);
@@ -712,7 +711,7 @@ struct dns_loop *dns_loop_start(struct dns *dns, int idx, int *err)
 	}
 	lp->dns = dns;
 	lp->idx = idx;
-	lp->conns.next = lp->conns.prev = &lp->conns;
+	k1s_list_init(&lp->conns);
 	lp->o_wake = (struct op){OP_WAKE, 0, lp};
 	lp->o_tick = (struct op){OP_TICK, 0, lp};
 	lp->o_ftcp = (struct op){OP_FTCP, 0, lp};
@@ -789,12 +788,14 @@ uint64_t dns_loop_seen(struct dns_loop *lp)
 
 void dns_loop_join(struct dns_loop *lp)
 {
-	struct tconn *c, *n;
+	struct tconn *c;
+	struct k1s_list *p, *n;
 
 	pthread_join(lp->th, NULL);
 	/* The ring is gone: nothing the kernel holds points at our memory. */
-	for (c = lp->conns.next; c != &lp->conns; c = n) {
-		n = c->next;
+	for (p = lp->conns.next; p != &lp->conns; p = n) {
+		c = k1s_list_entry(p, struct tconn, link);
+		n = p->next;
 		if (c->fd >= 0)
 			close(c->fd);
 		free(c->rbuf);
