@@ -144,33 +144,15 @@ static void lb_status(struct dp *dp)
 
 /* ---- publishing ---- */
 
-static void reclaim(struct dp *dp)
+static void give_back(void *arg, struct k1s_snap *s)
 {
-	uint64_t min = UINT64_MAX;
-	struct dp_snap **pp = &dp->retired;
-
-	for (int i = 0; i < dp->nloops; i++) {
-		uint64_t s = dp_loop_seen(dp->loops[i]);
-
-		if (s < min)
-			min = s;
-	}
-	while (*pp) {
-		struct dp_snap *s = *pp;
-
-		if (s->gen < min) {
-			*pp = s->next;
-			dp_snap_recycle(dp, s);
-		} else {
-			pp = &s->next;
-		}
-	}
+	dp_snap_recycle(arg, dp_snap_of(s));
 }
 
 int dp_ctl_pass(struct dp *dp)
 {
 	if (st_follow(&dp->follow) == 0 && dp->dirty) {
-		struct dp_snap *s, *old;
+		struct dp_snap *s;
 
 		int64_t t0 = k1s_now_ms(), t1;
 
@@ -179,23 +161,18 @@ int dp_ctl_pass(struct dp *dp)
 		t1 = k1s_now_ms();
 		s = dp_snap_build(dp);
 		if (s) {
+			k1s_pub_publish(&dp->pub, &s->base);
 			k1s_debug("dp", "snapshot %llu: %u service ports, %u listeners; "
-				  "status %lld ms, build %lld ms", (unsigned long long)s->gen,
+				  "status %lld ms, build %lld ms", (unsigned long long)s->base.gen,
 				  s->nsvc, s->nlsn, (long long)(t1 - t0),
 				  (long long)(k1s_now_ms() - t1));
-			old = atomic_exchange(&dp->snap, s);
-			if (old) {
-				old->next = dp->retired;
-				dp->retired = old;
-			}
 			for (int i = 0; i < dp->nloops; i++)
 				dp_loop_wake(dp->loops[i]);
 		} else {
 			dp->dirty = true;
 		}
 	}
-	reclaim(dp);
-	return dp->retired || dp->dirty ? 10 : -1;
+	return k1s_pub_reclaim(&dp->pub) || dp->dirty ? 10 : -1;
 }
 
 static int dp_hook(void *arg)
@@ -284,7 +261,8 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 	if (n < 1)
 		n = 1;
 	dp->loops = calloc((size_t)n, sizeof(*dp->loops));
-	if (!dp->svcs || !dp->eps || !dp->todo || !dp->loops) {
+	if (!dp->svcs || !dp->eps || !dp->todo || !dp->loops ||
+	    k1s_pub_init(&dp->pub, n, give_back, dp) < 0) {
 		e = -ENOMEM;
 		goto fail;
 	}
@@ -317,13 +295,8 @@ void dp_free(struct dp *dp)
 	for (int i = 0; i < dp->nloops; i++)
 		dp_loop_join(dp->loops[i]);
 	free(dp->loops);
-	dp_snap_free(atomic_load(&dp->snap));
-	while (dp->retired) {
-		struct dp_snap *s = dp->retired;
-
-		dp->retired = s->next;
-		dp_snap_free(s);
-	}
+	if (dp->pub.seen)
+		k1s_pub_fini(&dp->pub);
 	dp_snap_free(dp->spare);
 	free(dp->lsn_set);
 	dp_comp_clear(dp);

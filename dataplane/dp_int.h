@@ -1,10 +1,9 @@
 /* Inside the dataplane: the snapshot the control side builds and the
  * data-path loops read, and the loops' entry points.
  *
- * A snapshot is immutable once published. The control side swaps
- * dp->snap atomically; each loop acknowledges the generation it has
- * switched to in its `seen` counter, and a retired snapshot is freed
- * only when every loop has seen a newer one. */
+ * A snapshot is immutable once published (dp->pub, lib/k1s_pub.h): each
+ * loop acknowledges the generation it has switched to, and a retired
+ * snapshot is reused only when every loop has moved past it. */
 #ifndef DP_INT_H
 #define DP_INT_H
 
@@ -15,6 +14,7 @@
 #include <stdint.h>
 
 #include "dp.h"
+#include "k1s_pub.h"
 #include "st.h"
 
 enum dp_proto { DP_TCP, DP_UDP };
@@ -58,15 +58,19 @@ struct dp_lsn {
 };
 
 struct dp_snap {
-	uint64_t gen;
+	struct k1s_snap base;		/* first: dp_snap_of() */
 	uint32_t nsvc, nlsn, nep;
 	uint32_t cap_svc, cap_lsn, cap_ep;
 	int lsn_loops;			/* loops that listen (the first ones) */
 	struct dp_svc *svc;
 	struct dp_lsn *lsn;
 	struct sockaddr_in *eps;	/* svc[].eps point into it */
-	struct dp_snap *next;	/* retired list */
 };
+
+static inline struct dp_snap *dp_snap_of(struct k1s_snap *s)
+{
+	return (struct dp_snap *)s;
+}
 
 /* Compilation (dp_snap.c): a service whose object or Endpoints changed is
  * marked, and compiled again at the next build. */
@@ -128,11 +132,9 @@ struct dp {
 	struct dp_snap *spare;
 	uint64_t *lsn_set;		/* the build's listener set, kept */
 	size_t lsn_set_cap;
-	uint64_t gen;
-	struct dp_snap *retired;
 
 	/* Shared with the loops. */
-	_Atomic(struct dp_snap *) snap;
+	struct k1s_pub pub;		/* of struct dp_snap, one reader per loop */
 	atomic_int stop;
 	int nloops;
 	struct dp_loop **loops;
@@ -142,15 +144,12 @@ struct dp {
 
 /* The loops. */
 struct dp_loop *dp_loop_start(struct dp *dp, int idx, int *err);
-/* Wakes a loop to look at dp->snap (or dp->stop). */
+/* Wakes a loop to look at the current snapshot (or dp->stop). */
 void dp_loop_wake(struct dp_loop *lp);
-/* The newest generation the loop has switched to. */
-uint64_t dp_loop_seen(struct dp_loop *lp);
 /* Joins the thread (after dp->stop is set and the loop woken) and frees. */
 void dp_loop_join(struct dp_loop *lp);
 
 /* Control side: the before-sleep hook's work; returns the longest wait. */
 int dp_ctl_pass(struct dp *dp);
-void dp_ctl_free(struct dp *dp);
 
 #endif

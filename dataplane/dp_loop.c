@@ -220,7 +220,7 @@ static void lsn_cqe(struct lsn *l, struct io_uring_cqe *cqe)
  * ones close (their connections stay). */
 static void reconcile(struct dp_loop *lp)
 {
-	struct dp_snap *s = atomic_load(&lp->dp->snap);
+	struct dp_snap *s = dp_snap_of(k1s_pub_current(&lp->dp->pub));
 	struct k1s_list *p, *n;
 
 	if (!s || s == lp->cur)
@@ -250,7 +250,7 @@ static void reconcile(struct dp_loop *lp)
 			dp_udp_prune(l, &s->svc[l->svc]);
 	}
 	lp->cur = s;
-	atomic_store(&lp->seen, s->gen);
+	k1s_pub_ack(&lp->dp->pub, lp->idx, s->base.gen);
 }
 
 /* ---- the loop ---- */
@@ -415,11 +415,6 @@ void dp_loop_wake(struct dp_loop *lp)
 
 	if (write(lp->efd, &one, sizeof(one)) < 0)
 		k1s_warn("dp", "waking loop %d: %s", lp->idx, strerror(errno));
-}
-
-uint64_t dp_loop_seen(struct dp_loop *lp)
-{
-	return atomic_load(&lp->seen);
 }
 
 void dp_loop_join(struct dp_loop *lp)

@@ -57,7 +57,6 @@ struct dp_loop {
 	struct dp_op o_wake, o_tick;
 	struct __kernel_timespec tick;
 	struct dp_snap *cur;
-	_Atomic uint64_t seen;
 	struct k1s_list lsns, conns;
 	struct lsn *ltab[DP_LSN_BUCKETS];
 	struct k1s_list parked;	/* flows of closed listeners, until their last completion */

@@ -345,7 +345,6 @@ static struct dp_snap *snap_alloc(struct dp *dp, uint32_t nsvc, uint32_t nlsn, u
 	if (!s)
 		return NULL;
 	s->nsvc = s->nlsn = s->nep = 0;
-	s->next = NULL;
 	if (reserve((void **)&s->svc, &s->cap_svc, nsvc, sizeof(*s->svc)) < 0 ||
 	    reserve((void **)&s->lsn, &s->cap_lsn, nlsn, sizeof(*s->lsn)) < 0 ||
 	    reserve((void **)&s->eps, &s->cap_ep, nep, sizeof(*s->eps)) < 0) {
@@ -442,6 +441,5 @@ struct dp_snap *dp_snap_build(struct dp *dp)
 			s->nep += c->nep;
 		}
 	s->lsn_loops = listening_loops(dp, s->nlsn);
-	s->gen = ++dp->gen;
 	return s;
 }

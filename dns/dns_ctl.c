@@ -98,39 +98,14 @@ static void on_reset(void *arg)
 static const char *const followed[] = {"services", "endpoints", "pods", NULL};
 static const struct st_follow_ops follow_ops = {on_reset, on_object, NULL};
 
-static void reclaim(struct dns *dns)
+static void give_back(void *arg, struct k1s_snap *s)
 {
-	uint64_t min = UINT64_MAX;
-	struct dns_snap **pp = &dns->retired;
-
-	for (int i = 0; i < dns->nloops; i++) {
-		uint64_t s = dns_loop_seen(dns->loops[i]);
-
-		if (s < min)
-			min = s;
-	}
-	while (*pp) {
-		struct dns_snap *s = *pp;
-
-		if (s->gen < min) {
-			*pp = s->next;
-			dns_snap_free(s);
-		} else {
-			pp = &s->next;
-		}
-	}
+	dns_snap_free(dns_snap_of(s));
 }
 
 static void publish(struct dns *dns, struct dns_snap *s)
 {
-	struct dns_snap *old;
-
-	s->gen = ++dns->gen;
-	old = atomic_exchange(&dns->snap, s);
-	if (old) {
-		old->next = dns->retired;
-		dns->retired = old;
-	}
+	k1s_pub_publish(&dns->pub, &s->base);
 	for (int i = 0; i < dns->nloops; i++)
 		dns_loop_wake(dns->loops[i]);
 }
@@ -243,7 +218,7 @@ static void snapshot(struct dns *dns)
 	}
 	dns->dirty = false;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	k1s_debug("dns", "zone %llu: %u names, %s in %.3f ms", (unsigned long long)dns->gen + 1,
+	k1s_debug("dns", "zone %llu: %u names, %s in %.3f ms", (unsigned long long)dns->pub.gen + 1,
 		  s->nnodes, full ? "built" : "changed",
 		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	publish(dns, s);
@@ -254,12 +229,14 @@ int dns_ctl_pass(struct dns *dns)
 	int64_t now = k1s_now_ms();
 	int wait;
 
+	bool in_use;
+
 	if (st_follow(&dns->follow) == 0 && dns->dirty)
 		snapshot(dns);
-	reclaim(dns);
+	in_use = k1s_pub_reclaim(&dns->pub);
 	rc_check(dns, now);
 	wait = DNS_RC_CHECK_MS;
-	if ((dns->retired || dns->dirty) && wait > 10)
+	if ((in_use || dns->dirty) && wait > 10)
 		wait = 10;
 	return wait;
 }
@@ -392,7 +369,7 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 		n = 1;
 	dns->loops = calloc((size_t)n, sizeof(*dns->loops));
 	if (!dns->cache || !dns->svcs || !dns->eps || !dns->pods || !dns->dsvcs || !dns->dpods ||
-	    !dns->loops)
+	    !dns->loops || k1s_pub_init(&dns->pub, n, give_back, dns) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
 		dns->loops[i] = dns_loop_start(dns, i, &e);
@@ -433,13 +410,8 @@ void dns_free(struct dns *dns)
 	dns_cache_free(dns->cache);
 	/* The zone first: its nodes go to the snapshot being served. */
 	dns_zone_free(dns->zone);
-	dns_snap_free(atomic_load(&dns->snap));
-	while (dns->retired) {
-		struct dns_snap *s = dns->retired;
-
-		dns->retired = s->next;
-		dns_snap_free(s);
-	}
+	if (dns->pub.seen)
+		k1s_pub_fini(&dns->pub);
 	json_decref(dns->svcs);
 	json_decref(dns->eps);
 	json_decref(dns->pods);

@@ -2,10 +2,9 @@
  * side builds and the server loops read, the forwarder, and the loops'
  * entry points.
  *
- * A snapshot is immutable once published. The control side swaps
- * dns->snap atomically; each loop acknowledges the generation it has
- * switched to in its `seen` counter, and a retired snapshot is freed only
- * when every loop has seen a newer one (as in dataplane/dp_int.h). */
+ * A snapshot is immutable once published (dns->pub, lib/k1s_pub.h): each
+ * loop acknowledges the generation it has switched to, and a retired
+ * snapshot is freed only when every loop has moved past it. */
 #ifndef DNS_INT_H
 #define DNS_INT_H
 
@@ -20,6 +19,7 @@
 #include <jansson.h>
 
 #include "dns.h"
+#include "k1s_pub.h"
 #include "st.h"
 
 /* Cluster records live 5 s, CoreDNS's default: short enough that a
@@ -184,7 +184,7 @@ struct dns_range {
 };
 
 struct dns_snap {
-	uint64_t gen;
+	struct k1s_snap base;		/* first: dns_snap_of() */
 	uint32_t mask;
 	struct dns_node **tab;		/* open addressing, linear probing */
 	uint32_t nnodes;
@@ -195,8 +195,12 @@ struct dns_snap {
 	/* Nodes this snapshot and older ones show but newer ones do not:
 	 * freed with it. */
 	struct dns_node *garbage;
-	struct dns_snap *next;	/* retired list */
 };
+
+static inline struct dns_snap *dns_snap_of(struct k1s_snap *s)
+{
+	return (struct dns_snap *)s;
+}
 
 struct dns_zone_cfg {
 	const char *domain;
@@ -335,11 +339,9 @@ struct dns {
 	json_t *svcs, *eps, *pods;	/* "ns/name" -> object */
 	json_t *dsvcs, *dpods;		/* keys changed since the last snapshot */
 	struct dns_zone *zone;		/* NULL: to be built from the caches */
-	uint64_t gen;
-	struct dns_snap *retired;
 
 	/* Shared with the loops. */
-	_Atomic(struct dns_snap *) snap;
+	struct k1s_pub pub;		/* of struct dns_snap, one reader per loop */
 	atomic_int stop;
 	int nloops;
 	struct dns_loop **loops;
@@ -348,7 +350,6 @@ struct dns {
 /* The loops (dns_srv.c). */
 struct dns_loop *dns_loop_start(struct dns *dns, int idx, int *err);
 void dns_loop_wake(struct dns_loop *lp);
-uint64_t dns_loop_seen(struct dns_loop *lp);
 void dns_loop_join(struct dns_loop *lp);
 
 /* Control side (dns_ctl.c). */

@@ -95,7 +95,6 @@ struct dns_loop {
 	struct op o_wake, o_tick, o_accept[2], o_frecv[DNS_MAX_UPSTREAMS], o_ftcp;
 	struct __kernel_timespec tick;
 	struct dns_snap *cur;
-	_Atomic uint64_t seen;
 	struct urx rx[2];
 	bool fixed;		/* the UDP sockets are registered files 0, 1 */
 	struct usend *sends, *free_sends;
@@ -577,11 +576,11 @@ static void take_upstreams(struct dns_loop *lp)
 
 static void take_snap(struct dns_loop *lp)
 {
-	struct dns_snap *s = atomic_load(&lp->dns->snap);
+	struct dns_snap *s = dns_snap_of(k1s_pub_current(&lp->dns->pub));
 
 	if (s && s != lp->cur) {
 		lp->cur = s;
-		atomic_store(&lp->seen, s->gen);
+		k1s_pub_ack(&lp->dns->pub, lp->idx, s->base.gen);
 	}
 }
 
@@ -779,11 +778,6 @@ void dns_loop_wake(struct dns_loop *lp)
 
 	if (write(lp->efd, &one, sizeof(one)) < 0)
 		k1s_warn("dns", "waking loop %d: %s", lp->idx, strerror(errno));
-}
-
-uint64_t dns_loop_seen(struct dns_loop *lp)
-{
-	return atomic_load(&lp->seen);
 }
 
 void dns_loop_join(struct dns_loop *lp)

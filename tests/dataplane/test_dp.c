@@ -145,11 +145,7 @@ static void sync_dp(struct fx *fx)
 	k1s_loop_timer(fx->loop, 20, stop_fn, fx);
 	k1s_loop_run(fx->loop, &fx->stop);
 	for (int i = 0; i < 200; i++) {
-		bool all = true;
-
-		for (int l = 0; l < fx->dp->nloops; l++)
-			all &= dp_loop_seen(fx->dp->loops[l]) >= fx->dp->gen;
-		if (all)
+		if (k1s_pub_caught_up(&fx->dp->pub))
 			return;
 		usleep(5000);
 	}
