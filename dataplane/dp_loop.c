@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,11 +29,11 @@ static int64_t now_ms(void)
 
 struct io_uring_sqe *dp_sqe(struct dp_loop *lp)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&lp->ring);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&lp->t.ring);
 
 	if (!sqe) {
-		io_uring_submit(&lp->ring);
-		sqe = io_uring_get_sqe(&lp->ring);
+		io_uring_submit(&lp->t.ring);
+		sqe = io_uring_get_sqe(&lp->t.ring);
 	}
 	return sqe;
 }
@@ -57,7 +56,7 @@ void dp_cancel(struct dp_loop *lp, struct dp_op *op)
 void dp_flush(struct dp_loop *lp)
 {
 	if (!lp->stopping)
-		io_uring_submit(&lp->ring);
+		io_uring_submit(&lp->t.ring);
 }
 
 void dp_rst_close(int fd)
@@ -259,7 +258,7 @@ static void arm_wake(struct dp_loop *lp)
 {
 	struct io_uring_sqe *sqe = dp_sqe(lp);
 
-	io_uring_prep_read(sqe, lp->efd, &lp->ebuf, sizeof(lp->ebuf), 0);
+	k1s_ring_thread_prep_wake(&lp->t, sqe);
 	io_uring_sqe_set_data(sqe, &lp->o_wake);
 }
 
@@ -324,17 +323,10 @@ static void handle(struct dp_loop *lp, struct io_uring_cqe *cqe)
 	}
 }
 
-static void *loop_main(void *arg)
+static void loop_run(void *arg)
 {
 	struct dp_loop *lp = arg;
-	int err = k1s_uring_init(&lp->ring, DP_RING);
 
-	pthread_mutex_lock(&lp->mu);
-	lp->init = err ? err : 1;
-	pthread_cond_signal(&lp->cv);
-	pthread_mutex_unlock(&lp->mu);
-	if (err)
-		return NULL;
 	lp->now = now_ms();
 	lp->accept_warned = lp->now - DP_EMFILE_LOG_MS;
 	reconcile(lp);
@@ -344,26 +336,20 @@ static void *loop_main(void *arg)
 		struct io_uring_cqe *cqe;
 		unsigned head, n = 0;
 
-		if (io_uring_submit_and_wait(&lp->ring, 1) < 0 && errno != EINTR) {
-			/* submit_and_wait returns -errno; EINTR retries. */
-		}
+		/* -EINTR and the like: the next turn submits again. */
+		io_uring_submit_and_wait(&lp->t.ring, 1);
 		lp->now = now_ms();
-		io_uring_for_each_cqe(&lp->ring, head, cqe) {
+		io_uring_for_each_cqe(&lp->t.ring, head, cqe) {
 			handle(lp, cqe);
 			n++;
 		}
-		io_uring_cq_advance(&lp->ring, n);
+		io_uring_cq_advance(&lp->t.ring, n);
 	}
-	/* The ring goes first: nothing the kernel holds points at our memory
-	 * after it. */
-	io_uring_queue_exit(&lp->ring);
-	return NULL;
 }
 
 struct dp_loop *dp_loop_start(struct dp *dp, int idx, int *err)
 {
 	struct dp_loop *lp = calloc(1, sizeof(*lp));
-	int e;
 
 	if (!lp) {
 		*err = -ENOMEM;
@@ -376,52 +362,24 @@ struct dp_loop *dp_loop_start(struct dp *dp, int idx, int *err)
 	k1s_list_init(&lp->parked);
 	lp->o_wake = (struct dp_op){OP_WAKE, 0, lp};
 	lp->o_tick = (struct dp_op){OP_TICK, 0, lp};
-	lp->efd = eventfd(0, EFD_CLOEXEC);
-	if (lp->efd < 0) {
-		*err = -errno;
+	*err = k1s_ring_thread_start(&lp->t, "dp", idx, DP_RING, NULL, loop_run, lp);
+	if (*err < 0) {
 		free(lp);
 		return NULL;
 	}
-	pthread_mutex_init(&lp->mu, NULL);
-	pthread_cond_init(&lp->cv, NULL);
-	e = pthread_create(&lp->th, NULL, loop_main, lp);
-	if (e) {
-		e = -e;
-		goto fail;
-	}
-	pthread_mutex_lock(&lp->mu);
-	while (!lp->init)
-		pthread_cond_wait(&lp->cv, &lp->mu);
-	pthread_mutex_unlock(&lp->mu);
-	if (lp->init < 0) {
-		e = lp->init;
-		k1s_err("dp", "io_uring: %s", strerror(-e));
-		pthread_join(lp->th, NULL);
-		goto fail;
-	}
 	return lp;
-fail:
-	pthread_mutex_destroy(&lp->mu);
-	pthread_cond_destroy(&lp->cv);
-	close(lp->efd);
-	free(lp);
-	*err = e;
-	return NULL;
 }
 
 void dp_loop_wake(struct dp_loop *lp)
 {
-	uint64_t one = 1;
-
-	if (write(lp->efd, &one, sizeof(one)) < 0)
-		k1s_warn("dp", "waking loop %d: %s", lp->idx, strerror(errno));
+	k1s_ring_thread_wake(&lp->t);
 }
 
 void dp_loop_join(struct dp_loop *lp)
 {
 	struct k1s_list *p, *n;
 
-	pthread_join(lp->th, NULL);
+	k1s_ring_thread_join(&lp->t);
 	for (p = lp->lsns.next; p != &lp->lsns; p = n) {
 		struct lsn *l = k1s_list_entry(p, struct lsn, link);
 
@@ -432,8 +390,5 @@ void dp_loop_join(struct dp_loop *lp)
 	}
 	dp_tcp_free_all(lp);
 	dp_udp_free_parked(lp);
-	close(lp->efd);
-	pthread_mutex_destroy(&lp->mu);
-	pthread_cond_destroy(&lp->cv);
 	free(lp);
 }

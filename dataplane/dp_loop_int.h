@@ -12,6 +12,7 @@
 
 #include "dp_int.h"
 #include "k1s_list.h"
+#include "k1s_uring.h"
 
 enum op_kind {
 	OP_WAKE, OP_TICK, OP_ACCEPT, OP_URECV, OP_FRECV,
@@ -50,10 +51,7 @@ struct lsn {
 struct dp_loop {
 	struct dp *dp;
 	int idx;
-	pthread_t th;
-	struct io_uring ring;
-	int efd;
-	uint64_t ebuf;
+	struct k1s_ring_thread t;
 	struct dp_op o_wake, o_tick;
 	struct __kernel_timespec tick;
 	struct dp_snap *cur;
@@ -64,9 +62,6 @@ struct dp_loop {
 	int64_t accept_warned;	/* when "out of file descriptors" was last logged */
 	unsigned accept_failed;	/* since then */
 	bool stopping;
-	pthread_mutex_t mu;	/* start-up only */
-	pthread_cond_t cv;
-	int init;		/* 1 started, < 0 the ring's error */
 };
 
 /* The loop (dp_loop.c). */

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -88,10 +87,7 @@ struct tconn {
 struct dns_loop {
 	struct dns *dns;
 	int idx;
-	pthread_t th;
-	struct io_uring ring;
-	int efd;
-	uint64_t ebuf;
+	struct k1s_ring_thread t;
 	struct op o_wake, o_tick, o_accept[2], o_frecv[DNS_MAX_UPSTREAMS], o_ftcp;
 	struct __kernel_timespec tick;
 	struct dns_snap *cur;
@@ -106,9 +102,6 @@ struct dns_loop {
 	uint8_t *fbuf[DNS_MAX_UPSTREAMS];
 	int64_t now;
 	bool stopping;
-	pthread_mutex_t mu;	/* start-up only */
-	pthread_cond_t cv;
-	int init;
 	uint8_t tout[2 + 65535];
 };
 
@@ -122,11 +115,11 @@ static int64_t now_ms(void)
 
 static struct io_uring_sqe *get_sqe(struct dns_loop *lp)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&lp->ring);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&lp->t.ring);
 
 	while (!sqe) {
-		io_uring_submit(&lp->ring);
-		sqe = io_uring_get_sqe(&lp->ring);
+		io_uring_submit(&lp->t.ring);
+		sqe = io_uring_get_sqe(&lp->t.ring);
 	}
 	return sqe;
 }
@@ -267,7 +260,7 @@ static int urx_init(struct dns_loop *lp, int i)
 	reg.ring_addr = (uint64_t)(uintptr_t)r->br;
 	reg.ring_entries = DNS_UDP_BUFS;
 	reg.bgid = (uint16_t)i;
-	err = io_uring_register_buf_ring(&lp->ring, &reg, 0);
+	err = io_uring_register_buf_ring(&lp->t.ring, &reg, 0);
 	if (err)
 		return err;
 	io_uring_buf_ring_init(r->br);
@@ -348,7 +341,7 @@ static void tconn_kill(struct tconn *c)
 		io_uring_prep_cancel(sqe, &c->o_send, 0);
 		io_uring_sqe_set_data(sqe, NULL);
 		/* Before the close, so that nothing meets a reused fd. */
-		io_uring_submit(&lp->ring);
+		io_uring_submit(&lp->t.ring);
 	}
 	close(c->fd);
 	c->fd = -1;
@@ -544,7 +537,7 @@ static void arm_wake(struct dns_loop *lp)
 {
 	struct io_uring_sqe *sqe = get_sqe(lp);
 
-	io_uring_prep_read(sqe, lp->efd, &lp->ebuf, sizeof(lp->ebuf), 0);
+	k1s_ring_thread_prep_wake(&lp->t, sqe);
 	io_uring_sqe_set_data(sqe, &lp->o_wake);
 }
 
@@ -648,25 +641,26 @@ static void handle(struct dns_loop *lp, struct io_uring_cqe *cqe)
 	}
 }
 
-static void *loop_main(void *arg)
+/* On the loop's thread, once its ring is up. */
+static int loop_setup(void *arg)
 {
 	struct dns_loop *lp = arg;
 	struct dns *dns = lp->dns;
-	int err = k1s_uring_init(&lp->ring, DNS_RING);
+	int err = 0;
 
 	for (int i = 0; err == 0 && i < dns->nlisten; i++)
-		if ((err = urx_init(lp, i)) < 0)
-			io_uring_queue_exit(&lp->ring);
+		err = urx_init(lp, i);
 	/* Registered, the sockets skip a file lookup per operation. */
 	if (err == 0)
-		lp->fixed = io_uring_register_files(&lp->ring, dns->ufd, (unsigned)dns->nlisten) == 0;
+		lp->fixed = io_uring_register_files(&lp->t.ring, dns->ufd, (unsigned)dns->nlisten) == 0;
+	return err;
+}
 
-	pthread_mutex_lock(&lp->mu);
-	lp->init = err ? err : 1;
-	pthread_cond_signal(&lp->cv);
-	pthread_mutex_unlock(&lp->mu);
-	if (err)
-		return NULL;
+static void loop_run(void *arg)
+{
+	struct dns_loop *lp = arg;
+	struct dns *dns = lp->dns;
+
 	lp->now = now_ms();
 	take_snap(lp);
 	arm_wake(lp);
@@ -684,19 +678,17 @@ static void *loop_main(void *arg)
 		struct io_uring_cqe *cqe;
 		unsigned head, n = 0;
 
-		io_uring_submit_and_wait(&lp->ring, 1);
+		io_uring_submit_and_wait(&lp->t.ring, 1);
 		lp->now = now_ms();
-		io_uring_for_each_cqe(&lp->ring, head, cqe) {
+		io_uring_for_each_cqe(&lp->t.ring, head, cqe) {
 			handle(lp, cqe);
 			n++;
 		}
-		io_uring_cq_advance(&lp->ring, n);
+		io_uring_cq_advance(&lp->t.ring, n);
 		for (int i = 0; i < dns->nlisten; i++)
 			if (lp->rx[i].rearm && !lp->stopping)
 				urx_arm(lp, i);
 	}
-	io_uring_queue_exit(&lp->ring);
-	return NULL;
 }
 
 struct dns_loop *dns_loop_start(struct dns *dns, int idx, int *err)
@@ -718,7 +710,6 @@ struct dns_loop *dns_loop_start(struct dns *dns, int idx, int *err)
 		lp->o_accept[i] = (struct op){OP_ACCEPT, (uint8_t)i, lp};
 	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		lp->o_frecv[i] = (struct op){OP_FRECV, (uint8_t)i, lp};
-	lp->efd = -1;
 	lp->sends = calloc(DNS_UDP_SENDS, sizeof(*lp->sends));
 	if (!lp->sends)
 		goto fail;
@@ -732,35 +723,10 @@ struct dns_loop *dns_loop_start(struct dns *dns, int idx, int *err)
 	for (int i = 0; i < dns_fwd_nfds(lp->fwd); i++)
 		if (!(lp->fbuf[i] = malloc(65536)))
 			goto fail;
-	lp->efd = eventfd(0, EFD_CLOEXEC);
-	if (lp->efd < 0) {
-		e = -errno;
-		goto fail;
-	}
-	pthread_mutex_init(&lp->mu, NULL);
-	pthread_cond_init(&lp->cv, NULL);
-	e = pthread_create(&lp->th, NULL, loop_main, lp);
-	if (e) {
-		e = -e;
-		goto fail_sync;
-	}
-	pthread_mutex_lock(&lp->mu);
-	while (!lp->init)
-		pthread_cond_wait(&lp->cv, &lp->mu);
-	pthread_mutex_unlock(&lp->mu);
-	if (lp->init < 0) {
-		e = lp->init;
-		k1s_err("dns", "io_uring: %s", strerror(-e));
-		pthread_join(lp->th, NULL);
-		goto fail_sync;
-	}
-	return lp;
-fail_sync:
-	pthread_mutex_destroy(&lp->mu);
-	pthread_cond_destroy(&lp->cv);
+	e = k1s_ring_thread_start(&lp->t, "dns", idx, DNS_RING, loop_setup, loop_run, lp);
+	if (e == 0)
+		return lp;
 fail:
-	if (lp->efd >= 0)
-		close(lp->efd);
 	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		free(lp->fbuf[i]);
 	dns_fwd_free(lp->fwd);
@@ -774,10 +740,7 @@ fail:
 
 void dns_loop_wake(struct dns_loop *lp)
 {
-	uint64_t one = 1;
-
-	if (write(lp->efd, &one, sizeof(one)) < 0)
-		k1s_warn("dns", "waking loop %d: %s", lp->idx, strerror(errno));
+	k1s_ring_thread_wake(&lp->t);
 }
 
 void dns_loop_join(struct dns_loop *lp)
@@ -785,7 +748,7 @@ void dns_loop_join(struct dns_loop *lp)
 	struct tconn *c;
 	struct k1s_list *p, *n;
 
-	pthread_join(lp->th, NULL);
+	k1s_ring_thread_join(&lp->t);
 	/* The ring is gone: nothing the kernel holds points at our memory. */
 	for (p = lp->conns.next; p != &lp->conns; p = n) {
 		c = k1s_list_entry(p, struct tconn, link);
@@ -802,8 +765,5 @@ void dns_loop_join(struct dns_loop *lp)
 	for (int i = 0; i < 2; i++)
 		urx_free(&lp->rx[i]);
 	free(lp->sends);
-	close(lp->efd);
-	pthread_mutex_destroy(&lp->mu);
-	pthread_cond_destroy(&lp->cv);
 	free(lp);
 }

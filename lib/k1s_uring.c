@@ -1,5 +1,9 @@
 #include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include "k1s_log.h"
 #include "k1s_uring.h"
 
 int k1s_uring_init(struct io_uring *ring, unsigned entries)
@@ -19,4 +23,86 @@ int k1s_uring_init(struct io_uring *ring, unsigned entries)
 			return 0;
 	}
 	return err;
+}
+
+static void *ring_thread_main(void *arg)
+{
+	struct k1s_ring_thread *t = arg;
+	int err = k1s_uring_init(&t->ring, t->entries);
+
+	if (err == 0 && t->setup && (err = t->setup(t->arg)) < 0)
+		io_uring_queue_exit(&t->ring);
+	pthread_mutex_lock(&t->mu);
+	t->init = err ? err : 1;
+	pthread_cond_signal(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	if (err)
+		return NULL;
+	t->run(t->arg);
+	/* The ring goes first: nothing the kernel holds points at the
+	 * module's memory after it. */
+	io_uring_queue_exit(&t->ring);
+	return NULL;
+}
+
+int k1s_ring_thread_start(struct k1s_ring_thread *t, const char *who, int idx, unsigned entries,
+			  int (*setup)(void *arg), void (*run)(void *arg), void *arg)
+{
+	int e;
+
+	t->who = who;
+	t->idx = idx;
+	t->entries = entries;
+	t->setup = setup;
+	t->run = run;
+	t->arg = arg;
+	t->init = 0;
+	t->efd = eventfd(0, EFD_CLOEXEC);
+	if (t->efd < 0)
+		return -errno;
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->cv, NULL);
+	e = pthread_create(&t->th, NULL, ring_thread_main, t);
+	if (e) {
+		e = -e;
+		goto fail;
+	}
+	/* The ring must be up before anyone wakes or stops the thread. */
+	pthread_mutex_lock(&t->mu);
+	while (!t->init)
+		pthread_cond_wait(&t->cv, &t->mu);
+	pthread_mutex_unlock(&t->mu);
+	if (t->init > 0)
+		return 0;
+	e = t->init;
+	k1s_err(who, "loop %d: io_uring: %s", idx, strerror(-e));
+	pthread_join(t->th, NULL);
+fail:
+	pthread_mutex_destroy(&t->mu);
+	pthread_cond_destroy(&t->cv);
+	close(t->efd);
+	t->efd = -1;
+	return e;
+}
+
+void k1s_ring_thread_prep_wake(struct k1s_ring_thread *t, struct io_uring_sqe *sqe)
+{
+	io_uring_prep_read(sqe, t->efd, &t->ebuf, sizeof(t->ebuf), 0);
+}
+
+void k1s_ring_thread_wake(struct k1s_ring_thread *t)
+{
+	uint64_t one = 1;
+
+	if (write(t->efd, &one, sizeof(one)) < 0)
+		k1s_warn(t->who, "waking loop %d: %s", t->idx, strerror(errno));
+}
+
+void k1s_ring_thread_join(struct k1s_ring_thread *t)
+{
+	pthread_join(t->th, NULL);
+	pthread_mutex_destroy(&t->mu);
+	pthread_cond_destroy(&t->cv);
+	close(t->efd);
+	t->efd = -1;
 }
