@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api_admit_int.h"
+#include "k1s_addr.h"
 #include "st.h"
 
 static const char *const protocols[] = {"SCTP", "TCP", "UDP", NULL};
@@ -348,21 +349,24 @@ int adm_endpointslice(struct adm_req *q, json_t *obj)
 
 /* ---- NetworkPolicy ---- */
 
+/* An ipBlock CIDR: IPv4 through lib's parser, IPv6 by inet_pton and a
+ * prefix of at most 128 (k1s routes no IPv6, but the object is valid). */
 static void validate_cidr(struct adm_req *q, const char *cidr, const char *field)
 {
-	char ip[64];
 	const char *slash = strchr(cidr, '/');
-	char *end;
+	struct k1s_cidr c;
+	char ip[64], *end;
 	long pfx;
 	size_t n;
 
+	if (k1s_cidr_parse(cidr, &c) == 0)
+		return;
 	if (slash && (n = (size_t)(slash - cidr)) < sizeof(ip)) {
 		memcpy(ip, cidr, n);
 		ip[n] = '\0';
 		pfx = strtol(slash + 1, &end, 10);
-		if (slash[1] && !*end && pfx >= 0 &&
-		    ((adm_valid_ipv4(ip) && pfx <= 32) || (!adm_valid_ipv4(ip) && adm_valid_ip(ip) &&
-							    pfx <= 128)))
+		if (slash[1] && !*end && pfx >= 0 && pfx <= 128 && !adm_valid_ipv4(ip) &&
+		    adm_valid_ip(ip))
 			return;
 	}
 	adm_invalid_str(q, field, cidr,

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "ctrl.h"
+#include "k1s_addr.h"
 
 /* The smallest prefix accepted: a /8 is a 2 MiB bitmap already. */
 #define CTRL_IP_MIN_PREFIX 8
@@ -92,65 +93,16 @@ static int bitmap_pick(const struct ctrl_bitmap *m, bool (*ok)(const void *, uin
 	return -ENOSPC;
 }
 
-/* Parses a dotted quad strictly: four decimal octets, no leading zeros
- * beyond a lone 0, nothing else. */
-static int parse_ipv4(const char *s, size_t len, uint32_t *out)
-{
-	uint32_t v = 0;
-	size_t i = 0;
-	int octet;
-
-	for (octet = 0; octet < 4; octet++) {
-		unsigned n = 0;
-		size_t digits = 0;
-
-		if (octet > 0) {
-			if (i >= len || s[i] != '.')
-				return -EINVAL;
-			i++;
-		}
-		while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 4) {
-			n = n * 10 + (unsigned)(s[i] - '0');
-			i++;
-			digits++;
-		}
-		if (digits == 0 || digits > 3 || n > 255)
-			return -EINVAL;
-		if (digits > 1 && s[i - digits] == '0')
-			return -EINVAL;
-		v = v << 8 | n;
-	}
-	if (i != len)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 struct ctrl_ipalloc *ctrl_ipalloc_new(const char *cidr)
 {
 	struct ctrl_ipalloc *a;
-	const char *slash;
-	uint32_t addr, mask, size;
-	unsigned prefix = 0;
-	size_t i, plen;
+	struct k1s_cidr c;
+	uint32_t mask, size;
+	unsigned prefix;
 
-	if (!cidr)
+	if (k1s_cidr_parse(cidr, &c) < 0 || c.bits < CTRL_IP_MIN_PREFIX)
 		return NULL;
-	slash = strchr(cidr, '/');
-	if (!slash || parse_ipv4(cidr, (size_t)(slash - cidr), &addr) < 0)
-		return NULL;
-	plen = strlen(slash + 1);
-	if (plen == 0 || plen > 2)
-		return NULL;
-	for (i = 0; i < plen; i++) {
-		if (slash[1 + i] < '0' || slash[1 + i] > '9')
-			return NULL;
-		prefix = prefix * 10 + (unsigned)(slash[1 + i] - '0');
-	}
-	if (plen == 2 && slash[1] == '0')
-		return NULL;
-	if (prefix < CTRL_IP_MIN_PREFIX || prefix > 32)
-		return NULL;
+	prefix = (unsigned)c.bits;
 
 	a = calloc(1, sizeof(*a));
 	if (!a)
@@ -159,7 +111,7 @@ struct ctrl_ipalloc *ctrl_ipalloc_new(const char *cidr)
 	mask = prefix == 32 ? UINT32_MAX : ~(UINT32_MAX >> prefix);
 	size = prefix >= 31 ? 0 : (uint32_t)((UINT64_C(1) << (32 - prefix)) - 2);
 	/* Network address + 1; the broadcast address lies past the bitmap. */
-	a->base = (addr & mask) + 1;
+	a->base = (c.net & mask) + 1;
 	if (bitmap_init(&a->map, size) < 0) {
 		free(a);
 		return NULL;
@@ -180,7 +132,7 @@ static int ip_offset(const struct ctrl_ipalloc *a, const char *ip, uint32_t *off
 {
 	uint32_t v;
 
-	if (!ip || parse_ipv4(ip, strlen(ip), &v) < 0)
+	if (k1s_ip4_parse(ip, &v) < 0)
 		return -EINVAL;
 	if (v < a->base || v - a->base >= a->map.size)
 		return -EINVAL;

@@ -13,6 +13,8 @@ struct st;
 struct k1s_loop;
 struct k1s_writer;
 struct dp;
+struct k1s_cidr;
+struct k1s_ip4_range;
 
 /* Which address a backend sees a forwarded connection come from. */
 enum dp_source {
@@ -20,7 +22,7 @@ enum dp_source {
 	DP_SOURCE_CLIENT,	/* the client's, where kube-proxy keeps it: pods through
 				 * a cluster IP, anyone through a node port or load
 				 * balancer with externalTrafficPolicy Local; only
-				 * towards endpoints in pod_cidr */
+				 * towards endpoints in pod_net */
 };
 
 /* DP_SOURCE_CLIENT connects to backends from the client's address
@@ -41,12 +43,13 @@ enum dp_source {
 struct dp_config {
 	int loops;		/* data-path threads; 0 = one per core */
 	const char *node_ip;	/* node ports listen here (and on 127.0.0.1) */
-	const char *lb_pool;	/* LoadBalancer addresses, "a.b.c.d-e.f.g.h" or CIDR;
-				 * NULL = the node's address, as k3s's ServiceLB */
+	const struct k1s_ip4_range *lb_pool; /* LoadBalancer addresses; NULL = the
+				 * node's address, as k3s's ServiceLB */
 	int tcp_idle_s;		/* an idle TCP connection ends; 0 = 3600 */
 	int udp_idle_s;		/* an idle UDP flow ends; 0 = 30 */
 	enum dp_source source;
-	const char *pod_cidr;	/* clients a cluster IP keeps (kube-proxy's clusterCIDR) */
+	const struct k1s_cidr *pod_net;	/* clients a cluster IP keeps (kube-proxy's
+					 * clusterCIDR); NULL = none */
 	/* Nonzero when another k1s shares the host: its replies need the
 	 * host state still, so shutdown leaves it. NULL = never. */
 	int (*host_shared)(void);

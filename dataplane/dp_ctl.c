@@ -180,40 +180,6 @@ static int dp_hook(void *arg)
 	return dp_ctl_pass(arg);
 }
 
-static int parse_pool(struct dp *dp, const char *pool)
-{
-	char buf[64], *sep;
-	struct in_addr a, b;
-
-	snprintf(buf, sizeof(buf), "%s", pool);
-	if ((sep = strchr(buf, '-'))) {
-		*sep = 0;
-		if (dp_parse_ip(buf, &a) < 0 || dp_parse_ip(sep + 1, &b) < 0)
-			return -EINVAL;
-		dp->pool_lo = ntohl(a.s_addr);
-		dp->pool_hi = ntohl(b.s_addr);
-	} else if ((sep = strchr(buf, '/'))) {
-		int bits = atoi(sep + 1);
-		uint32_t mask;
-
-		*sep = 0;
-		if (dp_parse_ip(buf, &a) < 0 || bits < 1 || bits > 32)
-			return -EINVAL;
-		mask = bits == 32 ? ~0u : ~(~0u >> bits);
-		dp->pool_lo = ntohl(a.s_addr) & mask;
-		dp->pool_hi = dp->pool_lo | ~mask;
-		if (bits < 31) {	/* skip network and broadcast */
-			dp->pool_lo++;
-			dp->pool_hi--;
-		}
-	} else {
-		if (dp_parse_ip(buf, &a) < 0)
-			return -EINVAL;
-		dp->pool_lo = dp->pool_hi = ntohl(a.s_addr);
-	}
-	return dp->pool_lo <= dp->pool_hi ? 0 : -EINVAL;
-}
-
 struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
 		  const struct dp_config *cfg, int *err)
 {
@@ -240,14 +206,13 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 	}
 	if (cfg && cfg->node_ip)
 		snprintf(dp->node_ip, sizeof(dp->node_ip), "%s", cfg->node_ip);
-	if (cfg && cfg->lb_pool && (e = parse_pool(dp, cfg->lb_pool)) < 0) {
-		k1s_err("dp", "load balancer pool %s: bad range", cfg->lb_pool);
-		goto fail;
+	if (cfg && cfg->lb_pool) {
+		dp->pool_lo = cfg->lb_pool->lo;
+		dp->pool_hi = cfg->lb_pool->hi;
 	}
-	if (cfg && cfg->pod_cidr && dp_src_parse_cidr(cfg->pod_cidr, &dp->src_net) < 0) {
-		k1s_err("dp", "pod CIDR %s: bad CIDR", cfg->pod_cidr);
-		e = -EINVAL;
-		goto fail;
+	if (cfg && cfg->pod_net) {
+		dp->pod_net = *cfg->pod_net;
+		dp->pod_net_known = true;
 	}
 	if (cfg && cfg->source == DP_SOURCE_CLIENT) {
 		dp->host_shared = cfg->host_shared;

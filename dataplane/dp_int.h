@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dp.h"
+#include "k1s_addr.h"
 #include "k1s_pub.h"
 #include "st.h"
 
@@ -82,17 +83,11 @@ void dp_snap_free(struct dp_snap *s);
  * touching fresh memory (page faults) costs more than the build itself. */
 void dp_snap_recycle(struct dp *dp, struct dp_snap *s);
 void dp_comp_clear(struct dp *dp);
-int dp_parse_ip(const char *s, struct in_addr *a);
 
 /* Source addresses (dp_src.c): whether a backend sees the client's own
- * address, decided as kube-proxy decides to masquerade. Addresses in
- * network order. */
-struct dp_src_net {
-	uint32_t pod_net, pod_mask;	/* mask 0: no pod network known */
-};
-
-int dp_src_parse_cidr(const char *s, struct dp_src_net *n);
-bool dp_src_client(const struct dp_src_net *n, bool external, bool local_policy,
+ * address, decided as kube-proxy decides to masquerade. `pods` is the pod
+ * network (NULL: none known); addresses in network order. */
+bool dp_src_client(const struct k1s_cidr *pods, bool external, bool local_policy,
 		   uint32_t client, uint32_t ep);
 /* Sets a connected-to-be socket's source to `client` (IP_TRANSPARENT);
  * 0 or -errno, after which the socket may still connect from the node. */
@@ -119,7 +114,8 @@ struct dp {
 	uint32_t pool_lo, pool_hi;	/* host order; 0 = no pool */
 	bool src_client;		/* DP_SOURCE_CLIENT, and the host is set up */
 	bool host_touched;		/* dp_host_setup() ran: undo at the end */
-	struct dp_src_net src_net;
+	struct k1s_cidr pod_net;
+	bool pod_net_known;
 	int (*host_shared)(void);
 
 	/* Control side. */

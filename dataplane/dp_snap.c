@@ -24,9 +24,15 @@ struct dp_comp {
 	struct sockaddr_in *eps;
 };
 
-int dp_parse_ip(const char *s, struct in_addr *a)
+/* An address of an object (a Service's, an endpoint's). */
+static int parse_ip(const char *s, struct in_addr *a)
 {
-	return s && inet_pton(AF_INET, s, a) == 1 ? 0 : -EINVAL;
+	uint32_t ip;
+
+	if (k1s_ip4_parse(s, &ip) < 0)
+		return -EINVAL;
+	a->s_addr = htonl(ip);
+	return 0;
 }
 
 void dp_snap_free(struct dp_snap *s)
@@ -74,7 +80,7 @@ static int add_lsn(struct dp_comp *c, enum dp_proto proto, const char *ip, json_
 	struct dp_lsn *l;
 	void *p;
 
-	if (port <= 0 || port > 65535 || dp_parse_ip(ip, &a) < 0)
+	if (port <= 0 || port > 65535 || parse_ip(ip, &a) < 0)
 		return 0;
 	if (!(p = grow(c->lsn, c->nlsn, sizeof(*l))))
 		return -ENOMEM;
@@ -113,7 +119,7 @@ static int add_eps(struct dp_comp *c, const json_t *ep, const char *pname, const
 			struct in_addr in;
 			void *np;
 
-			if (dp_parse_ip(k1s_json_str(a, "ip"), &in) < 0)
+			if (parse_ip(k1s_json_str(a, "ip"), &in) < 0)
 				continue;
 			if (!(np = grow(c->eps, c->nep, sizeof(*c->eps))))
 				return -ENOMEM;

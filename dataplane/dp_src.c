@@ -11,29 +11,11 @@
 
 #include "dp_int.h"
 
-int dp_src_parse_cidr(const char *s, struct dp_src_net *n)
-{
-	char buf[32], *slash, *end;
-	struct in_addr a;
-	long bits;
-
-	if (!s || strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	if (!(slash = strchr(buf, '/')))
-		return -EINVAL;
-	*slash = '\0';
-	bits = strtol(slash + 1, &end, 10);
-	if (end == slash + 1 || *end || bits < 1 || bits > 32 || inet_pton(AF_INET, buf, &a) != 1)
-		return -EINVAL;
-	n->pod_mask = htonl(bits == 32 ? ~0u : ~(~0u >> bits));
-	n->pod_net = a.s_addr & n->pod_mask;
-	return 0;
-}
-
-bool dp_src_client(const struct dp_src_net *n, bool external, bool local_policy,
+bool dp_src_client(const struct k1s_cidr *pods, bool external, bool local_policy,
 		   uint32_t client, uint32_t ep)
 {
+	client = ntohl(client);
+	ep = ntohl(ep);
 	/* Hairpin: a pod reaching itself through its service. KUBE-SEP-*
 	 * masquerades `-s <endpoint IP>`; the pod could not answer itself
 	 * from its own address anyway. */
@@ -42,10 +24,10 @@ bool dp_src_client(const struct dp_src_net *n, bool external, bool local_policy,
 	/* Only a pod's reply comes back through a veth, where the reply
 	 * rule takes it; a host address (the kubernetes service's, a
 	 * manual Endpoints) would answer the client directly. */
-	if (!n->pod_mask || (ep & n->pod_mask) != n->pod_net)
+	if (!pods || !k1s_cidr_contains(pods, ep))
 		return false;
 	/* Loopback cannot leave the host (route_localnet, and masquerade). */
-	if ((ntohl(client) >> 24) == 127)
+	if ((client >> 24) == 127)
 		return false;
 	/* KUBE-EXT-*: "masquerade traffic for external destinations" unless
 	 * the policy is Local, which keeps the source (pods included: "pod
@@ -57,7 +39,7 @@ bool dp_src_client(const struct dp_src_net *n, bool external, bool local_policy,
 	/* A cluster IP: masqueraded when not from the cluster CIDR
 	 * (localDetector.IfNotLocal()), so the host's own traffic shows the
 	 * node and a pod's shows the pod. */
-	return (client & n->pod_mask) == n->pod_net;
+	return k1s_cidr_contains(pods, client);
 }
 
 int dp_src_bind(int fd, uint32_t client, bool stream)

@@ -192,7 +192,7 @@ static void conn_try(struct conn *c)
 		return;
 	}
 	/* A failed bind leaves the socket unbound: it connects from the node. */
-	if (c->keep_src && dp_src_client(&lp->dp->src_net, c->external, c->local_policy, c->client,
+	if (c->keep_src && dp_src_client(lp->dp->pod_net_known ? &lp->dp->pod_net : NULL, c->external, c->local_policy, c->client,
 					 c->cand[c->try].sin_addr.s_addr))
 		dp_src_bind(c->bfd, c->client, true);
 	sqe = dp_sqe(lp);

@@ -105,7 +105,7 @@ void dp_udp_datagram(struct lsn *l, int len)
 		f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		/* The reply is the flow socket's either way (dp_host.c). */
 		if (f->fd >= 0 && lp->dp->src_client &&
-		    dp_src_client(&lp->dp->src_net, l->external, sv->local_policy,
+		    dp_src_client(lp->dp->pod_net_known ? &lp->dp->pod_net : NULL, l->external, sv->local_policy,
 				  l->from.sin_addr.s_addr, ep.sin_addr.s_addr))
 			dp_src_bind(f->fd, l->from.sin_addr.s_addr, false);
 		if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&ep,

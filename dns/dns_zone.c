@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "dns_int.h"
+#include "k1s_addr.h"
 #include "k1s_json.h"
 
 #define SRV_PRIO	0
@@ -947,21 +948,16 @@ static int set_apex(struct dns_snap *s, const char *zone, const char *domain, ui
  * ("10.96.0.0/12" -> 10.in-addr.arpa). */
 static void add_range(struct dns_snap *s, const char *cidr, const char *domain, uint32_t serial)
 {
-	char buf[64], zone[64], *slash;
+	char zone[64];
+	struct k1s_cidr c;
 	struct in_addr a;
 	int bits, apex;
 	const uint8_t *o;
 
-	if (!cidr || s->nranges >= 2)
+	if (!cidr || s->nranges >= 2 || k1s_cidr_parse(cidr, &c) < 0 || c.bits < 8)
 		return;
-	snprintf(buf, sizeof(buf), "%s", cidr);
-	slash = strchr(buf, '/');
-	if (!slash)
-		return;
-	*slash = 0;
-	bits = atoi(slash + 1);
-	if (!parse_ip(buf, &a) || bits < 8 || bits > 32)
-		return;
+	bits = c.bits;
+	a.s_addr = htonl(c.net);
 	o = (const uint8_t *)&a.s_addr;
 	switch (bits / 8) {
 	case 1:

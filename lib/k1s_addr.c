@@ -65,7 +65,7 @@ int k1s_cidr_parse(const char *s, struct k1s_cidr *c)
 	return 0;
 }
 
-int k1s_ip4_range_parse(const char *s, uint32_t *lo, uint32_t *hi)
+int k1s_ip4_range_parse(const char *s, struct k1s_ip4_range *r)
 {
 	struct k1s_cidr c;
 	const char *p = s;
@@ -89,8 +89,8 @@ int k1s_ip4_range_parse(const char *s, uint32_t *lo, uint32_t *hi)
 	} else {
 		return -EINVAL;
 	}
-	*lo = a;
-	*hi = b;
+	r->lo = a;
+	r->hi = b;
 	return 0;
 }
 

@@ -13,6 +13,10 @@ struct k1s_cidr {
 	int bits;		/* prefix length, 0..32 */
 };
 
+struct k1s_ip4_range {
+	uint32_t lo, hi;	/* both included */
+};
+
 /* A dotted quad, "10.96.0.1": four decimal octets, no leading zeros (Go's
  * net.ParseIP refuses them, so Kubernetes does). 0 or -EINVAL. */
 int k1s_ip4_parse(const char *s, uint32_t *ip);
@@ -23,7 +27,7 @@ int k1s_cidr_parse(const char *s, struct k1s_cidr *c);
 /* An address range: "A-B" (A <= B), a CIDR (its usable addresses: network
  * and broadcast are left out of a /30 or wider), or one address. 0 or
  * -EINVAL. */
-int k1s_ip4_range_parse(const char *s, uint32_t *lo, uint32_t *hi);
+int k1s_ip4_range_parse(const char *s, struct k1s_ip4_range *r);
 /* Writes ip as a dotted quad into buf (K1S_IP4_STRLEN) and returns buf. */
 char *k1s_ip4_str(uint32_t ip, char *buf);
 

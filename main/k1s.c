@@ -15,6 +15,7 @@
 #include "ctrl.h"
 #include "dns.h"
 #include "dp.h"
+#include "k1s_addr.h"
 #include "pod.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
@@ -223,6 +224,9 @@ static int serve(int argc, char **argv)
 	struct dp *dp;
 	struct dp_config pxcfg = {.source = DP_SOURCE_CLIENT};
 	struct dns *dns;
+	struct k1s_cidr pod_net, service_net;
+	struct k1s_ip4_range lb_pool;
+	uint32_t ip;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -307,7 +311,12 @@ static int serve(int argc, char **argv)
 			}
 			break;
 		case OPT_LB_POOL:
-			pxcfg.lb_pool = optarg;
+			if (k1s_ip4_range_parse(optarg, &lb_pool) < 0) {
+				fprintf(stderr, "k1s: --lb-pool %s: expected A-B, a CIDR or an "
+						"address\n", optarg);
+				return 2;
+			}
+			pxcfg.lb_pool = &lb_pool;
 			break;
 		case 'D':
 			dnscfg.domain = optarg;
@@ -337,6 +346,25 @@ static int serve(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "k1s serve: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	/* Every address option is checked here, once, before anything starts. */
+	if (k1s_cidr_parse(cfg.pod_cidr, &pod_net) < 0 || pod_net.bits < 8 || pod_net.bits > 30) {
+		fprintf(stderr, "k1s: --pod-cidr %s: expected a CIDR from /8 to /30\n", cfg.pod_cidr);
+		return 2;
+	}
+	if (k1s_cidr_parse(cfg.service_cidr, &service_net) < 0 || service_net.bits < 8 ||
+	    service_net.bits > 30) {
+		fprintf(stderr, "k1s: --service-cidr %s: expected a CIDR from /8 to /30\n",
+			cfg.service_cidr);
+		return 2;
+	}
+	if (cfg.node_ip && k1s_ip4_parse(cfg.node_ip, &ip) < 0) {
+		fprintf(stderr, "k1s: --node-ip %s: expected an IPv4 address\n", cfg.node_ip);
+		return 2;
+	}
+	if (k1s_ip4_parse(dnscfg.ip, &ip) < 0) {
+		fprintf(stderr, "k1s: --dns-ip %s: expected an IPv4 address\n", dnscfg.ip);
 		return 2;
 	}
 
@@ -387,7 +415,7 @@ static int serve(int argc, char **argv)
 		k1s_warn("main", "pods cannot run: %s%s", k1s_strerror(err),
 			 err == -EPERM ? " (k1s serve needs root for pod namespaces)" : "");
 	pxcfg.node_ip = api_node_ip(api);
-	pxcfg.pod_cidr = cfg.pod_cidr;
+	pxcfg.pod_net = &pod_net;
 	pxcfg.host_shared = pod_other_server;
 	dp = dp_new(st, loop, api_writer(api), &pxcfg, &err);
 	if (!dp)

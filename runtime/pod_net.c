@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "k1s_addr.h"
 #include "k1s_log.h"
 #include "pod_int.h"
 #include "pod_net_nl.h"
@@ -60,29 +61,6 @@ static bool pod_net_id_ok(const char *id)
 			return false;
 	}
 	return true;
-}
-
-static int pod_net_cidr(const char *s, uint32_t *base, int *plen)
-{
-	char buf[32];
-	const char *slash = strchr(s, '/');
-	struct in_addr a;
-	char *end;
-	long n;
-
-	if (!slash || (size_t)(slash - s) >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, (size_t)(slash - s));
-	buf[slash - s] = '\0';
-	if (inet_pton(AF_INET, buf, &a) != 1)
-		return -EINVAL;
-	errno = 0;
-	n = strtol(slash + 1, &end, 10);
-	if (errno || end == slash + 1 || *end || n < 0 || n > 32)
-		return -EINVAL;
-	*plen = (int)n;
-	*base = ntohl(a.s_addr) & (n ? ~0u << (32 - n) : 0);
-	return 0;
 }
 
 static int pod_net_write(const char *path, const char *val)
@@ -263,6 +241,7 @@ struct pod_net *pod_net_new(const char *pod_cidr, const char *service_cidr, int 
 	struct pod_net_scan scan;
 	struct pod_nl nl;
 	struct pod_nl_route r;
+	struct k1s_cidr pc, sc;
 	bool svc_added = false;
 	int plen, lo, ret;
 
@@ -275,13 +254,17 @@ struct pod_net *pod_net_new(const char *pod_cidr, const char *service_cidr, int 
 		*err = -ENOMEM;
 		return NULL;
 	}
-	if (pod_net_cidr(pod_cidr, &net->pod_base, &plen) < 0 || plen < 8 || plen > 30 ||
-	    pod_net_cidr(service_cidr, &net->svc_base, &net->svc_plen) < 0 || net->svc_plen < 8) {
+	if (k1s_cidr_parse(pod_cidr, &pc) < 0 || pc.bits < 8 || pc.bits > 30 ||
+	    k1s_cidr_parse(service_cidr, &sc) < 0 || sc.bits < 8) {
 		k1s_err("pod", "bad pod CIDR %s or service CIDR %s", pod_cidr, service_cidr);
 		free(net);
 		*err = -EINVAL;
 		return NULL;
 	}
+	net->pod_base = pc.net;
+	plen = pc.bits;
+	net->svc_base = sc.net;
+	net->svc_plen = sc.bits;
 	net->pod_size = 1u << (32 - plen);
 	net->next = 2;
 	net->used = calloc(net->pod_size / 8, 1);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "dp.h"
+#include "k1s_addr.h"
 #include "k1s_loop.h"
 #include "../../tests/fakes/fake_writer.h"
 
@@ -35,6 +36,7 @@ int main(int argc, char **argv)
 	struct st *st;
 	struct dp *dp;
 	struct dp_config cfg = {0};
+	struct k1s_cidr pods;
 	int err = 0, nsvc;
 
 	if (argc < 6 || inet_pton(AF_INET, argv[1], &base) != 1) {
@@ -84,7 +86,13 @@ int main(int argc, char **argv)
 	}
 	st_commit(st);
 	cfg.loops = atoi(argv[3]);
-	cfg.pod_cidr = getenv("DP_BENCH_POD_CIDR");
+	if (getenv("DP_BENCH_POD_CIDR")) {
+		if (k1s_cidr_parse(getenv("DP_BENCH_POD_CIDR"), &pods) < 0) {
+			fprintf(stderr, "dp_bench: DP_BENCH_POD_CIDR: not a CIDR\n");
+			return 2;
+		}
+		cfg.pod_net = &pods;
+	}
 	if (getenv("DP_BENCH_SOURCE") && strcmp(getenv("DP_BENCH_SOURCE"), "client") == 0)
 		cfg.source = DP_SOURCE_CLIENT;
 	dp = dp_new(st, loop, &fw.w, &cfg, &err);

@@ -155,9 +155,11 @@ static void sync_dp(struct fx *fx)
 static struct fx *fx_new_idle(int loops, int tcp_idle_s, int udp_idle_s)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	struct dp_config cfg = {loops, NODE_IP, "10.253.77.200-10.253.77.210", tcp_idle_s,
-				udp_idle_s};
+	static struct k1s_ip4_range pool;
+	struct dp_config cfg = {loops, NODE_IP, &pool, tcp_idle_s, udp_idle_s};
 	int err = 0;
+
+	assert_int_equal(k1s_ip4_range_parse("10.253.77.200-10.253.77.210", &pool), 0);
 
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_dp.XXXXXX");
 	if (!mkdtemp(fx->dir))

@@ -12,7 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1), buf[64], ip[K1S_IP4_STRLEN];
 	struct k1s_cidr c, c2;
-	uint32_t a, b, a2, b2;
+	struct k1s_ip4_range r, r2;
+	uint32_t a, a2;
 
 	if (!s)
 		return 0;
@@ -32,12 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (k1s_cidr_parse(buf, &c2) < 0 || c2.net != c.net || c2.bits != c.bits)
 			abort();
 	}
-	if (k1s_ip4_range_parse(s, &a, &b) == 0) {
-		if (a > b)
+	if (k1s_ip4_range_parse(s, &r) == 0) {
+		if (r.lo > r.hi)
 			abort();
-		snprintf(buf, sizeof(buf), "%s-", k1s_ip4_str(a, ip));
-		strcat(buf, k1s_ip4_str(b, ip));
-		if (k1s_ip4_range_parse(buf, &a2, &b2) < 0 || a2 != a || b2 != b)
+		snprintf(buf, sizeof(buf), "%s-", k1s_ip4_str(r.lo, ip));
+		strcat(buf, k1s_ip4_str(r.hi, ip));
+		if (k1s_ip4_range_parse(buf, &r2) < 0 || r2.lo != r.lo || r2.hi != r.hi)
 			abort();
 	}
 	free(s);

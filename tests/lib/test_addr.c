@@ -59,23 +59,23 @@ static void ranges(void **state)
 {
 	static const char *const bad[] = {"1.2.3.9-1.2.3.1", "1.2.3.1-", "-1.2.3.1",
 					  "1.2.3.1-1.2.3.2-1.2.3.3", "1.2.3.0/40", "x"};
-	uint32_t lo, hi;
+	struct k1s_ip4_range r;
 
 	(void)state;
-	assert_int_equal(k1s_ip4_range_parse("192.0.2.100-192.0.2.120", &lo, &hi), 0);
-	assert_int_equal(lo, 0xc0000264);
-	assert_int_equal(hi, 0xc0000278);
+	assert_int_equal(k1s_ip4_range_parse("192.0.2.100-192.0.2.120", &r), 0);
+	assert_int_equal(r.lo, 0xc0000264);
+	assert_int_equal(r.hi, 0xc0000278);
 	/* A network's usable addresses. */
-	assert_int_equal(k1s_ip4_range_parse("192.0.2.0/24", &lo, &hi), 0);
-	assert_int_equal(lo, 0xc0000201);
-	assert_int_equal(hi, 0xc00002fe);
-	assert_int_equal(k1s_ip4_range_parse("192.0.2.8/31", &lo, &hi), 0);
-	assert_int_equal(lo, 0xc0000208);
-	assert_int_equal(hi, 0xc0000209);
-	assert_int_equal(k1s_ip4_range_parse("192.0.2.7", &lo, &hi), 0);
-	assert_int_equal(lo, hi);
+	assert_int_equal(k1s_ip4_range_parse("192.0.2.0/24", &r), 0);
+	assert_int_equal(r.lo, 0xc0000201);
+	assert_int_equal(r.hi, 0xc00002fe);
+	assert_int_equal(k1s_ip4_range_parse("192.0.2.8/31", &r), 0);
+	assert_int_equal(r.lo, 0xc0000208);
+	assert_int_equal(r.hi, 0xc0000209);
+	assert_int_equal(k1s_ip4_range_parse("192.0.2.7", &r), 0);
+	assert_int_equal(r.lo, r.hi);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (k1s_ip4_range_parse(bad[i], &lo, &hi) == 0)
+		if (k1s_ip4_range_parse(bad[i], &r) == 0)
 			fail_msg("\"%s\" parsed", bad[i]);
 }
 
