@@ -15,6 +15,7 @@
 #include "ctrl.h"
 #include "dns.h"
 #include "dp.h"
+#include "echo.h"
 #include "pod.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"

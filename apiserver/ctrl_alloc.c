@@ -11,7 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "ctrl.h"
+#include "ctrl_alloc.h"
 
 /* The smallest prefix accepted: a /8 is a 2 MiB bitmap already. */
 #define CTRL_IP_MIN_PREFIX 8
