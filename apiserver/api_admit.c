@@ -13,7 +13,7 @@
 #include <arpa/inet.h>
 
 #include "api_admit_int.h"
-#include "ctrl.h"
+#include "ctrl_alloc.h"
 #include "k1s_err.h"
 #include "k1s_log.h"
 

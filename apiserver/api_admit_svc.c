@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "api_admit_int.h"
-#include "ctrl.h"
+#include "ctrl_alloc.h"
 #include "k1s_log.h"
 #include "st.h"
 

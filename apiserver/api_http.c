@@ -11,7 +11,7 @@
 
 #include "api_int.h"
 #include "api_stream_int.h"
-#include "ctrl.h"
+#include "ctrl_alloc.h"
 #include "k1s_log.h"
 #include "k1s_writer.h"
 #include "st.h"

@@ -16,6 +16,7 @@
 #include "dns.h"
 #include "dp.h"
 #include "k1s_addr.h"
+#include "echo.h"
 #include "pod.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"

@@ -11,7 +11,8 @@
  *
  *   zone_build N [REPEAT]
  *
- * Compiled by run.sh against the build's libdns.a and libk1s.a. */
+ * Compiled by run.sh against the build's libdns.a, libapimachinery.a and
+ * libk1s.a. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

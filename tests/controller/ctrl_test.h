@@ -16,8 +16,8 @@
 #include "ctrl_int.h"
 #include "k1s_json.h"
 #include "st.h"
-#include "tests/fakes/fake_writer.h"
-#include "tests/store/st_test.h"
+#include "../fakes/fake_writer.h"
+#include "../store/st_test.h"
 
 #define NODE "node1"
 #define NS "default"

@@ -389,7 +389,7 @@ void fake_pod_free(struct pod_rt *rt)
 	free(rt);
 }
 
-/* ---- runtime/pod.h ---- */
+/* ---- runtime/include/pod.h ---- */
 
 int pod_log_path(struct pod_rt *rt, const char *ns, const char *name, const char *container,
 		 bool previous, char *path, size_t len, const char **reason)

@@ -1,5 +1,5 @@
 /* A fake pod runtime for the API's stream tests: the stream functions of
- * runtime/pod.h (pod_log_path, pod_running, pod_exec, pod_attach,
+ * runtime/include/pod.h (pod_log_path, pod_running, pod_exec, pod_attach,
  * pod_connect, pod_resize) over real host processes, without namespaces.
  * A "container" is a process whose stdout and stderr the fake writes to a
  * log file in the runtime's record format; exec forks the command with

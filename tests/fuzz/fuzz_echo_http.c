@@ -6,7 +6,7 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "pod_int.h"
+#include "echo_int.h"
 
 static char answer[256 * 1024];
 

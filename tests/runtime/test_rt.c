@@ -29,6 +29,7 @@
 
 #include "k1s_json.h"
 #include "k1s_loop.h"
+#include "echo.h"
 #include "pod.h"
 #include "pod_int.h"
 #include "st.h"

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "pod_int.h"
+#include "echo_int.h"
 
 struct srv {
 	pid_t pid;

@@ -11,7 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "ctrl.h"
+#include "ctrl_alloc.h"
 #include "k1s_addr.h"
 
 /* The smallest prefix accepted: a /8 is a 2 MiB bitmap already. */

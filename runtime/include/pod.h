@@ -93,15 +93,6 @@ int pod_connect(struct pod_rt *rt, const char *ns, const char *name, int port);
 /* Resizes the terminal of an exec or attach. */
 int pod_resize(int tty_fd, unsigned short cols, unsigned short rows);
 
-
-
-/* `k1s echo-server`: the built-in app of images the catalog does not know.
- * Listens on every port given (--port N[/tcp|/udp], repeatable) and answers
- * HTTP with JSON naming the pod (from POD_NAME, POD_NAMESPACE, POD_IP,
- * NODE_NAME, POD_IMAGE), plain TCP by echoing, UDP by echoing datagrams.
- * Returns the process exit code. */
-int pod_echo_main(int argc, char **argv);
-
 /* Another `k1s serve` on this host (its pid, or 0): pod networks, the
  * service route and the dataplane's reply route look alike across
  * servers, so what may be another's is left alone. */

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pod_int.h"
+#include "echo_int.h"
 
 /* ---- the HTTP/1 request parser (pure) ---- */
 

@@ -1,13 +1,13 @@
-/* Controllers: the reconcilers that turn what users declared into what
- * runs. For now: the allocators of cluster IPs and node ports, which the
- * API server consults at admission so that a create answers with its
- * addresses, as kube-apiserver's does.
+/* The allocators of cluster IPs and node ports, which admission consults
+ * so that a create answers with its addresses, as kube-apiserver's does
+ * (its registry, not a controller, owns them there too).
  *
  * Threading: control loop only. */
-#ifndef CTRL_H
-#define CTRL_H
+#ifndef CTRL_ALLOC_H
+#define CTRL_ALLOC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ctrl_ipalloc;
@@ -41,25 +41,5 @@ void ctrl_portalloc_release(struct ctrl_portalloc *a, unsigned port);
  * (n of them). 0 and *port, or -ENOSPC. */
 int ctrl_portalloc_pick(const struct ctrl_portalloc *a, const unsigned *avoid, size_t n,
 			unsigned *port);
-
-
-/* ---- the controllers ---- */
-
-struct st;
-struct k1s_loop;
-struct k1s_writer;
-struct ctrl;
-
-struct ctrl_config {
-	const char *node_name;	/* pods are bound to this node */
-};
-
-/* Starts the reconcilers on the control loop: the scheduler (binds pods to
- * the node), Deployment -> ReplicaSet -> Pod, Service -> Endpoints and
- * EndpointSlices, and the events they record. They read the store's event
- * log from a before-sleep hook and write through `w`. NULL on failure. */
-struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
-		      const struct ctrl_config *cfg);
-void ctrl_free(struct ctrl *c);
 
 #endif

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ctrl.h"
+#include "ctrl_alloc.h"
 
 static void cidr_parsing_rejects_malformed(void **state)
 {

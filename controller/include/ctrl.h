@@ -1,0 +1,28 @@
+/* Controllers: the reconcilers that turn what users declared into what
+ * runs.
+ *
+ * Threading: control loop only. */
+#ifndef CTRL_H
+#define CTRL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct st;
+struct k1s_loop;
+struct k1s_writer;
+struct ctrl;
+
+struct ctrl_config {
+	const char *node_name;	/* pods are bound to this node */
+};
+
+/* Starts the reconcilers on the control loop: the scheduler (binds pods to
+ * the node), Deployment -> ReplicaSet -> Pod, Service -> Endpoints and
+ * EndpointSlices, and the events they record. They read the store's event
+ * log from a before-sleep hook and write through `w`. NULL on failure. */
+struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
+		      const struct ctrl_config *cfg);
+void ctrl_free(struct ctrl *c);
+
+#endif
