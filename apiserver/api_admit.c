@@ -236,17 +236,6 @@ void adm_fail_causes(struct adm_req *q)
 	q->err = K1S_EINVALID;
 }
 
-void adm_fail_invalid(struct adm_req *q, const char *field, const char *raw, const char *detail)
-{
-	if (q->status)
-		return;
-	/* The request's other causes are dropped: kube-apiserver allocates
-	 * before it validates, and an allocation error is all it reports. */
-	json_array_clear(q->causes);
-	adm_invalid_raw(q, field, raw, detail);
-	adm_fail_causes(q);
-}
-
 void adm_fail_internal(struct adm_req *q, const char *msg)
 {
 	struct adm_buf b = {0};

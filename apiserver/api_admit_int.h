@@ -52,8 +52,6 @@ void adm_unsupported(struct adm_req *q, const char *field, const char *value,
 		     const char *const *valid);
 /* Ends the request with a 422 of the causes collected so far. */
 void adm_fail_causes(struct adm_req *q);
-/* Ends the request with a 422 of a single cause, as the allocators do. */
-void adm_fail_invalid(struct adm_req *q, const char *field, const char *raw, const char *detail);
 /* Ends the request with a 500 InternalError. */
 void adm_fail_internal(struct adm_req *q, const char *msg);
 

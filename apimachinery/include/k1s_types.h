@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 
 enum k1s_ftype {
 	K1S_T_STRING,
@@ -94,10 +95,6 @@ const struct k1s_resource *k1s_resource_by_kind(const char *group, const char *k
 /* A type's field by JSON name; NULL if the type has none. */
 const struct k1s_field *k1s_type_field(const struct k1s_type *t, const char *name);
 
-#endif
-
-#include <jansson.h>
-
 /* Strict decoding: appends to `errs` (a JSON array) one string
  * `unknown field "spec.foo"` for every member of `obj` that its type does not
  * have, recursing through objects, lists and maps. Members of K1S_T_ANY
@@ -106,3 +103,5 @@ int k1s_types_unknown(const struct k1s_type *t, const json_t *obj, json_t *errs)
 /* Removes those members, as decoding into kube-apiserver's types drops
  * them. Returns the number removed. */
 int k1s_types_prune(const struct k1s_type *t, json_t *obj);
+
+#endif

@@ -13,15 +13,6 @@
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 need kubectl curl python3 ip timeout nslookup
 
-ready_count() { # namespace label
-	kubectl -s "$SERVER" --cache-dir "$TMP/kcache" -n "$1" get pods -l "$2" \
-		-o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{" "}{range .status.conditions[?(@.type=="Ready")]}{.status}{end}{"\n"}{end}' |
-		grep -c '^ True$' || true
-}
-ep_count() { # namespace service
-	kubectl -s "$SERVER" --cache-dir "$TMP/kcache" -n "$1" get endpoints "$2" \
-		-o jsonpath='{range .subsets[*].addresses[*]}{.ip}{"\n"}{end}' | grep -c . || true
-}
 pod_ips() { # label
 	k get pods -l "$1" -o jsonpath='{range .items[*]}{.status.podIP}{"\n"}{end}' | sort
 }
@@ -158,13 +149,13 @@ YAML
 k run dns-client --image=busybox --restart=Never -- sleep 3600 >/dev/null
 k run curl-client --image=curlimages/curl --restart=Never --command -- sleep 3600 >/dev/null
 
-wait_for "2 api pods ready" 60 test "$(ready_count default app=api)" = 2
-wait_for "3 hl pods ready" 60 test "$(ready_count default app=hl)" = 3
-wait_for "the web pod in dns-other is ready" 60 test "$(ready_count dns-other app=web)" = 1
-wait_for "the busybox client pod is ready" 60 test "$(ready_count default run=dns-client)" = 1
-wait_for "the curl client pod is ready" 60 test "$(ready_count default run=curl-client)" = 1
+wait_for "2 api pods ready" 60 test "$(ready_count app=api default)" = 2
+wait_for "3 hl pods ready" 60 test "$(ready_count app=hl default)" = 3
+wait_for "the web pod in dns-other is ready" 60 test "$(ready_count app=web dns-other)" = 1
+wait_for "the busybox client pod is ready" 60 test "$(ready_count run=dns-client default)" = 1
+wait_for "the curl client pod is ready" 60 test "$(ready_count run=curl-client default)" = 1
 wait_for "endpoints of api-service, hl and web" 20 \
-	test "$(ep_count default api-service) $(ep_count default hl) $(ep_count dns-other web)" = "2 3 1"
+	test "$(ep_count api-service default) $(ep_count hl default) $(ep_count web dns-other)" = "2 3 1"
 
 CIP=$(k get svc api-service -o jsonpath='{.spec.clusterIP}')
 WIP=$(ko get svc web -o jsonpath='{.spec.clusterIP}')

@@ -8,13 +8,6 @@
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 need kubectl curl python3 ip
 
-ready_count() { # label
-	k get pods -l "$1" -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{" "}{range .status.conditions[?(@.type=="Ready")]}{.status}{end}{"\n"}{end}' |
-		grep -c '^ True$' || true
-}
-ep_count() { # service
-	k get endpoints "$1" -o jsonpath='{range .subsets[*].addresses[*]}{.ip}{"\n"}{end}' | grep -c . || true
-}
 # The pod that answered a request to URL.
 who() {
 	curl -s --max-time 3 "$1" | sed -n 's/.*"pod":"\([^"]*\)".*/\1/p'

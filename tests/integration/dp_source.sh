@@ -27,9 +27,6 @@ expect_seen() { # "description" want NS URL
 	[ "$got" = "$2" ] || fail "$1: the backend saw '$got', not $2"
 	echo "ok - $1 ($got)"
 }
-ep_count() { # service
-	k get endpoints "$1" -o jsonpath='{range .subsets[*].addresses[*]}{.ip}{"\n"}{end}' | grep -c . || true
-}
 pod_ns() { # pod name -> its network namespace
 	echo "k1s-$(k get pod "$1" -o jsonpath='{.metadata.uid}' | tr -d - | cut -c1-12)"
 }

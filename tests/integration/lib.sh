@@ -95,6 +95,19 @@ wait_for() {
 	fail "$what: not within ${secs}s"
 }
 
+# ready_count LABEL [NAMESPACE]: pods with the label that are Ready and
+# not terminating (in k's namespace when none is given).
+ready_count() {
+	k ${2:+-n "$2"} get pods -l "$1" -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{" "}{range .status.conditions[?(@.type=="Ready")]}{.status}{end}{"\n"}{end}' |
+		grep -c '^ True$' || true
+}
+
+# ep_count SERVICE [NAMESPACE]: the ready addresses of its Endpoints.
+ep_count() {
+	k ${2:+-n "$2"} get endpoints "$1" \
+		-o jsonpath='{range .subsets[*].addresses[*]}{.ip}{"\n"}{end}' | grep -c . || true
+}
+
 # http_code METHOD PATH [curl args]: prints the status code of a request.
 http_code() {
 	local m=$1 p=$2

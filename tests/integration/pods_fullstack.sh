@@ -37,10 +37,6 @@ trap finish EXIT
 
 # wait_for "description" seconds command...: retries until it succeeds.
 
-ready_count() { # label
-	k get pods -l "$1" -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{" "}{range .status.conditions[?(@.type=="Ready")]}{.status}{end}{"\n"}{end}' |
-		grep -c '^ True$' || true
-}
 pods_are() { # label count: exactly count pods, all Ready, none terminating
 	[ "$(k get pods -l "$1" -o name | wc -l)" = "$2" ] && [ "$(ready_count "$1")" = "$2" ]
 }
