@@ -62,6 +62,7 @@ struct ctrl {
 	const struct k1s_resource *res_event;
 	int64_t rev;			/* the last store revision taken in */
 	bool synced;			/* the copy holds a full list at rev */
+	bool reconciled;		/* a whole pass has run over a full list */
 	json_t *cache[CTRL_NKINDS];	/* namespace -> name -> object, never mutated */
 	json_t *dirty[CTRL_NQUEUES];	/* "ns/name" -> true */
 	json_t *later[CTRL_NQUEUES];	/* "ns/name" -> due time in ms (k1s_now_ms) */

@@ -241,6 +241,18 @@ int dp_ctl_pass(struct dp *dp)
 	return dp->retired || dp->dirty ? 10 : -1;
 }
 
+/* Snapshot generations start at 1 and only grow, so a loop that has seen
+ * 1 or more has opened the listeners of a full view of the store. */
+bool dp_ready(const struct dp *dp)
+{
+	if (!atomic_load(&dp->snap))
+		return false;
+	for (int i = 0; i < dp->nloops; i++)
+		if (dp_loop_seen(dp->loops[i]) < 1)
+			return false;
+	return true;
+}
+
 static int dp_hook(void *arg)
 {
 	return dp_ctl_pass(arg);

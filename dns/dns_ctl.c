@@ -310,6 +310,17 @@ int dns_ctl_pass(struct dns *dns)
 	return wait;
 }
 
+/* As dp_ready(): generations start at 1. */
+bool dns_ready(const struct dns *dns)
+{
+	if (!atomic_load(&dns->snap))
+		return false;
+	for (int i = 0; i < dns->nloops; i++)
+		if (dns_loop_seen(dns->loops[i]) < 1)
+			return false;
+	return true;
+}
+
 static int dns_hook(void *arg)
 {
 	return dns_ctl_pass(arg);

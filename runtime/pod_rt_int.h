@@ -154,6 +154,7 @@ struct pod_rt {
 	char pods_dir[1024];
 	int64_t rev;
 	bool synced;
+	bool reconciled;	/* rt_hook has synced every pod once */
 	struct pod_run *pods;
 	struct pod_exec_job *jobs;
 	struct pod_follow *follows; /* attaches following a log */
