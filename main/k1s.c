@@ -28,6 +28,11 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
+static void on_delay_over(void *arg)
+{
+	stopping = 1;
+}
+
 static void on_api_ready(void *arg, int fd, uint32_t events)
 {
 	api_run(arg);
@@ -173,7 +178,9 @@ static void usage(FILE *f)
 		"                           (default: none; port 53)\n"
 		"  --dns-resolv-conf FILE   upstream resolvers for other names\n"
 		"                           (default /etc/resolv.conf)\n"
-		"  --dns-loops N            DNS server threads (default: one per core)\n");
+		"  --dns-loops N            DNS server threads (default: one per core)\n"
+		"  --shutdown-delay-duration S  on SIGTERM, keep serving S seconds with\n"
+		"                           /readyz failing before shutting down (default 0)\n");
 }
 
 /* Every service port is a listening socket per forwarding thread, and
@@ -228,6 +235,7 @@ enum {
 	OPT_PROXY_UDP_IDLE,
 	OPT_LB_POOL,
 	OPT_PROXY_SOURCE,
+	OPT_SHUTDOWN_DELAY,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
@@ -267,6 +275,7 @@ static int serve(int argc, char **argv)
 		{"dns-listen", required_argument, 0, 'A'},
 		{"dns-resolv-conf", required_argument, 0, 'R'},
 		{"dns-loops", required_argument, 0, 'O'},
+		{"shutdown-delay-duration", required_argument, 0, OPT_SHUTDOWN_DELAY},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -299,7 +308,7 @@ static int serve(int argc, char **argv)
 	struct dp_config pxcfg = {.source = DP_SOURCE_CLIENT};
 	struct dns *dns;
 	struct start start;
-	int c, err;
+	int c, err, shutdown_delay_s = 0;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -403,6 +412,11 @@ static int serve(int argc, char **argv)
 			if ((dnscfg.loops = int_arg("dns-loops", optarg, 1, 256)) < 0)
 				return 2;
 			break;
+		case OPT_SHUTDOWN_DELAY:
+			shutdown_delay_s = int_arg("shutdown-delay-duration", optarg, 0, 3600);
+			if (shutdown_delay_s < 0)
+				return 2;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -495,8 +509,17 @@ static int serve(int argc, char **argv)
 	} else {
 		k1s_loop_run(loop, &stopping);
 	}
-	k1s_info("main", "shutting down");
+	/* kube-apiserver's --shutdown-delay-duration: /readyz fails at once
+	 * while everything else is served as before, so that whoever balances
+	 * clients on it moves them away; a second signal ends the wait. */
 	api_shutdown_begin(api);
+	if (start.serving && shutdown_delay_s > 0) {
+		k1s_info("main", "shutting down in %d s: /readyz fails meanwhile", shutdown_delay_s);
+		stopping = 0;
+		if (k1s_loop_timer(loop, shutdown_delay_s * 1000LL, on_delay_over, NULL))
+			k1s_loop_run(loop, &stopping);
+	}
+	k1s_info("main", "shutting down");
 	dns_free(dns);
 	dp_free(dp);
 	pod_rt_free(rt);
