@@ -70,7 +70,11 @@ static int rev_check(void *arg)
  * IMSG_CFG_DONE. A module that could not start at all (pods without root)
  * is not waited for and has no check: it will not become ready, and
  * Kubernetes lists no check for what a server does not run; its warning
- * is in the log. */
+ * is in the log. One that started but is still not ready after
+ * START_WAIT_MS (a store that keeps failing) no longer holds the API
+ * back: it listens, and /readyz names the check that fails. */
+#define START_WAIT_MS 60000
+
 struct start {
 	struct api *api;
 	struct k1s_loop *loop;
@@ -80,6 +84,7 @@ struct start {
 	struct dns *dns;
 	const char *data_dir, *listen_addr;
 	unsigned port;
+	int64_t since_ms;	/* when the modules started */
 	bool serving;
 	bool failed;
 };
@@ -120,8 +125,12 @@ static int start_hook(void *arg)
 		return -1;
 	/* The data-path loops acknowledge a snapshot from their own threads,
 	 * which wakes nothing here: look again shortly. */
-	if (!all_ready(s))
-		return 5;
+	if (!all_ready(s)) {
+		if (k1s_now_ms() - s->since_ms < START_WAIT_MS)
+			return 5;
+		k1s_warn("main", "not every module is ready after %d s; serving the API all the "
+			 "same: /readyz?verbose names what is not", START_WAIT_MS / 1000);
+	}
 	err = api_listen(s->api);
 	if (err == 0)
 		err = k1s_loop_add_fd(s->loop, api_fd(s->api), EPOLLIN, on_api_ready, s->api);
@@ -497,7 +506,7 @@ static int serve(int argc, char **argv)
 	api_attach(api, loop, rt);
 	start = (struct start){.api = api, .loop = loop, .ctrl = ctrl, .rt = rt, .dp = dp,
 			       .dns = dns, .data_dir = data_dir, .listen_addr = cfg.listen_addr,
-			       .port = cfg.port};
+			       .port = cfg.port, .since_ms = k1s_now_ms()};
 	if (api_add_check(api, "controllers", ctrl_check, ctrl) < 0 ||
 	    (rt && api_add_check(api, "pods", pods_check, rt) < 0) ||
 	    (dp && api_add_check(api, "dataplane", dp_check, dp) < 0) ||
