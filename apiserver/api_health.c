@@ -149,7 +149,8 @@ static void answer_all(struct api_req *req, const char *endpoint, struct health_
 		       size_t n)
 {
 	struct health_query q = {.verbose = false};
-	char *out = NULL, *names[API_MAX_EXCLUDE];
+	const char *names[API_MAX_EXCLUDE];
+	char *out = NULL;
 	size_t len = 0, nleft = 0;
 	FILE *f = open_memstream(&out, &len);
 	bool failed = false;
@@ -178,8 +179,9 @@ static void answer_all(struct api_req *req, const char *endpoint, struct health_
 	}
 	for (size_t i = 0; i < q.nexclude; i++)
 		if (!q.matched[i])
-			names[nleft++] = (char *)q.exclude[i];
+			names[nleft++] = q.exclude[i];
 	if (nleft) {
+		/* sets.String.List() is sorted; formatQuoted uses %q. */
 		qsort(names, nleft, sizeof(names[0]), cmp_str);
 		fputs("warn: some health checks cannot be excluded: no matches for ", f);
 		for (size_t i = 0; i < nleft; i++) {
