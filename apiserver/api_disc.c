@@ -174,18 +174,6 @@ static int reply_typed(struct api_req *req, json_t *body, const char *content_ty
 	return ret;
 }
 
-static int reply_text(struct api_req *req, const char *text)
-{
-	struct MHD_Response *resp =
-	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
-	int ret;
-
-	MHD_add_response_header(resp, "Content-Type", "text/plain; charset=utf-8");
-	ret = MHD_queue_response(req->conn, 200, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
 static int discovery(struct api_req *req, bool core)
 {
 	const char *accept = api_header(req, "Accept");
@@ -234,11 +222,6 @@ int api_disc_handle(struct api_req *req, const char *path)
 					 "0000000000000000000000000000000000000000", "gitTreeState",
 					 "clean", "buildDate", "2026-01-01T00:00:00Z", "goVersion",
 					 "go1.23", "compiler", "gc", "platform", "linux/amd64"));
-		return 1;
-	}
-	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
-	    strcmp(path, "/livez") == 0) {
-		reply_text(req, "ok");
 		return 1;
 	}
 	if (strcmp(path, "/api") == 0 || strcmp(path, "/api/") == 0) {

@@ -246,7 +246,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 							"the request body is too large: the limit "
 							"is 3145728 bytes",
 							NULL));
-	if (api_disc_handle(req, url))
+	if (api_health_handle(req, url) || api_disc_handle(req, url))
 		return MHD_YES;
 	r = parse_path(url, &p);
 	if (r == 0 || r < 0)
@@ -307,6 +307,7 @@ struct api *api_new(struct st *st, const struct api_config *cfg, int *err)
 	}
 	api->st = st;
 	api->cfg = *cfg;
+	api->listen_fd = -1;
 	api->foreground = json_array();
 	snprintf(api->listen_addr, sizeof(api->listen_addr), "%s", cfg->listen_addr);
 	api->cfg.listen_addr = api->listen_addr;
@@ -341,24 +342,50 @@ struct api *api_new(struct st *st, const struct api_config *cfg, int *err)
 		k1s_err("api", "creating the system objects: %s", k1s_strerror(*err));
 		goto fail;
 	}
-	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE |
-					    MHD_USE_ERROR_LOG,
-				    0, NULL, NULL, on_request, api, MHD_OPTION_SOCK_ADDR, &sa,
-				    MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-				    MHD_OPTION_CONNECTION_LIMIT, 1000u,
-				    MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
-	if (!api->mhd) {
-		k1s_err("api", "cannot listen on %s:%u", cfg->listen_addr, cfg->port);
-		*err = -EADDRINUSE;
+	/* Bound now, so that a taken address fails the start at once, but
+	 * listening only from api_listen(): until then a client is refused. */
+	api->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (api->listen_fd < 0 ||
+	    setsockopt(api->listen_fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int)) < 0 ||
+	    bind(api->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		*err = -errno;
+		k1s_err("api", "cannot listen on %s:%u: %s", cfg->listen_addr, cfg->port,
+			strerror(errno));
 		goto fail;
 	}
 	st_on_commit(st, on_commit, api);
 	return api;
 fail:
+	if (api->listen_fd >= 0)
+		close(api->listen_fd);
 	api_admit_free(api->adm);
 	json_decref(api->foreground);
 	free(api);
 	return NULL;
+}
+
+int api_listen(struct api *api)
+{
+	if (api->mhd)
+		return 0;
+	if (listen(api->listen_fd, SOMAXCONN) < 0) {
+		int err = -errno;
+
+		k1s_err("api", "cannot listen on %s:%u: %s", api->listen_addr, api->cfg.port,
+			strerror(-err));
+		return err;
+	}
+	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE |
+					    MHD_USE_ERROR_LOG,
+				    0, NULL, NULL, on_request, api, MHD_OPTION_LISTEN_SOCKET,
+				    api->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+				    MHD_OPTION_CONNECTION_LIMIT, 1000u,
+				    MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
+	if (!api->mhd) {
+		k1s_err("api", "cannot serve on %s:%u", api->listen_addr, api->cfg.port);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void api_free(struct api *api)
@@ -371,6 +398,8 @@ void api_free(struct api *api)
 		/* Streams were resumed above; one pass lets them finish. */
 		MHD_run(api->mhd);
 		MHD_stop_daemon(api->mhd);
+	} else if (api->listen_fd >= 0) {
+		close(api->listen_fd);	/* MHD_stop_daemon() closes it once given */
 	}
 	st_on_commit(api->st, NULL, NULL);
 	api_admit_free(api->adm);
@@ -381,8 +410,11 @@ void api_free(struct api *api)
 
 int api_fd(const struct api *api)
 {
-	const union MHD_DaemonInfo *info =
-	    MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	const union MHD_DaemonInfo *info;
+
+	if (!api->mhd)
+		return -1;
+	info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 
 	return info ? info->epoll_fd : -1;
 }
@@ -393,7 +425,7 @@ int api_timeout_ms(struct api *api)
 
 	int w = api_watch_next_deadline_ms(api), m = -1;
 
-	if (MHD_get_timeout(api->mhd, &t) == MHD_YES)
+	if (api->mhd && MHD_get_timeout(api->mhd, &t) == MHD_YES)
 		m = t > 60000 ? 60000 : (int)t;
 	if (w >= 0 && (m < 0 || w < m))
 		m = w;
@@ -405,5 +437,6 @@ void api_run(struct api *api)
 	if (json_array_size(api->foreground))
 		api_gc_sweep(api);
 	api_watch_tick(api);
-	MHD_run(api->mhd);
+	if (api->mhd)
+		MHD_run(api->mhd);
 }

@@ -100,6 +100,8 @@ void api_admit_commit(struct api_admit *adm, const struct k1s_resource *r, const
 
 /* ---- the server's state, shared by the api_*.c files ---- */
 
+#define API_MAX_CHECKS 16
+
 struct MHD_Daemon;
 struct MHD_Connection;
 struct api_watch;
@@ -123,6 +125,15 @@ struct api {
 	char node_name[256];
 	char node_ip[64];
 	char listen_addr[64];
+	int listen_fd;			/* bound by api_new(), listening from api_listen() */
+	struct api_check {
+		char name[64];
+		api_check_fn fn;
+		void *arg;
+	} checks[API_MAX_CHECKS];	/* the modules' checks, api_add_check() */
+	int nchecks;
+	bool shutting_down;		/* api_shutdown_begin() */
+	char check_why[256];		/* the reason of the last failed built-in check */
 };
 
 /* A request as it is being received and answered. */
@@ -195,6 +206,11 @@ struct api_options {
 
 /* NULL, or the 422 Invalid Status kube-apiserver sends, new reference. */
 json_t *api_query_check_options(const struct api_options *o);
+
+/* ---- api_health.c: /livez, /readyz and /healthz ---- */
+
+/* Answers the health paths; 1 if it answered, 0 if the path is not one. */
+int api_health_handle(struct api_req *req, const char *path);
 
 /* ---- api_disc.c: /version, discovery and OpenAPI ---- */
 

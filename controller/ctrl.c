@@ -578,6 +578,7 @@ int ctrl_reconcile(struct ctrl *c)
 	due(c);
 	for (size_t i = 0; i < sizeof(ctrl_order) / sizeof(ctrl_order[0]); i++)
 		run_queue(c, ctrl_order[i]);
+	c->reconciled = true;
 	if (c->pass_writes)
 		return 0;
 	next = due(c);
@@ -636,6 +637,11 @@ struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_wri
 fail:
 	ctrl_free(c);
 	return NULL;
+}
+
+bool ctrl_ready(const struct ctrl *c)
+{
+	return c->reconciled;
 }
 
 /* The loop has no way to drop a hook: ctrl_free() is for after the loop

@@ -63,6 +63,7 @@ struct ctrl {
 	const struct k1s_resource *res_event;
 	struct st_follower follow;	/* the copy below, kept up with the store */
 	const char *follow_res[CTRL_NKINDS + 1];
+	bool reconciled;		/* a whole pass has run over a full list */
 	json_t *cache[CTRL_NKINDS];	/* namespace -> name -> object, never mutated */
 	json_t *dirty[CTRL_NQUEUES];	/* "ns/name" -> true */
 	json_t *later[CTRL_NQUEUES];	/* "ns/name" -> due time in ms (k1s_now_ms) */

@@ -175,6 +175,13 @@ int dp_ctl_pass(struct dp *dp)
 	return k1s_pub_reclaim(&dp->pub) || dp->dirty ? 10 : -1;
 }
 
+/* Snapshot generations start at 1 and only grow, so a loop that has seen
+ * 1 or more has opened the listeners of a full view of the store. */
+bool dp_ready(const struct dp *dp)
+{
+	return dp->pub.gen >= 1 && k1s_pub_all_seen(&dp->pub, 1);
+}
+
 static int dp_hook(void *arg)
 {
 	return dp_ctl_pass(arg);

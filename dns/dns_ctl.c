@@ -241,6 +241,12 @@ int dns_ctl_pass(struct dns *dns)
 	return wait;
 }
 
+/* As dp_ready(): generations start at 1. */
+bool dns_ready(const struct dns *dns)
+{
+	return dns->pub.gen >= 1 && k1s_pub_all_seen(&dns->pub, 1);
+}
+
 static int dns_hook(void *arg)
 {
 	return dns_ctl_pass(arg);

@@ -1,4 +1,6 @@
+#include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -8,6 +10,7 @@
 
 static enum k1s_log_level log_level = K1S_LOG_INFO;
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
+static _Atomic int log_write_err;
 
 void k1s_log_set_level(enum k1s_log_level level)
 {
@@ -45,7 +48,15 @@ void k1s_log(enum k1s_log_level level, const char *module, const char *fmt, ...)
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
 	/* One write per line so that lines from several threads never interleave. */
-	fprintf(stderr, "%s\n", line);
+	if (fprintf(stderr, "%s\n", line) < 0)
+		atomic_store(&log_write_err, errno ? errno : EIO);
+	else
+		atomic_store(&log_write_err, 0);
+}
+
+int k1s_log_write_error(void)
+{
+	return atomic_load(&log_write_err);
 }
 
 const char *k1s_strerror(int err)

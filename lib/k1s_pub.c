@@ -40,7 +40,7 @@ void k1s_pub_publish(struct k1s_pub *p, struct k1s_snap *s)
 	}
 }
 
-static uint64_t oldest_seen(struct k1s_pub *p)
+static uint64_t oldest_seen(const struct k1s_pub *p)
 {
 	uint64_t min = UINT64_MAX;
 
@@ -72,7 +72,12 @@ bool k1s_pub_reclaim(struct k1s_pub *p)
 	return p->retired != NULL;
 }
 
-bool k1s_pub_caught_up(struct k1s_pub *p)
+bool k1s_pub_all_seen(const struct k1s_pub *p, uint64_t gen)
 {
-	return oldest_seen(p) >= p->gen;
+	return oldest_seen(p) >= gen;
+}
+
+bool k1s_pub_caught_up(const struct k1s_pub *p)
+{
+	return k1s_pub_all_seen(p, p->gen);
 }

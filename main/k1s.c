@@ -30,6 +30,11 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
+static void on_delay_over(void *arg)
+{
+	stopping = 1;
+}
+
 static void on_api_ready(void *arg, int fd, uint32_t events)
 {
 	api_run(arg);
@@ -57,6 +62,90 @@ static int rev_mark(void *arg)
 static int rev_check(void *arg)
 {
 	return st_rev(arg) != rev_at_start ? 0 : -1;
+}
+
+/* The start barrier: the API listens only once every module that runs has
+ * done its first reconcile (what that means for each is in its header:
+ * ctrl_ready(), pod_rt_ready(), dp_ready(), dns_ready()), so that the
+ * first answer a client gets is from a node whose Services already
+ * forward and resolve, as relayd's parent waits for every child's
+ * IMSG_CFG_DONE. A module that could not start at all (pods without root)
+ * is not waited for and has no check: it will not become ready, and
+ * Kubernetes lists no check for what a server does not run; its warning
+ * is in the log. One that started but is still not ready after
+ * START_WAIT_MS (a store that keeps failing) no longer holds the API
+ * back: it listens, and /readyz names the check that fails. */
+#define START_WAIT_MS 60000
+
+struct start {
+	struct api *api;
+	struct k1s_loop *loop;
+	struct ctrl *ctrl;
+	struct pod_rt *rt;	/* NULL when not running */
+	struct dp *dp;
+	struct dns *dns;
+	const char *data_dir, *listen_addr;
+	unsigned port;
+	int64_t since_ms;	/* when the modules started */
+	bool serving;
+	bool failed;
+};
+
+static const char *ctrl_check(void *arg)
+{
+	return ctrl_ready(arg) ? NULL : "the controllers have not reconciled the store yet";
+}
+
+static const char *pods_check(void *arg)
+{
+	return pod_rt_ready(arg) ? NULL : "the pods of the node are not synced yet";
+}
+
+static const char *dp_check(void *arg)
+{
+	return dp_ready(arg) ? NULL : "the services are not forwarded yet";
+}
+
+static const char *dns_check(void *arg)
+{
+	return dns_ready(arg) ? NULL : "the cluster DNS zone is not served yet";
+}
+
+static bool all_ready(const struct start *s)
+{
+	return ctrl_ready(s->ctrl) && (!s->rt || pod_rt_ready(s->rt)) &&
+	       (!s->dp || dp_ready(s->dp)) && (!s->dns || dns_ready(s->dns));
+}
+
+/* Runs after the modules' hooks, so it sees their passes of this round. */
+static int start_hook(void *arg)
+{
+	struct start *s = arg;
+	int err;
+
+	if (s->serving || s->failed)
+		return -1;
+	/* The data-path loops acknowledge a snapshot from their own threads,
+	 * which wakes nothing here: look again shortly. */
+	if (!all_ready(s)) {
+		if (k1s_now_ms() - s->since_ms < START_WAIT_MS)
+			return 5;
+		k1s_warn("main", "not every module is ready after %d s; serving the API all the "
+			 "same: /readyz?verbose names what is not", START_WAIT_MS / 1000);
+	}
+	err = api_listen(s->api);
+	if (err == 0)
+		err = k1s_loop_add_fd(s->loop, api_fd(s->api), EPOLLIN, on_api_ready, s->api);
+	if (err < 0) {
+		k1s_err("main", "cannot serve the API: %s", k1s_strerror(err));
+		s->failed = true;
+		k1s_loop_stop(s->loop);
+		return -1;
+	}
+	s->serving = true;
+	k1s_info("main", "serving the API on http://%s:%u, store in %s", s->listen_addr, s->port,
+		 s->data_dir);
+	return 0;
 }
 
 static void usage(FILE *f)
@@ -100,7 +189,9 @@ static void usage(FILE *f)
 		"                           (default: none; port 53)\n"
 		"  --dns-resolv-conf FILE   upstream resolvers for other names\n"
 		"                           (default /etc/resolv.conf)\n"
-		"  --dns-loops N            DNS server threads (default: one per core)\n");
+		"  --dns-loops N            DNS server threads (default: one per core)\n"
+		"  --shutdown-delay-duration S  on SIGTERM, keep serving S seconds with\n"
+		"                           /readyz failing before shutting down (default 0)\n");
 }
 
 /* Every service port is a listening socket per forwarding thread, and
@@ -155,6 +246,7 @@ enum {
 	OPT_PROXY_UDP_IDLE,
 	OPT_LB_POOL,
 	OPT_PROXY_SOURCE,
+	OPT_SHUTDOWN_DELAY,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
@@ -194,6 +286,7 @@ static int serve(int argc, char **argv)
 		{"dns-listen", required_argument, 0, 'A'},
 		{"dns-resolv-conf", required_argument, 0, 'R'},
 		{"dns-loops", required_argument, 0, 'O'},
+		{"shutdown-delay-duration", required_argument, 0, OPT_SHUTDOWN_DELAY},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -227,8 +320,9 @@ static int serve(int argc, char **argv)
 	struct dns *dns;
 	struct k1s_cidr pod_net, service_net;
 	struct k1s_ip4_range lb_pool;
+	struct start start;
 	uint32_t ip;
-	int c, err;
+	int c, err, shutdown_delay_s = 0;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -337,6 +431,11 @@ static int serve(int argc, char **argv)
 			if ((dnscfg.loops = int_arg("dns-loops", optarg, 1, 256)) < 0)
 				return 2;
 			break;
+		case OPT_SHUTDOWN_DELAY:
+			shutdown_delay_s = int_arg("shutdown-delay-duration", optarg, 0, 3600);
+			if (shutdown_delay_s < 0)
+				return 2;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -394,15 +493,22 @@ static int serve(int argc, char **argv)
 
 	loop = k1s_loop_new();
 	if (!loop || k1s_loop_hook(loop, rev_mark, st) < 0 ||
-	    k1s_loop_add_fd(loop, api_fd(api), EPOLLIN, on_api_ready, api) < 0 ||
 	    k1s_loop_hook(loop, api_hook, api) < 0) {
 		k1s_err("main", "cannot set up the control loop");
+		k1s_loop_free(loop);
 		api_free(api);
 		st_close(st);
 		return 1;
 	}
 	ctrl = ctrl_new(st, loop, api_writer(api),
 			&(struct ctrl_config){.node_name = api_node_name(api)});
+	if (!ctrl) {
+		k1s_err("main", "cannot start the controllers");
+		k1s_loop_free(loop);
+		api_free(api);
+		st_close(st);
+		return 1;
+	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
 	pcfg.data_dir = data_dir;
@@ -427,10 +533,30 @@ static int serve(int argc, char **argv)
 	if (!dns)
 		k1s_warn("main", "cluster DNS is not served: %s", k1s_strerror(err));
 	api_attach(api, loop, rt);
-	k1s_loop_hook(loop, rev_check, st);
-	k1s_info("main", "serving the API on http://%s:%u, store in %s", cfg.listen_addr,
-		 cfg.port, data_dir);
-	k1s_loop_run(loop, &stopping);
+	start = (struct start){.api = api, .loop = loop, .ctrl = ctrl, .rt = rt, .dp = dp,
+			       .dns = dns, .data_dir = data_dir, .listen_addr = cfg.listen_addr,
+			       .port = cfg.port, .since_ms = k1s_now_ms()};
+	if (api_add_check(api, "controllers", ctrl_check, ctrl) < 0 ||
+	    (rt && api_add_check(api, "pods", pods_check, rt) < 0) ||
+	    (dp && api_add_check(api, "dataplane", dp_check, dp) < 0) ||
+	    (dns && api_add_check(api, "dns", dns_check, dns) < 0) ||
+	    k1s_loop_hook(loop, start_hook, &start) < 0 ||
+	    k1s_loop_hook(loop, rev_check, st) < 0) {
+		k1s_err("main", "cannot set up the control loop");
+		start.failed = true;
+	} else {
+		k1s_loop_run(loop, &stopping);
+	}
+	/* kube-apiserver's --shutdown-delay-duration: /readyz fails at once
+	 * while everything else is served as before, so that whoever balances
+	 * clients on it moves them away; a second signal ends the wait. */
+	api_shutdown_begin(api);
+	if (start.serving && shutdown_delay_s > 0) {
+		k1s_info("main", "shutting down in %d s: /readyz fails meanwhile", shutdown_delay_s);
+		stopping = 0;
+		if (k1s_loop_timer(loop, shutdown_delay_s * 1000LL, on_delay_over, NULL))
+			k1s_loop_run(loop, &stopping);
+	}
 	k1s_info("main", "shutting down");
 	dns_free(dns);
 	dp_free(dp);
@@ -439,7 +565,7 @@ static int serve(int argc, char **argv)
 	api_free(api);
 	k1s_loop_free(loop);
 	st_close(st);
-	return 0;
+	return start.failed ? 1 : 0;
 }
 
 int main(int argc, char **argv)

@@ -1589,6 +1589,7 @@ static int rt_hook(void *arg)
 		if (p->removed)
 			pod_free(p);
 	}
+	rt->reconciled = true;
 	return -1;
 }
 
@@ -1689,6 +1690,11 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 		return NULL;
 	}
 	return rt;
+}
+
+bool pod_rt_ready(const struct pod_rt *rt)
+{
+	return rt->reconciled;
 }
 
 /* Clean shutdown: every pod stops (SIGTERM, a short grace, SIGKILL) and its

@@ -157,6 +157,7 @@ struct pod_rt {
 	struct st_follower follow;
 	bool listing; /* in a full list of the pods */
 	bool synced;
+	bool reconciled;	/* rt_hook has synced every pod once */
 	struct pod_run *pods;
 	struct pod_exec_job *jobs;
 	struct pod_follow *follows; /* attaches following a log */

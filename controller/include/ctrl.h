@@ -24,5 +24,9 @@ struct ctrl_config {
 struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
 		      const struct ctrl_config *cfg);
 void ctrl_free(struct ctrl *c);
+/* True once the first reconcile is done: every controller has made one
+ * pass over a full list of the store (as informers sync before their
+ * controllers start), so what the store held at start is reconciled. */
+bool ctrl_ready(const struct ctrl *c);
 
 #endif

@@ -9,6 +9,8 @@
 #ifndef DP_H
 #define DP_H
 
+#include <stdbool.h>
+
 struct st;
 struct k1s_loop;
 struct k1s_writer;
@@ -59,5 +61,9 @@ struct dp_config {
 struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
 		  const struct dp_config *cfg, int *err);
 void dp_free(struct dp *dp);
+/* True once the first reconcile is done: a snapshot of every Service and
+ * Endpoints in the store is built and every data-path loop has switched
+ * to it, so its listeners are open. */
+bool dp_ready(const struct dp *dp);
 
 #endif

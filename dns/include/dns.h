@@ -10,6 +10,8 @@
 #ifndef DNS_H
 #define DNS_H
 
+#include <stdbool.h>
+
 struct st;
 struct k1s_loop;
 struct dns;
@@ -29,5 +31,8 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 		    int *err);
 /* For after the control loop has stopped for good (the loop keeps hooks). */
 void dns_free(struct dns *dns);
+/* True once the first reconcile is done: the zone holds every Service and
+ * Pod in the store and every server loop answers from it. */
+bool dns_ready(const struct dns *dns);
 
 #endif

@@ -10,6 +10,10 @@ int k1s_log_parse_level(const char *s, enum k1s_log_level *out);
 void k1s_log(enum k1s_log_level level, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* 0 when the last line was written, else the errno of its failed write
+ * (the API's `log` health check). */
+int k1s_log_write_error(void);
+
 #define k1s_err(mod, ...) k1s_log(K1S_LOG_ERROR, mod, __VA_ARGS__)
 #define k1s_warn(mod, ...) k1s_log(K1S_LOG_WARN, mod, __VA_ARGS__)
 #define k1s_info(mod, ...) k1s_log(K1S_LOG_INFO, mod, __VA_ARGS__)

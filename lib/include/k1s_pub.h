@@ -40,8 +40,10 @@ void k1s_pub_publish(struct k1s_pub *p, struct k1s_snap *s);
 /* Gives back the retired snapshots that every reader has moved past; true
  * while some are still in use. */
 bool k1s_pub_reclaim(struct k1s_pub *p);
+/* Whether every reader runs generation `gen` or a newer one. */
+bool k1s_pub_all_seen(const struct k1s_pub *p, uint64_t gen);
 /* Whether every reader runs the current snapshot. */
-bool k1s_pub_caught_up(struct k1s_pub *p);
+bool k1s_pub_caught_up(const struct k1s_pub *p);
 
 /* ---- the reader threads ---- */
 

@@ -37,6 +37,10 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 			  const struct pod_config *cfg, int *err);
 /* Stops every pod and removes what the runtime installed on the host. */
 void pod_rt_free(struct pod_rt *rt);
+/* True once the first reconcile is done: the pods alive from a previous
+ * run are adopted, and every pod bound to the node has been synced once
+ * (started, or stopped when deleted meanwhile). */
+bool pod_rt_ready(const struct pod_rt *rt);
 
 /* ---- for the API server's streams (logs, exec, attach, port-forward) ---- */
 

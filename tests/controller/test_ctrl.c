@@ -573,6 +573,24 @@ static void progress_deadline_exceeded(void **state)
 	json_decref(d);
 }
 
+/* Ready only once a whole pass has run over the store as it was: here
+ * the pod the store held is bound by then. */
+static void ready_after_the_first_pass(void **state)
+{
+	struct fx *fx = *state;
+	json_t *pod;
+
+	create(fx, "pods",
+	       json_pack("{s:{s:s}, s:{s:[{s:s, s:s}]}}", "metadata", "name", "web", "spec",
+			 "containers", "name", "web", "image", "nginx"));
+	assert_false(ctrl_ready(fx->c));
+	ctrl_reconcile(fx->c);
+	assert_true(ctrl_ready(fx->c));
+	pod = get(fx, "pods", "web");
+	assert_string_equal(k1s_json_str(pod, "spec.nodeName"), NODE);
+	json_decref(pod);
+}
+
 /* A write the API refuses is retried later, not in a tight loop. */
 static void refused_writes_do_not_spin(void **state)
 {
@@ -681,6 +699,7 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(progress_deadline_exceeded, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(refused_writes_do_not_spin, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(ready_after_the_first_pass, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(paused_deployment_scales_but_does_not_roll, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(hundred_replicas, fx_setup, fx_teardown),

@@ -470,6 +470,27 @@ static void node_port_on_loopback_and_node_ip(void **state)
 	backend_stop(&a);
 }
 
+/* The start barrier's view: not ready until every loop runs a snapshot of
+ * what the store held, and from then on that store's services answer. */
+static void ready_once_every_loop_runs_the_first_snapshot(void **state)
+{
+	struct fx *fx = fx_new(2);
+	struct backend a;
+
+	assert_non_null(fx);
+	backend_start(&a, 'A', 0);
+	put_svc(fx, "first", "ClusterIP", "10.253.77.31", 80, 0, "TCP");
+	put_ep(fx, "first", "TCP", 1, a.port);
+	assert_false(dp_ready(fx->dp));
+	dp_ctl_pass(fx->dp);
+	for (int i = 0; i < 400 && !dp_ready(fx->dp); i++)
+		usleep(5000);
+	assert_true(dp_ready(fx->dp));
+	assert_int_equal(call("10.253.77.31", 80), 'A');
+	teardown((void **)&fx);
+	backend_stop(&a);
+}
+
 static void udp_through_a_service(void **state)
 {
 	struct fx *fx = *state;
@@ -1116,6 +1137,7 @@ int main(void)
 		cmocka_unit_test(no_endpoints_rejects_at_once),
 		cmocka_unit_test(removed_endpoint_keeps_its_connections),
 		cmocka_unit_test(node_port_on_loopback_and_node_ip),
+		cmocka_unit_test(ready_once_every_loop_runs_the_first_snapshot),
 		cmocka_unit_test(udp_through_a_service),
 		cmocka_unit_test(load_balancer_gets_an_address),
 		cmocka_unit_test(client_ip_affinity_sticks),

@@ -1138,6 +1138,8 @@ static void adoption_after_a_crash(void **state)
 	cfg = config(dir);
 	rt2 = pod_rt_new(st2, loop2, &fw2.w, &cfg, &err);
 	assert_non_null(rt2);
+	/* Adopted, but not ready before a pass of the loop syncs every pod. */
+	assert_false(pod_rt_ready(rt2));
 	/* The kept pod is the same process with the same address. */
 	assert_true(pod_running(rt2, "default", "keep", "c"));
 	assert_true(alive(pid_keep));
@@ -1149,6 +1151,7 @@ static void adoption_after_a_crash(void **state)
 	assert_false(ns_exists(id_gone));
 	assert_false(link_exists(id_gone));
 	spin(loop2, 100);
+	assert_true(pod_rt_ready(rt2));
 	st_get(st2, "pods", "default", "keep", &p);
 	assert_string_equal(k1s_json_str(p, "status.podIP"), ip);
 	assert_int_equal(atoi(k1s_json_str(cstat(p), "containerID") + 6), pid_keep);
