@@ -36,9 +36,10 @@ static void check_line(const char *line, size_t len)
 	out = malloc(len + 64);
 	if (!out)
 		abort();
-	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)sprintf(out + n, ".%09ldZ %s %c%s", rec.nsec, rec.err ? "stderr" : "stdout",
-			     rec.partial ? 'P' : 'F', rec.text_len ? " " : "");
+	n = (size_t)sprintf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c%s", tm.tm_year + 1900,
+			    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rec.nsec,
+			    rec.err ? "stderr" : "stdout", rec.partial ? 'P' : 'F',
+			    rec.text_len ? " " : "");
 	memcpy(out + n, rec.text, rec.text_len);
 	n += rec.text_len;
 	if (api_log_parse(out, n, &again) < 0 || again.sec != rec.sec || again.nsec != rec.nsec ||
