@@ -289,7 +289,8 @@ static int handle_list(struct api_req *req, const struct api_path *p)
 	    api_filter_parse(req, r, &f, &status) < 0)
 		return api_reply_status(req, status);
 	if (cont && *cont &&
-	    api_continue_decode(cont, after_ns, sizeof(after_ns), after_name, sizeof(after_name)) < 0) {
+	    api_continue_decode(cont, after_ns, sizeof(after_ns), after_name,
+				sizeof(after_name)) < 0) {
 		api_filter_free(&f);
 		return api_reply_status(
 		    req, api_status(400, "BadRequest", "continue key is not valid", NULL));

@@ -9,22 +9,22 @@
 #include "dns_int.h"
 
 static const char zone_json[] =
-	"{\"svcs\":{"
-	"\"default/web\":{\"metadata\":{\"namespace\":\"default\",\"name\":\"web\"},"
-	" \"spec\":{\"clusterIP\":\"10.96.0.20\",\"ports\":[{\"name\":\"http\",\"port\":80}]}},"
-	"\"default/db\":{\"metadata\":{\"namespace\":\"default\",\"name\":\"db\"},"
-	" \"spec\":{\"clusterIP\":\"None\",\"ports\":[{\"name\":\"pg\",\"port\":5432}]}},"
-	"\"default/ext\":{\"metadata\":{\"namespace\":\"default\",\"name\":\"ext\"},"
-	" \"spec\":{\"type\":\"ExternalName\",\"externalName\":\"www.example.com\"}},"
-	"\"other/alias\":{\"metadata\":{\"namespace\":\"other\",\"name\":\"alias\"},"
-	" \"spec\":{\"type\":\"ExternalName\",\"externalName\":\"web.default.svc.cluster.local\"}}"
-	"},\"eps\":{"
-	"\"default/db\":{\"subsets\":[{\"addresses\":["
-	"  {\"ip\":\"10.244.0.7\",\"hostname\":\"db-0\"},{\"ip\":\"10.244.0.8\"}],"
-	"  \"ports\":[{\"name\":\"pg\",\"port\":5432,\"protocol\":\"TCP\"}]}]}"
-	"},\"pods\":{"
-	"\"default/p\":{\"metadata\":{\"namespace\":\"default\",\"name\":\"p\"},"
-	" \"status\":{\"podIP\":\"10.244.0.5\",\"phase\":\"Running\"}}}}";
+    "{\"svcs\":{"
+    "\"default/web\":{\"metadata\":{\"namespace\":\"default\",\"name\":\"web\"},"
+    " \"spec\":{\"clusterIP\":\"10.96.0.20\",\"ports\":[{\"name\":\"http\",\"port\":80}]}},"
+    "\"default/db\":{\"metadata\":{\"namespace\":\"default\",\"name\":\"db\"},"
+    " \"spec\":{\"clusterIP\":\"None\",\"ports\":[{\"name\":\"pg\",\"port\":5432}]}},"
+    "\"default/ext\":{\"metadata\":{\"namespace\":\"default\",\"name\":\"ext\"},"
+    " \"spec\":{\"type\":\"ExternalName\",\"externalName\":\"www.example.com\"}},"
+    "\"other/alias\":{\"metadata\":{\"namespace\":\"other\",\"name\":\"alias\"},"
+    " \"spec\":{\"type\":\"ExternalName\",\"externalName\":\"web.default.svc.cluster.local\"}}"
+    "},\"eps\":{"
+    "\"default/db\":{\"subsets\":[{\"addresses\":["
+    "  {\"ip\":\"10.244.0.7\",\"hostname\":\"db-0\"},{\"ip\":\"10.244.0.8\"}],"
+    "  \"ports\":[{\"name\":\"pg\",\"port\":5432,\"protocol\":\"TCP\"}]}]}"
+    "},\"pods\":{"
+    "\"default/p\":{\"metadata\":{\"namespace\":\"default\",\"name\":\"p\"},"
+    " \"status\":{\"podIP\":\"10.244.0.5\",\"phase\":\"Running\"}}}}";
 
 static struct dns_snap *zone;
 
@@ -41,7 +41,7 @@ static const struct dns_snap *zone_snap(void)
 		struct dns_zone_cfg cfg = {"cluster.local", "10.96.0.10", NULL, NULL, 1};
 
 		zone = dns_zone_build(&cfg, json_object_get(z, "svcs"), json_object_get(z, "eps"),
-				      json_object_get(z, "pods"));
+		                      json_object_get(z, "pods"));
 		json_decref(z);
 		if (!zone)
 			abort();

@@ -64,15 +64,15 @@ static char *go_expand(const char *in, const struct vars *v)
 	size_t len = strlen(in), cap = len + 1, o = 0, checkpoint = 0;
 	char *out = malloc(cap);
 
-#define PUT(p, n)                                                         \
-	do {                                                              \
-		size_t n_ = (n);                                          \
-		if (o + n_ + 1 > cap) {                                   \
-			cap = (o + n_ + 1) * 2;                           \
-			out = realloc(out, cap);                          \
-		}                                                         \
-		memcpy(out + o, (p), n_);                                 \
-		o += n_;                                                  \
+#define PUT(p, n)                                                                                  \
+	do {                                                                                       \
+		size_t n_ = (n);                                                                   \
+		if (o + n_ + 1 > cap) {                                                            \
+			cap = (o + n_ + 1) * 2;                                                    \
+			out = realloc(out, cap);                                                   \
+		}                                                                                  \
+		memcpy(out + o, (p), n_);                                                          \
+		o += n_;                                                                           \
 	} while (0)
 	for (size_t cur = 0; cur < len; cur++) {
 		const char *rest;
@@ -88,7 +88,8 @@ static char *go_expand(const char *in, const struct vars *v)
 			const char *close = strchr(rest + 1, ')');
 
 			if (close) {
-				size_t n = (size_t)(close - rest - 1), i = vars_find(v, rest + 1, n);
+				size_t n = (size_t)(close - rest - 1),
+				       i = vars_find(v, rest + 1, n);
 
 				if (i < v->n)
 					PUT(v->value[i], strlen(v->value[i]));
@@ -134,10 +135,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(text, data, size);
 	text[size] = '\0';
 	pod = json_pack("{s:{s:s,s:s},s:{s:b}}", "metadata", "namespace", "default", "name", "p",
-			"spec", "enableServiceLinks", 0);
+	                "spec", "enableServiceLinks", 0);
 	env = json_array();
 	cspec = json_pack("{s:s,s:s,s:o}", "name", "c", "image", "busybox", "env", env);
-	vars_set(&want, "PATH", strdup("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+	vars_set(&want, "PATH",
+	         strdup("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
 	vars_set(&want, "HOSTNAME", strdup("p"));
 	if (echo) {
 		vars_set(&want, "POD_NAME", strdup("p"));
@@ -157,9 +159,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		*eq = '\0';
 		e = json_pack("{s:s%,s:s%}", "name", line, strlen(line), "value", eq + 1,
-			      strlen(eq + 1));
+		              strlen(eq + 1));
 		if (!e)
-			continue;	/* not UTF-8: never in a stored object */
+			continue; /* not UTF-8: never in a stored object */
 		json_array_append_new(env, e);
 		vars_set(&want, line, go_expand(eq + 1, &want));
 	}
@@ -170,8 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (i >= want.n || strncmp(envp[i], want.name[i], nl) != 0 || envp[i][nl] != '=' ||
 		    strcmp(envp[i] + nl + 1, want.value[i]) != 0) {
-			fprintf(stderr, "got %s, want %s=%s\n", envp[i], i < want.n ? want.name[i] : "",
-				i < want.n ? want.value[i] : "");
+			fprintf(stderr, "got %s, want %s=%s\n", envp[i],
+			        i < want.n ? want.name[i] : "", i < want.n ? want.value[i] : "");
 			abort();
 		}
 	}

@@ -32,14 +32,14 @@ static void check_line(const char *line, size_t len)
 		abort();
 	t = (time_t)rec.sec;
 	if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
-		return;	/* not four digits of year: no record of the runtime's */
+		return; /* not four digits of year: no record of the runtime's */
 	out = malloc(len + 64);
 	if (!out)
 		abort();
 	n = (size_t)sprintf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c%s", tm.tm_year + 1900,
-			    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rec.nsec,
-			    rec.err ? "stderr" : "stdout", rec.partial ? 'P' : 'F',
-			    rec.text_len ? " " : "");
+	                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rec.nsec,
+	                    rec.err ? "stderr" : "stdout", rec.partial ? 'P' : 'F',
+	                    rec.text_len ? " " : "");
 	memcpy(out + n, rec.text, rec.text_len);
 	n += rec.text_len;
 	if (api_log_parse(out, n, &again) < 0 || again.sec != rec.sec || again.nsec != rec.nsec ||

@@ -20,8 +20,8 @@ static int run_guarded(const uint8_t *data, size_t n)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t span = (n + page - 1) / page * page;
-	uint8_t *map = mmap(NULL, span + page, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *map =
+	    mmap(NULL, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint8_t *in;
 
 	if (map == MAP_FAILED)

@@ -35,8 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (!p.res || strcmp(p.res->group, p.group) != 0 ||
-	    strcmp(p.res->version, p.version) != 0)
+	if (!p.res || strcmp(p.res->group, p.group) != 0 || strcmp(p.res->version, p.version) != 0)
 		abort();
 	check_fits(p.ns, sizeof(p.ns));
 	check_fits(p.name, sizeof(p.name));

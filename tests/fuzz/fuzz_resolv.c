@@ -39,7 +39,8 @@ static int expected(const uint8_t *data, size_t size, in_addr_t self, struct in_
 			if (j - i < sizeof(addr)) {
 				memcpy(addr, data + i, j - i);
 				addr[j - i] = '\0';
-				if (inet_pton(AF_INET, addr, &want[n]) == 1 && want[n].s_addr != self)
+				if (inet_pton(AF_INET, addr, &want[n]) == 1 &&
+				    want[n].s_addr != self)
 					n++;
 			}
 		}
