@@ -214,8 +214,16 @@ static int list_one(void *arg, const json_t *obj)
 	return 0;
 }
 
-/* Continue tokens: hex of "namespace\nname", the key to resume after. */
-static void token_encode(char *buf, size_t len, const char *ns, const char *name)
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+void api_continue_encode(char *buf, size_t len, const char *ns, const char *name)
 {
 	char raw[600];
 	size_t n = (size_t)snprintf(raw, sizeof(raw), "%s\n%s", ns, name), o = 0;
@@ -224,7 +232,7 @@ static void token_encode(char *buf, size_t len, const char *ns, const char *name
 		o += (size_t)snprintf(buf + o, len - o, "%02x", (unsigned char)raw[i]);
 }
 
-static int token_decode(const char *tok, char *ns, size_t nslen, char *name, size_t namelen)
+int api_continue_decode(const char *tok, char *ns, size_t nslen, char *name, size_t namelen)
 {
 	char raw[600];
 	size_t n = strlen(tok), o = 0;
@@ -232,18 +240,23 @@ static int token_decode(const char *tok, char *ns, size_t nslen, char *name, siz
 
 	if (n % 2 || n / 2 >= sizeof(raw))
 		return -EINVAL;
+	/* Only the digits api_continue_encode() writes: sscanf's %x would
+	 * also take blanks, signs and upper case, so that many spellings
+	 * named one key. */
 	for (size_t i = 0; i < n; i += 2) {
-		unsigned v;
+		int hi = hex_digit(tok[i]), lo = hex_digit(tok[i + 1]);
 
-		if (sscanf(tok + i, "%2x", &v) != 1)
+		if (hi < 0 || lo < 0)
 			return -EINVAL;
-		raw[o++] = (char)v;
+		raw[o++] = (char)(hi << 4 | lo);
 	}
 	raw[o] = '\0';
 	nl = strchr(raw, '\n');
 	if (!nl || strlen(raw) != o)
 		return -EINVAL;
 	*nl = '\0';
+	if (strlen(raw) >= nslen || strlen(nl + 1) >= namelen)
+		return -EINVAL;
 	snprintf(ns, nslen, "%s", raw);
 	snprintf(name, namelen, "%s", nl + 1);
 	return 0;
@@ -276,7 +289,8 @@ static int handle_list(struct api_req *req, const struct api_path *p)
 	    api_filter_parse(req, r, &f, &status) < 0)
 		return api_reply_status(req, status);
 	if (cont && *cont &&
-	    token_decode(cont, after_ns, sizeof(after_ns), after_name, sizeof(after_name)) < 0) {
+	    api_continue_decode(cont, after_ns, sizeof(after_ns), after_name,
+				sizeof(after_name)) < 0) {
 		api_filter_free(&f);
 		return api_reply_status(
 		    req, api_status(400, "BadRequest", "continue key is not valid", NULL));
@@ -301,7 +315,7 @@ static int handle_list(struct api_req *req, const struct api_path *p)
 		if (c.more) {
 			char tok[1300];
 
-			token_encode(tok, sizeof(tok), c.last_ns, c.last_name);
+			api_continue_encode(tok, sizeof(tok), c.last_ns, c.last_name);
 			json_object_set_new(md, "continue", json_string(tok));
 		}
 		json_decref(c.items);
@@ -315,7 +329,7 @@ static int handle_list(struct api_req *req, const struct api_path *p)
 	if (c.more) {
 		char tok[1300];
 
-		token_encode(tok, sizeof(tok), c.last_ns, c.last_name);
+		api_continue_encode(tok, sizeof(tok), c.last_ns, c.last_name);
 		json_object_set_new(json_object_get(list, "metadata"), "continue", json_string(tok));
 	}
 	return api_reply_json(req, 200, list);

@@ -26,6 +26,12 @@ json_t *api_internal_error(int err);
  * with *status a 400 to send. */
 int api_list_options(struct api_req *req, int64_t *limit, int64_t *timeout, json_t **status);
 
+/* Continue tokens of a list: lower-case hex of "namespace\nname", the key
+ * to resume after. Decoding: 0, or -EINVAL for anything the encoder would
+ * not have written or that does not fit the buffers. */
+void api_continue_encode(char *buf, size_t len, const char *ns, const char *name);
+int api_continue_decode(const char *tok, char *ns, size_t nslen, char *name, size_t namelen);
+
 /* The request's labelSelector and fieldSelector. */
 struct api_filter {
 	struct k1s_lsel *lsel;

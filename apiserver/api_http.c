@@ -135,10 +135,7 @@ int api_reply_status(struct api_req *req, json_t *status)
 	return api_reply_json(req, code ? (unsigned)code : 500, status);
 }
 
-/* Splits "/api/v1/..." or "/apis/G/V/..." into a resource path. Returns 1
- * if it is a resource path, 0 if not, and a Status in *status for a
- * resource path that names nothing served. */
-static int parse_path(const char *url, struct api_path *p)
+int api_path_parse(const char *url, struct api_path *p)
 {
 	char buf[1024], *seg[12], *save = NULL;
 	int n = 0, i;
@@ -248,7 +245,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 							NULL));
 	if (api_health_handle(req, url) || api_disc_handle(req, url))
 		return MHD_YES;
-	r = parse_path(url, &p);
+	r = api_path_parse(url, &p);
 	if (r == 0 || r < 0)
 		return api_reply_status(req, api_status(404, "NotFound",
 							"the server could not find the requested "

@@ -160,6 +160,10 @@ struct api_path {
 
 /* ---- api_http.c: answering ---- */
 
+/* Splits "/api/v1/..." or "/apis/G/V/..." into a resource path: 1 if it
+ * is one, 0 if not, -1 for a resource path that names nothing served. */
+int api_path_parse(const char *url, struct api_path *p);
+
 /* Queues `body` (stolen) as a JSON response with `code`. */
 int api_reply_json(struct api_req *req, unsigned code, json_t *body);
 /* Queues a Status body with its own code. */

@@ -139,18 +139,25 @@ int dns_read_resolv(const char *path, const struct sockaddr_in *self, int nself,
 		    struct dns_upstreams *up)
 {
 	FILE *fp = fopen(path, "re");
-	char line[512];
+	char *line = NULL;
+	size_t cap = 0;
 
 	up->n = 0;
 	if (!fp)
 		return -errno;
-	while (fgets(line, sizeof(line), fp) && up->n < DNS_MAX_UPSTREAMS) {
-		char addr[128];
+	/* Whole lines of any length, read as glibc's resolv/res_init.c reads
+	 * them: "nameserver" at the start of a line, then a blank, and the
+	 * address up to the next blank (trailing words are ignored). */
+	while (getline(&line, &cap, fp) >= 0 && up->n < DNS_MAX_UPSTREAMS) {
+		char *addr = line + 10;
 		struct in_addr a;
 		bool mine = false;
 
-		if (sscanf(line, " nameserver %127s", addr) != 1 ||
-		    inet_pton(AF_INET, addr, &a) != 1)
+		if (strncmp(line, "nameserver", 10) != 0 || (*addr != ' ' && *addr != '\t'))
+			continue;
+		addr += strspn(addr, " \t");
+		addr[strcspn(addr, " \t\n")] = '\0';
+		if (inet_pton(AF_INET, addr, &a) != 1)
 			continue;	/* IPv6 upstreams: not served here yet */
 		for (int i = 0; i < nself; i++)
 			mine |= self[i].sin_port == htons(53) &&
@@ -166,6 +173,7 @@ int dns_read_resolv(const char *path, const struct sockaddr_in *self, int nself,
 		up->addr[up->n].sin_port = htons(53);
 		up->n++;
 	}
+	free(line);
 	fclose(fp);
 	return 0;
 }

@@ -98,6 +98,12 @@ struct dns_q {
  * BADVERS); or -1 to drop it silently (too short to echo, or a response). */
 int dns_parse_query(const uint8_t *p, size_t len, struct dns_q *q);
 
+/* The first message of a DNS-over-TCP stream (RFC 1035 4.2.2: each one
+ * after its two-byte length): 1 and *mlen when it is all in buf (it starts
+ * at buf + 2), 0 when more bytes are needed, -EPROTO for a message of
+ * length 0, which no client sends. */
+int dns_tcp_frame(const uint8_t *buf, size_t len, size_t *mlen);
+
 uint32_t dns_name_hash(const uint8_t *name, size_t len);
 /* Text ("a.b.c", a final dot optional) to lower-case wire form. The
  * length, or -EINVAL. */

@@ -111,6 +111,16 @@ int dns_parse_query(const uint8_t *p, size_t len, struct dns_q *q)
 	return 0;
 }
 
+int dns_tcp_frame(const uint8_t *buf, size_t len, size_t *mlen)
+{
+	if (len < 2)
+		return 0;
+	*mlen = dns_get16(buf);
+	if (*mlen == 0)
+		return -EPROTO;
+	return len - 2 >= *mlen;
+}
+
 int dns_name_skip(const uint8_t *p, size_t len, size_t *off)
 {
 	size_t o = *off;

@@ -377,17 +377,17 @@ static void tconn_frames(struct tconn *c)
 	struct dns_loop *lp = c->lp;
 	size_t off = 0;
 
-	while (!c->dead && c->rlen - off >= 2) {
-		size_t flen = dns_get16(c->rbuf + off);
+	while (!c->dead) {
+		size_t flen;
 		const struct dns_node *ext;
 		struct dns_q q;
-		int n;
+		int n = dns_tcp_frame(c->rbuf + off, c->rlen - off, &flen);
 
-		if (flen == 0) {
+		if (n < 0) {
 			tconn_kill(c);
 			return;
 		}
-		if (c->rlen - off < 2 + flen)
+		if (n == 0)
 			break;
 		n = dns_answer(lp->cur, c->rbuf + off + 2, flen, lp->tout, 65535, 65535, &q, &ext);
 		if (n == DNS_FORWARD || (n > 0 && ext && lp->fwd)) {

@@ -21,12 +21,17 @@ struct env {
 	size_t n, cap;
 };
 
-static const char *env_get(const struct env *e, const char *name)
+static const char *env_getn(const struct env *e, const char *name, size_t len)
 {
 	for (size_t i = 0; i < e->n; i++)
-		if (strcmp(e->name[i], name) == 0)
+		if (strncmp(e->name[i], name, len) == 0 && e->name[i][len] == '\0')
 			return e->value[i];
 	return NULL;
+}
+
+static const char *env_get(const struct env *e, const char *name)
+{
+	return env_getn(e, name, strlen(name));
 }
 
 static int env_setn(struct env *e, const char *name, const char *value, size_t vlen)
@@ -100,17 +105,12 @@ static char *expand(const char *s, const struct env *defs, const struct env *svc
 			const char *close = strchr(s + 2, ')');
 
 			if (close) {
-				char name[256];
+				/* Any length of name, as the kubelet's mapping takes. */
 				size_t n = (size_t)(close - s - 2);
-				const char *v = NULL;
+				const char *v = env_getn(defs, s + 2, n);
 
-				if (n < sizeof(name)) {
-					memcpy(name, s + 2, n);
-					name[n] = '\0';
-					v = env_get(defs, name);
-					if (!v && svc)
-						v = env_get(svc, name);
-				}
+				if (!v && svc)
+					v = env_getn(svc, s + 2, n);
 				skip = n + 3;
 				if (v) {
 					add = v;

@@ -176,6 +176,33 @@ static void test_resolv(void **state)
 	assert_string_equal(inet_ntoa(up.addr[0].sin_addr), "192.0.2.77");
 }
 
+/* Only whole lines that start with the keyword and a blank name an
+ * upstream, as glibc reads them: not the tail of a long comment, not an
+ * indented line, not "nameserver" glued to its address. */
+static void test_resolv_lines(void **state)
+{
+	char path[] = "/tmp/test_dns_resolv.XXXXXX";
+	int fd = mkstemp(path);
+	char txt[1024];
+	struct sockaddr_in self = {.sin_family = AF_INET, .sin_port = htons(53)};
+	struct dns_upstreams up;
+	int n;
+
+	assert_true(fd >= 0);
+	/* A comment whose tail starts where a 512-byte line buffer ends. */
+	txt[0] = '#';
+	memset(txt + 1, 'x', 510);
+	n = 511 + snprintf(txt + 511, sizeof(txt) - 511,
+			   "nameserver 7.7.7.7\n  nameserver 1.2.3.4\nnameserver1.2.3.5\n"
+			   "nameserver\t1.2.3.6 trailing words\n");
+	assert_int_equal(write(fd, txt, (size_t)n), n);
+	close(fd);
+	assert_int_equal(dns_read_resolv(path, &self, 1, &up), 0);
+	unlink(path);
+	assert_int_equal(up.n, 1);
+	assert_string_equal(inet_ntoa(up.addr[0].sin_addr), "1.2.3.6");
+}
+
 static void test_forward_and_cache(void **state)
 {
 	struct fake u;
@@ -467,6 +494,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolv),
+		cmocka_unit_test(test_resolv_lines),
 		cmocka_unit_test(test_forward_and_cache),
 		cmocka_unit_test(test_negative_cache),
 		cmocka_unit_test(test_servfail),
