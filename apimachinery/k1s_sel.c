@@ -10,13 +10,12 @@
 #include <string.h>
 
 #include "k1s_json.h"
+#include "k1s_names.h"
 #include "k1s_sel.h"
 
 /* Longest selector accepted. Query strings are far shorter; the cap bounds
  * the work and memory one request can cause. */
 #define SEL_MAX_LEN 65536
-#define LABEL_NAME_MAX 63 /* name part of a key, and a value */
-#define SUBDOMAIN_MAX 253 /* prefix part of a key */
 
 enum lsel_op {
 	LSEL_IN,    /* in, =, == */
@@ -291,45 +290,6 @@ static bool slice_eq(struct slice v, const char *s)
 	"(e.g. 'example.com', regex used for validation is "                                       \
 	"'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
 
-static bool is_alnum(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9] */
-static bool qname_ok(const char *s, size_t n)
-{
-	if (n == 0 || !is_alnum(s[0]) || !is_alnum(s[n - 1]))
-		return false;
-	for (size_t i = 1; i + 1 < n; i++)
-		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
-			return false;
-	return true;
-}
-
-static bool lower_alnum(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* [a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)* */
-static bool subdomain_ok(const char *s, size_t n)
-{
-	size_t start = 0;
-
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] != '.') {
-			if (!lower_alnum(s[i]) && s[i] != '-')
-				return false;
-			continue;
-		}
-		if (i == start || !lower_alnum(s[start]) || !lower_alnum(s[i - 1]))
-			return false;
-		start = i + 1;
-	}
-	return true;
-}
-
 static void join(struct sb *d, const char *msg)
 {
 	if (d->len)
@@ -359,26 +319,26 @@ static void key_errs(struct sb *d, const char *k, size_t n)
 		if (pn == 0) {
 			join(d, "prefix part must be non-empty");
 		} else {
-			if (pn > SUBDOMAIN_MAX)
+			if (pn > K1S_DNS1123_SUBDOMAIN_MAX)
 				join(d, "prefix part must be no more than 253 characters");
-			if (!subdomain_ok(k, pn))
+			if (!k1s_is_dns1123_subdomain(k, pn))
 				join(d, "prefix part " MSG_SUBDOMAIN);
 		}
 	}
 	if (nn == 0)
 		join(d, "name part must be non-empty");
-	else if (nn > LABEL_NAME_MAX)
+	else if (nn > K1S_QUALIFIED_NAME_MAX)
 		join(d, "name part must be no more than 63 characters");
-	if (!qname_ok(name, nn))
+	if (!k1s_is_qualified_name(name, nn))
 		join(d, "name part " MSG_QNAME);
 }
 
 /* Appends why `v` is not a label value (IsValidLabelValue). */
 static void value_errs(struct sb *d, const char *v, size_t n)
 {
-	if (n > LABEL_NAME_MAX)
+	if (n > K1S_QUALIFIED_NAME_MAX)
 		join(d, "must be no more than 63 characters");
-	if (n > 0 && !qname_ok(v, n))
+	if (n > 0 && !k1s_is_qualified_name(v, n))
 		join(d, MSG_LABEL_VALUE);
 }
 

@@ -16,6 +16,7 @@
 #include "ctrl_alloc.h"
 #include "k1s_err.h"
 #include "k1s_log.h"
+#include "k1s_names.h"
 
 #define DEFAULT_SERVICE_CIDR "10.96.0.0/12"
 #define DEFAULT_NODE_PORT_MIN 30000
@@ -446,56 +447,6 @@ static void msg_regex(struct adm_msgs *m, const char *prefix, const char *msg, c
 	msg_add(m, "%s", buf);
 }
 
-static bool is_lower_alnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static bool is_alnum(int c)
-{
-	return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
-}
-
-/* [a-z0-9]([-a-z0-9]*[a-z0-9])? over s[0..n). */
-static bool match_label(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
-		return false;
-	for (i = 0; i < n; i++)
-		if (!is_lower_alnum(s[i]) && s[i] != '-')
-			return false;
-	return true;
-}
-
-static bool match_subdomain(const char *s)
-{
-	const char *dot;
-
-	for (;;) {
-		dot = strchr(s, '.');
-		if (!match_label(s, dot ? (size_t)(dot - s) : strlen(s)))
-			return false;
-		if (!dot)
-			return true;
-		s = dot + 1;
-	}
-}
-
-/* ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9] */
-static bool match_qualified(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || !is_alnum(s[0]) || !is_alnum(s[n - 1]))
-		return false;
-	for (i = 0; i < n; i++)
-		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
-			return false;
-	return true;
-}
-
 static const char *const label_ex[] = {"my-name", "123-abc", NULL};
 static const char *const subdomain_ex[] = {"example.com", NULL};
 static const char *const dns1035_ex[] = {"my-name", "abc-123", NULL};
@@ -521,8 +472,8 @@ int adm_dns1123_label(const char *s, struct adm_msgs *m)
 	m->n = 0;
 	if (strlen(s) > 63)
 		msg_add(m, "must be no more than 63 characters");
-	if (!match_label(s, strlen(s))) {
-		if (match_subdomain(s))
+	if (!k1s_is_dns1123_label(s, strlen(s))) {
+		if (k1s_is_dns1123_subdomain(s, strlen(s)))
 			msg_add(m, "must not contain dots");
 		else
 			msg_regex(m, "", LABEL_MSG, LABEL_FMT, label_ex);
@@ -534,7 +485,7 @@ static void subdomain_msgs(const char *s, struct adm_msgs *m, const char *prefix
 {
 	if (strlen(s) > 253)
 		msg_add(m, "%smust be no more than 253 characters", prefix);
-	if (!match_subdomain(s))
+	if (!k1s_is_dns1123_subdomain(s, strlen(s)))
 		msg_regex(m, prefix, SUBDOMAIN_MSG, SUBDOMAIN_FMT, subdomain_ex);
 }
 
@@ -552,7 +503,7 @@ int adm_dns1035_label(const char *s, struct adm_msgs *m)
 	m->n = 0;
 	if (n > 63)
 		msg_add(m, "must be no more than 63 characters");
-	if (!match_label(s, n) || !(s[0] >= 'a' && s[0] <= 'z'))
+	if (!k1s_is_dns1123_label(s, n) || !(s[0] >= 'a' && s[0] <= 'z'))
 		msg_regex(m, "",
 			  "a DNS-1035 label must consist of lower case alphanumeric characters or "
 			  "'-', start with an alphabetic character, and end with an alphanumeric "
@@ -598,7 +549,7 @@ int adm_qualified_name(const char *s, struct adm_msgs *m)
 		msg_add(m, "name part must be non-empty");
 	else if (strlen(name) > 63)
 		msg_add(m, "name part must be no more than 63 characters");
-	if (!match_qualified(name))
+	if (!k1s_is_qualified_name(name, strlen(name)))
 		msg_regex(m, "name part ", QNAME_MSG, QNAME_FMT, qname_ex);
 	return m->n;
 }
@@ -608,7 +559,7 @@ int adm_label_value(const char *s, struct adm_msgs *m)
 	m->n = 0;
 	if (strlen(s) > 63)
 		msg_add(m, "must be no more than 63 characters");
-	if (*s && !match_qualified(s))
+	if (*s && !k1s_is_qualified_name(s, strlen(s)))
 		msg_regex(m, "",
 			  "a valid label must be an empty string or consist of alphanumeric "
 			  "characters, '-', '_' or '.', and must start and end with an alphanumeric "
@@ -626,7 +577,7 @@ int adm_port_name(const char *s, struct adm_msgs *m)
 	if (n > 15)
 		msg_add(m, "must be no more than 15 characters");
 	for (i = 0; i < n; i++) {
-		if (!is_lower_alnum(s[i]) && s[i] != '-')
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= '0' && s[i] <= '9') && s[i] != '-')
 			charset = false;
 		if (s[i] >= 'a' && s[i] <= 'z')
 			letter = true;
@@ -644,16 +595,12 @@ int adm_port_name(const char *s, struct adm_msgs *m)
 
 int adm_config_key(const char *s, struct adm_msgs *m)
 {
-	size_t n = strlen(s), i;
-	bool ok = n > 0;
+	size_t n = strlen(s);
 
 	m->n = 0;
 	if (n > 253)
 		msg_add(m, "must be no more than 253 characters");
-	for (i = 0; i < n; i++)
-		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
-			ok = false;
-	if (!ok)
+	if (!k1s_is_config_key(s, n))
 		msg_regex(m, "",
 			  "a valid config key must consist of alphanumeric characters, '-', '_' or "
 			  "'.'",

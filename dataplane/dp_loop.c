@@ -27,17 +27,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-struct io_uring_sqe *dp_sqe(struct dp_loop *lp)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&lp->t.ring);
-
-	if (!sqe) {
-		io_uring_submit(&lp->t.ring);
-		sqe = io_uring_get_sqe(&lp->t.ring);
-	}
-	return sqe;
-}
-
 void dp_cancel(struct dp_loop *lp, struct dp_op *op)
 {
 	struct io_uring_sqe *sqe;
@@ -256,20 +245,12 @@ static void reconcile(struct dp_loop *lp)
 
 static void arm_wake(struct dp_loop *lp)
 {
-	struct io_uring_sqe *sqe = dp_sqe(lp);
-
-	k1s_ring_thread_prep_wake(&lp->t, sqe);
-	io_uring_sqe_set_data(sqe, &lp->o_wake);
+	k1s_ring_thread_arm_wake(&lp->t, &lp->o_wake);
 }
 
 static void arm_tick(struct dp_loop *lp)
 {
-	struct io_uring_sqe *sqe = dp_sqe(lp);
-
-	lp->tick.tv_sec = 1;
-	lp->tick.tv_nsec = 0;
-	io_uring_prep_timeout(sqe, &lp->tick, 0, 0);
-	io_uring_sqe_set_data(sqe, &lp->o_tick);
+	k1s_ring_thread_arm_tick(&lp->t, 1000, &lp->o_tick);
 }
 
 /* Once a second: idle connections and flows end; listeners the kernel

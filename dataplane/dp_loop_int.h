@@ -53,7 +53,6 @@ struct dp_loop {
 	int idx;
 	struct k1s_ring_thread t;
 	struct dp_op o_wake, o_tick;
-	struct __kernel_timespec tick;
 	struct dp_snap *cur;
 	struct k1s_list lsns, conns;
 	struct lsn *ltab[DP_LSN_BUCKETS];
@@ -65,7 +64,10 @@ struct dp_loop {
 };
 
 /* The loop (dp_loop.c). */
-struct io_uring_sqe *dp_sqe(struct dp_loop *lp);
+static inline struct io_uring_sqe *dp_sqe(struct dp_loop *lp)
+{
+	return k1s_ring_sqe(&lp->t.ring);
+}
 void dp_cancel(struct dp_loop *lp, struct dp_op *op);
 void dp_flush(struct dp_loop *lp);
 void dp_rst_close(int fd);

@@ -89,7 +89,6 @@ struct dns_loop {
 	int idx;
 	struct k1s_ring_thread t;
 	struct op o_wake, o_tick, o_accept[2], o_frecv[DNS_MAX_UPSTREAMS], o_ftcp;
-	struct __kernel_timespec tick;
 	struct dns_snap *cur;
 	struct urx rx[2];
 	bool fixed;		/* the UDP sockets are registered files 0, 1 */
@@ -115,13 +114,7 @@ static int64_t now_ms(void)
 
 static struct io_uring_sqe *get_sqe(struct dns_loop *lp)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&lp->t.ring);
-
-	while (!sqe) {
-		io_uring_submit(&lp->t.ring);
-		sqe = io_uring_get_sqe(&lp->t.ring);
-	}
-	return sqe;
+	return k1s_ring_sqe(&lp->t.ring);
 }
 
 /* ---- UDP ---- */
@@ -535,20 +528,12 @@ static void on_frecv(struct dns_loop *lp, int i, int res)
 
 static void arm_wake(struct dns_loop *lp)
 {
-	struct io_uring_sqe *sqe = get_sqe(lp);
-
-	k1s_ring_thread_prep_wake(&lp->t, sqe);
-	io_uring_sqe_set_data(sqe, &lp->o_wake);
+	k1s_ring_thread_arm_wake(&lp->t, &lp->o_wake);
 }
 
 static void arm_tick(struct dns_loop *lp)
 {
-	struct io_uring_sqe *sqe = get_sqe(lp);
-
-	lp->tick.tv_sec = 0;
-	lp->tick.tv_nsec = DNS_TICK_MS * 1000000L;
-	io_uring_prep_timeout(sqe, &lp->tick, 0, 0);
-	io_uring_sqe_set_data(sqe, &lp->o_tick);
+	k1s_ring_thread_arm_tick(&lp->t, DNS_TICK_MS, &lp->o_tick);
 }
 
 /* New upstreams from the control side. */

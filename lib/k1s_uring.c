@@ -85,9 +85,33 @@ fail:
 	return e;
 }
 
-void k1s_ring_thread_prep_wake(struct k1s_ring_thread *t, struct io_uring_sqe *sqe)
+struct io_uring_sqe *k1s_ring_sqe(struct io_uring *ring)
 {
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	while (!sqe) {
+		io_uring_submit(ring);
+		sqe = io_uring_get_sqe(ring);
+	}
+	return sqe;
+}
+
+void k1s_ring_thread_arm_wake(struct k1s_ring_thread *t, void *data)
+{
+	struct io_uring_sqe *sqe = k1s_ring_sqe(&t->ring);
+
 	io_uring_prep_read(sqe, t->efd, &t->ebuf, sizeof(t->ebuf), 0);
+	io_uring_sqe_set_data(sqe, data);
+}
+
+void k1s_ring_thread_arm_tick(struct k1s_ring_thread *t, int ms, void *data)
+{
+	struct io_uring_sqe *sqe = k1s_ring_sqe(&t->ring);
+
+	t->tick.tv_sec = ms / 1000;
+	t->tick.tv_nsec = (long long)(ms % 1000) * 1000000;
+	io_uring_prep_timeout(sqe, &t->tick, 0, 0);
+	io_uring_sqe_set_data(sqe, data);
 }
 
 void k1s_ring_thread_wake(struct k1s_ring_thread *t)

@@ -17,6 +17,7 @@ struct k1s_ring_thread {
 	struct io_uring ring;		/* the thread's, while it runs */
 	int efd;			/* the wake eventfd */
 	uint64_t ebuf;			/* what the wake read reads */
+	struct __kernel_timespec tick;	/* the tick's timeout */
 	const char *who;		/* for log lines */
 	int idx;
 	/* Private. */
@@ -35,9 +36,14 @@ struct k1s_ring_thread {
  * whose return ends the thread and its ring. 0 or a negative errno. */
 int k1s_ring_thread_start(struct k1s_ring_thread *t, const char *who, int idx, unsigned entries,
 			  int (*setup)(void *arg), void (*run)(void *arg), void *arg);
-/* Prepares the read of the wake eventfd into sqe (the caller sets its
- * user data and re-arms it after each completion). */
-void k1s_ring_thread_prep_wake(struct k1s_ring_thread *t, struct io_uring_sqe *sqe);
+/* A free submission entry of `ring`, submitting the queue first when it
+ * is full. */
+struct io_uring_sqe *k1s_ring_sqe(struct io_uring *ring);
+/* On the thread: arms the read of the wake eventfd, and a timeout of `ms`
+ * (the loop's tick); each completes once with user data `data` and is
+ * armed again by the loop. */
+void k1s_ring_thread_arm_wake(struct k1s_ring_thread *t, void *data);
+void k1s_ring_thread_arm_tick(struct k1s_ring_thread *t, int ms, void *data);
 /* Wakes the thread (from any thread). */
 void k1s_ring_thread_wake(struct k1s_ring_thread *t);
 /* Waits for run to return, then closes the eventfd. */
