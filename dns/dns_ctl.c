@@ -319,11 +319,8 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 	dns->loop = loop;
 	snprintf(dns->domain, sizeof(dns->domain), "%s", cfg->domain ?: "cluster.local");
 	snprintf(dns->ip, sizeof(dns->ip), "%s", cfg->ip ?: "10.96.0.10");
-	snprintf(dns->service_cidr, sizeof(dns->service_cidr), "%s",
-		 cfg->service_cidr ?: "10.96.0.0/12");
-	snprintf(dns->pod_cidr, sizeof(dns->pod_cidr), "%s", cfg->pod_cidr ?: "10.244.0.0/16");
-	dns->zcfg = (struct dns_zone_cfg){dns->domain, dns->ip, dns->service_cidr,
-					  dns->pod_cidr, 0};
+	dns->zcfg = (struct dns_zone_cfg){dns->domain, dns->ip, cfg->service_net,
+					  cfg->pod_net, 0};
 	e = -EINVAL;
 	if (dns_name_from_str(dns->domain, w, sizeof(w)) < 0) {
 		k1s_err("dns", "cluster domain %s: not a domain name", dns->domain);

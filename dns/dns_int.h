@@ -211,7 +211,7 @@ static inline struct dns_snap *dns_snap_of(struct k1s_snap *s)
 struct dns_zone_cfg {
 	const char *domain;
 	const char *ip;
-	const char *service_cidr, *pod_cidr;
+	struct k1s_cidr service_net, pod_net;	/* prefix 0: the defaults */
 	uint32_t serial;
 };
 
@@ -322,7 +322,6 @@ struct dns {
 	struct k1s_loop *loop;
 	struct dns_zone_cfg zcfg;
 	char domain[DNS_MAXNAME + 1], ip[INET_ADDRSTRLEN];
-	char service_cidr[64], pod_cidr[64];
 	/* One socket per address, shared by the loops: the kernel hands each
 	 * datagram and connection to one waiting loop, and nothing else can
 	 * join a SO_REUSEPORT group on our port and take a share. */

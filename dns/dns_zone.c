@@ -946,15 +946,14 @@ static int set_apex(struct dns_snap *s, const char *zone, const char *domain, ui
 
 /* A cluster range and its reverse zone: the whole octets of its prefix
  * ("10.96.0.0/12" -> 10.in-addr.arpa). */
-static void add_range(struct dns_snap *s, const char *cidr, const char *domain, uint32_t serial)
+static void add_range(struct dns_snap *s, struct k1s_cidr c, const char *domain, uint32_t serial)
 {
 	char zone[64];
-	struct k1s_cidr c;
 	struct in_addr a;
 	int bits, apex;
 	const uint8_t *o;
 
-	if (!cidr || s->nranges >= 2 || k1s_cidr_parse(cidr, &c) < 0 || c.bits < 8)
+	if (s->nranges >= 2 || c.bits < 8)
 		return;
 	bits = c.bits;
 	a.s_addr = htonl(c.net);
@@ -1195,8 +1194,10 @@ struct dns_zone *dns_zone_new(const struct dns_zone_cfg *cfg)
 	if (!b->ztab || !b->svcs.tab || !b->pods.tab || !b->buf ||
 	    set_apex(s, cfg->domain, cfg->domain, cfg->serial) < 0)
 		goto fail;
-	add_range(s, cfg->service_cidr ?: "10.96.0.0/12", cfg->domain, cfg->serial);
-	add_range(s, cfg->pod_cidr ?: "10.244.0.0/16", cfg->domain, cfg->serial);
+	add_range(s, cfg->service_net.bits ? cfg->service_net : (struct k1s_cidr){0x0a600000, 12},
+		  cfg->domain, cfg->serial);
+	add_range(s, cfg->pod_net.bits ? cfg->pod_net : (struct k1s_cidr){0x0af40000, 16},
+		  cfg->domain, cfg->serial);
 
 	/* Each apex (the domain, the reverse zones): SOA and NS; and the
 	 * name server's address. */

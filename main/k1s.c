@@ -514,8 +514,8 @@ static int serve(int argc, char **argv)
 	pcfg.data_dir = data_dir;
 	pcfg.node_name = api_node_name(api);
 	pcfg.node_ip = api_node_ip(api);
-	pcfg.pod_cidr = cfg.pod_cidr;
-	pcfg.service_cidr = cfg.service_cidr;
+	pcfg.pod_net = pod_net;
+	pcfg.service_net = service_net;
 	pcfg.self_exe = self;
 	rt = pod_rt_new(st, loop, api_writer(api), &pcfg, &err);
 	if (!rt)
@@ -527,8 +527,8 @@ static int serve(int argc, char **argv)
 	dp = dp_new(st, loop, api_writer(api), &pxcfg, &err);
 	if (!dp)
 		k1s_warn("main", "services are not forwarded: %s", k1s_strerror(err));
-	dnscfg.service_cidr = cfg.service_cidr;
-	dnscfg.pod_cidr = cfg.pod_cidr;
+	dnscfg.service_net = service_net;
+	dnscfg.pod_net = pod_net;
 	dns = dns_new(st, loop, &dnscfg, &err);
 	if (!dns)
 		k1s_warn("main", "cluster DNS is not served: %s", k1s_strerror(err));

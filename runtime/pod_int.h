@@ -22,7 +22,8 @@
 struct pod_net;
 
 /* Sets up the host side; NULL and *err on failure (-EPERM if not root). */
-struct pod_net *pod_net_new(const char *pod_cidr, const char *service_cidr, int *err);
+struct pod_net *pod_net_new(const struct k1s_cidr *pods, const struct k1s_cidr *services,
+                            int *err);
 /* Removes the host-wide setup (not the pods'). */
 void pod_net_free(struct pod_net *net);
 

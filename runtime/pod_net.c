@@ -235,13 +235,15 @@ static void pod_net_scan_route(void *arg, uint32_t dst, int oif)
 		s->net->next = off + 1;
 }
 
-struct pod_net *pod_net_new(const char *pod_cidr, const char *service_cidr, int *err)
+struct pod_net *pod_net_new(const struct k1s_cidr *pods, const struct k1s_cidr *services,
+                            int *err)
 {
 	struct pod_net *net;
 	struct pod_net_scan scan;
 	struct pod_nl nl;
 	struct pod_nl_route r;
 	struct k1s_cidr pc, sc;
+	char ipbuf[K1S_IP4_STRLEN];
 	bool svc_added = false;
 	int plen, lo, ret;
 
@@ -254,9 +256,11 @@ struct pod_net *pod_net_new(const char *pod_cidr, const char *service_cidr, int 
 		*err = -ENOMEM;
 		return NULL;
 	}
-	if (k1s_cidr_parse(pod_cidr, &pc) < 0 || pc.bits < 8 || pc.bits > 30 ||
-	    k1s_cidr_parse(service_cidr, &sc) < 0 || sc.bits < 8) {
-		k1s_err("pod", "bad pod CIDR %s or service CIDR %s", pod_cidr, service_cidr);
+	pc = *pods;
+	sc = *services;
+	if (pc.bits < 8 || pc.bits > 30 || sc.bits < 8) {
+		k1s_err("pod", "a pod network of /%d or a service network of /%d: expected /8 to /30 "
+		        "and /8 or longer", pc.bits, sc.bits);
 		free(net);
 		*err = -EINVAL;
 		return NULL;
@@ -287,8 +291,8 @@ struct pod_net *pod_net_new(const char *pod_cidr, const char *service_cidr, int 
 		ret = pod_nl_route_set(&nl, &r);
 		svc_added = ret == 0;
 		if (ret < 0)
-			k1s_err("pod", "local route for the service CIDR %s: %s", service_cidr,
-				strerror(-ret));
+			k1s_err("pod", "local route for the service network %s/%d: %s",
+			        k1s_ip4_str(sc.net, ipbuf), sc.bits, strerror(-ret));
 	}
 	if (ret == 0) {
 		scan.net = net;

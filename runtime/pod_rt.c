@@ -1601,10 +1601,9 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 	struct pod_rt *rt;
 	size_t need = 0;
 	char *s;
-	const char **fields[9];
-	const char *defaults[9] = {"/var/lib/k1s",  "localhost",    "127.0.0.1",
-	                           "10.244.0.0/16", "10.96.0.0/12", "10.96.0.10",
-	                           "cluster.local", NULL,           "k1s"};
+	const char **fields[7];
+	const char *defaults[7] = {"/var/lib/k1s", "localhost", "127.0.0.1", "10.96.0.10",
+	                           "cluster.local", NULL, "k1s"};
 
 	if (geteuid() != 0) {
 		*err = -EPERM;
@@ -1623,13 +1622,15 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 	fields[0] = &rt->cfg.data_dir;
 	fields[1] = &rt->cfg.node_name;
 	fields[2] = &rt->cfg.node_ip;
-	fields[3] = &rt->cfg.pod_cidr;
-	fields[4] = &rt->cfg.service_cidr;
-	fields[5] = &rt->cfg.cluster_dns;
-	fields[6] = &rt->cfg.cluster_domain;
-	fields[7] = &rt->cfg.catalog_path;
-	fields[8] = &rt->cfg.self_exe;
-	for (int i = 0; i < 9; i++) {
+	fields[3] = &rt->cfg.cluster_dns;
+	fields[4] = &rt->cfg.cluster_domain;
+	fields[5] = &rt->cfg.catalog_path;
+	fields[6] = &rt->cfg.self_exe;
+	if (!rt->cfg.pod_net.bits)
+		rt->cfg.pod_net = (struct k1s_cidr){0x0af40000, 16};	/* 10.244.0.0/16 */
+	if (!rt->cfg.service_net.bits)
+		rt->cfg.service_net = (struct k1s_cidr){0x0a600000, 12};	/* 10.96.0.0/12 */
+	for (int i = 0; i < 7; i++) {
 		if (!*fields[i] || !**fields[i])
 			*fields[i] = defaults[i];
 		if (*fields[i])
@@ -1641,7 +1642,7 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 		*err = -ENOMEM;
 		return NULL;
 	}
-	for (int i = 0; i < 9; i++) {
+	for (int i = 0; i < 7; i++) {
 		if (!*fields[i])
 			continue;
 		strcpy(s, *fields[i]);
@@ -1654,7 +1655,7 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 		free(rt);
 		return NULL;
 	}
-	rt->net = pod_net_new(rt->cfg.pod_cidr, rt->cfg.service_cidr, err);
+	rt->net = pod_net_new(&rt->cfg.pod_net, &rt->cfg.service_net, err);
 	if (!rt->net) {
 		pod_catalog_free(rt->catalog);
 		free(rt->strs);

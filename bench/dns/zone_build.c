@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 	json_t *svcs = json_object(), *eps = json_object();
 	struct dns_zone_cfg cfg = {
 		.domain = "cluster.local", .ip = "10.96.0.10",
-		.service_cidr = "10.96.0.0/12", .pod_cidr = "10.244.0.0/16", .serial = 1,
+		.service_net = {0x0a600000, 12}, .pod_net = {0x0af40000, 16}, .serial = 1,
 	};
 	double *t = calloc((size_t)(rep > 0 ? rep : 1), sizeof(*t));
 	unsigned names = 0;

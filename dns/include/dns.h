@@ -10,6 +10,8 @@
 #ifndef DNS_H
 #define DNS_H
 
+#include "k1s_addr.h"
+
 #include <stdbool.h>
 
 struct st;
@@ -22,8 +24,8 @@ struct dns_config {
 	const char *listen;		/* extra host address "ip[:port]", or NULL */
 	const char *resolv_conf;	/* upstreams; NULL = /etc/resolv.conf */
 	int loops;			/* server threads; 0 = one per core */
-	const char *service_cidr;	/* reverse names served here; NULL = 10.96.0.0/12 */
-	const char *pod_cidr;		/* NULL = 10.244.0.0/16 */
+	struct k1s_cidr service_net;	/* reverse names served here; prefix 0: 10.96.0.0/12 */
+	struct k1s_cidr pod_net;	/* prefix 0: 10.244.0.0/16 */
 };
 
 /* Starts the server. NULL and *err (negative errno) on failure. */

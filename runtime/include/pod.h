@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "k1s_addr.h"
+
 struct st;
 struct k1s_loop;
 struct k1s_writer;
@@ -21,8 +23,8 @@ struct pod_config {
 	const char *data_dir;	    /* pod state and logs live in DATA_DIR/pods */
 	const char *node_name;
 	const char *node_ip;
-	const char *pod_cidr;	    /* default 10.244.0.0/16 */
-	const char *service_cidr;   /* default 10.96.0.0/12 */
+	struct k1s_cidr pod_net;    /* prefix 0: 10.244.0.0/16 */
+	struct k1s_cidr service_net; /* prefix 0: 10.96.0.0/12 */
 	const char *cluster_dns;    /* default 10.96.0.10 */
 	const char *cluster_domain; /* default cluster.local */
 	const char *catalog_path;   /* image catalog YAML; NULL = the built-in one */

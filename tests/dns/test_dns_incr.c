@@ -16,8 +16,8 @@
 
 #include "dns_test.h"
 
-static const struct dns_zone_cfg cfg = {"cluster.local", "10.96.0.10", "10.96.0.0/12",
-					"10.244.0.0/16", 7};
+static const struct dns_zone_cfg cfg = {"cluster.local", "10.96.0.10", {0x0a600000, 12},
+					{0x0af40000, 16}, 7};
 static const char *const nss[] = {"default", "ns1"};
 static const uint16_t types[] = {DNS_T_A, DNS_T_AAAA, DNS_T_SRV, DNS_T_PTR, DNS_T_CNAME,
 				 DNS_T_TXT, DNS_T_NS, DNS_T_SOA, DNS_T_ANY, DNS_T_MX};

@@ -44,8 +44,8 @@ static struct dns_snap *snap;
 static int setup(void **state)
 {
 	json_t *z = json_loads(zone_json, 0, NULL);
-	struct dns_zone_cfg cfg = {"cluster.local", "10.96.0.10", "10.96.0.0/12",
-				   "10.244.0.0/16", 42};
+	struct dns_zone_cfg cfg = {"cluster.local", "10.96.0.10", {0x0a600000, 12},
+				   {0x0af40000, 16}, 42};
 
 	assert_non_null(z);
 	snap = dns_zone_build(&cfg, json_object_get(z, "svcs"), json_object_get(z, "eps"),
@@ -336,7 +336,7 @@ static void test_edns_and_class(void **state)
 static void test_truncation(void **state)
 {
 	json_t *svcs = json_object(), *eps = json_object(), *addrs = json_array();
-	struct dns_zone_cfg cfg = {"cluster.local", "10.96.0.10", NULL, NULL, 1};
+	struct dns_zone_cfg cfg = {"cluster.local", "10.96.0.10", {0}, {0}, 1};
 	struct dns_snap *big, *keep = snap;
 	struct t_msg m;
 	char ip[32];
@@ -379,7 +379,7 @@ static void test_truncation(void **state)
 static void test_huge_headless(void **state)
 {
 	json_t *svcs = json_object(), *eps = json_object(), *addrs = json_array();
-	struct dns_zone_cfg cfg = {"cluster.local", "10.96.0.10", NULL, NULL, 1};
+	struct dns_zone_cfg cfg = {"cluster.local", "10.96.0.10", {0}, {0}, 1};
 	struct dns_snap *big, *keep = snap;
 	char ip[32];
 	int r;

@@ -38,7 +38,7 @@ static const struct dns_snap *zone_snap(void)
 {
 	if (!zone) {
 		json_t *z = json_loads(zone_json, 0, NULL);
-		struct dns_zone_cfg cfg = {"cluster.local", "10.96.0.10", NULL, NULL, 1};
+		struct dns_zone_cfg cfg = {"cluster.local", "10.96.0.10", {0}, {0}, 1};
 
 		zone = dns_zone_build(&cfg, json_object_get(z, "svcs"), json_object_get(z, "eps"),
 		                      json_object_get(z, "pods"));

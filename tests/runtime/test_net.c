@@ -95,6 +95,17 @@ static bool route_exists(const char *ip, const char *id)
 	return found;
 }
 
+/* A parsed network, kept for the call. */
+static const struct k1s_cidr *net_of(const char *cidr)
+{
+	static struct k1s_cidr nets[4];
+	static unsigned next;
+	struct k1s_cidr *c = &nets[next++ % 4];
+
+	assert_int_equal(k1s_cidr_parse(cidr, c), 0);
+	return c;
+}
+
 static bool in_pod_cidr(const char *ip)
 {
 	struct in_addr a;
@@ -287,7 +298,7 @@ static void cleanup(bool stale_too)
 	int err;
 
 	if (!tmp)
-		tmp = pod_net_new(pod_cidr, svc_cidr, &err);
+		tmp = pod_net_new(net_of(pod_cidr), net_of(svc_cidr), &err);
 	if (!tmp)
 		return;
 	pod_net_each(tmp, collect_id, &c);
@@ -420,7 +431,7 @@ static void want_ip_and_restart_adoption(void **unused)
 	 * their routes, so a new pod asking for A's gets another one... */
 	pod_net_free(net);
 	int err = 0;
-	net = pod_net_new(pod_cidr, svc_cidr, &err);
+	net = pod_net_new(net_of(pod_cidr), net_of(svc_cidr), &err);
 	assert_non_null(net);
 	assert_int_equal(pod_net_create(net, id_c, ip_a, ip, sizeof(ip)), 0);
 	assert_string_not_equal(ip, ip_a);
@@ -525,11 +536,12 @@ static void bad_input_is_refused(void **unused)
 	assert_int_equal(pod_net_create(net, "../etc", NULL, ip, sizeof(ip)), -EINVAL);
 	assert_int_equal(pod_net_create(net, "", NULL, ip, sizeof(ip)), -EINVAL);
 	assert_int_equal(pod_net_destroy(net, "t-nosuchpod"), -ENOENT);
-	assert_null(pod_net_new("10.244.0.0", svc_cidr, &err));
+	/* Networks too small for pods, or too large to allocate from. */
+	assert_null(pod_net_new(net_of("10.244.0.0/31"), net_of(svc_cidr), &err));
 	assert_int_equal(err, -EINVAL);
-	assert_null(pod_net_new(pod_cidr, "10.96.0.0/33", &err));
+	assert_null(pod_net_new(net_of("10.0.0.0/7"), net_of(svc_cidr), &err));
 	assert_int_equal(err, -EINVAL);
-	assert_null(pod_net_new("10.244.0.0/31", svc_cidr, &err));
+	assert_null(pod_net_new(net_of(pod_cidr), net_of("10.0.0.0/7"), &err));
 	assert_int_equal(err, -EINVAL);
 }
 
@@ -544,7 +556,7 @@ static void not_root_is_eperm(void **unused)
 
 		if (setresuid(65534, 65534, 65534) < 0)
 			_exit(2);
-		_exit(pod_net_new(pod_cidr, svc_cidr, &err) == NULL && err == -EPERM ? 0 : 1);
+		_exit(pod_net_new(net_of(pod_cidr), net_of(svc_cidr), &err) == NULL && err == -EPERM ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
@@ -568,7 +580,7 @@ static void free_removes_the_service_route(void **unused)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
 	assert_int_equal(errno, EADDRNOTAVAIL);
 	close(fd);
-	net = pod_net_new(pod_cidr, svc_cidr, &err);
+	net = pod_net_new(net_of(pod_cidr), net_of(svc_cidr), &err);
 	assert_non_null(net);
 }
 
@@ -628,7 +640,7 @@ static int group_setup(void **unused)
 	mkid(id_e, sizeof(id_e), 'e');
 	fds_at_start = count_fds();
 	cleanup(true);
-	net = pod_net_new(pod_cidr, svc_cidr, &err);
+	net = pod_net_new(net_of(pod_cidr), net_of(svc_cidr), &err);
 	return net ? 0 : -1;
 }
 

@@ -49,14 +49,22 @@ static int nids;
 
 /* ---- helpers ---- */
 
+static struct k1s_cidr net_of(const char *cidr)
+{
+	struct k1s_cidr c;
+
+	assert_int_equal(k1s_cidr_parse(cidr, &c), 0);
+	return c;
+}
+
 static struct pod_config config(const char *data)
 {
 	struct pod_config c = {
 	    .data_dir = data,
 	    .node_name = NODE,
 	    .node_ip = "192.0.2.77",
-	    .pod_cidr = pod_cidr,
-	    .service_cidr = svc_cidr,
+	    .pod_net = net_of(pod_cidr),
+	    .service_net = net_of(svc_cidr),
 	    .cluster_dns = "10.96.0.10",
 	    .cluster_domain = "cluster.local",
 	    .self_exe = self_exe,
