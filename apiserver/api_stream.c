@@ -510,7 +510,9 @@ static void on_sock(void *arg, int fd, uint32_t events)
 {
 	struct api_sess *s = arg;
 
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+	/* Bytes that came with the upgrade wait in rbuf: the first event,
+	 * whatever it is, reads them. */
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || (s->rlen && !s->close_rcvd))
 		read_sock(s);
 	if (!s->dead && (events & EPOLLOUT))
 		write_sock(s);

@@ -569,10 +569,12 @@ static void ws_wait(struct ws *w, bool (*cond)(struct ws *w), int timeout_ms)
 }
 
 /* Upgrades; returns the HTTP status line's code, and on 101 checks the
- * handshake headers. */
-static int ws_open(struct env *e, struct ws *w, const char *path, const char *protocol)
+ * handshake headers. `early` (masked frames, may be NULL) goes out in the
+ * same write as the request, before any answer. */
+static int ws_open_early(struct env *e, struct ws *w, const char *path, const char *protocol,
+			 const uint8_t *early, size_t early_len)
 {
-	char req[2048], head[4096];
+	char req[4096], head[4096];
 	size_t len = 0;
 	int code = 0;
 	int64_t end = k1s_now_ms() + 5000;
@@ -587,7 +589,14 @@ static int ws_open(struct env *e, struct ws *w, const char *path, const char *pr
 		 "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 		 "Sec-WebSocket-Protocol: %s\r\n\r\n",
 		 path, protocol);
-	send_all(w->fd, req, strlen(req));
+	{
+		size_t rl = strlen(req);
+
+		assert_true(rl + early_len < sizeof(req));
+		if (early_len)
+			memcpy(req + rl, early, early_len);
+		send_all(w->fd, req, rl + early_len);
+	}
 	/* Read the head byte by byte: frames may follow it at once. */
 	while (!(len >= 4 && memcmp(head + len - 4, "\r\n\r\n", 4) == 0)) {
 		ssize_t n = recv(w->fd, head + len, 1, MSG_DONTWAIT);
@@ -613,6 +622,11 @@ static int ws_open(struct env *e, struct ws *w, const char *path, const char *pr
 		assert_non_null(strcasestr(head, want));
 	}
 	return code;
+}
+
+static int ws_open(struct env *e, struct ws *w, const char *path, const char *protocol)
+{
+	return ws_open_early(e, w, path, protocol, NULL, 0);
 }
 
 static void ws_close(struct ws *w)
@@ -735,6 +749,35 @@ static void test_exec_stdin_and_ping(void **state)
 	ws_send(&w, API_WS_BINARY, "\xff\x00", 2);
 	ws_wait(&w, closed, 5000);
 	assert_string_equal(w.chan[1], "hello\nabc\n");
+	expect_success(&w);
+	ws_close(&w);
+}
+
+/* A client may send its frames right behind the upgrade request, so that
+ * the server reads them with it: they are the session's all the same, with
+ * nothing more arriving to wake it. */
+static void test_exec_frames_with_the_request(void **state)
+{
+	static const uint8_t mask[4] = {9, 8, 7, 6};
+	struct env *e = *state;
+	uint8_t early[64];
+	size_t n = 0;
+	struct ws w;
+
+	start_web(e);
+	n += api_ws_header(early + n, API_WS_BINARY, 7, mask);
+	memcpy(early + n, "\x00" "piped\n", 7);
+	api_ws_mask(early + n, 7, mask, 0);
+	n += 7;
+	n += api_ws_header(early + n, API_WS_BINARY, 2, mask);
+	memcpy(early + n, "\xff\x00", 2);
+	api_ws_mask(early + n, 2, mask, 0);
+	n += 2;
+	assert_int_equal(ws_open_early(e, &w, EXEC "&command=cat&stdin=true&stdout=true",
+				       "v5.channel.k8s.io", early, n),
+			 101);
+	ws_wait(&w, closed, 5000);
+	assert_string_equal(w.chan[1], "piped\n");
 	expect_success(&w);
 	ws_close(&w);
 }
@@ -1149,6 +1192,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_exit_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_success_v4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_stdin_and_ping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_frames_with_the_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_tty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_oversize_and_garbage, setup, teardown),
