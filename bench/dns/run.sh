@@ -330,7 +330,8 @@ done
 # The zone on its own: a build from scratch (at start), and one change
 # beside the whole (what each store change costs).
 SRC=$HERE/../..
-if cc -O2 -I"$SRC/dns" -I"$SRC/dns/include" -I"$SRC/apimachinery/include" -I"$SRC/lib/include" \
+if cc -O2 -I"$SRC/dns" -I"$SRC/dns/include" -I"$SRC/store/include" -I"$SRC/apimachinery/include" \
+	-I"$SRC/lib/include" \
 	-o "$T/zone_build" "$HERE/zone_build.c" "$B/dns/libdns.a" "$B/apimachinery/libapimachinery.a" \
 	"$B/lib/libk1s.a" -ljansson -luring -lpthread 2>"$T/cc.err"; then
 	taskset -c 0 "$T/zone_build" "$SVCS" 21
