@@ -98,3 +98,15 @@ listen bulk
 	server b $2:15201
 CONF
 }
+
+# The table of a whole run: the median of each row over the repeats, one
+# block per pattern, with LEGEND above it and the run's notes below.
+report() { # LEGEND
+	sort -u "$T/notes" -o "$T/notes"
+	medians "$T/rows" > "$T/median"
+	for pat in keepalive newconn bulk; do grep "^$pat " "$T/median"; done > "$T/sorted"
+	echo "$1"
+	echo "Each figure: the median of $REPEAT runs of ${DUR} s."
+	table "$T/sorted"
+	cat "$T/notes"
+}

@@ -159,15 +159,8 @@ while [ $rep -le "$REPEAT" ]; do
 	done
 	rep=$((rep + 1))
 done
-sort -u "$T/notes" -o "$T/notes"
-
-medians "$T/rows" > "$T/median"
-for pat in keepalive newconn bulk; do grep "^$pat " "$T/median"; done > "$T/sorted"
-# The table: one block per pattern, ratios measured in this run.
-echo "k1s-Ln-Sm: n loop threads, m services. busy%: CPU 0 (servers), CPU 1 (client)."
-echo "Each figure: the median of $REPEAT runs of ${DUR} s."
-table "$T/sorted"
-cat "$T/notes"
+# Ratios are to rivals measured in this run.
+report "k1s-Ln-Sm: n loop threads, m services. busy%: CPU 0 (servers), CPU 1 (client)."
 
 echo
 # Reconcile latency, beside 1, 100 and 10,000 services.

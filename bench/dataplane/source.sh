@@ -120,13 +120,6 @@ while [ "$rep" -le "$REPEAT" ]; do
 	done
 	rep=$((rep + 1))
 done
-sort -u "$T/notes" -o "$T/notes"
-
-medians "$T/rows" > "$T/median"
-for pat in keepalive newconn bulk; do grep "^$pat " "$T/median"; done > "$T/sorted"
-echo "k1s-Ln-MODE: n loop threads, --proxy-source MODE. Client and backend in network"
-echo "namespaces. busy%: CPU 0 (servers), CPU 1 (client)."
-echo "Each figure: the median of $REPEAT runs of ${DUR} s."
-table "$T/sorted"
-cat "$T/notes"
+report "k1s-Ln-MODE: n loop threads, --proxy-source MODE. Client and backend in network
+namespaces. busy%: CPU 0 (servers), CPU 1 (client)."
 grep -v '^$' "$T/dp.log" | sort -u | head -5
