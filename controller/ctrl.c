@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "ctrl_int.h"
+#include "k1s_event.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
@@ -459,45 +460,24 @@ void ctrl_event(struct ctrl *c, const json_t *obj, const char *kind, const char 
 		const char *type, const char *reason, const char *component, const char *fmt,
 		...)
 {
-	const char *ns = k1s_json_str(obj, "metadata.namespace") ?: "default";
-	const char *name = k1s_json_str(obj, "metadata.name") ?: "";
-	char msg[1024], ename[512], ts[32];
-	struct timespec now;
-	json_t *ev, *ref;
+	struct k1s_event_src src = {component, NULL};
+	char msg[1024];
+	json_t *ev;
 	va_list ap;
 	int err;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* Named as client-go's recorder names them: the object's name and the
-	 * time in nanoseconds, in hex; the sequence keeps two events of one
-	 * nanosecond apart. */
-	clock_gettime(CLOCK_REALTIME, &now);
-	snprintf(ename, sizeof(ename), "%s.%llx", name,
-		 (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec +
-			 c->event_seq++);
-	k1s_time_fmt(ts, sizeof(ts), ctrl_now(c));
-	ref = json_pack("{s:s, s:s, s:s, s:s}", "kind", kind, "namespace", ns, "name", name,
-			"apiVersion", api_version);
-	if (k1s_json_str(obj, "metadata.uid"))
-		json_object_set_new(ref, "uid", json_string(k1s_json_str(obj, "metadata.uid")));
-	if (k1s_json_str(obj, "metadata.resourceVersion"))
-		json_object_set_new(ref, "resourceVersion",
-				    json_string(k1s_json_str(obj, "metadata.resourceVersion")));
-	ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:{s:s}, s:s, s:s, s:i, s:s, "
-		       "s:n, s:s, s:s}",
-		       "apiVersion", "v1", "kind", "Event", "metadata", "name", ename, "namespace",
-		       ns, "involvedObject", ref, "reason", reason, "message", msg, "source",
-		       "component", component, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1,
-		       "type", type, "eventTime", "reportingComponent", component,
-		       "reportingInstance", "");
+	ev = k1s_event_new(obj, kind, api_version, type, reason, msg, &src, ctrl_now(c),
+			   c->event_seq++);
 	if (!ev)
 		return;
 	err = c->w->create(c->w->arg, c->res_event, ev);
 	if (err < 0)
-		k1s_warn("ctrl", "recording event %s for %s %s/%s: %s", reason, kind, ns, name,
-			 k1s_strerror(err));
+		k1s_warn("ctrl", "recording event %s for %s %s/%s: %s", reason, kind,
+			 k1s_json_str(obj, "metadata.namespace") ?: "default",
+			 k1s_json_str(obj, "metadata.name") ?: "", k1s_strerror(err));
 	json_decref(ev);
 }
 

@@ -14,6 +14,7 @@
 #include "api.h"
 #include "ctrl.h"
 #include "dns.h"
+#include "ing.h"
 #include "dp.h"
 #include "k1s_addr.h"
 #include "echo.h"
@@ -66,7 +67,7 @@ static int rev_check(void *arg)
 
 /* The start barrier: the API listens only once every module that runs has
  * done its first reconcile (what that means for each is in its header:
- * ctrl_ready(), pod_rt_ready(), dp_ready(), dns_ready()), so that the
+ * ctrl_ready(), pod_rt_ready(), dp_ready(), dns_ready(), ing_ready()), so that the
  * first answer a client gets is from a node whose Services already
  * forward and resolve, as relayd's parent waits for every child's
  * IMSG_CFG_DONE. A module that could not start at all (pods without root)
@@ -84,6 +85,7 @@ struct start {
 	struct pod_rt *rt;	/* NULL when not running */
 	struct dp *dp;
 	struct dns *dns;
+	struct ing *ing;
 	const char *data_dir, *listen_addr;
 	unsigned port;
 	int64_t since_ms;	/* when the modules started */
@@ -111,10 +113,15 @@ static const char *dns_check(void *arg)
 	return dns_ready(arg) ? NULL : "the cluster DNS zone is not served yet";
 }
 
+static const char *ingress_check(void *arg)
+{
+	return ing_ready(arg) ? NULL : "the ingress has not built its routes yet";
+}
+
 static bool all_ready(const struct start *s)
 {
 	return ctrl_ready(s->ctrl) && (!s->rt || pod_rt_ready(s->rt)) &&
-	       (!s->dp || dp_ready(s->dp)) && (!s->dns || dns_ready(s->dns));
+	       (!s->dp || dp_ready(s->dp)) && (!s->dns || dns_ready(s->dns)) && (!s->ing || ing_ready(s->ing));
 }
 
 /* Runs after the modules' hooks, so it sees their passes of this round. */
@@ -190,6 +197,10 @@ static void usage(FILE *f)
 		"  --dns-resolv-conf FILE   upstream resolvers for other names\n"
 		"                           (default /etc/resolv.conf)\n"
 		"  --dns-loops N            DNS server threads (default: one per core)\n"
+		"  --ingress-listen LIST    addresses the ingress serves HTTP on, comma-separated,\n"
+		"                           or none (default: the node's address and 127.0.0.1)\n"
+		"  --ingress-http-port N    the ingress's HTTP port (default 80)\n"
+		"  --ingress-loops N        ingress threads (default: one per core)\n"
 		"  --shutdown-delay-duration S  on SIGTERM, keep serving S seconds with\n"
 		"                           /readyz failing before shutting down (default 0)\n");
 }
@@ -247,6 +258,9 @@ enum {
 	OPT_LB_POOL,
 	OPT_PROXY_SOURCE,
 	OPT_SHUTDOWN_DELAY,
+	OPT_INGRESS_LISTEN,
+	OPT_INGRESS_PORT,
+	OPT_INGRESS_LOOPS,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
@@ -287,6 +301,9 @@ static int serve(int argc, char **argv)
 		{"dns-resolv-conf", required_argument, 0, 'R'},
 		{"dns-loops", required_argument, 0, 'O'},
 		{"shutdown-delay-duration", required_argument, 0, OPT_SHUTDOWN_DELAY},
+		{"ingress-listen", required_argument, 0, OPT_INGRESS_LISTEN},
+		{"ingress-http-port", required_argument, 0, OPT_INGRESS_PORT},
+		{"ingress-loops", required_argument, 0, OPT_INGRESS_LOOPS},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -318,6 +335,10 @@ static int serve(int argc, char **argv)
 	struct dp *dp;
 	struct dp_config pxcfg = {.source = DP_SOURCE_CLIENT};
 	struct dns *dns;
+	struct ing_config ingcfg = {0};
+	struct ing *ing = NULL;
+	char ing_list[1024] = "", ing_log[4096];
+	const char *ing_addrs[17] = {0};
 	struct k1s_cidr pod_net, service_net;
 	struct k1s_ip4_range lb_pool;
 	struct start start;
@@ -431,6 +452,17 @@ static int serve(int argc, char **argv)
 			if ((dnscfg.loops = int_arg("dns-loops", optarg, 1, 256)) < 0)
 				return 2;
 			break;
+		case OPT_INGRESS_LISTEN:
+			snprintf(ing_list, sizeof(ing_list), "%s", optarg);
+			break;
+		case OPT_INGRESS_PORT:
+			if ((ingcfg.http_port = int_arg("ingress-http-port", optarg, 1, 65535)) < 0)
+				return 2;
+			break;
+		case OPT_INGRESS_LOOPS:
+			if ((ingcfg.loops = int_arg("ingress-loops", optarg, 1, 256)) < 0)
+				return 2;
+			break;
 		case OPT_SHUTDOWN_DELAY:
 			shutdown_delay_s = int_arg("shutdown-delay-duration", optarg, 0, 3600);
 			if (shutdown_delay_s < 0)
@@ -466,6 +498,20 @@ static int serve(int argc, char **argv)
 	if (k1s_ip4_parse(dnscfg.ip, &ip) < 0) {
 		fprintf(stderr, "k1s: --dns-ip %s: expected an IPv4 address\n", dnscfg.ip);
 		return 2;
+	}
+
+	if (ing_list[0] && strcmp(ing_list, "none") != 0) {
+		int i = 0;
+
+		for (char *save, *a = strtok_r(ing_list, ",", &save); a;
+		     a = strtok_r(NULL, ",", &save)) {
+			if (k1s_ip4_parse(a, &ip) < 0 || i == 16) {
+				fprintf(stderr, "k1s: --ingress-listen: %s: expected up to 16 IPv4 "
+						"addresses, comma-separated, or none\n", a);
+				return 2;
+			}
+			ing_addrs[i++] = a;
+		}
 	}
 
 	raise_fd_limit();
@@ -532,14 +578,34 @@ static int serve(int argc, char **argv)
 	dns = dns_new(st, loop, &dnscfg, &err);
 	if (!dns)
 		k1s_warn("main", "cluster DNS is not served: %s", k1s_strerror(err));
+	if (strcmp(ing_list, "none") != 0) {
+		if (!ing_addrs[0]) {
+			int i = 0;
+
+			if (api_node_ip(api) && api_node_ip(api)[0])
+				ing_addrs[i++] = api_node_ip(api);
+			ing_addrs[i] = "127.0.0.1";
+		}
+		/* The address an Ingress shows: the first that others can reach. */
+		for (int i = 0; ing_addrs[i] && !ingcfg.address; i++)
+			if (strncmp(ing_addrs[i], "127.", 4) != 0)
+				ingcfg.address = ing_addrs[i];
+		snprintf(ing_log, sizeof(ing_log), "%s/ingress-access.log", data_dir);
+		ingcfg.listen = ing_addrs;
+		ingcfg.access_log = ing_log;
+		ing = ing_new(st, loop, api_writer(api), &ingcfg, &err);
+		if (!ing)
+			k1s_warn("main", "the ingress does not run: %s", k1s_strerror(err));
+	}
 	api_attach(api, loop, rt);
 	start = (struct start){.api = api, .loop = loop, .ctrl = ctrl, .rt = rt, .dp = dp,
-			       .dns = dns, .data_dir = data_dir, .listen_addr = cfg.listen_addr,
+			       .dns = dns, .ing = ing, .data_dir = data_dir, .listen_addr = cfg.listen_addr,
 			       .port = cfg.port, .since_ms = k1s_now_ms()};
 	if (api_add_check(api, "controllers", ctrl_check, ctrl) < 0 ||
 	    (rt && api_add_check(api, "pods", pods_check, rt) < 0) ||
 	    (dp && api_add_check(api, "dataplane", dp_check, dp) < 0) ||
 	    (dns && api_add_check(api, "dns", dns_check, dns) < 0) ||
+	    (ing && api_add_check(api, "ingress", ingress_check, ing) < 0) ||
 	    k1s_loop_hook(loop, start_hook, &start) < 0 ||
 	    k1s_loop_hook(loop, rev_check, st) < 0) {
 		k1s_err("main", "cannot set up the control loop");
@@ -558,6 +624,7 @@ static int serve(int argc, char **argv)
 			k1s_loop_run(loop, &stopping);
 	}
 	k1s_info("main", "shutting down");
+	ing_free(ing);
 	dns_free(dns);
 	dp_free(dp);
 	pod_rt_free(rt);

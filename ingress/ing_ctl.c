@@ -1,0 +1,351 @@
+/* The ingress's control side: follows Ingresses, IngressClasses, Services,
+ * Endpoints and ingress-nginx's ConfigMap in the store from a before-sleep
+ * hook on the control loop, builds a routing table, publishes it to the
+ * loops, writes each Ingress's status.loadBalancer and records a Warning
+ * event for what an Ingress asks and k1s does not do. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ing_int.h"
+#include "k1s_addr.h"
+#include "k1s_err.h"
+#include "k1s_event.h"
+#include "k1s_json.h"
+#include "k1s_log.h"
+#include "k1s_loop.h"
+#include "k1s_types.h"
+#include "k1s_writer.h"
+
+/* ingress-nginx reads its global settings from this ConfigMap
+ * (--configmap=$(POD_NAMESPACE)/ingress-nginx-controller in deploy.yaml). */
+#define ING_CONFIGMAP "ingress-nginx/ingress-nginx-controller"
+
+static const char *const followed[] = {
+	"ingresses.networking.k8s.io", "ingressclasses.networking.k8s.io", "services", "endpoints",
+	"configmaps", NULL,
+};
+
+static json_t *cache_of(struct ing *ing, const char *res)
+{
+	if (strcmp(res, "services") == 0)
+		return ing->svcs;
+	if (strcmp(res, "endpoints") == 0)
+		return ing->eps;
+	if (strncmp(res, "ingresses.", 10) == 0)
+		return ing->ings;
+	if (strncmp(res, "ingressclasses.", 15) == 0)
+		return ing->classes;
+	return NULL;
+}
+
+static void on_object(void *arg, const char *res, const json_t *obj, bool deleted)
+{
+	struct ing *ing = arg;
+	const char *ns = k1s_json_str(obj, "metadata.namespace");
+	json_t *cache = cache_of(ing, res);
+	char key[512];
+
+	snprintf(key, sizeof(key), "%s%s%s", ns ?: "", ns ? "/" : "",
+		 k1s_json_str(obj, "metadata.name") ?: "");
+	if (!cache) {	/* configmaps: only ingress-nginx's own matters */
+		if (strcmp(key, ING_CONFIGMAP) != 0)
+			return;
+		json_decref(ing->config);
+		ing->config = deleted ? NULL : json_deep_copy(json_object_get(obj, "data"));
+		ing->dirty = true;
+		return;
+	}
+	if (deleted)
+		json_object_del(cache, key);
+	else
+		json_object_set_new(cache, key, json_deep_copy(obj));
+	ing->dirty = true;
+}
+
+static void on_reset(void *arg)
+{
+	struct ing *ing = arg;
+
+	json_object_clear(ing->ings);
+	json_object_clear(ing->classes);
+	json_object_clear(ing->svcs);
+	json_object_clear(ing->eps);
+	json_decref(ing->config);
+	ing->config = NULL;
+}
+
+static void on_relisted(void *arg)
+{
+	((struct ing *)arg)->dirty = true;
+}
+
+static const struct st_follow_ops follow_ops = {on_reset, on_object, on_relisted};
+
+/* ---- Warning events ---- */
+
+/* Once per Ingress generation and message: a table is built at every
+ * change, and the same warning must not be written each time. */
+static void warn(void *arg, const char *ns, const char *name, const char *reason,
+		 const char *message)
+{
+	struct ing *ing = arg;
+	struct k1s_event_src src = {"nginx-ingress-controller", NULL};
+	char key[512], seen[1024];
+	const json_t *obj;
+	json_t *ev, *list;
+	size_t i;
+	json_t *v;
+	int err;
+
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	obj = json_object_get(ing->ings, key);
+	if (!obj)
+		return;
+	snprintf(seen, sizeof(seen), "%s|%lld|%s|%s", k1s_json_str(obj, "metadata.uid") ?: "",
+		 (long long)json_integer_value(k1s_json_path(obj, "metadata.generation")), reason,
+		 message);
+	list = json_object_get(ing->warned, key);
+	if (!list) {
+		list = json_array();
+		json_object_set_new(ing->warned, key, list);
+	}
+	json_array_foreach(list, i, v)
+		if (strcmp(json_string_value(v), seen) == 0)
+			return;
+	json_array_append_new(list, json_string(seen));
+	k1s_warn("ingress", "ingress %s: %s", key, message);
+	ev = k1s_event_new(obj, "Ingress", "networking.k8s.io/v1", "Warning", reason, message, &src,
+			   0, (unsigned long long)json_array_size(list));
+	if (!ev)
+		return;
+	err = ing->w->create(ing->w->arg, k1s_resource_find("", "events"), ev);
+	if (err < 0)
+		k1s_warn("ingress", "recording event %s for ingress %s: %s", reason, key,
+			 k1s_strerror(err));
+	json_decref(ev);
+}
+
+/* Drops what is remembered of Ingresses that are gone. */
+static void warned_prune(struct ing *ing)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	json_object_foreach_safe(ing->warned, tmp, key, v)
+		if (!json_object_get(ing->ings, key))
+			json_object_del(ing->warned, key);
+}
+
+/* ---- status.loadBalancer ---- */
+
+/* Whether the Ingress is one of ours: class nginx or k1s (by name or by
+ * an IngressClass of our controllers), the legacy annotation, or no class
+ * at all (the default class, which k1s pre-creates as nginx). */
+static bool ours(struct ing *ing, const json_t *obj)
+{
+	const char *cls = k1s_json_str(obj, "spec.ingressClassName");
+	const json_t *ic;
+	const char *ctl;
+
+	if (!cls)
+		cls = k1s_json_str(json_object_get(k1s_json_path(obj, "metadata.annotations"),
+						   "kubernetes.io/ingress.class"),
+				   NULL);
+	if (!cls)
+		return true;
+	if (strcmp(cls, "nginx") == 0 || strcmp(cls, "k1s") == 0)
+		return true;
+	ic = json_object_get(ing->classes, cls);
+	ctl = ic ? k1s_json_str(ic, "spec.controller") : NULL;
+	return ctl && (strcmp(ctl, "k8s.io/ingress-nginx") == 0 || strcmp(ctl, "k1s.io/ingress") == 0);
+}
+
+static void write_status(struct ing *ing)
+{
+	const struct k1s_resource *r = k1s_resource_find("networking.k8s.io", "ingresses");
+	json_t *todo = json_array(), *obj;
+	const char *key;
+	size_t i;
+
+	json_object_foreach(ing->ings, key, obj) {
+		json_t *lb = k1s_json_path(obj, "status.loadBalancer.ingress");
+		const char *have = json_array_size(lb) == 1
+					   ? k1s_json_str(json_array_get(lb, 0), "ip")
+					   : NULL;
+		bool want = ours(ing, obj) && ing->address[0];
+
+		if (k1s_json_path(obj, "metadata.deletionTimestamp"))
+			continue;
+		if (want ? !(have && strcmp(have, ing->address) == 0) : json_array_size(lb) > 0)
+			json_array_append(todo, obj);
+	}
+	json_array_foreach(todo, i, obj) {
+		json_t *o = json_deep_copy(obj);
+		json_t *status = k1s_json_obj(o, "status");
+		int err;
+
+		if (ours(ing, obj) && ing->address[0])
+			json_object_set_new(status, "loadBalancer",
+					    json_pack("{s:[{s:s}]}", "ingress", "ip", ing->address));
+		else
+			json_object_set_new(status, "loadBalancer", json_object());
+		err = ing->w->update(ing->w->arg, r, o, true);
+		if (err == 0)
+			on_object(ing, "ingresses.networking.k8s.io", o, false);
+		else if (err != K1S_ECONFLICT && err != -ENOENT)
+			k1s_warn("ingress", "ingress %s/%s: status: %s",
+				 k1s_json_str(obj, "metadata.namespace") ?: "",
+				 k1s_json_str(obj, "metadata.name") ?: "", k1s_strerror(err));
+		json_decref(o);
+	}
+	json_decref(todo);
+}
+
+/* ---- publishing ---- */
+
+static void give_back(void *arg, struct k1s_snap *s)
+{
+	struct ing_snap *is = ing_snap_of(s);
+
+	ing_table_free(is->table);
+	free(is);
+}
+
+static int ing_pass(void *arg)
+{
+	struct ing *ing = arg;
+
+	if (st_follow(&ing->follow) == 0 && ing->dirty) {
+		struct ing_world w = {ing->ings, ing->classes, ing->svcs, ing->eps, ing->config};
+		struct ing_snap *s = calloc(1, sizeof(*s));
+		int64_t t0 = k1s_now_ms();
+
+		ing->dirty = false;
+		write_status(ing);
+		if (s)
+			s->table = ing_table_build(&w, warn, ing);
+		if (s && s->table) {
+			k1s_pub_publish(&ing->pub, &s->base);
+			for (int i = 0; i < ing->nloops; i++)
+				ing_loop_wake(ing->loops[i]);
+			k1s_debug("ingress", "table %llu: %u rules, %lld ms",
+				  (unsigned long long)s->base.gen, ing_table_rules(s->table),
+				  (long long)(k1s_now_ms() - t0));
+		} else {
+			free(s);
+			ing->dirty = true;	/* out of memory: again soon */
+		}
+		warned_prune(ing);
+	}
+	return k1s_pub_reclaim(&ing->pub) || ing->dirty ? 10 : -1;
+}
+
+bool ing_ready(const struct ing *ing)
+{
+	return ing->pub.gen >= 1 && k1s_pub_all_seen(&ing->pub, 1);
+}
+
+static int listen_addrs(struct ing *ing, const struct ing_config *cfg)
+{
+	int n = 0, port = cfg->http_port > 0 ? cfg->http_port : 80;
+
+	for (const char *const *a = cfg->listen; a && *a; a++)
+		n++;
+	ing->lsn = calloc((size_t)n + 1, sizeof(*ing->lsn));
+	if (!ing->lsn)
+		return -ENOMEM;
+	for (const char *const *a = cfg->listen; a && *a; a++) {
+		struct sockaddr_in *s = &ing->lsn[ing->nlsn];
+
+		s->sin_family = AF_INET;
+		s->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, *a, &s->sin_addr) != 1) {
+			k1s_warn("ingress", "listen address %s: not an IPv4 address", *a);
+			continue;
+		}
+		ing->nlsn++;
+	}
+	return 0;
+}
+
+struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
+		    const struct ing_config *cfg, int *err)
+{
+	struct ing *ing = calloc(1, sizeof(*ing));
+	int n = cfg->loops > 0 ? cfg->loops : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int e = -ENOMEM;
+
+	if (!ing)
+		goto fail;
+	ing->st = st;
+	ing->loop = loop;
+	ing->w = w;
+	ing->log_fd = -1;
+	/* nginx's large_client_header_buffers 4 8k bound a head near 32 KiB;
+	 * one buffer of 16 KiB and 100 headers serve every client seen. */
+	ing->lim = (struct ing_limits){16 * 1024, ING_HDR_MAX};
+	if (cfg->address)
+		snprintf(ing->address, sizeof(ing->address), "%s", cfg->address);
+	if (cfg->access_log) {
+		ing->log_fd = open(cfg->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (ing->log_fd < 0)
+			k1s_warn("ingress", "access log %s: %s", cfg->access_log, strerror(errno));
+	}
+	st_follow_init(&ing->follow, st, "ingress", followed, &follow_ops, ing);
+	ing->ings = json_object();
+	ing->classes = json_object();
+	ing->svcs = json_object();
+	ing->eps = json_object();
+	ing->warned = json_object();
+	if (n < 1)
+		n = 1;
+	ing->loops = calloc((size_t)n, sizeof(*ing->loops));
+	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned ||
+	    !ing->loops || listen_addrs(ing, cfg) < 0 || k1s_pub_init(&ing->pub, n, give_back, ing) < 0)
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		ing->loops[i] = ing_loop_start(ing, i, &e);
+		if (!ing->loops[i])
+			goto fail;
+		ing->nloops++;
+	}
+	if (loop && (e = k1s_loop_hook(loop, ing_pass, ing)) < 0)
+		goto fail;
+	return ing;
+fail:
+	ing_free(ing);
+	if (err)
+		*err = e;
+	return NULL;
+}
+
+/* As dp_free(): for after the control loop has stopped for good. */
+void ing_free(struct ing *ing)
+{
+	if (!ing)
+		return;
+	atomic_store(&ing->stop, 1);
+	for (int i = 0; i < ing->nloops; i++)
+		ing_loop_wake(ing->loops[i]);
+	for (int i = 0; i < ing->nloops; i++)
+		ing_loop_join(ing->loops[i]);
+	free(ing->loops);
+	if (ing->pub.seen)
+		k1s_pub_fini(&ing->pub);
+	json_decref(ing->ings);
+	json_decref(ing->classes);
+	json_decref(ing->svcs);
+	json_decref(ing->eps);
+	json_decref(ing->config);
+	json_decref(ing->warned);
+	free(ing->lsn);
+	if (ing->log_fd >= 0)
+		close(ing->log_fd);
+	free(ing);
+}

@@ -1,0 +1,62 @@
+/* Inside the ingress: the control side's state, the snapshot the loops
+ * read, and the loops' entry points.
+ *
+ * A snapshot holds one routing table; a loop acknowledges a generation
+ * only when it holds nothing of the tables before (k1s_pub.h), so a
+ * connection copies out of the table what it needs past routing (the
+ * endpoint, the upstream's name, the settings). */
+#ifndef ING_INT_H
+#define ING_INT_H
+
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "ing.h"
+#include "ing_http.h"
+#include "ing_route.h"
+#include "k1s_pub.h"
+#include "st.h"
+
+struct ing_snap {
+	struct k1s_snap base;		/* first: ing_snap_of() */
+	struct ing_table *table;
+};
+
+static inline struct ing_snap *ing_snap_of(struct k1s_snap *s)
+{
+	return (struct ing_snap *)s;
+}
+
+struct ing_loop;
+
+struct ing {
+	struct st *st;
+	struct k1s_loop *loop;
+	const struct k1s_writer *w;
+	struct st_follower follow;
+	/* The module's copy of the store, keyed "namespace/name". */
+	json_t *ings, *classes, *svcs, *eps, *config;
+	json_t *warned;			/* Warning events written, by "ns/name" */
+	bool dirty;
+	int64_t built_rev;		/* the store revision of the last table */
+	struct k1s_pub pub;
+	struct ing_loop **loops;
+	int nloops;
+	atomic_int stop;
+	char address[64];		/* for status.loadBalancer */
+	struct sockaddr_in *lsn;	/* where every loop listens */
+	int nlsn;
+	int log_fd;			/* the access log, or -1 */
+	struct ing_limits lim;
+};
+
+/* The loops (ing_loop.c). */
+struct ing_loop *ing_loop_start(struct ing *ing, int idx, int *err);
+void ing_loop_wake(struct ing_loop *lp);
+void ing_loop_join(struct ing_loop *lp);
+
+#endif
