@@ -44,9 +44,12 @@ enum ing_framing {
 
 struct ing_req {
 	struct ing_str method, target;	/* as sent */
-	struct ing_str path, query;	/* target split at '?', query without it */
-	struct ing_str host;		/* Host (or an absolute target's), port
-					 * stripped; empty when absent */
+	struct ing_str path, query;	/* target split at '?', query without it;
+					 * an absolute target's path ("/" when it
+					 * has none) */
+	struct ing_str host;		/* Host (or an absolute target's), port and
+					 * a trailing dot stripped, case as sent;
+					 * empty when absent */
 	int version;			/* 10 or 11 */
 	enum ing_framing body;
 	uint64_t length;		/* for ING_BODY_LENGTH */
@@ -78,7 +81,7 @@ struct ing_resp {
  * NUL or control character, a missing Host in HTTP/1.1), -414 for a
  * request line over the head limit, -431 for too many or too large
  * headers, -501 for a Transfer-Encoding other than chunked, -505 for a
- * version other than HTTP/1.0 and 1.1. */
+ * version other than HTTP/1.0 and 1.1, and -405 for CONNECT (as nginx). */
 int ing_http_req_parse(const char *buf, size_t len, const struct ing_limits *lim,
 		       struct ing_req *rq);
 
@@ -93,13 +96,16 @@ struct ing_chunked {
 	int state;
 	uint64_t left;		/* of the current chunk's data */
 	unsigned digits;
+	unsigned extra;		/* bytes of extensions and trailers so far */
 	bool done;		/* the last chunk and its trailers have passed */
 };
 void ing_chunked_init(struct ing_chunked *c);
 /* Feeds the next len bytes of the body: returns how many belong to it (len,
  * or fewer when the body ends within buf; c->done is then set), or -1 when
  * the chunk syntax is invalid (a size that is not hex or overflows, a
- * missing CRLF). */
+ * missing CRLF, a bare LF, more than ING_CHUNK_EXTRA_MAX bytes of chunk
+ * extensions or trailers). Extensions and trailers pass through unread. */
+#define ING_CHUNK_EXTRA_MAX 4096
 ssize_t ing_chunked_feed(struct ing_chunked *c, const char *buf, size_t len);
 
 /* What the ingress adds to a request it forwards, as ingress-nginx does. */
@@ -109,16 +115,24 @@ struct ing_fwd {
 	const char *client_ip;	/* the connection's peer */
 	const char *proto;	/* "http" or "https" */
 	unsigned port;		/* the port the client reached */
-	const char *request_id;	/* 32 hex digits */
+	const char *request_id;	/* 32 hex digits, used when the client sent
+				 * no X-Request-ID of its own */
 	bool keep_alive;	/* ask the upstream to keep the connection */
+	bool forwarded_for_peer;/* X-Forwarded-For is client_ip alone, as with
+				 * ingress-nginx's use-forwarded-headers off */
 };
-/* Writes the head to send upstream: the request line with fwd->target,
- * the client's headers without the hop-by-hop ones and without those
- * ingress-nginx sets itself, then X-Request-ID, X-Real-IP,
- * X-Forwarded-For (the client's list with client_ip appended),
- * X-Forwarded-Host, X-Forwarded-Port, X-Forwarded-Proto,
- * X-Forwarded-Scheme and X-Scheme; Connection and Upgrade for a WebSocket
- * upgrade. The length, or -1 when it does not fit in cap. */
+/* Writes the head to send upstream, in the order nginx.tmpl of
+ * ingress-nginx sets it: the request line with fwd->target in HTTP/1.1,
+ * Host, Upgrade and Connection: upgrade for a WebSocket upgrade (else
+ * Connection: close when !keep_alive, nothing when kept), X-Request-ID,
+ * X-Real-IP, X-Forwarded-For (the client's list with client_ip appended),
+ * X-Forwarded-Host (the client's Host), X-Forwarded-Port,
+ * X-Forwarded-Proto, X-Forwarded-Scheme, X-Scheme and
+ * X-Original-Forwarded-For (the client's X-Forwarded-For, when sent); then
+ * the client's headers without the hop-by-hop ones, without those set
+ * above, without Expect (the ingress answers 100-continue itself), Proxy
+ * (httpoxy) and names with an underscore (nginx's underscores_in_headers
+ * off). The length, or -1 when it does not fit in cap. */
 ssize_t ing_http_upstream_head(const struct ing_req *rq, const struct ing_fwd *fwd, char *out,
 			       size_t cap);
 
@@ -131,7 +145,11 @@ ssize_t ing_http_client_head(const struct ing_resp *rs, bool keep_alive, char *o
 /* Writes a whole answer of the ingress itself: the status page that
  * ingress-nginx's nginx serves for it (404 from the default backend, 413,
  * 400, 403, 502, 503, 504...), with Location for a redirect, without a
- * body for a HEAD. The length, or -1 when it does not fit. */
+ * body for a HEAD. 431 is answered as nginx answers a head too large: 400
+ * with its "Request Header Or Cookie Too Large" page. The answers to a bad
+ * request (400, 413, 414, 431, 500, 501, 505) close the connection
+ * whatever keep_alive says, as nginx does. The length, or -1 when it does
+ * not fit. */
 ssize_t ing_http_answer(int status, const char *location, bool keep_alive, bool head,
 			char *out, size_t cap);
 
@@ -158,5 +176,11 @@ struct ing_log {
 };
 /* The line with its newline; the length (truncated to cap - 1). */
 size_t ing_http_log_line(const struct ing_log *l, char *out, size_t cap);
+
+/* Whether s is lit, ignoring ASCII case. */
+bool ing_str_ieq(struct ing_str s, const char *lit);
+/* The value of rq's first header called name (any case); {NULL, 0} when
+ * absent. */
+struct ing_str ing_http_req_header(const struct ing_req *rq, const char *name);
 
 #endif
