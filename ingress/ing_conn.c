@@ -77,6 +77,7 @@ struct conn {
 	struct ing_chunked ch;
 	uint64_t left, body_seen;
 	bool body_done, resp_done, keep, upgrade, reused, expect_sent;
+	bool up_broken;			/* the upstream would take no more of the body */
 	bool tunnel_eof[2];		/* 0: the client finished sending, 1: the upstream */
 
 	/* What the route said, copied out of the table. */
@@ -326,7 +327,7 @@ static void request(struct conn *c)
 	c->upname[0] = c->up_addr[0] = 0;
 	c->up_status = 0;
 	c->up_len = c->sent_body = c->body_seen = 0;
-	c->reused = c->expect_sent = c->upgrade = false;
+	c->reused = c->expect_sent = c->upgrade = c->up_broken = false;
 	c->retries = c->try = 0;
 	c->timed_out = false;
 	new_request_id(c);
@@ -810,10 +811,16 @@ static void on_utx(struct conn *c, int res)
 		return;
 	}
 	if (res < 0) {
-		if (c->ph == P_UP_HEAD)
+		if (c->ph == P_UP_HEAD) {
 			up_failed(c, 502);
-		else
-			answer(c, 502, NULL, true);
+			return;
+		}
+		/* The upstream stopped reading the body: it may have answered
+		 * already (a 413 of its own), and that answer is what the client
+		 * gets; the connection ends after it. */
+		c->body_done = false;
+		c->up_broken = true;
+		start_response(c);
 		return;
 	}
 	if (!sent_all(c, 1, res))
