@@ -37,7 +37,7 @@ static ssize_t normalize(const char *p, size_t n, char *out)
 	for (size_t i = 0; i <= n; i++) {
 		char c;
 
-		if (i == n || p[i] == '/' || (p[i] == '%' && i + 2 < n + 1 && p[i + 1] == '2' &&
+		if (i == n || p[i] == '/' || (p[i] == '%' && i + 2 < n && p[i + 1] == '2' &&
 					       (p[i + 2] == 'f' || p[i + 2] == 'F'))) {
 			/* a segment ends: resolve it */
 			if (o >= 2 && out[o - 1] == '.' && out[o - 2] == '/') {
@@ -54,7 +54,7 @@ static ssize_t normalize(const char *p, size_t n, char *out)
 				break;
 			if (p[i] == '%')
 				i += 2;
-			if (out[o - 1 + !o] != '/' || !o)
+			if (!o || out[o - 1] != '/')
 				out[o++] = '/';
 			continue;
 		}

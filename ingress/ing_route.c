@@ -449,6 +449,13 @@ static void paths_of(struct build *b, struct ingress_ref *r)
 			b->t->rules++;
 			/* the same path of another type is a location of its own */
 			l = loc_index(b, h, p, type, NULL);
+			/* nginx has one location "/": an ImplementationSpecific
+			 * "/" takes the root as a Prefix one does */
+			if (!l && type == LOC_IMPL && strcmp(p, "/") == 0) {
+				l = loc_index(b, h, p, LOC_PREFIX, NULL);
+				if (l && !l->def)
+					l = NULL;
+			}
 			add = !l;
 			if (!add && !l->def)
 				continue;
@@ -594,9 +601,9 @@ static int host_finish(struct build *b, struct ing_host *h)
 {
 	unsigned size = 4;
 
+	qsort(h->loc, h->nloc, sizeof(*h->loc), by_path);
 	if (split_prefixes(b, h))
 		return -ENOMEM;
-	qsort(h->loc, h->nloc, sizeof(*h->loc), by_path);
 	for (unsigned i = 0; i < h->nloc; i++) {
 		const struct ing_annot *an = h->loc[i]->an;
 
@@ -698,6 +705,12 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 	if (!b.def_annot)
 		goto nomem;
 	ing_annot_defaults(&b.defs, b.def_annot);
+	/* the catch-all's root location has the ConfigMap's proxy settings
+	 * and nothing else (createServers()) */
+	b.def_annot->ssl_redirect = false;
+	b.def_annot->force_ssl_redirect = false;
+	b.def_annot->allow = NULL;
+	b.def_annot->nallow = 0;
 
 	json_object_foreach((json_t *)w->ingresses, key, ing) {
 		const json_t *meta = json_object_get(ing, "metadata");

@@ -380,6 +380,12 @@ static void test_implementation_specific(void **state)
 	assert_proxy(route("h.test", "/foo"), "default-a-80", "/foo");
 	assert_proxy(route("h.test", "/foobar"), "default-a-80", "/foobar");
 	assert_int_equal(route("h.test", "/fo").status, 404);
+
+	/* an ImplementationSpecific "/" is the host's root */
+	ingress("root", 2, NULL, HOST("h.test", PATH("/", "ImplementationSpecific", SVC("b", 80))));
+	build();
+	assert_proxy(route("h.test", "/fo"), "default-b-80", "/fo");
+	assert_proxy(route("h.test", "/foo"), "default-a-80", "/foo");
 }
 
 static void test_auto_redirect(void **state)
@@ -607,6 +613,8 @@ static void test_whitelist(void **state)
 	assert_int_equal(route4("o.test", "/", "10.1.2.3", false).status, 403);
 	assert_int_equal(route4("o.test", "/", "127.0.0.1", false).status, 0);
 	assert_int_equal(route4("w.test", "/", "10.1.2.3", false).status, 0);
+	/* not the catch-all's: its root location has no annotations */
+	assert_int_equal(route4("nowhere.test", "/", "10.1.2.3", false).status, 404);
 }
 
 static void test_unsupported(void **state)
