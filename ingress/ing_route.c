@@ -1,0 +1,775 @@
+/* The routing table, built as ingress-nginx controller-v1.9.0 builds its
+ * nginx.conf, and matched as nginx then matches it:
+ * - internal/ingress/controller/controller.go createServers() and
+ *   getBackendServers(): one server per host ("_" for the rest) whose root
+ *   location is the default backend (or the Ingress's defaultBackend) until
+ *   a path "/" takes it; the oldest Ingress wins a path; locations sorted
+ *   longest first;
+ * - location.go updateServerLocations(): a Prefix path becomes "= /p" and
+ *   "/p/";
+ * - template.go buildLocation() and buildProxyPass(): when any location of
+ *   a host rewrites or uses regexes, every location of that host is
+ *   `~* "^path"`, tried in order, and a rewrite is
+ *   `rewrite "(?i)path" target break;`.
+ * Paths are matched as nginx's $uri: decoded, slashes merged, dot segments
+ * resolved. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "ing_route_int.h"
+
+/* ---- building ---- */
+
+struct build {
+	struct ing_table *t;
+	const struct ing_world *w;
+	ing_warn_fn warn;
+	void *arg;
+	struct ing_defaults defs;
+	struct ing_annot *def_annot;	/* of the locations no Ingress sets */
+	json_t *hostidx;		/* host name -> index in hosts */
+	struct ing_host **hosts;
+	size_t nhosts, caphosts;
+	json_t *backends;		/* name (+ "|s" for HTTPS) -> backend address */
+	json_t *locidx;			/* "type host path" -> location address */
+	unsigned seq;
+	bool nomem;
+};
+
+static void *balloc(struct build *b, size_t n)
+{
+	void *p = ing_arena_alloc(&b->t->arena, n);
+
+	if (!p)
+		b->nomem = true;
+	return p;
+}
+
+static char *bstrdup(struct build *b, const char *s)
+{
+	char *p = ing_arena_strndup(&b->t->arena, s, strlen(s));
+
+	if (!p)
+		b->nomem = true;
+	return p;
+}
+
+static const char *str_of(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+static void warnf(struct build *b, const json_t *ing, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void warnf(struct build *b, const json_t *ing, const char *reason, const char *fmt, ...)
+{
+	const json_t *meta = json_object_get(ing, "metadata");
+	const char *ns = str_of(meta, "namespace"), *name = str_of(meta, "name");
+	char msg[512];
+	va_list ap;
+
+	if (!b->warn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	b->warn(b->arg, ns ? ns : "default", name ? name : "", reason, msg);
+}
+
+static bool our_controller(const json_t *cls)
+{
+	const char *c = str_of(json_object_get(cls, "spec"), "controller");
+
+	return c && (strcmp(c, "k8s.io/ingress-nginx") == 0 || strcmp(c, "k1s.io/ingress") == 0);
+}
+
+static bool our_class_name(const struct ing_world *w, const char *name)
+{
+	const json_t *cls = json_object_get(w->classes, name);
+
+	if (cls)
+		return our_controller(cls);
+	return strcmp(name, "nginx") == 0 || strcmp(name, "k1s") == 0;
+}
+
+/* Whether an Ingress is ours: by spec.ingressClassName (an IngressClass of
+ * our controller, or nginx or k1s when no such object exists), else the
+ * kubernetes.io/ingress.class annotation (nginx or k1s, as ingress-nginx's
+ * --ingress-class), else the default IngressClass decides, as
+ * kube-apiserver's DefaultIngressClass admission would have set it. With no
+ * default class at all, an Ingress without a class is ours, as for
+ * ingress-nginx with --watch-ingress-without-class: k1s's ingress is the
+ * only one on its node. */
+static bool is_ours(const struct ing_world *w, const json_t *ing)
+{
+	const char *name = str_of(json_object_get(ing, "spec"), "ingressClassName");
+	const json_t *anns = json_object_get(json_object_get(ing, "metadata"), "annotations");
+	const char *ann = str_of(anns, "kubernetes.io/ingress.class");
+	const char *key;
+	json_t *cls;
+	bool any_default = false;
+
+	if (name)
+		return our_class_name(w, name);
+	if (ann)
+		return strcmp(ann, "nginx") == 0 || strcmp(ann, "k1s") == 0;
+	json_object_foreach((json_t *)w->classes, key, cls) {
+		const json_t *ca = json_object_get(json_object_get(cls, "metadata"), "annotations");
+		const char *d = str_of(ca, "ingressclass.kubernetes.io/is-default-class");
+
+		if (d && strcmp(d, "true") == 0) {
+			if (our_controller(cls))
+				return true;
+			any_default = true;
+		}
+	}
+	return !any_default;
+}
+
+struct ingress_ref {
+	const json_t *ing;
+	const char *key;
+	const char *created;
+	struct ing_annot *an;
+};
+
+/* store.go sortIngressSlice(): oldest first; of two as old, the greater
+ * "namespace/name" first. */
+static int by_age(const void *pa, const void *pb)
+{
+	const struct ingress_ref *a = pa, *b = pb;
+	int c = strcmp(a->created, b->created);
+
+	return c ? c : -strcmp(a->key, b->key);
+}
+
+/* A backend: the Service's port named or numbered as the Ingress says,
+ * and the ready addresses of the Endpoints subsets that carry the port of
+ * that name. No Service, no such port or no ready address: none (503). */
+static const struct ing_backend *backend_of(struct build *b, const json_t *ing, const char *ns,
+					    const json_t *svcref, bool https)
+{
+	const char *sname = str_of(svcref, "name");
+	const json_t *port = json_object_get(svcref, "port");
+	json_int_t pnum = json_integer_value(json_object_get(port, "number"));
+	const char *pname = str_of(port, "name");
+	char name[512], key[520], skey[400];
+	const json_t *svc, *eps, *sports, *sp = NULL, *subsets, *sub;
+	struct ing_backend *be;
+	const char *epname;
+	size_t i, j, n = 0;
+	struct sockaddr_in *ep;
+
+	/* controller.go upstreamName() */
+	if (sname && pnum > 0)
+		snprintf(name, sizeof(name), "%s-%s-%lld", ns, sname, (long long)pnum);
+	else if (sname && pname && *pname)
+		snprintf(name, sizeof(name), "%s-%s-%s", ns, sname, pname);
+	else
+		snprintf(name, sizeof(name), "%s-INVALID", ns);
+	snprintf(key, sizeof(key), "%s%s", name, https ? "|s" : "");
+	be = (struct ing_backend *)(uintptr_t)json_integer_value(json_object_get(b->backends, key));
+	if (be)
+		return be;
+	be = balloc(b, sizeof(*be));
+	if (!be)
+		return NULL;
+	be->name = bstrdup(b, name);
+	be->https = https;
+	json_object_set_new(b->backends, key, json_integer((json_int_t)(uintptr_t)be));
+	if (!sname)
+		return be;
+
+	snprintf(skey, sizeof(skey), "%s/%s", ns, sname);
+	svc = json_object_get(b->w->services, skey);
+	if (!svc)
+		return be;
+	if (strcmp(str_of(json_object_get(svc, "spec"), "type") ?: "", "ExternalName") == 0) {
+		warnf(b, ing, "ExternalNameService",
+		      "Service %s is of type ExternalName, which k1s's ingress does not proxy to; "
+		      "its paths answer 503", skey);
+		return be;
+	}
+	sports = json_object_get(json_object_get(svc, "spec"), "ports");
+	json_array_foreach(sports, i, sub) {
+		const char *spn = str_of(sub, "name");
+
+		if ((pnum > 0 && json_integer_value(json_object_get(sub, "port")) == pnum) ||
+		    (pnum <= 0 && pname && spn && strcmp(spn, pname) == 0)) {
+			sp = sub;
+			break;
+		}
+	}
+	if (!sp)
+		return be;
+	epname = str_of(sp, "name") ?: "";
+
+	eps = json_object_get(b->w->endpoints, skey);
+	subsets = json_object_get(eps, "subsets");
+	json_array_foreach(subsets, i, sub)
+		n += json_array_size(json_object_get(sub, "addresses"));
+	if (!n)
+		return be;
+	ep = balloc(b, n * sizeof(*ep));
+	if (!ep)
+		return be;
+	json_array_foreach(subsets, i, sub) {
+		const json_t *p, *addr;
+		json_int_t num = 0;
+		size_t k;
+
+		json_array_foreach(json_object_get(sub, "ports"), j, p)
+			if (strcmp(str_of(p, "name") ?: "", epname) == 0)
+				num = json_integer_value(json_object_get(p, "port"));
+		if (num <= 0 || num > 65535)
+			continue;
+		json_array_foreach(json_object_get(sub, "addresses"), k, addr) {
+			struct in_addr in;
+			const char *ip = str_of(addr, "ip");
+
+			if (!ip || inet_pton(AF_INET, ip, &in) != 1)
+				continue;
+			ep[be->nep].sin_family = AF_INET;
+			ep[be->nep].sin_addr = in;
+			ep[be->nep].sin_port = htons((uint16_t)num);
+			be->nep++;
+		}
+	}
+	be->ep = ep;
+	return be;
+}
+
+static struct ing_loc *loc_new(struct build *b, const char *path, enum loc_type type)
+{
+	struct ing_loc *l = balloc(b, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->path = bstrdup(b, path);
+	l->len = strlen(path);
+	l->type = type;
+	l->seq = b->seq++;
+	return l;
+}
+
+/* The location of a host with that path and type, as getBackendServers()
+ * looks them up; with l, records l as that location. */
+static struct ing_loc *loc_index(struct build *b, const struct ing_host *h, const char *path,
+				 enum loc_type type, struct ing_loc *l)
+{
+	size_t n = strlen(h->name) + strlen(path) + 4;
+	char *key = malloc(n);
+	json_t *v;
+
+	if (!key) {
+		b->nomem = true;
+		return NULL;
+	}
+	snprintf(key, n, "%d %s %s", (int)type, h->name, path);
+	if (l)
+		json_object_set_new(b->locidx, key, json_integer((json_int_t)(uintptr_t)l));
+	v = json_object_get(b->locidx, key);
+	free(key);
+	return (struct ing_loc *)(uintptr_t)json_integer_value(v);
+}
+
+static int host_add_loc(struct build *b, struct ing_host *h, struct ing_loc *l)
+{
+	if (h->nloc == h->cap) {
+		unsigned cap = h->cap ? h->cap * 2 : 4;
+		struct ing_loc **n = balloc(b, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		if (h->nloc)
+			memcpy(n, h->loc, h->nloc * sizeof(*n));
+		h->loc = n;
+		h->cap = cap;
+	}
+	h->loc[h->nloc++] = l;
+	return 0;
+}
+
+static struct ing_host *host_get(struct build *b, const char *name)
+{
+	json_t *i = json_object_get(b->hostidx, name);
+
+	return i ? b->hosts[json_integer_value(i)] : NULL;
+}
+
+/* createServers(): a new server's root location goes to the Ingress's
+ * defaultBackend, else to the default backend. */
+static struct ing_host *host_new(struct build *b, const char *name, const struct ingress_ref *r,
+				 const struct ing_backend *root)
+{
+	struct ing_host *h = balloc(b, sizeof(*h));
+	struct ing_loc *l;
+
+	if (!h)
+		return NULL;
+	if (b->nhosts == b->caphosts) {
+		size_t cap = b->caphosts ? b->caphosts * 2 : 16;
+		struct ing_host **n = realloc(b->hosts, cap * sizeof(*n));
+
+		if (!n) {
+			b->nomem = true;
+			return NULL;
+		}
+		b->hosts = n;
+		b->caphosts = cap;
+	}
+	h->name = bstrdup(b, name);
+	l = loc_new(b, "/", LOC_PREFIX);
+	if (!h->name || !l || host_add_loc(b, h, l))
+		return NULL;
+	loc_index(b, h, "/", LOC_PREFIX, l);
+	l->def = true;
+	l->be = root;
+	l->an = r ? r->an : b->def_annot;
+	l->ingress = r ? r->key : NULL;
+	json_object_set_new(b->hostidx, name, json_integer((json_int_t)b->nhosts));
+	b->hosts[b->nhosts++] = h;
+	return h;
+}
+
+/* A host as nginx compares them: lower case; "_" for none. */
+static const char *host_key(const char *h, char *buf, size_t cap)
+{
+	size_t n;
+
+	if (!h || !*h)
+		return DEF_SERVER;
+	n = strlen(h);
+	if (n >= cap)
+		n = cap - 1;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)h[i]);
+	buf[n] = 0;
+	return buf;
+}
+
+static void servers_of(struct build *b, struct ingress_ref *r)
+{
+	const json_t *spec = json_object_get(r->ing, "spec");
+	const json_t *defb = json_object_get(spec, "defaultBackend");
+	const json_t *rules = json_object_get(spec, "rules");
+	const char *ns = str_of(json_object_get(r->ing, "metadata"), "namespace") ?: "default";
+	const struct ing_backend *un = &b->t->def_be;
+	const json_t *rule;
+	size_t i;
+	char buf[256];
+
+	if (json_object_get(defb, "service")) {
+		un = backend_of(b, r->ing, ns, json_object_get(defb, "service"), r->an->https);
+		if (!un)
+			return;
+		/* the catch-all takes the first defaultBackend of an Ingress
+		 * without rules, without its redirect and rewrite */
+		struct ing_loc *root = host_get(b, DEF_SERVER)->loc[0];
+
+		if (root->def && json_array_size(rules) == 0) {
+			struct ing_annot *an = balloc(b, sizeof(*an));
+
+			if (!an)
+				return;
+			*an = *r->an;
+			an->rewrite_target = NULL;
+			an->use_regex = false;
+			an->app_root = NULL;
+			an->redirect_url = NULL;
+			root->def = false;
+			root->be = un;
+			root->an = an;
+			root->ingress = r->key;
+		}
+	}
+	json_array_foreach(rules, i, rule) {
+		const char *host = host_key(str_of(rule, "host"), buf, sizeof(buf));
+
+		if (!host_get(b, host) && !host_new(b, host, r, un))
+			return;
+	}
+}
+
+static enum loc_type type_of(const char *t)
+{
+	if (t && strcmp(t, "Exact") == 0)
+		return LOC_EXACT;
+	if (t && strcmp(t, "Prefix") == 0)
+		return LOC_PREFIX;
+	return LOC_IMPL;
+}
+
+/* getBackendServers(): each path of each rule becomes a location of its
+ * host, unless the host has one of that path and type already (the older
+ * Ingress keeps it); a path "/" of the type Prefix takes the root. */
+static void paths_of(struct build *b, struct ingress_ref *r)
+{
+	const json_t *spec = json_object_get(r->ing, "spec");
+	const char *ns = str_of(json_object_get(r->ing, "metadata"), "namespace") ?: "default";
+	const json_t *rule, *path, *tls;
+	size_t i, j;
+	char buf[256];
+
+	json_array_foreach(json_object_get(spec, "rules"), i, rule) {
+		struct ing_host *h = host_get(b, host_key(str_of(rule, "host"), buf, sizeof(buf)));
+
+		if (!h)
+			h = host_get(b, DEF_SERVER);
+		json_array_foreach(json_object_get(json_object_get(rule, "http"), "paths"), j, path) {
+			const json_t *backend = json_object_get(path, "backend");
+			const json_t *svc = json_object_get(backend, "service");
+			const char *p = str_of(path, "path");
+			enum loc_type type = type_of(str_of(path, "pathType"));
+			const struct ing_backend *be;
+			struct ing_loc *l = NULL;
+			bool add = true;
+
+			if (!p || !*p)
+				p = "/";
+			if (svc) {
+				be = backend_of(b, r->ing, ns, svc, r->an->https);
+			} else {
+				const json_t *res = json_object_get(backend, "resource");
+
+				warnf(b, r->ing, "ResourceBackend",
+				      "path %s has a %s backend %s/%s; only Service backends are "
+				      "proxied to, so it answers 503",
+				      p, res ? "resource" : "missing", str_of(res, "kind") ?: "",
+				      str_of(res, "name") ?: "");
+				be = backend_of(b, r->ing, ns, NULL, false);
+			}
+			if (!be)
+				return;
+			b->t->rules++;
+			/* the same path of another type is a location of its own */
+			l = loc_index(b, h, p, type, NULL);
+			/* nginx has one location "/": an ImplementationSpecific
+			 * "/" takes the root as a Prefix one does */
+			if (!l && type == LOC_IMPL && strcmp(p, "/") == 0) {
+				l = loc_index(b, h, p, LOC_PREFIX, NULL);
+				if (l && !l->def)
+					l = NULL;
+			}
+			add = !l;
+			if (!add && !l->def)
+				continue;
+			if (add) {
+				l = loc_new(b, p, type);
+				if (!l || host_add_loc(b, h, l))
+					return;
+				loc_index(b, h, p, type, l);
+			}
+			l->def = false;
+			l->be = be;
+			l->an = r->an;
+			l->ingress = r->key;
+		}
+	}
+	json_array_foreach(json_object_get(spec, "tls"), i, tls) {
+		const json_t *hn;
+
+		json_array_foreach(json_object_get(tls, "hosts"), j, hn) {
+			struct ing_host *h = host_get(b, host_key(json_string_value(hn), buf,
+								  sizeof(buf)));
+
+			if (h)
+				h->tls = true;
+		}
+	}
+}
+
+/* The order of getBackendServers()'s two stable sorts: longest path
+ * first, of two as long the greater first. */
+static int by_path(const void *pa, const void *pb)
+{
+	const struct ing_loc *a = *(struct ing_loc *const *)pa, *b = *(struct ing_loc *const *)pb;
+	int c;
+
+	if (a->len != b->len)
+		return a->len > b->len ? -1 : 1;
+	c = strcmp(a->path, b->path);
+	if (c)
+		return -c;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static bool needs_rewrite(const struct ing_loc *l)
+{
+	return l->an->rewrite_target && strcmp(l->an->rewrite_target, l->path) != 0;
+}
+
+/* updateServerLocations(): a Prefix path "/p" that neither rewrites nor
+ * uses regexes becomes the prefix "/p/" and, unless an Exact "/p" exists,
+ * the exact "/p" beside it. */
+static int split_prefixes(struct build *b, struct ing_host *h)
+{
+	unsigned n = h->nloc;
+	struct ing_loc **old = h->loc;
+
+	h->loc = NULL;
+	h->nloc = h->cap = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct ing_loc *l = old[i], *e;
+		bool exact = false;
+		char *p;
+
+		if (strcmp(l->path, "/") == 0 || l->type != LOC_PREFIX || needs_rewrite(l) ||
+		    l->an->use_regex) {
+			if (host_add_loc(b, h, l))
+				return -ENOMEM;
+			continue;
+		}
+		exact = loc_index(b, h, l->path, LOC_EXACT, NULL) != NULL;
+		e = exact ? NULL : loc_new(b, l->path, LOC_EXACT);
+		if (l->path[l->len - 1] != '/') {
+			p = balloc(b, l->len + 2);
+			if (!p)
+				return -ENOMEM;
+			memcpy(p, l->path, l->len);
+			p[l->len++] = '/';
+			l->path = p;
+		}
+		if (host_add_loc(b, h, l))
+			return -ENOMEM;
+		if (exact)
+			continue;
+		if (!e)
+			return -ENOMEM;
+		e->def = l->def;
+		e->be = l->be;
+		e->an = l->an;
+		e->ingress = l->ingress;
+		if (host_add_loc(b, h, e))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static pcre2_code *compile(struct build *b, const struct ing_loc *l, const char *pattern)
+{
+	struct ing_table *t = b->t;
+	PCRE2_SIZE off;
+	int err;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS,
+				       &err, &off, NULL);
+
+	if (!re) {
+		PCRE2_UCHAR msg[128];
+		const json_t *ing = l->ingress ? json_object_get(b->w->ingresses, l->ingress) : NULL;
+
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		if (ing)
+			warnf(b, ing, "InvalidRegex",
+			      "path %s is not a valid regular expression (%s at offset %zu); "
+			      "it is left out", l->path, (char *)msg, (size_t)off);
+		return NULL;
+	}
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	if (t->ncodes == t->capcodes) {
+		size_t cap = t->capcodes ? t->capcodes * 2 : 16;
+		pcre2_code **n = realloc(t->codes, cap * sizeof(*n));
+
+		if (!n) {
+			pcre2_code_free(re);
+			b->nomem = true;
+			return NULL;
+		}
+		t->codes = n;
+		t->capcodes = cap;
+	}
+	t->codes[t->ncodes++] = re;
+	return re;
+}
+
+
+static int size_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The host's locations in nginx.conf's order, and how it finds them:
+ * regexes in that order, or a hash of static paths with their lengths. */
+static int host_finish(struct build *b, struct ing_host *h)
+{
+	unsigned size = 4;
+
+	qsort(h->loc, h->nloc, sizeof(*h->loc), by_path);
+	if (split_prefixes(b, h))
+		return -ENOMEM;
+	for (unsigned i = 0; i < h->nloc; i++) {
+		const struct ing_annot *an = h->loc[i]->an;
+
+		if (needs_rewrite(h->loc[i]) || an->use_regex)
+			h->regex = true;
+		if (an->app_root && !h->app_root)
+			h->app_root = an->app_root;
+	}
+	if (h->regex) {
+		for (unsigned i = 0; i < h->nloc; i++) {
+			struct ing_loc *l = h->loc[i];
+			char *pat = malloc(l->len + 2);
+
+			if (!pat)
+				return -ENOMEM;
+			pat[0] = '^';
+			memcpy(pat + 1, l->path, l->len + 1);
+			l->re = compile(b, l, pat);
+			free(pat);
+			if (l->re && l->an->rewrite_target && strcmp(l->an->rewrite_target, l->path))
+				l->rw = compile(b, l, l->path);
+		}
+		return b->nomem ? -ENOMEM : 0;
+	}
+	while (size < h->nloc * 2)
+		size *= 2;
+	h->slot = balloc(b, size * sizeof(*h->slot));
+	h->lens = balloc(b, (h->nloc + 1) * sizeof(*h->lens));
+	if (!h->slot || !h->lens)
+		return -ENOMEM;
+	h->mask = size - 1;
+	for (unsigned i = 0; i < h->nloc; i++) {
+		const struct ing_loc *l = h->loc[i];
+		uint64_t hv = fnv(l->path, l->len);
+		struct ing_slot *s = slot_find(h->slot, h->mask, hv, l->path, l->len);
+
+		s->h = hv;
+		s->key = l->path;
+		s->len = l->len;
+		if (l->type == LOC_EXACT) {
+			if (!s->exact)
+				s->exact = l;
+		} else if (!s->prefix) {
+			s->prefix = l;
+			h->lens[h->nlens++] = l->len;
+		}
+	}
+	qsort(h->lens, h->nlens, sizeof(*h->lens), size_cmp);
+	return 0;
+}
+
+static void hosts_index(struct build *b)
+{
+	struct ing_table *t = b->t;
+	unsigned size = 4;
+
+	while (size < b->nhosts * 2)
+		size *= 2;
+	t->hosts = balloc(b, size * sizeof(*t->hosts));
+	if (!t->hosts)
+		return;
+	t->hmask = size - 1;
+	for (size_t i = 0; i < b->nhosts; i++) {
+		const struct ing_host *h = b->hosts[i];
+		uint64_t hv = fnv(h->name, strlen(h->name));
+		unsigned k = (unsigned)hv & t->hmask;
+
+		if (strcmp(h->name, DEF_SERVER) == 0) {
+			t->catchall = h;
+			continue;
+		}
+		while (t->hosts[k].host)
+			k = (k + 1) & t->hmask;
+		t->hosts[k].h = hv;
+		t->hosts[k].host = h;
+	}
+}
+
+struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, void *arg)
+{
+	struct build b = {.w = w, .warn = warn, .arg = arg};
+	struct ingress_ref *refs = NULL;
+	size_t n = 0, cap = json_object_size(w->ingresses);
+	const char *key;
+	json_t *ing;
+
+	b.t = calloc(1, sizeof(*b.t));
+	b.hostidx = json_object();
+	b.backends = json_object();
+	b.locidx = json_object();
+	refs = calloc(cap ? cap : 1, sizeof(*refs));
+	if (!b.t || !b.hostidx || !b.backends || !b.locidx || !refs)
+		goto nomem;
+	b.t->def_be.name = DEF_UPSTREAM;
+	if (ing_defaults_parse(w->config, &b.t->arena, &b.defs))
+		goto nomem;
+	b.t->redirect_code = b.defs.redirect_code;
+	b.def_annot = balloc(&b, sizeof(*b.def_annot));
+	if (!b.def_annot)
+		goto nomem;
+	ing_annot_defaults(&b.defs, b.def_annot);
+	/* the catch-all's root location has the ConfigMap's proxy settings
+	 * and nothing else (createServers()) */
+	b.def_annot->ssl_redirect = false;
+	b.def_annot->force_ssl_redirect = false;
+	b.def_annot->allow = NULL;
+	b.def_annot->nallow = 0;
+
+	json_object_foreach((json_t *)w->ingresses, key, ing) {
+		const json_t *meta = json_object_get(ing, "metadata");
+
+		if (!json_is_object(ing) || !is_ours(w, ing))
+			continue;
+		refs[n].ing = ing;
+		refs[n].key = key;
+		refs[n].created = str_of(meta, "creationTimestamp") ?: "";
+		refs[n].an = balloc(&b, sizeof(*refs[n].an));
+		if (!refs[n].an ||
+		    ing_annot_parse(ing, &b.defs, &b.t->arena, warn, arg, refs[n].an))
+			goto nomem;
+		n++;
+	}
+	qsort(refs, n, sizeof(*refs), by_age);
+	for (size_t i = 0; i < n; i++)
+		if (!(refs[i].key = bstrdup(&b, refs[i].key)))
+			goto nomem;
+
+	if (!host_new(&b, DEF_SERVER, NULL, &b.t->def_be))
+		goto nomem;
+	for (size_t i = 0; i < n && !b.nomem; i++)
+		servers_of(&b, &refs[i]);
+	for (size_t i = 0; i < n && !b.nomem; i++)
+		paths_of(&b, &refs[i]);
+	for (size_t i = 0; i < b.nhosts && !b.nomem; i++)
+		if (host_finish(&b, b.hosts[i]))
+			b.nomem = true;
+	if (!b.nomem)
+		hosts_index(&b);
+	if (b.nomem)
+		goto nomem;
+	goto out;
+nomem:
+	ing_table_free(b.t);
+	b.t = NULL;
+out:
+	free(refs);
+	free(b.hosts);
+	json_decref(b.hostidx);
+	json_decref(b.backends);
+	json_decref(b.locidx);
+	return b.t;
+}
+
+void ing_table_free(struct ing_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->ncodes; i++)
+		pcre2_code_free(t->codes[i]);
+	free(t->codes);
+	ing_arena_free(t->arena);
+	free(t);
+}
+
+unsigned ing_table_rules(const struct ing_table *t)
+{
+	return t->rules;
+}
+

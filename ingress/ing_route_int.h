@@ -1,0 +1,97 @@
+/* The routing table's insides, shared by its building (ing_route.c) and
+ * its matching (ing_match.c). */
+#ifndef ING_ROUTE_INT_H
+#define ING_ROUTE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "ing_annot.h"
+#include "ing_route.h"
+
+#define DEF_SERVER "_"
+#define DEF_UPSTREAM "upstream-default-backend"
+
+enum loc_type { LOC_PREFIX, LOC_EXACT, LOC_IMPL };
+
+struct ing_loc {
+	const char *path;		/* the nginx location's path */
+	size_t len;
+	enum loc_type type;
+	bool def;			/* the host's root location, no path has taken it */
+	const struct ing_annot *an;
+	const struct ing_backend *be;
+	const char *ingress;		/* "namespace/name", NULL for the catch-all */
+	pcre2_code *re;			/* ~* "^path" when the host's locations are regexes */
+	pcre2_code *rw;			/* rewrite "(?i)path" an->rewrite_target */
+	unsigned seq;			/* order of creation: sorts are stable */
+};
+
+/* A location path in a host's index, as nginx's static location tree. */
+struct ing_slot {
+	uint64_t h;
+	const char *key;
+	size_t len;
+	const struct ing_loc *exact, *prefix;
+};
+
+struct ing_host {
+	const char *name;		/* lower case; "*.a.b" for a wildcard */
+	bool regex;			/* every location is a regex */
+	bool tls;			/* an Ingress lists the host under spec.tls */
+	const char *app_root;
+	struct ing_loc **loc;		/* in nginx.conf's order */
+	unsigned nloc, cap;
+	struct ing_slot *slot;		/* static locations, open addressing */
+	unsigned mask;
+	size_t *lens;			/* distinct prefix lengths, ascending */
+	unsigned nlens;
+};
+
+struct ing_hslot {
+	uint64_t h;
+	const struct ing_host *host;
+};
+
+struct ing_table {
+	struct ing_arena *arena;
+	pcre2_code **codes;
+	size_t ncodes, capcodes;
+	struct ing_hslot *hosts;	/* exact and wildcard names */
+	unsigned hmask;
+	const struct ing_host *catchall;
+	struct ing_backend def_be;
+	int redirect_code;		/* of ssl-redirect: http-redirect-code */
+	unsigned rules;
+};
+
+static inline uint64_t fnv_step(uint64_t h, unsigned char c)
+{
+	return (h ^ c) * UINT64_C(0x100000001b3);
+}
+
+#define FNV_INIT UINT64_C(0xcbf29ce484222325)
+
+static inline uint64_t fnv(const char *s, size_t n)
+{
+	uint64_t h = FNV_INIT;
+
+	for (size_t i = 0; i < n; i++)
+		h = fnv_step(h, (unsigned char)s[i]);
+	return h;
+}
+
+static inline struct ing_slot *slot_find(struct ing_slot *s, unsigned mask, uint64_t h, const char *key,
+				  size_t len)
+{
+	for (unsigned i = (unsigned)h & mask;; i = (i + 1) & mask)
+		if (!s[i].key || (s[i].h == h && s[i].len == len && memcmp(s[i].key, key, len) == 0))
+			return &s[i];
+}
+
+#endif
