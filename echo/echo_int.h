@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "echo.h"
 
@@ -14,7 +15,11 @@
 
 #define POD_ECHO_HEAD_MAX 16384 /* request line + headers, bytes */
 #define POD_ECHO_HEADERS_MAX 64
-#define POD_ECHO_BODY_MAX (1024 * 1024)
+/* Bodies are counted and dropped, never held, so this bounds only how
+ * long one request may keep a connection busy; far above what benchmarks
+ * and tests send. Content-Length and chunked alike. */
+#define POD_ECHO_BODY_MAX (1024LL * 1024 * 1024)
+#define POD_ECHO_CHUNK_LINE_MAX 4096 /* a chunk-size line, extensions included */
 
 struct pod_echo_span {
 	const char *p;
@@ -28,7 +33,8 @@ struct pod_echo_req {
 	size_t nhdr;
 	struct pod_echo_span name[POD_ECHO_HEADERS_MAX], value[POD_ECHO_HEADERS_MAX];
 	long long content_length; /* -1 when absent */
-	bool transfer_encoding;   /* any Transfer-Encoding (not supported) */
+	bool transfer_encoding;   /* any Transfer-Encoding */
+	bool chunked;             /* it is exactly "chunked": the one we take */
 	bool keep_alive;          /* by version and Connection */
 	bool expect_continue;     /* Expect: 100-continue */
 };
@@ -41,9 +47,35 @@ int pod_echo_http_sniff(const char *buf, size_t len);
  * looked at). Returns the head's length (> 0, the blank line included),
  * -EAGAIN when incomplete, -EBADMSG when malformed or ambiguous (bad
  * tokens, bare CR, obs-fold, conflicting Content-Length, Content-Length
- * with Transfer-Encoding), -EMSGSIZE when longer than POD_ECHO_HEAD_MAX or
- * with more than POD_ECHO_HEADERS_MAX headers. */
+ * with Transfer-Encoding, Transfer-Encoding twice or in HTTP/1.0), -EMSGSIZE when longer than
+ * POD_ECHO_HEAD_MAX or with more than POD_ECHO_HEADERS_MAX headers. */
 int pod_echo_http_parse(const char *buf, size_t len, struct pod_echo_req *req);
+
+/* A chunked request body (RFC 9112 7.1) followed as it streams: sizes
+ * and framing are checked, data bytes counted and dropped. Unlike the head
+ * parser, line ends must be CRLF, as in nginx's ngx_http_parse_chunked()
+ * and the ingress in front: a bare LF there is how smuggled requests hide. */
+struct pod_echo_chunked {
+	int ck_state;
+	int ck_err;                  /* the error, once one is found */
+	unsigned long long ck_left;  /* data of the current chunk still to come */
+	unsigned long long ck_size;  /* the chunk-size being read */
+	unsigned long long ck_total; /* data bytes so far */
+	unsigned long long ck_max;   /* data bytes allowed */
+	size_t ck_line;              /* bytes of the current chunk-size line */
+	size_t ck_trailers;          /* bytes of the trailer section */
+	bool ck_done;                /* the last chunk and trailers have passed */
+};
+
+void pod_echo_chunked_init(struct pod_echo_chunked *ck, unsigned long long max);
+/* Feeds the next len bytes of the body. Returns how many belong to it: len,
+ * or fewer when the body ends inside buf (ck_done is then set; the rest is
+ * the next request). -EBADMSG for framing RFC 9112 refuses (a size that is
+ * not hex or overflows, a missing CRLF, a bare CR or LF), -EMSGSIZE for a
+ * chunk-size line over POD_ECHO_CHUNK_LINE_MAX or trailers over
+ * POD_ECHO_HEAD_MAX, -EFBIG when the data would pass max. Once done it
+ * takes no more (0); once failed it gives the same error again. */
+ssize_t pod_echo_chunked_feed(struct pod_echo_chunked *ck, const char *buf, size_t len);
 
 /* What the echo app's JSON answer names besides the request. NULL strings
  * are written as "". */

@@ -144,6 +144,7 @@ static void echo_split_target(struct pod_echo_req *req)
 static int echo_framing(struct pod_echo_req *req)
 {
 	bool close = false, keep = false;
+	const struct pod_echo_span *te = NULL;
 
 	req->content_length = -1;
 	for (size_t h = 0; h < req->nhdr; h++) {
@@ -163,6 +164,11 @@ static int echo_framing(struct pod_echo_req *req)
 				return -EBADMSG;
 			req->content_length = cl;
 		} else if (span_ieq(n, "transfer-encoding")) {
+			/* One field only, as nginx's unique header lines: two
+			 * could be read as a list by a proxy in front. */
+			if (te)
+				return -EBADMSG;
+			te = v;
 			req->transfer_encoding = true;
 		} else if (span_ieq(n, "expect")) {
 			if (span_ieq(v, "100-continue"))
@@ -197,6 +203,12 @@ static int echo_framing(struct pod_echo_req *req)
 	 * where the body ends (RFC 9112 6.3). */
 	if (req->transfer_encoding && req->content_length >= 0)
 		return -EBADMSG;
+	/* As nginx's ngx_http_process_request_header(): HTTP/1.0 has no
+	 * Transfer-Encoding (400); "chunked" alone is taken, anything else,
+	 * lists included, is left to the caller to refuse (nginx: 501). */
+	if (te && req->minor == 0)
+		return -EBADMSG;
+	req->chunked = te && span_ieq(te, "chunked");
 	req->keep_alive = !close && (req->minor >= 1 || keep);
 	return 0;
 }
@@ -209,7 +221,7 @@ int pod_echo_http_parse(const char *buf, size_t len, struct pod_echo_req *req)
 
 	req->nhdr = 0;
 	req->content_length = -1;
-	req->transfer_encoding = req->keep_alive = req->expect_continue = false;
+	req->transfer_encoding = req->chunked = req->keep_alive = req->expect_continue = false;
 	r = echo_request_line(b, lim, req, &i);
 	if (r < 0)
 		return -EBADMSG;
@@ -279,6 +291,161 @@ int pod_echo_http_parse(const char *buf, size_t len, struct pod_echo_req *req)
 	return (int)i;
 partial:
 	return len >= POD_ECHO_HEAD_MAX ? -EMSGSIZE : -EAGAIN;
+}
+
+/* ---- the chunked body (pure) ---- */
+
+enum {
+	CK_SIZE_START, /* the first hex digit of a chunk-size */
+	CK_SIZE,       /* more digits, or what ends them */
+	CK_EXT,        /* chunk extensions: read past, not kept */
+	CK_SIZE_LF,    /* the LF of the chunk-size line */
+	CK_DATA,
+	CK_DATA_CR, /* the CRLF after the data */
+	CK_DATA_LF,
+	CK_TRAILER_START, /* a trailer field, or the CRLF that ends the body */
+	CK_TRAILER,
+	CK_TRAILER_LF,
+	CK_END_LF,
+	CK_DONE,
+	CK_FAILED,
+};
+
+void pod_echo_chunked_init(struct pod_echo_chunked *ck, unsigned long long max)
+{
+	memset(ck, 0, sizeof(*ck));
+	ck->ck_state = CK_SIZE_START;
+	ck->ck_max = max;
+}
+
+static int ck_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static ssize_t ck_fail(struct pod_echo_chunked *ck, int err)
+{
+	ck->ck_state = CK_FAILED;
+	ck->ck_err = err;
+	return err;
+}
+
+/* The chunk-size is complete: a last chunk, or data that must fit. */
+static int ck_size_end(struct pod_echo_chunked *ck)
+{
+	if (ck->ck_size > ck->ck_max - ck->ck_total)
+		return -EFBIG;
+	ck->ck_left = ck->ck_size;
+	ck->ck_total += ck->ck_size;
+	return 0;
+}
+
+/* The grammar and the checks follow nginx's ngx_http_parse_chunked():
+ * hex digits (leading zeros allowed, overflow refused), extensions after
+ * ';', SP or HTAB up to CRLF, CRLF after the data, trailer lines ended by
+ * CRLF, then CRLF. */
+ssize_t pod_echo_chunked_feed(struct pod_echo_chunked *ck, const char *buf, size_t len)
+{
+	const unsigned char *b = (const unsigned char *)buf;
+	size_t i = 0;
+	int d;
+
+	if (ck->ck_state == CK_FAILED)
+		return ck->ck_err;
+	while (i < len && ck->ck_state != CK_DONE) {
+		unsigned char c = b[i];
+
+		if (ck->ck_state == CK_DATA) {
+			size_t n = len - i;
+
+			if (n > ck->ck_left)
+				n = (size_t)ck->ck_left;
+			i += n;
+			ck->ck_left -= n;
+			if (!ck->ck_left)
+				ck->ck_state = CK_DATA_CR;
+			continue;
+		}
+		if (ck->ck_state <= CK_SIZE_LF && ++ck->ck_line > POD_ECHO_CHUNK_LINE_MAX)
+			return ck_fail(ck, -EMSGSIZE);
+		if (ck->ck_state >= CK_TRAILER_START && ++ck->ck_trailers > POD_ECHO_HEAD_MAX)
+			return ck_fail(ck, -EMSGSIZE);
+		i++;
+		switch (ck->ck_state) {
+		case CK_SIZE_START:
+			d = ck_hex(c);
+			if (d < 0)
+				return ck_fail(ck, -EBADMSG);
+			ck->ck_size = (unsigned long long)d;
+			ck->ck_state = CK_SIZE;
+			break;
+		case CK_SIZE:
+			d = ck_hex(c);
+			if (d >= 0) {
+				if (ck->ck_size > (unsigned long long)INT64_MAX / 16)
+					return ck_fail(ck, -EBADMSG);
+				ck->ck_size = ck->ck_size * 16 + (unsigned)d;
+				break;
+			}
+			if (c != '\r' && c != ';' && c != ' ' && c != '\t')
+				return ck_fail(ck, -EBADMSG);
+			d = ck_size_end(ck);
+			if (d < 0)
+				return ck_fail(ck, d);
+			ck->ck_state = c == '\r' ? CK_SIZE_LF : CK_EXT;
+			break;
+		case CK_EXT:
+			if (c == '\n')
+				return ck_fail(ck, -EBADMSG);
+			if (c == '\r')
+				ck->ck_state = CK_SIZE_LF;
+			break;
+		case CK_SIZE_LF:
+			if (c != '\n')
+				return ck_fail(ck, -EBADMSG);
+			ck->ck_line = 0;
+			ck->ck_state = ck->ck_size ? CK_DATA : CK_TRAILER_START;
+			break;
+		case CK_DATA_CR:
+			if (c != '\r')
+				return ck_fail(ck, -EBADMSG);
+			ck->ck_state = CK_DATA_LF;
+			break;
+		case CK_DATA_LF:
+			if (c != '\n')
+				return ck_fail(ck, -EBADMSG);
+			ck->ck_state = CK_SIZE_START;
+			break;
+		case CK_TRAILER_START:
+			if (c == '\n')
+				return ck_fail(ck, -EBADMSG);
+			ck->ck_state = c == '\r' ? CK_END_LF : CK_TRAILER;
+			break;
+		case CK_TRAILER:
+			if (c == '\n')
+				return ck_fail(ck, -EBADMSG);
+			if (c == '\r')
+				ck->ck_state = CK_TRAILER_LF;
+			break;
+		case CK_TRAILER_LF:
+			if (c != '\n')
+				return ck_fail(ck, -EBADMSG);
+			ck->ck_state = CK_TRAILER_START;
+			break;
+		case CK_END_LF:
+			if (c != '\n')
+				return ck_fail(ck, -EBADMSG);
+			ck->ck_state = CK_DONE;
+			ck->ck_done = true;
+			break;
+		}
+	}
+	return (ssize_t)i;
 }
 
 /* ---- the JSON answer (pure) ---- */
@@ -478,7 +645,8 @@ int pod_echo_http_json(const struct pod_echo_req *req, const struct pod_echo_inf
 #define ECHO_CONNS_MAX 512
 #define ECHO_PORTS_MAX 64
 #define ECHO_SCRATCH (256 * 1024)
-#define ECHO_HEAD_ROOM 512 /* room before the body for the status and headers */
+#define ECHO_HEAD_ROOM 512   /* room before the body for the status and headers */
+#define ECHO_BODY_ROOM 16384 /* input room past the longest head, for its body */
 #define ECHO_DRAIN_MS 2000
 #define ECHO_DRAIN_BYTES (1024 * 1024)
 #define ECHO_DGRAM_MAX 65536
@@ -514,12 +682,15 @@ struct echo_conn {
 	int port;
 	char peer[64];
 	size_t head_len; /* a head waiting for its body, else 0 */
+	bool chunked;    /* that body is chunked: ck follows it */
+	struct pod_echo_chunked ck;
 	unsigned long long body_left, body_total, bytes;
 	char *out; /* what send() did not take yet */
 	size_t out_len, out_off;
 	uint64_t deadline; /* CS_DRAIN */
 	size_t in_len;
-	char in[POD_ECHO_HEAD_MAX];
+	/* The head stays at the start while its body streams behind it. */
+	char in[POD_ECHO_HEAD_MAX + ECHO_BODY_ROOM];
 };
 
 struct echo_srv {
@@ -660,6 +831,8 @@ static const char *echo_reason(int code)
 		return "Payload Too Large";
 	case 431:
 		return "Request Header Fields Too Large";
+	case 501:
+		return "Not Implemented";
 	default:
 		return "Internal Server Error";
 	}
@@ -744,35 +917,54 @@ static int echo_http_step(struct echo_srv *s, struct echo_conn *c)
 		return echo_error(s, c, 400, "malformed HTTP request\n") < 0 ? -1 : 1;
 	head = (size_t)r;
 	if (!c->head_len) {
-		if (req->transfer_encoding)
-			return echo_error(s, c, 411,
-			                  "chunked request bodies are not supported; "
-			                  "send Content-Length\n") < 0
+		bool waiting;
+
+		/* nginx answers 501 to a coding it does not know. */
+		if (req->transfer_encoding && !req->chunked)
+			return echo_error(s, c, 501,
+			                  "unknown Transfer-Encoding; only chunked is taken\n") < 0
 			           ? -1
 			           : 1;
 		if (req->content_length > POD_ECHO_BODY_MAX)
 			return echo_error(s, c, 413, "request body too large\n") < 0 ? -1 : 1;
 		c->head_len = head;
+		c->chunked = req->chunked;
+		if (c->chunked)
+			pod_echo_chunked_init(&c->ck, POD_ECHO_BODY_MAX);
 		c->body_left = c->body_total =
 		    req->content_length > 0 ? (unsigned long long)req->content_length : 0;
-		if (req->expect_continue && req->minor >= 1 && c->body_left > c->in_len - head &&
+		/* The interim answer only while none of the body is here. */
+		waiting = c->chunked ? c->in_len == head : c->body_left > c->in_len - head;
+		if (req->expect_continue && req->minor >= 1 && waiting &&
 		    conn_send(c, "HTTP/1.1 100 Continue\r\n\r\n", 25) < 0)
 			return -1;
 	}
 	/* The body is counted and dropped; bytes after it (a pipelined
 	 * request) move up behind the head. */
 	avail = c->in_len - head;
-	n = avail < c->body_left ? avail : c->body_left;
+	if (c->chunked) {
+		ssize_t k = pod_echo_chunked_feed(&c->ck, c->in + head, avail);
+
+		if (k == -EFBIG)
+			return echo_error(s, c, 413, "request body too large\n") < 0 ? -1 : 1;
+		if (k < 0)
+			return echo_error(s, c, 400, "malformed chunked body\n") < 0 ? -1 : 1;
+		n = (unsigned long long)k;
+		c->body_total = c->ck.ck_total;
+	} else {
+		n = avail < c->body_left ? avail : c->body_left;
+		c->body_left -= n;
+	}
 	memmove(c->in + head, c->in + head + n, avail - (size_t)n);
 	c->in_len -= (size_t)n;
-	c->body_left -= n;
-	if (c->body_left)
+	if (c->chunked ? !c->ck.ck_done : c->body_left > 0)
 		return 0;
 	if (echo_answer(s, c, req) < 0)
 		return -1;
 	memmove(c->in, c->in + head, c->in_len - head);
 	c->in_len -= head;
 	c->head_len = 0;
+	c->chunked = false;
 	c->body_total = 0;
 	return 1;
 }
@@ -828,9 +1020,10 @@ static void conn_run(struct echo_srv *s, struct echo_conn *c)
 				goto wait;
 			}
 			r = pod_echo_http_sniff(c->in, c->in_len);
-			if (r == 0 && c->in_len < sizeof(c->in) && !c->eof)
+			if (r == 0 && c->in_len < POD_ECHO_HEAD_MAX && !c->eof)
 				goto wait;
-			c->st = r > 0 || (r == 0 && c->in_len == sizeof(c->in)) ? CS_HTTP : CS_RAW;
+			c->st =
+			    r > 0 || (r == 0 && c->in_len >= POD_ECHO_HEAD_MAX) ? CS_HTTP : CS_RAW;
 			break;
 		case CS_RAW:
 			if (c->in_len) {

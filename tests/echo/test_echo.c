@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -473,8 +474,7 @@ static void http_errors(void **state)
 	    {"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400},
 	    {"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
 	    {"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
-	    {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 411},
-	    {"POST / HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n", 413},
+	    {"POST / HTTP/1.1\r\nContent-Length: 1073741825\r\n\r\n", 413},
 	};
 	struct resp r;
 
@@ -549,6 +549,293 @@ static void http_oversized_head(void **state)
 	assert_int_equal(r.status, 431);
 	free(r.body);
 	client_free(c);
+}
+
+/* A chunked body with extensions and trailers (11 data bytes), then the
+ * start of a pipelined request that is not the body's. */
+static const char chunked_body[] = "5;name=value;q=\"a b\"\r\nhello\r\n"
+                                   "6 \r\n world\r\n"
+                                   "000\r\n"
+                                   "X-Checksum: 1234\r\nX-Other: x\r\n"
+                                   "\r\n";
+static const char after_body[] = "GET /next HTTP/1.1\r\n";
+
+static void chunked_decoder_every_split(void **state)
+{
+	char in[sizeof(chunked_body) + sizeof(after_body)];
+	size_t body = sizeof(chunked_body) - 1, len = body + sizeof(after_body) - 1;
+
+	memcpy(in, chunked_body, body);
+	memcpy(in + body, after_body, sizeof(after_body) - 1);
+	/* Two pieces, split at every byte: the same verdict each time, and
+	 * the pipelined bytes are left alone. */
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct pod_echo_chunked ck;
+		ssize_t a, b = 0;
+
+		pod_echo_chunked_init(&ck, POD_ECHO_BODY_MAX);
+		a = pod_echo_chunked_feed(&ck, in, cut);
+		if (!ck.ck_done)
+			b = pod_echo_chunked_feed(&ck, in + cut, len - cut);
+		if (!ck.ck_done || a < 0 || b < 0 || (size_t)(a + b) != body)
+			fail_msg("cut at %zu: %zd + %zd, done %d", cut, a, b, ck.ck_done);
+		assert_int_equal(ck.ck_total, 11);
+		/* Done takes no more. */
+		assert_int_equal(pod_echo_chunked_feed(&ck, after_body, 3), 0);
+	}
+	/* One byte at a time. */
+	{
+		struct pod_echo_chunked ck;
+		size_t used = 0;
+
+		pod_echo_chunked_init(&ck, POD_ECHO_BODY_MAX);
+		for (size_t i = 0; i < len && !ck.ck_done; i++)
+			used += (size_t)pod_echo_chunked_feed(&ck, in + i, 1);
+		assert_true(ck.ck_done);
+		assert_int_equal(used, body);
+		assert_int_equal(ck.ck_total, 11);
+	}
+}
+
+static void chunked_decoder_refuses(void **state)
+{
+	static const struct {
+		const char *body;
+		int err;
+	} cases[] = {
+	    {"x\r\n", -EBADMSG},                        /* not hex */
+	    {"-5\r\nhello\r\n0\r\n\r\n", -EBADMSG},     /* a sign */
+	    {"0x5\r\nhello\r\n0\r\n\r\n", -EBADMSG},    /* a prefix */
+	    {"\r\n", -EBADMSG},                         /* no size */
+	    {" 5\r\nhello\r\n0\r\n\r\n", -EBADMSG},     /* blank before */
+	    {"5\nhello\r\n0\r\n\r\n", -EBADMSG},        /* bare LF */
+	    {"5\rhello\r\n0\r\n\r\n", -EBADMSG},        /* bare CR */
+	    {"5;a\nb\r\nhello\r\n0\r\n\r\n", -EBADMSG}, /* LF in an extension */
+	    {"5\r\nhelloX\r\n0\r\n\r\n", -EBADMSG},     /* data longer than its size */
+	    {"5\r\nhello\n0\r\n\r\n", -EBADMSG},        /* bare LF after data */
+	    {"0\r\nX: y\n\r\n", -EBADMSG},              /* bare LF in a trailer */
+	    {"0\r\n\n", -EBADMSG},                      /* bare LF at the end */
+	    {"0\r\n\rx", -EBADMSG},                     /* CR not followed by LF */
+	    {"10000000000000000\r\n", -EBADMSG},        /* overflows 64 bits */
+	    {"40000001\r\n", -EFBIG},                   /* past 1 GiB */
+	    {"3fffffff\r\n", 0},                        /* 1 GiB - 1: fine so far */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pod_echo_chunked ck;
+		ssize_t r;
+
+		pod_echo_chunked_init(&ck, POD_ECHO_BODY_MAX);
+		r = pod_echo_chunked_feed(&ck, cases[i].body, strlen(cases[i].body));
+		if (cases[i].err ? r != cases[i].err : r != (ssize_t)strlen(cases[i].body))
+			fail_msg("case %zu (%s): %zd, want %d", i, cases[i].body, r, cases[i].err);
+		assert_false(ck.ck_done);
+		/* An error sticks. */
+		if (cases[i].err)
+			assert_int_equal(pod_echo_chunked_feed(&ck, "0\r\n\r\n", 5), cases[i].err);
+	}
+	/* The sum of the chunks counts against the limit, not each alone. */
+	{
+		struct pod_echo_chunked ck;
+
+		pod_echo_chunked_init(&ck, 8);
+		assert_int_equal(pod_echo_chunked_feed(&ck, "5\r\nhello\r\n", 10), 10);
+		assert_int_equal(pod_echo_chunked_feed(&ck, "4\r\n", 3), -EFBIG);
+	}
+	/* Lines are bounded: an endless extension or trailer section is not
+	 * read forever. */
+	{
+		static char big[POD_ECHO_HEAD_MAX + 64];
+		struct pod_echo_chunked ck;
+
+		memset(big, 'e', sizeof(big));
+		big[0] = '1';
+		big[1] = ';';
+		pod_echo_chunked_init(&ck, POD_ECHO_BODY_MAX);
+		assert_int_equal(pod_echo_chunked_feed(&ck, big, POD_ECHO_CHUNK_LINE_MAX),
+		                 POD_ECHO_CHUNK_LINE_MAX);
+		assert_int_equal(pod_echo_chunked_feed(&ck, "e", 1), -EMSGSIZE);
+		pod_echo_chunked_init(&ck, POD_ECHO_BODY_MAX);
+		assert_int_equal(pod_echo_chunked_feed(&ck, "0\r\n", 3), 3);
+		assert_int_equal(pod_echo_chunked_feed(&ck, big, sizeof(big)), -EMSGSIZE);
+	}
+}
+
+static void http_chunked_body_counted(void **state)
+{
+	struct client *c = client_new(srv.tcp1);
+	char req[512];
+	struct resp r;
+	json_t *j;
+	int n, one = 1;
+
+	/* In one write, with a pipelined request right after the body. */
+	n = snprintf(req, sizeof(req),
+	             "POST /chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n%s"
+	             "GET /next HTTP/1.1\r\nHost: x\r\n\r\n",
+	             chunked_body);
+	send_all(c->fd, req, (size_t)n);
+	read_resp(c, &r, false);
+	assert_int_equal(r.status, 200);
+	j = resp_json(&r);
+	assert_string_equal(jstr(j, "request.path"), "/chunks");
+	assert_int_equal(jint(j, "bodyBytes"), 11);
+	json_decref(j);
+	free(r.body);
+	read_resp(c, &r, false);
+	assert_int_equal(r.status, 200);
+	j = resp_json(&r);
+	assert_string_equal(jstr(j, "request.path"), "/next");
+	assert_int_equal(jint(j, "bodyBytes"), 0);
+	json_decref(j);
+	free(r.body);
+
+	/* One byte per write, so that the server sees the body cut at every
+	 * byte boundary; the request after it still stands alone. */
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	n = snprintf(req, sizeof(req),
+	             "PUT /slow HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n%s"
+	             "DELETE /then HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok",
+	             chunked_body);
+	for (int i = 0; i < n; i++) {
+		send_all(c->fd, req + i, 1);
+		usleep(500);
+	}
+	read_resp(c, &r, false);
+	j = resp_json(&r);
+	assert_string_equal(jstr(j, "request.path"), "/slow");
+	assert_int_equal(jint(j, "bodyBytes"), 11);
+	json_decref(j);
+	free(r.body);
+	read_resp(c, &r, false);
+	j = resp_json(&r);
+	assert_string_equal(jstr(j, "request.path"), "/then");
+	assert_int_equal(jint(j, "bodyBytes"), 2);
+	json_decref(j);
+	free(r.body);
+
+	/* Expect: 100-continue: the interim answer, then the chunks. */
+	send_str(c->fd, "POST /ask HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+	                "Expect: 100-continue\r\n\r\n");
+	assert_true(client_fill(c, 25));
+	assert_memory_equal(c->buf, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	client_eat(c, 25);
+	send_str(c->fd, "3\r\nabc\r\n0\r\n\r\n");
+	read_resp(c, &r, false);
+	j = resp_json(&r);
+	assert_int_equal(jint(j, "bodyBytes"), 3);
+	json_decref(j);
+	free(r.body);
+	/* The body already here: no interim answer, only the final one. */
+	send_str(c->fd, "POST /told HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+	                "Expect: 100-continue\r\n\r\n0\r\n\r\n");
+	read_resp(c, &r, false);
+	assert_int_equal(r.status, 200);
+	j = resp_json(&r);
+	assert_int_equal(jint(j, "bodyBytes"), 0);
+	json_decref(j);
+	free(r.body);
+	client_free(c);
+}
+
+static void http_chunked_many_mib(void **state)
+{
+	struct client *c = client_new(srv.tcp2);
+	static char chunk[65536 + 16];
+	struct resp r;
+	json_t *j;
+	int hl;
+
+	/* 4 MiB in 64 KiB chunks. */
+	send_str(c->fd, "POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+	hl = snprintf(chunk, sizeof(chunk), "10000\r\n");
+	memset(chunk + hl, 'c', 65536);
+	memcpy(chunk + hl + 65536, "\r\n", 2);
+	for (int i = 0; i < 64; i++)
+		send_all(c->fd, chunk, (size_t)hl + 65536 + 2);
+	send_str(c->fd, "0\r\n\r\n");
+	read_resp(c, &r, false);
+	assert_int_equal(r.status, 200);
+	j = resp_json(&r);
+	assert_int_equal(jint(j, "bodyBytes"), 4 * 1024 * 1024);
+	json_decref(j);
+	free(r.body);
+	client_free(c);
+}
+
+static void http_content_length_4mib(void **state)
+{
+	struct client *c = client_new(srv.tcp2);
+	static char body[4 * 1024 * 1024];
+	struct resp r;
+	json_t *j;
+
+	memset(body, 'b', sizeof(body));
+	send_str(c->fd, "PUT /blob HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n");
+	send_all(c->fd, body, sizeof(body));
+	send_str(c->fd, "GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+	read_resp(c, &r, false);
+	assert_int_equal(r.status, 200);
+	j = resp_json(&r);
+	assert_int_equal(jint(j, "bodyBytes"), 4194304);
+	json_decref(j);
+	free(r.body);
+	read_resp(c, &r, false);
+	j = resp_json(&r);
+	assert_string_equal(jstr(j, "request.path"), "/after");
+	json_decref(j);
+	free(r.body);
+	client_free(c);
+}
+
+static void http_chunked_errors(void **state)
+{
+	static const struct {
+		const char *req;
+		int status;
+		const char *text;
+	} cases[] = {
+	    /* Malformed sizes and framing: 400, and the connection closes. */
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400,
+	     "malformed chunked body\n"},
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", 400,
+	     "malformed chunked body\n"},
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0x10\r\n", 400,
+	     "malformed chunked body\n"},
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n", 400,
+	     "malformed chunked body\n"},
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", 400,
+	     "malformed chunked body\n"},
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 400,
+	     "malformed chunked body\n"},
+	    /* The head itself: two Transfer-Encodings, or one in HTTP/1.0. */
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+	     400, "malformed HTTP request\n"},
+	    {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400,
+	     "malformed HTTP request\n"},
+	    /* Codings other than chunked alone: 501, as nginx. */
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501, NULL},
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501, NULL},
+	    /* Past 1 GiB: refused at the size, before the data. */
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n40000001\r\n", 413,
+	     "request body too large\n"},
+	};
+	struct resp r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct client *c = client_new(srv.tcp1);
+
+		send_str(c->fd, cases[i].req);
+		read_resp(c, &r, false);
+		if (r.status != cases[i].status)
+			fail_msg("case %zu: %d, want %d", i, r.status, cases[i].status);
+		if (cases[i].text)
+			assert_string_equal(r.body, cases[i].text);
+		assert_non_null(strstr(r.head, "Connection: close"));
+		free(r.body);
+		assert_closed(c);
+		client_free(c);
+	}
 }
 
 static void tcp_raw_echo(void **state)
@@ -717,6 +1004,12 @@ int main(void)
 	    cmocka_unit_test(http_get_names_pod_and_request),
 	    cmocka_unit_test(http_keep_alive_and_close),
 	    cmocka_unit_test(http_post_counts_body),
+	    cmocka_unit_test(chunked_decoder_every_split),
+	    cmocka_unit_test(chunked_decoder_refuses),
+	    cmocka_unit_test(http_chunked_body_counted),
+	    cmocka_unit_test(http_chunked_many_mib),
+	    cmocka_unit_test(http_content_length_4mib),
+	    cmocka_unit_test(http_chunked_errors),
 	    cmocka_unit_test(http_healthz_and_head),
 	    cmocka_unit_test(http_errors),
 	    cmocka_unit_test(http_oversized_head),
