@@ -107,8 +107,13 @@ size_t dns_qlog_line(char *out, size_t cap, const struct sockaddr_in *from, bool
 	/* Go's strconv.FormatFloat(d.Seconds(), 'f', -1, 64): no trailing
 	 * zeros. */
 	snprintf(dur, sizeof(dur), "%.9f", (double)dur_ns / 1e9);
-	for (size_t l = strlen(dur); l > 1 && dur[l - 1] == '0' && dur[l - 2] != '.'; l--)
+	for (size_t l = strlen(dur); l > 1 && (dur[l - 1] == '0' || dur[l - 1] == '.'); l--) {
+		bool point = dur[l - 1] == '.';
+
 		dur[l - 1] = '\0';
+		if (point)
+			break;
+	}
 	if (have_q)
 		name_text(q.name, name, sizeof(name));
 	n = snprintf(out, cap, "[INFO] %s:%u - %u \"%s %s %s %s %zu %s %u\" %s %s %zu %ss", addr,
