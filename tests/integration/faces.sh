@@ -6,11 +6,12 @@
 # dns-tcp); dig at that IP answers, over UDP and TCP; `kubectl logs -l
 # k8s-app=kube-dns` shows DNS's start lines and, at --log-level debug,
 # the query in CoreDNS's log format; the ingress face's logs answer; the
-# face IPs are local routes on lo while k1s runs, and gone after it stops.
+# face IPs are local routes on lo while k1s runs, and gone after it stops;
+# a pod's query reaches the face through the host.
 # A pod of the coredns image made by a user is a face too. Needs root.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-need kubectl dig ip
+need kubectl dig ip nslookup
 
 NODE=$(hostname)
 start_k1s --log-level debug
@@ -65,6 +66,17 @@ expect_out "... the TCP one too" \
 k logs -n ingress-nginx -l app.kubernetes.io/name=ingress-nginx >"$TMP/ing.log" 2>&1 ||
 	fail "kubectl logs of the ingress face: $(cat "$TMP/ing.log")"
 echo "ok - kubectl logs -n ingress-nginx -l app.kubernetes.io/name=ingress-nginx answers"
+
+# A pod reaches the face through the host, as it reaches cluster IPs.
+k run dnsq --image=busybox --restart=Never --command -- \
+	nslookup kubernetes.default.svc.cluster.local "$DNS_FACE" >/dev/null
+pod_done() { k get pod dnsq -o jsonpath='{.status.phase}' | grep -Eq '^(Succeeded|Failed)$'; }
+wait_for "a pod's nslookup at the DNS face ends" 20 pod_done
+expect_out "... with the answer" 'Address: 10\.96\.0\.1' k logs dnsq
+expect_out "... and the face's log shows the pod's query" \
+	"^\[INFO\] 10\.244\.[0-9.]+:[0-9]+ - [0-9]+ \"A IN kubernetes\.default\.svc\.cluster\.local\. udp" \
+	k logs -n kube-system -l k8s-app=kube-dns
+k delete pod dnsq --wait=false >/dev/null
 
 # A user's pod of the CoreDNS image is a face of DNS too: no process,
 # an address of the host, and DNS answers there.
