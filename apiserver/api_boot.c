@@ -1,7 +1,9 @@
 /* The objects every cluster has from its first start: the system
- * namespaces, the node, the `kubernetes` and `kube-dns` services and the
- * `nginx` IngressClass. Missing ones are created at every start; the node's
- * status is refreshed, since addresses and capacity may have changed. */
+ * namespaces, the node, the `kubernetes` and `kube-dns` services, the
+ * `nginx` IngressClass, and the faces of the modules that run inside k1s
+ * (cluster DNS, the ingress): system pods where users look for them.
+ * Missing ones are created at every start; the node's status is
+ * refreshed, since addresses and capacity may have changed. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/sysinfo.h>
@@ -126,10 +128,53 @@ static int ensure_node(struct api *api)
 	return err;
 }
 
+/* A face: a pod named as kubelet names a mirror pod (<name>-<node>),
+ * bound to the node, whose image the catalog maps to the module
+ * (config/images.yaml) and whose annotation says so too; the runtime
+ * makes its IP local to the host, where the module answers. */
+static json_t *face_pod(const struct api *api, const char *ns, const char *name,
+			const char *face, json_t *labels, const char *container, const char *image,
+			json_t *ports)
+{
+	char full[256];
+
+	snprintf(full, sizeof(full), "%s-%s", name, api->node_name);
+	return json_pack("{s:s,s:s,s:{s:s,s:s,s:o,s:{s:s}},s:{s:s,s:[{s:s,s:s,s:o}]}}",
+			 "apiVersion", "v1", "kind", "Pod", "metadata", "name", full,
+			 "namespace", ns, "labels", labels, "annotations", "k1s.io/face", face,
+			 "spec", "nodeName", api->node_name, "containers", "name", container,
+			 "image", image, "ports", ports);
+}
+
+static int ensure_faces(struct api *api)
+{
+	/* The labels of CoreDNS's Deployment and of ingress-nginx's
+	 * controller (deploy.yaml), which their Services select. */
+	int err = ensure(
+	    api, "pods", "",
+	    face_pod(api, "kube-system", "coredns", "dns", json_pack("{s:s}", "k8s-app", "kube-dns"),
+		     "coredns", "registry.k8s.io/coredns/coredns:v1.11.3",
+		     json_pack("[{s:s,s:i,s:s},{s:s,s:i,s:s}]", "name", "dns", "containerPort", 53,
+			       "protocol", "UDP", "name", "dns-tcp", "containerPort", 53,
+			       "protocol", "TCP")));
+
+	if (err)
+		return err;
+	return ensure(api, "pods", "",
+		      face_pod(api, "ingress-nginx", "ingress-nginx-controller", "ingress",
+			       json_pack("{s:s,s:s,s:s}", "app.kubernetes.io/name", "ingress-nginx",
+					 "app.kubernetes.io/instance", "ingress-nginx",
+					 "app.kubernetes.io/component", "controller"),
+			       "controller", "registry.k8s.io/ingress-nginx/controller:v1.9.0",
+			       json_pack("[{s:s,s:i,s:s},{s:s,s:i,s:s}]", "name", "http",
+					 "containerPort", 80, "protocol", "TCP", "name", "https",
+					 "containerPort", 443, "protocol", "TCP")));
+}
+
 int api_boot(struct api *api)
 {
 	static const char *const namespaces[] = {"default", "kube-system", "kube-public",
-						 "kube-node-lease", NULL};
+						 "kube-node-lease", "ingress-nginx", NULL};
 	int err = 0;
 
 	st_begin(api->st);
@@ -166,6 +211,8 @@ int api_boot(struct api *api)
 				       "name", "nginx", "annotations",
 				       "ingressclass.kubernetes.io/is-default-class", "true", "spec",
 				       "controller", "k1s.io/ingress"));
+	if (!err)
+		err = ensure_faces(api);
 	if (err) {
 		st_rollback(api->st);
 		return err;

@@ -12,6 +12,7 @@
  * memory. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 
 #include "dns_int.h"
 #include "k1s_err.h"
+#include "k1s_facelog.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
@@ -39,14 +41,77 @@ static json_t *cache_of(struct dns *dns, const char *res)
 	return NULL;
 }
 
+/* Whether the runtime reports the pod as a face of DNS: its containers
+ * are DNS itself (runtime/: containerID k1s://face/dns). */
+static bool dns_face(const json_t *pod)
+{
+	const json_t *cs = json_array_get(k1s_json_path(pod, "status.containerStatuses"), 0);
+	const char *cid = k1s_json_str(cs, "containerID");
+
+	return cid && strcmp(cid, "k1s://face/dns") == 0;
+}
+
 /* Pods are kept as the little the zone reads of them. */
 static json_t *pod_digest(const json_t *pod)
 {
-	return json_pack("{s:{s:s?,s:s?},s:{s:s?,s:s?}}", "metadata",
+	return json_pack("{s:{s:s?,s:s?},s:{s:s?,s:s?},s:b}", "metadata",
 			 "namespace", k1s_json_str(pod, "metadata.namespace"),
 			 "name", k1s_json_str(pod, "metadata.name"),
 			 "status", "podIP", k1s_json_str(pod, "status.podIP"),
-			 "phase", k1s_json_str(pod, "status.phase"));
+			 "phase", k1s_json_str(pod, "status.phase"), "face", dns_face(pod));
+}
+
+/* A line at info in k1s's log and in the face's, as CoreDNS starts its
+ * own lines with [INFO]. */
+static void say(struct dns *dns, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct dns *dns, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	k1s_info("dns", "%s", text);
+	k1s_facelog_printf(dns->facelog, "[INFO] %s", text);
+}
+
+static int open_listener(struct dns *dns, int i);
+
+/* A face pod's address: served from now on, by every loop. */
+static void face_listen(struct dns *dns, const json_t *digest)
+{
+	const char *ip = k1s_json_str(digest, "status.podIP");
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+	int i = dns->nlisten;
+
+	if (!ip || strcmp(k1s_json_str(digest, "status.phase") ?: "", "Running") != 0 ||
+	    inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+		return;
+	for (int k = 0; k < dns->nlisten; k++)
+		if (dns->listen[k].sin_addr.s_addr == a.sin_addr.s_addr)
+			return;
+	if (i == DNS_LISTEN_MAX) {
+		k1s_warn("dns", "face %s/%s on %s: already serving %d faces, the most",
+			 k1s_json_str(digest, "metadata.namespace"),
+			 k1s_json_str(digest, "metadata.name"), ip, DNS_LISTEN_FACES);
+		return;
+	}
+	dns->listen[i] = a;
+	if (open_listener(dns, i) < 0) {
+		if (dns->ufd[i] >= 0)
+			close(dns->ufd[i]);
+		if (dns->tfd[i] >= 0)
+			close(dns->tfd[i]);
+		dns->ufd[i] = dns->tfd[i] = -1;
+		return;
+	}
+	dns->nlisten++;
+	atomic_store(&dns->nlisten_live, dns->nlisten);
+	for (int k = 0; k < dns->nloops; k++)
+		dns_loop_wake(dns->loops[k]);
+	say(dns, "serving %s on %s:53, the address of face %s/%s", dns->domain, ip,
+	    k1s_json_str(digest, "metadata.namespace"), k1s_json_str(digest, "metadata.name"));
 }
 
 static void cache_put(struct dns *dns, const char *res, const json_t *obj, bool del)
@@ -68,6 +133,8 @@ static void cache_put(struct dns *dns, const char *res, const json_t *obj, bool 
 			json_decref(d);
 			return;
 		}
+		if (json_is_true(json_object_get(d, "face")))
+			face_listen(dns, d);
 		json_object_set_new(cache, key, d);
 	} else {
 		json_object_set_new(cache, key, json_deep_copy(obj));
@@ -121,8 +188,8 @@ static void log_upstreams(struct dns *dns)
 	for (int i = 0; i < dns->up.n; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
 			 inet_ntoa(dns->up.addr[i].sin_addr));
-	k1s_info("dns", "upstreams from %s: %s", dns->resolv_conf,
-		 dns->up.n ? list : "none (other names get SERVFAIL)");
+	say(dns, "upstreams from %s: %s", dns->resolv_conf,
+	    dns->up.n ? list : "none (other names get SERVFAIL)");
 }
 
 static bool rc_changed(struct dns *dns)
@@ -312,7 +379,7 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 
 	if (!dns)
 		goto fail;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < DNS_LISTEN_MAX; i++)
 		dns->ufd[i] = dns->tfd[i] = -1;
 	pthread_mutex_init(&dns->up_mu, NULL);
 	dns->st = st;
@@ -353,6 +420,15 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 	}
 	if (dns->nlisten == 0)
 		goto fail;
+	dns->nfixed = dns->nlisten;
+	atomic_store(&dns->nlisten_live, dns->nlisten);
+	if (cfg->data_dir) {
+		dns->facelog = k1s_facelog_open(cfg->data_dir, "dns", 0, &e);
+		if (!dns->facelog)
+			k1s_warn("dns", "the face's log in %s/faces: %s", cfg->data_dir,
+				 strerror(-e));
+		dns->qlog = dns->facelog && k1s_log_enabled(K1S_LOG_DEBUG);
+	}
 	snprintf(dns->resolv_conf, sizeof(dns->resolv_conf), "%s", rc);
 	rc_changed(dns);
 	dns->rc_checked = k1s_now_ms();
@@ -383,9 +459,9 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 	if (loop && (e = k1s_loop_hook(loop, dns_hook, dns)) < 0)
 		goto fail;
 	for (int i = 0; i < dns->nlisten; i++)
-		k1s_info("dns", "serving %s on %s:%u, %d loop(s), %d upstream(s)", dns->domain,
-			 inet_ntoa(dns->listen[i].sin_addr), ntohs(dns->listen[i].sin_port), n,
-			 dns->up.n);
+		say(dns, "serving %s on %s:%u, %d loop(s), %d upstream(s)%s", dns->domain,
+		    inet_ntoa(dns->listen[i].sin_addr), ntohs(dns->listen[i].sin_port), n,
+		    dns->up.n, dns->qlog ? "; queries logged here" : "");
 	return dns;
 fail:
 	dns_free(dns);
@@ -404,12 +480,13 @@ void dns_free(struct dns *dns)
 	for (int i = 0; i < dns->nloops; i++)
 		dns_loop_join(dns->loops[i]);
 	free(dns->loops);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < DNS_LISTEN_MAX; i++) {
 		if (dns->ufd[i] >= 0)
 			close(dns->ufd[i]);
 		if (dns->tfd[i] >= 0)
 			close(dns->tfd[i]);
 	}
+	k1s_facelog_close(dns->facelog);
 	dns_cache_free(dns->cache);
 	/* The zone first: its nodes go to the snapshot being served. */
 	dns_zone_free(dns->zone);

@@ -317,6 +317,12 @@ void dns_fwd_forget(struct dns_fwd *f, void *conn);
 
 struct dns_loop;
 
+/* Listening addresses: the cluster IP, --dns-listen, and DNS's faces. */
+#define DNS_LISTEN_FACES 6
+#define DNS_LISTEN_MAX (2 + DNS_LISTEN_FACES)
+
+struct k1s_facelog;
+
 struct dns {
 	struct st *st;
 	struct k1s_loop *loop;
@@ -324,10 +330,21 @@ struct dns {
 	char domain[DNS_MAXNAME + 1], ip[INET_ADDRSTRLEN];
 	/* One socket per address, shared by the loops: the kernel hands each
 	 * datagram and connection to one waiting loop, and nothing else can
-	 * join a SO_REUSEPORT group on our port and take a share. */
-	int nlisten;
-	struct sockaddr_in listen[2];
-	int ufd[2], tfd[2];
+	 * join a SO_REUSEPORT group on our port and take a share. The first
+	 * nfixed are the cluster IP and --dns-listen; then the addresses of
+	 * DNS's face pods, added as the runtime reports them running
+	 * (nlisten_live tells the loops, which arm the new ones). A face's
+	 * socket stays open until k1s stops: closing it under the loops'
+	 * armed receives would need each loop to cancel first, and an
+	 * address no longer local receives nothing. */
+	int nlisten, nfixed;
+	atomic_int nlisten_live;
+	struct sockaddr_in listen[DNS_LISTEN_MAX];
+	int ufd[DNS_LISTEN_MAX], tfd[DNS_LISTEN_MAX];
+	/* The face's log (k1s_facelog.h): start lines, and each query at
+	 * --log-level debug. NULL without a data directory. */
+	struct k1s_facelog *facelog;
+	bool qlog;
 	struct dns_upstreams up;	/* under up_mu once the loops run */
 	pthread_mutex_t up_mu;
 	atomic_int up_gen;		/* bumped when up changes */
@@ -351,6 +368,13 @@ struct dns {
 	int nloops;
 	struct dns_loop **loops;
 };
+
+/* ---- dns_qlog.c ---- */
+/* The query log line of CoreDNS's log plugin for a query and the answer
+ * sent, into out (no newline); its length. */
+size_t dns_qlog_line(char *out, size_t cap, const struct sockaddr_in *from, bool tcp,
+		     const uint8_t *query, size_t qlen, const uint8_t *resp, size_t rlen,
+		     int64_t dur_ns);
 
 /* The loops (dns_srv.c). */
 struct dns_loop *dns_loop_start(struct dns *dns, int idx, int *err);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "dns_int.h"
+#include "k1s_facelog.h"
 #include "k1s_list.h"
 #include "k1s_log.h"
 #include "k1s_uring.h"
@@ -88,12 +89,15 @@ struct dns_loop {
 	struct dns *dns;
 	int idx;
 	struct k1s_ring_thread t;
-	struct op o_wake, o_tick, o_accept[2], o_frecv[DNS_MAX_UPSTREAMS], o_ftcp;
+	struct op o_wake, o_tick, o_accept[DNS_LISTEN_MAX], o_frecv[DNS_MAX_UPSTREAMS], o_ftcp;
 	struct dns_snap *cur;
-	struct urx rx[2];
-	bool fixed;		/* the UDP sockets are registered files 0, 1 */
+	struct urx rx[DNS_LISTEN_MAX];
+	int nlisten;		/* the sockets this loop has armed */
+	int nfixed;		/* the first ones, registered as files 0, 1 */
+	bool fixed;
+	bool qlog;		/* each query goes to the face's log */
 	struct usend *sends, *free_sends;
-	bool accept_rearm[2];
+	bool accept_rearm[DNS_LISTEN_MAX];
 	struct k1s_list conns;
 	int nconns;
 	struct dns_fwd *fwd;
@@ -117,6 +121,25 @@ static struct io_uring_sqe *get_sqe(struct dns_loop *lp)
 	return k1s_ring_sqe(&lp->t.ring);
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A query and its answer, in the face's log (debug level only). */
+static void qlog(struct dns_loop *lp, const struct sockaddr_in *from, bool tcp,
+		 const uint8_t *q, size_t qlen, const uint8_t *r, size_t rlen, int64_t t0)
+{
+	char line[1400];
+	size_t n = dns_qlog_line(line, sizeof(line), from, tcp, q, qlen, r, rlen,
+				 mono_ns() - t0);
+
+	k1s_facelog_write(lp->dns->facelog, line, n);
+}
+
 /* ---- UDP ---- */
 
 static void urx_arm(struct dns_loop *lp, int i)
@@ -124,7 +147,7 @@ static void urx_arm(struct dns_loop *lp, int i)
 	struct urx *r = &lp->rx[i];
 	struct io_uring_sqe *sqe = get_sqe(lp);
 
-	if (lp->fixed) {
+	if (lp->fixed && i < lp->nfixed) {
 		io_uring_prep_recvmsg_multishot(sqe, i, &r->mh, 0);
 		sqe->flags |= IOSQE_FIXED_FILE;
 	} else {
@@ -157,6 +180,7 @@ static void on_udp(struct dns_loop *lp, int i, const uint8_t *pkt, size_t len,
 	uint8_t *out = u ? u->out : spare;
 	const struct dns_node *ext;
 	struct dns_q q;
+	int64_t t0 = lp->qlog ? mono_ns() : 0;
 	int n = dns_answer(lp->cur, pkt, len, out, DNS_UDP_MAX, 0, &q, &ext);
 
 	if (n == DNS_FORWARD || (n > 0 && ext && lp->fwd)) {
@@ -172,6 +196,8 @@ static void on_udp(struct dns_loop *lp, int i, const uint8_t *pkt, size_t len,
 	}
 	if (n <= 0)
 		return;
+	if (lp->qlog)
+		qlog(lp, from, false, pkt, len, out, (size_t)n, t0);
 	if (!u) {
 		/* Every slot is in flight: this one goes straight out. */
 		sendto(lp->rx[i].fd, out, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)from,
@@ -190,7 +216,7 @@ static void on_udp(struct dns_loop *lp, int i, const uint8_t *pkt, size_t len,
 	{
 		struct io_uring_sqe *sqe = get_sqe(lp);
 
-		if (lp->fixed) {
+		if (lp->fixed && i < lp->nfixed) {
 			io_uring_prep_sendmsg(sqe, i, &u->mh, MSG_DONTWAIT);
 			sqe->flags |= IOSQE_FIXED_FILE;
 		} else {
@@ -382,7 +408,16 @@ static void tconn_frames(struct tconn *c)
 		}
 		if (n == 0)
 			break;
+		int64_t t0 = lp->qlog ? mono_ns() : 0;
+
 		n = dns_answer(lp->cur, c->rbuf + off + 2, flen, lp->tout, 65535, 65535, &q, &ext);
+		if (lp->qlog && n > 0 && !(ext && lp->fwd)) {
+			struct sockaddr_in from = {0};
+			socklen_t sl = sizeof(from);
+
+			getpeername(c->fd, (struct sockaddr *)&from, &sl);
+			qlog(lp, &from, true, c->rbuf + off + 2, flen, lp->tout, (size_t)n, t0);
+		}
 		if (n == DNS_FORWARD || (n > 0 && ext && lp->fwd)) {
 			struct dns_client cl = {.fd = -1, .conn = c, .limit = 65535};
 
@@ -552,6 +587,24 @@ static void take_upstreams(struct dns_loop *lp)
 	lp->up_gen = gen;
 }
 
+/* Addresses added since (DNS's faces): their sockets are armed here. */
+static void take_listeners(struct dns_loop *lp)
+{
+	int n = atomic_load(&lp->dns->nlisten_live);
+
+	for (; lp->nlisten < n; lp->nlisten++) {
+		int i = lp->nlisten;
+
+		if (urx_init(lp, i) < 0) {
+			k1s_err("dns", "loop %d: cannot receive on %s", lp->idx,
+				inet_ntoa(lp->dns->listen[i].sin_addr));
+			continue;
+		}
+		urx_arm(lp, i);
+		accept_arm(lp, i);
+	}
+}
+
 static void take_snap(struct dns_loop *lp)
 {
 	struct dns_snap *s = dns_snap_of(k1s_pub_current(&lp->dns->pub));
@@ -577,7 +630,7 @@ static void on_tick(struct dns_loop *lp)
 			tconn_put(c);
 		}
 	}
-	for (int i = 0; i < lp->dns->nlisten; i++)
+	for (int i = 0; i < lp->nlisten; i++)
 		if (lp->accept_rearm[i]) {
 			lp->accept_rearm[i] = false;
 			accept_arm(lp, i);
@@ -603,6 +656,7 @@ static void handle(struct dns_loop *lp, struct io_uring_cqe *cqe)
 		} else {
 			take_snap(lp);
 			take_upstreams(lp);
+			take_listeners(lp);
 			arm_wake(lp);
 		}
 		break;
@@ -633,27 +687,29 @@ static int loop_setup(void *arg)
 	struct dns *dns = lp->dns;
 	int err = 0;
 
-	for (int i = 0; err == 0 && i < dns->nlisten; i++)
+	lp->nlisten = lp->nfixed = dns->nfixed;
+	lp->qlog = dns->qlog;
+	for (int i = 0; err == 0 && i < lp->nfixed; i++)
 		err = urx_init(lp, i);
 	/* Registered, the sockets skip a file lookup per operation. */
 	if (err == 0)
-		lp->fixed = io_uring_register_files(&lp->t.ring, dns->ufd, (unsigned)dns->nlisten) == 0;
+		lp->fixed = io_uring_register_files(&lp->t.ring, dns->ufd, (unsigned)lp->nfixed) == 0;
 	return err;
 }
 
 static void loop_run(void *arg)
 {
 	struct dns_loop *lp = arg;
-	struct dns *dns = lp->dns;
 
 	lp->now = now_ms();
 	take_snap(lp);
 	arm_wake(lp);
 	arm_tick(lp);
-	for (int i = 0; i < dns->nlisten; i++) {
+	for (int i = 0; i < lp->nlisten; i++) {
 		urx_arm(lp, i);
 		accept_arm(lp, i);
 	}
+	take_listeners(lp);
 	for (int i = 0; lp->fwd && i < dns_fwd_nfds(lp->fwd); i++)
 		if (dns_fwd_fd(lp->fwd, i) >= 0)
 			frecv(lp, i);
@@ -670,7 +726,7 @@ static void loop_run(void *arg)
 			n++;
 		}
 		io_uring_cq_advance(&lp->t.ring, n);
-		for (int i = 0; i < dns->nlisten; i++)
+		for (int i = 0; i < lp->nlisten; i++)
 			if (lp->rx[i].rearm && !lp->stopping)
 				urx_arm(lp, i);
 	}
@@ -691,7 +747,7 @@ struct dns_loop *dns_loop_start(struct dns *dns, int idx, int *err)
 	lp->o_wake = (struct op){OP_WAKE, 0, lp};
 	lp->o_tick = (struct op){OP_TICK, 0, lp};
 	lp->o_ftcp = (struct op){OP_FTCP, 0, lp};
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < DNS_LISTEN_MAX; i++)
 		lp->o_accept[i] = (struct op){OP_ACCEPT, (uint8_t)i, lp};
 	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		lp->o_frecv[i] = (struct op){OP_FRECV, (uint8_t)i, lp};
@@ -715,7 +771,7 @@ fail:
 	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		free(lp->fbuf[i]);
 	dns_fwd_free(lp->fwd);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < DNS_LISTEN_MAX; i++)
 		urx_free(&lp->rx[i]);
 	free(lp->sends);
 	free(lp);
@@ -747,7 +803,7 @@ void dns_loop_join(struct dns_loop *lp)
 	dns_fwd_free(lp->fwd);
 	for (int i = 0; i < DNS_MAX_UPSTREAMS; i++)
 		free(lp->fbuf[i]);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < DNS_LISTEN_MAX; i++)
 		urx_free(&lp->rx[i]);
 	free(lp->sends);
 	free(lp);

@@ -17,6 +17,11 @@ void k1s_log_set_level(enum k1s_log_level level)
 	log_level = level;
 }
 
+bool k1s_log_enabled(enum k1s_log_level level)
+{
+	return level <= log_level;
+}
+
 int k1s_log_parse_level(const char *s, enum k1s_log_level *out)
 {
 	for (int i = 0; i < 4; i++) {

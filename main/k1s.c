@@ -575,6 +575,7 @@ static int serve(int argc, char **argv)
 		k1s_warn("main", "services are not forwarded: %s", k1s_strerror(err));
 	dnscfg.service_net = service_net;
 	dnscfg.pod_net = pod_net;
+	dnscfg.data_dir = data_dir;
 	dns = dns_new(st, loop, &dnscfg, &err);
 	if (!dns)
 		k1s_warn("main", "cluster DNS is not served: %s", k1s_strerror(err));

@@ -32,6 +32,7 @@ struct pod_catalog_entry {
 	const char **dflt; /* entrypoint + cmd, NULL-terminated, borrowed strings */
 	bool busybox;
 	bool passthrough;
+	char *face; /* "dns" or "ingress", or NULL */
 };
 
 struct pod_catalog {
@@ -53,7 +54,11 @@ static const char cat_builtin[] = "- image: busybox\n"
                                   "- image: python\n"
                                   "  cmd: [python3]\n"
                                   "- image: redis\n"
-                                  "  cmd: [redis-server]\n";
+                                  "  cmd: [redis-server]\n"
+                                  "- image: coredns/coredns\n"
+                                  "  face: dns\n"
+                                  "- image: ingress-nginx/controller\n"
+                                  "  face: ingress\n";
 
 static void strv_free(char **v)
 {
@@ -70,6 +75,7 @@ static void entry_fini(struct pod_catalog_entry *e)
 	strv_free(e->entrypoint);
 	strv_free(e->cmd);
 	free(e->dflt);
+	free(e->face);
 }
 
 void pod_catalog_free(struct pod_catalog *c)
@@ -138,7 +144,14 @@ const char *const *pod_catalog_entrypoint(const struct pod_catalog *c, const cha
 {
 	const struct pod_catalog_entry *e = cat_find(c, image);
 
-	return e ? e->dflt : NULL;
+	return e && !e->face ? e->dflt : NULL;
+}
+
+const char *pod_catalog_face(const struct pod_catalog *c, const char *image)
+{
+	const struct pod_catalog_entry *e = cat_find(c, image);
+
+	return e ? e->face : NULL;
 }
 
 /* ---- parsing ---- */
@@ -256,7 +269,7 @@ static int cat_entry(struct cat_parse *cp, yaml_node_t *n, struct pod_catalog_en
 		                 "an entry must be a mapping {image, entrypoint, cmd, ...}");
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
 		static const char *const keys[] = {"image", "entrypoint", "cmd", "busybox",
-		                                   "passthrough"};
+		                                   "passthrough", "face"};
 		yaml_node_t *k = yaml_document_get_node(cp->doc, pr->key);
 		yaml_node_t *v = yaml_document_get_node(cp->doc, pr->value);
 		const char *key;
@@ -273,7 +286,7 @@ static int cat_entry(struct cat_parse *cp, yaml_node_t *n, struct pod_catalog_en
 		if (i == sizeof(keys) / sizeof(keys[0]))
 			return cat_error(cp, node_line(k),
 			                 "unknown key \"%.64s\" (expected image, entrypoint, cmd, "
-			                 "busybox or passthrough)",
+			                 "busybox, passthrough or face)",
 			                 key);
 		if (seen & (1u << i))
 			return cat_error(cp, node_line(k), "duplicate key \"%s\"", keys[i]);
@@ -306,12 +319,25 @@ static int cat_entry(struct cat_parse *cp, yaml_node_t *n, struct pod_catalog_en
 		case 4:
 			err = cat_bool(cp, v, "passthrough", &e->passthrough);
 			break;
+		case 5:
+			err = cat_string(cp, v, "face", &e->face);
+			if (err == 0 && strcmp(e->face, "dns") != 0 && strcmp(e->face, "ingress") != 0)
+				err = cat_error(cp, node_line(v),
+				                "face \"%.64s\": expected dns or ingress", e->face);
+			break;
 		}
 		if (err < 0)
 			return err;
 	}
 	if (!e->image)
 		return cat_error(cp, node_line(n), "an entry needs an image");
+	/* A face runs nothing: the module in k1s answers for it. */
+	if (e->face) {
+		if (e->n_entrypoint + e->n_cmd)
+			return cat_error(cp, node_line(n),
+			                 "image %s: a face has no entrypoint or cmd", e->image);
+		return 0;
+	}
 	if (e->n_entrypoint + e->n_cmd == 0)
 		return cat_error(cp, node_line(n), "image %s needs an entrypoint or a cmd",
 		                 e->image);

@@ -33,8 +33,18 @@ void pod_net_free(struct pod_net *net);
  * (dotted quad) in ip, or a negative errno. */
 int pod_net_create(struct pod_net *net, const char *id, const char *want_ip, char *ip,
 		   size_t iplen);
-/* Removes the pod's namespace, veth and route and frees its IP. 0 or
- * -ENOENT. */
+/* A face's address (a pod whose module runs inside k1s): an IP from the
+ * same pool, made local to the host by a `local` route on lo, with no
+ * namespace or veth, so that the module's sockets answer on it and pods
+ * reach it through the host as they reach cluster IPs. A route rather
+ * than an address on lo: routes carry k1s's protocol number, so a start
+ * removes the ones a previous run left (pod_net_new) without touching
+ * what an administrator put on lo, as for the service range's route.
+ * 0 and the IP, or a negative errno. */
+int pod_net_create_local(struct pod_net *net, const char *id, const char *want_ip, char *ip,
+			 size_t iplen);
+/* Removes the pod's namespace, veth and route (a face's local route) and
+ * frees its IP. 0 or -ENOENT. */
 int pod_net_destroy(struct pod_net *net, const char *id);
 /* The path of the pod's network namespace (/run/netns/k1s-<id>). */
 void pod_net_ns_path(const char *id, char *path, size_t len);
@@ -49,11 +59,16 @@ int pod_net_connect(const char *id, const char *ip, int port);
  * The catalog models what an image would run, as an OCI image config does:
  * an entrypoint (a prefix put before the args) and a cmd (the default
  * args). The file is a YAML list of
- *   {image: NAME, entrypoint: [...], cmd: [...], busybox: BOOL, passthrough: BOOL}
+ *   {image: NAME, entrypoint: [...], cmd: [...], busybox: BOOL, passthrough: BOOL,
+ *    face: dns|ingress}
  * where busybox says the image's userland is busybox (a program not on the
  * host runs as a busybox applet) and passthrough says the image's
  * entrypoint steps aside when the first arg names a program (as the
- * `exec "$@"` of curlimages/curl's entrypoint script does). Image names
+ * `exec "$@"` of curlimages/curl's entrypoint script does), and face says
+ * that the image is one of k1s's in-process modules (coredns/coredns is
+ * cluster DNS, ingress-nginx/controller the ingress): its pods run no
+ * program and get an address local to the host, where the module
+ * answers (pod_net_create_local). Image names
  * are matched without registry host, "library/", tag or digest:
  * "docker.io/library/busybox:1.36" is "busybox". Programs are looked up in
  * the PATH of the calling process. Not thread-safe; a loaded catalog is
@@ -71,6 +86,8 @@ struct pod_catalog *pod_catalog_load(const char *path, int *err);
 int pod_catalog_parse(const char *buf, size_t len, const char *name, struct pod_catalog **out,
                       char *errbuf, size_t errlen);
 void pod_catalog_free(struct pod_catalog *c);
+/* The module an image is the face of ("dns", "ingress"), or NULL. */
+const char *pod_catalog_face(const struct pod_catalog *c, const char *image);
 /* Normalises an image reference into out (registry host, "library/", tag
  * and digest dropped). 0, or -EINVAL (empty result) or -ENAMETOOLONG. */
 int pod_catalog_image_name(const char *image, char *out, size_t len);

@@ -33,6 +33,7 @@
 struct pod_net_ip {
 	char id[POD_NET_IDMAX + 1];
 	uint32_t off;
+	bool local; /* a face's: a local route on lo, no namespace */
 };
 
 struct pod_net {
@@ -135,6 +136,7 @@ static int pod_net_ip_take(struct pod_net *net, const char *id, uint32_t off)
 		}
 		ip = &net->ips[net->nips++];
 		snprintf(ip->id, sizeof(ip->id), "%s", id);
+		ip->local = false;
 	}
 	ip->off = off;
 	net->used[off / 8] |= (uint8_t)(1u << (off % 8));
@@ -205,6 +207,37 @@ static void pod_net_svc_route(const struct pod_net *net, int lo, struct pod_nl_r
 	r->table = RT_TABLE_LOCAL;
 	r->type = RTN_LOCAL;
 	r->scope = RT_SCOPE_HOST;
+}
+
+/* A face's address, local to the host: the route has k1s's protocol
+ * number, so a restart finds its own and nothing else on lo. */
+static void pod_net_local_route(uint32_t ip, int lo, struct pod_nl_route *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->dst = ip;
+	r->plen = 32;
+	r->oif = lo;
+	r->table = RT_TABLE_LOCAL;
+	r->type = RTN_LOCAL;
+	r->scope = RT_SCOPE_HOST;
+}
+
+struct pod_net_stale {
+	struct pod_net *net;
+	uint32_t ips[64];
+	size_t n;
+};
+
+/* A face address of a previous run: removed on start, and made local
+ * again as its pod is adopted. */
+static void pod_net_scan_local(void *arg, uint32_t dst, int oif)
+{
+	struct pod_net_stale *s = arg;
+
+	(void)oif;
+	if (pod_net_off_ok(s->net, pod_net_off(s->net, dst)) &&
+	    s->n < sizeof(s->ips) / sizeof(s->ips[0]))
+		s->ips[s->n++] = dst;
 }
 
 struct pod_net_scan {
@@ -297,11 +330,20 @@ struct pod_net *pod_net_new(const struct k1s_cidr *pods, const struct k1s_cidr *
 	if (ret == 0) {
 		scan.net = net;
 		scan.err = 0;
-		ret = pod_nl_route_each(&nl, pod_net_scan_route, &scan);
+		ret = pod_nl_route_each(&nl, RT_TABLE_MAIN, pod_net_scan_route, &scan);
 		if (ret == 0)
 			ret = scan.err;
 		if (ret < 0)
 			k1s_err("pod", "reading pod routes: %s", strerror(-ret));
+	}
+	if (ret == 0 && !pod_other_server()) {
+		struct pod_net_stale stale = { .net = net };
+
+		if (pod_nl_route_each(&nl, RT_TABLE_LOCAL, pod_net_scan_local, &stale) == 0)
+			for (size_t i = 0; i < stale.n; i++) {
+				pod_net_local_route(stale.ips[i], lo, &r);
+				pod_nl_route_del(&nl, &r);
+			}
 	}
 	pod_nl_close(&nl);
 	if (ret < 0)
@@ -615,12 +657,47 @@ out:
 	return ret;
 }
 
+int pod_net_create_local(struct pod_net *net, const char *id, const char *want_ip, char *ip,
+			 size_t iplen)
+{
+	struct pod_nl host;
+	struct pod_nl_route r;
+	struct pod_net_ip *held;
+	uint32_t off;
+	int lo, ret;
+
+	if (!pod_net_id_ok(id))
+		return -EINVAL;
+	ret = pod_net_ip_alloc(net, id, want_ip, &off);
+	if (ret < 0)
+		return ret;
+	held = pod_net_ip_find(net, id);
+	held->local = true;
+	ret = pod_nl_open(&host, -1);
+	if (ret == 0) {
+		ret = pod_nl_link_get(&host, "lo", &lo, NULL);
+		if (ret == 0) {
+			pod_net_local_route(htonl(net->pod_base + off), lo, &r);
+			ret = pod_nl_route_set(&host, &r);
+		}
+		pod_nl_close(&host);
+	}
+	if (ret < 0) {
+		pod_net_ip_release(net, id);
+		return ret;
+	}
+	pod_net_ntoa(htonl(net->pod_base + off), ip, iplen);
+	return 0;
+}
+
 int pod_net_destroy(struct pod_net *net, const char *id)
 {
 	struct pod_net_pod p;
+	struct pod_net_ip *held;
 	struct pod_nl host;
+	struct pod_nl_route r;
 	bool found;
-	int ret;
+	int lo, ret;
 
 	if (!pod_net_id_ok(id))
 		return -ENOENT;
@@ -628,6 +705,16 @@ int pod_net_destroy(struct pod_net *net, const char *id)
 	ret = pod_nl_open(&host, -1);
 	if (ret < 0)
 		return ret;
+	held = pod_net_ip_find(net, id);
+	if (held && held->local) {
+		if (pod_nl_link_get(&host, "lo", &lo, NULL) == 0) {
+			pod_net_local_route(htonl(net->pod_base + held->off), lo, &r);
+			pod_nl_route_del(&host, &r);
+		}
+		pod_nl_close(&host);
+		pod_net_ip_release(net, id);
+		return 0;
+	}
 	found = pod_net_teardown(&host, &p);
 	pod_nl_close(&host);
 	if (pod_net_ip_release(net, id))

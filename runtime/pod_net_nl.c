@@ -456,6 +456,7 @@ int pod_nl_route_del(struct pod_nl *nl, const struct pod_nl_route *r)
 struct pod_nl_route_each {
 	void (*fn)(void *arg, uint32_t dst, int oif);
 	void *arg;
+	unsigned char table;
 };
 
 static int pod_nl_route_cb(const struct nlmsghdr *nlh, void *data)
@@ -474,7 +475,7 @@ static int pod_nl_route_cb(const struct nlmsghdr *nlh, void *data)
 	if (mnl_attr_parse(nlh, sizeof(*rtm), pod_nl_attr_cb, &at) < 0)
 		return MNL_CB_OK;
 	table = pod_nl_attr(&at, RTA_TABLE, 4);
-	if ((table ? *table : rtm->rtm_table) != RT_TABLE_MAIN)
+	if ((table ? *table : rtm->rtm_table) != e->table)
 		return MNL_CB_OK;
 	dst = pod_nl_attr(&at, RTA_DST, 4);
 	oif = pod_nl_attr(&at, RTA_OIF, 4);
@@ -485,13 +486,13 @@ static int pod_nl_route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int pod_nl_route_each(struct pod_nl *nl, void (*fn)(void *arg, uint32_t dst, int oif),
-		      void *arg)
+int pod_nl_route_each(struct pod_nl *nl, unsigned char table,
+		      void (*fn)(void *arg, uint32_t dst, int oif), void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = pod_nl_msg(buf, RTM_GETROUTE, NLM_F_DUMP);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	struct pod_nl_route_each e = { fn, arg };
+	struct pod_nl_route_each e = { fn, arg, table };
 
 	rtm->rtm_family = AF_INET;
 	return pod_nl_dump(nl, nlh, pod_nl_route_cb, &e);

@@ -59,10 +59,10 @@ int pod_nl_neigh_set(struct pod_nl *nl, int index, uint32_t addr, const unsigned
 int pod_nl_route_set(struct pod_nl *nl, const struct pod_nl_route *r);
 /* Deletes a route of protocol POD_NET_RTPROT: -ESRCH if there is none. */
 int pod_nl_route_del(struct pod_nl *nl, const struct pod_nl_route *r);
-/* Calls fn for every /32 route of protocol POD_NET_RTPROT in the main
- * table, with its destination and output link. */
-int pod_nl_route_each(struct pod_nl *nl, void (*fn)(void *arg, uint32_t dst, int oif),
-		      void *arg);
+/* Calls fn for every /32 route of protocol POD_NET_RTPROT in `table`
+ * (RT_TABLE_MAIN, RT_TABLE_LOCAL), with its destination and output link. */
+int pod_nl_route_each(struct pod_nl *nl, unsigned char table,
+		      void (*fn)(void *arg, uint32_t dst, int oif), void *arg);
 
 /* Makes /run/netns a shared mount point, as iproute2 does, so that the
  * namespace mounts in it propagate to mount namespaces made later, and

@@ -841,6 +841,30 @@ static void pod_id(const char *uid, char *id, size_t len)
 	id[n] = '\0';
 }
 
+/* The module a pod stands for: its face annotation, else the face of its
+ * first container image that has one in the catalog. */
+static void pod_face_of(const struct pod_rt *rt, const json_t *obj, char *face, size_t len)
+{
+	const json_t *anns = k1s_json_path(obj, "metadata.annotations"), *cs;
+	const char *a = json_string_value(json_object_get(anns, POD_FACE_ANNOTATION));
+	size_t i;
+
+	face[0] = '\0';
+	if (a && (strcmp(a, "dns") == 0 || strcmp(a, "ingress") == 0)) {
+		snprintf(face, len, "%s", a);
+		return;
+	}
+	json_array_foreach(k1s_json_path(obj, "spec.containers"), i, cs)
+	{
+		const char *f = pod_catalog_face(rt->catalog, k1s_json_str(cs, "image") ?: "");
+
+		if (f) {
+			snprintf(face, len, "%s", f);
+			return;
+		}
+	}
+}
+
 static struct pod_run *pod_new(struct pod_rt *rt, const json_t *obj)
 {
 	struct pod_run *p = calloc(1, sizeof(*p));
@@ -881,6 +905,7 @@ static struct pod_run *pod_new(struct pod_rt *rt, const json_t *obj)
 			c->probes[k].pidfd = -1;
 		}
 	}
+	pod_face_of(rt, obj, p->face, sizeof(p->face));
 	p->next = rt->pods;
 	rt->pods = p;
 	p->dirty = true;
@@ -1063,7 +1088,11 @@ static json_t *ctr_status(const struct pod_ctr *c)
 		                    json_pack("{s:O}", "terminated", c->prev_state));
 	else
 		json_object_set_new(st, "lastState", json_object());
-	if (c->state == POD_C_RUNNING || c->pid_last) {
+	if (*c->p->face) {
+		/* The container is the module inside k1s. */
+		snprintf(cid, sizeof(cid), "k1s://face/%s", c->p->face);
+		json_object_set_new(st, "containerID", json_string(cid));
+	} else if (c->state == POD_C_RUNNING || c->pid_last) {
 		snprintf(cid, sizeof(cid), "k1s://%d",
 		         (int)(c->state == POD_C_RUNNING ? c->pid : c->pid_last));
 		json_object_set_new(st, "containerID", json_string(cid));
@@ -1198,7 +1227,10 @@ static int pod_setup(struct pod_run *p, const char *want_ip)
 	int err;
 
 	mkdir_p(p->dir, 0700);
-	err = pod_net_create(rt->net, p->id, want_ip, p->ip, sizeof(p->ip));
+	if (*p->face)
+		err = pod_net_create_local(rt->net, p->id, want_ip, p->ip, sizeof(p->ip));
+	else
+		err = pod_net_create(rt->net, p->id, want_ip, p->ip, sizeof(p->ip));
 	if (err < 0) {
 		k1s_err("pod", "Pod %s/%s: network: %s", p->ns, p->name, strerror(-err));
 		return err;
@@ -1213,6 +1245,55 @@ static int pod_setup(struct pod_run *p, const char *want_ip)
 	if (!p->start_time)
 		p->start_time = time(NULL);
 	return 0;
+}
+
+/* A face's containers run inside k1s: they are running and ready from
+ * the moment its address is local, for as long as k1s runs. No process,
+ * so no probes either: the module's own readiness holds the API until
+ * its first reconcile (api_health). */
+static void face_start(struct pod_run *p)
+{
+	bool started = false;
+
+	for (size_t i = 0; i < p->nctrs; i++) {
+		struct pod_ctr *c = &p->ctrs[i];
+
+		if (c->state == POD_C_RUNNING)
+			continue;
+		started = true;
+		if (c->ever_started)
+			c->restarts++;
+		pod_rt_event(p, "Normal", "Pulled", c,
+		             "Container image \"%s\" already present on machine", c->image);
+		pod_rt_event(p, "Normal", "Created", c, "Created container %s", c->name);
+		pod_rt_event(p, "Normal", "Started", c, "Started container %s", c->name);
+		c->ever_started = true;
+		c->state = POD_C_RUNNING;
+		c->started_at = time(NULL);
+		c->reason[0] = c->message[0] = '\0';
+		c->ready = c->started = true;
+	}
+	if (!started)
+		return;
+	k1s_info("pod", "Pod %s/%s: face of %s on %s", p->ns, p->name, p->face, p->ip);
+	state_save(p);
+}
+
+/* A face stops at once: there is no process to wait for. */
+static void face_stop(struct pod_run *p)
+{
+	for (size_t i = 0; i < p->nctrs; i++) {
+		struct pod_ctr *c = &p->ctrs[i];
+
+		if (c->state != POD_C_RUNNING)
+			continue;
+		c->finished_at = time(NULL);
+		c->ready = false;
+		json_decref(c->prev_state);
+		c->prev_state = c->last_state;
+		c->last_state = terminated_json(c);
+		c->state = POD_C_TERMINATED;
+	}
 }
 
 /* Finishes a graceful deletion once nothing runs: the pod goes. */
@@ -1237,6 +1318,10 @@ static void pod_sync(struct pod_run *p)
 	if (p->removed)
 		return;
 	if (k1s_json_path(p->obj, "metadata.deletionTimestamp")) {
+		if (*p->face) {
+			p->deleting = true;
+			face_stop(p);
+		}
 		if (!p->deleting)
 			pod_terminate(p);
 		if (pod_all_stopped(p))
@@ -1253,6 +1338,11 @@ static void pod_sync(struct pod_run *p)
 			return;
 		}
 		state_save(p);
+	}
+	if (*p->face) {
+		face_start(p);
+		status_write(p);
+		return;
 	}
 	for (size_t i = 0; i < p->nctrs; i++) {
 		struct pod_ctr *c = &p->ctrs[i];
@@ -1294,6 +1384,18 @@ static int pod_adopt(struct pod_run *p)
 	p->start_time =
 	    (time_t)json_integer_value(json_object_get(s, "startTime")) ?: p->start_time;
 	cs = json_object_get(s, "containers");
+	if (*p->face) {
+		/* Its containers ran in the k1s that stopped: a restart each. */
+		for (size_t i = 0; i < p->nctrs; i++) {
+			const json_t *o = json_object_get(cs, p->ctrs[i].name);
+
+			p->ctrs[i].restarts = (int)json_integer_value(json_object_get(o, "restartCount"));
+			p->ctrs[i].ever_started = json_is_true(json_object_get(o, "everStarted"));
+		}
+		json_decref(s);
+		face_start(p);
+		return 0;
+	}
 	for (size_t i = 0; i < p->nctrs; i++) {
 		struct pod_ctr *c = &p->ctrs[i];
 		const json_t *o = json_object_get(cs, c->name);

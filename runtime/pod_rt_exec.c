@@ -1,5 +1,6 @@
 /* The runtime's side of the API's streams: logs, exec, attach,
  * port-forward; and the child processes it watches for them. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,10 +11,12 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "k1s_facelog.h"
 #include "k1s_loop.h"
 #include "pod_rt_int.h"
 
@@ -114,6 +117,24 @@ int pod_log_path(struct pod_rt *rt, const char *ns, const char *name, const char
 		if (reason)
 			*reason = *c->reason ? c->reason : "ContainerCreating";
 		return previous ? -ENOENT : -EAGAIN;
+	}
+	if (*p->face) {
+		/* The module's own log (k1s_facelog.h), made if it has no line
+		 * yet, so that logs of a quiet face are empty, not missing. */
+		int fd;
+
+		if (previous || k1s_facelog_path(rt->cfg.data_dir, p->face, path, len) < 0)
+			return -ENOENT;
+		if (access(path, R_OK) == 0)
+			return 0;
+		snprintf(path, len, "%s/faces", rt->cfg.data_dir);
+		mkdir(path, 0700);
+		k1s_facelog_path(rt->cfg.data_dir, p->face, path, len);
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -ENOENT;
+		close(fd);
+		return 0;
 	}
 	run = previous ? c->restarts - 1 : c->restarts;
 	if (run < 0)
@@ -540,7 +561,24 @@ int pod_connect(struct pod_rt *rt, const char *ns, const char *name, int port)
 
 	if (!rt || !(p = pod_rt_find(rt, ns, name)) || !p->net_ready)
 		return -ENOENT;
-	fd = pod_net_connect(p->id, p->ip, port);
+	if (*p->face) {
+		/* The face's address is the host's own: connect from here. */
+		struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+
+		if (port <= 0 || port > 65535 || inet_pton(AF_INET, p->ip, &sin.sin_addr) != 1)
+			return -EINVAL;
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno != EINPROGRESS) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+	} else {
+		fd = pod_net_connect(p->id, p->ip, port);
+	}
 	if (fd < 0)
 		return fd;
 	/* Local to the host: the handshake is done or refused at once. */

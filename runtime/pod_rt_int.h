@@ -117,6 +117,7 @@ struct pod_run {
 	char id[16]; /* network id: 12 hex digits of the uid */
 	char dir[1024];
 	char ip[16];
+	char face[16]; /* "dns", "ingress": the module that answers for it; "" */
 	json_t *obj; /* the latest stored object */
 	struct pod_ctr *ctrs;
 	size_t nctrs;
@@ -165,6 +166,10 @@ struct pod_rt {
 	bool stopping;
 	int self_fd; /* the echo app: a sealed copy of cfg.self_exe, or -1 */
 };
+
+/* The annotation that makes a pod a face of an in-process module, as
+ * its image's catalog entry does (pod_catalog_face). */
+#define POD_FACE_ANNOTATION "k1s.io/face"
 
 /* ---- pod_rt.c ---- */
 void pod_rt_dirty(struct pod_run *p);

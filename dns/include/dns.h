@@ -1,6 +1,8 @@
 /* Cluster DNS: authoritative for the cluster domain (Services, their
- * Endpoints, Pods) on the kube-dns cluster IP, port 53, UDP and TCP, and
- * on an optional host address; other names go to the host's upstream
+ * Endpoints, Pods) on the kube-dns cluster IP, port 53, UDP and TCP, on
+ * an optional host address, and on the addresses of its face pods (the
+ * pods the runtime reports as DNS's, containerID k1s://face/dns: kube-
+ * system/coredns-<node>, kube-dns's endpoints); other names go to the host's upstream
  * resolvers, through a cache. The control side (a reconciler on the
  * control loop) follows the store and publishes immutable zone snapshots;
  * the server loops (io_uring, one per core by default) only read them.
@@ -26,6 +28,7 @@ struct dns_config {
 	int loops;			/* server threads; 0 = one per core */
 	struct k1s_cidr service_net;	/* reverse names served here; prefix 0: 10.96.0.0/12 */
 	struct k1s_cidr pod_net;	/* prefix 0: 10.244.0.0/16 */
+	const char *data_dir;		/* the face's log goes in DATA_DIR/faces; NULL: none */
 };
 
 /* Starts the server. NULL and *err (negative errno) on failure. */

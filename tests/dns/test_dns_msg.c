@@ -1,6 +1,7 @@
 /* The DNS wire codec: query parsing with its FORMERR, NOTIMP and BADVERS
  * cases, EDNS0, names with compression (reading and writing), and the
  * empty answers that carry an error. */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -226,6 +227,42 @@ static void test_resp_empty(void **state)
 	assert_string_equal(m.qname, "x.y.");
 }
 
+/* The query log line reads as CoreDNS's log plugin writes it. */
+static void test_qlog_line(void **state)
+{
+	struct sockaddr_in from = {.sin_family = AF_INET, .sin_port = htons(43210)};
+	uint8_t p[512], r[512];
+	size_t n = t_query(p, 12345, "API-Service.default.svc.cluster.local", DNS_T_A, 0);
+	char line[1400];
+	size_t len;
+
+	(void)state;
+	inet_pton(AF_INET, "10.244.0.5", &from.sin_addr);
+	memcpy(r, p, n);
+	dns_put16(r + 2, DNS_F_QR | DNS_F_AA | DNS_F_RD | DNS_RC_NOERROR);
+	len = dns_qlog_line(line, sizeof(line), &from, false, p, n, r, 106, 123000);
+	assert_string_equal(line, "[INFO] 10.244.0.5:43210 - 12345 \"A IN "
+				  "api-service.default.svc.cluster.local. udp 55 false 512\" "
+				  "NOERROR qr,aa,rd 106 0.000123s");
+	assert_int_equal(len, strlen(line));
+
+	/* EDNS0 with DO over TCP, NXDOMAIN; a name with a space and a quote
+	 * is escaped, never breaks the line. */
+	n = t_query(p, 7, "abc.x", DNS_T_AAAA, 1232);
+	p[n - 4] = 0x80;
+	p[14] = ' ';
+	memcpy(r, p, 12);
+	dns_put16(r + 2, DNS_F_QR | DNS_F_RD | DNS_F_RA | DNS_RC_NXDOMAIN);
+	dns_qlog_line(line, sizeof(line), &from, true, p, n, r, 40, 2500000000);
+	assert_non_null(strstr(line, " - 7 \"AAAA IN a\\032c.x. tcp 34 true 1232\" NXDOMAIN "
+				     "qr,rd,ra 40 2.5s"));
+
+	/* Garbage is logged, not parsed: its fields are "-". */
+	dns_qlog_line(line, sizeof(line), &from, false, (const uint8_t *)"\x01", 1, r, 0, 0);
+	assert_string_equal(line, "[INFO] 10.244.0.5:43210 - 0 \"- - - udp 1 false 512\" "
+				  "SERVFAIL - 0 0s");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_name_misc),
 		cmocka_unit_test(test_compression),
 		cmocka_unit_test(test_resp_empty),
+		cmocka_unit_test(test_qlog_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

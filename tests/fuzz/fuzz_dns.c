@@ -140,8 +140,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	n = dns_answer(snap, copy, size, out, sizeof(out), 65535, &q, &ext);
-	if (n > 0)
+	if (n > 0) {
+		/* The query log line of whatever came in: one line, bounded. */
+		struct sockaddr_in from = {.sin_family = AF_INET};
+		char line[1400];
+		size_t len;
+
 		check(out, (size_t)n);
+		len = dns_qlog_line(line, sizeof(line), &from, true, copy, size, out, (size_t)n, 1);
+		if (len >= sizeof(line) || strlen(line) != len || memchr(line, '\n', len))
+			abort();
+	}
 	for (size_t off = 0; off < size && off < 64; off++) {
 		size_t o = off;
 

@@ -9,10 +9,11 @@
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 need kubectl curl python3 ip
 
-# Pod networks of this k1s's pods (k1s-<first 12 hex digits of the uid>).
+# Pod networks of this k1s's pods (k1s-<first 12 hex digits of the uid>);
+# the faces of DNS and the ingress (containerID k1s://face/...) have none.
 pod_netns() {
-	k get pods -A -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}' |
-		tr -d - | cut -c1-12 | sed 's/^/k1s-/' | sort
+	k get pods -A -o jsonpath='{range .items[*]}{.metadata.uid}{" "}{.status.containerStatuses[0].containerID}{"\n"}{end}' |
+		grep -v ' k1s://face/' | cut -d' ' -f1 | tr -d - | cut -c1-12 | sed 's/^/k1s-/' | sort
 }
 netns_of() { # uid...
 	for u in "$@"; do echo "k1s-$(echo "$u" | tr -d - | cut -c1-12)"; done | sort

@@ -129,6 +129,44 @@ static void shipped_file_matches_builtin(void **state)
 	pod_catalog_free(builtin);
 }
 
+/* The images of k1s's own modules, as manifests name them (ingress-nginx's
+ * deploy.yaml pins a tag and a digest), are their faces in both catalogs;
+ * a face has no entrypoint of its own. */
+static void faces(void **state)
+{
+	static const char *const cases[][2] = {
+	    {"registry.k8s.io/coredns/coredns:v1.11.1", "dns"},
+	    {"coredns/coredns", "dns"},
+	    {"registry.k8s.io/ingress-nginx/controller:v1.8.0@sha256:"
+	     "744ae2afd433a395eeb13dc03d3313facba92e96ad71d9feaafc85925493fee3",
+	     "ingress"},
+	    {"registry.k8s.io/ingress-nginx/controller", "ingress"},
+	    {"registry.k8s.io/ingress-nginx/kube-webhook-certgen:v20230407", NULL},
+	    {"busybox", NULL},
+	    {"coredns", NULL},
+	};
+	struct pod_catalog *cats[2];
+	char path[8192];
+
+	(void)state;
+	srcdir_path("config/images.yaml", path, sizeof(path));
+	cats[0] = pod_catalog_load(path, NULL);
+	cats[1] = pod_catalog_load(NULL, NULL);
+	for (int k = 0; k < 2; k++) {
+		assert_non_null(cats[k]);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			const char *f = pod_catalog_face(cats[k], cases[i][0]);
+
+			if (cases[i][1] ? !f || strcmp(f, cases[i][1]) != 0 : f != NULL)
+				fail_msg("%s: face %s, want %s", cases[i][0], f ?: "none",
+				         cases[i][1] ?: "none");
+			if (cases[i][1])
+				assert_null(pod_catalog_entrypoint(cats[k], cases[i][0]));
+		}
+		pod_catalog_free(cats[k]);
+	}
+}
+
 static void image_names(void **state)
 {
 	static const char *const cases[][2] = {
@@ -433,6 +471,9 @@ static void parse_errors(void **state)
 	     "t.yaml:4: more than one YAML document"},
 	    {"- image: a\n  cmd: [x]\n---\n- image: b\n  cmd: [y\n", "t.yaml:6: YAML: "},
 	    {"\"unterminated\n", "t.yaml:"},
+	    {"- image: a\n  face: dhcp\n", "t.yaml:2: face \"dhcp\": expected dns or ingress"},
+	    {"- image: a\n  face: dns\n  cmd: [x]\n",
+	     "t.yaml:1: image a: a face has no entrypoint or cmd"},
 	};
 	struct pod_catalog *c = (struct pod_catalog *)1;
 	char err[512];
@@ -522,6 +563,7 @@ int main(void)
 	    cmocka_unit_test(builtin_entries),
 	    cmocka_unit_test(shipped_file_matches_builtin),
 	    cmocka_unit_test(image_names),
+	    cmocka_unit_test(faces),
 	    cmocka_unit_test_setup_teardown(argv_kube_rules, argv_setup, argv_teardown),
 	    cmocka_unit_test_setup_teardown(argv_passthrough, argv_setup, argv_teardown),
 	    cmocka_unit_test_setup_teardown(argv_busybox_applets, argv_setup, argv_teardown),

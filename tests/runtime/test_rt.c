@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "k1s_facelog.h"
 #include "k1s_json.h"
 #include "k1s_loop.h"
 #include "echo.h"
@@ -1219,6 +1220,113 @@ static void nothing_is_left_behind(void **state)
 	}
 }
 
+/* Whether ip is an address of this host: a socket binds it without
+ * IP_FREEBIND only then. */
+static bool host_local(const char *ip)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	assert_true(fd >= 0);
+	assert_int_equal(inet_pton(AF_INET, ip, &sin.sin_addr), 1);
+	ok = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* A pod whose image the catalog calls a face (coredns/coredns: cluster
+ * DNS) runs no program: its IP comes from the pod pool and is local to
+ * the host, it is Running and Ready, its log is the module's face log,
+ * and port-forward reaches the host's sockets on it. Deleted, it goes at
+ * once and its address is no longer the host's. */
+static void face_pod_runs_no_process(void **state)
+{
+	char ip[32], path[1024], id[16], want[512];
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct k1s_facelog *fl;
+	const char *reason = NULL;
+	json_t *p;
+	char *log;
+	int lfd, fd, err = 0;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"coredns-x\"},\"spec\":{\"containers\":[{\"name\":"
+	           "\"coredns\",\"image\":\"registry.k8s.io/coredns/coredns:v1.11.1@sha256:"
+	           "1eeb4c7316bacb1d4c8ead65571cd92dd21e27359f0d4917f1a5822a73b75db1\","
+	           "\"ports\":[{\"name\":\"dns\",\"containerPort\":53,\"protocol\":\"UDP\"}],"
+	           "\"readinessProbe\":{\"httpGet\":{\"path\":\"/ready\",\"port\":8181}}}]}}");
+	snprintf(id, sizeof(id), "%s", ids[nids - 1]);
+	wait_running("coredns-x");
+	p = get_pod("coredns-x");
+	snprintf(ip, sizeof(ip), "%s", k1s_json_str(p, "status.podIP") ?: "");
+	assert_true(*ip);
+	assert_true(cond_true(p, "Ready"));
+	assert_true(cond_true(p, "ContainersReady"));
+	assert_true(json_is_true(json_object_get(cstat(p), "ready")));
+	assert_true(json_is_true(json_object_get(cstat(p), "started")));
+	assert_non_null(k1s_json_path(cstat(p), "state.running.startedAt"));
+	/* No process, no namespace, no veth: the address is the host's. */
+	assert_string_equal(k1s_json_str(cstat(p), "containerID"), "k1s://face/dns");
+	json_decref(p);
+	assert_false(ns_exists(id));
+	assert_false(link_exists(id));
+	assert_true(host_local(ip));
+	assert_true(pod_running(rt, "default", "coredns-x", NULL));
+	/* Its log is the module's. */
+	assert_int_equal(pod_log_path(rt, "default", "coredns-x", NULL, false, path, sizeof(path),
+	                              &reason),
+	                 0);
+	snprintf(want, sizeof(want), "%s/faces/dns.log", datadir);
+	assert_string_equal(path, want);
+	fl = k1s_facelog_open(datadir, "dns", 0, &err);
+	assert_non_null(fl);
+	k1s_facelog_printf(fl, "[INFO] 10.0.0.1:5353 - 1 \"A IN x. udp 20 false 512\"");
+	k1s_facelog_close(fl);
+	log = read_log("coredns-x", false);
+	assert_non_null(log);
+	assert_non_null(strstr(log, " stdout F [INFO] 10.0.0.1:5353 - 1 \"A IN x. udp 20"));
+	/* port-forward reaches what listens on the face's address. */
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	inet_pton(AF_INET, ip, &sin.sin_addr);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	{
+		socklen_t sl = sizeof(sin);
+
+		assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
+	}
+	fd = pod_connect(rt, "default", "coredns-x", ntohs(sin.sin_port));
+	assert_true(fd >= 0);
+	close(fd);
+	close(lfd);
+	/* Deleted: gone without a grace period's wait, address released. */
+	assert_int_equal(
+	    fw.w.remove(&fw, k1s_resource_find("", "pods"), "default", "coredns-x", NULL, -1), 0);
+	assert_true(run_until(pod_gone, "coredns-x", 5000));
+	assert_false(host_local(ip));
+}
+
+/* The face annotation makes a face of any image. */
+static void face_by_annotation(void **state)
+{
+	json_t *p;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"ing-face\",\"annotations\":{\"k1s.io/face\":"
+	           "\"ingress\"}},\"spec\":{\"containers\":[{\"name\":\"controller\","
+	           "\"image\":\"busybox\",\"command\":[\"sh\",\"-c\",\"exit 3\"]}]}}");
+	wait_running("ing-face");
+	p = get_pod("ing-face");
+	assert_string_equal(k1s_json_str(cstat(p), "containerID"), "k1s://face/ingress");
+	assert_true(host_local(k1s_json_str(p, "status.podIP")));
+	assert_int_equal(json_integer_value(json_object_get(cstat(p), "restartCount")), 0);
+	json_decref(p);
+	assert_int_equal(
+	    fw.w.remove(&fw, k1s_resource_find("", "pods"), "default", "ing-face", NULL, -1), 0);
+	assert_true(run_until(pod_gone, "ing-face", 5000));
+}
+
 /* ---- setup ---- */
 
 static int group_setup(void **state)
@@ -1303,6 +1411,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(attach_without_a_tty),
 	    cmocka_unit_test(attach_follows_from_now),
 	    cmocka_unit_test(connect_into_a_pod),
+	    cmocka_unit_test(face_pod_runs_no_process),
+	    cmocka_unit_test(face_by_annotation),
 	    cmocka_unit_test(graceful_deletion),
 	    cmocka_unit_test(sigterm_ignored_gets_sigkill),
 	    cmocka_unit_test(deleted_outright_is_killed),
