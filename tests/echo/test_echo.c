@@ -816,6 +816,9 @@ static void http_chunked_errors(void **state)
 	    /* Codings other than chunked alone: 501, as nginx. */
 	    {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501, NULL},
 	    {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501, NULL},
+	    /* nginx's order: the unknown coding before the Content-Length. */
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nhi", 501,
+	     NULL},
 	    /* Past 1 GiB: refused at the size, before the data. */
 	    {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n40000001\r\n", 413,
 	     "request body too large\n"},
