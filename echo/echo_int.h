@@ -47,8 +47,10 @@ int pod_echo_http_sniff(const char *buf, size_t len);
  * looked at). Returns the head's length (> 0, the blank line included),
  * -EAGAIN when incomplete, -EBADMSG when malformed or ambiguous (bad
  * tokens, bare CR, obs-fold, conflicting Content-Length, Content-Length
- * with Transfer-Encoding, Transfer-Encoding twice or in HTTP/1.0), -EMSGSIZE when longer than
- * POD_ECHO_HEAD_MAX or with more than POD_ECHO_HEADERS_MAX headers. */
+ * with chunked, Transfer-Encoding twice or in HTTP/1.0), -EMSGSIZE when
+ * longer than POD_ECHO_HEAD_MAX or with more than POD_ECHO_HEADERS_MAX
+ * headers. A Transfer-Encoding other than chunked parses (transfer_encoding
+ * set, chunked not): the caller refuses it. */
 int pod_echo_http_parse(const char *buf, size_t len, struct pod_echo_req *req);
 
 /* A chunked request body (RFC 9112 7.1) followed as it streams: sizes

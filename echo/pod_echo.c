@@ -199,16 +199,16 @@ static int echo_framing(struct pod_echo_req *req)
 			}
 		}
 	}
-	/* Both would let a proxy in front and this server disagree about
-	 * where the body ends (RFC 9112 6.3). */
-	if (req->transfer_encoding && req->content_length >= 0)
-		return -EBADMSG;
 	/* As nginx's ngx_http_process_request_header(): HTTP/1.0 has no
 	 * Transfer-Encoding (400); "chunked" alone is taken, anything else,
 	 * lists included, is left to the caller to refuse (nginx: 501). */
 	if (te && req->minor == 0)
 		return -EBADMSG;
 	req->chunked = te && span_ieq(te, "chunked");
+	/* Both would let a proxy in front and this server disagree about
+	 * where the body ends (RFC 9112 6.3). */
+	if (req->chunked && req->content_length >= 0)
+		return -EBADMSG;
 	req->keep_alive = !close && (req->minor >= 1 || keep);
 	return 0;
 }

@@ -816,6 +816,9 @@ static void http_chunked_errors(void **state)
 	    /* Codings other than chunked alone: 501, as nginx. */
 	    {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501, NULL},
 	    {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501, NULL},
+	    /* nginx's order: the unknown coding before the Content-Length. */
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nhi", 501,
+	     NULL},
 	    /* Past 1 GiB: refused at the size, before the data. */
 	    {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n40000001\r\n", 413,
 	     "request body too large\n"},
@@ -836,6 +839,29 @@ static void http_chunked_errors(void **state)
 		assert_closed(c);
 		client_free(c);
 	}
+}
+
+static void http_longest_head_with_body(void **state)
+{
+	static char req[POD_ECHO_HEAD_MAX + 64];
+	struct client *c = client_new(srv.tcp1);
+	const char *start = "POST /full HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nX-Pad: ";
+	struct resp r;
+	json_t *j;
+	size_t n = strlen(start);
+
+	/* A head of exactly the limit still leaves room to read its body. */
+	memcpy(req, start, n);
+	memset(req + n, 'p', POD_ECHO_HEAD_MAX - n - 4);
+	memcpy(req + POD_ECHO_HEAD_MAX - 4, "\r\n\r\nhello", 9);
+	send_all(c->fd, req, POD_ECHO_HEAD_MAX + 5);
+	read_resp(c, &r, false);
+	assert_int_equal(r.status, 200);
+	j = resp_json(&r);
+	assert_int_equal(jint(j, "bodyBytes"), 5);
+	json_decref(j);
+	free(r.body);
+	client_free(c);
 }
 
 static void tcp_raw_echo(void **state)
@@ -1013,6 +1039,7 @@ int main(void)
 	    cmocka_unit_test(http_healthz_and_head),
 	    cmocka_unit_test(http_errors),
 	    cmocka_unit_test(http_oversized_head),
+	    cmocka_unit_test(http_longest_head_with_body),
 	    cmocka_unit_test(tcp_raw_echo),
 	    cmocka_unit_test(udp_echo),
 	    cmocka_unit_test(requests_are_logged),

@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_span(&req.name[i], buf, (size_t)r);
 		check_span(&req.value[i], buf, (size_t)r);
 	}
-	if (req.transfer_encoding && req.content_length >= 0)
+	if (req.chunked && req.content_length >= 0)
 		abort();
 	if (req.chunked && (!req.transfer_encoding || req.minor == 0))
 		abort();
