@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "ing_loop_int.h"
+#include "k1s_facelog.h"
 
 #define ING_CBUF	(48 * 1024)
 #define ING_UBUF	(32 * 1024)
@@ -254,13 +255,12 @@ static void log_request(struct conn *c, bool parsed)
 	};
 	size_t n;
 
-	if (ing->log_fd < 0)
+	if (!ing->log)
 		return;
 	n = ing_http_log_line(&l, line, sizeof(line));
-	/* One write per line, O_APPEND: lines of several loops never mix. */
-	if (write(ing->log_fd, line, n) < 0) {
-		/* a full disk loses log lines, not requests */
-	}
+	while (n && line[n - 1] == '\n')
+		n--;
+	k1s_facelog_write(ing->log, line, n);
 }
 
 /* ---- answers of the ingress's own ---- */
@@ -284,6 +284,11 @@ static void answer(struct conn *c, int status, const char *location, bool parsed
 	if (n <= 0) {
 		conn_close(c);
 		return;
+	}
+	{
+		const char *end = memmem(c->hbuf, (size_t)n, "\r\n\r\n", 4);
+
+		c->sent_body = end ? (uint64_t)(c->hbuf + n - (end + 4)) : 0;
 	}
 	c_send(c, c->hbuf, (size_t)n);
 }
@@ -437,6 +442,18 @@ static void up_connect(struct conn *c)
 		return;
 	}
 	setsockopt(c->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* From the face pod's address, as ingress-nginx's requests come from
+	 * its pod: what a backend and NetworkPolicy see. The port is chosen
+	 * at connect, per destination, not at bind. */
+	if (lp->cur && lp->cur->nfaces && (ntohl(to->sin_addr.s_addr) >> 24) != 127) {
+		struct sockaddr_in from = lp->cur->faces[0];
+
+		from.sin_port = 0;
+		setsockopt(c->ufd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		if (bind(c->ufd, (struct sockaddr *)&from, sizeof(from)) < 0) {
+			/* the face's address is gone: from the node's, then */
+		}
+	}
 	c->ph = P_CONNECT;
 	sqe = ing_sqe(lp);
 	io_uring_prep_connect(sqe, c->ufd, (const struct sockaddr *)to, sizeof(*to));

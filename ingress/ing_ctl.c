@@ -15,6 +15,7 @@
 #include "k1s_addr.h"
 #include "k1s_err.h"
 #include "k1s_event.h"
+#include "k1s_facelog.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
@@ -27,7 +28,7 @@
 
 static const char *const followed[] = {
 	"ingresses.networking.k8s.io", "ingressclasses.networking.k8s.io", "services", "endpoints",
-	"configmaps", NULL,
+	"configmaps", "pods", NULL,
 };
 
 static json_t *cache_of(struct ing *ing, const char *res)
@@ -43,6 +44,36 @@ static json_t *cache_of(struct ing *ing, const char *res)
 	return NULL;
 }
 
+/* A face pod of the ingress that runs: the runtime reports its container
+ * as the ingress itself (runtime/: containerID k1s://face/ingress). Its
+ * address, or NULL. */
+static const char *face_ip(const json_t *pod)
+{
+	const json_t *cs = json_array_get(k1s_json_path(pod, "status.containerStatuses"), 0);
+	const char *cid = k1s_json_str(cs, "containerID");
+
+	if (!cid || strcmp(cid, "k1s://face/ingress") != 0 || k1s_json_path(pod, "metadata.deletionTimestamp") ||
+	    strcmp(k1s_json_str(pod, "status.phase") ?: "", "Running") != 0)
+		return NULL;
+	return k1s_json_str(pod, "status.podIP");
+}
+
+static void face_put(struct ing *ing, const char *key, const json_t *pod, bool deleted)
+{
+	const char *ip = deleted ? NULL : face_ip(pod);
+	const char *had = k1s_json_str(json_object_get(ing->faces, key), NULL);
+
+	if (ip && had && strcmp(ip, had) == 0)
+		return;
+	if (!ip && !had)
+		return;
+	if (ip)
+		json_object_set_new(ing->faces, key, json_string(ip));
+	else
+		json_object_del(ing->faces, key);
+	ing->dirty = true;
+}
+
 static void on_object(void *arg, const char *res, const json_t *obj, bool deleted)
 {
 	struct ing *ing = arg;
@@ -52,6 +83,10 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 
 	snprintf(key, sizeof(key), "%s%s%s", ns ?: "", ns ? "/" : "",
 		 k1s_json_str(obj, "metadata.name") ?: "");
+	if (strcmp(res, "pods") == 0) {
+		face_put(ing, key, obj, deleted);
+		return;
+	}
 	if (!cache) {	/* configmaps: only ingress-nginx's own matters */
 		if (strcmp(key, ING_CONFIGMAP) != 0)
 			return;
@@ -75,6 +110,7 @@ static void on_reset(void *arg)
 	json_object_clear(ing->classes);
 	json_object_clear(ing->svcs);
 	json_object_clear(ing->eps);
+	json_object_clear(ing->faces);
 	json_decref(ing->config);
 	ing->config = NULL;
 }
@@ -228,8 +264,22 @@ static int ing_pass(void *arg)
 
 		ing->dirty = false;
 		write_status(ing);
-		if (s)
+		if (s) {
+			const char *key;
+			json_t *ip;
+
+			json_object_foreach(ing->faces, key, ip) {
+				struct sockaddr_in *a = &s->faces[s->nfaces];
+
+				if (s->nfaces == ING_FACES_MAX)
+					break;
+				a->sin_family = AF_INET;
+				a->sin_port = htons(80);
+				if (inet_pton(AF_INET, json_string_value(ip), &a->sin_addr) == 1)
+					s->nfaces++;
+			}
 			s->table = ing_table_build(&w, warn, ing);
+		}
 		if (s && s->table) {
 			k1s_pub_publish(&ing->pub, &s->base);
 			for (int i = 0; i < ing->nloops; i++)
@@ -286,16 +336,17 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	ing->st = st;
 	ing->loop = loop;
 	ing->w = w;
-	ing->log_fd = -1;
 	/* nginx's large_client_header_buffers 4 8k bound a head near 32 KiB;
 	 * one buffer of 16 KiB and 100 headers serve every client seen. */
 	ing->lim = (struct ing_limits){16 * 1024, ING_HDR_MAX};
 	if (cfg->address)
 		snprintf(ing->address, sizeof(ing->address), "%s", cfg->address);
-	if (cfg->access_log) {
-		ing->log_fd = open(cfg->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-		if (ing->log_fd < 0)
-			k1s_warn("ingress", "access log %s: %s", cfg->access_log, strerror(errno));
+	if (cfg->data_dir) {
+		ing->log = k1s_facelog_open(cfg->data_dir, "ingress", 0, &e);
+		if (!ing->log)
+			k1s_warn("ingress", "the access log in %s/faces: %s", cfg->data_dir,
+				 k1s_strerror(e));
+		e = -ENOMEM;
 	}
 	st_follow_init(&ing->follow, st, "ingress", followed, &follow_ops, ing);
 	ing->ings = json_object();
@@ -303,10 +354,11 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	ing->svcs = json_object();
 	ing->eps = json_object();
 	ing->warned = json_object();
+	ing->faces = json_object();
 	if (n < 1)
 		n = 1;
 	ing->loops = calloc((size_t)n, sizeof(*ing->loops));
-	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned ||
+	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces ||
 	    !ing->loops || listen_addrs(ing, cfg) < 0 || k1s_pub_init(&ing->pub, n, give_back, ing) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
@@ -345,7 +397,7 @@ void ing_free(struct ing *ing)
 	json_decref(ing->config);
 	json_decref(ing->warned);
 	free(ing->lsn);
-	if (ing->log_fd >= 0)
-		close(ing->log_fd);
+	json_decref(ing->faces);
+	k1s_facelog_close(ing->log);
 	free(ing);
 }

@@ -21,9 +21,16 @@
 #include "k1s_pub.h"
 #include "st.h"
 
+#define ING_FACES_MAX 16
+
 struct ing_snap {
 	struct k1s_snap base;		/* first: ing_snap_of() */
 	struct ing_table *table;
+	/* The addresses of the ingress's face pods: each loop listens on
+	 * them too, and connects upstream from the first, so that the
+	 * backends (and NetworkPolicy) see requests come from the face. */
+	int nfaces;
+	struct sockaddr_in faces[ING_FACES_MAX];
 };
 
 static inline struct ing_snap *ing_snap_of(struct k1s_snap *s)
@@ -32,6 +39,7 @@ static inline struct ing_snap *ing_snap_of(struct k1s_snap *s)
 }
 
 struct ing_loop;
+struct k1s_facelog;
 
 struct ing {
 	struct st *st;
@@ -40,6 +48,7 @@ struct ing {
 	struct st_follower follow;
 	/* The module's copy of the store, keyed "namespace/name". */
 	json_t *ings, *classes, *svcs, *eps, *config;
+	json_t *faces;			/* "ns/name" -> the face pod's IP */
 	json_t *warned;			/* Warning events written, by "ns/name" */
 	bool dirty;
 	int64_t built_rev;		/* the store revision of the last table */
@@ -50,7 +59,7 @@ struct ing {
 	char address[64];		/* for status.loadBalancer */
 	struct sockaddr_in *lsn;	/* where every loop listens */
 	int nlsn;
-	int log_fd;			/* the access log, or -1 */
+	struct k1s_facelog *log;	/* the access log: the face pods' log */
 	struct ing_limits lim;
 };
 

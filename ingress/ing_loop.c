@@ -101,58 +101,77 @@ static void lsn_accept(struct ing_lsn *l)
 	l->armed = true;
 }
 
-static int lsn_open(struct ing_loop *lp, struct ing_lsn *l, const struct sockaddr_in *a)
+static struct ing_lsn *lsn_find(struct ing_loop *lp, const struct sockaddr_in *a)
 {
+	for (struct k1s_list *p = lp->lsns.next; p != &lp->lsns; p = p->next) {
+		struct ing_lsn *l = k1s_list_entry(p, struct ing_lsn, link);
+
+		if (!l->dead && l->addr.sin_addr.s_addr == a->sin_addr.s_addr &&
+		    l->addr.sin_port == a->sin_port)
+			return l;
+	}
+	return NULL;
+}
+
+static void lsn_open(struct ing_loop *lp, const struct sockaddr_in *a)
+{
+	struct ing_lsn *l = calloc(1, sizeof(*l));
+	char ip[INET_ADDRSTRLEN];
 	int one = 1;
 
+	if (!l)
+		return;
 	l->lp = lp;
 	l->addr = *a;
 	l->op = (struct ing_op){OP_ACCEPT, l};
 	l->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l->fd < 0)
-		return -errno;
+		goto fail;
 	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(l->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-	/* An address that comes and goes (a pod's, a pool's) need not be
-	 * there yet. */
+	/* An address that comes and goes (a face pod's) need not be there yet. */
 	setsockopt(l->fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-	if (bind(l->fd, (const struct sockaddr *)a, sizeof(*a)) < 0 || listen(l->fd, 4096) < 0) {
-		int e = -errno;
-
-		close(l->fd);
-		l->fd = -1;
-		return e;
-	}
+	if (bind(l->fd, (const struct sockaddr *)a, sizeof(*a)) < 0 || listen(l->fd, 4096) < 0)
+		goto fail;
+	k1s_list_add(&lp->lsns, &l->link);
+	l->mark = true;
 	lsn_accept(l);
-	return 0;
+	return;
+fail:
+	/* An address taken by another program is logged, not fatal: the
+	 * ingress serves on the others. */
+	inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+	if (lp->idx == 0)
+		k1s_warn("ingress", "listening on %s:%u: %s", ip, ntohs(a->sin_port),
+			 strerror(errno));
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l);
 }
 
-static int loop_setup(void *arg)
+static void lsn_put(struct ing_lsn *l)
 {
-	struct ing_loop *lp = arg;
-	int opened = 0;
+	if (!l->dead || l->armed)
+		return;
+	k1s_list_del(&l->link);
+	free(l);
+}
 
-	lp->lsn = calloc((size_t)lp->ing->nlsn, sizeof(*lp->lsn));
-	if (!lp->lsn && lp->ing->nlsn)
-		return -ENOMEM;
-	lp->nlsn = lp->ing->nlsn;
-	for (int i = 0; i < lp->nlsn; i++) {
-		char ip[INET_ADDRSTRLEN];
-		int e = lsn_open(lp, &lp->lsn[i], &lp->ing->lsn[i]);
+static void lsn_close(struct ing_lsn *l)
+{
+	struct ing_loop *lp = l->lp;
 
-		if (e == 0) {
-			opened++;
-			continue;
-		}
-		inet_ntop(AF_INET, &lp->ing->lsn[i].sin_addr, ip, sizeof(ip));
-		if (lp->idx == 0)
-			k1s_warn("ingress", "listening on %s:%u: %s", ip,
-				 ntohs(lp->ing->lsn[i].sin_port), strerror(-e));
+	l->dead = true;
+	if (l->armed && !lp->stopping) {
+		struct io_uring_sqe *sqe = ing_sqe(lp);
+
+		io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)&l->op, 0);
+		io_uring_sqe_set_data64(sqe, 0);
+		io_uring_submit(&lp->t.ring);
 	}
-	/* An address taken by another program is logged, not fatal: the
-	 * ingress serves on the others (and on face pods' addresses). */
-	(void)opened;
-	return 0;
+	close(l->fd);
+	l->fd = -1;
+	lsn_put(l);
 }
 
 static void lsn_cqe(struct ing_lsn *l, struct io_uring_cqe *cqe)
@@ -160,15 +179,47 @@ static void lsn_cqe(struct ing_lsn *l, struct io_uring_cqe *cqe)
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		l->armed = false;
 	if (cqe->res >= 0) {
-		if (l->lp->stopping)
+		if (l->lp->stopping || l->dead)
 			close(cqe->res);
 		else
 			ing_conn_accepted(l, cqe->res);
+	}
+	if (l->dead) {
+		lsn_put(l);
+		return;
 	}
 	/* The kernel ended the multishot: again at once, or after a tick when
 	 * it ran out of descriptors or memory. */
 	if (!l->armed && cqe->res >= 0 && !l->lp->stopping)
 		lsn_accept(l);
+}
+
+/* Listeners: the configured addresses always, and the face pods' of the
+ * current snapshot. */
+static void listen_reconcile(struct ing_loop *lp)
+{
+	struct ing_snap *s = lp->cur;
+	struct k1s_list *p, *n;
+
+	for (p = lp->lsns.next; p != &lp->lsns; p = p->next)
+		k1s_list_entry(p, struct ing_lsn, link)->mark = false;
+	for (int i = 0; i < lp->ing->nlsn + (s ? s->nfaces : 0); i++) {
+		const struct sockaddr_in *a =
+			i < lp->ing->nlsn ? &lp->ing->lsn[i] : &s->faces[i - lp->ing->nlsn];
+		struct ing_lsn *l = lsn_find(lp, a);
+
+		if (l)
+			l->mark = true;
+		else
+			lsn_open(lp, a);
+	}
+	for (p = lp->lsns.next; p != &lp->lsns; p = n) {
+		struct ing_lsn *l = k1s_list_entry(p, struct ing_lsn, link);
+
+		n = p->next;
+		if (!l->mark && !l->dead)
+			lsn_close(l);
+	}
 }
 
 /* ---- the loop ---- */
@@ -180,6 +231,7 @@ static void take_snapshot(struct ing_loop *lp)
 	if (!s || s == lp->cur)
 		return;
 	lp->cur = s;
+	listen_reconcile(lp);
 	k1s_pub_ack(&lp->ing->pub, lp->idx, s->base.gen);
 }
 
@@ -187,9 +239,12 @@ static void on_tick(struct ing_loop *lp)
 {
 	ing_conn_tick(lp);
 	pool_expire(lp, false);
-	for (int i = 0; i < lp->nlsn; i++)
-		if (lp->lsn[i].fd >= 0 && !lp->lsn[i].armed)
-			lsn_accept(&lp->lsn[i]);
+	for (struct k1s_list *p = lp->lsns.next; p != &lp->lsns; p = p->next) {
+		struct ing_lsn *l = k1s_list_entry(p, struct ing_lsn, link);
+
+		if (!l->dead && !l->armed)
+			lsn_accept(l);
+	}
 }
 
 static void handle(struct ing_loop *lp, struct io_uring_cqe *cqe)
@@ -225,6 +280,7 @@ static void loop_run(void *arg)
 	struct ing_loop *lp = arg;
 
 	lp->now = now_ms();
+	listen_reconcile(lp);
 	take_snapshot(lp);
 	k1s_ring_thread_arm_wake(&lp->t, &lp->o_wake);
 	k1s_ring_thread_arm_tick(&lp->t, 250, &lp->o_tick);
@@ -253,6 +309,7 @@ struct ing_loop *ing_loop_start(struct ing *ing, int idx, int *err)
 	lp->ing = ing;
 	lp->idx = idx;
 	k1s_list_init(&lp->conns);
+	k1s_list_init(&lp->lsns);
 	k1s_list_init(&lp->pool_age);
 	for (int i = 0; i < ING_POOL_BUCKETS; i++)
 		k1s_list_init(&lp->pool[i]);
@@ -261,12 +318,8 @@ struct ing_loop *ing_loop_start(struct ing *ing, int idx, int *err)
 	lp->rnd |= 1;
 	lp->o_wake = (struct ing_op){OP_WAKE, lp};
 	lp->o_tick = (struct ing_op){OP_TICK, lp};
-	*err = k1s_ring_thread_start(&lp->t, "ingress", idx, ING_RING, loop_setup, loop_run, lp);
+	*err = k1s_ring_thread_start(&lp->t, "ingress", idx, ING_RING, NULL, loop_run, lp);
 	if (*err < 0) {
-		for (int i = 0; i < lp->nlsn; i++)
-			if (lp->lsn[i].fd >= 0)
-				close(lp->lsn[i].fd);
-		free(lp->lsn);
 		free(lp);
 		return NULL;
 	}
@@ -281,10 +334,14 @@ void ing_loop_wake(struct ing_loop *lp)
 void ing_loop_join(struct ing_loop *lp)
 {
 	k1s_ring_thread_join(&lp->t);
-	for (int i = 0; i < lp->nlsn; i++)
-		if (lp->lsn[i].fd >= 0)
-			close(lp->lsn[i].fd);
-	free(lp->lsn);
+	while (lp->lsns.next != &lp->lsns) {
+		struct ing_lsn *l = k1s_list_entry(lp->lsns.next, struct ing_lsn, link);
+
+		if (!l->dead)
+			lsn_close(l);
+		l->armed = false;
+		lsn_put(l);
+	}
 	ing_conn_free_all(lp);
 	pool_expire(lp, true);
 	free(lp);

@@ -23,10 +23,13 @@ struct ing_op {
 };
 
 struct ing_lsn {
+	struct k1s_list link;
 	struct ing_loop *lp;
 	struct sockaddr_in addr;
 	int fd;
-	bool armed;
+	bool armed;		/* its accept is in the kernel */
+	bool dead;		/* closed: freed with the accept's last completion */
+	bool mark;
 	struct ing_op op;
 };
 
@@ -50,8 +53,7 @@ struct ing_loop {
 	struct k1s_ring_thread t;
 	struct ing_op o_wake, o_tick;
 	struct ing_snap *cur;
-	struct ing_lsn *lsn;
-	int nlsn;
+	struct k1s_list lsns;
 	struct k1s_list conns;
 	struct k1s_list pool[ING_POOL_BUCKETS];
 	struct k1s_list pool_age;

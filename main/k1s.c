@@ -337,7 +337,7 @@ static int serve(int argc, char **argv)
 	struct dns *dns;
 	struct ing_config ingcfg = {0};
 	struct ing *ing = NULL;
-	char ing_list[1024] = "", ing_log[4096];
+	char ing_list[1024] = "";
 	const char *ing_addrs[17] = {0};
 	struct k1s_cidr pod_net, service_net;
 	struct k1s_ip4_range lb_pool;
@@ -591,9 +591,8 @@ static int serve(int argc, char **argv)
 		for (int i = 0; ing_addrs[i] && !ingcfg.address; i++)
 			if (strncmp(ing_addrs[i], "127.", 4) != 0)
 				ingcfg.address = ing_addrs[i];
-		snprintf(ing_log, sizeof(ing_log), "%s/ingress-access.log", data_dir);
 		ingcfg.listen = ing_addrs;
-		ingcfg.access_log = ing_log;
+		ingcfg.data_dir = data_dir;
 		ing = ing_new(st, loop, api_writer(api), &ingcfg, &err);
 		if (!ing)
 			k1s_warn("main", "the ingress does not run: %s", k1s_strerror(err));

@@ -22,7 +22,8 @@ struct ing_config {
 	const char *const *listen;	/* addresses to serve HTTP on, NULL-terminated */
 	int http_port;			/* 0 = 80 */
 	const char *address;		/* written to each Ingress's status.loadBalancer */
-	const char *access_log;		/* file the access log goes to; NULL = none */
+	const char *data_dir;		/* the access log goes to its faces/ingress.log,
+					 * the face pods' log; NULL = none */
 };
 
 struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,

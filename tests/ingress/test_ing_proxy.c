@@ -404,13 +404,6 @@ static int request(struct fx *fx, const char *req, char *buf, size_t cap)
 	return st;
 }
 
-static bool closed(int fd)
-{
-	char b;
-
-	return recv(fd, &b, 1, 0) == 0;
-}
-
 /* ---- tests ---- */
 
 static void test_routes_and_forwards(void **state)

@@ -125,9 +125,20 @@ wait_for "an annotation k1s does not implement is a Warning event" 10 \
 	bash -c "kubectl -s $SERVER --cache-dir $TMP/kcache -n ing-it get events \
 		--field-selector involvedObject.name=app-ingress | grep -q enable-opentelemetry"
 
-grep -q '"GET /api/x?q=1 HTTP/1.1" 200 ' "$TMP/data/ingress-access.log" ||
-	fail "no access log line for /api/x: $(tail -n 3 "$TMP/data/ingress-access.log")"
-echo "ok - the access log has a line per request"
+# The tutorial's debugging command: the access log, in ingress-nginx's format.
+expect_out "kubectl logs -n ingress-nginx shows the access log" \
+	'^127\.0\.0\.1 - - \[[^]]+\] "GET /api/x\?q=1 HTTP/1\.1" 200 [0-9]+ "-" "curl/[^"]+" [0-9]+ [0-9.]+ \[ing-it-api-service-80\] \[\] [0-9.]+:3000 ' \
+	kubectl -s "$SERVER" --cache-dir "$TMP/kcache" logs -n ingress-nginx -l app.kubernetes.io/name=ingress-nginx --tail=-1
+
+# The face pod's address is where the ingress answers too, and requests
+# reach pods from it, as from ingress-nginx's pod.
+FACE=$(kubectl -s "$SERVER" --cache-dir "$TMP/kcache" get pods -n ingress-nginx \
+	-l app.kubernetes.io/name=ingress-nginx -o jsonpath='{.items[0].status.podIP}')
+[ -n "$FACE" ] || fail "the ingress's face pod has no IP"
+out=$(curl -s --max-time 5 -H 'Host: myapp.com' "http://$FACE/")
+[[ $(field pod <<<"$out") == frontend-* ]] || fail "the face's address $FACE answered: $out"
+[[ $(field remoteAddr <<<"$out") == "$FACE":* ]] || fail "the pod saw the request come from: $out"
+echo "ok - the face pod's address $FACE answers, and pods see requests come from it"
 
 k delete ingress app-ingress >/dev/null
 wait_for "a deleted Ingress stops routing" 10 test "$(code myapp.com /)" = 404
