@@ -537,7 +537,9 @@ static void relay_body(struct conn *c)
 		c->body_done = c->ch.done;
 	}
 	c->body_seen += n;
-	if (c->body_max && c->body_seen > c->body_max) {
+	/* nginx's client_max_body_size counts a chunked body's data, not its
+	 * framing. */
+	if (c->body_max && (c->rq.body == ING_BODY_CHUNKED ? c->ch.data : c->body_seen) > c->body_max) {
 		answer(c, 413, NULL, true);
 		return;
 	}

@@ -586,6 +586,7 @@ ssize_t ing_chunked_feed(struct ing_chunked *c, const char *buf, size_t len)
 			if (take > c->left)
 				take = (size_t)c->left;
 			c->left -= take;
+			c->data += take;
 			i += take;
 			if (!c->left)
 				c->state = CH_DATA_CR;

@@ -97,6 +97,7 @@ struct ing_chunked {
 	uint64_t left;		/* of the current chunk's data */
 	unsigned digits;
 	unsigned extra;		/* bytes of extensions and trailers so far */
+	uint64_t data;		/* bytes of chunk data so far (the body's decoded size) */
 	bool done;		/* the last chunk and its trailers have passed */
 };
 void ing_chunked_init(struct ing_chunked *c);

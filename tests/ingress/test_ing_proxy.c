@@ -605,6 +605,18 @@ static void test_body_limit(void **state)
 	assert_int_equal(request(fx, "POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\n\r\nabc",
 				 buf, sizeof(buf)),
 			 200);
+	/* A chunked body counts its data, not its framing: 1000 bytes in 100
+	 * chunks pass 1k, 1100 do not. */
+	for (int total = 1000; total <= 1100; total += 100) {
+		char req[8192];
+		int n = snprintf(req, sizeof(req), "POST / HTTP/1.1\r\nHost: a.test\r\n"
+				 "Transfer-Encoding: chunked\r\n\r\n");
+
+		for (int i = 0; i < total / 10; i++)
+			n += snprintf(req + n, sizeof(req) - (size_t)n, "a\r\n0123456789\r\n");
+		snprintf(req + n, sizeof(req) - (size_t)n, "0\r\n\r\n");
+		assert_int_equal(request(fx, req, buf, sizeof(buf)), total == 1000 ? 200 : 413);
+	}
 }
 
 static void test_status_address(void **state)
