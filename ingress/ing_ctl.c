@@ -180,26 +180,11 @@ static void warned_prune(struct ing *ing)
 
 /* ---- status.loadBalancer ---- */
 
-/* Whether the Ingress is one of ours: class nginx or k1s (by name or by
- * an IngressClass of our controllers), the legacy annotation, or no class
- * at all (the default class, which k1s pre-creates as nginx). */
 static bool ours(struct ing *ing, const json_t *obj)
 {
-	const char *cls = k1s_json_str(obj, "spec.ingressClassName");
-	const json_t *ic;
-	const char *ctl;
+	struct ing_world w = {ing->ings, ing->classes, ing->svcs, ing->eps, ing->config};
 
-	if (!cls)
-		cls = k1s_json_str(json_object_get(k1s_json_path(obj, "metadata.annotations"),
-						   "kubernetes.io/ingress.class"),
-				   NULL);
-	if (!cls)
-		return true;
-	if (strcmp(cls, "nginx") == 0 || strcmp(cls, "k1s") == 0)
-		return true;
-	ic = json_object_get(ing->classes, cls);
-	ctl = ic ? k1s_json_str(ic, "spec.controller") : NULL;
-	return ctl && (strcmp(ctl, "k8s.io/ingress-nginx") == 0 || strcmp(ctl, "k1s.io/ingress") == 0);
+	return ing_route_ours(&w, obj);
 }
 
 static void write_status(struct ing *ing)

@@ -105,7 +105,7 @@ static bool our_class_name(const struct ing_world *w, const char *name)
  * default class at all, an Ingress without a class is ours, as for
  * ingress-nginx with --watch-ingress-without-class: k1s's ingress is the
  * only one on its node. */
-static bool is_ours(const struct ing_world *w, const json_t *ing)
+bool ing_route_ours(const struct ing_world *w, const json_t *ing)
 {
 	const char *name = str_of(json_object_get(ing, "spec"), "ingressClassName");
 	const json_t *anns = json_object_get(json_object_get(ing, "metadata"), "annotations");
@@ -715,7 +715,7 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 	json_object_foreach((json_t *)w->ingresses, key, ing) {
 		const json_t *meta = json_object_get(ing, "metadata");
 
-		if (!json_is_object(ing) || !is_ours(w, ing))
+		if (!json_is_object(ing) || !ing_route_ours(w, ing))
 			continue;
 		refs[n].ing = ing;
 		refs[n].key = key;

@@ -78,6 +78,10 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 		     struct ing_str query, uint32_t client_ip, bool tls, struct ing_route *r,
 		     char *buf, size_t cap);
 
+/* Whether the ingress handles this Ingress: its class is nginx or k1s
+ * (by name or by an IngressClass of our controllers), or the default. */
+bool ing_route_ours(const struct ing_world *w, const json_t *ing);
+
 /* How many rules (host and path pairs) the table holds, for log lines. */
 unsigned ing_table_rules(const struct ing_table *t);
 
