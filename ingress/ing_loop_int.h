@@ -55,6 +55,7 @@ struct ing_loop {
 	struct ing_snap *cur;
 	struct k1s_list lsns;
 	struct k1s_list conns;
+	unsigned nconns;
 	struct k1s_list pool[ING_POOL_BUCKETS];
 	struct k1s_list pool_age;
 	unsigned npool;

@@ -444,6 +444,23 @@ static void test_keeps_upstream_connections(void **state)
 	assert_in_range(__atomic_load_n(&fx->up[0].accepted, __ATOMIC_SEQ_CST), 1, 2);
 }
 
+/* A connection idle between requests gives its buffers back and waits
+ * with a poll; the next request on it is served all the same. */
+static void test_idle_connection_parks(void **state)
+{
+	struct fx *fx = *state;
+	char buf[70000];
+	int fd = dial(fx);
+
+	send_str(fd, "GET /p1 HTTP/1.1\r\nHost: a.test\r\n\r\n");
+	assert_int_equal(response(fd, buf, sizeof(buf)), 200);
+	usleep(2700 * 1000);
+	send_str(fd, "GET /p2 HTTP/1.1\r\nHost: a.test\r\n\r\n");
+	assert_int_equal(response(fd, buf, sizeof(buf)), 200);
+	assert_non_null(strstr(buf, "GET /p2 "));
+	close(fd);
+}
+
 static void test_pipelined(void **state)
 {
 	struct fx *fx = *state;
@@ -638,6 +655,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_routes_and_forwards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keeps_upstream_connections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_connection_parks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streams_bodies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expect_continue, setup, teardown),
