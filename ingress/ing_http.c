@@ -3,6 +3,7 @@
  * strictly where a lenient reading lets two parsers disagree on where a
  * message ends (request smuggling); the answers follow nginx's
  * ngx_http_parse.c and ngx_http_request.c where it and the RFC differ. */
+#include <limits.h>
 #include <string.h>
 
 #include "ing_http.h"
@@ -122,11 +123,18 @@ static bool parse_length(struct ing_str v, uint64_t *out)
 	return true;
 }
 
+/* The bytes a head may take: head_max, held below INT_MAX so that every
+ * length fits the parsers' int. */
+static size_t head_max(const struct ing_limits *lim)
+{
+	return lim->head_max < INT_MAX ? lim->head_max : INT_MAX;
+}
+
 /* Where more bytes would go past the limit, the head is too large;
  * otherwise the parser waits for them. */
-static int need_more(size_t len, size_t max, int too_large)
+static int need_more(size_t len, const struct ing_limits *lim, int too_large)
 {
-	return len >= max ? too_large : 0;
+	return len >= head_max(lim) ? too_large : 0;
 }
 
 /* Reads the header fields that start at off, up to and with the empty
@@ -138,7 +146,7 @@ static int need_more(size_t len, size_t max, int too_large)
 static int parse_fields(const char *buf, size_t len, size_t off, const struct ing_limits *lim,
 			struct ing_hdr *hdr, unsigned *nhdr, int bad, int big)
 {
-	size_t n = len < lim->head_max ? len : lim->head_max, pos = off;
+	size_t n = len < head_max(lim) ? len : head_max(lim), pos = off;
 	unsigned max = lim->hdr_max < ING_HDR_MAX ? lim->hdr_max : ING_HDR_MAX;
 
 	*nhdr = 0;
@@ -146,10 +154,10 @@ static int parse_fields(const char *buf, size_t len, size_t off, const struct in
 		size_t name, colon, vb, ve;
 
 		if (pos >= n)
-			return need_more(len, lim->head_max, big);
+			return need_more(len, lim, big);
 		if (buf[pos] == '\r') {
 			if (pos + 1 >= n)
-				return need_more(len, lim->head_max, big);
+				return need_more(len, lim, big);
 			return buf[pos + 1] == '\n' ? (int)(pos + 2) : bad;
 		}
 		if (!is_tchar((unsigned char)buf[pos]))
@@ -160,7 +168,7 @@ static int parse_fields(const char *buf, size_t len, size_t off, const struct in
 		while (pos < n && is_tchar((unsigned char)buf[pos]))
 			pos++;
 		if (pos >= n)
-			return need_more(len, lim->head_max, big);
+			return need_more(len, lim, big);
 		if (buf[pos] != ':')
 			return bad;
 		colon = pos++;
@@ -170,11 +178,11 @@ static int parse_fields(const char *buf, size_t len, size_t off, const struct in
 		while (pos < n && is_value_char((unsigned char)buf[pos]))
 			pos++;
 		if (pos >= n)
-			return need_more(len, lim->head_max, big);
+			return need_more(len, lim, big);
 		if (buf[pos] != '\r')
 			return bad;	/* NUL, a control, a bare LF */
 		if (pos + 1 >= n)
-			return need_more(len, lim->head_max, big);
+			return need_more(len, lim, big);
 		if (buf[pos + 1] != '\n')
 			return bad;
 		ve = pos;
@@ -305,12 +313,12 @@ static int parse_target(struct ing_req *rq)
 static int parse_request_line(const char *buf, size_t len, const struct ing_limits *lim,
 			      struct ing_req *rq)
 {
-	size_t n = len < lim->head_max ? len : lim->head_max, pos = 0, b;
+	size_t n = len < head_max(lim) ? len : head_max(lim), pos = 0, b;
 	int v;
 
 	while (pos < n && buf[pos] == '\r') {
 		if (pos + 1 >= n)
-			return need_more(len, lim->head_max, -414);
+			return need_more(len, lim, -414);
 		if (buf[pos + 1] != '\n')
 			return -400;
 		pos += 2;
@@ -318,7 +326,7 @@ static int parse_request_line(const char *buf, size_t len, const struct ing_limi
 	for (b = pos; pos < n && is_tchar((unsigned char)buf[pos]); pos++)
 		;
 	if (pos >= n)
-		return need_more(len, lim->head_max, -414);
+		return need_more(len, lim, -414);
 	if (buf[pos] != ' ' || pos == b)
 		return -400;
 	rq->method = (struct ing_str){buf + b, pos - b};
@@ -326,7 +334,7 @@ static int parse_request_line(const char *buf, size_t len, const struct ing_limi
 	for (b = ++pos; pos < n && (unsigned char)buf[pos] > 0x20 && buf[pos] != 0x7f; pos++)
 		;
 	if (pos >= n)
-		return need_more(len, lim->head_max, -414);
+		return need_more(len, lim, -414);
 	if (buf[pos] != ' ' || pos == b)
 		return -400;
 	rq->target = (struct ing_str){buf + b, pos - b};
@@ -334,7 +342,7 @@ static int parse_request_line(const char *buf, size_t len, const struct ing_limi
 	if (v == -1)
 		return -400;
 	if (v == VERSION_MORE || pos + 10 > n)
-		return need_more(len, lim->head_max, -414);
+		return need_more(len, lim, -414);
 	if (buf[pos + 8] != '\r' || buf[pos + 9] != '\n')
 		return -400;
 	if (v != 10 && v != 11)
@@ -426,7 +434,7 @@ static bool no_body(int status, const struct ing_req *rq)
 int ing_http_resp_parse(const char *buf, size_t len, const struct ing_limits *lim,
 			const struct ing_req *rq, struct ing_resp *rs)
 {
-	size_t n = len < lim->head_max ? len : lim->head_max, pos;
+	size_t n = len < head_max(lim) ? len : head_max(lim), pos;
 	struct conn_opts co = {0};
 	struct te_list te = {0};
 	unsigned tes = 0;
@@ -442,7 +450,7 @@ int ing_http_resp_parse(const char *buf, size_t len, const struct ing_limits *li
 	if (rs->version == -1)
 		return -502;
 	if (rs->version == VERSION_MORE || n < 13)
-		return need_more(len, lim->head_max, -502);
+		return need_more(len, lim, -502);
 	if (rs->version != 10 && rs->version != 11)
 		return -502;
 	if (buf[8] != ' ')
@@ -460,7 +468,7 @@ int ing_http_resp_parse(const char *buf, size_t len, const struct ing_limits *li
 	while (pos < n && is_value_char((unsigned char)buf[pos]))
 		pos++;
 	if (pos + 1 >= n)
-		return need_more(len, lim->head_max, -502);
+		return need_more(len, lim, -502);
 	if (buf[pos] != '\r' || buf[pos + 1] != '\n')
 		return -502;
 	rs->reason.n = (size_t)(buf + pos - rs->reason.p);

@@ -30,7 +30,8 @@ struct ing_hdr {
 };
 
 struct ing_limits {
-	size_t head_max;	/* bytes of a head, CRLFCRLF included */
+	size_t head_max;	/* bytes of a head, CRLFCRLF included; held
+				 * below INT_MAX */
 	unsigned hdr_max;	/* headers; at most ING_HDR_MAX */
 };
 
