@@ -652,6 +652,14 @@ static int host_finish(struct build *b, struct ing_host *h)
 		}
 	}
 	qsort(h->lens, h->nlens, sizeof(*h->lens), size_cmp);
+	if (h->nlens) {
+		unsigned u = 1;
+
+		for (unsigned i = 1; i < h->nlens; i++)
+			if (h->lens[i] != h->lens[u - 1])
+				h->lens[u++] = h->lens[i];
+		h->nlens = u;
+	}
 	return 0;
 }
 
