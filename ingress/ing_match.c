@@ -266,6 +266,10 @@ static const struct ing_loc *static_find(const struct ing_host *h, const char *u
 	return best;
 }
 
+/* A regex of an Ingress that backtracks without end (say "(a+)+$") gives
+ * up rather than hold a loop: the location does not match. */
+#define MATCH_LIMIT 100000
+
 /* pcre2's memory for one match, on the caller's stack: a match needs no
  * allocation of the loops' heap. */
 struct match_mem {
@@ -313,6 +317,7 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 	struct match_mem mem;
 	pcre2_general_context *gc = NULL;
 	pcre2_match_data *md = NULL;
+	pcre2_match_context *mc = NULL;
 	bool redirect = false;
 	int ncap = 0;
 
@@ -336,9 +341,12 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 		mem.used = 0;
 		gc = pcre2_general_context_create(mm_alloc, mm_free, &mem);
 		md = gc ? pcre2_match_data_create(10, gc) : NULL;
-		for (unsigned i = 0; md && i < h->nloc; i++) {
+		mc = gc ? pcre2_match_context_create(gc) : NULL;
+		if (mc)
+			pcre2_set_match_limit(mc, MATCH_LIMIT);
+		for (unsigned i = 0; md && mc && i < h->nloc; i++) {
 			if (h->loc[i]->re &&
-			    pcre2_match(h->loc[i]->re, (PCRE2_SPTR)uri, q.ulen, 0, 0, md, NULL) > 0) {
+			    pcre2_match(h->loc[i]->re, (PCRE2_SPTR)uri, q.ulen, 0, 0, md, mc) > 0) {
 				l = h->loc[i];
 				break;
 			}
@@ -399,7 +407,7 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 			return;
 		}
 	}
-	if (l->rw && md && (ncap = pcre2_match(l->rw, (PCRE2_SPTR)uri, q.ulen, 0, 0, md, NULL)) > 0) {
+	if (l->rw && md && (ncap = pcre2_match(l->rw, (PCRE2_SPTR)uri, q.ulen, 0, 0, md, mc)) > 0) {
 		/* rewrite "(?i)path" target break: the whole URI becomes the
 		 * target; its own arguments come first, the request's are
 		 * appended unless it ends in '?' */

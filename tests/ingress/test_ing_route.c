@@ -436,6 +436,18 @@ static void test_regex_order(void **state)
 	assert_proxy(route("h.test", "/ab"), "default-a-80", "/ab");
 }
 
+static void test_regex_backtracking(void **state)
+{
+	(void)state;
+	services_abc();
+	ingress("bt", 1, "{'nginx.ingress.kubernetes.io/use-regex':'true'}",
+		HOST("h.test", PATH("/(a+)+$", "ImplementationSpecific", SVC("a", 80))));
+	build();
+	assert_proxy(route("h.test", "/aaaa"), "default-a-80", "/aaaa");
+	/* a match that would take 2^40 steps gives up: the location does not match */
+	assert_int_equal(route("h.test", "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab").status, 404);
+}
+
 static void test_rewrite_query(void **state)
 {
 	(void)state;
@@ -799,6 +811,7 @@ int main(void)
 		T(test_auto_redirect),
 		T(test_regex_capture),
 		T(test_regex_order),
+		T(test_regex_backtracking),
 		T(test_rewrite_query),
 		T(test_app_root),
 		T(test_ssl_redirect),
