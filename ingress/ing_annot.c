@@ -1,7 +1,9 @@
-/* Annotations and ConfigMap keys as ingress-nginx controller-v1.9.0 reads
- * them: internal/ingress/annotations/{rewrite,redirect,backendprotocol,
- * proxy,ipwhitelist,upstreamvhost} and parser/main.go (booleans as Go's
- * strconv.ParseBool, integers as strconv.Atoi). */
+/* What an Ingress asks of its controller, as ingress-nginx
+ * controller-v1.9.0 reads it: its class (store.go GetIngressClass()), and
+ * its annotations over the ConfigMap (internal/ingress/annotations/
+ * {rewrite,redirect,backendprotocol,proxy,ipwhitelist,upstreamvhost} and
+ * parser/main.go: booleans as Go's strconv.ParseBool, integers as
+ * strconv.Atoi). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -444,4 +446,48 @@ int ing_annot_parse(const json_t *ingress, const struct ing_defaults *d, struct 
 		}
 	}
 	return 0;
+}
+
+/* ---- classes ---- */
+
+static bool our_controller(const json_t *cls)
+{
+	const char *c = str_of(json_object_get(cls, "spec"), "controller");
+
+	return c && (strcmp(c, "k8s.io/ingress-nginx") == 0 || strcmp(c, "k1s.io/ingress") == 0);
+}
+
+static bool our_class_name(const struct ing_world *w, const char *name)
+{
+	const json_t *cls = json_object_get(w->classes, name);
+
+	if (cls)
+		return our_controller(cls);
+	return strcmp(name, "nginx") == 0 || strcmp(name, "k1s") == 0;
+}
+
+bool ing_class_ours(const struct ing_world *w, const json_t *ing)
+{
+	const char *name = str_of(json_object_get(ing, "spec"), "ingressClassName");
+	const json_t *anns = json_object_get(json_object_get(ing, "metadata"), "annotations");
+	const char *ann = str_of(anns, "kubernetes.io/ingress.class");
+	const char *key;
+	json_t *cls;
+	bool any_default = false;
+
+	if (name)
+		return our_class_name(w, name);
+	if (ann)
+		return strcmp(ann, "nginx") == 0 || strcmp(ann, "k1s") == 0;
+	json_object_foreach((json_t *)w->classes, key, cls) {
+		const json_t *ca = json_object_get(json_object_get(cls, "metadata"), "annotations");
+		const char *d = str_of(ca, "ingressclass.kubernetes.io/is-default-class");
+
+		if (d && strcmp(d, "true") == 0) {
+			if (our_controller(cls))
+				return true;
+			any_default = true;
+		}
+	}
+	return !any_default;
 }

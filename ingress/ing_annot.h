@@ -51,6 +51,16 @@ int ing_defaults_parse(const json_t *data, struct ing_arena **a, struct ing_defa
 int ing_annot_parse(const json_t *ingress, const struct ing_defaults *d, struct ing_arena **a,
 		    ing_warn_fn warn, void *arg, struct ing_annot *an);
 
+/* Whether an Ingress is ours: by spec.ingressClassName (an IngressClass of
+ * our controller, or nginx or k1s when no such object exists), else the
+ * kubernetes.io/ingress.class annotation (nginx or k1s, as ingress-nginx's
+ * --ingress-class), else the default IngressClass decides, as
+ * kube-apiserver's DefaultIngressClass admission would have set it. With no
+ * default class at all, an Ingress without a class is ours, as for
+ * ingress-nginx with --watch-ingress-without-class: k1s's ingress is the
+ * only one on its node. */
+bool ing_class_ours(const struct ing_world *w, const json_t *ing);
+
 /* The annotations of a location that has none: the defaults alone. */
 void ing_annot_defaults(const struct ing_defaults *d, struct ing_annot *an);
 

@@ -81,56 +81,6 @@ static void warnf(struct build *b, const json_t *ing, const char *reason, const 
 	b->warn(b->arg, ns ? ns : "default", name ? name : "", reason, msg);
 }
 
-static bool our_controller(const json_t *cls)
-{
-	const char *c = str_of(json_object_get(cls, "spec"), "controller");
-
-	return c && (strcmp(c, "k8s.io/ingress-nginx") == 0 || strcmp(c, "k1s.io/ingress") == 0);
-}
-
-static bool our_class_name(const struct ing_world *w, const char *name)
-{
-	const json_t *cls = json_object_get(w->classes, name);
-
-	if (cls)
-		return our_controller(cls);
-	return strcmp(name, "nginx") == 0 || strcmp(name, "k1s") == 0;
-}
-
-/* Whether an Ingress is ours: by spec.ingressClassName (an IngressClass of
- * our controller, or nginx or k1s when no such object exists), else the
- * kubernetes.io/ingress.class annotation (nginx or k1s, as ingress-nginx's
- * --ingress-class), else the default IngressClass decides, as
- * kube-apiserver's DefaultIngressClass admission would have set it. With no
- * default class at all, an Ingress without a class is ours, as for
- * ingress-nginx with --watch-ingress-without-class: k1s's ingress is the
- * only one on its node. */
-static bool is_ours(const struct ing_world *w, const json_t *ing)
-{
-	const char *name = str_of(json_object_get(ing, "spec"), "ingressClassName");
-	const json_t *anns = json_object_get(json_object_get(ing, "metadata"), "annotations");
-	const char *ann = str_of(anns, "kubernetes.io/ingress.class");
-	const char *key;
-	json_t *cls;
-	bool any_default = false;
-
-	if (name)
-		return our_class_name(w, name);
-	if (ann)
-		return strcmp(ann, "nginx") == 0 || strcmp(ann, "k1s") == 0;
-	json_object_foreach((json_t *)w->classes, key, cls) {
-		const json_t *ca = json_object_get(json_object_get(cls, "metadata"), "annotations");
-		const char *d = str_of(ca, "ingressclass.kubernetes.io/is-default-class");
-
-		if (d && strcmp(d, "true") == 0) {
-			if (our_controller(cls))
-				return true;
-			any_default = true;
-		}
-	}
-	return !any_default;
-}
-
 struct ingress_ref {
 	const json_t *ing;
 	const char *key;
@@ -723,7 +673,7 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 	json_object_foreach((json_t *)w->ingresses, key, ing) {
 		const json_t *meta = json_object_get(ing, "metadata");
 
-		if (!json_is_object(ing) || !is_ours(w, ing))
+		if (!json_is_object(ing) || !ing_class_ours(w, ing))
 			continue;
 		refs[n].ing = ing;
 		refs[n].key = key;
