@@ -1,6 +1,7 @@
-/* The nginx.ingress.kubernetes.io/ annotations of an Ingress, over the
- * ingress-nginx-controller ConfigMap, over ingress-nginx's defaults
- * (internal/ingress/controller/config/config.go, controller-v1.9.0). */
+/* What an Ingress asks: its class, and its nginx.ingress.kubernetes.io/
+ * annotations over the ingress-nginx-controller ConfigMap over
+ * ingress-nginx's defaults (internal/ingress/controller/config/config.go,
+ * controller-v1.9.0); and the arena a table lives in. */
 #ifndef ING_ANNOT_H
 #define ING_ANNOT_H
 

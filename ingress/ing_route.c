@@ -24,6 +24,24 @@
 
 /* ---- building ---- */
 
+/* What the build looks up by name: hosts, backends (by upstream name and
+ * protocol) and each host's locations (by path and type). */
+enum bkind { BK_HOST, BK_BACKEND, BK_BACKEND_HTTPS, BK_LOC };
+
+struct bent {
+	uint64_t h;
+	const void *owner;		/* the host of a location */
+	int kind;
+	const char *key;
+	size_t len;
+	void *val;
+};
+
+struct bidx {
+	struct bent *e;
+	size_t mask, n;
+};
+
 struct build {
 	struct ing_table *t;
 	const struct ing_world *w;
@@ -31,11 +49,9 @@ struct build {
 	void *arg;
 	struct ing_defaults defs;
 	struct ing_annot *def_annot;	/* of the locations no Ingress sets */
-	json_t *hostidx;		/* host name -> index in hosts */
 	struct ing_host **hosts;
 	size_t nhosts, caphosts;
-	json_t *backends;		/* name (+ "|s" for HTTPS) -> backend address */
-	json_t *locidx;			/* "type host path" -> location address */
+	struct bidx idx;		/* hosts, backends and locations by name */
 	unsigned seq;
 	bool nomem;
 };
@@ -56,6 +72,61 @@ static char *bstrdup(struct build *b, const char *s)
 	if (!p)
 		b->nomem = true;
 	return p;
+}
+
+static uint64_t bhash(const void *owner, int kind, const char *key, size_t len)
+{
+	uint64_t h = fnv(key, len) ^ ((uint64_t)(uintptr_t)owner * UINT64_C(0x9e3779b97f4a7c15));
+
+	return h ^ ((uint64_t)kind * UINT64_C(0xff51afd7ed558ccd));
+}
+
+static struct bent *bidx_find(struct bidx *x, uint64_t h, const void *owner, int kind,
+			      const char *key, size_t len)
+{
+	for (size_t i = h & x->mask;; i = (i + 1) & x->mask) {
+		struct bent *e = &x->e[i];
+
+		if (!e->key || (e->h == h && e->owner == owner && e->kind == kind &&
+				e->len == len && memcmp(e->key, key, len) == 0))
+			return e;
+	}
+}
+
+static void *bidx_get(struct build *b, const void *owner, int kind, const char *key)
+{
+	size_t len = strlen(key);
+
+	return b->idx.e ? bidx_find(&b->idx, bhash(owner, kind, key, len), owner, kind, key, len)->val
+			: NULL;
+}
+
+/* Records val under the name; key must live as long as the build. */
+static void bidx_put(struct build *b, const void *owner, int kind, const char *key, void *val)
+{
+	struct bidx *x = &b->idx;
+	size_t len = strlen(key);
+	uint64_t h = bhash(owner, kind, key, len);
+	struct bent *e;
+
+	if (!x->e || (x->n + 1) * 2 > x->mask + 1) {
+		size_t size = x->e ? (x->mask + 1) * 2 : 64;
+		struct bidx n = {calloc(size, sizeof(*n.e)), size - 1, x->n};
+
+		if (!n.e) {
+			b->nomem = true;
+			return;
+		}
+		for (size_t i = 0; x->e && i <= x->mask; i++)
+			if (x->e[i].key)
+				*bidx_find(&n, x->e[i].h, NULL, -1, "", 0) = x->e[i];
+		free(x->e);
+		*x = n;
+	}
+	e = bidx_find(x, h, owner, kind, key, len);
+	if (!e->key)
+		x->n++;
+	*e = (struct bent){h, owner, kind, key, len, val};
 }
 
 static const char *str_of(const json_t *obj, const char *key)
@@ -108,7 +179,7 @@ static const struct ing_backend *backend_of(struct build *b, const json_t *ing, 
 	const json_t *port = json_object_get(svcref, "port");
 	json_int_t pnum = json_integer_value(json_object_get(port, "number"));
 	const char *pname = str_of(port, "name");
-	char name[512], key[520], skey[400];
+	char name[512], skey[400];
 	const json_t *svc, *eps, *sports, *sp = NULL, *subsets, *sub;
 	struct ing_backend *be;
 	const char *epname;
@@ -122,16 +193,14 @@ static const struct ing_backend *backend_of(struct build *b, const json_t *ing, 
 		snprintf(name, sizeof(name), "%s-%s-%s", ns, sname, pname);
 	else
 		snprintf(name, sizeof(name), "%s-INVALID", ns);
-	snprintf(key, sizeof(key), "%s%s", name, https ? "|s" : "");
-	be = (struct ing_backend *)(uintptr_t)json_integer_value(json_object_get(b->backends, key));
+	be = bidx_get(b, NULL, https ? BK_BACKEND_HTTPS : BK_BACKEND, name);
 	if (be)
 		return be;
 	be = balloc(b, sizeof(*be));
-	if (!be)
+	if (!be || !(be->name = bstrdup(b, name)))
 		return NULL;
-	be->name = bstrdup(b, name);
 	be->https = https;
-	json_object_set_new(b->backends, key, json_integer((json_int_t)(uintptr_t)be));
+	bidx_put(b, NULL, https ? BK_BACKEND_HTTPS : BK_BACKEND, be->name, be);
 	if (!sname)
 		return be;
 
@@ -212,20 +281,9 @@ static struct ing_loc *loc_new(struct build *b, const char *path, enum loc_type 
 static struct ing_loc *loc_index(struct build *b, const struct ing_host *h, const char *path,
 				 enum loc_type type, struct ing_loc *l)
 {
-	size_t n = strlen(h->name) + strlen(path) + 4;
-	char *key = malloc(n);
-	json_t *v;
-
-	if (!key) {
-		b->nomem = true;
-		return NULL;
-	}
-	snprintf(key, n, "%d %s %s", (int)type, h->name, path);
 	if (l)
-		json_object_set_new(b->locidx, key, json_integer((json_int_t)(uintptr_t)l));
-	v = json_object_get(b->locidx, key);
-	free(key);
-	return (struct ing_loc *)(uintptr_t)json_integer_value(v);
+		bidx_put(b, h, BK_LOC + (int)type, l->path, l);
+	return bidx_get(b, h, BK_LOC + (int)type, path);
 }
 
 static int host_add_loc(struct build *b, struct ing_host *h, struct ing_loc *l)
@@ -247,9 +305,7 @@ static int host_add_loc(struct build *b, struct ing_host *h, struct ing_loc *l)
 
 static struct ing_host *host_get(struct build *b, const char *name)
 {
-	json_t *i = json_object_get(b->hostidx, name);
-
-	return i ? b->hosts[json_integer_value(i)] : NULL;
+	return bidx_get(b, NULL, BK_HOST, name);
 }
 
 /* createServers(): a new server's root location goes to the Ingress's
@@ -282,7 +338,7 @@ static struct ing_host *host_new(struct build *b, const char *name, const struct
 	l->be = root;
 	l->an = r ? r->an : b->def_annot;
 	l->ingress = r ? r->key : NULL;
-	json_object_set_new(b->hostidx, name, json_integer((json_int_t)b->nhosts));
+	bidx_put(b, NULL, BK_HOST, h->name, h);
 	b->hosts[b->nhosts++] = h;
 	return h;
 }
@@ -649,11 +705,8 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 	json_t *ing;
 
 	b.t = calloc(1, sizeof(*b.t));
-	b.hostidx = json_object();
-	b.backends = json_object();
-	b.locidx = json_object();
 	refs = calloc(cap ? cap : 1, sizeof(*refs));
-	if (!b.t || !b.hostidx || !b.backends || !b.locidx || !refs)
+	if (!b.t || !refs)
 		goto nomem;
 	b.t->def_be.name = DEF_UPSTREAM;
 	if (ing_defaults_parse(w->config, &b.t->arena, &b.defs))
@@ -709,9 +762,7 @@ nomem:
 out:
 	free(refs);
 	free(b.hosts);
-	json_decref(b.hostidx);
-	json_decref(b.backends);
-	json_decref(b.locidx);
+	free(b.idx.e);
 	return b.t;
 }
 
