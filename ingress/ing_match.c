@@ -87,6 +87,8 @@ struct out {
 
 static void put(struct out *o, const char *s, size_t n)
 {
+	if (!n)
+		return;
 	if (o->n + n >= o->cap) {
 		o->over = true;
 		return;

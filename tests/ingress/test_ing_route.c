@@ -774,6 +774,29 @@ static void test_small_buffer(void **state)
 			(struct ing_str){"/index.html", 11}, (struct ing_str){"", 0}, 0, false, &r,
 			buf, sizeof(buf));
 	assert_int_equal(r.status, 414);
+
+	/* no host and no query at all: the catch-all, 404 */
+	ing_table_route(table, (struct ing_str){NULL, 0}, (struct ing_str){"/x", 2},
+			(struct ing_str){NULL, 0}, 0, false, &r, buf, sizeof(buf));
+	assert_int_equal(r.status, 404);
+}
+
+static void test_null_strings(void **state)
+{
+	struct ing_route r;
+	char buf[128];
+
+	(void)state;
+	services_abc();
+	ingress("n", 1, "{'nginx.ingress.kubernetes.io/permanent-redirect':'https://n.test/?$args$host'}",
+		"{'ingressClassName':'nginx','rules':[{'http':{'paths':["
+		PATH("/", "Prefix", SVC("a", 80)) "]}}]}");
+	build();
+	ing_table_route(table, (struct ing_str){NULL, 0}, (struct ing_str){"/x", 2},
+			(struct ing_str){NULL, 0}, 0, false, &r, buf, sizeof(buf));
+	assert_int_equal(r.status, 301);
+	assert_int_equal(r.target.n, strlen("https://n.test/?"));
+	assert_memory_equal(r.target.p, "https://n.test/?", r.target.n);
 }
 
 static void test_many_rules(void **state)
@@ -826,6 +849,7 @@ int main(void)
 		T(test_classes),
 		T(test_bad_paths),
 		T(test_small_buffer),
+		T(test_null_strings),
 		T(test_many_rules),
 #undef T
 	};
