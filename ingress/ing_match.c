@@ -268,6 +268,31 @@ static const struct ing_loc *static_find(const struct ing_host *h, const char *u
 	return best;
 }
 
+/* Of a regex host's locations that are plain strings, the first in order
+ * that the URI starts with, in any ASCII case: the strings it starts with
+ * are looked up by length, as in static_find(). */
+static const struct ing_loc *string_find(const struct ing_host *h, const char *uri, size_t n)
+{
+	const struct ing_loc *best = NULL;
+	uint64_t hv = FNV_INIT;
+	size_t done = 0;
+	char low[URI_MAX];
+
+	for (unsigned i = 0; i < h->nlens && h->lens[i] <= n; i++) {
+		size_t len = h->lens[i];
+		const struct ing_slot *s;
+
+		for (; done < len; done++) {
+			low[done] = (char)tolower((unsigned char)uri[done]);
+			hv = fnv_step(hv, (unsigned char)low[done]);
+		}
+		s = slot_find(h->slot, h->mask, hv, low, len);
+		if (s->prefix && (!best || s->prefix->order < best->order))
+			best = s->prefix;
+	}
+	return best;
+}
+
 /* A regex of an Ingress that backtracks without end (say "(a+)+$") gives
  * up rather than hold a loop: the location does not match. */
 #define MATCH_LIMIT 100000
@@ -320,6 +345,8 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 	pcre2_general_context *gc = NULL;
 	pcre2_match_data *md = NULL;
 	pcre2_match_context *mc = NULL;
+	PCRE2_SIZE plain_ov[2] = {0, 0};
+	const PCRE2_SIZE *ov;
 	bool redirect = false;
 	int ncap = 0;
 
@@ -346,10 +373,12 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 		mc = gc ? pcre2_match_context_create(gc) : NULL;
 		if (mc)
 			pcre2_set_match_limit(mc, MATCH_LIMIT);
-		for (unsigned i = 0; md && mc && i < h->nloc; i++) {
-			if (h->loc[i]->re &&
-			    pcre2_match(h->loc[i]->re, (PCRE2_SPTR)uri, q.ulen, 0, 0, md, mc) > 0) {
-				l = h->loc[i];
+		l = string_find(h, uri, q.ulen);
+		for (unsigned i = 0; md && mc && i < h->nrx; i++) {
+			if (l && h->rx[i]->order > l->order)
+				break;
+			if (pcre2_match(h->rx[i]->re, (PCRE2_SPTR)uri, q.ulen, 0, 0, md, mc) > 0) {
+				l = h->rx[i];
 				break;
 			}
 		}
@@ -409,7 +438,13 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 			return;
 		}
 	}
-	if (l->rw && md && (ncap = pcre2_match(l->rw, (PCRE2_SPTR)uri, q.ulen, 0, 0, md, mc)) > 0) {
+	/* a plain string's rewrite matches where its location did, at 0 */
+	ov = plain_ov;
+	plain_ov[1] = l->len;
+	ncap = l->rw_plain;
+	if (l->rw && md && (ncap = pcre2_match(l->rw, (PCRE2_SPTR)uri, q.ulen, 0, 0, md, mc)) > 0)
+		ov = pcre2_get_ovector_pointer(md);
+	if (ncap > 0) {
 		/* rewrite "(?i)path" target break: the whole URI becomes the
 		 * target; its own arguments come first, the request's are
 		 * appended unless it ends in '?' */
@@ -419,7 +454,7 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 		size_t plen;
 
 		tmp[0] = 0;
-		expand(&x, an->rewrite_target, &q, pcre2_get_ovector_pointer(md), ncap);
+		expand(&x, an->rewrite_target, &q, ov, ncap);
 		if (x.over) {
 			r->status = 414;
 			return;

@@ -594,6 +594,14 @@ static pcre2_code *compile(struct build *b, const struct ing_loc *l, const char 
 }
 
 
+/* Whether a regex is a plain string: then "^string", caseless, matches
+ * what starts with the string in any ASCII case (pcre2 without UTF folds
+ * only ASCII). */
+static bool plain_string(const char *re)
+{
+	return !re[strcspn(re, "\\^$.[]|()?*+{}")];
+}
+
 static int size_cmp(const void *a, const void *b)
 {
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -619,20 +627,34 @@ static int host_finish(struct build *b, struct ing_host *h)
 			h->app_root = an->app_root;
 	}
 	if (h->regex) {
+		h->rx = balloc(b, h->nloc * sizeof(*h->rx));
+		if (!h->rx)
+			return -ENOMEM;
 		for (unsigned i = 0; i < h->nloc; i++) {
 			struct ing_loc *l = h->loc[i];
-			char *pat = malloc(l->len + 2);
+			bool rewrite = l->an->rewrite_target &&
+				       strcmp(l->an->rewrite_target, l->path) != 0;
+			char *pat;
 
+			/* a plain string is matched as one, without pcre2 */
+			if (plain_string(l->path)) {
+				l->rw_plain = rewrite;
+				continue;
+			}
+			pat = malloc(l->len + 2);
 			if (!pat)
 				return -ENOMEM;
 			pat[0] = '^';
 			memcpy(pat + 1, l->path, l->len + 1);
 			l->re = compile(b, l, pat);
 			free(pat);
-			if (l->re && l->an->rewrite_target && strcmp(l->an->rewrite_target, l->path))
+			if (l->re && rewrite)
 				l->rw = compile(b, l, l->path);
+			if (l->re)
+				h->rx[h->nrx++] = l;
 		}
-		return b->nomem ? -ENOMEM : 0;
+		if (b->nomem)
+			return -ENOMEM;
 	}
 	while (size < h->nloc * 2)
 		size *= 2;
@@ -642,14 +664,29 @@ static int host_finish(struct build *b, struct ing_host *h)
 		return -ENOMEM;
 	h->mask = size - 1;
 	for (unsigned i = 0; i < h->nloc; i++) {
-		const struct ing_loc *l = h->loc[i];
-		uint64_t hv = fnv(l->path, l->len);
-		struct ing_slot *s = slot_find(h->slot, h->mask, hv, l->path, l->len);
+		struct ing_loc *l = h->loc[i];
+		const char *key = l->path;
+		struct ing_slot *s;
+		uint64_t hv;
 
+		l->order = i;
+		if (h->regex) {
+			char *low;
+
+			if (!plain_string(l->path))
+				continue;
+			if (!(low = balloc(b, l->len + 1)))
+				return -ENOMEM;
+			for (size_t k = 0; k < l->len; k++)
+				low[k] = (char)tolower((unsigned char)l->path[k]);
+			key = low;
+		}
+		hv = fnv(key, l->len);
+		s = slot_find(h->slot, h->mask, hv, key, l->len);
 		s->h = hv;
-		s->key = l->path;
+		s->key = key;
 		s->len = l->len;
-		if (l->type == LOC_EXACT) {
+		if (!h->regex && l->type == LOC_EXACT) {
 			if (!s->exact)
 				s->exact = l;
 		} else if (!s->prefix) {

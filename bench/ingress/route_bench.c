@@ -1,7 +1,8 @@
 /* bench/ingress: the routing table alone, the cost behind every request
  * and every reconcile. For 1, 100 and 10,000 rules, shaped three ways
- * (one host per rule; one host with every rule as a Prefix path; one host
- * whose paths are regexes, as use-regex or rewrite-target make them), it
+ * (one host per rule; one host with every rule as a Prefix path; the same
+ * with rewrite-target, which makes every path a regex, here plain strings;
+ * one host whose paths are true regexes, with use-regex), it
  * prints the time to build the table and the median time of one lookup
  * of a request that matches a rule picked at random.
  *
@@ -17,8 +18,8 @@
 
 #include "ing_route.h"
 
-enum shape { HOSTS, PATHS, REGEX };
-static const char *const shape_name[] = {"hosts", "paths", "regex paths"};
+enum shape { HOSTS, PATHS, REWRITE, REGEX };
+static const char *const shape_name[] = {"hosts", "paths", "rewrite", "regex paths"};
 
 static double now(void)
 {
@@ -59,7 +60,9 @@ static json_t *world_ingresses(enum shape s, int n)
 			json_pack("{s:{s:s,s:s,s:s,s:{s:s}},s:{s:s,s:[{s:s,s:{s:O}}]}}", "metadata",
 				  "namespace", "default", "name", "one", "creationTimestamp",
 				  "2026-01-01T00:00:00Z", "annotations",
-				  "nginx.ingress.kubernetes.io/use-regex", s == REGEX ? "true" : "false",
+				  s == REWRITE ? "nginx.ingress.kubernetes.io/rewrite-target"
+					       : "nginx.ingress.kubernetes.io/use-regex",
+				  s == PATHS ? "false" : s == REWRITE ? "/" : "true",
 				  "spec", "ingressClassName", "nginx", "rules", "host", "bench.test",
 				  "http", "paths", paths));
 	json_decref(paths);

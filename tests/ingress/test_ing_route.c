@@ -434,6 +434,29 @@ static void test_regex_order(void **state)
 	assert_proxy(route("h.test", "/a/1"), "default-b-80", "/a/1");
 	assert_proxy(route("h.test", "/a/x"), "default-a-80", "/a/x");
 	assert_proxy(route("h.test", "/ab"), "default-a-80", "/ab");
+
+	/* plain strings and regexes keep one order between them */
+	json_object_clear(ingresses);
+	ingress("o", 1, "{'nginx.ingress.kubernetes.io/use-regex':'true'}",
+		HOST("h.test", PATH("/Abc/Def", "ImplementationSpecific", SVC("a", 80)) ","
+		     PATH("/abc/.*", "ImplementationSpecific", SVC("b", 80)) ","
+		     PATH("/abc", "ImplementationSpecific", SVC("c", 80))));
+	build();
+	assert_proxy(route("h.test", "/abc/def"), "default-a-80", "/abc/def");
+	assert_proxy(route("h.test", "/ABC/DEFG"), "default-a-80", "/ABC/DEFG");
+	assert_proxy(route("h.test", "/abc/de"), "default-b-80", "/abc/de");
+	assert_proxy(route("h.test", "/aBc"), "default-c-80", "/aBc");
+	assert_int_equal(route("h.test", "/ab").status, 404);
+
+	/* a path that is no regex is left out, with a warning */
+	json_object_clear(ingresses);
+	ingress("bad", 1, "{'nginx.ingress.kubernetes.io/use-regex':'true'}",
+		HOST("h.test", PATH("/a(b", "ImplementationSpecific", SVC("a", 80)) ","
+		     PATH("/", "Prefix", SVC("b", 80))));
+	build();
+	assert_proxy(route("h.test", "/a(b"), "default-b-80", "/a(b");
+	assert_non_null(strstr(warnings, "default/bad InvalidRegex: path /a(b is not a valid "
+					 "regular expression (missing closing parenthesis"));
 }
 
 static void test_regex_backtracking(void **state)
