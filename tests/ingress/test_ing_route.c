@@ -419,6 +419,7 @@ static void test_regex_capture(void **state)
 	assert_proxy(route("h.test", "/somethingelse"), "default-b-80", "/");
 	/* %-escapes are decoded for matching and escaped again when sent */
 	assert_proxy(route("h.test", "/something/a%20b"), "default-a-80", "/a%20b");
+	assert_proxy(route("h.test", "/something/%3Fq"), "default-a-80", "/%3Fq");
 }
 
 static void test_regex_order(void **state)
