@@ -353,8 +353,15 @@ int ing_annot_parse(const json_t *ingress, const struct ing_defaults *d, struct 
 			      "annotation %s is not implemented by k1s and has no effect%s", key, "");
 	}
 
-	if (get(anns, "rewrite-target", &s) && *s && copy_str(a, s, &an->rewrite_target))
-		return -ENOMEM;
+	if (get(anns, "rewrite-target", &s) && *s) {
+		const char *qm = strchr(s, '?');
+
+		if (copy_str(a, s, &an->rewrite_target))
+			return -ENOMEM;
+		an->rewrite_path = ing_arena_strndup(a, s, qm ? (size_t)(qm - s) : strlen(s));
+		if (!an->rewrite_path || (qm && copy_str(a, qm + 1, &an->rewrite_args)))
+			return -ENOMEM;
+	}
 	bool_annot(anns, &w, "use-regex", &an->use_regex);
 	bool_annot(anns, &w, "ssl-redirect", &an->ssl_redirect);
 	bool_annot(anns, &w, "force-ssl-redirect", &an->force_ssl_redirect);

@@ -33,6 +33,10 @@ struct ing_defaults {
 struct ing_annot {
 	struct ing_conf conf;
 	const char *rewrite_target;	/* NULL when absent */
+	/* the target split at its first '?', as nginx's rewrite reads it:
+	 * the new URI, and the new arguments (NULL: none; "": the
+	 * request's dropped) */
+	const char *rewrite_path, *rewrite_args;
 	bool use_regex;
 	const char *app_root;		/* NULL when absent */
 	bool ssl_redirect, force_ssl_redirect, preserve_trailing_slash;

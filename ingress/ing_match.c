@@ -73,10 +73,13 @@ static ssize_t normalize(const char *p, size_t n, char *out)
 	return (ssize_t)o;
 }
 
-/* The bytes nginx escapes in a rewritten URI (NGX_ESCAPE_URI). */
-static bool escaped(unsigned char c)
+/* The bytes nginx 1.22 escapes in a rewritten URI it proxies, and in a
+ * capture copied into the arguments (NGX_ESCAPE_URI, NGX_ESCAPE_ARGS), as
+ * it was seen to send them. */
+static bool escaped(unsigned char c, bool args)
 {
-	return c <= 0x20 || c >= 0x7f || c == '"' || c == '#' || c == '%' || c == '?';
+	return c <= 0x20 || c >= 0x7f || strchr("\"#%<>?\\^`{|}", c) ||
+	       (args && strchr("&+;", c));
 }
 
 struct out {
@@ -103,14 +106,14 @@ static void puts_(struct out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
-static void put_escaped(struct out *o, const char *s, size_t n)
+static void put_escaped(struct out *o, const char *s, size_t n, bool args)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (escaped(c)) {
+		if (escaped(c, args)) {
 			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
 
 			put(o, e, 3);
@@ -137,9 +140,10 @@ static void put_request_uri(struct out *o, const struct req *q)
 }
 
 /* Expands nginx variables ($request_uri, $uri, $args, $host, $scheme)
- * and, with a match, captures $1..$9, as a rewrite or return does. */
+ * and, with a match, captures $1..$9, as a rewrite or return does; in
+ * the arguments, captures are escaped. */
 static void expand(struct out *o, const char *tpl, const struct req *q, const PCRE2_SIZE *ov,
-		   int ncap)
+		   int ncap, bool args)
 {
 	static const struct {
 		const char *name;
@@ -156,7 +160,9 @@ static void expand(struct out *o, const char *tpl, const struct req *q, const PC
 		if (s[1] >= '0' && s[1] <= '9') {
 			int i = s[1] - '0';
 
-			if (ov && i < ncap && ov[2 * i] != PCRE2_UNSET)
+			if (ov && i < ncap && ov[2 * i] != PCRE2_UNSET && args)
+				put_escaped(o, q->uri + ov[2 * i], ov[2 * i + 1] - ov[2 * i], true);
+			else if (ov && i < ncap && ov[2 * i] != PCRE2_UNSET)
 				put(o, q->uri + ov[2 * i], ov[2 * i + 1] - ov[2 * i]);
 			s++;
 			continue;
@@ -362,7 +368,7 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 
 	/* app-root: `if ($uri = /) { return 302 ... }` in the server */
 	if (h->app_root && q.ulen == 1) {
-		expand(&o, "$scheme://$host", &q, NULL, 0);
+		expand(&o, "$scheme://$host", &q, NULL, 0, false);
 		puts_(&o, h->app_root);
 		return answer(r, 302, &o);
 	}
@@ -400,7 +406,7 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 	}
 	if (redirect) {
 		/* nginx answers "/p" with a 301 to "/p/" */
-		expand(&o, "$scheme://$host", &q, NULL, 0);
+		expand(&o, "$scheme://$host", &q, NULL, 0, false);
 		put(&o, uri, q.ulen);
 		put(&o, "/", 1);
 		if (query.n) {
@@ -410,7 +416,7 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 		return answer(r, 301, &o);
 	}
 	if (an->redirect_url) {
-		expand(&o, an->redirect_url, &q, NULL, 0);
+		expand(&o, an->redirect_url, &q, NULL, 0, false);
 		return answer(r, an->redirect_code, &o);
 	}
 	if ((an->force_ssl_redirect && !tls) || (an->ssl_redirect && h->tls && !tls)) {
@@ -450,30 +456,27 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 		 * appended unless it ends in '?' */
 		char tmp[URI_MAX];
 		struct out x = {tmp, 0, sizeof(tmp), false};
-		const char *qm;
-		size_t plen;
 
 		tmp[0] = 0;
-		expand(&x, an->rewrite_target, &q, ov, ncap);
+		expand(&x, an->rewrite_path, &q, ov, ncap, false);
 		if (x.over) {
 			r->status = 414;
 			return;
 		}
-		qm = memchr(tmp, '?', x.n);
-		plen = qm ? (size_t)(qm - tmp) : x.n;
 		if (strncmp(tmp, "http://", 7) == 0 || strncmp(tmp, "https://", 8) == 0) {
-			put(&o, tmp, plen);
+			put(&o, tmp, x.n);
 			redirect = true;
 		} else {
-			put_escaped(&o, tmp, plen);
+			put_escaped(&o, tmp, x.n, false);
 		}
-		if (qm && qm[1]) {
-			put(&o, qm, x.n - plen);
+		if (an->rewrite_args && *an->rewrite_args) {
+			put(&o, "?", 1);
+			expand(&o, an->rewrite_args, &q, ov, ncap, true);
 			if (query.n) {
 				put(&o, "&", 1);
 				put(&o, query.p, query.n);
 			}
-		} else if (!qm && query.n) {
+		} else if (!an->rewrite_args && query.n) {
 			put(&o, "?", 1);
 			put(&o, query.p, query.n);
 		}

@@ -420,6 +420,10 @@ static void test_regex_capture(void **state)
 	/* %-escapes are decoded for matching and escaped again when sent */
 	assert_proxy(route("h.test", "/something/a%20b"), "default-a-80", "/a%20b");
 	assert_proxy(route("h.test", "/something/%3Fq"), "default-a-80", "/%3Fq");
+	/* as nginx 1.22 sends them */
+	assert_proxy(route("h.test", "/something/%3B%3F%27%3E%5C%5E%60%7B%7C%7D%5B%5D%21%24%28%29"
+				     "%2A%2C%3A%40%7E%22%3C%23%25%26%2B"),
+		     "default-a-80", "/;%3F'%3E%5C%5E%60%7B%7C%7D[]!$()*,:@~%22%3C%23%25&+");
 }
 
 static void test_regex_order(void **state)
@@ -485,6 +489,18 @@ static void test_rewrite_query(void **state)
 	assert_proxy(route("h.test", "/old"), "default-a-80", "/new?from=old");
 	/* a target ending in '?' drops the request's arguments */
 	assert_proxy(route("d.test", "/old?a=1"), "default-a-80", "/bare");
+
+	/* a capture in the arguments is escaped as arguments are */
+	ingress("c", 3, "{'nginx.ingress.kubernetes.io/use-regex':'true',"
+		"'nginx.ingress.kubernetes.io/rewrite-target':'/x?v=$1'}",
+		HOST("c.test", PATH("/q/(.*)", "ImplementationSpecific", SVC("a", 80))));
+	build();
+	assert_proxy(route("c.test", "/q/a%20b?z=1"), "default-a-80", "/x?v=a%20b&z=1");
+	assert_proxy(route("c.test", "/q/a%26b%2Bc%23d%25e%3Df%22g%3Ch"), "default-a-80",
+		     "/x?v=a%26b%2Bc%23d%25e=f%22g%3Ch");
+	assert_proxy(route("c.test", "/q/%3B%3F%27%3E%5C%5E%60%7B%7C%7D%5B%5D%21%24%28%29%2A%2C"
+				     "%2F%3A%40%7E"),
+		     "default-a-80", "/x?v=%3B%3F'%3E%5C%5E%60%7B%7C%7D[]!$()*,/:@~");
 }
 
 static void test_app_root(void **state)
