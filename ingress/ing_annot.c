@@ -389,12 +389,25 @@ int ing_annot_parse(const json_t *ingress, const struct ing_defaults *d, struct 
 		const char *code;
 		long c = 301;
 
+		/* strconv.Atoi: not a number fails the whole redirect; a
+		 * number outside 300..308 is 301 */
 		if (get(anns, "permanent-redirect-code", &code)) {
-			c = parse_seconds(code);
-			if (c < 300 || c > 308)
+			char *end;
+
+			errno = 0;
+			c = strtol(code, &end, 10);
+			if (!*code || isspace((unsigned char)*code) || *end || errno) {
+				warnf(&w, "InvalidAnnotation",
+				      ING_ANNOT_PREFIX "permanent-redirect-code: \"%s\" is not a number; "
+				      "the redirect is left out%s", code, "");
+				c = 0;
+			} else if (c < 300 || c > 308) {
 				c = 301;
+			}
 		}
-		if (!valid_redirect_url(s))
+		if (!c)
+			;
+		else if (!valid_redirect_url(s))
 			warnf(&w, "InvalidAnnotation",
 			      ING_ANNOT_PREFIX "permanent-redirect: \"%s\" is not an http or https URL%s",
 			      s, "");

@@ -564,7 +564,18 @@ static void test_redirects(void **state)
 		HOST("t.test", PATH("/", "Prefix", SVC("a", 80))));
 	ingress("bad", 4, "{'nginx.ingress.kubernetes.io/permanent-redirect':'ftp://x'}",
 		HOST("b.test", PATH("/", "Prefix", SVC("a", 80))));
+	ingress("range", 5, "{'nginx.ingress.kubernetes.io/permanent-redirect':'http://r.test',"
+		"'nginx.ingress.kubernetes.io/permanent-redirect-code':'-5'}",
+		HOST("r.test", PATH("/", "Prefix", SVC("a", 80))));
+	ingress("nan", 6, "{'nginx.ingress.kubernetes.io/permanent-redirect':'http://n.test',"
+		"'nginx.ingress.kubernetes.io/permanent-redirect-code':'30x',"
+		"'nginx.ingress.kubernetes.io/upstream-vhost':'still.read'}",
+		HOST("n.test", PATH("/", "Prefix", SVC("a", 80))));
 	build();
+	assert_answer(route("r.test", "/"), 301, "http://r.test");
+	/* a code that is no number: no redirect, the rest still read */
+	assert_proxy(route("n.test", "/"), "default-a-80", "/");
+	assert_string_equal(route("n.test", "/").r->conf->vhost, "still.read");
 	assert_answer(route("p.test", "/any"), 301, "https://new.test");
 	assert_answer(route("c.test", "/a?b=1"), 308, "https://new.test/a?b=1");
 	assert_answer(route("t.test", "/"), 302, "http://t.test/x");
@@ -794,6 +805,9 @@ static void test_bad_paths(void **state)
 	assert_int_equal(route("myapp.com", "/../etc").status, 400);
 	assert_int_equal(route("myapp.com", "/a/%00").status, 400);
 	assert_int_equal(route("myapp.com", "/a%zz").status, 400);
+	assert_int_equal(route("myapp.com", "/a%2").status, 400);
+	assert_int_equal(route("myapp.com", "/x/..%2F..%2Fy").status, 400);
+	assert_int_equal(route("myapp.com", "/a/%2e%2e/%2e%2e").status, 400);
 	assert_int_equal(route("myapp.com", "a").status, 400);
 	assert_int_equal(route("myapp.com", "").status, 400);
 	/* matched as nginx's $uri: decoded, merged, dot segments resolved */
