@@ -76,9 +76,14 @@ static char *bstrdup(struct build *b, const char *s)
 
 static uint64_t bhash(const void *owner, int kind, const char *key, size_t len)
 {
-	uint64_t h = fnv(key, len) ^ ((uint64_t)(uintptr_t)owner * UINT64_C(0x9e3779b97f4a7c15));
+	uint64_t h = fnv(key, len) ^ (uint64_t)(uintptr_t)owner ^ ((uint64_t)kind << 56);
 
-	return h ^ ((uint64_t)kind * UINT64_C(0xff51afd7ed558ccd));
+	/* murmur3's finalizer: the low bits pick the slot */
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	return h ^ (h >> 33);
 }
 
 static struct bent *bidx_find(struct bidx *x, uint64_t h, const void *owner, int kind,
