@@ -1,7 +1,9 @@
-/* Annotations and ConfigMap keys as ingress-nginx controller-v1.9.0 reads
- * them: internal/ingress/annotations/{rewrite,redirect,backendprotocol,
- * proxy,ipwhitelist,upstreamvhost} and parser/main.go (booleans as Go's
- * strconv.ParseBool, integers as strconv.Atoi). */
+/* What an Ingress asks of its controller, as ingress-nginx
+ * controller-v1.9.0 reads it: its class (store.go GetIngressClass()), and
+ * its annotations over the ConfigMap (internal/ingress/annotations/
+ * {rewrite,redirect,backendprotocol,proxy,ipwhitelist,upstreamvhost} and
+ * parser/main.go: booleans as Go's strconv.ParseBool, integers as
+ * strconv.Atoi). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -351,8 +353,15 @@ int ing_annot_parse(const json_t *ingress, const struct ing_defaults *d, struct 
 			      "annotation %s is not implemented by k1s and has no effect%s", key, "");
 	}
 
-	if (get(anns, "rewrite-target", &s) && *s && copy_str(a, s, &an->rewrite_target))
-		return -ENOMEM;
+	if (get(anns, "rewrite-target", &s) && *s) {
+		const char *qm = strchr(s, '?');
+
+		if (copy_str(a, s, &an->rewrite_target))
+			return -ENOMEM;
+		an->rewrite_path = ing_arena_strndup(a, s, qm ? (size_t)(qm - s) : strlen(s));
+		if (!an->rewrite_path || (qm && copy_str(a, qm + 1, &an->rewrite_args)))
+			return -ENOMEM;
+	}
 	bool_annot(anns, &w, "use-regex", &an->use_regex);
 	bool_annot(anns, &w, "ssl-redirect", &an->ssl_redirect);
 	bool_annot(anns, &w, "force-ssl-redirect", &an->force_ssl_redirect);
@@ -380,12 +389,25 @@ int ing_annot_parse(const json_t *ingress, const struct ing_defaults *d, struct 
 		const char *code;
 		long c = 301;
 
+		/* strconv.Atoi: not a number fails the whole redirect; a
+		 * number outside 300..308 is 301 */
 		if (get(anns, "permanent-redirect-code", &code)) {
-			c = parse_seconds(code);
-			if (c < 300 || c > 308)
+			char *end;
+
+			errno = 0;
+			c = strtol(code, &end, 10);
+			if (!*code || isspace((unsigned char)*code) || *end || errno) {
+				warnf(&w, "InvalidAnnotation",
+				      ING_ANNOT_PREFIX "permanent-redirect-code: \"%s\" is not a number; "
+				      "the redirect is left out%s", code, "");
+				c = 0;
+			} else if (c < 300 || c > 308) {
 				c = 301;
+			}
 		}
-		if (!valid_redirect_url(s))
+		if (!c)
+			;
+		else if (!valid_redirect_url(s))
 			warnf(&w, "InvalidAnnotation",
 			      ING_ANNOT_PREFIX "permanent-redirect: \"%s\" is not an http or https URL%s",
 			      s, "");
@@ -444,4 +466,48 @@ int ing_annot_parse(const json_t *ingress, const struct ing_defaults *d, struct 
 		}
 	}
 	return 0;
+}
+
+/* ---- classes ---- */
+
+static bool our_controller(const json_t *cls)
+{
+	const char *c = str_of(json_object_get(cls, "spec"), "controller");
+
+	return c && (strcmp(c, "k8s.io/ingress-nginx") == 0 || strcmp(c, "k1s.io/ingress") == 0);
+}
+
+static bool our_class_name(const struct ing_world *w, const char *name)
+{
+	const json_t *cls = json_object_get(w->classes, name);
+
+	if (cls)
+		return our_controller(cls);
+	return strcmp(name, "nginx") == 0 || strcmp(name, "k1s") == 0;
+}
+
+bool ing_class_ours(const struct ing_world *w, const json_t *ing)
+{
+	const char *name = str_of(json_object_get(ing, "spec"), "ingressClassName");
+	const json_t *anns = json_object_get(json_object_get(ing, "metadata"), "annotations");
+	const char *ann = str_of(anns, "kubernetes.io/ingress.class");
+	const char *key;
+	json_t *cls;
+	bool any_default = false;
+
+	if (name)
+		return our_class_name(w, name);
+	if (ann)
+		return strcmp(ann, "nginx") == 0 || strcmp(ann, "k1s") == 0;
+	json_object_foreach((json_t *)w->classes, key, cls) {
+		const json_t *ca = json_object_get(json_object_get(cls, "metadata"), "annotations");
+		const char *d = str_of(ca, "ingressclass.kubernetes.io/is-default-class");
+
+		if (d && strcmp(d, "true") == 0) {
+			if (our_controller(cls))
+				return true;
+			any_default = true;
+		}
+	}
+	return !any_default;
 }

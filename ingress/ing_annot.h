@@ -1,6 +1,7 @@
-/* The nginx.ingress.kubernetes.io/ annotations of an Ingress, over the
- * ingress-nginx-controller ConfigMap, over ingress-nginx's defaults
- * (internal/ingress/controller/config/config.go, controller-v1.9.0). */
+/* What an Ingress asks: its class, and its nginx.ingress.kubernetes.io/
+ * annotations over the ingress-nginx-controller ConfigMap over
+ * ingress-nginx's defaults (internal/ingress/controller/config/config.go,
+ * controller-v1.9.0); and the arena a table lives in. */
 #ifndef ING_ANNOT_H
 #define ING_ANNOT_H
 
@@ -32,6 +33,10 @@ struct ing_defaults {
 struct ing_annot {
 	struct ing_conf conf;
 	const char *rewrite_target;	/* NULL when absent */
+	/* the target split at its first '?', as nginx's rewrite reads it:
+	 * the new URI, and the new arguments (NULL: none; "": the
+	 * request's dropped) */
+	const char *rewrite_path, *rewrite_args;
 	bool use_regex;
 	const char *app_root;		/* NULL when absent */
 	bool ssl_redirect, force_ssl_redirect, preserve_trailing_slash;
@@ -50,6 +55,16 @@ int ing_defaults_parse(const json_t *data, struct ing_arena **a, struct ing_defa
  * implement or cannot read. -ENOMEM or 0. */
 int ing_annot_parse(const json_t *ingress, const struct ing_defaults *d, struct ing_arena **a,
 		    ing_warn_fn warn, void *arg, struct ing_annot *an);
+
+/* Whether an Ingress is ours: by spec.ingressClassName (an IngressClass of
+ * our controller, or nginx or k1s when no such object exists), else the
+ * kubernetes.io/ingress.class annotation (nginx or k1s, as ingress-nginx's
+ * --ingress-class), else the default IngressClass decides, as
+ * kube-apiserver's DefaultIngressClass admission would have set it. With no
+ * default class at all, an Ingress without a class is ours, as for
+ * ingress-nginx with --watch-ingress-without-class: k1s's ingress is the
+ * only one on its node. */
+bool ing_class_ours(const struct ing_world *w, const json_t *ing);
 
 /* The annotations of a location that has none: the defaults alone. */
 void ing_annot_defaults(const struct ing_defaults *d, struct ing_annot *an);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ing_annot.h"
 #include "ing_int.h"
 #include "k1s_addr.h"
 #include "k1s_err.h"
@@ -184,7 +185,7 @@ static bool ours(struct ing *ing, const json_t *obj)
 {
 	struct ing_world w = {ing->ings, ing->classes, ing->svcs, ing->eps, ing->config};
 
-	return ing_route_ours(&w, obj);
+	return ing_class_ours(&w, obj);
 }
 
 static void write_status(struct ing *ing)

@@ -73,10 +73,13 @@ static ssize_t normalize(const char *p, size_t n, char *out)
 	return (ssize_t)o;
 }
 
-/* The bytes nginx escapes in a rewritten URI (NGX_ESCAPE_URI). */
-static bool escaped(unsigned char c)
+/* The bytes nginx 1.22 escapes in a rewritten URI it proxies, and in a
+ * capture copied into the arguments (NGX_ESCAPE_URI, NGX_ESCAPE_ARGS), as
+ * it was seen to send them. */
+static bool escaped(unsigned char c, bool args)
 {
-	return c <= 0x20 || c >= 0x7f || c == '"' || c == '#' || c == '%' || c == '?';
+	return c <= 0x20 || c >= 0x7f || strchr("\"#%<>?\\^`{|}", c) ||
+	       (args && strchr("&+;", c));
 }
 
 struct out {
@@ -87,6 +90,8 @@ struct out {
 
 static void put(struct out *o, const char *s, size_t n)
 {
+	if (!n)
+		return;
 	if (o->n + n >= o->cap) {
 		o->over = true;
 		return;
@@ -101,14 +106,14 @@ static void puts_(struct out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
-static void put_escaped(struct out *o, const char *s, size_t n)
+static void put_escaped(struct out *o, const char *s, size_t n, bool args)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (escaped(c)) {
+		if (escaped(c, args)) {
 			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
 
 			put(o, e, 3);
@@ -135,9 +140,10 @@ static void put_request_uri(struct out *o, const struct req *q)
 }
 
 /* Expands nginx variables ($request_uri, $uri, $args, $host, $scheme)
- * and, with a match, captures $1..$9, as a rewrite or return does. */
+ * and, with a match, captures $1..$9, as a rewrite or return does; in
+ * the arguments, captures are escaped. */
 static void expand(struct out *o, const char *tpl, const struct req *q, const PCRE2_SIZE *ov,
-		   int ncap)
+		   int ncap, bool args)
 {
 	static const struct {
 		const char *name;
@@ -154,7 +160,9 @@ static void expand(struct out *o, const char *tpl, const struct req *q, const PC
 		if (s[1] >= '0' && s[1] <= '9') {
 			int i = s[1] - '0';
 
-			if (ov && i < ncap && ov[2 * i] != PCRE2_UNSET)
+			if (ov && i < ncap && ov[2 * i] != PCRE2_UNSET && args)
+				put_escaped(o, q->uri + ov[2 * i], ov[2 * i + 1] - ov[2 * i], true);
+			else if (ov && i < ncap && ov[2 * i] != PCRE2_UNSET)
 				put(o, q->uri + ov[2 * i], ov[2 * i + 1] - ov[2 * i]);
 			s++;
 			continue;
@@ -266,6 +274,35 @@ static const struct ing_loc *static_find(const struct ing_host *h, const char *u
 	return best;
 }
 
+/* Of a regex host's locations that are plain strings, the first in order
+ * that the URI starts with, in any ASCII case: the strings it starts with
+ * are looked up by length, as in static_find(). */
+static const struct ing_loc *string_find(const struct ing_host *h, const char *uri, size_t n)
+{
+	const struct ing_loc *best = NULL;
+	uint64_t hv = FNV_INIT;
+	size_t done = 0;
+	char low[URI_MAX];
+
+	for (unsigned i = 0; i < h->nlens && h->lens[i] <= n; i++) {
+		size_t len = h->lens[i];
+		const struct ing_slot *s;
+
+		for (; done < len; done++) {
+			low[done] = (char)tolower((unsigned char)uri[done]);
+			hv = fnv_step(hv, (unsigned char)low[done]);
+		}
+		s = slot_find(h->slot, h->mask, hv, low, len);
+		if (s->prefix && (!best || s->prefix->order < best->order))
+			best = s->prefix;
+	}
+	return best;
+}
+
+/* A regex of an Ingress that backtracks without end (say "(a+)+$") gives
+ * up rather than hold a loop: the location does not match. */
+#define MATCH_LIMIT 100000
+
 /* pcre2's memory for one match, on the caller's stack: a match needs no
  * allocation of the loops' heap. */
 struct match_mem {
@@ -313,6 +350,9 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 	struct match_mem mem;
 	pcre2_general_context *gc = NULL;
 	pcre2_match_data *md = NULL;
+	pcre2_match_context *mc = NULL;
+	PCRE2_SIZE plain_ov[2] = {0, 0};
+	const PCRE2_SIZE *ov;
 	bool redirect = false;
 	int ncap = 0;
 
@@ -328,7 +368,7 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 
 	/* app-root: `if ($uri = /) { return 302 ... }` in the server */
 	if (h->app_root && q.ulen == 1) {
-		expand(&o, "$scheme://$host", &q, NULL, 0);
+		expand(&o, "$scheme://$host", &q, NULL, 0, false);
 		puts_(&o, h->app_root);
 		return answer(r, 302, &o);
 	}
@@ -336,10 +376,15 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 		mem.used = 0;
 		gc = pcre2_general_context_create(mm_alloc, mm_free, &mem);
 		md = gc ? pcre2_match_data_create(10, gc) : NULL;
-		for (unsigned i = 0; md && i < h->nloc; i++) {
-			if (h->loc[i]->re &&
-			    pcre2_match(h->loc[i]->re, (PCRE2_SPTR)uri, q.ulen, 0, 0, md, NULL) > 0) {
-				l = h->loc[i];
+		mc = gc ? pcre2_match_context_create(gc) : NULL;
+		if (mc)
+			pcre2_set_match_limit(mc, MATCH_LIMIT);
+		l = string_find(h, uri, q.ulen);
+		for (unsigned i = 0; md && mc && i < h->nrx; i++) {
+			if (l && h->rx[i]->order > l->order)
+				break;
+			if (pcre2_match(h->rx[i]->re, (PCRE2_SPTR)uri, q.ulen, 0, 0, md, mc) > 0) {
+				l = h->rx[i];
 				break;
 			}
 		}
@@ -361,7 +406,7 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 	}
 	if (redirect) {
 		/* nginx answers "/p" with a 301 to "/p/" */
-		expand(&o, "$scheme://$host", &q, NULL, 0);
+		expand(&o, "$scheme://$host", &q, NULL, 0, false);
 		put(&o, uri, q.ulen);
 		put(&o, "/", 1);
 		if (query.n) {
@@ -371,7 +416,7 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 		return answer(r, 301, &o);
 	}
 	if (an->redirect_url) {
-		expand(&o, an->redirect_url, &q, NULL, 0);
+		expand(&o, an->redirect_url, &q, NULL, 0, false);
 		return answer(r, an->redirect_code, &o);
 	}
 	if ((an->force_ssl_redirect && !tls) || (an->ssl_redirect && h->tls && !tls)) {
@@ -399,36 +444,39 @@ void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_
 			return;
 		}
 	}
-	if (l->rw && md && (ncap = pcre2_match(l->rw, (PCRE2_SPTR)uri, q.ulen, 0, 0, md, NULL)) > 0) {
+	/* a plain string's rewrite matches where its location did, at 0 */
+	ov = plain_ov;
+	plain_ov[1] = l->len;
+	ncap = l->rw_plain;
+	if (l->rw && md && (ncap = pcre2_match(l->rw, (PCRE2_SPTR)uri, q.ulen, 0, 0, md, mc)) > 0)
+		ov = pcre2_get_ovector_pointer(md);
+	if (ncap > 0) {
 		/* rewrite "(?i)path" target break: the whole URI becomes the
 		 * target; its own arguments come first, the request's are
 		 * appended unless it ends in '?' */
 		char tmp[URI_MAX];
 		struct out x = {tmp, 0, sizeof(tmp), false};
-		const char *qm;
-		size_t plen;
 
 		tmp[0] = 0;
-		expand(&x, an->rewrite_target, &q, pcre2_get_ovector_pointer(md), ncap);
+		expand(&x, an->rewrite_path, &q, ov, ncap, false);
 		if (x.over) {
 			r->status = 414;
 			return;
 		}
-		qm = memchr(tmp, '?', x.n);
-		plen = qm ? (size_t)(qm - tmp) : x.n;
 		if (strncmp(tmp, "http://", 7) == 0 || strncmp(tmp, "https://", 8) == 0) {
-			put(&o, tmp, plen);
+			put(&o, tmp, x.n);
 			redirect = true;
 		} else {
-			put_escaped(&o, tmp, plen);
+			put_escaped(&o, tmp, x.n, false);
 		}
-		if (qm && qm[1]) {
-			put(&o, qm, x.n - plen);
+		if (an->rewrite_args && *an->rewrite_args) {
+			put(&o, "?", 1);
+			expand(&o, an->rewrite_args, &q, ov, ncap, true);
 			if (query.n) {
 				put(&o, "&", 1);
 				put(&o, query.p, query.n);
 			}
-		} else if (!qm && query.n) {
+		} else if (!an->rewrite_args && query.n) {
 			put(&o, "?", 1);
 			put(&o, query.p, query.n);
 		}

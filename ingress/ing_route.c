@@ -24,6 +24,24 @@
 
 /* ---- building ---- */
 
+/* What the build looks up by name: hosts, backends (by upstream name and
+ * protocol) and each host's locations (by path and type). */
+enum bkind { BK_HOST, BK_BACKEND, BK_BACKEND_HTTPS, BK_LOC };
+
+struct bent {
+	uint64_t h;
+	const void *owner;		/* the host of a location */
+	int kind;
+	const char *key;
+	size_t len;
+	void *val;
+};
+
+struct bidx {
+	struct bent *e;
+	size_t mask, n;
+};
+
 struct build {
 	struct ing_table *t;
 	const struct ing_world *w;
@@ -31,11 +49,9 @@ struct build {
 	void *arg;
 	struct ing_defaults defs;
 	struct ing_annot *def_annot;	/* of the locations no Ingress sets */
-	json_t *hostidx;		/* host name -> index in hosts */
 	struct ing_host **hosts;
 	size_t nhosts, caphosts;
-	json_t *backends;		/* name (+ "|s" for HTTPS) -> backend address */
-	json_t *locidx;			/* "type host path" -> location address */
+	struct bidx idx;		/* hosts, backends and locations by name */
 	unsigned seq;
 	bool nomem;
 };
@@ -56,6 +72,66 @@ static char *bstrdup(struct build *b, const char *s)
 	if (!p)
 		b->nomem = true;
 	return p;
+}
+
+static uint64_t bhash(const void *owner, int kind, const char *key, size_t len)
+{
+	uint64_t h = fnv(key, len) ^ (uint64_t)(uintptr_t)owner ^ ((uint64_t)kind << 56);
+
+	/* murmur3's finalizer: the low bits pick the slot */
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	return h ^ (h >> 33);
+}
+
+static struct bent *bidx_find(struct bidx *x, uint64_t h, const void *owner, int kind,
+			      const char *key, size_t len)
+{
+	for (size_t i = h & x->mask;; i = (i + 1) & x->mask) {
+		struct bent *e = &x->e[i];
+
+		if (!e->key || (e->h == h && e->owner == owner && e->kind == kind &&
+				e->len == len && memcmp(e->key, key, len) == 0))
+			return e;
+	}
+}
+
+static void *bidx_get(struct build *b, const void *owner, int kind, const char *key)
+{
+	size_t len = strlen(key);
+
+	return b->idx.e ? bidx_find(&b->idx, bhash(owner, kind, key, len), owner, kind, key, len)->val
+			: NULL;
+}
+
+/* Records val under the name; key must live as long as the build. */
+static void bidx_put(struct build *b, const void *owner, int kind, const char *key, void *val)
+{
+	struct bidx *x = &b->idx;
+	size_t len = strlen(key);
+	uint64_t h = bhash(owner, kind, key, len);
+	struct bent *e;
+
+	if (!x->e || (x->n + 1) * 2 > x->mask + 1) {
+		size_t size = x->e ? (x->mask + 1) * 2 : 64;
+		struct bidx n = {calloc(size, sizeof(*n.e)), size - 1, x->n};
+
+		if (!n.e) {
+			b->nomem = true;
+			return;
+		}
+		for (size_t i = 0; x->e && i <= x->mask; i++)
+			if (x->e[i].key)
+				*bidx_find(&n, x->e[i].h, NULL, -1, "", 0) = x->e[i];
+		free(x->e);
+		*x = n;
+	}
+	e = bidx_find(x, h, owner, kind, key, len);
+	if (!e->key)
+		x->n++;
+	*e = (struct bent){h, owner, kind, key, len, val};
 }
 
 static const char *str_of(const json_t *obj, const char *key)
@@ -79,56 +155,6 @@ static void warnf(struct build *b, const json_t *ing, const char *reason, const 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	b->warn(b->arg, ns ? ns : "default", name ? name : "", reason, msg);
-}
-
-static bool our_controller(const json_t *cls)
-{
-	const char *c = str_of(json_object_get(cls, "spec"), "controller");
-
-	return c && (strcmp(c, "k8s.io/ingress-nginx") == 0 || strcmp(c, "k1s.io/ingress") == 0);
-}
-
-static bool our_class_name(const struct ing_world *w, const char *name)
-{
-	const json_t *cls = json_object_get(w->classes, name);
-
-	if (cls)
-		return our_controller(cls);
-	return strcmp(name, "nginx") == 0 || strcmp(name, "k1s") == 0;
-}
-
-/* Whether an Ingress is ours: by spec.ingressClassName (an IngressClass of
- * our controller, or nginx or k1s when no such object exists), else the
- * kubernetes.io/ingress.class annotation (nginx or k1s, as ingress-nginx's
- * --ingress-class), else the default IngressClass decides, as
- * kube-apiserver's DefaultIngressClass admission would have set it. With no
- * default class at all, an Ingress without a class is ours, as for
- * ingress-nginx with --watch-ingress-without-class: k1s's ingress is the
- * only one on its node. */
-bool ing_route_ours(const struct ing_world *w, const json_t *ing)
-{
-	const char *name = str_of(json_object_get(ing, "spec"), "ingressClassName");
-	const json_t *anns = json_object_get(json_object_get(ing, "metadata"), "annotations");
-	const char *ann = str_of(anns, "kubernetes.io/ingress.class");
-	const char *key;
-	json_t *cls;
-	bool any_default = false;
-
-	if (name)
-		return our_class_name(w, name);
-	if (ann)
-		return strcmp(ann, "nginx") == 0 || strcmp(ann, "k1s") == 0;
-	json_object_foreach((json_t *)w->classes, key, cls) {
-		const json_t *ca = json_object_get(json_object_get(cls, "metadata"), "annotations");
-		const char *d = str_of(ca, "ingressclass.kubernetes.io/is-default-class");
-
-		if (d && strcmp(d, "true") == 0) {
-			if (our_controller(cls))
-				return true;
-			any_default = true;
-		}
-	}
-	return !any_default;
 }
 
 struct ingress_ref {
@@ -158,7 +184,7 @@ static const struct ing_backend *backend_of(struct build *b, const json_t *ing, 
 	const json_t *port = json_object_get(svcref, "port");
 	json_int_t pnum = json_integer_value(json_object_get(port, "number"));
 	const char *pname = str_of(port, "name");
-	char name[512], key[520], skey[400];
+	char name[512], skey[400];
 	const json_t *svc, *eps, *sports, *sp = NULL, *subsets, *sub;
 	struct ing_backend *be;
 	const char *epname;
@@ -172,16 +198,14 @@ static const struct ing_backend *backend_of(struct build *b, const json_t *ing, 
 		snprintf(name, sizeof(name), "%s-%s-%s", ns, sname, pname);
 	else
 		snprintf(name, sizeof(name), "%s-INVALID", ns);
-	snprintf(key, sizeof(key), "%s%s", name, https ? "|s" : "");
-	be = (struct ing_backend *)(uintptr_t)json_integer_value(json_object_get(b->backends, key));
+	be = bidx_get(b, NULL, https ? BK_BACKEND_HTTPS : BK_BACKEND, name);
 	if (be)
 		return be;
 	be = balloc(b, sizeof(*be));
-	if (!be)
+	if (!be || !(be->name = bstrdup(b, name)))
 		return NULL;
-	be->name = bstrdup(b, name);
 	be->https = https;
-	json_object_set_new(b->backends, key, json_integer((json_int_t)(uintptr_t)be));
+	bidx_put(b, NULL, https ? BK_BACKEND_HTTPS : BK_BACKEND, be->name, be);
 	if (!sname)
 		return be;
 
@@ -262,20 +286,9 @@ static struct ing_loc *loc_new(struct build *b, const char *path, enum loc_type 
 static struct ing_loc *loc_index(struct build *b, const struct ing_host *h, const char *path,
 				 enum loc_type type, struct ing_loc *l)
 {
-	size_t n = strlen(h->name) + strlen(path) + 4;
-	char *key = malloc(n);
-	json_t *v;
-
-	if (!key) {
-		b->nomem = true;
-		return NULL;
-	}
-	snprintf(key, n, "%d %s %s", (int)type, h->name, path);
 	if (l)
-		json_object_set_new(b->locidx, key, json_integer((json_int_t)(uintptr_t)l));
-	v = json_object_get(b->locidx, key);
-	free(key);
-	return (struct ing_loc *)(uintptr_t)json_integer_value(v);
+		bidx_put(b, h, BK_LOC + (int)type, l->path, l);
+	return bidx_get(b, h, BK_LOC + (int)type, path);
 }
 
 static int host_add_loc(struct build *b, struct ing_host *h, struct ing_loc *l)
@@ -297,9 +310,7 @@ static int host_add_loc(struct build *b, struct ing_host *h, struct ing_loc *l)
 
 static struct ing_host *host_get(struct build *b, const char *name)
 {
-	json_t *i = json_object_get(b->hostidx, name);
-
-	return i ? b->hosts[json_integer_value(i)] : NULL;
+	return bidx_get(b, NULL, BK_HOST, name);
 }
 
 /* createServers(): a new server's root location goes to the Ingress's
@@ -332,7 +343,7 @@ static struct ing_host *host_new(struct build *b, const char *name, const struct
 	l->be = root;
 	l->an = r ? r->an : b->def_annot;
 	l->ingress = r ? r->key : NULL;
-	json_object_set_new(b->hostidx, name, json_integer((json_int_t)b->nhosts));
+	bidx_put(b, NULL, BK_HOST, h->name, h);
 	b->hosts[b->nhosts++] = h;
 	return h;
 }
@@ -588,6 +599,14 @@ static pcre2_code *compile(struct build *b, const struct ing_loc *l, const char 
 }
 
 
+/* Whether a regex is a plain string: then "^string", caseless, matches
+ * what starts with the string in any ASCII case (pcre2 without UTF folds
+ * only ASCII). */
+static bool plain_string(const char *re)
+{
+	return !re[strcspn(re, "\\^$.[]|()?*+{}")];
+}
+
 static int size_cmp(const void *a, const void *b)
 {
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -613,20 +632,34 @@ static int host_finish(struct build *b, struct ing_host *h)
 			h->app_root = an->app_root;
 	}
 	if (h->regex) {
+		h->rx = balloc(b, h->nloc * sizeof(*h->rx));
+		if (!h->rx)
+			return -ENOMEM;
 		for (unsigned i = 0; i < h->nloc; i++) {
 			struct ing_loc *l = h->loc[i];
-			char *pat = malloc(l->len + 2);
+			bool rewrite = l->an->rewrite_target &&
+				       strcmp(l->an->rewrite_target, l->path) != 0;
+			char *pat;
 
+			/* a plain string is matched as one, without pcre2 */
+			if (plain_string(l->path)) {
+				l->rw_plain = rewrite;
+				continue;
+			}
+			pat = malloc(l->len + 2);
 			if (!pat)
 				return -ENOMEM;
 			pat[0] = '^';
 			memcpy(pat + 1, l->path, l->len + 1);
 			l->re = compile(b, l, pat);
 			free(pat);
-			if (l->re && l->an->rewrite_target && strcmp(l->an->rewrite_target, l->path))
+			if (l->re && rewrite)
 				l->rw = compile(b, l, l->path);
+			if (l->re)
+				h->rx[h->nrx++] = l;
 		}
-		return b->nomem ? -ENOMEM : 0;
+		if (b->nomem)
+			return -ENOMEM;
 	}
 	while (size < h->nloc * 2)
 		size *= 2;
@@ -636,14 +669,29 @@ static int host_finish(struct build *b, struct ing_host *h)
 		return -ENOMEM;
 	h->mask = size - 1;
 	for (unsigned i = 0; i < h->nloc; i++) {
-		const struct ing_loc *l = h->loc[i];
-		uint64_t hv = fnv(l->path, l->len);
-		struct ing_slot *s = slot_find(h->slot, h->mask, hv, l->path, l->len);
+		struct ing_loc *l = h->loc[i];
+		const char *key = l->path;
+		struct ing_slot *s;
+		uint64_t hv;
 
+		l->order = i;
+		if (h->regex) {
+			char *low;
+
+			if (!plain_string(l->path))
+				continue;
+			if (!(low = balloc(b, l->len + 1)))
+				return -ENOMEM;
+			for (size_t k = 0; k < l->len; k++)
+				low[k] = (char)tolower((unsigned char)l->path[k]);
+			key = low;
+		}
+		hv = fnv(key, l->len);
+		s = slot_find(h->slot, h->mask, hv, key, l->len);
 		s->h = hv;
-		s->key = l->path;
+		s->key = key;
 		s->len = l->len;
-		if (l->type == LOC_EXACT) {
+		if (!h->regex && l->type == LOC_EXACT) {
 			if (!s->exact)
 				s->exact = l;
 		} else if (!s->prefix) {
@@ -652,6 +700,14 @@ static int host_finish(struct build *b, struct ing_host *h)
 		}
 	}
 	qsort(h->lens, h->nlens, sizeof(*h->lens), size_cmp);
+	if (h->nlens) {
+		unsigned u = 1;
+
+		for (unsigned i = 1; i < h->nlens; i++)
+			if (h->lens[i] != h->lens[u - 1])
+				h->lens[u++] = h->lens[i];
+		h->nlens = u;
+	}
 	return 0;
 }
 
@@ -691,11 +747,8 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 	json_t *ing;
 
 	b.t = calloc(1, sizeof(*b.t));
-	b.hostidx = json_object();
-	b.backends = json_object();
-	b.locidx = json_object();
 	refs = calloc(cap ? cap : 1, sizeof(*refs));
-	if (!b.t || !b.hostidx || !b.backends || !b.locidx || !refs)
+	if (!b.t || !refs)
 		goto nomem;
 	b.t->def_be.name = DEF_UPSTREAM;
 	if (ing_defaults_parse(w->config, &b.t->arena, &b.defs))
@@ -715,7 +768,7 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 	json_object_foreach((json_t *)w->ingresses, key, ing) {
 		const json_t *meta = json_object_get(ing, "metadata");
 
-		if (!json_is_object(ing) || !ing_route_ours(w, ing))
+		if (!json_is_object(ing) || !ing_class_ours(w, ing))
 			continue;
 		refs[n].ing = ing;
 		refs[n].key = key;
@@ -751,9 +804,7 @@ nomem:
 out:
 	free(refs);
 	free(b.hosts);
-	json_decref(b.hostidx);
-	json_decref(b.backends);
-	json_decref(b.locidx);
+	free(b.idx.e);
 	return b.t;
 }
 

@@ -51,10 +51,16 @@ struct ing_route {
 	/* 0: proxy to be (be->nep > 0) sending `target`; otherwise the
 	 * ingress answers this status itself: 301/302/307/308 with Location
 	 * `target`, 403 (whitelist-source-range), 404 (no rule: the default
-	 * backend), 503 (a backend with no Service or no ready endpoint). */
+	 * backend), 503 (a backend with no Service or no ready endpoint, a
+	 * resource backend, an invalid whitelist-source-range), 400 (a path
+	 * nginx refuses: no leading '/', a bad %-escape, %00, ".." above the
+	 * root), 414 (the target does not fit in the caller's buffer). */
 	int status;
+	/* The upstream, also when the ingress answers: be->name is what the
+	 * access log's [$proxy_upstream_name] shows ("upstream-default-backend"
+	 * for a 404). NULL for 400, 414 and redirects before a location. */
 	const struct ing_backend *be;
-	const struct ing_conf *conf;
+	const struct ing_conf *conf;	/* NULL when no location was reached */
 	const char *ingress;		/* "namespace/name" of the Ingress that matched, or NULL */
 	struct ing_str target;		/* in the caller's buffer */
 };
@@ -73,14 +79,12 @@ void ing_table_free(struct ing_table *t);
 
 /* Routes a request: its host (any case, no port), path and query as sent,
  * the client's address (network order) and whether it came over TLS.
- * The rewritten target or a redirect's Location goes to buf. */
+ * The rewritten target or a redirect's Location goes to buf. Allocates
+ * nothing and is safe from any number of threads at once; it uses some
+ * 40 KiB of stack. */
 void ing_table_route(const struct ing_table *t, struct ing_str host, struct ing_str path,
 		     struct ing_str query, uint32_t client_ip, bool tls, struct ing_route *r,
 		     char *buf, size_t cap);
-
-/* Whether the ingress handles this Ingress: its class is nginx or k1s
- * (by name or by an IngressClass of our controllers), or the default. */
-bool ing_route_ours(const struct ing_world *w, const json_t *ing);
 
 /* How many rules (host and path pairs) the table holds, for log lines. */
 unsigned ing_table_rules(const struct ing_table *t);

@@ -27,12 +27,15 @@ struct ing_loc {
 	const struct ing_annot *an;
 	const struct ing_backend *be;
 	const char *ingress;		/* "namespace/name", NULL for the catch-all */
-	pcre2_code *re;			/* ~* "^path" when the host's locations are regexes */
+	pcre2_code *re;			/* ~* "^path" on a regex host, unless a plain string */
 	pcre2_code *rw;			/* rewrite "(?i)path" an->rewrite_target */
+	bool rw_plain;			/* the same, path a plain string */
 	unsigned seq;			/* order of creation: sorts are stable */
+	unsigned order;			/* place in nginx.conf: the first regex to match wins */
 };
 
-/* A location path in a host's index, as nginx's static location tree. */
+/* A location path in a host's index, as nginx's static location tree;
+ * on a regex host, a regex that is a plain string, lower case. */
 struct ing_slot {
 	uint64_t h;
 	const char *key;
@@ -51,6 +54,10 @@ struct ing_host {
 	unsigned mask;
 	size_t *lens;			/* distinct prefix lengths, ascending */
 	unsigned nlens;
+	/* A regex host's regexes that are more than a string, in order: the
+	 * strings go in slot, as "^string" matches what starts with it. */
+	struct ing_loc **rx;
+	unsigned nrx;
 };
 
 struct ing_hslot {

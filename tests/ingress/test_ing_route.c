@@ -419,6 +419,11 @@ static void test_regex_capture(void **state)
 	assert_proxy(route("h.test", "/somethingelse"), "default-b-80", "/");
 	/* %-escapes are decoded for matching and escaped again when sent */
 	assert_proxy(route("h.test", "/something/a%20b"), "default-a-80", "/a%20b");
+	assert_proxy(route("h.test", "/something/%3Fq"), "default-a-80", "/%3Fq");
+	/* as nginx 1.22 sends them */
+	assert_proxy(route("h.test", "/something/%3B%3F%27%3E%5C%5E%60%7B%7C%7D%5B%5D%21%24%28%29"
+				     "%2A%2C%3A%40%7E%22%3C%23%25%26%2B"),
+		     "default-a-80", "/;%3F'%3E%5C%5E%60%7B%7C%7D[]!$()*,:@~%22%3C%23%25&+");
 }
 
 static void test_regex_order(void **state)
@@ -434,6 +439,41 @@ static void test_regex_order(void **state)
 	assert_proxy(route("h.test", "/a/1"), "default-b-80", "/a/1");
 	assert_proxy(route("h.test", "/a/x"), "default-a-80", "/a/x");
 	assert_proxy(route("h.test", "/ab"), "default-a-80", "/ab");
+
+	/* plain strings and regexes keep one order between them */
+	json_object_clear(ingresses);
+	ingress("o", 1, "{'nginx.ingress.kubernetes.io/use-regex':'true'}",
+		HOST("h.test", PATH("/Abc/Def", "ImplementationSpecific", SVC("a", 80)) ","
+		     PATH("/abc/.*", "ImplementationSpecific", SVC("b", 80)) ","
+		     PATH("/abc", "ImplementationSpecific", SVC("c", 80))));
+	build();
+	assert_proxy(route("h.test", "/abc/def"), "default-a-80", "/abc/def");
+	assert_proxy(route("h.test", "/ABC/DEFG"), "default-a-80", "/ABC/DEFG");
+	assert_proxy(route("h.test", "/abc/de"), "default-b-80", "/abc/de");
+	assert_proxy(route("h.test", "/aBc"), "default-c-80", "/aBc");
+	assert_int_equal(route("h.test", "/ab").status, 404);
+
+	/* a path that is no regex is left out, with a warning */
+	json_object_clear(ingresses);
+	ingress("bad", 1, "{'nginx.ingress.kubernetes.io/use-regex':'true'}",
+		HOST("h.test", PATH("/a(b", "ImplementationSpecific", SVC("a", 80)) ","
+		     PATH("/", "Prefix", SVC("b", 80))));
+	build();
+	assert_proxy(route("h.test", "/a(b"), "default-b-80", "/a(b");
+	assert_non_null(strstr(warnings, "default/bad InvalidRegex: path /a(b is not a valid "
+					 "regular expression (missing closing parenthesis"));
+}
+
+static void test_regex_backtracking(void **state)
+{
+	(void)state;
+	services_abc();
+	ingress("bt", 1, "{'nginx.ingress.kubernetes.io/use-regex':'true'}",
+		HOST("h.test", PATH("/(a+)+$", "ImplementationSpecific", SVC("a", 80))));
+	build();
+	assert_proxy(route("h.test", "/aaaa"), "default-a-80", "/aaaa");
+	/* a match that would take 2^40 steps gives up: the location does not match */
+	assert_int_equal(route("h.test", "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab").status, 404);
 }
 
 static void test_rewrite_query(void **state)
@@ -449,6 +489,18 @@ static void test_rewrite_query(void **state)
 	assert_proxy(route("h.test", "/old"), "default-a-80", "/new?from=old");
 	/* a target ending in '?' drops the request's arguments */
 	assert_proxy(route("d.test", "/old?a=1"), "default-a-80", "/bare");
+
+	/* a capture in the arguments is escaped as arguments are */
+	ingress("c", 3, "{'nginx.ingress.kubernetes.io/use-regex':'true',"
+		"'nginx.ingress.kubernetes.io/rewrite-target':'/x?v=$1'}",
+		HOST("c.test", PATH("/q/(.*)", "ImplementationSpecific", SVC("a", 80))));
+	build();
+	assert_proxy(route("c.test", "/q/a%20b?z=1"), "default-a-80", "/x?v=a%20b&z=1");
+	assert_proxy(route("c.test", "/q/a%26b%2Bc%23d%25e%3Df%22g%3Ch"), "default-a-80",
+		     "/x?v=a%26b%2Bc%23d%25e=f%22g%3Ch");
+	assert_proxy(route("c.test", "/q/%3B%3F%27%3E%5C%5E%60%7B%7C%7D%5B%5D%21%24%28%29%2A%2C"
+				     "%2F%3A%40%7E"),
+		     "default-a-80", "/x?v=%3B%3F'%3E%5C%5E%60%7B%7C%7D[]!$()*,/:@~");
 }
 
 static void test_app_root(void **state)
@@ -512,7 +564,18 @@ static void test_redirects(void **state)
 		HOST("t.test", PATH("/", "Prefix", SVC("a", 80))));
 	ingress("bad", 4, "{'nginx.ingress.kubernetes.io/permanent-redirect':'ftp://x'}",
 		HOST("b.test", PATH("/", "Prefix", SVC("a", 80))));
+	ingress("range", 5, "{'nginx.ingress.kubernetes.io/permanent-redirect':'http://r.test',"
+		"'nginx.ingress.kubernetes.io/permanent-redirect-code':'-5'}",
+		HOST("r.test", PATH("/", "Prefix", SVC("a", 80))));
+	ingress("nan", 6, "{'nginx.ingress.kubernetes.io/permanent-redirect':'http://n.test',"
+		"'nginx.ingress.kubernetes.io/permanent-redirect-code':'30x',"
+		"'nginx.ingress.kubernetes.io/upstream-vhost':'still.read'}",
+		HOST("n.test", PATH("/", "Prefix", SVC("a", 80))));
 	build();
+	assert_answer(route("r.test", "/"), 301, "http://r.test");
+	/* a code that is no number: no redirect, the rest still read */
+	assert_proxy(route("n.test", "/"), "default-a-80", "/");
+	assert_string_equal(route("n.test", "/").r->conf->vhost, "still.read");
 	assert_answer(route("p.test", "/any"), 301, "https://new.test");
 	assert_answer(route("c.test", "/a?b=1"), 308, "https://new.test/a?b=1");
 	assert_answer(route("t.test", "/"), 302, "http://t.test/x");
@@ -742,6 +805,9 @@ static void test_bad_paths(void **state)
 	assert_int_equal(route("myapp.com", "/../etc").status, 400);
 	assert_int_equal(route("myapp.com", "/a/%00").status, 400);
 	assert_int_equal(route("myapp.com", "/a%zz").status, 400);
+	assert_int_equal(route("myapp.com", "/a%2").status, 400);
+	assert_int_equal(route("myapp.com", "/x/..%2F..%2Fy").status, 400);
+	assert_int_equal(route("myapp.com", "/a/%2e%2e/%2e%2e").status, 400);
 	assert_int_equal(route("myapp.com", "a").status, 400);
 	assert_int_equal(route("myapp.com", "").status, 400);
 	/* matched as nginx's $uri: decoded, merged, dot segments resolved */
@@ -762,6 +828,29 @@ static void test_small_buffer(void **state)
 			(struct ing_str){"/index.html", 11}, (struct ing_str){"", 0}, 0, false, &r,
 			buf, sizeof(buf));
 	assert_int_equal(r.status, 414);
+
+	/* no host and no query at all: the catch-all, 404 */
+	ing_table_route(table, (struct ing_str){NULL, 0}, (struct ing_str){"/x", 2},
+			(struct ing_str){NULL, 0}, 0, false, &r, buf, sizeof(buf));
+	assert_int_equal(r.status, 404);
+}
+
+static void test_null_strings(void **state)
+{
+	struct ing_route r;
+	char buf[128];
+
+	(void)state;
+	services_abc();
+	ingress("n", 1, "{'nginx.ingress.kubernetes.io/permanent-redirect':'https://n.test/?$args$host'}",
+		"{'ingressClassName':'nginx','rules':[{'http':{'paths':["
+		PATH("/", "Prefix", SVC("a", 80)) "]}}]}");
+	build();
+	ing_table_route(table, (struct ing_str){NULL, 0}, (struct ing_str){"/x", 2},
+			(struct ing_str){NULL, 0}, 0, false, &r, buf, sizeof(buf));
+	assert_int_equal(r.status, 301);
+	assert_int_equal(r.target.n, strlen("https://n.test/?"));
+	assert_memory_equal(r.target.p, "https://n.test/?", r.target.n);
 }
 
 static void test_many_rules(void **state)
@@ -799,6 +888,7 @@ int main(void)
 		T(test_auto_redirect),
 		T(test_regex_capture),
 		T(test_regex_order),
+		T(test_regex_backtracking),
 		T(test_rewrite_query),
 		T(test_app_root),
 		T(test_ssl_redirect),
@@ -813,6 +903,7 @@ int main(void)
 		T(test_classes),
 		T(test_bad_paths),
 		T(test_small_buffer),
+		T(test_null_strings),
 		T(test_many_rules),
 #undef T
 	};
