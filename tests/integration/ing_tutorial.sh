@@ -137,7 +137,7 @@ FACE=$(kubectl -s "$SERVER" --cache-dir "$TMP/kcache" get pods -n ingress-nginx 
 [ -n "$FACE" ] || fail "the ingress's face pod has no IP"
 out=$(curl -s --max-time 5 -H 'Host: myapp.com' "http://$FACE/")
 [[ $(field pod <<<"$out") == frontend-* ]] || fail "the face's address $FACE answered: $out"
-[[ $(field remoteAddr <<<"$out") == "$FACE":* ]] || fail "the pod saw the request come from: $out"
+[[ $(field request.remoteAddr <<<"$out") == "$FACE":* ]] || fail "the pod saw the request come from: $out"
 echo "ok - the face pod's address $FACE answers, and pods see requests come from it"
 
 k delete ingress app-ingress >/dev/null
