@@ -12,7 +12,7 @@
  *   `~* "^path"`, tried in order, and a rewrite is
  *   `rewrite "(?i)path" target break;`.
  * Paths are matched as nginx's $uri: decoded, slashes merged, dot segments
- * resolved. */
+ * resolved (ing_match.c). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -22,41 +22,10 @@
 
 #include "ing_route_int.h"
 
-/* ---- building ---- */
+/* The build: ing_table_build() below, the indexes in ing_index.c; the
+ * matching is ing_match.c's. */
 
-/* What the build looks up by name: hosts, backends (by upstream name and
- * protocol) and each host's locations (by path and type). */
-enum bkind { BK_HOST, BK_BACKEND, BK_BACKEND_HTTPS, BK_LOC };
-
-struct bent {
-	uint64_t h;
-	const void *owner;		/* the host of a location */
-	int kind;
-	const char *key;
-	size_t len;
-	void *val;
-};
-
-struct bidx {
-	struct bent *e;
-	size_t mask, n;
-};
-
-struct build {
-	struct ing_table *t;
-	const struct ing_world *w;
-	ing_warn_fn warn;
-	void *arg;
-	struct ing_defaults defs;
-	struct ing_annot *def_annot;	/* of the locations no Ingress sets */
-	struct ing_host **hosts;
-	size_t nhosts, caphosts;
-	struct bidx idx;		/* hosts, backends and locations by name */
-	unsigned seq;
-	bool nomem;
-};
-
-static void *balloc(struct build *b, size_t n)
+void *ing_build_alloc(struct ing_build *b, size_t n)
 {
 	void *p = ing_arena_alloc(&b->t->arena, n);
 
@@ -65,7 +34,7 @@ static void *balloc(struct build *b, size_t n)
 	return p;
 }
 
-static char *bstrdup(struct build *b, const char *s)
+static char *bstrdup(struct ing_build *b, const char *s)
 {
 	char *p = ing_arena_strndup(&b->t->arena, s, strlen(s));
 
@@ -86,11 +55,11 @@ static uint64_t bhash(const void *owner, int kind, const char *key, size_t len)
 	return h ^ (h >> 33);
 }
 
-static struct bent *bidx_find(struct bidx *x, uint64_t h, const void *owner, int kind,
+static struct ing_bent *bidx_find(struct ing_bidx *x, uint64_t h, const void *owner, int kind,
 			      const char *key, size_t len)
 {
 	for (size_t i = h & x->mask;; i = (i + 1) & x->mask) {
-		struct bent *e = &x->e[i];
+		struct ing_bent *e = &x->e[i];
 
 		if (!e->key || (e->h == h && e->owner == owner && e->kind == kind &&
 				e->len == len && memcmp(e->key, key, len) == 0))
@@ -98,7 +67,7 @@ static struct bent *bidx_find(struct bidx *x, uint64_t h, const void *owner, int
 	}
 }
 
-static void *bidx_get(struct build *b, const void *owner, int kind, const char *key)
+static void *bidx_get(struct ing_build *b, const void *owner, int kind, const char *key)
 {
 	size_t len = strlen(key);
 
@@ -107,16 +76,16 @@ static void *bidx_get(struct build *b, const void *owner, int kind, const char *
 }
 
 /* Records val under the name; key must live as long as the build. */
-static void bidx_put(struct build *b, const void *owner, int kind, const char *key, void *val)
+static void bidx_put(struct ing_build *b, const void *owner, int kind, const char *key, void *val)
 {
-	struct bidx *x = &b->idx;
+	struct ing_bidx *x = &b->idx;
 	size_t len = strlen(key);
 	uint64_t h = bhash(owner, kind, key, len);
-	struct bent *e;
+	struct ing_bent *e;
 
 	if (!x->e || (x->n + 1) * 2 > x->mask + 1) {
 		size_t size = x->e ? (x->mask + 1) * 2 : 64;
-		struct bidx n = {calloc(size, sizeof(*n.e)), size - 1, x->n};
+		struct ing_bidx n = {calloc(size, sizeof(*n.e)), size - 1, x->n};
 
 		if (!n.e) {
 			b->nomem = true;
@@ -131,7 +100,7 @@ static void bidx_put(struct build *b, const void *owner, int kind, const char *k
 	e = bidx_find(x, h, owner, kind, key, len);
 	if (!e->key)
 		x->n++;
-	*e = (struct bent){h, owner, kind, key, len, val};
+	*e = (struct ing_bent){h, owner, kind, key, len, val};
 }
 
 static const char *str_of(const json_t *obj, const char *key)
@@ -139,10 +108,8 @@ static const char *str_of(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
-static void warnf(struct build *b, const json_t *ing, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void warnf(struct build *b, const json_t *ing, const char *reason, const char *fmt, ...)
+void ing_build_warn(struct ing_build *b, const json_t *ing, const char *reason,
+		    const char *fmt, ...)
 {
 	const json_t *meta = json_object_get(ing, "metadata");
 	const char *ns = str_of(meta, "namespace"), *name = str_of(meta, "name");
@@ -177,7 +144,7 @@ static int by_age(const void *pa, const void *pb)
 /* A backend: the Service's port named or numbered as the Ingress says,
  * and the ready addresses of the Endpoints subsets that carry the port of
  * that name. No Service, no such port or no ready address: none (503). */
-static const struct ing_backend *backend_of(struct build *b, const json_t *ing, const char *ns,
+static const struct ing_backend *backend_of(struct ing_build *b, const json_t *ing, const char *ns,
 					    const json_t *svcref, bool https)
 {
 	const char *sname = str_of(svcref, "name");
@@ -198,14 +165,14 @@ static const struct ing_backend *backend_of(struct build *b, const json_t *ing, 
 		snprintf(name, sizeof(name), "%s-%s-%s", ns, sname, pname);
 	else
 		snprintf(name, sizeof(name), "%s-INVALID", ns);
-	be = bidx_get(b, NULL, https ? BK_BACKEND_HTTPS : BK_BACKEND, name);
+	be = bidx_get(b, NULL, https ? ING_BK_BACKEND_HTTPS : ING_BK_BACKEND, name);
 	if (be)
 		return be;
-	be = balloc(b, sizeof(*be));
+	be = ing_build_alloc(b, sizeof(*be));
 	if (!be || !(be->name = bstrdup(b, name)))
 		return NULL;
 	be->https = https;
-	bidx_put(b, NULL, https ? BK_BACKEND_HTTPS : BK_BACKEND, be->name, be);
+	bidx_put(b, NULL, https ? ING_BK_BACKEND_HTTPS : ING_BK_BACKEND, be->name, be);
 	if (!sname)
 		return be;
 
@@ -214,7 +181,7 @@ static const struct ing_backend *backend_of(struct build *b, const json_t *ing, 
 	if (!svc)
 		return be;
 	if (strcmp(str_of(json_object_get(svc, "spec"), "type") ?: "", "ExternalName") == 0) {
-		warnf(b, ing, "ExternalNameService",
+		ing_build_warn(b, ing, "ExternalNameService",
 		      "Service %s is of type ExternalName, which k1s's ingress does not proxy to; "
 		      "its paths answer 503", skey);
 		return be;
@@ -239,7 +206,7 @@ static const struct ing_backend *backend_of(struct build *b, const json_t *ing, 
 		n += json_array_size(json_object_get(sub, "addresses"));
 	if (!n)
 		return be;
-	ep = balloc(b, n * sizeof(*ep));
+	ep = ing_build_alloc(b, n * sizeof(*ep));
 	if (!ep)
 		return be;
 	json_array_foreach(subsets, i, sub) {
@@ -268,9 +235,9 @@ static const struct ing_backend *backend_of(struct build *b, const json_t *ing, 
 	return be;
 }
 
-static struct ing_loc *loc_new(struct build *b, const char *path, enum loc_type type)
+struct ing_loc *ing_build_loc_new(struct ing_build *b, const char *path, enum loc_type type)
 {
-	struct ing_loc *l = balloc(b, sizeof(*l));
+	struct ing_loc *l = ing_build_alloc(b, sizeof(*l));
 
 	if (!l)
 		return NULL;
@@ -283,19 +250,19 @@ static struct ing_loc *loc_new(struct build *b, const char *path, enum loc_type 
 
 /* The location of a host with that path and type, as getBackendServers()
  * looks them up; with l, records l as that location. */
-static struct ing_loc *loc_index(struct build *b, const struct ing_host *h, const char *path,
+struct ing_loc *ing_build_loc(struct ing_build *b, const struct ing_host *h, const char *path,
 				 enum loc_type type, struct ing_loc *l)
 {
 	if (l)
-		bidx_put(b, h, BK_LOC + (int)type, l->path, l);
-	return bidx_get(b, h, BK_LOC + (int)type, path);
+		bidx_put(b, h, ING_BK_LOC + (int)type, l->path, l);
+	return bidx_get(b, h, ING_BK_LOC + (int)type, path);
 }
 
-static int host_add_loc(struct build *b, struct ing_host *h, struct ing_loc *l)
+int ing_build_loc_add(struct ing_build *b, struct ing_host *h, struct ing_loc *l)
 {
 	if (h->nloc == h->cap) {
 		unsigned cap = h->cap ? h->cap * 2 : 4;
-		struct ing_loc **n = balloc(b, cap * sizeof(*n));
+		struct ing_loc **n = ing_build_alloc(b, cap * sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
@@ -308,17 +275,17 @@ static int host_add_loc(struct build *b, struct ing_host *h, struct ing_loc *l)
 	return 0;
 }
 
-static struct ing_host *host_get(struct build *b, const char *name)
+static struct ing_host *host_get(struct ing_build *b, const char *name)
 {
-	return bidx_get(b, NULL, BK_HOST, name);
+	return bidx_get(b, NULL, ING_BK_HOST, name);
 }
 
 /* createServers(): a new server's root location goes to the Ingress's
  * defaultBackend, else to the default backend. */
-static struct ing_host *host_new(struct build *b, const char *name, const struct ingress_ref *r,
+static struct ing_host *host_new(struct ing_build *b, const char *name, const struct ingress_ref *r,
 				 const struct ing_backend *root)
 {
-	struct ing_host *h = balloc(b, sizeof(*h));
+	struct ing_host *h = ing_build_alloc(b, sizeof(*h));
 	struct ing_loc *l;
 
 	if (!h)
@@ -335,15 +302,15 @@ static struct ing_host *host_new(struct build *b, const char *name, const struct
 		b->caphosts = cap;
 	}
 	h->name = bstrdup(b, name);
-	l = loc_new(b, "/", LOC_PREFIX);
-	if (!h->name || !l || host_add_loc(b, h, l))
+	l = ing_build_loc_new(b, "/", LOC_PREFIX);
+	if (!h->name || !l || ing_build_loc_add(b, h, l))
 		return NULL;
-	loc_index(b, h, "/", LOC_PREFIX, l);
+	ing_build_loc(b, h, "/", LOC_PREFIX, l);
 	l->def = true;
 	l->be = root;
 	l->an = r ? r->an : b->def_annot;
 	l->ingress = r ? r->key : NULL;
-	bidx_put(b, NULL, BK_HOST, h->name, h);
+	bidx_put(b, NULL, ING_BK_HOST, h->name, h);
 	b->hosts[b->nhosts++] = h;
 	return h;
 }
@@ -364,7 +331,7 @@ static const char *host_key(const char *h, char *buf, size_t cap)
 	return buf;
 }
 
-static void servers_of(struct build *b, struct ingress_ref *r)
+static void servers_of(struct ing_build *b, struct ingress_ref *r)
 {
 	const json_t *spec = json_object_get(r->ing, "spec");
 	const json_t *defb = json_object_get(spec, "defaultBackend");
@@ -384,7 +351,7 @@ static void servers_of(struct build *b, struct ingress_ref *r)
 		struct ing_loc *root = host_get(b, DEF_SERVER)->loc[0];
 
 		if (root->def && json_array_size(rules) == 0) {
-			struct ing_annot *an = balloc(b, sizeof(*an));
+			struct ing_annot *an = ing_build_alloc(b, sizeof(*an));
 
 			if (!an)
 				return;
@@ -419,7 +386,7 @@ static enum loc_type type_of(const char *t)
 /* getBackendServers(): each path of each rule becomes a location of its
  * host, unless the host has one of that path and type already (the older
  * Ingress keeps it); a path "/" of the type Prefix takes the root. */
-static void paths_of(struct build *b, struct ingress_ref *r)
+static void paths_of(struct ing_build *b, struct ingress_ref *r)
 {
 	const json_t *spec = json_object_get(r->ing, "spec");
 	const char *ns = str_of(json_object_get(r->ing, "metadata"), "namespace") ?: "default";
@@ -448,7 +415,7 @@ static void paths_of(struct build *b, struct ingress_ref *r)
 			} else {
 				const json_t *res = json_object_get(backend, "resource");
 
-				warnf(b, r->ing, "ResourceBackend",
+				ing_build_warn(b, r->ing, "ResourceBackend",
 				      "path %s has a %s backend %s/%s; only Service backends are "
 				      "proxied to, so it answers 503",
 				      p, res ? "resource" : "missing", str_of(res, "kind") ?: "",
@@ -459,11 +426,11 @@ static void paths_of(struct build *b, struct ingress_ref *r)
 				return;
 			b->t->rules++;
 			/* the same path of another type is a location of its own */
-			l = loc_index(b, h, p, type, NULL);
+			l = ing_build_loc(b, h, p, type, NULL);
 			/* nginx has one location "/": an ImplementationSpecific
 			 * "/" takes the root as a Prefix one does */
 			if (!l && type == LOC_IMPL && strcmp(p, "/") == 0) {
-				l = loc_index(b, h, p, LOC_PREFIX, NULL);
+				l = ing_build_loc(b, h, p, LOC_PREFIX, NULL);
 				if (l && !l->def)
 					l = NULL;
 			}
@@ -471,10 +438,10 @@ static void paths_of(struct build *b, struct ingress_ref *r)
 			if (!add && !l->def)
 				continue;
 			if (add) {
-				l = loc_new(b, p, type);
-				if (!l || host_add_loc(b, h, l))
+				l = ing_build_loc_new(b, p, type);
+				if (!l || ing_build_loc_add(b, h, l))
 					return;
-				loc_index(b, h, p, type, l);
+				ing_build_loc(b, h, p, type, l);
 			}
 			l->def = false;
 			l->be = be;
@@ -495,252 +462,9 @@ static void paths_of(struct build *b, struct ingress_ref *r)
 	}
 }
 
-/* The order of getBackendServers()'s two stable sorts: longest path
- * first, of two as long the greater first. */
-static int by_path(const void *pa, const void *pb)
-{
-	const struct ing_loc *a = *(struct ing_loc *const *)pa, *b = *(struct ing_loc *const *)pb;
-	int c;
-
-	if (a->len != b->len)
-		return a->len > b->len ? -1 : 1;
-	c = strcmp(a->path, b->path);
-	if (c)
-		return -c;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-static bool needs_rewrite(const struct ing_loc *l)
-{
-	return l->an->rewrite_target && strcmp(l->an->rewrite_target, l->path) != 0;
-}
-
-/* updateServerLocations(): a Prefix path "/p" that neither rewrites nor
- * uses regexes becomes the prefix "/p/" and, unless an Exact "/p" exists,
- * the exact "/p" beside it. */
-static int split_prefixes(struct build *b, struct ing_host *h)
-{
-	unsigned n = h->nloc;
-	struct ing_loc **old = h->loc;
-
-	h->loc = NULL;
-	h->nloc = h->cap = 0;
-	for (unsigned i = 0; i < n; i++) {
-		struct ing_loc *l = old[i], *e;
-		bool exact = false;
-		char *p;
-
-		if (strcmp(l->path, "/") == 0 || l->type != LOC_PREFIX || needs_rewrite(l) ||
-		    l->an->use_regex) {
-			if (host_add_loc(b, h, l))
-				return -ENOMEM;
-			continue;
-		}
-		exact = loc_index(b, h, l->path, LOC_EXACT, NULL) != NULL;
-		e = exact ? NULL : loc_new(b, l->path, LOC_EXACT);
-		if (l->path[l->len - 1] != '/') {
-			p = balloc(b, l->len + 2);
-			if (!p)
-				return -ENOMEM;
-			memcpy(p, l->path, l->len);
-			p[l->len++] = '/';
-			l->path = p;
-		}
-		if (host_add_loc(b, h, l))
-			return -ENOMEM;
-		if (exact)
-			continue;
-		if (!e)
-			return -ENOMEM;
-		e->def = l->def;
-		e->be = l->be;
-		e->an = l->an;
-		e->ingress = l->ingress;
-		if (host_add_loc(b, h, e))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static pcre2_code *compile(struct build *b, const struct ing_loc *l, const char *pattern)
-{
-	struct ing_table *t = b->t;
-	PCRE2_SIZE off;
-	int err;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS,
-				       &err, &off, NULL);
-
-	if (!re) {
-		PCRE2_UCHAR msg[128];
-		const json_t *ing = l->ingress ? json_object_get(b->w->ingresses, l->ingress) : NULL;
-
-		pcre2_get_error_message(err, msg, sizeof(msg));
-		if (ing)
-			warnf(b, ing, "InvalidRegex",
-			      "path %s is not a valid regular expression (%s at offset %zu); "
-			      "it is left out", l->path, (char *)msg, (size_t)off);
-		return NULL;
-	}
-	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-	if (t->ncodes == t->capcodes) {
-		size_t cap = t->capcodes ? t->capcodes * 2 : 16;
-		pcre2_code **n = realloc(t->codes, cap * sizeof(*n));
-
-		if (!n) {
-			pcre2_code_free(re);
-			b->nomem = true;
-			return NULL;
-		}
-		t->codes = n;
-		t->capcodes = cap;
-	}
-	t->codes[t->ncodes++] = re;
-	return re;
-}
-
-
-/* Whether a regex is a plain string: then "^string", caseless, matches
- * what starts with the string in any ASCII case (pcre2 without UTF folds
- * only ASCII). */
-static bool plain_string(const char *re)
-{
-	return !re[strcspn(re, "\\^$.[]|()?*+{}")];
-}
-
-static int size_cmp(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The host's locations in nginx.conf's order, and how it finds them:
- * regexes in that order, or a hash of static paths with their lengths. */
-static int host_finish(struct build *b, struct ing_host *h)
-{
-	unsigned size = 4;
-
-	qsort(h->loc, h->nloc, sizeof(*h->loc), by_path);
-	if (split_prefixes(b, h))
-		return -ENOMEM;
-	for (unsigned i = 0; i < h->nloc; i++) {
-		const struct ing_annot *an = h->loc[i]->an;
-
-		if (needs_rewrite(h->loc[i]) || an->use_regex)
-			h->regex = true;
-		if (an->app_root && !h->app_root)
-			h->app_root = an->app_root;
-	}
-	if (h->regex) {
-		h->rx = balloc(b, h->nloc * sizeof(*h->rx));
-		if (!h->rx)
-			return -ENOMEM;
-		for (unsigned i = 0; i < h->nloc; i++) {
-			struct ing_loc *l = h->loc[i];
-			bool rewrite = l->an->rewrite_target &&
-				       strcmp(l->an->rewrite_target, l->path) != 0;
-			char *pat;
-
-			/* a plain string is matched as one, without pcre2 */
-			if (plain_string(l->path)) {
-				l->rw_plain = rewrite;
-				continue;
-			}
-			pat = malloc(l->len + 2);
-			if (!pat)
-				return -ENOMEM;
-			pat[0] = '^';
-			memcpy(pat + 1, l->path, l->len + 1);
-			l->re = compile(b, l, pat);
-			free(pat);
-			if (l->re && rewrite)
-				l->rw = compile(b, l, l->path);
-			if (l->re)
-				h->rx[h->nrx++] = l;
-		}
-		if (b->nomem)
-			return -ENOMEM;
-	}
-	while (size < h->nloc * 2)
-		size *= 2;
-	h->slot = balloc(b, size * sizeof(*h->slot));
-	h->lens = balloc(b, (h->nloc + 1) * sizeof(*h->lens));
-	if (!h->slot || !h->lens)
-		return -ENOMEM;
-	h->mask = size - 1;
-	for (unsigned i = 0; i < h->nloc; i++) {
-		struct ing_loc *l = h->loc[i];
-		const char *key = l->path;
-		struct ing_slot *s;
-		uint64_t hv;
-
-		l->order = i;
-		if (h->regex) {
-			char *low;
-
-			if (!plain_string(l->path))
-				continue;
-			if (!(low = balloc(b, l->len + 1)))
-				return -ENOMEM;
-			for (size_t k = 0; k < l->len; k++)
-				low[k] = (char)tolower((unsigned char)l->path[k]);
-			key = low;
-		}
-		hv = fnv(key, l->len);
-		s = slot_find(h->slot, h->mask, hv, key, l->len);
-		s->h = hv;
-		s->key = key;
-		s->len = l->len;
-		if (!h->regex && l->type == LOC_EXACT) {
-			if (!s->exact)
-				s->exact = l;
-		} else if (!s->prefix) {
-			s->prefix = l;
-			h->lens[h->nlens++] = l->len;
-		}
-	}
-	qsort(h->lens, h->nlens, sizeof(*h->lens), size_cmp);
-	if (h->nlens) {
-		unsigned u = 1;
-
-		for (unsigned i = 1; i < h->nlens; i++)
-			if (h->lens[i] != h->lens[u - 1])
-				h->lens[u++] = h->lens[i];
-		h->nlens = u;
-	}
-	return 0;
-}
-
-static void hosts_index(struct build *b)
-{
-	struct ing_table *t = b->t;
-	unsigned size = 4;
-
-	while (size < b->nhosts * 2)
-		size *= 2;
-	t->hosts = balloc(b, size * sizeof(*t->hosts));
-	if (!t->hosts)
-		return;
-	t->hmask = size - 1;
-	for (size_t i = 0; i < b->nhosts; i++) {
-		const struct ing_host *h = b->hosts[i];
-		uint64_t hv = fnv(h->name, strlen(h->name));
-		unsigned k = (unsigned)hv & t->hmask;
-
-		if (strcmp(h->name, DEF_SERVER) == 0) {
-			t->catchall = h;
-			continue;
-		}
-		while (t->hosts[k].host)
-			k = (k + 1) & t->hmask;
-		t->hosts[k].h = hv;
-		t->hosts[k].host = h;
-	}
-}
-
 struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, void *arg)
 {
-	struct build b = {.w = w, .warn = warn, .arg = arg};
+	struct ing_build b = {.w = w, .warn = warn, .arg = arg};
 	struct ingress_ref *refs = NULL;
 	size_t n = 0, cap = json_object_size(w->ingresses);
 	const char *key;
@@ -754,7 +478,7 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 	if (ing_defaults_parse(w->config, &b.t->arena, &b.defs))
 		goto nomem;
 	b.t->redirect_code = b.defs.redirect_code;
-	b.def_annot = balloc(&b, sizeof(*b.def_annot));
+	b.def_annot = ing_build_alloc(&b, sizeof(*b.def_annot));
 	if (!b.def_annot)
 		goto nomem;
 	ing_annot_defaults(&b.defs, b.def_annot);
@@ -773,7 +497,7 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 		refs[n].ing = ing;
 		refs[n].key = key;
 		refs[n].created = str_of(meta, "creationTimestamp") ?: "";
-		refs[n].an = balloc(&b, sizeof(*refs[n].an));
+		refs[n].an = ing_build_alloc(&b, sizeof(*refs[n].an));
 		if (!refs[n].an ||
 		    ing_annot_parse(ing, &b.defs, &b.t->arena, warn, arg, refs[n].an))
 			goto nomem;
@@ -791,10 +515,10 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 	for (size_t i = 0; i < n && !b.nomem; i++)
 		paths_of(&b, &refs[i]);
 	for (size_t i = 0; i < b.nhosts && !b.nomem; i++)
-		if (host_finish(&b, b.hosts[i]))
+		if (ing_host_finish(&b, b.hosts[i]))
 			b.nomem = true;
 	if (!b.nomem)
-		hosts_index(&b);
+		ing_hosts_index(&b);
 	if (b.nomem)
 		goto nomem;
 	goto out;

@@ -1,5 +1,5 @@
-/* The routing table's insides, shared by its building (ing_route.c) and
- * its matching (ing_match.c). */
+/* The routing table's insides, shared by its building (ing_route.c,
+ * ing_index.c) and its matching (ing_match.c). */
 #ifndef ING_ROUTE_INT_H
 #define ING_ROUTE_INT_H
 
@@ -93,12 +93,60 @@ static inline uint64_t fnv(const char *s, size_t n)
 	return h;
 }
 
-static inline struct ing_slot *slot_find(struct ing_slot *s, unsigned mask, uint64_t h, const char *key,
-				  size_t len)
+static inline struct ing_slot *slot_find(struct ing_slot *s, unsigned mask, uint64_t h,
+					 const char *key, size_t len)
 {
 	for (unsigned i = (unsigned)h & mask;; i = (i + 1) & mask)
 		if (!s[i].key || (s[i].h == h && s[i].len == len && memcmp(s[i].key, key, len) == 0))
 			return &s[i];
 }
+
+/* ---- building: ing_route.c, ing_index.c ---- */
+
+/* What the build looks up by name: hosts, backends (by upstream name and
+ * protocol) and each host's locations (by path and type). */
+enum ing_bkind { ING_BK_HOST, ING_BK_BACKEND, ING_BK_BACKEND_HTTPS, ING_BK_LOC };
+
+struct ing_bent {
+	uint64_t h;
+	const void *owner;		/* the host of a location */
+	int kind;
+	const char *key;
+	size_t len;
+	void *val;
+};
+
+struct ing_bidx {
+	struct ing_bent *e;
+	size_t mask, n;
+};
+
+struct ing_build {
+	struct ing_table *t;
+	const struct ing_world *w;
+	ing_warn_fn warn;
+	void *arg;
+	struct ing_defaults defs;
+	struct ing_annot *def_annot;	/* of the locations no Ingress sets */
+	struct ing_host **hosts;
+	size_t nhosts, caphosts;
+	struct ing_bidx idx;		/* hosts, backends and locations by name */
+	unsigned seq;
+	bool nomem;
+};
+
+void *ing_build_alloc(struct ing_build *b, size_t n);	/* zeroed; sets nomem */
+void ing_build_warn(struct ing_build *b, const json_t *ing, const char *reason,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The location of host h with that path and type; with l, records l as it. */
+struct ing_loc *ing_build_loc(struct ing_build *b, const struct ing_host *h, const char *path,
+			      enum loc_type type, struct ing_loc *l);
+struct ing_loc *ing_build_loc_new(struct ing_build *b, const char *path, enum loc_type type);
+int ing_build_loc_add(struct ing_build *b, struct ing_host *h, struct ing_loc *l);
+
+/* Orders and indexes a host's locations once every Ingress is in. */
+int ing_host_finish(struct ing_build *b, struct ing_host *h);
+/* The table's hash of host names. */
+void ing_hosts_index(struct ing_build *b);
 
 #endif
