@@ -14,18 +14,11 @@
 
 #include "dp_loop_int.h"
 #include "k1s_log.h"
+#include "k1s_loop.h"
 #include "k1s_uring.h"
 
 #define DP_RING		1024
 #define DP_EMFILE_LOG_MS 10000	/* one "out of descriptors" line per this long */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void dp_cancel(struct dp_loop *lp, struct dp_op *op)
 {
@@ -272,8 +265,9 @@ static void on_tick(struct dp_loop *lp)
 	}
 }
 
-static void handle(struct dp_loop *lp, struct io_uring_cqe *cqe)
+static void handle(void *arg, struct io_uring_cqe *cqe)
 {
+	struct dp_loop *lp = arg;
 	struct dp_op *op = io_uring_cqe_get_data(cqe);
 
 	if (!op)
@@ -308,24 +302,13 @@ static void loop_run(void *arg)
 {
 	struct dp_loop *lp = arg;
 
-	lp->now = now_ms();
+	lp->now = k1s_now_ms();
 	lp->accept_warned = lp->now - DP_EMFILE_LOG_MS;
 	reconcile(lp);
 	arm_wake(lp);
 	arm_tick(lp);
-	while (!lp->stopping) {
-		struct io_uring_cqe *cqe;
-		unsigned head, n = 0;
-
-		/* -EINTR and the like: the next turn submits again. */
-		io_uring_submit_and_wait(&lp->t.ring, 1);
-		lp->now = now_ms();
-		io_uring_for_each_cqe(&lp->t.ring, head, cqe) {
-			handle(lp, cqe);
-			n++;
-		}
-		io_uring_cq_advance(&lp->t.ring, n);
-	}
+	while (!lp->stopping)
+		k1s_ring_turn(&lp->t.ring, &lp->now, handle, lp);
 }
 
 struct dp_loop *dp_loop_start(struct dp *dp, int idx, int *err)

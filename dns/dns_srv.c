@@ -29,6 +29,7 @@
 #include "k1s_facelog.h"
 #include "k1s_list.h"
 #include "k1s_log.h"
+#include "k1s_loop.h"
 #include "k1s_uring.h"
 
 #define DNS_RING	4096
@@ -107,14 +108,6 @@ struct dns_loop {
 	bool stopping;
 	uint8_t tout[2 + 65535];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct io_uring_sqe *get_sqe(struct dns_loop *lp)
 {
@@ -637,8 +630,9 @@ static void on_tick(struct dns_loop *lp)
 		}
 }
 
-static void handle(struct dns_loop *lp, struct io_uring_cqe *cqe)
+static void handle(void *arg, struct io_uring_cqe *cqe)
 {
+	struct dns_loop *lp = arg;
 	struct op *op = io_uring_cqe_get_data(cqe);
 
 	if (!op)
@@ -701,7 +695,7 @@ static void loop_run(void *arg)
 {
 	struct dns_loop *lp = arg;
 
-	lp->now = now_ms();
+	lp->now = k1s_now_ms();
 	take_snap(lp);
 	arm_wake(lp);
 	arm_tick(lp);
@@ -716,16 +710,7 @@ static void loop_run(void *arg)
 	if (lp->fwd && dns_fwd_event_fd(lp->fwd) >= 0)
 		ftcp_arm(lp);
 	while (!lp->stopping) {
-		struct io_uring_cqe *cqe;
-		unsigned head, n = 0;
-
-		io_uring_submit_and_wait(&lp->t.ring, 1);
-		lp->now = now_ms();
-		io_uring_for_each_cqe(&lp->t.ring, head, cqe) {
-			handle(lp, cqe);
-			n++;
-		}
-		io_uring_cq_advance(&lp->t.ring, n);
+		k1s_ring_turn(&lp->t.ring, &lp->now, handle, lp);
 		for (int i = 0; i < lp->nlisten; i++)
 			if (lp->rx[i].rearm && !lp->stopping)
 				urx_arm(lp, i);

@@ -14,16 +14,9 @@
 
 #include "ing_loop_int.h"
 #include "k1s_log.h"
+#include "k1s_loop.h"
 
 #define ING_RING 1024
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the upstream pool ---- */
 
@@ -247,8 +240,9 @@ static void on_tick(struct ing_loop *lp)
 	}
 }
 
-static void handle(struct ing_loop *lp, struct io_uring_cqe *cqe)
+static void handle(void *arg, struct io_uring_cqe *cqe)
 {
+	struct ing_loop *lp = arg;
 	struct ing_op *op = io_uring_cqe_get_data(cqe);
 
 	if (!op)
@@ -279,23 +273,13 @@ static void loop_run(void *arg)
 {
 	struct ing_loop *lp = arg;
 
-	lp->now = now_ms();
+	lp->now = k1s_now_ms();
 	listen_reconcile(lp);
 	take_snapshot(lp);
 	k1s_ring_thread_arm_wake(&lp->t, &lp->o_wake);
 	k1s_ring_thread_arm_tick(&lp->t, 250, &lp->o_tick);
-	while (!lp->stopping) {
-		struct io_uring_cqe *cqe;
-		unsigned head, n = 0;
-
-		io_uring_submit_and_wait(&lp->t.ring, 1);
-		lp->now = now_ms();
-		io_uring_for_each_cqe(&lp->t.ring, head, cqe) {
-			handle(lp, cqe);
-			n++;
-		}
-		io_uring_cq_advance(&lp->t.ring, n);
-	}
+	while (!lp->stopping)
+		k1s_ring_turn(&lp->t.ring, &lp->now, handle, lp);
 }
 
 struct ing_loop *ing_loop_start(struct ing *ing, int idx, int *err)
@@ -314,7 +298,7 @@ struct ing_loop *ing_loop_start(struct ing *ing, int idx, int *err)
 	for (int i = 0; i < ING_POOL_BUCKETS; i++)
 		k1s_list_init(&lp->pool[i]);
 	if (getrandom(&lp->rnd, sizeof(lp->rnd), 0) != sizeof(lp->rnd))
-		lp->rnd = (uint64_t)now_ms() * 0x9e3779b97f4a7c15ull + (uint64_t)idx;
+		lp->rnd = (uint64_t)k1s_now_ms() * 0x9e3779b97f4a7c15ull + (uint64_t)idx;
 	lp->rnd |= 1;
 	lp->o_wake = (struct ing_op){OP_WAKE, lp};
 	lp->o_tick = (struct ing_op){OP_TICK, lp};

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "k1s_log.h"
+#include "k1s_loop.h"
 #include "k1s_uring.h"
 
 int k1s_uring_init(struct io_uring *ring, unsigned entries)
@@ -112,6 +113,22 @@ void k1s_ring_thread_arm_tick(struct k1s_ring_thread *t, int ms, void *data)
 	t->tick.tv_nsec = (long long)(ms % 1000) * 1000000;
 	io_uring_prep_timeout(sqe, &t->tick, 0, 0);
 	io_uring_sqe_set_data(sqe, data);
+}
+
+void k1s_ring_turn(struct io_uring *ring, int64_t *now,
+		   void (*fn)(void *arg, struct io_uring_cqe *cqe), void *arg)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0;
+
+	/* -EINTR and the like: the next turn submits again. */
+	io_uring_submit_and_wait(ring, 1);
+	*now = k1s_now_ms();
+	io_uring_for_each_cqe(ring, head, cqe) {
+		fn(arg, cqe);
+		n++;
+	}
+	io_uring_cq_advance(ring, n);
 }
 
 void k1s_ring_thread_wake(struct k1s_ring_thread *t)

@@ -44,6 +44,11 @@ struct io_uring_sqe *k1s_ring_sqe(struct io_uring *ring);
  * armed again by the loop. */
 void k1s_ring_thread_arm_wake(struct k1s_ring_thread *t, void *data);
 void k1s_ring_thread_arm_tick(struct k1s_ring_thread *t, int ms, void *data);
+/* One turn of a data-path loop: submits what is prepared, waits for a
+ * completion, sets *now (k1s_now_ms()) and hands every completion that
+ * is ready to fn. */
+void k1s_ring_turn(struct io_uring *ring, int64_t *now,
+		   void (*fn)(void *arg, struct io_uring_cqe *cqe), void *arg);
 /* Wakes the thread (from any thread). */
 void k1s_ring_thread_wake(struct k1s_ring_thread *t);
 /* Waits for run to return, then closes the eventfd. */
