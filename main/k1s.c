@@ -180,8 +180,17 @@ static void usage(FILE *f)
 		"                           the client's where kube-proxy does (pods through a\n"
 		"                           cluster IP; externalTrafficPolicy Local), node\n"
 		"                           always shows the node's\n"
-		"  --lb-pool RANGE          LoadBalancer addresses, A-B or CIDR (default: the\n"
-		"                           node's address, as k3s's ServiceLB)\n"
+		"  --lb-pool auto|none|RANGE  LoadBalancer addresses besides the node's own,\n"
+		"                           which a service gets while all its ports are free\n"
+		"                           there (80 and 443 are the ingress's). RANGE: A-B\n"
+		"                           or a CIDR. auto (default): ten addresses at the\n"
+		"                           top of the node's subnet (.240-.249 of a /24),\n"
+		"                           each taken only after an ARP probe finds nobody\n"
+		"                           on it, so a VM's host-only network or a Pi's LAN\n"
+		"                           works as it is. Addresses on a subnet of the host\n"
+		"                           are added to its interface (label IF:k1s) and\n"
+		"                           announced by ARP, as MetalLB's layer 2 mode.\n"
+		"                           none: such a service stays Pending\n"
 		"  --log-level LEVEL        error, warn, info (default) or debug\n"
 		"  --cluster-domain NAME    the cluster's DNS domain (default cluster.local)\n"
 		"  --dns-ip ADDR            cluster DNS address, port 53 (default 10.96.0.10)\n"
@@ -262,6 +271,10 @@ static int int_arg(const char *name, const char *s, int min, int max)
 	return (int)v;
 }
 
+/* The ports the built-in ingress serves on the node's address: a
+ * LoadBalancer asking for one gets an address of the pool instead. */
+static const int ingress_ports[] = {80, 443, 0};
+
 static int serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -316,7 +329,8 @@ static int serve(int argc, char **argv)
 	struct ctrl *ctrl;
 	struct pod_rt *rt;
 	struct dp *dp;
-	struct dp_config pxcfg = {.source = DP_SOURCE_CLIENT};
+	struct dp_config pxcfg = {.source = DP_SOURCE_CLIENT, .lb_pool_auto = true,
+				  .reserved_ports = ingress_ports};
 	struct dns *dns;
 	struct k1s_cidr pod_net, service_net;
 	struct k1s_ip4_range lb_pool;
@@ -406,9 +420,13 @@ static int serve(int argc, char **argv)
 			}
 			break;
 		case OPT_LB_POOL:
+			pxcfg.lb_pool_auto = strcmp(optarg, "auto") == 0;
+			pxcfg.lb_pool = NULL;
+			if (pxcfg.lb_pool_auto || strcmp(optarg, "none") == 0)
+				break;
 			if (k1s_ip4_range_parse(optarg, &lb_pool) < 0) {
-				fprintf(stderr, "k1s: --lb-pool %s: expected A-B, a CIDR or an "
-						"address\n", optarg);
+				fprintf(stderr, "k1s: --lb-pool %s: expected auto, none, A-B, a "
+						"CIDR or an address\n", optarg);
 				return 2;
 			}
 			pxcfg.lb_pool = &lb_pool;

@@ -1,0 +1,49 @@
+/* core/v1 Events, named and filled as client-go's event recorder does. */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "k1s_event.h"
+#include "k1s_json.h"
+#include "k1s_types.h"
+
+int k1s_event_record(const struct k1s_writer *w, const json_t *obj, const char *kind,
+		     const char *api_version, const char *type, const char *reason,
+		     const char *component, unsigned *seq, const char *msg)
+{
+	const struct k1s_resource *r = k1s_resource_find("", "events");
+	const char *ns = k1s_json_str(obj, "metadata.namespace") ?: "default";
+	const char *name = k1s_json_str(obj, "metadata.name") ?: "";
+	char ename[512], ts[32];
+	struct timespec now;
+	json_t *ev, *ref;
+	int err;
+
+	if (!r)
+		return -ENOENT;
+	/* The object's name and the time in nanoseconds, in hex. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(ename, sizeof(ename), "%s.%llx", name,
+		 (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec +
+			 (*seq)++);
+	k1s_time_fmt(ts, sizeof(ts), now.tv_sec);
+	ref = json_pack("{s:s, s:s, s:s, s:s}", "kind", kind, "namespace", ns, "name", name,
+			"apiVersion", api_version);
+	if (ref && k1s_json_str(obj, "metadata.uid"))
+		json_object_set_new(ref, "uid", json_string(k1s_json_str(obj, "metadata.uid")));
+	if (ref && k1s_json_str(obj, "metadata.resourceVersion"))
+		json_object_set_new(ref, "resourceVersion",
+				    json_string(k1s_json_str(obj, "metadata.resourceVersion")));
+	ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:{s:s}, s:s, s:s, s:i, s:s, "
+		       "s:n, s:s, s:s}",
+		       "apiVersion", "v1", "kind", "Event", "metadata", "name", ename, "namespace",
+		       ns, "involvedObject", ref, "reason", reason, "message", msg, "source",
+		       "component", component, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1,
+		       "type", type, "eventTime", "reportingComponent", component,
+		       "reportingInstance", "");
+	if (!ev)
+		return -ENOMEM;
+	err = w->create(w->arg, r, ev);
+	json_decref(ev);
+	return err;
+}
