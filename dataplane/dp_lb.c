@@ -294,6 +294,10 @@ static void write_status(struct dp *dp, const char *key, const json_t *svc)
 	if (err == 0)
 		err = dp->w->update(dp->w->arg, r, obj, true);
 	if (err == 0) {
+		/* Moved to another address: the old one is free (dp_cache_put()
+		 * sees only the object it replaces, which holds the new one). */
+		if (status_ip(svc) && status_ip(svc) != ip)
+			dp->lb_freed = true;
 		dp_cache_put(dp, "services", obj, false);
 		json_object_del(dp->lb_pending, key);
 		if (ip) {
@@ -356,10 +360,16 @@ void dp_lb_status(struct dp *dp)
 		if ((svc = json_object_get(dp->svcs, key)) && needs_status(svc))
 			json_object_set_new(todo, key, json_true());
 	dp->lb_freed = false;
-	if (freed)
-		json_object_foreach(dp->lb_pending, key, v)
-			if ((svc = json_object_get(dp->svcs, key)) && needs_status(svc))
+	if (freed) {
+		void *tmp;
+
+		json_object_foreach_safe(dp->lb_pending, tmp, key, v) {
+			if (!(svc = json_object_get(dp->svcs, key)) || !is_lb(svc))
+				json_object_del(dp->lb_pending, key);
+			else if (needs_status(svc))
 				json_object_set_new(todo, key, json_true());
+		}
+	}
 	json_object_foreach(todo, key, v) {
 		json_t *copy = json_incref(json_object_get(dp->svcs, key));
 

@@ -721,15 +721,20 @@ static void load_balancer_asked_address(void **state)
 	del(fx, "services", "spec");
 	assert_string_equal(lb_ip(fx, "second"), "10.253.77.205");
 
-	/* A changed request moves the service to the new address. */
+	/* A changed request moves the service to the new address, and the
+	 * one waiting for the old address has it. */
+	put_lb(fx, "third", "10.253.77.21", 8084, 30086, "10.253.77.206", false);
+	assert_string_equal(lb_ip(fx, "third"), "");
 	put_lb(fx, "ann", "10.253.77.17", 8080, 30082, "10.253.77.207", true);
 	assert_string_equal(lb_ip(fx, "ann"), "10.253.77.207");
+	assert_string_equal(lb_ip(fx, "third"), "10.253.77.206");
 
 	del(fx, "endpoints", "spec");
 	del(fx, "services", "ann");
 	del(fx, "services", "out");
 	del(fx, "services", "bad");
 	del(fx, "services", "second");
+	del(fx, "services", "third");
 	sync_dp(fx);
 	backend_stop(&a);
 }
