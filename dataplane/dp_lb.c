@@ -254,9 +254,11 @@ static void event(struct dp *dp, const json_t *svc, const char *type, const char
 }
 
 /* Does svc need its status written: a load balancer without an address,
- * one whose address is not the one asked for, or one no longer a load
- * balancer that still has one. */
-static bool needs_status(const json_t *svc)
+ * one whose address is not the one asked for, one on the node's address
+ * whose ports are no longer free there (changed, or now the ingress's),
+ * one whose address the pool no longer has (MetalLB's ClearAssignment),
+ * or one no longer a load balancer that still has an address. */
+static bool needs_status(struct dp *dp, const json_t *svc)
 {
 	uint32_t have = status_ip(svc), want = 0;
 	bool has = json_array_size(k1s_json_path(svc, "status.loadBalancer.ingress")) > 0;
@@ -267,6 +269,8 @@ static bool needs_status(const json_t *svc)
 	if (!is_lb(svc))
 		return has;
 	if (!has)
+		return true;
+	if (have == dp->node_ip_h ? !node_ports_free(dp, svc) : !in_pool(dp, have))
 		return true;
 	return asked_ip(svc, &want, why, sizeof(why)) == 0 && want && want != have;
 }
@@ -357,7 +361,7 @@ void dp_lb_status(struct dp *dp)
 	/* Only services that changed since the last snapshot can need it,
 	 * and, once an address is free again, those left waiting for one. */
 	json_object_foreach(dp->todo, key, v)
-		if ((svc = json_object_get(dp->svcs, key)) && needs_status(svc))
+		if ((svc = json_object_get(dp->svcs, key)) && needs_status(dp, svc))
 			json_object_set_new(todo, key, json_true());
 	dp->lb_freed = false;
 	if (freed) {
@@ -366,7 +370,7 @@ void dp_lb_status(struct dp *dp)
 		json_object_foreach_safe(dp->lb_pending, tmp, key, v) {
 			if (!(svc = json_object_get(dp->svcs, key)) || !is_lb(svc))
 				json_object_del(dp->lb_pending, key);
-			else if (needs_status(svc))
+			else if (needs_status(dp, svc))
 				json_object_set_new(todo, key, json_true());
 		}
 	}

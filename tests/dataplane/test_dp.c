@@ -677,6 +677,9 @@ static void load_balancer_leaves_reserved_ports(void **state)
 	assert_string_equal(lb_ip(fx, "np"), "10.253.77.202");
 	put_lb(fx, "free", "10.253.77.19", 8443, 30084, NULL, false);
 	assert_string_equal(lb_ip(fx, "free"), NODE_IP);
+	/* Its port changed to one the ingress holds: it moves to the pool. */
+	put_lb(fx, "free", "10.253.77.19", 443, 30084, NULL, false);
+	assert_string_equal(lb_ip(fx, "free"), "10.253.77.203");
 	del(fx, "services", "web");
 	del(fx, "endpoints", "web");
 	del(fx, "services", "tls");
