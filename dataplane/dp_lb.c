@@ -119,8 +119,12 @@ static int asked_ip(const json_t *svc, uint32_t *ip, char *why, size_t len)
 		/* The first IPv4 address of the list: k1s has no IPv6. */
 		size_t n = strcspn(list, ",");
 
-		while (n && (*list == ' ' || list[n - 1] == ' '))
-			*list == ' ' ? (list++, n--) : n--;
+		while (n && *list == ' ') {
+			list++;
+			n--;
+		}
+		while (n && list[n - 1] == ' ')
+			n--;
 		snprintf(first, sizeof(first), "%.*s", (int)n, list);
 		if (k1s_ip4_parse(first, ip) < 0) {
 			snprintf(why, len, "invalid %s: \"%s\"", name,
