@@ -285,44 +285,47 @@ static void write_status(struct dp *dp, const char *key, const json_t *svc)
 	json_t *obj = json_deep_copy(svc);
 	json_t *status = k1s_json_obj(obj, "status");
 	char why[256] = "", s[K1S_IP4_STRLEN], msg[320];
-	uint32_t ip = 0;
-	int err = 0;
+	uint32_t had = status_ip(svc), ip = 0;
+	int err = 0, unpicked = 0;
 
 	json_object_set_new(status, "loadBalancer", json_object());
 	if (is_lb(svc)) {
 		/* The address held now is let go first: a changed request may
 		 * want it, and pick() must not count it as taken. */
 		json_object_set(dp->svcs, key, obj);
-		err = pick(dp, obj, &ip, why, sizeof(why));
-		if (err == 0)
+		unpicked = pick(dp, obj, &ip, why, sizeof(why));
+		if (!unpicked)
 			json_object_set_new(status, "loadBalancer",
 					    json_pack("{s:[{s:s,s:s}]}", "ingress", "ip",
 						      k1s_ip4_str(ip, s), "ipMode", "VIP"));
 	}
-	if (err == 0)
+	/* Without a new address the old one is cleared all the same, as
+	 * MetalLB's clearServiceState(): it is not the service's any more. */
+	if (!unpicked || had)
 		err = dp->w->update(dp->w->arg, r, obj, true);
-	if (err == 0) {
+	if (err == 0 && (!unpicked || had)) {
 		/* Moved to another address: the old one is free (dp_cache_put()
 		 * sees only the object it replaces, which holds the new one). */
-		if (status_ip(svc) && status_ip(svc) != ip)
+		if (had && had != ip)
 			dp->lb_freed = true;
 		dp_cache_put(dp, "services", obj, false);
-		json_object_del(dp->lb_pending, key);
 		if (ip) {
 			snprintf(msg, sizeof(msg), "Assigned IP [\"%s\"]", s);
 			event(dp, obj, "Normal", "IPAllocated", msg);
 		}
-		json_decref(obj);
-		return;
+	} else {
+		json_object_set(dp->svcs, key, (json_t *)svc);
+		if (err && err != K1S_ECONFLICT)	/* a newer version comes next */
+			k1s_warn("dp", "service %s: load balancer status: %s", key,
+				 k1s_strerror(err));
 	}
-	json_object_set(dp->svcs, key, (json_t *)svc);
-	if (why[0]) {
+	if (unpicked) {
 		json_object_set_new(dp->lb_pending, key, json_true());
 		k1s_warn("dp", "service %s: no load balancer address: %s", key, why);
 		snprintf(msg, sizeof(msg), "Failed to allocate IP for \"%s\": %s", key, why);
 		event(dp, svc, "Warning", "AllocationFailed", msg);
-	} else if (err != K1S_ECONFLICT) {	/* a newer version comes next */
-		k1s_warn("dp", "service %s: load balancer status: %s", key, k1s_strerror(err));
+	} else if (err == 0) {
+		json_object_del(dp->lb_pending, key);
 	}
 	json_decref(obj);
 }

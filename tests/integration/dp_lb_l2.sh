@@ -142,3 +142,26 @@ stop_k1s
 left=$(ours)
 [ -z "$left" ] || fail "left on the interface after shutdown: $left"
 echo "ok - nothing of k1s's left on the interface after shutdown"
+
+# --lb-pool auto: .240-.249 of the node's /24, each probed first. The
+# addresses the store records are announced again at start.
+start_k1s --node-ip $NODE_IP --lb-pool auto
+wait_for "after a restart the laptop reaches web-service at 203.0.113.245 again" 20 \
+	test -n "$(from_laptop "http://203.0.113.245/")"
+k expose deployment shop --name shop-auto --type LoadBalancer --port 80 --target-port 3000 >/dev/null
+wait_for "with --lb-pool auto a port-80 LoadBalancer gets .241 (.240 is the laptop's)" 20 \
+	test "$(lb_ip shop-auto)" = 203.0.113.241
+wait_for "which the laptop reaches" 20 test -n "$(from_laptop "http://203.0.113.241/")"
+stop_k1s
+
+# --lb-pool none: a port-80 LoadBalancer cannot have the node's address.
+start_k1s --node-ip $NODE_IP --lb-pool none
+wait_for "with --lb-pool none a port-80 LoadBalancer is Pending" 20 test -z "$(lb_ip shop-auto)"
+wait_for "with a Warning event saying to set --lb-pool" 10 \
+	bash -c "kubectl -s $SERVER --cache-dir $TMP/kcache get events |
+		grep -q 'Warning .*AllocationFailed .*service/shop-auto .*set k1s serve --lb-pool'"
+wait_for "and web-service, whose loadBalancerIP the pool no longer has" 10 \
+	test -z "$(lb_ip web-service)"
+expect_out "a free port still gets the node's address" "^$NODE_IP\$" lb_ip shop-alt
+[ -z "$(ours)" ] || fail "addresses on the interface with no pool: $(ours)"
+echo "ok - and nothing is announced"
