@@ -230,6 +230,7 @@ void dp_free(struct dp *dp)
 	dp_lb_withdraw_all(dp);
 	free(dp->l2);
 	free(dp->l2_busy);
+	free(dp->l2_free);
 	free(dp->reserved);
 	dp_aff_free(dp);
 	pthread_mutex_destroy(&dp->aff_mu);

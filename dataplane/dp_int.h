@@ -119,9 +119,24 @@ bool dp_l2_is_local(uint32_t ip);
  * the node's interface. 0, -ENOENT (no such interface) or -ERANGE (a
  * subnet smaller than /27). */
 int dp_l2_auto_pool(uint32_t node_ip, struct k1s_ip4_range *r);
-/* An RFC 5227 probe out of ifc: 0 when nobody claims ip, -EADDRINUSE
- * when someone does, or -errno. Blocks for 400 ms. */
-int dp_l2_probe(const struct dp_l2_if *ifc, uint32_t ip);
+/* An RFC 5227 probe out of ifc, run by the control loop over 400 ms:
+ * done() gets 0 when nobody claimed ip, -EADDRINUSE when someone did, or
+ * -errno; it is called from the loop, never from dp_l2_probe_start().
+ * p is the caller's and must stay until done() or dp_l2_probe_cancel(). */
+struct dp_l2_probe {
+	struct dp_l2_if ifc;
+	uint32_t ip;
+	int fd, sent;
+	bool active;
+	struct k1s_timer *timer;
+	struct k1s_loop *loop;
+	void (*done)(void *arg, uint32_t ip, int result);
+	void *arg;
+};
+
+int dp_l2_probe_start(struct dp_l2_probe *p, struct k1s_loop *loop, const struct dp_l2_if *ifc,
+		      uint32_t ip, void (*done)(void *arg, uint32_t ip, int result), void *arg);
+void dp_l2_probe_cancel(struct dp_l2_probe *p);
 /* Whether an ARP packet (from its header on, as an AF_PACKET datagram
  * socket gives it) shows another host than `mac` holding or probing ip. */
 bool dp_l2_arp_claims(const uint8_t *buf, size_t len, uint32_t ip, const uint8_t mac[6]);
@@ -168,6 +183,9 @@ struct dp {
 	size_t nl2, cap_l2;
 	uint32_t *l2_busy;		/* pool addresses another host answered for */
 	size_t nbusy, cap_busy;
+	uint32_t *l2_free;		/* pool addresses nobody answered for */
+	size_t nfree, cap_free;
+	struct dp_l2_probe probe;	/* one at a time */
 	bool lb_freed;			/* an address was released: retry the Pending */
 	bool l2_synced;			/* announcements matched to the store once */
 	void *lb_pending;		/* json_t: keys of LoadBalancers without one */

@@ -17,10 +17,10 @@
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <netpacket/packet.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -191,40 +191,95 @@ static int arp_send(int fd, const struct dp_l2_if *ifc, uint32_t spa, uint32_t t
 }
 
 /* RFC 5227 asks for three probes one to two seconds apart and two more
- * seconds of listening, seven in all; this runs on the control loop, and
- * a host on the link answers in well under a millisecond, so the probes
- * go 100 ms apart and the last is given 200 ms.
- * XXX a probe blocks the control loop for 400 ms, once per address. */
+ * seconds of listening, seven in all. A host on the link answers in well
+ * under a millisecond, and a LoadBalancer should answer within a second
+ * of its creation, so the probes go 100 ms apart and the last is given
+ * 200 ms. */
 #define PROBES 3
 #define PROBE_GAP_MS 100
 #define PROBE_LAST_MS 200
 
-int dp_l2_probe(const struct dp_l2_if *ifc, uint32_t ip)
+static void probe_end(struct dp_l2_probe *p, int result)
 {
-	int fd = arp_socket(ifc), err = 0;
+	k1s_loop_del_fd(p->loop, p->fd);
+	close(p->fd);
+	p->fd = -1;
+	if (p->timer)
+		k1s_loop_cancel(p->loop, p->timer);
+	p->timer = NULL;
+	p->active = false;
+	p->done(p->arg, p->ip, result);
+}
+
+static void probe_read(void *arg, int fd, uint32_t events)
+{
+	struct dp_l2_probe *p = arg;
+	uint8_t buf[128];
+	ssize_t n;
+
+	(void)events;
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+		if (dp_l2_arp_claims(buf, (size_t)n, p->ip, p->ifc.mac)) {
+			probe_end(p, -EADDRINUSE);
+			return;
+		}
+}
+
+static void probe_tick(void *arg)
+{
+	struct dp_l2_probe *p = arg;
+	int err;
+
+	p->timer = NULL;	/* fired: freed by the loop */
+	if (p->sent == PROBES) {
+		probe_end(p, 0);
+		return;
+	}
+	if ((err = arp_send(p->fd, &p->ifc, 0, p->ip)) < 0) {
+		probe_end(p, err);
+		return;
+	}
+	p->sent++;
+	p->timer = k1s_loop_timer(p->loop, p->sent < PROBES ? PROBE_GAP_MS : PROBE_LAST_MS,
+				  probe_tick, p);
+	if (!p->timer)
+		probe_end(p, -ENOMEM);
+}
+
+int dp_l2_probe_start(struct dp_l2_probe *p, struct k1s_loop *loop, const struct dp_l2_if *ifc,
+		      uint32_t ip, void (*done)(void *arg, uint32_t ip, int result), void *arg)
+{
+	int fd = arp_socket(ifc), err;
 
 	if (fd < 0)
 		return fd;
-	for (int i = 0; i < PROBES && err == 0; i++) {
-		int64_t until = k1s_now_ms() + (i + 1 < PROBES ? PROBE_GAP_MS : PROBE_LAST_MS);
-		int64_t left;
-
-		if ((err = arp_send(fd, ifc, 0, ip)) < 0)
-			break;
-		while (err == 0 && (left = until - k1s_now_ms()) > 0) {
-			struct pollfd pfd = {fd, POLLIN, 0};
-			uint8_t buf[128];
-			ssize_t n;
-
-			if (poll(&pfd, 1, (int)left) <= 0)
-				continue;
-			while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
-				if (dp_l2_arp_claims(buf, (size_t)n, ip, ifc->mac))
-					err = -EADDRINUSE;
-		}
+	*p = (struct dp_l2_probe){.ifc = *ifc, .ip = ip, .fd = fd, .loop = loop, .done = done,
+				  .arg = arg, .active = true};
+	if ((err = k1s_loop_add_fd(loop, fd, EPOLLIN, probe_read, p)) < 0) {
+		close(fd);
+		p->active = false;
+		return err;
 	}
-	close(fd);
-	return err;
+	/* The first probe goes at the next turn of the loop: done() is never
+	 * called from inside this function. */
+	if (!(p->timer = k1s_loop_timer(loop, 0, probe_tick, p))) {
+		k1s_loop_del_fd(loop, fd);
+		close(fd);
+		p->active = false;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void dp_l2_probe_cancel(struct dp_l2_probe *p)
+{
+	if (!p->active)
+		return;
+	k1s_loop_del_fd(p->loop, p->fd);
+	close(p->fd);
+	if (p->timer)
+		k1s_loop_cancel(p->loop, p->timer);
+	p->active = false;
 }
 
 /* ---- addresses ---- */

@@ -138,14 +138,6 @@ static int asked_ip(const json_t *svc, uint32_t *ip, char *why, size_t len)
 	return 0;
 }
 
-static bool busy(const struct dp *dp, uint32_t ip)
-{
-	for (size_t i = 0; i < dp->nbusy; i++)
-		if (dp->l2_busy[i] == ip)
-			return true;
-	return false;
-}
-
 static bool announced(const struct dp *dp, uint32_t ip)
 {
 	for (size_t i = 0; i < dp->nl2; i++)
@@ -162,10 +154,52 @@ static void *grow(void *p, size_t *cap, size_t n, size_t size)
 	return realloc(p, *cap * size);
 }
 
-/* Makes a pool address answer on the node's network. `probe`: ask the
- * link first (a new claim; not one the store already records as ours).
- * 0, -EADDRINUSE (someone has it: never tried again by this run) or
- * -errno. */
+static int remember(uint32_t **set, size_t *n, size_t *cap, uint32_t ip)
+{
+	void *p = grow(*set, cap, *n, sizeof(**set));
+
+	if (!p)
+		return -ENOMEM;
+	*set = p;
+	(*set)[(*n)++] = ip;
+	return 0;
+}
+
+static bool in_set(const uint32_t *set, size_t n, uint32_t ip)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == ip)
+			return true;
+	return false;
+}
+
+/* A probe is over: the address is free to claim or left out of the
+ * pool, and the services waiting are looked at again. */
+static void probed(void *arg, uint32_t ip, int result)
+{
+	struct dp *dp = arg;
+	char s[K1S_IP4_STRLEN];
+
+	if (result == -EADDRINUSE) {
+		k1s_warn("dp", "%s answers on %s already: left out of the pool",
+			 k1s_ip4_str(ip, s), dp->probe.ifc.name);
+		remember(&dp->l2_busy, &dp->nbusy, &dp->cap_busy, ip);
+	} else {
+		/* Without a probe (no raw socket, say), as MetalLB: taken. */
+		if (result < 0)
+			k1s_warn("dp", "probing for %s on %s: %s; taken unprobed",
+				 k1s_ip4_str(ip, s), dp->probe.ifc.name, strerror(-result));
+		remember(&dp->l2_free, &dp->nfree, &dp->cap_free, ip);
+	}
+	dp->lb_freed = true;
+	dp->dirty = true;
+}
+
+/* Makes a pool address answer on the node's network. A new claim is
+ * probed first (not one the store records as ours already), which takes
+ * 400 ms: -EINPROGRESS until then, and the services waiting are looked
+ * at again when it is over. 0, -EINPROGRESS, -EADDRINUSE (someone has it:
+ * never tried again by this run) or -errno. */
 static int claim(struct dp *dp, uint32_t ip, bool probe)
 {
 	struct dp_l2_if ifc;
@@ -178,15 +212,18 @@ static int claim(struct dp *dp, uint32_t ip, bool probe)
 	/* Off every subnet: routed to the node by someone else, only bound. */
 	if (dp_l2_iface_for(ip, &ifc) < 0)
 		return 0;
-	if (probe && (err = dp_l2_probe(&ifc, ip)) < 0) {
-		if (err == -EADDRINUSE && (p = grow(dp->l2_busy, &dp->cap_busy, dp->nbusy,
-						    sizeof(*dp->l2_busy)))) {
-			dp->l2_busy = p;
-			dp->l2_busy[dp->nbusy++] = ip;
-			k1s_warn("dp", "%s answers on %s already: left out of the pool",
-				 k1s_ip4_str(ip, s), ifc.name);
+	if (in_set(dp->l2_busy, dp->nbusy, ip))
+		return -EADDRINUSE;
+	if (probe && dp->loop && !in_set(dp->l2_free, dp->nfree, ip)) {
+		if (dp->probe.active)
+			return -EINPROGRESS;	/* one at a time */
+		err = dp_l2_probe_start(&dp->probe, dp->loop, &ifc, ip, probed, dp);
+		if (err < 0) {
+			k1s_warn("dp", "probing for %s on %s: %s; taken unprobed",
+				 k1s_ip4_str(ip, s), ifc.name, strerror(-err));
+		} else {
+			return -EINPROGRESS;
 		}
-		return err;
 	}
 	if (!(p = grow(dp->l2, &dp->cap_l2, dp->nl2, sizeof(*dp->l2))))
 		return -ENOMEM;
@@ -218,7 +255,9 @@ static int pick(struct dp *dp, const json_t *svc, uint32_t *ip, char *why, size_
 			snprintf(why, len, "\"%s\" is already in use", k1s_ip4_str(want, s));
 			return -EADDRINUSE;
 		}
-		if (busy(dp, want) || claim(dp, want, true) < 0) {
+		if ((err = claim(dp, want, true)) == -EINPROGRESS)
+			return err;
+		if (err < 0) {
 			snprintf(why, len, "\"%s\" answers on the network already",
 				 k1s_ip4_str(want, s));
 			return -EADDRINUSE;
@@ -236,10 +275,15 @@ static int pick(struct dp *dp, const json_t *svc, uint32_t *ip, char *why, size_
 		return -EADDRNOTAVAIL;
 	}
 	for (uint32_t a = dp->pool_lo; a <= dp->pool_hi && a != 0; a++) {
-		if (a == dp->node_ip_h || taken(dp, svc, a) || busy(dp, a) || claim(dp, a, true) < 0)
+		if (a == dp->node_ip_h || taken(dp, svc, a))
 			continue;
-		*ip = a;
-		return 0;
+		/* Probing: the address is decided when it is over, in order. */
+		if ((err = claim(dp, a, true)) == -EINPROGRESS)
+			return err;
+		if (err == 0) {
+			*ip = a;
+			return 0;
+		}
 	}
 	snprintf(why, len, "no available IPs");
 	return -EADDRNOTAVAIL;
@@ -287,6 +331,7 @@ static void write_status(struct dp *dp, const char *key, const json_t *svc)
 	char why[256] = "", s[K1S_IP4_STRLEN], msg[320];
 	uint32_t had = status_ip(svc), ip = 0;
 	int err = 0, unpicked = 0;
+	bool write;
 
 	json_object_set_new(status, "loadBalancer", json_object());
 	if (is_lb(svc)) {
@@ -300,10 +345,12 @@ static void write_status(struct dp *dp, const char *key, const json_t *svc)
 						      k1s_ip4_str(ip, s), "ipMode", "VIP"));
 	}
 	/* Without a new address the old one is cleared all the same, as
-	 * MetalLB's clearServiceState(): it is not the service's any more. */
-	if (!unpicked || had)
+	 * MetalLB's clearServiceState(): it is not the service's any more.
+	 * While a probe decides, the status stays as it is. */
+	write = !unpicked || (had && unpicked != -EINPROGRESS);
+	if (write)
 		err = dp->w->update(dp->w->arg, r, obj, true);
-	if (err == 0 && (!unpicked || had)) {
+	if (err == 0 && write) {
 		/* Moved to another address: the old one is free (dp_cache_put()
 		 * sees only the object it replaces, which holds the new one). */
 		if (had && had != ip)
@@ -319,7 +366,9 @@ static void write_status(struct dp *dp, const char *key, const json_t *svc)
 			k1s_warn("dp", "service %s: load balancer status: %s", key,
 				 k1s_strerror(err));
 	}
-	if (unpicked) {
+	if (unpicked == -EINPROGRESS) {
+		json_object_set_new(dp->lb_pending, key, json_true());
+	} else if (unpicked) {
 		json_object_set_new(dp->lb_pending, key, json_true());
 		k1s_warn("dp", "service %s: no load balancer address: %s", key, why);
 		snprintf(msg, sizeof(msg), "Failed to allocate IP for \"%s\": %s", key, why);
@@ -396,6 +445,7 @@ void dp_lb_status(struct dp *dp)
 
 void dp_lb_withdraw_all(struct dp *dp)
 {
+	dp_l2_probe_cancel(&dp->probe);
 	for (size_t i = 0; i < dp->nl2; i++)
 		dp_l2_withdraw(dp->l2[i].ifindex, dp->l2[i].ip);
 	dp->nl2 = 0;

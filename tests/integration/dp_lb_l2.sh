@@ -57,6 +57,12 @@ lb_ip() {
 from_laptop() {
 	ip netns exec $LAPTOP curl -s --max-time 3 "$1" | sed -n 's/.*"pod":"\([^"]*\)".*/\1/p'
 }
+# For wait_for, which runs a command again and again (not its output).
+has_lb_ip() { [ -n "$(lb_ip "$1")" ]; }
+no_lb_ip() { [ -z "$(lb_ip "$1")" ]; }
+lb_ip_is() { [ "$(lb_ip "$1")" = "$2" ]; }
+laptop_reaches() { [ -n "$(from_laptop "$1")" ]; }
+ep_is() { [ "$(ep_count "$1")" = "$2" ]; }
 
 start_k1s --node-ip $NODE_IP --lb-pool 203.0.113.240-203.0.113.250
 wait_for "a stale k1s address is removed at start" 10 \
@@ -88,14 +94,14 @@ spec:
       - {name: shop, image: my-shop:1.0, ports: [{containerPort: 3000}]}
 YAML
 k apply -f "$MANIFESTS/03-loadbalancer-service.yaml" >/dev/null
-wait_for "web-service gets an EXTERNAL-IP" 20 test -n "$(lb_ip web-service)"
+wait_for "web-service gets an EXTERNAL-IP" 20 has_lb_ip web-service
 WEB=$(lb_ip web-service)
 [ "$WEB" != $NODE_IP ] || fail "web-service has the node's address, whose port 80 is the ingress's"
 [ "$WEB" != $SQUATTER ] || fail "web-service has $SQUATTER, which the laptop answers for"
 echo "ok - web-service has $WEB: not the node's (port 80 is the ingress's), not the laptop's"
 expect_out "kubectl shows it as EXTERNAL-IP" "web-service +LoadBalancer .* $WEB +80:" k get svc web-service
 
-wait_for "web's endpoints" 60 test "$(ep_count web-service)" = 1
+wait_for "web's endpoints" 60 ep_is web-service 1
 wait_for "the laptop reaches web-service at $WEB" 10 \
 	bash -c "ip netns exec $LAPTOP curl -s --max-time 2 http://$WEB/ | grep -q '\"pod\":\"web-'"
 expect_out "the laptop's neighbour table has the host's MAC for $WEB" "lladdr $MAC" \
@@ -104,19 +110,19 @@ expect_out "the address is on the host's interface as a /32 labelled as k1s's" \
 	"^$WEB/32 $LINK:k1s\$" ours
 
 k expose deployment shop --name shop-lb --type LoadBalancer --port 80 --target-port 3000 >/dev/null
-wait_for "a second LoadBalancer on port 80 gets an address" 20 test -n "$(lb_ip shop-lb)"
+wait_for "a second LoadBalancer on port 80 gets an address" 20 has_lb_ip shop-lb
 SHOP=$(lb_ip shop-lb)
 [ "$SHOP" != "$WEB" ] && [ "$SHOP" != $NODE_IP ] && [ "$SHOP" != $SQUATTER ] ||
 	fail "shop-lb has $SHOP (web-service $WEB, node $NODE_IP)"
 echo "ok - shop-lb has its own, $SHOP"
-wait_for "shop's endpoints" 60 test "$(ep_count shop-lb)" = 1
-wait_for "the laptop reaches shop-lb at $SHOP" 10 test -n "$(from_laptop "http://$SHOP/")"
+wait_for "shop's endpoints" 60 ep_is shop-lb 1
+wait_for "the laptop reaches shop-lb at $SHOP" 10 laptop_reaches "http://$SHOP/"
 expect_out "and web-service still at $WEB" '^web-' from_laptop "http://$WEB/"
 
 k expose deployment shop --name shop-alt --type LoadBalancer --port 8080 --target-port 3000 >/dev/null
 wait_for "a LoadBalancer on a free port gets the node's own address" 20 \
-	test "$(lb_ip shop-alt)" = $NODE_IP
-wait_for "which the laptop reaches" 10 test -n "$(from_laptop "http://$NODE_IP:8080/")"
+	lb_ip_is shop-alt $NODE_IP
+wait_for "which the laptop reaches" 10 laptop_reaches "http://$NODE_IP:8080/"
 ours | grep -q "^$NODE_IP/" && fail "the node's own address was added again"
 
 k delete svc shop-lb >/dev/null
@@ -127,8 +133,8 @@ wait_for "so does one no longer a LoadBalancer" 10 \
 	bash -c "! ip -4 -o addr show dev $LINK | grep -q ' $WEB/32 '"
 
 k patch svc web-service -p '{"spec":{"type":"LoadBalancer","loadBalancerIP":"203.0.113.245"}}' >/dev/null
-wait_for "spec.loadBalancerIP in the pool is honoured" 20 test "$(lb_ip web-service)" = 203.0.113.245
-wait_for "and the laptop reaches it" 10 test -n "$(from_laptop "http://203.0.113.245/")"
+wait_for "spec.loadBalancerIP in the pool is honoured" 20 lb_ip_is web-service 203.0.113.245
+wait_for "and the laptop reaches it" 10 laptop_reaches "http://203.0.113.245/"
 k expose deployment shop --name shop-far --type LoadBalancer --port 80 --target-port 3000 \
 	--load-balancer-ip 10.0.0.5 >/dev/null
 wait_for "one outside the pool stays Pending with a Warning event" 20 \
@@ -147,21 +153,21 @@ echo "ok - nothing of k1s's left on the interface after shutdown"
 # addresses the store records are announced again at start.
 start_k1s --node-ip $NODE_IP --lb-pool auto
 wait_for "after a restart the laptop reaches web-service at 203.0.113.245 again" 20 \
-	test -n "$(from_laptop "http://203.0.113.245/")"
+	laptop_reaches "http://203.0.113.245/"
 k expose deployment shop --name shop-auto --type LoadBalancer --port 80 --target-port 3000 >/dev/null
 wait_for "with --lb-pool auto a port-80 LoadBalancer gets .241 (.240 is the laptop's)" 20 \
-	test "$(lb_ip shop-auto)" = 203.0.113.241
-wait_for "which the laptop reaches" 20 test -n "$(from_laptop "http://203.0.113.241/")"
+	lb_ip_is shop-auto 203.0.113.241
+wait_for "which the laptop reaches" 20 laptop_reaches "http://203.0.113.241/"
 stop_k1s
 
 # --lb-pool none: a port-80 LoadBalancer cannot have the node's address.
 start_k1s --node-ip $NODE_IP --lb-pool none
-wait_for "with --lb-pool none a port-80 LoadBalancer is Pending" 20 test -z "$(lb_ip shop-auto)"
+wait_for "with --lb-pool none a port-80 LoadBalancer is Pending" 20 no_lb_ip shop-auto
 wait_for "with a Warning event saying to set --lb-pool" 10 \
 	bash -c "kubectl -s $SERVER --cache-dir $TMP/kcache get events |
 		grep -q 'Warning .*AllocationFailed .*service/shop-auto .*set k1s serve --lb-pool'"
 wait_for "and web-service, whose loadBalancerIP the pool no longer has" 10 \
-	test -z "$(lb_ip web-service)"
+	no_lb_ip web-service
 expect_out "a free port still gets the node's address" "^$NODE_IP\$" lb_ip shop-alt
 [ -z "$(ours)" ] || fail "addresses on the interface with no pool: $(ours)"
 echo "ok - and nothing is announced"
