@@ -1,10 +1,12 @@
 /* Events as client-go's recorder writes them (k8s.io/client-go
  * tools/record/event.go makeEvent). */
+#include <errno.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "k1s_event.h"
 #include "k1s_json.h"
+#include "k1s_types.h"
 
 json_t *k1s_event_new(const json_t *obj, const char *kind, const char *api_version,
 		      const char *type, const char *reason, const char *message,
@@ -40,4 +42,19 @@ json_t *k1s_event_new(const json_t *obj, const char *kind, const char *api_versi
 	if (ev && src->host)
 		json_object_set_new(json_object_get(ev, "source"), "host", json_string(src->host));
 	return ev;
+}
+
+int k1s_event_record(const struct k1s_writer *w, const json_t *obj, const char *kind,
+		     const char *api_version, const char *type, const char *reason,
+		     const char *component, unsigned *seq, const char *msg)
+{
+	struct k1s_event_src src = {component, NULL};
+	json_t *ev = k1s_event_new(obj, kind, api_version, type, reason, msg, &src, 0, (*seq)++);
+	int err;
+
+	if (!ev)
+		return -ENOMEM;
+	err = w->create(w->arg, k1s_resource_find("", "events"), ev);
+	json_decref(ev);
+	return err;
 }

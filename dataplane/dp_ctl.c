@@ -20,13 +20,19 @@
 #include "k1s_writer.h"
 #include "st.h"
 
-static void cache_put(struct dp *dp, const char *res, const json_t *obj, bool del)
+void dp_cache_put(struct dp *dp, const char *res, const json_t *obj, bool del)
 {
 	json_t *cache = strcmp(res, "services") == 0 ? dp->svcs : dp->eps;
 	char key[512];
+	json_t *old;
 
 	snprintf(key, sizeof(key), "%s/%s", k1s_json_str(obj, "metadata.namespace") ?: "",
 		 k1s_json_str(obj, "metadata.name") ?: "");
+	/* A load balancer address let go: those waiting may have it. */
+	if (cache == dp->svcs && (old = json_object_get(cache, key)) &&
+	    json_array_size(k1s_json_path(old, "status.loadBalancer.ingress")) &&
+	    (del || !json_array_size(k1s_json_path(obj, "status.loadBalancer.ingress"))))
+		dp->lb_freed = true;
 	if (del)
 		json_object_del(cache, key);
 	else
@@ -37,7 +43,7 @@ static void cache_put(struct dp *dp, const char *res, const json_t *obj, bool de
 
 static void on_object(void *arg, const char *res, const json_t *obj, bool deleted)
 {
-	cache_put(arg, res, obj, deleted);
+	dp_cache_put(arg, res, obj, deleted);
 }
 
 static void on_reset(void *arg)
@@ -59,89 +65,6 @@ static void on_relisted(void *arg)
 static const char *const followed[] = {"services", "endpoints", NULL};
 static const struct st_follow_ops follow_ops = {on_reset, on_object, on_relisted};
 
-/* ---- LoadBalancer status ---- */
-
-static bool addr_taken(struct dp *dp, const json_t *self, const char *ip)
-{
-	const char *key;
-	json_t *svc, *ing;
-	size_t i;
-
-	json_object_foreach(dp->svcs, key, svc) {
-		if (svc == self)
-			continue;
-		json_array_foreach(k1s_json_path(svc, "status.loadBalancer.ingress"), i, ing)
-			if (strcmp(k1s_json_str(ing, "ip") ?: "", ip) == 0)
-				return true;
-	}
-	return false;
-}
-
-static int lb_pick(struct dp *dp, const json_t *svc, char *ip, size_t len)
-{
-	if (!dp->pool_lo) {
-		if (!dp->node_ip[0])
-			return -EADDRNOTAVAIL;
-		snprintf(ip, len, "%s", dp->node_ip);
-		return 0;
-	}
-	for (uint32_t a = dp->pool_lo; a <= dp->pool_hi && a != 0; a++) {
-		struct in_addr in = {htonl(a)};
-
-		inet_ntop(AF_INET, &in, ip, (socklen_t)len);
-		if (!addr_taken(dp, svc, ip))
-			return 0;
-	}
-	return -EADDRNOTAVAIL;
-}
-
-static void lb_status(struct dp *dp)
-{
-	const struct k1s_resource *r = k1s_resource_find("", "services");
-	json_t *todo = json_array(), *svc, *v;
-	const char *key;
-	size_t i;
-
-	/* Only services that changed since the last snapshot can need it. */
-	json_object_foreach(dp->todo, key, v) {
-		bool lb, has;
-
-		if (!(svc = json_object_get(dp->svcs, key)))
-			continue;
-		lb = strcmp(k1s_json_str(svc, "spec.type") ?: "", "LoadBalancer") == 0;
-		has = json_array_size(k1s_json_path(svc, "status.loadBalancer.ingress")) > 0;
-		if (lb != has && !k1s_json_path(svc, "metadata.deletionTimestamp"))
-			json_array_append(todo, svc);
-	}
-	json_array_foreach(todo, i, svc) {
-		json_t *obj = json_deep_copy(svc);
-		bool lb = strcmp(k1s_json_str(svc, "spec.type") ?: "", "LoadBalancer") == 0;
-		json_t *status = k1s_json_obj(obj, "status");
-		char ip[INET_ADDRSTRLEN];
-		int err = 0;
-
-		if (lb) {
-			err = lb_pick(dp, svc, ip, sizeof(ip));
-			if (err == 0)
-				json_object_set_new(status, "loadBalancer",
-						    json_pack("{s:[{s:s,s:s}]}", "ingress", "ip", ip,
-							      "ipMode", "VIP"));
-		} else {
-			json_object_set_new(status, "loadBalancer", json_object());
-		}
-		if (err == 0)
-			err = dp->w->update(dp->w->arg, r, obj, true);
-		if (err == 0)
-			cache_put(dp, "services", obj, false);
-		else
-			k1s_warn("dp", "service %s/%s: load balancer status: %s",
-				 k1s_json_str(svc, "metadata.namespace") ?: "",
-				 k1s_json_str(svc, "metadata.name") ?: "", k1s_strerror(err));
-		json_decref(obj);
-	}
-	json_decref(todo);
-}
-
 /* ---- publishing ---- */
 
 static void give_back(void *arg, struct k1s_snap *s)
@@ -157,7 +80,7 @@ int dp_ctl_pass(struct dp *dp)
 		int64_t t0 = k1s_now_ms(), t1;
 
 		dp->dirty = false;
-		lb_status(dp);
+		dp_lb_status(dp);
 		t1 = k1s_now_ms();
 		s = dp_snap_build(dp);
 		if (s) {
@@ -213,16 +136,43 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 	}
 	if (cfg && cfg->node_ip)
 		snprintf(dp->node_ip, sizeof(dp->node_ip), "%s", cfg->node_ip);
+	if (dp->node_ip[0] && k1s_ip4_parse(dp->node_ip, &dp->node_ip_h) < 0)
+		dp->node_ip_h = 0;
 	if (cfg && cfg->lb_pool) {
 		dp->pool_lo = cfg->lb_pool->lo;
 		dp->pool_hi = cfg->lb_pool->hi;
+	} else if (cfg && cfg->lb_pool_auto) {
+		struct k1s_ip4_range r;
+		char lo[K1S_IP4_STRLEN], hi[K1S_IP4_STRLEN];
+
+		if (dp->node_ip_h && dp_l2_auto_pool(dp->node_ip_h, &r) == 0) {
+			dp->pool_lo = r.lo;
+			dp->pool_hi = r.hi;
+			k1s_info("dp", "LoadBalancer pool %s-%s (auto: each address probed "
+				 "before use)", k1s_ip4_str(r.lo, lo), k1s_ip4_str(r.hi, hi));
+		} else {
+			k1s_info("dp", "no LoadBalancer pool: the node's address %s is on no "
+				 "interface's subnet of /27 or wider (--lb-pool)", dp->node_ip);
+		}
 	}
+	if (cfg && cfg->reserved_ports) {
+		size_t n = 0;
+
+		while (cfg->reserved_ports[n])
+			n++;
+		if (!(dp->reserved = calloc(n + 1, sizeof(int))))
+			goto fail;
+		memcpy(dp->reserved, cfg->reserved_ports, n * sizeof(int));
+	}
+	dp->host_shared = cfg ? cfg->host_shared : NULL;
+	/* What a killed run announced, unless another k1s holds it now. */
+	if (!(dp->host_shared && dp->host_shared()))
+		dp_l2_sweep();
 	if (cfg && cfg->pod_net) {
 		dp->pod_net = *cfg->pod_net;
 		dp->pod_net_known = true;
 	}
 	if (cfg && cfg->source == DP_SOURCE_CLIENT) {
-		dp->host_shared = cfg->host_shared;
 		dp->host_touched = true;
 		dp->src_client = dp_host_setup() == 0;
 	}
@@ -230,10 +180,11 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 	dp->svcs = json_object();
 	dp->eps = json_object();
 	dp->todo = json_object();
+	dp->lb_pending = json_object();
 	if (n < 1)
 		n = 1;
 	dp->loops = calloc((size_t)n, sizeof(*dp->loops));
-	if (!dp->svcs || !dp->eps || !dp->todo || !dp->loops ||
+	if (!dp->svcs || !dp->eps || !dp->todo || !dp->lb_pending || !dp->loops ||
 	    k1s_pub_init(&dp->pub, n, give_back, dp) < 0) {
 		e = -ENOMEM;
 		goto fail;
@@ -275,6 +226,12 @@ void dp_free(struct dp *dp)
 	json_decref(dp->svcs);
 	json_decref(dp->eps);
 	json_decref(dp->todo);
+	json_decref(dp->lb_pending);
+	dp_lb_withdraw_all(dp);
+	free(dp->l2);
+	free(dp->l2_busy);
+	free(dp->l2_free);
+	free(dp->reserved);
 	dp_aff_free(dp);
 	pthread_mutex_destroy(&dp->aff_mu);
 	/* After the loops: no transparent socket is left to answer. */

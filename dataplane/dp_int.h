@@ -7,6 +7,7 @@
 #ifndef DP_INT_H
 #define DP_INT_H
 
+#include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,6 +15,8 @@
 #include <stdint.h>
 
 #include "dp.h"
+#include <jansson.h>
+
 #include "k1s_addr.h"
 #include "k1s_pub.h"
 #include "st.h"
@@ -98,6 +101,68 @@ int dp_src_bind(int fd, uint32_t client, bool stream);
 int dp_host_setup(void);
 void dp_host_teardown(void);
 
+/* LoadBalancer addresses on the node's network (dp_l2.c), MetalLB's
+ * layer-2 mode. Addresses in host order. */
+struct dp_l2_if {
+	int index;
+	char name[IF_NAMESIZE];
+	uint8_t mac[6];
+	struct k1s_cidr net;		/* its subnet */
+};
+
+/* The interface (not lo) whose IPv4 subnet holds ip: 0 or -ENOENT. */
+int dp_l2_iface_for(uint32_t ip, struct dp_l2_if *ifc);
+/* True when the host has ip already (its own, 127/8, a `local` route):
+ * such an address is only bound, never announced. */
+bool dp_l2_is_local(uint32_t ip);
+/* The pool `auto` stands for: ten addresses at the top of the subnet of
+ * the node's interface. 0, -ENOENT (no such interface) or -ERANGE (a
+ * subnet smaller than /27). */
+int dp_l2_auto_pool(uint32_t node_ip, struct k1s_ip4_range *r);
+/* An RFC 5227 probe out of ifc, run by the control loop over 400 ms:
+ * done() gets 0 when nobody claimed ip, -EADDRINUSE when someone did, or
+ * -errno; it is called from the loop, never from dp_l2_probe_start().
+ * p is the caller's and must stay until done() or dp_l2_probe_cancel(). */
+struct dp_l2_probe {
+	struct dp_l2_if ifc;
+	uint32_t ip;
+	int fd, sent;
+	bool active;
+	struct k1s_timer *timer;
+	struct k1s_loop *loop;
+	void (*done)(void *arg, uint32_t ip, int result);
+	void *arg;
+};
+
+int dp_l2_probe_start(struct dp_l2_probe *p, struct k1s_loop *loop, const struct dp_l2_if *ifc,
+		      uint32_t ip, void (*done)(void *arg, uint32_t ip, int result), void *arg);
+void dp_l2_probe_cancel(struct dp_l2_probe *p);
+/* Whether an ARP packet (from its header on, as an AF_PACKET datagram
+ * socket gives it) shows another host than `mac` holding or probing ip. */
+bool dp_l2_arp_claims(const uint8_t *buf, size_t len, uint32_t ip, const uint8_t mac[6]);
+/* Adds ip/32 to ifc, labelled as k1s's, then sends a gratuitous ARP.
+ * 0 or -errno. */
+int dp_l2_announce(const struct dp_l2_if *ifc, uint32_t ip);
+int dp_l2_withdraw(int ifindex, uint32_t ip);
+/* Removes every address labelled as k1s's (what a killed run left). */
+int dp_l2_sweep(void);
+
+/* An address this run added to an interface. */
+struct dp_l2_addr {
+	uint32_t ip;
+	int ifindex;
+};
+
+/* LoadBalancer status (dp_lb.c): gives the services that changed an
+ * address or leaves them Pending with a Warning event, and keeps the
+ * announced addresses those in use. */
+void dp_lb_status(struct dp *dp);
+/* The control side's copy of a Service or Endpoints changed (res
+ * "services" or "endpoints"): kept, and the service compiled again. */
+void dp_cache_put(struct dp *dp, const char *res, const json_t *obj, bool del);
+/* Withdraws every address announced (shutdown). */
+void dp_lb_withdraw_all(struct dp *dp);
+
 struct dp_loop;
 struct dp_comp;
 
@@ -112,6 +177,19 @@ struct dp {
 	uint64_t fd_limit;		/* RLIMIT_NOFILE at start */
 	int lsn_loops_was;		/* for one log line when it changes */
 	uint32_t pool_lo, pool_hi;	/* host order; 0 = no pool */
+	uint32_t node_ip_h;		/* host order; 0 = none */
+	int *reserved;			/* TCP ports the node's address keeps, 0-ended */
+	struct dp_l2_addr *l2;		/* announced, ours to withdraw */
+	size_t nl2, cap_l2;
+	uint32_t *l2_busy;		/* pool addresses another host answered for */
+	size_t nbusy, cap_busy;
+	uint32_t *l2_free;		/* pool addresses nobody answered for */
+	size_t nfree, cap_free;
+	struct dp_l2_probe probe;	/* one at a time */
+	bool lb_freed;			/* an address was released: retry the Pending */
+	bool l2_synced;			/* announcements matched to the store once */
+	void *lb_pending;		/* json_t: keys of LoadBalancers without one */
+	unsigned event_seq;
 	bool src_client;		/* DP_SOURCE_CLIENT, and the host is set up */
 	bool host_touched;		/* dp_host_setup() ran: undo at the end */
 	struct k1s_cidr pod_net;

@@ -187,8 +187,17 @@ static void usage(FILE *f)
 		"                           the client's where kube-proxy does (pods through a\n"
 		"                           cluster IP; externalTrafficPolicy Local), node\n"
 		"                           always shows the node's\n"
-		"  --lb-pool RANGE          LoadBalancer addresses, A-B or CIDR (default: the\n"
-		"                           node's address, as k3s's ServiceLB)\n"
+		"  --lb-pool auto|none|RANGE  LoadBalancer addresses besides the node's own,\n"
+		"                           which a service gets while all its ports are free\n"
+		"                           there (80 and 443 are the ingress's). RANGE: A-B\n"
+		"                           or a CIDR. auto (default): ten addresses at the\n"
+		"                           top of the node's subnet (.240-.249 of a /24),\n"
+		"                           each taken only after an ARP probe finds nobody\n"
+		"                           on it, so a VM's host-only network or a Pi's LAN\n"
+		"                           works as it is. Addresses on a subnet of the host\n"
+		"                           are added to its interface (label IF:k1s) and\n"
+		"                           announced by ARP, as MetalLB's layer 2 mode.\n"
+		"                           none: such a service stays Pending\n"
 		"  --log-level LEVEL        error, warn, info (default) or debug\n"
 		"  --cluster-domain NAME    the cluster's DNS domain (default cluster.local)\n"
 		"  --dns-ip ADDR            cluster DNS address, port 53 (default 10.96.0.10)\n"
@@ -333,7 +342,11 @@ static int serve(int argc, char **argv)
 	struct ctrl *ctrl;
 	struct pod_rt *rt;
 	struct dp *dp;
-	struct dp_config pxcfg = {.source = DP_SOURCE_CLIENT};
+	struct dp_config pxcfg = {.source = DP_SOURCE_CLIENT, .lb_pool_auto = true};
+	/* The ports the built-in ingress holds on the node's address (HTTP,
+	 * and 443 for HTTPS): a LoadBalancer asking for one gets an address
+	 * of the pool instead. */
+	int ingress_ports[3] = {80, 443, 0};
 	struct dns *dns;
 	struct ing_config ingcfg = {0};
 	struct ing *ing = NULL;
@@ -427,9 +440,13 @@ static int serve(int argc, char **argv)
 			}
 			break;
 		case OPT_LB_POOL:
+			pxcfg.lb_pool_auto = strcmp(optarg, "auto") == 0;
+			pxcfg.lb_pool = NULL;
+			if (pxcfg.lb_pool_auto || strcmp(optarg, "none") == 0)
+				break;
 			if (k1s_ip4_range_parse(optarg, &lb_pool) < 0) {
-				fprintf(stderr, "k1s: --lb-pool %s: expected A-B, a CIDR or an "
-						"address\n", optarg);
+				fprintf(stderr, "k1s: --lb-pool %s: expected auto, none, A-B, a "
+						"CIDR or an address\n", optarg);
 				return 2;
 			}
 			pxcfg.lb_pool = &lb_pool;
@@ -569,6 +586,16 @@ static int serve(int argc, char **argv)
 			 err == -EPERM ? " (k1s serve needs root for pod namespaces)" : "");
 	pxcfg.node_ip = api_node_ip(api);
 	pxcfg.pod_net = &pod_net;
+	if (strcmp(ing_list, "none") != 0) {
+		bool on_node = !ing_addrs[0];
+
+		for (int i = 0; ing_addrs[i] && pxcfg.node_ip; i++)
+			on_node = on_node || strcmp(ing_addrs[i], pxcfg.node_ip) == 0;
+		if (ingcfg.http_port > 0)
+			ingress_ports[0] = ingcfg.http_port;
+		if (on_node)
+			pxcfg.reserved_ports = ingress_ports;
+	}
 	pxcfg.host_shared = pod_other_server;
 	dp = dp_new(st, loop, api_writer(api), &pxcfg, &err);
 	if (!dp)

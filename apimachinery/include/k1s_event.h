@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include "k1s_writer.h"
+
 struct k1s_event_src {
 	const char *component;		/* source.component, reportingComponent */
 	const char *host;		/* source.host, reportingInstance; NULL = none */
@@ -20,5 +22,12 @@ struct k1s_event_src {
 json_t *k1s_event_new(const json_t *obj, const char *kind, const char *api_version,
 		      const char *type, const char *reason, const char *message,
 		      const struct k1s_event_src *src, time_t at, unsigned long long seq);
+
+/* Writes a new Event (as k1s_event_new(), stamped now) through w; `seq`
+ * is the caller's counter. 0, or the writer's error, for the caller to
+ * log. Control loop only. */
+int k1s_event_record(const struct k1s_writer *w, const json_t *obj, const char *kind,
+		     const char *api_version, const char *type, const char *reason,
+		     const char *component, unsigned *seq, const char *msg);
 
 #endif

@@ -45,8 +45,16 @@ enum dp_source {
 struct dp_config {
 	int loops;		/* data-path threads; 0 = one per core */
 	const char *node_ip;	/* node ports listen here (and on 127.0.0.1) */
-	const struct k1s_ip4_range *lb_pool; /* LoadBalancer addresses; NULL = the
-				 * node's address, as k3s's ServiceLB */
+	/* LoadBalancer addresses. A service gets the node's address while
+	 * every port it asks for is free there (not in reserved_ports, not
+	 * another load balancer's or a node port), otherwise the first free
+	 * address of the pool, or the one spec.loadBalancerIP or the
+	 * annotation metallb.universe.tf/loadBalancerIPs asks for if the pool
+	 * has it. One on the subnet of a host interface is probed (RFC 5227),
+	 * added there as a /32 labelled "<ifname>:k1s" and announced with a
+	 * gratuitous ARP, as MetalLB's layer-2 mode; removed when released, at
+	 * a clean shutdown, and at start if an earlier run left it. */
+	const struct k1s_ip4_range *lb_pool; /* NULL = none (or lb_pool_auto) */
 	int tcp_idle_s;		/* an idle TCP connection ends; 0 = 3600 */
 	int udp_idle_s;		/* an idle UDP flow ends; 0 = 30 */
 	enum dp_source source;
@@ -55,6 +63,10 @@ struct dp_config {
 	/* Nonzero when another k1s shares the host: its replies need the
 	 * host state still, so shutdown leaves it. NULL = never. */
 	int (*host_shared)(void);
+	bool lb_pool_auto;	/* no lb_pool: ten addresses at the top of the node
+				 * interface's subnet (dp_l2_auto_pool()) */
+	const int *reserved_ports; /* TCP ports of the node's address that the
+				 * ingress holds, 0-ended; NULL = none */
 };
 
 /* Starts the dataplane. NULL and *err on failure. */

@@ -156,9 +156,11 @@ static struct fx *fx_new_idle(int loops, int tcp_idle_s, int udp_idle_s)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
 	static struct k1s_ip4_range pool;
+	static const int reserved[] = {80, 443, 0};
 	struct dp_config cfg = {loops, NODE_IP, &pool, tcp_idle_s, udp_idle_s};
 	int err = 0;
 
+	cfg.reserved_ports = reserved;
 	assert_int_equal(k1s_ip4_range_parse("10.253.77.200-10.253.77.210", &pool), 0);
 
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_dp.XXXXXX");
@@ -525,41 +527,217 @@ static void udp_through_a_service(void **state)
 	backend_stop(&u);
 }
 
+/* A LoadBalancer of one TCP port "p"; ask: spec.loadBalancerIP, or with
+ * `annotation` set MetalLB's loadBalancerIPs annotation. */
+static void put_lb(struct fx *fx, const char *name, const char *cip, int port, int node_port,
+		   const char *ask, bool annotation)
+{
+	json_t *s = json_pack("{s:{s:s,s:s}, s:{s:s,s:s,s:[{s:s,s:s,s:i,s:i}]}}", "metadata",
+			      "name", name, "namespace", "default", "spec", "type", "LoadBalancer",
+			      "clusterIP", cip, "ports", "name", "p", "protocol", "TCP", "port",
+			      port, "nodePort", node_port);
+	json_t *old = NULL;
+
+	if (ask && annotation)
+		json_object_set_new(json_object_get(s, "metadata"), "annotations",
+				    json_pack("{s:s}", "metallb.universe.tf/loadBalancerIPs", ask));
+	else if (ask)
+		json_object_set_new(json_object_get(s, "spec"), "loadBalancerIP", json_string(ask));
+	if (st_get(fx->st, "services", "default", name, &old) == 0) {
+		json_decref(old);
+		assert_int_equal(fx->fw.w.update(fx->fw.w.arg, res("services"), s, false), 0);
+	} else {
+		assert_int_equal(fx->fw.w.create(fx->fw.w.arg, res("services"), s), 0);
+	}
+	json_decref(s);
+}
+
+/* The address in a service's status.loadBalancer, "" while Pending. */
+static const char *lb_ip(struct fx *fx, const char *name)
+{
+	static char ip[32];
+	json_t *s = NULL;
+
+	ip[0] = '\0';
+	sync_dp(fx);
+	sync_dp(fx);
+	assert_int_equal(st_get(fx->st, "services", "default", name, &s), 0);
+	snprintf(ip, sizeof(ip), "%s",
+		 k1s_json_str(json_array_get(k1s_json_path(s, "status.loadBalancer.ingress"), 0),
+			      "ip") ?: "");
+	json_decref(s);
+	return ip;
+}
+
+struct ev_find {
+	const char *name, *type, *reason, *text;
+	int n;
+};
+
+static int ev_match(void *arg, const json_t *ev)
+{
+	struct ev_find *f = arg;
+
+	if (strcmp(k1s_json_str(ev, "involvedObject.name") ?: "", f->name) == 0 &&
+	    strcmp(k1s_json_str(ev, "involvedObject.kind") ?: "", "Service") == 0 &&
+	    strcmp(k1s_json_str(ev, "type") ?: "", f->type) == 0 &&
+	    strcmp(k1s_json_str(ev, "reason") ?: "", f->reason) == 0 &&
+	    strstr(k1s_json_str(ev, "message") ?: "", f->text))
+		f->n++;
+	return 0;
+}
+
+/* How many events about service `name` have this type and reason and a
+ * message containing `text`. */
+static int events(struct fx *fx, const char *name, const char *type, const char *reason,
+		  const char *text)
+{
+	struct ev_find f = {name, type, reason, text, 0};
+
+	assert_int_equal(st_list(fx->st, "events", "default", NULL, NULL, 0, ev_match, &f, NULL),
+			 0);
+	return f.n;
+}
+
 static void load_balancer_gets_an_address(void **state)
 {
 	struct fx *fx = *state;
-	struct backend a;
+	struct backend a, b;
 	json_t *s = NULL;
-	const char *ip;
 
 	backend_start(&a, 'A', 0);
-	put_svc(fx, "lb", "LoadBalancer", "10.253.77.16", 8080, 30081, "TCP");
+	backend_start(&b, 'B', 0);
+	/* The node's address while the port is free there. */
+	put_lb(fx, "lb", "10.253.77.16", 8080, 30081, NULL, false);
 	put_ep(fx, "lb", "TCP", 1, a.port);
-	sync_dp(fx);
-	sync_dp(fx);
+	assert_string_equal(lb_ip(fx, "lb"), NODE_IP);
 	assert_int_equal(st_get(fx->st, "services", "default", "lb", &s), 0);
-	ip = k1s_json_str(json_array_get(k1s_json_path(s, "status.loadBalancer.ingress"), 0),
-			  "ip");
-	assert_non_null(ip);
-	assert_string_equal(ip, "10.253.77.200");
 	assert_string_equal(
 		k1s_json_str(json_array_get(k1s_json_path(s, "status.loadBalancer.ingress"), 0),
 			     "ipMode"),
 		"VIP");
 	json_decref(s);
-	assert_int_equal(call("10.253.77.200", 8080), 'A');
+	assert_int_equal(call(NODE_IP, 8080), 'A');
 	assert_int_equal(call("127.0.0.1", 30081), 'A');
+	assert_int_equal(events(fx, "lb", "Normal", "IPAllocated", NODE_IP), 1);
 
-	/* No longer a LoadBalancer: the address is released. */
+	/* Another on the same port: the pool's first address, both answer. */
+	put_lb(fx, "lb2", "10.253.77.17", 8080, 30082, NULL, false);
+	put_ep(fx, "lb2", "TCP", 1, b.port);
+	assert_string_equal(lb_ip(fx, "lb2"), "10.253.77.200");
+	assert_int_equal(call("10.253.77.200", 8080), 'B');
+	assert_int_equal(call(NODE_IP, 8080), 'A');
+
+	/* No longer a LoadBalancer: the node's port is released... */
 	put_svc(fx, "lb", "ClusterIP", "10.253.77.16", 8080, 0, "TCP");
-	sync_dp(fx);
-	sync_dp(fx);
-	assert_int_equal(st_get(fx->st, "services", "default", "lb", &s), 0);
-	assert_int_equal(json_array_size(k1s_json_path(s, "status.loadBalancer.ingress")), 0);
-	json_decref(s);
-	assert_int_equal(dial("10.253.77.200", 8080, SOCK_STREAM), -ECONNREFUSED);
+	assert_string_equal(lb_ip(fx, "lb"), "");
+	assert_int_equal(dial(NODE_IP, 8080, SOCK_STREAM), -ECONNREFUSED);
+	/* ...and the next one to ask for it has it; lb2 keeps its own. */
+	put_lb(fx, "lb3", "10.253.77.18", 8080, 30083, NULL, false);
+	put_ep(fx, "lb3", "TCP", 1, a.port);
+	assert_string_equal(lb_ip(fx, "lb3"), NODE_IP);
+	assert_string_equal(lb_ip(fx, "lb2"), "10.253.77.200");
+	assert_int_equal(call(NODE_IP, 8080), 'A');
+
+	/* A deleted one frees its pool address for the next. */
+	del(fx, "services", "lb2");
+	put_lb(fx, "lb4", "10.253.77.19", 8080, 30084, NULL, false);
+	put_ep(fx, "lb4", "TCP", 1, b.port);
+	assert_string_equal(lb_ip(fx, "lb4"), "10.253.77.200");
+	assert_int_equal(call("10.253.77.200", 8080), 'B');
+
 	del(fx, "services", "lb");
 	del(fx, "endpoints", "lb");
+	del(fx, "endpoints", "lb2");
+	del(fx, "services", "lb3");
+	del(fx, "endpoints", "lb3");
+	del(fx, "services", "lb4");
+	del(fx, "endpoints", "lb4");
+	sync_dp(fx);
+	backend_stop(&a);
+	backend_stop(&b);
+}
+
+/* Ports the ingress holds on the node's address (80 and 443 here) are
+ * never given to a LoadBalancer there, nor a port that is a node port. */
+static void load_balancer_leaves_reserved_ports(void **state)
+{
+	struct fx *fx = *state;
+	struct backend a;
+
+	backend_start(&a, 'A', 0);
+	put_lb(fx, "web", "10.253.77.16", 80, 30081, NULL, false);
+	put_ep(fx, "web", "TCP", 1, a.port);
+	assert_string_equal(lb_ip(fx, "web"), "10.253.77.200");
+	assert_int_equal(call("10.253.77.200", 80), 'A');
+	assert_int_equal(dial(NODE_IP, 80, SOCK_STREAM), -ECONNREFUSED);
+	put_lb(fx, "tls", "10.253.77.17", 443, 30082, NULL, false);
+	assert_string_equal(lb_ip(fx, "tls"), "10.253.77.201");
+	put_lb(fx, "np", "10.253.77.18", 30081, 30083, NULL, false);
+	assert_string_equal(lb_ip(fx, "np"), "10.253.77.202");
+	put_lb(fx, "free", "10.253.77.19", 8443, 30084, NULL, false);
+	assert_string_equal(lb_ip(fx, "free"), NODE_IP);
+	/* Its port changed to one the ingress holds: it moves to the pool. */
+	put_lb(fx, "free", "10.253.77.19", 443, 30084, NULL, false);
+	assert_string_equal(lb_ip(fx, "free"), "10.253.77.203");
+	del(fx, "services", "web");
+	del(fx, "endpoints", "web");
+	del(fx, "services", "tls");
+	del(fx, "services", "np");
+	del(fx, "services", "free");
+	sync_dp(fx);
+	backend_stop(&a);
+}
+
+/* spec.loadBalancerIP and MetalLB's annotation are honoured in the pool;
+ * outside it, or taken, the service stays Pending with a Warning event,
+ * and gets the address once its holder lets go. */
+static void load_balancer_asked_address(void **state)
+{
+	struct fx *fx = *state;
+	struct backend a;
+
+	backend_start(&a, 'A', 0);
+	put_lb(fx, "spec", "10.253.77.16", 80, 30081, "10.253.77.205", false);
+	put_ep(fx, "spec", "TCP", 1, a.port);
+	assert_string_equal(lb_ip(fx, "spec"), "10.253.77.205");
+	assert_int_equal(call("10.253.77.205", 80), 'A');
+	put_lb(fx, "ann", "10.253.77.17", 8080, 30082, "10.253.77.206", true);
+	assert_string_equal(lb_ip(fx, "ann"), "10.253.77.206");
+
+	put_lb(fx, "out", "10.253.77.18", 8081, 30083, "10.253.77.150", false);
+	assert_string_equal(lb_ip(fx, "out"), "");
+	assert_int_equal(events(fx, "out", "Warning", "AllocationFailed",
+				"Failed to allocate IP for \"default/out\": \"10.253.77.150\" is "
+				"not allowed in config"),
+			 1);
+	put_lb(fx, "bad", "10.253.77.19", 8082, 30084, "10.253.77.x", true);
+	assert_string_equal(lb_ip(fx, "bad"), "");
+	assert_int_equal(events(fx, "bad", "Warning", "AllocationFailed",
+				"invalid metallb.universe.tf/loadBalancerIPs"),
+			 1);
+
+	/* Asked for while another holds it: Pending, until released. */
+	put_lb(fx, "second", "10.253.77.20", 8083, 30085, "10.253.77.205", false);
+	assert_string_equal(lb_ip(fx, "second"), "");
+	assert_int_equal(events(fx, "second", "Warning", "AllocationFailed", "already in use"), 1);
+	del(fx, "services", "spec");
+	assert_string_equal(lb_ip(fx, "second"), "10.253.77.205");
+
+	/* A changed request moves the service to the new address, and the
+	 * one waiting for the old address has it. */
+	put_lb(fx, "third", "10.253.77.21", 8084, 30086, "10.253.77.206", false);
+	assert_string_equal(lb_ip(fx, "third"), "");
+	put_lb(fx, "ann", "10.253.77.17", 8080, 30082, "10.253.77.207", true);
+	assert_string_equal(lb_ip(fx, "ann"), "10.253.77.207");
+	assert_string_equal(lb_ip(fx, "third"), "10.253.77.206");
+
+	del(fx, "endpoints", "spec");
+	del(fx, "services", "ann");
+	del(fx, "services", "out");
+	del(fx, "services", "bad");
+	del(fx, "services", "second");
+	del(fx, "services", "third");
 	sync_dp(fx);
 	backend_stop(&a);
 }
@@ -1140,6 +1318,8 @@ int main(void)
 		cmocka_unit_test(ready_once_every_loop_runs_the_first_snapshot),
 		cmocka_unit_test(udp_through_a_service),
 		cmocka_unit_test(load_balancer_gets_an_address),
+		cmocka_unit_test(load_balancer_leaves_reserved_ports),
+		cmocka_unit_test(load_balancer_asked_address),
 		cmocka_unit_test(client_ip_affinity_sticks),
 		cmocka_unit_test(reset_passes_to_the_client),
 		cmocka_unit_test(bulk_both_ways_with_half_close),

@@ -28,7 +28,9 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start_k1s [extra serve args]: starts k1s and waits for /version. k1s runs
+# start_k1s [extra serve args]: starts k1s and waits for /version. Its
+# LoadBalancer pool is on lo unless a test gives its own (the default,
+# auto, would probe the machine's real network). k1s runs
 # from a directory that only root can enter ($TMP is mode 0700), as when it
 # is built under /root: pods must start all the same.
 start_k1s() {
@@ -38,7 +40,8 @@ start_k1s() {
 		mkdir -p "$TMP/bin" && cp "$K1S" "$TMP/bin/k1s"
 	fi
 	"$TMP/bin/k1s" serve --data-dir "$TMP/data" --port "$PORT" --node-ip 192.0.2.10 \
-		--node-port-range 30000-32767 "$@" >>"$TMP/k1s.log" 2>&1 &
+		--node-port-range 30000-32767 --lb-pool 127.1.0.1-127.1.0.254 "$@" \
+		>>"$TMP/k1s.log" 2>&1 &
 	K1S_PID=$!
 	for _ in $(seq 100); do
 		curl -sf "$SERVER/version" >/dev/null 2>&1 && return 0
