@@ -131,10 +131,9 @@ static void warn(void *arg, const char *ns, const char *name, const char *reason
 		 const char *message)
 {
 	struct ing *ing = arg;
-	struct k1s_event_src src = {"nginx-ingress-controller", NULL};
 	char key[512], seen[1024];
 	const json_t *obj;
-	json_t *ev, *list;
+	json_t *list;
 	size_t i;
 	json_t *v;
 	int err;
@@ -156,15 +155,12 @@ static void warn(void *arg, const char *ns, const char *name, const char *reason
 			return;
 	json_array_append_new(list, json_string(seen));
 	k1s_warn("ingress", "ingress %s: %s", key, message);
-	ev = k1s_event_new(obj, "Ingress", "networking.k8s.io/v1", "Warning", reason, message, &src,
-			   0, (unsigned long long)json_array_size(list));
-	if (!ev)
-		return;
-	err = ing->w->create(ing->w->arg, k1s_resource_find("", "events"), ev);
+	/* ingress-nginx records its events as nginx-ingress-controller. */
+	err = k1s_event_record(ing->w, obj, "Ingress", "networking.k8s.io/v1", "Warning", reason,
+			       "nginx-ingress-controller", &ing->event_seq, message);
 	if (err < 0)
 		k1s_warn("ingress", "recording event %s for ingress %s: %s", reason, key,
 			 k1s_strerror(err));
-	json_decref(ev);
 }
 
 /* Drops what is remembered of Ingresses that are gone. */

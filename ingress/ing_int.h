@@ -50,6 +50,7 @@ struct ing {
 	json_t *ings, *classes, *svcs, *eps, *config;
 	json_t *faces;			/* "ns/name" -> the face pod's IP */
 	json_t *warned;			/* Warning events written, by "ns/name" */
+	unsigned event_seq;
 	bool dirty;
 	int64_t built_rev;		/* the store revision of the last table */
 	struct k1s_pub pub;
