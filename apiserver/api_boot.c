@@ -173,5 +173,8 @@ int api_boot(struct api *api)
 		st_rollback(api->st);
 		return err;
 	}
-	return st_commit(api->st);
+	err = st_commit(api->st);
+	if (!err)
+		api_ns_resume(api);
+	return err;
 }

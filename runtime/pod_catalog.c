@@ -53,7 +53,9 @@ static const char cat_builtin[] = "- image: busybox\n"
                                   "- image: python\n"
                                   "  cmd: [python3]\n"
                                   "- image: redis\n"
-                                  "  cmd: [redis-server]\n";
+                                  "  cmd: [redis-server]\n"
+                                  "- image: ingress-nginx/kube-webhook-certgen\n"
+                                  "  entrypoint: [\"true\"]\n";
 
 static void strv_free(char **v)
 {
