@@ -15,8 +15,8 @@ static void generate_selector(struct adm_req *q, json_t *obj, json_t *spec)
 	const char *name = k1s_json_str(obj, "metadata.name") ?: "";
 	json_t *tmeta = k1s_json_obj(k1s_json_obj(spec, "template"), "metadata");
 	json_t *labels, *sel = json_object_get(spec, "selector");
-	json_t *want = json_pack("{s:{s:s}}", "matchLabels", "batch.kubernetes.io/controller-uid",
-				 uid);
+	json_t *want =
+	    json_pack("{s:{s:s}}", "matchLabels", "batch.kubernetes.io/controller-uid", uid);
 
 	/* strategy.go validateGeneratedSelector: a selector given without
 	 * manualSelector must be the one kube would have generated. */
@@ -50,7 +50,8 @@ static void validate_nonneg(struct adm_req *q, const json_t *spec, const char *k
 
 	snprintf(field, sizeof(field), "spec.%s", key);
 	if (json_is_integer(v) && json_integer_value(v) < 0)
-		adm_invalid_int(q, field, json_integer_value(v), "must be greater than or equal to 0");
+		adm_invalid_int(q, field, json_integer_value(v),
+		                "must be greater than or equal to 0");
 }
 
 int adm_job(struct adm_req *q, json_t *obj)
@@ -100,26 +101,26 @@ int adm_job(struct adm_req *q, json_t *obj)
 	adm_validate_selector(q, json_object_get(spec, "selector"), "spec.selector");
 	if (json_is_object(json_object_get(spec, "selector")) &&
 	    !adm_selector_matches(json_object_get(spec, "selector"),
-				  k1s_json_path(tmpl, "metadata.labels"))) {
+	                          k1s_json_path(tmpl, "metadata.labels"))) {
 		struct adm_buf b = {0};
 
 		adm_buf_strmap(&b, k1s_json_path(tmpl, "metadata.labels"));
 		adm_invalid_raw(q, "spec.template.metadata.labels", b.p,
-				"`selector` does not match template `labels`");
+		                "`selector` does not match template `labels`");
 		adm_buf_free(&b);
 	}
 	adm_validate_labels(q, k1s_json_path(tmpl, "metadata.labels"), "spec.template.labels");
 	adm_validate_annotations(q, k1s_json_path(tmpl, "metadata.annotations"),
-				 "spec.template.annotations");
+	                         "spec.template.annotations");
 	adm_validate_podspec(q, json_object_get(tmpl, "spec"), "spec.template.spec");
 	/* The pod defaults made an unset restartPolicy Always, which a Job
 	 * refuses as kube's does. */
 	rp = adm_str(json_object_get(tmpl, "spec"), "restartPolicy");
 	if (strcmp(rp, "OnFailure") != 0 && strcmp(rp, "Never") != 0)
 		adm_unsupported(q, "spec.template.spec.restartPolicy", rp, policies);
-	if (q->old && !json_equal((json_t *)json_object_get(json_object_get(q->old, "spec"),
-							       "selector"),
-				  json_object_get(spec, "selector")))
+	if (q->old &&
+	    !json_equal((json_t *)json_object_get(json_object_get(q->old, "spec"), "selector"),
+	                json_object_get(spec, "selector")))
 		adm_invalid_raw(q, "spec.selector", "", "field is immutable");
 	return 0;
 }

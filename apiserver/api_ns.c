@@ -61,11 +61,12 @@ static void delete_contents(struct api *api, const char *ns)
 		found = json_array();
 		api_res_key(key, sizeof(key), r);
 		st_list(api->st, key, ns, NULL, NULL, 0, collect_all, found, &rev);
-		json_array_foreach(found, i, d) {
+		json_array_foreach(found, i, d)
+		{
 			json_t *last = NULL;
 
-			if (st_delete(api->st, key, ns, k1s_json_str(d, "metadata.name"), 0, &last) ==
-			    0)
+			if (st_delete(api->st, key, ns, k1s_json_str(d, "metadata.name"), 0,
+			              &last) == 0)
 				api_admit_commit(api->adm, r, last, NULL);
 			json_decref(last);
 		}
@@ -93,7 +94,7 @@ int api_ns_terminate(struct api *api, const char *name, json_t **last)
 		if (!json_is_object(json_object_get(ns, "status")))
 			json_object_set_new(ns, "status", json_object());
 		json_object_set_new(json_object_get(ns, "status"), "phase",
-				    json_string("Terminating"));
+		                    json_string("Terminating"));
 		err = st_update(api->st, "namespaces", "", name, ns, 0);
 		if (err < 0) {
 			json_decref(ns);
@@ -103,7 +104,7 @@ int api_ns_terminate(struct api *api, const char *name, json_t **last)
 	}
 	if (!json_object_get(api->terminating, name))
 		json_object_set_new(api->terminating, name,
-				    json_integer(k1s_now_ms() + API_NS_TERMINATE_MS));
+		                    json_integer(k1s_now_ms() + API_NS_TERMINATE_MS));
 	if (last)
 		*last = ns;
 	else
@@ -118,7 +119,8 @@ void api_ns_sweep(struct api *api)
 	json_t *due;
 	void *tmp;
 
-	json_object_foreach_safe(api->terminating, tmp, name, due) {
+	json_object_foreach_safe(api->terminating, tmp, name, due)
+	{
 		json_t *gone = NULL;
 
 		if (json_integer_value(due) > now)
@@ -139,7 +141,8 @@ int api_ns_next_ms(const struct api *api)
 	const char *name;
 	json_t *due;
 
-	json_object_foreach(api->terminating, name, due) {
+	json_object_foreach(api->terminating, name, due)
+	{
 		int64_t in = json_integer_value(due) - now;
 
 		if (in < 0)
@@ -156,7 +159,7 @@ static int queue_terminating(void *arg, const json_t *ns)
 
 	if (k1s_json_path(ns, "metadata.deletionTimestamp"))
 		json_object_set_new(api->terminating, k1s_json_str(ns, "metadata.name"),
-				    json_integer(k1s_now_ms()));
+		                    json_integer(k1s_now_ms()));
 	return 0;
 }
 

@@ -53,7 +53,7 @@ static const char *job_status(const json_t *job)
 	/* printJob's order: a finished Job says so even while it is deleted. */
 	static const char *const before_deletion[] = {"Complete", "Failed"};
 	static const char *const after_deletion[] = {"Suspended", "FailureTarget",
-						     "SuccessCriteriaMet"};
+	                                             "SuccessCriteriaMet"};
 
 	for (size_t i = 0; i < 2; i++)
 		if (job_has(job, before_deletion[i]))
@@ -80,7 +80,7 @@ static void job_row(const json_t *job, time_t now, json_t *cells, json_t *row)
 	api_cell_str(cells, job_status(job));
 	if (json_is_integer(k1s_json_path(job, "spec.completions")))
 		api_sb_printf(&sb, "%lld/%lld", (long long)succeeded,
-			      (long long)api_json_int(job, "spec.completions", 0));
+		              (long long)api_json_int(job, "spec.completions", 0));
 	else if (parallelism > 1)
 		api_sb_printf(&sb, "%lld/1 of %lld", (long long)succeeded, (long long)parallelism);
 	else
@@ -157,7 +157,8 @@ static void role_row(const json_t *role, time_t now, json_t *cells, json_t *row)
 /* ---- RoleBinding, ClusterRoleBinding ---- */
 
 #define BINDING_COLS(what)                                                                         \
-	{"Name", "string", "name", api_tdoc_name, 0}, {"Role", "string", "", ROLEREF_DOC_##what, 0}, \
+	{"Name", "string", "name", api_tdoc_name, 0},                                              \
+	    {"Role", "string", "", ROLEREF_DOC_##what, 0},                                         \
 	    {"Age", "string", "", api_tdoc_created, 0},                                            \
 	    {"Users", "string", "", "Users in the " #what, 1},                                     \
 	    {"Groups", "string", "", "Groups in the " #what, 1},                                   \
@@ -167,7 +168,7 @@ static void role_row(const json_t *role, time_t now, json_t *cells, json_t *row)
 
 /* The roleRef docs of rbac/v1beta1, which the printers quote. */
 #define ROLEREF_DOC_roleBinding                                                                    \
-	"RoleRef can reference a Role in the current namespace or a ClusterRole in the global "   \
+	"RoleRef can reference a Role in the current namespace or a ClusterRole in the global "    \
 	"namespace. If the RoleRef cannot be resolved, the Authorizer must return an error."
 #define ROLEREF_DOC_clusterRoleBinding                                                             \
 	"RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot " \
@@ -187,7 +188,7 @@ static void binding_row(const json_t *b, time_t now, json_t *cells, json_t *row)
 
 	api_cell_str(cells, k1s_json_str(b, "metadata.name"));
 	api_sb_printf(&sb, "%s/%s", k1s_json_str(b, "roleRef.kind") ?: "",
-		      k1s_json_str(b, "roleRef.name") ?: "");
+	              k1s_json_str(b, "roleRef.name") ?: "");
 	api_sb_append_to(&sb, cells);
 	api_cell_age(cells, b, "metadata.creationTimestamp", now);
 	json_array_foreach(json_object_get(b, "subjects"), i, s)

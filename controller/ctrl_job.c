@@ -20,7 +20,7 @@
 
 struct job_count {
 	int64_t active, ready, succeeded, failed, terminating;
-	int64_t restarts;	/* of the active pods' containers: failures under OnFailure */
+	int64_t restarts; /* of the active pods' containers: failures under OnFailure */
 };
 
 static bool cond_true(const json_t *status, const char *type)
@@ -39,29 +39,31 @@ static json_t *pod_from_template(const json_t *job)
 
 	snprintf(gen, sizeof(gen), "%s-", k1s_json_str(job, "metadata.name"));
 	pod = json_pack("{s:s, s:s, s:{s:s, s:s, s:[o]}}", "apiVersion", "v1", "kind", "Pod",
-			"metadata", "generateName", gen, "namespace",
-			k1s_json_str(job, "metadata.namespace") ?: "default", "ownerReferences",
-			ctrl_owner_ref(job, "batch/v1", "Job"));
+	                "metadata", "generateName", gen, "namespace",
+	                k1s_json_str(job, "metadata.namespace") ?: "default", "ownerReferences",
+	                ctrl_owner_ref(job, "batch/v1", "Job"));
 	if (!pod)
 		return NULL;
 	if (json_is_object(labels))
 		json_object_set_new(json_object_get(pod, "metadata"), "labels",
-				    json_deep_copy(labels));
+		                    json_deep_copy(labels));
 	if (json_is_object(ann))
 		json_object_set_new(json_object_get(pod, "metadata"), "annotations",
-				    json_deep_copy(ann));
-	json_object_set_new(pod, "spec", json_is_object(spec) ? json_deep_copy(spec) : json_object());
+		                    json_deep_copy(ann));
+	json_object_set_new(pod, "spec",
+	                    json_is_object(spec) ? json_deep_copy(spec) : json_object());
 	return pod;
 }
 
 static void count_pods(struct ctrl *c, const char *ns, const char *uid, struct job_count *n,
-		       json_t *active)
+                       json_t *active)
 {
 	const json_t *pods = ctrl_ns(c, CTRL_POD, ns);
 	const char *pname;
 	json_t *pod;
 
-	json_object_foreach((json_t *)pods, pname, pod) {
+	json_object_foreach((json_t *)pods, pname, pod)
+	{
 		const char *phase = k1s_json_str(pod, "status.phase") ?: "";
 		size_t i;
 		json_t *cs;
@@ -79,14 +81,14 @@ static void count_pods(struct ctrl *c, const char *ns, const char *uid, struct j
 			if (ctrl_pod_ready(pod, NULL))
 				n->ready++;
 			json_array_foreach(k1s_json_path(pod, "status.containerStatuses"), i, cs)
-				n->restarts += ctrl_int(cs, "restartCount", 0);
+			    n->restarts += ctrl_int(cs, "restartCount", 0);
 			json_array_append(active, pod);
 		}
 	}
 }
 
 static void add_cond(json_t *status, const char *type, const char *reason, const char *msg,
-		     const char *now)
+                     const char *now)
 {
 	json_t *conds = json_object_get(status, "conditions");
 
@@ -94,10 +96,10 @@ static void add_cond(json_t *status, const char *type, const char *reason, const
 		conds = json_array();
 		json_object_set_new(status, "conditions", conds);
 	}
-	json_array_append_new(conds, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", type,
-					       "status", "True", "lastProbeTime", now,
-					       "lastTransitionTime", now, "reason", reason,
-					       "message", msg));
+	json_array_append_new(conds,
+	                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", type, "status",
+	                                "True", "lastProbeTime", now, "lastTransitionTime", now,
+	                                "reason", reason, "message", msg));
 }
 
 /* ttlSecondsAfterFinished: deletes the finished Job once it has passed,
@@ -166,27 +168,27 @@ void ctrl_job_sync(struct ctrl *c, const char *ns, const char *name)
 	parallelism = ctrl_int(spec, "parallelism", 1);
 
 	if (failures > limit) {
-		json_array_foreach(active, i, pod)
-			if (ctrl_remove(c, CTRL_POD, ns, k1s_json_str(pod, "metadata.name"),
-					k1s_json_str(pod, "metadata.uid"), -1) == 0)
-				n.active--;
+		json_array_foreach(
+		    active, i,
+		    pod) if (ctrl_remove(c, CTRL_POD, ns, k1s_json_str(pod, "metadata.name"),
+		                         k1s_json_str(pod, "metadata.uid"), -1) == 0) n.active--;
 		add_cond(status, "FailureTarget", "BackoffLimitExceeded",
-			 "Job has reached the specified backoff limit", now);
+		         "Job has reached the specified backoff limit", now);
 		add_cond(status, "Failed", "BackoffLimitExceeded",
-			 "Job has reached the specified backoff limit", now);
+		         "Job has reached the specified backoff limit", now);
 		ctrl_event(c, job, "Job", "batch/v1", "Warning", "BackoffLimitExceeded",
-			   JOB_COMPONENT, "Job has reached the specified backoff limit");
+		           JOB_COMPONENT, "Job has reached the specified backoff limit");
 		finished = true;
 	} else if ((json_is_integer(completions) &&
-		    n.succeeded >= json_integer_value(completions)) ||
-		   (!json_is_integer(completions) && n.succeeded > 0 && n.active == 0)) {
+	            n.succeeded >= json_integer_value(completions)) ||
+	           (!json_is_integer(completions) && n.succeeded > 0 && n.active == 0)) {
 		add_cond(status, "SuccessCriteriaMet", "CompletionsReached",
-			 "Reached expected number of succeeded pods", now);
+		         "Reached expected number of succeeded pods", now);
 		add_cond(status, "Complete", "CompletionsReached",
-			 "Reached expected number of succeeded pods", now);
+		         "Reached expected number of succeeded pods", now);
 		json_object_set_new(status, "completionTime", json_string(now));
 		ctrl_event(c, job, "Job", "batch/v1", "Normal", "Completed", JOB_COMPONENT,
-			   "Job completed");
+		           "Job completed");
 		finished = true;
 	} else {
 		want = parallelism;
@@ -204,7 +206,8 @@ void ctrl_job_sync(struct ctrl *c, const char *ns, const char *name)
 				break;
 			}
 			ctrl_event(c, job, "Job", "batch/v1", "Normal", "SuccessfulCreate",
-				   JOB_COMPONENT, "Created pod: %s", k1s_json_str(np, "metadata.name"));
+			           JOB_COMPONENT, "Created pod: %s",
+			           k1s_json_str(np, "metadata.name"));
 			json_decref(np);
 			n.active++;
 		}

@@ -4,20 +4,20 @@
 
 /* A Job as admission leaves it: defaults, generated selector and labels. */
 static json_t *job(const char *name, int completions, int parallelism, int backoff,
-		   const char *restart)
+                   const char *restart)
 {
 	char uid[64];
 
 	snprintf(uid, sizeof(uid), "uid-of-%s", name);
 	return json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:i, s:i, s:i, s:s, s:b, s:{s:{s:s}}, "
-			 "s:{s:{s:{s:s, s:s}}, s:{s:s, s:[{s:s, s:s}]}}}, s:{}}",
-			 "apiVersion", "batch/v1", "kind", "Job", "metadata", "name", name,
-			 "namespace", NS, "spec", "completions", completions, "parallelism",
-			 parallelism, "backoffLimit", backoff, "completionMode", "NonIndexed",
-			 "suspend", 0, "selector", "matchLabels", "batch.kubernetes.io/job-name",
-			 name, "template", "metadata", "labels", "batch.kubernetes.io/job-name",
-			 name, "app", name, "spec", "restartPolicy", restart, "containers", "name",
-			 "work", "image", "busybox", "status");
+	                 "s:{s:{s:{s:s, s:s}}, s:{s:s, s:[{s:s, s:s}]}}}, s:{}}",
+	                 "apiVersion", "batch/v1", "kind", "Job", "metadata", "name", name,
+	                 "namespace", NS, "spec", "completions", completions, "parallelism",
+	                 parallelism, "backoffLimit", backoff, "completionMode", "NonIndexed",
+	                 "suspend", 0, "selector", "matchLabels", "batch.kubernetes.io/job-name",
+	                 name, "template", "metadata", "labels", "batch.kubernetes.io/job-name",
+	                 name, "app", name, "spec", "restartPolicy", restart, "containers", "name",
+	                 "work", "image", "busybox", "status");
 }
 
 /* What the runtime writes when a pod's containers have run: the phase,
@@ -28,8 +28,8 @@ static void pod_phase(struct fx *fx, const char *name, const char *phase, int re
 
 	assert_non_null(pod);
 	json_object_set_new(pod, "status",
-			    json_pack("{s:s, s:[{s:s, s:i}]}", "phase", phase, "containerStatuses",
-				      "name", "work", "restartCount", restarts));
+	                    json_pack("{s:s, s:[{s:s, s:i}]}", "phase", phase, "containerStatuses",
+	                              "name", "work", "restartCount", restarts));
 	assert_int_equal(fx->fw.w.update(&fx->fw, res_of("pods"), pod, true), 0);
 	json_decref(pod);
 }
@@ -40,9 +40,8 @@ static json_t *active_pods(struct fx *fx, const char *app)
 	json_t *pods = live_pods(fx, app), *out = json_array(), *p;
 	size_t i;
 
-	json_array_foreach(pods, i, p)
-		if (ctrl_pod_active(p))
-			json_array_append_new(out, json_string(k1s_json_str(p, "metadata.name")));
+	json_array_foreach(pods, i, p) if (ctrl_pod_active(p))
+	    json_array_append_new(out, json_string(k1s_json_str(p, "metadata.name")));
 	json_decref(pods);
 	return out;
 }
@@ -205,7 +204,7 @@ static void ttl_deletes_the_finished_job(void **state)
 
 	j = job("once", 1, 1, 6, "Never");
 	json_object_set_new(json_object_get(j, "spec"), "ttlSecondsAfterFinished",
-			    json_integer(60));
+	                    json_integer(60));
 	create(fx, "jobs.batch", j);
 	settle(fx);
 	act = active_pods(fx, "once");
@@ -245,16 +244,12 @@ static void suspended_job_runs_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(runs_a_pod_to_completion, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(parallelism_and_completions, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(backoff_limit_fails_the_job, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(restarts_count_under_on_failure, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(ttl_deletes_the_finished_job, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(suspended_job_runs_nothing, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(runs_a_pod_to_completion, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(parallelism_and_completions, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(backoff_limit_fails_the_job, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(restarts_count_under_on_failure, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(ttl_deletes_the_finished_job, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(suspended_job_runs_nothing, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
