@@ -64,6 +64,12 @@ static const struct k1s_field t_LocalObjectReference_f[] = {
 static TYPE(t_LocalObjectReference, CORE "LocalObjectReference",
 	    "LocalObjectReference contains enough information to let you locate the referenced "
 	    "object inside the same namespace.");
+/* The same type for the tables of other files (ServiceAccount.imagePullSecrets). */
+const struct k1s_type k1s_t_LocalObjectReference = {
+	CORE "LocalObjectReference",
+	"LocalObjectReference contains enough information to let you locate the referenced "
+	"object inside the same namespace.",
+	t_LocalObjectReference_f, K1S_NFIELDS(t_LocalObjectReference_f)};
 
 static const struct k1s_field t_ObjectFieldSelector_f[] = {
 	S("apiVersion", 1, 0,

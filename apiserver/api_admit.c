@@ -73,6 +73,8 @@ static int admit_kind(struct adm_req *q, json_t *obj)
 		return adm_deployment(q, obj);
 	if (strcmp(kind, "ReplicaSet") == 0)
 		return adm_replicaset(q, obj);
+	if (strcmp(kind, "Job") == 0)
+		return adm_job(q, obj);
 	if (strcmp(kind, "Namespace") == 0)
 		return adm_namespace(q, obj);
 	if (strcmp(kind, "Secret") == 0)

@@ -129,6 +129,11 @@ int adm_service_seed(struct api_admit *adm);
 int adm_pod(struct adm_req *q, json_t *obj);
 int adm_deployment(struct adm_req *q, json_t *obj);
 int adm_replicaset(struct adm_req *q, json_t *obj);
+int adm_job(struct adm_req *q, json_t *obj);
+/* The defaults of spec.template in a workload's spec (PodSpec defaults). */
+void adm_template_defaults(json_t *spec);
+/* ValidatePodSpec, errors named under `path`. */
+void adm_validate_podspec(struct adm_req *q, const json_t *spec, const char *path);
 
 int adm_namespace(struct adm_req *q, json_t *obj);
 int adm_secret(struct adm_req *q, json_t *obj);

@@ -322,7 +322,7 @@ static void validate_containers(struct adm_req *q, const json_t *spec, const cha
 
 /* ValidatePodSpec, the parts k1s acts on. `path` is "spec" or
  * "spec.template.spec". */
-static void validate_podspec(struct adm_req *q, const json_t *spec, const char *path)
+void adm_validate_podspec(struct adm_req *q, const json_t *spec, const char *path)
 {
 	static const char *const restarts[] = {"Always", "OnFailure", "Never", NULL};
 	static const char *const dns[] = {"ClusterFirstWithHostNet", "ClusterFirst", "Default",
@@ -443,7 +443,7 @@ int adm_pod(struct adm_req *q, json_t *obj)
 		adm_keep_status(q->old, obj);
 	}
 	adm_validate_meta(q, obj, ADM_NAME_SUBDOMAIN);
-	validate_podspec(q, spec, "spec");
+	adm_validate_podspec(q, spec, "spec");
 	if (q->old)
 		validate_pod_update(q, json_object_get(q->old, "spec"), spec);
 	return 0;
@@ -451,7 +451,7 @@ int adm_pod(struct adm_req *q, json_t *obj)
 
 /* ---- Deployment and ReplicaSet ---- */
 
-static void template_defaults(json_t *spec)
+void adm_template_defaults(json_t *spec)
 {
 	json_t *tmpl = k1s_json_obj(spec, "template");
 	json_t *meta, *ps;
@@ -522,7 +522,7 @@ static void validate_workload(struct adm_req *q, const json_t *obj, const json_t
 	adm_validate_labels(q, labels, "spec.template.labels");
 	adm_validate_annotations(q, k1s_json_path(tmpl, "metadata.annotations"),
 				 "spec.template.annotations");
-	validate_podspec(q, json_object_get(tmpl, "spec"), "spec.template.spec");
+	adm_validate_podspec(q, json_object_get(tmpl, "spec"), "spec.template.spec");
 	rp = adm_str(json_object_get(tmpl, "spec"), "restartPolicy");
 	if (*rp && strcmp(rp, "Always") != 0)
 		adm_unsupported(q, "spec.template.spec.restartPolicy", rp, always);
@@ -655,7 +655,7 @@ int adm_deployment(struct adm_req *q, json_t *obj)
 	}
 	adm_default_int(spec, "revisionHistoryLimit", 10);
 	adm_default_int(spec, "progressDeadlineSeconds", 600);
-	template_defaults(spec);
+	adm_template_defaults(spec);
 	if (q->old)
 		adm_keep_status(q->old, obj);
 	else
@@ -686,7 +686,7 @@ int adm_replicaset(struct adm_req *q, json_t *obj)
 		return 0;
 	}
 	adm_default_int(spec, "replicas", 1);
-	template_defaults(spec);
+	adm_template_defaults(spec);
 	if (q->old)
 		adm_keep_status(q->old, obj);
 	else

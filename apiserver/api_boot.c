@@ -204,18 +204,24 @@ int api_boot(struct api *api)
 			      "10.96.0.10", "ports", "name", "dns", "port", 53, "protocol", "UDP",
 			      "targetPort", 53, "name", "dns-tcp", "port", 53, "protocol", "TCP",
 			      "targetPort", 53));
+	/* The controller name is ingress-nginx's own (its deploy.yaml creates
+	 * this class with it), so that installing ingress-nginx's manifest
+	 * over the built-in class changes no immutable field. */
 	if (!err)
 		err = ensure(api, "ingressclasses", "networking.k8s.io",
 			     json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:s}}", "apiVersion",
 				       "networking.k8s.io/v1", "kind", "IngressClass", "metadata",
 				       "name", "nginx", "annotations",
 				       "ingressclass.kubernetes.io/is-default-class", "true", "spec",
-				       "controller", "k1s.io/ingress"));
+				       "controller", "k8s.io/ingress-nginx"));
 	if (!err)
 		err = ensure_faces(api);
 	if (err) {
 		st_rollback(api->st);
 		return err;
 	}
-	return st_commit(api->st);
+	err = st_commit(api->st);
+	if (!err)
+		api_ns_resume(api);
+	return err;
 }

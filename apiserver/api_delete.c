@@ -194,37 +194,6 @@ void api_gc_sweep(struct api *api)
 	}
 }
 
-static int collect_all(void *arg, const json_t *obj)
-{
-	return json_array_append(arg, (json_t *)obj);
-}
-
-static int delete_namespace_contents(struct api *api, const char *ns)
-{
-	for (const struct k1s_resource *r = k1s_resources; r->resource; r++) {
-		json_t *found, *d;
-		char key[96];
-		int64_t rev;
-		size_t i;
-
-		if (!(r->flags & K1S_RF_NAMESPACED))
-			continue;
-		found = json_array();
-		api_res_key(key, sizeof(key), r);
-		st_list(api->st, key, ns, NULL, NULL, 0, collect_all, found, &rev);
-		json_array_foreach(found, i, d) {
-			json_t *last = NULL;
-
-			if (st_delete(api->st, key, ns, k1s_json_str(d, "metadata.name"), 0, &last) ==
-			    0)
-				api_admit_commit(api->adm, r, last, NULL);
-			json_decref(last);
-		}
-		json_decref(found);
-	}
-	return 0;
-}
-
 /* A pod on a node stops before it goes: the API marks it with
  * deletionTimestamp, the runtime stops its containers (SIGTERM, the grace
  * period, SIGKILL) and then deletes it with grace 0. Pods that never ran,
@@ -308,8 +277,12 @@ int api_do_delete(struct api *api, const struct k1s_resource *r, const char *ns,
 		}
 		json_decref(owner);
 	}
-	if (strcmp(r->resource, "namespaces") == 0)
-		delete_namespace_contents(api, name);
+	if (strcmp(r->resource, "namespaces") == 0 && !*r->group) {
+		/* A namespace with contents terminates first (api_ns.c). */
+		err = api_ns_terminate(api, name, last);
+		if (err <= 0)
+			return err;
+	}
 	err = st_delete(api->st, key, ns, name, 0, &gone);
 	if (err < 0)
 		return err;

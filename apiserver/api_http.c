@@ -306,6 +306,7 @@ struct api *api_new(struct st *st, const struct api_config *cfg, int *err)
 	api->cfg = *cfg;
 	api->listen_fd = -1;
 	api->foreground = json_array();
+	api->terminating = json_object();
 	snprintf(api->listen_addr, sizeof(api->listen_addr), "%s", cfg->listen_addr);
 	api->cfg.listen_addr = api->listen_addr;
 	if (cfg->node_name)
@@ -357,6 +358,7 @@ fail:
 		close(api->listen_fd);
 	api_admit_free(api->adm);
 	json_decref(api->foreground);
+	json_decref(api->terminating);
 	free(api);
 	return NULL;
 }
@@ -402,6 +404,7 @@ void api_free(struct api *api)
 	api_admit_free(api->adm);
 	free(api->writer);
 	json_decref(api->foreground);
+	json_decref(api->terminating);
 	free(api);
 }
 
@@ -426,6 +429,9 @@ int api_timeout_ms(struct api *api)
 		m = t > 60000 ? 60000 : (int)t;
 	if (w >= 0 && (m < 0 || w < m))
 		m = w;
+	w = api_ns_next_ms(api);
+	if (w >= 0 && (m < 0 || w < m))
+		m = w;
 	return m;
 }
 
@@ -433,6 +439,8 @@ void api_run(struct api *api)
 {
 	if (json_array_size(api->foreground))
 		api_gc_sweep(api);
+	if (json_object_size(api->terminating))
+		api_ns_sweep(api);
 	api_watch_tick(api);
 	if (api->mhd)
 		MHD_run(api->mhd);

@@ -120,6 +120,7 @@ struct api {
 	struct pod_rt *rt;		/* the pod runtime; NULL when pods cannot run */
 	struct k1s_writer *writer;	/* api_writer() */
 	json_t *foreground;		/* owners waiting for their dependents to go */
+	json_t *terminating;		/* namespace name -> when its contents go (ms) */
 	struct api_log *logs;		/* open pods/log streams */
 	struct api_sess *sessions;	/* open exec, attach and port-forward sessions */
 	char node_name[256];
@@ -255,6 +256,18 @@ int api_do_delete(struct api *api, const struct k1s_resource *r, const char *ns,
 bool api_is_status(const json_t *o);
 /* Deletes the foreground-deleted owners whose dependents are all gone. */
 void api_gc_sweep(struct api *api);
+
+/* api_ns.c: namespaces terminate as kube's namespace controller has them
+ * do. api_ns_terminate marks a namespace that has contents Terminating
+ * (0, *last the marked object) and queues its removal; 1 when it is empty
+ * and may go at once; negative errno. */
+int api_ns_terminate(struct api *api, const char *name, json_t **last);
+/* Removes the contents and then the namespaces whose time has come. */
+void api_ns_sweep(struct api *api);
+/* The ms until a namespace's time comes, or -1 when none waits. */
+int api_ns_next_ms(const struct api *api);
+/* Queues the namespaces found Terminating in the store (after a restart). */
+void api_ns_resume(struct api *api);
 /* The store key for a resource: "services", "deployments.apps". */
 void api_res_key(char *buf, size_t len, const struct k1s_resource *r);
 

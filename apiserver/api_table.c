@@ -1,8 +1,8 @@
 /* Server-side tables for `kubectl get`: the meta.k8s.io/v1 Table that
  * kube-apiserver builds from its internal printers, with the same columns,
  * cell types and formats. The per-resource printers live in
- * api_table_core.c (core/v1) and api_table_apps.c (apps, networking,
- * discovery); this file holds the Table envelope and the shared formats. */
+ * api_table_core.c (core/v1), api_table_apps.c (apps, networking,
+ * discovery) and api_table_auth.c (jobs, service accounts, RBAC, webhooks); this file holds the Table envelope and the shared formats. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -519,7 +519,8 @@ static const struct api_tprinter generic_printer = API_TPRINTER("", "", generic_
 
 static const struct api_tprinter *printer_find(const struct k1s_resource *r)
 {
-	static const struct api_tprinter *const lists[] = {api_tprinters_core, api_tprinters_apps};
+	static const struct api_tprinter *const lists[] = {api_tprinters_core, api_tprinters_apps,
+							   api_tprinters_auth};
 
 	if (!r)
 		return &generic_printer;

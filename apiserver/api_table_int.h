@@ -36,9 +36,11 @@ struct api_tprinter {
 		(g), (r), (c), sizeof(c) / sizeof((c)[0]), (fn)                                    \
 	}
 
-/* api_table_core.c and api_table_apps.c; each list ends with a zeroed entry. */
+/* api_table_core.c, api_table_apps.c and api_table_auth.c; each list ends
+ * with a zeroed entry. */
 extern const struct api_tprinter api_tprinters_core[];
 extern const struct api_tprinter api_tprinters_apps[];
+extern const struct api_tprinter api_tprinters_auth[];
 
 /* Descriptions used by more than one printer (ObjectMeta docs). */
 extern const char api_tdoc_name[];

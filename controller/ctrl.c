@@ -27,6 +27,7 @@ static const struct {
 	[CTRL_SVC] = {"", "services", "services"},
 	[CTRL_EP] = {"", "endpoints", "endpoints"},
 	[CTRL_EPS] = {"discovery.k8s.io", "endpointslices", "endpointslices.discovery.k8s.io"},
+	[CTRL_JOB] = {"batch", "jobs", "jobs.batch"},
 };
 
 /* The wait before retrying a write the API refused. */
@@ -238,6 +239,8 @@ static void touched(struct ctrl *c, enum ctrl_kind k, const char *ns, const char
 				if (!cur && dref &&
 				    strcmp(k1s_json_str(dref, "kind") ?: "", "Deployment") == 0)
 					ctrl_mark(c, CTRL_Q_DEPLOY, ns, k1s_json_str(dref, "name"));
+			} else if (kind && strcmp(kind, "Job") == 0) {
+				ctrl_mark(c, CTRL_Q_JOB, ns, k1s_json_str(ref, "name"));
 			} else if (!ref && o == cur)
 				mark_all(c, CTRL_Q_RS, CTRL_RS, ns);	/* may be adopted */
 			json_object_foreach((json_t *)svcs, sname, svc)
@@ -264,6 +267,9 @@ static void touched(struct ctrl *c, enum ctrl_kind k, const char *ns, const char
 		break;
 	case CTRL_DEPLOY:
 		ctrl_mark(c, CTRL_Q_DEPLOY, ns, name);
+		break;
+	case CTRL_JOB:
+		ctrl_mark(c, CTRL_Q_JOB, ns, name);
 		break;
 	case CTRL_SVC:
 	case CTRL_EP:
@@ -490,12 +496,13 @@ static const sync_fn ctrl_syncs[CTRL_NQUEUES] = {
 	[CTRL_Q_RS] = ctrl_rs_sync,
 	[CTRL_Q_SCHED] = ctrl_sched_sync,
 	[CTRL_Q_SVC] = ctrl_ep_sync,
+	[CTRL_Q_JOB] = ctrl_job_sync,
 };
 
 /* Replica sets first, so that a deployment decides on their status as of
  * this pass; again after the deployments, which scale them. */
 static const enum ctrl_queue ctrl_order[] = {
-	CTRL_Q_RS, CTRL_Q_DEPLOY, CTRL_Q_RS, CTRL_Q_SCHED, CTRL_Q_SVC,
+	CTRL_Q_JOB, CTRL_Q_RS, CTRL_Q_DEPLOY, CTRL_Q_RS, CTRL_Q_SCHED, CTRL_Q_SVC,
 };
 
 static void run_queue(struct ctrl *c, enum ctrl_queue q)

@@ -2,7 +2,7 @@
  * outside controller/ (tests excepted) includes this file.
  *
  * The controllers keep a read-only copy of the objects they watch (pods,
- * replica sets, deployments, services, endpoints, endpoint slices), fed
+ * replica sets, deployments, services, endpoints, endpoint slices, jobs), fed
  * from the store's event log by a before-sleep hook. Each event marks the
  * keys it concerns dirty in one queue per reconciler; a pass then
  * reconciles each dirty key once. Writes go through the k1s_writer and are
@@ -31,6 +31,7 @@ enum ctrl_kind {
 	CTRL_SVC,
 	CTRL_EP,
 	CTRL_EPS,
+	CTRL_JOB,
 	CTRL_NKINDS,
 };
 
@@ -43,6 +44,7 @@ enum ctrl_queue {
 	CTRL_Q_RS,
 	CTRL_Q_SCHED,
 	CTRL_Q_SVC,
+	CTRL_Q_JOB,
 	CTRL_NQUEUES,
 };
 
@@ -157,6 +159,7 @@ void ctrl_sched_sync(struct ctrl *c, const char *ns, const char *name);
 void ctrl_rs_sync(struct ctrl *c, const char *ns, const char *name);
 void ctrl_deploy_sync(struct ctrl *c, const char *ns, const char *name);
 void ctrl_ep_sync(struct ctrl *c, const char *ns, const char *name);
+void ctrl_job_sync(struct ctrl *c, const char *ns, const char *name);
 
 /* The pod-template-hash of a template with an optional collision count
  * (< 0: none), into buf (>= 11 bytes). */

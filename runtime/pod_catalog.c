@@ -58,7 +58,9 @@ static const char cat_builtin[] = "- image: busybox\n"
                                   "- image: coredns/coredns\n"
                                   "  face: dns\n"
                                   "- image: ingress-nginx/controller\n"
-                                  "  face: ingress\n";
+                                  "  face: ingress\n"
+                                  "- image: ingress-nginx/kube-webhook-certgen\n"
+                                  "  entrypoint: [\"true\"]\n";
 
 static void strv_free(char **v)
 {

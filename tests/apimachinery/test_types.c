@@ -628,7 +628,7 @@ static void every_core_type_is_well_formed(void **state)
 		if (strcmp(r->type->name + strlen("io.k8s.api.core.v1."), r->kind) != 0)
 			fail_msg("resource %s has type %s", r->kind, r->type->name);
 	}
-	assert_int_equal(nkinds, 8);
+	assert_int_equal(nkinds, 9);
 	/* The shared types the other groups refer to. */
 	check_type(&k1s_t_PodTemplateSpec, seen, &nseen);
 	check_type(&k1s_t_LabelSelector, seen, &nseen);

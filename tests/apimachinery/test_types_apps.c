@@ -382,7 +382,10 @@ static bool ours(const struct k1s_type *t)
 {
 	return strncmp(t->name, "io.k8s.api.apps.v1.", 19) == 0 ||
 	       strncmp(t->name, "io.k8s.api.networking.v1.", 25) == 0 ||
-	       strncmp(t->name, "io.k8s.api.discovery.v1.", 24) == 0;
+	       strncmp(t->name, "io.k8s.api.discovery.v1.", 24) == 0 ||
+	       strncmp(t->name, "io.k8s.api.batch.v1.", 20) == 0 ||
+	       strncmp(t->name, "io.k8s.api.rbac.v1.", 19) == 0 ||
+	       strncmp(t->name, "io.k8s.api.admissionregistration.v1.", 36) == 0;
 }
 
 /* Checks t and, recursively, every type of ours that it reaches. */
@@ -452,6 +455,55 @@ static void tables_are_consistent(void **state)
 	assert_int_equal(n, 39);
 }
 
+/* batch/v1, rbac.authorization.k8s.io/v1 and admissionregistration.k8s.io/v1. */
+static void job_rbac_webhook_tables_are_consistent(void **state)
+{
+	const struct k1s_type *kinds[] = {&k1s_t_Job,
+					  &k1s_t_Role,
+					  &k1s_t_ClusterRole,
+					  &k1s_t_RoleBinding,
+					  &k1s_t_ClusterRoleBinding,
+					  &k1s_t_ValidatingWebhookConfiguration,
+					  &k1s_t_MutatingWebhookConfiguration};
+	const struct k1s_type *seen[128];
+	size_t nseen = 0;
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		assert_ptr_equal(must(kinds[i], "metadata")->ref, &k1s_t_ObjectMeta);
+		assert_int_equal(must(kinds[i], "metadata")->proto, 1);
+		n += check_type(kinds[i], seen, &nseen);
+	}
+	/* 11 batch/v1 types, 8 rbac/v1, 8 admissionregistration/v1. */
+	assert_int_equal(n, 27);
+	/* Numbers and tags of generated.proto and types.go. */
+	assert_int_equal(must(&k1s_t_Job, "spec.template")->proto, 6);
+	assert_ptr_equal(must(&k1s_t_Job, "spec.template")->ref, &k1s_t_PodTemplateSpec);
+	assert_int_equal(must(&k1s_t_Job, "spec.backoffLimit")->proto, 7);
+	assert_int_equal(must(&k1s_t_Job, "spec.ttlSecondsAfterFinished")->proto, 8);
+	assert_int_equal(must(&k1s_t_Job, "spec.successPolicy")->proto, 16);
+	assert_int_equal(must(&k1s_t_Job, "status.conditions")->type, K1S_T_OBJECT);
+	assert_int_equal(must(&k1s_t_Job, "status.startTime")->type, K1S_T_TIME);
+	assert_int_equal(must(&k1s_t_RoleBinding, "roleRef")->flags & K1S_FF_REQUIRED,
+			 K1S_FF_REQUIRED);
+	assert_int_equal(must(&k1s_t_RoleBinding, "subjects.name")->proto, 3);
+	assert_string_equal(must(&k1s_t_ValidatingWebhookConfiguration, "webhooks")->merge_key,
+			    "name");
+	assert_int_equal(must(&k1s_t_ValidatingWebhookConfiguration, "webhooks.clientConfig.caBundle")->type,
+			 K1S_T_BYTES);
+	/* RuleWithOperations inlines Rule, message 2 on the wire. */
+	assert_int_equal(must(&k1s_t_MutatingWebhookConfiguration, "webhooks.rules.scope")->proto,
+			 K1S_PROTO_EMBED(2, 4));
+	assert_int_equal(must(&k1s_t_ServiceAccount, "automountServiceAccountToken")->proto, 4);
+	assert_ptr_equal(must(&k1s_t_ServiceAccount, "imagePullSecrets")->ref,
+			 &k1s_t_LocalObjectReference);
+	assert_ptr_equal(k1s_resource_find("batch", "jobs")->type, &k1s_t_Job);
+	assert_true(k1s_resource_find("batch", "jobs")->flags & K1S_RF_STATUS);
+	assert_false(k1s_resource_find("rbac.authorization.k8s.io", "clusterroles")->flags &
+		     K1S_RF_NAMESPACED);
+	assert_string_equal(k1s_resource_find("", "serviceaccounts")->short_names, "sa");
+}
+
 static void resources_point_at_the_tables(void **state)
 {
 	assert_ptr_equal(k1s_resource_find("apps", "deployments")->type, &k1s_t_Deployment);
@@ -476,6 +528,7 @@ int main(void)
 		cmocka_unit_test(patch_metadata_matches_struct_tags),
 		cmocka_unit_test(required_fields_follow_openapi),
 		cmocka_unit_test(tables_are_consistent),
+		cmocka_unit_test(job_rbac_webhook_tables_are_consistent),
 		cmocka_unit_test(resources_point_at_the_tables),
 	};
 

@@ -36,10 +36,11 @@ static json_t *J(const char *s)
 
 static const struct k1s_resource *R(const char *kind)
 {
-	static const char *const groups[] = {"", "apps", "networking.k8s.io", "discovery.k8s.io"};
+	static const char *const groups[] = {"", "apps", "networking.k8s.io", "discovery.k8s.io",
+					     "batch"};
 	size_t i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		if (k1s_resource_by_kind(groups[i], kind))
 			return k1s_resource_by_kind(groups[i], kind);
 	fail_msg("no kind %s", kind);
@@ -814,6 +815,57 @@ static void replicaset_defaults_and_immutable_selector(void **state)
 	json_decref(r);
 }
 
+/* Job: kube's defaults, the selector it generates from the uid, and the
+ * restart policies a Job may have. */
+static void job_defaults_and_selector(void **state)
+{
+	static const char job[] =
+		"{'apiVersion':'batch/v1','kind':'Job','metadata':{'name':'certgen','uid':'u-1'},"
+		"'spec':{'template':{'metadata':{'labels':{'app':'c'}},'spec':{'restartPolicy':"
+		"'OnFailure','containers':[{'name':'c','image':'busybox'}]}}}}";
+	json_t *j = create("Job", job);
+
+	assert_int_equal(json_integer_value(k1s_json_path(j, "spec.completions")), 1);
+	assert_int_equal(json_integer_value(k1s_json_path(j, "spec.parallelism")), 1);
+	assert_int_equal(json_integer_value(k1s_json_path(j, "spec.backoffLimit")), 6);
+	assert_str(j, "spec.completionMode", "NonIndexed");
+	assert_true(json_is_false(k1s_json_path(j, "spec.suspend")));
+	assert_json(k1s_json_path(j, "spec.selector"),
+		    "{'matchLabels':{'batch.kubernetes.io/controller-uid':'u-1'}}");
+	assert_json(k1s_json_path(j, "spec.template.metadata.labels"),
+		    "{'app':'c','batch.kubernetes.io/controller-uid':'u-1',"
+		    "'batch.kubernetes.io/job-name':'certgen','controller-uid':'u-1',"
+		    "'job-name':'certgen'}");
+	assert_null(k1s_json_path(j, "spec.manualSelector"));
+	assert_json(json_object_get(j, "status"), "{}");
+	json_decref(j);
+
+	/* Parallelism alone: completions stay unset (a work queue). */
+	j = create("Job", "{'apiVersion':'batch/v1','kind':'Job','metadata':{'name':'q','uid':'u-2'},"
+			  "'spec':{'parallelism':3,'template':{'spec':{'restartPolicy':'Never',"
+			  "'containers':[{'name':'c','image':'busybox'}]}}}}");
+	assert_null(k1s_json_path(j, "spec.completions"));
+	json_decref(j);
+
+	/* The pod defaults make no restartPolicy Always, which a Job refuses. */
+	assert_message(refuse("Job", NULL,
+			      "{'apiVersion':'batch/v1','kind':'Job','metadata':{'name':'a','uid':"
+			      "'u-3'},'spec':{'template':{'spec':{'containers':[{'name':'c',"
+			      "'image':'busybox'}]}}}}"),
+		       "Job \"a\" is invalid: spec.template.spec.restartPolicy: Unsupported "
+		       "value: \"Always\": supported values: \"OnFailure\", \"Never\"");
+	/* A selector of one's own needs manualSelector. */
+	assert_message(refuse("Job", NULL,
+			      "{'apiVersion':'batch/v1','kind':'Job','metadata':{'name':'s','uid':"
+			      "'u-4'},'spec':{'selector':{'matchLabels':{'app':'c'}},'template':{"
+			      "'metadata':{'labels':{'app':'c'}},'spec':{'restartPolicy':'Never',"
+			      "'containers':[{'name':'c','image':'busybox'}]}}}}"),
+		       "Job \"s\" is invalid: spec.selector: Invalid value: "
+		       "v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"c\"}, "
+		       "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: `selector` not "
+		       "auto-generated");
+}
+
 /* ---- the other kinds ---- */
 
 static void namespace_defaults_and_name(void **state)
@@ -1018,6 +1070,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(deployment_selector_is_immutable, setup, teardown),
 		cmocka_unit_test_setup_teardown(replicaset_defaults_and_immutable_selector, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(job_defaults_and_selector, setup, teardown),
 		cmocka_unit_test_setup_teardown(namespace_defaults_and_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(secret_string_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(ingress_defaults_and_validation, setup, teardown),

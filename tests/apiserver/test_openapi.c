@@ -13,8 +13,13 @@
 #include "api_int.h"
 #include "k1s_types_int.h"
 
-static const char *const gvs[] = {"api/v1", "apis/apps/v1", "apis/networking.k8s.io/v1",
-				  "apis/discovery.k8s.io/v1"};
+static const char *const gvs[] = {"api/v1",
+				  "apis/apps/v1",
+				  "apis/networking.k8s.io/v1",
+				  "apis/discovery.k8s.io/v1",
+				  "apis/batch/v1",
+				  "apis/rbac.authorization.k8s.io/v1",
+				  "apis/admissionregistration.k8s.io/v1"};
 
 #define NGVS (sizeof(gvs) / sizeof(gvs[0]))
 
@@ -84,7 +89,7 @@ static void index_lists_every_group_version(void **state)
 
 static void unknown_group_versions_have_no_document(void **state)
 {
-	static const char *const bad[] = {"api/v2",	     "apis/batch/v1", "apis/apps",
+	static const char *const bad[] = {"api/v2",	     "apis/batch/v2", "apis/apps",
 					  "apis/apps/v1/x", "apps/v1",	     "",
 					  "api/v1/pods",    "apis//v1"};
 

@@ -698,6 +698,138 @@ static void replicasets(void **state)
 	json_decref(t);
 }
 
+/* ---- Job, ServiceAccount, RBAC, webhook configurations ---- */
+
+static void jobs(void **state)
+{
+	json_t *t =
+	    table("batch", "jobs",
+	          J("["
+	            /* Finished: Complete wins over the deletion, the duration is
+	             * completion minus start. */
+	            "{'metadata':{'name':'done','creationTimestamp':'%s','deletionTimestamp':'%s'},"
+	            "'spec':{'completions':1,'parallelism':1,'selector':{'matchLabels':{"
+	            "'batch.kubernetes.io/controller-uid':'u1'}},'template':{'spec':{"
+	            "'containers':[{'name':'create','image':'certgen:v1'}]}}},"
+	            "'status':{'startTime':'%s','completionTime':'%s','succeeded':1,"
+	            "'conditions':[{'type':'SuccessCriteriaMet','status':'True'},"
+	            "{'type':'Complete','status':'True'}]}},"
+	            /* Running: the duration so far. */
+	            "{'metadata':{'name':'run','creationTimestamp':'%s'},'spec':{'completions':3,"
+	            "'parallelism':2,'template':{'spec':{'containers':[{'name':'a','image':'x'},"
+	            "{'name':'b','image':'y'}]}}},'status':{'startTime':'%s','succeeded':1,"
+	            "'conditions':[{'type':'Complete','status':'False'}]}},"
+	            /* No completions: "of parallelism"; not started: no duration. */
+	            "{'metadata':{'name':'work-queue','creationTimestamp':'%s'},'spec':{"
+	            "'parallelism':4,'template':{'spec':{'containers':[]}}},'status':{}},"
+	            "{'metadata':{'name':'bad','creationTimestamp':'%s'},'spec':{'completions':1},"
+	            "'status':{'failed':7,'conditions':[{'type':'FailureTarget','status':'True'},"
+	            "{'type':'Failed','status':'True'}]}},"
+	            "{'metadata':{'name':'gone','creationTimestamp':'%s','deletionTimestamp':'%s'},"
+	            "'spec':{'completions':1,'suspend':true},'status':{'conditions':[{'type':"
+	            "'Suspended','status':'True'}]}},"
+	            "{'metadata':{'name':'held','creationTimestamp':'%s'},'spec':{'completions':1},"
+	            "'status':{'conditions':[{'type':'Suspended','status':'True'}]}}"
+	            "]",
+	            ago(10 * MIN), ago(MIN), ago(10 * MIN), ago(10 * MIN - 3), ago(3 * HOUR),
+	            ago(3 * HOUR - 30), ago(DAY), ago(DAY), ago(5), ago(1), ago(5)));
+
+	assert_columns(t, "Name:string:name:0|Status:string::0|Completions:string::0|"
+	                  "Duration:string::0|Age:string::0|Containers:string::1|"
+	                  "Images:string::1|Selector:string::1");
+	assert_json_eq(cells(t, 0), J("['done','Complete','1/1','3s','10m','create','certgen:v1',"
+	                              "'batch.kubernetes.io/controller-uid=u1']"));
+	assert_json_eq(cells(t, 1), J("['run','Running','1/3','179m','3h','a,b','x,y','<none>']"));
+	assert_json_eq(cells(t, 2), J("['work-queue','Running','0/1 of 4','','24h','','',"
+	                              "'<none>']"));
+	assert_json_eq(cells(t, 3), J("['bad','Failed','0/1','','24h','','','<none>']"));
+	assert_json_eq(cells(t, 4), J("['gone','Terminating','0/1','','5s','','','<none>']"));
+	assert_json_eq(cells(t, 5), J("['held','Suspended','0/1','','5s','','','<none>']"));
+	json_decref(t);
+}
+
+static void serviceaccounts(void **state)
+{
+	json_t *t = table("", "serviceaccounts",
+	                  J("[{'metadata':{'name':'ingress-nginx','namespace':'ingress-nginx',"
+	                    "'creationTimestamp':'%s'},'automountServiceAccountToken':true},"
+	                    "{'metadata':{'name':'build','creationTimestamp':'%s'},'secrets':["
+	                    "{'name':'a'},{'name':'b'}]}]",
+	                    ago(2 * MIN), ago(2 * DAY)));
+
+	assert_columns(t, "Name:string:name:0|Secrets:string::0|Age:string::0");
+	/* The column says string; the cell is a number, as kube's. */
+	assert_json_eq(cells(t, 0), J("['ingress-nginx',0,'2m']"));
+	assert_json_eq(cells(t, 1), J("['build',2,'2d']"));
+	json_decref(t);
+}
+
+static void roles_and_bindings(void **state)
+{
+	json_t *t = table("rbac.authorization.k8s.io", "clusterroles",
+	                  J("[{'metadata':{'name':'ingress-nginx','creationTimestamp':"
+	                    "'2024-05-06T07:08:09Z'},'rules':[{'verbs':['get'],'resources':"
+	                    "['pods'],'apiGroups':['']}]},{'metadata':{'name':'odd'}}]"));
+
+	assert_columns(t, "Name:string:name:0|Created At:date::0");
+	assert_json_eq(cells(t, 0), J("['ingress-nginx','2024-05-06T07:08:09Z']"));
+	/* Go's zero time, as metav1.Time formats it. */
+	assert_json_eq(cells(t, 1), J("['odd','0001-01-01T00:00:00Z']"));
+	json_decref(t);
+
+	t = table("rbac.authorization.k8s.io", "roles",
+	          J("[{'metadata':{'name':'r','namespace':'ingress-nginx','creationTimestamp':"
+	            "'2024-05-06T07:08:09Z'}}]"));
+	assert_columns(t, "Name:string:name:0|Created At:date::0");
+	json_decref(t);
+
+	t = table("rbac.authorization.k8s.io", "rolebindings",
+	          J("[{'metadata':{'name':'ingress-nginx','namespace':'ingress-nginx',"
+	            "'creationTimestamp':'%s'},'roleRef':{'apiGroup':'rbac.authorization.k8s.io',"
+	            "'kind':'Role','name':'ingress-nginx'},'subjects':[{'kind':'ServiceAccount',"
+	            "'name':'ingress-nginx','namespace':'ingress-nginx'},{'kind':'User','name':"
+	            "'alice','apiGroup':'rbac.authorization.k8s.io'},{'kind':'User','name':'bob'},"
+	            "{'kind':'Group','name':'devs'},{'kind':'Robot','name':'r2'}]}]",
+	            ago(90)));
+	assert_columns(t, "Name:string:name:0|Role:string::0|Age:string::0|Users:string::1|"
+	                  "Groups:string::1|ServiceAccounts:string::1");
+	assert_json_eq(cells(t, 0), J("['ingress-nginx','Role/ingress-nginx','90s','alice, bob',"
+	                              "'devs','ingress-nginx/ingress-nginx']"));
+	json_decref(t);
+
+	t = table("rbac.authorization.k8s.io", "clusterrolebindings",
+	          J("[{'metadata':{'name':'admission','creationTimestamp':'%s'},'roleRef':{"
+	            "'kind':'ClusterRole','name':'ingress-nginx-admission'}}]",
+	            ago(90)));
+	assert_columns(t, "Name:string:name:0|Role:string::0|Age:string::0|Users:string::1|"
+	                  "Groups:string::1|ServiceAccounts:string::1");
+	assert_json_eq(cells(t, 0), J("['admission','ClusterRole/ingress-nginx-admission','90s',"
+	                              "'','','']"));
+	json_decref(t);
+}
+
+static void webhook_configurations(void **state)
+{
+	static const char *const res[] = {"validatingwebhookconfigurations",
+	                                  "mutatingwebhookconfigurations"};
+
+	for (size_t i = 0; i < 2; i++) {
+		json_t *t = table("admissionregistration.k8s.io", res[i],
+		                  J("[{'metadata':{'name':'ingress-nginx-admission',"
+		                    "'creationTimestamp':'%s'},'webhooks':[{'name':"
+		                    "'validate.nginx.ingress.kubernetes.io','sideEffects':'None',"
+		                    "'admissionReviewVersions':['v1'],'clientConfig':{'service':{"
+		                    "'name':'x','namespace':'y'}}}]},{'metadata':{'name':'empty',"
+		                    "'creationTimestamp':'%s'}}]",
+		                    ago(3 * MIN), ago(3 * MIN)));
+
+		assert_columns(t, "Name:string:name:0|Webhooks:integer::0|Age:string::0");
+		assert_json_eq(cells(t, 0), J("['ingress-nginx-admission',1,'3m']"));
+		assert_json_eq(cells(t, 1), J("['empty',0,'3m']"));
+		json_decref(t);
+	}
+}
+
 /* ---- Ingress, IngressClass, NetworkPolicy ---- */
 
 static void ingresses(void **state)
@@ -803,6 +935,10 @@ int main(void)
 	    cmocka_unit_test(events),
 	    cmocka_unit_test(deployments),
 	    cmocka_unit_test(replicasets),
+	    cmocka_unit_test(jobs),
+	    cmocka_unit_test(serviceaccounts),
+	    cmocka_unit_test(roles_and_bindings),
+	    cmocka_unit_test(webhook_configurations),
 	    cmocka_unit_test(ingresses),
 	    cmocka_unit_test(ingressclasses),
 	    cmocka_unit_test(networkpolicies),

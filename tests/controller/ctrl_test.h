@@ -92,6 +92,8 @@ static inline const struct k1s_resource *res_of(const char *key)
 		return k1s_resource_find("apps", "deployments");
 	if (strcmp(key, "replicasets.apps") == 0)
 		return k1s_resource_find("apps", "replicasets");
+	if (strcmp(key, "jobs.batch") == 0)
+		return k1s_resource_find("batch", "jobs");
 	if (strcmp(key, "endpointslices.discovery.k8s.io") == 0)
 		return k1s_resource_find("discovery.k8s.io", "endpointslices");
 	return k1s_resource_find("", key);

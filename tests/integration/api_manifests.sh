@@ -40,7 +40,7 @@ expect_out "kube-dns service" "kube-dns +ClusterIP +10\.96\.0\.10 +<none> +53/UD
 	k get svc -n kube-system
 expect_out "kubernetes service" "kubernetes +ClusterIP +10\.96\.0\.1 +<none> +443/TCP" k get svc
 expect_out "the node is Ready" " Ready " k get nodes
-expect_out "ingressclass nginx" "nginx +k1s.io/ingress" k get ingressclass
+expect_out "ingressclass nginx" "nginx +k8s.io/ingress-nginx" k get ingressclass
 expect_out "all namespaces" "kube-system +kube-dns" k get svc -A
 
 # A changed file re-applies as a strategic merge patch computed from the
