@@ -9,7 +9,8 @@
 # face IPs are local routes on lo while k1s runs, and gone after it stops;
 # a pod's query reaches the face through the host; logs -f follows the
 # face's log across its rotation.
-# A pod of the coredns image made by a user is a face too. Needs root.
+# A pod of the coredns image made by a user is a face too, and so is the
+# controller of ingress-nginx's deploy.yaml. Needs root.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 need kubectl dig ip nslookup
@@ -111,6 +112,23 @@ expect_out "... and the face's log shows the pod's query" \
 	"^\[INFO\] 10\.244\.[0-9.]+:[0-9]+ - [0-9]+ \"A IN kubernetes\.default\.svc\.cluster\.local\. udp" \
 	k logs -n kube-system -l k8s-app=kube-dns
 k delete pod dnsq --wait=false >/dev/null
+
+# The controller Deployment of ingress-nginx's deploy.yaml (its image,
+# controller:v1.8.0@sha256:..., is the ingress's face in the catalog)
+# makes faces of the ingress, not echo apps.
+python3 - "$(dirname "$0")/manifests/ingress-nginx-controller-v1.9.0.yaml" >"$TMP/deploy.yaml" <<'PY'
+import sys
+for doc in open(sys.argv[1]).read().split("\n---\n"):
+    if "\nkind: Deployment\n" in "\n" + doc + "\n":
+        print(doc)
+PY
+k apply -f "$TMP/deploy.yaml" >/dev/null || fail "applying deploy.yaml's Deployment"
+ctl_faces() {
+	[ "$(k get pods -n ingress-nginx -l app.kubernetes.io/component=controller -o \
+		jsonpath='{range .items[*]}{.status.containerStatuses[0].containerID} {.status.phase}{"\n"}{end}' |
+		grep -c '^k1s://face/ingress Running$')" = 2 ]
+}
+wait_for "deploy.yaml's controller pod is a face of the ingress" 10 ctl_faces
 
 # A user's pod of the CoreDNS image is a face of DNS too: no process,
 # an address of the host, and DNS answers there.
