@@ -248,6 +248,29 @@ static bool run_over(struct api_log *l)
 	return strcmp(path, l->path) != 0;
 }
 
+/* A followed log that was rotated (renamed away, a new file in its
+ * place, as a face's log is past its size): the old file is read to its
+ * end, then the new one from its start, as kubelet's ReadLogs reopens a
+ * followed log it sees renamed. Whether the stream moved to a new file. */
+static bool follow_rotated(struct api_log *l)
+{
+	struct stat a, b;
+	int fd;
+
+	if (fstat(l->fd, &a) < 0 || stat(l->path, &b) < 0 ||
+	    (a.st_ino == b.st_ino && a.st_dev == b.st_dev))
+		return false;
+	fd = open(l->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	/* Lines written to the old file just before the rename. */
+	while (!l->finished && refill(l) > 0)
+		;
+	close(l->fd);
+	l->fd = fd;
+	return true;
+}
+
 static void on_tick(void *arg)
 {
 	struct api_log *l = arg;
@@ -284,7 +307,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 			k1s_warn("api", "reading %s: %s", l->path, strerror((int)-n));
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
-		if (n > 0)
+		if (n > 0 || (l->follow && !over && follow_rotated(l)))
 			continue;
 		if (!l->follow || over || !l->api->loop) {
 			l->finished = true;

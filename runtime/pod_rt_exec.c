@@ -182,6 +182,8 @@ int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *co
 
 	if (!rt || !(p = pod_rt_find(rt, ns, name)) || !(c = pod_rt_ctr(p, container)))
 		return -ENOENT;
+	if (*p->face)
+		return -EOPNOTSUPP; /* the module runs inside k1s: no process */
 	if (c->state != POD_C_RUNNING || c->pid <= 0 || !c->envp)
 		return -EAGAIN;
 	if (!argv || !argv[0])
@@ -501,6 +503,8 @@ int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *
 
 	if (!rt || !(p = pod_rt_find(rt, ns, name)) || !(c = pod_rt_ctr(p, container)))
 		return -ENOENT;
+	if (*p->face)
+		return -EOPNOTSUPP;
 	if (c->state != POD_C_RUNNING)
 		return -EAGAIN;
 	out->pid = -1;

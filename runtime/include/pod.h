@@ -47,7 +47,8 @@ bool pod_rt_ready(const struct pod_rt *rt);
 /* ---- for the API server's streams (logs, exec, attach, port-forward) ---- */
 
 /* The log file of a container: the current run, or the one before the last
- * restart. 0 and the path, -ENOENT (no such pod or container), or -EAGAIN
+ * restart; for a face of a module inside k1s, the module's face log
+ * (k1s_facelog.h), made empty if it has no line yet. 0 and the path, -ENOENT (no such pod or container), or -EAGAIN
  * (not started yet; *reason gets e.g. "ContainerCreating"). container NULL
  * or "" = the first container.
  * Files are DATA_DIR/pods/<ns>_<name>_<uid>/<container>/<restartCount>.log,
@@ -79,7 +80,8 @@ typedef void (*pod_exit_fn)(void *arg, int wstatus);
 
 /* Runs argv in a container's namespaces, as the container's user, with
  * its environment. The caller owns the fds; on_exit fires on the loop. 0,
- * -ENOENT, -EAGAIN (not running) or another negative errno. */
+ * -ENOENT, -EAGAIN (not running), -EOPNOTSUPP (a face of a module inside
+ * k1s: no process) or another negative errno. The same for an attach. */
 int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *container,
 	     char *const argv[], bool tty, bool want_stdin, pod_exit_fn on_exit, void *arg,
 	     struct pod_stdio *out);
@@ -92,8 +94,8 @@ int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *co
  * output. on_exit fires when the container's run ends. */
 int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *container,
 	       pod_exit_fn on_exit, void *arg, struct pod_stdio *out);
-/* A TCP connection to `port` inside the pod's network namespace, for
- * port-forward. A connected, non-blocking socket fd, or a negative errno
+/* A TCP connection to `port` inside the pod's network namespace (a face's:
+ * to its address from the host), for port-forward. A connected, non-blocking socket fd, or a negative errno
  * (-ENOENT: no such pod, -ECONNREFUSED...). */
 int pod_connect(struct pod_rt *rt, const char *ns, const char *name, int port);
 /* Resizes the terminal of an exec or attach. */

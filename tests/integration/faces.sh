@@ -7,8 +7,10 @@
 # k8s-app=kube-dns` shows DNS's start lines and, at --log-level debug,
 # the query in CoreDNS's log format; the ingress face's logs answer; the
 # face IPs are local routes on lo while k1s runs, and gone after it stops;
-# a pod's query reaches the face through the host.
-# A pod of the coredns image made by a user is a face too. Needs root.
+# a pod's query reaches the face through the host; logs -f follows the
+# face's log across its rotation.
+# A pod of the coredns image made by a user is a face too, and so is the
+# controller of ingress-nginx's deploy.yaml. Needs root.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 need kubectl dig ip nslookup
@@ -67,6 +69,39 @@ k logs -n ingress-nginx -l app.kubernetes.io/name=ingress-nginx >"$TMP/ing.log" 
 	fail "kubectl logs of the ingress face: $(cat "$TMP/ing.log")"
 echo "ok - kubectl logs -n ingress-nginx -l app.kubernetes.io/name=ingress-nginx answers"
 
+# kubectl logs -f goes on across a rotation of the face's log (10 MiB,
+# kubelet's containerLogMaxSize): queries until the log has rotated, then
+# one more, which the follower shows.
+k logs -f -n kube-system "coredns-$NODE" >"$TMP/follow.log" 2>&1 &
+FOLLOW=$!
+python3 - "$DNS_FACE" "$TMP/data/faces/dns.log.1" <<'PY' || fail "the face's log did not rotate"
+import os, socket, struct, sys, time
+ip, rotated = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setblocking(False)
+tail = b"".join(bytes([len(l)]) + l for l in [b"r" * 60, b"cluster", b"local"]) + b"\0"
+i, deadline = 0, time.time() + 90
+while not os.path.exists(rotated):
+    if time.time() > deadline:
+        sys.exit(1)
+    for _ in range(200):
+        label = b"n%d" % i
+        q = struct.pack(">HHHHHH", i & 0xffff, 0x100, 1, 0, 0, 0) + bytes([len(label)]) + label + tail + b"\0\1\0\1"
+        s.sendto(q, (ip, 53))
+        i += 1
+    time.sleep(0.002)
+    try:
+        while s.recv(4096):
+            pass
+    except BlockingIOError:
+        pass
+PY
+dig +short +time=2 +tries=2 @"$DNS_FACE" after-rotation.default.svc.cluster.local >/dev/null || true
+wait_for "kubectl logs -f shows a query made after the log rotated" 10 \
+	grep -q '"A IN after-rotation\.default\.svc\.cluster\.local\. udp' "$TMP/follow.log"
+kill "$FOLLOW" 2>/dev/null || true
+wait "$FOLLOW" 2>/dev/null || true
+
 # A pod reaches the face through the host, as it reaches cluster IPs.
 k run dnsq --image=busybox --restart=Never --command -- \
 	nslookup kubernetes.default.svc.cluster.local "$DNS_FACE" >/dev/null
@@ -77,6 +112,23 @@ expect_out "... and the face's log shows the pod's query" \
 	"^\[INFO\] 10\.244\.[0-9.]+:[0-9]+ - [0-9]+ \"A IN kubernetes\.default\.svc\.cluster\.local\. udp" \
 	k logs -n kube-system -l k8s-app=kube-dns
 k delete pod dnsq --wait=false >/dev/null
+
+# The controller Deployment of ingress-nginx's deploy.yaml (its image,
+# controller:v1.8.0@sha256:..., is the ingress's face in the catalog)
+# makes faces of the ingress, not echo apps.
+python3 - "$(dirname "$0")/manifests/ingress-nginx-controller-v1.9.0.yaml" >"$TMP/deploy.yaml" <<'PY'
+import sys
+for doc in open(sys.argv[1]).read().split("\n---\n"):
+    if "\nkind: Deployment\n" in "\n" + doc + "\n":
+        print(doc)
+PY
+k apply -f "$TMP/deploy.yaml" >/dev/null || fail "applying deploy.yaml's Deployment"
+ctl_faces() {
+	[ "$(k get pods -n ingress-nginx -l app.kubernetes.io/component=controller -o \
+		jsonpath='{range .items[*]}{.status.containerStatuses[0].containerID} {.status.phase}{"\n"}{end}' |
+		grep -c '^k1s://face/ingress Running$')" = 2 ]
+}
+wait_for "deploy.yaml's controller pod is a face of the ingress" 10 ctl_faces
 
 # A user's pod of the CoreDNS image is a face of DNS too: no process,
 # an address of the host, and DNS answers there.

@@ -1300,6 +1300,17 @@ static void face_pod_runs_no_process(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	close(lfd);
+	/* Nothing to exec in or attach to. */
+	{
+		char *argv[] = {"true", NULL};
+		struct pod_stdio io;
+
+		assert_int_equal(pod_exec(rt, "default", "coredns-x", NULL, argv, false, false,
+		                          NULL, NULL, &io),
+		                 -EOPNOTSUPP);
+		assert_int_equal(pod_attach(rt, "default", "coredns-x", NULL, NULL, NULL, &io),
+		                 -EOPNOTSUPP);
+	}
 	/* Deleted: gone without a grace period's wait, address released. */
 	assert_int_equal(
 	    fw.w.remove(&fw, k1s_resource_find("", "pods"), "default", "coredns-x", NULL, -1), 0);
