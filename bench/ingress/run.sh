@@ -261,6 +261,7 @@ run_target() { # rules target pid url host
 # nginx serves from its worker; the master only waits.
 for _ in $(seq 50); do [ -s "$T/upstream.pid" ] && break; sleep 0.1; done
 UP_WORKER=$(pgrep -P "$(cat "$T/upstream.pid")" | head -1)
+FIRST=$(echo "$RULES" | awk '{ print $1 }')	# the direct rows go with it
 for n in $RULES; do
 	python3 "$HERE/ingresses.py" populate --server "$API" --rules "$n" --backend $UP
 	nginx_conf "$n"
@@ -276,7 +277,7 @@ for n in $RULES; do
 	NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -1)
 	rep=1
 	while [ "$rep" -le "$REPEAT" ]; do
-		[ "$n" = "$(echo $RULES | awk '{ print $1 }')" ] &&
+		[ "$n" = "$FIRST" ] &&
 			run_target - direct "$UP_WORKER" "http://$UP/" "$host"
 		run_target "$n" nginx "$NGINX_WORKER" "http://127.0.0.1:$NGINX_PORT/" "$host"
 		run_target "$n" haproxy "$HAPROXY_PID" "http://127.0.0.1:$HAPROXY_PORT/" "$host"
