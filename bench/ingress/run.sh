@@ -8,7 +8,8 @@
 # wrk's (1), the proxy process's own CPU, requests/s per core of that CPU,
 # and k1s's ratio to nginx and to HAProxy, raw and per core. Then the
 # reconcile latency: from the API's answer to a new Ingress, and to a
-# changed Endpoints, to the first answer through the ingress that shows it.
+# changed Endpoints, to the first answer through the ingress that shows it,
+# beside each count of rules.
 #
 #   bench/ingress/run.sh [BUILD_DIR]     (root: k1s runs as the appliance)
 #
@@ -284,6 +285,9 @@ for n in $RULES; do
 		run_target "$n" k1s "$K1S_PID" "http://127.0.0.1:$K1S_PORT/" "$host"
 		rep=$((rep + 1))
 	done
+	python3 "$HERE/ingresses.py" reconcile --server "$API" --ingress 127.0.0.1:$K1S_PORT \
+		--backend $UP --other $OTHER --rounds "$ROUNDS" --label "beside $n rules: " \
+		>> "$T/reconcile"
 done
 
 # The table: per pattern, the rows by rules, and k1s's ratios to the
@@ -315,6 +319,4 @@ END {
 sort -u "$T/notes"
 
 echo
-# Reconcile, beside the largest count of rules.
-python3 "$HERE/ingresses.py" reconcile --server "$API" --ingress 127.0.0.1:$K1S_PORT \
-	--backend $UP --other $OTHER --rounds "$ROUNDS" --label "beside $n rules: "
+cat "$T/reconcile"
