@@ -41,6 +41,7 @@ K1S_PORT=18193
 T=$(mktemp -d /tmp/ing-bench.XXXXXX)
 PIDS=""
 PROXIES=""
+HZ=$(getconf CLK_TCK)
 
 cleanup() {
 	for p in $PROXIES $PIDS; do kill "$p" 2>/dev/null || true; done
@@ -105,7 +106,9 @@ for _ in $(seq 300); do
 done
 
 # nginx as ingress-nginx v1.9.0's nginx.tmpl writes it for these Ingresses,
-# with its defaults (config.go): one server block per host, the upstream
+# with its defaults (config.go): one server block per host (the names'
+# hash sized as nginx.go sizes it: the next power of two over the bytes
+# of all names, at least 1024), the upstream
 # with keep-alive 320, proxy_buffering off, the same proxy_set_header lines
 # and access log format. Plain upstream in place of its Lua balancer.
 nginx_conf() { # RULES
@@ -158,7 +161,8 @@ http {
 	client_header_buffer_size 1k;
 	large_client_header_buffers 4 8k;
 	client_body_buffer_size 8k;
-	server_names_hash_max_size 32768;
+	server_names_hash_max_size $(awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) b += length("h" i ".bench.test")
+		for (m = 1024; m < b; m *= 2); print m }');
 	server_names_hash_bucket_size 64;
 	log_format upstreaminfo '\$remote_addr - \$remote_user [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" \$request_length \$request_time [\$proxy_upstream_name] [] \$upstream_addr \$upstream_response_length \$upstream_response_time \$upstream_status \$req_id';
 	access_log $T/nginx-access.log upstreaminfo;
@@ -246,7 +250,8 @@ row() { # pattern rules target pid url wrk-args...
 	m=$(measure "$url" "$@" 2>"$T/err")
 	p1=$(proccpu "$pid")
 	[ -s "$T/err" ] && echo "$key $tgt:$(cat "$T/err")" >> "$T/notes"
-	echo "$key $tgt $m $(awk -v a="$p0" -v b="$p1" -v d="$DUR" 'BEGIN { printf "%.0f", (b - a) / d }')" \
+	echo "$key $tgt $m $(awk -v a="$p0" -v b="$p1" -v d="$DUR" -v hz="$HZ" \
+		'BEGIN { printf "%.0f", (b - a) * 100 / hz / d }')" \
 		>> "$T/rows"
 }
 # Every pattern through one target.
