@@ -280,6 +280,15 @@ for n in $RULES; do
 	wait_200 http://127.0.0.1:$NGINX_PORT/ "$host" nginx
 	wait_200 http://127.0.0.1:$HAPROXY_PORT/ "$host" HAProxy
 	wait_200 http://127.0.0.1:$K1S_PORT/ "$host" k1s
+	# The same work through each: the whole 1 MiB back, a 1 MiB body taken.
+	for port in $NGINX_PORT $HAPROXY_PORT $K1S_PORT; do
+		got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -H "Host: $host" \
+			"http://127.0.0.1:$port/1m")
+		posted=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $host" \
+			--data-binary "@$T/1m" "http://127.0.0.1:$port/")
+		[ "$got $posted" = "200 1048576 200" ] ||
+			{ echo "bench/ingress: port $port: GET /1m $got, POST 1 MiB $posted" >&2; exit 1; }
+	done
 	NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -1)
 	rep=1
 	while [ "$rep" -le "$REPEAT" ]; do
@@ -300,7 +309,8 @@ done
 medians "$T/rows" > "$T/median"
 echo "Each figure: the median of $REPEAT runs of ${DUR} s, $CONNS connections. busy%: CPU 0"
 echo "(proxy and upstream), CPU 1 (wrk); proxy%: the proxy process's own CPU; /core: req/s"
-echo "per core of it. k1s/nginx, k1s/haproxy: req/s ratio, then the per-core ratio."
+echo "per core of it. k1s/nginx, k1s/haproxy: req/s ratio, then the per-core ratio. Where"
+echo "cpu1% is near 100, req/s is wrk's limit (or a neighbour's load): compare /core."
 printf '%-16s %-8s %9s %8s %8s %5s %5s %6s %9s %11s %11s\n' pattern/rules target req/s \
 	p50ms p99ms cpu0% cpu1% proxy% /core k1s/nginx k1s/haproxy
 for pat in keepalive newconn get1m post1m; do grep "^$pat/" "$T/median"; done | awk '
