@@ -79,7 +79,7 @@ wait_dns() {
 PORT=$(free_port)
 API=http://127.0.0.1:$PORT
 taskset -c 0 "$B/k1s" serve --data-dir "$T/data" --port "$PORT" --store-sync normal \
-	--log-level warn --dns-loops 1 --dns-ip "$K1S_ADDR" --dns-resolv-conf /dev/null \
+	--log-level warn --lb-pool none --ingress-listen none --dns-loops 1 --dns-ip "$K1S_ADDR" --dns-resolv-conf /dev/null \
 	>"$T/k1s.log" 2>&1 &
 K1S_PID=$!
 PIDS="$PIDS $K1S_PID"

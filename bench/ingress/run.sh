@@ -95,7 +95,7 @@ taskset -c 0 nginx -c "$T/upstream.conf" -g 'daemon off;' & PIDS="$PIDS $!"
 API_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 API=http://127.0.0.1:$API_PORT
 taskset -c 0 "$B/k1s" serve --data-dir "$T/data" --port "$API_PORT" --store-sync normal \
-	--log-level warn --ingress-listen 127.0.0.1 --ingress-http-port $K1S_PORT --ingress-loops 1 \
+	--log-level warn --lb-pool none --ingress-listen 127.0.0.1 --ingress-http-port $K1S_PORT --ingress-loops 1 \
 	--proxy-loops 1 --dns-loops 1 --dns-resolv-conf /dev/null >"$T/k1s.log" 2>&1 &
 K1S_PID=$!
 PIDS="$PIDS $K1S_PID"
