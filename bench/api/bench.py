@@ -49,7 +49,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="k1s-bench-")
     port = free_port()
     proc = subprocess.Popen([a.k1s, "serve", "--data-dir", tmp + "/data", "--port", str(port),
-                             "--store-sync", a.sync, "--log-level", "warn"],
+                             "--store-sync", a.sync, "--log-level", "warn", "--lb-pool", "none",
+                             "--ingress-listen", "none"],
                             stderr=open(tmp + "/k1s.log", "w"))
     try:
         for _ in range(100):

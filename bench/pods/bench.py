@@ -73,7 +73,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="k1s-bench-pods-")
     port = free_port()
     proc = subprocess.Popen([a.k1s, "serve", "--data-dir", tmp + "/data", "--port", str(port),
-                             "--store-sync", "normal", "--log-level", "warn"],
+                             "--store-sync", "normal", "--log-level", "warn", "--lb-pool", "none"],
                             stderr=open(tmp + "/k1s.log", "w"))
     rows = []
     try:
