@@ -84,7 +84,7 @@ static void bidx_put(struct ing_build *b, const void *owner, int kind, const cha
 	struct ing_bent *e;
 
 	if (!x->e || (x->n + 1) * 2 > x->mask + 1) {
-		size_t size = x->e ? (x->mask + 1) * 2 : 64;
+		size_t size = x->e ? (x->mask + 1) * 2 : b->idx_size;
 		struct ing_bidx n = {calloc(size, sizeof(*n.e)), size - 1, x->n};
 
 		if (!n.e) {
@@ -124,10 +124,14 @@ void ing_build_warn(struct ing_build *b, const json_t *ing, const char *reason,
 	b->warn(b->arg, ns ? ns : "default", name ? name : "", reason, msg);
 }
 
+/* An Ingress as the build reads it: the parts it looks at read once. */
 struct ingress_ref {
 	const json_t *ing;
 	const char *key;
 	const char *created;
+	const char *ns;
+	const json_t *spec;
+	const json_t *rules;
 	struct ing_annot *an;
 };
 
@@ -141,6 +145,17 @@ static int by_age(const void *pa, const void *pb)
 	return c ? c : -strcmp(a->key, b->key);
 }
 
+/* Appends s to buf of size cap holding *n bytes, cutting it short as
+ * snprintf would; the names are built per path, so without printf. */
+static void put(char *buf, size_t cap, size_t *n, const char *s, size_t len)
+{
+	if (*n + len >= cap)
+		len = cap - 1 - *n;
+	memcpy(buf + *n, s, len);
+	*n += len;
+	buf[*n] = 0;
+}
+
 /* A backend: the Service's port named or numbered as the Ingress says,
  * and the ready addresses of the Endpoints subsets that carry the port of
  * that name. No Service, no such port or no ready address: none (503). */
@@ -151,20 +166,34 @@ static const struct ing_backend *backend_of(struct ing_build *b, const json_t *i
 	const json_t *port = json_object_get(svcref, "port");
 	json_int_t pnum = json_integer_value(json_object_get(port, "number"));
 	const char *pname = str_of(port, "name");
-	char name[512], skey[400];
+	char name[512], skey[400], num[24];
 	const json_t *svc, *eps, *sports, *sp = NULL, *subsets, *sub;
 	struct ing_backend *be;
 	const char *epname;
-	size_t i, j, n = 0;
+	size_t i, j, n = 0, nl = 0;
 	struct sockaddr_in *ep;
 
-	/* controller.go upstreamName() */
-	if (sname && pnum > 0)
-		snprintf(name, sizeof(name), "%s-%s-%lld", ns, sname, (long long)pnum);
-	else if (sname && pname && *pname)
-		snprintf(name, sizeof(name), "%s-%s-%s", ns, sname, pname);
-	else
-		snprintf(name, sizeof(name), "%s-INVALID", ns);
+	/* controller.go upstreamName(): ns-svc-port, ns-svc-portname or
+	 * ns-INVALID */
+	name[0] = 0;
+	put(name, sizeof(name), &nl, ns, strlen(ns));
+	if (sname && (pnum > 0 || (pname && *pname))) {
+		char *d = num + sizeof(num);
+		const char *last = pname;
+
+		if (pnum > 0) {
+			*--d = 0;
+			for (json_int_t v = pnum; v; v /= 10)
+				*--d = (char)('0' + v % 10);
+			last = d;
+		}
+		put(name, sizeof(name), &nl, "-", 1);
+		put(name, sizeof(name), &nl, sname, strlen(sname));
+		put(name, sizeof(name), &nl, "-", 1);
+		put(name, sizeof(name), &nl, last, strlen(last));
+	} else {
+		put(name, sizeof(name), &nl, "-INVALID", 8);
+	}
 	be = bidx_get(b, NULL, https ? ING_BK_BACKEND_HTTPS : ING_BK_BACKEND, name);
 	if (be)
 		return be;
@@ -333,10 +362,9 @@ static const char *host_key(const char *h, char *buf, size_t cap)
 
 static void servers_of(struct ing_build *b, struct ingress_ref *r)
 {
-	const json_t *spec = json_object_get(r->ing, "spec");
-	const json_t *defb = json_object_get(spec, "defaultBackend");
-	const json_t *rules = json_object_get(spec, "rules");
-	const char *ns = str_of(json_object_get(r->ing, "metadata"), "namespace") ?: "default";
+	const json_t *defb = json_object_get(r->spec, "defaultBackend");
+	const json_t *rules = r->rules;
+	const char *ns = r->ns;
 	const struct ing_backend *un = &b->t->def_be;
 	const json_t *rule;
 	size_t i;
@@ -388,13 +416,12 @@ static enum loc_type type_of(const char *t)
  * Ingress keeps it); a path "/" of the type Prefix takes the root. */
 static void paths_of(struct ing_build *b, struct ingress_ref *r)
 {
-	const json_t *spec = json_object_get(r->ing, "spec");
-	const char *ns = str_of(json_object_get(r->ing, "metadata"), "namespace") ?: "default";
+	const char *ns = r->ns;
 	const json_t *rule, *path, *tls;
 	size_t i, j;
 	char buf[256];
 
-	json_array_foreach(json_object_get(spec, "rules"), i, rule) {
+	json_array_foreach(r->rules, i, rule) {
 		struct ing_host *h = host_get(b, host_key(str_of(rule, "host"), buf, sizeof(buf)));
 
 		if (!h)
@@ -449,7 +476,7 @@ static void paths_of(struct ing_build *b, struct ingress_ref *r)
 			l->ingress = r->key;
 		}
 	}
-	json_array_foreach(json_object_get(spec, "tls"), i, tls) {
+	json_array_foreach(json_object_get(r->spec, "tls"), i, tls) {
 		const json_t *hn;
 
 		json_array_foreach(json_object_get(tls, "hosts"), j, hn) {
@@ -466,6 +493,7 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 {
 	struct ing_build b = {.w = w, .warn = warn, .arg = arg};
 	struct ingress_ref *refs = NULL;
+	struct ing_annot *plain;
 	size_t n = 0, cap = json_object_size(w->ingresses);
 	const char *key;
 	json_t *ing;
@@ -488,6 +516,10 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 	b.def_annot->force_ssl_redirect = false;
 	b.def_annot->allow = NULL;
 	b.def_annot->nallow = 0;
+	plain = ing_build_alloc(&b, sizeof(*plain));
+	if (!plain)
+		goto nomem;
+	ing_annot_defaults(&b.defs, plain);
 
 	json_object_foreach((json_t *)w->ingresses, key, ing) {
 		const json_t *meta = json_object_get(ing, "metadata");
@@ -497,6 +529,15 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 		refs[n].ing = ing;
 		refs[n].key = key;
 		refs[n].created = str_of(meta, "creationTimestamp") ?: "";
+		refs[n].ns = str_of(meta, "namespace") ?: "default";
+		refs[n].spec = json_object_get(ing, "spec");
+		refs[n].rules = json_object_get(refs[n].spec, "rules");
+		/* an Ingress without annotations has the defaults: one copy
+		 * serves them all */
+		if (!json_is_object(json_object_get(meta, "annotations"))) {
+			refs[n++].an = plain;
+			continue;
+		}
 		refs[n].an = ing_build_alloc(&b, sizeof(*refs[n].an));
 		if (!refs[n].an ||
 		    ing_annot_parse(ing, &b.defs, &b.t->arena, warn, arg, refs[n].an))
@@ -504,6 +545,11 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 		n++;
 	}
 	qsort(refs, n, sizeof(*refs), by_age);
+	/* a host and two locations for each Ingress, at most half full:
+	 * the index is not grown and copied as it fills */
+	b.idx_size = 64;
+	while (b.idx_size < n * 6)
+		b.idx_size *= 2;
 	for (size_t i = 0; i < n; i++)
 		if (!(refs[i].key = bstrdup(&b, refs[i].key)))
 			goto nomem;
