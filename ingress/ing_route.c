@@ -132,6 +132,7 @@ struct ingress_ref {
 	const char *ns;
 	const json_t *spec;
 	const json_t *rules;
+	struct ing_host **host;		/* of each rule, once servers_of() found it */
 	struct ing_annot *an;
 };
 
@@ -394,10 +395,13 @@ static void servers_of(struct ing_build *b, struct ingress_ref *r)
 			root->ingress = r->key;
 		}
 	}
+	if (json_array_size(rules) &&
+	    !(r->host = ing_build_alloc(b, json_array_size(rules) * sizeof(*r->host))))
+		return;
 	json_array_foreach(rules, i, rule) {
 		const char *host = host_key(str_of(rule, "host"), buf, sizeof(buf));
 
-		if (!host_get(b, host) && !host_new(b, host, r, un))
+		if (!(r->host[i] = host_get(b, host)) && !(r->host[i] = host_new(b, host, r, un)))
 			return;
 	}
 }
@@ -422,10 +426,8 @@ static void paths_of(struct ing_build *b, struct ingress_ref *r)
 	char buf[256];
 
 	json_array_foreach(r->rules, i, rule) {
-		struct ing_host *h = host_get(b, host_key(str_of(rule, "host"), buf, sizeof(buf)));
+		struct ing_host *h = r->host[i];
 
-		if (!h)
-			h = host_get(b, DEF_SERVER);
 		json_array_foreach(json_object_get(json_object_get(rule, "http"), "paths"), j, path) {
 			const json_t *backend = json_object_get(path, "backend");
 			const json_t *svc = json_object_get(backend, "service");
