@@ -108,6 +108,24 @@ static const char *str_of(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+/* The members of obj with those names, in one walk over it: a build reads
+ * some 20 members of each Ingress, and hashing each name for
+ * json_object_get() costs more than comparing it with the few keys there
+ * are. Absent ones are NULL. */
+static void members(const json_t *obj, const char *const *names, size_t n, const json_t **out)
+{
+	const char *key;
+	json_t *v;
+
+	memset(out, 0, n * sizeof(*out));
+	json_object_foreach((json_t *)obj, key, v)
+		for (size_t i = 0; i < n; i++)
+			if (!out[i] && strcmp(key, names[i]) == 0) {
+				out[i] = v;
+				break;
+			}
+}
+
 void ing_build_warn(struct ing_build *b, const json_t *ing, const char *reason,
 		    const char *fmt, ...)
 {
@@ -130,8 +148,7 @@ struct ingress_ref {
 	const char *key;
 	const char *created;
 	const char *ns;
-	const json_t *spec;
-	const json_t *rules;
+	const json_t *rules, *defb, *tls;
 	struct ing_host **host;		/* of each rule, once servers_of() found it */
 	struct ing_annot *an;
 };
@@ -163,16 +180,23 @@ static void put(char *buf, size_t cap, size_t *n, const char *s, size_t len)
 static const struct ing_backend *backend_of(struct ing_build *b, const json_t *ing, const char *ns,
 					    const json_t *svcref, bool https)
 {
-	const char *sname = str_of(svcref, "name");
-	const json_t *port = json_object_get(svcref, "port");
-	json_int_t pnum = json_integer_value(json_object_get(port, "number"));
-	const char *pname = str_of(port, "name");
+	static const char *const ref_names[] = {"name", "port"};
+	static const char *const port_names[] = {"number", "name"};
+	const json_t *ref[2], *port[2];
+	const char *sname, *pname;
+	json_int_t pnum;
 	char name[512], skey[400], num[24];
 	const json_t *svc, *eps, *sports, *sp = NULL, *subsets, *sub;
 	struct ing_backend *be;
 	const char *epname;
 	size_t i, j, n = 0, nl = 0;
 	struct sockaddr_in *ep;
+
+	members(svcref, ref_names, 2, ref);
+	members(ref[1], port_names, 2, port);
+	sname = json_string_value(ref[0]);
+	pnum = json_integer_value(port[0]);
+	pname = json_string_value(port[1]);
 
 	/* controller.go upstreamName(): ns-svc-port, ns-svc-portname or
 	 * ns-INVALID */
@@ -363,7 +387,7 @@ static const char *host_key(const char *h, char *buf, size_t cap)
 
 static void servers_of(struct ing_build *b, struct ingress_ref *r)
 {
-	const json_t *defb = json_object_get(r->spec, "defaultBackend");
+	const json_t *defb = r->defb;
 	const json_t *rules = r->rules;
 	const char *ns = r->ns;
 	const struct ing_backend *un = &b->t->def_be;
@@ -429,20 +453,26 @@ static void paths_of(struct ing_build *b, struct ingress_ref *r)
 		struct ing_host *h = r->host[i];
 
 		json_array_foreach(json_object_get(json_object_get(rule, "http"), "paths"), j, path) {
-			const json_t *backend = json_object_get(path, "backend");
-			const json_t *svc = json_object_get(backend, "service");
-			const char *p = str_of(path, "path");
-			enum loc_type type = type_of(str_of(path, "pathType"));
+			static const char *const path_names[] = {"path", "pathType", "backend"};
+			static const char *const backend_names[] = {"service", "resource"};
+			const json_t *pm[3], *bm[2], *svc;
+			const char *p;
+			enum loc_type type;
 			const struct ing_backend *be;
 			struct ing_loc *l = NULL;
 			bool add = true;
 
+			members(path, path_names, 3, pm);
+			members(pm[2], backend_names, 2, bm);
+			svc = bm[0];
+			p = json_string_value(pm[0]);
+			type = type_of(json_string_value(pm[1]));
 			if (!p || !*p)
 				p = "/";
 			if (svc) {
 				be = backend_of(b, r->ing, ns, svc, r->an->https);
 			} else {
-				const json_t *res = json_object_get(backend, "resource");
+				const json_t *res = bm[1];
 
 				ing_build_warn(b, r->ing, "ResourceBackend",
 				      "path %s has a %s backend %s/%s; only Service backends are "
@@ -478,7 +508,7 @@ static void paths_of(struct ing_build *b, struct ingress_ref *r)
 			l->ingress = r->key;
 		}
 	}
-	json_array_foreach(json_object_get(r->spec, "tls"), i, tls) {
+	json_array_foreach(r->tls, i, tls) {
 		const json_t *hn;
 
 		json_array_foreach(json_object_get(tls, "hosts"), j, hn) {
@@ -524,19 +554,30 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 	ing_annot_defaults(&b.defs, plain);
 
 	json_object_foreach((json_t *)w->ingresses, key, ing) {
-		const json_t *meta = json_object_get(ing, "metadata");
+		static const char *const top_names[] = {"metadata", "spec"};
+		static const char *const meta_names[] = {"namespace", "creationTimestamp",
+							 "annotations"};
+		static const char *const spec_names[] = {"ingressClassName", "rules",
+							 "defaultBackend", "tls"};
+		const json_t *top[2], *meta[3], *spec[4];
 
-		if (!json_is_object(ing) || !ing_class_ours(w, ing))
+		if (!json_is_object(ing))
+			continue;
+		members(ing, top_names, 2, top);
+		members(top[0], meta_names, 3, meta);
+		members(top[1], spec_names, 4, spec);
+		if (!ing_class_ours_of(w, json_string_value(spec[0]), meta[2]))
 			continue;
 		refs[n].ing = ing;
 		refs[n].key = key;
-		refs[n].created = str_of(meta, "creationTimestamp") ?: "";
-		refs[n].ns = str_of(meta, "namespace") ?: "default";
-		refs[n].spec = json_object_get(ing, "spec");
-		refs[n].rules = json_object_get(refs[n].spec, "rules");
+		refs[n].created = json_string_value(meta[1]) ?: "";
+		refs[n].ns = json_string_value(meta[0]) ?: "default";
+		refs[n].rules = spec[1];
+		refs[n].defb = spec[2];
+		refs[n].tls = spec[3];
 		/* an Ingress without annotations has the defaults: one copy
 		 * serves them all */
-		if (!json_is_object(json_object_get(meta, "annotations"))) {
+		if (!json_is_object(meta[2])) {
 			refs[n++].an = plain;
 			continue;
 		}
