@@ -493,8 +493,12 @@ static bool our_class_name(const struct ing_world *w, const char *name)
 
 bool ing_class_ours(const struct ing_world *w, const json_t *ing)
 {
-	const char *name = str_of(json_object_get(ing, "spec"), "ingressClassName");
-	const json_t *anns = json_object_get(json_object_get(ing, "metadata"), "annotations");
+	return ing_class_ours_of(w, str_of(json_object_get(ing, "spec"), "ingressClassName"),
+				 json_object_get(json_object_get(ing, "metadata"), "annotations"));
+}
+
+bool ing_class_ours_of(const struct ing_world *w, const char *name, const json_t *anns)
+{
 	const char *ann = str_of(anns, "kubernetes.io/ingress.class");
 	const char *key;
 	json_t *cls;

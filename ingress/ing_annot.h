@@ -65,6 +65,8 @@ int ing_annot_parse(const json_t *ingress, const struct ing_defaults *d, struct 
  * ingress-nginx with --watch-ingress-without-class: k1s's ingress is the
  * only one on its node. */
 bool ing_class_ours(const struct ing_world *w, const json_t *ing);
+/* The same from the Ingress's spec.ingressClassName and annotations. */
+bool ing_class_ours_of(const struct ing_world *w, const char *class_name, const json_t *anns);
 
 /* The annotations of a location that has none: the defaults alone. */
 void ing_annot_defaults(const struct ing_defaults *d, struct ing_annot *an);

@@ -134,7 +134,8 @@ int ing_host_finish(struct ing_build *b, struct ing_host *h)
 {
 	unsigned size = 4;
 
-	qsort(h->loc, h->nloc, sizeof(*h->loc), by_path);
+	if (h->nloc > 1)
+		qsort(h->loc, h->nloc, sizeof(*h->loc), by_path);
 	if (split_prefixes(b, h))
 		return -ENOMEM;
 	for (unsigned i = 0; i < h->nloc; i++) {

@@ -84,7 +84,7 @@ static void bidx_put(struct ing_build *b, const void *owner, int kind, const cha
 	struct ing_bent *e;
 
 	if (!x->e || (x->n + 1) * 2 > x->mask + 1) {
-		size_t size = x->e ? (x->mask + 1) * 2 : 64;
+		size_t size = x->e ? (x->mask + 1) * 2 : b->idx_size;
 		struct ing_bidx n = {calloc(size, sizeof(*n.e)), size - 1, x->n};
 
 		if (!n.e) {
@@ -108,6 +108,24 @@ static const char *str_of(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+/* The members of obj with those names, in one walk over it: a build reads
+ * some 20 members of each Ingress, and hashing each name for
+ * json_object_get() costs more than comparing it with the few keys there
+ * are. Absent ones are NULL. */
+static void members(const json_t *obj, const char *const *names, size_t n, const json_t **out)
+{
+	const char *key;
+	json_t *v;
+
+	memset(out, 0, n * sizeof(*out));
+	json_object_foreach((json_t *)obj, key, v)
+		for (size_t i = 0; i < n; i++)
+			if (!out[i] && key[0] == names[i][0] && strcmp(key, names[i]) == 0) {
+				out[i] = v;
+				break;
+			}
+}
+
 void ing_build_warn(struct ing_build *b, const json_t *ing, const char *reason,
 		    const char *fmt, ...)
 {
@@ -124,10 +142,40 @@ void ing_build_warn(struct ing_build *b, const json_t *ing, const char *reason,
 	b->warn(b->arg, ns ? ns : "default", name ? name : "", reason, msg);
 }
 
+/* An Ingress as the build reads it, each part read once, in one pass
+ * over the store's copy: the later passes, in order of age, then find
+ * it in a few small arrays and not across the JSON of every Ingress. */
+struct svc_ref {
+	const char *name;
+	json_int_t port;		/* port.number */
+	const char *port_name;
+};
+
+struct path_ref {
+	const char *path;		/* NULL when absent or no string */
+	const char *type;
+	bool svc;			/* backend.service is there */
+	struct svc_ref ref;
+	const json_t *resource;
+};
+
+struct rule_ref {
+	const char *host;
+	struct ing_host *h;		/* once servers_of() found it */
+	struct path_ref *paths;
+	size_t npaths;
+};
+
 struct ingress_ref {
 	const json_t *ing;
 	const char *key;
 	const char *created;
+	const char *ns;
+	bool defb;			/* spec.defaultBackend.service is there */
+	struct svc_ref defb_ref;
+	struct rule_ref *rules;
+	size_t nrules;
+	const json_t *tls;
 	struct ing_annot *an;
 };
 
@@ -141,30 +189,53 @@ static int by_age(const void *pa, const void *pb)
 	return c ? c : -strcmp(a->key, b->key);
 }
 
+/* Appends s to buf of size cap holding *n bytes, cutting it short as
+ * snprintf would; the names are built per path, so without printf. */
+static void put(char *buf, size_t cap, size_t *n, const char *s, size_t len)
+{
+	if (*n + len >= cap)
+		len = cap - 1 - *n;
+	memcpy(buf + *n, s, len);
+	*n += len;
+	buf[*n] = 0;
+}
+
 /* A backend: the Service's port named or numbered as the Ingress says,
  * and the ready addresses of the Endpoints subsets that carry the port of
  * that name. No Service, no such port or no ready address: none (503). */
 static const struct ing_backend *backend_of(struct ing_build *b, const json_t *ing, const char *ns,
-					    const json_t *svcref, bool https)
+					    const struct svc_ref *svcref, bool https)
 {
-	const char *sname = str_of(svcref, "name");
-	const json_t *port = json_object_get(svcref, "port");
-	json_int_t pnum = json_integer_value(json_object_get(port, "number"));
-	const char *pname = str_of(port, "name");
-	char name[512], skey[400];
+	const char *sname = svcref->name, *pname = svcref->port_name;
+	json_int_t pnum = svcref->port;
+	char name[512], skey[400], num[24];
 	const json_t *svc, *eps, *sports, *sp = NULL, *subsets, *sub;
 	struct ing_backend *be;
 	const char *epname;
-	size_t i, j, n = 0;
+	size_t i, j, n = 0, nl = 0;
 	struct sockaddr_in *ep;
 
-	/* controller.go upstreamName() */
-	if (sname && pnum > 0)
-		snprintf(name, sizeof(name), "%s-%s-%lld", ns, sname, (long long)pnum);
-	else if (sname && pname && *pname)
-		snprintf(name, sizeof(name), "%s-%s-%s", ns, sname, pname);
-	else
-		snprintf(name, sizeof(name), "%s-INVALID", ns);
+	/* controller.go upstreamName(): ns-svc-port, ns-svc-portname or
+	 * ns-INVALID */
+	name[0] = 0;
+	put(name, sizeof(name), &nl, ns, strlen(ns));
+	if (sname && (pnum > 0 || (pname && *pname))) {
+		char *d = num + sizeof(num);
+		const char *last = pname;
+
+		if (pnum > 0) {
+			*--d = 0;
+			for (json_int_t v = pnum; v; v /= 10)
+				*--d = (char)('0' + v % 10);
+			last = d;
+		}
+		put(name, sizeof(name), &nl, "-", 1);
+		put(name, sizeof(name), &nl, sname, strlen(sname));
+		put(name, sizeof(name), &nl, "-", 1);
+		put(name, sizeof(name), &nl, last, strlen(last));
+	} else {
+		put(name, sizeof(name), &nl, "-INVALID", 8);
+	}
 	be = bidx_get(b, NULL, https ? ING_BK_BACKEND_HTTPS : ING_BK_BACKEND, name);
 	if (be)
 		return be;
@@ -331,26 +402,85 @@ static const char *host_key(const char *h, char *buf, size_t cap)
 	return buf;
 }
 
+/* A Service backend's name and port, as backend_of() reads them. */
+static void svc_read(const json_t *svc, struct svc_ref *ref)
+{
+	static const char *const ref_names[] = {"name", "port"};
+	static const char *const port_names[] = {"number", "name"};
+	const json_t *m[2], *port[2];
+
+	members(svc, ref_names, 2, m);
+	members(m[1], port_names, 2, port);
+	ref->name = json_string_value(m[0]);
+	ref->port = json_integer_value(port[0]);
+	ref->port_name = json_string_value(port[1]);
+}
+
+/* spec.rules and spec.defaultBackend into r, in scratch memory. */
+static int ingress_read(struct ing_arena **scratch, struct ingress_ref *r, const json_t *rules,
+			const json_t *defb)
+{
+	static const char *const rule_names[] = {"host", "http"};
+	static const char *const path_names[] = {"path", "pathType", "backend"};
+	static const char *const backend_names[] = {"service", "resource"};
+	const json_t *rule, *path, *svc = json_object_get(defb, "service");
+	size_t i, j;
+
+	if (svc) {
+		r->defb = true;
+		svc_read(svc, &r->defb_ref);
+	}
+	r->nrules = json_array_size(rules);
+	if (!r->nrules)
+		return 0;
+	r->rules = ing_arena_alloc(scratch, r->nrules * sizeof(*r->rules));
+	if (!r->rules)
+		return -ENOMEM;
+	json_array_foreach(rules, i, rule) {
+		struct rule_ref *rr = &r->rules[i];
+		const json_t *rm[2], *paths;
+
+		members(rule, rule_names, 2, rm);
+		rr->host = json_string_value(rm[0]);
+		paths = json_object_get(rm[1], "paths");
+		rr->npaths = json_array_size(paths);
+		if (!rr->npaths)
+			continue;
+		rr->paths = ing_arena_alloc(scratch, rr->npaths * sizeof(*rr->paths));
+		if (!rr->paths)
+			return -ENOMEM;
+		json_array_foreach(paths, j, path) {
+			struct path_ref *pr = &rr->paths[j];
+			const json_t *pm[3], *bm[2];
+
+			members(path, path_names, 3, pm);
+			members(pm[2], backend_names, 2, bm);
+			pr->path = json_string_value(pm[0]);
+			pr->type = json_string_value(pm[1]);
+			pr->svc = bm[0] != NULL;
+			if (pr->svc)
+				svc_read(bm[0], &pr->ref);
+			pr->resource = bm[1];
+		}
+	}
+	return 0;
+}
+
 static void servers_of(struct ing_build *b, struct ingress_ref *r)
 {
-	const json_t *spec = json_object_get(r->ing, "spec");
-	const json_t *defb = json_object_get(spec, "defaultBackend");
-	const json_t *rules = json_object_get(spec, "rules");
-	const char *ns = str_of(json_object_get(r->ing, "metadata"), "namespace") ?: "default";
+	const char *ns = r->ns;
 	const struct ing_backend *un = &b->t->def_be;
-	const json_t *rule;
-	size_t i;
 	char buf[256];
 
-	if (json_object_get(defb, "service")) {
-		un = backend_of(b, r->ing, ns, json_object_get(defb, "service"), r->an->https);
+	if (r->defb) {
+		un = backend_of(b, r->ing, ns, &r->defb_ref, r->an->https);
 		if (!un)
 			return;
 		/* the catch-all takes the first defaultBackend of an Ingress
 		 * without rules, without its redirect and rewrite */
 		struct ing_loc *root = host_get(b, DEF_SERVER)->loc[0];
 
-		if (root->def && json_array_size(rules) == 0) {
+		if (root->def && r->nrules == 0) {
 			struct ing_annot *an = ing_build_alloc(b, sizeof(*an));
 
 			if (!an)
@@ -366,10 +496,11 @@ static void servers_of(struct ing_build *b, struct ingress_ref *r)
 			root->ingress = r->key;
 		}
 	}
-	json_array_foreach(rules, i, rule) {
-		const char *host = host_key(str_of(rule, "host"), buf, sizeof(buf));
+	for (size_t i = 0; i < r->nrules; i++) {
+		struct rule_ref *rule = &r->rules[i];
+		const char *host = host_key(rule->host, buf, sizeof(buf));
 
-		if (!host_get(b, host) && !host_new(b, host, r, un))
+		if (!(rule->h = host_get(b, host)) && !(rule->h = host_new(b, host, r, un)))
 			return;
 	}
 }
@@ -388,39 +519,36 @@ static enum loc_type type_of(const char *t)
  * Ingress keeps it); a path "/" of the type Prefix takes the root. */
 static void paths_of(struct ing_build *b, struct ingress_ref *r)
 {
-	const json_t *spec = json_object_get(r->ing, "spec");
-	const char *ns = str_of(json_object_get(r->ing, "metadata"), "namespace") ?: "default";
-	const json_t *rule, *path, *tls;
+	static const struct svc_ref none;
+	const char *ns = r->ns;
+	const json_t *tls;
 	size_t i, j;
 	char buf[256];
 
-	json_array_foreach(json_object_get(spec, "rules"), i, rule) {
-		struct ing_host *h = host_get(b, host_key(str_of(rule, "host"), buf, sizeof(buf)));
+	for (i = 0; i < r->nrules; i++) {
+		struct ing_host *h = r->rules[i].h;
 
-		if (!h)
-			h = host_get(b, DEF_SERVER);
-		json_array_foreach(json_object_get(json_object_get(rule, "http"), "paths"), j, path) {
-			const json_t *backend = json_object_get(path, "backend");
-			const json_t *svc = json_object_get(backend, "service");
-			const char *p = str_of(path, "path");
-			enum loc_type type = type_of(str_of(path, "pathType"));
+		for (j = 0; j < r->rules[i].npaths; j++) {
+			const struct path_ref *path = &r->rules[i].paths[j];
+			const char *p = path->path;
+			enum loc_type type = type_of(path->type);
 			const struct ing_backend *be;
 			struct ing_loc *l = NULL;
 			bool add = true;
 
 			if (!p || !*p)
 				p = "/";
-			if (svc) {
-				be = backend_of(b, r->ing, ns, svc, r->an->https);
+			if (path->svc) {
+				be = backend_of(b, r->ing, ns, &path->ref, r->an->https);
 			} else {
-				const json_t *res = json_object_get(backend, "resource");
+				const json_t *res = path->resource;
 
 				ing_build_warn(b, r->ing, "ResourceBackend",
 				      "path %s has a %s backend %s/%s; only Service backends are "
 				      "proxied to, so it answers 503",
 				      p, res ? "resource" : "missing", str_of(res, "kind") ?: "",
 				      str_of(res, "name") ?: "");
-				be = backend_of(b, r->ing, ns, NULL, false);
+				be = backend_of(b, r->ing, ns, &none, false);
 			}
 			if (!be)
 				return;
@@ -449,7 +577,7 @@ static void paths_of(struct ing_build *b, struct ingress_ref *r)
 			l->ingress = r->key;
 		}
 	}
-	json_array_foreach(json_object_get(spec, "tls"), i, tls) {
+	json_array_foreach(r->tls, i, tls) {
 		const json_t *hn;
 
 		json_array_foreach(json_object_get(tls, "hosts"), j, hn) {
@@ -466,6 +594,8 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 {
 	struct ing_build b = {.w = w, .warn = warn, .arg = arg};
 	struct ingress_ref *refs = NULL;
+	struct ing_annot *plain;
+	struct ing_arena *scratch = NULL;
 	size_t n = 0, cap = json_object_size(w->ingresses);
 	const char *key;
 	json_t *ing;
@@ -488,15 +618,39 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 	b.def_annot->force_ssl_redirect = false;
 	b.def_annot->allow = NULL;
 	b.def_annot->nallow = 0;
+	plain = ing_build_alloc(&b, sizeof(*plain));
+	if (!plain)
+		goto nomem;
+	ing_annot_defaults(&b.defs, plain);
 
 	json_object_foreach((json_t *)w->ingresses, key, ing) {
-		const json_t *meta = json_object_get(ing, "metadata");
+		static const char *const top_names[] = {"metadata", "spec"};
+		static const char *const meta_names[] = {"namespace", "creationTimestamp",
+							 "annotations"};
+		static const char *const spec_names[] = {"ingressClassName", "rules",
+							 "defaultBackend", "tls"};
+		const json_t *top[2], *meta[3], *spec[4];
 
-		if (!json_is_object(ing) || !ing_class_ours(w, ing))
+		if (!json_is_object(ing))
+			continue;
+		members(ing, top_names, 2, top);
+		members(top[0], meta_names, 3, meta);
+		members(top[1], spec_names, 4, spec);
+		if (!ing_class_ours_of(w, json_string_value(spec[0]), meta[2]))
 			continue;
 		refs[n].ing = ing;
 		refs[n].key = key;
-		refs[n].created = str_of(meta, "creationTimestamp") ?: "";
+		refs[n].created = json_string_value(meta[1]) ?: "";
+		refs[n].ns = json_string_value(meta[0]) ?: "default";
+		if (ingress_read(&scratch, &refs[n], spec[1], spec[2]))
+			goto nomem;
+		refs[n].tls = spec[3];
+		/* an Ingress without annotations has the defaults: one copy
+		 * serves them all */
+		if (!json_is_object(meta[2])) {
+			refs[n++].an = plain;
+			continue;
+		}
 		refs[n].an = ing_build_alloc(&b, sizeof(*refs[n].an));
 		if (!refs[n].an ||
 		    ing_annot_parse(ing, &b.defs, &b.t->arena, warn, arg, refs[n].an))
@@ -504,6 +658,11 @@ struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, v
 		n++;
 	}
 	qsort(refs, n, sizeof(*refs), by_age);
+	/* a host and two locations for each Ingress, at most half full:
+	 * the index is not grown and copied as it fills */
+	b.idx_size = 64;
+	while (b.idx_size < n * 6)
+		b.idx_size *= 2;
 	for (size_t i = 0; i < n; i++)
 		if (!(refs[i].key = bstrdup(&b, refs[i].key)))
 			goto nomem;
@@ -526,6 +685,7 @@ nomem:
 	ing_table_free(b.t);
 	b.t = NULL;
 out:
+	ing_arena_free(scratch);
 	free(refs);
 	free(b.hosts);
 	free(b.idx.e);

@@ -131,6 +131,7 @@ struct ing_build {
 	struct ing_host **hosts;
 	size_t nhosts, caphosts;
 	struct ing_bidx idx;		/* hosts, backends and locations by name */
+	size_t idx_size;		/* its first size */
 	unsigned seq;
 	bool nomem;
 };
