@@ -29,7 +29,8 @@ CHECKS='[+]ping ok
 [+]controllers ok
 [+]pods ok
 [+]dataplane ok
-[+]dns ok'
+[+]dns ok
+[+]ingress ok'
 
 # ---- the endpoints, with kubectl ----
 expect_out "kubectl get --raw /livez" '^ok$' k get --raw /livez
