@@ -62,7 +62,7 @@ static const char *face_ip(const json_t *pod)
 static void face_put(struct ing *ing, const char *key, const json_t *pod, bool deleted)
 {
 	const char *ip = deleted ? NULL : face_ip(pod);
-	const char *had = k1s_json_str(json_object_get(ing->faces, key), NULL);
+	const char *had = json_string_value(json_object_get(ing->faces, key));
 
 	if (ip && had && strcmp(ip, had) == 0)
 		return;

@@ -636,6 +636,57 @@ static void test_body_limit(void **state)
 	}
 }
 
+/* A face pod of the ingress (as the runtime reports one: containerID
+ * k1s://face/ingress, Running) is listened on, port 80 of its address,
+ * through updates, until it goes. */
+static void put_face(struct fx *fx, const char *ip, const char *label)
+{
+	put(fx, res("", "pods"),
+	    json_pack("{s:{s:s,s:s,s:{s:s}}, s:{s:[{s:s,s:s}]}, s:{s:s,s:s,s:[{s:s,s:s}]}}",
+		      "metadata", "name", "face", "namespace", "ingress-nginx", "labels", "v", label,
+		      "spec", "containers", "name", "controller", "image",
+		      "registry.k8s.io/ingress-nginx/controller:v1.9.0", "status", "phase", "Running",
+		      "podIP", ip, "containerStatuses", "name", "controller", "containerID",
+		      "k1s://face/ingress"));
+}
+
+static int dial_face(const char *ip)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(80)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0), r;
+
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	if (r < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void test_face_addresses(void **state)
+{
+	struct fx *fx = *state;
+	char buf[70000];
+	int fd;
+
+	if (geteuid() != 0)
+		skip();	/* port 80 */
+	assert_int_equal(dial_face("127.0.0.77"), -1);
+	put_face(fx, "127.0.0.77", "a");
+	sync_ing(fx);
+	put_face(fx, "127.0.0.77", "b");	/* an update that changes nothing served */
+	sync_ing(fx);
+	fd = dial_face("127.0.0.77");
+	assert_true(fd >= 0);
+	send_str(fd, "GET /f HTTP/1.1\r\nHost: a.test\r\n\r\n");
+	assert_int_equal(response(fd, buf, sizeof(buf)), 200);
+	close(fd);
+	assert_int_equal(fx->fw.w.remove(fx->fw.w.arg, res("", "pods"), "ingress-nginx", "face", NULL, 0), 0);
+	sync_ing(fx);
+	assert_int_equal(dial_face("127.0.0.77"), -1);
+}
+
 static void test_status_address(void **state)
 {
 	struct fx *fx = *state;
@@ -663,6 +714,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_upstream_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_smuggling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_face_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_address, setup, teardown),
 	};
 
