@@ -17,7 +17,7 @@ TMP=$(mktemp -d /tmp/k1s-it.XXXXXX)
 K1S_PID=
 # KEEP_LOG=FILE: k1s's log is copied there at the end, for a failure's post-mortem.
 cleanup() {
-	[ -n "${KEEP_LOG:-}" ] && cp "$TMP/k1s.log" "$KEEP_LOG" 2>/dev/null
+	if [ -n "${KEEP_LOG:-}" ]; then cp "$TMP/k1s.log" "$KEEP_LOG" 2>/dev/null || true; fi
 	if [ -n "$K1S_PID" ]; then
 		kill "$K1S_PID" 2>/dev/null || true
 		wait "$K1S_PID" 2>/dev/null || true
