@@ -1,24 +1,7 @@
-/* A client connection through the ingress, one request at a time: read a
- * request head, route it, then either answer (a redirect, 404, 503...) or
- * forward it to an endpoint over a kept-alive upstream connection,
- * streaming the body as it comes; then stream the response back and
- * start over for the next request on the connection. An upgrade (101)
- * turns the connection into a tunnel both ways.
- *
- * Buffers: cbuf holds the request head from offset 0 for as long as the
- * request lasts (the access log reads it at the end) and the request body
- * after it; ubuf the response; hbuf the heads k1s writes (the one sent
- * upstream, the one sent back, its own answers).
- *
- * A connection idle between requests gives its buffers back after
- * ING_PARK_MS and waits with a poll instead of a read, as nginx frees a
- * keep-alive connection's buffers: ten thousand idle clients cost a few
- * hundred bytes each, not a hundred kilobytes.
- *
- * Timeouts are nginx's as ingress-nginx configures them: 60 s for a
- * request head (client_header_timeout), 75 s idle between requests
- * (keepalive_timeout), 60 s to send to a client (send_timeout), and the
- * proxy-*-timeout settings towards the upstream. */
+/* A client connection's life: accepted, its requests read and routed,
+ * answered by the ingress or sent upstream over a connection of the pool
+ * or a new one, logged; the completions of its operations dispatched; its
+ * timeouts. Bodies, responses and tunnels are ing_relay.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
@@ -31,88 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ing_loop_int.h"
+#include "ing_conn_int.h"
 #include "k1s_facelog.h"
 
-#define ING_CBUF	(48 * 1024)
-#define ING_UBUF	(32 * 1024)
-#define ING_HBUF	(24 * 1024)
-#define ING_HEAD_MS	60000
-#define ING_KEEPALIVE_MS 75000
-#define ING_SEND_MS	60000
-#define ING_KEEPALIVE_REQS 1000		/* nginx's keepalive_requests */
-#define ING_TRIES	3		/* proxy-next-upstream-tries */
-#define ING_PARK_MS	2000
-#define ING_CONNS_MAX	16384		/* per loop: ingress-nginx's max-worker-connections */
 
-enum phase {
-	P_HEAD,		/* reading a request head */
-	P_ANSWER,	/* sending an answer of the ingress's own */
-	P_CONNECT,	/* connecting upstream */
-	P_UP_HEAD,	/* sending the request head upstream (then 100 Continue) */
-	P_REQ_BODY,	/* streaming the request body upstream */
-	P_RESP_HEAD,	/* reading the response head */
-	P_RESP_SEND,	/* sending the response head */
-	P_RESP_BODY,	/* streaming the response body back */
-	P_TUNNEL,	/* after a 101: bytes both ways */
-};
-
-enum { S_CRX, S_CTX, S_URX, S_UTX };
-
-struct conn {
-	struct k1s_list link;
-	struct ing_loop *lp;
-	int cfd, ufd;
-	struct ing_op op[4];
-	bool busy[4];
-	int inflight;
-	bool dead;
-	enum phase ph;
-	uint16_t port;			/* the port the client reached */
-	uint32_t client;		/* its address, network order */
-	char client_ip[INET_ADDRSTRLEN];
-	int64_t deadline;
-	int deadline_fd;
-	bool timed_out;
-	bool parking, polling;		/* giving the buffers back; waiting with them given back */
-	int64_t idle_since;
-	unsigned nreq;
-
-	char *cbuf, *ubuf, *hbuf;
-	size_t clen, coff, ulen, uoff;
-	const char *tx_p[2];		/* the send in progress, per side (0 client, 1 upstream) */
-	size_t tx_n[2], tx_last;	/* tx_last: the slice relay_* handed over */
-
-	struct ing_req rq;
-	struct ing_resp rs;
-	struct ing_chunked ch;
-	uint64_t left, body_seen;
-	bool body_done, resp_done, keep, upgrade, reused, expect_sent;
-	bool up_broken;			/* the upstream would take no more of the body */
-	bool tunnel_eof[2];		/* 0: the client finished sending, 1: the upstream */
-
-	/* What the route said, copied out of the table. */
-	struct sockaddr_in cand[ING_TRIES];
-	int ncand, try, retries;
-	char upname[160];
-	int connect_ms, read_ms, send_ms;
-	uint64_t body_max;
-	size_t uphead;			/* bytes of hbuf that are the upstream head */
-	struct __kernel_timespec cto;
-
-	/* For the access log. */
-	int64_t t0, t0_wall, t_up;
-	int status, up_status;
-	uint64_t sent_body, up_len;
-	char up_addr[INET_ADDRSTRLEN + 8];
-	char reqid[33];
-};
-
-static void c_recv(struct conn *c);
-static void start_head(struct conn *c);
-static void relay_body(struct conn *c);
-static void relay_resp(struct conn *c);
-static void finish(struct conn *c);
+static void request(struct conn *c);
 static void up_connect(struct conn *c);
 
 static int64_t wall_ms(void)
@@ -141,7 +47,7 @@ static void conn_put(struct conn *c)
 
 /* Ends the connection: its operations are cancelled, and it is freed
  * with their last completion. */
-static void conn_close(struct conn *c)
+void conn_close(struct conn *c)
 {
 	struct ing_loop *lp = c->lp;
 
@@ -173,7 +79,7 @@ static void submit(struct conn *c, int slot, struct io_uring_sqe *sqe, int fd, i
 	}
 }
 
-static void c_send(struct conn *c, const char *p, size_t n)
+void conn_send_client(struct conn *c, const char *p, size_t n)
 {
 	struct io_uring_sqe *sqe = ing_sqe(c->lp);
 
@@ -183,7 +89,7 @@ static void c_send(struct conn *c, const char *p, size_t n)
 	submit(c, S_CTX, sqe, c->cfd, ING_SEND_MS);
 }
 
-static void u_send(struct conn *c, const char *p, size_t n)
+void conn_send_up(struct conn *c, const char *p, size_t n)
 {
 	struct io_uring_sqe *sqe = ing_sqe(c->lp);
 
@@ -193,7 +99,7 @@ static void u_send(struct conn *c, const char *p, size_t n)
 	submit(c, S_UTX, sqe, c->ufd, c->send_ms);
 }
 
-static void c_recv(struct conn *c)
+void conn_recv_client(struct conn *c)
 {
 	struct io_uring_sqe *sqe = ing_sqe(c->lp);
 	int64_t ms = c->ph == P_HEAD ? (c->nreq && c->clen == 0 ? ING_KEEPALIVE_MS : ING_HEAD_MS)
@@ -203,7 +109,7 @@ static void c_recv(struct conn *c)
 	submit(c, S_CRX, sqe, c->cfd, ms);
 }
 
-static void u_recv(struct conn *c)
+void conn_recv_up(struct conn *c)
 {
 	struct io_uring_sqe *sqe = ing_sqe(c->lp);
 
@@ -211,7 +117,7 @@ static void u_recv(struct conn *c)
 	submit(c, S_URX, sqe, c->ufd, c->read_ms);
 }
 
-static int buffers(struct conn *c)
+int conn_buffers(struct conn *c)
 {
 	c->cbuf = malloc(ING_CBUF + ING_UBUF + ING_HBUF);
 	if (!c->cbuf)
@@ -235,7 +141,7 @@ void ing_conn_accepted(struct ing_lsn *l, int fd)
 		return;
 	}
 	c = calloc(1, sizeof(*c));
-	if (!c || buffers(c) < 0) {
+	if (!c || conn_buffers(c) < 0) {
 		free(c);
 		close(fd);
 		return;
@@ -253,12 +159,12 @@ void ing_conn_accepted(struct ing_lsn *l, int fd)
 		inet_ntop(AF_INET, &peer.sin_addr, c->client_ip, sizeof(c->client_ip));
 	}
 	k1s_list_add(&lp->conns, &c->link);
-	start_head(c);
+	conn_start_head(c);
 }
 
 /* ---- the access log ---- */
 
-static void log_request(struct conn *c, bool parsed)
+void conn_log(struct conn *c, bool parsed)
 {
 	struct ing *ing = c->lp->ing;
 	char line[4096];
@@ -289,7 +195,7 @@ static void log_request(struct conn *c, bool parsed)
 
 /* ---- answers of the ingress's own ---- */
 
-static void answer(struct conn *c, int status, const char *location, bool parsed)
+void conn_answer(struct conn *c, int status, const char *location, bool parsed)
 {
 	bool head = parsed && c->rq.method.n == 4 && memcmp(c->rq.method.p, "HEAD", 4) == 0;
 	/* A body that is not read is not skipped either: the connection ends. */
@@ -314,7 +220,7 @@ static void answer(struct conn *c, int status, const char *location, bool parsed
 
 		c->sent_body = end ? (uint64_t)(c->hbuf + n - (end + 4)) : 0;
 	}
-	c_send(c, c->hbuf, (size_t)n);
+	conn_send_client(c, c->hbuf, (size_t)n);
 }
 
 /* ---- a request ---- */
@@ -371,7 +277,7 @@ static void request(struct conn *c)
 		char loc[8192];
 
 		snprintf(loc, sizeof(loc), "%.*s", (int)r.target.n, r.target.p);
-		answer(c, r.status, r.status >= 300 && r.status < 400 ? loc : NULL, true);
+		conn_answer(c, r.status, r.status >= 300 && r.status < 400 ? loc : NULL, true);
 		return;
 	}
 	c->connect_ms = r.conf->connect_timeout_ms;
@@ -380,7 +286,7 @@ static void request(struct conn *c)
 	c->body_max = r.conf->body_max;
 	/* nginx refuses a declared length over client_max_body_size at once. */
 	if (c->body_max && c->rq.body == ING_BODY_LENGTH && c->rq.length > c->body_max) {
-		answer(c, 413, NULL, true);
+		conn_answer(c, 413, NULL, true);
 		return;
 	}
 	c->ncand = (int)(r.be->nep < ING_TRIES ? r.be->nep : ING_TRIES);
@@ -401,14 +307,14 @@ static void request(struct conn *c)
 		fwd.host = c->rq.host;
 	n = ing_http_upstream_head(&c->rq, &fwd, c->hbuf, ING_HBUF);
 	if (n < 0) {
-		answer(c, 400, NULL, true);	/* nginx: a head too large to pass on */
+		conn_answer(c, 400, NULL, true);	/* nginx: a head too large to pass on */
 		return;
 	}
 	c->uphead = (size_t)n;
 	up_connect(c);
 }
 
-static void start_head(struct conn *c)
+void conn_start_head(struct conn *c)
 {
 	int r;
 
@@ -416,19 +322,19 @@ static void start_head(struct conn *c)
 	c->deadline = 0;
 	if (c->clen == 0) {
 		c->idle_since = c->lp->now;
-		c_recv(c);
+		conn_recv_client(c);
 		return;
 	}
 	r = ing_http_req_parse(c->cbuf, c->clen, &c->lp->ing->lim, &c->rq);
 	if (r == 0) {
-		c_recv(c);
+		conn_recv_client(c);
 	} else if (r < 0) {
 		c->t0 = c->lp->now;
 		c->t0_wall = wall_ms();
 		c->upname[0] = c->up_addr[0] = c->reqid[0] = 0;
 		c->up_status = 0;
 		c->sent_body = c->body_seen = 0;
-		answer(c, -r, NULL, false);
+		conn_answer(c, -r, NULL, false);
 	} else {
 		c->coff = (size_t)r;
 		request(c);
@@ -437,10 +343,10 @@ static void start_head(struct conn *c)
 
 /* ---- upstream ---- */
 
-static void up_send_head(struct conn *c)
+void conn_up_send_head(struct conn *c)
 {
 	c->ph = P_UP_HEAD;
-	u_send(c, c->hbuf, c->uphead);
+	conn_send_up(c, c->hbuf, c->uphead);
 }
 
 static void up_connect(struct conn *c)
@@ -457,13 +363,13 @@ static void up_connect(struct conn *c)
 	c->ufd = c->retries == 0 ? ing_pool_take(lp, to) : -1;
 	if (c->ufd >= 0) {
 		c->reused = true;
-		up_send_head(c);
+		conn_up_send_head(c);
 		return;
 	}
 	c->reused = false;
 	c->ufd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (c->ufd < 0) {
-		answer(c, 502, NULL, true);
+		conn_answer(c, 502, NULL, true);
 		return;
 	}
 	setsockopt(c->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -495,7 +401,7 @@ static void up_connect(struct conn *c)
  * (proxy_next_upstream error timeout), and a kept-alive connection that
  * the upstream had closed meanwhile is simply made again. Only a request
  * whose body has not started to stream can be sent twice. */
-static void up_failed(struct conn *c, int status)
+void conn_up_failed(struct conn *c, int status)
 {
 	bool replayable = c->rq.body == ING_BODY_NONE || (!c->expect_sent && c->body_seen == 0);
 
@@ -510,222 +416,12 @@ static void up_failed(struct conn *c, int status)
 		up_connect(c);
 		return;
 	}
-	answer(c, status, NULL, true);
+	conn_answer(c, status, NULL, true);
 }
 
-static void start_body(struct conn *c)
-{
-	c->ph = P_REQ_BODY;
-	c->body_done = c->rq.body == ING_BODY_NONE;
-	c->left = c->rq.length;
-	ing_chunked_init(&c->ch);
-	if (c->rq.body == ING_BODY_LENGTH && c->left == 0)
-		c->body_done = true;
-	relay_body(c);
-}
-
-static void start_response(struct conn *c)
-{
-	c->ph = P_RESP_HEAD;
-	c->ulen = c->uoff = 0;
-	u_recv(c);
-}
-
-/* Hands the next slice of the request body to the upstream. */
-static void relay_body(struct conn *c)
-{
-	size_t avail = c->clen - c->coff, n = avail;
-
-	if (c->body_done) {
-		start_response(c);
-		return;
-	}
-	if (avail == 0) {
-		/* The head stays at the start of cbuf; the body cycles after it. */
-		c->clen = c->coff = c->rq.head_len;
-		c_recv(c);
-		return;
-	}
-	if (c->rq.body == ING_BODY_LENGTH) {
-		if (n > c->left)
-			n = (size_t)c->left;
-		if (n == c->left)
-			c->body_done = true;
-	} else {
-		ssize_t k = ing_chunked_feed(&c->ch, c->cbuf + c->coff, avail);
-
-		if (k < 0) {
-			answer(c, 400, NULL, true);
-			return;
-		}
-		n = (size_t)k;
-		c->body_done = c->ch.done;
-	}
-	c->body_seen += n;
-	/* nginx's client_max_body_size counts a chunked body's data, not its
-	 * framing. */
-	if (c->body_max && (c->rq.body == ING_BODY_CHUNKED ? c->ch.data : c->body_seen) > c->body_max) {
-		answer(c, 413, NULL, true);
-		return;
-	}
-	c->tx_last = n;
-	u_send(c, c->cbuf + c->coff, n);
-}
-
-static void response_head(struct conn *c)
-{
-	struct ing_resp *rs = &c->rs;
-	int r;
-	ssize_t n;
-
-	for (;;) {
-		r = ing_http_resp_parse(c->ubuf, c->ulen, &c->lp->ing->lim, &c->rq, rs);
-		if (r == 0) {
-			if (c->ulen == ING_UBUF) {
-				up_failed(c, 502);
-				return;
-			}
-			u_recv(c);
-			return;
-		}
-		if (r < 0) {
-			answer(c, 502, NULL, true);
-			return;
-		}
-		if (rs->status >= 200 || rs->status == 101)
-			break;
-		/* An interim answer (100 Continue): k1s sent its own. */
-		memmove(c->ubuf, c->ubuf + r, c->ulen - (size_t)r);
-		c->ulen -= (size_t)r;
-	}
-	c->t_up = c->lp->now;
-	c->up_status = rs->status;
-	c->status = rs->status;
-	c->upgrade = c->rq.upgrade && rs->status == 101;
-	c->keep = c->rq.keep_alive && rs->body != ING_BODY_EOF && c->body_done &&
-		  c->nreq < ING_KEEPALIVE_REQS;
-	c->resp_done = rs->body == ING_BODY_NONE;
-	c->left = rs->length;
-	if (rs->body == ING_BODY_LENGTH && c->left == 0)
-		c->resp_done = true;
-	ing_chunked_init(&c->ch);
-	n = ing_http_client_head(rs, c->keep, c->hbuf, ING_HBUF);
-	if (n < 0) {
-		answer(c, 502, NULL, true);
-		return;
-	}
-	c->uoff = (size_t)r;
-	c->ph = P_RESP_SEND;
-	c_send(c, c->hbuf, (size_t)n);
-}
-
-/* Hands the next slice of the response body to the client. */
-static void relay_resp(struct conn *c)
-{
-	size_t avail = c->ulen - c->uoff, n = avail;
-
-	if (c->resp_done) {
-		finish(c);
-		return;
-	}
-	if (avail == 0) {
-		c->ulen = c->uoff = 0;
-		u_recv(c);
-		return;
-	}
-	if (c->rs.body == ING_BODY_LENGTH) {
-		if (n > c->left)
-			n = (size_t)c->left;
-		if (n == c->left)
-			c->resp_done = true;
-	} else if (c->rs.body == ING_BODY_CHUNKED) {
-		ssize_t k = ing_chunked_feed(&c->ch, c->ubuf + c->uoff, avail);
-
-		if (k < 0) {
-			conn_close(c);	/* the head is out: nothing left to say */
-			return;
-		}
-		n = (size_t)k;
-		c->resp_done = c->ch.done;
-	}
-	c->tx_last = n;
-	c_send(c, c->ubuf + c->uoff, n);
-}
-
-static void finish(struct conn *c)
-{
-	struct ing_loop *lp = c->lp;
-	size_t rest;
-
-	log_request(c, true);
-	c->deadline = 0;
-	if (c->ufd >= 0) {
-		if (c->rs.keep_alive && c->rs.body != ING_BODY_EOF && c->body_done &&
-		    c->ulen == c->uoff && !lp->stopping)
-			ing_pool_put(lp, &c->cand[c->try], c->ufd);
-		else
-			close(c->ufd);
-		c->ufd = -1;
-	}
-	if (!c->keep) {
-		conn_close(c);
-		return;
-	}
-	/* Pipelined bytes after this request are the next one's. */
-	rest = c->clen - c->coff;
-	memmove(c->cbuf, c->cbuf + c->coff, rest);
-	c->clen = rest;
-	c->coff = 0;
-	start_head(c);
-}
-
-/* ---- the tunnel after an upgrade ---- */
-
-static void tunnel_start(struct conn *c)
-{
-	c->ph = P_TUNNEL;
-	log_request(c, true);
-	/* What followed the heads on either side goes first. */
-	if (c->uoff < c->ulen) {
-		c_send(c, c->ubuf + c->uoff, c->ulen - c->uoff);
-	} else {
-		c->ulen = c->uoff = 0;
-		u_recv(c);
-	}
-	if (c->coff < c->clen) {
-		u_send(c, c->cbuf + c->coff, c->clen - c->coff);
-	} else {
-		c->clen = c->coff = 0;
-		c_recv(c);
-	}
-}
-
-static void tunnel_eof(struct conn *c, int side)
-{
-	c->tunnel_eof[side] = true;
-	shutdown(side == 0 ? c->ufd : c->cfd, SHUT_WR);
-	if (c->tunnel_eof[0] && c->tunnel_eof[1])
-		conn_close(c);
-}
-
-/* ---- completions ---- */
-
-static bool sent_all(struct conn *c, int side, int res)
-{
-	if ((size_t)res >= c->tx_n[side])
-		return true;
-	c->tx_p[side] += res;
-	c->tx_n[side] -= (size_t)res;
-	if (side == 0) {
-		c_send(c, c->tx_p[0], c->tx_n[0]);
-	} else {
-		u_send(c, c->tx_p[1], c->tx_n[1]);
-	}
-	return false;
-}
-
-/* Between requests, with the buffers given back. */
-static void park(struct conn *c)
+/* Between requests, with the buffers given back: a poll waits for the
+ * next one. */
+void conn_park(struct conn *c)
 {
 	struct io_uring_sqe *sqe = ing_sqe(c->lp);
 	int64_t left = c->idle_since + ING_KEEPALIVE_MS - c->lp->now;
@@ -736,187 +432,6 @@ static void park(struct conn *c)
 	c->polling = true;
 	io_uring_prep_poll_add(sqe, c->cfd, POLLIN);
 	submit(c, S_CRX, sqe, c->cfd, left > 0 ? left : 1);
-}
-
-static void on_crx(struct conn *c, int res)
-{
-	if (c->polling) {
-		c->polling = false;
-		if (res < 0 || c->timed_out || buffers(c) < 0) {
-			conn_close(c);
-			return;
-		}
-		c_recv(c);
-		return;
-	}
-	if (c->parking) {
-		if (res == -ECANCELED) {
-			park(c);
-			return;
-		}
-		c->parking = false;	/* the next request came first */
-	}
-	if (res <= 0) {
-		if (c->ph == P_TUNNEL)
-			tunnel_eof(c, 0);
-		else
-			conn_close(c);	/* gone, or timed out: nginx closes quietly */
-		return;
-	}
-	c->clen += (size_t)res;
-	switch (c->ph) {
-	case P_HEAD:
-		start_head(c);
-		break;
-	case P_REQ_BODY:
-		relay_body(c);
-		break;
-	case P_TUNNEL:
-		u_send(c, c->cbuf, c->clen);
-		break;
-	default:
-		conn_close(c);
-		break;
-	}
-}
-
-static void on_ctx(struct conn *c, int res)
-{
-	if (res < 0) {
-		conn_close(c);
-		return;
-	}
-	if (!sent_all(c, 0, res))
-		return;
-	switch (c->ph) {
-	case P_ANSWER:
-		log_request(c, c->rq.head_len > 0 && c->reqid[0]);
-		if (!c->keep) {
-			conn_close(c);
-			break;
-		}
-		{
-			size_t rest = c->clen - c->coff;
-
-			memmove(c->cbuf, c->cbuf + c->coff, rest);
-			c->clen = rest;
-			c->coff = 0;
-		}
-		start_head(c);
-		break;
-	case P_UP_HEAD:		/* the 100 Continue went out */
-		start_body(c);
-		break;
-	case P_RESP_SEND:
-		if (c->upgrade) {
-			tunnel_start(c);
-			break;
-		}
-		c->ph = P_RESP_BODY;
-		relay_resp(c);
-		break;
-	case P_RESP_BODY:
-		c->sent_body += c->tx_last;
-		c->up_len += c->tx_last;
-		c->uoff += c->tx_last;
-		if (c->rs.body == ING_BODY_LENGTH)
-			c->left -= c->tx_last;
-		relay_resp(c);
-		break;
-	case P_TUNNEL:
-		c->ulen = c->uoff = 0;
-		u_recv(c);
-		break;
-	default:
-		conn_close(c);
-		break;
-	}
-}
-
-static void on_urx(struct conn *c, int res)
-{
-	if (c->ph == P_TUNNEL) {
-		if (res <= 0)
-			tunnel_eof(c, 1);
-		else
-			c_send(c, c->ubuf, (size_t)res);
-		return;
-	}
-	if (res <= 0) {
-		if (c->ph == P_RESP_HEAD && c->ulen == 0 && !c->timed_out) {
-			up_failed(c, 502);
-		} else if (c->ph == P_RESP_HEAD) {
-			answer(c, c->timed_out ? 504 : 502, NULL, true);
-		} else if (res == 0 && c->rs.body == ING_BODY_EOF) {
-			c->resp_done = true;
-			c->keep = false;
-			finish(c);
-		} else {
-			conn_close(c);	/* cut short: the client sees it cut short */
-		}
-		return;
-	}
-	c->ulen += (size_t)res;
-	if (c->ph == P_RESP_HEAD)
-		response_head(c);
-	else
-		relay_resp(c);
-}
-
-static void on_utx(struct conn *c, int res)
-{
-	if (c->ph == P_CONNECT) {
-		if (res < 0) {
-			up_failed(c, res == -ECANCELED || res == -ETIMEDOUT ? 504 : 502);
-			return;
-		}
-		up_send_head(c);
-		return;
-	}
-	if (c->ph == P_TUNNEL) {
-		if (res < 0) {
-			conn_close(c);
-			return;
-		}
-		if (sent_all(c, 1, res)) {
-			c->clen = c->coff = 0;
-			c_recv(c);
-		}
-		return;
-	}
-	if (res < 0) {
-		if (c->ph == P_UP_HEAD) {
-			up_failed(c, 502);
-			return;
-		}
-		/* The upstream stopped reading the body: it may have answered
-		 * already (a 413 of its own), and that answer is what the client
-		 * gets; the connection ends after it. */
-		c->body_done = false;
-		c->up_broken = true;
-		start_response(c);
-		return;
-	}
-	if (!sent_all(c, 1, res))
-		return;
-	if (c->ph == P_UP_HEAD) {
-		/* nginx answers 100 Continue itself once it wants the body. */
-		if (c->rq.expect_continue && c->rq.body != ING_BODY_NONE && c->coff == c->clen &&
-		    !c->expect_sent) {
-			static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-
-			c->expect_sent = true;
-			c_send(c, cont, sizeof(cont) - 1);
-			return;
-		}
-		start_body(c);
-		return;
-	}
-	/* P_REQ_BODY: the slice went out. */
-	c->coff += c->tx_last;
-	if (c->rq.body == ING_BODY_LENGTH)
-		c->left -= c->tx_last;
-	relay_body(c);
 }
 
 void ing_conn_cqe(struct ing_op *op, int res)
@@ -934,16 +449,16 @@ void ing_conn_cqe(struct ing_op *op, int res)
 		c->deadline = 0;
 	switch (slot) {
 	case S_CRX:
-		on_crx(c, res);
+		conn_on_crx(c, res);
 		break;
 	case S_CTX:
-		on_ctx(c, res);
+		conn_on_ctx(c, res);
 		break;
 	case S_URX:
-		on_urx(c, res);
+		conn_on_urx(c, res);
 		break;
 	default:
-		on_utx(c, res);
+		conn_on_utx(c, res);
 		break;
 	}
 }
@@ -982,3 +497,4 @@ void ing_conn_free_all(struct ing_loop *lp)
 		conn_put(c);
 	}
 }
+
