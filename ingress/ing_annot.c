@@ -425,13 +425,8 @@ int ing_annot_parse(const json_t *ingress, const struct ing_defaults *d, struct 
 		for (; *s && *s != ' ' && n < sizeof(p) - 1; s++)
 			p[n++] = (char)toupper((unsigned char)*s);
 		p[n] = 0;
-		if (strcmp(p, "HTTPS") == 0) {
-			/* TLS towards backends comes with TLS at the ingress. */
+		if (strcmp(p, "HTTPS") == 0)
 			an->https = true;
-			warnf(&w, "UnsupportedAnnotation",
-			      ING_ANNOT_PREFIX "backend-protocol: HTTPS is not implemented by k1s yet: "
-			      "requests go to the backend as plain HTTP%s%s", "", "");
-		}
 		else if (strcmp(p, "GRPC") == 0 || strcmp(p, "GRPCS") == 0 ||
 			 strcmp(p, "AJP") == 0 || strcmp(p, "FCGI") == 0)
 			warnf(&w, "UnsupportedAnnotation",

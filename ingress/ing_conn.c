@@ -39,6 +39,7 @@ static void conn_put(struct conn *c)
 		close(c->cfd);
 	if (c->ufd >= 0)
 		close(c->ufd);
+	ing_tls_free(c->tls);
 	k1s_list_del(&c->link);
 	c->lp->nconns--;
 	free(c->cbuf);
@@ -89,12 +90,134 @@ void conn_send_client(struct conn *c, const char *p, size_t n)
 	submit(c, S_CTX, sqe, c->cfd, ING_SEND_MS);
 }
 
-void conn_send_up(struct conn *c, const char *p, size_t n)
+/* ---- TLS towards the upstream: the slots S_UTX and S_URX then move
+ * ciphertext (tls_raw), or a NOP hands over what a read or write of the
+ * session gave, so that the relay sees its completions as over plain
+ * TCP. ---- */
+
+static void tls_send_raw(struct conn *c)
 {
 	struct io_uring_sqe *sqe = ing_sqe(c->lp);
 
+	io_uring_prep_send(sqe, c->ufd, ing_tls_out_data(c->tls), ing_tls_out_pending(c->tls),
+			   MSG_NOSIGNAL);
+	c->tls_raw[S_UTX] = true;
+	submit(c, S_UTX, sqe, c->ufd, c->send_ms);
+}
+
+static void tls_recv_raw(struct conn *c)
+{
+	struct io_uring_sqe *sqe = ing_sqe(c->lp);
+	size_t cap;
+	unsigned char *p = ing_tls_in_room(c->tls, &cap);
+
+	io_uring_prep_recv(sqe, c->ufd, p, cap, 0);
+	c->tls_raw[S_URX] = true;
+	submit(c, S_URX, sqe, c->ufd, c->read_ms);
+}
+
+static void tls_deliver(struct conn *c, int slot, ssize_t res)
+{
+	struct io_uring_sqe *sqe = ing_sqe(c->lp);
+
+	io_uring_prep_nop(sqe);
+	c->tls_raw[slot] = false;
+	c->tls_plain = res;
+	submit(c, slot, sqe, -1, 0);
+}
+
+static void tls_step(struct conn *c)
+{
+	int r = ing_tls_handshake(c->tls);
+
+	if (ing_tls_out_pending(c->tls)) {
+		tls_send_raw(c);
+	} else if (r == ING_TLS_WANT_READ) {
+		tls_recv_raw(c);
+	} else if (r == ING_TLS_DONE) {
+		c->tls_hs = false;
+		conn_up_send_head(c);
+	} else {
+		conn_up_failed(c, 502);
+	}
+}
+
+void conn_up_connected(struct conn *c)
+{
+	if (!c->https) {
+		conn_up_send_head(c);
+		return;
+	}
+	if (!c->lp->tls.ready && ing_tls_cfg_init(&c->lp->tls) != 0) {
+		conn_answer(c, 502, NULL, true);
+		return;
+	}
+	ing_tls_free(c->tls);
+	/* No SNI: ingress-nginx's proxy-ssl-server-name is off by default. */
+	c->tls = ing_tls_client(&c->lp->tls, NULL);
+	if (!c->tls) {
+		conn_answer(c, 502, NULL, true);
+		return;
+	}
+	c->tls_hs = true;
+	tls_step(c);
+}
+
+/* A completion of a slot that moves ciphertext: true when it was one. */
+static bool tls_cqe(struct conn *c, int slot, int res)
+{
+	if (!c->tls || (slot != S_UTX && slot != S_URX) || !c->tls_raw[slot])
+		return false;
+	c->tls_raw[slot] = false;
+	if (slot == S_UTX) {
+		if (res < 0) {
+			if (c->tls_hs)
+				conn_up_failed(c, 502);
+			else
+				conn_on_utx(c, res);
+			return true;
+		}
+		ing_tls_out_sent(c->tls, (size_t)res);
+		if (ing_tls_out_pending(c->tls))
+			tls_send_raw(c);
+		else if (c->tls_hs)
+			tls_step(c);
+		else
+			conn_on_utx(c, (int)c->tls_plain);
+		return true;
+	}
+	if (res <= 0) {
+		if (c->tls_hs)
+			conn_up_failed(c, 502);
+		else
+			conn_on_urx(c, res);
+		return true;
+	}
+	ing_tls_in_got(c->tls, (size_t)res);
+	if (c->tls_hs)
+		tls_step(c);
+	else
+		conn_recv_up(c);
+	return true;
+}
+
+void conn_send_up(struct conn *c, const char *p, size_t n)
+{
+	struct io_uring_sqe *sqe;
+
 	c->tx_p[1] = p;
 	c->tx_n[1] = n;
+	if (c->tls) {
+		ssize_t k = ing_tls_write(c->tls, p, n);
+
+		c->tls_plain = k;
+		if (k > 0 && ing_tls_out_pending(c->tls))
+			tls_send_raw(c);
+		else
+			tls_deliver(c, S_UTX, k > 0 ? k : -EPROTO);
+		return;
+	}
+	sqe = ing_sqe(c->lp);
 	io_uring_prep_send(sqe, c->ufd, p, n, MSG_NOSIGNAL);
 	submit(c, S_UTX, sqe, c->ufd, c->send_ms);
 }
@@ -111,8 +234,18 @@ void conn_recv_client(struct conn *c)
 
 void conn_recv_up(struct conn *c)
 {
-	struct io_uring_sqe *sqe = ing_sqe(c->lp);
+	struct io_uring_sqe *sqe;
 
+	if (c->tls) {
+		ssize_t r = ing_tls_read(c->tls, c->ubuf + c->ulen, ING_UBUF - c->ulen);
+
+		if (r == -ING_TLS_WANT_READ)
+			tls_recv_raw(c);
+		else
+			tls_deliver(c, S_URX, r >= 0 ? r : -EPROTO);
+		return;
+	}
+	sqe = ing_sqe(c->lp);
 	io_uring_prep_recv(sqe, c->ufd, c->ubuf + c->ulen, ING_UBUF - c->ulen, 0);
 	submit(c, S_URX, sqe, c->ufd, c->read_ms);
 }
@@ -280,6 +413,7 @@ static void request(struct conn *c)
 		conn_answer(c, r.status, r.status >= 300 && r.status < 400 ? loc : NULL, true);
 		return;
 	}
+	c->https = r.be->https;
 	c->connect_ms = r.conf->connect_timeout_ms;
 	c->read_ms = r.conf->read_timeout_ms;
 	c->send_ms = r.conf->send_timeout_ms;
@@ -360,7 +494,11 @@ static void up_connect(struct conn *c)
 	snprintf(c->up_addr + strlen(c->up_addr), 8, ":%u", ntohs(to->sin_port));
 	if (c->ufd >= 0)
 		close(c->ufd);
-	c->ufd = c->retries == 0 ? ing_pool_take(lp, to) : -1;
+	ing_tls_free(c->tls);
+	c->tls = NULL;
+	c->tls_hs = false;
+	/* TLS sessions are not kept: a pooled connection is plain. */
+	c->ufd = c->retries == 0 && !c->https ? ing_pool_take(lp, to) : -1;
 	if (c->ufd >= 0) {
 		c->reused = true;
 		conn_up_send_head(c);
@@ -447,6 +585,10 @@ void ing_conn_cqe(struct ing_op *op, int res)
 	}
 	if (!c->busy[S_CRX] && !c->busy[S_CTX] && !c->busy[S_URX] && !c->busy[S_UTX])
 		c->deadline = 0;
+	if (tls_cqe(c, slot, res))
+		return;
+	if (c->tls && (slot == S_URX || slot == S_UTX))
+		res = (int)c->tls_plain;	/* a NOP handing over the session's result */
 	switch (slot) {
 	case S_CRX:
 		conn_on_crx(c, res);

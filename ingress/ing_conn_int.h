@@ -23,6 +23,7 @@
 #define ING_CONN_INT_H
 
 #include "ing_loop_int.h"
+#include "ing_tls.h"
 
 #define ING_CBUF	(48 * 1024)
 #define ING_UBUF	(32 * 1024)
@@ -90,6 +91,13 @@ struct conn {
 	size_t uphead;			/* bytes of hbuf that are the upstream head */
 	struct __kernel_timespec cto;
 
+	/* backend-protocol HTTPS: the session, and how its operations stand. */
+	bool https;
+	struct ing_tls *tls;
+	bool tls_hs;			/* handshaking */
+	bool tls_raw[4];		/* the slot's operation moves ciphertext */
+	ssize_t tls_plain;		/* plaintext a send took, or a read gave */
+
 	/* For the access log. */
 	int64_t t0, t0_wall, t_up;
 	int status, up_status;
@@ -113,6 +121,9 @@ void conn_start_head(struct conn *c);
 void conn_up_send_head(struct conn *c);
 void conn_up_failed(struct conn *c, int status);
 void conn_park(struct conn *c);
+/* After the TCP connect: the TLS handshake when the backend wants it,
+ * then the request head. */
+void conn_up_connected(struct conn *c);
 
 /* ing_relay.c */
 void conn_start_body(struct conn *c);

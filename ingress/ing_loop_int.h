@@ -9,6 +9,7 @@
 #include <liburing.h>
 
 #include "ing_int.h"
+#include "ing_tls.h"
 #include "k1s_list.h"
 #include "k1s_uring.h"
 
@@ -62,6 +63,7 @@ struct ing_loop {
 	int64_t now;			/* monotonic ms, at the last completion batch */
 	uint64_t rnd;			/* request ids */
 	uint32_t rr;			/* round robin over endpoints */
+	struct ing_tls_cfg tls;		/* towards HTTPS backends, set up at first use */
 	bool stopping;
 };
 

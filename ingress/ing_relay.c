@@ -157,6 +157,12 @@ void conn_finish(struct conn *c)
 
 	conn_log(c, true);
 	c->deadline = 0;
+	if (c->tls) {
+		ing_tls_free(c->tls);
+		c->tls = NULL;
+		close(c->ufd);
+		c->ufd = -1;
+	}
 	if (c->ufd >= 0) {
 		if (c->rs.keep_alive && c->rs.body != ING_BODY_EOF && c->body_done &&
 		    c->ulen == c->uoff && !lp->stopping)
@@ -354,7 +360,7 @@ void conn_on_utx(struct conn *c, int res)
 			conn_up_failed(c, res == -ECANCELED || res == -ETIMEDOUT ? 504 : 502);
 			return;
 		}
-		conn_up_send_head(c);
+		conn_up_connected(c);
 		return;
 	}
 	if (c->ph == P_TUNNEL) {

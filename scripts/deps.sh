@@ -3,7 +3,7 @@
 set -eu
 pkgs="meson ninja-build pkg-config gcc clang llvm libsqlite3-dev libmicrohttpd-dev
 libjansson-dev libyaml-dev libmbedtls-dev libpcre2-dev liburing-dev libcmocka-dev libmnl-dev
-libnftables-dev curl bind9-dnsutils sqlite3 iproute2 nftables python3 busybox
+libnftables-dev curl openssl bind9-dnsutils sqlite3 iproute2 nftables python3 busybox
 python3-kubernetes python3-websocket"
 # The JavaScript client's test needs Node.js and npm: Debian's, where the
 # machine has none of its own.

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -687,6 +689,52 @@ static void test_face_addresses(void **state)
 	assert_int_equal(dial_face("127.0.0.77"), -1);
 }
 
+/* backend-protocol: HTTPS: the request goes over TLS (openssl s_server
+ * with a throwaway certificate stands for the backend). */
+static void test_https_backend(void **state)
+{
+	struct fx *fx = *state;
+	char cmd[512], port[16], cert[96], key[96], buf[70000];
+	int p = free_port(), st = -1;
+	pid_t pid;
+
+	if (system("command -v openssl >/dev/null 2>&1") != 0)
+		skip();
+	snprintf(cert, sizeof(cert), "%s/up.crt", fx->dir);
+	snprintf(key, sizeof(key), "%s/up.key", fx->dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+		 "-subj /CN=tls.test -keyout %s -out %s >/dev/null 2>&1", key, cert);
+	assert_int_equal(system(cmd), 0);
+	snprintf(port, sizeof(port), "%d", p);
+	pid = fork();
+	if (pid == 0) {
+		execlp("openssl", "openssl", "s_server", "-quiet", "-www", "-accept", port, "-cert",
+		       cert, "-key", key, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100; i++) {
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p),
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+		ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+		close(fd);
+		if (ok)
+			break;
+		usleep(50000);
+	}
+	put_svc(fx, "tls", 1, p);
+	put_ing(fx, "tls", "tls.test", "/", "tls",
+		json_pack("{s:s}", "nginx.ingress.kubernetes.io/backend-protocol", "HTTPS"));
+	sync_ing(fx);
+	st = request(fx, "GET / HTTP/1.1\r\nHost: tls.test\r\n\r\n", buf, sizeof(buf));
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(st, 200);
+	assert_non_null(strstr(buf, "s_server"));
+}
+
 static void test_status_address(void **state)
 {
 	struct fx *fx = *state;
@@ -715,6 +763,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refuses_smuggling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_face_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_https_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_address, setup, teardown),
 	};
 

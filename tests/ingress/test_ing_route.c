@@ -601,11 +601,7 @@ static void test_backend_protocol(void **state)
 	assert_true(g.r->be->https);
 	g = route("g.test", "/");
 	assert_false(g.r->be->https);
-	/* HTTPS is marked for the backend and said to be not done yet. */
-	assert_int_equal(nwarn, 2);
-	assert_non_null(strstr(warnings, "default/s UnsupportedAnnotation: "
-					 "nginx.ingress.kubernetes.io/backend-protocol: HTTPS is not "
-					 "implemented"));
+	assert_int_equal(nwarn, 1);
 	assert_non_null(strstr(warnings, "default/g UnsupportedAnnotation: "
 					 "nginx.ingress.kubernetes.io/backend-protocol GRPC"));
 }

@@ -1,0 +1,83 @@
+/* TLS for the ingress's connections, on mbedTLS, with the bytes on the
+ * wire handed to and from the io_uring loop in buffers: mbedTLS reads and
+ * writes through callbacks that fill and drain them, never the socket, so
+ * a loop never blocks on a handshake or a record.
+ *
+ * Towards backends (backend-protocol: HTTPS) a connection is a client
+ * that verifies nothing and sends no SNI, as ingress-nginx's defaults
+ * (proxy-ssl-verify and proxy-ssl-server-name off).
+ *
+ * Threading: a struct ing_tls_cfg per loop thread; everything on it. */
+#ifndef ING_TLS_H
+#define ING_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/ssl.h>
+
+struct ing_tls_cfg {
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_ssl_config client;
+	bool ready;
+};
+
+#define ING_TLS_WIRE (17 * 1024)	/* one record and its overhead */
+
+struct ing_tls {
+	mbedtls_ssl_context ssl;
+	/* Ciphertext received and not yet taken by mbedTLS. */
+	unsigned char in[ING_TLS_WIRE];
+	size_t in_off, in_len;
+	/* Ciphertext mbedTLS wrote, not yet sent. */
+	unsigned char out[ING_TLS_WIRE * 2];
+	size_t out_off, out_len;
+};
+
+enum {
+	ING_TLS_DONE = 0,
+	ING_TLS_WANT_READ = 1,	/* receive into ing_tls_in_room(), then call again */
+	ING_TLS_WANT_WRITE = 2,	/* send ing_tls_out_pending(), then call again */
+};
+
+/* 0, or a negative mbedTLS error. */
+int ing_tls_cfg_init(struct ing_tls_cfg *cfg);
+void ing_tls_cfg_free(struct ing_tls_cfg *cfg);
+
+/* A client session; sni NULL or "" sends none. NULL when out of memory. */
+struct ing_tls *ing_tls_client(struct ing_tls_cfg *cfg, const char *sni);
+void ing_tls_free(struct ing_tls *t);
+
+/* Drives the handshake: ING_TLS_DONE, _WANT_READ, _WANT_WRITE, or a
+ * negative mbedTLS error. Output to send may be pending with any answer. */
+int ing_tls_handshake(struct ing_tls *t);
+/* Encrypts up to n bytes: how many were taken (> 0), or a negative
+ * mbedTLS error. The records are then pending output. */
+ssize_t ing_tls_write(struct ing_tls *t, const void *p, size_t n);
+/* Decrypts into p: bytes (> 0), 0 when the peer closed the session,
+ * -ING_TLS_WANT_READ when more ciphertext is needed, or a negative
+ * mbedTLS error. */
+ssize_t ing_tls_read(struct ing_tls *t, void *p, size_t cap);
+
+/* The wire side. */
+static inline size_t ing_tls_out_pending(const struct ing_tls *t)
+{
+	return t->out_len - t->out_off;
+}
+static inline const unsigned char *ing_tls_out_data(const struct ing_tls *t)
+{
+	return t->out + t->out_off;
+}
+void ing_tls_out_sent(struct ing_tls *t, size_t n);
+/* Room for the next receive (compacting first). */
+unsigned char *ing_tls_in_room(struct ing_tls *t, size_t *cap);
+static inline void ing_tls_in_got(struct ing_tls *t, size_t n)
+{
+	t->in_len += n;
+}
+
+#endif
