@@ -75,6 +75,12 @@ static void face_put(struct ing *ing, const char *key, const json_t *pod, bool d
 	ing->dirty = true;
 }
 
+/* json_equal(), with two absent values equal too. */
+static bool same(const json_t *a, const json_t *b)
+{
+	return a == b || json_equal(a, b);
+}
+
 static void on_object(void *arg, const char *res, const json_t *obj, bool deleted)
 {
 	struct ing *ing = arg;
@@ -96,6 +102,24 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 		ing->dirty = true;
 		return;
 	}
+	if (cache == ing->ings) {
+		const json_t *old = json_object_get(cache, key);
+
+		if (!deleted)
+			json_object_set(ing->status_todo, key, json_true());
+		/* An Ingress's own status write, or a label, routes nothing
+		 * new: no table is built for it (at 10,000 Ingresses a build
+		 * is tens of milliseconds). */
+		if (!deleted && old &&
+		    same(json_object_get(old, "spec"), json_object_get(obj, "spec")) &&
+		    same(k1s_json_path(old, "metadata.annotations"),
+			 k1s_json_path(obj, "metadata.annotations"))) {
+			json_object_set_new(cache, key, json_deep_copy(obj));
+			return;
+		}
+	} else if (cache == ing->classes) {
+		ing->status_all = true;	/* which Ingresses are ours may change */
+	}
 	if (deleted)
 		json_object_del(cache, key);
 	else
@@ -114,6 +138,7 @@ static void on_reset(void *arg)
 	json_object_clear(ing->faces);
 	json_decref(ing->config);
 	ing->config = NULL;
+	ing->status_all = true;
 }
 
 static void on_relisted(void *arg)
@@ -191,12 +216,18 @@ static void write_status(struct ing *ing)
 	const char *key;
 	size_t i;
 
-	json_object_foreach(ing->ings, key, obj) {
-		json_t *lb = k1s_json_path(obj, "status.loadBalancer.ingress");
-		const char *have = json_array_size(lb) == 1
-					   ? k1s_json_str(json_array_get(lb, 0), "ip")
-					   : NULL;
-		bool want = ours(ing, obj) && ing->address[0];
+	/* Every Ingress after a relist or a class change; otherwise those that
+	 * changed since. */
+	json_object_foreach(ing->status_all ? ing->ings : ing->status_todo, key, obj) {
+		const json_t *lb;
+		const char *have;
+		bool want;
+
+		if (!ing->status_all && !(obj = json_object_get(ing->ings, key)))
+			continue;
+		lb = k1s_json_path(obj, "status.loadBalancer.ingress");
+		have = json_array_size(lb) == 1 ? k1s_json_str(json_array_get(lb, 0), "ip") : NULL;
+		want = ours(ing, obj) && ing->address[0];
 
 		if (k1s_json_path(obj, "metadata.deletionTimestamp"))
 			continue;
@@ -223,6 +254,8 @@ static void write_status(struct ing *ing)
 		json_decref(o);
 	}
 	json_decref(todo);
+	json_object_clear(ing->status_todo);
+	ing->status_all = false;
 }
 
 /* ---- publishing ---- */
@@ -238,8 +271,11 @@ static void give_back(void *arg, struct k1s_snap *s)
 static int ing_pass(void *arg)
 {
 	struct ing *ing = arg;
+	int err = st_follow(&ing->follow);
 
-	if (st_follow(&ing->follow) == 0 && ing->dirty) {
+	if (err == 0 && !ing->dirty && json_object_size(ing->status_todo))
+		write_status(ing);
+	if (err == 0 && ing->dirty) {
 		struct ing_world w = {ing->ings, ing->classes, ing->svcs, ing->eps, ing->config};
 		struct ing_snap *s = calloc(1, sizeof(*s));
 		int64_t t0 = k1s_now_ms();
@@ -337,10 +373,12 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	ing->eps = json_object();
 	ing->warned = json_object();
 	ing->faces = json_object();
+	ing->status_todo = json_object();
+	ing->status_all = true;
 	if (n < 1)
 		n = 1;
 	ing->loops = calloc((size_t)n, sizeof(*ing->loops));
-	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces ||
+	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces || !ing->status_todo ||
 	    !ing->loops || listen_addrs(ing, cfg) < 0 || k1s_pub_init(&ing->pub, n, give_back, ing) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
@@ -380,6 +418,7 @@ void ing_free(struct ing *ing)
 	json_decref(ing->warned);
 	free(ing->lsn);
 	json_decref(ing->faces);
+	json_decref(ing->status_todo);
 	k1s_facelog_close(ing->log);
 	free(ing);
 }

@@ -49,6 +49,8 @@ struct ing {
 	/* The module's copy of the store, keyed "namespace/name". */
 	json_t *ings, *classes, *svcs, *eps, *config;
 	json_t *faces;			/* "ns/name" -> the face pod's IP */
+	json_t *status_todo;		/* Ingresses whose status to look at */
+	bool status_all;		/* all of them */
 	json_t *warned;			/* Warning events written, by "ns/name" */
 	unsigned event_seq;
 	bool dirty;

@@ -735,17 +735,41 @@ static void test_https_backend(void **state)
 	assert_non_null(strstr(buf, "s_server"));
 }
 
+static const char *status_ip(struct fx *fx, json_t **obj)
+{
+	json_decref(*obj);
+	*obj = NULL;
+	assert_int_equal(st_get(fx->st, "ingresses.networking.k8s.io", "default", "web", obj), 0);
+	return k1s_json_str(json_array_get(k1s_json_path(*obj, "status.loadBalancer.ingress"), 0),
+			    "ip");
+}
+
 static void test_status_address(void **state)
 {
 	struct fx *fx = *state;
 	json_t *obj = NULL;
+	uint64_t gen;
 
-	assert_int_equal(st_get(fx->st, "ingresses.networking.k8s.io", "default", "web", &obj), 0);
-	assert_string_equal(k1s_json_str(json_array_get(k1s_json_path(obj,
-								      "status.loadBalancer.ingress"),
-							0),
-					 "ip"),
-			    "192.0.2.80");
+	assert_string_equal(status_ip(fx, &obj) ?: "", "192.0.2.80");
+	/* A status write or a label routes nothing new: no table is built;
+	 * a status someone clears is written again. */
+	gen = fx->ing->pub.gen;
+	json_object_set_new(k1s_json_obj(obj, "metadata"), "labels", json_pack("{s:s}", "a", "b"));
+	json_object_set_new(obj, "status", json_pack("{s:{}}", "loadBalancer"));
+	assert_int_equal(fx->fw.w.update(fx->fw.w.arg, res("networking.k8s.io", "ingresses"), obj,
+					 true),
+			 0);
+	assert_int_equal(fx->fw.w.update(fx->fw.w.arg, res("networking.k8s.io", "ingresses"), obj,
+					 false),
+			 0);
+	sync_ing(fx);
+	sync_ing(fx);
+	assert_int_equal(fx->ing->pub.gen, gen);
+	assert_string_equal(status_ip(fx, &obj) ?: "", "192.0.2.80");
+	/* A new path does build one. */
+	put_ing(fx, "web", "a.test", "/b", "web", NULL);
+	sync_ing(fx);
+	assert_true(fx->ing->pub.gen > gen);
 	json_decref(obj);
 }
 
