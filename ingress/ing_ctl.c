@@ -119,6 +119,14 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 		}
 	} else if (cache == ing->classes) {
 		ing->status_all = true;	/* which Ingresses are ours may change */
+	} else if (cache == ing->svcs && !deleted) {
+		const json_t *old = json_object_get(cache, key);
+
+		/* A Service's status (a load balancer's address) routes nothing. */
+		if (old && same(json_object_get(old, "spec"), json_object_get(obj, "spec"))) {
+			json_object_set_new(cache, key, json_deep_copy(obj));
+			return;
+		}
 	}
 	if (deleted)
 		json_object_del(cache, key);
