@@ -20,6 +20,7 @@
 #include "dp.h"
 #include "dp_int.h"
 #include "../fakes/fake_writer.h"
+#include "../fakes/loopback.h"
 #include "k1s_loop.h"
 
 #define RANGE "10.253.64.0/18" /* apart from bench/dataplane's 10.254.64.0/18 */
@@ -85,19 +86,11 @@ static void *backend_main(void *arg)
 
 static void backend_start(struct backend *b, char id, int udp)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-
 	memset(b, 0, sizeof(*b));
 	b->id = id;
 	b->udp = udp;
-	b->fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	b->fd = lo_bind(udp ? SOCK_DGRAM : SOCK_STREAM, &b->port);
 	assert_true(b->fd >= 0);
-	assert_int_equal(bind(b->fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	if (!udp)
-		assert_int_equal(listen(b->fd, 128), 0);
-	getsockname(b->fd, (struct sockaddr *)&a, &len);
-	b->port = ntohs(a.sin_port);
 	pthread_create(&b->th, NULL, backend_main, b);
 }
 
@@ -106,19 +99,6 @@ static void backend_stop(struct backend *b)
 	shutdown(b->fd, SHUT_RDWR);
 	close(b->fd);
 	pthread_join(b->th, NULL);
-}
-
-/* A port on 127.0.0.1 that nobody listens on. */
-static int dead_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	bind(fd, (struct sockaddr *)&a, sizeof(a));
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	close(fd);
-	return ntohs(a.sin_port);
 }
 
 /* ---- fixture ---- */
@@ -365,7 +345,7 @@ static void refused_endpoint_is_skipped(void **state)
 
 	backend_start(&a, 'A', 0);
 	put_svc(fx, "half", "ClusterIP", "10.253.77.11", 80, 0, "TCP");
-	put_ep(fx, "half", "TCP", 2, dead_port(), a.port);
+	put_ep(fx, "half", "TCP", 2, lo_free_port(), a.port);
 	sync_dp(fx);
 	for (int i = 0; i < 6; i++)
 		assert_int_equal(call("10.253.77.11", 80), 'A');
@@ -392,7 +372,7 @@ static void no_endpoints_rejects_at_once(void **state)
 	assert_true(ms() - t0 < 1000);
 
 	/* All endpoints refusing: the same, after trying them. */
-	put_ep(fx, "empty", "TCP", 2, dead_port(), dead_port());
+	put_ep(fx, "empty", "TCP", 2, lo_free_port(), lo_free_port());
 	sync_dp(fx);
 	t0 = ms();
 	fd = dial("10.253.77.12", 80, SOCK_STREAM);

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "../fakes/fake_writer.h"
+#include "../fakes/loopback.h"
 #include "ing.h"
 #include "ing_int.h"
 #include "k1s_loop.h"
@@ -166,16 +167,10 @@ static void *upstream_main(void *arg)
 
 static void upstream_start(struct upstream *u, char id)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-
 	memset(u, 0, sizeof(*u));
 	u->id = id;
-	u->fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(bind(u->fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(u->fd, 128), 0);
-	getsockname(u->fd, (struct sockaddr *)&a, &len);
-	u->port = ntohs(a.sin_port);
+	u->fd = lo_bind(SOCK_STREAM, &u->port);
+	assert_true(u->fd >= 0);
 	pthread_create(&u->th, NULL, upstream_main, u);
 }
 
@@ -184,18 +179,6 @@ static void upstream_stop(struct upstream *u)
 	shutdown(u->fd, SHUT_RDWR);
 	close(u->fd);
 	pthread_join(u->th, NULL);
-}
-
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	bind(fd, (struct sockaddr *)&a, sizeof(a));
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	close(fd);
-	return ntohs(a.sin_port);
 }
 
 /* ---- fixture ---- */
@@ -303,7 +286,7 @@ static int setup(void **state)
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_ing.XXXXXX");
 	if (!mkdtemp(fx->dir))
 		return -1;
-	fx->port = cfg.http_port = free_port();
+	fx->port = cfg.http_port = lo_free_port();
 	fx->st = st_open(fx->dir, &(struct st_opts){ST_SYNC_NORMAL, 0}, &err);
 	fx->loop = k1s_loop_new();
 	fake_writer_init(&fx->fw, fx->st);
@@ -556,7 +539,7 @@ static void test_upstream_errors(void **state)
 	put_svc(fx, "empty", 0);
 	put_ing(fx, "empty", "empty.test", "/", "empty", NULL);
 	/* Nobody listens: 502. */
-	put_svc(fx, "dead", 1, free_port());
+	put_svc(fx, "dead", 1, lo_free_port());
 	put_ing(fx, "dead", "dead.test", "/", "dead", NULL);
 	/* The upstream takes longer than proxy-read-timeout: 504. */
 	put_ing(fx, "slow", "slow.test", "/", "web",
@@ -570,7 +553,7 @@ static void test_upstream_errors(void **state)
 	assert_int_equal(
 		request(fx, "GET /slow HTTP/1.1\r\nHost: slow.test\r\n\r\n", buf, sizeof(buf)), 504);
 	/* A second endpoint takes over from one that refuses. */
-	put_svc(fx, "dead", 2, free_port(), fx->up[1].port);
+	put_svc(fx, "dead", 2, lo_free_port(), fx->up[1].port);
 	sync_ing(fx);
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(
@@ -695,7 +678,7 @@ static void test_https_backend(void **state)
 {
 	struct fx *fx = *state;
 	char cmd[512], port[16], cert[96], key[96], buf[70000];
-	int p = free_port(), st = -1;
+	int p = lo_free_port(), st = -1;
 	pid_t pid;
 
 	if (system("command -v openssl >/dev/null 2>&1") != 0)
