@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "k1s_event.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
@@ -150,9 +151,10 @@ void pod_rt_event(struct pod_run *p, const char *type, const char *reason, const
 {
 	struct pod_rt *rt = p->rt;
 	const struct k1s_resource *r = k1s_resource_find("", "events");
-	char msg[1024], ename[512], ts[32], fp[300] = "";
+	struct k1s_event_src src = {"kubelet", rt->cfg.node_name};
+	char msg[1024], ts[32], fp[300] = "";
 	struct timespec now;
-	json_t *ev, *ref;
+	json_t *ev, *obj;
 	unsigned h;
 	va_list ap;
 	int err;
@@ -169,20 +171,14 @@ void pod_rt_event(struct pod_run *p, const char *type, const char *reason, const
 	h = event_hash(reason, fp, msg);
 	if (event_repeat(p, r, h, ts) == 0)
 		return;
-	snprintf(ename, sizeof(ename), "%s.%llx", p->name,
-	         (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec +
-	             rt->event_seq++);
-	ref = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "Pod", "namespace", p->ns, "name",
-	                p->name, "apiVersion", "v1", "uid", p->uid);
-	if (c)
-		json_object_set_new(ref, "fieldPath", json_string(fp));
-	ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:i, "
-	               "s:s, s:n, s:s, s:s}",
-	               "apiVersion", "v1", "kind", "Event", "metadata", "name", ename, "namespace",
-	               p->ns, "involvedObject", ref, "reason", reason, "message", msg, "source",
-	               "component", "kubelet", "host", rt->cfg.node_name, "firstTimestamp", ts,
-	               "lastTimestamp", ts, "count", 1, "type", type, "eventTime",
-	               "reportingComponent", "kubelet", "reportingInstance", rt->cfg.node_name);
+	obj = json_pack("{s:{s:s, s:s, s:s}}", "metadata", "namespace", p->ns, "name", p->name, "uid",
+	                p->uid);
+	ev = obj ? k1s_event_new(obj, "Pod", "v1", type, reason, msg, &src, now.tv_sec,
+	                         rt->event_seq++)
+	         : NULL;
+	json_decref(obj);
+	if (ev && c)
+		json_object_set_new(json_object_get(ev, "involvedObject"), "fieldPath", json_string(fp));
 	if (!ev)
 		return;
 	err = rt->w->create(rt->w->arg, r, ev);
@@ -193,7 +189,7 @@ void pod_rt_event(struct pod_run *p, const char *type, const char *reason, const
 		struct pod_recent *rc = &p->recent[p->nrecent++ % POD_RECENT];
 
 		rc->hash = h;
-		snprintf(rc->name, sizeof(rc->name), "%s", ename);
+		snprintf(rc->name, sizeof(rc->name), "%s", k1s_json_str(ev, "metadata.name") ?: "");
 	}
 	json_decref(ev);
 }
