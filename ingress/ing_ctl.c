@@ -1,11 +1,11 @@
 /* The ingress's control side: follows Ingresses, IngressClasses, Services,
- * Endpoints and ingress-nginx's ConfigMap in the store from a before-sleep
- * hook on the control loop, builds a routing table, publishes it to the
- * loops, writes each Ingress's status.loadBalancer and records a Warning
- * event for what an Ingress asks and k1s does not do. */
+ * Endpoints, ingress-nginx's ConfigMap and the ingress's face pods in the
+ * store from a before-sleep hook on the control loop, builds a routing
+ * table, publishes it to the loops (with the faces' addresses), writes each
+ * Ingress's status.loadBalancer and records a Warning event for what an
+ * Ingress asks and k1s does not do. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,6 @@
 
 #include "ing_annot.h"
 #include "ing_int.h"
-#include "k1s_addr.h"
 #include "k1s_err.h"
 #include "k1s_event.h"
 #include "k1s_facelog.h"
@@ -53,7 +52,8 @@ static const char *face_ip(const json_t *pod)
 	const json_t *cs = json_array_get(k1s_json_path(pod, "status.containerStatuses"), 0);
 	const char *cid = k1s_json_str(cs, "containerID");
 
-	if (!cid || strcmp(cid, "k1s://face/ingress") != 0 || k1s_json_path(pod, "metadata.deletionTimestamp") ||
+	if (!cid || strcmp(cid, "k1s://face/ingress") != 0 ||
+	    k1s_json_path(pod, "metadata.deletionTimestamp") ||
 	    strcmp(k1s_json_str(pod, "status.phase") ?: "", "Running") != 0)
 		return NULL;
 	return k1s_json_str(pod, "status.podIP");
@@ -386,8 +386,9 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	if (n < 1)
 		n = 1;
 	ing->loops = calloc((size_t)n, sizeof(*ing->loops));
-	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces || !ing->status_todo ||
-	    !ing->loops || listen_addrs(ing, cfg) < 0 || k1s_pub_init(&ing->pub, n, give_back, ing) < 0)
+	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces ||
+	    !ing->status_todo || !ing->loops || listen_addrs(ing, cfg) < 0 ||
+	    k1s_pub_init(&ing->pub, n, give_back, ing) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
 		ing->loops[i] = ing_loop_start(ing, i, &e);
