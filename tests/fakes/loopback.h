@@ -29,11 +29,16 @@ static inline int lo_bind(int type, int *port)
 	return fd;
 }
 
-/* A port on 127.0.0.1 that nobody listens on (just released). */
+/* A TCP port on 127.0.0.1 that nobody listens on (bound, then released). */
 static inline int lo_free_port(void)
 {
-	int port = 0, fd = lo_bind(SOCK_DGRAM, &port);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
 
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
 	if (fd >= 0)
 		close(fd);
 	return port;
