@@ -21,6 +21,7 @@
 #include "dp_int.h"
 #include "../fakes/fake_writer.h"
 #include "../fakes/loopback.h"
+#include "../fakes/pub_sync.h"
 #include "k1s_loop.h"
 
 #define RANGE "10.253.64.0/18" /* apart from bench/dataplane's 10.254.64.0/18 */
@@ -109,27 +110,14 @@ struct fx {
 	struct k1s_loop *loop;
 	struct fake_writer fw;
 	struct dp *dp;
-	volatile int stop;
 };
 
-static void stop_fn(void *arg)
-{
-	((struct fx *)arg)->stop = 1;
-}
-
 /* Lets the control loop take the store's changes and waits until every
- * data-path loop runs the new snapshot. */
+ * loop runs the new snapshot. */
 static void sync_dp(struct fx *fx)
 {
-	fx->stop = 0;
-	k1s_loop_timer(fx->loop, 20, stop_fn, fx);
-	k1s_loop_run(fx->loop, &fx->stop);
-	for (int i = 0; i < 200; i++) {
-		if (k1s_pub_caught_up(&fx->dp->pub))
-			return;
-		usleep(5000);
-	}
-	fail_msg("loops did not take the snapshot");
+	if (pub_sync(fx->loop, &fx->dp->pub) < 0)
+		fail_msg("loops did not take the snapshot");
 }
 
 static struct fx *fx_new_idle(int loops, int tcp_idle_s, int udp_idle_s)

@@ -20,6 +20,7 @@
 
 #include "../fakes/fake_writer.h"
 #include "../fakes/loopback.h"
+#include "../fakes/pub_sync.h"
 #include "ing.h"
 #include "ing_int.h"
 #include "k1s_loop.h"
@@ -191,27 +192,14 @@ struct fx {
 	struct ing *ing;
 	int port;
 	struct upstream up[2];
-	volatile int stop;
 };
 
-static void stop_fn(void *arg)
-{
-	((struct fx *)arg)->stop = 1;
-}
-
-/* Lets the control loop take the store's changes; waits until every loop
- * runs the new table. */
+/* Lets the control loop take the store's changes and waits until every
+ * loop runs the new snapshot. */
 static void sync_ing(struct fx *fx)
 {
-	fx->stop = 0;
-	k1s_loop_timer(fx->loop, 20, stop_fn, fx);
-	k1s_loop_run(fx->loop, &fx->stop);
-	for (int i = 0; i < 200; i++) {
-		if (k1s_pub_caught_up(&fx->ing->pub))
-			return;
-		usleep(5000);
-	}
-	fail_msg("loops did not take the table");
+	if (pub_sync(fx->loop, &fx->ing->pub) < 0)
+		fail_msg("loops did not take the table");
 }
 
 static const struct k1s_resource *res(const char *group, const char *name)
