@@ -105,6 +105,14 @@ void st_rollback(struct st *st);
 /* Called after every committed write, with the new revision. One hook. */
 void st_on_commit(struct st *st, void (*fn)(void *arg, int64_t rev), void *arg);
 
+/* Values that stay in the data directory: the cluster CA's key and the
+ * like, never API objects, never in the event log, never served. A table
+ * of their own (schema 3). *val is malloc'd and NUL-terminated; wipe it
+ * before freeing when it is a key. 0, -ENOENT, or a negative errno. */
+int st_private_get(struct st *st, const char *key, char **val);
+/* Sets key to val, inserting or replacing. 0 or a negative errno. */
+int st_private_put(struct st *st, const char *key, const char *val);
+
 /* Drops events beyond the window. Called by the store itself as it writes;
  * public so that tests and maintenance can force it. */
 int st_compact(struct st *st, int64_t keep);
