@@ -280,10 +280,10 @@ static int set_san(mbedtls_x509write_cert *w, const struct k1s_cert_req *req)
 
 	while (req->dns_names && req->dns_names[nd])
 		size += strlen(req->dns_names[nd++]) + 8;
-	while (req->ip_addresses && req->ip_addresses[na++])
+	while (req->ip_addresses && req->ip_addresses[na]) {
 		size += 16 + 8;
-	if (na > 0)
-		na--;
+		na++;
+	}
 	if (nd + na == 0)
 		return 0;
 	if (!(buf = malloc(size)))
