@@ -268,7 +268,7 @@ static void test_hosts(void **state)
 	ingress(ings, "second", 6, "other:other.test", "other.test");
 	/* a tls host without a rule, and a rule without a host */
 	ingress(ings, "norule", 7, "other:lonely.test", "");
-	c = ing_secret_certs(&w, get_secret, NULL, named, on_warn, NULL, 2);
+	c = ing_secret_certs(&w, get_secret, NULL, NULL, named, on_warn, NULL, 2);
 	assert_non_null(c);
 	assert_true(has(c, "a.test"));
 	assert_true(has(c, "x.w.test"));
@@ -301,11 +301,55 @@ static void test_hosts(void **state)
 	ingress(ings, "one", 1, "good:a.test", "a.test");
 	json_object_set_new(k1s_json_path(json_object_get(ings, "default/one"), "spec"),
 			    "ingressClassName", json_string("traefik"));
-	c = ing_secret_certs(&w, get_secret, NULL, named, on_warn, NULL, 1);
+	c = ing_secret_certs(&w, get_secret, NULL, NULL, named, on_warn, NULL, 1);
 	assert_non_null(c);
 	assert_false(has(c, "a.test"));
 	assert_int_equal(json_object_size(named), 0);
 	ing_certs_free(c);
+	json_decref(ings);
+	json_decref(named);
+	json_decref((json_t *)w.classes);
+	json_decref(world_secrets);
+}
+
+/* Checks kept from build to build follow what the Secrets hold. */
+static void test_cache(void **state)
+{
+	json_t *ings = json_object(), *named = json_object();
+	struct ing_world w = {.ingresses = ings, .classes = json_object()};
+	struct ing_secret_cache *cache = ing_secret_cache_new();
+	struct ing_certs *c;
+
+	(void)state;
+	world_secrets = json_object();
+	ingress(ings, "one", 1, "s:a.test", "a.test");
+	for (int round = 0; round < 5; round++) {
+		/* good, mismatched, good, gone, good as Opaque */
+		bool want = round != 1 && round != 3;
+
+		if (round == 0 || round == 2)
+			put_secret(secret("s", "kubernetes.io/tls", "tls.crt", b64[A_CRT], "tls.key",
+					  b64[A_KEY], NULL));
+		else if (round == 1)
+			put_secret(secret("s", "kubernetes.io/tls", "tls.crt", b64[A_CRT], "tls.key",
+					  b64[B_KEY], NULL));
+		else if (round == 3)
+			json_object_del(world_secrets, "default/s");
+		else
+			put_secret(secret("s", "Opaque", "tls.crt", b64[A_CRT], "tls.key",
+					  b64[A_KEY], NULL));
+		/* twice: the second from what the first found */
+		for (int again = 0; again < 2; again++) {
+			warned[0] = 0;
+			c = ing_secret_certs(&w, get_secret, NULL, cache, named, on_warn, NULL, 1);
+			assert_non_null(c);
+			assert_int_equal(has(c, "a.test"), want);
+			assert_int_equal(strstr(warned, "InvalidSecret") != NULL, round == 1);
+			assert_int_equal(strstr(warned, "SecretNotFound") != NULL, round == 3);
+			ing_certs_free(c);
+		}
+	}
+	ing_secret_cache_free(cache);
 	json_decref(ings);
 	json_decref(named);
 	json_decref((json_t *)w.classes);
@@ -652,6 +696,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keypair),
 		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test_setup_teardown(test_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_served, setup, teardown),
 	};
