@@ -24,6 +24,7 @@
 #include "../fakes/loopback.h"
 #include "../fakes/pub_sync.h"
 #include "ing.h"
+#include "ing_conn_int.h"
 #include "ing_int.h"
 #include "k1s_loop.h"
 
@@ -773,6 +774,21 @@ static void test_handshake_keeps_its_snapshot(void **state)
 		fail_msg("the old snapshot is still held");
 }
 
+/* A keep-alive connection idle past ING_PARK_MS gives its buffers back
+ * and waits with a poll; its session stays, and the next request on it
+ * is served. */
+static void test_idle_session_parks_and_goes_on(void **state)
+{
+	struct fx *fx = *state;
+	struct held h;
+
+	held_open(fx, &h);
+	assert_true(held_request(&h, "/first"));
+	sleep(ING_PARK_MS / 1000 + 1);
+	assert_true(held_request(&h, "/after-a-rest"));
+	held_close(&h);
+}
+
 static void test_websocket_over_tls(void **state)
 {
 	struct fx *fx = *state;
@@ -806,6 +822,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handshake_keeps_its_snapshot, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_websocket_over_tls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_session_parks_and_goes_on, setup,
+						teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
