@@ -319,12 +319,19 @@ static const json_t *secret_get(void *arg, const char *key)
 	const char *slash = strchr(key, '/');
 	char ns[256];
 	json_t *got = NULL;
+	int err;
 
 	if (obj || !slash || (size_t)(slash - key) >= sizeof(ns))
 		return obj;
 	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - key), key);
-	if (st_get(ing->st, "secrets", ns, slash + 1, &got) < 0)
+	err = st_get(ing->st, "secrets", ns, slash + 1, &got);
+	if (err < 0) {
+		if (err != -ENOENT) {
+			k1s_warn("ingress", "secret %s: %s", key, k1s_strerror(err));
+			ing->dirty = true;	/* read it again soon */
+		}
 		return NULL;
+	}
 	json_object_set_new(ing->secrets, key, got);
 	return got;
 }
