@@ -480,7 +480,8 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	e = -ENOMEM;
 	ing->loops = calloc((size_t)n, sizeof(*ing->loops));
 	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces ||
-	    !ing->named || !ing->secrets || !ing->checked || !ing->status_todo || !ing->loops || listen_addrs(ing, cfg) < 0 ||
+	    !ing->named || !ing->secrets || !ing->checked || !ing->status_todo || !ing->loops ||
+	    listen_addrs(ing, cfg) < 0 ||
 	    k1s_pub_init(&ing->pub, n, give_back, ing) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
