@@ -9,11 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctrl_ca.h"
 #include "ctrl_int.h"
 #include "k1s_event.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
+#include "k1s_pki.h"
 #include "k1s_writer.h"
 #include "st.h"
 
@@ -616,6 +618,19 @@ struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_wri
 	c->slices_by_svc = json_object();
 	if (!c->res_event || !c->memo)
 		goto fail;
+	/* The CA exists from first start: the ConfigMaps that publish it
+	 * and the certificates it signs need it from the first pass. */
+	{
+		char *ca_crt, *ca_key;
+		int err = ctrl_ca_get(st, &ca_crt, &ca_key);
+
+		k1s_pki_free(ca_crt);
+		k1s_pki_free(ca_key);
+		if (err < 0) {
+			k1s_err("ctrl", "cluster CA: %s", strerror(-err));
+			goto fail;
+		}
+	}
 	/* The first pass lists everything; every controller starts from a
 	 * full view, as informers do. */
 	if (loop && k1s_loop_hook(loop, ctrl_hook, c) < 0)
