@@ -35,6 +35,8 @@ static const struct {
 	[CTRL_CERT] = {"cert-manager.io", "certificates", "certificates.cert-manager.io"},
 	[CTRL_ISSUER] = {"cert-manager.io", "issuers", "issuers.cert-manager.io"},
 	[CTRL_CISSUER] = {"cert-manager.io", "clusterissuers", "clusterissuers.cert-manager.io"},
+	[CTRL_NS] = {"", "namespaces", "namespaces"},
+	[CTRL_CM] = {"", "configmaps", "configmaps"},
 };
 
 /* The wait before retrying a write the API refused. */
@@ -278,6 +280,12 @@ static void touched(struct ctrl *c, enum ctrl_kind k, const char *ns, const char
 	case CTRL_JOB:
 		ctrl_mark(c, CTRL_Q_JOB, ns, name);
 		break;
+	case CTRL_NS:
+		ctrl_mark(c, CTRL_Q_ROOTCA, "", name);
+		break;
+	case CTRL_CM:
+		ctrl_mark(c, CTRL_Q_ROOTCA, "", ns);
+		break;
 	case CTRL_SVC:
 	case CTRL_EP:
 		ctrl_mark(c, CTRL_Q_SVC, ns, name);
@@ -356,8 +364,13 @@ const json_t *ctrl_slices_of(const struct ctrl *c, const char *ns, const char *s
 static void apply(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *name,
 		  const json_t *cur)
 {
-	json_t *m = cache_ns(c, k, ns);
-	json_t *old = json_incref(json_object_get(m, name));
+	json_t *m, *old;
+
+	/* Of all ConfigMaps, the controllers only look after one name. */
+	if (k == CTRL_CM && strcmp(name, CTRL_ROOT_CA_CM) != 0)
+		return;
+	m = cache_ns(c, k, ns);
+	old = json_incref(json_object_get(m, name));
 
 	if (k == CTRL_EPS && old)
 		index_slice(c, ns, name, old, false);
@@ -528,6 +541,7 @@ static const sync_fn ctrl_syncs[CTRL_NQUEUES] = {
 	[CTRL_Q_SHIM] = ctrl_shim_sync,
 	[CTRL_Q_ISSUER] = ctrl_issuer_sync,
 	[CTRL_Q_CERT] = ctrl_cert_sync,
+	[CTRL_Q_ROOTCA] = ctrl_rootca_sync,
 };
 
 /* Replica sets first, so that a deployment decides on their status as of
@@ -537,6 +551,7 @@ static const sync_fn ctrl_syncs[CTRL_NQUEUES] = {
 static const enum ctrl_queue ctrl_order[] = {
 	CTRL_Q_JOB, CTRL_Q_RS, CTRL_Q_DEPLOY, CTRL_Q_RS, CTRL_Q_SCHED, CTRL_Q_SVC,
 	CTRL_Q_SHIM, CTRL_Q_ISSUER, CTRL_Q_CERT,
+	CTRL_Q_ROOTCA,
 };
 
 static void run_queue(struct ctrl *c, enum ctrl_queue q)
@@ -654,10 +669,9 @@ struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_wri
 	/* The CA exists from first start: the ConfigMaps that publish it
 	 * and the certificates it signs need it from the first pass. */
 	{
-		char *ca_crt, *ca_key;
-		int err = ctrl_ca_get(st, &ca_crt, &ca_key);
+		char *ca_key;
+		int err = ctrl_ca_get(st, &c->root_ca, &ca_key);
 
-		k1s_pki_free(ca_crt);
 		k1s_pki_free(ca_key);
 		if (err < 0) {
 			k1s_err("ctrl", "cluster CA: %s", strerror(-err));
@@ -693,5 +707,6 @@ void ctrl_free(struct ctrl *c)
 	}
 	json_decref(c->memo);
 	json_decref(c->slices_by_svc);
+	free(c->root_ca);
 	free(c);
 }
