@@ -47,16 +47,19 @@ int ctrl_duration_parse(const char *s, int64_t *secs)
 	if (!*s)
 		return -EINVAL;
 	while (*s) {
-		char *end;
-		double v;
+		double v = 0, scale = 1;
 		size_t i, best = 0, bestlen = 0;
+		bool digits = false;
 
-		if (!(*s >= '0' && *s <= '9') && *s != '.')
-			return -EINVAL;
-		v = strtod(s, &end);
-		if (end == s)
-			return -EINVAL;
-		s = end;
+		/* Go's time.ParseDuration: [0-9]*(\.[0-9]*)? then a unit; no
+		 * exponents, no hex. */
+		for (; *s >= '0' && *s <= '9'; s++, digits = true)
+			v = v * 10 + (*s - '0');
+		if (*s == '.')
+			for (s++; *s >= '0' && *s <= '9'; s++, digits = true)
+				v += (*s - '0') * (scale /= 10);
+		if (!digits || v > 9.2e18)
+			return digits ? -ERANGE : -EINVAL;
 		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 			size_t n = strlen(units[i].unit);
 

@@ -528,6 +528,11 @@ static void go_durations(void **state)
 	assert_int_equal(ctrl_duration_parse("h", &s), -EINVAL);
 	assert_int_equal(ctrl_duration_parse("", &s), -EINVAL);
 	assert_int_equal(ctrl_duration_parse("3d", &s), -EINVAL);
+	assert_int_equal(ctrl_duration_parse("0x10h", &s), -EINVAL);
+	assert_int_equal(ctrl_duration_parse("1e3h", &s), -EINVAL);
+	assert_int_equal(ctrl_duration_parse("1h-5m", &s), -EINVAL);
+	assert_int_equal(ctrl_duration_parse("1500ms", &s), 0);
+	assert_int_equal(s, 1);
 	assert_int_equal(ctrl_duration_parse("99999999999h", &s), -ERANGE);
 }
 
