@@ -799,12 +799,14 @@ void ctrl_cert_sync(struct ctrl *c, const char *ns, const char *name)
 		}
 		json_object_set_new(status, "revision",
 				    json_integer(ctrl_int(cert, "status.revision", 0) + 1));
-		/* The new Secret comes back through the copy: the next pass
-		 * finds it up to date and writes the status. */
+		/* The write put the new Secret in the copy. One that still
+		 * falls short of the spec would be issued again at every pass:
+		 * it waits, with the reason in the status. */
 		secret = ctrl_get(c, CTRL_SECRET, ns, sname);
 		if (!secret || needs_issuing(c, cert, secret, &t)) {
+			set_cond(status, "Ready", "False", t.reason, t.msg, gen, ctrl_now(c));
 			put_status(c, CTRL_CERT, CTRL_Q_CERT, cert, status);
-			ctrl_mark(c, CTRL_Q_CERT, ns, name);
+			ctrl_mark_at(c, CTRL_Q_CERT, ns, name, c->now_ms + RETRY_MS);
 			goto out;
 		}
 	}

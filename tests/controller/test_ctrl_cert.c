@@ -493,6 +493,34 @@ static void self_signed_and_acme_issuers(void **state)
 	json_decref(sec);
 }
 
+/* A wildcard, an IP address and a common name are issued once, and the
+ * Secret's annotations carry them. */
+static void wildcard_ip_and_common_name(void **state)
+{
+	struct fx *fx = *state;
+	json_t *cert = certificate("wild-tls", "letsencrypt-prod", "ClusterIssuer", "*.apps.example");
+	json_t *sec;
+	char *out;
+
+	json_object_set_new(json_object_get(cert, "spec"), "ipAddresses", json_pack("[s]", "10.0.0.1"));
+	json_object_set_new(json_object_get(cert, "spec"), "commonName", json_string("apps"));
+	put(fx, CM, "certificates", cert);
+	settle(fx);
+	settle(fx);
+	cert = CERT(fx, "wild-tls");
+	assert_int_equal(ctrl_int(cert, "status.revision", 0), 1);
+	assert_string_equal(ready(cert, "status"), "True");
+	sec = SECRET(fx, "wild-tls");
+	assert_string_equal(annot(sec, "cert-manager.io/alt-names"), "*.apps.example");
+	assert_string_equal(annot(sec, "cert-manager.io/ip-sans"), "10.0.0.1");
+	assert_string_equal(annot(sec, "cert-manager.io/common-name"), "apps");
+	out = verify(fx, sec, NULL, "x.apps.example");
+	assert_verified(out);
+	free(out);
+	json_decref(sec);
+	json_decref(cert);
+}
+
 static void bad_annotations(void **state)
 {
 	struct fx *fx = *state;
@@ -546,6 +574,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(renewal_at_two_thirds, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(ca_cluster_issuer, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(self_signed_and_acme_issuers, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(wildcard_ip_and_common_name, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(bad_annotations, fx_setup, fx_teardown),
 		cmocka_unit_test(go_durations),
