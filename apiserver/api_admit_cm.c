@@ -12,33 +12,40 @@
 
 /* Enums of the CRDs (deploy/crds/cert-manager.io_certificates.yaml). */
 static const struct {
-	const char *type;	/* the field's type, by OpenAPI name */
+	const char *type; /* the field's type, by OpenAPI name */
 	const char *field;
 	const char *const values[8];
 } cm_enums[] = {
-	{"io.cert-manager.v1.CertificateSpecPrivateKey", "algorithm", {"RSA", "ECDSA", "Ed25519"}},
-	{"io.cert-manager.v1.CertificateSpecPrivateKey", "encoding", {"PKCS1", "PKCS8"}},
-	{"io.cert-manager.v1.CertificateSpecPrivateKey", "rotationPolicy", {"Never", "Always"}},
-	{"io.cert-manager.v1.CertificateSpecAdditionalOutputFormats", "type",
-	 {"DER", "CombinedPEM"}},
-	{"io.cert-manager.v1.CertificateSpecRenewal", "policy", {"RenewBefore", "Disabled"}},
-	{"io.cert-manager.v1.CertificateSpec", "signatureAlgorithm",
-	 {"SHA256WithRSA", "SHA384WithRSA", "SHA512WithRSA", "ECDSAWithSHA256", "ECDSAWithSHA384",
-	  "ECDSAWithSHA512", "PureEd25519"}},
+    {"io.cert-manager.v1.CertificateSpecPrivateKey", "algorithm", {"RSA", "ECDSA", "Ed25519"}},
+    {"io.cert-manager.v1.CertificateSpecPrivateKey", "encoding", {"PKCS1", "PKCS8"}},
+    {"io.cert-manager.v1.CertificateSpecPrivateKey", "rotationPolicy", {"Never", "Always"}},
+    {"io.cert-manager.v1.CertificateSpecAdditionalOutputFormats", "type", {"DER", "CombinedPEM"}},
+    {"io.cert-manager.v1.CertificateSpecRenewal", "policy", {"RenewBefore", "Disabled"}},
+    {"io.cert-manager.v1.CertificateSpec",
+     "signatureAlgorithm",
+     {"SHA256WithRSA", "SHA384WithRSA", "SHA512WithRSA", "ECDSAWithSHA256", "ECDSAWithSHA384",
+      "ECDSAWithSHA512", "PureEd25519"}},
 };
 
 /* The JSON type name kube-openapi reports for a value. */
 static const char *value_type(const json_t *v)
 {
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "object";
-	case JSON_ARRAY: return "array";
-	case JSON_STRING: return "string";
-	case JSON_INTEGER: return "integer";
-	case JSON_REAL: return "number";
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+		return "integer";
+	case JSON_REAL:
+		return "number";
 	case JSON_TRUE:
-	case JSON_FALSE: return "boolean";
-	case JSON_NULL: return "null";
+	case JSON_FALSE:
+		return "boolean";
+	case JSON_NULL:
+		return "null";
 	}
 	return "null";
 }
@@ -51,14 +58,20 @@ static const char *schema_type(enum k1s_ftype t)
 	case K1S_T_TIME:
 	case K1S_T_MICROTIME:
 	case K1S_T_BYTES:
-	case K1S_T_QUANTITY: return "string";
+	case K1S_T_QUANTITY:
+		return "string";
 	case K1S_T_INT32:
-	case K1S_T_INT64: return "integer";
-	case K1S_T_BOOL: return "boolean";
-	case K1S_T_NUMBER: return "number";
-	case K1S_T_OBJECT: return "object";
+	case K1S_T_INT64:
+		return "integer";
+	case K1S_T_BOOL:
+		return "boolean";
+	case K1S_T_NUMBER:
+		return "number";
+	case K1S_T_OBJECT:
+		return "object";
 	case K1S_T_INT_OR_STRING:
-	case K1S_T_ANY: break;
+	case K1S_T_ANY:
+		break;
 	}
 	return NULL;
 }
@@ -81,22 +94,23 @@ static void invalid_type(struct adm_req *q, const char *path, const char *want, 
 
 	adm_fmt(raw, sizeof(raw), "\"%s\"", value_type(v));
 	adm_fmt(detail, sizeof(detail), "%s in body must be of type %s: \"%s\"", path, want,
-		value_type(v));
+	        value_type(v));
 	adm_invalid_raw(q, path, raw, detail);
 }
 
 static void check_object(struct adm_req *q, const struct k1s_type *t, const json_t *obj,
-			 const char *path);
+                         const char *path);
 
 static void check_enum(struct adm_req *q, const struct k1s_type *t, const struct k1s_field *f,
-		       const json_t *v, const char *path)
+                       const json_t *v, const char *path)
 {
 	const char *s = json_string_value(v);
 
 	if (!s)
 		return;
 	for (size_t i = 0; i < sizeof(cm_enums) / sizeof(cm_enums[0]); i++) {
-		if (strcmp(cm_enums[i].type, t->name) != 0 || strcmp(cm_enums[i].field, f->name) != 0)
+		if (strcmp(cm_enums[i].type, t->name) != 0 ||
+		    strcmp(cm_enums[i].field, f->name) != 0)
 			continue;
 		for (size_t j = 0; cm_enums[i].values[j]; j++)
 			if (strcmp(cm_enums[i].values[j], s) == 0)
@@ -106,7 +120,7 @@ static void check_enum(struct adm_req *q, const struct k1s_type *t, const struct
 }
 
 static void check_value(struct adm_req *q, const struct k1s_type *t, const struct k1s_field *f,
-			const json_t *v, const char *path)
+                        const json_t *v, const char *path)
 {
 	const char *want = schema_type(f->type);
 
@@ -125,7 +139,7 @@ static void check_value(struct adm_req *q, const struct k1s_type *t, const struc
 }
 
 static void check_member(struct adm_req *q, const struct k1s_type *t, const struct k1s_field *f,
-			 const json_t *v, const char *path)
+                         const json_t *v, const char *path)
 {
 	char sub[512];
 	size_t i;
@@ -138,7 +152,8 @@ static void check_member(struct adm_req *q, const struct k1s_type *t, const stru
 			invalid_type(q, path, "array", v);
 			return;
 		}
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			adm_fmt(sub, sizeof(sub), "%s[%zu]", path, i);
 			check_value(q, t, f, e, sub);
 		}
@@ -148,7 +163,8 @@ static void check_member(struct adm_req *q, const struct k1s_type *t, const stru
 			invalid_type(q, path, "object", v);
 			return;
 		}
-		json_object_foreach((json_t *)v, k, e) {
+		json_object_foreach((json_t *)v, k, e)
+		{
 			adm_fmt(sub, sizeof(sub), "%s[%s]", path, k);
 			check_value(q, t, f, e, sub);
 		}
@@ -160,7 +176,7 @@ static void check_member(struct adm_req *q, const struct k1s_type *t, const stru
 }
 
 static void check_object(struct adm_req *q, const struct k1s_type *t, const json_t *obj,
-			 const char *path)
+                         const char *path)
 {
 	char sub[512];
 

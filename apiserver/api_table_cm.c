@@ -14,8 +14,7 @@
 #define JSONPATH_DOC(p) "Custom resource definition column (in JSONPath format): " p
 
 static const char doc_ready[] = JSONPATH_DOC(".status.conditions[?(@.type == \"Ready\")].status");
-static const char doc_status[] =
-    JSONPATH_DOC(".status.conditions[?(@.type == \"Ready\")].message");
+static const char doc_status[] = JSONPATH_DOC(".status.conditions[?(@.type == \"Ready\")].message");
 static const char doc_age[] =
     "CreationTimestamp is a timestamp representing the server time when this object was "
     "created. It is not guaranteed to be set in happens-before order across separate "

@@ -32,7 +32,7 @@ int ctrl_duration_parse(const char *s, int64_t *secs)
 		const char *unit;
 		double secs;
 	} units[] = {{"ns", 1e-9}, {"us", 1e-6}, {"\xc2\xb5s", 1e-6}, {"ms", 1e-3},
-		     {"s", 1},	   {"m", 60},	 {"h", 3600}};
+	             {"s", 1},     {"m", 60},    {"h", 3600}};
 	double total = 0;
 	bool neg = false;
 
@@ -69,7 +69,7 @@ int ctrl_duration_parse(const char *s, int64_t *secs)
 			}
 		}
 		if (!bestlen)
-			return -EINVAL;	/* Go: missing unit in duration */
+			return -EINVAL; /* Go: missing unit in duration */
 		total += v * units[best].secs;
 		s += bestlen;
 		if (total > 9.2e9)
@@ -160,8 +160,8 @@ struct issuer_ref {
 static struct issuer_ref ref_of(const json_t *cert)
 {
 	struct issuer_ref r = {k1s_json_str(cert, "spec.issuerRef.name") ?: "",
-			       k1s_json_str(cert, "spec.issuerRef.kind") ?: "",
-			       k1s_json_str(cert, "spec.issuerRef.group") ?: ""};
+	                       k1s_json_str(cert, "spec.issuerRef.kind") ?: "",
+	                       k1s_json_str(cert, "spec.issuerRef.group") ?: ""};
 
 	if (!*r.kind)
 		r.kind = "Issuer";
@@ -186,10 +186,12 @@ void ctrl_cert_mark_issuer(struct ctrl *c, const char *ns, const char *name)
 	const char *cns, *cname;
 	json_t *certs, *cert;
 
-	json_object_foreach(c->cache[CTRL_CERT], cns, certs) {
+	json_object_foreach(c->cache[CTRL_CERT], cns, certs)
+	{
 		if (*ns && strcmp(ns, cns) != 0)
 			continue;
-		json_object_foreach(certs, cname, cert) {
+		json_object_foreach(certs, cname, cert)
+		{
 			struct issuer_ref r = ref_of(cert);
 
 			if (strcmp(r.name, name) == 0 &&
@@ -204,14 +206,16 @@ void ctrl_cert_mark_secret(struct ctrl *c, const char *ns, const char *secret)
 	const char *name;
 	json_t *o;
 
-	json_object_foreach((json_t *)ctrl_ns(c, CTRL_CERT, ns), name, o) {
+	json_object_foreach((json_t *)ctrl_ns(c, CTRL_CERT, ns), name, o)
+	{
 		const char *s = k1s_json_str(o, "spec.secretName");
 
 		if (s && strcmp(s, secret) == 0)
 			ctrl_mark(c, CTRL_Q_CERT, ns, name);
 	}
 	/* A CA issuer's key pair. */
-	json_object_foreach((json_t *)ctrl_ns(c, CTRL_ISSUER, ns), name, o) {
+	json_object_foreach((json_t *)ctrl_ns(c, CTRL_ISSUER, ns), name, o)
+	{
 		const char *s = k1s_json_str(o, "spec.ca.secretName");
 
 		if (s && strcmp(s, secret) == 0) {
@@ -221,7 +225,8 @@ void ctrl_cert_mark_secret(struct ctrl *c, const char *ns, const char *secret)
 	}
 	if (strcmp(ns, CLUSTER_RESOURCE_NS) != 0)
 		return;
-	json_object_foreach((json_t *)ctrl_ns(c, CTRL_CISSUER, ""), name, o) {
+	json_object_foreach((json_t *)ctrl_ns(c, CTRL_CISSUER, ""), name, o)
+	{
 		const char *s = k1s_json_str(o, "spec.ca.secretName");
 
 		if (s && strcmp(s, secret) == 0) {
@@ -236,7 +241,7 @@ void ctrl_cert_mark_secret(struct ctrl *c, const char *ns, const char *secret)
 /* apiutil.SetCertificateCondition / SetIssuerCondition: the transition
  * time moves only when the status does. */
 static void set_cond(json_t *status, const char *type, const char *st, const char *reason,
-		     const char *msg, json_int_t gen, time_t now)
+                     const char *msg, json_int_t gen, time_t now)
 {
 	json_t *conds = json_object_get(status, "conditions");
 	json_t *old = ctrl_cond(status, type), *nc;
@@ -244,11 +249,12 @@ static void set_cond(json_t *status, const char *type, const char *st, const cha
 
 	k1s_time_fmt(ts, sizeof(ts), now);
 	nc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", type, "status", st,
-		       "lastTransitionTime", ts, "reason", reason, "message", msg,
-		       "observedGeneration", gen);
+	               "lastTransitionTime", ts, "reason", reason, "message", msg,
+	               "observedGeneration", gen);
 	if (old && strcmp(k1s_json_str(old, "status") ?: "", st) == 0 &&
 	    k1s_json_str(old, "lastTransitionTime"))
-		json_object_set(nc, "lastTransitionTime", json_object_get(old, "lastTransitionTime"));
+		json_object_set(nc, "lastTransitionTime",
+		                json_object_get(old, "lastTransitionTime"));
 	if (!json_is_array(conds)) {
 		conds = json_array();
 		json_object_set_new(status, "conditions", conds);
@@ -263,7 +269,7 @@ static void set_cond(json_t *status, const char *type, const char *st, const cha
 
 /* Writes obj's status when it differs from what is stored. */
 static void put_status(struct ctrl *c, enum ctrl_kind k, enum ctrl_queue q, const json_t *have,
-		       json_t *status)
+                       json_t *status)
 {
 	const char *ns = k1s_json_str(have, "metadata.namespace") ?: "";
 	const char *name = k1s_json_str(have, "metadata.name");
@@ -287,7 +293,7 @@ struct verdict {
 
 /* pkg/issuer/ca/setup.go: the CA issuer's key pair, read from its Secret. */
 static void ca_verdict(struct ctrl *c, const char *ns, const char *secret, struct verdict *v,
-		       char **crt_out, char **key_out)
+                       char **crt_out, char **key_out)
 {
 	const json_t *s = ctrl_get(c, CTRL_SECRET, ns, secret);
 	static const char pre[] = "Error getting keypair for CA issuer: ";
@@ -302,12 +308,12 @@ static void ca_verdict(struct ctrl *c, const char *ns, const char *secret, struc
 		snprintf(v->msg, sizeof(v->msg), "%ssecrets \"%s\" not found", pre, secret);
 	else if (!crt || !crt_len)
 		snprintf(v->msg, sizeof(v->msg), "%sno data for \"tls.crt\" in secret '%s/%s'", pre,
-			 ns, secret);
+		         ns, secret);
 	else if (!key || !key_len)
 		snprintf(v->msg, sizeof(v->msg), "%sno data for \"tls.key\" in secret '%s/%s'", pre,
-			 ns, secret);
+		         ns, secret);
 	else if (k1s_pki_check_pair(crt, crt_len, key, key_len, err, sizeof(err)) < 0 ||
-		 k1s_pki_cert_info(crt, crt_len, &info, err, sizeof(err)) < 0)
+	         k1s_pki_cert_info(crt, crt_len, &info, err, sizeof(err)) < 0)
 		snprintf(v->msg, sizeof(v->msg), "%s%s", pre, err);
 	else if (!info.is_ca) {
 		v->reason = "ErrInvalidKeyPair";
@@ -343,15 +349,15 @@ static void issuer_verdict(struct ctrl *c, const json_t *iss, bool cluster, stru
 		v->status = "True";
 		v->reason = "OfflineClusterCA";
 		snprintf(v->msg, sizeof(v->msg),
-			 "Offline: certificates are issued by the k1s cluster CA in place of the "
-			 "ACME server %s, which is not contacted",
-			 k1s_json_str(spec, "acme.server") ?: "");
+		         "Offline: certificates are issued by the k1s cluster CA in place of the "
+		         "ACME server %s, which is not contacted",
+		         k1s_json_str(spec, "acme.server") ?: "");
 	} else {
 		v->status = "True";
 		v->reason = "OfflineClusterCA";
 		snprintf(v->msg, sizeof(v->msg),
-			 "Offline: certificates are issued by the k1s cluster CA in place of this "
-			 "issuer's signer, which is not contacted");
+		         "Offline: certificates are issued by the k1s cluster CA in place of this "
+		         "issuer's signer, which is not contacted");
 	}
 }
 
@@ -372,15 +378,15 @@ void ctrl_issuer_sync(struct ctrl *c, const char *ns, const char *name)
 		json_decref(status);
 		status = json_object();
 	}
-	set_cond(status, "Ready", v.status, v.reason, v.msg, ctrl_int(iss, "metadata.generation", 1),
-		 ctrl_now(c));
+	set_cond(status, "Ready", v.status, v.reason, v.msg,
+	         ctrl_int(iss, "metadata.generation", 1), ctrl_now(c));
 	/* The CA issuer records its verdict as an event when it changes. */
 	if (strcmp(k1s_json_str(old, "reason") ?: "", v.reason) != 0 &&
 	    json_object_get(json_object_get(iss, "spec"), "ca"))
 		ctrl_event(c, iss, kind, "cert-manager.io/v1",
-			   strcmp(v.status, "True") == 0 ? "Normal" : "Warning", v.reason,
-			   cluster ? "cert-manager-clusterissuers" : "cert-manager-issuers", "%s",
-			   v.msg);
+		           strcmp(v.status, "True") == 0 ? "Normal" : "Warning", v.reason,
+		           cluster ? "cert-manager-clusterissuers" : "cert-manager-issuers", "%s",
+		           v.msg);
 	put_status(c, cluster ? CTRL_CISSUER : CTRL_ISSUER, CTRL_Q_ISSUER, iss, status);
 	json_decref(status);
 }
@@ -390,8 +396,8 @@ void ctrl_issuer_sync(struct ctrl *c, const char *ns, const char *name)
 /* Who signs a Certificate's next certificate. */
 struct signer {
 	enum { SIGN_CA, SIGN_SELF, SIGN_STAND_IN, SIGN_NOT_READY } how;
-	char *crt, *key;	/* the CA's, for SIGN_CA and SIGN_STAND_IN */
-	char why[600];		/* SIGN_STAND_IN: what the cluster CA stands in for */
+	char *crt, *key; /* the CA's, for SIGN_CA and SIGN_STAND_IN */
+	char why[600];   /* SIGN_STAND_IN: what the cluster CA stands in for */
 };
 
 static void signer_fini(struct signer *s)
@@ -414,11 +420,11 @@ static void signer_of(struct ctrl *c, const json_t *cert, struct signer *s)
 	if (!iss) {
 		s->how = SIGN_STAND_IN;
 		snprintf(s->why, sizeof(s->why), "%s.%s/%s, which %s", r.kind, r.group, r.name,
-			 strcmp(r.group, CM_GROUP) == 0 ? "does not exist"
-							: "is not reached offline");
+		         strcmp(r.group, CM_GROUP) == 0 ? "does not exist"
+		                                        : "is not reached offline");
 	} else if (json_object_get(spec, "ca")) {
 		ca_verdict(c, cluster ? CLUSTER_RESOURCE_NS : ns,
-			   k1s_json_str(spec, "ca.secretName") ?: "", &v, &s->crt, &s->key);
+		           k1s_json_str(spec, "ca.secretName") ?: "", &v, &s->crt, &s->key);
 		s->how = strcmp(v.status, "True") == 0 ? SIGN_CA : SIGN_NOT_READY;
 		snprintf(s->why, sizeof(s->why), "%s", v.msg);
 		return;
@@ -428,7 +434,7 @@ static void signer_of(struct ctrl *c, const json_t *cert, struct signer *s)
 	} else {
 		s->how = SIGN_STAND_IN;
 		snprintf(s->why, sizeof(s->why), "%s.%s/%s%s", r.kind, r.group, r.name,
-			 json_object_get(spec, "acme") ? " and its ACME server" : "");
+		         json_object_get(spec, "acme") ? " and its ACME server" : "");
 	}
 	if (ctrl_ca_get(c->st, &s->crt, &s->key) < 0) {
 		s->how = SIGN_NOT_READY;
@@ -473,8 +479,8 @@ static bool same_names(const json_t *want, const char *have_csv)
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		bool found = false;
 
-		json_array_foreach(want, i, w)
-			found = found || strcmp(json_string_value(w) ?: "", t) == 0;
+		json_array_foreach(want, i, w) found =
+		    found || strcmp(json_string_value(w) ?: "", t) == 0;
 		if (!found)
 			return false;
 		n++;
@@ -491,7 +497,7 @@ struct trigger {
 };
 
 static bool needs_issuing(struct ctrl *c, const json_t *cert, const json_t *secret,
-			  struct trigger *t)
+                          struct trigger *t)
 {
 	struct issuer_ref r = ref_of(cert);
 	size_t crt_len = 0, key_len = 0;
@@ -509,30 +515,30 @@ static bool needs_issuing(struct ctrl *c, const json_t *cert, const json_t *secr
 	} else if (!json_object_size(json_object_get(secret, "data"))) {
 		t->reason = "MissingData";
 		snprintf(t->msg, sizeof(t->msg),
-			 "Issuing certificate as Secret does not contain any data");
+		         "Issuing certificate as Secret does not contain any data");
 	} else if (!key || !key_len) {
 		t->reason = "MissingData";
 		snprintf(t->msg, sizeof(t->msg),
-			 "Issuing certificate as Secret does not contain a private key");
+		         "Issuing certificate as Secret does not contain a private key");
 	} else if (!crt || !crt_len) {
 		t->reason = "MissingData";
 		snprintf(t->msg, sizeof(t->msg),
-			 "Issuing certificate as Secret does not contain a certificate");
+		         "Issuing certificate as Secret does not contain a certificate");
 	} else if (k1s_pki_cert_info(crt, crt_len, &info, err, sizeof(err)) < 0) {
 		t->reason = "InvalidCertificate";
 		snprintf(t->msg, sizeof(t->msg),
-			 "Issuing certificate as Secret contains an invalid certificate: %s", err);
+		         "Issuing certificate as Secret contains an invalid certificate: %s", err);
 	} else if (k1s_pki_check_pair(crt, crt_len, key, key_len, err, sizeof(err)) < 0) {
 		t->reason = "InvalidKeyPair";
 		snprintf(t->msg, sizeof(t->msg), "Secret contains an invalid key-pair: %s", err);
-	} else if (iname && (strcmp(iname, r.name) != 0 ||
-			     strcmp(ann(secret, "cert-manager.io/issuer-kind") ?: "Issuer",
-				    r.kind) != 0)) {
+	} else if (iname &&
+	           (strcmp(iname, r.name) != 0 ||
+	            strcmp(ann(secret, "cert-manager.io/issuer-kind") ?: "Issuer", r.kind) != 0)) {
 		t->reason = "IncorrectIssuer";
 		snprintf(t->msg, sizeof(t->msg),
-			 "Issuing certificate as Secret was previously issued by \"%s.%s/%s\"",
-			 ann(secret, "cert-manager.io/issuer-kind") ?: "Issuer",
-			 ann(secret, "cert-manager.io/issuer-group") ?: CM_GROUP, iname);
+		         "Issuing certificate as Secret was previously issued by \"%s.%s/%s\"",
+		         ann(secret, "cert-manager.io/issuer-kind") ?: "Issuer",
+		         ann(secret, "cert-manager.io/issuer-group") ?: CM_GROUP, iname);
 	} else {
 		const json_t *dns = k1s_json_path(cert, "spec.dnsNames");
 		const char *cn = k1s_json_str(cert, "spec.commonName") ?: "";
@@ -540,27 +546,27 @@ static bool needs_issuing(struct ctrl *c, const json_t *cert, const json_t *secr
 		json_t *d;
 		bool covered = true;
 
-		json_array_foreach(dns, i, d)
-			covered = covered && k1s_pki_cert_covers(crt, crt_len, json_string_value(d));
+		json_array_foreach(dns, i, d) covered =
+		    covered && k1s_pki_cert_covers(crt, crt_len, json_string_value(d));
 		if (!covered || !same_names(dns, ann(secret, "cert-manager.io/alt-names")))
 			snprintf(viol, sizeof(viol), "spec.dnsNames");
 		/* Without a commonName, a self-signed one carries a DNS name. */
 		if (*cn && strcmp(cn, info.common_name) != 0)
-			snprintf(viol + strlen(viol), sizeof(viol) - strlen(viol), "%sspec.commonName",
-				 *viol ? " " : "");
-		if (!same_names(k1s_json_path(cert, "spec.ipAddresses"),
-				ann(secret, "cert-manager.io/ip-sans")))
 			snprintf(viol + strlen(viol), sizeof(viol) - strlen(viol),
-				 "%sspec.ipAddresses", *viol ? " " : "");
+			         "%sspec.commonName", *viol ? " " : "");
+		if (!same_names(k1s_json_path(cert, "spec.ipAddresses"),
+		                ann(secret, "cert-manager.io/ip-sans")))
+			snprintf(viol + strlen(viol), sizeof(viol) - strlen(viol),
+			         "%sspec.ipAddresses", *viol ? " " : "");
 		t->not_before = info.not_before;
 		t->not_after = info.not_after;
 		t->renewal = renewal_time(cert, info.not_before, info.not_after);
 		if (*viol) {
 			t->reason = "SecretMismatch";
 			snprintf(t->msg, sizeof(t->msg),
-				 "Issuing certificate as Existing issued Secret is not up to date "
-				 "for spec: [%s]",
-				 viol);
+			         "Issuing certificate as Existing issued Secret is not up to date "
+			         "for spec: [%s]",
+			         viol);
 		} else if (ctrl_now(c) >= t->renewal) {
 			char when[64];
 			struct tm tm;
@@ -570,7 +576,7 @@ static bool needs_issuing(struct ctrl *c, const json_t *cert, const json_t *secr
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
 			t->reason = "Renewing";
 			snprintf(t->msg, sizeof(t->msg),
-				 "Renewing certificate as renewal was scheduled at %s", when);
+			         "Renewing certificate as renewal was scheduled at %s", when);
 		} else {
 			need = false;
 		}
@@ -588,28 +594,28 @@ static json_t *csv(const json_t *arr)
 	size_t i, n = 0;
 	json_t *v;
 
-	json_array_foreach(arr, i, v)
-		n += (size_t)snprintf(buf + n, n < sizeof(buf) ? sizeof(buf) - n : 0, "%s%s",
-				      i ? "," : "", json_string_value(v) ?: "");
+	json_array_foreach(arr, i, v) n +=
+	    (size_t)snprintf(buf + n, n < sizeof(buf) ? sizeof(buf) - n : 0, "%s%s", i ? "," : "",
+	                     json_string_value(v) ?: "");
 	return json_string(buf);
 }
 
 /* The Secret as the issuing controller's SecretsManager.setValues leaves
  * it (pkg/controller/certificates/issuing/internal/secret.go). */
-static json_t *secret_for(const json_t *cert, const json_t *have, const char *crt,
-			  const char *key, const char *ca)
+static json_t *secret_for(const json_t *cert, const json_t *have, const char *crt, const char *key,
+                          const char *ca)
 {
 	const char *ns = k1s_json_str(cert, "metadata.namespace") ?: "";
 	struct issuer_ref r = {k1s_json_str(cert, "spec.issuerRef.name") ?: "",
-			       k1s_json_str(cert, "spec.issuerRef.kind") ?: "",
-			       k1s_json_str(cert, "spec.issuerRef.group") ?: ""};
+	                       k1s_json_str(cert, "spec.issuerRef.kind") ?: "",
+	                       k1s_json_str(cert, "spec.issuerRef.group") ?: ""};
 	const json_t *tmpl = k1s_json_path(cert, "spec.secretTemplate");
 	const json_t *orgs = k1s_json_path(cert, "spec.subject.organizations");
-	json_t *s = have ? json_deep_copy(have)
-			 : json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "apiVersion", "v1", "kind",
-				     "Secret", "metadata", "name",
-				     k1s_json_str(cert, "spec.secretName"), "namespace", ns, "type",
-				     "kubernetes.io/tls");
+	json_t *s =
+	    have ? json_deep_copy(have)
+	         : json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "apiVersion", "v1", "kind", "Secret",
+	                     "metadata", "name", k1s_json_str(cert, "spec.secretName"), "namespace",
+	                     ns, "type", "kubernetes.io/tls");
 	json_t *md = json_object_get(s, "metadata"), *data, *labels, *anns;
 
 	data = json_object_get(s, "data");
@@ -637,16 +643,17 @@ static json_t *secret_for(const json_t *cert, const json_t *have, const char *cr
 	/* AnnotationsForCertificate (internal/controller/certificates/secrets.go):
 	 * common name and SANs even when empty, the rest when set. */
 	json_object_set_new(anns, "cert-manager.io/common-name",
-			    json_string(k1s_json_str(cert, "spec.commonName") ?: ""));
+	                    json_string(k1s_json_str(cert, "spec.commonName") ?: ""));
 	if (json_array_size(orgs))
 		json_object_set_new(anns, "cert-manager.io/subject-organizations", csv(orgs));
 	json_object_set_new(anns, "cert-manager.io/alt-names",
-			    csv(k1s_json_path(cert, "spec.dnsNames")));
+	                    csv(k1s_json_path(cert, "spec.dnsNames")));
 	json_object_set_new(anns, "cert-manager.io/ip-sans",
-			    csv(k1s_json_path(cert, "spec.ipAddresses")));
-	json_object_set_new(anns, "cert-manager.io/uri-sans", csv(k1s_json_path(cert, "spec.uris")));
+	                    csv(k1s_json_path(cert, "spec.ipAddresses")));
+	json_object_set_new(anns, "cert-manager.io/uri-sans",
+	                    csv(k1s_json_path(cert, "spec.uris")));
 	json_object_set_new(anns, "cert-manager.io/certificate-name",
-			    json_string(k1s_json_str(cert, "metadata.name") ?: ""));
+	                    json_string(k1s_json_str(cert, "metadata.name") ?: ""));
 	json_object_set_new(anns, "cert-manager.io/issuer-name", json_string(r.name));
 	json_object_set_new(anns, "cert-manager.io/issuer-kind", json_string(r.kind));
 	json_object_set_new(anns, "cert-manager.io/issuer-group", json_string(r.group));
@@ -655,21 +662,21 @@ static json_t *secret_for(const json_t *cert, const json_t *have, const char *cr
 }
 
 /* A new key and certificate; the PEMs of the Secret's three keys. */
-static int sign(struct ctrl *c, const json_t *cert, const struct signer *s, char **crt,
-		char **key, char **ca)
+static int sign(struct ctrl *c, const json_t *cert, const struct signer *s, char **crt, char **key,
+                char **ca)
 {
 	const json_t *dns = k1s_json_path(cert, "spec.dnsNames");
 	const json_t *ips = k1s_json_path(cert, "spec.ipAddresses");
 	const char *dnsv[65] = {0}, *ipv[17] = {0};
 	struct k1s_cert_req req = {
-		.common_name = k1s_json_str(cert, "spec.commonName"),
-		.organization = json_string_value(
-		    json_array_get(k1s_json_path(cert, "spec.subject.organizations"), 0)),
-		.dns_names = dnsv,
-		.ip_addresses = ipv,
-		.not_before = ctrl_now(c),
-		.not_after = ctrl_now(c) + (time_t)duration_of(c, cert),
-		.is_ca = json_is_true(k1s_json_path(cert, "spec.isCA")),
+	    .common_name = k1s_json_str(cert, "spec.commonName"),
+	    .organization = json_string_value(
+	        json_array_get(k1s_json_path(cert, "spec.subject.organizations"), 0)),
+	    .dns_names = dnsv,
+	    .ip_addresses = ipv,
+	    .not_before = ctrl_now(c),
+	    .not_after = ctrl_now(c) + (time_t)duration_of(c, cert),
+	    .is_ca = json_is_true(k1s_json_path(cert, "spec.isCA")),
 	};
 	char *leaf = NULL;
 	int err;
@@ -697,7 +704,7 @@ static int sign(struct ctrl *c, const json_t *cert, const struct signer *s, char
 	err = k1s_pki_key_new(key);
 	if (err == 0)
 		err = s->how == SIGN_SELF ? k1s_pki_self_signed(&req, *key, &leaf)
-					  : k1s_pki_issue(&req, *key, s->crt, s->key, &leaf);
+		                          : k1s_pki_issue(&req, *key, s->crt, s->key, &leaf);
 	if (err < 0) {
 		k1s_pki_free(*key);
 		*key = NULL;
@@ -731,15 +738,14 @@ static int sign(struct ctrl *c, const json_t *cert, const struct signer *s, char
 }
 
 static void cert_event(struct ctrl *c, const json_t *cert, const char *type, const char *reason,
-		       const char *component, const char *msg)
+                       const char *component, const char *msg)
 {
 	ctrl_event(c, cert, "Certificate", "cert-manager.io/v1", type, reason, component, "%s",
-		   msg);
+	           msg);
 }
 
 /* Issues into the Secret; 0, or a negative errno after an event. */
-static int issue(struct ctrl *c, const json_t *cert, const json_t *secret,
-		 const struct signer *s)
+static int issue(struct ctrl *c, const json_t *cert, const json_t *secret, const struct signer *s)
 {
 	char *crt, *key, *ca;
 	json_t *obj;
@@ -747,8 +753,8 @@ static int issue(struct ctrl *c, const json_t *cert, const json_t *secret,
 
 	if (err < 0) {
 		k1s_err("ctrl", "Certificate %s/%s: cannot sign: %s",
-			k1s_json_str(cert, "metadata.namespace"), k1s_json_str(cert, "metadata.name"),
-			k1s_strerror(err));
+		        k1s_json_str(cert, "metadata.namespace"),
+		        k1s_json_str(cert, "metadata.name"), k1s_strerror(err));
 		return err;
 	}
 	obj = secret_for(cert, secret, crt, key, ca);
@@ -759,7 +765,7 @@ static int issue(struct ctrl *c, const json_t *cert, const json_t *secret,
 	json_decref(obj);
 	if (err == 0)
 		cert_event(c, cert, "Normal", "Issuing", "cert-manager-certificates-issuing",
-			   "The certificate has been successfully issued");
+		           "The certificate has been successfully issued");
 	return err;
 }
 
@@ -792,13 +798,14 @@ void ctrl_cert_sync(struct ctrl *c, const char *ns, const char *name)
 			ctrl_mark_at(c, CTRL_Q_CERT, ns, name, c->now_ms + RETRY_MS);
 			goto out;
 		}
-		cert_event(c, cert, "Normal", "Issuing", "cert-manager-certificates-trigger", t.msg);
+		cert_event(c, cert, "Normal", "Issuing", "cert-manager-certificates-trigger",
+		           t.msg);
 		if (issue(c, cert, secret, &s) < 0) {
 			ctrl_retry(c, CTRL_Q_CERT, ns, name);
 			goto out;
 		}
 		json_object_set_new(status, "revision",
-				    json_integer(ctrl_int(cert, "status.revision", 0) + 1));
+		                    json_integer(ctrl_int(cert, "status.revision", 0) + 1));
 		/* The write put the new Secret in the copy. One that still
 		 * falls short of the spec would be issued again at every pass:
 		 * it waits, with the reason in the status. */
@@ -814,7 +821,7 @@ void ctrl_cert_sync(struct ctrl *c, const char *ns, const char *name)
 	snprintf(msg, sizeof(msg), "Certificate is up to date and has not expired");
 	if (s.how == SIGN_STAND_IN)
 		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-			 "; issued offline by the k1s cluster CA in place of %s", s.why);
+		         "; issued offline by the k1s cluster CA in place of %s", s.why);
 	set_cond(status, "Ready", "True", "Ready", msg, gen, ctrl_now(c));
 	json_t *conds = json_object_get(status, "conditions");
 	for (size_t i = 0; i < json_array_size(conds); i++)
@@ -829,7 +836,7 @@ void ctrl_cert_sync(struct ctrl *c, const char *ns, const char *name)
 	put_status(c, CTRL_CERT, CTRL_Q_CERT, cert, status);
 	/* The trigger's scheduled renewal. */
 	ctrl_mark_at(c, CTRL_Q_CERT, ns, name,
-		     c->now_ms + (int64_t)(t.renewal - ctrl_now(c)) * 1000);
+	             c->now_ms + (int64_t)(t.renewal - ctrl_now(c)) * 1000);
 out:
 	signer_fini(&s);
 	json_decref(status);

@@ -25,15 +25,15 @@ static const char *ann(const json_t *obj, const char *key)
 }
 
 static void ing_event(struct ctrl *c, const json_t *ing, const char *type, const char *reason,
-		      const char *msg)
+                      const char *msg)
 {
 	ctrl_event(c, ing, "Ingress", "networking.k8s.io/v1", type, reason, SHIM, "%s", msg);
 }
 
 /* issuerForIngressLike: the issuer the annotations name, or false with
  * the reasons in err. */
-static bool issuer_of(const json_t *ing, const char **name, const char **kind,
-		      const char **group, char *err, size_t errlen)
+static bool issuer_of(const json_t *ing, const char **name, const char **kind, const char **group,
+                      char *err, size_t errlen)
 {
 	const char *iss = ann(ing, ANN_ISSUER), *ciss = ann(ing, ANN_CLUSTER_ISSUER);
 	const char *k = ann(ing, ANN_ISSUER_KIND), *g = ann(ing, ANN_ISSUER_GROUP);
@@ -57,7 +57,8 @@ static bool issuer_of(const json_t *ing, const char **name, const char **kind,
 		*group = g;
 #define ADD(...) n += (size_t)snprintf(err + n, n < errlen ? errlen - n : 0, __VA_ARGS__)
 	if (!**name)
-		ADD("%sfailed to determine issuer name to be used for ingress resource", n ? ", " : "");
+		ADD("%sfailed to determine issuer name to be used for ingress resource",
+		    n ? ", " : "");
 	if (iss && ciss)
 		ADD("%sboth \"%s\" and \"%s\" may not be set", n ? ", " : "", ANN_ISSUER,
 		    ANN_CLUSTER_ISSUER);
@@ -79,8 +80,8 @@ static bool is_ip(const char *s)
 }
 
 /* The Certificate buildCertificates makes for one tls entry. */
-static json_t *cert_for(const json_t *ing, const json_t *tls, const char *iname,
-			const char *ikind, const char *igroup)
+static json_t *cert_for(const json_t *ing, const json_t *tls, const char *iname, const char *ikind,
+                        const char *igroup)
 {
 	const char *ns = k1s_json_str(ing, "metadata.namespace") ?: "";
 	const char *secret = k1s_json_str(tls, "secretName");
@@ -91,15 +92,16 @@ static json_t *cert_for(const json_t *ing, const json_t *tls, const char *iname,
 	const char *rb = ann(ing, "cert-manager.io/renew-before");
 	size_t i;
 
-	json_array_foreach(json_object_get(tls, "hosts"), i, h) {
+	json_array_foreach(json_object_get(tls, "hosts"), i, h)
+	{
 		const char *s = json_string_value(h);
 
 		if (s)
 			json_array_append_new(is_ip(s) ? ips : dns, json_string(s));
 	}
 	spec = json_pack("{s:s, s:{s:s, s:s, s:s}, s:[s, s]}", "secretName", secret, "issuerRef",
-			 "name", iname, "kind", ikind, "group", igroup, "usages",
-			 "digital signature", "key encipherment");
+	                 "name", iname, "kind", ikind, "group", igroup, "usages",
+	                 "digital signature", "key encipherment");
 	if (json_array_size(dns))
 		json_object_set(spec, "dnsNames", dns);
 	if (json_array_size(ips))
@@ -117,10 +119,10 @@ static json_t *cert_for(const json_t *ing, const json_t *tls, const char *iname,
 	if (json_is_object(labels))
 		json_object_del(labels, "applyset.kubernetes.io/part-of");
 	return json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:[o]}, s:o}", "apiVersion",
-			 "cert-manager.io/v1", "kind", "Certificate", "metadata", "name", secret,
-			 "namespace", ns, "labels", json_is_object(labels) ? labels : json_object(),
-			 "ownerReferences",
-			 ctrl_owner_ref(ing, "networking.k8s.io/v1", "Ingress"), "spec", spec);
+	                 "cert-manager.io/v1", "kind", "Certificate", "metadata", "name", secret,
+	                 "namespace", ns, "labels", json_is_object(labels) ? labels : json_object(),
+	                 "ownerReferences", ctrl_owner_ref(ing, "networking.k8s.io/v1", "Ingress"),
+	                 "spec", spec);
 }
 
 static bool secret_used(const json_t *ing, const char *secret)
@@ -128,7 +130,8 @@ static bool secret_used(const json_t *ing, const char *secret)
 	size_t i;
 	json_t *t;
 
-	json_array_foreach(k1s_json_path(ing, "spec.tls"), i, t) {
+	json_array_foreach(k1s_json_path(ing, "spec.tls"), i, t)
+	{
 		const char *s = k1s_json_str(t, "secretName");
 
 		if (s && strcmp(s, secret) == 0)
@@ -161,7 +164,7 @@ static void sync_entry(struct ctrl *c, const json_t *ing, const json_t *want)
 			ing_event(c, ing, "Normal", "CreateCertificate", msg);
 		} else {
 			ctrl_retry(c, CTRL_Q_SHIM, k1s_json_str(ing, "metadata.namespace"),
-				   k1s_json_str(ing, "metadata.name"));
+			           k1s_json_str(ing, "metadata.name"));
 		}
 		json_decref(obj);
 		return;
@@ -171,12 +174,12 @@ static void sync_entry(struct ctrl *c, const json_t *ing, const json_t *want)
 		return;
 	if (json_equal(json_object_get(have, "spec"), json_object_get(want, "spec")) &&
 	    labels_equal(k1s_json_path(have, "metadata.labels"),
-			 k1s_json_path(want, "metadata.labels")))
+	                 k1s_json_path(want, "metadata.labels")))
 		return;
 	upd = json_deep_copy(have);
 	json_object_set(upd, "spec", json_object_get(want, "spec"));
 	json_object_set(json_object_get(upd, "metadata"), "labels",
-			k1s_json_path(want, "metadata.labels"));
+	                k1s_json_path(want, "metadata.labels"));
 	if (ctrl_update(c, CTRL_CERT, upd, false) == 0) {
 		snprintf(msg, sizeof(msg), "Successfully updated Certificate \"%s\"", name);
 		ing_event(c, ing, "Normal", "UpdateCertificate", msg);
@@ -200,11 +203,12 @@ void ctrl_shim_sync(struct ctrl *c, const char *ns, const char *name)
 		return;
 	if (!issuer_of(ing, &iname, &ikind, &igroup, err, sizeof(err))) {
 		snprintf(msg, sizeof(msg),
-			 "Could not determine issuer for ingress due to bad annotations: %s", err);
+		         "Could not determine issuer for ingress due to bad annotations: %s", err);
 		ing_event(c, ing, "Warning", "BadConfig", msg);
 		return;
 	}
-	json_array_foreach(k1s_json_path(ing, "spec.tls"), i, t) {
+	json_array_foreach(k1s_json_path(ing, "spec.tls"), i, t)
+	{
 		const char *secret = k1s_json_str(t, "secretName");
 		bool no_hosts = json_array_size(json_object_get(t, "hosts")) == 0;
 
@@ -212,14 +216,15 @@ void ctrl_shim_sync(struct ctrl *c, const char *ns, const char *name)
 		if (no_hosts || !secret || !*secret) {
 			/* field.ErrorList.ToAggregate: one error, or [a, b]. */
 			if (no_hosts && (!secret || !*secret))
-				snprintf(msg, sizeof(msg),
-					 "Skipped a TLS block: [spec.tls[%zu].hosts: Required value, "
-					 "spec.tls[%zu].secretName: Required value]",
-					 i, i);
+				snprintf(
+				    msg, sizeof(msg),
+				    "Skipped a TLS block: [spec.tls[%zu].hosts: Required value, "
+				    "spec.tls[%zu].secretName: Required value]",
+				    i, i);
 			else
 				snprintf(msg, sizeof(msg),
-					 "Skipped a TLS block: spec.tls[%zu].%s: Required value", i,
-					 no_hosts ? "hosts" : "secretName");
+				         "Skipped a TLS block: spec.tls[%zu].%s: Required value", i,
+				         no_hosts ? "hosts" : "secretName");
 			ing_event(c, ing, "Warning", "BadConfig", msg);
 			continue;
 		}
@@ -229,16 +234,18 @@ void ctrl_shim_sync(struct ctrl *c, const char *ns, const char *name)
 	}
 	/* findCertificatesToBeRemoved */
 	uid = k1s_json_str(ing, "metadata.uid");
-	json_object_foreach((json_t *)ctrl_ns(c, CTRL_CERT, ns), cname, cert) {
+	json_object_foreach((json_t *)ctrl_ns(c, CTRL_CERT, ns), cname, cert)
+	{
 		const char *secret = k1s_json_str(cert, "spec.secretName") ?: "";
 		char gone[256];
 
 		if (!ctrl_owned_by(cert, uid) || secret_used(ing, secret))
 			continue;
 		snprintf(gone, sizeof(gone), "%s", cname);
-		if (ctrl_remove(c, CTRL_CERT, ns, gone, k1s_json_str(cert, "metadata.uid"), -1) == 0) {
+		if (ctrl_remove(c, CTRL_CERT, ns, gone, k1s_json_str(cert, "metadata.uid"), -1) ==
+		    0) {
 			snprintf(msg, sizeof(msg),
-				 "Successfully deleted unrequired Certificate \"%s\"", gone);
+			         "Successfully deleted unrequired Certificate \"%s\"", gone);
 			ing_event(c, ing, "Normal", "DeleteCertificate", msg);
 		}
 	}

@@ -48,7 +48,7 @@ static json_t *admitted(const char *kind, const json_t *old, const char *json)
 {
 	json_t *o = J(json), *st = NULL;
 	int err = old ? api_admit_update(adm, R(kind), old, o, &st)
-		      : api_admit_create(adm, R(kind), o, &st);
+	              : api_admit_create(adm, R(kind), o, &st);
 
 	if (err)
 		fail_msg("refused (%d): %s", err, json_dumps(st, 0));
@@ -97,19 +97,19 @@ static void documentation_examples_admitted(void **state)
 {
 	(void)state;
 	json_decref(admitted("ClusterIssuer", NULL,
-			     "{'apiVersion':'cert-manager.io/v1','kind':'ClusterIssuer',"
-			     "'metadata':{'name':'selfsigned-issuer'},'spec':{'selfSigned':{}}}"));
+	                     "{'apiVersion':'cert-manager.io/v1','kind':'ClusterIssuer',"
+	                     "'metadata':{'name':'selfsigned-issuer'},'spec':{'selfSigned':{}}}"));
 	json_decref(admitted("Issuer", NULL,
-			     "{'apiVersion':'cert-manager.io/v1','kind':'Issuer',"
-			     "'metadata':{'name':'ca-issuer','namespace':'sandbox'},"
-			     "'spec':{'ca':{'secretName':'ca-key-pair'}}}"));
-	json_decref(admitted(
-	    "ClusterIssuer", NULL,
-	    "{'apiVersion':'cert-manager.io/v1','kind':'ClusterIssuer',"
-	    "'metadata':{'name':'letsencrypt-prod'},'spec':{'acme':{"
-	    "'server':'https://acme-v02.api.letsencrypt.org/directory',"
-	    "'email':'user@example.com','privateKeySecretRef':{'name':'letsencrypt-prod'},"
-	    "'solvers':[{'http01':{'ingress':{'ingressClassName':'nginx'}}}]}}}"));
+	                     "{'apiVersion':'cert-manager.io/v1','kind':'Issuer',"
+	                     "'metadata':{'name':'ca-issuer','namespace':'sandbox'},"
+	                     "'spec':{'ca':{'secretName':'ca-key-pair'}}}"));
+	json_decref(
+	    admitted("ClusterIssuer", NULL,
+	             "{'apiVersion':'cert-manager.io/v1','kind':'ClusterIssuer',"
+	             "'metadata':{'name':'letsencrypt-prod'},'spec':{'acme':{"
+	             "'server':'https://acme-v02.api.letsencrypt.org/directory',"
+	             "'email':'user@example.com','privateKeySecretRef':{'name':'letsencrypt-prod'},"
+	             "'solvers':[{'http01':{'ingress':{'ingressClassName':'nginx'}}}]}}}"));
 	json_decref(admitted(
 	    "Certificate", NULL,
 	    "{'apiVersion':'cert-manager.io/v1','kind':'Certificate',"
@@ -127,32 +127,32 @@ static void schema_refusals(void **state)
 	(void)state;
 	/* openAPIV3Schema: spec requires issuerRef and secretName. */
 	assert_refused("Certificate",
-		       "{'metadata':{'name':'c','namespace':'default'},"
-		       "'spec':{'issuerRef':{'name':'x'}}}",
-		       "Certificate.cert-manager.io \"c\" is invalid: spec.secretName: "
-		       "Required value");
+	               "{'metadata':{'name':'c','namespace':'default'},"
+	               "'spec':{'issuerRef':{'name':'x'}}}",
+	               "Certificate.cert-manager.io \"c\" is invalid: spec.secretName: "
+	               "Required value");
 	assert_refused("Certificate",
-		       "{'metadata':{'name':'c','namespace':'default'},"
-		       "'spec':{'secretName':'s','issuerRef':{}}}",
-		       "Certificate.cert-manager.io \"c\" is invalid: spec.issuerRef.name: "
-		       "Required value");
+	               "{'metadata':{'name':'c','namespace':'default'},"
+	               "'spec':{'secretName':'s','issuerRef':{}}}",
+	               "Certificate.cert-manager.io \"c\" is invalid: spec.issuerRef.name: "
+	               "Required value");
 	assert_refused("Certificate",
-		       "{'metadata':{'name':'c','namespace':'default'},"
-		       "'spec':{'secretName':'s','issuerRef':{'name':'x'},'isCA':'yes'}}",
-		       "Certificate.cert-manager.io \"c\" is invalid: spec.isCA: Invalid value: "
-		       "\"string\": spec.isCA in body must be of type boolean: \"string\"");
+	               "{'metadata':{'name':'c','namespace':'default'},"
+	               "'spec':{'secretName':'s','issuerRef':{'name':'x'},'isCA':'yes'}}",
+	               "Certificate.cert-manager.io \"c\" is invalid: spec.isCA: Invalid value: "
+	               "\"string\": spec.isCA in body must be of type boolean: \"string\"");
 	assert_refused("Certificate",
-		       "{'metadata':{'name':'c','namespace':'default'},"
-		       "'spec':{'secretName':'s','issuerRef':{'name':'x'},"
-		       "'privateKey':{'algorithm':'DSA'}}}",
-		       "Certificate.cert-manager.io \"c\" is invalid: spec.privateKey.algorithm: "
-		       "Unsupported value: \"DSA\": supported values: \"RSA\", \"ECDSA\", "
-		       "\"Ed25519\"");
+	               "{'metadata':{'name':'c','namespace':'default'},"
+	               "'spec':{'secretName':'s','issuerRef':{'name':'x'},"
+	               "'privateKey':{'algorithm':'DSA'}}}",
+	               "Certificate.cert-manager.io \"c\" is invalid: spec.privateKey.algorithm: "
+	               "Unsupported value: \"DSA\": supported values: \"RSA\", \"ECDSA\", "
+	               "\"Ed25519\"");
 	assert_refused("Issuer", "{'metadata':{'name':'i','namespace':'default'}}",
-		       "Issuer.cert-manager.io \"i\" is invalid: spec: Required value");
+	               "Issuer.cert-manager.io \"i\" is invalid: spec: Required value");
 	assert_refused("ClusterIssuer", "{'metadata':{'name':'ci'},'spec':{'ca':{}}}",
-		       "ClusterIssuer.cert-manager.io \"ci\" is invalid: spec.ca.secretName: "
-		       "Required value");
+	               "ClusterIssuer.cert-manager.io \"ci\" is invalid: spec.ca.secretName: "
+	               "Required value");
 }
 
 /* The status subresource: a create drops the status, an update of the
@@ -163,36 +163,37 @@ static void status_is_the_subresources(void **state)
 
 	(void)state;
 	o = admitted("ClusterIssuer", NULL,
-		     "{'metadata':{'name':'ci'},'spec':{'selfSigned':{}},"
-		     "'status':{'conditions':[{'type':'Ready','status':'True'}]}}");
+	             "{'metadata':{'name':'ci'},'spec':{'selfSigned':{}},"
+	             "'status':{'conditions':[{'type':'Ready','status':'True'}]}}");
 	assert_null(json_object_get(o, "status"));
 	json_decref(o);
 	old = J("{'metadata':{'name':'ci'},'spec':{'selfSigned':{}},"
-		"'status':{'conditions':[{'type':'Ready','status':'True'}]}}");
+	        "'status':{'conditions':[{'type':'Ready','status':'True'}]}}");
 	o = admitted("ClusterIssuer", old, "{'metadata':{'name':'ci'},'spec':{'selfSigned':{}}}");
-	assert_string_equal(k1s_json_str(json_array_get(k1s_json_path(o, "status.conditions"), 0),
-					 "status"),
-			    "True");
+	assert_string_equal(
+	    k1s_json_str(json_array_get(k1s_json_path(o, "status.conditions"), 0), "status"),
+	    "True");
 	json_decref(o);
 	json_decref(old);
 }
 
 static void certificate_table(void **state)
 {
-	json_t *objs = json_pack("[o,o]",
-		J("{'metadata':{'name':'myapp-tls','creationTimestamp':'2027-01-15T07:00:00Z'},"
-		  "'spec':{'secretName':'myapp-tls','issuerRef':{'name':'letsencrypt-prod',"
-		  "'kind':'ClusterIssuer'}},'status':{'notAfter':'2027-04-15T07:00:00Z',"
-		  "'conditions':[{'type':'Issuing','status':'False'},{'type':'Ready',"
-		  "'status':'True','message':'Certificate is up to date and has not expired'}]}}"),
-		J("{'metadata':{'name':'new','creationTimestamp':'2027-01-15T07:59:30Z'},"
-		  "'spec':{'secretName':'s','issuerRef':{'name':'x'}}}"));
+	json_t *objs = json_pack(
+	    "[o,o]",
+	    J("{'metadata':{'name':'myapp-tls','creationTimestamp':'2027-01-15T07:00:00Z'},"
+	      "'spec':{'secretName':'myapp-tls','issuerRef':{'name':'letsencrypt-prod',"
+	      "'kind':'ClusterIssuer'}},'status':{'notAfter':'2027-04-15T07:00:00Z',"
+	      "'conditions':[{'type':'Issuing','status':'False'},{'type':'Ready',"
+	      "'status':'True','message':'Certificate is up to date and has not expired'}]}}"),
+	    J("{'metadata':{'name':'new','creationTimestamp':'2027-01-15T07:59:30Z'},"
+	      "'spec':{'secretName':'s','issuerRef':{'name':'x'}}}"));
 	json_t *t = api_table(R("Certificate"), objs, true, API_INCLUDE_NONE, NOW);
 	json_t *cols = json_object_get(t, "columnDefinitions");
 	json_t *c0 = json_object_get(json_array_get(json_object_get(t, "rows"), 0), "cells");
 	json_t *c1 = json_object_get(json_array_get(json_object_get(t, "rows"), 1), "cells");
-	static const char *const names[] = {"Name", "Ready", "Secret", "Issuer",
-					    "Status", "Expiration", "Age"};
+	static const char *const names[] = {"Name",   "Ready",      "Secret", "Issuer",
+	                                    "Status", "Expiration", "Age"};
 	static const int prio[] = {0, 0, 0, 1, 1, 1, 0};
 
 	(void)state;
@@ -205,14 +206,14 @@ static void certificate_table(void **state)
 	}
 	assert_string_equal(k1s_json_str(json_array_get(cols, 6), "type"), "date");
 	assert_string_equal(k1s_json_str(json_array_get(cols, 2), "description"),
-			    "Custom resource definition column (in JSONPath format): "
-			    ".spec.secretName");
+	                    "Custom resource definition column (in JSONPath format): "
+	                    ".spec.secretName");
 	assert_string_equal(json_string_value(json_array_get(c0, 0)), "myapp-tls");
 	assert_string_equal(json_string_value(json_array_get(c0, 1)), "True");
 	assert_string_equal(json_string_value(json_array_get(c0, 2)), "myapp-tls");
 	assert_string_equal(json_string_value(json_array_get(c0, 3)), "letsencrypt-prod");
 	assert_string_equal(json_string_value(json_array_get(c0, 4)),
-			    "Certificate is up to date and has not expired");
+	                    "Certificate is up to date and has not expired");
 	assert_string_equal(json_string_value(json_array_get(c0, 5)), "2027-04-15T07:00:00Z");
 	assert_string_equal(json_string_value(json_array_get(c0, 6)), "60m");
 	/* Not issued yet: no Ready condition, no expiry. */
@@ -225,10 +226,11 @@ static void certificate_table(void **state)
 
 static void issuer_table(void **state)
 {
-	json_t *objs = json_pack("[o]",
-		J("{'metadata':{'name':'letsencrypt-prod','creationTimestamp':'2027-01-15T05:00:00Z'},"
-		  "'spec':{'acme':{}},'status':{'conditions':[{'type':'Ready','status':'True',"
-		  "'message':'offline'}]}}"));
+	json_t *objs = json_pack(
+	    "[o]",
+	    J("{'metadata':{'name':'letsencrypt-prod','creationTimestamp':'2027-01-15T05:00:00Z'},"
+	      "'spec':{'acme':{}},'status':{'conditions':[{'type':'Ready','status':'True',"
+	      "'message':'offline'}]}}"));
 	json_t *t = api_table(R("ClusterIssuer"), objs, true, API_INCLUDE_NONE, NOW);
 	json_t *cells = json_object_get(json_array_get(json_object_get(t, "rows"), 0), "cells");
 
@@ -256,9 +258,8 @@ static void openapi_document(void **state)
 
 static int setup(void **state)
 {
-	struct api_config cfg = {.service_cidr = "10.96.0.0/12",
-				 .node_port_min = 30000,
-				 .node_port_max = 32767};
+	struct api_config cfg = {
+	    .service_cidr = "10.96.0.0/12", .node_port_min = 30000, .node_port_max = 32767};
 
 	(void)state;
 	adm = api_admit_new(NULL, &cfg);
@@ -275,13 +276,13 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(kinds_as_the_crds_name_them),
-		cmocka_unit_test(documentation_examples_admitted),
-		cmocka_unit_test(schema_refusals),
-		cmocka_unit_test(status_is_the_subresources),
-		cmocka_unit_test(certificate_table),
-		cmocka_unit_test(issuer_table),
-		cmocka_unit_test(openapi_document),
+	    cmocka_unit_test(kinds_as_the_crds_name_them),
+	    cmocka_unit_test(documentation_examples_admitted),
+	    cmocka_unit_test(schema_refusals),
+	    cmocka_unit_test(status_is_the_subresources),
+	    cmocka_unit_test(certificate_table),
+	    cmocka_unit_test(issuer_table),
+	    cmocka_unit_test(openapi_document),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -28,7 +28,7 @@ static void put(struct fx *fx, const char *group, const char *res, json_t *obj)
 static void change_ingress(struct fx *fx, json_t *ing)
 {
 	assert_int_equal(fx->fw.w.update(&fx->fw, R("networking.k8s.io", "ingresses"), ing, false),
-			 0);
+	                 0);
 }
 
 static json_t *get_in(struct fx *fx, const char *key, const char *ns, const char *name)
@@ -61,23 +61,22 @@ static json_t *ingress(const char *host1, const char *host2)
 	if (host2)
 		json_array_append_new(hosts, json_string(host2));
 	return json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}, s:{s:s}}, s:{s:s, s:[{s:o, s:s}], "
-			 "s:[{s:s, s:{s:[{s:s, s:s, s:{s:{s:s, s:{s:i}}}}]}}]}}",
-			 "apiVersion", "networking.k8s.io/v1", "kind", "Ingress", "metadata",
-			 "name", "myapp-ingress", "namespace", NS, "annotations",
-			 "cert-manager.io/cluster-issuer", "letsencrypt-prod", "labels", "app",
-			 "myapp", "spec", "ingressClassName", "nginx", "tls", "hosts", hosts,
-			 "secretName", "myapp-tls", "rules", "host", host1, "http", "paths", "path",
-			 "/", "pathType", "Prefix", "backend", "service", "name", "web-service",
-			 "port", "number", 80);
+	                 "s:[{s:s, s:{s:[{s:s, s:s, s:{s:{s:s, s:{s:i}}}}]}}]}}",
+	                 "apiVersion", "networking.k8s.io/v1", "kind", "Ingress", "metadata",
+	                 "name", "myapp-ingress", "namespace", NS, "annotations",
+	                 "cert-manager.io/cluster-issuer", "letsencrypt-prod", "labels", "app",
+	                 "myapp", "spec", "ingressClassName", "nginx", "tls", "hosts", hosts,
+	                 "secretName", "myapp-tls", "rules", "host", host1, "http", "paths", "path",
+	                 "/", "pathType", "Prefix", "backend", "service", "name", "web-service",
+	                 "port", "number", 80);
 }
 
-static json_t *certificate(const char *name, const char *issuer, const char *kind,
-			   const char *host)
+static json_t *certificate(const char *name, const char *issuer, const char *kind, const char *host)
 {
 	return json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:[s], s:{s:s, s:s}}}", "apiVersion",
-			 "cert-manager.io/v1", "kind", "Certificate", "metadata", "name", name,
-			 "namespace", NS, "spec", "secretName", name, "dnsNames", host,
-			 "issuerRef", "name", issuer, "kind", kind);
+	                 "cert-manager.io/v1", "kind", "Certificate", "metadata", "name", name,
+	                 "namespace", NS, "spec", "secretName", name, "dnsNames", host, "issuerRef",
+	                 "name", issuer, "kind", kind);
 }
 
 /* A command's standard output. Caller frees. */
@@ -113,7 +112,7 @@ static void save_data(const json_t *secret, const char *key, const char *dir)
 	snprintf(path, sizeof(path), "%s/%s.b64", dir, key);
 	write_file(path, b, strlen(b));
 	snprintf(cmd, sizeof(cmd), "openssl base64 -d -A -in %s/%s.b64 -out %s/%s", dir, key, dir,
-		 key);
+	         key);
 	assert_int_equal(system(cmd), 0);
 }
 
@@ -132,9 +131,9 @@ static char *verify(struct fx *fx, const json_t *secret, const char *ca, const c
 		write_file(path, ca, strlen(ca));
 	}
 	snprintf(cmd, sizeof(cmd),
-		 "openssl verify -CAfile %s/%s -untrusted %s/tls.crt %s%s %s/tls.crt 2>&1",
-		 fx->dir, ca ? "other-ca.crt" : "ca.crt", fx->dir, host ? "-verify_hostname " : "",
-		 host ? host : "", fx->dir);
+	         "openssl verify -CAfile %s/%s -untrusted %s/tls.crt %s%s %s/tls.crt 2>&1", fx->dir,
+	         ca ? "other-ca.crt" : "ca.crt", fx->dir, host ? "-verify_hostname " : "",
+	         host ? host : "", fx->dir);
 	return run(cmd);
 }
 
@@ -153,8 +152,8 @@ static bool event_with(struct fx *fx, const char *reason, const char *msg)
 	size_t i;
 	bool found = false;
 
-	json_array_foreach(evs, i, e)
-		found = found || !msg || strcmp(k1s_json_str(e, "message") ?: "", msg) == 0;
+	json_array_foreach(evs, i, e) found =
+	    found || !msg || strcmp(k1s_json_str(e, "message") ?: "", msg) == 0;
 	json_decref(evs);
 	return found;
 }
@@ -177,12 +176,14 @@ static void tutorial_ingress_gets_its_secret(void **state)
 	assert_true(json_is_true(json_object_get(ref, "controller")));
 	assert_string_equal(k1s_json_str(cert, "metadata.labels.app"), "myapp");
 	assert_string_equal(k1s_json_str(cert, "spec.secretName"), "myapp-tls");
-	assert_string_equal(json_string_value(json_array_get(k1s_json_path(cert, "spec.dnsNames"), 0)),
-			    "myapp.com");
+	assert_string_equal(
+	    json_string_value(json_array_get(k1s_json_path(cert, "spec.dnsNames"), 0)),
+	    "myapp.com");
 	assert_string_equal(k1s_json_str(cert, "spec.issuerRef.name"), "letsencrypt-prod");
 	assert_string_equal(k1s_json_str(cert, "spec.issuerRef.kind"), "ClusterIssuer");
 	assert_string_equal(k1s_json_str(cert, "spec.issuerRef.group"), CM);
-	assert_true(event_with(fx, "CreateCertificate", "Successfully created Certificate \"myapp-tls\""));
+	assert_true(
+	    event_with(fx, "CreateCertificate", "Successfully created Certificate \"myapp-tls\""));
 
 	/* The Secret, as cert-manager's issuing controller writes it. */
 	sec = SECRET(fx, "myapp-tls");
@@ -190,8 +191,8 @@ static void tutorial_ingress_gets_its_secret(void **state)
 	assert_string_equal(k1s_json_str(sec, "type"), "kubernetes.io/tls");
 	assert_non_null(json_object_get(json_object_get(sec, "data"), "tls.key"));
 	assert_string_equal(json_string_value(json_object_get(k1s_json_path(sec, "metadata.labels"),
-							      "controller.cert-manager.io/fao")),
-			    "true");
+	                                                      "controller.cert-manager.io/fao")),
+	                    "true");
 	assert_string_equal(annot(sec, "cert-manager.io/certificate-name"), "myapp-tls");
 	assert_string_equal(annot(sec, "cert-manager.io/issuer-name"), "letsencrypt-prod");
 	assert_string_equal(annot(sec, "cert-manager.io/issuer-kind"), "ClusterIssuer");
@@ -232,18 +233,19 @@ static void tutorial_ingress_gets_its_secret(void **state)
 	assert_string_equal(ready(cert, "status"), "True");
 	assert_string_equal(ready(cert, "reason"), "Ready");
 	assert_non_null(strstr(ready(cert, "message"),
-			       "Certificate is up to date and has not expired; issued offline by "
-			       "the k1s cluster CA in place of ClusterIssuer.cert-manager.io/"
-			       "letsencrypt-prod, which does not exist"));
+	                       "Certificate is up to date and has not expired; issued offline by "
+	                       "the k1s cluster CA in place of ClusterIssuer.cert-manager.io/"
+	                       "letsencrypt-prod, which does not exist"));
 	assert_int_equal(ctrl_int(cert, "status.revision", 0), 1);
 	assert_non_null(k1s_json_str(cert, "status.notBefore"));
 	assert_non_null(k1s_json_str(cert, "status.notAfter"));
 	assert_non_null(k1s_json_str(cert, "status.renewalTime"));
 	/* 2160h by default, renewed at two thirds. */
 	assert_int_equal(ctrl_time(cert, "status.notAfter") - ctrl_time(cert, "status.notBefore"),
-			 2160 * 3600);
-	assert_int_equal(ctrl_time(cert, "status.renewalTime") - ctrl_time(cert, "status.notBefore"),
-			 1440 * 3600);
+	                 2160 * 3600);
+	assert_int_equal(ctrl_time(cert, "status.renewalTime") -
+	                     ctrl_time(cert, "status.notBefore"),
+	                 1440 * 3600);
 	assert_true(event_with(fx, "Issuing", "Issuing certificate as Secret does not exist"));
 	assert_true(event_with(fx, "Issuing", "The certificate has been successfully issued"));
 
@@ -267,18 +269,20 @@ static void ingress_changes_follow(void **state)
 	settle(fx);
 	/* A second host: the Certificate is updated, the Secret reissued. */
 	ing = get_in(fx, "ingresses.networking.k8s.io", NS, "myapp-ingress");
-	json_array_append_new(json_object_get(json_array_get(k1s_json_path(ing, "spec.tls"), 0),
-					      "hosts"),
-			      json_string("www.myapp.com"));
+	json_array_append_new(
+	    json_object_get(json_array_get(k1s_json_path(ing, "spec.tls"), 0), "hosts"),
+	    json_string("www.myapp.com"));
 	change_ingress(fx, ing);
 	settle(fx);
 	cert = CERT(fx, "myapp-tls");
 	assert_int_equal(json_array_size(k1s_json_path(cert, "spec.dnsNames")), 2);
 	assert_int_equal(ctrl_int(cert, "status.revision", 0), 2);
-	assert_true(event_with(fx, "UpdateCertificate", "Successfully updated Certificate \"myapp-tls\""));
-	assert_true(event_with(fx, "Issuing",
-			      "Issuing certificate as Existing issued Secret is not up to date for "
-			      "spec: [spec.dnsNames]"));
+	assert_true(
+	    event_with(fx, "UpdateCertificate", "Successfully updated Certificate \"myapp-tls\""));
+	assert_true(
+	    event_with(fx, "Issuing",
+	               "Issuing certificate as Existing issued Secret is not up to date for "
+	               "spec: [spec.dnsNames]"));
 	sec = SECRET(fx, "myapp-tls");
 	assert_string_equal(annot(sec, "cert-manager.io/alt-names"), "myapp.com,www.myapp.com");
 	out = verify(fx, sec, NULL, "www.myapp.com");
@@ -296,7 +300,7 @@ static void ingress_changes_follow(void **state)
 	settle(fx);
 	assert_null(CERT(fx, "myapp-tls"));
 	assert_true(event_with(fx, "DeleteCertificate",
-			      "Successfully deleted unrequired Certificate \"myapp-tls\""));
+	                       "Successfully deleted unrequired Certificate \"myapp-tls\""));
 	json_decref(ing);
 }
 
@@ -326,12 +330,12 @@ static void renewal_at_two_thirds(void **state)
 	json_t *cert, *sec1, *sec2;
 
 	fx->c->cert_validity = 90;
-	put(fx, CM, "certificates", certificate("short-tls", "letsencrypt-prod", "ClusterIssuer",
-						 "short.example"));
+	put(fx, CM, "certificates",
+	    certificate("short-tls", "letsencrypt-prod", "ClusterIssuer", "short.example"));
 	settle(fx);
 	cert = CERT(fx, "short-tls");
-	assert_int_equal(ctrl_time(cert, "status.renewalTime") - ctrl_time(cert, "status.notBefore"),
-			 60);
+	assert_int_equal(
+	    ctrl_time(cert, "status.renewalTime") - ctrl_time(cert, "status.notBefore"), 60);
 	json_decref(cert);
 	sec1 = SECRET(fx, "short-tls");
 	/* Not yet at 59 s... */
@@ -357,16 +361,18 @@ static void renewal_at_two_thirds(void **state)
  * documentation has one made. */
 static json_t *ca_secret(const char *ns, const char *name, bool is_ca, char **crt_out)
 {
-	struct k1s_cert_req req = {.common_name = "my-ca", .not_before = time(NULL) - 60,
-				   .not_after = time(NULL) + 86400 * 365, .is_ca = is_ca};
+	struct k1s_cert_req req = {.common_name = "my-ca",
+	                           .not_before = time(NULL) - 60,
+	                           .not_after = time(NULL) + 86400 * 365,
+	                           .is_ca = is_ca};
 	char *key, *crt, cmd[200];
 	json_t *s;
 
 	assert_int_equal(k1s_pki_key_new(&key), 0);
 	assert_int_equal(k1s_pki_self_signed(&req, key, &crt), 0);
 	s = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:{s:o, s:o}}", "apiVersion", "v1", "kind",
-		      "Secret", "metadata", "name", name, "namespace", ns, "type",
-		      "kubernetes.io/tls", "data", "tls.crt", json_null(), "tls.key", json_null());
+	              "Secret", "metadata", "name", name, "namespace", ns, "type",
+	              "kubernetes.io/tls", "data", "tls.crt", json_null(), "tls.key", json_null());
 	{
 		/* Base64 through a throwaway Secret of the controller's own
 		 * making would test the code with itself: use openssl. */
@@ -397,17 +403,18 @@ static void ca_cluster_issuer(void **state)
 
 	put(fx, CM, "clusterissuers",
 	    json_pack("{s:s, s:s, s:{s:s}, s:{s:{s:s}}}", "apiVersion", "cert-manager.io/v1",
-		      "kind", "ClusterIssuer", "metadata", "name", "ca-issuer", "spec", "ca",
-		      "secretName", "ca-key-pair"));
-	put(fx, CM, "certificates", certificate("app-tls", "ca-issuer", "ClusterIssuer",
-						 "app.example"));
+	              "kind", "ClusterIssuer", "metadata", "name", "ca-issuer", "spec", "ca",
+	              "secretName", "ca-key-pair"));
+	put(fx, CM, "certificates",
+	    certificate("app-tls", "ca-issuer", "ClusterIssuer", "app.example"));
 	settle(fx);
 	/* pkg/issuer/ca/setup.go, before the key pair exists. */
 	iss = get_in(fx, "clusterissuers.cert-manager.io", "", "ca-issuer");
 	assert_string_equal(ready(iss, "status"), "False");
 	assert_string_equal(ready(iss, "reason"), "ErrGetKeyPair");
-	assert_string_equal(ready(iss, "message"),
-			    "Error getting keypair for CA issuer: secrets \"ca-key-pair\" not found");
+	assert_string_equal(
+	    ready(iss, "message"),
+	    "Error getting keypair for CA issuer: secrets \"ca-key-pair\" not found");
 	json_decref(iss);
 	assert_null(SECRET(fx, "app-tls"));
 	sec = CERT(fx, "app-tls");
@@ -422,9 +429,8 @@ static void ca_cluster_issuer(void **state)
 	assert_string_equal(ready(iss, "reason"), "ErrInvalidKeyPair");
 	json_decref(iss);
 	k1s_pki_free(notca);
-	assert_int_equal(fx->fw.w.remove(&fx->fw, R("", "secrets"), "cert-manager", "ca-key-pair",
-					 NULL, 0),
-			 0);
+	assert_int_equal(
+	    fx->fw.w.remove(&fx->fw, R("", "secrets"), "cert-manager", "ca-key-pair", NULL, 0), 0);
 
 	put(fx, "", "secrets", ca_secret("cert-manager", "ca-key-pair", true, &ca));
 	settle(fx);
@@ -454,18 +460,19 @@ static void self_signed_and_acme_issuers(void **state)
 
 	put(fx, CM, "issuers",
 	    json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:{}}}", "apiVersion", "cert-manager.io/v1",
-		      "kind", "Issuer", "metadata", "name", "selfsigned", "namespace", NS, "spec",
-		      "selfSigned"));
+	              "kind", "Issuer", "metadata", "name", "selfsigned", "namespace", NS, "spec",
+	              "selfSigned"));
 	put(fx, CM, "clusterissuers",
 	    json_pack("{s:s, s:s, s:{s:s}, s:{s:{s:s, s:s, s:{s:s}, s:[{s:{s:{s:s}}}]}}}",
-		      "apiVersion", "cert-manager.io/v1", "kind", "ClusterIssuer", "metadata",
-		      "name", "letsencrypt-prod", "spec", "acme", "server",
-		      "https://acme-v02.api.letsencrypt.org/directory", "email", "user@example.com",
-		      "privateKeySecretRef", "name", "letsencrypt-prod", "solvers", "http01",
-		      "ingress", "ingressClassName", "nginx"));
-	put(fx, CM, "certificates", certificate("self-tls", "selfsigned", "Issuer", "self.example"));
-	put(fx, CM, "certificates", certificate("acme-tls", "letsencrypt-prod", "ClusterIssuer",
-						 "acme.example"));
+	              "apiVersion", "cert-manager.io/v1", "kind", "ClusterIssuer", "metadata",
+	              "name", "letsencrypt-prod", "spec", "acme", "server",
+	              "https://acme-v02.api.letsencrypt.org/directory", "email", "user@example.com",
+	              "privateKeySecretRef", "name", "letsencrypt-prod", "solvers", "http01",
+	              "ingress", "ingressClassName", "nginx"));
+	put(fx, CM, "certificates",
+	    certificate("self-tls", "selfsigned", "Issuer", "self.example"));
+	put(fx, CM, "certificates",
+	    certificate("acme-tls", "letsencrypt-prod", "ClusterIssuer", "acme.example"));
 	settle(fx);
 	iss = get_in(fx, "issuers.cert-manager.io", NS, "selfsigned");
 	assert_string_equal(ready(iss, "status"), "True");
@@ -475,7 +482,7 @@ static void self_signed_and_acme_issuers(void **state)
 	sec = SECRET(fx, "self-tls");
 	save_data(sec, "tls.crt", fx->dir);
 	snprintf(cmd, sizeof(cmd), "openssl verify -CAfile %s/tls.crt %s/tls.crt 2>&1", fx->dir,
-		 fx->dir);
+	         fx->dir);
 	out = run(cmd);
 	assert_non_null(strstr(out, "OK"));
 	free(out);
@@ -488,8 +495,8 @@ static void self_signed_and_acme_issuers(void **state)
 	json_decref(iss);
 	sec = CERT(fx, "acme-tls");
 	assert_non_null(strstr(ready(sec, "message"),
-			       "in place of ClusterIssuer.cert-manager.io/letsencrypt-prod and its "
-			       "ACME server"));
+	                       "in place of ClusterIssuer.cert-manager.io/letsencrypt-prod and its "
+	                       "ACME server"));
 	json_decref(sec);
 }
 
@@ -498,11 +505,13 @@ static void self_signed_and_acme_issuers(void **state)
 static void wildcard_ip_and_common_name(void **state)
 {
 	struct fx *fx = *state;
-	json_t *cert = certificate("wild-tls", "letsencrypt-prod", "ClusterIssuer", "*.apps.example");
+	json_t *cert =
+	    certificate("wild-tls", "letsencrypt-prod", "ClusterIssuer", "*.apps.example");
 	json_t *sec;
 	char *out;
 
-	json_object_set_new(json_object_get(cert, "spec"), "ipAddresses", json_pack("[s]", "10.0.0.1"));
+	json_object_set_new(json_object_get(cert, "spec"), "ipAddresses",
+	                    json_pack("[s]", "10.0.0.1"));
 	json_object_set_new(json_object_get(cert, "spec"), "commonName", json_string("apps"));
 	put(fx, CM, "certificates", cert);
 	settle(fx);
@@ -527,14 +536,15 @@ static void bad_annotations(void **state)
 	json_t *ing = ingress("myapp.com", NULL);
 
 	json_object_set_new(k1s_json_path(ing, "metadata.annotations"), "cert-manager.io/issuer",
-			    json_string("other"));
+	                    json_string("other"));
 	put(fx, "networking.k8s.io", "ingresses", ing);
 	settle(fx);
 	assert_null(CERT(fx, "myapp-tls"));
-	assert_true(event_with(fx, "BadConfig",
-			      "Could not determine issuer for ingress due to bad annotations: both "
-			      "\"cert-manager.io/issuer\" and \"cert-manager.io/cluster-issuer\" may "
-			      "not be set"));
+	assert_true(
+	    event_with(fx, "BadConfig",
+	               "Could not determine issuer for ingress due to bad annotations: both "
+	               "\"cert-manager.io/issuer\" and \"cert-manager.io/cluster-issuer\" may "
+	               "not be set"));
 }
 
 static void go_durations(void **state)
@@ -567,18 +577,16 @@ static void go_durations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(tutorial_ingress_gets_its_secret, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(ingress_changes_follow, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(deleted_secret_is_reissued, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(renewal_at_two_thirds, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(ca_cluster_issuer, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(self_signed_and_acme_issuers, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(wildcard_ip_and_common_name, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(bad_annotations, fx_setup, fx_teardown),
-		cmocka_unit_test(go_durations),
+	    cmocka_unit_test_setup_teardown(tutorial_ingress_gets_its_secret, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(ingress_changes_follow, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(deleted_secret_is_reissued, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(renewal_at_two_thirds, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(ca_cluster_issuer, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(self_signed_and_acme_issuers, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(wildcard_ip_and_common_name, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(bad_annotations, fx_setup, fx_teardown),
+	    cmocka_unit_test(go_durations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
