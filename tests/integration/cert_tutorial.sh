@@ -115,6 +115,69 @@ spec:
     kind: ClusterIssuer
 YAML
 
+expect_out "kubectl get cert-manager (the CRDs' category)" '^certificate.cert-manager.io/myapp-tls +True' \
+	k get cert-manager
+expect_out "kubectl explain reads the CRD's words" 'Name of the Secret resource that will be automatically created' \
+	k explain certificate.spec.secretName
+
+# cert-manager's documentation, "Bootstrapping CA Issuers": a selfSigned
+# ClusterIssuer makes a CA, a CA ClusterIssuer signs with it.
+kk() { kubectl -s "$SERVER" --cache-dir "$TMP/kcache" "$@"; }
+kk create namespace cert-manager >/dev/null
+kk apply -f - >/dev/null <<'YAML'
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: selfsigned-issuer
+spec:
+  selfSigned: {}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: my-selfsigned-ca
+  namespace: cert-manager
+spec:
+  isCA: true
+  commonName: my-selfsigned-ca
+  secretName: root-secret
+  privateKey:
+    algorithm: ECDSA
+    size: 256
+  issuerRef:
+    name: selfsigned-issuer
+    kind: ClusterIssuer
+    group: cert-manager.io
+---
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: my-ca-issuer
+spec:
+  ca:
+    secretName: root-secret
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: app-example
+  namespace: cert-it
+spec:
+  secretName: app-example-tls
+  dnsNames:
+  - app.example
+  issuerRef:
+    name: my-ca-issuer
+    kind: ClusterIssuer
+YAML
+wait_for "the CA ClusterIssuer verifies its key pair" 10 \
+	bash -c "kubectl -s $SERVER --cache-dir $TMP/kcache get clusterissuer my-ca-issuer | grep -q '^my-ca-issuer *True'"
+wait_for "and issues app-example-tls" 10 k get secret app-example-tls
+kk -n cert-manager get secret root-secret -o jsonpath='{.data.tls\.crt}' | openssl base64 -d -A >"$TMP/root.crt"
+k get secret app-example-tls -o jsonpath='{.data.tls\.crt}' | openssl base64 -d -A >"$TMP/app.crt"
+expect_out "which openssl verifies against the bootstrapped CA" ': OK$' \
+	openssl verify -CAfile "$TMP/root.crt" -verify_hostname app.example "$TMP/app.crt"
+
 # A user's own certificate, served by SNI.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
 	-subj /CN=own.example -addext subjectAltName=DNS:own.example \
