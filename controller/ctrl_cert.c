@@ -436,10 +436,19 @@ static void signer_of(struct ctrl *c, const json_t *cert, struct signer *s)
 		snprintf(s->why, sizeof(s->why), "%s.%s/%s%s", r.kind, r.group, r.name,
 		         json_object_get(spec, "acme") ? " and its ACME server" : "");
 	}
-	if (ctrl_ca_get(c->st, &s->crt, &s->key) < 0) {
-		s->how = SIGN_NOT_READY;
-		snprintf(s->why, sizeof(s->why), "the k1s cluster CA cannot be read");
-	}
+}
+
+/* The cluster CA's pair for a stand-in, read only when it signs. */
+static int stand_in_load(struct ctrl *c, struct signer *s)
+{
+	int err;
+
+	if (s->how != SIGN_STAND_IN || s->crt)
+		return 0;
+	err = ctrl_ca_get(c->st, &s->crt, &s->key);
+	if (err < 0)
+		k1s_err("ctrl", "the cluster CA cannot be read: %s", k1s_strerror(err));
+	return err;
 }
 
 /* The certificate's duration and when to renew it: spec.duration (or the
@@ -796,6 +805,10 @@ void ctrl_cert_sync(struct ctrl *c, const char *ns, const char *name)
 			set_cond(status, "Issuing", "True", t.reason, t.msg, gen, ctrl_now(c));
 			put_status(c, CTRL_CERT, CTRL_Q_CERT, cert, status);
 			ctrl_mark_at(c, CTRL_Q_CERT, ns, name, c->now_ms + RETRY_MS);
+			goto out;
+		}
+		if (stand_in_load(c, &s) < 0) {
+			ctrl_retry(c, CTRL_Q_CERT, ns, name);
 			goto out;
 		}
 		cert_event(c, cert, "Normal", "Issuing", "cert-manager-certificates-trigger",

@@ -530,6 +530,32 @@ static void wildcard_ip_and_common_name(void **state)
 	json_decref(cert);
 }
 
+/* cert-manager.io/issuer with issuer-kind and issuer-group: an external
+ * issuer, which offline only the cluster CA can stand in for. */
+static void external_issuer_annotations(void **state)
+{
+	struct fx *fx = *state;
+	json_t *ing = ingress("pca.example", NULL), *anns, *cert;
+
+	anns = k1s_json_path(ing, "metadata.annotations");
+	json_object_del(anns, "cert-manager.io/cluster-issuer");
+	json_object_set_new(anns, "cert-manager.io/issuer", json_string("pca"));
+	json_object_set_new(anns, "cert-manager.io/issuer-kind", json_string("AWSPCAIssuer"));
+	json_object_set_new(anns, "cert-manager.io/issuer-group",
+	                    json_string("awspca.cert-manager.io"));
+	put(fx, "networking.k8s.io", "ingresses", ing);
+	settle(fx);
+	cert = CERT(fx, "myapp-tls");
+	assert_non_null(cert);
+	assert_string_equal(k1s_json_str(cert, "spec.issuerRef.name"), "pca");
+	assert_string_equal(k1s_json_str(cert, "spec.issuerRef.kind"), "AWSPCAIssuer");
+	assert_string_equal(k1s_json_str(cert, "spec.issuerRef.group"), "awspca.cert-manager.io");
+	assert_non_null(strstr(ready(cert, "message"),
+	                       "in place of AWSPCAIssuer.awspca.cert-manager.io/pca, which is not "
+	                       "reached offline"));
+	json_decref(cert);
+}
+
 static void bad_annotations(void **state)
 {
 	struct fx *fx = *state;
@@ -585,6 +611,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(ca_cluster_issuer, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(self_signed_and_acme_issuers, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(wildcard_ip_and_common_name, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(external_issuer_annotations, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(bad_annotations, fx_setup, fx_teardown),
 	    cmocka_unit_test(go_durations),
 	};
