@@ -497,6 +497,23 @@ static bool same_names(const json_t *want, const char *have_csv)
 	return n == json_array_size(want);
 }
 
+/* An annotation, or def when it is absent or empty. */
+static const char *ann_or(const json_t *obj, const char *key, const char *def)
+{
+	const char *v = ann(obj, key);
+
+	return v && *v ? v : def;
+}
+
+/* policies.go's issuerRef check: the Secret's issuer annotations name the
+ * Certificate's issuer, an empty kind or group being the default. */
+static bool same_issuer(const json_t *secret, const struct issuer_ref *r)
+{
+	return strcmp(ann_or(secret, "cert-manager.io/issuer-name", ""), r->name) == 0 &&
+	       strcmp(ann_or(secret, "cert-manager.io/issuer-kind", "Issuer"), r->kind) == 0 &&
+	       strcmp(ann_or(secret, "cert-manager.io/issuer-group", CM_GROUP), r->group) == 0;
+}
+
 /* The trigger's policy chain: why the Secret needs a new certificate, as
  * cert-manager's reason and message, or false when it is up to date. */
 struct trigger {
@@ -540,14 +557,12 @@ static bool needs_issuing(struct ctrl *c, const json_t *cert, const json_t *secr
 	} else if (k1s_pki_check_pair(crt, crt_len, key, key_len, err, sizeof(err)) < 0) {
 		t->reason = "InvalidKeyPair";
 		snprintf(t->msg, sizeof(t->msg), "Secret contains an invalid key-pair: %s", err);
-	} else if (iname &&
-	           (strcmp(iname, r.name) != 0 ||
-	            strcmp(ann(secret, "cert-manager.io/issuer-kind") ?: "Issuer", r.kind) != 0)) {
+	} else if (iname && !same_issuer(secret, &r)) {
 		t->reason = "IncorrectIssuer";
 		snprintf(t->msg, sizeof(t->msg),
 		         "Issuing certificate as Secret was previously issued by \"%s.%s/%s\"",
-		         ann(secret, "cert-manager.io/issuer-kind") ?: "Issuer",
-		         ann(secret, "cert-manager.io/issuer-group") ?: CM_GROUP, iname);
+		         ann_or(secret, "cert-manager.io/issuer-kind", "Issuer"),
+		         ann_or(secret, "cert-manager.io/issuer-group", CM_GROUP), iname);
 	} else {
 		const json_t *dns = k1s_json_path(cert, "spec.dnsNames");
 		const char *cn = k1s_json_str(cert, "spec.commonName") ?: "";

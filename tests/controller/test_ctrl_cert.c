@@ -309,10 +309,18 @@ static void deleted_secret_is_reissued(void **state)
 	struct fx *fx = *state;
 	json_t *cert, *sec;
 
-	put(fx, CM, "certificates", certificate("web-tls", "nowhere", "Issuer", "web.example"));
+	/* No kind: an Issuer, as cert-manager defaults it. */
+	cert = certificate("web-tls", "nowhere", "Issuer", "web.example");
+	json_object_del(k1s_json_path(cert, "spec.issuerRef"), "kind");
+	put(fx, CM, "certificates", cert);
 	settle(fx);
 	assert_non_null(sec = SECRET(fx, "web-tls"));
 	json_decref(sec);
+	fast_forward(fx, 0);
+	settle(fx);
+	cert = CERT(fx, "web-tls");
+	assert_int_equal(ctrl_int(cert, "status.revision", 0), 1);
+	json_decref(cert);
 	assert_int_equal(fx->fw.w.remove(&fx->fw, R("", "secrets"), NS, "web-tls", NULL, 0), 0);
 	settle(fx);
 	sec = SECRET(fx, "web-tls");
