@@ -88,6 +88,10 @@ static void hs_step(struct conn *c)
 		raw_recv(c, 0);
 	} else {
 		conn_tls_hs_end(c);
+		if (conn_buffers(c) < 0) {
+			conn_close(c);
+			return;
+		}
 		conn_start_head(c);
 	}
 }
