@@ -109,7 +109,7 @@ void conn_tls_accepted(struct conn *c)
 	c->ctls_hs = true;
 	c->hs_snap = lp->cur;
 	lp->nhs++;
-	c->hs_deadline = lp->now + ING_HANDSHAKE_MS;
+	c->hs_deadline = lp->now + lp->ing->handshake_ms;
 	hs_step(c);
 }
 
