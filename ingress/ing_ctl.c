@@ -319,12 +319,19 @@ static const json_t *secret_get(void *arg, const char *key)
 	const char *slash = strchr(key, '/');
 	char ns[256];
 	json_t *got = NULL;
+	int err;
 
 	if (obj || !slash || (size_t)(slash - key) >= sizeof(ns))
 		return obj;
 	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - key), key);
-	if (st_get(ing->st, "secrets", ns, slash + 1, &got) < 0)
+	err = st_get(ing->st, "secrets", ns, slash + 1, &got);
+	if (err < 0) {
+		if (err != -ENOENT) {
+			k1s_warn("ingress", "secret %s: %s", key, k1s_strerror(err));
+			ing->dirty = true;	/* read it again soon */
+		}
 		return NULL;
+	}
 	json_object_set_new(ing->secrets, key, got);
 	return got;
 }
@@ -340,7 +347,7 @@ static struct ing_certs *certs_build(struct ing *ing, const struct ing_world *w)
 
 	if (!named)
 		return NULL;
-	c = ing_secret_certs(w, secret_get, ing, named, warn, ing, ing->nloops);
+	c = ing_secret_certs(w, secret_get, ing, ing->checked, named, warn, ing, ing->nloops);
 	json_decref(ing->named);
 	ing->named = named;
 	json_object_foreach_safe(ing->secrets, tmp, key, v)
@@ -459,6 +466,7 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	ing->faces = json_object();
 	ing->named = json_object();
 	ing->secrets = json_object();
+	ing->checked = ing_secret_cache_new();
 	ing->status_todo = json_object();
 	ing->status_all = true;
 	if (n < 1)
@@ -473,7 +481,8 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	e = -ENOMEM;
 	ing->loops = calloc((size_t)n, sizeof(*ing->loops));
 	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces ||
-	    !ing->named || !ing->secrets || !ing->status_todo || !ing->loops || listen_addrs(ing, cfg) < 0 ||
+	    !ing->named || !ing->secrets || !ing->checked || !ing->status_todo || !ing->loops ||
+	    listen_addrs(ing, cfg) < 0 ||
 	    k1s_pub_init(&ing->pub, n, give_back, ing) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
@@ -516,6 +525,7 @@ void ing_free(struct ing *ing)
 	json_decref(ing->faces);
 	json_decref(ing->named);
 	json_decref(ing->secrets);
+	ing_secret_cache_free(ing->checked);
 	json_decref(ing->status_todo);
 	k1s_facelog_close(ing->log);
 	free(ing);

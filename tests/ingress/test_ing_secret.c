@@ -268,7 +268,7 @@ static void test_hosts(void **state)
 	ingress(ings, "second", 6, "other:other.test", "other.test");
 	/* a tls host without a rule, and a rule without a host */
 	ingress(ings, "norule", 7, "other:lonely.test", "");
-	c = ing_secret_certs(&w, get_secret, NULL, named, on_warn, NULL, 2);
+	c = ing_secret_certs(&w, get_secret, NULL, NULL, named, on_warn, NULL, 2);
 	assert_non_null(c);
 	assert_true(has(c, "a.test"));
 	assert_true(has(c, "x.w.test"));
@@ -301,11 +301,55 @@ static void test_hosts(void **state)
 	ingress(ings, "one", 1, "good:a.test", "a.test");
 	json_object_set_new(k1s_json_path(json_object_get(ings, "default/one"), "spec"),
 			    "ingressClassName", json_string("traefik"));
-	c = ing_secret_certs(&w, get_secret, NULL, named, on_warn, NULL, 1);
+	c = ing_secret_certs(&w, get_secret, NULL, NULL, named, on_warn, NULL, 1);
 	assert_non_null(c);
 	assert_false(has(c, "a.test"));
 	assert_int_equal(json_object_size(named), 0);
 	ing_certs_free(c);
+	json_decref(ings);
+	json_decref(named);
+	json_decref((json_t *)w.classes);
+	json_decref(world_secrets);
+}
+
+/* Checks kept from build to build follow what the Secrets hold. */
+static void test_cache(void **state)
+{
+	json_t *ings = json_object(), *named = json_object();
+	struct ing_world w = {.ingresses = ings, .classes = json_object()};
+	struct ing_secret_cache *cache = ing_secret_cache_new();
+	struct ing_certs *c;
+
+	(void)state;
+	world_secrets = json_object();
+	ingress(ings, "one", 1, "s:a.test", "a.test");
+	for (int round = 0; round < 5; round++) {
+		/* good, mismatched, good, gone, good as Opaque */
+		bool want = round != 1 && round != 3;
+
+		if (round == 0 || round == 2)
+			put_secret(secret("s", "kubernetes.io/tls", "tls.crt", b64[A_CRT], "tls.key",
+					  b64[A_KEY], NULL));
+		else if (round == 1)
+			put_secret(secret("s", "kubernetes.io/tls", "tls.crt", b64[A_CRT], "tls.key",
+					  b64[B_KEY], NULL));
+		else if (round == 3)
+			json_object_del(world_secrets, "default/s");
+		else
+			put_secret(secret("s", "Opaque", "tls.crt", b64[A_CRT], "tls.key",
+					  b64[A_KEY], NULL));
+		/* twice: the second from what the first found */
+		for (int again = 0; again < 2; again++) {
+			warned[0] = 0;
+			c = ing_secret_certs(&w, get_secret, NULL, cache, named, on_warn, NULL, 1);
+			assert_non_null(c);
+			assert_int_equal(has(c, "a.test"), want);
+			assert_int_equal(strstr(warned, "InvalidSecret") != NULL, round == 1);
+			assert_int_equal(strstr(warned, "SecretNotFound") != NULL, round == 3);
+			ing_certs_free(c);
+		}
+	}
+	ing_secret_cache_free(cache);
 	json_decref(ings);
 	json_decref(named);
 	json_decref((json_t *)w.classes);
@@ -556,14 +600,16 @@ static void conn_open(struct fx *fx, struct open_conn *c, const char *name)
 	}
 }
 
-/* Sends a request on the open connection: the status line of the answer. */
-static void conn_request(struct open_conn *c, const char *req, char *out, size_t cap)
+/* Sends a request on the open connection: the answer from its status
+ * line on (s_client's own lines about the chain may come first). */
+static const char *conn_request(struct open_conn *c, const char *req, char *out, size_t cap)
 {
+	const char *st = NULL;
 	size_t n = 0;
 
 	assert_int_equal(write(c->in, req, strlen(req)), (ssize_t)strlen(req));
 	out[0] = 0;
-	while (!strstr(out, "\r\n")) {
+	while (!(st = strstr(out, "HTTP/1.1 ")) || !strstr(st, "\r\n")) {
 		struct pollfd p = {c->out, POLLIN, 0};
 		ssize_t k;
 
@@ -573,6 +619,7 @@ static void conn_request(struct open_conn *c, const char *req, char *out, size_t
 		n += (size_t)k;
 		out[n] = 0;
 	}
+	return st;
 }
 
 static void conn_close(struct open_conn *c)
@@ -627,8 +674,9 @@ static void test_served(void **state)
 		*nl = 0;
 	served_serial(fx, "a.test", out, sizeof(out));
 	assert_non_null(strstr(out, want));
-	conn_request(&c, "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n", out, sizeof(out));
-	assert_true(strncmp(out, "HTTP/1.1 404 ", 13) == 0);
+	assert_true(strncmp(conn_request(&c, "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n", out,
+					 sizeof(out)),
+			    "HTTP/1.1 404 ", 13) == 0);
 	conn_close(&c);
 
 	/* a bad Secret: the fake certificate, and curl refuses it */
@@ -648,6 +696,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keypair),
 		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test_setup_teardown(test_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_served, setup, teardown),
 	};
