@@ -267,6 +267,17 @@ static void set_cond(json_t *status, const char *type, const char *st, const cha
 	json_array_append_new(conds, nc);
 }
 
+/* Removes the condition of `type`, as the issuing controller removes
+ * Issuing once the certificate is in its Secret. */
+static void drop_cond(json_t *status, const char *type)
+{
+	json_t *conds = json_object_get(status, "conditions");
+
+	for (size_t i = 0; i < json_array_size(conds); i++)
+		if (strcmp(k1s_json_str(json_array_get(conds, i), "type") ?: "", type) == 0)
+			json_array_remove(conds, i--);
+}
+
 /* Writes obj's status when it differs from what is stored. */
 static void put_status(struct ctrl *c, enum ctrl_kind k, enum ctrl_queue q, const json_t *have,
                        json_t *status)
@@ -851,10 +862,7 @@ void ctrl_cert_sync(struct ctrl *c, const char *ns, const char *name)
 		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
 		         "; issued offline by the k1s cluster CA in place of %s", s.why);
 	set_cond(status, "Ready", "True", "Ready", msg, gen, ctrl_now(c));
-	json_t *conds = json_object_get(status, "conditions");
-	for (size_t i = 0; i < json_array_size(conds); i++)
-		if (strcmp(k1s_json_str(json_array_get(conds, i), "type") ?: "", "Issuing") == 0)
-			json_array_remove(conds, i--);
+	drop_cond(status, "Issuing");
 	k1s_time_fmt(ts, sizeof(ts), t.not_before);
 	json_object_set_new(status, "notBefore", json_string(ts));
 	k1s_time_fmt(ts, sizeof(ts), t.not_after);
