@@ -428,6 +428,9 @@ static void ca_cluster_issuer(void **state)
 	sec = CERT(fx, "app-tls");
 	assert_string_equal(ready(sec, "status"), "False");
 	assert_string_equal(ready(sec, "reason"), "DoesNotExist");
+	assert_string_equal(k1s_json_str(ctrl_cond(json_object_get(sec, "status"), "Issuing"),
+	                                 "status"),
+	                    "True");
 	json_decref(sec);
 
 	/* A certificate that is no CA does not sign. */
@@ -456,6 +459,7 @@ static void ca_cluster_issuer(void **state)
 	json_decref(sec);
 	sec = CERT(fx, "app-tls");
 	assert_string_equal(ready(sec, "message"), "Certificate is up to date and has not expired");
+	assert_null(ctrl_cond(json_object_get(sec, "status"), "Issuing"));
 	json_decref(sec);
 	k1s_pki_free(ca);
 }
