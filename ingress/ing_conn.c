@@ -287,7 +287,9 @@ void ing_conn_accepted(struct ing_lsn *l, int fd)
 		return;
 	}
 	c = calloc(1, sizeof(*c));
-	if (!c || conn_buffers(c) < 0) {
+	/* A TLS connection gets its buffers once its handshake is done: a
+	 * crowd of handshakes costs their sessions alone. */
+	if (!c || (!l->tls && conn_buffers(c) < 0)) {
 		free(c);
 		close(fd);
 		return;

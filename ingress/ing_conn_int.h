@@ -35,7 +35,6 @@
 #define ING_TRIES	3		/* proxy-next-upstream-tries */
 #define ING_PARK_MS	2000
 #define ING_CONNS_MAX	16384		/* per loop: ingress-nginx's max-worker-connections */
-#define ING_HANDSHAKE_MS 60000		/* nginx's ssl_handshake_timeout (its default 60 s) */
 
 enum phase {
 	P_HEAD,		/* reading a request head */

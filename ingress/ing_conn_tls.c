@@ -88,6 +88,10 @@ static void hs_step(struct conn *c)
 		raw_recv(c, 0);
 	} else {
 		conn_tls_hs_end(c);
+		if (conn_buffers(c) < 0) {
+			conn_close(c);
+			return;
+		}
 		conn_start_head(c);
 	}
 }
@@ -105,7 +109,7 @@ void conn_tls_accepted(struct conn *c)
 	c->ctls_hs = true;
 	c->hs_snap = lp->cur;
 	lp->nhs++;
-	c->hs_deadline = lp->now + ING_HANDSHAKE_MS;
+	c->hs_deadline = lp->now + lp->ing->handshake_ms;
 	hs_step(c);
 }
 

@@ -72,6 +72,7 @@ struct ing {
 	int nlsn;
 	uint16_t https_port;		/* on the same addresses */
 	struct ing_tls_shared tls;	/* tickets, session cache, fake certificate */
+	int handshake_ms;		/* for a TLS handshake: 60 s, shorter in tests */
 	struct k1s_facelog *log;	/* the access log: the face pods' log */
 	struct ing_limits lim;
 };

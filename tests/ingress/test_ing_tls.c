@@ -610,6 +610,27 @@ static void test_garbage_and_truncated_hellos_are_closed(void **state)
 	assert_non_null(strstr(out, "subject=CN = myapp.com"));
 }
 
+/* A handshake that stalls is closed when its time is up (60 s; here
+ * less), and the port serves meanwhile. */
+static void test_stalled_handshake_is_closed(void **state)
+{
+	struct fx *fx = *state;
+	unsigned char hello[4096];
+	size_t n = client_hello(hello, sizeof(hello));
+	int quiet, half;
+
+	fx->ing->handshake_ms = 1000;
+	quiet = dial(fx->tport);
+	half = dial(fx->tport);
+	send(half, hello, n / 2, MSG_NOSIGNAL);
+	s_client(fx, "-servername myapp.com", out, sizeof(out));
+	assert_non_null(strstr(out, "subject=CN = myapp.com"));
+	assert_true(closed_by_peer(quiet));
+	assert_true(closed_by_peer(half));
+	close(quiet);
+	close(half);
+}
+
 /* A client that stays connected: openssl s_client, fed requests on its
  * stdin, its output on a pipe. */
 struct held {
@@ -817,6 +838,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_mib_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_and_truncated_hellos_are_closed, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_handshake_is_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_certificates_serve_new_connections,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_keeps_its_snapshot, setup,
