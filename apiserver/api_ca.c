@@ -13,8 +13,8 @@
 
 static int reply(struct api_req *req, unsigned code, const char *type, const char *body)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	int ret;
 
 	if (!resp)

@@ -24,10 +24,11 @@ static int ca_create(struct st *st, char **crt_pem, char **key_pem)
 {
 	time_t now = time(NULL);
 	/* Backdated a little, as cert-manager's, for clocks a bit behind. */
-	struct k1s_cert_req req = {.common_name = "k1s-ca", .organization = "k1s",
-				   .not_before = now - 5 * 60,
-				   .not_after = now + (time_t)CA_DAYS * 24 * 60 * 60,
-				   .is_ca = true};
+	struct k1s_cert_req req = {.common_name = "k1s-ca",
+	                           .organization = "k1s",
+	                           .not_before = now - 5 * 60,
+	                           .not_after = now + (time_t)CA_DAYS * 24 * 60 * 60,
+	                           .is_ca = true};
 	int err;
 
 	if ((err = k1s_pki_key_new(key_pem)) < 0 ||
@@ -63,11 +64,11 @@ static int ca_load(struct st *st, char **crt_pem, char **key_pem)
 		/* Half a CA: making a new one would silently break every
 		 * client that trusts the old one. */
 		k1s_err("ctrl", "cluster CA: store has %s but not %s", crt_err ? CA_KEY : CA_CRT,
-			crt_err ? CA_CRT : CA_KEY);
+		        crt_err ? CA_CRT : CA_KEY);
 		return -EIO;
 	}
 	if (k1s_pki_check_pair(*crt_pem, strlen(*crt_pem), *key_pem, strlen(*key_pem), why,
-			       sizeof(why)) < 0) {
+	                       sizeof(why)) < 0) {
 		k1s_err("ctrl", "cluster CA in the store is unusable: %s", why);
 		return -EIO;
 	}

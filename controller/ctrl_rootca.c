@@ -11,9 +11,9 @@
 
 #define DESCRIPTION_ANNOTATION "kubernetes.io/description"
 /* publisher.go's Description, word for word. */
-#define DESCRIPTION                                                                             \
-	"Contains a CA bundle that can be used to verify the kube-apiserver when using internal " \
-	"endpoints such as the internal service IP or kubernetes.default.svc. No other usage is " \
+#define DESCRIPTION                                                                                \
+	"Contains a CA bundle that can be used to verify the kube-apiserver when using internal "  \
+	"endpoints such as the internal service IP or kubernetes.default.svc. No other usage is "  \
 	"guaranteed across distributions of Kubernetes clusters."
 
 static bool ns_active(const json_t *ns)
@@ -29,12 +29,11 @@ static bool cm_current(const struct ctrl *c, const json_t *cm)
 {
 	const json_t *data = json_object_get(cm, "data");
 	/* The annotation's name has dots: no dotted path. */
-	const char *desc = json_string_value(json_object_get(
-		k1s_json_path(cm, "metadata.annotations"), DESCRIPTION_ANNOTATION));
+	const char *desc = json_string_value(
+	    json_object_get(k1s_json_path(cm, "metadata.annotations"), DESCRIPTION_ANNOTATION));
 	const char *crt = json_string_value(json_object_get(data, "ca.crt"));
 
-	return json_object_size(data) == 1 && crt && strcmp(crt, c->root_ca) == 0 && desc &&
-	       *desc;
+	return json_object_size(data) == 1 && crt && strcmp(crt, c->root_ca) == 0 && desc && *desc;
 }
 
 void ctrl_rootca_sync(struct ctrl *c, const char *ns, const char *name)
@@ -48,9 +47,9 @@ void ctrl_rootca_sync(struct ctrl *c, const char *ns, const char *name)
 		return;
 	if (!cm) {
 		obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:{s:s}}", "apiVersion", "v1",
-				"kind", "ConfigMap", "metadata", "name", CTRL_ROOT_CA_CM,
-				"namespace", name, "annotations", DESCRIPTION_ANNOTATION,
-				DESCRIPTION, "data", "ca.crt", c->root_ca);
+		                "kind", "ConfigMap", "metadata", "name", CTRL_ROOT_CA_CM,
+		                "namespace", name, "annotations", DESCRIPTION_ANNOTATION,
+		                DESCRIPTION, "data", "ca.crt", c->root_ca);
 		if (!obj)
 			return;
 		if (ctrl_create(c, CTRL_CM, obj) < 0)

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include <mbedtls/asn1write.h>
+#include <mbedtls/base64.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/entropy.h>
@@ -27,11 +28,11 @@
 #define KEY_PEM_MAX 1024
 
 /* MBEDTLS_ASN1_CHK_ADD that jumps to cleanup: 2.28 has only the return. */
-#define ASN1_ADD(g, f)                          \
-	do {                                    \
-		if ((ret = (f)) < 0)            \
-			goto cleanup;           \
-		(g) += ret;                     \
+#define ASN1_ADD(g, f)                                                                             \
+	do {                                                                                       \
+		if ((ret = (f)) < 0)                                                               \
+			goto cleanup;                                                              \
+		(g) += ret;                                                                        \
 	} while (0)
 
 #define PEM_CERT_BEGIN "-----BEGIN CERTIFICATE-----"
@@ -50,7 +51,7 @@ static int rng_init(struct rng *r)
 	mbedtls_entropy_init(&r->entropy);
 	mbedtls_ctr_drbg_init(&r->drbg);
 	if (mbedtls_ctr_drbg_seed(&r->drbg, mbedtls_entropy_func, &r->entropy, pers,
-				  sizeof(pers) - 1) != 0)
+	                          sizeof(pers) - 1) != 0)
 		return -EIO;
 	return 0;
 }
@@ -112,7 +113,7 @@ static int parse_key(mbedtls_pk_context *pk, const char *key_pem)
 	if (!key_pem)
 		return -EINVAL;
 	if (mbedtls_pk_parse_key(pk, (const unsigned char *)key_pem, strlen(key_pem) + 1, NULL,
-				 0) != 0)
+	                         0) != 0)
 		return -EINVAL;
 	return 0;
 }
@@ -131,7 +132,7 @@ int k1s_pki_key_new(char **key_pem)
 	ret = mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
 	if (ret == 0)
 		ret = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(pk),
-					  mbedtls_ctr_drbg_random, &rng.drbg);
+		                          mbedtls_ctr_drbg_random, &rng.drbg);
 	if (ret == 0)
 		ret = mbedtls_pk_write_key_pem(&pk, buf, sizeof(buf));
 	if ((ret = lib_err(ret)) == 0 && !(*key_pem = strdup((char *)buf)))
@@ -145,8 +146,8 @@ out:
 
 /* Prepends one attribute to a name list for the writer, which writes a
  * list last entry first. */
-static int name_add(mbedtls_asn1_named_data **list, const char *oid, size_t oid_len,
-		    int tag, const unsigned char *val, size_t val_len)
+static int name_add(mbedtls_asn1_named_data **list, const char *oid, size_t oid_len, int tag,
+                    const unsigned char *val, size_t val_len)
 {
 	mbedtls_asn1_named_data *n = mbedtls_calloc(1, sizeof(*n));
 
@@ -176,13 +177,13 @@ static int subject_of(const struct k1s_cert_req *req, mbedtls_asn1_named_data **
 
 	if (req->organization)
 		ret = name_add(list, MBEDTLS_OID_AT_ORGANIZATION,
-			       MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_ORGANIZATION),
-			       MBEDTLS_ASN1_UTF8_STRING, (const unsigned char *)req->organization,
-			       strlen(req->organization));
+		               MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_ORGANIZATION),
+		               MBEDTLS_ASN1_UTF8_STRING, (const unsigned char *)req->organization,
+		               strlen(req->organization));
 	if (ret == 0 && req->common_name)
 		ret = name_add(list, MBEDTLS_OID_AT_CN, MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_CN),
-			       MBEDTLS_ASN1_UTF8_STRING, (const unsigned char *)req->common_name,
-			       strlen(req->common_name));
+		               MBEDTLS_ASN1_UTF8_STRING, (const unsigned char *)req->common_name,
+		               strlen(req->common_name));
 	return ret;
 }
 
@@ -196,7 +197,7 @@ static int issuer_of(const mbedtls_x509_crt *ca, mbedtls_asn1_named_data **list)
 		if (!n->oid.p)
 			continue;
 		ret = name_add(list, (const char *)n->oid.p, n->oid.len, n->val.tag, n->val.p,
-			       n->val.len);
+		               n->val.len);
 		if (ret < 0)
 			return ret;
 	}
@@ -211,7 +212,7 @@ static int find_ski(const mbedtls_x509_crt *crt, const unsigned char **id, size_
 	size_t len;
 
 	if (!p || mbedtls_asn1_get_tag(&p, p + crt->v3_ext.len, &len,
-				       MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0)
+	                               MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0)
 		return -ENOENT;
 	end = p + len;
 	while (p < end) {
@@ -220,7 +221,7 @@ static int find_ski(const mbedtls_x509_crt *crt, const unsigned char **id, size_
 		int critical;
 
 		if (mbedtls_asn1_get_tag(&p, end, &len,
-					 MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0)
+		                         MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0)
 			return -ENOENT;
 		ext_end = p + len;
 		if (mbedtls_asn1_get_tag(&p, ext_end, &oid_len, MBEDTLS_ASN1_OID) != 0)
@@ -231,7 +232,8 @@ static int find_ski(const mbedtls_x509_crt *crt, const unsigned char **id, size_
 		    memcmp(oid, MBEDTLS_OID_SUBJECT_KEY_IDENTIFIER, oid_len) == 0) {
 			(void)mbedtls_asn1_get_bool(&p, ext_end, &critical);
 			/* extnValue OCTET STRING { KeyIdentifier OCTET STRING } */
-			if (mbedtls_asn1_get_tag(&p, ext_end, &len, MBEDTLS_ASN1_OCTET_STRING) != 0 ||
+			if (mbedtls_asn1_get_tag(&p, ext_end, &len, MBEDTLS_ASN1_OCTET_STRING) !=
+			        0 ||
 			    mbedtls_asn1_get_tag(&p, ext_end, &len, MBEDTLS_ASN1_OCTET_STRING) != 0)
 				return -ENOENT;
 			*id = p;
@@ -256,13 +258,14 @@ static int set_aki(mbedtls_x509write_cert *w, const unsigned char *id, size_t id
 		return -EINVAL;
 	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_raw_buffer(&p, buf, id, id_len));
 	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_len(&p, buf, id_len));
-	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_tag(&p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | 0));
+	MBEDTLS_ASN1_CHK_ADD(len,
+	                     mbedtls_asn1_write_tag(&p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | 0));
 	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_len(&p, buf, (size_t)len));
-	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_tag(&p, buf, MBEDTLS_ASN1_CONSTRUCTED |
-								     MBEDTLS_ASN1_SEQUENCE));
+	MBEDTLS_ASN1_CHK_ADD(
+	    len, mbedtls_asn1_write_tag(&p, buf, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
 	return mbedtls_x509write_crt_set_extension(
-		w, MBEDTLS_OID_AUTHORITY_KEY_IDENTIFIER,
-		MBEDTLS_OID_SIZE(MBEDTLS_OID_AUTHORITY_KEY_IDENTIFIER), 0, p, (size_t)len);
+	    w, MBEDTLS_OID_AUTHORITY_KEY_IDENTIFIER,
+	    MBEDTLS_OID_SIZE(MBEDTLS_OID_AUTHORITY_KEY_IDENTIFIER), 0, p, (size_t)len);
 }
 
 /* SubjectAltName ::= SEQUENCE OF GeneralName, dNSName [2] IA5String and
@@ -277,10 +280,10 @@ static int set_san(mbedtls_x509write_cert *w, const struct k1s_cert_req *req)
 
 	while (req->dns_names && req->dns_names[nd])
 		size += strlen(req->dns_names[nd++]) + 8;
-	while (req->ip_addresses && req->ip_addresses[na++])
+	while (req->ip_addresses && req->ip_addresses[na]) {
 		size += 16 + 8;
-	if (na > 0)
-		na--;
+		na++;
+	}
 	if (nd + na == 0)
 		return 0;
 	if (!(buf = malloc(size)))
@@ -301,8 +304,9 @@ static int set_san(mbedtls_x509write_cert *w, const struct k1s_cert_req *req)
 		}
 		ASN1_ADD(len, mbedtls_asn1_write_raw_buffer(&p, buf, ip, ip_len));
 		ASN1_ADD(len, mbedtls_asn1_write_len(&p, buf, ip_len));
-		ASN1_ADD(len, mbedtls_asn1_write_tag(&p, buf,
-			MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS));
+		ASN1_ADD(len,
+		         mbedtls_asn1_write_tag(
+		             &p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS));
 	}
 	for (size_t i = nd; i-- > 0;) {
 		const unsigned char *d = (const unsigned char *)req->dns_names[i];
@@ -310,15 +314,16 @@ static int set_san(mbedtls_x509write_cert *w, const struct k1s_cert_req *req)
 
 		ASN1_ADD(len, mbedtls_asn1_write_raw_buffer(&p, buf, d, dlen));
 		ASN1_ADD(len, mbedtls_asn1_write_len(&p, buf, dlen));
-		ASN1_ADD(len, mbedtls_asn1_write_tag(&p, buf,
-			MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_DNS_NAME));
+		ASN1_ADD(len,
+		         mbedtls_asn1_write_tag(
+		             &p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_DNS_NAME));
 	}
 	ASN1_ADD(len, mbedtls_asn1_write_len(&p, buf, (size_t)len));
-	ASN1_ADD(len, mbedtls_asn1_write_tag(&p, buf,
-		MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
+	ASN1_ADD(len,
+	         mbedtls_asn1_write_tag(&p, buf, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
 	ret = mbedtls_x509write_crt_set_extension(
-		w, MBEDTLS_OID_SUBJECT_ALT_NAME, MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME),
-		!req->common_name && !req->organization, p, (size_t)len);
+	    w, MBEDTLS_OID_SUBJECT_ALT_NAME, MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME),
+	    !req->common_name && !req->organization, p, (size_t)len);
 cleanup:
 	free(buf);
 	return lib_err(ret);
@@ -328,11 +333,11 @@ cleanup:
 static int set_server_auth(mbedtls_x509write_cert *w)
 {
 	static const unsigned char eku[] = {0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06,
-					    0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
+	                                    0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
 
-	return mbedtls_x509write_crt_set_extension(
-		w, MBEDTLS_OID_EXTENDED_KEY_USAGE, MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE), 0,
-		eku, sizeof(eku));
+	return mbedtls_x509write_crt_set_extension(w, MBEDTLS_OID_EXTENDED_KEY_USAGE,
+	                                           MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE),
+	                                           0, eku, sizeof(eku));
 }
 
 static int set_serial(mbedtls_x509write_cert *w, struct rng *rng)
@@ -368,7 +373,7 @@ static int set_validity(mbedtls_x509write_cert *w, time_t from, time_t to)
 /* Writes and signs a certificate for subject's key with issuer_key; ca is
  * the issuer's certificate, or NULL when self-signed. */
 static int write_cert(const struct k1s_cert_req *req, mbedtls_pk_context *subject,
-		      mbedtls_pk_context *issuer_key, const mbedtls_x509_crt *ca, char **cert_pem)
+                      mbedtls_pk_context *issuer_key, const mbedtls_x509_crt *ca, char **cert_pem)
 {
 	mbedtls_x509write_cert w;
 	unsigned char *buf = NULL;
@@ -397,10 +402,10 @@ static int write_cert(const struct k1s_cert_req *req, mbedtls_pk_context *subjec
 	ret = mbedtls_x509write_crt_set_basic_constraints(&w, req->is_ca, -1);
 	if (ret == 0)
 		ret = mbedtls_x509write_crt_set_key_usage(
-			&w, req->is_ca ? MBEDTLS_X509_KU_DIGITAL_SIGNATURE |
-						 MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN
-				       : MBEDTLS_X509_KU_DIGITAL_SIGNATURE |
-						 MBEDTLS_X509_KU_KEY_ENCIPHERMENT);
+		    &w, req->is_ca
+		            ? MBEDTLS_X509_KU_DIGITAL_SIGNATURE | MBEDTLS_X509_KU_KEY_CERT_SIGN |
+		                  MBEDTLS_X509_KU_CRL_SIGN
+		            : MBEDTLS_X509_KU_DIGITAL_SIGNATURE | MBEDTLS_X509_KU_KEY_ENCIPHERMENT);
 	if (ret == 0 && !req->is_ca)
 		ret = set_server_auth(&w);
 	if (ret == 0)
@@ -420,11 +425,22 @@ static int write_cert(const struct k1s_cert_req *req, mbedtls_pk_context *subjec
 		size += 2 * strlen(req->dns_names[i]) + 16;
 	for (size_t i = 0; req->ip_addresses && req->ip_addresses[i]; i++)
 		size += 64;
-	if (!(buf = malloc(size))) {
-		ret = -ENOMEM;
-		goto out;
+	/* The estimate is generous; a large CA name or signature gets more. */
+	for (;;) {
+		if (!(buf = malloc(size))) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		ret = mbedtls_x509write_crt_pem(&w, buf, size, mbedtls_ctr_drbg_random, &rng.drbg);
+		if ((ret != MBEDTLS_ERR_ASN1_BUF_TOO_SMALL &&
+		     ret != MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL) ||
+		    size >= 1 << 20)
+			break;
+		free(buf);
+		buf = NULL;
+		size *= 4;
 	}
-	ret = lib_err(mbedtls_x509write_crt_pem(&w, buf, size, mbedtls_ctr_drbg_random, &rng.drbg));
+	ret = lib_err(ret);
 	if (ret == 0 && !(*cert_pem = strdup((char *)buf)))
 		ret = -ENOMEM;
 out:
@@ -448,7 +464,7 @@ int k1s_pki_self_signed(const struct k1s_cert_req *req, const char *key_pem, cha
 }
 
 int k1s_pki_issue(const struct k1s_cert_req *req, const char *key_pem, const char *ca_cert_pem,
-		  const char *ca_key_pem, char **cert_pem)
+                  const char *ca_key_pem, char **cert_pem)
 {
 	mbedtls_pk_context key, ca_key;
 	mbedtls_x509_crt ca;
@@ -460,8 +476,9 @@ int k1s_pki_issue(const struct k1s_cert_req *req, const char *key_pem, const cha
 	mbedtls_x509_crt_init(&ca);
 	if ((ret = parse_key(&key, key_pem)) < 0 || (ret = parse_key(&ca_key, ca_key_pem)) < 0)
 		goto out;
-	if (!ca_cert_pem || mbedtls_x509_crt_parse(&ca, (const unsigned char *)ca_cert_pem,
-						   strlen(ca_cert_pem) + 1) != 0 ||
+	if (!ca_cert_pem ||
+	    mbedtls_x509_crt_parse(&ca, (const unsigned char *)ca_cert_pem,
+	                           strlen(ca_cert_pem) + 1) != 0 ||
 	    mbedtls_pk_check_pair(&ca.pk, &ca_key) != 0) {
 		ret = -EINVAL;
 		goto out;
@@ -477,8 +494,7 @@ out:
 /* Parses the PEM certificates in a NUL-terminated buffer into chain, all
  * of them: a bundle whose later blocks are cut or damaged is refused,
  * where mbedtls_x509_crt_parse() would quietly keep the first. */
-static int parse_certs(mbedtls_x509_crt *chain, const unsigned char *buf, char *err,
-		       size_t errlen)
+static int parse_certs(mbedtls_x509_crt *chain, const unsigned char *buf, char *err, size_t errlen)
 {
 	const unsigned char *p = buf;
 	int n = 0;
@@ -489,7 +505,8 @@ static int parse_certs(mbedtls_x509_crt *chain, const unsigned char *buf, char *
 		int ret;
 
 		mbedtls_pem_init(&pem);
-		ret = mbedtls_pem_read_buffer(&pem, PEM_CERT_BEGIN, PEM_CERT_END, p, NULL, 0, &used);
+		ret =
+		    mbedtls_pem_read_buffer(&pem, PEM_CERT_BEGIN, PEM_CERT_END, p, NULL, 0, &used);
 		if (ret == MBEDTLS_ERR_PEM_NO_HEADER_FOOTER_PRESENT) {
 			mbedtls_pem_free(&pem);
 			break;
@@ -520,15 +537,18 @@ static int parse_certs(mbedtls_x509_crt *chain, const unsigned char *buf, char *
 
 static time_t x509_time(const mbedtls_x509_time *t)
 {
-	struct tm tm = {.tm_year = t->year - 1900, .tm_mon = t->mon - 1, .tm_mday = t->day,
-			.tm_hour = t->hour, .tm_min = t->min, .tm_sec = t->sec};
+	struct tm tm = {.tm_year = t->year - 1900,
+	                .tm_mon = t->mon - 1,
+	                .tm_mday = t->day,
+	                .tm_hour = t->hour,
+	                .tm_min = t->min,
+	                .tm_sec = t->sec};
 
 	return timegm(&tm);
 }
 
 /* The first certificate of a PEM bundle of len bytes. */
-static int first_cert(mbedtls_x509_crt *crt, const char *pem, size_t len, char *err,
-		      size_t errlen)
+static int first_cert(mbedtls_x509_crt *crt, const char *pem, size_t len, char *err, size_t errlen)
 {
 	unsigned char *buf;
 	int ret;
@@ -547,7 +567,7 @@ static int first_cert(mbedtls_x509_crt *crt, const char *pem, size_t len, char *
 }
 
 int k1s_pki_cert_info(const char *pem, size_t len, struct k1s_cert_info *info, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	const mbedtls_x509_name *cn;
 	mbedtls_x509_crt crt;
@@ -565,8 +585,8 @@ int k1s_pki_cert_info(const char *pem, size_t len, struct k1s_cert_info *info, c
 	for (cn = &crt.subject; cn; cn = cn->next)
 		if (cn->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &cn->oid) == 0) {
 			size_t n = cn->val.len < sizeof(info->common_name) - 1
-					   ? cn->val.len
-					   : sizeof(info->common_name) - 1;
+			               ? cn->val.len
+			               : sizeof(info->common_name) - 1;
 
 			memcpy(info->common_name, cn->val.p, n);
 			info->common_name[n] = '\0';
@@ -611,7 +631,7 @@ bool k1s_pki_cert_covers(const char *pem, size_t len, const char *name)
 		for (const mbedtls_x509_sequence *s = &crt.subject_alt_names; s && !covers;
 		     s = s->next)
 			if (s->buf.p && s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC |
-						       MBEDTLS_X509_SAN_DNS_NAME))
+			                               MBEDTLS_X509_SAN_DNS_NAME))
 				covers = name_matches(s->buf.p, s->buf.len, name);
 		goto out;
 	}
@@ -627,8 +647,8 @@ out:
 
 /* The reasons are worded as Go's crypto/tls X509KeyPair words them, which
  * ingress-nginx reports for a Secret it cannot use. */
-int k1s_pki_check_pair(const char *crt, size_t crt_len, const char *key, size_t key_len,
-		       char *err, size_t errlen)
+int k1s_pki_check_pair(const char *crt, size_t crt_len, const char *key, size_t key_len, char *err,
+                       size_t errlen)
 {
 	unsigned char *cbuf = NULL, *kbuf = NULL;
 	mbedtls_x509_crt chain;
@@ -655,8 +675,8 @@ int k1s_pki_check_pair(const char *crt, size_t crt_len, const char *key, size_t 
 	}
 	if (!strstr((char *)cbuf, PEM_CERT_BEGIN) && strstr((char *)cbuf, "PRIVATE KEY-----")) {
 		snprintf(err, errlen,
-			 "tls: failed to find certificate PEM data in certificate input, but did "
-			 "find a private key; PEM inputs may have been switched");
+		         "tls: failed to find certificate PEM data in certificate input, but did "
+		         "find a private key; PEM inputs may have been switched");
 		ret = -EINVAL;
 		goto out;
 	}

@@ -36,13 +36,13 @@ static int setup(void **state)
 	struct env *e = calloc(1, sizeof(*e));
 	struct st_opts so = {.sync = ST_SYNC_NORMAL};
 	struct api_config cfg = {
-		.listen_addr = "127.0.0.1",
-		.service_cidr = "10.96.0.0/12",
-		.pod_cidr = "10.244.0.0/16",
-		.node_port_min = 30000,
-		.node_port_max = 32767,
-		.node_name = "node-1",
-		.node_ip = "127.0.0.1",
+	    .listen_addr = "127.0.0.1",
+	    .service_cidr = "10.96.0.0/12",
+	    .pod_cidr = "10.244.0.0/16",
+	    .node_port_min = 30000,
+	    .node_port_max = 32767,
+	    .node_name = "node-1",
+	    .node_ip = "127.0.0.1",
 	};
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
@@ -86,7 +86,7 @@ static void call(struct env *e, const char *method, const char *path, struct rep
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	n = snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
-		     method, path);
+	             method, path);
 	assert_int_equal(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
 	for (int i = 0; i < 2000; i++) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -114,8 +114,8 @@ static void serves_the_ca_certificate(void **state)
 {
 	struct env *e = *state;
 	time_t now = time(NULL);
-	struct k1s_cert_req req = {.common_name = "k1s-ca", .not_before = now,
-				   .not_after = now + 86400, .is_ca = true};
+	struct k1s_cert_req req = {
+	    .common_name = "k1s-ca", .not_before = now, .not_after = now + 86400, .is_ca = true};
 	char *key, *crt, want[64];
 	struct reply r;
 

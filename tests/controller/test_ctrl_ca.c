@@ -21,7 +21,7 @@ static void ca_is_made_at_first_start(void **state)
 	assert_int_equal(st_private_get(fx->st, "cluster-ca.crt", &crt), 0);
 	assert_int_equal(st_private_get(fx->st, "cluster-ca.key", &key), 0);
 	assert_int_equal(k1s_pki_check_pair(crt, strlen(crt), key, strlen(key), err, sizeof(err)),
-			 0);
+	                 0);
 	assert_non_null(strstr(key, "BEGIN EC PRIVATE KEY"));
 	assert_int_equal(k1s_pki_cert_info(crt, strlen(crt), &info, err, sizeof(err)), 0);
 	assert_true(info.is_ca);

@@ -5,16 +5,16 @@
 #include "ctrl_ca.h"
 #include "k1s_pki.h"
 
-#define DESCRIPTION                                                                             \
-	"Contains a CA bundle that can be used to verify the kube-apiserver when using internal " \
-	"endpoints such as the internal service IP or kubernetes.default.svc. No other usage is " \
+#define DESCRIPTION                                                                                \
+	"Contains a CA bundle that can be used to verify the kube-apiserver when using internal "  \
+	"endpoints such as the internal service IP or kubernetes.default.svc. No other usage is "  \
 	"guaranteed across distributions of Kubernetes clusters."
 
 static void namespace(struct fx *fx, const char *name)
 {
 	create(fx, "namespaces",
 	       json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
-			 "metadata", "name", name, "status", "phase", "Active"));
+	                 "metadata", "name", name, "status", "phase", "Active"));
 }
 
 /* The ConfigMap in ns, or NULL. Caller owns. */
@@ -44,12 +44,12 @@ static void assert_published(struct fx *fx, const char *ns, const char *crt)
 	if (!cm)
 		fail_msg("no kube-root-ca.crt in %s", ns);
 	assert_int_equal(json_object_size(json_object_get(cm, "data")), 1);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(cm, "data"), "ca.crt")),
-			    crt);
-	assert_string_equal(json_string_value(json_object_get(
-				    k1s_json_path(cm, "metadata.annotations"),
-				    "kubernetes.io/description")),
-			    DESCRIPTION);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(cm, "data"), "ca.crt")), crt);
+	assert_string_equal(
+	    json_string_value(json_object_get(k1s_json_path(cm, "metadata.annotations"),
+	                                      "kubernetes.io/description")),
+	    DESCRIPTION);
 	json_decref(cm);
 }
 
@@ -87,8 +87,9 @@ static void every_namespace_gets_the_ca(void **state)
 	assert_int_equal(fx->fw.w.update(&fx->fw, res_of("namespaces"), cm, true), 0);
 	json_decref(cm);
 	settle(fx);
-	assert_int_equal(fx->fw.w.remove(&fx->fw, res_of("configmaps"), "leaving",
-					  "kube-root-ca.crt", NULL, 0), 0);
+	assert_int_equal(
+	    fx->fw.w.remove(&fx->fw, res_of("configmaps"), "leaving", "kube-root-ca.crt", NULL, 0),
+	    0);
 	settle(fx);
 	assert_null(root_cm(fx, "leaving"));
 	k1s_pki_free(crt);
@@ -101,8 +102,9 @@ static void deleted_is_made_again(void **state)
 
 	namespace(fx, "default");
 	settle(fx);
-	assert_int_equal(fx->fw.w.remove(&fx->fw, res_of("configmaps"), "default",
-					  "kube-root-ca.crt", NULL, 0), 0);
+	assert_int_equal(
+	    fx->fw.w.remove(&fx->fw, res_of("configmaps"), "default", "kube-root-ca.crt", NULL, 0),
+	    0);
 	assert_null(root_cm(fx, "default"));
 	settle(fx);
 	assert_published(fx, "default", crt);
@@ -120,20 +122,21 @@ static void edited_is_set_back(void **state)
 	namespace(fx, "default");
 	settle(fx);
 	cm = root_cm(fx, "default");
-	json_object_set_new(cm, "data", json_pack("{s:s, s:s}", "ca.crt", "not a CA", "extra", "x"));
+	json_object_set_new(cm, "data",
+	                    json_pack("{s:s, s:s}", "ca.crt", "not a CA", "extra", "x"));
 	ann = k1s_json_path(cm, "metadata.annotations");
 	json_object_del(ann, "kubernetes.io/description");
 	json_object_set_new(ann, "mine", json_string("kept"));
 	json_object_set_new(json_object_get(cm, "metadata"), "labels",
-			    json_pack("{s:s}", "team", "a"));
+	                    json_pack("{s:s}", "team", "a"));
 	update(fx, "configmaps", cm);
 	json_decref(cm);
 	settle(fx);
 	assert_published(fx, "default", crt);
 	cm = root_cm(fx, "default");
-	assert_string_equal(json_string_value(json_object_get(
-				    k1s_json_path(cm, "metadata.annotations"), "mine")),
-			    "kept");
+	assert_string_equal(
+	    json_string_value(json_object_get(k1s_json_path(cm, "metadata.annotations"), "mine")),
+	    "kept");
 	assert_string_equal(k1s_json_str(cm, "metadata.labels.team"), "a");
 	json_decref(cm);
 
@@ -156,13 +159,12 @@ static void other_configmaps_are_left_alone(void **state)
 	namespace(fx, "default");
 	create(fx, "configmaps",
 	       json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s}}", "apiVersion", "v1", "kind",
-			 "ConfigMap", "metadata", "name", "app-config", "namespace", "default",
-			 "data", "ca.crt", "mine"));
+	                 "ConfigMap", "metadata", "name", "app-config", "namespace", "default",
+	                 "data", "ca.crt", "mine"));
 	settle(fx);
 	cm = get(fx, "configmaps", "app-config");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(cm, "data"),
-							      "ca.crt")),
-			    "mine");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(cm, "data"), "ca.crt")), "mine");
 	assert_null(k1s_json_path(cm, "metadata.annotations"));
 	json_decref(cm);
 	assert_null(ctrl_get(fx->c, CTRL_CM, "default", "app-config"));
@@ -174,8 +176,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(every_namespace_gets_the_ca, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(deleted_is_made_again, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(edited_is_set_back, fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(other_configmaps_are_left_alone, fx_setup,
-					    fx_teardown),
+	    cmocka_unit_test_setup_teardown(other_configmaps_are_left_alone, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pair == 0 && ci != 0)
 		abort();
 	if (ci == 0 && (strlen(info.common_name) >= sizeof(info.common_name) ||
-			strlen(info.issuer) >= sizeof(info.issuer)))
+	                strlen(info.issuer) >= sizeof(info.issuer)))
 		abort();
 	/* Whatever it covers, asking must not fail on any name. */
 	(void)k1s_pki_cert_covers(in, crt_len, "myapp.com");

@@ -96,9 +96,11 @@ static int run(const struct dir *d, char *out, size_t outlen, const char *fmt, .
 
 static struct k1s_cert_req ca_req(time_t now, const char *cn)
 {
-	return (struct k1s_cert_req){.common_name = cn, .organization = "k1s",
-				     .not_before = now - 60, .not_after = now + 3650L * DAY,
-				     .is_ca = true};
+	return (struct k1s_cert_req){.common_name = cn,
+	                             .organization = "k1s",
+	                             .not_before = now - 60,
+	                             .not_after = now + 3650L * DAY,
+	                             .is_ca = true};
 }
 
 /* A CA and a leaf for myapp.com; the chain verifies with openssl, and
@@ -111,9 +113,11 @@ static void chain_verifies(void **state)
 	char *ca_key, *ca_crt, *key, *crt, *other_key, *other_crt, *other_leaf, out[8192];
 	time_t now = time(NULL);
 	struct k1s_cert_req ca = ca_req(now, "k1s-ca");
-	struct k1s_cert_req leaf = {.common_name = "myapp.com", .dns_names = dns,
-				    .ip_addresses = ips, .not_before = now - 60,
-				    .not_after = now + 90 * DAY};
+	struct k1s_cert_req leaf = {.common_name = "myapp.com",
+	                            .dns_names = dns,
+	                            .ip_addresses = ips,
+	                            .not_before = now - 60,
+	                            .not_after = now + 90 * DAY};
 
 	assert_int_equal(k1s_pki_key_new(&ca_key), 0);
 	assert_non_null(strstr(ca_key, "-----BEGIN EC PRIVATE KEY-----"));
@@ -128,14 +132,16 @@ static void chain_verifies(void **state)
 	assert_non_null(strstr(out, "leaf.pem: OK"));
 	/* And for the purpose a server has, by name. */
 	assert_int_equal(run(d, out, sizeof(out),
-			     "openssl verify -purpose sslserver -verify_hostname www.myapp.com "
-			     "-CAfile ca.pem leaf.pem"), 0);
-	assert_int_not_equal(run(d, out, sizeof(out),
-				 "openssl verify -verify_hostname other.com -CAfile ca.pem leaf.pem"),
-			     0);
+	                     "openssl verify -purpose sslserver -verify_hostname www.myapp.com "
+	                     "-CAfile ca.pem leaf.pem"),
+	                 0);
+	assert_int_not_equal(
+	    run(d, out, sizeof(out),
+	        "openssl verify -verify_hostname other.com -CAfile ca.pem leaf.pem"),
+	    0);
 	assert_int_equal(run(d, out, sizeof(out), "openssl x509 -noout -text -in leaf.pem"), 0);
 	assert_non_null(strstr(out, "DNS:myapp.com, DNS:www.myapp.com, IP Address:192.0.2.7, "
-				    "IP Address:2001:DB8:0:0:0:0:0:1"));
+	                            "IP Address:2001:DB8:0:0:0:0:0:1"));
 	assert_non_null(strstr(out, "TLS Web Server Authentication"));
 	assert_non_null(strstr(out, "Digital Signature, Key Encipherment"));
 	assert_non_null(strstr(out, "CA:FALSE"));
@@ -153,15 +159,17 @@ static void chain_verifies(void **state)
 	assert_int_equal(strlen(out), strlen("serial=") + 32 + 1);
 	/* The key openssl reads is the certificate's. */
 	assert_int_equal(run(d, out, sizeof(out),
-			     "test \"$(openssl x509 -noout -pubkey -in leaf.pem)\" = "
-			     "\"$(openssl pkey -pubout -in leaf.key)\""), 0);
+	                     "test \"$(openssl x509 -noout -pubkey -in leaf.pem)\" = "
+	                     "\"$(openssl pkey -pubout -in leaf.key)\""),
+	                 0);
 
 	/* A leaf from another CA of the same name does not verify. */
 	assert_int_equal(k1s_pki_key_new(&other_key), 0);
 	assert_int_equal(k1s_pki_self_signed(&ca, other_key, &other_crt), 0);
 	assert_int_equal(k1s_pki_issue(&leaf, key, other_crt, other_key, &other_leaf), 0);
 	write_file(d, "other.pem", other_leaf);
-	assert_int_not_equal(run(d, out, sizeof(out), "openssl verify -CAfile ca.pem other.pem"), 0);
+	assert_int_not_equal(run(d, out, sizeof(out), "openssl verify -CAfile ca.pem other.pem"),
+	                     0);
 	/* Nor does issuing with a CA key that is not the certificate's. */
 	k1s_pki_free(other_leaf);
 	assert_int_equal(k1s_pki_issue(&leaf, key, ca_crt, other_key, &other_leaf), -EINVAL);
@@ -186,16 +194,20 @@ static void issue_from_openssl_ca(void **state)
 	struct dir *d = *state;
 	char *ca_crt, *ca_key, *key, *crt, out[4096];
 	time_t now = time(NULL);
-	struct k1s_cert_req leaf = {.common_name = "myapp.com", .dns_names = dns,
-				    .not_before = now - 60, .not_after = now + DAY};
+	struct k1s_cert_req leaf = {.common_name = "myapp.com",
+	                            .dns_names = dns,
+	                            .not_before = now - 60,
+	                            .not_after = now + DAY};
 
-	assert_int_equal(run(d, out, sizeof(out),
-			     "openssl req -x509 -newkey rsa:2048 -nodes -keyout oca.key -out oca.pem "
-			     "-days 30 -subj '/C=NL/O=Workshop, Inc./CN=Workshop CA' "
-			     "-addext subjectKeyIdentifier=0102030405060708 "
-			     "-addext authorityKeyIdentifier=none "
-			     "-addext basicConstraints=critical,CA:TRUE "
-			     "-addext keyUsage=critical,keyCertSign"), 0);
+	assert_int_equal(
+	    run(d, out, sizeof(out),
+	        "openssl req -x509 -newkey rsa:2048 -nodes -keyout oca.key -out oca.pem "
+	        "-days 30 -subj '/C=NL/O=Workshop, Inc./CN=Workshop CA' "
+	        "-addext subjectKeyIdentifier=0102030405060708 "
+	        "-addext authorityKeyIdentifier=none "
+	        "-addext basicConstraints=critical,CA:TRUE "
+	        "-addext keyUsage=critical,keyCertSign"),
+	    0);
 	ca_crt = read_file(d, "oca.pem", NULL);
 	ca_key = read_file(d, "oca.key", NULL);
 	assert_int_equal(k1s_pki_key_new(&key), 0);
@@ -212,12 +224,11 @@ static void issue_from_openssl_ca(void **state)
 }
 
 static void pair_rejected(const char *crt, size_t crt_len, const char *key, size_t key_len,
-			  const char *reason)
+                          const char *reason)
 {
 	char err[256] = "";
 
-	assert_int_equal(k1s_pki_check_pair(crt, crt_len, key, key_len, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(k1s_pki_check_pair(crt, crt_len, key, key_len, err, sizeof(err)), -EINVAL);
 	if (!strstr(err, reason))
 		fail_msg("reason \"%s\", wanted \"%s\"", err, reason);
 	assert_null(strchr(err, '\n'));
@@ -228,18 +239,20 @@ static void pair_rejected(const char *crt, size_t crt_len, const char *key, size
 static void check_pair(void **state)
 {
 	struct dir *d = *state;
-	char *rsa_crt, *rsa_key, *ec_crt, *ec_key, *pk8_key, *enc_key, *bundle, out[4096],
-		err[256];
+	char *rsa_crt, *rsa_key, *ec_crt, *ec_key, *pk8_key, *enc_key, *bundle, out[4096], err[256];
 	size_t rsa_crt_len, rsa_key_len, ec_crt_len, ec_key_len, pk8_len, enc_len;
 
+	assert_int_equal(
+	    run(d, out, sizeof(out),
+	        "openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.pem "
+	        "-days 1 -subj /CN=own.example"),
+	    0);
 	assert_int_equal(run(d, out, sizeof(out),
-			     "openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.pem "
-			     "-days 1 -subj /CN=own.example"), 0);
-	assert_int_equal(run(d, out, sizeof(out),
-			     "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-			     "-keyout ec8.key -out ec.pem -days 1 -subj /CN=own.example && "
-			     "openssl ec -in ec8.key -out ec.key && "
-			     "openssl pkey -in ec8.key -aes256 -passout pass:x -out enc.key"), 0);
+	                     "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+	                     "-keyout ec8.key -out ec.pem -days 1 -subj /CN=own.example && "
+	                     "openssl ec -in ec8.key -out ec.key && "
+	                     "openssl pkey -in ec8.key -aes256 -passout pass:x -out enc.key"),
+	                 0);
 	rsa_crt = read_file(d, "rsa.pem", &rsa_crt_len);
 	rsa_key = read_file(d, "rsa.key", &rsa_key_len);
 	ec_crt = read_file(d, "ec.pem", &ec_crt_len);
@@ -249,48 +262,50 @@ static void check_pair(void **state)
 	assert_non_null(strstr(pk8_key, "BEGIN PRIVATE KEY"));
 	assert_non_null(strstr(ec_key, "BEGIN EC PRIVATE KEY"));
 
-	assert_int_equal(k1s_pki_check_pair(rsa_crt, rsa_crt_len, rsa_key, rsa_key_len, err,
-					    sizeof(err)), 0);
-	assert_int_equal(k1s_pki_check_pair(ec_crt, ec_crt_len, ec_key, ec_key_len, err,
-					    sizeof(err)), 0);
-	assert_int_equal(k1s_pki_check_pair(ec_crt, ec_crt_len, pk8_key, pk8_len, err,
-					    sizeof(err)), 0);
+	assert_int_equal(
+	    k1s_pki_check_pair(rsa_crt, rsa_crt_len, rsa_key, rsa_key_len, err, sizeof(err)), 0);
+	assert_int_equal(
+	    k1s_pki_check_pair(ec_crt, ec_crt_len, ec_key, ec_key_len, err, sizeof(err)), 0);
+	assert_int_equal(k1s_pki_check_pair(ec_crt, ec_crt_len, pk8_key, pk8_len, err, sizeof(err)),
+	                 0);
 	/* A leaf then its chain: the key is the first certificate's. */
 	assert_non_null(bundle = calloc(1, ec_crt_len + rsa_crt_len + 1));
 	memcpy(bundle, ec_crt, ec_crt_len);
 	memcpy(bundle + ec_crt_len, rsa_crt, rsa_crt_len);
 	assert_int_equal(k1s_pki_check_pair(bundle, ec_crt_len + rsa_crt_len, ec_key, ec_key_len,
-					    err, sizeof(err)), 0);
+	                                    err, sizeof(err)),
+	                 0);
 	pair_rejected(bundle, ec_crt_len + rsa_crt_len, rsa_key, rsa_key_len,
-		      "tls: private key type does not match public key type");
+	              "tls: private key type does not match public key type");
 	/* The chain's second certificate cut short. */
 	pair_rejected(bundle, ec_crt_len + rsa_crt_len / 2, ec_key, ec_key_len,
-		      "certificate 2 is cut short");
+	              "certificate 2 is cut short");
 
 	/* Mismatched: another key of the same type. */
 	assert_int_equal(run(d, out, sizeof(out),
-			     "openssl ecparam -name prime256v1 -genkey -noout -out ec2.key"), 0);
+	                     "openssl ecparam -name prime256v1 -genkey -noout -out ec2.key"),
+	                 0);
 	free(ec_key);
 	ec_key = read_file(d, "ec2.key", &ec_key_len);
 	pair_rejected(ec_crt, ec_crt_len, ec_key, ec_key_len,
-		      "tls: private key does not match public key");
+	              "tls: private key does not match public key");
 	pair_rejected(ec_crt, ec_crt_len, rsa_key, rsa_key_len,
-		      "tls: private key type does not match public key type");
+	              "tls: private key type does not match public key type");
 	/* Garbage, nothing, a key in place of the certificate. */
 	pair_rejected("garbage", 7, rsa_key, rsa_key_len,
-		      "tls: failed to find any PEM data in certificate input");
+	              "tls: failed to find any PEM data in certificate input");
 	pair_rejected(NULL, 0, NULL, 0, "tls: failed to find any PEM data in certificate input");
 	pair_rejected(rsa_key, rsa_key_len, rsa_key, rsa_key_len,
-		      "tls: failed to find certificate PEM data in certificate input, but did find "
-		      "a private key; PEM inputs may have been switched");
+	              "tls: failed to find certificate PEM data in certificate input, but did find "
+	              "a private key; PEM inputs may have been switched");
 	pair_rejected(rsa_crt, rsa_crt_len, "", 0, "tls: failed to find any PEM data in key input");
-	pair_rejected(rsa_crt, rsa_crt_len, rsa_crt, rsa_crt_len, "tls: failed to parse private key");
+	pair_rejected(rsa_crt, rsa_crt_len, rsa_crt, rsa_crt_len,
+	              "tls: failed to parse private key");
 	pair_rejected(ec_crt, ec_crt_len, enc_key, enc_len, "tls: private key is encrypted");
 	/* Truncated PEM: the certificate, the key. */
-	pair_rejected(rsa_crt, rsa_crt_len / 2, rsa_key, rsa_key_len,
-		      "certificate 1 is cut short");
+	pair_rejected(rsa_crt, rsa_crt_len / 2, rsa_key, rsa_key_len, "certificate 1 is cut short");
 	pair_rejected(rsa_crt, rsa_crt_len, rsa_key, rsa_key_len / 2,
-		      "tls: failed to parse private key");
+	              "tls: failed to parse private key");
 	/* Damaged base64 inside a whole block. */
 	rsa_crt[100] = '!';
 	pair_rejected(rsa_crt, rsa_crt_len, rsa_key, rsa_key_len, "certificate 1 does not parse");
@@ -309,10 +324,12 @@ static void covers(void **state)
 	static const char *const dns[] = {"myapp.com", "*.apps.example", NULL};
 	char *key, *crt, *cn_only;
 	time_t now = time(NULL);
-	struct k1s_cert_req req = {.common_name = "ignored.example", .dns_names = dns,
-				   .not_before = now, .not_after = now + DAY};
-	struct k1s_cert_req cn = {.common_name = "cn.example", .not_before = now,
-				  .not_after = now + DAY};
+	struct k1s_cert_req req = {.common_name = "ignored.example",
+	                           .dns_names = dns,
+	                           .not_before = now,
+	                           .not_after = now + DAY};
+	struct k1s_cert_req cn = {
+	    .common_name = "cn.example", .not_before = now, .not_after = now + DAY};
 	size_t len;
 
 	(void)state;
@@ -349,8 +366,9 @@ static void info(void **state)
 	char *ca_key, *ca_crt, *key, *crt, *bundle, out[1024], err[256];
 	time_t now = time(NULL);
 	struct k1s_cert_req ca = ca_req(now, "k1s-ca");
-	struct k1s_cert_req leaf = {.common_name = "myapp.com", .not_before = 1700000000,
-				    .not_after = 1700000000 + 90 * DAY};
+	struct k1s_cert_req leaf = {.common_name = "myapp.com",
+	                            .not_before = 1700000000,
+	                            .not_after = 1700000000 + 90 * DAY};
 	struct k1s_cert_info ci;
 	size_t n;
 
@@ -391,7 +409,7 @@ static void info(void **state)
 	k1s_pki_free(crt);
 	assert_int_equal(k1s_pki_issue(&leaf, key, ca_crt, ca_key, &crt), -EINVAL);
 	assert_int_equal(k1s_pki_self_signed(&ca, "-----BEGIN EC PRIVATE KEY-----\n", &crt),
-			 -EINVAL);
+	                 -EINVAL);
 
 	free(bundle);
 	k1s_pki_free(ca_key);
@@ -404,8 +422,8 @@ static void bad_ip(void **state)
 	static const char *const ips[] = {"10.0.0.300", NULL};
 	char *key, *crt;
 	time_t now = time(NULL);
-	struct k1s_cert_req req = {.common_name = "x", .ip_addresses = ips, .not_before = now,
-				   .not_after = now + DAY};
+	struct k1s_cert_req req = {
+	    .common_name = "x", .ip_addresses = ips, .not_before = now, .not_after = now + DAY};
 
 	(void)state;
 	assert_int_equal(k1s_pki_key_new(&key), 0);
@@ -414,15 +432,38 @@ static void bad_ip(void **state)
 	k1s_pki_free(key);
 }
 
+/* Names far longer than any certificate carries still make one; the
+ * info's fields are cut to their size. */
+static void long_names(void **state)
+{
+	char *key, *crt, cn[3001], err[128];
+	time_t now = time(NULL);
+	struct k1s_cert_req req = {.common_name = cn, .not_before = now, .not_after = now + DAY};
+	struct k1s_cert_info info;
+
+	(void)state;
+	memset(cn, 'a', sizeof(cn) - 1);
+	cn[sizeof(cn) - 1] = '\0';
+	assert_int_equal(k1s_pki_key_new(&key), 0);
+	assert_int_equal(k1s_pki_self_signed(&req, key, &crt), 0);
+	assert_int_equal(k1s_pki_cert_info(crt, strlen(crt), &info, err, sizeof(err)), 0);
+	assert_int_equal(strlen(info.common_name), sizeof(info.common_name) - 1);
+	assert_int_equal(strspn(info.common_name, "a"), sizeof(info.common_name) - 1);
+	assert_true(strlen(info.issuer) < sizeof(info.issuer));
+	k1s_pki_free(key);
+	k1s_pki_free(crt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(chain_verifies, dir_setup, dir_teardown),
-		cmocka_unit_test_setup_teardown(issue_from_openssl_ca, dir_setup, dir_teardown),
-		cmocka_unit_test_setup_teardown(check_pair, dir_setup, dir_teardown),
-		cmocka_unit_test(covers),
-		cmocka_unit_test_setup_teardown(info, dir_setup, dir_teardown),
-		cmocka_unit_test(bad_ip),
+	    cmocka_unit_test_setup_teardown(chain_verifies, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(issue_from_openssl_ca, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(check_pair, dir_setup, dir_teardown),
+	    cmocka_unit_test(covers),
+	    cmocka_unit_test_setup_teardown(info, dir_setup, dir_teardown),
+	    cmocka_unit_test(bad_ip),
+	    cmocka_unit_test(long_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
