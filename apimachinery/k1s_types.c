@@ -47,6 +47,16 @@ const struct k1s_resource k1s_resources[] = {
 	{"admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations",
 	 "mutatingwebhookconfiguration", "MutatingWebhookConfiguration", NULL, false,
 	 K1S_RF_GENERATION, &k1s_t_MutatingWebhookConfiguration},
+	/* cert-manager's kinds, built in, with the names, short names and
+	 * categories of its CRDs (deploy/crds/cert-manager.io_*.yaml). As for
+	 * any CRD with a status subresource, metadata.generation counts spec
+	 * changes. */
+	{"cert-manager.io", "v1", "certificates", "certificate", "Certificate", "cert,certs", false,
+	 NS | K1S_RF_STATUS | K1S_RF_GENERATION, &k1s_t_cm_Certificate, "cert-manager"},
+	{"cert-manager.io", "v1", "issuers", "issuer", "Issuer", "iss", false,
+	 NS | K1S_RF_STATUS | K1S_RF_GENERATION, &k1s_t_cm_Issuer, "cert-manager"},
+	{"cert-manager.io", "v1", "clusterissuers", "clusterissuer", "ClusterIssuer", "ciss", false,
+	 K1S_RF_STATUS | K1S_RF_GENERATION, &k1s_t_cm_ClusterIssuer, "cert-manager"},
 	{0},
 };
 

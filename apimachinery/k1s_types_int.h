@@ -16,6 +16,9 @@ extern const struct k1s_type k1s_t_Pod, k1s_t_Service, k1s_t_Endpoints, k1s_t_Na
 	k1s_t_RoleBinding, k1s_t_ClusterRoleBinding, k1s_t_ValidatingWebhookConfiguration,
 	k1s_t_MutatingWebhookConfiguration, k1s_t_Job;
 
+/* cert-manager.io/v1, generated from cert-manager's CRDs into k1s_types_cm.c. */
+extern const struct k1s_type k1s_t_cm_Certificate, k1s_t_cm_Issuer, k1s_t_cm_ClusterIssuer;
+
 /* Types of k1s_types_core.c that the other groups' types refer to. */
 extern const struct k1s_type k1s_t_ObjectMeta, k1s_t_PodTemplateSpec, k1s_t_LabelSelector,
 	k1s_t_ObjectReference, k1s_t_TypedLocalObjectReference, k1s_t_LocalObjectReference;

@@ -91,6 +91,8 @@ static int admit_kind(struct adm_req *q, json_t *obj)
 		return adm_ingress(q, obj);
 	if (strcmp(kind, "IngressClass") == 0)
 		return adm_ingressclass(q, obj);
+	if (strcmp(q->r->group, "cert-manager.io") == 0)
+		return adm_cm(q, obj);
 	return adm_generic(q, obj, ADM_NAME_SUBDOMAIN);
 }
 

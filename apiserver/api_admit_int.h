@@ -144,5 +144,7 @@ int adm_networkpolicy(struct adm_req *q, json_t *obj);
 int adm_ingress(struct adm_req *q, json_t *obj);
 int adm_ingressclass(struct adm_req *q, json_t *obj);
 int adm_generic(struct adm_req *q, json_t *obj, enum adm_name rule);
+/* api_admit_cm.c: cert-manager.io/v1, checked against its CRDs' schema. */
+int adm_cm(struct adm_req *q, json_t *obj);
 
 #endif

@@ -34,6 +34,27 @@ static json_t *short_names(const struct k1s_resource *r)
 	return a;
 }
 
+/* "all" for the kinds `kubectl get all` shows, then the resource's own
+ * categories (cert-manager's kinds are in "cert-manager"); NULL if none. */
+static json_t *categories(const struct k1s_resource *r)
+{
+	json_t *a = json_array();
+	char buf[64], *save = NULL;
+
+	if (r->in_all)
+		json_array_append_new(a, json_string("all"));
+	if (r->categories) {
+		snprintf(buf, sizeof(buf), "%s", r->categories);
+		for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			json_array_append_new(a, json_string(t));
+	}
+	if (json_array_size(a) == 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 /* The group-version list of served groups, core excluded, in order. */
 static int groups(const char **out, int max)
 {
@@ -59,8 +80,10 @@ static json_t *agg_resource(const struct k1s_resource *r)
 			      r->kind, "verbs", verbs(), "shortNames", short_names(r));
 	json_t *subs = json_array();
 
-	if (r->in_all)
-		json_object_set_new(o, "categories", json_pack("[s]", "all"));
+	json_t *cats = categories(r);
+
+	if (cats)
+		json_object_set_new(o, "categories", cats);
 	if (r->flags & K1S_RF_SCALE)
 		json_array_append_new(subs, json_pack("{s:s,s:{s:s,s:s,s:s},s:[s,s,s]}",
 						      "subresource", "scale", "responseKind",
@@ -115,10 +138,12 @@ static json_t *resource_list(const char *group, const char *version)
 				      (r->flags & K1S_RF_NAMESPACED) != 0, "kind", r->kind,
 				      "verbs", verbs());
 
+		json_t *cats = categories(r);
+
 		if (r->short_names)
 			json_object_set_new(o, "shortNames", short_names(r));
-		if (r->in_all)
-			json_object_set_new(o, "categories", json_pack("[s]", "all"));
+		if (cats)
+			json_object_set_new(o, "categories", cats);
 		json_array_append_new(res, o);
 		if (r->flags & K1S_RF_STATUS) {
 			char n[96];

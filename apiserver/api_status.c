@@ -67,8 +67,9 @@ json_t *api_status_invalid(const struct k1s_resource *r, const char *name, json_
 	json_t *c;
 
 	n = json_array_size(causes);
-	len = (size_t)snprintf(msg, sizeof(msg), "%s \"%s\" is invalid: %s", r->kind, name,
-			       n > 1 ? "[" : "");
+	/* errors.NewInvalid names the group kind: "Deployment.apps". */
+	len = (size_t)snprintf(msg, sizeof(msg), "%s%s%s \"%s\" is invalid: %s", r->kind,
+			       *r->group ? "." : "", r->group, name, n > 1 ? "[" : "");
 	json_array_foreach(causes, i, c) {
 		const char *field = json_string_value(json_object_get(c, "field"));
 		const char *m = json_string_value(json_object_get(c, "message"));

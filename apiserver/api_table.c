@@ -520,7 +520,7 @@ static const struct api_tprinter generic_printer = API_TPRINTER("", "", generic_
 static const struct api_tprinter *printer_find(const struct k1s_resource *r)
 {
 	static const struct api_tprinter *const lists[] = {api_tprinters_core, api_tprinters_apps,
-							   api_tprinters_auth};
+							   api_tprinters_auth, api_tprinters_cm};
 
 	if (!r)
 		return &generic_printer;

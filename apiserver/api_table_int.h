@@ -41,6 +41,8 @@ struct api_tprinter {
 extern const struct api_tprinter api_tprinters_core[];
 extern const struct api_tprinter api_tprinters_apps[];
 extern const struct api_tprinter api_tprinters_auth[];
+/* api_table_cm.c: cert-manager.io/v1. */
+extern const struct api_tprinter api_tprinters_cm[];
 
 /* Descriptions used by more than one printer (ObjectMeta docs). */
 extern const char api_tdoc_name[];

@@ -1,7 +1,7 @@
 /* The controllers' frame: a copy of the watched objects fed from the
  * store's event log, dirty-key queues, and writes through the writer. The
- * reconcilers themselves are in ctrl_sched.c, ctrl_rs.c, ctrl_deploy.c and
- * ctrl_ep.c. */
+ * reconcilers themselves are in ctrl_sched.c, ctrl_rs.c, ctrl_deploy.c,
+ * ctrl_ep.c, ctrl_job.c, ctrl_shim.c and ctrl_cert.c. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +30,11 @@ static const struct {
 	[CTRL_EP] = {"", "endpoints", "endpoints"},
 	[CTRL_EPS] = {"discovery.k8s.io", "endpointslices", "endpointslices.discovery.k8s.io"},
 	[CTRL_JOB] = {"batch", "jobs", "jobs.batch"},
+	[CTRL_ING] = {"networking.k8s.io", "ingresses", "ingresses.networking.k8s.io"},
+	[CTRL_SECRET] = {"", "secrets", "secrets"},
+	[CTRL_CERT] = {"cert-manager.io", "certificates", "certificates.cert-manager.io"},
+	[CTRL_ISSUER] = {"cert-manager.io", "issuers", "issuers.cert-manager.io"},
+	[CTRL_CISSUER] = {"cert-manager.io", "clusterissuers", "clusterissuers.cert-manager.io"},
 	[CTRL_NS] = {"", "namespaces", "namespaces"},
 	[CTRL_CM] = {"", "configmaps", "configmaps"},
 };
@@ -285,6 +290,27 @@ static void touched(struct ctrl *c, enum ctrl_kind k, const char *ns, const char
 	case CTRL_EP:
 		ctrl_mark(c, CTRL_Q_SVC, ns, name);
 		break;
+	case CTRL_ING:
+		ctrl_mark(c, CTRL_Q_SHIM, ns, name);
+		break;
+	case CTRL_CERT:
+		ctrl_mark(c, CTRL_Q_CERT, ns, name);
+		/* The shim puts back what a user changed in a Certificate it owns. */
+		for (int i = 0; i < 2; i++) {
+			const json_t *ref = ctrl_controller_ref(both[i]);
+
+			if (ref && strcmp(k1s_json_str(ref, "kind") ?: "", "Ingress") == 0)
+				ctrl_mark(c, CTRL_Q_SHIM, ns, k1s_json_str(ref, "name"));
+		}
+		break;
+	case CTRL_ISSUER:
+	case CTRL_CISSUER:
+		ctrl_mark(c, CTRL_Q_ISSUER, ns, name);
+		ctrl_cert_mark_issuer(c, ns, name);
+		break;
+	case CTRL_SECRET:
+		ctrl_cert_mark_secret(c, ns, name);
+		break;
 	case CTRL_EPS:
 		for (int i = 0; i < 2; i++) {
 			/* The label's name has dots: no dotted path. */
@@ -512,13 +538,19 @@ static const sync_fn ctrl_syncs[CTRL_NQUEUES] = {
 	[CTRL_Q_SCHED] = ctrl_sched_sync,
 	[CTRL_Q_SVC] = ctrl_ep_sync,
 	[CTRL_Q_JOB] = ctrl_job_sync,
+	[CTRL_Q_SHIM] = ctrl_shim_sync,
+	[CTRL_Q_ISSUER] = ctrl_issuer_sync,
+	[CTRL_Q_CERT] = ctrl_cert_sync,
 	[CTRL_Q_ROOTCA] = ctrl_rootca_sync,
 };
 
 /* Replica sets first, so that a deployment decides on their status as of
- * this pass; again after the deployments, which scale them. */
+ * this pass; again after the deployments, which scale them. An Ingress's
+ * Certificates before the issuers' status, before the Secrets, so that
+ * one pass takes an Ingress to its Secret. */
 static const enum ctrl_queue ctrl_order[] = {
 	CTRL_Q_JOB, CTRL_Q_RS, CTRL_Q_DEPLOY, CTRL_Q_RS, CTRL_Q_SCHED, CTRL_Q_SVC,
+	CTRL_Q_SHIM, CTRL_Q_ISSUER, CTRL_Q_CERT,
 	CTRL_Q_ROOTCA,
 };
 
@@ -614,6 +646,7 @@ struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_wri
 	c->w = w;
 	snprintf(c->node_name, sizeof(c->node_name), "%s",
 		 cfg && cfg->node_name ? cfg->node_name : "k1s");
+	c->cert_validity = cfg && cfg->cert_validity > 0 ? cfg->cert_validity : 2160 * 3600;
 	for (int k = 0; k < CTRL_NKINDS; k++) {
 		c->follow_res[k] = ctrl_kinds[k].key;
 		c->res[k] = k1s_resource_find(ctrl_kinds[k].group, ctrl_kinds[k].resource);

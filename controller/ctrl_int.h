@@ -33,6 +33,11 @@ enum ctrl_kind {
 	CTRL_EP,
 	CTRL_EPS,
 	CTRL_JOB,
+	CTRL_ING,
+	CTRL_SECRET,
+	CTRL_CERT,
+	CTRL_ISSUER,
+	CTRL_CISSUER,
 	CTRL_NS,
 	CTRL_CM,	/* only those named kube-root-ca.crt are kept */
 	CTRL_NKINDS,
@@ -51,6 +56,9 @@ enum ctrl_queue {
 	CTRL_Q_SCHED,
 	CTRL_Q_SVC,
 	CTRL_Q_JOB,
+	CTRL_Q_SHIM,	/* Ingress keys: their Certificates */
+	CTRL_Q_ISSUER,	/* Issuer keys; ClusterIssuers under namespace "" */
+	CTRL_Q_CERT,	/* Certificate keys: their Secrets and status */
 	CTRL_Q_ROOTCA,	/* keys "/<namespace>" */
 	CTRL_NQUEUES,
 };
@@ -67,6 +75,7 @@ struct ctrl {
 	struct k1s_loop *loop;
 	const struct k1s_writer *w;
 	char node_name[256];
+	int64_t cert_validity;		/* seconds; a Certificate's default duration */
 
 	const struct k1s_resource *res[CTRL_NKINDS];
 	const struct k1s_resource *res_event;
@@ -168,6 +177,15 @@ void ctrl_rs_sync(struct ctrl *c, const char *ns, const char *name);
 void ctrl_deploy_sync(struct ctrl *c, const char *ns, const char *name);
 void ctrl_ep_sync(struct ctrl *c, const char *ns, const char *name);
 void ctrl_job_sync(struct ctrl *c, const char *ns, const char *name);
+/* ctrl_shim.c: cert-manager's ingress-shim. */
+void ctrl_shim_sync(struct ctrl *c, const char *ns, const char *name);
+/* ctrl_cert.c: cert-manager's issuers and certificates. */
+void ctrl_issuer_sync(struct ctrl *c, const char *ns, const char *name);
+void ctrl_cert_sync(struct ctrl *c, const char *ns, const char *name);
+/* The Certificates that an Issuer (ns set) or ClusterIssuer (ns "") of
+ * that name issues, and those whose Secret is ns/secret, are marked. */
+void ctrl_cert_mark_issuer(struct ctrl *c, const char *ns, const char *name);
+void ctrl_cert_mark_secret(struct ctrl *c, const char *ns, const char *secret);
 /* ns is "", name a namespace: its ConfigMap kube-root-ca.crt. */
 void ctrl_rootca_sync(struct ctrl *c, const char *ns, const char *name);
 

@@ -42,6 +42,7 @@ static inline struct ing_snap *ing_snap_of(struct k1s_snap *s)
 }
 
 struct ing_loop;
+struct ing_secret_cache;
 struct k1s_facelog;
 
 struct ing {
@@ -52,6 +53,10 @@ struct ing {
 	/* The module's copy of the store, keyed "namespace/name". */
 	json_t *ings, *classes, *svcs, *eps, *config;
 	json_t *faces;			/* "ns/name" -> the face pod's IP */
+	/* The Secrets the tls sections of our Ingresses name, as of the last
+	 * build ("ns/name" -> true), and copies of those there are. */
+	json_t *named, *secrets;
+	struct ing_secret_cache *checked;	/* what their checks found */
 	json_t *status_todo;		/* Ingresses whose status to look at */
 	bool status_all;		/* all of them */
 	json_t *warned;			/* Warning events written, by "ns/name" */

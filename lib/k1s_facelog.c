@@ -89,14 +89,21 @@ static void rotate(struct k1s_facelog *fl)
 	char old[1100];
 	int fd;
 
+	struct stat st;
+
 	if (pthread_mutex_trylock(&fl->rotate_mu) != 0)
 		return;
-	if (atomic_load(&fl->size) >= fl->max) {
+	/* The count is a hint: a write that raced the last rotation may have
+	 * added its bytes to the new file's count. The file's own size
+	 * decides, so .1 always holds a whole file's worth. */
+	if (fstat(fl->fd, &st) == 0 && (size_t)st.st_size < fl->max) {
+		atomic_store(&fl->size, (size_t)st.st_size);
+	} else if (atomic_load(&fl->size) >= fl->max) {
 		snprintf(old, sizeof(old), "%s.1", fl->path);
 		if (rename(fl->path, old) == 0 && (fd = open_log(fl->path)) >= 0) {
 			dup3(fd, fl->fd, O_CLOEXEC);
 			close(fd);
-			atomic_store(&fl->size, 0);
+			atomic_store(&fl->size, fstat(fl->fd, &st) == 0 ? (size_t)st.st_size : 0);
 		}
 	}
 	pthread_mutex_unlock(&fl->rotate_mu);

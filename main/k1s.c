@@ -212,6 +212,9 @@ static void usage(FILE *f)
 		"  --ingress-http-port N    the ingress's HTTP port (default 80)\n"
 		"  --ingress-https-port N   the ingress's HTTPS port (default 443)\n"
 		"  --ingress-loops N        ingress threads (default: one per core)\n"
+		"  --cert-validity DURATION  how long a Certificate without spec.duration\n"
+		"                           lasts, as a Go duration (default 2160h, as\n"
+		"                           cert-manager's); renewed at two thirds of it\n"
 		"  --shutdown-delay-duration S  on SIGTERM, keep serving S seconds with\n"
 		"                           /readyz failing before shutting down (default 0)\n");
 }
@@ -273,6 +276,7 @@ enum {
 	OPT_INGRESS_PORT,
 	OPT_INGRESS_HTTPS_PORT,
 	OPT_INGRESS_LOOPS,
+	OPT_CERT_VALIDITY,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
@@ -317,6 +321,7 @@ static int serve(int argc, char **argv)
 		{"ingress-http-port", required_argument, 0, OPT_INGRESS_PORT},
 		{"ingress-https-port", required_argument, 0, OPT_INGRESS_HTTPS_PORT},
 		{"ingress-loops", required_argument, 0, OPT_INGRESS_LOOPS},
+		{"cert-validity", required_argument, 0, OPT_CERT_VALIDITY},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -329,6 +334,7 @@ static int serve(int argc, char **argv)
 		.node_port_max = 32767,
 	};
 	struct st_opts sopts = {.sync = ST_SYNC_FULL};
+	int64_t cert_validity = 0;	/* the controllers' default */
 	const char *data_dir = geteuid() == 0 ? "/var/lib/k1s" : "k1s-data";
 	struct pod_config pcfg = {
 		.cluster_dns = "10.96.0.10",
@@ -440,6 +446,13 @@ static int serve(int argc, char **argv)
 				pxcfg.source = DP_SOURCE_NODE;
 			} else {
 				fprintf(stderr, "k1s: --proxy-source: expected client or node\n");
+				return 2;
+			}
+			break;
+		case OPT_CERT_VALIDITY:
+			if (ctrl_duration_parse(optarg, &cert_validity) < 0 || cert_validity <= 0) {
+				fprintf(stderr, "k1s: --cert-validity %s: expected a positive Go "
+						"duration such as 2160h or 90m\n", optarg);
 				return 2;
 			}
 			break;
@@ -572,7 +585,8 @@ static int serve(int argc, char **argv)
 		return 1;
 	}
 	ctrl = ctrl_new(st, loop, api_writer(api),
-			&(struct ctrl_config){.node_name = api_node_name(api)});
+			&(struct ctrl_config){.node_name = api_node_name(api),
+					      .cert_validity = cert_validity});
 	if (!ctrl) {
 		k1s_err("main", "cannot start the controllers");
 		k1s_loop_free(loop);

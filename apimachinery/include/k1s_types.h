@@ -83,6 +83,7 @@ struct k1s_resource {
 	bool in_all;		/* category "all" */
 	unsigned flags;		/* K1S_RF_* */
 	const struct k1s_type *type; /* the kind's top-level type */
+	const char *categories;	/* comma-separated, besides "all"; may be NULL */
 };
 
 /* All served resources, in discovery order; the table ends with a zeroed row. */

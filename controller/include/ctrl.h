@@ -15,11 +15,19 @@ struct ctrl;
 
 struct ctrl_config {
 	const char *node_name;	/* pods are bound to this node */
+	int64_t cert_validity;	/* seconds a Certificate without spec.duration
+				 * lasts; 0: 2160h, cert-manager's default */
 };
+
+/* A Go duration ("2160h", "1h30m", "90s", "1.5h"), as cert-manager's
+ * duration fields and --cert-validity take it, into whole seconds.
+ * 0, or -EINVAL for text that is not one, or -ERANGE. */
+int ctrl_duration_parse(const char *s, int64_t *secs);
 
 /* Starts the reconcilers on the control loop: the scheduler (binds pods to
  * the node), Deployment -> ReplicaSet -> Pod, Service -> Endpoints and
- * EndpointSlices, and the events they record. They read the store's event
+ * EndpointSlices, Ingress -> Certificate -> Secret as cert-manager, and the
+ * events they record. They read the store's event
  * log from a before-sleep hook and write through `w`. NULL on failure. */
 struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,
 		      const struct ctrl_config *cfg);

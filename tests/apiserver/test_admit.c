@@ -754,24 +754,24 @@ static void deployment_validation(void **state)
 			      DEPLOY("web", "'selector':{'matchLabels':{'app':'web'}},'template':{"
 					    "'metadata':{'labels':{'app':'other','tier':'x'}},'spec':{"
 					    "'containers':[{'name':'a','image':'a'}]}}")),
-		       "Deployment \"web\" is invalid: spec.template.metadata.labels: Invalid "
+		       "Deployment.apps \"web\" is invalid: spec.template.metadata.labels: Invalid "
 		       "value: map[string]string{\"app\":\"other\", \"tier\":\"x\"}: `selector` does "
 		       "not match template `labels`");
 	assert_message(refuse("Deployment", NULL,
 			      DEPLOY("web", "'replicas':-1,'template':{'metadata':{'labels':{'app':"
 					    "'web'}},'spec':{'containers':[{'name':'a','image':'a'}]}}")),
-		       "Deployment \"web\" is invalid: [spec.replicas: Invalid value: -1: must "
+		       "Deployment.apps \"web\" is invalid: [spec.replicas: Invalid value: -1: must "
 		       "be greater than or equal to 0, spec.selector: Required value]");
 	assert_message(refuse("Deployment", NULL,
 			      DEPLOY("web", "'selector':{'matchLabels':{'app':'web'}},'template':{"
 					    "'metadata':{'labels':{'app':'web'}},'spec':{'containers':"
 					    "[{'name':'a'}]}}")),
-		       "Deployment \"web\" is invalid: spec.template.spec.containers[0].image: "
+		       "Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].image: "
 		       "Required value");
 	assert_message(refuse("Deployment", NULL,
 			      DEPLOY("web", "'selector':{},'template':{'metadata':{'labels':{'app':"
 					    "'web'}},'spec':{'containers':[{'name':'a','image':'a'}]}}")),
-		       "Deployment \"web\" is invalid: spec.selector: Invalid value: "
+		       "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: "
 		       "v1.LabelSelector{MatchLabels:map[string]string(nil), "
 		       "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is "
 		       "invalid for deployment");
@@ -785,7 +785,7 @@ static void deployment_selector_is_immutable(void **state)
 			      DEPLOY("frontend", "'selector':{'matchLabels':{'app':'web'}},'template':"
 						 "{'metadata':{'labels':{'app':'web'}},'spec':{"
 						 "'containers':[{'name':'a','image':'a'}]}}")),
-		       "Deployment \"frontend\" is invalid: spec.selector: Invalid value: "
+		       "Deployment.apps \"frontend\" is invalid: spec.selector: Invalid value: "
 		       "v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web\"}, "
 		       "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable");
 	json_decref(d);
@@ -809,7 +809,7 @@ static void replicaset_defaults_and_immutable_selector(void **state)
 			      "'web-5d4f'},'spec':{'selector':{'matchLabels':{'app':'web'}},"
 			      "'template':{'metadata':{'labels':{'app':'web'}},'spec':{'containers':"
 			      "[{'name':'w','image':'nginx'}]}}}}"),
-		       "ReplicaSet \"web-5d4f\" is invalid: spec.selector: Invalid value: "
+		       "ReplicaSet.apps \"web-5d4f\" is invalid: spec.selector: Invalid value: "
 		       "v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web\"}, "
 		       "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable");
 	json_decref(r);
@@ -852,7 +852,7 @@ static void job_defaults_and_selector(void **state)
 			      "{'apiVersion':'batch/v1','kind':'Job','metadata':{'name':'a','uid':"
 			      "'u-3'},'spec':{'template':{'spec':{'containers':[{'name':'c',"
 			      "'image':'busybox'}]}}}}"),
-		       "Job \"a\" is invalid: spec.template.spec.restartPolicy: Unsupported "
+		       "Job.batch \"a\" is invalid: spec.template.spec.restartPolicy: Unsupported "
 		       "value: \"Always\": supported values: \"OnFailure\", \"Never\"");
 	/* A selector of one's own needs manualSelector. */
 	assert_message(refuse("Job", NULL,
@@ -860,7 +860,7 @@ static void job_defaults_and_selector(void **state)
 			      "'u-4'},'spec':{'selector':{'matchLabels':{'app':'c'}},'template':{"
 			      "'metadata':{'labels':{'app':'c'}},'spec':{'restartPolicy':'Never',"
 			      "'containers':[{'name':'c','image':'busybox'}]}}}}"),
-		       "Job \"s\" is invalid: spec.selector: Invalid value: "
+		       "Job.batch \"s\" is invalid: spec.selector: Invalid value: "
 		       "v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"c\"}, "
 		       "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: `selector` not "
 		       "auto-generated");
@@ -931,14 +931,14 @@ static void ingress_defaults_and_validation(void **state)
 			      "{'apiVersion':'networking.k8s.io/v1','kind':'Ingress','metadata':{"
 			      "'name':'i'},'spec':{'rules':[{'http':{'paths':[{'path':'/','backend':"
 			      "{'service':{'name':'s','port':{'number':80}}}}]}}]}}"),
-		       "Ingress \"i\" is invalid: "
+		       "Ingress.networking.k8s.io \"i\" is invalid: "
 		       "spec.rules[0].http.paths[0].pathType: Required value: pathType must be "
 		       "specified");
 	assert_message(refuse("Ingress", NULL,
 			      "{'apiVersion':'networking.k8s.io/v1','kind':'Ingress','metadata':{"
 			      "'name':'i'},'spec':{'rules':[{'host':'*.example.com','http':{'paths':"
 			      "[{'path':'api','pathType':'Exact','backend':{'service':{'name':'s'}}}]}}]}}"),
-		       "Ingress \"i\" is invalid: "
+		       "Ingress.networking.k8s.io \"i\" is invalid: "
 		       "[spec.rules[0].http.paths[0].path: Invalid value: \"api\": must be an "
 		       "absolute path, spec.rules[0].http.paths[0].backend: Required value: port "
 		       "name or number is required]");
@@ -947,7 +947,7 @@ static void ingress_defaults_and_validation(void **state)
 			      "'name':'i'},'spec':{'rules':[{'host':'10.0.0.1','http':{'paths':[{'path':"
 			      "'/','pathType':'Prefix','backend':{'service':{'name':'s','port':{"
 			      "'number':0,'name':'http'}}}}]}}]}}"),
-		       "Ingress \"i\" is invalid: spec.rules[0].host: Invalid "
+		       "Ingress.networking.k8s.io \"i\" is invalid: spec.rules[0].host: Invalid "
 		       "value: \"10.0.0.1\": must be a DNS name, not an IP address");
 }
 
@@ -979,7 +979,7 @@ static void networkpolicy_defaults(void **state)
 	assert_message(refuse("NetworkPolicy", NULL,
 			      "{'apiVersion':'networking.k8s.io/v1','kind':'NetworkPolicy','metadata':"
 			      "{'name':'c'},'spec':{'podSelector':{},'policyTypes':['Inbound']}}"),
-		       "NetworkPolicy \"c\" is invalid: spec.policyTypes[0]: "
+		       "NetworkPolicy.networking.k8s.io \"c\" is invalid: spec.policyTypes[0]: "
 		       "Unsupported value: \"Inbound\": supported values: \"Egress\", \"Ingress\"");
 }
 

@@ -19,7 +19,8 @@ static const char *const gvs[] = {"api/v1",
 				  "apis/discovery.k8s.io/v1",
 				  "apis/batch/v1",
 				  "apis/rbac.authorization.k8s.io/v1",
-				  "apis/admissionregistration.k8s.io/v1"};
+				  "apis/admissionregistration.k8s.io/v1",
+				  "apis/cert-manager.io/v1"};
 
 #define NGVS (sizeof(gvs) / sizeof(gvs[0]))
 
