@@ -312,11 +312,25 @@ int ing_tls_handshake(struct ing_tls *t)
 	return r;
 }
 
+/* As many whole records as the wire buffer holds (two of the largest), so
+ * that a bulk body goes out 32 KiB a send, not 16. A record is started
+ * only with room for all of it: mbedTLS then never keeps half a record
+ * back, which it would want the same call repeated for. */
 ssize_t ing_tls_write(struct ing_tls *t, const void *p, size_t n)
 {
-	int r = mbedtls_ssl_write(&t->ssl, p, n);
+	size_t took = 0;
 
-	return r == MBEDTLS_ERR_SSL_WANT_WRITE ? 0 : r;
+	do {
+		int r = mbedtls_ssl_write(&t->ssl, (const unsigned char *)p + took, n - took);
+
+		if (r <= 0) {
+			if (took)
+				break;
+			return r == MBEDTLS_ERR_SSL_WANT_WRITE ? 0 : r;
+		}
+		took += (size_t)r;
+	} while (took < n && t->out && ING_TLS_OUT - t->out_len >= ING_TLS_WIRE);
+	return (ssize_t)took;
 }
 
 ssize_t ing_tls_read(struct ing_tls *t, void *p, size_t cap)

@@ -108,8 +108,8 @@ void ing_tls_free(struct ing_tls *t);
 /* Drives the handshake: ING_TLS_DONE, _WANT_READ, _WANT_WRITE, or a
  * negative mbedTLS error. Output to send may be pending with any answer. */
 int ing_tls_handshake(struct ing_tls *t);
-/* Encrypts up to n bytes: how many were taken (> 0), or a negative
- * mbedTLS error. The records are then pending output. */
+/* Encrypts up to n bytes, as whole records: how many were taken (> 0),
+ * or a negative mbedTLS error. The records are then pending output. */
 ssize_t ing_tls_write(struct ing_tls *t, const void *p, size_t n);
 /* Decrypts into p: bytes (> 0), 0 when the peer closed the session,
  * -ING_TLS_WANT_READ when more ciphertext is needed, or a negative
