@@ -584,6 +584,8 @@ void conn_park(struct conn *c)
 
 	free(c->cbuf);
 	c->cbuf = c->ubuf = c->hbuf = NULL;
+	if (c->ctls)
+		ing_tls_idle(c->ctls);
 	c->parking = false;
 	c->polling = true;
 	io_uring_prep_poll_add(sqe, c->cfd, POLLIN);

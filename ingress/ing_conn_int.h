@@ -17,8 +17,9 @@
  *
  * Timeouts are nginx's as ingress-nginx configures them: 60 s for a
  * request head (client_header_timeout), 75 s idle between requests
- * (keepalive_timeout), 60 s to send to a client (send_timeout), and the
- * proxy-*-timeout settings towards the upstream. */
+ * (keepalive_timeout), 60 s to send to a client (send_timeout), 60 s
+ * for a TLS handshake (ssl_handshake_timeout), and the proxy-*-timeout
+ * settings towards the upstream. */
 #ifndef ING_CONN_INT_H
 #define ING_CONN_INT_H
 

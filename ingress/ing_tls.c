@@ -79,9 +79,11 @@ static int bio_send(void *arg, const unsigned char *p, size_t n)
 	struct ing_tls *t = arg;
 	size_t room;
 
+	if (!t->out && !(t->out = malloc(ING_TLS_OUT)))
+		return MBEDTLS_ERR_SSL_ALLOC_FAILED;
 	if (t->out_off == t->out_len)
 		t->out_off = t->out_len = 0;
-	room = sizeof(t->out) - t->out_len;
+	room = ING_TLS_OUT - t->out_len;
 	if (room == 0)
 		return MBEDTLS_ERR_SSL_WANT_WRITE;
 	if (n > room)
@@ -158,10 +160,33 @@ const char *ing_tls_alpn(const struct ing_tls *t)
 	return mbedtls_ssl_get_alpn_protocol(&t->ssl);
 }
 
+static void wire_free(unsigned char **p, size_t n)
+{
+	if (*p) {
+		mbedtls_platform_zeroize(*p, n);
+		free(*p);
+		*p = NULL;
+	}
+}
+
+void ing_tls_idle(struct ing_tls *t)
+{
+	if (t->in_off == t->in_len) {
+		wire_free(&t->in, ING_TLS_IN);
+		t->in_off = t->in_len = 0;
+	}
+	if (t->out_off == t->out_len) {
+		wire_free(&t->out, ING_TLS_OUT);
+		t->out_off = t->out_len = 0;
+	}
+}
+
 void ing_tls_free(struct ing_tls *t)
 {
 	if (!t)
 		return;
+	wire_free(&t->in, ING_TLS_IN);
+	wire_free(&t->out, ING_TLS_OUT);
 	mbedtls_ssl_free(&t->ssl);
 	/* Records in flight, plaintext among them. */
 	mbedtls_platform_zeroize(t, sizeof(*t));
@@ -287,11 +312,25 @@ int ing_tls_handshake(struct ing_tls *t)
 	return r;
 }
 
+/* As many whole records as the wire buffer holds (two of the largest), so
+ * that a bulk body goes out 32 KiB a send, not 16. A record is started
+ * only with room for all of it: mbedTLS then never keeps half a record
+ * back, which it would want the same call repeated for. */
 ssize_t ing_tls_write(struct ing_tls *t, const void *p, size_t n)
 {
-	int r = mbedtls_ssl_write(&t->ssl, p, n);
+	size_t took = 0;
 
-	return r == MBEDTLS_ERR_SSL_WANT_WRITE ? 0 : r;
+	do {
+		int r = mbedtls_ssl_write(&t->ssl, (const unsigned char *)p + took, n - took);
+
+		if (r <= 0) {
+			if (took)
+				break;
+			return r == MBEDTLS_ERR_SSL_WANT_WRITE ? 0 : r;
+		}
+		took += (size_t)r;
+	} while (took < n && t->out && ING_TLS_OUT - t->out_len >= ING_TLS_WIRE);
+	return (ssize_t)took;
 }
 
 ssize_t ing_tls_read(struct ing_tls *t, void *p, size_t cap)
@@ -314,11 +353,15 @@ void ing_tls_out_sent(struct ing_tls *t, size_t n)
 
 unsigned char *ing_tls_in_room(struct ing_tls *t, size_t *cap)
 {
+	if (!t->in && !(t->in = malloc(ING_TLS_IN))) {
+		*cap = 0;
+		return NULL;
+	}
 	if (t->in_off > 0) {
 		memmove(t->in, t->in + t->in_off, t->in_len - t->in_off);
 		t->in_len -= t->in_off;
 		t->in_off = 0;
 	}
-	*cap = sizeof(t->in) - t->in_len;
+	*cap = ING_TLS_IN - t->in_len;
 	return t->in + t->in_len;
 }

@@ -56,16 +56,19 @@ struct ing_tls_cfg {
 };
 
 #define ING_TLS_WIRE (17 * 1024)	/* one record and its overhead */
+#define ING_TLS_IN  ING_TLS_WIRE
+#define ING_TLS_OUT (ING_TLS_WIRE * 2)
 
 struct ing_tls {
 	mbedtls_ssl_context ssl;	/* first: the SNI callback finds the rest */
 	const struct ing_tls_cfg *cfg;
 	const struct ing_certs *certs;	/* a server's, for SNI; NULL: the fake only */
-	/* Ciphertext received and not yet taken by mbedTLS. */
-	unsigned char in[ING_TLS_WIRE];
+	/* Ciphertext received and not yet taken by mbedTLS (ING_TLS_IN). */
+	unsigned char *in;
 	size_t in_off, in_len;
-	/* Ciphertext mbedTLS wrote, not yet sent. */
-	unsigned char out[ING_TLS_WIRE * 2];
+	/* Ciphertext mbedTLS wrote, not yet sent (ING_TLS_OUT). Both are
+	 * allocated at first use, and given back by ing_tls_idle(). */
+	unsigned char *out;
 	size_t out_off, out_len;
 };
 
@@ -95,6 +98,9 @@ struct ing_tls *ing_tls_client(struct ing_tls_cfg *cfg, const char *sni);
 /* A server session serving certs by SNI (the caller keeps certs alive
  * until the handshake is done). NULL when out of memory. */
 struct ing_tls *ing_tls_server(struct ing_tls_cfg *cfg, const struct ing_certs *certs);
+/* Gives the wire buffers back while they are empty, as a connection idle
+ * between requests gives its own back. */
+void ing_tls_idle(struct ing_tls *t);
 /* The protocol ALPN agreed on, or NULL. */
 const char *ing_tls_alpn(const struct ing_tls *t);
 void ing_tls_free(struct ing_tls *t);
@@ -102,8 +108,8 @@ void ing_tls_free(struct ing_tls *t);
 /* Drives the handshake: ING_TLS_DONE, _WANT_READ, _WANT_WRITE, or a
  * negative mbedTLS error. Output to send may be pending with any answer. */
 int ing_tls_handshake(struct ing_tls *t);
-/* Encrypts up to n bytes: how many were taken (> 0), or a negative
- * mbedTLS error. The records are then pending output. */
+/* Encrypts up to n bytes, as whole records: how many were taken (> 0),
+ * or a negative mbedTLS error. The records are then pending output. */
 ssize_t ing_tls_write(struct ing_tls *t, const void *p, size_t n);
 /* Decrypts into p: bytes (> 0), 0 when the peer closed the session,
  * -ING_TLS_WANT_READ when more ciphertext is needed, or a negative
@@ -120,7 +126,8 @@ static inline const unsigned char *ing_tls_out_data(const struct ing_tls *t)
 	return t->out + t->out_off;
 }
 void ing_tls_out_sent(struct ing_tls *t, size_t n);
-/* Room for the next receive (compacting first). */
+/* Room for the next receive (compacting first); NULL and no room when
+ * out of memory. */
 unsigned char *ing_tls_in_room(struct ing_tls *t, size_t *cap);
 static inline void ing_tls_in_got(struct ing_tls *t, size_t n)
 {

@@ -51,6 +51,8 @@ static void records(const uint8_t *data, size_t size, size_t slice)
 		unsigned char *room = ing_tls_in_room(t, &cap);
 		int r;
 
+		if (!room)
+			abort();
 		if (slice && n > slice)
 			n = slice;
 		if (n > cap)
@@ -73,7 +75,7 @@ static void records(const uint8_t *data, size_t size, size_t slice)
 				break;
 		}
 		/* what the session wrote "goes out" */
-		if (ing_tls_out_pending(t) > sizeof(t->out))
+		if (ing_tls_out_pending(t) > ING_TLS_OUT)
 			abort();
 		ing_tls_out_sent(t, ing_tls_out_pending(t));
 		if (off == size && n == 0)
