@@ -40,6 +40,9 @@ static void conn_put(struct conn *c)
 	if (c->ufd >= 0)
 		close(c->ufd);
 	ing_tls_free(c->tls);
+	if (c->ctls_hs)
+		conn_tls_hs_end(c);
+	ing_tls_free(c->ctls);
 	k1s_list_del(&c->link);
 	c->lp->nconns--;
 	free(c->cbuf);
@@ -69,7 +72,7 @@ void conn_close(struct conn *c)
 	conn_put(c);
 }
 
-static void submit(struct conn *c, int slot, struct io_uring_sqe *sqe, int fd, int64_t ms)
+void conn_submit(struct conn *c, int slot, struct io_uring_sqe *sqe, int fd, int64_t ms)
 {
 	io_uring_sqe_set_data(sqe, &c->op[slot]);
 	c->busy[slot] = true;
@@ -82,12 +85,17 @@ static void submit(struct conn *c, int slot, struct io_uring_sqe *sqe, int fd, i
 
 void conn_send_client(struct conn *c, const char *p, size_t n)
 {
-	struct io_uring_sqe *sqe = ing_sqe(c->lp);
+	struct io_uring_sqe *sqe;
 
 	c->tx_p[0] = p;
 	c->tx_n[0] = n;
+	if (c->ctls) {
+		conn_tls_send(c, p, n);
+		return;
+	}
+	sqe = ing_sqe(c->lp);
 	io_uring_prep_send(sqe, c->cfd, p, n, MSG_NOSIGNAL);
-	submit(c, S_CTX, sqe, c->cfd, ING_SEND_MS);
+	conn_submit(c, S_CTX, sqe, c->cfd, ING_SEND_MS);
 }
 
 /* ---- TLS towards the upstream: the slots S_UTX and S_URX then move
@@ -102,7 +110,7 @@ static void tls_send_raw(struct conn *c)
 	io_uring_prep_send(sqe, c->ufd, ing_tls_out_data(c->tls), ing_tls_out_pending(c->tls),
 			   MSG_NOSIGNAL);
 	c->tls_raw[S_UTX] = true;
-	submit(c, S_UTX, sqe, c->ufd, c->send_ms);
+	conn_submit(c, S_UTX, sqe, c->ufd, c->send_ms);
 }
 
 static void tls_recv_raw(struct conn *c)
@@ -113,7 +121,7 @@ static void tls_recv_raw(struct conn *c)
 
 	io_uring_prep_recv(sqe, c->ufd, p, cap, 0);
 	c->tls_raw[S_URX] = true;
-	submit(c, S_URX, sqe, c->ufd, c->read_ms);
+	conn_submit(c, S_URX, sqe, c->ufd, c->read_ms);
 }
 
 static void tls_deliver(struct conn *c, int slot, ssize_t res)
@@ -123,7 +131,7 @@ static void tls_deliver(struct conn *c, int slot, ssize_t res)
 	io_uring_prep_nop(sqe);
 	c->tls_raw[slot] = false;
 	c->tls_plain = res;
-	submit(c, slot, sqe, -1, 0);
+	conn_submit(c, slot, sqe, -1, 0);
 }
 
 static void tls_step(struct conn *c)
@@ -219,17 +227,22 @@ void conn_send_up(struct conn *c, const char *p, size_t n)
 	}
 	sqe = ing_sqe(c->lp);
 	io_uring_prep_send(sqe, c->ufd, p, n, MSG_NOSIGNAL);
-	submit(c, S_UTX, sqe, c->ufd, c->send_ms);
+	conn_submit(c, S_UTX, sqe, c->ufd, c->send_ms);
 }
 
 void conn_recv_client(struct conn *c)
 {
-	struct io_uring_sqe *sqe = ing_sqe(c->lp);
+	struct io_uring_sqe *sqe;
 	int64_t ms = c->ph == P_HEAD ? (c->nreq && c->clen == 0 ? ING_KEEPALIVE_MS : ING_HEAD_MS)
 				     : c->ph == P_TUNNEL ? c->read_ms : ING_HEAD_MS;
 
+	if (c->ctls) {
+		conn_tls_recv(c, ms);
+		return;
+	}
+	sqe = ing_sqe(c->lp);
 	io_uring_prep_recv(sqe, c->cfd, c->cbuf + c->clen, ING_CBUF - c->clen, 0);
-	submit(c, S_CRX, sqe, c->cfd, ms);
+	conn_submit(c, S_CRX, sqe, c->cfd, ms);
 }
 
 void conn_recv_up(struct conn *c)
@@ -247,7 +260,7 @@ void conn_recv_up(struct conn *c)
 	}
 	sqe = ing_sqe(c->lp);
 	io_uring_prep_recv(sqe, c->ufd, c->ubuf + c->ulen, ING_UBUF - c->ulen, 0);
-	submit(c, S_URX, sqe, c->ufd, c->read_ms);
+	conn_submit(c, S_URX, sqe, c->ufd, c->read_ms);
 }
 
 int conn_buffers(struct conn *c)
@@ -292,7 +305,10 @@ void ing_conn_accepted(struct ing_lsn *l, int fd)
 		inet_ntop(AF_INET, &peer.sin_addr, c->client_ip, sizeof(c->client_ip));
 	}
 	k1s_list_add(&lp->conns, &c->link);
-	conn_start_head(c);
+	if (l->tls)
+		conn_tls_accepted(c);
+	else
+		conn_start_head(c);
 }
 
 /* ---- the access log ---- */
@@ -400,8 +416,8 @@ static void request(struct conn *c)
 	c->timed_out = false;
 	new_request_id(c);
 	if (t)
-		ing_table_route(t, c->rq.host, c->rq.path, c->rq.query, c->client, false, &r, target,
-				sizeof(target));
+		ing_table_route(t, c->rq.host, c->rq.path, c->rq.query, c->client, c->ctls != NULL,
+				&r, target, sizeof(target));
 	if (r.status == 0 && (!r.be || r.be->nep == 0))
 		r.status = 503;
 	if (r.be)
@@ -432,7 +448,7 @@ static void request(struct conn *c)
 		.host = r.conf->vhost ? (struct ing_str){r.conf->vhost, strlen(r.conf->vhost)}
 				      : header(&c->rq, "host"),
 		.client_ip = c->client_ip,
-		.proto = "http",
+		.proto = c->ctls ? "https" : "http",
 		.port = c->port,
 		.request_id = c->reqid,
 		.keep_alive = true,
@@ -527,7 +543,7 @@ static void up_connect(struct conn *c)
 	sqe = ing_sqe(lp);
 	io_uring_prep_connect(sqe, c->ufd, (const struct sockaddr *)to, sizeof(*to));
 	sqe->flags |= IOSQE_IO_LINK;
-	submit(c, S_UTX, sqe, -1, 0);
+	conn_submit(c, S_UTX, sqe, -1, 0);
 	c->cto.tv_sec = c->connect_ms / 1000;
 	c->cto.tv_nsec = (long long)(c->connect_ms % 1000) * 1000000;
 	sqe = ing_sqe(lp);
@@ -569,7 +585,7 @@ void conn_park(struct conn *c)
 	c->parking = false;
 	c->polling = true;
 	io_uring_prep_poll_add(sqe, c->cfd, POLLIN);
-	submit(c, S_CRX, sqe, c->cfd, left > 0 ? left : 1);
+	conn_submit(c, S_CRX, sqe, c->cfd, left > 0 ? left : 1);
 }
 
 void ing_conn_cqe(struct ing_op *op, int res)
@@ -585,7 +601,7 @@ void ing_conn_cqe(struct ing_op *op, int res)
 	}
 	if (!c->busy[S_CRX] && !c->busy[S_CTX] && !c->busy[S_URX] && !c->busy[S_UTX])
 		c->deadline = 0;
-	if (tls_cqe(c, slot, res))
+	if (tls_cqe(c, slot, res) || (c->ctls && conn_tls_cqe(c, slot, res)))
 		return;
 	if (c->tls && (slot == S_URX || slot == S_UTX))
 		res = (int)c->tls_plain;	/* a NOP handing over the session's result */
@@ -612,8 +628,13 @@ void ing_conn_tick(struct ing_loop *lp)
 	for (struct k1s_list *p = lp->conns.next; p != &lp->conns; p = p->next) {
 		struct conn *c = k1s_list_entry(p, struct conn, link);
 
+		if (!c->dead && c->ctls_hs && lp->now >= c->hs_deadline) {
+			c->hs_deadline = INT64_MAX;	/* its read ends, and then it */
+			c->timed_out = true;
+			shutdown(c->cfd, SHUT_RDWR);
+		}
 		if (!c->dead && c->ph == P_HEAD && c->clen == 0 && c->cbuf && !c->parking &&
-		    c->busy[S_CRX] && lp->now - c->idle_since >= ING_PARK_MS) {
+		    !c->ctls_hs && c->busy[S_CRX] && lp->now - c->idle_since >= ING_PARK_MS) {
 			struct io_uring_sqe *sqe = ing_sqe(lp);
 
 			c->parking = true;
@@ -627,6 +648,17 @@ void ing_conn_tick(struct ing_loop *lp)
 		if (c->deadline_fd >= 0)
 			shutdown(c->deadline_fd, SHUT_RDWR);
 	}
+}
+
+uint64_t ing_conn_oldest_gen(struct ing_loop *lp, uint64_t gen)
+{
+	for (struct k1s_list *p = lp->conns.next; p != &lp->conns; p = p->next) {
+		struct conn *c = k1s_list_entry(p, struct conn, link);
+
+		if (c->ctls_hs && c->hs_snap && c->hs_snap->base.gen < gen)
+			gen = c->hs_snap->base.gen;
+	}
+	return gen;
 }
 
 void ing_conn_free_all(struct ing_loop *lp)

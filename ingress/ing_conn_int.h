@@ -35,6 +35,7 @@
 #define ING_TRIES	3		/* proxy-next-upstream-tries */
 #define ING_PARK_MS	2000
 #define ING_CONNS_MAX	16384		/* per loop: ingress-nginx's max-worker-connections */
+#define ING_HANDSHAKE_MS 60000		/* nginx's ssl_handshake_timeout (its default 60 s) */
 
 enum phase {
 	P_HEAD,		/* reading a request head */
@@ -98,6 +99,16 @@ struct conn {
 	bool tls_raw[4];		/* the slot's operation moves ciphertext */
 	ssize_t tls_plain;		/* plaintext a send took, or a read gave */
 
+	/* The HTTPS port: the client's session. The slots S_CRX and S_CTX
+	 * then move its ciphertext (tls_raw), or a NOP (cnop) hands over
+	 * what a read or write of the session gave, as for the upstream. */
+	struct ing_tls *ctls;
+	bool ctls_hs;			/* handshaking, holding hs_snap */
+	struct ing_snap *hs_snap;
+	int64_t hs_deadline;
+	bool cnop[2];
+	ssize_t cplain[2];
+
 	/* For the access log. */
 	int64_t t0, t0_wall, t_up;
 	int status, up_status;
@@ -108,6 +119,7 @@ struct conn {
 
 
 /* ing_conn.c */
+void conn_submit(struct conn *c, int slot, struct io_uring_sqe *sqe, int fd, int64_t ms);
 /* Allocates the connection's buffers: 0 or -ENOMEM. */
 int conn_buffers(struct conn *c);
 void conn_close(struct conn *c);
@@ -124,6 +136,16 @@ void conn_park(struct conn *c);
 /* After the TCP connect: the TLS handshake when the backend wants it,
  * then the request head. */
 void conn_up_connected(struct conn *c);
+
+/* ing_conn_tls.c: the client's side over TLS. */
+/* Starts the handshake of a connection on the HTTPS port. */
+void conn_tls_accepted(struct conn *c);
+/* Ends the handshake's hold on its snapshot (closing, or done). */
+void conn_tls_hs_end(struct conn *c);
+void conn_tls_send(struct conn *c, const char *p, size_t n);
+void conn_tls_recv(struct conn *c, int64_t ms);
+/* A completion of a client slot under TLS: true when it was taken. */
+bool conn_tls_cqe(struct conn *c, int slot, int res);
 
 /* ing_relay.c */
 void conn_start_body(struct conn *c);

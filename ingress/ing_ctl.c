@@ -273,6 +273,7 @@ static void give_back(void *arg, struct k1s_snap *s)
 	struct ing_snap *is = ing_snap_of(s);
 
 	ing_table_free(is->table);
+	ing_certs_free(is->certs);
 	free(is);
 }
 
@@ -385,6 +386,13 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	ing->status_all = true;
 	if (n < 1)
 		n = 1;
+	ing->https_port = (uint16_t)(cfg->https_port > 0 ? cfg->https_port : 443);
+	if ((e = ing_tls_shared_init(&ing->tls)) != 0) {
+		k1s_warn("ingress", "TLS: the default certificate: mbedTLS error -0x%04x", -e);
+		e = -EIO;
+		goto fail;
+	}
+	e = -ENOMEM;
 	ing->loops = calloc((size_t)n, sizeof(*ing->loops));
 	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces ||
 	    !ing->status_todo || !ing->loops || listen_addrs(ing, cfg) < 0 ||
@@ -417,6 +425,7 @@ void ing_free(struct ing *ing)
 	for (int i = 0; i < ing->nloops; i++)
 		ing_loop_join(ing->loops[i]);
 	free(ing->loops);
+	ing_tls_shared_free(&ing->tls);
 	if (ing->pub.seen)
 		k1s_pub_fini(&ing->pub);
 	json_decref(ing->ings);

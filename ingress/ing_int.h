@@ -16,8 +16,10 @@
 #include <jansson.h>
 
 #include "ing.h"
+#include "ing_certs.h"
 #include "ing_http.h"
 #include "ing_route.h"
+#include "ing_tls.h"
 #include "k1s_pub.h"
 #include "st.h"
 
@@ -26,6 +28,7 @@
 struct ing_snap {
 	struct k1s_snap base;		/* first: ing_snap_of() */
 	struct ing_table *table;
+	struct ing_certs *certs;	/* served on the HTTPS port; NULL: none */
 	/* The addresses of the ingress's face pods: each loop listens on
 	 * them too, and connects upstream from the first, so that the
 	 * backends (and NetworkPolicy) see requests come from the face. */
@@ -60,8 +63,10 @@ struct ing {
 	int nloops;
 	atomic_int stop;
 	char address[64];		/* for status.loadBalancer */
-	struct sockaddr_in *lsn;	/* where every loop listens */
+	struct sockaddr_in *lsn;	/* where every loop listens (the HTTP port) */
 	int nlsn;
+	uint16_t https_port;		/* on the same addresses */
+	struct ing_tls_shared tls;	/* tickets, session cache, fake certificate */
 	struct k1s_facelog *log;	/* the access log: the face pods' log */
 	struct ing_limits lim;
 };

@@ -106,7 +106,7 @@ static struct ing_lsn *lsn_find(struct ing_loop *lp, const struct sockaddr_in *a
 	return NULL;
 }
 
-static void lsn_open(struct ing_loop *lp, const struct sockaddr_in *a)
+static void lsn_open(struct ing_loop *lp, const struct sockaddr_in *a, bool tls)
 {
 	struct ing_lsn *l = calloc(1, sizeof(*l));
 	char ip[INET_ADDRSTRLEN];
@@ -116,6 +116,7 @@ static void lsn_open(struct ing_loop *lp, const struct sockaddr_in *a)
 		return;
 	l->lp = lp;
 	l->addr = *a;
+	l->tls = tls;
 	l->op = (struct ing_op){OP_ACCEPT, l};
 	l->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l->fd < 0)
@@ -188,7 +189,8 @@ static void lsn_cqe(struct ing_lsn *l, struct io_uring_cqe *cqe)
 }
 
 /* Listeners: the configured addresses always, and the face pods' of the
- * current snapshot. */
+ * current snapshot; on each the HTTP port and the HTTPS one (a face's
+ * 80 and 443, as ingress-nginx's pod). */
 static void listen_reconcile(struct ing_loop *lp)
 {
 	struct ing_snap *s = lp->cur;
@@ -196,15 +198,21 @@ static void listen_reconcile(struct ing_loop *lp)
 
 	for (p = lp->lsns.next; p != &lp->lsns; p = p->next)
 		k1s_list_entry(p, struct ing_lsn, link)->mark = false;
-	for (int i = 0; i < lp->ing->nlsn + (s ? s->nfaces : 0); i++) {
-		const struct sockaddr_in *a =
-			i < lp->ing->nlsn ? &lp->ing->lsn[i] : &s->faces[i - lp->ing->nlsn];
-		struct ing_lsn *l = lsn_find(lp, a);
+	for (int i = 0; i < 2 * (lp->ing->nlsn + (s ? s->nfaces : 0)); i++) {
+		int k = i / 2;
+		bool tls = i % 2;
+		struct sockaddr_in a =
+			k < lp->ing->nlsn ? lp->ing->lsn[k] : s->faces[k - lp->ing->nlsn];
+		struct ing_lsn *l;
 
-		if (l)
+		if (tls)
+			a.sin_port = htons(k < lp->ing->nlsn ? lp->ing->https_port : 443);
+		if (tls && !lp->tls.server_ready)
+			continue;
+		if ((l = lsn_find(lp, &a)))
 			l->mark = true;
 		else
-			lsn_open(lp, a);
+			lsn_open(lp, &a, tls);
 	}
 	for (p = lp->lsns.next; p != &lp->lsns; p = n) {
 		struct ing_lsn *l = k1s_list_entry(p, struct ing_lsn, link);
@@ -217,6 +225,18 @@ static void listen_reconcile(struct ing_loop *lp)
 
 /* ---- the loop ---- */
 
+void ing_loop_ack(struct ing_loop *lp)
+{
+	uint64_t gen;
+
+	if (!lp->cur)
+		return;
+	gen = lp->cur->base.gen;
+	if (lp->nhs)
+		gen = ing_conn_oldest_gen(lp, gen);
+	k1s_pub_ack(&lp->ing->pub, lp->idx, gen);
+}
+
 static void take_snapshot(struct ing_loop *lp)
 {
 	struct ing_snap *s = ing_snap_of(k1s_pub_current(&lp->ing->pub));
@@ -225,7 +245,7 @@ static void take_snapshot(struct ing_loop *lp)
 		return;
 	lp->cur = s;
 	listen_reconcile(lp);
-	k1s_pub_ack(&lp->ing->pub, lp->idx, s->base.gen);
+	ing_loop_ack(lp);
 }
 
 static void on_tick(struct ing_loop *lp)
@@ -302,8 +322,13 @@ struct ing_loop *ing_loop_start(struct ing *ing, int idx, int *err)
 	lp->rnd |= 1;
 	lp->o_wake = (struct ing_op){OP_WAKE, lp};
 	lp->o_tick = (struct ing_op){OP_TICK, lp};
+	/* Without it the loop serves HTTP alone, and says so once. */
+	if (ing_tls_cfg_server(&lp->tls, &ing->tls, idx) != 0 && idx == 0)
+		k1s_warn("ingress", "TLS: no server configuration: the HTTPS port is not served");
 	*err = k1s_ring_thread_start(&lp->t, "ingress", idx, ING_RING, NULL, loop_run, lp);
 	if (*err < 0) {
+		if (lp->tls.ready)
+			ing_tls_cfg_free(&lp->tls);
 		free(lp);
 		return NULL;
 	}
@@ -328,5 +353,7 @@ void ing_loop_join(struct ing_loop *lp)
 	}
 	ing_conn_free_all(lp);
 	pool_expire(lp, true);
+	if (lp->tls.ready)
+		ing_tls_cfg_free(&lp->tls);
 	free(lp);
 }

@@ -28,6 +28,7 @@ struct ing_lsn {
 	struct ing_loop *lp;
 	struct sockaddr_in addr;
 	int fd;
+	bool tls;		/* the HTTPS port: connections handshake first */
 	bool armed;		/* its accept is in the kernel */
 	bool dead;		/* closed: freed with the accept's last completion */
 	bool mark;
@@ -63,7 +64,12 @@ struct ing_loop {
 	int64_t now;			/* monotonic ms, at the last completion batch */
 	uint64_t rnd;			/* request ids */
 	uint32_t rr;			/* round robin over endpoints */
-	struct ing_tls_cfg tls;		/* towards HTTPS backends, set up at first use */
+	struct ing_tls_cfg tls;		/* towards HTTPS backends (set up at first use),
+					 * and the HTTPS port's server side */
+	/* Connections in their TLS handshake: each holds the snapshot it
+	 * started under (its certificates), so the loop acknowledges no
+	 * generation past the oldest of theirs (ing_loop_ack). */
+	unsigned nhs;
 	bool stopping;
 };
 
@@ -76,10 +82,15 @@ static inline struct io_uring_sqe *ing_sqe(struct ing_loop *lp)
 int ing_pool_take(struct ing_loop *lp, const struct sockaddr_in *to);
 void ing_pool_put(struct ing_loop *lp, const struct sockaddr_in *to, int fd);
 
+/* Acknowledges the oldest snapshot the loop still holds (ing_loop.c). */
+void ing_loop_ack(struct ing_loop *lp);
+
 /* Connections (ing_conn.c). */
 void ing_conn_accepted(struct ing_lsn *l, int fd);
 void ing_conn_cqe(struct ing_op *op, int res);
 void ing_conn_tick(struct ing_loop *lp);	/* timeouts */
 void ing_conn_free_all(struct ing_loop *lp);
+/* The oldest generation a handshaking connection holds, at most gen. */
+uint64_t ing_conn_oldest_gen(struct ing_loop *lp, uint64_t gen);
 
 #endif

@@ -521,9 +521,7 @@ static void paths_of(struct ing_build *b, struct ingress_ref *r)
 {
 	static const struct svc_ref none;
 	const char *ns = r->ns;
-	const json_t *tls;
 	size_t i, j;
-	char buf[256];
 
 	for (i = 0; i < r->nrules; i++) {
 		struct ing_host *h = r->rules[i].h;
@@ -577,17 +575,16 @@ static void paths_of(struct ing_build *b, struct ingress_ref *r)
 			l->ingress = r->key;
 		}
 	}
-	json_array_foreach(r->tls, i, tls) {
-		const json_t *hn;
-
-		json_array_foreach(json_object_get(tls, "hosts"), j, hn) {
-			struct ing_host *h = host_get(b, host_key(json_string_value(hn), buf,
-								  sizeof(buf)));
-
-			if (h)
-				h->tls = true;
-		}
-	}
+	/* createServers(): every server of an Ingress with a tls section gets
+	 * a certificate, the Secret's or the default one, and ssl-redirect
+	 * applies where one is configured (lua_ingress.lua redirect_to_https(),
+	 * certificate.lua configured_for_current_request()); the catch-all's
+	 * name is no request's host. */
+	if (json_array_size(r->tls) == 0)
+		return;
+	for (i = 0; i < r->nrules; i++)
+		if (strcmp(r->rules[i].h->name, DEF_SERVER) != 0)
+			r->rules[i].h->tls = true;
 }
 
 struct ing_table *ing_table_build(const struct ing_world *w, ing_warn_fn warn, void *arg)

@@ -46,7 +46,7 @@ struct ing_slot {
 struct ing_host {
 	const char *name;		/* lower case; "*.a.b" for a wildcard */
 	bool regex;			/* every location is a regex */
-	bool tls;			/* an Ingress lists the host under spec.tls */
+	bool tls;			/* a rule of an Ingress with a tls section: it has a certificate */
 	const char *app_root;
 	struct ing_loc **loc;		/* in nginx.conf's order */
 	unsigned nloc, cap;

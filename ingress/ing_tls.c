@@ -1,8 +1,40 @@
 /* TLS over buffers the loop fills and drains (see ing_tls.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <mbedtls/ecp.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/x509_crt.h>
+
+#include "ing_certs.h"
 #include "ing_tls.h"
+
+/* ingress-nginx's default ssl-ciphers (controller config.go), those of
+ * them mbedTLS has, in its order: the DHE-RSA ones it ends with are left
+ * out, as no current client needs them. */
+static const int server_suites[] = {
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	0,
+};
+
+/* nginx's ssl_ecdh_curve auto, as OpenSSL orders it. */
+static const mbedtls_ecp_group_id server_curves[] = {
+	MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1,
+	MBEDTLS_ECP_DP_NONE,
+};
+
+/* We speak no h2: a client offering h2 and http/1.1 gets http/1.1. */
+static const char *server_alpn[] = {"http/1.1", NULL};
+
+#define SESSION_S 600		/* ingress-nginx's ssl-session-timeout 10m */
+#define SESSION_CACHE 4096
 
 int ing_tls_cfg_init(struct ing_tls_cfg *cfg)
 {
@@ -30,6 +62,12 @@ int ing_tls_cfg_init(struct ing_tls_cfg *cfg)
 
 void ing_tls_cfg_free(struct ing_tls_cfg *cfg)
 {
+	if (cfg->server_ready) {
+		mbedtls_ssl_config_free(&cfg->server);
+		mbedtls_x509_crt_free(&cfg->fake_crt);
+		mbedtls_pk_free(&cfg->fake_key);
+		cfg->server_ready = false;
+	}
 	mbedtls_ssl_config_free(&cfg->client);
 	mbedtls_ctr_drbg_free(&cfg->drbg);
 	mbedtls_entropy_free(&cfg->entropy);
@@ -85,12 +123,214 @@ struct ing_tls *ing_tls_client(struct ing_tls_cfg *cfg, const char *sni)
 	return t;
 }
 
+/* The certificate for the name the client asked for; the fake one (the
+ * config's own) when none matches. */
+static int sni_pick(void *arg, mbedtls_ssl_context *ssl, const unsigned char *name, size_t len)
+{
+	struct ing_tls *t = (struct ing_tls *)ssl;
+	mbedtls_x509_crt *chain;
+	mbedtls_pk_context *key;
+
+	(void)arg;
+	if (ing_certs_find(t->certs, t->cfg->loop, (const char *)name, len, &chain, &key) < 0)
+		return 0;
+	return mbedtls_ssl_set_hs_own_cert(ssl, chain, key);
+}
+
+struct ing_tls *ing_tls_server(struct ing_tls_cfg *cfg, const struct ing_certs *certs)
+{
+	struct ing_tls *t;
+
+	if (!cfg->server_ready || !(t = calloc(1, sizeof(*t))))
+		return NULL;
+	mbedtls_ssl_init(&t->ssl);
+	t->cfg = cfg;
+	t->certs = certs;
+	if (mbedtls_ssl_setup(&t->ssl, &cfg->server) != 0) {
+		ing_tls_free(t);
+		return NULL;
+	}
+	mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
+	return t;
+}
+
+const char *ing_tls_alpn(const struct ing_tls *t)
+{
+	return mbedtls_ssl_get_alpn_protocol(&t->ssl);
+}
+
 void ing_tls_free(struct ing_tls *t)
 {
 	if (!t)
 		return;
 	mbedtls_ssl_free(&t->ssl);
+	/* Records in flight, plaintext among them. */
+	mbedtls_platform_zeroize(t, sizeof(*t));
 	free(t);
+}
+
+/* ---- the server side's shared state ---- */
+
+/* ingress-nginx's fake certificate, on an ECDSA P-256 key. */
+static int fake_cert(struct ing_tls_shared *sh)
+{
+	/* subjectAltName: SEQUENCE { [2] "ingress.local" } */
+	static const unsigned char san[] = {0x30, 0x0f, 0x82, 0x0d, 'i', 'n', 'g', 'r', 'e', 's',
+					    's', '.', 'l', 'o', 'c', 'a', 'l'};
+	unsigned char buf[4096], serial[16];
+	char nb[16], na[16];
+	time_t now = time(NULL), end = now + 365 * 24 * 3600;
+	mbedtls_pk_context key;
+	mbedtls_x509write_cert w;
+	mbedtls_mpi sn;
+	struct tm tm;
+	int r;
+
+	mbedtls_pk_init(&key);
+	mbedtls_x509write_crt_init(&w);
+	mbedtls_mpi_init(&sn);
+	strftime(nb, sizeof(nb), "%Y%m%d%H%M%S", gmtime_r(&now, &tm));
+	strftime(na, sizeof(na), "%Y%m%d%H%M%S", gmtime_r(&end, &tm));
+	r = mbedtls_pk_setup(&key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+	if (r == 0)
+		r = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key),
+					mbedtls_ctr_drbg_random, &sh->drbg);
+	/* A positive 128-bit serial, as Go's rand.Int(2^128). */
+	if (r == 0)
+		r = mbedtls_ctr_drbg_random(&sh->drbg, serial, sizeof(serial));
+	serial[0] &= 0x7f;
+	if (r == 0)
+		r = mbedtls_mpi_read_binary(&sn, serial, sizeof(serial));
+	if (r == 0) {
+		mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
+		mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
+		mbedtls_x509write_crt_set_subject_key(&w, &key);
+		mbedtls_x509write_crt_set_issuer_key(&w, &key);
+		r = mbedtls_x509write_crt_set_subject_name(
+			&w, "O=Acme Co,CN=Kubernetes Ingress Controller Fake Certificate");
+	}
+	if (r == 0)
+		r = mbedtls_x509write_crt_set_issuer_name(
+			&w, "O=Acme Co,CN=Kubernetes Ingress Controller Fake Certificate");
+	if (r == 0)
+		r = mbedtls_x509write_crt_set_serial(&w, &sn);
+	if (r == 0)
+		r = mbedtls_x509write_crt_set_validity(&w, nb, na);
+	if (r == 0)
+		r = mbedtls_x509write_crt_set_key_usage(
+			&w, MBEDTLS_X509_KU_DIGITAL_SIGNATURE | MBEDTLS_X509_KU_KEY_ENCIPHERMENT);
+	if (r == 0)
+		r = mbedtls_x509write_crt_set_extension(&w, MBEDTLS_OID_SUBJECT_ALT_NAME,
+							MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME),
+							0, san, sizeof(san));
+	if (r == 0)
+		r = mbedtls_x509write_crt_pem(&w, buf, sizeof(buf), mbedtls_ctr_drbg_random,
+					      &sh->drbg);
+	if (r == 0 && !(sh->fake_crt = strdup((char *)buf)))
+		r = MBEDTLS_ERR_X509_ALLOC_FAILED;
+	if (r == 0)
+		r = mbedtls_pk_write_key_pem(&key, buf, sizeof(buf));
+	if (r == 0 && !(sh->fake_key = strdup((char *)buf)))
+		r = MBEDTLS_ERR_X509_ALLOC_FAILED;
+	mbedtls_platform_zeroize(buf, sizeof(buf));
+	mbedtls_mpi_free(&sn);
+	mbedtls_x509write_crt_free(&w);
+	mbedtls_pk_free(&key);
+	return r;
+}
+
+int ing_tls_shared_init(struct ing_tls_shared *sh)
+{
+	static const unsigned char who[] = "k1s ingress tickets";
+	int r;
+
+	memset(sh, 0, sizeof(*sh));
+	mbedtls_entropy_init(&sh->entropy);
+	mbedtls_ctr_drbg_init(&sh->drbg);
+	mbedtls_ssl_ticket_init(&sh->ticket);
+	mbedtls_ssl_cache_init(&sh->cache);
+	mbedtls_ssl_cache_set_timeout(&sh->cache, SESSION_S);
+	mbedtls_ssl_cache_set_max_entries(&sh->cache, SESSION_CACHE);
+	r = mbedtls_ctr_drbg_seed(&sh->drbg, mbedtls_entropy_func, &sh->entropy, who,
+				  sizeof(who) - 1);
+	if (r == 0)
+		r = mbedtls_ssl_ticket_setup(&sh->ticket, mbedtls_ctr_drbg_random, &sh->drbg,
+					     MBEDTLS_CIPHER_AES_256_GCM, SESSION_S);
+	if (r == 0)
+		r = fake_cert(sh);
+	sh->ready = true;	/* for ing_tls_shared_free() */
+	if (r != 0)
+		ing_tls_shared_free(sh);
+	return r;
+}
+
+static void pem_free(char *pem)
+{
+	if (pem) {
+		mbedtls_platform_zeroize(pem, strlen(pem));
+		free(pem);
+	}
+}
+
+void ing_tls_shared_free(struct ing_tls_shared *sh)
+{
+	if (!sh->ready)
+		return;
+	pem_free(sh->fake_crt);
+	pem_free(sh->fake_key);
+	mbedtls_ssl_cache_free(&sh->cache);
+	mbedtls_ssl_ticket_free(&sh->ticket);
+	mbedtls_ctr_drbg_free(&sh->drbg);
+	mbedtls_entropy_free(&sh->entropy);
+	memset(sh, 0, sizeof(*sh));
+}
+
+int ing_tls_cfg_server(struct ing_tls_cfg *cfg, struct ing_tls_shared *sh, int loop)
+{
+	mbedtls_ssl_config *c = &cfg->server;
+	int r;
+
+	if (!cfg->ready && (r = ing_tls_cfg_init(cfg)) != 0)
+		return r;
+	cfg->loop = loop;
+	mbedtls_ssl_config_init(c);
+	mbedtls_x509_crt_init(&cfg->fake_crt);
+	mbedtls_pk_init(&cfg->fake_key);
+	cfg->server_ready = true;	/* for ing_tls_cfg_free() */
+	r = mbedtls_x509_crt_parse(&cfg->fake_crt, (const unsigned char *)sh->fake_crt,
+				   strlen(sh->fake_crt) + 1);
+	if (r == 0)
+		r = mbedtls_pk_parse_key(&cfg->fake_key, (const unsigned char *)sh->fake_key,
+					 strlen(sh->fake_key) + 1, NULL, 0);
+	if (r == 0)
+		r = mbedtls_ssl_config_defaults(c, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+						MBEDTLS_SSL_PRESET_DEFAULT);
+	if (r == 0) {
+		mbedtls_ssl_conf_rng(c, mbedtls_ctr_drbg_random, &cfg->drbg);
+		mbedtls_ssl_conf_min_version(c, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+		mbedtls_ssl_conf_max_version(c, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+		mbedtls_ssl_conf_ciphersuites(c, server_suites);
+		mbedtls_ssl_conf_curves(c, server_curves);
+		/* The suites go by this order, not the client's: nginx's
+		 * ssl_prefer_server_ciphers on, as ingress-nginx sets it. No
+		 * client certificates are asked for. */
+		mbedtls_ssl_conf_authmode(c, MBEDTLS_SSL_VERIFY_NONE);
+		mbedtls_ssl_conf_session_tickets_cb(c, mbedtls_ssl_ticket_write,
+						    mbedtls_ssl_ticket_parse, &sh->ticket);
+		mbedtls_ssl_conf_session_cache(c, &sh->cache, mbedtls_ssl_cache_get,
+					       mbedtls_ssl_cache_set);
+		mbedtls_ssl_conf_sni(c, sni_pick, NULL);
+		r = mbedtls_ssl_conf_alpn_protocols(c, server_alpn);
+	}
+	if (r == 0)
+		r = mbedtls_ssl_conf_own_cert(c, &cfg->fake_crt, &cfg->fake_key);
+	if (r != 0) {
+		mbedtls_ssl_config_free(c);
+		mbedtls_x509_crt_free(&cfg->fake_crt);
+		mbedtls_pk_free(&cfg->fake_key);
+		cfg->server_ready = false;
+	}
+	return r;
 }
 
 int ing_tls_handshake(struct ing_tls *t)

@@ -7,6 +7,13 @@
  * that verifies nothing and sends no SNI, as ingress-nginx's defaults
  * (proxy-ssl-verify and proxy-ssl-server-name off).
  *
+ * Towards clients (the HTTPS port) a connection is a server: TLS 1.2,
+ * ingress-nginx's default ciphers that mbedTLS has, ALPN http/1.1, the
+ * certificate by SNI from the snapshot's ing_certs, else the fake default
+ * one. Session tickets and the session cache are shared by all loops
+ * (struct ing_tls_shared, locked inside mbedTLS), so a session resumes on
+ * whichever loop SO_REUSEPORT hands the next connection to.
+ *
  * Threading: a struct ing_tls_cfg per loop thread; everything on it. */
 #ifndef ING_TLS_H
 #define ING_TLS_H
@@ -17,19 +24,43 @@
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_cache.h>
+#include <mbedtls/ssl_ticket.h>
+#include <mbedtls/x509_crt.h>
+
+struct ing_certs;
+
+/* What every loop's server side shares: made once, before the loops. */
+struct ing_tls_shared {
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;	/* the ticket keys' and IVs' */
+	mbedtls_ssl_ticket_context ticket;
+	mbedtls_ssl_cache_context cache;
+	char *fake_crt, *fake_key;	/* PEM, the default certificate */
+	bool ready;
+};
 
 struct ing_tls_cfg {
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 	mbedtls_ssl_config client;
 	bool ready;
+	/* The server side, on this loop's own parse of the fake certificate. */
+	mbedtls_ssl_config server;
+	mbedtls_x509_crt fake_crt;
+	mbedtls_pk_context fake_key;
+	int loop;			/* for ing_certs_find() */
+	bool server_ready;
 };
 
 #define ING_TLS_WIRE (17 * 1024)	/* one record and its overhead */
 
 struct ing_tls {
-	mbedtls_ssl_context ssl;
+	mbedtls_ssl_context ssl;	/* first: the SNI callback finds the rest */
+	const struct ing_tls_cfg *cfg;
+	const struct ing_certs *certs;	/* a server's, for SNI; NULL: the fake only */
 	/* Ciphertext received and not yet taken by mbedTLS. */
 	unsigned char in[ING_TLS_WIRE];
 	size_t in_off, in_len;
@@ -48,8 +79,24 @@ enum {
 int ing_tls_cfg_init(struct ing_tls_cfg *cfg);
 void ing_tls_cfg_free(struct ing_tls_cfg *cfg);
 
+/* The shared server state, with a new fake certificate: ingress-nginx's
+ * "Kubernetes Ingress Controller Fake Certificate" for ingress.local,
+ * self-signed, a year long (its internal/net/ssl GetFakeSSLCert), on an
+ * ECDSA P-256 key. 0, or a negative mbedTLS error. */
+int ing_tls_shared_init(struct ing_tls_shared *sh);
+void ing_tls_shared_free(struct ing_tls_shared *sh);
+
+/* The loop's server config over the shared state (and the client's DRBG,
+ * set up here when it is not yet). 0, or a negative mbedTLS error. */
+int ing_tls_cfg_server(struct ing_tls_cfg *cfg, struct ing_tls_shared *sh, int loop);
+
 /* A client session; sni NULL or "" sends none. NULL when out of memory. */
 struct ing_tls *ing_tls_client(struct ing_tls_cfg *cfg, const char *sni);
+/* A server session serving certs by SNI (the caller keeps certs alive
+ * until the handshake is done). NULL when out of memory. */
+struct ing_tls *ing_tls_server(struct ing_tls_cfg *cfg, const struct ing_certs *certs);
+/* The protocol ALPN agreed on, or NULL. */
+const char *ing_tls_alpn(const struct ing_tls *t);
 void ing_tls_free(struct ing_tls *t);
 
 /* Drives the handshake: ING_TLS_DONE, _WANT_READ, _WANT_WRITE, or a

@@ -206,9 +206,11 @@ static void usage(FILE *f)
 		"  --dns-resolv-conf FILE   upstream resolvers for other names\n"
 		"                           (default /etc/resolv.conf)\n"
 		"  --dns-loops N            DNS server threads (default: one per core)\n"
-		"  --ingress-listen LIST    addresses the ingress serves HTTP on, comma-separated,\n"
-		"                           or none (default: the node's address and 127.0.0.1)\n"
+		"  --ingress-listen LIST    addresses the ingress serves HTTP and HTTPS on, comma-\n"
+		"                           separated, or none (default: the node's address and\n"
+		"                           127.0.0.1)\n"
 		"  --ingress-http-port N    the ingress's HTTP port (default 80)\n"
+		"  --ingress-https-port N   the ingress's HTTPS port (default 443)\n"
 		"  --ingress-loops N        ingress threads (default: one per core)\n"
 		"  --shutdown-delay-duration S  on SIGTERM, keep serving S seconds with\n"
 		"                           /readyz failing before shutting down (default 0)\n");
@@ -269,6 +271,7 @@ enum {
 	OPT_SHUTDOWN_DELAY,
 	OPT_INGRESS_LISTEN,
 	OPT_INGRESS_PORT,
+	OPT_INGRESS_HTTPS_PORT,
 	OPT_INGRESS_LOOPS,
 };
 
@@ -312,6 +315,7 @@ static int serve(int argc, char **argv)
 		{"shutdown-delay-duration", required_argument, 0, OPT_SHUTDOWN_DELAY},
 		{"ingress-listen", required_argument, 0, OPT_INGRESS_LISTEN},
 		{"ingress-http-port", required_argument, 0, OPT_INGRESS_PORT},
+		{"ingress-https-port", required_argument, 0, OPT_INGRESS_HTTPS_PORT},
 		{"ingress-loops", required_argument, 0, OPT_INGRESS_LOOPS},
 		{"help", no_argument, 0, 'h'},
 		{0},
@@ -476,6 +480,10 @@ static int serve(int argc, char **argv)
 			if ((ingcfg.http_port = int_arg("ingress-http-port", optarg, 1, 65535)) < 0)
 				return 2;
 			break;
+		case OPT_INGRESS_HTTPS_PORT:
+			if ((ingcfg.https_port = int_arg("ingress-https-port", optarg, 1, 65535)) < 0)
+				return 2;
+			break;
 		case OPT_INGRESS_LOOPS:
 			if ((ingcfg.loops = int_arg("ingress-loops", optarg, 1, 256)) < 0)
 				return 2;
@@ -593,6 +601,8 @@ static int serve(int argc, char **argv)
 			on_node = on_node || strcmp(ing_addrs[i], pxcfg.node_ip) == 0;
 		if (ingcfg.http_port > 0)
 			ingress_ports[0] = ingcfg.http_port;
+		if (ingcfg.https_port > 0)
+			ingress_ports[1] = ingcfg.https_port;
 		if (on_node)
 			pxcfg.reserved_ports = ingress_ports;
 	}

@@ -19,8 +19,10 @@ struct ing;
 
 struct ing_config {
 	int loops;			/* 0 = one per core */
-	const char *const *listen;	/* addresses to serve HTTP on, NULL-terminated */
+	const char *const *listen;	/* addresses to serve HTTP and HTTPS on,
+					 * NULL-terminated */
 	int http_port;			/* 0 = 80 */
+	int https_port;			/* 0 = 443, on the same addresses */
 	const char *address;		/* written to each Ingress's status.loadBalancer */
 	const char *data_dir;		/* the access log goes to its faces/ingress.log,
 					 * the face pods' log; NULL = none */

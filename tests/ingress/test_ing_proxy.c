@@ -275,6 +275,7 @@ static int setup(void **state)
 	if (!mkdtemp(fx->dir))
 		return -1;
 	fx->port = cfg.http_port = lo_free_port();
+	cfg.https_port = lo_free_port();	/* not the host's 443, shared by every run */
 	fx->st = st_open(fx->dir, &(struct st_opts){ST_SYNC_NORMAL, 0}, &err);
 	fx->loop = k1s_loop_new();
 	fake_writer_init(&fx->fw, fx->st);

@@ -543,6 +543,18 @@ static void test_ssl_redirect(void **state)
 	assert_proxy(route4("force.test", "/y", "192.0.2.7", true), "default-a-80", "/y");
 	assert_proxy(route("off.test", "/z/"), "default-a-80", "/z/");
 
+	/* the certificate is the server's: every rule host of an Ingress with
+	 * a tls section has one (the default one when its Secret is not
+	 * there), a host only listed under another Ingress's tls has none */
+	ingress("rulehost", 5, NULL,
+		"{'ingressClassName':'nginx','tls':[{'hosts':['plain.test'],'secretName':'s'}],"
+		"'rules':[{'host':'Other.Test','http':{'paths':[" PATH("/o", "Prefix", SVC("a", 80))
+		"]}}]}");
+	build();
+	assert_answer(route("other.test", "/o?a=1&b=%20"), 308, "https://other.test/o?a=1&b=%20");
+	assert_proxy(route("plain.test", "/x"), "default-a-80", "/x");
+	assert_int_equal(route("unknown.test", "/x").status, 404);
+
 	/* the ConfigMap: ssl-redirect off everywhere, another redirect code */
 	config = J("{'ssl-redirect':'false','http-redirect-code':'301'}");
 	build();
