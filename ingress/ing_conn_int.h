@@ -104,6 +104,7 @@ struct conn {
 	 * what a read or write of the session gave, as for the upstream. */
 	struct ing_tls *ctls;
 	bool ctls_hs;			/* handshaking, holding hs_snap */
+	bool ctls_alert;		/* failed: its alert goes out, then the connection ends */
 	struct ing_snap *hs_snap;
 	int64_t hs_deadline;
 	bool cnop[2];

@@ -63,6 +63,12 @@ static void hs_failed(struct conn *c, int err)
 	if (err < 0) {
 		mbedtls_strerror(err, why, sizeof(why));
 		k1s_debug("ingress", "TLS handshake from %s: %s", c->client_ip, why);
+		/* The alert mbedTLS wrote tells the client why, as nginx's. */
+		if (ing_tls_out_pending(c->ctls)) {
+			c->ctls_alert = true;
+			raw_send(c);
+			return;
+		}
 	} else {
 		k1s_debug("ingress", "TLS handshake from %s: %s", c->client_ip,
 			  c->timed_out ? "timed out" : "closed by the client");
@@ -140,6 +146,10 @@ bool conn_tls_cqe(struct conn *c, int slot, int res)
 	if (!c->tls_raw[slot])
 		return false;	/* a poll while parked */
 	c->tls_raw[slot] = false;
+	if (slot == S_CTX && c->ctls_alert) {
+		conn_close(c);
+		return true;
+	}
 	if (slot == S_CTX) {
 		if (res < 0) {
 			if (c->ctls_hs)
