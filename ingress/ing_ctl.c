@@ -1,7 +1,8 @@
 /* The ingress's control side: follows Ingresses, IngressClasses, Services,
- * Endpoints, ingress-nginx's ConfigMap and the ingress's face pods in the
- * store from a before-sleep hook on the control loop, builds a routing
- * table, publishes it to the loops (with the faces' addresses), writes each
+ * Endpoints, ingress-nginx's ConfigMap, the Secrets of tls sections and the
+ * ingress's face pods in the store from a before-sleep hook on the control
+ * loop, builds a routing table and the certificates to serve, publishes
+ * them to the loops (with the faces' addresses), writes each
  * Ingress's status.loadBalancer and records a Warning event for what an
  * Ingress asks and k1s does not do. */
 #include <arpa/inet.h>
@@ -12,7 +13,9 @@
 #include <unistd.h>
 
 #include "ing_annot.h"
+#include "ing_certs.h"
 #include "ing_int.h"
+#include "ing_secret.h"
 #include "k1s_err.h"
 #include "k1s_event.h"
 #include "k1s_facelog.h"
@@ -28,7 +31,7 @@
 
 static const char *const followed[] = {
 	"ingresses.networking.k8s.io", "ingressclasses.networking.k8s.io", "services", "endpoints",
-	"configmaps", "pods", NULL,
+	"configmaps", "pods", "secrets", NULL,
 };
 
 static json_t *cache_of(struct ing *ing, const char *res)
@@ -81,6 +84,31 @@ static bool same(const json_t *a, const json_t *b)
 	return a == b || json_equal(a, b);
 }
 
+/* A Secret: kept while a tls section names it. A change of what it holds
+ * builds anew, so that new connections get the new certificate (those
+ * open keep theirs); a Secret nobody names builds nothing. */
+static void secret_put(struct ing *ing, const char *key, const json_t *obj, bool deleted)
+{
+	const json_t *had = json_object_get(ing->secrets, key);
+
+	if (!json_object_get(ing->named, key)) {
+		json_object_del(ing->secrets, key);
+		return;
+	}
+	if (deleted) {
+		if (!had)
+			return;		/* missing already */
+		json_object_del(ing->secrets, key);
+		ing->dirty = true;
+		return;
+	}
+	if (had && same(json_object_get(had, "type"), json_object_get(obj, "type")) &&
+	    same(json_object_get(had, "data"), json_object_get(obj, "data")))
+		return;
+	json_object_set_new(ing->secrets, key, json_deep_copy(obj));
+	ing->dirty = true;
+}
+
 static void on_object(void *arg, const char *res, const json_t *obj, bool deleted)
 {
 	struct ing *ing = arg;
@@ -92,6 +120,10 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 		 k1s_json_str(obj, "metadata.name") ?: "");
 	if (strcmp(res, "pods") == 0) {
 		face_put(ing, key, obj, deleted);
+		return;
+	}
+	if (strcmp(res, "secrets") == 0) {
+		secret_put(ing, key, obj, deleted);
 		return;
 	}
 	if (!cache) {	/* configmaps: only ingress-nginx's own matters */
@@ -144,6 +176,7 @@ static void on_reset(void *arg)
 	json_object_clear(ing->svcs);
 	json_object_clear(ing->eps);
 	json_object_clear(ing->faces);
+	json_object_clear(ing->secrets);
 	json_decref(ing->config);
 	ing->config = NULL;
 	ing->status_all = true;
@@ -277,6 +310,45 @@ static void give_back(void *arg, struct k1s_snap *s)
 	free(is);
 }
 
+/* A Secret a tls section names: the copy, else the store's (it came
+ * before the Ingress that names it, or nobody named it then). */
+static const json_t *secret_get(void *arg, const char *key)
+{
+	struct ing *ing = arg;
+	const json_t *obj = json_object_get(ing->secrets, key);
+	const char *slash = strchr(key, '/');
+	char ns[256];
+	json_t *got = NULL;
+
+	if (obj || !slash || (size_t)(slash - key) >= sizeof(ns))
+		return obj;
+	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - key), key);
+	if (st_get(ing->st, "secrets", ns, slash + 1, &got) < 0)
+		return NULL;
+	json_object_set_new(ing->secrets, key, got);
+	return got;
+}
+
+/* The certificates to serve, and which Secrets matter from now on. */
+static struct ing_certs *certs_build(struct ing *ing, const struct ing_world *w)
+{
+	json_t *named = json_object();
+	struct ing_certs *c;
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	if (!named)
+		return NULL;
+	c = ing_secret_certs(w, secret_get, ing, named, warn, ing, ing->nloops);
+	json_decref(ing->named);
+	ing->named = named;
+	json_object_foreach_safe(ing->secrets, tmp, key, v)
+		if (!json_object_get(named, key))
+			json_object_del(ing->secrets, key);
+	return c;
+}
+
 static int ing_pass(void *arg)
 {
 	struct ing *ing = arg;
@@ -306,16 +378,19 @@ static int ing_pass(void *arg)
 					s->nfaces++;
 			}
 			s->table = ing_table_build(&w, warn, ing);
+			s->certs = certs_build(ing, &w);
 		}
-		if (s && s->table) {
+		if (s && s->table && s->certs) {
 			k1s_pub_publish(&ing->pub, &s->base);
 			for (int i = 0; i < ing->nloops; i++)
 				ing_loop_wake(ing->loops[i]);
-			k1s_debug("ingress", "table %llu: %u rules, %lld ms",
+			k1s_debug("ingress", "table %llu: %u rules, %zu certificates, %lld ms",
 				  (unsigned long long)s->base.gen, ing_table_rules(s->table),
+				  ing_certs_count(s->certs),
 				  (long long)(k1s_now_ms() - t0));
 		} else {
-			free(s);
+			if (s)
+				give_back(ing, &s->base);
 			ing->dirty = true;	/* out of memory: again soon */
 		}
 		warned_prune(ing);
@@ -382,6 +457,8 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	ing->eps = json_object();
 	ing->warned = json_object();
 	ing->faces = json_object();
+	ing->named = json_object();
+	ing->secrets = json_object();
 	ing->status_todo = json_object();
 	ing->status_all = true;
 	if (n < 1)
@@ -395,7 +472,7 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	e = -ENOMEM;
 	ing->loops = calloc((size_t)n, sizeof(*ing->loops));
 	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces ||
-	    !ing->status_todo || !ing->loops || listen_addrs(ing, cfg) < 0 ||
+	    !ing->named || !ing->secrets || !ing->status_todo || !ing->loops || listen_addrs(ing, cfg) < 0 ||
 	    k1s_pub_init(&ing->pub, n, give_back, ing) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
@@ -436,6 +513,8 @@ void ing_free(struct ing *ing)
 	json_decref(ing->warned);
 	free(ing->lsn);
 	json_decref(ing->faces);
+	json_decref(ing->named);
+	json_decref(ing->secrets);
 	json_decref(ing->status_todo);
 	k1s_facelog_close(ing->log);
 	free(ing);

@@ -52,6 +52,9 @@ struct ing {
 	/* The module's copy of the store, keyed "namespace/name". */
 	json_t *ings, *classes, *svcs, *eps, *config;
 	json_t *faces;			/* "ns/name" -> the face pod's IP */
+	/* The Secrets the tls sections of our Ingresses name, as of the last
+	 * build ("ns/name" -> true), and copies of those there are. */
+	json_t *named, *secrets;
 	json_t *status_todo;		/* Ingresses whose status to look at */
 	bool status_all;		/* all of them */
 	json_t *warned;			/* Warning events written, by "ns/name" */

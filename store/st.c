@@ -100,6 +100,15 @@ static const struct st_migration st_migrations[] = {
 		"     FROM json_each(iif(json_valid(OLD.data), OLD.data, '{}'), '$.metadata.ownerReferences'));"
 		"END;",
 	},
+	{
+		/* Apart from objects, so that no list, watch or event can
+		 * carry a value: the cluster CA's key lives here. */
+		"private values",
+		"CREATE TABLE private ("
+		"  key TEXT PRIMARY KEY,"
+		"  value TEXT NOT NULL"
+		") WITHOUT ROWID;",
+	},
 };
 
 #define ST_SCHEMA ((int)ARRAY_SIZE(st_migrations))
@@ -111,6 +120,8 @@ static const char *const st_sql[ST_Q_COUNT] = {
 	[ST_Q_SAVEPOINT] = "SAVEPOINT st_write",
 	[ST_Q_RELEASE] = "RELEASE st_write",
 	[ST_Q_ROLLBACK_TO] = "ROLLBACK TO st_write",
+	[ST_Q_PRIVATE_GET] = "SELECT value FROM private WHERE key = ?1",
+	[ST_Q_PRIVATE_PUT] = "INSERT OR REPLACE INTO private (key, value) VALUES (?1, ?2)",
 	[ST_Q_GET] = "SELECT rev, data FROM objects"
 		     " WHERE resource = ?1 AND namespace = ?2 AND name = ?3",
 	[ST_Q_GET_REV] = "SELECT rev FROM objects"

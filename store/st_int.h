@@ -36,6 +36,8 @@ enum st_stmt_id {
 	ST_Q_OWNED,
 	ST_Q_COMPACT,
 	ST_Q_SET_COMPACTED,
+	ST_Q_PRIVATE_GET,
+	ST_Q_PRIVATE_PUT,
 	ST_Q_COUNT
 };
 

@@ -843,7 +843,8 @@ static void owner_index(void **state)
 	/* A schema 1 store (no index) is migrated and indexed. */
 	st_close(st);
 	fx->st = NULL;
-	raw_sql(fx->dir, "DROP TRIGGER owners_insert; DROP TRIGGER owners_update;"
+	raw_sql(fx->dir, "DROP TABLE private;"
+	                 "DROP TRIGGER owners_insert; DROP TRIGGER owners_update;"
 	                 "DROP TRIGGER owners_delete; DROP TABLE owners; PRAGMA user_version = 1");
 	st = reopen(fx, 0);
 	assert_true(st_schema_version(st) >= 2);
@@ -937,6 +938,86 @@ static void ten_thousand_objects(void **state)
 	assert_int_equal(st_rev(st), 10000);
 }
 
+/* Private values round-trip and outlive the store, but are no objects:
+ * no revision, no event, nothing a list returns. */
+static void private_values(void **state)
+{
+	struct fx *fx = *state;
+	struct st *st = fx->st;
+	const char *pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n";
+	char *val = (char *)"unset";
+	int64_t rev;
+
+	create(st, "pods", "a", "x");
+	rev = st_rev(st);
+	assert_int_equal(st_private_get(st, "cluster-ca.key", &val), -ENOENT);
+	assert_null(val);
+	assert_int_equal(st_private_put(st, "cluster-ca.key", pem), 0);
+	assert_int_equal(st_private_put(st, "cluster-ca.crt", "crt 1"), 0);
+	assert_int_equal(st_private_put(st, "cluster-ca.crt", "crt 2"), 0);
+	assert_int_equal(st_rev(st), rev);
+	assert_int_equal(st_private_get(st, "cluster-ca.key", &val), 0);
+	assert_string_equal(val, pem);
+	free(val);
+	assert_int_equal(st_private_get(st, "cluster-ca.crt", &val), 0);
+	assert_string_equal(val, "crt 2");
+	free(val);
+	assert_int_equal(st_private_put(st, "", "x"), -EINVAL);
+	assert_int_equal(st_private_put(st, "k", NULL), -EINVAL);
+	assert_int_equal(st_private_get(st, NULL, &val), -EINVAL);
+
+	/* A rolled-back batch leaves nothing behind; a committed one does. */
+	assert_int_equal(st_begin(st), 0);
+	assert_int_equal(st_private_put(st, "gone", "1"), 0);
+	st_rollback(st);
+	assert_int_equal(st_private_get(st, "gone", &val), -ENOENT);
+	assert_int_equal(st_begin(st), 0);
+	assert_int_equal(st_private_put(st, "kept", "1"), 0);
+	assert_int_equal(st_commit(st), 0);
+
+	st = reopen(fx, 0);
+	assert_int_equal(st_rev(st), rev);
+	assert_int_equal(st_private_get(st, "cluster-ca.key", &val), 0);
+	assert_string_equal(val, pem);
+	free(val);
+	assert_int_equal(st_private_get(st, "kept", &val), 0);
+	free(val);
+	assert_int_equal(raw_int(fx->dir, "SELECT count(*) FROM events"), 1);
+	assert_int_equal(raw_int(fx->dir, "SELECT count(*) FROM objects"), 1);
+}
+
+/* A schema 2 store gains the private table and keeps its objects. */
+static void schema_2_gains_private_values(void **state)
+{
+	struct fx *fx = *state;
+	struct st *st = fx->st;
+	json_t *o = NULL;
+	char *val = NULL;
+
+	create(st, "pods", "a", "x");
+	create(st, "configmaps", "b", "y");
+	st_close(st);
+	fx->st = NULL;
+	raw_sql(fx->dir, "DROP TABLE private; PRAGMA user_version = 2");
+	assert_int_equal(raw_int(fx->dir, "SELECT count(*) FROM sqlite_schema"
+	                                  " WHERE name = 'private'"), 0);
+	st = reopen(fx, 0);
+	assert_int_equal(st_schema_version(st), 3);
+	assert_int_equal(st_rev(st), 2);
+	assert_int_equal(st_get(st, "pods", "a", "x", &o), 0);
+	json_decref(o);
+	assert_int_equal(st_get(st, "configmaps", "b", "y", &o), 0);
+	json_decref(o);
+	assert_int_equal(st_private_get(st, "cluster-ca.crt", &val), -ENOENT);
+	assert_int_equal(st_private_put(st, "cluster-ca.crt", "pem"), 0);
+	assert_int_equal(st_private_get(st, "cluster-ca.crt", &val), 0);
+	assert_string_equal(val, "pem");
+	free(val);
+	st_close(st);
+	fx->st = NULL;
+	assert_int_equal(raw_int(fx->dir, "PRAGMA user_version"), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -960,6 +1041,8 @@ int main(void)
 	    T(owner_index),
 	    T(malformed_rows_are_eio),
 	    T(ten_thousand_objects),
+	    T(private_values),
+	    T(schema_2_gains_private_values),
 #undef T
 	};
 
