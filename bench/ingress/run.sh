@@ -361,4 +361,4 @@ sort -u "$T/notes"
 
 echo
 [ -s "$T/reconcile" ] && cat "$T/reconcile"
-true
+if [ "$HTTPS" = 1 ]; then echo; tls_p256_speed; fi

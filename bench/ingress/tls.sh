@@ -164,3 +164,14 @@ tls_targets() { # rules
 		done
 	fi
 }
+
+# The P-256 work of a server's full handshake, mbedTLS (p256_speed.c)
+# beside OpenSSL (`openssl speed`), on CPU 1 with the servers idle.
+tls_p256_speed() {
+	cc -O2 -o "$T/p256_speed" "$HERE/p256_speed.c" -lmbedcrypto || return 0
+	echo "P-256 on one core, per second:"
+	taskset -c 1 "$T/p256_speed" 2 | sed 's/^/  /'
+	taskset -c 1 openssl speed -seconds 2 ecdsap256 ecdhp256 2>/dev/null |
+		awk '/ecdsa \(nistp256\)/ { printf "  openssl ecdsa p256 sign %.0f/s, verify %.0f/s\n", $(NF-1), $NF }
+		     /ecdh \(nistp256\)/ { printf "  openssl ecdh p256 (shared secret) %.0f/s\n", $NF }'
+}
