@@ -361,4 +361,4 @@ sort -u "$T/notes"
 
 echo
 [ -s "$T/reconcile" ] && cat "$T/reconcile"
-if [ "$HTTPS" = 1 ]; then echo; tls_p256_speed; fi
+if [ "$HTTPS" = 1 ]; then echo; tls_crypto_speed; fi

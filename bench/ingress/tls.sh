@@ -132,10 +132,11 @@ measure_conns() { # port new|reuse
 	c0=$(cpustat)
 	taskset -c 1 "$T/tls_conns" 127.0.0.1 "$1" $TLS_HOST "$DUR" "$TLS_PROCS" "$2" > "$T/conns.out"
 	c1=$(cpustat)
-	read -r rps p50 p99 resumed failed < "$T/conns.out"
+	read -r rps p50 p99 resumed failed unclean < "$T/conns.out"
 	echo "$rps $p50 $p99 $(busy "$c0" "$c1")"
 	total=$(awk -v r="$rps" -v d="$DUR" 'BEGIN { printf "%.0f", r * d }')
 	[ "$failed" = 0 ] || echo " $failed of $total connections without a 200" >&2
+	[ "$unclean" = 0 ] || echo " $unclean of $total closed without a close_notify" >&2
 	[ "$2" = new ] && [ "$resumed" != 0 ] && echo " $resumed of $total resumed" >&2
 	[ "$2" = reuse ] && [ "$resumed" -lt $((total * 99 / 100)) ] &&
 		echo " only $resumed of $total resumed" >&2
@@ -165,13 +166,17 @@ tls_targets() { # rules
 	fi
 }
 
-# The P-256 work of a server's full handshake, mbedTLS (p256_speed.c)
-# beside OpenSSL (`openssl speed`), on CPU 1 with the servers idle.
-tls_p256_speed() {
-	cc -O2 -o "$T/p256_speed" "$HERE/p256_speed.c" -lmbedcrypto || return 0
-	echo "P-256 on one core, per second:"
-	taskset -c 1 "$T/p256_speed" 2 | sed 's/^/  /'
+# What TLS's cryptography costs, mbedTLS (crypto_speed.c) beside OpenSSL
+# (`openssl speed`), on CPU 1 with the servers idle.
+tls_crypto_speed() {
+	cc -O2 -o "$T/crypto_speed" "$HERE/crypto_speed.c" -lmbedcrypto || return 0
+	echo "TLS's cryptography on one core (CPU 1):"
+	taskset -c 1 "$T/crypto_speed" 2 | sed 's/^/  /'
 	taskset -c 1 openssl speed -seconds 2 ecdsap256 ecdhp256 2>/dev/null |
 		awk '/ecdsa \(nistp256\)/ { printf "  openssl ecdsa p256 sign %.0f/s, verify %.0f/s\n", $(NF-1), $NF }
 		     /ecdh \(nistp256\)/ { printf "  openssl ecdh p256 (shared secret) %.0f/s\n", $NF }'
+	for c in aes-128-gcm chacha20-poly1305; do
+		taskset -c 1 openssl speed -seconds 2 -bytes 16384 -evp $c 2>/dev/null |
+			awk -v c=$c 'toupper($1) == toupper(c) { sub(/k$/, "", $NF); printf "  openssl %s %.0f MB/s\n", c, $NF / 1000 }'
+	done
 }
