@@ -87,7 +87,7 @@ static int one(SSL_CTX *ctx, const struct sockaddr_in *sa, const char *sni, SSL_
 				}
 				got += n;
 			}
-		*unclean = n < 0 && got > 0;
+		*unclean = got > 0 && !(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN);
 	}
 	SSL_free(ssl);
 	close(fd);
