@@ -217,6 +217,12 @@ json_t *api_query_check_options(const struct api_options *o);
 /* Answers the health paths; 1 if it answered, 0 if the path is not one. */
 int api_health_handle(struct api_req *req, const char *path);
 
+/* ---- api_ca.c: /ca.crt ---- */
+
+/* Answers GET and HEAD /ca.crt with the cluster CA's certificate; 1 if it
+ * answered, 0 if the path is another. */
+int api_ca_handle(struct api_req *req, const char *path);
+
 /* ---- api_disc.c: /version, discovery and OpenAPI ---- */
 
 /* Answers the non-resource paths; returns 1 if it answered, 0 if the path

@@ -9,11 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctrl_ca.h"
 #include "ctrl_int.h"
 #include "k1s_event.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
+#include "k1s_pki.h"
 #include "k1s_writer.h"
 #include "st.h"
 
@@ -28,6 +30,8 @@ static const struct {
 	[CTRL_EP] = {"", "endpoints", "endpoints"},
 	[CTRL_EPS] = {"discovery.k8s.io", "endpointslices", "endpointslices.discovery.k8s.io"},
 	[CTRL_JOB] = {"batch", "jobs", "jobs.batch"},
+	[CTRL_NS] = {"", "namespaces", "namespaces"},
+	[CTRL_CM] = {"", "configmaps", "configmaps"},
 };
 
 /* The wait before retrying a write the API refused. */
@@ -271,6 +275,12 @@ static void touched(struct ctrl *c, enum ctrl_kind k, const char *ns, const char
 	case CTRL_JOB:
 		ctrl_mark(c, CTRL_Q_JOB, ns, name);
 		break;
+	case CTRL_NS:
+		ctrl_mark(c, CTRL_Q_ROOTCA, "", name);
+		break;
+	case CTRL_CM:
+		ctrl_mark(c, CTRL_Q_ROOTCA, "", ns);
+		break;
 	case CTRL_SVC:
 	case CTRL_EP:
 		ctrl_mark(c, CTRL_Q_SVC, ns, name);
@@ -328,8 +338,13 @@ const json_t *ctrl_slices_of(const struct ctrl *c, const char *ns, const char *s
 static void apply(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *name,
 		  const json_t *cur)
 {
-	json_t *m = cache_ns(c, k, ns);
-	json_t *old = json_incref(json_object_get(m, name));
+	json_t *m, *old;
+
+	/* Of all ConfigMaps, the controllers only look after one name. */
+	if (k == CTRL_CM && strcmp(name, CTRL_ROOT_CA_CM) != 0)
+		return;
+	m = cache_ns(c, k, ns);
+	old = json_incref(json_object_get(m, name));
 
 	if (k == CTRL_EPS && old)
 		index_slice(c, ns, name, old, false);
@@ -497,12 +512,14 @@ static const sync_fn ctrl_syncs[CTRL_NQUEUES] = {
 	[CTRL_Q_SCHED] = ctrl_sched_sync,
 	[CTRL_Q_SVC] = ctrl_ep_sync,
 	[CTRL_Q_JOB] = ctrl_job_sync,
+	[CTRL_Q_ROOTCA] = ctrl_rootca_sync,
 };
 
 /* Replica sets first, so that a deployment decides on their status as of
  * this pass; again after the deployments, which scale them. */
 static const enum ctrl_queue ctrl_order[] = {
 	CTRL_Q_JOB, CTRL_Q_RS, CTRL_Q_DEPLOY, CTRL_Q_RS, CTRL_Q_SCHED, CTRL_Q_SVC,
+	CTRL_Q_ROOTCA,
 };
 
 static void run_queue(struct ctrl *c, enum ctrl_queue q)
@@ -616,6 +633,18 @@ struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_wri
 	c->slices_by_svc = json_object();
 	if (!c->res_event || !c->memo)
 		goto fail;
+	/* The CA exists from first start: the ConfigMaps that publish it
+	 * and the certificates it signs need it from the first pass. */
+	{
+		char *ca_key;
+		int err = ctrl_ca_get(st, &c->root_ca, &ca_key);
+
+		k1s_pki_free(ca_key);
+		if (err < 0) {
+			k1s_err("ctrl", "cluster CA: %s", strerror(-err));
+			goto fail;
+		}
+	}
 	/* The first pass lists everything; every controller starts from a
 	 * full view, as informers do. */
 	if (loop && k1s_loop_hook(loop, ctrl_hook, c) < 0)
@@ -645,5 +674,6 @@ void ctrl_free(struct ctrl *c)
 	}
 	json_decref(c->memo);
 	json_decref(c->slices_by_svc);
+	free(c->root_ca);
 	free(c);
 }

@@ -2,7 +2,8 @@
  * outside controller/ (tests excepted) includes this file.
  *
  * The controllers keep a read-only copy of the objects they watch (pods,
- * replica sets, deployments, services, endpoints, endpoint slices, jobs), fed
+ * replica sets, deployments, services, endpoints, endpoint slices, jobs,
+ * namespaces, the kube-root-ca.crt ConfigMaps), fed
  * from the store's event log by a before-sleep hook. Each event marks the
  * keys it concerns dirty in one queue per reconciler; a pass then
  * reconciles each dirty key once. Writes go through the k1s_writer and are
@@ -32,8 +33,13 @@ enum ctrl_kind {
 	CTRL_EP,
 	CTRL_EPS,
 	CTRL_JOB,
+	CTRL_NS,
+	CTRL_CM,	/* only those named kube-root-ca.crt are kept */
 	CTRL_NKINDS,
 };
+
+/* The ConfigMap in every namespace that carries the cluster CA. */
+#define CTRL_ROOT_CA_CM "kube-root-ca.crt"
 
 /* The work queues. A pass runs them in dependency order (ctrl.c): a
  * deployment scales its replica sets, which create pods, which get
@@ -45,6 +51,7 @@ enum ctrl_queue {
 	CTRL_Q_SCHED,
 	CTRL_Q_SVC,
 	CTRL_Q_JOB,
+	CTRL_Q_ROOTCA,	/* keys "/<namespace>" */
 	CTRL_NQUEUES,
 };
 
@@ -71,6 +78,7 @@ struct ctrl {
 	json_t *later[CTRL_NQUEUES];	/* "ns/name" -> due time in ms (k1s_now_ms) */
 	json_t *memo;			/* "kind/ns/name" -> content last written */
 	json_t *slices_by_svc;		/* "ns/service" -> {slice name: true} */
+	char *root_ca;			/* the cluster CA's certificate, PEM */
 
 	unsigned pass_writes;		/* writes made by the current pass */
 	int last_err;			/* of the last failed write */
@@ -160,6 +168,8 @@ void ctrl_rs_sync(struct ctrl *c, const char *ns, const char *name);
 void ctrl_deploy_sync(struct ctrl *c, const char *ns, const char *name);
 void ctrl_ep_sync(struct ctrl *c, const char *ns, const char *name);
 void ctrl_job_sync(struct ctrl *c, const char *ns, const char *name);
+/* ns is "", name a namespace: its ConfigMap kube-root-ca.crt. */
+void ctrl_rootca_sync(struct ctrl *c, const char *ns, const char *name);
 
 /* The pod-template-hash of a template with an optional collision count
  * (< 0: none), into buf (>= 11 bytes). */

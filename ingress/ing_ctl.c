@@ -465,7 +465,7 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 		n = 1;
 	ing->https_port = (uint16_t)(cfg->https_port > 0 ? cfg->https_port : 443);
 	if ((e = ing_tls_shared_init(&ing->tls)) != 0) {
-		k1s_warn("ingress", "TLS: the default certificate: mbedTLS error -0x%04x", -e);
+		k1s_warn("ingress", "TLS: the fake default certificate could not be made (%d)", e);
 		e = -EIO;
 		goto fail;
 	}

@@ -4,12 +4,11 @@
 #include <time.h>
 
 #include <mbedtls/ecp.h>
-#include <mbedtls/oid.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/x509_crt.h>
 
 #include "ing_certs.h"
 #include "ing_tls.h"
+#include "k1s_pki.h"
 
 /* ingress-nginx's default ssl-ciphers (controller config.go), those of
  * them mbedTLS has, in its order: the DHE-RSA ones it ends with are left
@@ -171,72 +170,22 @@ void ing_tls_free(struct ing_tls *t)
 
 /* ---- the server side's shared state ---- */
 
-/* ingress-nginx's fake certificate, on an ECDSA P-256 key. */
+/* ingress-nginx's fake certificate (internal/net/ssl GetFakeSSLCert), on
+ * an ECDSA P-256 key where it has RSA 2048. */
 static int fake_cert(struct ing_tls_shared *sh)
 {
-	/* subjectAltName: SEQUENCE { [2] "ingress.local" } */
-	static const unsigned char san[] = {0x30, 0x0f, 0x82, 0x0d, 'i', 'n', 'g', 'r', 'e', 's',
-					    's', '.', 'l', 'o', 'c', 'a', 'l'};
-	unsigned char buf[4096], serial[16];
-	char nb[16], na[16];
-	time_t now = time(NULL), end = now + 365 * 24 * 3600;
-	mbedtls_pk_context key;
-	mbedtls_x509write_cert w;
-	mbedtls_mpi sn;
-	struct tm tm;
-	int r;
+	static const char *const names[] = {"ingress.local", NULL};
+	time_t now = time(NULL);
+	struct k1s_cert_req req = {
+		.common_name = "Kubernetes Ingress Controller Fake Certificate",
+		.organization = "Acme Co",
+		.dns_names = names,
+		.not_before = now,
+		.not_after = now + 365 * 24 * 3600,	/* "valid for 365 days" */
+	};
+	int r = k1s_pki_key_new(&sh->fake_key);
 
-	mbedtls_pk_init(&key);
-	mbedtls_x509write_crt_init(&w);
-	mbedtls_mpi_init(&sn);
-	strftime(nb, sizeof(nb), "%Y%m%d%H%M%S", gmtime_r(&now, &tm));
-	strftime(na, sizeof(na), "%Y%m%d%H%M%S", gmtime_r(&end, &tm));
-	r = mbedtls_pk_setup(&key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
-	if (r == 0)
-		r = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key),
-					mbedtls_ctr_drbg_random, &sh->drbg);
-	/* A positive 128-bit serial, as Go's rand.Int(2^128). */
-	if (r == 0)
-		r = mbedtls_ctr_drbg_random(&sh->drbg, serial, sizeof(serial));
-	serial[0] &= 0x7f;
-	if (r == 0)
-		r = mbedtls_mpi_read_binary(&sn, serial, sizeof(serial));
-	if (r == 0) {
-		mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
-		mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
-		mbedtls_x509write_crt_set_subject_key(&w, &key);
-		mbedtls_x509write_crt_set_issuer_key(&w, &key);
-		r = mbedtls_x509write_crt_set_subject_name(
-			&w, "O=Acme Co,CN=Kubernetes Ingress Controller Fake Certificate");
-	}
-	if (r == 0)
-		r = mbedtls_x509write_crt_set_issuer_name(
-			&w, "O=Acme Co,CN=Kubernetes Ingress Controller Fake Certificate");
-	if (r == 0)
-		r = mbedtls_x509write_crt_set_serial(&w, &sn);
-	if (r == 0)
-		r = mbedtls_x509write_crt_set_validity(&w, nb, na);
-	if (r == 0)
-		r = mbedtls_x509write_crt_set_key_usage(
-			&w, MBEDTLS_X509_KU_DIGITAL_SIGNATURE | MBEDTLS_X509_KU_KEY_ENCIPHERMENT);
-	if (r == 0)
-		r = mbedtls_x509write_crt_set_extension(&w, MBEDTLS_OID_SUBJECT_ALT_NAME,
-							MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME),
-							0, san, sizeof(san));
-	if (r == 0)
-		r = mbedtls_x509write_crt_pem(&w, buf, sizeof(buf), mbedtls_ctr_drbg_random,
-					      &sh->drbg);
-	if (r == 0 && !(sh->fake_crt = strdup((char *)buf)))
-		r = MBEDTLS_ERR_X509_ALLOC_FAILED;
-	if (r == 0)
-		r = mbedtls_pk_write_key_pem(&key, buf, sizeof(buf));
-	if (r == 0 && !(sh->fake_key = strdup((char *)buf)))
-		r = MBEDTLS_ERR_X509_ALLOC_FAILED;
-	mbedtls_platform_zeroize(buf, sizeof(buf));
-	mbedtls_mpi_free(&sn);
-	mbedtls_x509write_crt_free(&w);
-	mbedtls_pk_free(&key);
-	return r;
+	return r < 0 ? r : k1s_pki_self_signed(&req, sh->fake_key, &sh->fake_crt);
 }
 
 int ing_tls_shared_init(struct ing_tls_shared *sh)
@@ -264,20 +213,12 @@ int ing_tls_shared_init(struct ing_tls_shared *sh)
 	return r;
 }
 
-static void pem_free(char *pem)
-{
-	if (pem) {
-		mbedtls_platform_zeroize(pem, strlen(pem));
-		free(pem);
-	}
-}
-
 void ing_tls_shared_free(struct ing_tls_shared *sh)
 {
 	if (!sh->ready)
 		return;
-	pem_free(sh->fake_crt);
-	pem_free(sh->fake_key);
+	k1s_pki_free(sh->fake_crt);
+	k1s_pki_free(sh->fake_key);
 	mbedtls_ssl_cache_free(&sh->cache);
 	mbedtls_ssl_ticket_free(&sh->ticket);
 	mbedtls_ctr_drbg_free(&sh->drbg);

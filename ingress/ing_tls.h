@@ -82,7 +82,7 @@ void ing_tls_cfg_free(struct ing_tls_cfg *cfg);
 /* The shared server state, with a new fake certificate: ingress-nginx's
  * "Kubernetes Ingress Controller Fake Certificate" for ingress.local,
  * self-signed, a year long (its internal/net/ssl GetFakeSSLCert), on an
- * ECDSA P-256 key. 0, or a negative mbedTLS error. */
+ * ECDSA P-256 key. 0, or a negative mbedTLS error or errno. */
 int ing_tls_shared_init(struct ing_tls_shared *sh);
 void ing_tls_shared_free(struct ing_tls_shared *sh);
 

@@ -24,11 +24,13 @@
 #include "../fakes/loopback.h"
 #include "../fakes/pub_sync.h"
 #include "ing.h"
+#include "ing_conn_int.h"
 #include "ing_int.h"
 #include "k1s_loop.h"
 
 /* ---- the upstream: answers a POST with its body, anything else with
- * the head it got; GET /big with 1 MiB ---- */
+ * the head it got; GET /big with 1 MiB; GET /ws with a 101, then echoes
+ * ---- */
 
 #define BIG (1024 * 1024)
 
@@ -84,6 +86,18 @@ static void *upstream_conn(void *arg)
 				goto done;
 			}
 			got += (size_t)n;
+		}
+		if (strncmp(head, "GET /ws ", 8) == 0) {
+			static const char up[] = "HTTP/1.1 101 Switching Protocols\r\n"
+						 "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+			char b[4096];
+			ssize_t n;
+
+			free(body);
+			send_all(fd, up, sizeof(up) - 1);
+			while ((n = recv(fd, b, sizeof(b), 0)) > 0)
+				send_all(fd, b, (size_t)n);
+			goto done;
 		}
 		if (strncmp(head, "POST ", 5) == 0) {
 			snprintf(out, sizeof(out), "HTTP/1.1 200 OK\r\nContent-Length: %ld\r\n\r\n", len);
@@ -628,6 +642,40 @@ static void held_open(struct fx *fx, struct held *h)
 	h->out = pout[0];
 }
 
+/* Sends bytes and reads until `want` shows. */
+static bool held_expect(struct held *h, const char *send, const char *want)
+{
+	char buf[65536];
+	size_t have = 0;
+
+	if (write(h->in, send, strlen(send)) < 0)
+		return false;
+	for (;;) {
+		struct pollfd p = {h->out, POLLIN, 0};
+		ssize_t n;
+
+		if (poll(&p, 1, 5000) <= 0)
+			return false;
+		n = read(h->out, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			return false;
+		have += (size_t)n;
+		buf[have] = 0;
+		if (strstr(buf, want))
+			return true;
+	}
+}
+
+static void held_close(struct held *h)
+{
+	int st;
+
+	close(h->in);
+	close(h->out);
+	kill(h->pid, SIGTERM);
+	waitpid(h->pid, &st, 0);
+}
+
 /* Sends a request and reads until the upstream's answer shows. */
 static bool held_request(struct held *h, const char *path)
 {
@@ -658,7 +706,6 @@ static void test_swapped_certificates_serve_new_connections(void **state)
 	struct fx *fx = *state;
 	static const char *const second[] = {"myapp.com", "ec2.crt", "ec2.key", NULL};
 	struct held h;
-	int st;
 
 	held_open(fx, &h);
 	assert_true(held_request(&h, "/before"));
@@ -667,10 +714,93 @@ static void test_swapped_certificates_serve_new_connections(void **state)
 	assert_non_null(strstr(out, "subject=CN = myapp.com, O = Second"));
 	/* The open connection goes on. */
 	assert_true(held_request(&h, "/after"));
-	close(h.in);
-	close(h.out);
-	kill(h.pid, SIGTERM);
-	waitpid(h.pid, &st, 0);
+	held_close(&h);
+}
+
+/* A handshake under way when the certificates change finishes with the
+ * ones it started under: its snapshot stays alive until then, and no
+ * longer. Meanwhile the port serves others. */
+static void test_handshake_keeps_its_snapshot(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const second[] = {"myapp.com", "ec2.crt", "ec2.key", NULL};
+	struct ing *ing = fx->ing;
+	struct ing_world w = {ing->ings, ing->classes, ing->svcs, ing->eps, ing->config};
+	struct ing_snap *s = calloc(1, sizeof(*s));
+	unsigned char hello[4096], resp[16384];
+	size_t n = client_hello(hello, sizeof(hello)), have = 0;
+	volatile int stop = 0;
+	struct ing_cert_src src;
+	char *crt, *key;
+	int fd;
+
+	fd = dial(fx->tport);
+	send(fd, hello, n / 2, MSG_NOSIGNAL);
+	usleep(100000);
+	crt = slurp(second[1], &src.crt_len);
+	key = slurp(second[2], &src.key_len);
+	src = (struct ing_cert_src){"myapp.com", "default/second", crt, src.crt_len, key,
+				    src.key_len};
+	s->table = ing_table_build(&w, no_warn, NULL);
+	s->certs = ing_certs_build(&src, 1, ing->nloops);
+	free(crt);
+	free(key);
+	k1s_pub_publish(&ing->pub, &s->base);
+	for (int i = 0; i < ing->nloops; i++)
+		ing_loop_wake(ing->loops[i]);
+	/* The control side tries to give the old snapshot back meanwhile. */
+	k1s_loop_timer(fx->loop, 200, pub_sync_stop, (void *)&stop);
+	k1s_loop_run(fx->loop, &stop);
+	assert_false(k1s_pub_caught_up(&ing->pub));
+	s_client(fx, "-servername myapp.com", out, sizeof(out));
+	assert_non_null(strstr(out, "subject=CN = myapp.com, O = Second"));
+
+	send(fd, hello + n / 2, n - n / 2, MSG_NOSIGNAL);
+	/* ServerHello, Certificate, ServerKeyExchange, ServerHelloDone: the
+	 * certificate travels in the clear in TLS 1.2. */
+	for (;;) {
+		ssize_t k = recv(fd, resp + have, sizeof(resp) - have, 0);
+
+		if (k <= 0)
+			break;
+		have += (size_t)k;
+		if (have > 9 && memmem(resp, have, "\x0e\x00\x00\x00", 4))
+			break;	/* ServerHelloDone */
+	}
+	assert_non_null(memmem(resp, have, "myapp.com", 9));
+	assert_null(memmem(resp, have, "Second", 6));
+	close(fd);
+	if (pub_sync(fx->loop, &ing->pub) < 0)
+		fail_msg("the old snapshot is still held");
+}
+
+/* A keep-alive connection idle past ING_PARK_MS gives its buffers back
+ * and waits with a poll; its session stays, and the next request on it
+ * is served. */
+static void test_idle_session_parks_and_goes_on(void **state)
+{
+	struct fx *fx = *state;
+	struct held h;
+
+	held_open(fx, &h);
+	assert_true(held_request(&h, "/first"));
+	sleep(ING_PARK_MS / 1000 + 1);
+	assert_true(held_request(&h, "/after-a-rest"));
+	held_close(&h);
+}
+
+static void test_websocket_over_tls(void **state)
+{
+	struct fx *fx = *state;
+	struct held h;
+
+	held_open(fx, &h);
+	assert_true(held_expect(&h,
+				"GET /ws HTTP/1.1\r\nHost: myapp.com\r\nUpgrade: websocket\r\n"
+				"Connection: Upgrade\r\n\r\n",
+				"101 Switching Protocols"));
+	assert_true(held_expect(&h, "ping over the tunnel\n", "ping over the tunnel"));
+	held_close(&h);
 }
 
 int main(void)
@@ -689,6 +819,11 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_certificates_serve_new_connections,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handshake_keeps_its_snapshot, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_websocket_over_tls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_session_parks_and_goes_on, setup,
+						teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
