@@ -340,7 +340,7 @@ static struct ing_certs *certs_build(struct ing *ing, const struct ing_world *w)
 
 	if (!named)
 		return NULL;
-	c = ing_secret_certs(w, secret_get, ing, named, warn, ing, ing->nloops);
+	c = ing_secret_certs(w, secret_get, ing, ing->checked, named, warn, ing, ing->nloops);
 	json_decref(ing->named);
 	ing->named = named;
 	json_object_foreach_safe(ing->secrets, tmp, key, v)
@@ -459,6 +459,7 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	ing->faces = json_object();
 	ing->named = json_object();
 	ing->secrets = json_object();
+	ing->checked = ing_secret_cache_new();
 	ing->status_todo = json_object();
 	ing->status_all = true;
 	if (n < 1)
@@ -472,7 +473,7 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	e = -ENOMEM;
 	ing->loops = calloc((size_t)n, sizeof(*ing->loops));
 	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces ||
-	    !ing->named || !ing->secrets || !ing->status_todo || !ing->loops || listen_addrs(ing, cfg) < 0 ||
+	    !ing->named || !ing->secrets || !ing->checked || !ing->status_todo || !ing->loops || listen_addrs(ing, cfg) < 0 ||
 	    k1s_pub_init(&ing->pub, n, give_back, ing) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
@@ -515,6 +516,7 @@ void ing_free(struct ing *ing)
 	json_decref(ing->faces);
 	json_decref(ing->named);
 	json_decref(ing->secrets);
+	ing_secret_cache_free(ing->checked);
 	json_decref(ing->status_todo);
 	k1s_facelog_close(ing->log);
 	free(ing);

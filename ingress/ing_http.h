@@ -116,7 +116,7 @@ struct ing_fwd {
 	struct ing_str host;	/* the Host to send (upstream-vhost, else the client's) */
 	const char *client_ip;	/* the connection's peer */
 	const char *proto;	/* "http" or "https" */
-	unsigned port;		/* the port the client reached */
+	unsigned port;		/* the port the client reached (443 is sent for https) */
 	const char *request_id;	/* 32 hex digits, used when the client sent
 				 * no X-Request-ID of its own */
 	bool keep_alive;	/* ask the upstream to keep the connection */

@@ -96,6 +96,7 @@ ssize_t ing_http_upstream_head(const struct ing_req *rq, const struct ing_fwd *f
 	struct ing_str rid = ing_http_req_header(rq, "X-Request-ID");
 	struct ing_str host = ing_http_req_header(rq, "Host");
 	struct ing_str ip = cstr(fwd->client_ip);
+	bool tls = fwd->proto && strcmp(fwd->proto, "https") == 0;
 
 	/* proxy_http_version 1.1 */
 	put_str(&o, rq->method);
@@ -124,7 +125,9 @@ ssize_t ing_http_upstream_head(const struct ing_req *rq, const struct ing_fwd *f
 	/* $best_http_host is $http_host; nginx sends no empty header. */
 	if (host.n)
 		put_hdr(&o, "X-Forwarded-Host", host);
-	putf(&o, "X-Forwarded-Port: %u\r\n", fwd->port);
+	/* $pass_port: lua_ingress.lua rewrite() makes it 443 on the HTTPS
+	 * listener, whatever port that listens on */
+	putf(&o, "X-Forwarded-Port: %u\r\n", tls ? 443u : fwd->port);
 	put_hdr(&o, "X-Forwarded-Proto", cstr(fwd->proto));
 	put_hdr(&o, "X-Forwarded-Scheme", cstr(fwd->proto));
 	put_hdr(&o, "X-Scheme", cstr(fwd->proto));

@@ -42,6 +42,7 @@ static inline struct ing_snap *ing_snap_of(struct k1s_snap *s)
 }
 
 struct ing_loop;
+struct ing_secret_cache;
 struct k1s_facelog;
 
 struct ing {
@@ -55,6 +56,7 @@ struct ing {
 	/* The Secrets the tls sections of our Ingresses name, as of the last
 	 * build ("ns/name" -> true), and copies of those there are. */
 	json_t *named, *secrets;
+	struct ing_secret_cache *checked;	/* what their checks found */
 	json_t *status_todo;		/* Ingresses whose status to look at */
 	bool status_all;		/* all of them */
 	json_t *warned;			/* Warning events written, by "ns/name" */

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,20 +98,85 @@ int ing_secret_keypair(const json_t *secret, const char *name, struct ing_keypai
 
 /* ---- hosts and their Secrets ---- */
 
-/* A Secret as read once in a build. */
+/* A Secret as last read: kept from build to build while a tls section
+ * names it. */
 struct loaded {
 	char key[320];
-	int rc;				/* 0, -ENOENT (absent), -EINVAL (bad) */
+	json_t *type, *data;		/* what it was read from; NULL: absent */
+	int rc;				/* 0, -ENOENT (absent), -EINVAL (bad), 1 (not read) */
 	char err[320];
 	struct ing_keypair kp;
+	bool used;			/* asked for in this build */
 };
+
+struct ing_secret_cache {
+	struct loaded **e;		/* each apart: sources point into them */
+	size_t n, cap;
+	json_t *index;			/* "ns/name" -> its place in e */
+};
+
+struct ing_secret_cache *ing_secret_cache_new(void)
+{
+	struct ing_secret_cache *c = calloc(1, sizeof(*c));
+
+	if (c && !(c->index = json_object())) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void loaded_clear(struct loaded *l)
+{
+	ing_keypair_wipe(&l->kp);
+	json_decref(l->type);
+	json_decref(l->data);
+	l->type = l->data = NULL;
+}
+
+void ing_secret_cache_free(struct ing_secret_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		loaded_clear(c->e[i]);
+		free(c->e[i]);
+	}
+	free(c->e);
+	json_decref(c->index);
+	free(c);
+}
+
+/* Forgets the Secrets this build did not ask for. */
+static int cache_prune(struct ing_secret_cache *c)
+{
+	size_t k = 0;
+	int err = 0;
+
+	json_object_clear(c->index);
+	for (size_t i = 0; i < c->n; i++) {
+		struct loaded *l = c->e[i];
+
+		if (!l->used) {
+			loaded_clear(l);
+			free(l);
+			continue;
+		}
+		l->used = false;
+		c->e[k] = l;
+		if (json_object_set_new(c->index, l->key, json_integer((json_int_t)k)) < 0)
+			err = -ENOMEM;
+		k++;
+	}
+	c->n = k;
+	return err;
+}
 
 struct build {
 	ing_secret_get_fn get;
 	void *get_arg;
 	json_t *named;
-	struct loaded **sec;		/* each apart: sources point into them */
-	size_t nsec, capsec;
+	struct ing_secret_cache *cache;
 	struct ing_cert_src *src;
 	size_t nsrc, capsrc;
 	char **hosts;			/* lower case, for the sources */
@@ -118,45 +184,81 @@ struct build {
 	bool nomem;
 };
 
+static bool same(const json_t *a, const json_t *b)
+{
+	return a == b || json_equal(a, b);
+}
+
+static struct loaded *entry(struct build *b, const char *key)
+{
+	struct ing_secret_cache *c = b->cache;
+	const json_t *at = json_object_get(c->index, key);
+	struct loaded *l;
+
+	if (at)
+		return c->e[json_integer_value(at)];
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		struct loaded **n = realloc(c->e, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		c->e = n;
+		c->cap = cap;
+	}
+	if (!(l = calloc(1, sizeof(*l))))
+		return NULL;
+	if (json_object_set_new(c->index, key, json_integer((json_int_t)c->n)) < 0) {
+		free(l);
+		return NULL;
+	}
+	snprintf(l->key, sizeof(l->key), "%s", key);
+	l->rc = 1;
+	c->e[c->n++] = l;
+	return l;
+}
+
+/* A Secret's pair, decoded and checked again only when what it holds
+ * changed: a P-256 pair check is a scalar multiplication, about a
+ * millisecond, and a build runs at each change of an Ingress, a Service
+ * or an endpoint. */
 static struct loaded *load(struct build *b, const char *ns, const char *name)
 {
 	char key[320];
-	const json_t *obj;
+	const json_t *obj, *type, *data;
 	struct loaded *l;
 
 	snprintf(key, sizeof(key), "%s/%s", ns, name);
-	for (size_t i = 0; i < b->nsec; i++)
-		if (strcmp(b->sec[i]->key, key) == 0)
-			return b->sec[i];
-	if (b->nsec == b->capsec) {
-		size_t cap = b->capsec ? b->capsec * 2 : 8;
-		struct loaded **n = realloc(b->sec, cap * sizeof(*n));
-
-		if (!n) {
-			b->nomem = true;
-			return NULL;
-		}
-		b->sec = n;
-		b->capsec = cap;
-	}
-	if (!(l = calloc(1, sizeof(*l)))) {
+	if (!(l = entry(b, key))) {
 		b->nomem = true;
 		return NULL;
 	}
-	b->sec[b->nsec++] = l;
-	snprintf(l->key, sizeof(l->key), "%s", key);
+	if (l->used)
+		return l;
+	l->used = true;
 	if (b->named && json_object_set_new(b->named, key, json_true()) < 0)
 		b->nomem = true;
 	obj = b->get(b->get_arg, key);
+	type = json_object_get(obj, "type");
+	data = json_object_get(obj, "data");
+	if (obj ? (l->rc == 0 || l->rc == -EINVAL) && same(l->type, type) && same(l->data, data)
+		: l->rc == -ENOENT)
+		return l;
+	loaded_clear(l);
 	if (!obj) {
 		/* local_secret.go: the store holds no certificate of it */
 		l->rc = -ENOENT;
 		snprintf(l->err, sizeof(l->err), "local SSL certificate %s was not found", key);
 		return l;
 	}
+	l->type = json_incref((json_t *)type);
+	l->data = json_incref((json_t *)data);
 	l->rc = ing_secret_keypair(obj, key, &l->kp, l->err, sizeof(l->err));
-	if (l->rc == -ENOMEM)
+	if (l->rc == -ENOMEM) {
 		b->nomem = true;
+		loaded_clear(l);
+		l->rc = 1;		/* read again next time */
+	}
 	return l;
 }
 
@@ -301,17 +403,18 @@ static int by_age(const void *pa, const void *pb)
 }
 
 struct ing_certs *ing_secret_certs(const struct ing_world *w, ing_secret_get_fn get,
-				   void *get_arg, json_t *named, ing_warn_fn warn, void *warn_arg,
-				   int nloops)
+				   void *get_arg, struct ing_secret_cache *cache, json_t *named,
+				   ing_warn_fn warn, void *warn_arg, int nloops)
 {
-	struct build b = {.get = get, .get_arg = get_arg, .named = named, .done = json_object()};
+	struct build b = {.get = get, .get_arg = get_arg, .named = named, .done = json_object(),
+			  .cache = cache ? cache : ing_secret_cache_new()};
 	size_t n = 0, cap = json_object_size(w->ingresses);
 	struct aged *ings = calloc(cap ? cap : 1, sizeof(*ings));
 	struct ing_certs *certs = NULL;
 	const char *key;
 	json_t *ing;
 
-	if (!ings || !b.done)
+	if (!ings || !b.done || !b.cache)
 		goto out;
 	json_object_foreach((json_t *)w->ingresses, key, ing) {
 		if (json_array_size(k1s_json_path(ing, "spec.tls")) == 0 ||
@@ -327,15 +430,16 @@ struct ing_certs *ing_secret_certs(const struct ing_world *w, ing_secret_get_fn 
 	if (!b.nomem)
 		certs = ing_certs_build(b.src, b.nsrc, nloops);
 out:
-	for (size_t i = 0; i < b.nsec; i++) {
-		ing_keypair_wipe(&b.sec[i]->kp);
-		free(b.sec[i]);
+	if (cache && cache_prune(cache) < 0) {
+		ing_certs_free(certs);
+		certs = NULL;
 	}
+	if (!cache)
+		ing_secret_cache_free(b.cache);
 	for (size_t i = 0; i < b.nsrc; i++)
 		free(b.hosts[i]);
 	free(b.hosts);
 	free(b.src);
-	free(b.sec);
 	free(ings);
 	json_decref(b.done);
 	return certs;

@@ -36,14 +36,23 @@ typedef const json_t *(*ing_secret_get_fn)(void *arg, const char *key);
 
 struct ing_certs;
 
+/* What the checks of Secrets found, kept from one build to the next: a
+ * Secret whose type and data are unchanged is not decoded and checked
+ * again. Holds the decoded keys: free wipes them. */
+struct ing_secret_cache;
+struct ing_secret_cache *ing_secret_cache_new(void);	/* NULL: out of memory */
+void ing_secret_cache_free(struct ing_secret_cache *c);	/* NULL is fine */
+
 /* The certificates to serve, from the Ingresses of our classes in w and
- * the Secrets get finds, each parsed once per loop (ing_certs.h). Names
+ * the Secrets get finds, each parsed once per loop (ing_certs.h), with
+ * the checks of the last build kept in cache (NULL: none; it forgets the
+ * Secrets this build did not ask for). Names
  * each Secret it asks for in `named` ("namespace/name" -> true), so that
  * the caller knows which Secrets matter. Warns for each host given the
  * default certificate for a reason ingress-nginx logs. NULL only when out
  * of memory. */
 struct ing_certs *ing_secret_certs(const struct ing_world *w, ing_secret_get_fn get,
-				   void *get_arg, json_t *named, ing_warn_fn warn, void *warn_arg,
-				   int nloops);
+				   void *get_arg, struct ing_secret_cache *cache, json_t *named,
+				   ing_warn_fn warn, void *warn_arg, int nloops);
 
 #endif

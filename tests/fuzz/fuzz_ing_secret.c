@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();	/* an empty PEM passed the check */
 		ing_keypair_wipe(&kp);
 	}
-	c = ing_secret_certs(&w, get, secret, named, count, &warned, 2);
+	c = ing_secret_certs(&w, get, secret, NULL, named, count, &warned, 2);
 	if (c && ing_certs_count(c) > 2)
 		abort();
 	ing_certs_free(c);

@@ -139,6 +139,27 @@ static void upstream_head_upgrade_and_chunked(void **state)
 		       "Sec-WebSocket-Key: k\r\n"
 		       "\r\n",
 		       upstream);
+	/* Over TLS: https, and port 443 whatever port the HTTPS listener has,
+	 * as ingress-nginx's $pass_port */
+	parse_req("GET /s?q=1 HTTP/1.1\r\nHost: myapp.com\r\nX-Forwarded-Proto: http\r\n\r\n");
+	setup_fwd();
+	fwd.target = S("/s?q=1");
+	fwd.host = S("myapp.com");
+	fwd.proto = "https";
+	fwd.port = 8443;
+	assert_written(upstream(sizeof(out)),
+		       "GET /s?q=1 HTTP/1.1\r\n"
+		       "Host: myapp.com\r\n"
+		       "X-Request-ID: 0123456789abcdef0123456789abcdef\r\n"
+		       "X-Real-IP: 10.0.0.9\r\n"
+		       "X-Forwarded-For: 10.0.0.9\r\n"
+		       "X-Forwarded-Host: myapp.com\r\n"
+		       "X-Forwarded-Port: 443\r\n"
+		       "X-Forwarded-Proto: https\r\n"
+		       "X-Forwarded-Scheme: https\r\n"
+		       "X-Scheme: https\r\n"
+		       "\r\n",
+		       upstream);
 	/* A chunked body streams unchanged: its Transfer-Encoding goes too. */
 	parse_req("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
 	setup_fwd();

@@ -3,20 +3,25 @@
  * reads it), which host gets which Secret, and the control side over a
  * real store: a missing or bad Secret gives a Warning event on the Ingress
  * and the host no certificate of its own; a good one, an entry; a change
- * of a named Secret builds anew, a change of another does not. */
+ * of a named Secret builds anew, a change of another does not; and what
+ * curl and openssl s_client then meet on the ingress's ports. */
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include <mbedtls/base64.h>
 
 #include "../fakes/fake_writer.h"
+#include "../fakes/loopback.h"
 #include "../fakes/pub_sync.h"
 #include "ing.h"
 #include "ing_certs.h"
@@ -263,7 +268,7 @@ static void test_hosts(void **state)
 	ingress(ings, "second", 6, "other:other.test", "other.test");
 	/* a tls host without a rule, and a rule without a host */
 	ingress(ings, "norule", 7, "other:lonely.test", "");
-	c = ing_secret_certs(&w, get_secret, NULL, named, on_warn, NULL, 2);
+	c = ing_secret_certs(&w, get_secret, NULL, NULL, named, on_warn, NULL, 2);
 	assert_non_null(c);
 	assert_true(has(c, "a.test"));
 	assert_true(has(c, "x.w.test"));
@@ -296,7 +301,7 @@ static void test_hosts(void **state)
 	ingress(ings, "one", 1, "good:a.test", "a.test");
 	json_object_set_new(k1s_json_path(json_object_get(ings, "default/one"), "spec"),
 			    "ingressClassName", json_string("traefik"));
-	c = ing_secret_certs(&w, get_secret, NULL, named, on_warn, NULL, 1);
+	c = ing_secret_certs(&w, get_secret, NULL, NULL, named, on_warn, NULL, 1);
 	assert_non_null(c);
 	assert_false(has(c, "a.test"));
 	assert_int_equal(json_object_size(named), 0);
@@ -307,10 +312,55 @@ static void test_hosts(void **state)
 	json_decref(world_secrets);
 }
 
+/* Checks kept from build to build follow what the Secrets hold. */
+static void test_cache(void **state)
+{
+	json_t *ings = json_object(), *named = json_object();
+	struct ing_world w = {.ingresses = ings, .classes = json_object()};
+	struct ing_secret_cache *cache = ing_secret_cache_new();
+	struct ing_certs *c;
+
+	(void)state;
+	world_secrets = json_object();
+	ingress(ings, "one", 1, "s:a.test", "a.test");
+	for (int round = 0; round < 5; round++) {
+		/* good, mismatched, good, gone, good as Opaque */
+		bool want = round != 1 && round != 3;
+
+		if (round == 0 || round == 2)
+			put_secret(secret("s", "kubernetes.io/tls", "tls.crt", b64[A_CRT], "tls.key",
+					  b64[A_KEY], NULL));
+		else if (round == 1)
+			put_secret(secret("s", "kubernetes.io/tls", "tls.crt", b64[A_CRT], "tls.key",
+					  b64[B_KEY], NULL));
+		else if (round == 3)
+			json_object_del(world_secrets, "default/s");
+		else
+			put_secret(secret("s", "Opaque", "tls.crt", b64[A_CRT], "tls.key",
+					  b64[A_KEY], NULL));
+		/* twice: the second from what the first found */
+		for (int again = 0; again < 2; again++) {
+			warned[0] = 0;
+			c = ing_secret_certs(&w, get_secret, NULL, cache, named, on_warn, NULL, 1);
+			assert_non_null(c);
+			assert_int_equal(has(c, "a.test"), want);
+			assert_int_equal(strstr(warned, "InvalidSecret") != NULL, round == 1);
+			assert_int_equal(strstr(warned, "SecretNotFound") != NULL, round == 3);
+			ing_certs_free(c);
+		}
+	}
+	ing_secret_cache_free(cache);
+	json_decref(ings);
+	json_decref(named);
+	json_decref((json_t *)w.classes);
+	json_decref(world_secrets);
+}
+
 /* ---- the control side, over a real store ---- */
 
 struct fx {
 	char dir[64];
+	int http_port, https_port;
 	struct st *st;
 	struct k1s_loop *loop;
 	struct fake_writer fw;
@@ -346,12 +396,15 @@ static void put(struct fx *fx, const struct k1s_resource *r, json_t *obj)
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	struct ing_config cfg = {.loops = 2, .address = "192.0.2.80"};
+	static const char *const listen_on[] = {"127.0.0.1", NULL};
+	struct ing_config cfg = {.loops = 2, .address = "192.0.2.80", .listen = listen_on};
 	int err = 0;
 
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_ing_secret.XXXXXX");
 	if (!mkdtemp(fx->dir))
 		return -1;
+	fx->http_port = cfg.http_port = lo_free_port();
+	fx->https_port = cfg.https_port = lo_free_port();
 	fx->st = st_open(fx->dir, &(struct st_opts){ST_SYNC_NORMAL, 0}, &err);
 	fx->loop = k1s_loop_new();
 	fake_writer_init(&fx->fw, fx->st);
@@ -478,12 +531,174 @@ static void test_control(void **state)
 	assert_false(served(fx, "a.test"));
 }
 
+/* What a command prints (stdout and stderr), NUL-terminated. */
+static void run(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[1024];
+	size_t n = 0;
+	va_list ap;
+	FILE *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (n < cap - 1 && !feof(p))
+		n += fread(out + n, 1, cap - 1 - n, p);
+	out[n] = 0;
+	pclose(p);
+}
+
+/* The serial of the certificate the HTTPS port shows for a server name. */
+static void served_serial(struct fx *fx, const char *name, char *out, size_t cap)
+{
+	run(out, cap,
+	    "timeout 10 openssl s_client -connect 127.0.0.1:%d -servername %s </dev/null "
+	    "2>/dev/null | openssl x509 -noout -serial -subject 2>&1",
+	    fx->https_port, name);
+}
+
+/* An open TLS connection: openssl s_client, its input and output. */
+struct open_conn {
+	pid_t pid;
+	int in, out;
+};
+
+static void conn_open(struct fx *fx, struct open_conn *c, const char *name)
+{
+	int in[2], out[2];
+	char addr[32], buf[4096] = "";
+	size_t n = 0;
+
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", fx->https_port);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	c->pid = fork();
+	if (c->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		execlp("openssl", "openssl", "s_client", "-quiet", "-connect", addr, "-servername",
+		       name, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	c->in = in[1];
+	c->out = out[0];
+	/* the handshake is done when the chain has been looked at */
+	while (!strstr(buf, "verify return:")) {
+		struct pollfd p = {c->out, POLLIN, 0};
+		ssize_t k;
+
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		k = read(c->out, buf + n, sizeof(buf) - 1 - n);
+		assert_true(k > 0);
+		n += (size_t)k;
+		buf[n] = 0;
+	}
+}
+
+/* Sends a request on the open connection: the answer from its status
+ * line on (s_client's own lines about the chain may come first). */
+static const char *conn_request(struct open_conn *c, const char *req, char *out, size_t cap)
+{
+	const char *st = NULL;
+	size_t n = 0;
+
+	assert_int_equal(write(c->in, req, strlen(req)), (ssize_t)strlen(req));
+	out[0] = 0;
+	while (!(st = strstr(out, "HTTP/1.1 ")) || !strstr(st, "\r\n")) {
+		struct pollfd p = {c->out, POLLIN, 0};
+		ssize_t k;
+
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		k = read(c->out, out + n, cap - 1 - n);
+		assert_true(k > 0);
+		n += (size_t)k;
+		out[n] = 0;
+	}
+	return st;
+}
+
+static void conn_close(struct open_conn *c)
+{
+	close(c->in);
+	close(c->out);
+	kill(c->pid, SIGTERM);
+	waitpid(c->pid, NULL, 0);
+}
+
+/* The user's side: curl --cacert with the Secret's certificate, the
+ * redirect to https, SNI, and a Secret changed under an open connection. */
+static void test_served(void **state)
+{
+	struct fx *fx = *state;
+	const struct k1s_resource *secrets = res("", "secrets");
+	char out[8192], want[256], *nl;
+	struct open_conn c;
+
+	put(fx, res("networking.k8s.io", "ingresses"),
+	    json_pack("{s:{s:s,s:s},s:{s:s,s:[{s:[s],s:s}],s:[{s:s}]}}", "metadata", "name", "web",
+		      "namespace", "default", "spec", "ingressClassName", "nginx", "tls", "hosts",
+		      "a.test", "secretName", "own-tls", "rules", "host", "a.test"));
+	put(fx, secrets, secret("own-tls", "kubernetes.io/tls", "tls.crt", b64[A_CRT], "tls.key",
+				b64[A_KEY], NULL));
+	sync_ing(fx);
+
+	/* curl trusts the Secret's certificate: the request reaches the
+	 * routing (a host without paths: the default backend's 404) */
+	run(out, sizeof(out),
+	    "curl -s -o /dev/null -w '%%{http_code}' --cacert %s/a.crt --resolve "
+	    "a.test:%d:127.0.0.1 https://a.test:%d/ 2>&1", dir, fx->https_port, fx->https_port);
+	assert_string_equal(out, "404");
+	/* plain HTTP: 308 to https, path and query kept */
+	run(out, sizeof(out),
+	    "curl -s -o /dev/null -w '%%{http_code} %%{redirect_url}' --resolve "
+	    "a.test:%d:127.0.0.1 'http://a.test:%d/p/q?x=1&y=2' 2>&1", fx->http_port,
+	    fx->http_port);
+	assert_string_equal(out, "308 https://a.test/p/q?x=1&y=2");
+	/* an unknown name: the fake certificate */
+	served_serial(fx, "nobody.test", out, sizeof(out));
+	assert_non_null(strstr(out, "Kubernetes Ingress Controller Fake Certificate"));
+
+	/* a new certificate in the Secret: new connections get it, an open
+	 * one goes on */
+	conn_open(fx, &c, "a.test");
+	put(fx, secrets, secret("own-tls", "kubernetes.io/tls", "tls.crt", b64[A2_CRT], "tls.key",
+				b64[A_KEY], NULL));
+	sync_ing(fx);
+	run(want, sizeof(want), "openssl x509 -in %s/a2.crt -noout -serial", dir);
+	if ((nl = strchr(want, '\n')))
+		*nl = 0;
+	served_serial(fx, "a.test", out, sizeof(out));
+	assert_non_null(strstr(out, want));
+	assert_true(strncmp(conn_request(&c, "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n", out,
+					 sizeof(out)),
+			    "HTTP/1.1 404 ", 13) == 0);
+	conn_close(&c);
+
+	/* a bad Secret: the fake certificate, and curl refuses it */
+	put(fx, secrets, secret("own-tls", "kubernetes.io/tls", "tls.crt", b64[A_CRT], "tls.key",
+				b64[B_KEY], NULL));
+	sync_ing(fx);
+	served_serial(fx, "a.test", out, sizeof(out));
+	assert_non_null(strstr(out, "Kubernetes Ingress Controller Fake Certificate"));
+	run(out, sizeof(out),
+	    "curl -s -o /dev/null -w '%%{http_code}' --cacert %s/a.crt --resolve "
+	    "a.test:%d:127.0.0.1 https://a.test:%d/ 2>&1", dir, fx->https_port, fx->https_port);
+	assert_string_equal(out, "000");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keypair),
 		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test_setup_teardown(test_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_served, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
