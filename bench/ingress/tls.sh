@@ -136,7 +136,9 @@ measure_conns() { # port new|reuse
 	echo "$rps $p50 $p99 $(busy "$c0" "$c1")"
 	total=$(awk -v r="$rps" -v d="$DUR" 'BEGIN { printf "%.0f", r * d }')
 	[ "$failed" = 0 ] || echo " $failed of $total connections without a 200" >&2
-	[ "$unclean" = 0 ] || echo " $unclean of $total closed without a close_notify" >&2
+	# A share, not a count: the notes keep one line for the three runs.
+	[ "$unclean" = 0 ] || awk -v u="$unclean" -v t="$total" \
+		'BEGIN { printf " %.0f%% closed without a close_notify\n", u * 100 / (t > 0 ? t : 1) }' >&2
 	[ "$2" = new ] && [ "$resumed" != 0 ] && echo " $resumed of $total resumed" >&2
 	[ "$2" = reuse ] && [ "$resumed" -lt $((total * 99 / 100)) ] &&
 		echo " only $resumed of $total resumed" >&2
