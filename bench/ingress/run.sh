@@ -27,7 +27,7 @@
 # is the median of the runs), CONNS (default 50), RULES (default
 # "1 100 10000"), ROUNDS (reconcile tries, default 50), HTTP=0 (no HTTP
 # rows nor reconcile), HTTPS=0 (no HTTPS rows), TLS_PROCS (handshake
-# clients, default 8). The HTTPS rows alone, in about 7 minutes:
+# clients, default 8). The HTTPS rows alone, in about 9 minutes:
 #
 #   RULES=1 HTTP=0 bench/ingress/run.sh
 set -eu
@@ -107,9 +107,11 @@ taskset -c 0 nginx -c "$T/upstream.conf" -g 'daemon off;' & PIDS="$PIDS $!"
 # k1s, on CPU 0 like the others; its API on a free port.
 API_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 API=http://127.0.0.1:$API_PORT
+# (tls_k1s_flags: its HTTPS port's flag and value, two words, where it has one)
+# shellcheck disable=SC2046
 taskset -c 0 "$B/k1s" serve --data-dir "$T/data" --port "$API_PORT" --store-sync normal \
-	--log-level warn --lb-pool none --ingress-listen 127.0.0.1 --ingress-http-port $K1S_PORT $(tls_k1s_flags) --ingress-loops 1 \
-	--proxy-loops 1 --dns-loops 1 --dns-resolv-conf /dev/null >"$T/k1s.log" 2>&1 &
+	--log-level warn --lb-pool none --ingress-listen 127.0.0.1 --ingress-http-port $K1S_PORT \
+	$(tls_k1s_flags) --ingress-loops 1 --proxy-loops 1 --dns-loops 1 --dns-resolv-conf /dev/null >"$T/k1s.log" 2>&1 &
 K1S_PID=$!
 PIDS="$PIDS $K1S_PID"
 for _ in $(seq 300); do
