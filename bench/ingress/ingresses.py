@@ -16,8 +16,13 @@ takes to reach the ingress's answers.
       upstreams that answer differently, until the answer comes from the
       new one. Prints p50, p99 and the maximum of each, in milliseconds
       from the API's answer (the write is acknowledged then).
+
+  ingresses.py tls --server URL --host NAME --secret NAME --cert PEM --key PEM
+      A kubernetes.io/tls Secret from the PEM files, as `kubectl create
+      secret tls` makes it, and an Ingress for NAME to the Service `up`
+      (populate makes it first) with that Secret in its tls section.
 """
-import argparse, http.client, json, socket, sys, time, urllib.parse
+import argparse, base64, http.client, json, socket, sys, time, urllib.parse
 
 NS = "ingbench"
 PER_INGRESS = 100
@@ -52,6 +57,7 @@ class Api:
 
 ING = f"/apis/networking.k8s.io/v1/namespaces/{NS}/ingresses"
 SVC = f"/api/v1/namespaces/{NS}/services"
+SECRETS = f"/api/v1/namespaces/{NS}/secrets"
 EPS = f"/api/v1/namespaces/{NS}/endpoints"
 
 
@@ -89,6 +95,17 @@ def populate(a):
         last = min(a.rules, first + PER_INGRESS - 1)
         api.apply(ING, ingress(f"r-{k}", [f"h{i}.bench.test" for i in range(first, last + 1)],
                                "up"))
+
+
+def tls(a):
+    api = Api(a.server)
+    pem = lambda path: base64.b64encode(open(path, "rb").read()).decode()
+    api.apply(SECRETS, {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+                        "metadata": {"name": a.secret},
+                        "data": {"tls.crt": pem(a.cert), "tls.key": pem(a.key)}})
+    ing = ingress("tls", [a.host], "up")
+    ing["spec"]["tls"] = [{"hosts": [a.host], "secretName": a.secret}]
+    api.apply(ING, ing)
 
 
 def get(addr, host):
@@ -186,8 +203,14 @@ def main():
     r.add_argument("--rounds", type=int, default=50)
     r.add_argument("--pause", type=float, default=100, help="ms before each change")
     r.add_argument("--label", default="")
+    t = sub.add_parser("tls")
+    t.add_argument("--server", required=True)
+    t.add_argument("--host", required=True)
+    t.add_argument("--secret", required=True)
+    t.add_argument("--cert", required=True)
+    t.add_argument("--key", required=True)
     a = ap.parse_args()
-    populate(a) if a.cmd == "populate" else reconcile(a)
+    {"populate": populate, "reconcile": reconcile, "tls": tls}[a.cmd](a)
 
 
 if __name__ == "__main__":

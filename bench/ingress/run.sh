@@ -9,7 +9,9 @@
 # and k1s's ratio to nginx and to HAProxy, raw and per core. Then the
 # reconcile latency: from the API's answer to a new Ingress, and to a
 # changed Endpoints, to the first answer through the ingress that shows it,
-# beside each count of rules.
+# beside each count of rules. With the first count of rules, the HTTPS
+# rows (tls.sh): keep-alive, full and resumed handshakes, 1 MiB answers,
+# the same certificate in all three.
 #
 #   bench/ingress/run.sh [BUILD_DIR]     (root: k1s runs as the appliance)
 #
@@ -23,16 +25,26 @@
 # Servers (and the upstream) are pinned to CPU 0, wrk to CPU 1
 # (bench-notes.md). DUR (s, default 10), REPEAT (default 3; each figure
 # is the median of the runs), CONNS (default 50), RULES (default
-# "1 100 10000"), ROUNDS (reconcile tries, default 50).
+# "1 100 10000"), ROUNDS (reconcile tries, default 50), HTTP=0 (no HTTP
+# rows nor reconcile), HTTPS=0 (no HTTPS rows), TLS_PROCS (handshake
+# clients, default 8). The HTTPS rows alone, in about 9 minutes:
+#
+#   RULES=1 HTTP=0 bench/ingress/run.sh
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
+. "$HERE/tls.sh"
 B=${1:-build}
 DUR=${DUR:-10}
 REPEAT=${REPEAT:-3}
 CONNS=${CONNS:-50}
 RULES=${RULES:-1 100 10000}
 ROUNDS=${ROUNDS:-50}
+HTTP=${HTTP:-1}
+HTTPS=${HTTPS:-1}
+TLS_PROCS=${TLS_PROCS:-8}
+MEASURE=measure
+K1S_TLS=0
 UP=127.0.0.1:18180
 OTHER=127.0.0.1:18181	# a second upstream, for a changed backend
 NGINX_PORT=18191
@@ -69,6 +81,7 @@ wrk.method = "POST"
 wrk.body = string.rep("x", 1048576)
 wrk.headers["Content-Type"] = "application/octet-stream"
 LUA
+[ "$HTTPS" = 1 ] && tls_setup
 cat > "$T/upstream.conf" <<CONF
 worker_processes 1;
 pid $T/upstream.pid;
@@ -94,9 +107,11 @@ taskset -c 0 nginx -c "$T/upstream.conf" -g 'daemon off;' & PIDS="$PIDS $!"
 # k1s, on CPU 0 like the others; its API on a free port.
 API_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 API=http://127.0.0.1:$API_PORT
+# (tls_k1s_flags: its HTTPS port's flag and value, two words, where it has one)
+# shellcheck disable=SC2046
 taskset -c 0 "$B/k1s" serve --data-dir "$T/data" --port "$API_PORT" --store-sync normal \
-	--log-level warn --lb-pool none --ingress-listen 127.0.0.1 --ingress-http-port $K1S_PORT --ingress-loops 1 \
-	--proxy-loops 1 --dns-loops 1 --dns-resolv-conf /dev/null >"$T/k1s.log" 2>&1 &
+	--log-level warn --lb-pool none --ingress-listen 127.0.0.1 --ingress-http-port $K1S_PORT \
+	$(tls_k1s_flags) --ingress-loops 1 --proxy-loops 1 --dns-loops 1 --dns-resolv-conf /dev/null >"$T/k1s.log" 2>&1 &
 K1S_PID=$!
 PIDS="$PIDS $K1S_PID"
 for _ in $(seq 300); do
@@ -188,6 +203,7 @@ CONF
 					"\t\tset $proxy_upstream_name \"ingbench-up-80\";\n" \
 					"\t\tlocation / { include %s; }\n\t}\n", i, port, loc
 		}'
+		if [ "$HTTPS" = 1 ]; then nginx_tls_servers "$T/location.conf"; fi
 		echo "}"
 	} > "$T/nginx.conf"
 }
@@ -195,13 +211,14 @@ CONF
 # HAProxy as a user would write it: a map of hosts to backends, the
 # headers ingress-nginx sets, connections to the upstream reused.
 haproxy_conf() { # RULES
-	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d.bench.test up\n", i }' \
-		> "$T/hosts.map"
+	awk -v n="$1" -v tls="$TLS_HOST" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d.bench.test up\n", i
+		print tls " up" }' > "$T/hosts.map"
 	cat > "$T/haproxy.cfg" <<CONF
 global
 	nbthread 1
 	maxconn 8000
 	log stdout format raw local0
+$([ "$HTTPS" = 1 ] && haproxy_tls_global)
 defaults
 	mode http
 	log global
@@ -214,12 +231,14 @@ defaults
 	timeout http-keep-alive 75s
 frontend ing
 	bind 127.0.0.1:$HAPROXY_PORT
+$([ "$HTTPS" = 1 ] && haproxy_tls_bind)
 	unique-id-format %[rand(4294967295),hex]%[rand(4294967295),hex]%[rand(4294967295),hex]%[rand(4294967295),hex]
 	unique-id-header X-Request-ID
 	http-request set-header X-Real-IP %[src]
 	http-request set-header X-Forwarded-Host %[req.hdr(host)]
 	http-request set-header X-Forwarded-Port %[dst_port]
-	http-request set-header X-Forwarded-Proto http
+	http-request set-header X-Forwarded-Proto https if { ssl_fc }
+	http-request set-header X-Forwarded-Proto http unless { ssl_fc }
 	use_backend %[req.hdr(host),field(1,:),lower,map($T/hosts.map)]
 	default_backend default
 backend up
@@ -247,7 +266,7 @@ row() { # pattern rules target pid url wrk-args...
 	key=$1/$2 tgt=$3 pid=$4 url=$5
 	shift 5
 	p0=$(proccpu "$pid")
-	m=$(measure "$url" "$@" 2>"$T/err")
+	m=$($MEASURE "$url" "$@" 2>"$T/err")
 	p1=$(proccpu "$pid")
 	[ -s "$T/err" ] && echo "$key $tgt:$(cat "$T/err")" >> "$T/notes"
 	echo "$key $tgt $m $(awk -v a="$p0" -v b="$p1" -v d="$DUR" -v hz="$HZ" \
@@ -290,18 +309,24 @@ for n in $RULES; do
 			{ echo "bench/ingress: port $port: GET /1m $got, POST 1 MiB $posted" >&2; exit 1; }
 	done
 	NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -1)
+	tls=0
+	[ "$HTTPS" = 1 ] && [ "$n" = "$FIRST" ] && tls=1 && tls_check
 	rep=1
 	while [ "$rep" -le "$REPEAT" ]; do
-		[ "$n" = "$FIRST" ] &&
-			run_target - direct "$UP_WORKER" "http://$UP/" "$host"
-		run_target "$n" nginx "$NGINX_WORKER" "http://127.0.0.1:$NGINX_PORT/" "$host"
-		run_target "$n" haproxy "$HAPROXY_PID" "http://127.0.0.1:$HAPROXY_PORT/" "$host"
-		run_target "$n" k1s "$K1S_PID" "http://127.0.0.1:$K1S_PORT/" "$host"
+		if [ "$HTTP" = 1 ]; then
+			[ "$n" = "$FIRST" ] &&
+				run_target - direct "$UP_WORKER" "http://$UP/" "$host"
+			run_target "$n" nginx "$NGINX_WORKER" "http://127.0.0.1:$NGINX_PORT/" "$host"
+			run_target "$n" haproxy "$HAPROXY_PID" "http://127.0.0.1:$HAPROXY_PORT/" "$host"
+			run_target "$n" k1s "$K1S_PID" "http://127.0.0.1:$K1S_PORT/" "$host"
+		fi
+		[ "$tls" = 1 ] && tls_targets "$n"
 		rep=$((rep + 1))
 	done
-	python3 "$HERE/ingresses.py" reconcile --server "$API" --ingress 127.0.0.1:$K1S_PORT \
+	[ "$HTTP" = 1 ] && python3 "$HERE/ingresses.py" reconcile --server "$API" --ingress 127.0.0.1:$K1S_PORT \
 		--backend $UP --other $OTHER --rounds "$ROUNDS" --label "beside $n rules: " \
 		>> "$T/reconcile"
+	true
 done
 
 # The table: per pattern, the rows by rules, and k1s's ratios to the
@@ -313,7 +338,9 @@ echo "per core of it. k1s/nginx, k1s/haproxy: req/s ratio, then the per-core rat
 echo "cpu1% is near 100, req/s is wrk's limit (or a neighbour's load): compare /core."
 printf '%-16s %-8s %9s %8s %8s %5s %5s %6s %9s %11s %11s\n' pattern/rules target req/s \
 	p50ms p99ms cpu0% cpu1% proxy% /core k1s/nginx k1s/haproxy
-for pat in keepalive newconn get1m post1m; do grep "^$pat/" "$T/median"; done | awk '
+for pat in keepalive newconn get1m post1m tls-keepalive tls-full tls-resumed tls-get1m; do
+	grep "^$pat/" "$T/median" || true
+done | awk '
 { k[NR] = $0; r[$1, $2] = $3; c[$1, $2] = $8 > 0 ? $3 * 100 / $8 : 0 }
 function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
 END {
@@ -322,6 +349,7 @@ END {
 		split(f[1], pn, "/")
 		if (pn[1] != last && last != "") print ""
 		last = pn[1]
+		if (f[3] == "-") { printf "%-16s %-8s %9s\n", f[1], f[2], "n/a"; continue }
 		rn = rh = "-"
 		if (f[2] == "k1s") {
 			rn = ratio(f[3], r[f[1], "nginx"]) " " ratio(c[f[1], "k1s"], c[f[1], "nginx"])
@@ -334,4 +362,5 @@ END {
 sort -u "$T/notes"
 
 echo
-cat "$T/reconcile"
+[ -s "$T/reconcile" ] && cat "$T/reconcile"
+if [ "$HTTPS" = 1 ]; then echo; tls_crypto_speed; fi
