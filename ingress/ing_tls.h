@@ -70,6 +70,9 @@ struct ing_tls {
 	 * allocated at first use, and given back by ing_tls_idle(). */
 	unsigned char *out;
 	size_t out_off, out_len;
+	/* A server session's records once the handshake is over, on
+	 * libcrypto (ing_tls_rec.h); NULL while mbedTLS has them. */
+	struct ing_tls_rec *rec;
 };
 
 enum {
@@ -115,6 +118,9 @@ ssize_t ing_tls_write(struct ing_tls *t, const void *p, size_t n);
  * -ING_TLS_WANT_READ when more ciphertext is needed, or a negative
  * mbedTLS error. */
 ssize_t ing_tls_read(struct ing_tls *t, void *p, size_t cap);
+/* A close_notify alert into the pending output, for a clean close: 0, or
+ * a negative mbedTLS error (no room, or the session failed). */
+int ing_tls_close_notify(struct ing_tls *t);
 
 /* The wire side. */
 static inline size_t ing_tls_out_pending(const struct ing_tls *t)
