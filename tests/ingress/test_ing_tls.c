@@ -510,6 +510,75 @@ static void test_one_mib_both_ways(void **state)
 	assert_string_equal(out, "1048576");
 }
 
+/* Each AEAD suite the server offers carries 1 MiB up and 1 MiB down, and
+ * a second request on the same connection. */
+static void test_each_cipher_carries_a_mib_both_ways(void **state)
+{
+	static const char *const ciphers[] = {
+		"ECDHE-ECDSA-AES128-GCM-SHA256",
+		"ECDHE-ECDSA-AES256-GCM-SHA384",
+		"ECDHE-ECDSA-CHACHA20-POLY1305",
+	};
+	struct fx *fx = *state;
+
+	for (size_t i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++) {
+		char cmd[1024], want[128];
+
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && head -c %d /dev/urandom > up.bin && timeout 20 curl -v -sS "
+			 "--cacert ec.crt --resolve myapp.com:%d:127.0.0.1 --ciphers %s "
+			 "--data-binary @up.bin -H 'Content-Type: x/y' https://myapp.com:%d/echo "
+			 "-o down.bin --next --cacert ec.crt --ciphers %s https://myapp.com:%d/big "
+			 "-o big.bin 2>&1 && cmp up.bin down.bin && "
+			 "stat -c 'big=%%s' big.bin && echo SAME",
+			 certs_dir, BIG, fx->tport, ciphers[i], fx->tport, ciphers[i], fx->tport);
+		if (run(cmd, out, sizeof(out)) != 0 || !strstr(out, "SAME") ||
+		    !strstr(out, "big=1048576"))
+			fail_msg("%s:\n%s", ciphers[i], out);
+		snprintf(want, sizeof(want), "SSL connection using TLSv1.2 / %s", ciphers[i]);
+		if (!strstr(out, want) || !strstr(out, "Re-using existing connection"))
+			fail_msg("%s: not one connection under it:\n%s", ciphers[i], out);
+	}
+}
+
+/* A session the server closed (Connection: close) is resumed by curl on
+ * its next connections, which then carry requests and a 1 MiB answer as a
+ * new session does: the resumed handshake's keys and record counters. */
+static void test_closed_session_resumes(void **state)
+{
+	struct fx *fx = *state;
+	char args[512];
+
+	snprintf(args, sizeof(args),
+		 "-v -H 'Connection: close' https://myapp.com:%d/one -o /dev/null --next "
+		 "--cacert ec.crt -H 'Connection: close' https://myapp.com:%d/two "
+		 "--next --cacert ec.crt https://myapp.com:%d/big -o big.bin -w 'big=%%{size_download}'",
+		 fx->tport, fx->tport, fx->tport);
+	assert_int_equal(curl(fx, args, out, sizeof(out)), 0);
+	if (!strstr(out, "SSL re-using session ID") || !strstr(out, "GET /two HTTP/1.1") ||
+	    !strstr(out, "big=1048576"))
+		fail_msg("not resumed:\n%s", out);
+}
+
+/* The server's close of a session says so: a close_notify, as nginx's
+ * SSL_shutdown(), not an EOF, which OpenSSL 3 clients take for an attack
+ * on the session and drop it. */
+static void test_close_sends_close_notify(void **state)
+{
+	struct fx *fx = *state;
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && printf 'GET /bye HTTP/1.1\\r\\nHost: myapp.com\\r\\nConnection: "
+		 "close\\r\\n\\r\\n' | timeout 10 openssl s_client -connect 127.0.0.1:%d "
+		 "-servername myapp.com -ign_eof 2>&1",
+		 certs_dir, fx->tport);
+	run(cmd, out, sizeof(out));
+	assert_non_null(strstr(out, "GET /bye HTTP/1.1"));	/* the upstream's echo */
+	if (strstr(out, "unexpected eof"))
+		fail_msg("closed without close_notify:\n%s", out);
+}
+
 static int dial(int port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
@@ -836,6 +905,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resumption, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_curl_through_to_the_upstream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_mib_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_each_cipher_carries_a_mib_both_ways, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_closed_session_resumes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_sends_close_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_and_truncated_hellos_are_closed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_handshake_is_closed, setup, teardown),
