@@ -631,6 +631,97 @@ static size_t client_hello(unsigned char *buf, size_t cap)
 	return have;
 }
 
+/* An mbedTLS client of the test's own over a socket, so that the test
+ * can touch its records on the wire. */
+static void wire_flush(int fd, struct ing_tls *t)
+{
+	while (ing_tls_out_pending(t)) {
+		ssize_t n = send(fd, ing_tls_out_data(t), ing_tls_out_pending(t), MSG_NOSIGNAL);
+
+		assert_true(n > 0);
+		ing_tls_out_sent(t, (size_t)n);
+	}
+}
+
+static bool wire_fill(int fd, struct ing_tls *t)
+{
+	size_t cap;
+	unsigned char *p = ing_tls_in_room(t, &cap);
+	ssize_t n = recv(fd, p, cap, 0);
+
+	if (n <= 0)
+		return false;
+	ing_tls_in_got(t, (size_t)n);
+	return true;
+}
+
+/* A bit flipped in a record on the wire: the server answers with a fatal
+ * bad_record_mac alert and ends the connection, as mbedTLS and OpenSSL
+ * do. Tried in a record's ciphertext and in its tag, on each AEAD. */
+static void test_flipped_bit_gets_bad_record_mac(void **state)
+{
+	static const int suites[] = {
+		MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	};
+	static const char req[] = "GET /flip HTTP/1.1\r\nHost: myapp.com\r\n\r\n";
+	struct fx *fx = *state;
+
+	for (int i = 0; i < 4; i++) {
+		int one[2] = {suites[i / 2], 0};
+		struct ing_tls_cfg ccfg = {0};
+		struct ing_tls *t;
+		unsigned char buf[4096];
+		int fd = dial(fx->tport), r;
+		ssize_t k;
+
+		assert_int_equal(ing_tls_cfg_init(&ccfg), 0);
+		mbedtls_ssl_conf_ciphersuites(&ccfg.client, one);
+		t = ing_tls_client(&ccfg, "myapp.com");
+		assert_non_null(t);
+		while ((r = ing_tls_handshake(t)) != ING_TLS_DONE) {
+			assert_true(r > 0);
+			wire_flush(fd, t);
+			if (r == ING_TLS_WANT_READ)
+				assert_true(wire_fill(fd, t));
+		}
+		wire_flush(fd, t);
+		/* One good request first: the session works. */
+		assert_int_equal(ing_tls_write(t, req, sizeof(req) - 1), sizeof(req) - 1);
+		wire_flush(fd, t);
+		/* Its answer: a head, and the head the upstream got as the body. */
+		for (size_t have = 0, ends = 0; ends < 2;) {
+			k = ing_tls_read(t, buf + have, sizeof(buf) - 1 - have);
+			if (k == -ING_TLS_WANT_READ) {
+				assert_true(wire_fill(fd, t));
+				continue;
+			}
+			assert_true(k > 0);
+			have += (size_t)k;
+			buf[have] = 0;
+			ends = 0;
+			for (char *e = (char *)buf; (e = strstr(e, "\r\n\r\n")); e += 4)
+				ends++;
+		}
+		assert_non_null(strstr((char *)buf, "HTTP/1.1 200"));
+		/* Then the same request with one bit changed: the last byte
+		 * is the tag's, the one 20 from the end the text's. */
+		assert_int_equal(ing_tls_write(t, req, sizeof(req) - 1), sizeof(req) - 1);
+		t->out[t->out_len - (i % 2 ? 1 : 20)] ^= 0x10;
+		wire_flush(fd, t);
+		while ((k = ing_tls_read(t, buf, sizeof(buf))) == -ING_TLS_WANT_READ)
+			if (!wire_fill(fd, t))
+				break;
+		if (k != MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE ||
+		    t->ssl.in_msg[1] != MBEDTLS_SSL_ALERT_MSG_BAD_RECORD_MAC)
+			fail_msg("case %d: %zd, no bad_record_mac alert", i, k);
+		assert_true(closed_by_peer(fd));
+		close(fd);
+		ing_tls_free(t);
+		ing_tls_cfg_free(&ccfg);
+	}
+}
+
 static void test_garbage_and_truncated_hellos_are_closed(void **state)
 {
 	struct fx *fx = *state;
@@ -909,6 +1000,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_closed_session_resumes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_sends_close_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flipped_bit_gets_bad_record_mac, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_and_truncated_hellos_are_closed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_handshake_is_closed, setup, teardown),
