@@ -130,6 +130,16 @@ void conn_tls_recv(struct conn *c, int64_t ms)
 	ssize_t r = ing_tls_read(c->ctls, c->cbuf + c->clen, ING_CBUF - c->clen);
 
 	if (r == -ING_TLS_WANT_READ) {
+		/* A warning the session wrote while reading (a refused
+		 * renegotiation) goes now, where no send is under way; what
+		 * does not fit stays first in line for the next one. */
+		if (ing_tls_out_pending(c->ctls) && !c->busy[S_CTX]) {
+			ssize_t n = send(c->cfd, ing_tls_out_data(c->ctls),
+					 ing_tls_out_pending(c->ctls), MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (n > 0)
+				ing_tls_out_sent(c->ctls, (size_t)n);
+		}
 		raw_recv(c, ms);
 	} else if (r < 0 && ing_tls_out_pending(c->ctls) && !c->busy[S_CTX]) {
 		/* The alert the session wrote (bad_record_mac and the

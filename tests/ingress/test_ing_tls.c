@@ -631,6 +631,23 @@ static size_t client_hello(unsigned char *buf, size_t cap)
 	return have;
 }
 
+/* A client asking to renegotiate is refused with a warning alert
+ * no_renegotiation, as mbedTLS (renegotiation off) and nginx refuse it;
+ * OpenSSL's client takes that for the end of its handshake. */
+static void test_renegotiation_is_refused(void **state)
+{
+	struct fx *fx = *state;
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && (printf 'R\\n'; sleep 1) | timeout 10 openssl s_client -connect "
+		 "127.0.0.1:%d -servername myapp.com 2>&1",
+		 certs_dir, fx->tport);
+	run(cmd, out, sizeof(out));
+	if (!strstr(out, "RENEGOTIATING") || !strstr(out, "no renegotiation"))
+		fail_msg("not refused:\n%s", strlen(out) > 1500 ? out + strlen(out) - 1500 : out);
+}
+
 /* An mbedTLS client of the test's own over a socket, so that the test
  * can touch its records on the wire. */
 static void wire_flush(int fd, struct ing_tls *t)
@@ -1000,6 +1017,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_closed_session_resumes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_sends_close_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renegotiation_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flipped_bit_gets_bad_record_mac, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_and_truncated_hellos_are_closed, setup,
