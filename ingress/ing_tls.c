@@ -8,6 +8,7 @@
 
 #include "ing_certs.h"
 #include "ing_tls.h"
+#include "ing_tls_pk.h"
 #include "ing_tls_rec.h"
 #include "k1s_pki.h"
 
@@ -270,6 +271,8 @@ int ing_tls_cfg_server(struct ing_tls_cfg *cfg, struct ing_tls_shared *sh, int l
 	if (r == 0)
 		r = mbedtls_pk_parse_key(&cfg->fake_key, (const unsigned char *)sh->fake_key,
 					 strlen(sh->fake_key) + 1, NULL, 0);
+	if (r == 0)
+		(void)ing_tls_pk_offload(&cfg->fake_key);	/* else mbedTLS signs */
 	if (r == 0)
 		r = mbedtls_ssl_config_defaults(c, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
 						MBEDTLS_SSL_PRESET_DEFAULT);

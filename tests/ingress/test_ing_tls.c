@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <mbedtls/ecdsa.h>
 
 #include "../fakes/fake_writer.h"
 #include "../fakes/loopback.h"
@@ -26,6 +27,7 @@
 #include "ing.h"
 #include "ing_conn_int.h"
 #include "ing_int.h"
+#include "ing_tls_pk.h"
 #include "k1s_loop.h"
 
 /* ---- the upstream: answers a POST with its body, anything else with
@@ -648,6 +650,48 @@ static void test_renegotiation_is_refused(void **state)
 		fail_msg("not refused:\n%s", strlen(out) > 1500 ? out + strlen(out) - 1500 : out);
 }
 
+/* An EC key that signs through libcrypto still is the certificate's key:
+ * its signatures verify with the certificate's public key, by mbedTLS
+ * and by the key itself, and mbedTLS still reads it as an EC key. */
+static void test_offloaded_key_signs_for_its_certificate(void **state)
+{
+	struct ing_tls_shared *sh = malloc(sizeof(*sh));
+	mbedtls_x509_crt crt;
+	mbedtls_pk_context key;
+	unsigned char hash[32], sig[MBEDTLS_ECDSA_MAX_LEN];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(ing_tls_shared_init(sh), 0);
+	mbedtls_x509_crt_init(&crt);
+	mbedtls_pk_init(&key);
+	assert_int_equal(mbedtls_x509_crt_parse(&crt, (const unsigned char *)sh->fake_crt,
+						strlen(sh->fake_crt) + 1), 0);
+	assert_int_equal(mbedtls_pk_parse_key(&key, (const unsigned char *)sh->fake_key,
+					      strlen(sh->fake_key) + 1, NULL, 0), 0);
+	assert_int_equal(ing_tls_pk_offload(&key), 0);
+	assert_string_equal(mbedtls_pk_get_name(&key), "EC (libcrypto signing)");
+	assert_true(mbedtls_pk_can_do(&key, MBEDTLS_PK_ECDSA));
+	assert_int_equal(mbedtls_pk_get_bitlen(&key), 256);
+	assert_int_equal(mbedtls_pk_ec(key)->grp.id, MBEDTLS_ECP_DP_SECP256R1);
+	for (int i = 0; i < 20; i++) {
+		memset(hash, i, sizeof(hash));
+		assert_int_equal(mbedtls_pk_sign(&key, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig, &n,
+						 NULL, NULL), 0);
+		assert_int_equal(mbedtls_pk_verify(&crt.pk, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig,
+						   n), 0);
+		assert_int_equal(mbedtls_pk_verify(&key, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig, n),
+				 0);
+		hash[0] ^= 1;
+		assert_int_not_equal(mbedtls_pk_verify(&crt.pk, MBEDTLS_MD_SHA256, hash, sizeof(hash),
+						       sig, n), 0);
+	}
+	mbedtls_pk_free(&key);
+	mbedtls_x509_crt_free(&crt);
+	ing_tls_shared_free(sh);
+	free(sh);
+}
+
 /* An mbedTLS client of the test's own over a socket, so that the test
  * can touch its records on the wire. */
 static void wire_flush(int fd, struct ing_tls *t)
@@ -1018,6 +1062,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_closed_session_resumes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_sends_close_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renegotiation_is_refused, setup, teardown),
+		cmocka_unit_test(test_offloaded_key_signs_for_its_certificate),
 		cmocka_unit_test_setup_teardown(test_flipped_bit_gets_bad_record_mac, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_and_truncated_hellos_are_closed, setup,
