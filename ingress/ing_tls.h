@@ -12,7 +12,9 @@
  * certificate by SNI from the snapshot's ing_certs, else the fake default
  * one. Session tickets and the session cache are shared by all loops
  * (struct ing_tls_shared, locked inside mbedTLS), so a session resumes on
- * whichever loop SO_REUSEPORT hands the next connection to.
+ * whichever loop SO_REUSEPORT hands the next connection to. Once its
+ * handshake is over, a server session's records go through libcrypto
+ * (ing_tls_rec.h), and EC keys sign through it (ing_tls_pk.h).
  *
  * Threading: a struct ing_tls_cfg per loop thread; everything on it. */
 #ifndef ING_TLS_H
