@@ -7,6 +7,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "ing_certs.h"
+#include "ing_tls_pk.h"
 #include "k1s_log.h"
 
 struct ing_pair {
@@ -67,6 +68,8 @@ static int pair_parse(struct ing_pair *p, const struct ing_cert_src *s)
 	}
 	wipe_free(crt, s->crt_len + 1);
 	wipe_free(key, s->key_len + 1);
+	if (r == 0)
+		(void)ing_tls_pk_offload(&p->key);	/* else mbedTLS signs, slower */
 	if (r < 0)
 		pair_free(p);
 	return r;

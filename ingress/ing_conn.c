@@ -57,6 +57,8 @@ void conn_close(struct conn *c)
 
 	if (c->dead)
 		return;
+	if (c->ctls)
+		conn_tls_goodbye(c);
 	c->dead = true;
 	for (int s = 0; s < 4; s++) {
 		struct io_uring_sqe *sqe;

@@ -145,6 +145,8 @@ void conn_tls_accepted(struct conn *c);
 void conn_tls_hs_end(struct conn *c);
 void conn_tls_send(struct conn *c, const char *p, size_t n);
 void conn_tls_recv(struct conn *c, int64_t ms);
+/* A closing session's close_notify, sent as it is closed. */
+void conn_tls_goodbye(struct conn *c);
 /* A completion of a client slot under TLS: true when it was taken. */
 bool conn_tls_cqe(struct conn *c, int slot, int res);
 

@@ -129,10 +129,39 @@ void conn_tls_recv(struct conn *c, int64_t ms)
 {
 	ssize_t r = ing_tls_read(c->ctls, c->cbuf + c->clen, ING_CBUF - c->clen);
 
-	if (r == -ING_TLS_WANT_READ)
+	if (r == -ING_TLS_WANT_READ) {
+		/* A warning the session wrote while reading (a refused
+		 * renegotiation) goes now, where no send is under way; what
+		 * does not fit stays first in line for the next one. */
+		if (ing_tls_out_pending(c->ctls) && !c->busy[S_CTX]) {
+			ssize_t n = send(c->cfd, ing_tls_out_data(c->ctls),
+					 ing_tls_out_pending(c->ctls), MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (n > 0)
+				ing_tls_out_sent(c->ctls, (size_t)n);
+		}
 		raw_recv(c, ms);
-	else
+	} else if (r < 0 && ing_tls_out_pending(c->ctls) && !c->busy[S_CTX]) {
+		/* The alert the session wrote (bad_record_mac and the
+		 * like) goes out before the connection ends. */
+		c->ctls_alert = true;
+		raw_send(c);
+	} else
 		deliver(c, S_CRX, r >= 0 ? r : -EPROTO);
+}
+
+/* nginx's ngx_ssl_shutdown(): a session closed in good order says so,
+ * and one that timed out, failed or is still sending does not. OpenSSL 3
+ * clients keep a session for resumption only after a close_notify. One
+ * small send, not waited for: the socket is closed next. */
+void conn_tls_goodbye(struct conn *c)
+{
+	if (c->ctls_hs || c->ctls_alert || c->timed_out || c->busy[S_CTX] || c->cfd < 0 ||
+	    ing_tls_out_pending(c->ctls) || ing_tls_close_notify(c->ctls) != 0)
+		return;
+	(void)send(c->cfd, ing_tls_out_data(c->ctls), ing_tls_out_pending(c->ctls),
+		   MSG_DONTWAIT | MSG_NOSIGNAL);
+	ing_tls_out_sent(c->ctls, ing_tls_out_pending(c->ctls));
 }
 
 bool conn_tls_cqe(struct conn *c, int slot, int res)

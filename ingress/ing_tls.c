@@ -8,6 +8,8 @@
 
 #include "ing_certs.h"
 #include "ing_tls.h"
+#include "ing_tls_pk.h"
+#include "ing_tls_rec.h"
 #include "k1s_pki.h"
 
 /* ingress-nginx's default ssl-ciphers (controller config.go), those of
@@ -187,6 +189,7 @@ void ing_tls_free(struct ing_tls *t)
 		return;
 	wire_free(&t->in, ING_TLS_IN);
 	wire_free(&t->out, ING_TLS_OUT);
+	ing_tls_rec_free(t);
 	mbedtls_ssl_free(&t->ssl);
 	/* Records in flight, plaintext among them. */
 	mbedtls_platform_zeroize(t, sizeof(*t));
@@ -269,6 +272,8 @@ int ing_tls_cfg_server(struct ing_tls_cfg *cfg, struct ing_tls_shared *sh, int l
 		r = mbedtls_pk_parse_key(&cfg->fake_key, (const unsigned char *)sh->fake_key,
 					 strlen(sh->fake_key) + 1, NULL, 0);
 	if (r == 0)
+		(void)ing_tls_pk_offload(&cfg->fake_key);	/* else mbedTLS signs */
+	if (r == 0)
 		r = mbedtls_ssl_config_defaults(c, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
 						MBEDTLS_SSL_PRESET_DEFAULT);
 	if (r == 0) {
@@ -286,6 +291,7 @@ int ing_tls_cfg_server(struct ing_tls_cfg *cfg, struct ing_tls_shared *sh, int l
 		mbedtls_ssl_conf_session_cache(c, &sh->cache, mbedtls_ssl_cache_get,
 					       mbedtls_ssl_cache_set);
 		mbedtls_ssl_conf_sni(c, sni_pick, NULL);
+		mbedtls_ssl_conf_export_keys_ext_cb(c, ing_tls_rec_export, NULL);
 		r = mbedtls_ssl_conf_alpn_protocols(c, server_alpn);
 	}
 	if (r == 0)
@@ -301,8 +307,11 @@ int ing_tls_cfg_server(struct ing_tls_cfg *cfg, struct ing_tls_shared *sh, int l
 
 int ing_tls_handshake(struct ing_tls *t)
 {
-	int r = mbedtls_ssl_handshake(&t->ssl);
+	int r;
 
+	ing_tls_rec_keying = t;	/* the key block, if it is derived now */
+	r = mbedtls_ssl_handshake(&t->ssl);
+	ing_tls_rec_keying = NULL;
 	if (r == 0)
 		return ING_TLS_DONE;
 	if (r == MBEDTLS_ERR_SSL_WANT_READ)
@@ -320,6 +329,8 @@ ssize_t ing_tls_write(struct ing_tls *t, const void *p, size_t n)
 {
 	size_t took = 0;
 
+	if (t->rec && ing_tls_rec_take(t))
+		return ing_tls_rec_write(t, p, n);
 	do {
 		int r = mbedtls_ssl_write(&t->ssl, (const unsigned char *)p + took, n - took);
 
@@ -335,12 +346,26 @@ ssize_t ing_tls_write(struct ing_tls *t, const void *p, size_t n)
 
 ssize_t ing_tls_read(struct ing_tls *t, void *p, size_t cap)
 {
-	int r = mbedtls_ssl_read(&t->ssl, p, cap);
+	int r;
 
+	if (t->rec && ing_tls_rec_take(t))
+		r = (int)ing_tls_rec_read(t, p, cap);
+	else
+		r = mbedtls_ssl_read(&t->ssl, p, cap);
 	if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
 		return -ING_TLS_WANT_READ;
 	if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
 		return 0;
+	return r;
+}
+
+int ing_tls_close_notify(struct ing_tls *t)
+{
+	int r;
+
+	if (t->rec && ing_tls_rec_take(t))
+		return ing_tls_rec_close(t);
+	r = mbedtls_ssl_close_notify(&t->ssl);
 	return r;
 }
 

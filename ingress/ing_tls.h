@@ -12,7 +12,9 @@
  * certificate by SNI from the snapshot's ing_certs, else the fake default
  * one. Session tickets and the session cache are shared by all loops
  * (struct ing_tls_shared, locked inside mbedTLS), so a session resumes on
- * whichever loop SO_REUSEPORT hands the next connection to.
+ * whichever loop SO_REUSEPORT hands the next connection to. Once its
+ * handshake is over, a server session's records go through libcrypto
+ * (ing_tls_rec.h), and EC keys sign through it (ing_tls_pk.h).
  *
  * Threading: a struct ing_tls_cfg per loop thread; everything on it. */
 #ifndef ING_TLS_H
@@ -70,6 +72,9 @@ struct ing_tls {
 	 * allocated at first use, and given back by ing_tls_idle(). */
 	unsigned char *out;
 	size_t out_off, out_len;
+	/* A server session's records once the handshake is over, on
+	 * libcrypto (ing_tls_rec.h); NULL while mbedTLS has them. */
+	struct ing_tls_rec *rec;
 };
 
 enum {
@@ -115,6 +120,9 @@ ssize_t ing_tls_write(struct ing_tls *t, const void *p, size_t n);
  * -ING_TLS_WANT_READ when more ciphertext is needed, or a negative
  * mbedTLS error. */
 ssize_t ing_tls_read(struct ing_tls *t, void *p, size_t cap);
+/* A close_notify alert into the pending output, for a clean close: 0, or
+ * a negative mbedTLS error (no room, or the session failed). */
+int ing_tls_close_notify(struct ing_tls *t);
 
 /* The wire side. */
 static inline size_t ing_tls_out_pending(const struct ing_tls *t)

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <mbedtls/ecdsa.h>
 
 #include "../fakes/fake_writer.h"
 #include "../fakes/loopback.h"
@@ -26,6 +27,7 @@
 #include "ing.h"
 #include "ing_conn_int.h"
 #include "ing_int.h"
+#include "ing_tls_pk.h"
 #include "k1s_loop.h"
 
 /* ---- the upstream: answers a POST with its body, anything else with
@@ -510,6 +512,75 @@ static void test_one_mib_both_ways(void **state)
 	assert_string_equal(out, "1048576");
 }
 
+/* Each AEAD suite the server offers carries 1 MiB up and 1 MiB down, and
+ * a second request on the same connection. */
+static void test_each_cipher_carries_a_mib_both_ways(void **state)
+{
+	static const char *const ciphers[] = {
+		"ECDHE-ECDSA-AES128-GCM-SHA256",
+		"ECDHE-ECDSA-AES256-GCM-SHA384",
+		"ECDHE-ECDSA-CHACHA20-POLY1305",
+	};
+	struct fx *fx = *state;
+
+	for (size_t i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++) {
+		char cmd[1024], want[128];
+
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && head -c %d /dev/urandom > up.bin && timeout 20 curl -v -sS "
+			 "--cacert ec.crt --resolve myapp.com:%d:127.0.0.1 --ciphers %s "
+			 "--data-binary @up.bin -H 'Content-Type: x/y' https://myapp.com:%d/echo "
+			 "-o down.bin --next --cacert ec.crt --ciphers %s https://myapp.com:%d/big "
+			 "-o big.bin 2>&1 && cmp up.bin down.bin && "
+			 "stat -c 'big=%%s' big.bin && echo SAME",
+			 certs_dir, BIG, fx->tport, ciphers[i], fx->tport, ciphers[i], fx->tport);
+		if (run(cmd, out, sizeof(out)) != 0 || !strstr(out, "SAME") ||
+		    !strstr(out, "big=1048576"))
+			fail_msg("%s:\n%s", ciphers[i], out);
+		snprintf(want, sizeof(want), "SSL connection using TLSv1.2 / %s", ciphers[i]);
+		if (!strstr(out, want) || !strstr(out, "Re-using existing connection"))
+			fail_msg("%s: not one connection under it:\n%s", ciphers[i], out);
+	}
+}
+
+/* A session the server closed (Connection: close) is resumed by curl on
+ * its next connections, which then carry requests and a 1 MiB answer as a
+ * new session does: the resumed handshake's keys and record counters. */
+static void test_closed_session_resumes(void **state)
+{
+	struct fx *fx = *state;
+	char args[512];
+
+	snprintf(args, sizeof(args),
+		 "-v -H 'Connection: close' https://myapp.com:%d/one -o /dev/null --next "
+		 "--cacert ec.crt -H 'Connection: close' https://myapp.com:%d/two "
+		 "--next --cacert ec.crt https://myapp.com:%d/big -o big.bin -w 'big=%%{size_download}'",
+		 fx->tport, fx->tport, fx->tport);
+	assert_int_equal(curl(fx, args, out, sizeof(out)), 0);
+	if (!strstr(out, "SSL re-using session ID") || !strstr(out, "GET /two HTTP/1.1") ||
+	    !strstr(out, "big=1048576"))
+		fail_msg("not resumed:\n%s", out);
+}
+
+/* The server's close of a session says so: a close_notify, as nginx's
+ * SSL_shutdown(), not an EOF, which OpenSSL 3 clients take for an attack
+ * on the session and drop it. */
+static void test_close_sends_close_notify(void **state)
+{
+	struct fx *fx = *state;
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && printf 'GET /bye HTTP/1.1\\r\\nHost: myapp.com\\r\\nConnection: "
+		 "close\\r\\n\\r\\n' | timeout 10 openssl s_client -connect 127.0.0.1:%d "
+		 "-servername myapp.com -ign_eof 2>&1",
+		 certs_dir, fx->tport);
+	run(cmd, out, sizeof(out));
+	assert_non_null(strstr(out, "GET /bye HTTP/1.1"));	/* the upstream's echo */
+	if (strstr(out, "unexpected eof"))
+		fail_msg("closed without close_notify:\n%s", out);
+}
+
 static int dial(int port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
@@ -560,6 +631,156 @@ static size_t client_hello(unsigned char *buf, size_t cap)
 	close(lfd);
 	pclose(f);
 	return have;
+}
+
+/* A client asking to renegotiate is refused with a warning alert
+ * no_renegotiation, as mbedTLS (renegotiation off) and nginx refuse it;
+ * OpenSSL's client takes that for the end of its handshake. */
+static void test_renegotiation_is_refused(void **state)
+{
+	struct fx *fx = *state;
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && (printf 'R\\n'; sleep 1) | timeout 10 openssl s_client -connect "
+		 "127.0.0.1:%d -servername myapp.com 2>&1",
+		 certs_dir, fx->tport);
+	run(cmd, out, sizeof(out));
+	if (!strstr(out, "RENEGOTIATING") || !strstr(out, "no renegotiation"))
+		fail_msg("not refused:\n%s", strlen(out) > 1500 ? out + strlen(out) - 1500 : out);
+}
+
+/* An EC key that signs through libcrypto still is the certificate's key:
+ * its signatures verify with the certificate's public key, by mbedTLS
+ * and by the key itself, and mbedTLS still reads it as an EC key. */
+static void test_offloaded_key_signs_for_its_certificate(void **state)
+{
+	struct ing_tls_shared *sh = malloc(sizeof(*sh));
+	mbedtls_x509_crt crt;
+	mbedtls_pk_context key;
+	unsigned char hash[32], sig[MBEDTLS_ECDSA_MAX_LEN];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(ing_tls_shared_init(sh), 0);
+	mbedtls_x509_crt_init(&crt);
+	mbedtls_pk_init(&key);
+	assert_int_equal(mbedtls_x509_crt_parse(&crt, (const unsigned char *)sh->fake_crt,
+						strlen(sh->fake_crt) + 1), 0);
+	assert_int_equal(mbedtls_pk_parse_key(&key, (const unsigned char *)sh->fake_key,
+					      strlen(sh->fake_key) + 1, NULL, 0), 0);
+	assert_int_equal(ing_tls_pk_offload(&key), 0);
+	assert_string_equal(mbedtls_pk_get_name(&key), "EC (libcrypto signing)");
+	assert_true(mbedtls_pk_can_do(&key, MBEDTLS_PK_ECDSA));
+	assert_int_equal(mbedtls_pk_get_bitlen(&key), 256);
+	assert_int_equal(mbedtls_pk_ec(key)->grp.id, MBEDTLS_ECP_DP_SECP256R1);
+	for (int i = 0; i < 20; i++) {
+		memset(hash, i, sizeof(hash));
+		assert_int_equal(mbedtls_pk_sign(&key, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig, &n,
+						 NULL, NULL), 0);
+		assert_int_equal(mbedtls_pk_verify(&crt.pk, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig,
+						   n), 0);
+		assert_int_equal(mbedtls_pk_verify(&key, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig, n),
+				 0);
+		hash[0] ^= 1;
+		assert_int_not_equal(mbedtls_pk_verify(&crt.pk, MBEDTLS_MD_SHA256, hash, sizeof(hash),
+						       sig, n), 0);
+	}
+	mbedtls_pk_free(&key);
+	mbedtls_x509_crt_free(&crt);
+	ing_tls_shared_free(sh);
+	free(sh);
+}
+
+/* An mbedTLS client of the test's own over a socket, so that the test
+ * can touch its records on the wire. */
+static void wire_flush(int fd, struct ing_tls *t)
+{
+	while (ing_tls_out_pending(t)) {
+		ssize_t n = send(fd, ing_tls_out_data(t), ing_tls_out_pending(t), MSG_NOSIGNAL);
+
+		assert_true(n > 0);
+		ing_tls_out_sent(t, (size_t)n);
+	}
+}
+
+static bool wire_fill(int fd, struct ing_tls *t)
+{
+	size_t cap;
+	unsigned char *p = ing_tls_in_room(t, &cap);
+	ssize_t n = recv(fd, p, cap, 0);
+
+	if (n <= 0)
+		return false;
+	ing_tls_in_got(t, (size_t)n);
+	return true;
+}
+
+/* A bit flipped in a record on the wire: the server answers with a fatal
+ * bad_record_mac alert and ends the connection, as mbedTLS and OpenSSL
+ * do. Tried in a record's ciphertext and in its tag, on each AEAD. */
+static void test_flipped_bit_gets_bad_record_mac(void **state)
+{
+	static const int suites[] = {
+		MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	};
+	static const char req[] = "GET /flip HTTP/1.1\r\nHost: myapp.com\r\n\r\n";
+	struct fx *fx = *state;
+
+	for (int i = 0; i < 4; i++) {
+		int one[2] = {suites[i / 2], 0};
+		struct ing_tls_cfg ccfg = {0};
+		struct ing_tls *t;
+		unsigned char buf[4096];
+		int fd = dial(fx->tport), r;
+		ssize_t k;
+
+		assert_int_equal(ing_tls_cfg_init(&ccfg), 0);
+		mbedtls_ssl_conf_ciphersuites(&ccfg.client, one);
+		t = ing_tls_client(&ccfg, "myapp.com");
+		assert_non_null(t);
+		while ((r = ing_tls_handshake(t)) != ING_TLS_DONE) {
+			assert_true(r > 0);
+			wire_flush(fd, t);
+			if (r == ING_TLS_WANT_READ)
+				assert_true(wire_fill(fd, t));
+		}
+		wire_flush(fd, t);
+		/* One good request first: the session works. */
+		assert_int_equal(ing_tls_write(t, req, sizeof(req) - 1), sizeof(req) - 1);
+		wire_flush(fd, t);
+		/* Its answer: a head, and the head the upstream got as the body. */
+		for (size_t have = 0, ends = 0; ends < 2;) {
+			k = ing_tls_read(t, buf + have, sizeof(buf) - 1 - have);
+			if (k == -ING_TLS_WANT_READ) {
+				assert_true(wire_fill(fd, t));
+				continue;
+			}
+			assert_true(k > 0);
+			have += (size_t)k;
+			buf[have] = 0;
+			ends = 0;
+			for (char *e = (char *)buf; (e = strstr(e, "\r\n\r\n")); e += 4)
+				ends++;
+		}
+		assert_non_null(strstr((char *)buf, "HTTP/1.1 200"));
+		/* Then the same request with one bit changed: the last byte
+		 * is the tag's, the one 20 from the end the text's. */
+		assert_int_equal(ing_tls_write(t, req, sizeof(req) - 1), sizeof(req) - 1);
+		t->out[t->out_len - (i % 2 ? 1 : 20)] ^= 0x10;
+		wire_flush(fd, t);
+		while ((k = ing_tls_read(t, buf, sizeof(buf))) == -ING_TLS_WANT_READ)
+			if (!wire_fill(fd, t))
+				break;
+		if (k != MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE ||
+		    t->ssl.in_msg[1] != MBEDTLS_SSL_ALERT_MSG_BAD_RECORD_MAC)
+			fail_msg("case %d: %zd, no bad_record_mac alert", i, k);
+		assert_true(closed_by_peer(fd));
+		close(fd);
+		ing_tls_free(t);
+		ing_tls_cfg_free(&ccfg);
+	}
 }
 
 static void test_garbage_and_truncated_hellos_are_closed(void **state)
@@ -836,6 +1057,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resumption, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_curl_through_to_the_upstream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_mib_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_each_cipher_carries_a_mib_both_ways, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_closed_session_resumes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_sends_close_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renegotiation_is_refused, setup, teardown),
+		cmocka_unit_test(test_offloaded_key_signs_for_its_certificate),
+		cmocka_unit_test_setup_teardown(test_flipped_bit_gets_bad_record_mac, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_and_truncated_hellos_are_closed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_handshake_is_closed, setup, teardown),
