@@ -17,6 +17,8 @@
 #include "api_int.h"
 #include "k1s_pki.h"
 #include "st.h"
+#include "../fakes/api_ask.h"
+
 
 struct env {
 	char dir[64];
@@ -25,11 +27,6 @@ struct env {
 	unsigned short port;
 };
 
-struct reply {
-	int code;
-	char head[2048];
-	char body[4096];
-};
 
 static int setup(void **state)
 {
@@ -74,40 +71,19 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* method path over HTTP/1.0, the API driven as the control loop would. */
-static void call(struct env *e, const char *method, const char *path, struct reply *r)
+/* method path over HTTP/1.0. */
+static void call(struct env *e, const char *method, const char *path, struct api_reply *r)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(e->port)};
-	char req[512], buf[8192], *sep;
-	size_t len = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), n;
+	char req[512];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	n = snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
-	             method, path);
-	assert_int_equal(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
-	for (int i = 0; i < 2000; i++) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		ssize_t got;
-
-		api_run(e->api);
-		if (poll(&pfd, 1, 5) <= 0)
-			continue;
-		got = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
-		if (got <= 0)
-			break;
-		len += (size_t)got;
-	}
-	close(fd);
-	buf[len] = '\0';
-	sep = strstr(buf, "\r\n\r\n");
-	assert_non_null(sep);
-	*sep = '\0';
-	assert_int_equal(sscanf(buf, "HTTP/1.%*d %d", &r->code), 1);
-	snprintf(r->head, sizeof(r->head), "%s", buf);
-	snprintf(r->body, sizeof(r->body), "%s", sep + 4);
+	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+		 method, path);
+	api_ask(e->api, fd, req, r);
 }
 
 static void serves_the_ca_certificate(void **state)
@@ -117,7 +93,7 @@ static void serves_the_ca_certificate(void **state)
 	struct k1s_cert_req req = {
 	    .common_name = "k1s-ca", .not_before = now, .not_after = now + 86400, .is_ca = true};
 	char *key, *crt, want[64];
-	struct reply r;
+	struct api_reply r;
 
 	/* Before there is a CA. */
 	call(e, "GET", "/ca.crt", &r);

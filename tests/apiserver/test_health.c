@@ -19,6 +19,8 @@
 
 #include "api_int.h"
 #include "st.h"
+#include "../fakes/api_ask.h"
+
 
 struct env {
 	char dir[64];
@@ -28,11 +30,6 @@ struct env {
 	const char *mod_why;	/* what the module's check answers */
 };
 
-struct reply {
-	int code;
-	char head[2048];
-	char body[4096];
-};
 
 static const char *mod_check(void *arg)
 {
@@ -102,35 +99,12 @@ static int dial(struct env *e)
 }
 
 /* GET path over HTTP/1.0, the API driven as the control loop would. */
-static void get(struct env *e, const char *path, struct reply *r)
+static void get(struct env *e, const char *path, struct api_reply *r)
 {
-	char req[512], buf[8192], *sep;
-	size_t len = 0;
-	int fd = dial(e), n;
+	char req[512];
 
-	assert_true(fd >= 0);
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: x\r\n\r\n", path);
-	assert_int_equal(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
-	for (int i = 0; i < 2000; i++) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		ssize_t got;
-
-		api_run(e->api);
-		if (poll(&pfd, 1, 5) <= 0)
-			continue;
-		got = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
-		if (got <= 0)
-			break;
-		len += (size_t)got;
-	}
-	close(fd);
-	buf[len] = '\0';
-	sep = strstr(buf, "\r\n\r\n");
-	assert_non_null(sep);
-	*sep = '\0';
-	assert_int_equal(sscanf(buf, "HTTP/1.%*d %d", &r->code), 1);
-	snprintf(r->head, sizeof(r->head), "%s", buf);
-	snprintf(r->body, sizeof(r->body), "%s", sep + 4);
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: x\r\n\r\n", path);
+	api_ask(e->api, dial(e), req, r);
 }
 
 static void nothing_answers_before_listen(void **state)
@@ -141,7 +115,7 @@ static void nothing_answers_before_listen(void **state)
 	assert_int_equal(api_listen(e->api), 0);
 	assert_true(api_fd(e->api) >= 0);
 	{
-		struct reply r;
+		struct api_reply r;
 
 		get(e, "/livez", &r);
 		assert_int_equal(r.code, 200);
@@ -151,7 +125,7 @@ static void nothing_answers_before_listen(void **state)
 static void healthy_says_ok_and_lists_checks_when_verbose(void **state)
 {
 	struct env *e = *state;
-	struct reply r;
+	struct api_reply r;
 
 	assert_int_equal(api_listen(e->api), 0);
 	get(e, "/readyz", &r);
@@ -179,7 +153,7 @@ static void healthy_says_ok_and_lists_checks_when_verbose(void **state)
 static void failing_check_is_a_500_with_the_reason_withheld(void **state)
 {
 	struct env *e = *state;
-	struct reply r;
+	struct api_reply r;
 
 	assert_int_equal(api_listen(e->api), 0);
 	e->mod_why = "not reconciled yet";
@@ -214,7 +188,7 @@ static void failing_check_is_a_500_with_the_reason_withheld(void **state)
 static void exclude_of_no_check_warns_sorted_and_quoted(void **state)
 {
 	struct env *e = *state;
-	struct reply r;
+	struct api_reply r;
 
 	assert_int_equal(api_listen(e->api), 0);
 	get(e, "/livez?verbose&exclude=zz&exclude=a%22b&exclude=zz&exclude=ping", &r);
@@ -230,7 +204,7 @@ static void exclude_of_no_check_warns_sorted_and_quoted(void **state)
 static void unknown_check_is_not_found(void **state)
 {
 	struct env *e = *state;
-	struct reply r;
+	struct api_reply r;
 
 	assert_int_equal(api_listen(e->api), 0);
 	get(e, "/readyz/nope", &r);
@@ -248,7 +222,7 @@ static void unknown_check_is_not_found(void **state)
 static void shutdown_fails_readyz_first(void **state)
 {
 	struct env *e = *state;
-	struct reply r;
+	struct api_reply r;
 
 	assert_int_equal(api_listen(e->api), 0);
 	api_shutdown_begin(e->api);
