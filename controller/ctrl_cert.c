@@ -79,32 +79,13 @@ int ctrl_duration_parse(const char *s, int64_t *secs)
 	return 0;
 }
 
-/* ---- base64, for Secret data ---- */
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* ---- Secret data ---- */
 
 static json_t *b64_json(const char *s)
 {
-	size_t n = strlen(s), o = 0;
-	char *out = malloc(4 * ((n + 2) / 3) + 1);
-	json_t *j;
+	char *out = k1s_pki_b64_encode(s, strlen(s));
+	json_t *j = out ? json_string(out) : NULL;
 
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned char)s[i] << 16;
-
-		if (i + 1 < n)
-			v |= (unsigned char)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= (unsigned char)s[i + 2];
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-		out[o++] = i + 2 < n ? b64[v & 63] : '=';
-	}
-	out[o] = '\0';
-	j = json_string(out);
 	k1s_pki_free(out);
 	return j;
 }
@@ -113,35 +94,15 @@ static json_t *b64_json(const char *s)
  * absent or not base64. Free with k1s_pki_free(). */
 static char *secret_data(const json_t *secret, const char *key, size_t *len)
 {
-	const char *s = json_string_value(json_object_get(json_object_get(secret, "data"), key));
-	size_t n, o = 0;
-	unsigned v = 0;
-	int bits = 0;
+	const json_t *v = json_object_get(json_object_get(secret, "data"), key);
 	char *out;
+	size_t n;
 
-	if (!s)
+	if (!json_is_string(v) ||
+	    k1s_pki_b64_decode(json_string_value(v), json_string_length(v), &out, &n) != 0)
 		return NULL;
-	n = strlen(s);
-	out = malloc(n / 4 * 3 + 4);
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n && s[i] != '='; i++) {
-		const char *p = strchr(b64, s[i]);
-
-		if (!p || !s[i]) {
-			k1s_pki_free(out);
-			return NULL;
-		}
-		v = v << 6 | (unsigned)(p - b64);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)(v >> bits & 0xff);
-		}
-	}
-	out[o] = '\0';
 	if (len)
-		*len = o;
+		*len = n;
 	return out;
 }
 

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/base64.h>
 #include <mbedtls/platform_util.h>
 
 #include "ing_annot.h"
@@ -29,29 +28,12 @@ static const char *str_of(const json_t *obj, const char *key)
 static int decode(const json_t *data, const char *name, char **out, size_t *len)
 {
 	const json_t *v = json_object_get(data, name);
-	const unsigned char *src;
-	size_t slen, n = 0;
-	char *buf;
 
 	if (!v)
 		return -ENOENT;
 	if (!json_is_string(v))
 		return -EINVAL;
-	src = (const unsigned char *)json_string_value(v);
-	slen = json_string_length(v);
-	if (mbedtls_base64_decode(NULL, 0, &n, src, slen) == MBEDTLS_ERR_BASE64_INVALID_CHARACTER)
-		return -EINVAL;
-	buf = malloc(n + 1);
-	if (!buf)
-		return -ENOMEM;
-	if (mbedtls_base64_decode((unsigned char *)buf, n, &n, src, slen) != 0) {
-		free(buf);
-		return -EINVAL;
-	}
-	buf[n] = 0;
-	*out = buf;
-	*len = n;
-	return 0;
+	return k1s_pki_b64_decode(json_string_value(v), json_string_length(v), out, len);
 }
 
 void ing_keypair_wipe(struct ing_keypair *kp)

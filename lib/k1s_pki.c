@@ -108,6 +108,39 @@ void k1s_pki_free(char *pem)
 		wipe_free(pem, strlen(pem));
 }
 
+int k1s_pki_b64_decode(const char *s, size_t slen, char **out, size_t *len)
+{
+	const unsigned char *src = (const unsigned char *)s;
+	size_t n = 0;
+	char *buf;
+
+	if (mbedtls_base64_decode(NULL, 0, &n, src, slen) == MBEDTLS_ERR_BASE64_INVALID_CHARACTER)
+		return -EINVAL;
+	buf = malloc(n + 1);
+	if (!buf)
+		return -ENOMEM;
+	if (mbedtls_base64_decode((unsigned char *)buf, n, &n, src, slen) != 0) {
+		free(buf);
+		return -EINVAL;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+char *k1s_pki_b64_encode(const void *p, size_t n)
+{
+	size_t cap = 4 * ((n + 2) / 3) + 1, got = 0;
+	char *out = malloc(cap);
+
+	if (out && mbedtls_base64_encode((unsigned char *)out, cap, &got, p, n) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 static int parse_key(mbedtls_pk_context *pk, const char *key_pem)
 {
 	if (!key_pem)

@@ -67,6 +67,16 @@ bool k1s_pki_cert_covers(const char *pem, size_t len, const char *name);
 int k1s_pki_check_pair(const char *crt, size_t crt_len, const char *key, size_t key_len,
 		       char *err, size_t errlen);
 
+/* Base64 as a Secret's data carries bytes, on mbedTLS's codec: the
+ * decoded bytes of s (slen bytes), NUL-terminated, in *out and their
+ * count in *len. 0, -EINVAL for text that is not base64, -ENOMEM. Free
+ * with k1s_pki_free(), which wipes up to the first NUL: wipe all *len
+ * bytes first where they may be a DER key. */
+int k1s_pki_b64_decode(const char *s, size_t slen, char **out, size_t *len);
+/* n bytes as base64 text, NUL-terminated (free with k1s_pki_free()), or
+ * NULL when out of memory. */
+char *k1s_pki_b64_encode(const void *p, size_t n);
+
 /* Wipes a PEM (or any NUL-terminated secret) and frees it. NULL is fine. */
 void k1s_pki_free(char *pem);
 

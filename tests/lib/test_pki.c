@@ -454,6 +454,29 @@ static void long_names(void **state)
 	k1s_pki_free(crt);
 }
 
+/* Secret data: bytes with NULs round-trip; what is not base64 is refused. */
+static void base64(void **state)
+{
+	static const char bytes[] = {'k', 0, '1', (char)0xff, 's'};
+	char *text, *back = NULL;
+	size_t len = 0;
+
+	(void)state;
+	text = k1s_pki_b64_encode(bytes, sizeof(bytes));
+	assert_string_equal(text, "awAx/3M=");
+	assert_int_equal(k1s_pki_b64_decode(text, strlen(text), &back, &len), 0);
+	assert_int_equal(len, sizeof(bytes));
+	assert_memory_equal(back, bytes, sizeof(bytes));
+	assert_int_equal(back[len], '\0');
+	free(back);
+	k1s_pki_free(text);
+	assert_int_equal(k1s_pki_b64_decode("a!==", 4, &back, &len), -EINVAL);
+	assert_int_equal(k1s_pki_b64_decode("YW=j", 4, &back, &len), -EINVAL);
+	assert_int_equal(k1s_pki_b64_decode("", 0, &back, &len), 0);
+	assert_int_equal(len, 0);
+	free(back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +487,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(info, dir_setup, dir_teardown),
 	    cmocka_unit_test(bad_ip),
 	    cmocka_unit_test(long_names),
+	    cmocka_unit_test(base64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
