@@ -1,0 +1,126 @@
+/* The policy module's inside: the view (pol_view.c builds it from store
+ * objects, pol_eval.c judges flows on it and lists what the kernel must
+ * hold), the kernel side (pol_nft.c), and the module (pol.c). */
+#ifndef POL_INT_H
+#define POL_INT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "pol.h"
+
+/* ---- the view: immutable once built ---- */
+
+struct pol_view;
+
+/* A view is built from copies of the objects it is given; a builder is
+ * used once. Objects are the store's JSON (metadata, spec, status). */
+struct pol_view_builder *pol_builder_new(const struct k1s_cidr *pod_net, uint32_t node_ip);
+void pol_builder_namespace(struct pol_view_builder *b, const json_t *ns);
+/* A pod with status.podIP (or `ip`, when not NULL: the runtime's gate
+ * knows it first); pods without an address, or finished (Succeeded,
+ * Failed), are left out. */
+void pol_builder_pod(struct pol_view_builder *b, const json_t *pod, const char *ip);
+/* A policy the API accepted; a rule the view cannot read (a bad CIDR that
+ * an older store kept) allows nothing, so the pods it selects stay
+ * isolated. */
+void pol_builder_policy(struct pol_view_builder *b, const json_t *np);
+void pol_builder_service(struct pol_view_builder *b, const json_t *svc);
+void pol_builder_endpoints(struct pol_view_builder *b, const json_t *eps);
+/* The view, and the builder freed; NULL on no memory. */
+struct pol_view *pol_builder_finish(struct pol_view_builder *b);
+void pol_view_free(struct pol_view *v);
+
+/* A pod as the view knows it. */
+struct pol_pod {
+	uint32_t ip;		/* host order */
+	const char *ns, *name;
+	bool face;		/* a face of a module inside k1s: its address is
+				 * local to the host (status containerID k1s://face/...) */
+};
+size_t pol_view_npods(const struct pol_view *v);
+const struct pol_pod *pol_view_pod(const struct pol_view *v, size_t i);
+/* The pod at ip, or NULL. */
+const struct pol_pod *pol_view_pod_at(const struct pol_view *v, uint32_t ip);
+
+enum pol_dir { POL_INGRESS, POL_EGRESS };
+
+/* ---- pol_eval.c: judging ---- */
+
+enum pol_verdict pol_view_check(const struct pol_view *v, const struct pol_flow *f);
+/* pol_explain()'s answer, on this view. */
+json_t *pol_view_explain(const struct pol_view *v, const struct pol_flow *f);
+/* The policies ("namespace/name") that select pod i for dir, in name
+ * order; 0 = not isolated that way. */
+size_t pol_view_isolating(const struct pol_view *v, size_t pod, enum pol_dir dir,
+			  const char *const **names);
+
+/* What pod i's chain allows in one direction: peers (sources for
+ * ingress, destinations for egress) lo..hi, protocol (0: every protocol,
+ * ports not looked at), ports plo..phi, every range inclusive. Named
+ * ports are resolved already: on the pod itself for ingress, on each
+ * destination pod for egress (an address that is no pod has no named
+ * port). Sorted and without duplicates, so two lists compare with memcmp. */
+struct pol_elem {
+	uint32_t lo, hi;
+	uint16_t plo, phi;
+	uint8_t proto;
+};
+struct pol_elems {
+	struct pol_elem *v;
+	size_t n, cap;
+};
+/* Fills *out (emptied first) for pod i: false when the pod is not
+ * isolated for dir (every flow passes; *out stays empty). */
+bool pol_view_rules(const struct pol_view *v, size_t pod, enum pol_dir dir,
+		    struct pol_elems *out);
+void pol_elems_free(struct pol_elems *e);
+
+/* The input hook's drops: a flow from pod `client` to an address where k1s
+ * answers (a Service's cluster IP, node port or load-balancer address and
+ * port; a face pod's address and containerPorts) that no endpoint behind
+ * it allows, for every such (client, front, proto, port), sorted. A front
+ * with no endpoint is left to its listener. */
+struct pol_gate {
+	uint32_t client, front;
+	uint16_t port;
+	uint8_t proto;
+};
+struct pol_gates {
+	struct pol_gate *v;
+	size_t n, cap;
+};
+int pol_view_gates(const struct pol_view *v, struct pol_gates *out);
+void pol_gates_free(struct pol_gates *g);
+
+/* ---- publishing the view to any thread (pol.c) ----
+ * A hazard slot per reader thread: pol_check() marks the view it reads,
+ * the control side frees a retired view once no slot marks it. */
+#define POL_MAX_READERS 64
+
+/* ---- pol_nft.c: the kernel side ---- */
+
+struct pol_nft;
+/* Opens libnftables. NULL and *err (-EPERM: not allowed). */
+struct pol_nft *pol_nft_new(int *err);
+/* Makes the kernel enforce v: the first call replaces whatever table an
+ * earlier run left in one transaction; later calls change only the sets,
+ * elements, chains and map entries that differ from the last view
+ * applied. 0 or a negative errno (nothing changed then; the next call
+ * starts from the kernel's state again). */
+int pol_nft_apply(struct pol_nft *n, const struct pol_view *v);
+/* Drops the kernel counted, per pod chain and direction, added to
+ * counts ({"namespace/name": n} by the policies that isolated each). */
+int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts);
+/* The drop log: an NFLOG socket the control loop polls; each read logs
+ * the drops it holds, one line each (source, destination, port, the pod
+ * and the policies that isolate it), at most drop_logs_per_s a second. */
+int pol_nft_log_fd(const struct pol_nft *n);
+void pol_nft_log_read(struct pol_nft *n, const struct pol_view *v);
+/* Removes the table (remove true) or leaves it enforcing, and frees. */
+void pol_nft_free(struct pol_nft *n, bool remove);
+
+#endif

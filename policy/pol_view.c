@@ -1,0 +1,1 @@
+#include "pol_int.h"
