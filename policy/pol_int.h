@@ -48,9 +48,20 @@ const struct pol_pod *pol_view_pod_at(const struct pol_view *v, uint32_t ip);
 
 enum pol_dir { POL_INGRESS, POL_EGRESS };
 
+/* The policies, in key ("namespace/name") order, and the drop counter
+ * pol.c keeps for each across views (set before the view is published;
+ * the counter outlives the view). */
+size_t pol_view_npolicies(const struct pol_view *v);
+const char *pol_view_policy_key(const struct pol_view *v, size_t i);
+void pol_view_set_drops(struct pol_view *v, size_t i, _Atomic uint64_t *counter);
+
 /* ---- pol_eval.c: judging ---- */
 
 enum pol_verdict pol_view_check(const struct pol_view *v, const struct pol_flow *f);
+/* Adds one to the drop counter of each policy that isolates the pod a
+ * denied flow was denied at. Any thread. */
+void pol_view_count_drop(const struct pol_view *v, const struct pol_flow *f,
+			 enum pol_verdict verdict);
 /* pol_explain()'s answer, on this view. */
 json_t *pol_view_explain(const struct pol_view *v, const struct pol_flow *f);
 /* The policies ("namespace/name") that select pod i for dir, in name
