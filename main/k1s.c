@@ -131,6 +131,71 @@ static int pod_gate(void *arg, const json_t *pod, const char *ip)
 	return pol_admit_pod(arg, pod, ip);
 }
 
+/* A whole number in [min, max], or -1. */
+static int int_arg_quiet(const char *s, int min, int max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return !*s || *end || v < min || v > max ? -1 : (int)v;
+}
+
+/* GET /k1s/policy/verdict?from=&to=&port=&protocol=: why NetworkPolicy
+ * lets a flow through or drops it. from and to: an address or
+ * NAMESPACE/POD; protocol TCP (the default, as in a NetworkPolicyPort),
+ * UDP or SCTP. */
+struct verdict_view {
+	struct api *api;
+	struct pol *pol;
+};
+
+static int verdict_peer(struct api *api, const char *query, const char *key, uint32_t *ip,
+			char *msg, size_t len)
+{
+	char peer[320], addr[16];
+	int err = api_query_param(query, key, peer, sizeof(peer));
+
+	if (err < 0 || !*peer) {
+		snprintf(msg, len, "%s: required, an IPv4 address or NAMESPACE/POD", key);
+		return -EINVAL;
+	}
+	err = api_lookup_addr(api, peer, addr, sizeof(addr), msg, len);
+	if (err < 0)
+		return err;
+	return k1s_ip4_parse(addr, ip);
+}
+
+static int verdict(void *arg, const char *query, json_t **out, char *msg, size_t len)
+{
+	struct verdict_view *vv = arg;
+	struct pol_flow f = {.proto = POL_TCP};
+	char port[16], proto[16];
+	int err, p;
+
+	if ((err = verdict_peer(vv->api, query, "from", &f.src, msg, len)) < 0 ||
+	    (err = verdict_peer(vv->api, query, "to", &f.dst, msg, len)) < 0)
+		return err;
+	if (api_query_param(query, "port", port, sizeof(port)) < 0 ||
+	    (p = int_arg_quiet(port, 1, 65535)) < 0) {
+		snprintf(msg, len, "port: required, a number from 1 to 65535");
+		return -EINVAL;
+	}
+	f.dport = (uint16_t)p;
+	if (api_query_param(query, "protocol", proto, sizeof(proto)) >= 0 && *proto) {
+		if (strcmp(proto, "UDP") == 0)
+			f.proto = POL_UDP;
+		else if (strcmp(proto, "SCTP") == 0)
+			f.proto = POL_SCTP;
+		else if (strcmp(proto, "TCP") != 0) {
+			snprintf(msg, len, "protocol: Unsupported value: \"%.16s\": supported "
+				 "values: \"TCP\", \"UDP\", \"SCTP\"", proto);
+			return -EINVAL;
+		}
+	}
+	*out = pol_explain(vv->pol, &f);
+	return *out ? 0 : -ENOMEM;
+}
+
 static bool all_ready(const struct start *s)
 {
 	return ctrl_ready(s->ctrl) && (!s->pol || pol_ready(s->pol)) && (!s->rt || pod_rt_ready(s->rt)) &&
@@ -298,14 +363,11 @@ enum {
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
 static int int_arg(const char *name, const char *s, int min, int max)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	int v = int_arg_quiet(s, min, max);
 
-	if (!*s || *end || v < min || v > max) {
+	if (v < 0)
 		fprintf(stderr, "k1s: --%s: expected a number from %d to %d\n", name, min, max);
-		return -1;
-	}
-	return (int)v;
+	return v;
 }
 
 static int serve(int argc, char **argv)
@@ -383,6 +445,7 @@ static int serve(int argc, char **argv)
 	struct k1s_ip4_range lb_pool;
 	struct pol_config polcfg = {0};
 	struct pol *pol;
+	struct verdict_view vview;
 	struct start start;
 	uint32_t ip;
 	int c, err, shutdown_delay_s = 0;
@@ -693,6 +756,7 @@ static int serve(int argc, char **argv)
 			k1s_warn("main", "the ingress does not run: %s", k1s_strerror(err));
 	}
 	api_attach(api, loop, rt);
+	vview = (struct verdict_view){api, pol};
 	start = (struct start){.api = api, .loop = loop, .ctrl = ctrl, .rt = rt, .dp = dp,
 			       .dns = dns, .ing = ing, .pol = pol, .data_dir = data_dir, .listen_addr = cfg.listen_addr,
 			       .port = cfg.port, .since_ms = k1s_now_ms()};
@@ -702,6 +766,7 @@ static int serve(int argc, char **argv)
 	    (dns && api_add_check(api, "dns", dns_check, dns) < 0) ||
 	    (ing && api_add_check(api, "ingress", ingress_check, ing) < 0) ||
 	    (pol && api_add_check(api, "policy", policy_check, pol) < 0) ||
+	    (pol && api_add_view(api, "/k1s/policy/verdict", verdict, &vview) < 0) ||
 	    k1s_loop_hook(loop, start_hook, &start) < 0 ||
 	    k1s_loop_hook(loop, rev_check, st) < 0) {
 		k1s_err("main", "cannot set up the control loop");
