@@ -112,6 +112,12 @@ void pol_gates_free(struct pol_gates *g);
  * the control side frees a retired view once no slot marks it. */
 #define POL_MAX_READERS 64
 
+/* One pass of the control side, the loop's before-sleep hook (tests call
+ * it to drive the module without running the loop): catches up with the
+ * store and, when anything changed, builds, publishes and enforces a new
+ * view. Returns the longest wait it allows, in ms (-1 = no limit). */
+int pol_pass(struct pol *pol);
+
 /* ---- pol_nft.c: the kernel side ---- */
 
 struct pol_nft;
