@@ -17,14 +17,17 @@
 need kubectl curl python3 ip timeout nslookup
 
 IPORT=$(free_port)
-start_k1s --ingress-listen 127.0.0.1 --ingress-http-port "$IPORT"
+ARGS=(--ingress-listen 127.0.0.1 --ingress-http-port "$IPORT")
+start_k1s "${ARGS[@]}"
 if grep -q 'pods cannot run' "$TMP/k1s.log"; then
 	echo "SKIP: $(grep -o 'pods cannot run.*' "$TMP/k1s.log")"
 	exit 77
 fi
+grep -q 'cluster DNS is not served' "$TMP/k1s.log" &&
+	fail "k1s serves no cluster DNS: $(grep 'dns:' "$TMP/k1s.log" | head -3)"
 PROBE_PID=
 finish() {
-	[ -n "$PROBE_PID" ] && kill "$PROBE_PID" 2>/dev/null
+	[ -n "$PROBE_PID" ] && kill $PROBE_PID 2>/dev/null
 	[ -n "$K1S_PID" ] && { k delete pods,deployments,services,networkpolicies --all \
 		--wait=false >/dev/null 2>&1 || true; }
 	cleanup
@@ -200,28 +203,41 @@ expect_err "without the port-53 rule an api pod's DNS query times out" "timed ou
 	nslookup -timeout=2 -retry=1 api-service
 k apply -f "$MANIFESTS/06-network-policy.yaml" >/dev/null
 
-# kill -9 and a restart: the drop holds throughout. A probe from the
-# app=other pod's network, outside k1s, runs across it.
-NS=$(netns_of "$OTHER")
-( while :; do
-	code=$(ip netns exec "$NS" curl -s -o /dev/null -w '%{http_code}' --max-time 0.3 \
-		"http://$API_IP:3000/" 2>/dev/null) || true
-	echo "probe $code"
-done ) >"$TMP/probe.log" 2>&1 &
-PROBE_PID=$!
+# kill -9 and a restart: the drop holds throughout, and what is allowed
+# stays allowed. Probes from the pods' networks, outside k1s, run across
+# it: app=other's must all time out (curl's 28), the frontend's all answer.
+probe() { # POD LOG
+	local ns
+	ns=$(netns_of "$1")
+	( while :; do
+		rc=0
+		code=$(ip netns exec "$ns" curl -s -o /dev/null -w '%{http_code}' --max-time 0.5 \
+			"http://$API_IP:3000/" 2>/dev/null) || rc=$?
+		echo "probe $code $rc"
+	done ) >"$2" 2>&1 &
+	PROBE_PID="$PROBE_PID $!"
+}
+probe "$OTHER" "$TMP/probe-other.log"
+probe "$FE" "$TMP/probe-frontend.log"
 sleep 1
 kill -9 "$K1S_PID"
 wait "$K1S_PID" 2>/dev/null || true
 K1S_PID=
 sleep 1
-start_k1s --ingress-listen 127.0.0.1 --ingress-http-port "$IPORT"
+start_k1s "${ARGS[@]}"
 wait_for "k1s is ready again" 60 curl -sf "$SERVER/readyz"
 sleep 1
-kill "$PROBE_PID"; wait "$PROBE_PID" 2>/dev/null || true; PROBE_PID=
-probes=$(grep -c '^probe' "$TMP/probe.log" || true)
+kill $PROBE_PID; wait $PROBE_PID 2>/dev/null || true; PROBE_PID=
+probes=$(grep -c '^probe' "$TMP/probe-other.log" || true)
 [ "$probes" -ge 5 ] || fail "only $probes probes ran across the restart"
-grep -q '^probe 200' "$TMP/probe.log" && fail "app=other reached the api pod across the restart: $(grep -c '^probe 200' "$TMP/probe.log") times"
-echo "ok - $probes probes across kill -9 and the restart, none answered"
+bad=$(grep -vc '^probe 000 28$' "$TMP/probe-other.log" || true)
+[ "$bad" = 0 ] || fail "app=other's probes across the restart: $(sort "$TMP/probe-other.log" | uniq -c)"
+echo "ok - $probes probes of app=other across kill -9 and the restart, each timed out"
+fe=$(grep -c '^probe' "$TMP/probe-frontend.log" || true)
+bad=$(grep -vc '^probe 200 0$' "$TMP/probe-frontend.log" || true)
+[ "$fe" -ge 5 ] && [ "$bad" = 0 ] ||
+	fail "the frontend's probes across the restart: $(sort "$TMP/probe-frontend.log" | uniq -c)"
+echo "ok - $fe probes of the frontend across kill -9 and the restart, each answered"
 expect_timeout "after the restart app=other is dropped" "$OTHER" "http://$API_IP:3000/"
 expect_reach "after the restart the frontend reaches the api pod" "$FE" "http://$API_IP:3000/"
 expect_timeout "after the restart app=other -> api-service times out" "$OTHER" "http://$CIP/"
