@@ -38,7 +38,7 @@ struct pol_nft {
 	uint16_t group;
 	int rate;
 	/* The last state applied; applied false: the next apply replaces the
-	 * table whole. Pods sorted by ip, rules normalized (norm()). */
+	 * table whole. Pods sorted by ip, rules as pol_nft_norm() makes them. */
 	bool applied;
 	struct pol_nft_pod *pods;
 	size_t npods;
@@ -160,8 +160,7 @@ static bool same_cover(const struct pol_elem *a, size_t na, const struct pol_ele
 	return true;
 }
 
-/* in, in any order and possibly overlapping, as disjoint sorted elements. */
-static int norm(const struct pol_elems *in, struct pol_elems *out)
+int pol_nft_norm(const struct pol_elems *in, struct pol_elems *out)
 {
 	size_t n = in->n, nbd = 0, nact = 0, ncur, npend = 0, next = 0;
 	struct pol_elem *b = malloc((n ? n : 1) * sizeof(*b)), *act = malloc((n ? n : 1) * sizeof(*act));
@@ -530,7 +529,7 @@ int pol_nft_apply_pods(struct pol_nft *n, const struct pol_nft_pod *pods, size_t
 		for (int d = 0; d < 2 && ret == 0; d++) {
 			w[i].isolated[d] = pods[i].isolated[d];
 			if (pods[i].isolated[d])
-				ret = norm(&pods[i].rules[d], &w[i].rules[d]);
+				ret = pol_nft_norm(&pods[i].rules[d], &w[i].rules[d]);
 		}
 	}
 	if (ret == 0 && gates && gates->n) {
