@@ -277,7 +277,8 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	const char *pre;
 	uint16_t plen;
 
-	if ((nlh->nlmsg_type & 0xff) != NFULNL_MSG_PACKET ||
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg)) ||
+	    nlh->nlmsg_type != ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET) ||
 	    mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, tb) < 0)
 		return MNL_CB_OK;
 	if (!tb[NFULA_PREFIX] || !tb[NFULA_PAYLOAD])
@@ -297,8 +298,24 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 void pol_nflog_parse(struct pol_nflog *l, const void *buf, size_t len,
 		     const struct pol_view *v)
 {
+	const uint8_t *p = buf;
+
+	/* Walked here rather than by mnl_cb_run(), whose check takes a
+	 * length above INT_MAX for a negative one. */
 	l->v = v;
-	mnl_cb_run(buf, len, 0, 0, msg_cb, l);
+	while (len >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const void *)p;
+		size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
+			break;
+		if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
+			msg_cb(nlh, l);
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
+	}
 	l->v = NULL;
 }
 
