@@ -450,7 +450,8 @@ int pol_admit_pod(struct pol *pol, const json_t *pod, const char *ip)
 		return e;
 	snprintf(key, sizeof(key), "%s/%s", k1s_json_str(pod, "metadata.namespace"),
 		 k1s_json_str(pod, "metadata.name"));
-	entry = json_pack("{s:O,s:s}", "pod", pod, "ip", ip);
+	/* A copy: the runtime goes on changing its own. */
+	entry = json_pack("{s:o,s:s}", "pod", json_deep_copy(pod), "ip", ip);
 	if (!entry || json_object_set_new(pol->admitted, key, entry) < 0)
 		return -ENOMEM;
 	pol->dirty = true;

@@ -16,8 +16,10 @@
 
 struct pol_view;
 
-/* A view is built from copies of the objects it is given; a builder is
- * used once. Objects are the store's JSON (metadata, spec, status). */
+/* A view is built from the objects it is given, and keeps references to
+ * them: an object given must not be changed afterwards (replace it
+ * instead, as the module's copy of the store does). A builder is used
+ * once. Objects are the store's JSON (metadata, spec, status). */
 struct pol_view_builder *pol_builder_new(const struct k1s_cidr *pod_net, uint32_t node_ip);
 void pol_builder_namespace(struct pol_view_builder *b, const json_t *ns);
 /* A pod with status.podIP (or `ip`, when not NULL: the runtime's gate
