@@ -550,6 +550,15 @@ int pol_view_gates(const struct pol_view *v, struct pol_gates *out)
 			const struct pol_front *fr = &v->fronts[i];
 			bool any = false;
 
+			/* Most pairs need no check: a client free to go anywhere, and
+			 * an endpoint open to anyone. */
+			if (!v->px[c].px_niso[POL_EGRESS])
+				for (size_t e = 0; e < fr->fr_neps && !any; e++) {
+					long ep = pol_view_find(v, fr->fr_ep_ip[e]);
+
+					any = ep < 0 || !v->px[ep].px_niso[POL_INGRESS];
+				}
+
 			for (size_t e = 0; e < fr->fr_neps && !any; e++) {
 				struct pol_flow f = {v->pods[c].ip, fr->fr_ep_ip[e],
 						     fr->fr_ep_port[e], fr->fr_proto};
