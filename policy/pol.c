@@ -388,7 +388,9 @@ struct pol *pol_new(struct st *st, struct k1s_loop *loop, const struct pol_confi
 	if (cfg->enforce) {
 		/* A table an earlier run left keeps enforcing until the first
 		 * view replaces it (pol_nft_apply). */
-		pol->nft = pol_nft_new(&e);
+		pol->nft = pol_nft_new(&(struct pol_nft_config){
+					   .drop_logs_per_s = pol->cfg.drop_logs_per_s},
+				       &e);
 		if (!pol->nft)
 			goto fail_nft;
 		pol->log_fd = pol_nft_log_fd(pol->nft);

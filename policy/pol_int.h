@@ -123,14 +123,40 @@ int pol_pass(struct pol *pol);
 /* ---- pol_nft.c: the kernel side ---- */
 
 struct pol_nft;
-/* Opens libnftables. NULL and *err (-EPERM: not allowed). */
-struct pol_nft *pol_nft_new(int *err);
+struct pol_nft_config {
+	const char *table;	/* NULL: "k1s-policy" (table inet) */
+	uint16_t log_group;	/* the drop log's NFLOG group; 0: POL_NFT_LOG_GROUP */
+	int drop_logs_per_s;	/* drop log lines a second at most; 0: 10 */
+};
+#define POL_NFT_LOG_GROUP 1313
+/* Opens libnftables and binds the drop log's NFLOG group (cfg NULL: the
+ * defaults); the kernel is not touched until the first apply. NULL and
+ * *err (-EPERM: not allowed). A group another process holds leaves the
+ * log off (pol_nft_log_fd() -1), with a warning. */
+struct pol_nft *pol_nft_new(const struct pol_nft_config *cfg, int *err);
 /* Makes the kernel enforce v: the first call replaces whatever table an
  * earlier run left in one transaction; later calls change only the sets,
  * elements, chains and map entries that differ from the last view
  * applied. 0 or a negative errno (nothing changed then; the next call
  * starts from the kernel's state again). */
 int pol_nft_apply(struct pol_nft *n, const struct pol_view *v);
+/* What the kernel holds for one pod: its ingress and egress chains, when
+ * isolated that way (index enum pol_dir), and what each allows.
+ * pol_nft_apply() gathers it from a view, faces left out (their address is
+ * local: the input hook's gates judge flows to them). */
+struct pol_nft_pod {
+	uint32_t ip;
+	bool isolated[2];
+	struct pol_elems rules[2];
+};
+/* The rules of one chain as the kernel holds them: disjoint (an interval
+ * set refuses overlaps), sorted, protocol 0 for every protocol and port,
+ * covering exactly what in covers. 0 or -ENOMEM. */
+int pol_nft_norm(const struct pol_elems *in, struct pol_elems *out);
+/* pol_nft_apply() on pods given by hand (sorted by ip, unique), with the
+ * gates (NULL: none): what pol_nft_apply() does once it has read the view. */
+int pol_nft_apply_pods(struct pol_nft *n, const struct pol_nft_pod *pods, size_t npods,
+		       const struct pol_gates *gates);
 /* Drops the kernel counted, per pod chain and direction, added to
  * counts ({"namespace/name": n} by the policies that isolated each). */
 int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts);
@@ -141,5 +167,23 @@ int pol_nft_log_fd(const struct pol_nft *n);
 void pol_nft_log_read(struct pol_nft *n, const struct pol_view *v);
 /* Removes the table (remove true) or leaves it enforcing, and frees. */
 void pol_nft_free(struct pol_nft *n, bool remove);
+
+/* pol_nft_log.c: the drop log's NFLOG socket (libmnl). One line per
+ * dropped flow (a flow's retransmissions are one), at most per_s a second;
+ * the rest are counted and said in one line. -EPERM without the right,
+ * -EBUSY when another process holds the group. */
+struct pol_nflog;
+struct pol_nflog *pol_nflog_new(uint16_t group, int per_s, int *err);
+/* The socket, or -1 for a log made with group 0 (no socket: it only
+ * parses what it is given). */
+int pol_nflog_fd(const struct pol_nflog *l);
+void pol_nflog_read(struct pol_nflog *l, const struct pol_view *v);
+/* Logs the drops in one read's worth of nfnetlink_log messages (v: who the
+ * addresses are; NULL: addresses alone). */
+void pol_nflog_parse(struct pol_nflog *l, const void *buf, size_t len,
+		     const struct pol_view *v);
+/* Drop log lines written and left out (over the rate) since start. */
+void pol_nflog_stats(const struct pol_nflog *l, uint64_t *logged, uint64_t *missed);
+void pol_nflog_free(struct pol_nflog *l);
 
 #endif

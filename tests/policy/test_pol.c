@@ -17,7 +17,6 @@
 #include "k1s_loop.h"
 #include "pol.h"
 #include "pol_int.h"
-#include "pol_nft_weak.h"
 #include "st.h"
 
 struct fx {
