@@ -4,12 +4,16 @@ brings policies and labels to the case's state with the real kubectl, then
 probes every cell of every grid for real, from inside each client pod's
 network namespace, and compares with the expected grid cell by cell,
 printing upstream's truth tables (expected, observed, comparison) for a
-grid that differs.
+grid that differs. Each cell is probed twice: at the server pod's IP and
+at the cluster IP of its Service (s-POD in its namespace, as upstream's
+model has one per pod), where the client must see the same outcome; a
+pod through its own Service is not judged (upstream ignores loopback).
 
 Usage: netpol_e2e.py CASES_YAML DATA_DIR -- KUBECTL_COMMAND...
 Environment: NETPOL_CASES (a regex: only the cases whose name matches),
 NETPOL_SETTLE (seconds to wait after the last change; default 0.2: k1s
-enforces within 50 ms), NETPOL_TIMEOUT (seconds a probe waits; default 1).
+enforces within 50 ms), NETPOL_TIMEOUT (seconds a probe waits; default 1), NETPOL_SERVICES=0
+(probe the pods' IPs alone).
 Exit status: 0 when every case matches, 1 otherwise."""
 import ctypes
 import errno
@@ -29,6 +33,7 @@ import yaml
 NS = ["x", "y", "z"]
 PODS = [f"{n}/{p}" for n in NS for p in "abc"]
 CLONE_NEWNET = 0x40000000
+SERVICES = os.environ.get("NETPOL_SERVICES", "1") != "0"
 SETTLE = float(os.environ.get("NETPOL_SETTLE", "0.2"))
 TIMEOUT = float(os.environ.get("NETPOL_TIMEOUT", "1"))
 # The metadata.name label is the API server's to keep (it always sets it).
@@ -47,6 +52,7 @@ class Cluster:
         self.ips, self.netns = {}, {}
         for p in PODS:
             self.ips[p], self.netns[p] = self._pod_runtime(p)
+        self.svc_ips = self._services() if SERVICES else {}
 
     def k(self, *args, stdin=None):
         r = subprocess.run(self.kubectl + list(args), input=stdin, capture_output=True,
@@ -71,6 +77,25 @@ class Cluster:
                 if c.get("pid") and os.path.exists(path):
                     return ip, path
         raise RuntimeError(f"pod {pod} ({ip}): no running process in {self.data_dir}/pods")
+
+    def _services(self):
+        """The cluster IP of each pod's Service, once its endpoints are the
+        pod on all four ports."""
+        ips = {}
+        for p in PODS:
+            ns, name = p.split("/")
+            ips[p] = self.k("-n", ns, "get", "svc", f"s-{name}",
+                            "-o", "jsonpath={.spec.clusterIP}").strip()
+            want = f"{self.ips[p]} 4"
+            for _ in range(300):
+                got = self.k("-n", ns, "get", "endpoints", f"s-{name}", "-o",
+                             "jsonpath={.subsets[*].addresses[*].ip} {.subsets[0].ports[*].port}")
+                if got.split(" ", 1)[0] == self.ips[p] and len(got.split()) == 5:
+                    break
+                time.sleep(0.1)
+            else:
+                raise RuntimeError(f"Service {ns}/s-{name}: endpoints {got!r}, want {want}")
+        return ips
 
     def subst(self, text):
         """{{NS/POD}} -> the pod's IP; {{NS/POD/LEN}} -> its /LEN network."""
@@ -181,7 +206,8 @@ def probe_grid(cluster, protos, timeout):
     """Every cell of every protocol/port: one child per client pod, in its
     network namespace, probing all servers at once. Returns
     {proto/port: {(client, server): "." | "X" | "R"}} ("?": the child
-    failed, its error on stderr)."""
+    failed, its error on stderr), and the same through the Services under
+    "svc proto/port"."""
     setns = ctypes.CDLL(None, use_errno=True).setns
     children = []
     for client in PODS:
@@ -199,6 +225,9 @@ def probe_grid(cluster, protos, timeout):
                     proto, port = pp.split("/")
                     for server in PODS:
                         targets.append((f"{pp} {server}", cluster.ips[server], proto, int(port)))
+                        if server in cluster.svc_ips and server != client:
+                            targets.append((f"svc {pp} {server}", cluster.svc_ips[server],
+                                            proto, int(port)))
                 res = probe_all(targets, timeout)
                 os.write(wfd, json.dumps(res).encode())
             except Exception as e:  # reported by the parent as an empty answer
@@ -207,7 +236,8 @@ def probe_grid(cluster, protos, timeout):
             os._exit(code)
         os.close(wfd)
         children.append((client, pid, rfd))
-    grids = {pp: {} for pp in protos}
+    kinds = protos + ([f"svc {pp}" for pp in protos] if cluster.svc_ips else [])
+    grids = {pp: {} for pp in kinds}
     for client, pid, rfd in children:
         data = b""
         while chunk := os.read(rfd, 65536):
@@ -215,9 +245,11 @@ def probe_grid(cluster, protos, timeout):
         os.close(rfd)
         os.waitpid(pid, 0)
         res = json.loads(data) if data else {}
-        for pp in protos:
+        for pp in kinds:
             for server in PODS:
-                grids[pp][(client, server)] = res.get(f"{pp} {server}", "?")
+                # A pod through its own Service: not judged, as upstream.
+                own = pp.startswith("svc") and server == client
+                grids[pp][(client, server)] = "." if own else res.get(f"{pp} {server}", "?")
     return grids
 
 
@@ -265,6 +297,9 @@ def main():
             if pp not in expect:
                 expect[pp] = {(c, s): "." if c == s else default for c in PODS for s in PODS}
         observed = probe_grid(cluster, list(expect), TIMEOUT)
+        for pp in list(expect):
+            if f"svc {pp}" in observed:
+                expect[f"svc {pp}"] = expect[pp]
         bad = [pp for pp in expect if observed[pp] != expect[pp]]
         took = time.monotonic() - t0
         if not bad:
@@ -275,7 +310,8 @@ def main():
         for pp in bad:
             cmp = {k: "." if observed[pp][k] == expect[pp][k] else "X" for k in expect[pp]}
             wrong = sum(v == "X" for v in cmp.values())
-            print(f"# {pp}: {wrong} of {len(cmp)} cells differ\n# expected:\n{table(expect[pp])}"
+            what = f"{pp[4:]} through the Services" if pp.startswith("svc") else f"{pp} to the pods"
+            print(f"# {what}: {wrong} of {len(cmp)} cells differ\n# expected:\n{table(expect[pp])}"
                   f"\n# observed:\n{table(observed[pp])}\n# comparison:\n{table(cmp)}")
         sys.stdout.flush()
     print(f"# {len(failed)} of the cases failed, in {time.monotonic() - t_all:.0f}s")

@@ -2,12 +2,14 @@
 # Upstream's e2e NetworkPolicy cases (tests/policy/netpol_cases.yaml)
 # against a real k1s with real traffic: namespaces x, y, z labelled as
 # upstream's model, pods a, b, c in each serving TCP and UDP on ports 80
-# and 81 (the echo app, on containerPorts named as upstream's); then, case
-# by case, the case's policies and labels applied with kubectl and every
-# cell of every grid probed from inside the client pod's network namespace
-# (netpol_e2e.py: a TCP handshake, a UDP echo, 1 s each, all at once), the
-# truth tables printed where a grid differs ("R" where a probe was refused:
-# k1s drops denied traffic, so no cell may be). Needs root.
+# and 81 (the echo app, on containerPorts named as upstream's), each behind
+# its own Service s-POD; then, case by case, the case's policies and labels
+# applied with kubectl and every cell of every grid probed from inside the
+# client pod's network namespace, at the server pod's IP and at its
+# Service's cluster IP (netpol_e2e.py: a TCP handshake, a UDP echo, 1 s
+# each, all at once), the truth tables printed where a grid differs ("R"
+# where a probe was refused: k1s drops denied traffic, so no cell may be).
+# Needs root.
 # NETPOL_CASES=REGEX runs only the cases whose name matches.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
@@ -47,6 +49,17 @@ spec:
     - {name: serve-81-tcp, containerPort: 81, protocol: TCP}
     - {name: serve-80-udp, containerPort: 80, protocol: UDP}
     - {name: serve-81-udp, containerPort: 81, protocol: UDP}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: "s-$pod", namespace: "$ns"}
+spec:
+  selector: {pod: "$pod"}
+  ports:
+  - {name: serve-80-tcp, port: 80, protocol: TCP}
+  - {name: serve-81-tcp, port: 81, protocol: TCP}
+  - {name: serve-80-udp, port: 80, protocol: UDP}
+  - {name: serve-81-udp, port: 81, protocol: UDP}
 YAML
 		done
 	done
