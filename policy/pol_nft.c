@@ -793,12 +793,8 @@ struct pol_nft *pol_nft_new(const struct pol_nft_config *cfg, int *err)
 	}
 	nft_ctx_buffer_output(n->ctx);
 	nft_ctx_buffer_error(n->ctx);
+	/* The kernel says EPERM also when another socket holds the group. */
 	n->log = pol_nflog_new(n->group, n->rate, &ret);
-	if (!n->log && ret == -EPERM) {
-		pol_nft_free(n, false);
-		*err = ret;
-		return NULL;
-	}
 	if (!n->log)
 		k1s_warn("policy", "NFLOG group %u: %s; drops are counted but not logged", n->group,
 			 strerror(-ret));
