@@ -16,8 +16,10 @@
 
 struct pol_view;
 
-/* A view is built from copies of the objects it is given; a builder is
- * used once. Objects are the store's JSON (metadata, spec, status). */
+/* A view is built from the objects it is given, and keeps references to
+ * them: an object given must not be changed afterwards (replace it
+ * instead, as the module's copy of the store does). A builder is used
+ * once. Objects are the store's JSON (metadata, spec, status). */
 struct pol_view_builder *pol_builder_new(const struct k1s_cidr *pod_net, uint32_t node_ip);
 void pol_builder_namespace(struct pol_view_builder *b, const json_t *ns);
 /* A pod with status.podIP (or `ip`, when not NULL: the runtime's gate
@@ -111,6 +113,12 @@ void pol_gates_free(struct pol_gates *g);
  * A hazard slot per reader thread: pol_check() marks the view it reads,
  * the control side frees a retired view once no slot marks it. */
 #define POL_MAX_READERS 64
+
+/* One pass of the control side, the loop's before-sleep hook (tests call
+ * it to drive the module without running the loop): catches up with the
+ * store and, when anything changed, builds, publishes and enforces a new
+ * view. Returns the longest wait it allows, in ms (-1 = no limit). */
+int pol_pass(struct pol *pol);
 
 /* ---- pol_nft.c: the kernel side ---- */
 
