@@ -174,6 +174,33 @@ static int res_of(const char *res)
 	return -1;
 }
 
+/* A pod as the view reads it: most pod updates (conditions, restarts,
+ * probe results) change none of this and cost no view. */
+static json_t *pod_digest(const json_t *pod)
+{
+	json_t *d = json_pack("{s:{s:O?,s:O?,s:O?},s:{s:[]},s:{s:O?,s:O?,s:[]}}", "metadata",
+			      "namespace", k1s_json_path(pod, "metadata.namespace"), "name",
+			      k1s_json_path(pod, "metadata.name"), "labels",
+			      k1s_json_path(pod, "metadata.labels"), "spec", "containers", "status",
+			      "podIP", k1s_json_path(pod, "status.podIP"), "phase",
+			      k1s_json_path(pod, "status.phase"), "containerStatuses");
+	json_t *cs = k1s_json_path(d, "spec.containers"), *ss = k1s_json_path(d, "status.containerStatuses");
+	const json_t *x;
+	size_t i;
+
+	if (!d)
+		return NULL;
+	json_array_foreach(k1s_json_path(pod, "spec.containers"), i, x)
+		json_array_append_new(cs, json_pack("{s:O?}", "ports", json_object_get(x, "ports")));
+	json_array_foreach(k1s_json_path(pod, "status.containerStatuses"), i, x)
+		json_array_append_new(ss, json_pack("{s:O?}", "containerID",
+						    json_object_get(x, "containerID")));
+	/* Copied whole: the store's object is the follower's to free. */
+	x = json_deep_copy(d);
+	json_decref(d);
+	return (json_t *)x;
+}
+
 static void on_object(void *arg, const char *res, const json_t *obj, bool deleted)
 {
 	struct pol *pol = arg;
@@ -190,13 +217,13 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 			json_object_del(pol->admitted, key);
 	} else {
 		const json_t *old = json_object_get(pol->cache[r], key);
+		json_t *copy = r == POL_PODS ? pod_digest(obj) : json_deep_copy(obj);
 
-		/* Status churn of pods (conditions, restarts) is most updates;
-		 * only what the view reads matters, but comparing whole objects
-		 * is simple and cheap beside a rebuild. */
-		if (old && json_equal(old, obj))
+		if (!copy || (old && json_equal(old, copy))) {
+			json_decref(copy);
 			return;
-		json_object_set_new(pol->cache[r], key, json_deep_copy(obj));
+		}
+		json_object_set_new(pol->cache[r], key, copy);
 		/* Once the store has the address, the gate's copy is done. */
 		if (r == POL_PODS && k1s_json_str(obj, "status.podIP"))
 			json_object_del(pol->admitted, key);
@@ -290,6 +317,11 @@ static int refresh(struct pol *pol)
 		return e;
 	}
 	pol->apply_failed = false;
+	if (!pol->ready && pol->follow.listed) {
+		pol->ready = true;
+		k1s_info("policy", "enforcing: %zu policies over %zu pods", pol_view_npolicies(v),
+			 pol_view_npods(v));
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	k1s_debug("policy", "view of %zu pods, %zu policies enforced in %.3f ms", pol_view_npods(v),
 		  pol_view_npolicies(v),
@@ -301,13 +333,8 @@ int pol_pass(struct pol *pol)
 {
 	bool in_use;
 
-	if (st_follow(&pol->follow) == 0 && pol->dirty && pol->follow.listed &&
-	    refresh(pol) == 0 && !pol->ready) {
-		pol->ready = true;
-		k1s_info("policy", "enforcing: %zu policies over %zu pods",
-			 pol_view_npolicies(atomic_load(&pol->cur)),
-			 pol_view_npods(atomic_load(&pol->cur)));
-	}
+	if (st_follow(&pol->follow) == 0 && pol->dirty)
+		refresh(pol);
 	in_use = reclaim(pol);
 	if (pol->apply_failed)
 		return 100;
@@ -361,7 +388,9 @@ struct pol *pol_new(struct st *st, struct k1s_loop *loop, const struct pol_confi
 	if (cfg->enforce) {
 		/* A table an earlier run left keeps enforcing until the first
 		 * view replaces it (pol_nft_apply). */
-		pol->nft = pol_nft_new(&e);
+		pol->nft = pol_nft_new(&(struct pol_nft_config){
+					   .drop_logs_per_s = pol->cfg.drop_logs_per_s},
+				       &e);
 		if (!pol->nft)
 			goto fail_nft;
 		pol->log_fd = pol_nft_log_fd(pol->nft);
@@ -450,7 +479,8 @@ int pol_admit_pod(struct pol *pol, const json_t *pod, const char *ip)
 		return e;
 	snprintf(key, sizeof(key), "%s/%s", k1s_json_str(pod, "metadata.namespace"),
 		 k1s_json_str(pod, "metadata.name"));
-	entry = json_pack("{s:O,s:s}", "pod", pod, "ip", ip);
+	/* A copy: the runtime goes on changing its own. */
+	entry = json_pack("{s:o,s:s}", "pod", json_deep_copy(pod), "ip", ip);
 	if (!entry || json_object_set_new(pol->admitted, key, entry) < 0)
 		return -ENOMEM;
 	pol->dirty = true;

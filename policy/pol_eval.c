@@ -300,38 +300,25 @@ static int block_ranges(const struct pol_peer *pe, struct k1s_ip4_range *out, si
 	return 0;
 }
 
-/* One rule's peers as address ranges: every address when it names none;
- * each pod a peer selects as its one address. */
-static int peer_ranges(const struct pol_view *v, const struct pol_rule *ru,
+/* A peer's addresses as ranges: every address for NULL (a rule naming no
+ * peer); each pod a selector picks as its one address. */
+static int peer_ranges(const struct pol_view *v, const struct pol_peer *pe,
 		       struct k1s_ip4_range **out, size_t *n)
 {
-	size_t cap = 1;
+	size_t cap = !pe ? 1 : pe->pe_kind == POL_PEER_PODS ? v->npods : pe->pe_nexcept + 1;
 
-	for (size_t i = 0; i < ru->ru_npeers; i++)
-		cap += ru->ru_peers[i]->pe_kind == POL_PEER_PODS ? v->npods
-							       : ru->ru_peers[i]->pe_nexcept + 1;
-	*out = calloc(cap, sizeof(**out));
+	*out = calloc(cap + 1, sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
 	*n = 0;
-	if (!ru->ru_npeers) {
+	if (!pe) {
 		(*out)[(*n)++] = (struct k1s_ip4_range){0, UINT32_MAX};
-		return 0;
-	}
-	for (size_t i = 0; i < ru->ru_npeers; i++) {
-		const struct pol_peer *pe = ru->ru_peers[i];
-		size_t k;
-
-		if (pe->pe_kind == POL_PEER_PODS) {
-			for (size_t j = 0; j < v->npods; j++)
-				if (pol_bit(pe->pe_pods, j))
-					(*out)[(*n)++] = (struct k1s_ip4_range){v->pods[j].ip,
-										v->pods[j].ip};
-		} else if (pe->pe_kind == POL_PEER_IPBLOCK) {
-			if (block_ranges(pe, *out + *n, &k) < 0)
-				return -ENOMEM;
-			*n += k;
-		}
+	} else if (pe->pe_kind == POL_PEER_PODS) {
+		for (size_t j = 0; j < v->npods; j++)
+			if (pol_bit(pe->pe_pods, j))
+				(*out)[(*n)++] = (struct k1s_ip4_range){v->pods[j].ip, v->pods[j].ip};
+	} else if (pe->pe_kind == POL_PEER_IPBLOCK) {
+		return block_ranges(pe, *out, n);
 	}
 	return 0;
 }
@@ -380,62 +367,128 @@ static int named_elems(const struct pol_view *v, size_t pod, enum pol_dir dir,
 	return 0;
 }
 
-static int rule_elems(const struct pol_view *v, size_t pod, enum pol_dir dir,
-		      const struct pol_rule *ru, struct pol_elems *out)
+/* One (peer, port) pair of some rule: the policies selecting a pod often
+ * repeat the same peers and ports, so pairs are made unique before they
+ * are expanded into addresses. */
+struct pol_pair {
+	const struct pol_peer *peer;	/* NULL: every address */
+	const struct pol_rport *port;	/* NULL: every port and protocol */
+};
+
+static int rport_cmp(const struct pol_rport *x, const struct pol_rport *y)
 {
+	if (!x || !y)
+		return (x != NULL) - (y != NULL);
+	if (x->pp_proto != y->pp_proto)
+		return x->pp_proto < y->pp_proto ? -1 : 1;
+	if (x->pp_lo != y->pp_lo)
+		return x->pp_lo < y->pp_lo ? -1 : 1;
+	if (x->pp_hi != y->pp_hi)
+		return x->pp_hi < y->pp_hi ? -1 : 1;
+	if (!x->pp_name || !y->pp_name)
+		return (x->pp_name != NULL) - (y->pp_name != NULL);
+	return strcmp(x->pp_name, y->pp_name);
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct pol_pair *x = a, *y = b;
+
+	if (x->peer != y->peer)
+		return (uintptr_t)x->peer < (uintptr_t)y->peer ? -1 : 1;
+	return rport_cmp(x->port, y->port);
+}
+
+static int pair_elems(const struct pol_view *v, size_t pod, enum pol_dir dir,
+		      const struct pol_pair *pr, struct pol_elems *out)
+{
+	const struct pol_rport *rp = pr->port;
 	struct k1s_ip4_range *r;
 	size_t n;
 	int rc = 0;
 
-	if (peer_ranges(v, ru, &r, &n) < 0)
+	if (rp && !rp->pp_proto)
+		return 0;
+	if (peer_ranges(v, pr->peer, &r, &n) < 0) {
+		free(r);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n && !rc; i++) {
-		if (!ru->ru_nports) {
+		if (!rp)
 			rc = elem_add(out, r[i].lo, r[i].hi, 0, 0, 65535);
-			continue;
-		}
-		for (size_t p = 0; p < ru->ru_nports && !rc; p++) {
-			const struct pol_rport *rp = &ru->ru_ports[p];
-
-			if (!rp->pp_proto)
-				continue;
-			if (rp->pp_name)
-				rc = named_elems(v, pod, dir, rp, &r[i], out);
-			else
-				rc = elem_add(out, r[i].lo, r[i].hi, rp->pp_proto, rp->pp_lo,
-					      rp->pp_hi);
-		}
+		else if (rp->pp_name)
+			rc = named_elems(v, pod, dir, rp, &r[i], out);
+		else
+			rc = elem_add(out, r[i].lo, r[i].hi, rp->pp_proto, rp->pp_lo, rp->pp_hi);
 	}
 	free(r);
 	return rc;
 }
 
-bool pol_view_rules(const struct pol_view *v, size_t pod, enum pol_dir dir,
-		    struct pol_elems *out)
+/* The (peer, port) pairs of every rule of the policies isolating pod i for
+ * dir, unique. */
+static int pod_pairs(const struct pol_view *v, const struct pol_podx *px, enum pol_dir dir,
+		     struct pol_pair **out, size_t *n)
 {
-	const struct pol_podx *px;
-	size_t k = 0;
+	size_t cap = 0, k = 0;
 
-	out->n = 0;
-	if (pod >= v->npods || !v->px[pod].px_niso[dir])
-		return false;
-	px = &v->px[pod];
 	for (size_t i = 0; i < px->px_niso[dir]; i++) {
 		const struct pol_policy *po = &v->pols[px->px_iso[dir][i]];
 
 		for (size_t r = 0; r < po->po_nrules[dir]; r++)
-			if (rule_elems(v, pod, dir, &po->po_rules[dir][r], out) < 0) {
-				/* Out of memory: closed rather than open. */
-				out->n = 0;
-				return true;
-			}
+			cap += (po->po_rules[dir][r].ru_npeers ?: 1) *
+			       (po->po_rules[dir][r].ru_nports ?: 1);
 	}
+	*out = calloc(cap + 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < px->px_niso[dir]; i++) {
+		const struct pol_policy *po = &v->pols[px->px_iso[dir][i]];
+
+		for (size_t r = 0; r < po->po_nrules[dir]; r++) {
+			const struct pol_rule *ru = &po->po_rules[dir][r];
+
+			for (size_t a = 0; a < (ru->ru_npeers ?: 1); a++)
+				for (size_t b = 0; b < (ru->ru_nports ?: 1); b++)
+					(*out)[k++] = (struct pol_pair){
+					    ru->ru_npeers ? ru->ru_peers[a] : NULL,
+					    ru->ru_nports ? &ru->ru_ports[b] : NULL};
+		}
+	}
+	qsort(*out, k, sizeof(**out), pair_cmp);
+	*n = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!*n || pair_cmp(&(*out)[*n - 1], &(*out)[i]))
+			(*out)[(*n)++] = (*out)[i];
+	return 0;
+}
+
+bool pol_view_rules(const struct pol_view *v, size_t pod, enum pol_dir dir,
+		    struct pol_elems *out)
+{
+	struct pol_pair *pairs = NULL;
+	size_t npairs, k = 0;
+
+	out->n = 0;
+	if (pod >= v->npods || !v->px[pod].px_niso[dir])
+		return false;
+	if (pod_pairs(v, &v->px[pod], dir, &pairs, &npairs) < 0)
+		goto nomem;
+	for (size_t i = 0; i < npairs; i++)
+		if (pair_elems(v, pod, dir, &pairs[i], out) < 0)
+			goto nomem;
+	free(pairs);
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), elem_cmp);
 	for (size_t i = 0; i < out->n; i++)
 		if (!k || elem_cmp(&out->v[k - 1], &out->v[i]))
 			out->v[k++] = out->v[i];
 	out->n = k;
+	return true;
+nomem:
+	/* Closed rather than open: an isolated pod with nothing allowed. */
+	free(pairs);
+	out->n = 0;
 	return true;
 }
 
@@ -496,6 +549,15 @@ int pol_view_gates(const struct pol_view *v, struct pol_gates *out)
 		for (size_t i = 0; i < v->nfronts; i++) {
 			const struct pol_front *fr = &v->fronts[i];
 			bool any = false;
+
+			/* Most pairs need no check: a client free to go anywhere, and
+			 * an endpoint open to anyone. */
+			if (!v->px[c].px_niso[POL_EGRESS])
+				for (size_t e = 0; e < fr->fr_neps && !any; e++) {
+					long ep = pol_view_find(v, fr->fr_ep_ip[e]);
+
+					any = ep < 0 || !v->px[ep].px_niso[POL_INGRESS];
+				}
 
 			for (size_t e = 0; e < fr->fr_neps && !any; e++) {
 				struct pol_flow f = {v->pods[c].ip, fr->fr_ep_ip[e],

@@ -16,8 +16,10 @@
 
 struct pol_view;
 
-/* A view is built from copies of the objects it is given; a builder is
- * used once. Objects are the store's JSON (metadata, spec, status). */
+/* A view is built from the objects it is given, and keeps references to
+ * them: an object given must not be changed afterwards (replace it
+ * instead, as the module's copy of the store does). A builder is used
+ * once. Objects are the store's JSON (metadata, spec, status). */
 struct pol_view_builder *pol_builder_new(const struct k1s_cidr *pod_net, uint32_t node_ip);
 void pol_builder_namespace(struct pol_view_builder *b, const json_t *ns);
 /* A pod with status.podIP (or `ip`, when not NULL: the runtime's gate
@@ -147,6 +149,10 @@ struct pol_nft_pod {
 	bool isolated[2];
 	struct pol_elems rules[2];
 };
+/* The rules of one chain as the kernel holds them: disjoint (an interval
+ * set refuses overlaps), sorted, protocol 0 for every protocol and port,
+ * covering exactly what in covers. 0 or -ENOMEM. */
+int pol_nft_norm(const struct pol_elems *in, struct pol_elems *out);
 /* pol_nft_apply() on pods given by hand (sorted by ip, unique), with the
  * gates (NULL: none): what pol_nft_apply() does once it has read the view. */
 int pol_nft_apply_pods(struct pol_nft *n, const struct pol_nft_pod *pods, size_t npods,
@@ -168,8 +174,14 @@ void pol_nft_free(struct pol_nft *n, bool remove);
  * -EBUSY when another process holds the group. */
 struct pol_nflog;
 struct pol_nflog *pol_nflog_new(uint16_t group, int per_s, int *err);
+/* The socket, or -1 for a log made with group 0 (no socket: it only
+ * parses what it is given). */
 int pol_nflog_fd(const struct pol_nflog *l);
 void pol_nflog_read(struct pol_nflog *l, const struct pol_view *v);
+/* Logs the drops in one read's worth of nfnetlink_log messages (v: who the
+ * addresses are; NULL: addresses alone). */
+void pol_nflog_parse(struct pol_nflog *l, const void *buf, size_t len,
+		     const struct pol_view *v);
 /* Drop log lines written and left out (over the rate) since start. */
 void pol_nflog_stats(const struct pol_nflog *l, uint64_t *logged, uint64_t *missed);
 void pol_nflog_free(struct pol_nflog *l);

@@ -6,13 +6,13 @@
  *     verdict map keyed by the pod's address (only isolated pods have an
  *     entry). Invalid packets are judged as new ones.
  *   chain in-A / eg-A (A the pod address, dots as dashes): returns when
- *     the peer, protocol and port are in set in-A-p (an interval
- *     concatenation, pipapo) or the peer is in in-A-a (any protocol);
- *     otherwise logs to NFLOG (rate-limited in the kernel), counts in the
- *     named counter in-A and drops.
+ *     the peer, protocol and port are in the set of the same name (an
+ *     interval concatenation, pipapo; a peer allowed every protocol holds
+ *     protocols 0-255 and ports 0-65535); otherwise logs to NFLOG (rate-
+ *     limited in the kernel), counts and drops.
  *   chain input (hook input): new flows from pods to addresses where k1s
  *     answers that no endpoint behind them allows (set gates) are dropped
- *     before their handshake, counted in counter gates.
+ *     before their handshake, in chain gate-drop, logged and counted.
  *
  * Names derive from the pod's address, so a later apply finds them again;
  * what a chain holds is compared by content, so an address that a new pod
@@ -38,7 +38,7 @@ struct pol_nft {
 	uint16_t group;
 	int rate;
 	/* The last state applied; applied false: the next apply replaces the
-	 * table whole. Pods sorted by ip, rules normalized (norm()). */
+	 * table whole. Pods sorted by ip, rules as pol_nft_norm() makes them. */
 	bool applied;
 	struct pol_nft_pod *pods;
 	size_t npods;
@@ -65,21 +65,23 @@ static const char *const map_name[2] = { [POL_INGRESS] = "ingress", [POL_EGRESS]
 /* ---- normalized rules ----
  *
  * The kernel refuses overlapping elements in an interval set, and deleting
- * an element needs its exact bounds: each list becomes disjoint elements
- * in one order (any-protocol peers first, merged; then per protocol,
- * address ranges with the merged port ranges they allow), which are what
- * the kernel holds and what two applies compare. */
+ * an element needs its exact bounds: a pod's list becomes disjoint
+ * elements in one order, which are what the kernel holds and what two
+ * applies compare. Along the addresses, each stretch between two bounds
+ * gets what covers it: every protocol (one element, protocol 0), or per
+ * protocol the merged port ranges; neighbouring stretches that get the
+ * same are joined. */
 
 static int elem_cmp(const void *a, const void *b)
 {
 	const struct pol_elem *x = a, *y = b;
 
-	if (x->proto != y->proto)
-		return x->proto < y->proto ? -1 : 1;
 	if (x->lo != y->lo)
 		return x->lo < y->lo ? -1 : 1;
 	if (x->hi != y->hi)
 		return x->hi < y->hi ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
 	if (x->plo != y->plo)
 		return x->plo < y->plo ? -1 : 1;
 	if (x->phi != y->phi)
@@ -108,10 +110,13 @@ static int elems_push(struct pol_elems *e, const struct pol_elem *x)
 	return 0;
 }
 
+/* By protocol, then port. */
 static int port_cmp(const void *a, const void *b)
 {
 	const struct pol_elem *x = a, *y = b;
 
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
 	return x->plo != y->plo ? (x->plo < y->plo ? -1 : 1) : 0;
 }
 
@@ -122,13 +127,20 @@ static int u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Merges port ranges (sorted by plo) in place; returns how many remain. */
-static size_t ports_merge(struct pol_elem *p, size_t n)
+/* What covers one stretch, from the boxes active on it (sorted by
+ * port_cmp): one any-protocol element, or per protocol the port ranges
+ * merged. Returns how many of p remain. */
+static size_t cover(struct pol_elem *p, size_t n)
 {
 	size_t k = 0;
 
+	if (n && p[0].proto == 0) {
+		p[0].plo = p[0].phi = 0;
+		return 1;
+	}
 	for (size_t i = 0; i < n; i++) {
-		if (k && (uint32_t)p[i].plo <= (uint32_t)p[k - 1].phi + 1) {
+		if (k && p[i].proto == p[k - 1].proto &&
+		    (uint32_t)p[i].plo <= (uint32_t)p[k - 1].phi + 1) {
 			if (p[i].phi > p[k - 1].phi)
 				p[k - 1].phi = p[i].phi;
 		} else {
@@ -138,23 +150,31 @@ static size_t ports_merge(struct pol_elem *p, size_t n)
 	return k;
 }
 
-/* One protocol's boxes (address range x port range), sorted by lo: swept
- * along the addresses, each stretch between two boundaries gets the union
- * of the port ranges covering it, and neighbouring stretches with the same
- * ports are joined. */
-static int norm_proto(const struct pol_elem *b, size_t n, struct pol_elems *out)
+static bool same_cover(const struct pol_elem *a, size_t na, const struct pol_elem *b, size_t nb)
 {
-	uint64_t *bd = malloc(2 * n * sizeof(*bd));
-	struct pol_elem *act = malloc(n * sizeof(*act)), *cur = malloc(n * sizeof(*cur)),
-			*pend = malloc(n * sizeof(*pend));
-	size_t nbd = 0, nact = 0, ncur, npend = 0, next = 0;
-	uint64_t pstart = 0, pend_hi = 0;
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].proto != b[i].proto || a[i].plo != b[i].plo || a[i].phi != b[i].phi)
+			return false;
+	return true;
+}
+
+int pol_nft_norm(const struct pol_elems *in, struct pol_elems *out)
+{
+	size_t n = in->n, nbd = 0, nact = 0, ncur, npend = 0, next = 0;
+	struct pol_elem *b = malloc((n ? n : 1) * sizeof(*b)), *act = malloc((n ? n : 1) * sizeof(*act));
+	struct pol_elem *cur = malloc((n ? n : 1) * sizeof(*cur)), *pend = malloc((n ? n : 1) * sizeof(*pend));
+	uint64_t *bd = malloc((2 * n + 1) * sizeof(*bd)), pstart = 0, pend_hi = 0;
 	int ret = 0;
 
-	if (!bd || !act || !cur || !pend) {
+	out->n = 0;
+	if (!b || !act || !cur || !pend || !bd) {
 		ret = -ENOMEM;
 		goto out;
 	}
+	memcpy(b, in->v, n * sizeof(*b));
+	qsort(b, n, sizeof(*b), elem_cmp);
 	for (size_t i = 0; i < n; i++) {
 		bd[nbd++] = b[i].lo;
 		bd[nbd++] = (uint64_t)b[i].hi + 1;
@@ -174,16 +194,10 @@ static int norm_proto(const struct pol_elem *b, size_t n, struct pol_elems *out)
 		nact = a;
 		memcpy(cur, act, nact * sizeof(*cur));
 		qsort(cur, nact, sizeof(*cur), port_cmp);
-		ncur = ports_merge(cur, nact);
-		if (npend && ncur == npend && pend_hi + 1 == x) {
-			bool same = true;
-
-			for (size_t i = 0; i < ncur && same; i++)
-				same = cur[i].plo == pend[i].plo && cur[i].phi == pend[i].phi;
-			if (same) {
-				pend_hi = end;
-				continue;
-			}
+		ncur = cover(cur, nact);
+		if (npend && pend_hi + 1 == x && same_cover(cur, ncur, pend, npend)) {
+			pend_hi = end;
+			continue;
 		}
 		for (size_t i = 0; i < npend && ret == 0; i++) {
 			pend[i].lo = (uint32_t)pstart;
@@ -200,49 +214,14 @@ static int norm_proto(const struct pol_elem *b, size_t n, struct pol_elems *out)
 		pend[i].hi = (uint32_t)pend_hi;
 		ret = elems_push(out, &pend[i]);
 	}
+	if (ret == 0)
+		qsort(out->v, out->n, sizeof(*out->v), elem_cmp);
 out:
-	free(bd);
+	free(b);
 	free(act);
 	free(cur);
 	free(pend);
-	return ret;
-}
-
-/* in, in any order and possibly overlapping, as disjoint sorted elements. */
-static int norm(const struct pol_elems *in, struct pol_elems *out)
-{
-	struct pol_elem *s;
-	size_t i = 0;
-	int ret = 0;
-
-	out->n = 0;
-	if (!in->n)
-		return 0;
-	s = malloc(in->n * sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	memcpy(s, in->v, in->n * sizeof(*s));
-	qsort(s, in->n, sizeof(*s), elem_cmp);
-	/* Any protocol: one dimension, merged where they overlap or touch. */
-	while (i < in->n && s[i].proto == 0 && ret == 0) {
-		struct pol_elem m = { .lo = s[i].lo, .hi = s[i].hi };
-
-		while (++i < in->n && s[i].proto == 0 && (uint64_t)s[i].lo <= (uint64_t)m.hi + 1)
-			if (s[i].hi > m.hi)
-				m.hi = s[i].hi;
-		ret = elems_push(out, &m);
-	}
-	while (i < in->n && ret == 0) {
-		size_t j = i;
-
-		while (j < in->n && s[j].proto == s[i].proto)
-			j++;
-		ret = norm_proto(s + i, j - i, out);
-		i = j;
-	}
-	free(s);
-	if (ret == 0)
-		qsort(out->v, out->n, sizeof(*out->v), elem_cmp);
+	free(bd);
 	return ret;
 }
 
@@ -270,71 +249,58 @@ static void put_range(FILE *f, uint32_t lo, uint32_t hi)
 static void put_elem(FILE *f, const struct pol_elem *e)
 {
 	put_range(f, e->lo, e->hi);
-	if (e->proto == 0)
+	if (e->proto == 0) {
+		fputs(" . 0-255 . 0-65535", f);
 		return;
+	}
 	fprintf(f, " . %u . %u", e->proto, e->plo);
 	if (e->phi != e->plo)
 		fprintf(f, "-%u", e->phi);
 }
 
-/* "add element" or "delete element" for those of e that `pick` selects
- * (the any-protocol set, or the ports one). */
+/* "add element" or "delete element" of e, in set `set`. */
 static void put_elems(FILE *f, const struct pol_nft *n, const char *verb, const char *set,
-		      const struct pol_elem *const *e, size_t ne, bool ports)
+		      const struct pol_elem *const *e, size_t ne)
 {
-	bool open = false;
-
 	for (size_t i = 0; i < ne; i++) {
-		if ((e[i]->proto != 0) != ports)
-			continue;
-		fprintf(f, open ? ", " : "%s element inet %s %s { ", verb, n->table, set);
-		open = true;
+		fprintf(f, i ? ", " : "%s element inet %s %s { ", verb, n->table, set);
 		put_elem(f, e[i]);
 	}
-	if (open)
+	if (ne)
 		fputs(" }\n", f);
 }
 
-static void put_all(FILE *f, const struct pol_nft *n, const char *verb, const char *name,
-		    const struct pol_elems *e)
+/* A pod chain and its set are both named "in-A" or "eg-A" (their kinds
+ * have names of their own). The set holds every peer, protocol and port
+ * range allowed: one interval concatenation, since an interval set of
+ * addresses alone would make libnftables read every such set's elements
+ * back from the kernel on each change. */
+static void put_chain_add(FILE *f, const struct pol_nft *n, uint32_t ip, int dir,
+			  const struct pol_elems *e)
 {
 	const struct pol_elem **p = malloc((e->n ? e->n : 1) * sizeof(*p));
-	char set[64];
+	char a[16], name[32];
+	const char *t = n->table;
 
 	if (!p) {
 		fputs("#nomem\n", f);
 		return;
 	}
-	for (size_t i = 0; i < e->n; i++)
-		p[i] = &e->v[i];
-	snprintf(set, sizeof(set), "%s-p", name);
-	put_elems(f, n, verb, set, p, e->n, true);
-	snprintf(set, sizeof(set), "%s-a", name);
-	put_elems(f, n, verb, set, p, e->n, false);
-	free(p);
-}
-
-static void put_chain_add(FILE *f, const struct pol_nft *n, uint32_t ip, int dir,
-			  const struct pol_elems *e)
-{
-	char a[16], name[32];
-	const char *t = n->table;
-
 	ip_dashes(ip, a);
 	snprintf(name, sizeof(name), "%s-%s", dir_tag[dir], a);
-	fprintf(f, "add counter inet %s %s\n", t, name);
-	fprintf(f, "add set inet %s %s-p { type ipv4_addr . inet_proto . inet_service; "
+	fprintf(f, "add set inet %s %s { type ipv4_addr . inet_proto . inet_service; "
 		   "flags interval; }\n", t, name);
-	fprintf(f, "add set inet %s %s-a { type ipv4_addr; flags interval; }\n", t, name);
 	fprintf(f, "add chain inet %s %s\n", t, name);
-	fprintf(f, "add rule inet %s %s ip %s . meta l4proto . th dport @%s-p return\n", t, name,
+	fprintf(f, "add rule inet %s %s ip %s . meta l4proto . th dport @%s return\n", t, name,
 		peer_field[dir], name);
-	fprintf(f, "add rule inet %s %s ip %s @%s-a return\n", t, name, peer_field[dir], name);
 	fprintf(f, "add rule inet %s %s limit rate %d/second burst %d packets log prefix \""
 		   POL_NFT_PREFIX "%s %s\" group %u\n", t, name, n->rate, n->rate, dir_tag[dir], a,
 		n->group);
-	fprintf(f, "add rule inet %s %s counter name \"%s\" drop\n", t, name, name);
-	put_all(f, n, "add", name, e);
+	fprintf(f, "add rule inet %s %s counter drop\n", t, name);
+	for (size_t i = 0; i < e->n; i++)
+		p[i] = &e->v[i];
+	put_elems(f, n, "add", name, p, e->n);
+	free(p);
 	fprintf(f, "add element inet %s %s { ", t, map_name[dir]);
 	put_ip(f, ip);
 	fprintf(f, " : jump %s }\n", name);
@@ -351,9 +317,7 @@ static void put_chain_del(FILE *f, const struct pol_nft *n, uint32_t ip, int dir
 	put_ip(f, ip);
 	fputs(" }\n", f);
 	fprintf(f, "delete chain inet %s %s\n", t, name);
-	fprintf(f, "delete set inet %s %s-p\n", t, name);
-	fprintf(f, "delete set inet %s %s-a\n", t, name);
-	fprintf(f, "delete counter inet %s %s\n", t, name);
+	fprintf(f, "delete set inet %s %s\n", t, name);
 }
 
 /* The elements of a not in b (both sorted by elem_cmp). */
@@ -379,8 +343,7 @@ static void put_chain_diff(FILE *f, const struct pol_nft *n, uint32_t ip, int di
 			   const struct pol_elems *old, const struct pol_elems *new)
 {
 	const struct pol_elem **d = malloc((old->n + new->n + 1) * sizeof(*d));
-	char a[16], name[32], set[40];
-	size_t nd;
+	char a[16], name[32];
 
 	if (!d) {
 		fputs("#nomem\n", f);
@@ -389,16 +352,8 @@ static void put_chain_diff(FILE *f, const struct pol_nft *n, uint32_t ip, int di
 	ip_dashes(ip, a);
 	snprintf(name, sizeof(name), "%s-%s", dir_tag[dir], a);
 	/* Deletions first: a changed range may overlap the one it replaces. */
-	nd = elems_minus(old, new, d);
-	snprintf(set, sizeof(set), "%s-p", name);
-	put_elems(f, n, "delete", set, d, nd, true);
-	snprintf(set, sizeof(set), "%s-a", name);
-	put_elems(f, n, "delete", set, d, nd, false);
-	nd = elems_minus(new, old, d);
-	snprintf(set, sizeof(set), "%s-p", name);
-	put_elems(f, n, "add", set, d, nd, true);
-	snprintf(set, sizeof(set), "%s-a", name);
-	put_elems(f, n, "add", set, d, nd, false);
+	put_elems(f, n, "delete", name, d, elems_minus(old, new, d));
+	put_elems(f, n, "add", name, d, elems_minus(new, old, d));
 	free(d);
 }
 
@@ -457,11 +412,10 @@ static void put_table(FILE *f, const struct pol_nft *n, const struct pol_nft_pod
 		   "\tmap ingress { type ipv4_addr : verdict; }\n"
 		   "\tmap egress { type ipv4_addr : verdict; }\n"
 		   "\tset gates { type ipv4_addr . ipv4_addr . inet_proto . inet_service; }\n"
-		   "\tcounter gates { }\n"
 		   "\tchain gate-drop {\n"
 		   "\t\tlimit rate %d/second burst %d packets log prefix \"" POL_NFT_PREFIX
 		   "gate\" group %u\n"
-		   "\t\tcounter name \"gates\" drop\n"
+		   "\t\tcounter drop\n"
 		   "\t}\n"
 		   /* Before the filter priority, so that an accept elsewhere
 		    * cannot let a denied flow through first. */
@@ -575,7 +529,7 @@ int pol_nft_apply_pods(struct pol_nft *n, const struct pol_nft_pod *pods, size_t
 		for (int d = 0; d < 2 && ret == 0; d++) {
 			w[i].isolated[d] = pods[i].isolated[d];
 			if (pods[i].isolated[d])
-				ret = norm(&pods[i].rules[d], &w[i].rules[d]);
+				ret = pol_nft_norm(&pods[i].rules[d], &w[i].rules[d]);
 		}
 	}
 	if (ret == 0 && gates && gates->n) {
@@ -691,7 +645,7 @@ static void add_count(json_t *obj, const char *key, uint64_t by)
 }
 
 /* Reads "in-A-B-C-D" / "eg-..." back into a direction and address. */
-static bool counter_name(const char *s, int *dir, uint32_t *ip)
+static bool chain_name(const char *s, int *dir, uint32_t *ip)
 {
 	unsigned a, b, c, d;
 	char tag[3], end;
@@ -720,10 +674,11 @@ int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts)
 
 	if (!ctx)
 		return -ENOMEM;
-	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	/* Terse: the rules with their counters, not the sets' elements. */
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_TERSE);
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
-	snprintf(cmd, sizeof(cmd), "list counters table inet %s", n->table);
+	snprintf(cmd, sizeof(cmd), "list table inet %s", n->table);
 	if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
 		ret = -ENOENT;
 		goto out;
@@ -731,9 +686,9 @@ int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts)
 	root = json_loads(nft_ctx_get_output_buffer(ctx), 0, NULL);
 	list = json_object_get(root, "nftables");
 	json_array_foreach(list, i, it) {
-		json_t *c = json_object_get(it, "counter");
-		const char *name = json_string_value(json_object_get(c, "name"));
-		json_int_t pk = json_integer_value(json_object_get(c, "packets"));
+		json_t *r = json_object_get(it, "rule"), *x, *c = NULL;
+		const char *name = json_string_value(json_object_get(r, "chain"));
+		json_int_t pk;
 		struct pol_nft_seen *s;
 		const struct pol_pod *pod;
 		const char *const *pols;
@@ -742,10 +697,16 @@ int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts)
 		uint32_t ip;
 		int dir;
 
-		if (!name || !counter_name(name, &dir, &ip) || !(s = seen_at(n, ip, dir)))
+		size_t k;
+
+		json_array_foreach(json_object_get(r, "expr"), k, x)
+			if (json_object_get(x, "counter"))
+				c = json_object_get(x, "counter");
+		if (!c || !name || !chain_name(name, &dir, &ip) || !(s = seen_at(n, ip, dir)))
 			continue;
-		/* A counter made again (the chain went and came back) starts
-		 * from zero. */
+		pk = json_integer_value(json_object_get(c, "packets"));
+		/* A chain made again (it went and came back) counts from
+		 * zero. */
 		delta = (uint64_t)pk >= s->packets ? (uint64_t)pk - s->packets : (uint64_t)pk;
 		s->packets = (uint64_t)pk;
 		pod = delta ? pol_view_pod_at(v, ip) : NULL;
@@ -754,7 +715,7 @@ int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts)
 		for (idx = 0; idx < pol_view_npods(v) && pol_view_pod(v, idx) != pod; idx++)
 			;
 		np = pol_view_isolating(v, idx, (enum pol_dir)dir, &pols);
-		for (size_t k = 0; k < np; k++)
+		for (k = 0; k < np; k++)
 			add_count(n->totals, pols[k], delta);
 	}
 	json_decref(root);
@@ -793,12 +754,8 @@ struct pol_nft *pol_nft_new(const struct pol_nft_config *cfg, int *err)
 	}
 	nft_ctx_buffer_output(n->ctx);
 	nft_ctx_buffer_error(n->ctx);
+	/* The kernel says EPERM also when another socket holds the group. */
 	n->log = pol_nflog_new(n->group, n->rate, &ret);
-	if (!n->log && ret == -EPERM) {
-		pol_nft_free(n, false);
-		*err = ret;
-		return NULL;
-	}
 	if (!n->log)
 		k1s_warn("policy", "NFLOG group %u: %s; drops are counted but not logged", n->group,
 			 strerror(-ret));

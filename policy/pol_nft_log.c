@@ -91,6 +91,8 @@ struct pol_nflog *pol_nflog_new(uint16_t group, int per_s, int *err)
 	}
 	l->group = group;
 	l->per_s = per_s > 0 ? per_s : 10;
+	if (group == 0)
+		return l;
 	l->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	ret = l->nl ? 0 : -errno;
 	if (ret == 0 && mnl_socket_bind(l->nl, 0, MNL_SOCKET_AUTOPID) < 0)
@@ -116,7 +118,7 @@ struct pol_nflog *pol_nflog_new(uint16_t group, int per_s, int *err)
 
 int pol_nflog_fd(const struct pol_nflog *l)
 {
-	return mnl_socket_get_fd(l->nl);
+	return l->nl ? mnl_socket_get_fd(l->nl) : -1;
 }
 
 void pol_nflog_stats(const struct pol_nflog *l, uint64_t *logged, uint64_t *missed)
@@ -191,9 +193,10 @@ static void say(struct pol_nflog *l, const char *prefix, const struct pol_nflog_
 
 		snprintf(pols + at, sizeof(pols) - at, "%s%s", i ? ", " : "", names[i]);
 	}
-	k1s_info("policy", "dropped %s %s%s -> %s%s: %s of %s isolated by %s",
-		 proto_name(f->proto, pb), s, sp, d, dp, dir == POL_INGRESS ? "ingress" : "egress",
-		 who, n ? pols : "a policy since changed");
+	/* A pod the view no longer knows (gone since) is named by its address. */
+	k1s_info("policy", "dropped %s %s%s -> %s%s: %s of %s%s%s", proto_name(f->proto, pb), s, sp,
+		 d, dp, dir == POL_INGRESS ? "ingress" : "egress", who,
+		 pod ? " isolated by " : "", !pod ? "" : n ? pols : "a policy since changed");
 }
 
 /* Whether the flow was logged lately; records it if not. */
@@ -274,7 +277,8 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	const char *pre;
 	uint16_t plen;
 
-	if ((nlh->nlmsg_type & 0xff) != NFULNL_MSG_PACKET ||
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg)) ||
+	    nlh->nlmsg_type != ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET) ||
 	    mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, tb) < 0)
 		return MNL_CB_OK;
 	if (!tb[NFULA_PREFIX] || !tb[NFULA_PAYLOAD])
@@ -291,12 +295,37 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+void pol_nflog_parse(struct pol_nflog *l, const void *buf, size_t len,
+		     const struct pol_view *v)
+{
+	const uint8_t *p = buf;
+
+	/* Walked here rather than by mnl_cb_run(), whose check takes a
+	 * length above INT_MAX for a negative one. */
+	l->v = v;
+	while (len >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const void *)p;
+		size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
+			break;
+		if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
+			msg_cb(nlh, l);
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
+	}
+	l->v = NULL;
+}
+
 void pol_nflog_read(struct pol_nflog *l, const struct pol_view *v)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	ssize_t n;
 
-	l->v = v;
+	if (!l->nl)
+		return;
 	for (int rounds = 0; rounds < 64; rounds++) {
 		n = mnl_socket_recvfrom(l->nl, buf, sizeof(buf));
 		if (n < 0) {
@@ -308,9 +337,8 @@ void pol_nflog_read(struct pol_nflog *l, const struct pol_view *v)
 				break;
 			continue;
 		}
-		mnl_cb_run(buf, (size_t)n, 0, 0, msg_cb, l);
+		pol_nflog_parse(l, buf, (size_t)n, v);
 	}
-	l->v = NULL;
 }
 
 void pol_nflog_free(struct pol_nflog *l)
@@ -319,10 +347,12 @@ void pol_nflog_free(struct pol_nflog *l)
 
 	if (!l)
 		return;
-	config(l->nl, l->group, &cmd, NFULA_CFG_CMD, sizeof(cmd));
+	if (l->nl)
+		config(l->nl, l->group, &cmd, NFULA_CFG_CMD, sizeof(cmd));
 	if (l->missed > l->missed_said)
 		k1s_info("policy", "%llu more dropped flows not logged",
 			 (unsigned long long)(l->missed - l->missed_said));
-	mnl_socket_close(l->nl);
+	if (l->nl)
+		mnl_socket_close(l->nl);
 	free(l);
 }

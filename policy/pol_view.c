@@ -48,7 +48,9 @@ static void keep(struct pol_view_builder *b, json_t *list, const json_t *obj)
 {
 	if (!json_is_object(obj) || !list)
 		return;
-	if (json_array_append_new(list, json_deep_copy(obj)) < 0)
+	/* A reference, not a copy: the caller's objects are replaced, never
+	 * changed, once given (pol.c's copy of the store is). */
+	if (json_array_append(list, (json_t *)obj) < 0)
 		b->nomem = true;
 }
 
@@ -547,30 +549,52 @@ static int iso_add(struct pol_view *v, struct pol_podx *px, enum pol_dir d, uint
  * pod's list is in name order. */
 static int select_pods(struct pol_view *v, const json_t *nps)
 {
+	/* The pods of each namespace, so that a policy looks at its own. */
+	size_t *first = calloc(v->nns + 1, sizeof(*first)), *at = calloc(v->npods + 1, sizeof(*at));
+	size_t *fill = calloc(v->nns + 1, sizeof(*fill));
+	int rc = -ENOMEM;
+
+	if (!first || !at || !fill)
+		goto out;
+	for (size_t i = 0; i < v->npods; i++)
+		first[v->px[i].px_ns + 1]++;
+	for (size_t n = 0; n < v->nns; n++)
+		first[n + 1] += first[n];
+	for (size_t i = 0; i < v->npods; i++)
+		at[first[v->px[i].px_ns] + fill[v->px[i].px_ns]++] = i;
 	for (size_t pi = 0; pi < v->npols; pi++) {
 		struct pol_policy *po = &v->pols[pi];
 		const json_t *np = json_array_get(nps, pi);
+		long ns = ns_find(v, po->po_ns);
 		struct k1s_lsel *sel = NULL;
 		char err[256];
 		bool all;
 
+		if (ns < 0)
+			continue;
 		/* Not readable: it selects the whole namespace, allowing only
 		 * what its readable rules allow (closed rather than open). */
 		all = k1s_lsel_from_json(member(json_object_get(np, "spec"), "podSelector"), &sel,
 					 err, sizeof(err)) < 0;
-		for (size_t i = 0; i < v->npods; i++) {
-			if (strcmp(v->pods[i].ns, po->po_ns) ||
-			    !(all || k1s_lsel_match(sel, v->px[i].px_labels)))
+		for (size_t k = first[ns]; k < first[ns + 1]; k++) {
+			size_t i = at[k];
+
+			if (!(all || k1s_lsel_match(sel, v->px[i].px_labels)))
 				continue;
 			for (int d = POL_INGRESS; d <= POL_EGRESS; d++)
 				if (po->po_types[d] && iso_add(v, &v->px[i], d, (uint32_t)pi) < 0) {
 					k1s_lsel_free(sel);
-					return -ENOMEM;
+					goto out;
 				}
 		}
 		k1s_lsel_free(sel);
 	}
-	return 0;
+	rc = 0;
+out:
+	free(first);
+	free(at);
+	free(fill);
+	return rc;
 }
 
 static int key_cmp(const void *a, const void *b)

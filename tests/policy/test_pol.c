@@ -1,6 +1,6 @@
 /* The module over a real store (enforce false: the evaluator alone):
  * pol_check answers change once a pass follows a new policy, a pod's
- * labels, a namespace's labels, a deleted policy; pol_admit_pod makes a
+ * labels, a namespace's labels, a pod's named port, a deleted policy; pol_admit_pod makes a
  * pod known before the store has its address; explain names the policy
  * and rule that allowed; proxy drops are counted per policy; readers on
  * other threads keep checking while views are replaced. */
@@ -17,7 +17,6 @@
 #include "k1s_loop.h"
 #include "pol.h"
 #include "pol_int.h"
-#include "pol_nft_weak.h"
 #include "st.h"
 
 struct fx {
@@ -180,6 +179,31 @@ static void admit_before_the_store(void **state)
 	json_decref(pod);
 }
 
+/* A named port follows the pod's containerPorts as they change. */
+static void named_port_change(void **state)
+{
+	struct fx *fx = *state;
+	static const char pod_at[] =
+		"{\"metadata\":{\"namespace\":\"x\",\"name\":\"a\",\"labels\":{\"pod\":\"a\"}},"
+		"\"spec\":{\"containers\":[{\"name\":\"s\",\"ports\":[{\"name\":\"http\","
+		"\"containerPort\":%d}]}]},\"status\":{\"podIP\":\"10.244.1.10\",\"phase\":\"Running\"}}";
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), pod_at, 8080);
+	put(fx, "pods", buf);
+	put(fx, "networkpolicies.networking.k8s.io",
+	    "{\"metadata\":{\"namespace\":\"x\",\"name\":\"http\"},\"spec\":{\"podSelector\":{},"
+	    "\"ingress\":[{\"ports\":[{\"port\":\"http\"}]}]}}");
+	pol_pass(fx->pol);
+	assert_int_equal(check(fx, Y_B, X_A, 8080), POL_ALLOWED);
+	assert_int_equal(check(fx, Y_B, X_A, 9090), POL_DENIED_INGRESS);
+	snprintf(buf, sizeof(buf), pod_at, 9090);
+	put(fx, "pods", buf);
+	pol_pass(fx->pol);
+	assert_int_equal(check(fx, Y_B, X_A, 8080), POL_DENIED_INGRESS);
+	assert_int_equal(check(fx, Y_B, X_A, 9090), POL_ALLOWED);
+}
+
 struct reader {
 	struct fx *fx;
 	atomic_bool *stop;
@@ -244,6 +268,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(follows_the_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(admit_before_the_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(named_port_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(readers_while_views_change, setup, teardown),
 	};
 
