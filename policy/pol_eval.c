@@ -100,12 +100,11 @@ static bool rule_allows(const struct pol_view *v, const struct pol_rule *ru, uin
 /* Pod `pod`'s side of a flow for dir: -1 when it is allowed through no
  * isolation, else the index of the first policy (in name order) with a
  * rule allowing it (*rule its index), or -2 when none does. */
-static long side(const struct pol_view *v, long pod, enum pol_dir dir, const struct pol_flow *f,
-		 long *rule)
+static long side(const struct pol_view *v, long pod, long peer, enum pol_dir dir,
+		 const struct pol_flow *f, long *rule)
 {
 	const struct pol_podx *px;
 	uint32_t peer_ip = dir == POL_INGRESS ? f->src : f->dst;
-	long peer = pol_view_find(v, peer_ip);
 	long dpod = dir == POL_INGRESS ? pod : peer;
 
 	if (pod < 0 || !v->px[pod].px_niso[dir])
@@ -132,13 +131,15 @@ static bool exempt(const struct pol_view *v, const struct pol_flow *f)
 
 enum pol_verdict pol_view_check(const struct pol_view *v, const struct pol_flow *f)
 {
-	long rule;
+	long rule, src, dst;
 
-	if (exempt(v, f))
+	if (exempt(v, f) || !v->npols)
 		return POL_ALLOWED;
-	if (side(v, pol_view_find(v, f->src), POL_EGRESS, f, &rule) == -2)
+	src = pol_view_find(v, f->src);
+	dst = pol_view_find(v, f->dst);
+	if (side(v, src, dst, POL_EGRESS, f, &rule) == -2)
 		return POL_DENIED_EGRESS;
-	if (side(v, pol_view_find(v, f->dst), POL_INGRESS, f, &rule) == -2)
+	if (side(v, dst, src, POL_INGRESS, f, &rule) == -2)
 		return POL_DENIED_INGRESS;
 	return POL_ALLOWED;
 }
@@ -188,6 +189,7 @@ static json_t *explain_side(const struct pol_view *v, uint32_t ip, enum pol_dir 
 			    const struct pol_flow *f)
 {
 	long pod = pol_view_find(v, ip), rule = -1, by;
+	long peer = pol_view_find(v, dir == POL_INGRESS ? f->src : f->dst);
 	json_t *o, *names = json_array();
 
 	if (pod >= 0)
@@ -195,7 +197,7 @@ static json_t *explain_side(const struct pol_view *v, uint32_t ip, enum pol_dir 
 			json_array_append_new(names, json_string(v->px[pod].px_isonames[dir][i]));
 	o = json_pack("{s:b,s:o}", "isolated", pod >= 0 && v->px[pod].px_niso[dir], "policies",
 		      names);
-	by = side(v, pod, dir, f, &rule);
+	by = side(v, pod, peer, dir, f, &rule);
 	if (o && by >= 0)
 		json_object_set_new(o, "allowedBy", json_pack("{s:s,s:I}", "policy",
 							      v->pols[by].po_key, "rule",
