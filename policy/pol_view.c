@@ -376,8 +376,10 @@ static void peer_ipblock(struct pol_peer *pe, const json_t *ib)
 	json_array_foreach(ex, i, e) {
 		struct k1s_cidr c;
 
+		/* An exception left out would widen the block: the peer is
+		 * no one instead. */
 		if (k1s_cidr_parse(json_string_value(e) ?: "", &c) < 0)
-			continue;
+			return;
 		pe->pe_except[pe->pe_nexcept++] = c;
 	}
 	pe->pe_kind = POL_PEER_IPBLOCK;
