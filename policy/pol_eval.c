@@ -205,12 +205,52 @@ static json_t *explain_side(const struct pol_view *v, uint32_t ip, enum pol_dir 
 	return o;
 }
 
+/* A Service's front is judged at the endpoints behind it, as the input
+ * hook's gates and the proxies judge it: the flow passes when the client
+ * may reach one of them. */
+#define POL_EXPLAIN_EPS 16
+
+static json_t *explain_front(const struct pol_view *v, const struct pol_front *fr,
+			     const struct pol_flow *f)
+{
+	json_t *eps = json_array(), *o;
+	char ip[K1S_IP4_STRLEN];
+	/* The node's own traffic passes; a pod's to the node's node port is
+	 * the Service's. */
+	bool any = is_node(v, f->src);
+
+	for (size_t i = 0; i < fr->fr_neps; i++) {
+		struct pol_flow e = {f->src, fr->fr_ep_ip[i], fr->fr_ep_port[i], f->proto};
+
+		any = any || pol_view_check(v, &e) == POL_ALLOWED;
+		if (i < POL_EXPLAIN_EPS)
+			json_array_append_new(eps, pol_view_explain(v, &e));
+	}
+	o = json_pack("{s:s,s:o,s:{s:{s:s,s:s},s:s},s:i,s:o,s:s}", "verdict",
+		      any ? "Allowed" : "Denied", "from", who(v, f->src), "to", "service",
+		      "namespace", fr->fr_ns, "name", fr->fr_name, "ip", k1s_ip4_str(fr->fr_ip, ip),
+		      "port", (int)f->dport, "endpoints", eps, "reason",
+		      "judged at the Service's endpoints: allowed when the client may reach one");
+	return o;
+}
+
 json_t *pol_view_explain(const struct pol_view *v, const struct pol_flow *f)
 {
 	enum pol_verdict verdict = pol_view_check(v, f);
 	static const char *const protos[] = {[POL_TCP] = "TCP", [POL_UDP] = "UDP",
 					     [POL_SCTP] = "SCTP"};
 	const char *proto = f->proto < sizeof(protos) / sizeof(*protos) ? protos[f->proto] : NULL;
+
+	if (pol_view_find(v, f->dst) < 0)
+		for (size_t i = 0; i < v->nfronts; i++)
+			if (v->fronts[i].fr_ip == f->dst && v->fronts[i].fr_port == f->dport &&
+			    v->fronts[i].fr_proto == f->proto && !v->fronts[i].fr_face) {
+				json_t *o = explain_front(v, &v->fronts[i], f);
+
+				if (o && proto)
+					json_object_set_new(o, "protocol", json_string(proto));
+				return o;
+			}
 	json_t *o = json_pack("{s:s,s:o,s:o,s:s?,s:i,s:o,s:o}", "verdict",
 			      verdict == POL_ALLOWED ? "Allowed" : "Denied", "from", who(v, f->src),
 			      "to", who(v, f->dst), "protocol", proto, "port", (int)f->dport,
