@@ -50,6 +50,16 @@ static bool parse_v4(const char *s, unsigned char *out)
 	return *s == '\0';
 }
 
+/* Byte i of a network mask of `bits` ones. */
+static unsigned char mask_byte(int bits, int i)
+{
+	int keep = bits - i * 8;
+
+	if (keep >= 8)
+		return 0xFF;
+	return keep <= 0 ? 0 : (unsigned char)(0xFF << (8 - keep));
+}
+
 static bool parse_cidr(const char *s, struct np_cidr *c)
 {
 	const char *slash = strchr(s, '/');
@@ -73,14 +83,8 @@ static bool parse_cidr(const char *s, struct np_cidr *c)
 	if (!n || slash[1 + n] != '\0' || bits > c->len * 8)
 		return false;
 	c->bits = (int)bits;
-	for (i = 0; i < c->len; i++) {
-		int keep = c->bits - i * 8;
-
-		if (keep <= 0)
-			c->addr[i] = 0;
-		else if (keep < 8)
-			c->addr[i] &= (unsigned char)(0xFF << (8 - keep));
-	}
+	for (i = 0; i < c->len; i++)
+		c->addr[i] &= mask_byte(c->bits, i);
 	return true;
 }
 
@@ -92,10 +96,7 @@ static bool strict_subset(const struct np_cidr *cidr, const struct np_cidr *ex)
 	if (cidr->len != ex->len || cidr->bits >= ex->bits)
 		return false;
 	for (i = 0; i < cidr->len; i++) {
-		int keep = cidr->bits - i * 8;
-		unsigned char m = keep >= 8 ? 0xFF : keep <= 0 ? 0 : (unsigned char)(0xFF << (8 - keep));
-
-		if ((ex->addr[i] & m) != cidr->addr[i])
+		if ((ex->addr[i] & mask_byte(cidr->bits, i)) != cidr->addr[i])
 			return false;
 	}
 	return true;
@@ -202,19 +203,22 @@ static void validate_port(struct adm_req *q, const json_t *p, const char *path)
 	}
 	if (!port) {
 		if (end)
-			adm_invalid_int(q, fe, e, "may not be specified when `port` is not specified");
+			adm_invalid_int(q, fe, e,
+					"may not be specified when `port` is not specified");
 	} else if (json_is_integer(port)) {
 		port_num(q, f, json_integer_value(port));
 		if (end) {
 			if (e < json_integer_value(port))
-				adm_invalid_int(q, fe, e, "must be greater than or equal to `port`");
+				adm_invalid_int(q, fe, e,
+						"must be greater than or equal to `port`");
 			port_num(q, fe, e);
 		}
 	} else if (json_is_string(port)) {
 		struct adm_msgs m;
 
 		if (end)
-			adm_invalid_int(q, fe, e, "may not be specified when `port` is non-numeric");
+			adm_invalid_int(q, fe, e,
+					"may not be specified when `port` is non-numeric");
 		adm_port_name(json_string_value(port), &m);
 		adm_invalid_msgs(q, f, json_string_value(port), &m);
 	} else {
@@ -263,7 +267,8 @@ static void validate_policy_types(struct adm_req *q, const json_t *pt)
 			adm_buf_quote(&b, json_string_value(p) ?: "");
 		}
 		adm_buf_printf(&b, "}");
-		adm_invalid_raw(q, "spec.policyTypes", b.p, "may not specify more than two policyTypes");
+		adm_invalid_raw(q, "spec.policyTypes", b.p,
+				"may not specify more than two policyTypes");
 		adm_buf_free(&b);
 		return;
 	}
@@ -304,7 +309,8 @@ int adm_networkpolicy(struct adm_req *q, json_t *obj)
 				validate_port(q, v, f);
 			}
 			json_array_foreach(json_object_get(rule, peers[d]), j, v) {
-				adm_fmt(f, sizeof(f), "spec.%s[%zu].%s[%zu]", dirs[d], i, peers[d], j);
+				adm_fmt(f, sizeof(f), "spec.%s[%zu].%s[%zu]", dirs[d], i, peers[d],
+					j);
 				validate_peer(q, v, f);
 			}
 		}

@@ -157,7 +157,8 @@ int api_query_param(const char *query, const char *key, char *buf, size_t len)
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 
 		eq = memchr(p, '=', n);
-		if (decode(p, eq ? (size_t)(eq - p) : n, k, sizeof(k)) >= 0 && strcmp(k, key) == 0) {
+		if (decode(p, eq ? (size_t)(eq - p) : n, k, sizeof(k)) >= 0 &&
+		    strcmp(k, key) == 0) {
 			if (!eq) {
 				buf[0] = '\0';
 				return 0;

@@ -4,6 +4,7 @@
 #ifndef API_H
 #define API_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct st;

@@ -148,7 +148,7 @@ static void defaults(void **state)
 	/* A protocol given as "" is not defaulted, and not valid. */
 	refused(NP("{'podSelector':{},'ingress':[{'ports':[{'protocol':'','port':80}]}]}"),
 		INVALID "spec.ingress[0].ports[0].protocol: Unsupported value: \"\": supported "
-			"values: \"TCP\", \"UDP\", \"SCTP\"",
+		    "values: \"TCP\", \"UDP\", \"SCTP\"",
 		"spec.ingress[0].ports[0].protocol", NULL);
 }
 
@@ -159,15 +159,15 @@ static void ipblock(void **state)
 	(void)state;
 	refused(NP("{'ingress':[{'from':[{'ipBlock':{'cidr':'10.0.0.0/33'}}]}]}"),
 		INVALID "spec.ingress[0].from[0].ipBlock.cidr: Invalid value: \"10.0.0.0/33\": "
-			"not a valid CIDR",
+		    "not a valid CIDR",
 		"spec.ingress[0].from[0].ipBlock.cidr", NULL);
 	refused(NP("{'egress':[{'to':[{'ipBlock':{'cidr':'banana'}}]}]}"),
 		INVALID "spec.egress[0].to[0].ipBlock.cidr: Invalid value: \"banana\": not a valid "
-			"CIDR",
+		    "CIDR",
 		"spec.egress[0].to[0].ipBlock.cidr", NULL);
 	refused(NP("{'egress':[{'to':[{'ipBlock':{'cidr':'10.0.0.1'}}]}]}"),
 		INVALID "spec.egress[0].to[0].ipBlock.cidr: Invalid value: \"10.0.0.1\": not a "
-			"valid CIDR",
+		    "valid CIDR",
 		"spec.egress[0].to[0].ipBlock.cidr", NULL);
 	refused(NP("{'ingress':[{'from':[{'ipBlock':{'except':['10.0.0.0/8']}}]}]}"),
 		INVALID "spec.ingress[0].from[0].ipBlock.cidr: Required value",
@@ -176,10 +176,10 @@ static void ipblock(void **state)
 	refused(NP("{'ingress':[{'from':[{'ipBlock':{'cidr':'10.0.0.0/16','except':["
 		   "'192.168.0.0/24','10.0.0.0/16','10.0.0.0/8','10.0.5.0/24']}}]}]}"),
 		INVALID "[spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: "
-			"\"192.168.0.0/24\": must be a strict subset of `cidr`, "
-			"spec.ingress[0].from[0].ipBlock.except[1]: Invalid value: \"10.0.0.0/16\": "
-			"must be a strict subset of `cidr`, spec.ingress[0].from[0].ipBlock.except[2]: "
-			"Invalid value: \"10.0.0.0/8\": must be a strict subset of `cidr`]",
+		    "\"192.168.0.0/24\": must be a strict subset of `cidr`, "
+		    "spec.ingress[0].from[0].ipBlock.except[1]: Invalid value: \"10.0.0.0/16\": "
+		    "must be a strict subset of `cidr`, spec.ingress[0].from[0].ipBlock.except[2]: "
+		    "Invalid value: \"10.0.0.0/8\": must be a strict subset of `cidr`]",
 		"spec.ingress[0].from[0].ipBlock.except[0]",
 		"spec.ingress[0].from[0].ipBlock.except[1]",
 		"spec.ingress[0].from[0].ipBlock.except[2]", NULL);
@@ -187,13 +187,13 @@ static void ipblock(void **state)
 	refused(NP("{'ingress':[{'from':[{'ipBlock':{'cidr':'10.0.0.0/16','except':["
 		   "'10.0.300.0/24','192.168.0.0/24']}}]}]}"),
 		INVALID "spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: "
-			"\"10.0.300.0/24\": not a valid CIDR",
+		    "\"10.0.300.0/24\": not a valid CIDR",
 		"spec.ingress[0].from[0].ipBlock.except[0]", NULL);
 	/* An IPv4 except never lies in an IPv6 block. */
 	refused(NP("{'ingress':[{'from':[{'ipBlock':{'cidr':'2001:db8::/32','except':["
 		   "'10.0.0.0/24']}}]}]}"),
 		INVALID "spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: "
-			"\"10.0.0.0/24\": must be a strict subset of `cidr`",
+		    "\"10.0.0.0/24\": must be a strict subset of `cidr`",
 		"spec.ingress[0].from[0].ipBlock.except[0]", NULL);
 	/* What 1.32 accepts: host bits set, leading zeros, IPv6, /0. */
 	n = create(NP("{'ingress':[{'from':[{'ipBlock':{'cidr':'10.0.0.1/24','except':["
@@ -208,43 +208,43 @@ static void ports(void **state)
 	(void)state;
 	refused(NP("{'ingress':[{'ports':[{'port':'abcdefghijklmnopq'}]}]}"),
 		INVALID "spec.ingress[0].ports[0].port: Invalid value: \"abcdefghijklmnopq\": must "
-			"be no more than 15 characters",
+		    "be no more than 15 characters",
 		"spec.ingress[0].ports[0].port", NULL);
 	refused(NP("{'ingress':[{'ports':[{'port':'http_alt'}]}]}"),
 		INVALID "spec.ingress[0].ports[0].port: Invalid value: \"http_alt\": must contain "
-			"only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+		    "only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
 		"spec.ingress[0].ports[0].port", NULL);
 	refused(NP("{'ingress':[{'ports':[{'port':70000},{'port':0}]}]}"),
 		INVALID "[spec.ingress[0].ports[0].port: Invalid value: 70000: must be between 1 "
-			"and 65535, inclusive, spec.ingress[0].ports[1].port: Invalid value: 0: must "
-			"be between 1 and 65535, inclusive]",
+		    "and 65535, inclusive, spec.ingress[0].ports[1].port: Invalid value: 0: must "
+		    "be between 1 and 65535, inclusive]",
 		"spec.ingress[0].ports[0].port", "spec.ingress[0].ports[1].port", NULL);
 	refused(NP("{'egress':[{'ports':[{'protocol':'UDP','endPort':90}]}]}"),
 		INVALID "spec.egress[0].ports[0].endPort: Invalid value: 90: may not be specified "
-			"when `port` is not specified",
+		    "when `port` is not specified",
 		"spec.egress[0].ports[0].endPort", NULL);
 	refused(NP("{'egress':[{'ports':[{'port':'dns','endPort':90}]}]}"),
 		INVALID "spec.egress[0].ports[0].endPort: Invalid value: 90: may not be specified "
-			"when `port` is non-numeric",
+		    "when `port` is non-numeric",
 		"spec.egress[0].ports[0].endPort", NULL);
 	refused(NP("{'egress':[{'ports':[{'port':100,'endPort':90}]}]}"),
 		INVALID "spec.egress[0].ports[0].endPort: Invalid value: 90: must be greater than "
-			"or equal to `port`",
+		    "or equal to `port`",
 		"spec.egress[0].ports[0].endPort", NULL);
 	/* Both of IsValidPortNum's and the order's messages, as upstream. */
 	refused(NP("{'egress':[{'ports':[{'port':100,'endPort':0}]}]}"),
 		INVALID "[spec.egress[0].ports[0].endPort: Invalid value: 0: must be greater than "
-			"or equal to `port`, spec.egress[0].ports[0].endPort: Invalid value: 0: must "
-			"be between 1 and 65535, inclusive]",
+		    "or equal to `port`, spec.egress[0].ports[0].endPort: Invalid value: 0: must "
+		    "be between 1 and 65535, inclusive]",
 		"spec.egress[0].ports[0].endPort", "spec.egress[0].ports[0].endPort", NULL);
 	refused(NP("{'ingress':[{'ports':[{'protocol':'ICMP','port':80}]}]}"),
 		INVALID "spec.ingress[0].ports[0].protocol: Unsupported value: \"ICMP\": supported "
-			"values: \"TCP\", \"UDP\", \"SCTP\"",
+		    "values: \"TCP\", \"UDP\", \"SCTP\"",
 		"spec.ingress[0].ports[0].protocol", NULL);
 	refused(NP("{'ingress':[{'ports':[{'port':true,'endPort':'x'}]}]}"),
 		INVALID "[spec.ingress[0].ports[0].endPort: Invalid value: \"x\": must be an "
-			"integer, spec.ingress[0].ports[0].port: Invalid value: true: must be an "
-			"integer or a port name]",
+		    "integer, spec.ingress[0].ports[0].port: Invalid value: true: must be an "
+		    "integer or a port name]",
 		"spec.ingress[0].ports[0].endPort", "spec.ingress[0].ports[0].port", NULL);
 	json_decref(create(NP("{'ingress':[{'ports':[{'protocol':'SCTP','port':1,'endPort':"
 			      "65535},{'port':'serve-80-tcp'}]}]}")));
@@ -260,9 +260,10 @@ static void peers(void **state)
 	refused(NP("{'egress':[{'to':[{'podSelector':null}]}]}"),
 		INVALID "spec.egress[0].to[0]: Required value: must specify a peer",
 		"spec.egress[0].to[0]", NULL);
-	refused(NP("{'ingress':[{'from':[{'ipBlock':{'cidr':'10.0.0.0/8'},'namespaceSelector':{}}]}]}"),
+	refused(NP("{'ingress':[{'from':[{'ipBlock':{'cidr':'10.0.0.0/8'},"
+		   "'namespaceSelector':{}}]}]}"),
 		INVALID "spec.ingress[0].from[0]: Forbidden: may not specify both ipBlock and "
-			"another peer",
+		    "another peer",
 		"spec.ingress[0].from[0]", NULL);
 	/* podSelector and namespaceSelector in one peer: their AND, valid. */
 	json_decref(create(NP("{'ingress':[{'from':[{'podSelector':{},'namespaceSelector':{"
@@ -274,20 +275,20 @@ static void selectors(void **state)
 	(void)state;
 	refused(NP("{'podSelector':{'matchLabels':{'bad key':'v'}}}"),
 		INVALID "spec.podSelector.matchLabels: Invalid value: \"bad key\": name part must "
-			"consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-			"with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
-			"'123-abc', regex used for validation is "
-			"'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+		    "consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+		    "with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+		    "'123-abc', regex used for validation is "
+		    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
 		"spec.podSelector.matchLabels", NULL);
 	refused(NP("{'ingress':[{'from':[{'namespaceSelector':{'matchExpressions':[{'key':'ns',"
 		   "'operator':'Equals','values':['x']}]}}]}]}"),
 		INVALID "spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].operator: "
-			"Invalid value: \"Equals\": not a valid selector operator",
+		    "Invalid value: \"Equals\": not a valid selector operator",
 		"spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].operator", NULL);
 	refused(NP("{'egress':[{'to':[{'podSelector':{'matchExpressions':[{'key':'pod',"
 		   "'operator':'In'}]}}]}]}"),
 		INVALID "spec.egress[0].to[0].podSelector.matchExpressions[0].values: Required "
-			"value: must be specified when `operator` is 'In' or 'NotIn'",
+		    "value: must be specified when `operator` is 'In' or 'NotIn'",
 		"spec.egress[0].to[0].podSelector.matchExpressions[0].values", NULL);
 }
 
@@ -296,12 +297,12 @@ static void policy_types(void **state)
 	(void)state;
 	refused(NP("{'policyTypes':['Inbound']}"),
 		INVALID "spec.policyTypes[0]: Unsupported value: \"Inbound\": supported values: "
-			"\"Ingress\", \"Egress\"",
+		    "\"Ingress\", \"Egress\"",
 		"spec.policyTypes[0]", NULL);
 	/* More than two: that one message, the entries are not looked at. */
 	refused(NP("{'policyTypes':['Ingress','Egress','Outbound']}"),
 		INVALID "spec.policyTypes: Invalid value: []networking.PolicyType{\"Ingress\", "
-			"\"Egress\", \"Outbound\"}: may not specify more than two policyTypes",
+		    "\"Egress\", \"Outbound\"}: may not specify more than two policyTypes",
 		"spec.policyTypes", NULL);
 }
 
@@ -314,12 +315,12 @@ static void order(void **state)
 		   "'policyTypes':['X'],'egress':[{'to':[{}],'ports':[{'port':0}]}],"
 		   "'ingress':[{'from':[{}],'ports':[{'port':0}]}]}"),
 		INVALID "[spec.podSelector.matchExpressions[0].operator: Invalid value: \"X\": not "
-			"a valid selector operator, spec.ingress[0].ports[0].port: Invalid value: 0: "
-			"must be between 1 and 65535, inclusive, spec.ingress[0].from[0]: Required "
-			"value: must specify a peer, spec.egress[0].ports[0].port: Invalid value: 0: "
-			"must be between 1 and 65535, inclusive, spec.egress[0].to[0]: Required "
-			"value: must specify a peer, spec.policyTypes[0]: Unsupported value: \"X\": "
-			"supported values: \"Ingress\", \"Egress\"]",
+		    "a valid selector operator, spec.ingress[0].ports[0].port: Invalid value: 0: "
+		    "must be between 1 and 65535, inclusive, spec.ingress[0].from[0]: Required "
+		    "value: must specify a peer, spec.egress[0].ports[0].port: Invalid value: 0: "
+		    "must be between 1 and 65535, inclusive, spec.egress[0].to[0]: Required "
+		    "value: must specify a peer, spec.policyTypes[0]: Unsupported value: \"X\": "
+		    "supported values: \"Ingress\", \"Egress\"]",
 		"spec.podSelector.matchExpressions[0].operator", "spec.ingress[0].ports[0].port",
 		"spec.ingress[0].from[0]", "spec.egress[0].ports[0].port", "spec.egress[0].to[0]",
 		"spec.policyTypes[0]", NULL);

@@ -34,6 +34,19 @@ for w in want:
 PY
 echo "ok - describe netpol shows the tutorial's rules"
 
+# An empty podSelector (every pod of the namespace) is shown as <none>.
+k create namespace x >/dev/null
+printf '%s\n' 'apiVersion: networking.k8s.io/v1' 'kind: NetworkPolicy' \
+	'metadata: {name: default-deny, namespace: x}' 'spec: {podSelector: {}}' |
+	k apply -f - >/dev/null
+expect_out "get netpol -A, an empty selector" "^x +default-deny +<none> +[0-9]+s" k get netpol -A
+expect_out "default-deny is Ingress only" "^\[\"Ingress\"\]$" \
+	k get netpol -n x default-deny -o jsonpath='{.spec.policyTypes}'
+expect_out "describe an empty selector" "PodSelector: +<none> \(Allowing the specific traffic to all pods in this namespace\)" \
+	k describe netpol -n x default-deny
+expect_out "describe an isolating policy" "^ +<none> \(Selected pods are isolated for ingress connectivity\)" \
+	k describe netpol -n x default-deny
+
 # Defaults written on create: policyTypes from the rules, TCP on each port.
 k apply -f "$D/defaults.yaml" >/dev/null
 expect_out "policyTypes defaulted with egress rules" "^Ingress Egress$" \
