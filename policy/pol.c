@@ -56,6 +56,7 @@ struct pol {
 	_Atomic(struct pol_view *) hazard[POL_MAX_READERS];
 	atomic_bool slot_used[POL_MAX_READERS];
 	pthread_key_t slot_key;
+	bool key_made;
 	/* Readers beyond POL_MAX_READERS threads read under this lock, and the
 	 * control side takes it to free a view. */
 	pthread_mutex_t overflow;
@@ -355,93 +356,22 @@ static void on_log(void *arg, int fd, uint32_t events)
 		pol_nft_log_read(pol->nft, v);
 }
 
-struct pol *pol_new(struct st *st, struct k1s_loop *loop, const struct pol_config *cfg, int *err)
-{
-	struct pol *pol = calloc(1, sizeof(*pol));
-	int e = -ENOMEM;
-
-	if (!pol)
-		goto fail;
-	pol->st = st;
-	pol->loop = loop;
-	pol->cfg = *cfg;
-	pol->cfg.node_ip = NULL;
-	pol->log_fd = -1;
-	if (cfg->node_ip && k1s_ip4_parse(cfg->node_ip, &pol->node_ip) < 0) {
-		e = -EINVAL;
-		goto fail;
-	}
-	if (!pol->cfg.drop_logs_per_s)
-		pol->cfg.drop_logs_per_s = 10;
-	for (int i = 0; i < POL_NRES; i++)
-		if (!(pol->cache[i] = json_object()))
-			goto fail;
-	pol->admitted = json_object();
-	pol->counter_at = json_object();
-	if (!pol->admitted || !pol->counter_at)
-		goto fail;
-	if ((e = -pthread_key_create(&pol->slot_key, slot_release)) < 0)
-		goto fail_key;
-	pthread_mutex_init(&pol->overflow, NULL);
-	st_follow_init(&pol->follow, st, "policy", followed, &follow_ops, pol);
-	pol->dirty = true;
-	if (cfg->enforce) {
-		/* A table an earlier run left keeps enforcing until the first
-		 * view replaces it (pol_nft_apply). */
-		pol->nft = pol_nft_new(&(struct pol_nft_config){
-					   .drop_logs_per_s = pol->cfg.drop_logs_per_s},
-				       &e);
-		if (!pol->nft)
-			goto fail_nft;
-		pol->log_fd = pol_nft_log_fd(pol->nft);
-		if (pol->log_fd >= 0 && loop &&
-		    (e = k1s_loop_add_fd(loop, pol->log_fd, EPOLLIN, on_log, pol)) < 0)
-			goto fail_nft;
-	}
-	if (loop && (e = k1s_loop_hook(loop, pol_hook, pol)) < 0)
-		goto fail_nft;
-	return pol;
-fail_nft:
-	if (pol->nft) {
-		if (pol->log_fd >= 0 && loop)
-			k1s_loop_del_fd(loop, pol->log_fd);
-		pol_nft_free(pol->nft, false);
-	}
-	pthread_mutex_destroy(&pol->overflow);
-	pthread_key_delete(pol->slot_key);
-fail_key:
-	for (int i = 0; i < POL_NRES; i++)
-		json_decref(pol->cache[i]);
-	json_decref(pol->admitted);
-	json_decref(pol->counter_at);
-	free(pol);
-	*err = e;
-	return NULL;
-fail:
-	if (pol) {
-		for (int i = 0; i < POL_NRES; i++)
-			json_decref(pol->cache[i]);
-		json_decref(pol->admitted);
-		json_decref(pol->counter_at);
-		free(pol);
-	}
-	*err = e;
-	return NULL;
-}
-
 void pol_free(struct pol *pol)
 {
 	if (!pol)
 		return;
-	/* XXX the loop has no way to remove a hook: pol_free comes after the
-	 * loop has stopped, as main orders it. */
+	/* The loop has no way to remove a hook: main frees the module after
+	 * its loop has stopped, once the pods are stopped. */
 	if (pol->nft) {
 		if (pol->log_fd >= 0 && pol->loop)
 			k1s_loop_del_fd(pol->loop, pol->log_fd);
 		pol_nft_free(pol->nft, true);
 	}
 	/* No destructor may write into a freed pol once its key is gone. */
-	pthread_key_delete(pol->slot_key);
+	if (pol->key_made) {
+		pthread_key_delete(pol->slot_key);
+		pthread_mutex_destroy(&pol->overflow);
+	}
 	pol_view_free(atomic_load(&pol->cur));
 	for (size_t i = 0; i < pol->nretired; i++)
 		pol_view_free(pol->retired[i]);
@@ -455,8 +385,68 @@ void pol_free(struct pol *pol)
 	for (int i = 0; i < POL_NRES; i++)
 		json_decref(pol->cache[i]);
 	json_decref(pol->admitted);
-	pthread_mutex_destroy(&pol->overflow);
 	free(pol);
+}
+
+struct pol *pol_new(struct st *st, struct k1s_loop *loop, const struct pol_config *cfg, int *err)
+{
+	struct pol *pol = calloc(1, sizeof(*pol));
+	int e = -ENOMEM;
+
+	if (!pol)
+		goto fail;
+	pol->st = st;
+	pol->loop = loop;
+	pol->cfg = *cfg;
+	pol->cfg.node_ip = NULL;	/* not ours to keep: parsed below */
+	pol->log_fd = -1;
+	if (!pol->cfg.drop_logs_per_s)
+		pol->cfg.drop_logs_per_s = 10;
+	for (int i = 0; i < POL_NRES; i++)
+		if (!(pol->cache[i] = json_object()))
+			goto fail;
+	pol->admitted = json_object();
+	pol->counter_at = json_object();
+	if (!pol->admitted || !pol->counter_at)
+		goto fail;
+	if (cfg->node_ip && k1s_ip4_parse(cfg->node_ip, &pol->node_ip) < 0) {
+		e = -EINVAL;
+		goto fail;
+	}
+	if ((e = -pthread_key_create(&pol->slot_key, slot_release)) < 0)
+		goto fail;
+	pthread_mutex_init(&pol->overflow, NULL);
+	pol->key_made = true;
+	st_follow_init(&pol->follow, st, "policy", followed, &follow_ops, pol);
+	pol->dirty = true;
+	if (cfg->enforce) {
+		/* A table an earlier run left keeps enforcing until the first
+		 * view replaces it (pol_nft_apply). */
+		pol->nft = pol_nft_new(&(struct pol_nft_config){
+					   .drop_logs_per_s = pol->cfg.drop_logs_per_s},
+				       &e);
+		if (!pol->nft)
+			goto fail;
+		if ((pol->log_fd = pol_nft_log_fd(pol->nft)) >= 0 && loop &&
+		    (e = k1s_loop_add_fd(loop, pol->log_fd, EPOLLIN, on_log, pol)) < 0) {
+			pol->log_fd = -1;
+			goto fail;
+		}
+	}
+	if (loop && (e = k1s_loop_hook(loop, pol_hook, pol)) < 0)
+		goto fail;
+	return pol;
+fail:
+	/* Nothing applied yet: a table left by an earlier run stays. */
+	if (pol && pol->nft) {
+		if (pol->log_fd >= 0 && loop)
+			k1s_loop_del_fd(loop, pol->log_fd);
+		pol_nft_free(pol->nft, false);
+		pol->nft = NULL;
+	}
+	pol_free(pol);
+	*err = e;
+	return NULL;
 }
 
 bool pol_ready(const struct pol *pol)

@@ -100,12 +100,11 @@ static bool rule_allows(const struct pol_view *v, const struct pol_rule *ru, uin
 /* Pod `pod`'s side of a flow for dir: -1 when it is allowed through no
  * isolation, else the index of the first policy (in name order) with a
  * rule allowing it (*rule its index), or -2 when none does. */
-static long side(const struct pol_view *v, long pod, enum pol_dir dir, const struct pol_flow *f,
-		 long *rule)
+static long side(const struct pol_view *v, long pod, long peer, enum pol_dir dir,
+		 const struct pol_flow *f, long *rule)
 {
 	const struct pol_podx *px;
 	uint32_t peer_ip = dir == POL_INGRESS ? f->src : f->dst;
-	long peer = pol_view_find(v, peer_ip);
 	long dpod = dir == POL_INGRESS ? pod : peer;
 
 	if (pod < 0 || !v->px[pod].px_niso[dir])
@@ -132,13 +131,15 @@ static bool exempt(const struct pol_view *v, const struct pol_flow *f)
 
 enum pol_verdict pol_view_check(const struct pol_view *v, const struct pol_flow *f)
 {
-	long rule;
+	long rule, src, dst;
 
-	if (exempt(v, f))
+	if (exempt(v, f) || !v->npols)
 		return POL_ALLOWED;
-	if (side(v, pol_view_find(v, f->src), POL_EGRESS, f, &rule) == -2)
+	src = pol_view_find(v, f->src);
+	dst = pol_view_find(v, f->dst);
+	if (side(v, src, dst, POL_EGRESS, f, &rule) == -2)
 		return POL_DENIED_EGRESS;
-	if (side(v, pol_view_find(v, f->dst), POL_INGRESS, f, &rule) == -2)
+	if (side(v, dst, src, POL_INGRESS, f, &rule) == -2)
 		return POL_DENIED_INGRESS;
 	return POL_ALLOWED;
 }
@@ -188,6 +189,7 @@ static json_t *explain_side(const struct pol_view *v, uint32_t ip, enum pol_dir 
 			    const struct pol_flow *f)
 {
 	long pod = pol_view_find(v, ip), rule = -1, by;
+	long peer = pol_view_find(v, dir == POL_INGRESS ? f->src : f->dst);
 	json_t *o, *names = json_array();
 
 	if (pod >= 0)
@@ -195,11 +197,40 @@ static json_t *explain_side(const struct pol_view *v, uint32_t ip, enum pol_dir 
 			json_array_append_new(names, json_string(v->px[pod].px_isonames[dir][i]));
 	o = json_pack("{s:b,s:o}", "isolated", pod >= 0 && v->px[pod].px_niso[dir], "policies",
 		      names);
-	by = side(v, pod, dir, f, &rule);
+	by = side(v, pod, peer, dir, f, &rule);
 	if (o && by >= 0)
 		json_object_set_new(o, "allowedBy", json_pack("{s:s,s:I}", "policy",
 							      v->pols[by].po_key, "rule",
 							      (json_int_t)rule));
+	return o;
+}
+
+/* A Service's front is judged at the endpoints behind it, as the input
+ * hook's gates and the proxies judge it: the flow passes when the client
+ * may reach one of them. */
+#define POL_EXPLAIN_EPS 16
+
+static json_t *explain_front(const struct pol_view *v, const struct pol_front *fr,
+			     const struct pol_flow *f)
+{
+	json_t *eps = json_array(), *o;
+	char ip[K1S_IP4_STRLEN];
+	/* The node's own traffic passes; a pod's to the node's node port is
+	 * the Service's. */
+	bool any = is_node(v, f->src);
+
+	for (size_t i = 0; i < fr->fr_neps; i++) {
+		struct pol_flow e = {f->src, fr->fr_ep_ip[i], fr->fr_ep_port[i], f->proto};
+
+		any = any || pol_view_check(v, &e) == POL_ALLOWED;
+		if (i < POL_EXPLAIN_EPS)
+			json_array_append_new(eps, pol_view_explain(v, &e));
+	}
+	o = json_pack("{s:s,s:o,s:{s:{s:s,s:s},s:s},s:i,s:o,s:s}", "verdict",
+		      any ? "Allowed" : "Denied", "from", who(v, f->src), "to", "service",
+		      "namespace", fr->fr_ns, "name", fr->fr_name, "ip", k1s_ip4_str(fr->fr_ip, ip),
+		      "port", (int)f->dport, "endpoints", eps, "reason",
+		      "judged at the Service's endpoints: allowed when the client may reach one");
 	return o;
 }
 
@@ -209,6 +240,17 @@ json_t *pol_view_explain(const struct pol_view *v, const struct pol_flow *f)
 	static const char *const protos[] = {[POL_TCP] = "TCP", [POL_UDP] = "UDP",
 					     [POL_SCTP] = "SCTP"};
 	const char *proto = f->proto < sizeof(protos) / sizeof(*protos) ? protos[f->proto] : NULL;
+
+	if (pol_view_find(v, f->dst) < 0)
+		for (size_t i = 0; i < v->nfronts; i++)
+			if (v->fronts[i].fr_ip == f->dst && v->fronts[i].fr_port == f->dport &&
+			    v->fronts[i].fr_proto == f->proto && !v->fronts[i].fr_face) {
+				json_t *o = explain_front(v, &v->fronts[i], f);
+
+				if (o && proto)
+					json_object_set_new(o, "protocol", json_string(proto));
+				return o;
+			}
 	json_t *o = json_pack("{s:s,s:o,s:o,s:s?,s:i,s:o,s:o}", "verdict",
 			      verdict == POL_ALLOWED ? "Allowed" : "Denied", "from", who(v, f->src),
 			      "to", who(v, f->dst), "protocol", proto, "port", (int)f->dport,

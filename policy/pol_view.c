@@ -177,7 +177,7 @@ static int build_namespaces(struct pol_view *v, struct pol_view_builder *b)
 
 /* ---- pods ---- */
 
-static uint8_t proto_of(const char *s)
+uint8_t pol_proto_of(const char *s)
 {
 	/* Protocol defaults to TCP (pkg/apis/core/v1 and networking/v1 defaults). */
 	if (!s || !strcmp(s, "TCP"))
@@ -205,7 +205,7 @@ static int pod_ports(struct pol_podx *px, const json_t *pod)
 		json_array_foreach(json_object_get(c, "ports"), j, p) {
 			const char *name = k1s_json_str(p, "name");
 			json_int_t port = json_integer_value(json_object_get(p, "containerPort"));
-			uint8_t proto = proto_of(k1s_json_str(p, "protocol"));
+			uint8_t proto = pol_proto_of(k1s_json_str(p, "protocol"));
 
 			if (!name || !*name || port < 1 || port > 65535 || !proto)
 				continue;
@@ -376,8 +376,10 @@ static void peer_ipblock(struct pol_peer *pe, const json_t *ib)
 	json_array_foreach(ex, i, e) {
 		struct k1s_cidr c;
 
+		/* An exception left out would widen the block: the peer is
+		 * no one instead. */
 		if (k1s_cidr_parse(json_string_value(e) ?: "", &c) < 0)
-			continue;
+			return;
 		pe->pe_except[pe->pe_nexcept++] = c;
 	}
 	pe->pe_kind = POL_PEER_IPBLOCK;
@@ -436,7 +438,7 @@ static void rport_compile(struct pol_rport *rp, const json_t *p)
 	/* protocol defaults to TCP (pkg/apis/networking/v1 defaults); a port
 	 * omitted means every port of the protocol; endPort widens a numbered
 	 * port to a range (types.go NetworkPolicyPort). */
-	rp->pp_proto = proto_of(k1s_json_str(p, "protocol"));
+	rp->pp_proto = pol_proto_of(k1s_json_str(p, "protocol"));
 	rp->pp_lo = 0;
 	rp->pp_hi = 65535;
 	if (json_is_integer(port)) {
@@ -649,142 +651,6 @@ out:
 	return rc;
 }
 
-/* ---- fronts: where k1s answers for endpoints ---- */
-
-static int front_add(struct pol_view *v, size_t *cap, uint32_t ip, uint16_t port, uint8_t proto,
-		     const uint32_t *eip, const uint16_t *eport, size_t neps)
-{
-	struct pol_front *f;
-
-	if (!neps || !proto)
-		return 0;
-	if (v->nfronts == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct pol_front *grown = realloc(v->fronts, ncap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		v->fronts = grown;
-		*cap = ncap;
-	}
-	f = &v->fronts[v->nfronts];
-	memset(f, 0, sizeof(*f));
-	f->fr_ep_ip = malloc(neps * sizeof(*eip));
-	f->fr_ep_port = malloc(neps * sizeof(*eport));
-	if (!f->fr_ep_ip || !f->fr_ep_port) {
-		free(f->fr_ep_ip);
-		free(f->fr_ep_port);
-		return -ENOMEM;
-	}
-	memcpy(f->fr_ep_ip, eip, neps * sizeof(*eip));
-	memcpy(f->fr_ep_port, eport, neps * sizeof(*eport));
-	f->fr_ip = ip;
-	f->fr_port = port;
-	f->fr_proto = proto;
-	f->fr_neps = neps;
-	v->nfronts++;
-	return 0;
-}
-
-static const json_t *eps_of(struct pol_view_builder *b, const char *ns, const char *name)
-{
-	const json_t *e;
-	size_t i;
-
-	json_array_foreach(b->eps, i, e)
-		if (!strcmp(k1s_json_str(e, "metadata.namespace") ?: "", ns) &&
-		    !strcmp(k1s_json_str(e, "metadata.name") ?: "", name))
-			return e;
-	return NULL;
-}
-
-/* The ready endpoints of one service port: Endpoints subsets' addresses
- * with the port of the same name (an unnamed service port: the only one). */
-static size_t svc_port_eps(const json_t *eps, const char *pname, uint8_t proto, uint32_t *eip,
-			   uint16_t *eport, size_t max)
-{
-	const json_t *ss, *a, *p;
-	size_t i, j, k, n = 0;
-
-	json_array_foreach(json_object_get(eps, "subsets"), i, ss) {
-		json_array_foreach(json_object_get(ss, "ports"), j, p) {
-			json_int_t port = json_integer_value(json_object_get(p, "port"));
-
-			if (strcmp(k1s_json_str(p, "name") ?: "", pname) ||
-			    proto_of(k1s_json_str(p, "protocol")) != proto || port < 1 || port > 65535)
-				continue;
-			json_array_foreach(json_object_get(ss, "addresses"), k, a) {
-				uint32_t ip;
-
-				if (n == max || k1s_ip4_parse(k1s_json_str(a, "ip") ?: "", &ip) < 0)
-					continue;
-				eip[n] = ip;
-				eport[n++] = (uint16_t)port;
-			}
-		}
-	}
-	return n;
-}
-
-#define POL_FRONT_EPS 1024
-
-static int build_fronts(struct pol_view *v, struct pol_view_builder *b)
-{
-	uint32_t *eip = calloc(POL_FRONT_EPS, sizeof(*eip));
-	uint16_t *eport = calloc(POL_FRONT_EPS, sizeof(*eport));
-	const json_t *s, *p, *x;
-	size_t cap = 0, i, j, k;
-	int rc = -ENOMEM;
-
-	if (!eip || !eport)
-		goto out;
-	json_array_foreach(b->svcs, i, s) {
-		const json_t *eps = eps_of(b, k1s_json_str(s, "metadata.namespace") ?: "",
-					   k1s_json_str(s, "metadata.name") ?: "");
-
-		if (!eps)
-			continue;
-		json_array_foreach(k1s_json_path(s, "spec.ports"), j, p) {
-			uint8_t proto = proto_of(k1s_json_str(p, "protocol"));
-			json_int_t port = json_integer_value(json_object_get(p, "port"));
-			json_int_t nport = json_integer_value(json_object_get(p, "nodePort"));
-			size_t n = svc_port_eps(eps, k1s_json_str(p, "name") ?: "", proto, eip, eport,
-						POL_FRONT_EPS);
-			uint32_t ip;
-
-			if (port < 1 || port > 65535)
-				continue;
-			if (k1s_ip4_parse(k1s_json_str(s, "spec.clusterIP") ?: "", &ip) == 0 &&
-			    front_add(v, &cap, ip, (uint16_t)port, proto, eip, eport, n) < 0)
-				goto out;
-			if (v->node_ip && nport > 0 && nport <= 65535 &&
-			    front_add(v, &cap, v->node_ip, (uint16_t)nport, proto, eip, eport, n) < 0)
-				goto out;
-			json_array_foreach(k1s_json_path(s, "status.loadBalancer.ingress"), k, x)
-				if (k1s_ip4_parse(k1s_json_str(x, "ip") ?: "", &ip) == 0 &&
-				    front_add(v, &cap, ip, (uint16_t)port, proto, eip, eport, n) < 0)
-					goto out;
-		}
-	}
-	/* A face answers on its own address for its containerPorts. */
-	for (i = 0; i < v->npods; i++) {
-		if (!v->pods[i].face)
-			continue;
-		for (j = 0; j < v->px[i].px_nports; j++) {
-			const struct pol_named *pn = &v->px[i].px_ports[j];
-
-			if (front_add(v, &cap, v->pods[i].ip, pn->pn_port, pn->pn_proto,
-				      &v->pods[i].ip, &pn->pn_port, 1) < 0)
-				goto out;
-		}
-	}
-	rc = 0;
-out:
-	free(eip);
-	free(eport);
-	return rc;
-}
-
 struct pol_view *pol_builder_finish(struct pol_view_builder *b)
 {
 	struct pol_view *v = calloc(1, sizeof(*v));
@@ -795,7 +661,7 @@ struct pol_view *pol_builder_finish(struct pol_view_builder *b)
 	v->node_ip = b->node_ip;
 	v->objs = json_pack("[OOOOO]", b->nss, b->pods, b->pols, b->svcs, b->eps);
 	if (!v->objs || build_namespaces(v, b) < 0 || build_pods(v, b) < 0 ||
-	    build_policies(v, b) < 0 || build_fronts(v, b) < 0)
+	    build_policies(v, b) < 0 || pol_build_fronts(v, b->svcs, b->eps) < 0)
 		goto fail;
 	builder_free(b);
 	return v;

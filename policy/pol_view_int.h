@@ -74,6 +74,8 @@ struct pol_policy {
 /* A front where k1s answers for endpoints: a Service's cluster IP, node
  * port or load-balancer address, or a face pod's address. */
 struct pol_front {
+	const char *fr_ns, *fr_name;	/* the Service's, or the face pod's */
+	bool fr_face;
 	uint32_t fr_ip;
 	uint16_t fr_port;
 	uint8_t fr_proto;
@@ -98,6 +100,13 @@ struct pol_view {
 	struct pol_front *fronts;
 	size_t nfronts;
 };
+
+/* TCP, UDP or SCTP from a Kubernetes protocol name, NULL being TCP (the
+ * API's default); 0 for any other. */
+uint8_t pol_proto_of(const char *s);
+/* Fills v->fronts from Services and Endpoints (JSON arrays), and from the
+ * face pods of v. 0 or -ENOMEM. */
+int pol_build_fronts(struct pol_view *v, const json_t *svcs, const json_t *eps);
 
 /* The index of the pod at ip, or -1. Allocation-free, O(log n). */
 long pol_view_find(const struct pol_view *v, uint32_t ip);

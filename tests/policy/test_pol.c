@@ -4,6 +4,7 @@
  * pod known before the store has its address; explain names the policy
  * and rule that allowed; proxy drops are counted per policy; readers on
  * other threads keep checking while views are replaced. */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -263,6 +264,17 @@ static void readers_while_views_change(void **state)
 	assert_int_equal(pol_pass(fx->pol), -1);
 }
 
+static void bad_config(void **state)
+{
+	struct fx *fx = *state;
+	struct pol_config cfg = {.node_ip = "192.0.2.300"};
+	int err = 0;
+
+	assert_null(pol_new(fx->st, NULL, &cfg, &err));
+	assert_int_equal(err, -EINVAL);
+	pol_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +282,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(admit_before_the_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(named_port_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(readers_while_views_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_config, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,155 @@
+/* Fronts: the addresses where k1s answers for endpoints (a Service's
+ * cluster IP, node port and load-balancer addresses; a face pod's own
+ * address), each with the endpoints behind it, for the input hook's gates
+ * and for explaining a flow to a Service. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "k1s_addr.h"
+#include "k1s_json.h"
+#include "pol_int.h"
+#include "pol_view_int.h"
+
+static int front_add(struct pol_view *v, size_t *cap, const char *ns, const char *name,
+		     uint32_t ip, uint16_t port, uint8_t proto, const uint32_t *eip,
+		     const uint16_t *eport, size_t neps)
+{
+	struct pol_front *f;
+
+	if (!neps || !proto)
+		return 0;
+	if (v->nfronts == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct pol_front *grown = realloc(v->fronts, ncap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		v->fronts = grown;
+		*cap = ncap;
+	}
+	f = &v->fronts[v->nfronts];
+	memset(f, 0, sizeof(*f));
+	f->fr_ep_ip = malloc(neps * sizeof(*eip));
+	f->fr_ep_port = malloc(neps * sizeof(*eport));
+	if (!f->fr_ep_ip || !f->fr_ep_port) {
+		free(f->fr_ep_ip);
+		free(f->fr_ep_port);
+		return -ENOMEM;
+	}
+	memcpy(f->fr_ep_ip, eip, neps * sizeof(*eip));
+	memcpy(f->fr_ep_port, eport, neps * sizeof(*eport));
+	f->fr_ns = ns;
+	f->fr_name = name;
+	f->fr_ip = ip;
+	f->fr_port = port;
+	f->fr_proto = proto;
+	f->fr_neps = neps;
+	v->nfronts++;
+	return 0;
+}
+
+static const json_t *eps_of(const json_t *all, const char *ns, const char *name)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(all, i, e)
+		if (!strcmp(k1s_json_str(e, "metadata.namespace") ?: "", ns) &&
+		    !strcmp(k1s_json_str(e, "metadata.name") ?: "", name))
+			return e;
+	return NULL;
+}
+
+/* The ready endpoints of one service port: Endpoints subsets' addresses
+ * with the port of the same name (an unnamed service port: the only one). */
+static size_t svc_port_eps(const json_t *eps, const char *pname, uint8_t proto, uint32_t *eip,
+			   uint16_t *eport, size_t max)
+{
+	const json_t *ss, *a, *p;
+	size_t i, j, k, n = 0;
+
+	json_array_foreach(json_object_get(eps, "subsets"), i, ss) {
+		json_array_foreach(json_object_get(ss, "ports"), j, p) {
+			json_int_t port = json_integer_value(json_object_get(p, "port"));
+
+			if (strcmp(k1s_json_str(p, "name") ?: "", pname) ||
+			    pol_proto_of(k1s_json_str(p, "protocol")) != proto || port < 1 || port > 65535)
+				continue;
+			json_array_foreach(json_object_get(ss, "addresses"), k, a) {
+				uint32_t ip;
+
+				if (n == max || k1s_ip4_parse(k1s_json_str(a, "ip") ?: "", &ip) < 0)
+					continue;
+				eip[n] = ip;
+				eport[n++] = (uint16_t)port;
+			}
+		}
+	}
+	return n;
+}
+
+#define POL_FRONT_EPS 1024
+
+int pol_build_fronts(struct pol_view *v, const json_t *svcs, const json_t *all_eps)
+{
+	uint32_t *eip = calloc(POL_FRONT_EPS, sizeof(*eip));
+	uint16_t *eport = calloc(POL_FRONT_EPS, sizeof(*eport));
+	const json_t *s, *p, *x;
+	size_t cap = 0, i, j, k;
+	int rc = -ENOMEM;
+
+	if (!eip || !eport)
+		goto out;
+	json_array_foreach(svcs, i, s) {
+		const char *ns = k1s_json_str(s, "metadata.namespace"),
+			   *name = k1s_json_str(s, "metadata.name");
+		const json_t *eps = ns && name ? eps_of(all_eps, ns, name) : NULL;
+
+		if (!eps)
+			continue;
+		json_array_foreach(k1s_json_path(s, "spec.ports"), j, p) {
+			uint8_t proto = pol_proto_of(k1s_json_str(p, "protocol"));
+			json_int_t port = json_integer_value(json_object_get(p, "port"));
+			json_int_t nport = json_integer_value(json_object_get(p, "nodePort"));
+			size_t n = svc_port_eps(eps, k1s_json_str(p, "name") ?: "", proto, eip, eport,
+						POL_FRONT_EPS);
+			uint32_t ip;
+
+			if (port < 1 || port > 65535)
+				continue;
+			if (k1s_ip4_parse(k1s_json_str(s, "spec.clusterIP") ?: "", &ip) == 0 &&
+			    front_add(v, &cap, ns, name, ip, (uint16_t)port, proto, eip, eport,
+				      n) < 0)
+				goto out;
+			if (v->node_ip && nport > 0 && nport <= 65535 &&
+			    front_add(v, &cap, ns, name, v->node_ip, (uint16_t)nport, proto, eip,
+				      eport, n) < 0)
+				goto out;
+			json_array_foreach(k1s_json_path(s, "status.loadBalancer.ingress"), k, x)
+				if (k1s_ip4_parse(k1s_json_str(x, "ip") ?: "", &ip) == 0 &&
+				    front_add(v, &cap, ns, name, ip, (uint16_t)port, proto, eip, eport,
+				      n) < 0)
+					goto out;
+		}
+	}
+	/* A face answers on its own address for its containerPorts. */
+	for (i = 0; i < v->npods; i++) {
+		if (!v->pods[i].face)
+			continue;
+		for (j = 0; j < v->px[i].px_nports; j++) {
+			const struct pol_named *pn = &v->px[i].px_ports[j];
+
+			if (front_add(v, &cap, v->pods[i].ns, v->pods[i].name, v->pods[i].ip,
+				      pn->pn_port, pn->pn_proto, &v->pods[i].ip, &pn->pn_port, 1) < 0)
+				goto out;
+			v->fronts[v->nfronts - 1].fr_face = true;
+		}
+	}
+	rc = 0;
+out:
+	free(eip);
+	free(eport);
+	return rc;
+}
