@@ -17,7 +17,10 @@ need kubectl python3
 python3 -c 'import yaml' 2>/dev/null || { echo "SKIP: python3-yaml is not installed"; exit 77; }
 CASES=$(dirname "$0")/../policy/netpol_cases.yaml
 
-start_k1s
+# NETPOL_K1S_ARGS: more arguments for k1s serve (--policy-log-rate 100000 for
+# every drop in the log).
+# shellcheck disable=SC2086
+start_k1s ${NETPOL_K1S_ARGS:-}
 if grep -q 'pods cannot run' "$TMP/k1s.log"; then
 	echo "SKIP: $(grep -o 'pods cannot run.*' "$TMP/k1s.log")"
 	exit 77
