@@ -1,8 +1,8 @@
 /* Admission: kube-apiserver's defaulting, validation and allocation for
  * the kinds k1s serves, with its messages word for word (kubectl prints
- * them). The per-kind rules live in api_admit_svc.c, api_admit_pod.c and
- * api_admit_misc.c; this file holds the entry points and the checks that
- * every kind shares (k8s.io/apimachinery/pkg/util/validation and
+ * them). The per-kind rules live in api_admit_svc.c, api_admit_pod.c,
+ * api_admit_netpol.c and api_admit_misc.c; this file holds the entry
+ * points and the checks that every kind shares (k8s.io/apimachinery/pkg/util/validation and
  * pkg/api/validation/objectmeta.go). */
 #include <ctype.h>
 #include <errno.h>

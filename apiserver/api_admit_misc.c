@@ -1,12 +1,11 @@
 /* The other kinds: Namespace, Secret, ConfigMap, Endpoints, EndpointSlice,
- * NetworkPolicy, Ingress and IngressClass, with kube-apiserver's defaults,
+ * Ingress and IngressClass, with kube-apiserver's defaults,
  * strategies and validation for each. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_admit_int.h"
-#include "k1s_addr.h"
 #include "st.h"
 
 static const char *const protocols[] = {"SCTP", "TCP", "UDP", NULL};
@@ -343,157 +342,6 @@ int adm_endpointslice(struct adm_req *q, json_t *obj)
 		    (json_integer_value(port) < 1 || json_integer_value(port) > 65535))
 			adm_invalid_int(q, f, json_integer_value(port),
 					"must be between 1 and 65535, inclusive");
-	}
-	return 0;
-}
-
-/* ---- NetworkPolicy ---- */
-
-/* An ipBlock CIDR: IPv4 through lib's parser, IPv6 by inet_pton and a
- * prefix of at most 128 (k1s routes no IPv6, but the object is valid). */
-static void validate_cidr(struct adm_req *q, const char *cidr, const char *field)
-{
-	const char *slash = strchr(cidr, '/');
-	struct k1s_cidr c;
-	char ip[64], *end;
-	long pfx;
-	size_t n;
-
-	if (k1s_cidr_parse(cidr, &c) == 0)
-		return;
-	if (slash && (n = (size_t)(slash - cidr)) < sizeof(ip)) {
-		memcpy(ip, cidr, n);
-		ip[n] = '\0';
-		pfx = strtol(slash + 1, &end, 10);
-		if (slash[1] && !*end && pfx >= 0 && pfx <= 128 && !adm_valid_ipv4(ip) &&
-		    adm_valid_ip(ip))
-			return;
-	}
-	adm_invalid_str(q, field, cidr,
-			"must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)");
-}
-
-static void validate_peers(struct adm_req *q, const json_t *peers, const char *path)
-{
-	char f[256];
-	json_t *p;
-	size_t i;
-
-	json_array_foreach(peers, i, p) {
-		const json_t *ipb = json_object_get(p, "ipBlock");
-		int n = !!json_object_get(p, "podSelector") + !!json_object_get(p, "namespaceSelector");
-
-		adm_fmt(f, sizeof(f), "%s[%zu].podSelector", path, i);
-		adm_validate_selector(q, json_object_get(p, "podSelector"), f);
-		adm_fmt(f, sizeof(f), "%s[%zu].namespaceSelector", path, i);
-		adm_validate_selector(q, json_object_get(p, "namespaceSelector"), f);
-		if (ipb) {
-			json_t *ex;
-			size_t j;
-
-			adm_fmt(f, sizeof(f), "%s[%zu]", path, i);
-			if (n)
-				adm_forbidden(q, f, "may not specify more than 1 peer type");
-			adm_fmt(f, sizeof(f), "%s[%zu].ipBlock.cidr", path, i);
-			if (!*adm_str(ipb, "cidr"))
-				adm_required(q, f, NULL);
-			else
-				validate_cidr(q, adm_str(ipb, "cidr"), f);
-			json_array_foreach(json_object_get(ipb, "except"), j, ex) {
-				adm_fmt(f, sizeof(f), "%s[%zu].ipBlock.except[%zu]", path, i, j);
-				validate_cidr(q, json_string_value(ex) ?: "", f);
-			}
-		} else if (!n) {
-			adm_fmt(f, sizeof(f), "%s[%zu]", path, i);
-			adm_required(q, f, "must specify a peer");
-		}
-	}
-}
-
-static void validate_np_ports(struct adm_req *q, const json_t *ports, const char *path)
-{
-	char f[256];
-	json_t *p;
-	size_t i;
-
-	json_array_foreach(ports, i, p) {
-		const char *proto = adm_str(p, "protocol");
-		const json_t *port = json_object_get(p, "port");
-		const json_t *end = json_object_get(p, "endPort");
-
-		adm_fmt(f, sizeof(f), "%s[%zu].protocol", path, i);
-		if (!valid_protocol(proto))
-			adm_unsupported(q, f, proto, protocols);
-		adm_fmt(f, sizeof(f), "%s[%zu].port", path, i);
-		if (port && !json_is_null(port))
-			adm_validate_port_num_or_name(q, port, f);
-		adm_fmt(f, sizeof(f), "%s[%zu].endPort", path, i);
-		if (end && !json_is_null(end)) {
-			if (!json_is_integer(port))
-				adm_required(q, f, "may not be specified when `port` is not specified");
-			else if (json_integer_value(end) < json_integer_value(port))
-				adm_invalid_int(q, f, json_integer_value(end),
-						"must be greater than or equal to `port`");
-			else if (json_integer_value(end) > 65535)
-				adm_invalid_int(q, f, json_integer_value(end),
-						"must be between 1 and 65535, inclusive");
-		}
-	}
-}
-
-int adm_networkpolicy(struct adm_req *q, json_t *obj)
-{
-	static const char *const types[] = {"Egress", "Ingress", NULL};
-	static const char *const dirs[] = {"ingress", "egress"};
-	static const char *const peers[] = {"from", "to"};
-	json_t *spec = k1s_json_obj(obj, "spec"), *rule, *p, *pt;
-	size_t d, i, j;
-	char f[128];
-
-	if (!spec) {
-		adm_required(q, "spec", NULL);
-		return 0;
-	}
-	for (d = 0; d < 2; d++)
-		json_array_foreach(json_object_get(spec, dirs[d]), i, rule)
-			json_array_foreach(json_object_get(rule, "ports"), j, p)
-				adm_default_str(p, "protocol", "TCP");
-	if (!json_array_size(json_object_get(spec, "policyTypes"))) {
-		pt = json_pack("[s]", "Ingress");
-		if (json_array_size(json_object_get(spec, "egress")))
-			json_array_append_new(pt, json_string("Egress"));
-		json_object_set_new(spec, "policyTypes", pt);
-	}
-
-	adm_validate_meta(q, obj, ADM_NAME_SUBDOMAIN);
-	adm_validate_selector(q, json_object_get(spec, "podSelector"), "spec.podSelector");
-	for (d = 0; d < 2; d++) {
-		json_array_foreach(json_object_get(spec, dirs[d]), i, rule) {
-			adm_fmt(f, sizeof(f), "spec.%s[%zu].ports", dirs[d], i);
-			validate_np_ports(q, json_object_get(rule, "ports"), f);
-			adm_fmt(f, sizeof(f), "spec.%s[%zu].%s", dirs[d], i, peers[d]);
-			validate_peers(q, json_object_get(rule, peers[d]), f);
-		}
-	}
-	pt = json_object_get(spec, "policyTypes");
-	json_array_foreach(pt, i, p) {
-		const char *t = json_string_value(p) ?: "";
-
-		adm_fmt(f, sizeof(f), "spec.policyTypes[%zu]", i);
-		if (strcmp(t, "Ingress") && strcmp(t, "Egress"))
-			adm_unsupported(q, f, t, types);
-	}
-	if (json_array_size(pt) > 2) {
-		struct adm_buf b = {0};
-
-		adm_buf_printf(&b, "[]networking.PolicyType{");
-		json_array_foreach(pt, i, p) {
-			adm_buf_printf(&b, "%s", i ? ", " : "");
-			adm_buf_quote(&b, json_string_value(p));
-		}
-		adm_buf_printf(&b, "}");
-		adm_invalid_raw(q, "spec.policyTypes", b.p, "may not specify more than two policyTypes");
-		adm_buf_free(&b);
 	}
 	return 0;
 }

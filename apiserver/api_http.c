@@ -243,7 +243,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 							"the request body is too large: the limit "
 							"is 3145728 bytes",
 							NULL));
-	if (api_health_handle(req, url) || api_ca_handle(req, url) || api_disc_handle(req, url))
+	if (api_health_handle(req, url) || api_ca_handle(req, url) || api_view_handle(req, url) ||
+	    api_disc_handle(req, url))
 		return MHD_YES;
 	r = api_path_parse(url, &p);
 	if (r == 0 || r < 0)

@@ -101,6 +101,7 @@ void api_admit_commit(struct api_admit *adm, const struct k1s_resource *r, const
 /* ---- the server's state, shared by the api_*.c files ---- */
 
 #define API_MAX_CHECKS 16
+#define API_MAX_VIEWS 16
 
 struct MHD_Daemon;
 struct MHD_Connection;
@@ -133,6 +134,12 @@ struct api {
 		void *arg;
 	} checks[API_MAX_CHECKS];	/* the modules' checks, api_add_check() */
 	int nchecks;
+	struct api_view {
+		char path[64];
+		api_view_fn fn;
+		void *arg;
+	} views[API_MAX_VIEWS];		/* the modules' views, api_add_view() */
+	int nviews;
 	bool shutting_down;		/* api_shutdown_begin() */
 	char check_why[256];		/* the reason of the last failed built-in check */
 };
@@ -211,6 +218,12 @@ struct api_options {
 
 /* NULL, or the 422 Invalid Status kube-apiserver sends, new reference. */
 json_t *api_query_check_options(const struct api_options *o);
+
+/* ---- api_view.c: the modules' views under /k1s/ ---- */
+
+/* Answers GET or HEAD of a view (or the 404 or 405 under /k1s/): 1 when
+ * the path is under /k1s/, else 0. */
+int api_view_handle(struct api_req *req, const char *url);
 
 /* ---- api_health.c: /livez, /readyz and /healthz ---- */
 

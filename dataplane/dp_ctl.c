@@ -165,6 +165,7 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 		memcpy(dp->reserved, cfg->reserved_ports, n * sizeof(int));
 	}
 	dp->host_shared = cfg ? cfg->host_shared : NULL;
+	dp->pol = cfg ? cfg->pol : NULL;
 	/* What a killed run announced, unless another k1s holds it now. */
 	if (!(dp->host_shared && dp->host_shared()))
 		dp_l2_sweep();

@@ -19,6 +19,7 @@
 
 #include "k1s_addr.h"
 #include "k1s_pub.h"
+#include "pol.h"
 #include "st.h"
 
 enum dp_proto { DP_TCP, DP_UDP };
@@ -195,6 +196,7 @@ struct dp {
 	struct k1s_cidr pod_net;
 	bool pod_net_known;
 	int (*host_shared)(void);
+	struct pol *pol;		/* NULL: no NetworkPolicy */
 
 	/* Control side. */
 	struct st_follower follow;
@@ -225,5 +227,16 @@ void dp_loop_join(struct dp_loop *lp);
 
 /* Control side: the before-sleep hook's work; returns the longest wait. */
 int dp_ctl_pass(struct dp *dp);
+
+/* NetworkPolicy on a proxied flow: judged as the client (network order)
+ * reaching the endpoint itself, as a CNI judges a flow kube-proxy DNATs. */
+static inline enum pol_verdict dp_pol_check(const struct dp *dp, uint32_t client,
+					    const struct sockaddr_in *ep, enum pol_proto proto,
+					    struct pol_flow *f)
+{
+	*f = (struct pol_flow){ntohl(client), ntohl(ep->sin_addr.s_addr), ntohs(ep->sin_port),
+			       (uint8_t)proto};
+	return pol_check(dp->pol, f);
+}
 
 #endif

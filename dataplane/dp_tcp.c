@@ -111,6 +111,37 @@ static void conn_kill(struct conn *c, bool rst)
 		}
 }
 
+/* The endpoints to try, in turn from `start`: those NetworkPolicy lets
+ * the client reach. None: the drop is counted, and false. */
+static bool pick(struct conn *c, const struct dp_svc *sv, uint32_t start)
+{
+	struct dp *dp = c->lp->dp;
+	struct pol_flow f, denied;
+	enum pol_verdict v, why = POL_ALLOWED;
+
+	c->ntry = 0;
+	if (!dp->pol || !c->client) {
+		c->ntry = sv->nep < DP_TRIES ? (int)sv->nep : DP_TRIES;
+		for (int i = 0; i < c->ntry; i++)
+			c->cand[i] = sv->eps[(start + (uint32_t)i) % sv->nep];
+		return true;
+	}
+	for (uint32_t i = 0; i < sv->nep && c->ntry < DP_TRIES; i++) {
+		const struct sockaddr_in *ep = &sv->eps[(start + i) % sv->nep];
+
+		v = dp_pol_check(dp, c->client, ep, POL_TCP, &f);
+		if (v == POL_ALLOWED)
+			c->cand[c->ntry++] = *ep;
+		else if (why == POL_ALLOWED) {
+			why = v;
+			denied = f;
+		}
+	}
+	if (c->ntry == 0)
+		pol_count_drop(dp->pol, &denied, why);
+	return c->ntry > 0;
+}
+
 void dp_tcp_accepted(struct lsn *l, int fd)
 {
 	struct dp_loop *lp = l->lp;
@@ -150,22 +181,30 @@ void dp_tcp_accepted(struct lsn *l, int fd)
 		c->o_send[d] = (struct dp_op){OP_SEND, (uint8_t)d, c};
 		c->o_poll[d] = (struct dp_op){OP_POLL, (uint8_t)d, c};
 	}
-	start = l->rr++;
-	c->ntry = sv->nep < DP_TRIES ? (int)sv->nep : DP_TRIES;
-	for (int i = 0; i < c->ntry; i++)
-		c->cand[i] = sv->eps[(start + (uint32_t)i) % sv->nep];
-	if ((sv->affinity_s || lp->dp->src_client) &&
+	if ((sv->affinity_s || lp->dp->src_client || lp->dp->pol) &&
 	    getpeername(fd, (struct sockaddr *)&peer, &plen) == 0) {
 		c->client = peer.sin_addr.s_addr;
 		c->keep_src = lp->dp->src_client;
 		c->external = l->external;
 		c->local_policy = sv->local_policy;
 	}
+	start = l->rr++;
+	if (!pick(c, sv, start)) {
+		free(c);
+		dp_rst_close(fd);
+		return;
+	}
 	if (sv->affinity_s && c->client) {
+		struct sockaddr_in ep;
+		struct pol_flow f;
+
 		c->aff_svc = sv->id;
 		c->aff_s = sv->affinity_s;
-		/* The client's endpoint first; the others stay as fallbacks. */
-		dp_aff_get(lp->dp, sv, c->client, lp->now, &c->cand[0]);
+		/* The client's endpoint first, while it may still reach it; the
+		 * others stay as fallbacks. */
+		if (dp_aff_get(lp->dp, sv, c->client, lp->now, &ep) == 0 &&
+		    (!lp->dp->pol || dp_pol_check(lp->dp, c->client, &ep, POL_TCP, &f) == POL_ALLOWED))
+			c->cand[0] = ep;
 	}
 	k1s_list_add(&lp->conns, &c->link);
 	conn_try(c);

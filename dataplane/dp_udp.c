@@ -79,6 +79,37 @@ static struct flow *flow_find(struct lsn *l, const struct sockaddr_in *from)
 	return NULL;
 }
 
+/* A new flow's endpoint: the client's under affinity, else the next in
+ * turn from `start`, among those NetworkPolicy lets the client (network
+ * order) reach. 0, or -EACCES with the drop counted: the datagram goes
+ * nowhere, as the kernel drops one sent to the pod directly. */
+static int pick(struct dp_loop *lp, const struct dp_svc *sv, uint32_t start, uint32_t client,
+		struct sockaddr_in *ep)
+{
+	struct dp *dp = lp->dp;
+	struct pol_flow f, denied;
+	enum pol_verdict v, why = POL_ALLOWED;
+	int64_t now = lp->now;
+
+	if (sv->affinity_s && dp_aff_get(dp, sv, client, now, ep) == 0 &&
+	    (!dp->pol || dp_pol_check(dp, client, ep, POL_UDP, &f) == POL_ALLOWED))
+		return 0;
+	for (uint32_t i = 0; i < sv->nep; i++) {
+		*ep = sv->eps[(start + i) % sv->nep];
+		if (!dp->pol || (v = dp_pol_check(dp, client, ep, POL_UDP, &f)) == POL_ALLOWED) {
+			if (sv->affinity_s)
+				dp_aff_put(dp, sv, client, now, ep);
+			return 0;
+		}
+		if (why == POL_ALLOWED) {
+			why = v;
+			denied = f;
+		}
+	}
+	pol_count_drop(dp->pol, &denied, why);
+	return -EACCES;
+}
+
 void dp_udp_datagram(struct lsn *l, int len)
 {
 	struct dp_loop *lp = l->lp;
@@ -91,10 +122,8 @@ void dp_udp_datagram(struct lsn *l, int len)
 		if (!lp->cur || l->svc >= lp->cur->nsvc || lp->cur->svc[l->svc].nep == 0)
 			return;
 		sv = &lp->cur->svc[l->svc];
-		ep = sv->eps[l->rr++ % sv->nep];
-		if (sv->affinity_s &&
-		    dp_aff_get(lp->dp, sv, l->from.sin_addr.s_addr, lp->now, &ep) < 0)
-			dp_aff_put(lp->dp, sv, l->from.sin_addr.s_addr, lp->now, &ep);
+		if (pick(lp, sv, l->rr++, l->from.sin_addr.s_addr, &ep) < 0)
+			return;
 		f = calloc(1, sizeof(*f));
 		if (!f)
 			return;

@@ -400,6 +400,43 @@ static void new_request_id(struct conn *c)
 	}
 }
 
+/* The endpoints to try, in turn: those NetworkPolicy lets the face pod
+ * (where the ingress connects from, up_connect()) reach, as it judges
+ * ingress-nginx's pod. None: the drop is counted, and false. */
+static bool pick(struct conn *c, const struct ing_backend *be)
+{
+	struct ing_loop *lp = c->lp;
+	struct pol *pol = lp->ing->pol;
+	uint32_t from = lp->cur && lp->cur->nfaces ? ntohl(lp->cur->faces[0].sin_addr.s_addr) : 0;
+	struct pol_flow f, denied;
+	enum pol_verdict v, why = POL_ALLOWED;
+	uint32_t start = lp->rr++;
+
+	c->ncand = 0;
+	for (uint32_t i = 0; i < be->nep && c->ncand < ING_TRIES; i++) {
+		const struct sockaddr_in *ep = &be->ep[(start + i) % be->nep];
+
+		/* Without a face the ingress connects from the node, which
+		 * every policy lets through; so does an endpoint on 127/8. */
+		if (pol && from && (ntohl(ep->sin_addr.s_addr) >> 24) != 127) {
+			f = (struct pol_flow){from, ntohl(ep->sin_addr.s_addr), ntohs(ep->sin_port),
+					      POL_TCP};
+			v = pol_check(pol, &f);
+			if (v != POL_ALLOWED) {
+				if (why == POL_ALLOWED) {
+					why = v;
+					denied = f;
+				}
+				continue;
+			}
+		}
+		c->cand[c->ncand++] = *ep;
+	}
+	if (c->ncand == 0)
+		pol_count_drop(pol, &denied, why);
+	return c->ncand > 0;
+}
+
 static void request(struct conn *c)
 {
 	struct ing_loop *lp = c->lp;
@@ -443,10 +480,13 @@ static void request(struct conn *c)
 		conn_answer(c, 413, NULL, true);
 		return;
 	}
-	c->ncand = (int)(r.be->nep < ING_TRIES ? r.be->nep : ING_TRIES);
-	for (int i = 0; i < c->ncand; i++)
-		c->cand[i] = r.be->ep[(lp->rr + (uint32_t)i) % r.be->nep];
-	lp->rr++;
+	if (!pick(c, r.be)) {
+		/* What ingress-nginx answers when its connect to the upstream
+		 * times out, as a connect the pod's policy drops does there;
+		 * here at once, since the verdict is known. */
+		conn_answer(c, 504, NULL, true);
+		return;
+	}
 	fwd = (struct ing_fwd){
 		.target = r.target,
 		.host = r.conf->vhost ? (struct ing_str){r.conf->vhost, strlen(r.conf->vhost)}

@@ -472,6 +472,7 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	if (n < 1)
 		n = 1;
 	ing->https_port = (uint16_t)(cfg->https_port > 0 ? cfg->https_port : 443);
+	ing->pol = cfg->pol;
 	ing->handshake_ms = 60000;	/* nginx's ssl_handshake_timeout default */
 	if ((e = ing_tls_shared_init(&ing->tls)) != 0) {
 		k1s_warn("ingress", "TLS: the fake default certificate could not be made (%d)", e);

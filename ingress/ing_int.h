@@ -21,6 +21,7 @@
 #include "ing_route.h"
 #include "ing_tls.h"
 #include "k1s_pub.h"
+#include "pol.h"
 #include "st.h"
 
 #define ING_FACES_MAX 16
@@ -75,6 +76,7 @@ struct ing {
 	int handshake_ms;		/* for a TLS handshake: 60 s, shorter in tests */
 	struct k1s_facelog *log;	/* the access log: the face pods' log */
 	struct ing_limits lim;
+	struct pol *pol;		/* NULL: no NetworkPolicy */
 };
 
 /* The loops (ing_loop.c). */

@@ -19,6 +19,7 @@
 #include "k1s_addr.h"
 #include "echo.h"
 #include "pod.h"
+#include "pol.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
 #include "k1s_writer.h"
@@ -86,6 +87,7 @@ struct start {
 	struct dp *dp;
 	struct dns *dns;
 	struct ing *ing;
+	struct pol *pol;
 	const char *data_dir, *listen_addr;
 	unsigned port;
 	int64_t since_ms;	/* when the modules started */
@@ -118,9 +120,85 @@ static const char *ingress_check(void *arg)
 	return ing_ready(arg) ? NULL : "the ingress has not built its routes yet";
 }
 
+static const char *policy_check(void *arg)
+{
+	return pol_ready(arg) ? NULL : "the network policies are not enforced yet";
+}
+
+/* The runtime's gate: a pod starts once NetworkPolicy holds it. */
+static int pod_gate(void *arg, const json_t *pod, const char *ip)
+{
+	return pol_admit_pod(arg, pod, ip);
+}
+
+/* A whole number in [min, max], or -1. */
+static int int_arg_quiet(const char *s, int min, int max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return !*s || *end || v < min || v > max ? -1 : (int)v;
+}
+
+/* GET /k1s/policy/verdict?from=&to=&port=&protocol=: why NetworkPolicy
+ * lets a flow through or drops it. from and to: an address or
+ * NAMESPACE/POD; protocol TCP (the default, as in a NetworkPolicyPort),
+ * UDP or SCTP. */
+struct verdict_view {
+	struct api *api;
+	struct pol *pol;
+};
+
+static int verdict_peer(struct api *api, const char *query, const char *key, uint32_t *ip,
+			char *msg, size_t len)
+{
+	char peer[320], addr[16];
+	int err = api_query_param(query, key, peer, sizeof(peer));
+
+	if (err < 0 || !*peer) {
+		snprintf(msg, len, "%s: required, an IPv4 address or NAMESPACE/POD", key);
+		return -EINVAL;
+	}
+	err = api_lookup_addr(api, peer, addr, sizeof(addr), msg, len);
+	if (err < 0)
+		return err;
+	return k1s_ip4_parse(addr, ip);
+}
+
+static int verdict(void *arg, const char *query, json_t **out, char *msg, size_t len)
+{
+	struct verdict_view *vv = arg;
+	struct pol_flow f = {.proto = POL_TCP};
+	char port[16], proto[16];
+	int err, p;
+
+	if ((err = verdict_peer(vv->api, query, "from", &f.src, msg, len)) < 0 ||
+	    (err = verdict_peer(vv->api, query, "to", &f.dst, msg, len)) < 0)
+		return err;
+	if (api_query_param(query, "port", port, sizeof(port)) < 0 ||
+	    (p = int_arg_quiet(port, 1, 65535)) < 0) {
+		snprintf(msg, len, "port: required, a number from 1 to 65535");
+		return -EINVAL;
+	}
+	f.dport = (uint16_t)p;
+	if (api_query_param(query, "protocol", proto, sizeof(proto)) >= 0 && *proto) {
+		if (strcmp(proto, "UDP") == 0)
+			f.proto = POL_UDP;
+		else if (strcmp(proto, "SCTP") == 0)
+			f.proto = POL_SCTP;
+		else if (strcmp(proto, "TCP") != 0) {
+			snprintf(msg, len, "protocol: Unsupported value: \"%.16s\": supported "
+				 "values: \"TCP\", \"UDP\", \"SCTP\"", proto);
+			return -EINVAL;
+		}
+	}
+	*out = pol_explain(vv->pol, &f);
+	return *out ? 0 : -ENOMEM;
+}
+
 static bool all_ready(const struct start *s)
 {
-	return ctrl_ready(s->ctrl) && (!s->rt || pod_rt_ready(s->rt)) &&
+	return ctrl_ready(s->ctrl) && (!s->pol || pol_ready(s->pol)) && (!s->rt || pod_rt_ready(s->rt)) &&
 	       (!s->dp || dp_ready(s->dp)) && (!s->dns || dns_ready(s->dns)) && (!s->ing || ing_ready(s->ing));
 }
 
@@ -216,7 +294,9 @@ static void usage(FILE *f)
 		"                           lasts, as a Go duration (default 2160h, as\n"
 		"                           cert-manager's); renewed at two thirds of it\n"
 		"  --shutdown-delay-duration S  on SIGTERM, keep serving S seconds with\n"
-		"                           /readyz failing before shutting down (default 0)\n");
+		"                           /readyz failing before shutting down (default 0)\n"
+		"  --policy-log-rate N      NetworkPolicy drop log lines per second at most\n"
+		"                           (default 10)\n");
 }
 
 /* Every service port is a listening socket per forwarding thread, and
@@ -277,19 +357,17 @@ enum {
 	OPT_INGRESS_HTTPS_PORT,
 	OPT_INGRESS_LOOPS,
 	OPT_CERT_VALIDITY,
+	OPT_POLICY_LOG_RATE,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
 static int int_arg(const char *name, const char *s, int min, int max)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	int v = int_arg_quiet(s, min, max);
 
-	if (!*s || *end || v < min || v > max) {
+	if (v < 0)
 		fprintf(stderr, "k1s: --%s: expected a number from %d to %d\n", name, min, max);
-		return -1;
-	}
-	return (int)v;
+	return v;
 }
 
 static int serve(int argc, char **argv)
@@ -322,6 +400,7 @@ static int serve(int argc, char **argv)
 		{"ingress-https-port", required_argument, 0, OPT_INGRESS_HTTPS_PORT},
 		{"ingress-loops", required_argument, 0, OPT_INGRESS_LOOPS},
 		{"cert-validity", required_argument, 0, OPT_CERT_VALIDITY},
+		{"policy-log-rate", required_argument, 0, OPT_POLICY_LOG_RATE},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -364,6 +443,9 @@ static int serve(int argc, char **argv)
 	const char *ing_addrs[17] = {0};
 	struct k1s_cidr pod_net, service_net;
 	struct k1s_ip4_range lb_pool;
+	struct pol_config polcfg = {0};
+	struct pol *pol;
+	struct verdict_view vview;
 	struct start start;
 	uint32_t ip;
 	int c, err, shutdown_delay_s = 0;
@@ -501,6 +583,11 @@ static int serve(int argc, char **argv)
 			if ((ingcfg.loops = int_arg("ingress-loops", optarg, 1, 256)) < 0)
 				return 2;
 			break;
+		case OPT_POLICY_LOG_RATE:
+			polcfg.drop_logs_per_s = int_arg("policy-log-rate", optarg, 1, 100000);
+			if (polcfg.drop_logs_per_s < 0)
+				return 2;
+			break;
 		case OPT_SHUTDOWN_DELAY:
 			shutdown_delay_s = int_arg("shutdown-delay-duration", optarg, 0, 3600);
 			if (shutdown_delay_s < 0)
@@ -594,6 +681,20 @@ static int serve(int argc, char **argv)
 		st_close(st);
 		return 1;
 	}
+	/* NetworkPolicy before the pods: the runtime's gate asks it. */
+	polcfg.pod_net = pod_net;
+	polcfg.node_ip = api_node_ip(api);
+	polcfg.enforce = geteuid() == 0;
+	pol = pol_new(st, loop, &polcfg, &err);
+	if (!pol && polcfg.enforce && err == -EPERM) {
+		polcfg.enforce = false;
+		pol = pol_new(st, loop, &polcfg, &err);
+	}
+	if (!pol)
+		k1s_warn("main", "network policies are not enforced: %s", k1s_strerror(err));
+	else if (!polcfg.enforce)
+		k1s_warn("main", "network policies are judged by the proxies alone: the kernel's "
+			 "rules need root");
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
 	pcfg.data_dir = data_dir;
@@ -602,6 +703,10 @@ static int serve(int argc, char **argv)
 	pcfg.pod_net = pod_net;
 	pcfg.service_net = service_net;
 	pcfg.self_exe = self;
+	if (pol) {
+		pcfg.net_gate = pod_gate;
+		pcfg.net_gate_arg = pol;
+	}
 	rt = pod_rt_new(st, loop, api_writer(api), &pcfg, &err);
 	if (!rt)
 		k1s_warn("main", "pods cannot run: %s%s", k1s_strerror(err),
@@ -621,6 +726,7 @@ static int serve(int argc, char **argv)
 			pxcfg.reserved_ports = ingress_ports;
 	}
 	pxcfg.host_shared = pod_other_server;
+	pxcfg.pol = pol;
 	dp = dp_new(st, loop, api_writer(api), &pxcfg, &err);
 	if (!dp)
 		k1s_warn("main", "services are not forwarded: %s", k1s_strerror(err));
@@ -644,19 +750,23 @@ static int serve(int argc, char **argv)
 				ingcfg.address = ing_addrs[i];
 		ingcfg.listen = ing_addrs;
 		ingcfg.data_dir = data_dir;
+		ingcfg.pol = pol;
 		ing = ing_new(st, loop, api_writer(api), &ingcfg, &err);
 		if (!ing)
 			k1s_warn("main", "the ingress does not run: %s", k1s_strerror(err));
 	}
 	api_attach(api, loop, rt);
+	vview = (struct verdict_view){api, pol};
 	start = (struct start){.api = api, .loop = loop, .ctrl = ctrl, .rt = rt, .dp = dp,
-			       .dns = dns, .ing = ing, .data_dir = data_dir, .listen_addr = cfg.listen_addr,
+			       .dns = dns, .ing = ing, .pol = pol, .data_dir = data_dir, .listen_addr = cfg.listen_addr,
 			       .port = cfg.port, .since_ms = k1s_now_ms()};
 	if (api_add_check(api, "controllers", ctrl_check, ctrl) < 0 ||
 	    (rt && api_add_check(api, "pods", pods_check, rt) < 0) ||
 	    (dp && api_add_check(api, "dataplane", dp_check, dp) < 0) ||
 	    (dns && api_add_check(api, "dns", dns_check, dns) < 0) ||
 	    (ing && api_add_check(api, "ingress", ingress_check, ing) < 0) ||
+	    (pol && api_add_check(api, "policy", policy_check, pol) < 0) ||
+	    (pol && api_add_view(api, "/k1s/policy/verdict", verdict, &vview) < 0) ||
 	    k1s_loop_hook(loop, start_hook, &start) < 0 ||
 	    k1s_loop_hook(loop, rev_check, st) < 0) {
 		k1s_err("main", "cannot set up the control loop");
@@ -679,6 +789,8 @@ static int serve(int argc, char **argv)
 	dns_free(dns);
 	dp_free(dp);
 	pod_rt_free(rt);
+	/* After the pods have stopped: none runs unprotected meanwhile. */
+	pol_free(pol);
 	ctrl_free(ctrl);
 	api_free(api);
 	k1s_loop_free(loop);

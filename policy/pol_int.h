@@ -16,8 +16,10 @@
 
 struct pol_view;
 
-/* A view is built from copies of the objects it is given; a builder is
- * used once. Objects are the store's JSON (metadata, spec, status). */
+/* A view is built from the objects it is given, and keeps references to
+ * them: an object given must not be changed afterwards (replace it
+ * instead, as the module's copy of the store does). A builder is used
+ * once. Objects are the store's JSON (metadata, spec, status). */
 struct pol_view_builder *pol_builder_new(const struct k1s_cidr *pod_net, uint32_t node_ip);
 void pol_builder_namespace(struct pol_view_builder *b, const json_t *ns);
 /* A pod with status.podIP (or `ip`, when not NULL: the runtime's gate
@@ -48,9 +50,20 @@ const struct pol_pod *pol_view_pod_at(const struct pol_view *v, uint32_t ip);
 
 enum pol_dir { POL_INGRESS, POL_EGRESS };
 
+/* The policies, in key ("namespace/name") order, and the drop counter
+ * pol.c keeps for each across views (set before the view is published;
+ * the counter outlives the view). */
+size_t pol_view_npolicies(const struct pol_view *v);
+const char *pol_view_policy_key(const struct pol_view *v, size_t i);
+void pol_view_set_drops(struct pol_view *v, size_t i, _Atomic uint64_t *counter);
+
 /* ---- pol_eval.c: judging ---- */
 
 enum pol_verdict pol_view_check(const struct pol_view *v, const struct pol_flow *f);
+/* Adds one to the drop counter of each policy that isolates the pod a
+ * denied flow was denied at. Any thread. */
+void pol_view_count_drop(const struct pol_view *v, const struct pol_flow *f,
+			 enum pol_verdict verdict);
 /* pol_explain()'s answer, on this view. */
 json_t *pol_view_explain(const struct pol_view *v, const struct pol_flow *f);
 /* The policies ("namespace/name") that select pod i for dir, in name
@@ -101,17 +114,49 @@ void pol_gates_free(struct pol_gates *g);
  * the control side frees a retired view once no slot marks it. */
 #define POL_MAX_READERS 64
 
+/* One pass of the control side, the loop's before-sleep hook (tests call
+ * it to drive the module without running the loop): catches up with the
+ * store and, when anything changed, builds, publishes and enforces a new
+ * view. Returns the longest wait it allows, in ms (-1 = no limit). */
+int pol_pass(struct pol *pol);
+
 /* ---- pol_nft.c: the kernel side ---- */
 
 struct pol_nft;
-/* Opens libnftables. NULL and *err (-EPERM: not allowed). */
-struct pol_nft *pol_nft_new(int *err);
+struct pol_nft_config {
+	const char *table;	/* NULL: "k1s-policy" (table inet) */
+	uint16_t log_group;	/* the drop log's NFLOG group; 0: POL_NFT_LOG_GROUP */
+	int drop_logs_per_s;	/* drop log lines a second at most; 0: 10 */
+};
+#define POL_NFT_LOG_GROUP 1313
+/* Opens libnftables and binds the drop log's NFLOG group (cfg NULL: the
+ * defaults); the kernel is not touched until the first apply. NULL and
+ * *err (-EPERM: not allowed). A group another process holds leaves the
+ * log off (pol_nft_log_fd() -1), with a warning. */
+struct pol_nft *pol_nft_new(const struct pol_nft_config *cfg, int *err);
 /* Makes the kernel enforce v: the first call replaces whatever table an
  * earlier run left in one transaction; later calls change only the sets,
  * elements, chains and map entries that differ from the last view
  * applied. 0 or a negative errno (nothing changed then; the next call
  * starts from the kernel's state again). */
 int pol_nft_apply(struct pol_nft *n, const struct pol_view *v);
+/* What the kernel holds for one pod: its ingress and egress chains, when
+ * isolated that way (index enum pol_dir), and what each allows.
+ * pol_nft_apply() gathers it from a view, faces left out (their address is
+ * local: the input hook's gates judge flows to them). */
+struct pol_nft_pod {
+	uint32_t ip;
+	bool isolated[2];
+	struct pol_elems rules[2];
+};
+/* The rules of one chain as the kernel holds them: disjoint (an interval
+ * set refuses overlaps), sorted, protocol 0 for every protocol and port,
+ * covering exactly what in covers. 0 or -ENOMEM. */
+int pol_nft_norm(const struct pol_elems *in, struct pol_elems *out);
+/* pol_nft_apply() on pods given by hand (sorted by ip, unique), with the
+ * gates (NULL: none): what pol_nft_apply() does once it has read the view. */
+int pol_nft_apply_pods(struct pol_nft *n, const struct pol_nft_pod *pods, size_t npods,
+		       const struct pol_gates *gates);
 /* Drops the kernel counted, per pod chain and direction, added to
  * counts ({"namespace/name": n} by the policies that isolated each). */
 int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts);
@@ -122,5 +167,23 @@ int pol_nft_log_fd(const struct pol_nft *n);
 void pol_nft_log_read(struct pol_nft *n, const struct pol_view *v);
 /* Removes the table (remove true) or leaves it enforcing, and frees. */
 void pol_nft_free(struct pol_nft *n, bool remove);
+
+/* pol_nft_log.c: the drop log's NFLOG socket (libmnl). One line per
+ * dropped flow (a flow's retransmissions are one), at most per_s a second;
+ * the rest are counted and said in one line. -EPERM without the right,
+ * -EBUSY when another process holds the group. */
+struct pol_nflog;
+struct pol_nflog *pol_nflog_new(uint16_t group, int per_s, int *err);
+/* The socket, or -1 for a log made with group 0 (no socket: it only
+ * parses what it is given). */
+int pol_nflog_fd(const struct pol_nflog *l);
+void pol_nflog_read(struct pol_nflog *l, const struct pol_view *v);
+/* Logs the drops in one read's worth of nfnetlink_log messages (v: who the
+ * addresses are; NULL: addresses alone). */
+void pol_nflog_parse(struct pol_nflog *l, const void *buf, size_t len,
+		     const struct pol_view *v);
+/* Drop log lines written and left out (over the rate) since start. */
+void pol_nflog_stats(const struct pol_nflog *l, uint64_t *logged, uint64_t *missed);
+void pol_nflog_free(struct pol_nflog *l);
 
 #endif

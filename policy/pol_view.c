@@ -1,1 +1,882 @@
+/* The view: NetworkPolicies compiled once against the pods and namespaces
+ * of one moment, so that judging a flow (pol_eval.c) is lookups only.
+ *
+ * Semantics are networking.k8s.io/v1's, as kubernetes/api
+ * networking/v1/types.go documents them and pkg/apis/networking/v1
+ * defaults them; each is noted where it is compiled. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "k1s_addr.h"
+#include "k1s_json.h"
+#include "k1s_log.h"
+#include "k1s_sel.h"
 #include "pol_int.h"
+#include "pol_view_int.h"
+
+struct pol_view_builder {
+	struct k1s_cidr pod_net;
+	uint32_t node_ip;
+	json_t *nss, *pods, *pols, *svcs, *eps;	/* arrays of copies */
+	bool nomem;
+};
+
+struct pol_view_builder *pol_builder_new(const struct k1s_cidr *pod_net, uint32_t node_ip)
+{
+	struct pol_view_builder *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	if (pod_net && pod_net->bits)
+		b->pod_net = *pod_net;
+	else
+		b->pod_net = (struct k1s_cidr){.net = 0x0af40000, .bits = 16};
+	b->node_ip = node_ip;
+	b->nss = json_array();
+	b->pods = json_array();
+	b->pols = json_array();
+	b->svcs = json_array();
+	b->eps = json_array();
+	if (!b->nss || !b->pods || !b->pols || !b->svcs || !b->eps)
+		b->nomem = true;
+	return b;
+}
+
+static void keep(struct pol_view_builder *b, json_t *list, const json_t *obj)
+{
+	if (!json_is_object(obj) || !list)
+		return;
+	/* A reference, not a copy: the caller's objects are replaced, never
+	 * changed, once given (pol.c's copy of the store is). */
+	if (json_array_append(list, (json_t *)obj) < 0)
+		b->nomem = true;
+}
+
+void pol_builder_namespace(struct pol_view_builder *b, const json_t *ns)
+{
+	keep(b, b->nss, ns);
+}
+
+void pol_builder_pod(struct pol_view_builder *b, const json_t *pod, const char *ip)
+{
+	const char *phase = k1s_json_str(pod, "status.phase");
+	json_t *c;
+
+	if (!json_is_object(pod))
+		return;
+	if (!ip)
+		ip = k1s_json_str(pod, "status.podIP");
+	/* A finished pod's address may already be another's. */
+	if (!ip || (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
+		return;
+	c = json_pack("{s:O,s:s}", "pod", pod, "ip", ip);
+	if (!c || json_array_append_new(b->pods, c) < 0)
+		b->nomem = true;
+}
+
+void pol_builder_policy(struct pol_view_builder *b, const json_t *np)
+{
+	keep(b, b->pols, np);
+}
+
+void pol_builder_service(struct pol_view_builder *b, const json_t *svc)
+{
+	keep(b, b->svcs, svc);
+}
+
+void pol_builder_endpoints(struct pol_view_builder *b, const json_t *eps)
+{
+	keep(b, b->eps, eps);
+}
+
+static void builder_free(struct pol_view_builder *b)
+{
+	json_decref(b->nss);
+	json_decref(b->pods);
+	json_decref(b->pols);
+	json_decref(b->svcs);
+	json_decref(b->eps);
+	free(b);
+}
+
+/* ---- namespaces ---- */
+
+static long ns_find(const struct pol_view *v, const char *name)
+{
+	size_t lo = 0, hi = v->nns;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(v->nss[mid].ns_name, name);
+
+		if (!c)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int ns_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pol_nsv *)a)->ns_name, ((const struct pol_nsv *)b)->ns_name);
+}
+
+/* Namespaces from the store, and those that pods and policies name without
+ * one (a view may be built before the Namespace arrives). Every one carries
+ * kubernetes.io/metadata.name = its name: kube-apiserver sets that label on
+ * every namespace (NamespaceDefaultLabelName, Kubernetes 1.21). */
+static int build_namespaces(struct pol_view *v, struct pol_view_builder *b)
+{
+	json_t *names = json_object(), *o;
+	const char *k;
+	size_t i;
+
+	if (!names)
+		return -ENOMEM;
+	json_array_foreach(b->nss, i, o) {
+		const char *n = k1s_json_str(o, "metadata.name");
+		json_t *l = json_object_get(k1s_json_path(o, "metadata"), "labels");
+
+		if (n)
+			json_object_set_new(names, n, json_is_object(l) ? json_deep_copy(l) : json_object());
+	}
+	json_array_foreach(b->pods, i, o) {
+		const char *n = k1s_json_str(o, "pod.metadata.namespace");
+
+		if (n && !json_object_get(names, n))
+			json_object_set_new(names, n, json_object());
+	}
+	json_array_foreach(b->pols, i, o) {
+		const char *n = k1s_json_str(o, "metadata.namespace");
+
+		if (n && !json_object_get(names, n))
+			json_object_set_new(names, n, json_object());
+	}
+	v->nss = calloc(json_object_size(names) + 1, sizeof(*v->nss));
+	if (!v->nss) {
+		json_decref(names);
+		return -ENOMEM;
+	}
+	json_object_foreach(names, k, o) {
+		struct pol_nsv *ns = &v->nss[v->nns++];
+
+		json_object_set_new(o, "kubernetes.io/metadata.name", json_string(k));
+		ns->ns_labels = json_incref(o);
+		ns->ns_name = json_string_value(
+		    json_object_get(o, "kubernetes.io/metadata.name"));
+	}
+	qsort(v->nss, v->nns, sizeof(*v->nss), ns_cmp);
+	json_decref(names);
+	return 0;
+}
+
+/* ---- pods ---- */
+
+static uint8_t proto_of(const char *s)
+{
+	/* Protocol defaults to TCP (pkg/apis/core/v1 and networking/v1 defaults). */
+	if (!s || !strcmp(s, "TCP"))
+		return POL_TCP;
+	if (!strcmp(s, "UDP"))
+		return POL_UDP;
+	if (!strcmp(s, "SCTP"))
+		return POL_SCTP;
+	return 0;
+}
+
+/* Named containerPorts of every container: a named port in a policy is
+ * resolved on the destination pod (types.go NetworkPolicyPort.Port). */
+static int pod_ports(struct pol_podx *px, const json_t *pod)
+{
+	const json_t *cs = k1s_json_path(pod, "spec.containers"), *c, *p;
+	size_t i, j, n = 0;
+
+	json_array_foreach(cs, i, c)
+		n += json_array_size(json_object_get(c, "ports"));
+	px->px_ports = calloc(n + 1, sizeof(*px->px_ports));
+	if (!px->px_ports)
+		return -ENOMEM;
+	json_array_foreach(cs, i, c) {
+		json_array_foreach(json_object_get(c, "ports"), j, p) {
+			const char *name = k1s_json_str(p, "name");
+			json_int_t port = json_integer_value(json_object_get(p, "containerPort"));
+			uint8_t proto = proto_of(k1s_json_str(p, "protocol"));
+
+			if (!name || !*name || port < 1 || port > 65535 || !proto)
+				continue;
+			px->px_ports[px->px_nports++] =
+			    (struct pol_named){name, (uint16_t)port, proto};
+		}
+	}
+	return 0;
+}
+
+static bool is_face(const json_t *pod)
+{
+	const json_t *cs, *c;
+	size_t i;
+
+	cs = k1s_json_path(pod, "status.containerStatuses");
+	json_array_foreach(cs, i, c) {
+		const char *id = k1s_json_str(c, "containerID");
+
+		if (id && (!strcmp(id, "k1s://face/dns") || !strcmp(id, "k1s://face/ingress")))
+			return true;
+	}
+	return false;
+}
+
+struct pod_sort {
+	uint32_t ip;
+	size_t at;	/* order given: a later pod at the same address wins */
+	const json_t *pod;
+};
+
+static int pod_sort_cmp(const void *a, const void *b)
+{
+	const struct pod_sort *x = a, *y = b;
+
+	if (x->ip != y->ip)
+		return x->ip < y->ip ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+static int build_pods(struct pol_view *v, struct pol_view_builder *b)
+{
+	size_t n = json_array_size(b->pods), i, k = 0;
+	struct pod_sort *s = calloc(n + 1, sizeof(*s));
+	json_t *o;
+
+	if (!s)
+		return -ENOMEM;
+	json_array_foreach(b->pods, i, o) {
+		uint32_t ip;
+
+		if (k1s_ip4_parse(k1s_json_str(o, "ip") ?: "", &ip) < 0 ||
+		    !k1s_json_str(o, "pod.metadata.namespace") ||
+		    !k1s_json_str(o, "pod.metadata.name"))
+			continue;
+		s[k++] = (struct pod_sort){ip, i, json_object_get(o, "pod")};
+	}
+	qsort(s, k, sizeof(*s), pod_sort_cmp);
+	v->pods = calloc(k + 1, sizeof(*v->pods));
+	v->px = calloc(k + 1, sizeof(*v->px));
+	if (!v->pods || !v->px) {
+		free(s);
+		return -ENOMEM;
+	}
+	for (i = 0; i < k; i++) {
+		struct pol_pod *p;
+		struct pol_podx *px;
+		const json_t *pod = s[i].pod;
+
+		if (i + 1 < k && s[i + 1].ip == s[i].ip)
+			continue;
+		p = &v->pods[v->npods];
+		px = &v->px[v->npods];
+		p->ip = s[i].ip;
+		p->ns = k1s_json_str(pod, "metadata.namespace");
+		p->name = k1s_json_str(pod, "metadata.name");
+		p->face = is_face(pod);
+		px->px_ns = (size_t)ns_find(v, p->ns);
+		px->px_labels = json_object_get(k1s_json_path(pod, "metadata"), "labels");
+		if (pod_ports(px, pod) < 0) {
+			free(s);
+			return -ENOMEM;
+		}
+		v->npods++;
+	}
+	free(s);
+	return 0;
+}
+
+long pol_view_find(const struct pol_view *v, uint32_t ip)
+{
+	size_t lo = 0, hi = v->npods;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v->pods[mid].ip == ip)
+			return (long)mid;
+		if (v->pods[mid].ip < ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* ---- policies ---- */
+
+/* A selector that is absent (or JSON null) is NULL here. */
+static const json_t *member(const json_t *o, const char *k)
+{
+	const json_t *m = json_object_get(o, k);
+
+	return json_is_null(m) ? NULL : m;
+}
+
+static int peer_pods(struct pol_view *v, struct pol_peer *pe, const json_t *pod_sel,
+		     const json_t *ns_sel, const char *own_ns)
+{
+	struct k1s_lsel *ps = NULL, *nsel = NULL;
+	char err[256];
+	size_t words = (v->npods + 63) / 64 + 1;
+	bool *ns_ok;
+
+	pe->pe_pods = calloc(words, sizeof(uint64_t));
+	ns_ok = calloc(v->nns + 1, sizeof(bool));
+	if (!pe->pe_pods || !ns_ok) {
+		free(ns_ok);
+		return -ENOMEM;
+	}
+	if (k1s_lsel_from_json(pod_sel, &ps, err, sizeof(err)) < 0 ||
+	    (ns_sel && k1s_lsel_from_json(ns_sel, &nsel, err, sizeof(err)) < 0)) {
+		/* A selector the API would have refused: the peer is no one. */
+		pe->pe_kind = POL_PEER_NONE;
+		goto out;
+	}
+	pe->pe_kind = POL_PEER_PODS;
+	/* namespaceSelector picks namespaces by their labels; without it,
+	 * podSelector picks pods in the policy's own namespace; with both,
+	 * pods matching podSelector in the namespaces namespaceSelector
+	 * picks (types.go NetworkPolicyPeer). */
+	for (size_t i = 0; i < v->nns; i++)
+		ns_ok[i] = nsel ? k1s_lsel_match(nsel, v->nss[i].ns_labels)
+				: !strcmp(v->nss[i].ns_name, own_ns);
+	for (size_t i = 0; i < v->npods; i++)
+		if (ns_ok[v->px[i].px_ns] && k1s_lsel_match(ps, v->px[i].px_labels))
+			pe->pe_pods[i / 64] |= UINT64_C(1) << (i % 64);
+out:
+	k1s_lsel_free(ps);
+	k1s_lsel_free(nsel);
+	free(ns_ok);
+	return 0;
+}
+
+static void peer_ipblock(struct pol_peer *pe, const json_t *ib)
+{
+	const json_t *ex = json_object_get(ib, "except"), *e;
+	size_t i;
+
+	pe->pe_kind = POL_PEER_NONE;
+	/* An IPv6 block, or a CIDR an older store kept, matches no IPv4
+	 * address: the peer allows nothing. */
+	if (k1s_cidr_parse(k1s_json_str(ib, "cidr") ?: "", &pe->pe_cidr) < 0)
+		return;
+	pe->pe_except = calloc(json_array_size(ex) + 1, sizeof(*pe->pe_except));
+	if (!pe->pe_except)
+		return;
+	json_array_foreach(ex, i, e) {
+		struct k1s_cidr c;
+
+		if (k1s_cidr_parse(json_string_value(e) ?: "", &c) < 0)
+			continue;
+		pe->pe_except[pe->pe_nexcept++] = c;
+	}
+	pe->pe_kind = POL_PEER_IPBLOCK;
+}
+
+/* One peer, compiled once per meaning (the same selectors in the same
+ * namespace) however many rules name it. */
+static struct pol_peer *peer_get(struct pol_view *v, json_t *cache, const json_t *peer,
+				 const char *own_ns)
+{
+	const json_t *ps = member(peer, "podSelector"), *nss = member(peer, "namespaceSelector"),
+		     *ib = member(peer, "ipBlock");
+	json_t *key = json_pack("{s:O?,s:O?,s:O?,s:s?}", "p", ps, "n", nss, "i", ib, "ns",
+				nss || ib ? NULL : own_ns);
+	char *k = key ? json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_t *at;
+	struct pol_peer *pe = NULL, **grown;
+
+	json_decref(key);
+	if (!k)
+		return NULL;
+	at = json_object_get(cache, k);
+	if (at) {
+		pe = v->peers[json_integer_value(at)];
+		goto out;
+	}
+	grown = realloc(v->peers, (v->npeers + 1) * sizeof(*v->peers));
+	if (!grown)
+		goto out;
+	v->peers = grown;
+	pe = calloc(1, sizeof(*pe));
+	if (!pe)
+		goto out;
+	v->peers[v->npeers] = pe;
+	json_object_set_new(cache, k, json_integer((json_int_t)v->npeers));
+	v->npeers++;
+	/* ipBlock stands alone in a peer (validation refuses it beside a
+	 * selector); a peer with neither is no one. */
+	if (ib && !ps && !nss)
+		peer_ipblock(pe, ib);
+	else if ((ps || nss) && !ib) {
+		if (peer_pods(v, pe, ps, nss, own_ns) < 0)
+			pe = NULL;
+	} else
+		pe->pe_kind = POL_PEER_NONE;
+out:
+	free(k);
+	return pe;
+}
+
+static void rport_compile(struct pol_rport *rp, const json_t *p)
+{
+	const json_t *port = member(p, "port"), *end = member(p, "endPort");
+
+	memset(rp, 0, sizeof(*rp));
+	/* protocol defaults to TCP (pkg/apis/networking/v1 defaults); a port
+	 * omitted means every port of the protocol; endPort widens a numbered
+	 * port to a range (types.go NetworkPolicyPort). */
+	rp->pp_proto = proto_of(k1s_json_str(p, "protocol"));
+	rp->pp_lo = 0;
+	rp->pp_hi = 65535;
+	if (json_is_integer(port)) {
+		json_int_t lo = json_integer_value(port), hi = lo;
+
+		if (json_is_integer(end))
+			hi = json_integer_value(end);
+		if (lo < 1 || lo > 65535 || hi < lo || hi > 65535) {
+			rp->pp_proto = 0;
+			return;
+		}
+		rp->pp_lo = (uint16_t)lo;
+		rp->pp_hi = (uint16_t)hi;
+	} else if (json_is_string(port)) {
+		rp->pp_name = json_string_value(port);
+		if (!*rp->pp_name || end)
+			rp->pp_proto = 0;
+	} else if (port) {
+		rp->pp_proto = 0;
+	}
+}
+
+static int rule_compile(struct pol_view *v, json_t *cache, struct pol_rule *ru, const json_t *r,
+			enum pol_dir dir, const char *own_ns)
+{
+	const json_t *peers = json_object_get(r, dir == POL_INGRESS ? "from" : "to");
+	const json_t *ports = json_object_get(r, "ports"), *x;
+	size_t i;
+
+	/* from/to or ports empty or missing: every source (destination), every
+	 * port (types.go NetworkPolicyIngressRule, NetworkPolicyEgressRule). */
+	ru->ru_peers = calloc(json_array_size(peers) + 1, sizeof(*ru->ru_peers));
+	ru->ru_ports = calloc(json_array_size(ports) + 1, sizeof(*ru->ru_ports));
+	if (!ru->ru_peers || !ru->ru_ports)
+		return -ENOMEM;
+	json_array_foreach(peers, i, x) {
+		struct pol_peer *pe = peer_get(v, cache, x, own_ns);
+
+		if (!pe)
+			return -ENOMEM;
+		ru->ru_peers[ru->ru_npeers++] = pe;
+	}
+	json_array_foreach(ports, i, x)
+		rport_compile(&ru->ru_ports[ru->ru_nports++], x);
+	return 0;
+}
+
+static int policy_compile(struct pol_view *v, json_t *cache, struct pol_policy *po,
+			  const json_t *np)
+{
+	const json_t *spec = json_object_get(np, "spec"), *types = member(spec, "policyTypes");
+	const json_t *t;
+	size_t i;
+
+	if (types && json_array_size(types)) {
+		json_array_foreach(types, i, t) {
+			const char *s = json_string_value(t) ?: "";
+
+			if (!strcmp(s, "Ingress"))
+				po->po_types[POL_INGRESS] = true;
+			else if (!strcmp(s, "Egress"))
+				po->po_types[POL_EGRESS] = true;
+		}
+	} else {
+		/* policyTypes unset: Ingress always, Egress when egress rules
+		 * are given (pkg/apis/networking/v1 SetDefaults_NetworkPolicy). */
+		po->po_types[POL_INGRESS] = true;
+		po->po_types[POL_EGRESS] = json_array_size(json_object_get(spec, "egress")) > 0;
+	}
+	for (int d = POL_INGRESS; d <= POL_EGRESS; d++) {
+		const json_t *rules = json_object_get(spec, d == POL_INGRESS ? "ingress" : "egress");
+
+		/* A type with no rules isolates and allows nothing (types.go:
+		 * "If this field is empty then this NetworkPolicy does not allow
+		 * any traffic"). Rules of a type not listed are ignored. */
+		if (!po->po_types[d])
+			continue;
+		po->po_rules[d] = calloc(json_array_size(rules) + 1, sizeof(struct pol_rule));
+		if (!po->po_rules[d])
+			return -ENOMEM;
+		json_array_foreach(rules, i, t) {
+			if (rule_compile(v, cache, &po->po_rules[d][po->po_nrules[d]++], t, d,
+					 po->po_ns) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int iso_add(struct pol_view *v, struct pol_podx *px, enum pol_dir d, uint32_t pi)
+{
+	uint32_t *grown = realloc(px->px_iso[d], (px->px_niso[d] + 1) * sizeof(*grown));
+	const char **names;
+
+	if (!grown)
+		return -ENOMEM;
+	px->px_iso[d] = grown;
+	names = realloc(px->px_isonames[d], (px->px_niso[d] + 1) * sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	px->px_isonames[d] = names;
+	names[px->px_niso[d]] = v->pols[pi].po_key;
+	grown[px->px_niso[d]++] = pi;
+	return 0;
+}
+
+/* Which pods each policy selects: podSelector over the pods of the
+ * policy's namespace, {} selecting all of them (types.go
+ * NetworkPolicySpec.PodSelector). Policies are in key order, so each
+ * pod's list is in name order. */
+static int select_pods(struct pol_view *v, const json_t *nps)
+{
+	/* The pods of each namespace, so that a policy looks at its own. */
+	size_t *first = calloc(v->nns + 1, sizeof(*first)), *at = calloc(v->npods + 1, sizeof(*at));
+	size_t *fill = calloc(v->nns + 1, sizeof(*fill));
+	int rc = -ENOMEM;
+
+	if (!first || !at || !fill)
+		goto out;
+	for (size_t i = 0; i < v->npods; i++)
+		first[v->px[i].px_ns + 1]++;
+	for (size_t n = 0; n < v->nns; n++)
+		first[n + 1] += first[n];
+	for (size_t i = 0; i < v->npods; i++)
+		at[first[v->px[i].px_ns] + fill[v->px[i].px_ns]++] = i;
+	for (size_t pi = 0; pi < v->npols; pi++) {
+		struct pol_policy *po = &v->pols[pi];
+		const json_t *np = json_array_get(nps, pi);
+		long ns = ns_find(v, po->po_ns);
+		struct k1s_lsel *sel = NULL;
+		char err[256];
+		bool all;
+
+		if (ns < 0)
+			continue;
+		/* Not readable: it selects the whole namespace, allowing only
+		 * what its readable rules allow (closed rather than open). */
+		all = k1s_lsel_from_json(member(json_object_get(np, "spec"), "podSelector"), &sel,
+					 err, sizeof(err)) < 0;
+		for (size_t k = first[ns]; k < first[ns + 1]; k++) {
+			size_t i = at[k];
+
+			if (!(all || k1s_lsel_match(sel, v->px[i].px_labels)))
+				continue;
+			for (int d = POL_INGRESS; d <= POL_EGRESS; d++)
+				if (po->po_types[d] && iso_add(v, &v->px[i], d, (uint32_t)pi) < 0) {
+					k1s_lsel_free(sel);
+					goto out;
+				}
+		}
+		k1s_lsel_free(sel);
+	}
+	rc = 0;
+out:
+	free(first);
+	free(at);
+	free(fill);
+	return rc;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const char *x = k1s_json_str(*(json_t *const *)a, "metadata.namespace") ?: "";
+	const char *y = k1s_json_str(*(json_t *const *)b, "metadata.namespace") ?: "";
+	int c = strcmp(x, y);
+
+	if (c)
+		return c;
+	return strcmp(k1s_json_str(*(json_t *const *)a, "metadata.name") ?: "",
+		      k1s_json_str(*(json_t *const *)b, "metadata.name") ?: "");
+}
+
+static int build_policies(struct pol_view *v, struct pol_view_builder *b)
+{
+	size_t n = json_array_size(b->pols), i;
+	json_t **sorted = calloc(n + 1, sizeof(*sorted)), *nps = json_array(), *cache = json_object();
+	int rc = -ENOMEM;
+
+	v->pols = calloc(n + 1, sizeof(*v->pols));
+	if (!sorted || !nps || !cache || !v->pols)
+		goto out;
+	for (i = 0; i < n; i++)
+		sorted[i] = json_array_get(b->pols, i);
+	qsort(sorted, n, sizeof(*sorted), key_cmp);
+	for (i = 0; i < n; i++) {
+		const json_t *np = sorted[i];
+		const char *ns = k1s_json_str(np, "metadata.namespace"),
+			   *name = k1s_json_str(np, "metadata.name");
+		struct pol_policy *po = &v->pols[v->npols];
+		char *key;
+
+		if (!ns || !name ||
+		    (v->npols && !strcmp(k1s_json_str(sorted[i - 1], "metadata.namespace") ?: "", ns) &&
+		     !strcmp(k1s_json_str(sorted[i - 1], "metadata.name") ?: "", name)))
+			continue;
+		if (asprintf(&key, "%s/%s", ns, name) < 0)
+			goto out;
+		po->po_key = key;
+		po->po_ns = ns;
+		v->npols++;
+		json_array_append(nps, (json_t *)np);
+		if (policy_compile(v, cache, po, np) < 0)
+			goto out;
+	}
+	rc = select_pods(v, nps);
+out:
+	free(sorted);
+	json_decref(nps);
+	json_decref(cache);
+	return rc;
+}
+
+/* ---- fronts: where k1s answers for endpoints ---- */
+
+static int front_add(struct pol_view *v, size_t *cap, uint32_t ip, uint16_t port, uint8_t proto,
+		     const uint32_t *eip, const uint16_t *eport, size_t neps)
+{
+	struct pol_front *f;
+
+	if (!neps || !proto)
+		return 0;
+	if (v->nfronts == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct pol_front *grown = realloc(v->fronts, ncap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		v->fronts = grown;
+		*cap = ncap;
+	}
+	f = &v->fronts[v->nfronts];
+	memset(f, 0, sizeof(*f));
+	f->fr_ep_ip = malloc(neps * sizeof(*eip));
+	f->fr_ep_port = malloc(neps * sizeof(*eport));
+	if (!f->fr_ep_ip || !f->fr_ep_port) {
+		free(f->fr_ep_ip);
+		free(f->fr_ep_port);
+		return -ENOMEM;
+	}
+	memcpy(f->fr_ep_ip, eip, neps * sizeof(*eip));
+	memcpy(f->fr_ep_port, eport, neps * sizeof(*eport));
+	f->fr_ip = ip;
+	f->fr_port = port;
+	f->fr_proto = proto;
+	f->fr_neps = neps;
+	v->nfronts++;
+	return 0;
+}
+
+static const json_t *eps_of(struct pol_view_builder *b, const char *ns, const char *name)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(b->eps, i, e)
+		if (!strcmp(k1s_json_str(e, "metadata.namespace") ?: "", ns) &&
+		    !strcmp(k1s_json_str(e, "metadata.name") ?: "", name))
+			return e;
+	return NULL;
+}
+
+/* The ready endpoints of one service port: Endpoints subsets' addresses
+ * with the port of the same name (an unnamed service port: the only one). */
+static size_t svc_port_eps(const json_t *eps, const char *pname, uint8_t proto, uint32_t *eip,
+			   uint16_t *eport, size_t max)
+{
+	const json_t *ss, *a, *p;
+	size_t i, j, k, n = 0;
+
+	json_array_foreach(json_object_get(eps, "subsets"), i, ss) {
+		json_array_foreach(json_object_get(ss, "ports"), j, p) {
+			json_int_t port = json_integer_value(json_object_get(p, "port"));
+
+			if (strcmp(k1s_json_str(p, "name") ?: "", pname) ||
+			    proto_of(k1s_json_str(p, "protocol")) != proto || port < 1 || port > 65535)
+				continue;
+			json_array_foreach(json_object_get(ss, "addresses"), k, a) {
+				uint32_t ip;
+
+				if (n == max || k1s_ip4_parse(k1s_json_str(a, "ip") ?: "", &ip) < 0)
+					continue;
+				eip[n] = ip;
+				eport[n++] = (uint16_t)port;
+			}
+		}
+	}
+	return n;
+}
+
+#define POL_FRONT_EPS 1024
+
+static int build_fronts(struct pol_view *v, struct pol_view_builder *b)
+{
+	uint32_t *eip = calloc(POL_FRONT_EPS, sizeof(*eip));
+	uint16_t *eport = calloc(POL_FRONT_EPS, sizeof(*eport));
+	const json_t *s, *p, *x;
+	size_t cap = 0, i, j, k;
+	int rc = -ENOMEM;
+
+	if (!eip || !eport)
+		goto out;
+	json_array_foreach(b->svcs, i, s) {
+		const json_t *eps = eps_of(b, k1s_json_str(s, "metadata.namespace") ?: "",
+					   k1s_json_str(s, "metadata.name") ?: "");
+
+		if (!eps)
+			continue;
+		json_array_foreach(k1s_json_path(s, "spec.ports"), j, p) {
+			uint8_t proto = proto_of(k1s_json_str(p, "protocol"));
+			json_int_t port = json_integer_value(json_object_get(p, "port"));
+			json_int_t nport = json_integer_value(json_object_get(p, "nodePort"));
+			size_t n = svc_port_eps(eps, k1s_json_str(p, "name") ?: "", proto, eip, eport,
+						POL_FRONT_EPS);
+			uint32_t ip;
+
+			if (port < 1 || port > 65535)
+				continue;
+			if (k1s_ip4_parse(k1s_json_str(s, "spec.clusterIP") ?: "", &ip) == 0 &&
+			    front_add(v, &cap, ip, (uint16_t)port, proto, eip, eport, n) < 0)
+				goto out;
+			if (v->node_ip && nport > 0 && nport <= 65535 &&
+			    front_add(v, &cap, v->node_ip, (uint16_t)nport, proto, eip, eport, n) < 0)
+				goto out;
+			json_array_foreach(k1s_json_path(s, "status.loadBalancer.ingress"), k, x)
+				if (k1s_ip4_parse(k1s_json_str(x, "ip") ?: "", &ip) == 0 &&
+				    front_add(v, &cap, ip, (uint16_t)port, proto, eip, eport, n) < 0)
+					goto out;
+		}
+	}
+	/* A face answers on its own address for its containerPorts. */
+	for (i = 0; i < v->npods; i++) {
+		if (!v->pods[i].face)
+			continue;
+		for (j = 0; j < v->px[i].px_nports; j++) {
+			const struct pol_named *pn = &v->px[i].px_ports[j];
+
+			if (front_add(v, &cap, v->pods[i].ip, pn->pn_port, pn->pn_proto,
+				      &v->pods[i].ip, &pn->pn_port, 1) < 0)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(eip);
+	free(eport);
+	return rc;
+}
+
+struct pol_view *pol_builder_finish(struct pol_view_builder *b)
+{
+	struct pol_view *v = calloc(1, sizeof(*v));
+
+	if (!v || b->nomem)
+		goto fail;
+	v->pod_net = b->pod_net;
+	v->node_ip = b->node_ip;
+	v->objs = json_pack("[OOOOO]", b->nss, b->pods, b->pols, b->svcs, b->eps);
+	if (!v->objs || build_namespaces(v, b) < 0 || build_pods(v, b) < 0 ||
+	    build_policies(v, b) < 0 || build_fronts(v, b) < 0)
+		goto fail;
+	builder_free(b);
+	return v;
+fail:
+	k1s_warn("policy", "cannot build a view: out of memory");
+	pol_view_free(v);
+	builder_free(b);
+	return NULL;
+}
+
+void pol_view_free(struct pol_view *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->npods; i++) {
+		free(v->px[i].px_ports);
+		free(v->px[i].px_iso[0]);
+		free(v->px[i].px_iso[1]);
+		free(v->px[i].px_isonames[0]);
+		free(v->px[i].px_isonames[1]);
+	}
+	free(v->pods);
+	free(v->px);
+	for (size_t i = 0; i < v->nns; i++)
+		json_decref(v->nss[i].ns_labels);
+	free(v->nss);
+	for (size_t i = 0; i < v->npols; i++) {
+		for (int d = 0; d < 2; d++) {
+			for (size_t r = 0; r < v->pols[i].po_nrules[d]; r++) {
+				free(v->pols[i].po_rules[d][r].ru_peers);
+				free(v->pols[i].po_rules[d][r].ru_ports);
+			}
+			free(v->pols[i].po_rules[d]);
+		}
+		free((char *)v->pols[i].po_key);
+	}
+	free(v->pols);
+	for (size_t i = 0; i < v->npeers; i++) {
+		free(v->peers[i]->pe_pods);
+		free(v->peers[i]->pe_except);
+		free(v->peers[i]);
+	}
+	free(v->peers);
+	for (size_t i = 0; i < v->nfronts; i++) {
+		free(v->fronts[i].fr_ep_ip);
+		free(v->fronts[i].fr_ep_port);
+	}
+	free(v->fronts);
+	json_decref(v->objs);
+	free(v);
+}
+
+size_t pol_view_npods(const struct pol_view *v)
+{
+	return v->npods;
+}
+
+const struct pol_pod *pol_view_pod(const struct pol_view *v, size_t i)
+{
+	return i < v->npods ? &v->pods[i] : NULL;
+}
+
+const struct pol_pod *pol_view_pod_at(const struct pol_view *v, uint32_t ip)
+{
+	long i = pol_view_find(v, ip);
+
+	return i < 0 ? NULL : &v->pods[i];
+}
+
+size_t pol_view_npolicies(const struct pol_view *v)
+{
+	return v->npols;
+}
+
+const char *pol_view_policy_key(const struct pol_view *v, size_t i)
+{
+	return i < v->npols ? v->pols[i].po_key : NULL;
+}
+
+void pol_view_set_drops(struct pol_view *v, size_t i, _Atomic uint64_t *counter)
+{
+	if (i < v->npols)
+		v->pols[i].po_drops = counter;
+}

@@ -34,6 +34,9 @@
 /* Grace given to pods when k1s itself stops. */
 #define SHUTDOWN_GRACE_MS 3000
 #define CONFIG_RETRY_MS 5000
+/* A closed gate is asked again this soon: it waits on the kernel, not on
+ * the user. */
+#define GATE_RETRY_MS 20
 
 static void ctr_start(struct pod_ctr *c);
 static void pod_free(struct pod_run *p);
@@ -1335,6 +1338,22 @@ static void pod_sync(struct pod_run *p)
 		}
 		state_save(p);
 	}
+	if (!p->gate_open) {
+		int err = rt->cfg.net_gate ? rt->cfg.net_gate(rt->cfg.net_gate_arg, p->obj, p->ip) : 0;
+
+		if (err != 0) {
+			/* Asked again soon, then less often while it stays shut. */
+			if (p->gate_tries++ == 50)
+				k1s_warn("pod", "Pod %s/%s: its network policy is not in place yet (%s): "
+				         "its containers wait", p->ns, p->name, strerror(err < 0 ? -err : err));
+			if (!p->retry_timer)
+				p->retry_timer = k1s_loop_timer(
+				    rt->loop, GATE_RETRY_MS * (p->gate_tries < 50 ? 1 : 25), on_retry, p);
+			status_write(p);
+			return;
+		}
+		p->gate_open = true;
+	}
 	if (*p->face) {
 		face_start(p);
 		status_write(p);
@@ -1377,6 +1396,9 @@ static int pod_adopt(struct pod_run *p)
 		json_decref(s);
 		return err;
 	}
+	/* It ran before k1s stopped: the policy the kernel still holds
+	 * covers it, and the gate is for programs yet to start. */
+	p->gate_open = true;
 	p->start_time =
 	    (time_t)json_integer_value(json_object_get(s, "startTime")) ?: p->start_time;
 	cs = json_object_get(s, "containers");

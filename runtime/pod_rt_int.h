@@ -122,6 +122,8 @@ struct pod_run {
 	struct pod_ctr *ctrs;
 	size_t nctrs;
 	bool net_ready;
+	bool gate_open; /* cfg.net_gate let its programs start */
+	unsigned gate_tries;
 	bool deleting; /* deletionTimestamp seen: stopping */
 	bool removed;  /* gone from the store */
 	bool finished; /* Succeeded/Failed: nothing restarts */

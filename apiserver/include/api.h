@@ -4,6 +4,7 @@
 #ifndef API_H
 #define API_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct st;
@@ -11,6 +12,7 @@ struct api;
 struct k1s_loop;
 struct pod_rt;
 struct k1s_writer;
+struct json_t;
 
 struct api_config {
 	const char *listen_addr;	/* default 127.0.0.1 */
@@ -39,6 +41,35 @@ typedef const char *(*api_check_fn)(void *arg);
 /* Adds a check named `name` (borrowed, at most 63 bytes) to /livez,
  * /readyz and /healthz, after ping, log and etcd. 0, or -ENOSPC past 16. */
 int api_add_check(struct api *api, const char *name, api_check_fn fn, void *arg);
+/* A module's read-only view, served at GET (and HEAD) PATH?QUERY under
+ * /k1s/, e.g. /k1s/policy/verdict?from=x/a&to=10.244.0.7&port=80.
+ * `query` is the request's query string without the '?', each key and
+ * value percent-encoded again ("" when none, at most API_VIEW_QUERY_MAX
+ * bytes: a longer one is refused before fn is called); read it with
+ * api_query_param(). Runs on the control loop's thread.
+ * Returns 0 with *out, a JSON value the API takes and sends as 200;
+ * -EINVAL with msg: a 400 BadRequest Status of that message (the query is
+ * wrong); -ENOENT with msg: 404 NotFound (what the query names is not
+ * there); any other negative errno: 500, msg logged. */
+typedef int (*api_view_fn)(void *arg, const char *query, struct json_t **out, char *msg,
+			   size_t len);
+#define API_VIEW_QUERY_MAX 2048
+/* Serves fn at `path` (borrowed, "/k1s/" and at least one more byte, at
+ * most 63 bytes; matched whole). Other methods there get 405; a path
+ * under /k1s/ that no view has gets 404. 0, -EINVAL for a bad path,
+ * -EEXIST when taken, or -ENOSPC past 16 views. */
+int api_add_view(struct api *api, const char *path, api_view_fn fn, void *arg);
+/* The first value of `key` in a query as a view gets it, percent-decoded
+ * into buf (NUL-terminated): its length; -ENOENT when the key is absent,
+ * -EINVAL when its encoding is bad (or it holds a NUL), -ENOSPC when it
+ * does not fit in len. A key given without '=' has the value "". */
+int api_query_param(const char *query, const char *key, char *buf, size_t len);
+/* A peer as a view's query names it: an IPv4 address, or NAMESPACE/POD,
+ * the pod's status.podIP read from the store. 0 with the address in ip
+ * (len >= 16); -EINVAL (not either form) or -ENOENT (no such pod, or it
+ * has no IP yet) with a message for the client in msg. */
+int api_lookup_addr(struct api *api, const char *peer, char *ip, size_t len, char *msg,
+		    size_t msglen);
 /* From now on /readyz fails its `shutdown` check while the others still
  * pass, as kube-apiserver's does once it is told to terminate. */
 void api_shutdown_begin(struct api *api);

@@ -17,6 +17,7 @@ struct k1s_writer;
 struct dp;
 struct k1s_cidr;
 struct k1s_ip4_range;
+struct pol;
 
 /* Which address a backend sees a forwarded connection come from. */
 enum dp_source {
@@ -67,6 +68,11 @@ struct dp_config {
 				 * interface's subnet (dp_l2_auto_pool()) */
 	const int *reserved_ports; /* TCP ports of the node's address that the
 				 * ingress holds, 0-ended; NULL = none */
+	/* NetworkPolicy: a connection or UDP flow goes only to an endpoint
+	 * that pol_check() lets the client reach; none -> the client's
+	 * connection is reset (its SYN was normally dropped before it got
+	 * here) or its datagram dropped. NULL = no policy. */
+	struct pol *pol;
 };
 
 /* Starts the dataplane. NULL and *err on failure. */

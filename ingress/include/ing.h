@@ -16,6 +16,7 @@ struct st;
 struct k1s_loop;
 struct k1s_writer;
 struct ing;
+struct pol;
 
 struct ing_config {
 	int loops;			/* 0 = one per core */
@@ -26,6 +27,9 @@ struct ing_config {
 	const char *address;		/* written to each Ingress's status.loadBalancer */
 	const char *data_dir;		/* the access log goes to its faces/ingress.log,
 					 * the face pods' log; NULL = none */
+	/* NetworkPolicy: a request goes only to an endpoint that pol_check()
+	 * lets the ingress's face pod reach; none -> 504. NULL = no policy. */
+	struct pol *pol;
 };
 
 struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer *w,

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <jansson.h>
 
 #include "k1s_addr.h"
 
@@ -29,6 +30,14 @@ struct pod_config {
 	const char *cluster_domain; /* default cluster.local */
 	const char *catalog_path;   /* image catalog YAML; NULL = the built-in one */
 	const char *self_exe;	    /* the k1s binary, for `k1s echo-server` */
+	/* Asked on the control loop once a pod's network is set up (its IP
+	 * known) and before any of its programs start or a face's address
+	 * answers: 0 lets the pod start, nonzero holds it and asks again
+	 * soon. NetworkPolicy puts the pod's rules in place here, so a pod is
+	 * isolated from its first instant. NULL: no gate. Pods adopted from a
+	 * previous run already run and are not asked. */
+	int (*net_gate)(void *arg, const json_t *pod, const char *ip);
+	void *net_gate_arg;
 };
 
 /* Starts the runtime: sets up the host side of the pod network, adopts the

@@ -980,7 +980,7 @@ static void networkpolicy_defaults(void **state)
 			      "{'apiVersion':'networking.k8s.io/v1','kind':'NetworkPolicy','metadata':"
 			      "{'name':'c'},'spec':{'podSelector':{},'policyTypes':['Inbound']}}"),
 		       "NetworkPolicy.networking.k8s.io \"c\" is invalid: spec.policyTypes[0]: "
-		       "Unsupported value: \"Inbound\": supported values: \"Egress\", \"Ingress\"");
+		       "Unsupported value: \"Inbound\": supported values: \"Ingress\", \"Egress\"");
 }
 
 static void endpoints_defaults(void **state)

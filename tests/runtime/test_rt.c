@@ -58,6 +58,33 @@ static struct k1s_cidr net_of(const char *cidr)
 	return c;
 }
 
+/* The network gate: pods named gated-* wait while gate_shut holds; what
+ * the gate saw when asked is kept. */
+static bool gate_shut;
+static int gate_asked;
+static char gate_ip[32];
+static bool gate_saw_net, gate_saw_log;
+
+static bool ns_exists(const char *id);
+static char *read_log(const char *name, bool previous);
+
+static int test_gate(void *arg, const json_t *pod, const char *ip)
+{
+	const char *name = k1s_json_str(pod, "metadata.name") ?: "";
+	char *log;
+
+	(void)arg;
+	if (strncmp(name, "gated-", 6) != 0)
+		return 0;
+	gate_asked++;
+	snprintf(gate_ip, sizeof(gate_ip), "%s", ip ?: "");
+	gate_saw_net = nids > 0 && ns_exists(ids[nids - 1]);
+	log = read_log(name, false);
+	if (log && *log)
+		gate_saw_log = true;
+	return gate_shut ? -EAGAIN : 0;
+}
+
 static struct pod_config config(const char *data)
 {
 	struct pod_config c = {
@@ -69,6 +96,7 @@ static struct pod_config config(const char *data)
 	    .cluster_dns = "10.96.0.10",
 	    .cluster_domain = "cluster.local",
 	    .self_exe = self_exe,
+	    .net_gate = test_gate,
 	};
 	return c;
 }
@@ -1340,6 +1368,43 @@ static void face_by_annotation(void **state)
 
 /* ---- setup ---- */
 
+/* A pod's programs start only once the network gate lets them: the gate
+ * is asked with the pod's address, its network already set up. */
+static void gate_holds_the_programs(void **state)
+{
+	struct k1s_cidr net = net_of(pod_cidr);
+	uint32_t at;
+	json_t *p;
+
+	(void)state;
+	gate_shut = true;
+	gate_asked = 0;
+	create_pod("{\"metadata\":{\"name\":\"gated-a\"},\"spec\":{\"containers\":[{\"name\":"
+	           "\"main\",\"image\":\"busybox\",\"command\":[\"sh\",\"-c\","
+	           "\"echo started; exec sleep 100\"]}]}}");
+	spin(loop, 1000);
+	/* Held: asked again and again, nothing ran. */
+	assert_true(gate_asked > 3);
+	assert_true(gate_saw_net);
+	assert_int_equal(k1s_ip4_parse(gate_ip, &at), 0);
+	assert_true(k1s_cidr_contains(&net, at));
+	assert_null(read_log("gated-a", false));
+	p = get_pod("gated-a");
+	assert_string_equal(k1s_json_str(p, "status.phase") ?: "", "Pending");
+	assert_string_equal(k1s_json_str(cstat(p), "state.waiting.reason") ?: "",
+	                    "ContainerCreating");
+	json_decref(p);
+	assert_false(gate_saw_log);
+	/* Let through: it starts, and its address is the one the gate saw. */
+	gate_shut = false;
+	wait_running("gated-a");
+	wait_log("gated-a", "stdout F started\n");
+	p = get_pod("gated-a");
+	assert_string_equal(k1s_json_str(p, "status.podIP") ?: "", gate_ip);
+	json_decref(p);
+	assert_false(gate_saw_log);
+}
+
 static int group_setup(void **state)
 {
 	struct pod_config cfg;
@@ -1423,6 +1488,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(attach_follows_from_now),
 	    cmocka_unit_test(connect_into_a_pod),
 	    cmocka_unit_test(face_pod_runs_no_process),
+	    cmocka_unit_test(gate_holds_the_programs),
 	    cmocka_unit_test(face_by_annotation),
 	    cmocka_unit_test(graceful_deletion),
 	    cmocka_unit_test(sigterm_ignored_gets_sigkill),

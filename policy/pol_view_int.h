@@ -1,0 +1,110 @@
+/* The view's layout, shared by its builder (pol_view.c) and its readers
+ * (pol_eval.c) only. Everything here is immutable once
+ * pol_builder_finish() returns, except the drop counters it points to. */
+#ifndef POL_VIEW_INT_H
+#define POL_VIEW_INT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "k1s_addr.h"
+#include "k1s_sel.h"
+#include "pol_int.h"
+
+/* A containerPort with a name, as a named port in a policy refers to it. */
+struct pol_named {
+	const char *pn_name;
+	uint16_t pn_port;
+	uint8_t pn_proto;
+};
+
+/* What the view knows of a pod beside struct pol_pod (same index). */
+struct pol_podx {
+	size_t px_ns;			/* index in v->nss */
+	const json_t *px_labels;	/* borrowed from v->objs */
+	struct pol_named *px_ports;
+	size_t px_nports;
+	uint32_t *px_iso[2];		/* policies selecting it, per enum pol_dir */
+	size_t px_niso[2];
+	const char **px_isonames[2];	/* their keys, for pol_view_isolating() */
+};
+
+struct pol_nsv {
+	const char *ns_name;
+	json_t *ns_labels;		/* own reference */
+};
+
+/* A peer of a rule: pods (a bitmap over the view's pods), or an ipBlock,
+ * or nothing (a peer the view could not read). Peers equal in meaning
+ * are compiled once and shared by the rules that name them. */
+enum pol_peer_kind { POL_PEER_NONE, POL_PEER_PODS, POL_PEER_IPBLOCK };
+struct pol_peer {
+	enum pol_peer_kind pe_kind;
+	uint64_t *pe_pods;		/* POL_PEER_PODS: bit i = pod i */
+	struct k1s_cidr pe_cidr;	/* POL_PEER_IPBLOCK */
+	struct k1s_cidr *pe_except;
+	size_t pe_nexcept;
+};
+
+/* A port of a rule: proto 0 = a port the view could not read (matches
+ * nothing); pp_name set = a named port, resolved on the destination pod. */
+struct pol_rport {
+	uint8_t pp_proto;
+	uint16_t pp_lo, pp_hi;
+	const char *pp_name;
+};
+
+struct pol_rule {
+	struct pol_peer **ru_peers;	/* shared, owned by v->peers */
+	size_t ru_npeers;		/* 0: every address */
+	struct pol_rport *ru_ports;
+	size_t ru_nports;		/* 0: every port and protocol */
+};
+
+struct pol_policy {
+	const char *po_key;		/* "namespace/name", own */
+	const char *po_ns;
+	bool po_types[2];		/* isolates for POL_INGRESS, POL_EGRESS */
+	struct pol_rule *po_rules[2];
+	size_t po_nrules[2];
+	_Atomic uint64_t *po_drops;	/* pol.c's counter, or NULL */
+};
+
+/* A front where k1s answers for endpoints: a Service's cluster IP, node
+ * port or load-balancer address, or a face pod's address. */
+struct pol_front {
+	uint32_t fr_ip;
+	uint16_t fr_port;
+	uint8_t fr_proto;
+	uint32_t *fr_ep_ip;
+	uint16_t *fr_ep_port;
+	size_t fr_neps;
+};
+
+struct pol_view {
+	struct k1s_cidr pod_net;
+	uint32_t node_ip;
+	json_t *objs;			/* the objects given, strings are borrowed */
+	struct pol_pod *pods;		/* sorted by ip, unique */
+	struct pol_podx *px;
+	size_t npods;
+	struct pol_nsv *nss;
+	size_t nns;
+	struct pol_policy *pols;	/* sorted by key */
+	size_t npols;
+	struct pol_peer **peers;
+	size_t npeers;
+	struct pol_front *fronts;
+	size_t nfronts;
+};
+
+/* The index of the pod at ip, or -1. Allocation-free, O(log n). */
+long pol_view_find(const struct pol_view *v, uint32_t ip);
+
+static inline bool pol_bit(const uint64_t *map, size_t i)
+{
+	return map[i / 64] >> (i % 64) & 1;
+}
+
+#endif

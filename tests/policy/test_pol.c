@@ -1,0 +1,276 @@
+/* The module over a real store (enforce false: the evaluator alone):
+ * pol_check answers change once a pass follows a new policy, a pod's
+ * labels, a namespace's labels, a pod's named port, a deleted policy; pol_admit_pod makes a
+ * pod known before the store has its address; explain names the policy
+ * and rule that allowed; proxy drops are counted per policy; readers on
+ * other threads keep checking while views are replaced. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "k1s_loop.h"
+#include "pol.h"
+#include "pol_int.h"
+#include "st.h"
+
+struct fx {
+	char dir[64];
+	struct st *st;
+	struct k1s_loop *loop;
+	struct pol *pol;
+};
+
+#define X_A 0x0af4010au	/* 10.244.1.10 */
+#define Y_B 0x0af4020bu	/* 10.244.2.11 */
+#define Y_C 0x0af4020cu	/* 10.244.2.12 */
+
+static void put(struct fx *fx, const char *res, const char *json)
+{
+	json_t *o = json_loads(json, 0, NULL), *old = NULL;
+	const char *ns, *name;
+
+	assert_non_null(o);
+	ns = json_string_value(json_object_get(json_object_get(o, "metadata"), "namespace")) ?: "";
+	name = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
+	if (st_get(fx->st, res, ns, name, &old) == 0)
+		assert_int_equal(st_update(fx->st, res, ns, name, o, 0), 0);
+	else
+		assert_int_equal(st_create(fx->st, res, ns, name, o), 0);
+	json_decref(old);
+	json_decref(o);
+}
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct pol_config cfg = {.node_ip = "192.0.2.2", .enforce = false};
+	int err;
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_pol.XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return -1;
+	fx->st = st_open(fx->dir, &(struct st_opts){ST_SYNC_NORMAL, 0}, &err);
+	fx->loop = k1s_loop_new();
+	if (!fx->st || !fx->loop)
+		return -1;
+	put(fx, "namespaces", "{\"metadata\":{\"name\":\"x\"}}");
+	put(fx, "namespaces", "{\"metadata\":{\"name\":\"y\"}}");
+	put(fx, "pods", "{\"metadata\":{\"namespace\":\"x\",\"name\":\"a\",\"labels\":{\"pod\":\"a\"}},"
+			"\"status\":{\"podIP\":\"10.244.1.10\",\"phase\":\"Running\"}}");
+	put(fx, "pods", "{\"metadata\":{\"namespace\":\"y\",\"name\":\"b\",\"labels\":{\"pod\":\"b\"}},"
+			"\"status\":{\"podIP\":\"10.244.2.11\",\"phase\":\"Running\"}}");
+	fx->pol = pol_new(fx->st, fx->loop, &cfg, &err);
+	if (!fx->pol)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	char cmd[128];
+
+	pol_free(fx->pol);
+	k1s_loop_free(fx->loop);
+	st_close(fx->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+static enum pol_verdict check(struct fx *fx, uint32_t src, uint32_t dst, uint16_t port)
+{
+	return pol_check(fx->pol, &(struct pol_flow){src, dst, port, POL_TCP});
+}
+
+static const char policy[] =
+	"{\"metadata\":{\"namespace\":\"x\",\"name\":\"p\"},\"spec\":{"
+	"\"podSelector\":{\"matchLabels\":{\"pod\":\"a\"}},"
+	"\"ingress\":[{\"from\":[{\"namespaceSelector\":{\"matchLabels\":{\"team\":\"blue\"}},"
+	"\"podSelector\":{\"matchLabels\":{\"role\":\"client\"}}}]}]}}";
+
+static void follows_the_store(void **state)
+{
+	struct fx *fx = *state;
+	json_t *j, *counts;
+
+	assert_false(pol_ready(fx->pol));
+	pol_pass(fx->pol);
+	assert_true(pol_ready(fx->pol));
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_ALLOWED);
+
+	put(fx, "networkpolicies.networking.k8s.io", policy);
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_ALLOWED);
+	pol_pass(fx->pol);
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_DENIED_INGRESS);
+
+	/* The namespace's labels alone are not enough (AND in one peer). */
+	put(fx, "namespaces", "{\"metadata\":{\"name\":\"y\",\"labels\":{\"team\":\"blue\"}}}");
+	pol_pass(fx->pol);
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_DENIED_INGRESS);
+	/* A denied flow a proxy dropped is counted against the policy. */
+	pol_count_drop(fx->pol, &(struct pol_flow){Y_B, X_A, 80, POL_TCP}, POL_DENIED_INGRESS);
+	pol_count_drop(fx->pol, &(struct pol_flow){Y_B, X_A, 81, POL_TCP}, POL_DENIED_INGRESS);
+
+	put(fx, "pods", "{\"metadata\":{\"namespace\":\"y\",\"name\":\"b\",\"labels\":{\"pod\":\"b\","
+			"\"role\":\"client\"}},\"status\":{\"podIP\":\"10.244.2.11\",\"phase\":\"Running\"}}");
+	pol_pass(fx->pol);
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_ALLOWED);
+	j = pol_explain(fx->pol, &(struct pol_flow){Y_B, X_A, 80, POL_TCP});
+	assert_string_equal(json_string_value(json_object_get(j, "verdict")), "Allowed");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+				json_object_get(j, "ingress"), "allowedBy"), "policy")), "x/p");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+			     json_object_get(j, "ingress"), "allowedBy"), "rule")), 0);
+	json_decref(j);
+
+	/* Counts survive the views built since. */
+	counts = pol_drop_counts(fx->pol);
+	assert_int_equal(json_integer_value(json_object_get(counts, "x/p")), 2);
+	assert_int_equal(json_object_size(counts), 1);
+	json_decref(counts);
+
+	/* The namespace relabelled away again. */
+	put(fx, "namespaces", "{\"metadata\":{\"name\":\"y\",\"labels\":{\"team\":\"red\"}}}");
+	pol_pass(fx->pol);
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_DENIED_INGRESS);
+
+	assert_int_equal(st_delete(fx->st, "networkpolicies.networking.k8s.io", "x", "p", 0, NULL), 0);
+	pol_pass(fx->pol);
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_ALLOWED);
+}
+
+/* The runtime's gate: the pod is in the store, its address is not yet. */
+static void admit_before_the_store(void **state)
+{
+	struct fx *fx = *state;
+	json_t *pod = json_loads("{\"metadata\":{\"namespace\":\"y\",\"name\":\"c\",\"labels\":"
+				 "{\"role\":\"client\"}},\"status\":{\"phase\":\"Pending\"}}", 0, NULL);
+	char *s = json_dumps(pod, 0);
+
+	put(fx, "namespaces", "{\"metadata\":{\"name\":\"y\",\"labels\":{\"team\":\"blue\"}}}");
+	put(fx, "networkpolicies.networking.k8s.io", policy);
+	put(fx, "pods", s);
+	free(s);
+	pol_pass(fx->pol);
+	/* Not a pod yet: an address outside every peer. */
+	assert_int_equal(check(fx, Y_C, X_A, 80), POL_DENIED_INGRESS);
+
+	assert_int_equal(pol_admit_pod(fx->pol, pod, "10.244.2.12"), 0);
+	assert_int_equal(check(fx, Y_C, X_A, 80), POL_ALLOWED);
+	assert_int_equal(pol_admit_pod(fx->pol, pod, "not-an-ip"), -EINVAL);
+	/* The store catches up with the same address: nothing changes. */
+	json_object_set_new(pod, "status", json_pack("{s:s,s:s}", "podIP", "10.244.2.12", "phase",
+						     "Running"));
+	s = json_dumps(pod, 0);
+	put(fx, "pods", s);
+	free(s);
+	pol_pass(fx->pol);
+	assert_int_equal(check(fx, Y_C, X_A, 80), POL_ALLOWED);
+	json_decref(pod);
+}
+
+/* A named port follows the pod's containerPorts as they change. */
+static void named_port_change(void **state)
+{
+	struct fx *fx = *state;
+	static const char pod_at[] =
+		"{\"metadata\":{\"namespace\":\"x\",\"name\":\"a\",\"labels\":{\"pod\":\"a\"}},"
+		"\"spec\":{\"containers\":[{\"name\":\"s\",\"ports\":[{\"name\":\"http\","
+		"\"containerPort\":%d}]}]},\"status\":{\"podIP\":\"10.244.1.10\",\"phase\":\"Running\"}}";
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), pod_at, 8080);
+	put(fx, "pods", buf);
+	put(fx, "networkpolicies.networking.k8s.io",
+	    "{\"metadata\":{\"namespace\":\"x\",\"name\":\"http\"},\"spec\":{\"podSelector\":{},"
+	    "\"ingress\":[{\"ports\":[{\"port\":\"http\"}]}]}}");
+	pol_pass(fx->pol);
+	assert_int_equal(check(fx, Y_B, X_A, 8080), POL_ALLOWED);
+	assert_int_equal(check(fx, Y_B, X_A, 9090), POL_DENIED_INGRESS);
+	snprintf(buf, sizeof(buf), pod_at, 9090);
+	put(fx, "pods", buf);
+	pol_pass(fx->pol);
+	assert_int_equal(check(fx, Y_B, X_A, 8080), POL_DENIED_INGRESS);
+	assert_int_equal(check(fx, Y_B, X_A, 9090), POL_ALLOWED);
+}
+
+struct reader {
+	struct fx *fx;
+	atomic_bool *stop;
+	unsigned long checks;
+	bool bad;
+};
+
+static void *read_on(void *arg)
+{
+	struct reader *r = arg;
+
+	while (!atomic_load(r->stop)) {
+		enum pol_verdict v = check(r->fx, Y_B, X_A, 80);
+
+		/* Either answer may be current; nothing else may come back. */
+		if (v != POL_ALLOWED && v != POL_DENIED_INGRESS)
+			r->bad = true;
+		pol_count_drop(r->fx->pol, &(struct pol_flow){Y_B, X_A, 80, POL_TCP}, v);
+		r->checks++;
+	}
+	return NULL;
+}
+
+/* Readers on four threads while the control side replaces the view a
+ * hundred times: under ASan a view freed while read is an error. */
+static void readers_while_views_change(void **state)
+{
+	struct fx *fx = *state;
+	atomic_bool stop = false;
+	struct reader r[4];
+	pthread_t t[4];
+	json_t *counts;
+
+	put(fx, "networkpolicies.networking.k8s.io", policy);
+	pol_pass(fx->pol);
+	for (int i = 0; i < 4; i++) {
+		r[i] = (struct reader){fx, &stop, 0, false};
+		assert_int_equal(pthread_create(&t[i], NULL, read_on, &r[i]), 0);
+	}
+	for (int i = 0; i < 100; i++) {
+		put(fx, "namespaces", i % 2 ? "{\"metadata\":{\"name\":\"y\",\"labels\":{\"team\":\"blue\"}}}"
+					    : "{\"metadata\":{\"name\":\"y\"}}");
+		put(fx, "pods", "{\"metadata\":{\"namespace\":\"y\",\"name\":\"b\",\"labels\":"
+				"{\"role\":\"client\"}},\"status\":{\"podIP\":\"10.244.2.11\"}}");
+		pol_pass(fx->pol);
+	}
+	atomic_store(&stop, true);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_false(r[i].bad);
+		assert_true(r[i].checks > 0);
+	}
+	counts = pol_drop_counts(fx->pol);
+	assert_true(json_integer_value(json_object_get(counts, "x/p")) > 0);
+	json_decref(counts);
+	/* Once no reader holds them, every retired view is freed. */
+	assert_int_equal(pol_pass(fx->pol), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(follows_the_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(admit_before_the_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(named_port_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(readers_while_views_change, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,633 @@
+/* The evaluator on views built from objects, each semantic point of
+ * networking.k8s.io/v1 on upstream's 3x3 model: peers ANDed in one peer
+ * and ORed across peers, namespaceSelector {} against omitted,
+ * matchExpressions, ipBlock with except, named ports on ingress and
+ * egress resolved per destination pod, endPort, UDP, SCTP, the union of
+ * policies, an empty rule list, policyTypes defaulting, the node's
+ * traffic, kubernetes.io/metadata.name; every view's kernel lists checked
+ * against the evaluator flow by flow. Then the case table
+ * (tests/policy/netpol_cases.yaml, upstream's e2e cases), every cell of
+ * every grid; explain's JSON, the isolating policies and the gates. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "pol_test.h"
+
+#define X_A pt_ip(0, 0)
+#define X_B pt_ip(0, 1)
+#define X_C pt_ip(0, 2)
+#define Y_A pt_ip(1, 0)
+#define Y_B pt_ip(1, 1)
+#define Y_C pt_ip(1, 2)
+#define Z_A pt_ip(2, 0)
+#define Z_B pt_ip(2, 1)
+#define OUTSIDE 0x08080808u
+
+static bool reach(const struct pol_view *v, uint32_t src, uint32_t dst, uint8_t proto,
+		  uint16_t port)
+{
+	struct pol_flow f = {src, dst, port, proto};
+
+	return pol_view_check(v, &f) == POL_ALLOWED;
+}
+
+/* The model with the policies written in YAML, its lists checked. */
+static struct pol_view *with(const char *yaml, const char *extra_yaml)
+{
+	json_t *p = yaml_to_json(yaml, strlen(yaml));
+	json_t *e = extra_yaml ? yaml_to_json(extra_yaml, strlen(extra_yaml)) : NULL;
+	struct pol_view *v;
+
+	assert_true(json_is_array(p));
+	v = pt_model(p, NULL, NULL, e);
+	assert_non_null(v);
+	assert_int_equal(pt_agree(v), 0);
+	json_decref(p);
+	json_decref(e);
+	return v;
+}
+
+#define POL(ns, name, spec) \
+	"- {metadata: {namespace: " ns ", name: " name "}, spec: " spec "}\n"
+
+static void peers_and_or(void **state)
+{
+	/* Both selectors in one peer: pods b of namespaces ns=y. */
+	struct pol_view *v = with(POL("x", "and", "{podSelector: {matchLabels: {pod: a}}, "
+					"ingress: [{from: [{namespaceSelector: {matchLabels: {ns: y}}, "
+					"podSelector: {matchLabels: {pod: b}}}]}]}"), NULL);
+
+	assert_true(reach(v, Y_B, X_A, POL_TCP, 80));
+	assert_false(reach(v, Y_A, X_A, POL_TCP, 80));
+	assert_false(reach(v, X_B, X_A, POL_TCP, 80));
+	assert_false(reach(v, Z_B, X_A, POL_TCP, 80));
+	assert_true(reach(v, Y_A, X_B, POL_TCP, 80));
+	pol_view_free(v);
+	/* In two peers: every pod of ns=y, or pods b of x itself. */
+	v = with(POL("x", "or", "{podSelector: {matchLabels: {pod: a}}, "
+			      "ingress: [{from: [{namespaceSelector: {matchLabels: {ns: y}}}, "
+			      "{podSelector: {matchLabels: {pod: b}}}]}]}"), NULL);
+	assert_true(reach(v, Y_B, X_A, POL_TCP, 80));
+	assert_true(reach(v, Y_A, X_A, POL_UDP, 81));
+	assert_true(reach(v, X_B, X_A, POL_TCP, 80));
+	assert_false(reach(v, X_C, X_A, POL_TCP, 80));
+	assert_false(reach(v, Z_B, X_A, POL_TCP, 80));
+	pol_view_free(v);
+}
+
+static void namespace_selector_empty_or_omitted(void **state)
+{
+	struct pol_view *v = with(POL("x", "all-ns", "{podSelector: {matchLabels: {pod: a}}, "
+					   "ingress: [{from: [{namespaceSelector: {}, "
+					   "podSelector: {matchLabels: {pod: b}}}]}]}"), NULL);
+
+	assert_true(reach(v, X_B, X_A, POL_TCP, 80));
+	assert_true(reach(v, Y_B, X_A, POL_TCP, 80));
+	assert_true(reach(v, Z_B, X_A, POL_TCP, 80));
+	assert_false(reach(v, Z_A, X_A, POL_TCP, 80));
+	pol_view_free(v);
+	v = with(POL("x", "own-ns", "{podSelector: {matchLabels: {pod: a}}, "
+				  "ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]}"), NULL);
+	assert_true(reach(v, X_B, X_A, POL_TCP, 80));
+	assert_false(reach(v, Y_B, X_A, POL_TCP, 80));
+	pol_view_free(v);
+}
+
+static void match_expressions(void **state)
+{
+	struct pol_view *v = with(
+	    POL("x", "in", "{podSelector: {matchExpressions: [{key: pod, operator: In, values: [a, b]}]}, "
+			   "ingress: [{from: [{namespaceSelector: {matchExpressions: [{key: ns, "
+			   "operator: NotIn, values: [y]}]}}]}]}")
+	    POL("x", "exists", "{podSelector: {matchExpressions: [{key: pod, operator: DoesNotExist}]}, "
+			       "ingress: []}"),
+	    NULL);
+
+	/* x/a and x/b isolated; x/c not (pod exists, so "exists" selects no one). */
+	assert_true(reach(v, Z_A, X_A, POL_TCP, 80));
+	assert_true(reach(v, X_C, X_B, POL_TCP, 80));
+	assert_false(reach(v, Y_A, X_A, POL_TCP, 80));
+	assert_true(reach(v, Y_A, X_C, POL_TCP, 80));
+	pol_view_free(v);
+	v = with(POL("x", "exists", "{podSelector: {matchExpressions: [{key: pod, operator: Exists}]}, "
+				  "ingress: [{from: [{podSelector: {matchExpressions: [{key: pod, "
+				  "operator: NotIn, values: [a]}]}, namespaceSelector: {}}]}]}"),
+		 NULL);
+	assert_true(reach(v, Y_B, X_A, POL_TCP, 80));
+	assert_false(reach(v, Y_A, X_C, POL_TCP, 80));
+	pol_view_free(v);
+}
+
+static void ipblock_except(void **state)
+{
+	struct pol_view *v = with(POL("x", "cidr", "{podSelector: {matchLabels: {pod: a}}, "
+					 "policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 10.244.0.0/16, "
+					 "except: [10.244.2.0/24, 10.244.3.11/32]}}]}]}"), NULL);
+	struct pol_elems e = {0};
+	long a = pol_view_pod_at(v, X_A) - pol_view_pod(v, 0);
+
+	assert_true(reach(v, X_A, X_B, POL_TCP, 80));
+	assert_false(reach(v, X_A, Y_B, POL_TCP, 80));
+	assert_true(reach(v, X_A, Z_A, POL_TCP, 80));
+	assert_false(reach(v, X_A, Z_B, POL_TCP, 80));
+	assert_false(reach(v, X_A, OUTSIDE, POL_TCP, 80));
+	/* Only egress is isolated: anyone reaches x/a. */
+	assert_true(reach(v, OUTSIDE, X_A, POL_TCP, 80));
+	/* The kernel's list is the block minus its exceptions. */
+	assert_true(pol_view_rules(v, (size_t)a, POL_EGRESS, &e));
+	assert_int_equal(e.n, 3);
+	assert_int_equal(e.v[0].lo, 0x0af40000);
+	assert_int_equal(e.v[0].hi, 0x0af401ff);
+	assert_int_equal(e.v[1].lo, 0x0af40300);
+	assert_int_equal(e.v[1].hi, 0x0af4030a);
+	assert_int_equal(e.v[2].lo, 0x0af4030c);
+	assert_int_equal(e.v[2].hi, 0x0af4ffff);
+	assert_int_equal(e.v[0].proto, 0);
+	assert_false(pol_view_rules(v, (size_t)a, POL_INGRESS, &e));
+	assert_int_equal(e.n, 0);
+	pol_elems_free(&e);
+	pol_view_free(v);
+}
+
+/* z/d serves its "serve-80-tcp" on 8080: a named port means each
+ * destination pod's own number. */
+static const char pod_d[] =
+	"- metadata: {namespace: z, name: d, labels: {pod: d}}\n"
+	"  spec: {containers: [{name: s, ports: [{name: serve-80-tcp, containerPort: 8080}]}]}\n"
+	"  status: {podIP: 10.244.3.13, phase: Running}\n";
+#define Z_D 0x0af4030du
+
+static void named_ports(void **state)
+{
+	struct pol_view *v = with(POL("x", "eg", "{podSelector: {matchLabels: {pod: a}}, "
+				      "egress: [{ports: [{port: serve-80-tcp}]}]}"), pod_d);
+
+	assert_true(reach(v, X_A, Y_B, POL_TCP, 80));
+	assert_false(reach(v, X_A, Y_B, POL_TCP, 81));
+	assert_false(reach(v, X_A, Y_B, POL_UDP, 80));
+	assert_true(reach(v, X_A, Z_D, POL_TCP, 8080));
+	assert_false(reach(v, X_A, Z_D, POL_TCP, 80));
+	/* An address that is no pod has no named port. */
+	assert_false(reach(v, X_A, OUTSIDE, POL_TCP, 80));
+	pol_view_free(v);
+	v = with(POL("z", "in", "{podSelector: {}, ingress: [{ports: [{port: serve-80-tcp}, "
+				"{port: serve-81-udp, protocol: UDP}]}]}"), pod_d);
+	assert_true(reach(v, Y_A, Z_D, POL_TCP, 8080));
+	assert_false(reach(v, Y_A, Z_D, POL_TCP, 80));
+	assert_true(reach(v, Y_A, Z_A, POL_TCP, 80));
+	assert_true(reach(v, Y_A, Z_A, POL_UDP, 81));
+	assert_false(reach(v, Y_A, Z_A, POL_UDP, 80));
+	assert_false(reach(v, Y_A, Z_A, POL_TCP, 81));
+	assert_true(reach(v, OUTSIDE, Z_D, POL_TCP, 8080));
+	pol_view_free(v);
+}
+
+static void end_port_udp_sctp(void **state)
+{
+	struct pol_view *v = with(POL("x", "range", "{podSelector: {}, ingress: [{ports: "
+					"[{port: 80, endPort: 81}, {protocol: UDP, port: 81}, "
+					"{protocol: SCTP, port: 80}]}]}"), NULL);
+
+	assert_true(reach(v, Y_A, X_A, POL_TCP, 80));
+	assert_true(reach(v, Y_A, X_A, POL_TCP, 81));
+	assert_false(reach(v, Y_A, X_A, POL_TCP, 82));
+	assert_false(reach(v, Y_A, X_A, POL_UDP, 80));
+	assert_true(reach(v, Y_A, X_A, POL_UDP, 81));
+	assert_true(reach(v, Y_A, X_A, POL_SCTP, 80));
+	assert_false(reach(v, Y_A, X_A, POL_SCTP, 81));
+	pol_view_free(v);
+	/* A protocol without a port: every port of that protocol. */
+	v = with(POL("x", "udp", "{podSelector: {}, ingress: [{ports: [{protocol: UDP}]}]}"), NULL);
+	assert_true(reach(v, Y_A, X_A, POL_UDP, 65535));
+	assert_false(reach(v, Y_A, X_A, POL_TCP, 80));
+	pol_view_free(v);
+}
+
+static void union_and_empty_rules(void **state)
+{
+	struct pol_view *v = with(
+	    POL("x", "from-b", "{podSelector: {matchLabels: {pod: a}}, "
+			       "ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]}")
+	    POL("x", "from-y", "{podSelector: {}, ingress: [{from: [{namespaceSelector: "
+			       "{matchLabels: {ns: y}}}], ports: [{port: 81}]}]}"),
+	    NULL);
+	const char *const *names;
+
+	assert_true(reach(v, X_B, X_A, POL_TCP, 80));
+	assert_true(reach(v, Y_C, X_A, POL_TCP, 81));
+	assert_false(reach(v, Y_C, X_A, POL_TCP, 80));
+	assert_false(reach(v, Z_A, X_A, POL_TCP, 81));
+	assert_int_equal(pol_view_isolating(v, (size_t)(pol_view_pod_at(v, X_A) - pol_view_pod(v, 0)),
+					    POL_INGRESS, &names), 2);
+	assert_string_equal(names[0], "x/from-b");
+	assert_string_equal(names[1], "x/from-y");
+	pol_view_free(v);
+	/* No rules: nothing in; one empty rule: everything in. */
+	v = with(POL("x", "none", "{podSelector: {matchLabels: {pod: a}}, policyTypes: [Ingress], "
+				"ingress: []}")
+		 POL("x", "any", "{podSelector: {matchLabels: {pod: b}}, ingress: [{}]}"),
+		 NULL);
+	assert_false(reach(v, X_B, X_A, POL_TCP, 80));
+	assert_false(reach(v, OUTSIDE, X_A, POL_UDP, 53));
+	assert_true(reach(v, OUTSIDE, X_B, POL_UDP, 53));
+	assert_true(reach(v, X_A, X_B, POL_SCTP, 9));
+	pol_view_free(v);
+}
+
+static void policy_types_defaulting(void **state)
+{
+	/* No policyTypes, egress rules given: Ingress and Egress. */
+	struct pol_view *v = with(POL("x", "eg", "{podSelector: {matchLabels: {pod: a}}, "
+				      "egress: [{to: [{podSelector: {}}]}]}"), NULL);
+
+	assert_false(reach(v, Y_A, X_A, POL_TCP, 80));
+	assert_true(reach(v, X_A, X_B, POL_TCP, 80));
+	assert_false(reach(v, X_A, Y_A, POL_TCP, 80));
+	pol_view_free(v);
+	/* No policyTypes, no egress rules: Ingress only. */
+	v = with(POL("x", "in", "{podSelector: {matchLabels: {pod: a}}, egress: []}"), NULL);
+	assert_false(reach(v, Y_A, X_A, POL_TCP, 80));
+	assert_true(reach(v, X_A, Y_A, POL_TCP, 80));
+	pol_view_free(v);
+	/* Egress alone: ingress open, and its ingress rules ignored. */
+	v = with(POL("x", "only-eg", "{podSelector: {matchLabels: {pod: a}}, policyTypes: [Egress], "
+				     "ingress: [{from: [{podSelector: {}}]}]}"), NULL);
+	assert_true(reach(v, Y_A, X_A, POL_TCP, 80));
+	assert_false(reach(v, X_A, X_B, POL_TCP, 80));
+	pol_view_free(v);
+}
+
+static void node_and_self(void **state)
+{
+	struct pol_view *v = with(POL("x", "deny", "{podSelector: {}, policyTypes: [Ingress, Egress]}"),
+				  NULL);
+
+	assert_true(reach(v, PT_NODE, X_A, POL_TCP, 80));
+	assert_true(reach(v, X_A, PT_NODE, POL_TCP, 6443));
+	assert_true(reach(v, 0x7f000001, X_A, POL_TCP, 80));
+	assert_true(reach(v, X_A, X_A, POL_UDP, 80));
+	assert_false(reach(v, OUTSIDE, X_A, POL_TCP, 80));
+	assert_false(reach(v, X_A, OUTSIDE, POL_TCP, 80));
+	assert_int_equal(pol_view_check(v, &(struct pol_flow){X_A, Y_A, 80, POL_TCP}),
+			 POL_DENIED_EGRESS);
+	assert_int_equal(pol_view_check(v, &(struct pol_flow){Y_A, X_A, 80, POL_TCP}),
+			 POL_DENIED_INGRESS);
+	pol_view_free(v);
+}
+
+static void metadata_name_label(void **state)
+{
+	/* Namespace w has no labels of its own, and no Namespace object at
+	 * all for v: both still carry kubernetes.io/metadata.name. */
+	struct pol_view *v = with(POL("x", "by-name", "{podSelector: {}, ingress: [{from: "
+					  "[{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: w}}}, "
+					  "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: v}}}]}]}"),
+				  "- metadata: {name: w}\n"
+				  "- metadata: {namespace: w, name: p}\n"
+				  "  spec: {containers: []}\n"
+				  "  status: {podIP: 10.244.9.1}\n"
+				  "- metadata: {namespace: v, name: p}\n"
+				  "  spec: {containers: []}\n"
+				  "  status: {podIP: 10.244.9.2}\n");
+
+	assert_true(reach(v, 0x0af40901, X_A, POL_TCP, 80));
+	assert_true(reach(v, 0x0af40902, X_A, POL_TCP, 80));
+	assert_false(reach(v, Y_A, X_A, POL_TCP, 80));
+	pol_view_free(v);
+}
+
+static void explain_json(void **state)
+{
+	struct pol_view *v = with(POL("x", "deny", "{podSelector: {}, ingress: []}")
+				  POL("x", "allow-y", "{podSelector: {matchLabels: {pod: a}}, "
+						      "ingress: [{from: [{podSelector: {matchLabels: {pod: c}}}]}, "
+						      "{from: [{namespaceSelector: {matchLabels: {ns: y}}}]}]}"),
+				  NULL);
+	json_t *j = pol_view_explain(v, &(struct pol_flow){Y_B, X_A, 80, POL_TCP});
+
+	assert_string_equal(json_string_value(json_object_get(j, "verdict")), "Allowed");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "from"), "name")), "b");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "to"), "namespace")), "x");
+	assert_true(json_is_true(json_object_get(json_object_get(j, "ingress"), "isolated")));
+	assert_false(json_is_true(json_object_get(json_object_get(j, "egress"), "isolated")));
+	assert_int_equal(json_array_size(json_object_get(json_object_get(j, "ingress"), "policies")), 2);
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(json_object_get(j, "ingress"), "allowedBy"), "policy")),
+			    "x/allow-y");
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_object_get(json_object_get(j, "ingress"), "allowedBy"), "rule")),
+			 1);
+	json_decref(j);
+	j = pol_view_explain(v, &(struct pol_flow){OUTSIDE, X_B, 81, POL_UDP});
+	assert_string_equal(json_string_value(json_object_get(j, "verdict")), "Denied");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "from"), "kind")),
+			    "external");
+	assert_null(json_object_get(json_object_get(j, "ingress"), "allowedBy"));
+	assert_string_equal(json_string_value(json_object_get(j, "protocol")), "UDP");
+	json_decref(j);
+	pol_view_free(v);
+}
+
+/* A Service in front of x/a and a face pod: a client none of whose
+ * endpoints it may reach is gated at the front, the others pass. */
+static void gates(void **state)
+{
+	static const char svc[] =
+	    "{\"metadata\":{\"namespace\":\"x\",\"name\":\"svc\"},\"spec\":{\"clusterIP\":"
+	    "\"10.96.0.20\",\"ports\":[{\"name\":\"http\",\"port\":80,\"nodePort\":30080}]},"
+	    "\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"10.0.0.5\"}]}}}";
+	static const char eps[] =
+	    "{\"metadata\":{\"namespace\":\"x\",\"name\":\"svc\"},\"subsets\":[{\"addresses\":"
+	    "[{\"ip\":\"10.244.1.10\"}],\"ports\":[{\"name\":\"http\",\"port\":80}]}]}";
+	static const char face[] =
+	    "{\"metadata\":{\"namespace\":\"kube-system\",\"name\":\"coredns-n\"},\"spec\":"
+	    "{\"containers\":[{\"name\":\"dns\",\"ports\":[{\"name\":\"dns\",\"containerPort\":"
+	    "53,\"protocol\":\"UDP\"}]}]},\"status\":{\"podIP\":\"10.244.0.53\","
+	    "\"containerStatuses\":[{\"containerID\":\"k1s://face/dns\"}]}}";
+	static const char pols[] =
+	    POL("x", "a-from-b", "{podSelector: {matchLabels: {pod: a}}, "
+				 "ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]}")
+	    POL("kube-system", "dns-deny", "{podSelector: {}, ingress: []}");
+	json_t *p = yaml_to_json(pols, strlen(pols)), *o;
+	struct k1s_cidr net = {0x0af40000, 16};
+	struct pol_view_builder *b = pol_builder_new(&net, PT_NODE);
+	struct pol_gates g = {0};
+	struct pol_view *v;
+	size_t i, n = 0;
+
+	pol_builder_pod(b, o = json_loads(face, 0, NULL), NULL);
+	json_decref(o);
+	pol_builder_service(b, o = json_loads(svc, 0, NULL));
+	json_decref(o);
+	pol_builder_endpoints(b, o = json_loads(eps, 0, NULL));
+	json_decref(o);
+	for (int ns = 0; ns < 3; ns++)
+		for (int pd = 0; pd < 3; pd++) {
+			json_t *l = json_pack("{s:s}", "pod", pt_pods[pd]);
+
+			o = pt_pod(pt_ns[ns], pt_pods[pd], pt_ip(ns, pd), l);
+			pol_builder_pod(b, o, NULL);
+			json_decref(o);
+			json_decref(l);
+		}
+	json_array_foreach(p, i, o)
+		pol_builder_policy(b, o);
+	json_decref(p);
+	v = pol_builder_finish(b);
+	assert_non_null(v);
+	assert_int_equal(pt_agree(v), 0);
+	assert_true(pol_view_pod_at(v, 0x0af40035)->face);
+	assert_int_equal(pol_view_gates(v, &g), 0);
+	/* Seven clients (all but x/a itself and x/b) at the service's three
+	 * fronts, and all nine at the DNS face. */
+	for (size_t i = 0; i < g.n; i++) {
+		if (g.v[i].front == 0x0af40035) {
+			assert_int_equal(g.v[i].port, 53);
+			assert_int_equal(g.v[i].proto, POL_UDP);
+		} else {
+			assert_true(g.v[i].front == 0x0a600014 || g.v[i].front == PT_NODE ||
+				    g.v[i].front == 0x0a000005);
+			assert_int_equal(g.v[i].port, g.v[i].front == PT_NODE ? 30080 : 80);
+			assert_true(g.v[i].client != X_B && g.v[i].client != X_A);
+		}
+		n++;
+	}
+	assert_int_equal(n, 7 * 3 + 9);
+	pol_gates_free(&g);
+	pol_view_free(v);
+}
+
+/* ---- the case table ---- */
+
+static void srcdir_path(const char *rel, char *out, size_t len)
+{
+	const char *src = getenv("K1S_SRCDIR");
+	char exe[2048];
+	ssize_t k;
+
+	if (src) {
+		snprintf(out, len, "%s/%s", src, rel);
+		return;
+	}
+	if (__FILE__[0] == '/') {
+		snprintf(out, len, "%s", __FILE__);
+		*strrchr(out, '/') = '\0';
+		snprintf(out + strlen(out), len - strlen(out), "/../../%s", rel);
+		return;
+	}
+	/* __FILE__ is relative to the build directory, which holds this
+	 * program in tests/. */
+	k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	assert_true(k > 0);
+	exe[k] = '\0';
+	*strrchr(exe, '/') = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(out, len, "%s/%s", exe, __FILE__);
+	*strrchr(out, '/') = '\0';
+	snprintf(out + strlen(out), len - strlen(out), "/../../%s", rel);
+}
+
+static bool parse_pp(const char *s, uint8_t *proto, uint16_t *port)
+{
+	char p[8];
+	unsigned n;
+
+	if (sscanf(s, "%7[A-Z]/%u", p, &n) != 2 || n < 1 || n > 65535)
+		return false;
+	*proto = !strcmp(p, "TCP") ? POL_TCP : !strcmp(p, "UDP") ? POL_UDP
+					  : !strcmp(p, "SCTP") ? POL_SCTP : 0;
+	*port = (uint16_t)n;
+	return *proto != 0;
+}
+
+/* Reads a grid into want[row][col] ('.' or 'X'), in the model's order. */
+static bool read_grid(const char *grid, char want[9][9])
+{
+	char names[9][8], row[8];
+	const char *s = grid;
+	int n;
+
+	if (sscanf(s, " %7s %7s %7s %7s %7s %7s %7s %7s %7s%n", names[0], names[1], names[2],
+		   names[3], names[4], names[5], names[6], names[7], names[8], &n) != 9)
+		return false;
+	s += n;
+	for (int i = 0; i < 9; i++)
+		if (pt_ip_of(names[i]) != pt_ip(i / 3, i % 3))
+			return false;
+	for (int r = 0; r < 9; r++) {
+		if (sscanf(s, " %7s%n", row, &n) != 1 || pt_ip_of(row) != pt_ip(r / 3, r % 3))
+			return false;
+		s += n;
+		for (int c = 0; c < 9; c++) {
+			char cell[4];
+
+			if (sscanf(s, " %3s%n", cell, &n) != 1 || (strcmp(cell, ".") && strcmp(cell, "X")))
+				return false;
+			want[r][c] = cell[0];
+			s += n;
+		}
+	}
+	return true;
+}
+
+static void print_grid(const char *title, char g[9][9])
+{
+	fprintf(stderr, "%s\n     ", title);
+	for (int c = 0; c < 9; c++)
+		fprintf(stderr, " %s/%s", pt_ns[c / 3], pt_pods[c % 3]);
+	fprintf(stderr, "\n");
+	for (int r = 0; r < 9; r++) {
+		fprintf(stderr, " %s/%s", pt_ns[r / 3], pt_pods[r % 3]);
+		for (int c = 0; c < 9; c++)
+			fprintf(stderr, "   %c", g[r][c]);
+		fprintf(stderr, "\n");
+	}
+}
+
+/* One protocol/port of a case: every cell; a diff of the grid when any
+ * differs. */
+static int check_grid(const struct pol_view *v, const char *name, uint8_t proto, uint16_t port,
+		      char want[9][9])
+{
+	char got[9][9];
+	int bad = 0;
+
+	for (int r = 0; r < 9; r++)
+		for (int c = 0; c < 9; c++) {
+			got[r][c] = reach(v, pt_ip(r / 3, r % 3), pt_ip(c / 3, c % 3), proto, port)
+					? '.'
+					: 'X';
+			bad += got[r][c] != want[r][c];
+		}
+	if (bad) {
+		char title[512];
+
+		snprintf(title, sizeof(title), "case \"%s\", %s/%u: %d cells differ; expected:", name,
+			 proto == POL_TCP ? "TCP" : proto == POL_UDP ? "UDP" : "SCTP", port, bad);
+		print_grid(title, want);
+		print_grid("got:", got);
+	}
+	return bad;
+}
+
+static int run_case(const json_t *c)
+{
+	static const char *const model_pp[] = {"TCP/80", "TCP/81", "UDP/80", "UDP/81"};
+	const char *name = json_string_value(json_object_get(c, "name")) ?: "?";
+	const char *dflt = json_string_value(json_object_get(c, "default"));
+	json_t *nsl = json_deep_copy(json_object_get(c, "namespaceLabels"));
+	const json_t *e, *p;
+	struct pol_view *v;
+	bool listed[4] = {false};
+	size_t i, j;
+	int bad = 0;
+	const char *k;
+	json_t *l;
+
+	/* Labels replaced; kubernetes.io/metadata.name stays. */
+	json_object_foreach(nsl, k, l)
+		json_object_set_new(l, "kubernetes.io/metadata.name", json_string(k));
+	v = pt_model(json_object_get(c, "policies"), nsl, json_object_get(c, "podLabels"), NULL);
+	json_decref(nsl);
+	if (!v) {
+		fprintf(stderr, "case \"%s\": no view\n", name);
+		return 1;
+	}
+	json_array_foreach(json_object_get(c, "expect"), i, e) {
+		char want[9][9];
+
+		if (!read_grid(json_string_value(json_object_get(e, "grid")) ?: "", want)) {
+			fprintf(stderr, "case \"%s\": unreadable grid\n", name);
+			bad++;
+			continue;
+		}
+		json_array_foreach(json_object_get(e, "protocols"), j, p) {
+			uint8_t proto;
+			uint16_t port;
+
+			if (!parse_pp(json_string_value(p) ?: "", &proto, &port)) {
+				fprintf(stderr, "case \"%s\": bad protocol %s\n", name,
+					json_string_value(p) ?: "?");
+				bad++;
+				continue;
+			}
+			for (int m = 0; m < 4; m++)
+				if (!strcmp(model_pp[m], json_string_value(p)))
+					listed[m] = true;
+			bad += check_grid(v, name, proto, port, want) != 0;
+		}
+	}
+	/* What no grid lists: all reachable, or with default X all denied
+	 * but the diagonal. */
+	for (int m = 0; m < 4; m++) {
+		char want[9][9];
+		uint8_t proto;
+		uint16_t port;
+
+		if (listed[m])
+			continue;
+		parse_pp(model_pp[m], &proto, &port);
+		for (int r = 0; r < 9; r++)
+			for (int cc = 0; cc < 9; cc++)
+				want[r][cc] = r == cc || !dflt || strcmp(dflt, "X") ? '.' : 'X';
+		bad += check_grid(v, name, proto, port, want) != 0;
+	}
+	bad += pt_agree(v) != 0;
+	pol_view_free(v);
+	return bad;
+}
+
+static int run_table(const char *rel, bool required)
+{
+	char path[4096];
+	json_t *cases, *c;
+	size_t i;
+	int bad = 0;
+
+	srcdir_path(rel, path, sizeof(path));
+	if (access(path, R_OK) < 0) {
+		assert_false(required);
+		return 0;
+	}
+	cases = yaml_file(path);
+	assert_true(json_is_array(cases));
+	assert_true(json_array_size(cases) > 0);
+	json_array_foreach(cases, i, c)
+		bad += run_case(c);
+	fprintf(stderr, "%s: %zu cases, %d failing\n", rel, json_array_size(cases), bad);
+	json_decref(cases);
+	return bad;
+}
+
+static void case_table(void **state)
+{
+	int bad = run_table("tests/policy/netpol_cases.yaml", true);
+
+	bad += run_table("tests/policy/netpol_cases_unit.yaml", false);
+	assert_int_equal(bad, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(peers_and_or),
+		cmocka_unit_test(namespace_selector_empty_or_omitted),
+		cmocka_unit_test(match_expressions),
+		cmocka_unit_test(ipblock_except),
+		cmocka_unit_test(named_ports),
+		cmocka_unit_test(end_port_udp_sctp),
+		cmocka_unit_test(union_and_empty_rules),
+		cmocka_unit_test(policy_types_defaulting),
+		cmocka_unit_test(node_and_self),
+		cmocka_unit_test(metadata_name_label),
+		cmocka_unit_test(explain_json),
+		cmocka_unit_test(gates),
+		cmocka_unit_test(case_table),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
