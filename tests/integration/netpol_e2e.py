@@ -13,8 +13,8 @@ Usage: netpol_e2e.py CASES_YAML DATA_DIR -- KUBECTL_COMMAND...
 Environment: NETPOL_CASES (a regex: only the cases whose name matches),
 NETPOL_SETTLE (seconds to wait after the last change; default 0.2: k1s
 enforces within 50 ms), NETPOL_TIMEOUT (seconds a probe waits; default
-1), NETPOL_RETRIES (times a grid that differs is probed again; default
-2), NETPOL_SERVICES=0 (probe the pods' IPs alone).
+1; a retry waits twice as long), NETPOL_RETRIES (times a grid that
+differs is probed again; default 2), NETPOL_SERVICES=0 (probe the pods' IPs alone).
 Exit status: 0 when every case matches, 1 otherwise."""
 import ctypes
 import errno
@@ -344,7 +344,8 @@ def main():
             cells = [f"{pp} {c}->{sv}={observed[pp][(c, sv)]}" for pp in bad
                      for (c, sv) in expect[pp] if observed[pp][(c, sv)] != expect[pp][(c, sv)]]
             retried += f"; retried: {', '.join(cells[:8])}{' ...' if len(cells) > 8 else ''}"
-            observed.update(probe_grid(cluster, again, TIMEOUT))
+            # Twice as long: a TCP probe then outlives a lost SYN's resend.
+            observed.update(probe_grid(cluster, again, 2 * TIMEOUT))
             bad = [pp for pp in expect if observed[pp] != expect[pp]]
         took = time.monotonic() - t0
         if not bad:
