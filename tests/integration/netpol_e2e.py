@@ -14,7 +14,8 @@ Environment: NETPOL_CASES (a regex: only the cases whose name matches),
 NETPOL_SETTLE (seconds to wait after the last change; default 0.2: k1s
 enforces within 50 ms), NETPOL_TIMEOUT (seconds a probe waits; default
 1; a retry waits twice as long), NETPOL_RETRIES (times a grid that
-differs is probed again; default 2), NETPOL_SERVICES=0 (probe the pods' IPs alone).
+differs is probed again; default 2), NETPOL_SERVICES=0 (probe the pods'
+IPs alone).
 Exit status: 0 when every case matches, 1 otherwise."""
 import ctypes
 import errno
@@ -308,6 +309,7 @@ def main():
     only = re.compile(os.environ.get("NETPOL_CASES", ""))
     cluster = Cluster(kubectl, data_dir)
     failed = []
+    probes = 0
     t_all = time.monotonic()
     for case in cases:
         if not only.search(case["name"]):
@@ -325,6 +327,7 @@ def main():
             if pp not in expect:
                 expect[pp] = {(c, s): "." if c == s else default for c in PODS for s in PODS}
         observed = probe_grid(cluster, list(expect), TIMEOUT)
+        probes += sum(len(g) for g in observed.values())
         for pp in list(expect):
             if f"svc {pp}" in observed:
                 expect[f"svc {pp}"] = expect[pp]
@@ -360,7 +363,8 @@ def main():
             print(f"# {what}: {wrong} of {len(cmp)} cells differ\n# expected:\n{table(expect[pp])}"
                   f"\n# observed:\n{table(observed[pp])}\n# comparison:\n{table(cmp)}")
         sys.stdout.flush()
-    print(f"# {len(failed)} of the cases failed, in {time.monotonic() - t_all:.0f}s")
+    print(f"# {len(failed)} of the cases failed; {probes} cells probed (retries aside) "
+          f"in {time.monotonic() - t_all:.0f}s")
     for name in failed:
         print(f"#   {name}")
     return 1 if failed else 0
