@@ -363,7 +363,7 @@ def main():
             print(f"# {what}: {wrong} of {len(cmp)} cells differ\n# expected:\n{table(expect[pp])}"
                   f"\n# observed:\n{table(observed[pp])}\n# comparison:\n{table(cmp)}")
         sys.stdout.flush()
-    print(f"# {len(failed)} of the cases failed; {probes} cells probed (retries aside) "
+    print(f"# {len(failed)} of the cases failed; {probes} cells judged (retries aside) "
           f"in {time.monotonic() - t_all:.0f}s")
     for name in failed:
         print(f"#   {name}")
