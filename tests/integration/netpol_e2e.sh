@@ -26,7 +26,7 @@ if grep -q 'pods cannot run' "$TMP/k1s.log"; then
 	exit 77
 fi
 finish() {
-	[ -n "$K1S_PID" ] && k delete namespace x y z --wait=false >/dev/null 2>&1
+	[ -z "$K1S_PID" ] || k delete namespace x y z --wait=false >/dev/null 2>&1 || true
 	cleanup
 }
 trap finish EXIT
