@@ -36,7 +36,8 @@ trap finish EXIT
 model() {
 	local ns pod
 	for ns in x y z; do
-		printf -- '---\napiVersion: v1\nkind: Namespace\nmetadata: {name: "%s", labels: {ns: "%s"}}\n' "$ns" "$ns"
+		printf -- '---\napiVersion: v1\nkind: Namespace\n'
+		printf -- 'metadata: {name: "%s", labels: {ns: "%s"}}\n' "$ns" "$ns"
 		for pod in a b c; do
 			cat <<YAML
 ---
