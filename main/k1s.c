@@ -296,7 +296,10 @@ static void usage(FILE *f)
 		"  --shutdown-delay-duration S  on SIGTERM, keep serving S seconds with\n"
 		"                           /readyz failing before shutting down (default 0)\n"
 		"  --policy-log-rate N      NetworkPolicy drop log lines per second at most\n"
-		"                           (default 10)\n");
+		"                           (default 10)\n"
+		"  --network-policy on|off  enforce NetworkPolicies (default on); off stores\n"
+		"                           them and enforces nothing, as a cluster whose\n"
+		"                           network plugin has no policy support\n");
 }
 
 /* Every service port is a listening socket per forwarding thread, and
@@ -358,6 +361,7 @@ enum {
 	OPT_INGRESS_LOOPS,
 	OPT_CERT_VALIDITY,
 	OPT_POLICY_LOG_RATE,
+	OPT_NETWORK_POLICY,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
@@ -401,6 +405,7 @@ static int serve(int argc, char **argv)
 		{"ingress-loops", required_argument, 0, OPT_INGRESS_LOOPS},
 		{"cert-validity", required_argument, 0, OPT_CERT_VALIDITY},
 		{"policy-log-rate", required_argument, 0, OPT_POLICY_LOG_RATE},
+		{"network-policy", required_argument, 0, OPT_NETWORK_POLICY},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -414,6 +419,7 @@ static int serve(int argc, char **argv)
 	};
 	struct st_opts sopts = {.sync = ST_SYNC_FULL};
 	int64_t cert_validity = 0;	/* the controllers' default */
+	bool network_policy = true;
 	const char *data_dir = geteuid() == 0 ? "/var/lib/k1s" : "k1s-data";
 	struct pod_config pcfg = {
 		.cluster_dns = "10.96.0.10",
@@ -583,6 +589,13 @@ static int serve(int argc, char **argv)
 			if ((ingcfg.loops = int_arg("ingress-loops", optarg, 1, 256)) < 0)
 				return 2;
 			break;
+		case OPT_NETWORK_POLICY:
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0) {
+				fprintf(stderr, "k1s: --network-policy: expected on or off\n");
+				return 2;
+			}
+			network_policy = strcmp(optarg, "on") == 0;
+			break;
 		case OPT_POLICY_LOG_RATE:
 			polcfg.drop_logs_per_s = int_arg("policy-log-rate", optarg, 1, 100000);
 			if (polcfg.drop_logs_per_s < 0)
@@ -685,12 +698,14 @@ static int serve(int argc, char **argv)
 	polcfg.pod_net = pod_net;
 	polcfg.node_ip = api_node_ip(api);
 	polcfg.enforce = geteuid() == 0;
-	pol = pol_new(st, loop, &polcfg, &err);
-	if (!pol && polcfg.enforce && err == -EPERM) {
+	pol = network_policy ? pol_new(st, loop, &polcfg, &err) : NULL;
+	if (!network_policy)
+		k1s_warn("main", "network policies are stored and not enforced (--network-policy off)");
+	else if (!pol && polcfg.enforce && err == -EPERM) {
 		polcfg.enforce = false;
 		pol = pol_new(st, loop, &polcfg, &err);
 	}
-	if (!pol)
+	if (!pol && network_policy)
 		k1s_warn("main", "network policies are not enforced: %s", k1s_strerror(err));
 	else if (!polcfg.enforce)
 		k1s_warn("main", "network policies are judged by the proxies alone: the kernel's "
