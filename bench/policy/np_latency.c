@@ -8,7 +8,8 @@
  *
  * The API is http://127.0.0.1:API_PORT; the probes run on a thread that
  * has joined the network namespace of process CLIENT_PID (setns changes
- * only the calling thread's). A probe's SYN is answered in well under a
+ * only the calling thread's; the API's sockets are made in the host's).
+ * A probe's SYN is answered in well under a
  * millisecond over a veth; one not answered within PROBE_WAIT_MS counts
  * as dropped once a second probe confirms it. */
 #define _GNU_SOURCE
@@ -31,7 +32,7 @@
 
 static int api_port;
 static struct sockaddr_in target;
-static int netns_fd;
+static int netns_fd, host_netns_fd;
 
 static double now_ms(void)
 {
@@ -47,8 +48,13 @@ static int api(const char *method, const char *path, const char *body)
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(api_port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	char req[4096], resp[512];
-	int fd = socket(AF_INET, SOCK_STREAM, 0), n, code = -1;
+	int fd, n, code = -1;
 
+	/* The API's socket belongs to the host's namespace; the probes' to
+	 * the client pod's, where this thread lives. */
+	setns(host_netns_fd, CLONE_NEWNET);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setns(netns_fd, CLONE_NEWNET);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		perror("api");
 		exit(1);
@@ -194,6 +200,7 @@ int main(int argc, char **argv)
 	api_port = atoi(argv[1]);
 	snprintf(nspath, sizeof(nspath), "/proc/%s/ns/net", argv[2]);
 	netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
+	host_netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	target.sin_family = AF_INET;
 	target.sin_port = htons(atoi(argv[4]));
 	if (netns_fd < 0 || inet_pton(AF_INET, argv[3], &target.sin_addr) != 1 ||

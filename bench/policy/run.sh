@@ -36,7 +36,7 @@ stop_k1s() {
 }
 cleanup() {
 	stop_k1s
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
 # shellcheck disable=SC3045
@@ -74,7 +74,9 @@ pod_ip() {
 }
 wait_ready() { # pod
 	for _ in $(seq 200); do
-		curl -sf "$API/api/v1/namespaces/default/pods/$1" | grep -q '"ready":true' && return 0
+		curl -sf "$API/api/v1/namespaces/default/pods/$1" | python3 -c 'import json,sys
+c = json.load(sys.stdin)["status"].get("conditions", [])
+sys.exit(0 if any(x["type"] == "Ready" and x["status"] == "True" for x in c) else 1)' && return 0
 		sleep 0.1
 	done
 	echo "pod $1 is not ready" >&2
