@@ -526,6 +526,25 @@ static void a_restart_never_opens_a_window(void **state)
 	pol_view_free(v);
 }
 
+/* A table of that name but not of this shape (say, an older k1s's) is
+ * replaced whole: what it dropped and the view allows passes after. */
+static void a_table_of_another_shape_is_replaced(void **state)
+{
+	struct pol_view *v = view(pol_b, 2, NULL);
+	struct pol_nft *n = nft_new();
+
+	(void)state;
+	assert_int_equal(sh("nft 'add table inet " TABLE "; add chain inet " TABLE " forward "
+			    "{ type filter hook forward priority 0; policy accept; }; add rule inet "
+			    TABLE " forward ip saddr %s ip daddr %s drop'", pods[A].ip, pods[B].ip), 0);
+	assert_int_equal(dial(A, B, SOCK_STREAM, 80), 0);
+	assert_int_equal(pol_nft_apply(n, v), 0);
+	assert_int_equal(dial(A, B, SOCK_STREAM, 80), 'b');
+	assert_int_equal(dial(C, B, SOCK_STREAM, 80), 0);
+	pol_nft_free(n, true);
+	pol_view_free(v);
+}
+
 /* Overlapping rules (an ipBlock and a pod in it, port ranges that meet)
  * are what the kernel refuses in an interval set; they go in disjoint,
  * and a change from one to another applies. */
@@ -601,6 +620,7 @@ int main(void)
 		cmocka_unit_test(gates_drop_flows_to_a_front),
 		cmocka_unit_test(changes_apply_element_by_element),
 		cmocka_unit_test(a_restart_never_opens_a_window),
+		cmocka_unit_test(a_table_of_another_shape_is_replaced),
 		cmocka_unit_test(overlapping_rules_go_in),
 	};
 
