@@ -134,11 +134,13 @@ struct pol_nft_config {
  * *err (-EPERM: not allowed). A group another process holds leaves the
  * log off (pol_nft_log_fd() -1), with a warning. */
 struct pol_nft *pol_nft_new(const struct pol_nft_config *cfg, int *err);
-/* Makes the kernel enforce v: the first call replaces whatever table an
- * earlier run left in one transaction; later calls change only the sets,
- * elements, chains and map entries that differ from the last view
- * applied. 0 or a negative errno (nothing changed then; the next call
- * starts from the kernel's state again). */
+/* Makes the kernel enforce v: the first call takes over whatever table an
+ * earlier run left in one transaction (adopted when it has this shape:
+ * rules and sets written again, verdict map keys kept; else replaced
+ * whole), so the old rules enforce until the new ones do; later calls
+ * change only the sets, elements, chains and map entries that differ from
+ * the last view applied. 0 or a negative errno (nothing changed then; the
+ * next call starts from the kernel's state again). */
 int pol_nft_apply(struct pol_nft *n, const struct pol_view *v);
 /* What the kernel holds for one pod: its ingress and egress chains, when
  * isolated that way (index enum pol_dir), and what each allows.
@@ -158,7 +160,11 @@ int pol_nft_norm(const struct pol_elems *in, struct pol_elems *out);
 int pol_nft_apply_pods(struct pol_nft *n, const struct pol_nft_pod *pods, size_t npods,
 		       const struct pol_gates *gates);
 /* Drops the kernel counted, per pod chain and direction, added to
- * counts ({"namespace/name": n} by the policies that isolated each). */
+ * counts ({"namespace/name": n} by the policies that isolated each), as
+ * totals since pol_nft_new(): each call reads the chains' counters and
+ * credits what is new since the last call to the policies that isolate the
+ * pod now. Drops of a chain removed between two calls, and the gates'
+ * drops, are not credited to any policy. */
 int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts);
 /* The drop log: an NFLOG socket the control loop polls; each read logs
  * the drops it holds, one line each (source, destination, port, the pod

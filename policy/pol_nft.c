@@ -18,6 +18,7 @@
  * what a chain holds is compared by content, so an address that a new pod
  * reuses gets the new pod's rules. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,8 +174,10 @@ int pol_nft_norm(const struct pol_elems *in, struct pol_elems *out)
 		ret = -ENOMEM;
 		goto out;
 	}
-	memcpy(b, in->v, n * sizeof(*b));
-	qsort(b, n, sizeof(*b), elem_cmp);
+	if (n) {
+		memcpy(b, in->v, n * sizeof(*b));
+		qsort(b, n, sizeof(*b), elem_cmp);
+	}
 	for (size_t i = 0; i < n; i++) {
 		bd[nbd++] = b[i].lo;
 		bd[nbd++] = (uint64_t)b[i].hi + 1;
@@ -214,7 +217,7 @@ int pol_nft_norm(const struct pol_elems *in, struct pol_elems *out)
 		pend[i].hi = (uint32_t)pend_hi;
 		ret = elems_push(out, &pend[i]);
 	}
-	if (ret == 0)
+	if (ret == 0 && out->n)
 		qsort(out->v, out->n, sizeof(*out->v), elem_cmp);
 out:
 	free(b);
@@ -276,7 +279,7 @@ static void put_elems(FILE *f, const struct pol_nft *n, const char *verb, const 
  * addresses alone would make libnftables read every such set's elements
  * back from the kernel on each change. */
 static void put_chain_add(FILE *f, const struct pol_nft *n, uint32_t ip, int dir,
-			  const struct pol_elems *e)
+			  const struct pol_elems *e, bool map_entry)
 {
 	const struct pol_elem **p = malloc((e->n ? e->n : 1) * sizeof(*p));
 	char a[16], name[32];
@@ -301,6 +304,8 @@ static void put_chain_add(FILE *f, const struct pol_nft *n, uint32_t ip, int dir
 		p[i] = &e->v[i];
 	put_elems(f, n, "add", name, p, e->n);
 	free(p);
+	if (!map_entry)
+		return;
 	fprintf(f, "add element inet %s %s { ", t, map_name[dir]);
 	put_ip(f, ip);
 	fprintf(f, " : jump %s }\n", name);
@@ -400,6 +405,10 @@ static void put_gates(FILE *f, const struct pol_nft *n, const char *verb,
 		fputs(" }\n", f);
 }
 
+static void put_base(FILE *f, const struct pol_nft *n);
+static int pod_ip_cmp(const void *a, const void *b);
+static bool chain_name(const char *s, int *dir, uint32_t *ip);
+
 /* The table whole, replacing any earlier one in the same transaction:
  * until the kernel commits it, the old rules keep enforcing. */
 static void put_table(FILE *f, const struct pol_nft *n, const struct pol_nft_pod *pods,
@@ -408,6 +417,20 @@ static void put_table(FILE *f, const struct pol_nft *n, const struct pol_nft_pod
 	const char *t = n->table;
 
 	fprintf(f, "add table inet %s\ndelete table inet %s\n", t, t);
+	put_base(f, n);
+	for (size_t i = 0; i < npods; i++)
+		for (int d = 0; d < 2; d++)
+			if (pods[i].isolated[d])
+				put_chain_add(f, n, pods[i].ip, d, &pods[i].rules[d], true);
+	if (gates)
+		put_gates(f, n, "add", gates, NULL);
+}
+
+/* The table's own objects, and the rules of its base chains. */
+static void put_base(FILE *f, const struct pol_nft *n)
+{
+	const char *t = n->table;
+
 	fprintf(f, "table inet %s {\n"
 		   "\tmap ingress { type ipv4_addr : verdict; }\n"
 		   "\tmap egress { type ipv4_addr : verdict; }\n"
@@ -434,12 +457,6 @@ static void put_table(FILE *f, const struct pol_nft *n, const struct pol_nft_pod
 		   "\t}\n"
 		   "}\n",
 		t, n->rate, n->rate, n->group);
-	for (size_t i = 0; i < npods; i++)
-		for (int d = 0; d < 2; d++)
-			if (pods[i].isolated[d])
-				put_chain_add(f, n, pods[i].ip, d, &pods[i].rules[d]);
-	if (gates)
-		put_gates(f, n, "add", gates, NULL);
 }
 
 static void put_diff(FILE *f, const struct pol_nft *n, const struct pol_nft_pod *pods,
@@ -464,7 +481,7 @@ static void put_diff(FILE *f, const struct pol_nft *n, const struct pol_nft_pod 
 			if (oi && !wi)
 				put_chain_del(f, n, o->ip, d);
 			else if (!oi && wi)
-				put_chain_add(f, n, w->ip, d, &w->rules[d]);
+				put_chain_add(f, n, w->ip, d, &w->rules[d], true);
 			else if (oi && wi)
 				put_chain_diff(f, n, w->ip, d, &o->rules[d], &w->rules[d]);
 		}
@@ -473,6 +490,237 @@ static void put_diff(FILE *f, const struct pol_nft *n, const struct pol_nft_pod 
 	}
 	put_gates(f, n, "delete", &n->gates, gates ? gates : &none);
 	put_gates(f, n, "add", gates ? gates : &none, &n->gates);
+}
+
+/* ---- adopting a table an earlier run left ----
+ *
+ * Replacing the table whole in one transaction is atomic for its rules,
+ * but a verdict map made again with the same keys lets packets through
+ * for an instant while the kernel commits (seen on 6.x: a denied flow
+ * tried in a loop across replacements got a few connections through). So
+ * a table of the same shape is adopted instead: its base chains' rules and
+ * its pod chains' rules and sets are flushed and written again in one
+ * transaction (rule replacement, which stays atomic), map keys present
+ * before and after are left alone, and only the difference of keys and
+ * gates is changed. */
+
+struct pol_nft_old {
+	bool exists, shaped;	/* shaped: the maps, gates and base chains */
+	uint32_t *keys[2];	/* map keys by direction, sorted */
+	size_t nkeys[2];
+	json_t *chains, *sets;	/* names of the pod chains and sets */
+	struct pol_gates gates;
+};
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool ip_parse(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (!s || inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*ip = ntohl(a.s_addr);
+	return true;
+}
+
+static int proto_of(const json_t *j)
+{
+	const char *s = json_string_value(j);
+
+	if (json_is_integer(j))
+		return (int)json_integer_value(j);
+	if (!s)
+		return -1;
+	if (!strcmp(s, "tcp"))
+		return POL_TCP;
+	if (!strcmp(s, "udp"))
+		return POL_UDP;
+	if (!strcmp(s, "sctp"))
+		return POL_SCTP;
+	return -1;
+}
+
+static void old_free(struct pol_nft_old *o)
+{
+	free(o->keys[0]);
+	free(o->keys[1]);
+	json_decref(o->chains);
+	json_decref(o->sets);
+	pol_gates_free(&o->gates);
+}
+
+/* Reads what the kernel holds of the table: 0 (o->exists false when there
+ * is none), or a negative errno. */
+static int old_read(const struct pol_nft *n, struct pol_nft_old *o)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	json_t *root, *it, *x;
+	bool base[3] = { false };
+	char cmd[128];
+	size_t i, k;
+
+	memset(o, 0, sizeof(*o));
+	o->chains = json_array();
+	o->sets = json_array();
+	if (!ctx || !o->chains || !o->sets) {
+		if (ctx)
+			nft_ctx_free(ctx);
+		return -ENOMEM;
+	}
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	snprintf(cmd, sizeof(cmd), "list table inet %s", n->table);
+	if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
+		nft_ctx_free(ctx);
+		return 0;
+	}
+	o->exists = true;
+	root = json_loads(nft_ctx_get_output_buffer(ctx), 0, NULL);
+	nft_ctx_free(ctx);
+	json_array_foreach(json_object_get(root, "nftables"), i, it) {
+		json_t *m = json_object_get(it, "map"), *st = json_object_get(it, "set"),
+		       *ch = json_object_get(it, "chain");
+		const char *name = json_string_value(json_object_get(m ? m : st ? st : ch, "name"));
+
+		if (!name)
+			continue;
+		if (ch) {
+			if (!strcmp(name, "forward"))
+				base[0] = true;
+			else if (!strcmp(name, "input"))
+				base[1] = true;
+			else if (!strcmp(name, "gate-drop"))
+				base[2] = true;
+			else
+				json_array_append_new(o->chains, json_string(name));
+		} else if (m) {
+			int d = !strcmp(name, "ingress") ? POL_INGRESS
+				: !strcmp(name, "egress") ? POL_EGRESS : -1;
+			json_t *el = json_object_get(m, "elem");
+
+			if (d < 0)
+				continue;
+			o->keys[d] = calloc(json_array_size(el) + 1, sizeof(uint32_t));
+			if (!o->keys[d])
+				break;
+			json_array_foreach(el, k, x)
+				if (ip_parse(json_string_value(json_array_get(x, 0)),
+					     &o->keys[d][o->nkeys[d]]))
+					o->nkeys[d]++;
+			qsort(o->keys[d], o->nkeys[d], sizeof(uint32_t), u32_cmp);
+		} else if (!strcmp(name, "gates")) {
+			json_t *el = json_object_get(st, "elem");
+
+			o->gates.v = calloc(json_array_size(el) + 1, sizeof(*o->gates.v));
+			if (!o->gates.v)
+				break;
+			json_array_foreach(el, k, x) {
+				json_t *c = json_object_get(x, "concat");
+				struct pol_gate *g = &o->gates.v[o->gates.n];
+				int proto = proto_of(json_array_get(c, 2));
+				json_int_t port = json_integer_value(json_array_get(c, 3));
+
+				if (ip_parse(json_string_value(json_array_get(c, 0)), &g->client) &&
+				    ip_parse(json_string_value(json_array_get(c, 1)), &g->front) &&
+				    proto > 0 && proto < 256 && port > 0 && port < 65536) {
+					g->proto = (uint8_t)proto;
+					g->port = (uint16_t)port;
+					o->gates.n++;
+				}
+			}
+			o->gates.cap = o->gates.n;
+			qsort(o->gates.v, o->gates.n, sizeof(*o->gates.v), gate_cmp);
+		} else {
+			json_array_append_new(o->sets, json_string(name));
+		}
+	}
+	o->shaped = base[0] && base[1] && base[2] && o->keys[0] && o->keys[1] && o->gates.v;
+	json_decref(root);
+	return 0;
+}
+
+static bool has_key(const struct pol_nft_old *o, int dir, uint32_t ip)
+{
+	return bsearch(&ip, o->keys[dir], o->nkeys[dir], sizeof(ip), u32_cmp) != NULL;
+}
+
+static const struct pol_nft_pod *pod_find(const struct pol_nft_pod *p, size_t n, uint32_t ip)
+{
+	struct pol_nft_pod key = { .ip = ip };
+
+	return bsearch(&key, p, n, sizeof(*p), pod_ip_cmp);
+}
+
+static bool in_names(const json_t *names, const char *name)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(names, i, x)
+		if (!strcmp(json_string_value(x), name))
+			return true;
+	return false;
+}
+
+static void put_adopt(FILE *f, const struct pol_nft *n, const struct pol_nft_old *o,
+		      const struct pol_nft_pod *pods, size_t npods, const struct pol_gates *gates)
+{
+	const char *t = n->table;
+	size_t i;
+	json_t *x;
+
+	/* Keys that go, before the chains they jump to. */
+	for (int d = 0; d < 2; d++)
+		for (i = 0; i < o->nkeys[d]; i++) {
+			const struct pol_nft_pod *p = pod_find(pods, npods, o->keys[d][i]);
+
+			if (p && p->isolated[d])
+				continue;
+			fprintf(f, "delete element inet %s %s { ", t, map_name[d]);
+			put_ip(f, o->keys[d][i]);
+			fputs(" }\n", f);
+		}
+	fprintf(f, "flush chain inet %s forward\nflush chain inet %s input\n"
+		   "flush chain inet %s gate-drop\n", t, t, t);
+	put_base(f, n);
+	json_array_foreach(o->chains, i, x) {
+		const char *name = json_string_value(x);
+		const struct pol_nft_pod *p;
+		uint32_t ip;
+		int d;
+
+		if (chain_name(name, &d, &ip) && (p = pod_find(pods, npods, ip)) && p->isolated[d]) {
+			fprintf(f, "flush chain inet %s %s\n", t, name);
+			if (in_names(o->sets, name))
+				fprintf(f, "flush set inet %s %s\n", t, name);
+		} else {
+			fprintf(f, "delete chain inet %s %s\n", t, name);
+		}
+	}
+	json_array_foreach(o->sets, i, x) {
+		const char *name = json_string_value(x);
+		const struct pol_nft_pod *p;
+		uint32_t ip;
+		int d;
+
+		if (!in_names(o->chains, name) || !chain_name(name, &d, &ip) ||
+		    !(p = pod_find(pods, npods, ip)) || !p->isolated[d])
+			fprintf(f, "delete set inet %s %s\n", t, name);
+	}
+	for (i = 0; i < npods; i++)
+		for (int d = 0; d < 2; d++)
+			if (pods[i].isolated[d])
+				put_chain_add(f, n, pods[i].ip, d, &pods[i].rules[d],
+					      !has_key(o, d, pods[i].ip));
+	put_gates(f, n, "delete", &o->gates, gates);
+	put_gates(f, n, "add", gates, &o->gates);
 }
 
 /* ---- applying ---- */
@@ -517,6 +765,7 @@ int pol_nft_apply_pods(struct pol_nft *n, const struct pol_nft_pod *pods, size_t
 	struct pol_gates g = { 0 };
 	char *script = NULL;
 	size_t len = 0;
+	bool adopted = false;
 	FILE *f;
 	int ret = 0;
 
@@ -546,15 +795,36 @@ int pol_nft_apply_pods(struct pol_nft *n, const struct pol_nft_pod *pods, size_t
 	if (ret == 0 && !f)
 		ret = -errno;
 	if (ret == 0) {
-		if (n->applied)
+		struct pol_nft_old old;
+
+		if (n->applied) {
 			put_diff(f, n, w, npods, &g);
-		else
+		} else if (old_read(n, &old) == 0 && old.exists && old.shaped) {
+			put_adopt(f, n, &old, w, npods, &g);
+			adopted = true;
+		} else {
 			put_table(f, n, w, npods, &g);
+		}
+		if (!n->applied)
+			old_free(&old);
 		if (fclose(f) != 0 || strstr(script, "#nomem"))
 			ret = -ENOMEM;
 	}
 	if (ret == 0 && len)
-		ret = run(n, script, n->applied ? "changes" : "the table");
+		ret = run(n, script, n->applied ? "changes" : adopted ? "adopting it" : "the table");
+	if (ret < 0 && adopted) {
+		/* Not of our shape after all: replaced whole. */
+		free(script);
+		script = NULL;
+		f = open_memstream(&script, &len);
+		if (!f) {
+			ret = -errno;
+		} else {
+			put_table(f, n, w, npods, &g);
+			ret = fclose(f) != 0 || strstr(script, "#nomem") ? -ENOMEM
+									 : run(n, script, "the table");
+		}
+	}
 	free(script);
 	if (ret < 0) {
 		pods_free(w, npods);
@@ -598,8 +868,9 @@ int pol_nft_apply(struct pol_nft *n, const struct pol_view *v)
 		k++;
 	}
 	qsort(p, k, sizeof(*p), pod_ip_cmp);
-	/* Two pods on one address (one finishing, one starting): the later
-	 * in the view's order wins, as the address routes to one of them. */
+	/* Two pods on one address (one finishing, one starting; the view
+	 * should not hold both): one of them is kept, as the address routes
+	 * to one pod only. */
 	for (size_t i = 1, m = k; i < m; i++) {
 		if (p[i].ip == p[i - 1].ip) {
 			pol_elems_free(&p[i - 1].rules[0]);

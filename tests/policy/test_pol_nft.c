@@ -400,6 +400,41 @@ static void counts_and_logs_drops(void **state)
 	pol_view_free(v);
 }
 
+/* A flood of dropped flows logs at most drop_logs_per_s lines (5 here). */
+static void drop_log_is_rate_limited(void **state)
+{
+	struct pol_view *v = view(pol_b, 2, NULL);
+	struct pol_nft *n = nft_new();
+	char path[] = "/tmp/k1s-tpol-logXXXXXX", text[8192] = "";
+	int fd = mkstemp(path), saved = dup(2), lines = 0;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(80) };
+
+	(void)state;
+	assert_int_equal(pol_nft_apply(n, v), 0);
+	inet_pton(AF_INET, pods[B].ip, &sa.sin_addr);
+	/* 40 flows: each datagram from a socket of its own. */
+	for (int i = 0; i < 40; i++) {
+		int s = pod_socket(C, SOCK_DGRAM);
+
+		assert_int_equal(sendto(s, "?", 1, 0, (struct sockaddr *)&sa, sizeof(sa)), 1);
+		close(s);
+	}
+	usleep(100000);
+	assert_int_equal(dup2(fd, 2), 2);
+	pol_nft_log_read(n, v);
+	fflush(stderr);
+	dup2(saved, 2);
+	assert_true(pread(fd, text, sizeof(text) - 1, 0) > 0);
+	for (char *p = text; (p = strstr(p, "dropped UDP ")); p++)
+		lines++;
+	assert_true(lines >= 1 && lines <= 5);
+	close(fd);
+	close(saved);
+	unlink(path);
+	pol_nft_free(n, true);
+	pol_view_free(v);
+}
+
 static void gates_drop_flows_to_a_front(void **state)
 {
 	struct pol_view *v = view(pol_b, 2, NULL);
@@ -526,6 +561,25 @@ static void a_restart_never_opens_a_window(void **state)
 	pol_view_free(v);
 }
 
+/* A table of that name but not of this shape (say, an older k1s's) is
+ * replaced whole: what it dropped and the view allows passes after. */
+static void a_table_of_another_shape_is_replaced(void **state)
+{
+	struct pol_view *v = view(pol_b, 2, NULL);
+	struct pol_nft *n = nft_new();
+
+	(void)state;
+	assert_int_equal(sh("nft 'add table inet " TABLE "; add chain inet " TABLE " forward "
+			    "{ type filter hook forward priority 0; policy accept; }; add rule inet "
+			    TABLE " forward ip saddr %s ip daddr %s drop'", pods[A].ip, pods[B].ip), 0);
+	assert_int_equal(dial(A, B, SOCK_STREAM, 80), 0);
+	assert_int_equal(pol_nft_apply(n, v), 0);
+	assert_int_equal(dial(A, B, SOCK_STREAM, 80), 'b');
+	assert_int_equal(dial(C, B, SOCK_STREAM, 80), 0);
+	pol_nft_free(n, true);
+	pol_view_free(v);
+}
+
 /* Overlapping rules (an ipBlock and a pod in it, port ranges that meet)
  * are what the kernel refuses in an interval set; they go in disjoint,
  * and a change from one to another applies. */
@@ -598,9 +652,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(drops_and_passes_real_traffic),
 		cmocka_unit_test(counts_and_logs_drops),
+		cmocka_unit_test(drop_log_is_rate_limited),
 		cmocka_unit_test(gates_drop_flows_to_a_front),
 		cmocka_unit_test(changes_apply_element_by_element),
 		cmocka_unit_test(a_restart_never_opens_a_window),
+		cmocka_unit_test(a_table_of_another_shape_is_replaced),
 		cmocka_unit_test(overlapping_rules_go_in),
 	};
 
