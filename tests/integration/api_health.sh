@@ -30,7 +30,8 @@ CHECKS='[+]ping ok
 [+]pods ok
 [+]dataplane ok
 [+]dns ok
-[+]ingress ok'
+[+]ingress ok
+[+]policy ok'
 
 # ---- the endpoints, with kubectl ----
 expect_out "kubectl get --raw /livez" '^ok$' k get --raw /livez
