@@ -50,8 +50,10 @@ struct pol_config {
 };
 
 /* Starts following the store. With enforce, a table left by a k1s that
- * was killed keeps enforcing until the first view replaces it in one
- * transaction, so a restart opens no window. NULL and *err on failure
+ * was killed keeps enforcing until the first view is applied: its rules
+ * and sets are written again inside the same chains in one transaction
+ * (deleting and making the table anew let flows through while the kernel
+ * committed), so a restart opens no window. NULL and *err on failure
  * (-EPERM without the right to change nftables: the caller may go on with
  * enforce false). */
 struct pol *pol_new(struct st *st, struct k1s_loop *loop, const struct pol_config *cfg,
