@@ -291,7 +291,8 @@ static int elem_add(struct pol_elems *e, uint32_t lo, uint32_t hi, uint8_t proto
 	return 0;
 }
 
-static int elem_cmp(const void *a, const void *b)
+/* The order of a sorted pol_elems: addresses, protocol, ports. */
+int pol_elem_cmp(const void *a, const void *b)
 {
 	const struct pol_elem *x = a, *y = b;
 
@@ -521,9 +522,9 @@ bool pol_view_rules(const struct pol_view *v, size_t pod, enum pol_dir dir,
 			goto nomem;
 	free(pairs);
 	if (out->n)
-		qsort(out->v, out->n, sizeof(*out->v), elem_cmp);
+		qsort(out->v, out->n, sizeof(*out->v), pol_elem_cmp);
 	for (size_t i = 0; i < out->n; i++)
-		if (!k || elem_cmp(&out->v[k - 1], &out->v[i]))
+		if (!k || pol_elem_cmp(&out->v[k - 1], &out->v[i]))
 			out->v[k++] = out->v[i];
 	out->n = k;
 	return true;

@@ -91,6 +91,8 @@ struct pol_elems {
 bool pol_view_rules(const struct pol_view *v, size_t pod, enum pol_dir dir,
 		    struct pol_elems *out);
 void pol_elems_free(struct pol_elems *e);
+/* qsort's comparison for pol_elem: the order pol_view_rules() sorts in. */
+int pol_elem_cmp(const void *a, const void *b);
 
 /* The input hook's drops: a flow from pod `client` to an address where k1s
  * answers (a Service's cluster IP, node port or load-balancer address and

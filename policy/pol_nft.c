@@ -73,23 +73,6 @@ static const char *const map_name[2] = { [POL_INGRESS] = "ingress", [POL_EGRESS]
  * protocol the merged port ranges; neighbouring stretches that get the
  * same are joined. */
 
-static int elem_cmp(const void *a, const void *b)
-{
-	const struct pol_elem *x = a, *y = b;
-
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	if (x->hi != y->hi)
-		return x->hi < y->hi ? -1 : 1;
-	if (x->proto != y->proto)
-		return x->proto < y->proto ? -1 : 1;
-	if (x->plo != y->plo)
-		return x->plo < y->plo ? -1 : 1;
-	if (x->phi != y->phi)
-		return x->phi < y->phi ? -1 : 1;
-	return 0;
-}
-
 static int elems_push(struct pol_elems *e, const struct pol_elem *x)
 {
 	if (e->n == e->cap) {
@@ -176,7 +159,7 @@ int pol_nft_norm(const struct pol_elems *in, struct pol_elems *out)
 	}
 	if (n) {
 		memcpy(b, in->v, n * sizeof(*b));
-		qsort(b, n, sizeof(*b), elem_cmp);
+		qsort(b, n, sizeof(*b), pol_elem_cmp);
 	}
 	for (size_t i = 0; i < n; i++) {
 		bd[nbd++] = b[i].lo;
@@ -218,7 +201,7 @@ int pol_nft_norm(const struct pol_elems *in, struct pol_elems *out)
 		ret = elems_push(out, &pend[i]);
 	}
 	if (ret == 0 && out->n)
-		qsort(out->v, out->n, sizeof(*out->v), elem_cmp);
+		qsort(out->v, out->n, sizeof(*out->v), pol_elem_cmp);
 out:
 	free(b);
 	free(act);
@@ -325,14 +308,14 @@ static void put_chain_del(FILE *f, const struct pol_nft *n, uint32_t ip, int dir
 	fprintf(f, "delete set inet %s %s\n", t, name);
 }
 
-/* The elements of a not in b (both sorted by elem_cmp). */
+/* The elements of a not in b (both sorted by pol_elem_cmp). */
 static size_t elems_minus(const struct pol_elems *a, const struct pol_elems *b,
 			  const struct pol_elem **out)
 {
 	size_t i = 0, j = 0, k = 0;
 
 	while (i < a->n) {
-		int c = j < b->n ? elem_cmp(&a->v[i], &b->v[j]) : -1;
+		int c = j < b->n ? pol_elem_cmp(&a->v[i], &b->v[j]) : -1;
 
 		if (c < 0)
 			out[k++] = &a->v[i++];
