@@ -21,39 +21,16 @@
 
 
 struct env {
-	char dir[64];
-	struct st *st;
-	struct api *api;
-	unsigned short port;
+	struct api_env a;
 };
 
 
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct st_opts so = {.sync = ST_SYNC_NORMAL};
-	struct api_config cfg = {
-	    .listen_addr = "127.0.0.1",
-	    .service_cidr = "10.96.0.0/12",
-	    .pod_cidr = "10.244.0.0/16",
-	    .node_port_min = 30000,
-	    .node_port_max = 32767,
-	    .node_name = "node-1",
-	    .node_ip = "127.0.0.1",
-	};
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int err;
 
-	strcpy(e->dir, "/tmp/k1s-ca-http-XXXXXX");
-	assert_non_null(mkdtemp(e->dir));
-	e->st = st_open(e->dir, &so, &err);
-	assert_non_null(e->st);
-	e->api = api_new(e->st, &cfg, &err);
-	assert_non_null(e->api);
-	assert_int_equal(getsockname(e->api->listen_fd, (struct sockaddr *)&sa, &sl), 0);
-	e->port = ntohs(sa.sin_port);
-	assert_int_equal(api_listen(e->api), 0);
+	api_env_open(&e->a, "/tmp/k1s-ca-http-XXXXXX");
+	assert_int_equal(api_listen(e->a.api), 0);
 	*state = e;
 	return 0;
 }
@@ -61,12 +38,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
-	char cmd[128];
 
-	api_free(e->api);
-	st_close(e->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
-	assert_int_equal(system(cmd), 0);
+	api_env_close(&e->a);
 	free(e);
 	return 0;
 }
@@ -74,16 +47,13 @@ static int teardown(void **state)
 /* method path over HTTP/1.0. */
 static void call(struct env *e, const char *method, const char *path, struct api_reply *r)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(e->port)};
 	char req[512];
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = api_env_dial(&e->a);
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
 		 method, path);
-	api_ask(e->api, fd, req, r);
+	api_ask(e->a.api, fd, req, r);
 }
 
 static void serves_the_ca_certificate(void **state)
@@ -101,8 +71,8 @@ static void serves_the_ca_certificate(void **state)
 
 	assert_int_equal(k1s_pki_key_new(&key), 0);
 	assert_int_equal(k1s_pki_self_signed(&req, key, &crt), 0);
-	assert_int_equal(st_private_put(e->st, "cluster-ca.key", key), 0);
-	assert_int_equal(st_private_put(e->st, "cluster-ca.crt", crt), 0);
+	assert_int_equal(st_private_put(e->a.st, "cluster-ca.key", key), 0);
+	assert_int_equal(st_private_put(e->a.st, "cluster-ca.crt", crt), 0);
 
 	call(e, "GET", "/ca.crt", &r);
 	assert_int_equal(r.code, 200);

@@ -23,10 +23,7 @@
 
 
 struct env {
-	char dir[64];
-	struct st *st;
-	struct api *api;
-	unsigned short port;
+	struct api_env a;
 	const char *mod_why;	/* what the module's check answers */
 };
 
@@ -41,30 +38,9 @@ static const char *mod_check(void *arg)
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct st_opts so = {.sync = ST_SYNC_NORMAL};
-	struct api_config cfg = {
-		.listen_addr = "127.0.0.1",
-		.port = 0,
-		.service_cidr = "10.96.0.0/12",
-		.pod_cidr = "10.244.0.0/16",
-		.node_port_min = 30000,
-		.node_port_max = 32767,
-		.node_name = "node-1",
-		.node_ip = "127.0.0.1",
-	};
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int err;
 
-	strcpy(e->dir, "/tmp/k1s-health-XXXXXX");
-	assert_non_null(mkdtemp(e->dir));
-	e->st = st_open(e->dir, &so, &err);
-	assert_non_null(e->st);
-	e->api = api_new(e->st, &cfg, &err);
-	assert_non_null(e->api);
-	assert_int_equal(getsockname(e->api->listen_fd, (struct sockaddr *)&sa, &sl), 0);
-	e->port = ntohs(sa.sin_port);
-	assert_int_equal(api_add_check(e->api, "mod", mod_check, e), 0);
+	api_env_open(&e->a, "/tmp/k1s-health-XXXXXX");
+	assert_int_equal(api_add_check(e->a.api, "mod", mod_check, e), 0);
 	*state = e;
 	return 0;
 }
@@ -72,30 +48,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
-	char cmd[128];
 
-	api_free(e->api);
-	st_close(e->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
-	assert_int_equal(system(cmd), 0);
+	api_env_close(&e->a);
 	free(e);
 	return 0;
 }
 
 static int dial(struct env *e)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(e->port)};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true(fd >= 0);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
+	return api_env_dial(&e->a);
 }
 
 /* GET path over HTTP/1.0, the API driven as the control loop would. */
@@ -104,7 +65,7 @@ static void get(struct env *e, const char *path, struct api_reply *r)
 	char req[512];
 
 	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: x\r\n\r\n", path);
-	api_ask(e->api, dial(e), req, r);
+	api_ask(e->a.api, dial(e), req, r);
 }
 
 static void nothing_answers_before_listen(void **state)
@@ -112,8 +73,8 @@ static void nothing_answers_before_listen(void **state)
 	struct env *e = *state;
 
 	assert_int_equal(dial(e), -ECONNREFUSED);
-	assert_int_equal(api_listen(e->api), 0);
-	assert_true(api_fd(e->api) >= 0);
+	assert_int_equal(api_listen(e->a.api), 0);
+	assert_true(api_fd(e->a.api) >= 0);
 	{
 		struct api_reply r;
 
@@ -127,7 +88,7 @@ static void healthy_says_ok_and_lists_checks_when_verbose(void **state)
 	struct env *e = *state;
 	struct api_reply r;
 
-	assert_int_equal(api_listen(e->api), 0);
+	assert_int_equal(api_listen(e->a.api), 0);
 	get(e, "/readyz", &r);
 	assert_int_equal(r.code, 200);
 	assert_string_equal(r.body, "ok");
@@ -155,7 +116,7 @@ static void failing_check_is_a_500_with_the_reason_withheld(void **state)
 	struct env *e = *state;
 	struct api_reply r;
 
-	assert_int_equal(api_listen(e->api), 0);
+	assert_int_equal(api_listen(e->a.api), 0);
 	e->mod_why = "not reconciled yet";
 	get(e, "/readyz", &r);
 	assert_int_equal(r.code, 500);
@@ -190,7 +151,7 @@ static void exclude_of_no_check_warns_sorted_and_quoted(void **state)
 	struct env *e = *state;
 	struct api_reply r;
 
-	assert_int_equal(api_listen(e->api), 0);
+	assert_int_equal(api_listen(e->a.api), 0);
 	get(e, "/livez?verbose&exclude=zz&exclude=a%22b&exclude=zz&exclude=ping", &r);
 	assert_int_equal(r.code, 200);
 	assert_string_equal(r.body, "[+]ping excluded: ok\n[+]log ok\n[+]etcd ok\n[+]mod ok\n"
@@ -206,7 +167,7 @@ static void unknown_check_is_not_found(void **state)
 	struct env *e = *state;
 	struct api_reply r;
 
-	assert_int_equal(api_listen(e->api), 0);
+	assert_int_equal(api_listen(e->a.api), 0);
 	get(e, "/readyz/nope", &r);
 	assert_int_equal(r.code, 404);
 	assert_non_null(strstr(r.body, "NotFound"));
@@ -224,8 +185,8 @@ static void shutdown_fails_readyz_first(void **state)
 	struct env *e = *state;
 	struct api_reply r;
 
-	assert_int_equal(api_listen(e->api), 0);
-	api_shutdown_begin(e->api);
+	assert_int_equal(api_listen(e->a.api), 0);
+	api_shutdown_begin(e->a.api);
 	get(e, "/readyz?verbose", &r);
 	assert_int_equal(r.code, 500);
 	assert_string_equal(r.body, "[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]mod ok\n"

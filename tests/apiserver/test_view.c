@@ -20,10 +20,7 @@
 #include "../fakes/api_ask.h"
 
 struct env {
-	char dir[64];
-	struct st *st;
-	struct api *api;
-	unsigned short port;
+	struct api_env a;
 	char seen[API_VIEW_QUERY_MAX + 1];	/* the query the view was given */
 	int calls;
 };
@@ -43,8 +40,8 @@ static int verdict_view(void *arg, const char *query, json_t **out, char *msg, s
 		snprintf(msg, len, "from and to are required");
 		return -EINVAL;
 	}
-	if ((err = api_lookup_addr(e->api, from, fip, sizeof(fip), msg, len)) < 0 ||
-	    (err = api_lookup_addr(e->api, to, tip, sizeof(tip), msg, len)) < 0)
+	if ((err = api_lookup_addr(e->a.api, from, fip, sizeof(fip), msg, len)) < 0 ||
+	    (err = api_lookup_addr(e->a.api, to, tip, sizeof(tip), msg, len)) < 0)
 		return err;
 	if (api_query_param(query, "port", port, sizeof(port)) < 0)
 		strcpy(port, "");
@@ -61,40 +58,20 @@ static int broken_view(void *arg, const char *query, json_t **out, char *msg, si
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct st_opts so = {.sync = ST_SYNC_NORMAL};
-	struct api_config cfg = {
-		.listen_addr = "127.0.0.1",
-		.service_cidr = "10.96.0.0/12",
-		.pod_cidr = "10.244.0.0/16",
-		.node_port_min = 30000,
-		.node_port_max = 32767,
-		.node_name = "node-1",
-		.node_ip = "127.0.0.1",
-	};
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
 	json_t *pod;
-	int err;
 
-	strcpy(e->dir, "/tmp/k1s-view-XXXXXX");
-	assert_non_null(mkdtemp(e->dir));
-	e->st = st_open(e->dir, &so, &err);
-	assert_non_null(e->st);
-	e->api = api_new(e->st, &cfg, &err);
-	assert_non_null(e->api);
-	assert_int_equal(getsockname(e->api->listen_fd, (struct sockaddr *)&sa, &sl), 0);
-	e->port = ntohs(sa.sin_port);
-	assert_int_equal(api_add_view(e->api, "/k1s/policy/verdict", verdict_view, e), 0);
-	assert_int_equal(api_add_view(e->api, "/k1s/broken", broken_view, e), 0);
-	assert_int_equal(api_listen(e->api), 0);
+	api_env_open(&e->a, "/tmp/k1s-view-XXXXXX");
+	assert_int_equal(api_add_view(e->a.api, "/k1s/policy/verdict", verdict_view, e), 0);
+	assert_int_equal(api_add_view(e->a.api, "/k1s/broken", broken_view, e), 0);
+	assert_int_equal(api_listen(e->a.api), 0);
 	pod = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s}}", "apiVersion", "v1", "kind", "Pod",
 			"metadata", "name", "a", "namespace", "x", "status", "podIP",
 			"10.244.0.7");
-	assert_int_equal(st_create(e->st, "pods", "x", "a", pod), 0);
+	assert_int_equal(st_create(e->a.st, "pods", "x", "a", pod), 0);
 	json_decref(pod);
 	pod = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{}}", "apiVersion", "v1", "kind", "Pod",
 			"metadata", "name", "b", "namespace", "x", "status");
-	assert_int_equal(st_create(e->st, "pods", "x", "b", pod), 0);
+	assert_int_equal(st_create(e->a.st, "pods", "x", "b", pod), 0);
 	json_decref(pod);
 	*state = e;
 	return 0;
@@ -103,24 +80,17 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
-	char cmd[128];
 
-	api_free(e->api);
-	st_close(e->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
-	assert_int_equal(system(cmd), 0);
+	api_env_close(&e->a);
 	free(e);
 	return 0;
 }
 
 static int dial(struct env *e)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(e->port)};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = api_env_dial(&e->a);
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	return fd;
 }
 
@@ -129,7 +99,7 @@ static void ask(struct env *e, const char *method, const char *path, struct api_
 	static char req[8192];
 
 	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: x\r\n\r\n", method, path);
-	api_ask(e->api, dial(e), req, r);
+	api_ask(e->a.api, dial(e), req, r);
 }
 
 static json_t *body(const struct api_reply *r)
@@ -251,24 +221,24 @@ static void add_view_checks_its_path(void **state)
 	char path[80];
 	int i;
 
-	assert_int_equal(api_add_view(e->api, "/k1s/", nop_view, NULL), -EINVAL);
-	assert_int_equal(api_add_view(e->api, "/api/v1/x", nop_view, NULL), -EINVAL);
-	assert_int_equal(api_add_view(e->api, "/k1s/a?b", nop_view, NULL), -EINVAL);
-	assert_int_equal(api_add_view(e->api, NULL, nop_view, NULL), -EINVAL);
-	assert_int_equal(api_add_view(e->api, "/k1s/x", NULL, NULL), -EINVAL);
+	assert_int_equal(api_add_view(e->a.api, "/k1s/", nop_view, NULL), -EINVAL);
+	assert_int_equal(api_add_view(e->a.api, "/api/v1/x", nop_view, NULL), -EINVAL);
+	assert_int_equal(api_add_view(e->a.api, "/k1s/a?b", nop_view, NULL), -EINVAL);
+	assert_int_equal(api_add_view(e->a.api, NULL, nop_view, NULL), -EINVAL);
+	assert_int_equal(api_add_view(e->a.api, "/k1s/x", NULL, NULL), -EINVAL);
 	/* 63 bytes fit, 64 do not. */
 	memset(path, 'a', sizeof(path));
 	memcpy(path, "/k1s/", 5);
 	path[64] = '\0';
-	assert_int_equal(api_add_view(e->api, path, nop_view, NULL), -EINVAL);
+	assert_int_equal(api_add_view(e->a.api, path, nop_view, NULL), -EINVAL);
 	path[63] = '\0';
-	assert_int_equal(api_add_view(e->api, path, nop_view, NULL), 0);
-	assert_int_equal(api_add_view(e->api, "/k1s/policy/verdict", nop_view, NULL), -EEXIST);
+	assert_int_equal(api_add_view(e->a.api, path, nop_view, NULL), 0);
+	assert_int_equal(api_add_view(e->a.api, "/k1s/policy/verdict", nop_view, NULL), -EEXIST);
 	for (i = 3; i < API_MAX_VIEWS; i++) {
 		snprintf(path, sizeof(path), "/k1s/v%d", i);
-		assert_int_equal(api_add_view(e->api, path, nop_view, NULL), 0);
+		assert_int_equal(api_add_view(e->a.api, path, nop_view, NULL), 0);
 	}
-	assert_int_equal(api_add_view(e->api, "/k1s/one-more", nop_view, NULL), -ENOSPC);
+	assert_int_equal(api_add_view(e->a.api, "/k1s/one-more", nop_view, NULL), -ENOSPC);
 }
 
 static void query_param_decodes(void **state)
