@@ -28,6 +28,7 @@ struct fx {
 	struct fake_writer fw;
 	struct ctrl *c;
 	int next_ip;
+	time_t t0;		/* the controllers' clock, pinned at setup */
 };
 
 static inline int fx_setup(void **state)
@@ -44,6 +45,10 @@ static inline int fx_setup(void **state)
 	fake_writer_init(&fx->fw, fx->st);
 	fx->c = ctrl_new(fx->st, NULL, &fx->fw.w, &cfg);
 	assert_non_null(fx->c);
+	/* A pinned clock: "59 s after issuance" must not become 60 because the
+	 * wall clock ticked between issuing and fast-forwarding. */
+	fx->t0 = time(NULL);
+	fx->c->fixed_now = fx->t0;
 	fx->next_ip = 10;
 	*state = fx;
 	return 0;
@@ -71,12 +76,12 @@ static inline void settle(struct fx *fx)
 	assert_true(i < 200);
 }
 
-/* Moves the controllers' clock `secs` ahead and makes everything they
- * asked to look at later due now. */
+/* Sets the controllers' clock to `secs` after setup and makes everything
+ * they asked to look at later due now. */
 static inline void fast_forward(struct fx *fx, int secs)
 {
 	if (secs)
-		fx->c->fixed_now = time(NULL) + secs;
+		fx->c->fixed_now = fx->t0 + secs;
 	for (int q = 0; q < CTRL_NQUEUES; q++) {
 		const char *k;
 		json_t *v;
