@@ -196,6 +196,20 @@ static int verdict(void *arg, const char *query, json_t **out, char *msg, size_t
 	return *out ? 0 : -ENOMEM;
 }
 
+/* GET /k1s/policy/drops: {"drops": {"namespace/name": n}}, what each
+ * policy dropped since start on every path: packets at the kernel's hooks
+ * (a retried SYN is two), flows at the proxies. */
+static int drops(void *arg, const char *query, json_t **out, char *msg, size_t len)
+{
+	json_t *counts = pol_drop_counts(arg);
+
+	(void)query;
+	(void)msg;
+	(void)len;
+	*out = counts ? json_pack("{s:o}", "drops", counts) : NULL;
+	return *out ? 0 : -ENOMEM;
+}
+
 static bool all_ready(const struct start *s)
 {
 	return ctrl_ready(s->ctrl) && (!s->pol || pol_ready(s->pol)) && (!s->rt || pod_rt_ready(s->rt)) &&
@@ -782,6 +796,7 @@ static int serve(int argc, char **argv)
 	    (ing && api_add_check(api, "ingress", ingress_check, ing) < 0) ||
 	    (pol && api_add_check(api, "policy", policy_check, pol) < 0) ||
 	    (pol && api_add_view(api, "/k1s/policy/verdict", verdict, &vview) < 0) ||
+	    (pol && api_add_view(api, "/k1s/policy/drops", drops, pol) < 0) ||
 	    k1s_loop_hook(loop, start_hook, &start) < 0 ||
 	    k1s_loop_hook(loop, rev_check, st) < 0) {
 		k1s_err("main", "cannot set up the control loop");

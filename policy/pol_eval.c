@@ -621,6 +621,34 @@ int pol_view_gates(const struct pol_view *v, struct pol_gates *out)
 	return 0;
 }
 
+size_t pol_view_gate_blame(const struct pol_view *v, const struct pol_gate *g,
+			   const char *const **names)
+{
+	*names = NULL;
+	for (size_t i = 0; i < v->nfronts; i++) {
+		const struct pol_front *fr = &v->fronts[i];
+
+		if (fr->fr_ip != g->front || fr->fr_port != g->port || fr->fr_proto != g->proto)
+			continue;
+		for (size_t e = 0; e < fr->fr_neps; e++) {
+			struct pol_flow f = {g->client, fr->fr_ep_ip[e], fr->fr_ep_port[e],
+					     fr->fr_proto};
+			enum pol_verdict why = pol_view_check(v, &f);
+			long pod;
+
+			if (why == POL_ALLOWED)
+				continue;
+			pod = pol_view_find(v, why == POL_DENIED_EGRESS ? f.src : f.dst);
+			return pod < 0 ? 0
+				       : pol_view_isolating(v, (size_t)pod,
+							    why == POL_DENIED_EGRESS ? POL_EGRESS
+										     : POL_INGRESS,
+							    names);
+		}
+	}
+	return 0;
+}
+
 void pol_gates_free(struct pol_gates *g)
 {
 	free(g->v);

@@ -109,6 +109,13 @@ struct pol_gates {
 	size_t n, cap;
 };
 int pol_view_gates(const struct pol_view *v, struct pol_gates *out);
+/* The policies a drop at gate g is counted against, as the proxies count
+ * a flow none of a front's endpoints allows: those isolating the pod at
+ * which the flow to the front's first denying endpoint is denied (the
+ * client's egress or that endpoint's ingress). 0 when the view no longer
+ * has such a front or denial. */
+size_t pol_view_gate_blame(const struct pol_view *v, const struct pol_gate *g,
+			   const char *const **names);
 void pol_gates_free(struct pol_gates *g);
 
 /* ---- publishing the view to any thread (pol.c) ----
@@ -161,12 +168,12 @@ int pol_nft_norm(const struct pol_elems *in, struct pol_elems *out);
  * gates (NULL: none): what pol_nft_apply() does once it has read the view. */
 int pol_nft_apply_pods(struct pol_nft *n, const struct pol_nft_pod *pods, size_t npods,
 		       const struct pol_gates *gates);
-/* Drops the kernel counted, per pod chain and direction, added to
- * counts ({"namespace/name": n} by the policies that isolated each), as
- * totals since pol_nft_new(): each call reads the chains' counters and
- * credits what is new since the last call to the policies that isolate the
- * pod now. Drops of a chain removed between two calls, and the gates'
- * drops, are not credited to any policy. */
+/* Drops the kernel counted, per pod chain and direction and per gate,
+ * added to counts ({"namespace/name": n} by the policies that isolated
+ * each), as totals since pol_nft_new(): each call reads the counters and
+ * credits what is new since the last call to the policies that isolate
+ * the pod now (a gate's: pol_view_gate_blame()). Drops of a chain or gate
+ * removed between two calls are not credited to any policy. */
 int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts);
 /* The drop log: an NFLOG socket the control loop polls; each read logs
  * the drops it holds, one line each (source, destination, port, the pod

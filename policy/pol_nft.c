@@ -44,9 +44,12 @@ struct pol_nft {
 	struct pol_nft_pod *pods;
 	size_t npods;
 	struct pol_gates gates;
-	/* Counter readings per pod and direction, for pol_nft_drops(). */
+	/* Counter readings per pod and direction, and per gate (sorted), for
+	 * pol_nft_drops(). */
 	struct pol_nft_seen *seen;
 	size_t nseen, capseen;
+	struct pol_nft_gate_seen *gate_seen;
+	size_t ngate_seen;
 	json_t *totals;
 	struct pol_nflog *log;
 };
@@ -54,6 +57,11 @@ struct pol_nft {
 struct pol_nft_seen {
 	uint32_t ip;
 	uint8_t dir;
+	uint64_t packets;
+};
+
+struct pol_nft_gate_seen {
+	struct pol_gate g;	/* first: gate_cmp compares these too */
 	uint64_t packets;
 };
 
@@ -417,7 +425,10 @@ static void put_base(FILE *f, const struct pol_nft *n)
 	fprintf(f, "table inet %s {\n"
 		   "\tmap ingress { type ipv4_addr : verdict; }\n"
 		   "\tmap egress { type ipv4_addr : verdict; }\n"
-		   "\tset gates { type ipv4_addr . ipv4_addr . inet_proto . inet_service; }\n"
+		   /* A counter per element: pol_nft_drops() credits each
+		    * gate's drops to the policies behind it. */
+		   "\tset gates { type ipv4_addr . ipv4_addr . inet_proto . inet_service; "
+		   "counter; }\n"
 		   "\tchain gate-drop {\n"
 		   "\t\tlimit rate %d/second burst %d packets log prefix \"" POL_NFT_PREFIX
 		   "gate\" group %u\n"
@@ -489,6 +500,7 @@ static void put_diff(FILE *f, const struct pol_nft *n, const struct pol_nft_pod 
 
 struct pol_nft_old {
 	bool exists, shaped;	/* shaped: the maps, gates and base chains */
+	bool gates_counted;	/* the gates set has per-element counters */
 	uint32_t *keys[2];	/* map keys by direction, sorted */
 	size_t nkeys[2];
 	json_t *chains, *sets;	/* names of the pod chains and sets */
@@ -527,6 +539,30 @@ static int proto_of(const json_t *j)
 	if (!strcmp(s, "sctp"))
 		return POL_SCTP;
 	return -1;
+}
+
+/* One element of the gates set as `nft -j` lists it: a bare concatenation,
+ * or {"elem": {"val": concatenation, "counter": {...}}} when the set
+ * counts; *counter (may be NULL) gets the latter's counter. */
+static bool gate_parse(const json_t *x, struct pol_gate *g, const json_t **counter)
+{
+	const json_t *e = json_object_get(x, "elem"), *c;
+	int proto;
+	json_int_t port;
+
+	if (counter)
+		*counter = json_object_get(e, "counter");
+	c = json_object_get(e ? json_object_get(e, "val") : x, "concat");
+	proto = proto_of(json_array_get(c, 2));
+	port = json_integer_value(json_array_get(c, 3));
+	memset(g, 0, sizeof(*g));
+	if (!ip_parse(json_string_value(json_array_get(c, 0)), &g->client) ||
+	    !ip_parse(json_string_value(json_array_get(c, 1)), &g->front) || proto <= 0 ||
+	    proto > 255 || port <= 0 || port > 65535)
+		return false;
+	g->proto = (uint8_t)proto;
+	g->port = (uint16_t)port;
+	return true;
 }
 
 static void old_free(struct pol_nft_old *o)
@@ -604,20 +640,11 @@ static int old_read(const struct pol_nft *n, struct pol_nft_old *o)
 			o->gates.v = calloc(json_array_size(el) + 1, sizeof(*o->gates.v));
 			if (!o->gates.v)
 				break;
-			json_array_foreach(el, k, x) {
-				json_t *c = json_object_get(x, "concat");
-				struct pol_gate *g = &o->gates.v[o->gates.n];
-				int proto = proto_of(json_array_get(c, 2));
-				json_int_t port = json_integer_value(json_array_get(c, 3));
-
-				if (ip_parse(json_string_value(json_array_get(c, 0)), &g->client) &&
-				    ip_parse(json_string_value(json_array_get(c, 1)), &g->front) &&
-				    proto > 0 && proto < 256 && port > 0 && port < 65536) {
-					g->proto = (uint8_t)proto;
-					g->port = (uint16_t)port;
+			json_array_foreach(json_object_get(st, "stmt"), k, x)
+				o->gates_counted = o->gates_counted || json_object_get(x, "counter");
+			json_array_foreach(el, k, x)
+				if (gate_parse(x, &o->gates.v[o->gates.n], NULL))
 					o->gates.n++;
-				}
-			}
 			o->gates.cap = o->gates.n;
 			qsort(o->gates.v, o->gates.n, sizeof(*o->gates.v), gate_cmp);
 		} else {
@@ -655,7 +682,9 @@ static bool in_names(const json_t *names, const char *name)
 static void put_adopt(FILE *f, const struct pol_nft *n, const struct pol_nft_old *o,
 		      const struct pol_nft_pod *pods, size_t npods, const struct pol_gates *gates)
 {
+	static const struct pol_gates none;
 	const char *t = n->table;
+	const struct pol_gates *had = o->gates_counted ? &o->gates : &none;
 	size_t i;
 	json_t *x;
 
@@ -672,6 +701,10 @@ static void put_adopt(FILE *f, const struct pol_nft *n, const struct pol_nft_old
 		}
 	fprintf(f, "flush chain inet %s forward\nflush chain inet %s input\n"
 		   "flush chain inet %s gate-drop\n", t, t, t);
+	/* An earlier k1s's gates set without counters: made again, its rule
+	 * with it, in this transaction. */
+	if (!o->gates_counted)
+		fprintf(f, "delete set inet %s gates\n", t);
 	put_base(f, n);
 	json_array_foreach(o->chains, i, x) {
 		const char *name = json_string_value(x);
@@ -702,8 +735,8 @@ static void put_adopt(FILE *f, const struct pol_nft *n, const struct pol_nft_old
 			if (pods[i].isolated[d])
 				put_chain_add(f, n, pods[i].ip, d, &pods[i].rules[d],
 					      !has_key(o, d, pods[i].ip));
-	put_gates(f, n, "delete", &o->gates, gates);
-	put_gates(f, n, "add", gates, &o->gates);
+	put_gates(f, n, "delete", had, gates);
+	put_gates(f, n, "add", gates, had);
 }
 
 /* ---- applying ---- */
@@ -917,6 +950,66 @@ static bool chain_name(const char *s, int *dir, uint32_t *ip)
 	return true;
 }
 
+static int gate_seen_cmp(const void *a, const void *b)
+{
+	return gate_cmp(&((const struct pol_nft_gate_seen *)a)->g,
+			&((const struct pol_nft_gate_seen *)b)->g);
+}
+
+/* The gates' drops since the last reading, credited as
+ * pol_view_gate_blame() says. Readings of elements no longer in the set
+ * are forgotten: one added again counts from zero. */
+static int gate_drops(struct pol_nft *n, const struct pol_view *v, struct nft_ctx *ctx)
+{
+	char cmd[128];
+	json_t *root, *it, *x;
+	struct pol_nft_gate_seen *now = NULL;
+	size_t i, k, nnow = 0;
+
+	snprintf(cmd, sizeof(cmd), "list set inet %s gates", n->table);
+	if (nft_run_cmd_from_buffer(ctx, cmd) != 0)
+		return -ENOENT;
+	root = json_loads(nft_ctx_get_output_buffer(ctx), 0, NULL);
+	json_array_foreach(json_object_get(root, "nftables"), i, it) {
+		json_t *el = json_object_get(json_object_get(it, "set"), "elem");
+
+		if (!el || now)
+			continue;
+		now = calloc(json_array_size(el) + 1, sizeof(*now));
+		if (!now) {
+			json_decref(root);
+			return -ENOMEM;
+		}
+		json_array_foreach(el, k, x) {
+			struct pol_nft_gate_seen *s = &now[nnow], *was;
+			const json_t *c;
+			const char *const *pols;
+			uint64_t pk, delta;
+			size_t np;
+
+			if (!gate_parse(x, &s->g, &c) || !c)
+				continue;
+			nnow++;
+			pk = (uint64_t)json_integer_value(json_object_get(c, "packets"));
+			was = n->ngate_seen ? bsearch(s, n->gate_seen, n->ngate_seen,
+						      sizeof(*s), gate_seen_cmp)
+					    : NULL;
+			delta = was && pk >= was->packets ? pk - was->packets : pk;
+			s->packets = pk;
+			np = delta ? pol_view_gate_blame(v, &s->g, &pols) : 0;
+			for (size_t j = 0; j < np; j++)
+				add_count(n->totals, pols[j], delta);
+		}
+	}
+	json_decref(root);
+	if (nnow)
+		qsort(now, nnow, sizeof(*now), gate_seen_cmp);
+	free(n->gate_seen);
+	n->gate_seen = now;
+	n->ngate_seen = nnow;
+	return 0;
+}
+
 int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts)
 {
 	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
@@ -973,6 +1066,9 @@ int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts)
 			add_count(n->totals, pols[k], delta);
 	}
 	json_decref(root);
+	/* Not terse: the gates' elements, each with its counter. */
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	ret = gate_drops(n, v, ctx);
 	json_object_foreach(n->totals, key, val)
 		add_count(counts, key, (uint64_t)json_integer_value(val));
 out:
@@ -1041,6 +1137,7 @@ void pol_nft_free(struct pol_nft *n, bool remove)
 	pol_nflog_free(n->log);
 	forget(n);
 	free(n->seen);
+	free(n->gate_seen);
 	json_decref(n->totals);
 	if (n->ctx)
 		nft_ctx_free(n->ctx);

@@ -117,7 +117,16 @@ expect_out "describe shows the egress rule to the database" \
 # Who may reach the api pods now: the frontend only.
 wait_for "app=other no longer reaches the api pod" 10 times_out "$OTHER" "http://$API_IP:3000/"
 expect_timeout "app=other -> api pod:3000" "$OTHER" "http://$API_IP:3000/"
+# drops_of POLICY: what /k1s/policy/drops counts against it.
+drops_of() {
+	curl -s --max-time 5 "$SERVER/k1s/policy/drops" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["drops"].get(sys.argv[1], 0))' "$1"
+}
+before=$(drops_of default/api-network-policy)
 expect_timeout "app=other -> api-service, the same timeout" "$OTHER" "http://$CIP/"
+after=$(drops_of default/api-network-policy)
+[ "$after" -gt "$before" ] || fail "drops at api-service's address: $before then $after"
+echo "ok - drops at api-service's address count against api-network-policy ($before -> $after)"
 for ip in $(k get pods -l app=api -o jsonpath='{.items[*].status.podIP}'); do
 	expect_timeout "app=other -> $ip:3000" "$OTHER" "http://$ip:3000/"
 done

@@ -25,6 +25,7 @@
 #define Y_C pt_ip(1, 2)
 #define Z_A pt_ip(2, 0)
 #define Z_B pt_ip(2, 1)
+#define Z_C pt_ip(2, 2)
 #define OUTSIDE 0x08080808u
 
 static bool reach(const struct pol_view *v, uint32_t src, uint32_t dst, uint8_t proto,
@@ -360,8 +361,10 @@ static void gates(void **state)
 	static const char pols[] =
 	    POL("x", "a-from-b", "{podSelector: {matchLabels: {pod: a}}, "
 				 "ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]}")
-	    POL("kube-system", "dns-deny", "{podSelector: {}, ingress: []}");
+	    POL("kube-system", "dns-deny", "{podSelector: {}, ingress: []}")
+	    POL("z", "c-out", "{podSelector: {matchLabels: {pod: c}}, policyTypes: [Egress]}");
 	json_t *p = yaml_to_json(pols, strlen(pols)), *o;
+	const char *const *blamed;
 	struct k1s_cidr net = {0x0af40000, 16};
 	struct pol_view_builder *b = pol_builder_new(&net, PT_NODE);
 	struct pol_gates g = {0};
@@ -407,6 +410,23 @@ static void gates(void **state)
 	}
 	assert_int_equal(n, 7 * 3 + 9);
 	pol_gates_free(&g);
+	/* A gate's drops are counted against the policy that denied the flow
+	 * to the endpoint: the endpoint's ingress, or the client's egress
+	 * (judged first, as the proxies judge). */
+	assert_int_equal(pol_view_gate_blame(v, &(struct pol_gate){Y_A, 0x0a600014, 80, POL_TCP},
+					     &blamed), 1);
+	assert_string_equal(blamed[0], "x/a-from-b");
+	assert_int_equal(pol_view_gate_blame(v, &(struct pol_gate){Z_C, PT_NODE, 30080, POL_TCP},
+					     &blamed), 1);
+	assert_string_equal(blamed[0], "z/c-out");
+	assert_int_equal(pol_view_gate_blame(v, &(struct pol_gate){Y_A, 0x0af40035, 53, POL_UDP},
+					     &blamed), 1);
+	assert_string_equal(blamed[0], "kube-system/dns-deny");
+	/* No such front, or a client that passes: nothing to count. */
+	assert_int_equal(pol_view_gate_blame(v, &(struct pol_gate){Y_A, 0x0a600014, 81, POL_TCP},
+					     &blamed), 0);
+	assert_int_equal(pol_view_gate_blame(v, &(struct pol_gate){X_B, 0x0a600014, 80, POL_TCP},
+					     &blamed), 0);
 	/* Explained at a Service's front: judged at its endpoints. */
 	{
 		json_t *j = pol_view_explain(v, &(struct pol_flow){Y_A, 0x0a600014, 80, POL_TCP});

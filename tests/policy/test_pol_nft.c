@@ -439,6 +439,7 @@ static void gates_drop_flows_to_a_front(void **state)
 {
 	struct pol_view *v = view(pol_b, 2, NULL);
 	struct pol_nft *n = nft_new();
+	json_t *counts = json_object();
 
 	(void)state;
 	assert_int_equal(dial_ip(C, FRONT, SOCK_STREAM, 80, 300), 'a' + NPODS);
@@ -449,6 +450,12 @@ static void gates_drop_flows_to_a_front(void **state)
 	assert_int_equal(dial_ip(A, FRONT, SOCK_STREAM, 80, 300), 'a' + NPODS);
 	/* A port with no Service behind it is left to the host. */
 	assert_int_equal(dial_ip(C, FRONT, SOCK_STREAM, 81, 300), 'a' + NPODS);
+	/* c's drops at the front count against the policy that keeps it from
+	 * b, b's ingress, as a drop of c -> b would. */
+	assert_int_equal(pol_nft_drops(n, v, counts), 0);
+	assert_true(json_integer_value(json_object_get(counts, "x/b-in")) >= 1);
+	assert_int_equal(json_object_size(counts), 1);
+	json_decref(counts);
 	pol_nft_free(n, true);
 	pol_view_free(v);
 }
@@ -580,6 +587,45 @@ static void a_table_of_another_shape_is_replaced(void **state)
 	pol_view_free(v);
 }
 
+/* An earlier k1s's table whose gates set had no counters: adopted, the set
+ * made again with counters in the same transaction; the gate holds all
+ * along and its drops count from then on. */
+static void a_gates_set_without_counters_is_made_again(void **state)
+{
+	struct pol_view *v = view(pol_b, 2, NULL);
+	struct pol_nft *n = nft_new();
+	json_t *counts = json_object();
+	long in_b;
+	char *l;
+
+	(void)state;
+	assert_int_equal(pol_nft_apply(n, v), 0);
+	pol_nft_free(n, false);
+	in_b = chain_handle("in-10-244-250-3");
+	assert_int_equal(sh("nft 'flush chain inet " TABLE " input; delete set inet " TABLE " gates;"
+			    " add set inet " TABLE " gates { type ipv4_addr . ipv4_addr . inet_proto"
+			    " . inet_service; }; add element inet " TABLE " gates { %s . " FRONT
+			    " . tcp . 80 }; add rule inet " TABLE " input ip saddr . ip daddr . meta"
+			    " l4proto . th dport @gates jump gate-drop'", pods[C].ip), 0);
+	assert_int_equal(dial_ip(C, FRONT, SOCK_STREAM, 80, 300), 0);
+	n = nft_new();
+	assert_int_equal(pol_nft_apply(n, v), 0);
+	/* Adopted, not replaced: b's chain is the one made before. */
+	assert_int_equal(chain_handle("in-10-244-250-3"), in_b);
+	l = listing("set inet " TABLE " gates");
+	assert_non_null(strstr(l, "counter"));
+	free(l);
+	assert_int_equal(pol_nft_drops(n, v, counts), 0);
+	assert_int_equal(json_object_size(counts), 0);
+	assert_int_equal(dial_ip(C, FRONT, SOCK_STREAM, 80, 300), 0);
+	assert_int_equal(dial_ip(A, FRONT, SOCK_STREAM, 80, 300), 'a' + NPODS);
+	assert_int_equal(pol_nft_drops(n, v, counts), 0);
+	assert_true(json_integer_value(json_object_get(counts, "x/b-in")) >= 1);
+	json_decref(counts);
+	pol_nft_free(n, true);
+	pol_view_free(v);
+}
+
 /* Overlapping rules (an ipBlock and a pod in it, port ranges that meet)
  * are what the kernel refuses in an interval set; they go in disjoint,
  * and a change from one to another applies. */
@@ -654,6 +700,7 @@ int main(void)
 		cmocka_unit_test(counts_and_logs_drops),
 		cmocka_unit_test(drop_log_is_rate_limited),
 		cmocka_unit_test(gates_drop_flows_to_a_front),
+		cmocka_unit_test(a_gates_set_without_counters_is_made_again),
 		cmocka_unit_test(changes_apply_element_by_element),
 		cmocka_unit_test(a_restart_never_opens_a_window),
 		cmocka_unit_test(a_table_of_another_shape_is_replaced),
