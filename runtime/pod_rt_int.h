@@ -188,6 +188,17 @@ void pod_rt_kill(struct pod_ctr *c, int grace);
 void pod_rt_liveness_failed(struct pod_ctr *c);
 
 /* ---- pod_rt_proc.c: processes ---- */
+
+/* A directory or file the container sees at `dst` (an absolute path in
+ * its mount namespace): a volume's, from `src` on the host. */
+struct pod_mount {
+	const char *src, *dst;
+	bool readonly;
+};
+
+/* The cgroup(s) a container runs in (pod_cgroup.c); opaque here. */
+struct pod_cg;
+
 struct pod_launch {
 	char **argv, **envp;
 	uid_t uid;
@@ -199,6 +210,9 @@ struct pod_launch {
 	int go_r;    /* read before exec (held program), or -1 */
 	int keep[3]; /* the runtime's ends of those: closed in the children */
 	int exe_fd;  /* the program, opened by the runtime; -1: argv[0] on PATH */
+	const struct pod_mount *mounts; /* the volumes, in the order to mount */
+	size_t nmounts;
+	const struct pod_cg *cg; /* NULL: the runtime's own cgroup */
 };
 
 /* A copy of the program at `path` that any user can execute, whatever the
@@ -226,6 +240,10 @@ int pod_pidfd_wait(int pidfd);
 void pod_log_line(int fd, const char *stream, bool partial, const char *text, size_t len);
 /* Removes a directory tree. */
 int pod_rmtree(const char *path);
+/* In the container's process, in its own mount namespace: makes each of
+ * mounts appear at its dst. Exits the process (status 128, the reason on
+ * stderr, which is the container's log) when one cannot. */
+void pod_mounts_apply(const struct pod_mount *mounts, size_t n);
 
 /* ---- pod_rt_env.c: the container's environment ---- */
 /* Builds the environment of container `cspec` of `pod` (with status.podIP

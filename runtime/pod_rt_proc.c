@@ -328,6 +328,24 @@ static void bind_file(const char *src, const char *dst)
 		dprintf(2, "k1s: mounting %s on %s: %s\n", src, dst, strerror(errno));
 }
 
+void pod_mounts_apply(const struct pod_mount *mounts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct pod_mount *m = &mounts[i];
+		struct stat st;
+
+		/* The mount point must exist: nothing is made on the host's
+		 * file system for a pod. */
+		if (stat(m->dst, &st) < 0)
+			die(m->dst, errno);
+		if (mount(m->src, m->dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+			die(m->dst, errno);
+		if (m->readonly &&
+		    mount(NULL, m->dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+			die(m->dst, errno);
+	}
+}
+
 /* The container process: enters the pod, becomes the container's user
  * and execs. Never returns. */
 static void container_main(const struct pod_launch *l, int out_w, int err_w)
@@ -366,6 +384,7 @@ static void container_main(const struct pod_launch *l, int out_w, int err_w)
 		die("sethostname", errno);
 	bind_file(l->resolv, "/etc/resolv.conf");
 	bind_file(l->hosts, "/etc/hosts");
+	pod_mounts_apply(l->mounts, l->nmounts);
 	if (l->go_r >= 0) {
 		char c;
 
