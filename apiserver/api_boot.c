@@ -201,7 +201,8 @@ int api_boot(struct api *api)
 			      "namespace", "kube-system", "labels", "k8s-app", "kube-dns",
 			      "kubernetes.io/cluster-service", "true", "kubernetes.io/name",
 			      "CoreDNS", "spec", "selector", "k8s-app", "kube-dns", "clusterIP",
-			      "10.96.0.10", "ports", "name", "dns", "port", 53, "protocol", "UDP",
+			      api->cfg.dns_ip ? api->cfg.dns_ip : "10.96.0.10", "ports", "name",
+			      "dns", "port", 53, "protocol", "UDP",
 			      "targetPort", 53, "name", "dns-tcp", "port", 53, "protocol", "TCP",
 			      "targetPort", 53));
 	/* The controller name is ingress-nginx's own (its deploy.yaml creates

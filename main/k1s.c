@@ -577,6 +577,7 @@ static int serve(int argc, char **argv)
 		case 'N':
 			dnscfg.ip = optarg;
 			pcfg.cluster_dns = optarg;
+			cfg.dns_ip = optarg;
 			break;
 		case 'A':
 			dnscfg.listen = optarg;

@@ -23,6 +23,7 @@ struct api_config {
 	unsigned short node_port_max;	/* default 32767 */
 	const char *node_name;		/* default: the host name */
 	const char *node_ip;		/* default: the address of the default route */
+	const char *dns_ip;		/* the kube-dns Service's clusterIP; default 10.96.0.10 */
 };
 
 /* Prepares the API on an open store: creates the system objects on first

@@ -15,13 +15,8 @@ need kubectl dig python3 curl
 
 NS=dns-it
 UP=127.0.0.3
-# 10.96.0.10, unless another k1s on this machine (a benchmark) holds it:
-# then another address in the service range, routed to lo as well.
-DNS_IP=10.96.0.10
-if ss -Hlun "src $DNS_IP:53" 2>/dev/null | grep -q .; then
-	DNS_IP=10.111.254.253
-	echo "# 10.96.0.10:53 is taken on this machine: using $DNS_IP"
-fi
+# Not the default 10.96.0.10: --dns-ip moves the kube-dns Service too.
+DNS_IP=10.111.254.253
 
 # A fake upstream: every A is 192.0.2.99 (TTL 300), every other type is
 # NODATA; it counts the queries it sees in $TMP/upcount.
@@ -68,6 +63,9 @@ wait_for "kube-dns answers" 10 bash -c "dig @$DNS_IP +short +time=1 +tries=1 kub
 expect_out "and so does --dns-listen's host address, over UDP and TCP" '^10\.96\.0\.1$' \
 	bash -c "dig @127.0.0.5 -p 5354 +short +time=2 +tries=1 kubernetes.default.svc.cluster.local &&
 		dig @127.0.0.5 -p 5354 +tcp +short +time=2 +tries=1 kubernetes.default.svc.cluster.local | grep -qx 10.96.0.1"
+
+expect_out "the kube-dns Service is at --dns-ip" "^$DNS_IP\$" \
+	k get svc -n kube-system kube-dns -o jsonpath='{.spec.clusterIP}'
 
 k create namespace $NS >/dev/null
 k() { kubectl -s "$SERVER" --cache-dir "$TMP/kcache" -n $NS "$@"; }
