@@ -205,6 +205,8 @@ struct pod_launch {
 	gid_t gid;
 	const char *netns, *hostname, *resolv, *hosts, *workdir;
 	const char *log_path, *exit_path;
+	int64_t log_max_size; /* rotate the log past this; 0 = never */
+	int log_max_files;    /* at most this many files of the log */
 	int stdin_r; /* the container's stdin, or -1 for /dev/null */
 	int tty;     /* terminal slave (stdin/out/err), or -1 */
 	int go_r;    /* read before exec (held program), or -1 */
@@ -236,14 +238,37 @@ unsigned long long pod_proc_starttime(pid_t pid);
 int pod_pidfd_open(pid_t pid);
 /* Reaps a child through its pidfd: its wait status, or -1. */
 int pod_pidfd_wait(int pidfd);
-/* Writes a log line in CRI format to fd: "<RFC3339Nano> <stream> <F|P> text\n". */
-void pod_log_line(int fd, const char *stream, bool partial, const char *text, size_t len);
 /* Removes a directory tree. */
 int pod_rmtree(const char *path);
 /* In the container's process, in its own mount namespace: makes each of
  * mounts appear at its dst. Exits the process (status 128, the reason on
  * stderr, which is the container's log) when one cannot. */
 void pod_mounts_apply(const struct pod_mount *mounts, size_t n);
+
+/* ---- pod_log.c: a run's log, written by its shim ---- */
+/* Writes a log line in CRI format to fd: "<RFC3339Nano> <stream> <F|P> text\n". */
+void pod_log_line(int fd, const char *stream, bool partial, const char *text, size_t len);
+struct pod_log;
+/* Opens (appends to) the log at path, rotated before it would pass
+ * max_size bytes (0 = never) into at most max_files files (at least 2),
+ * as kubelet (see pod_log.c). NULL and *err (a negative errno). */
+struct pod_log *pod_log_open(const char *path, int64_t max_size, int max_files, int *err);
+/* Adds one CRI record; it reaches the file at the next pod_log_flush(),
+ * or sooner. A rotation happens between two records, never inside one. */
+void pod_log_record(struct pod_log *lg, const char *stream, bool partial, const char *text,
+                    size_t len);
+/* Writes the records gathered so far: 0 or -EIO. */
+int pod_log_flush(struct pod_log *lg);
+/* The live file's descriptor (it changes at each rotation). */
+int pod_log_fd(const struct pod_log *lg);
+/* Flushes and closes; NULL is a no-op. */
+void pod_log_close(struct pod_log *lg);
+/* Removes the log at path and its rotated files. */
+void pod_log_remove(const char *path);
+/* The shim's loop: logs the container's stdout and stderr pipes (either
+ * -1) into lg (NULL: read and dropped) until the container `pid` (pidfd)
+ * has ended and its pipes are drained. Its wait status. */
+int pod_log_pump(struct pod_log *lg, int out_fd, int err_fd, int pidfd, pid_t pid);
 
 /* ---- pod_rt_env.c: the container's environment ---- */
 /* Builds the environment of container `cspec` of `pod` (with status.podIP
