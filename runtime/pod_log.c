@@ -39,6 +39,7 @@ struct pod_log {
 	int64_t lg_size;     /* bytes in the live file, written or gathered */
 	int64_t lg_max_size; /* 0: never rotated */
 	int lg_max_files;
+	bool lg_gzip;
 	time_t lg_last;      /* the newest rotated file's name, as a time */
 	char *lg_buf;        /* gathered records not yet written */
 	size_t lg_len;
@@ -71,24 +72,6 @@ static int write_all(int fd, const char *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-void pod_log_line(int fd, const char *stream, bool partial, const char *text, size_t len)
-{
-	char head[96];
-	int n = record_head(head, sizeof(head), stream, partial);
-	/* One write per line, so that a reader never sees half a line. */
-	char *line = malloc((size_t)n + len + 1);
-
-	if (!line)
-		return;
-	memcpy(line, head, (size_t)n);
-	memcpy(line + n, text, len);
-	line[(size_t)n + len] = '\n';
-	if (write(fd, line, (size_t)n + len + 1) < 0) {
-		/* Nothing to tell: the log is where we would tell it. */
-	}
-	free(line);
 }
 
 int pod_log_parse_size(const char *s, int64_t *bytes)
@@ -339,7 +322,7 @@ static int rotate(struct pod_log *lg)
 	for (size_t i = n > keep ? n - keep : 0; i < n; i++) {
 		size_t l = strlen(names[i]);
 
-		if (l < 3 || strcmp(names[i] + l - 3, ".gz") != 0)
+		if (lg->lg_gzip && (l < 3 || strcmp(names[i] + l - 3, ".gz") != 0))
 			compress_file(names[i]);
 	}
 	free_list(names, n);
@@ -368,7 +351,8 @@ static int rotate(struct pod_log *lg)
 	return 0;
 }
 
-struct pod_log *pod_log_open(const char *path, int64_t max_size, int max_files, int *err)
+struct pod_log *pod_log_open(const char *path, int64_t max_size, int max_files, bool gzip,
+                             int *err)
 {
 	struct pod_log *lg = calloc(1, sizeof(*lg));
 	struct stat st;
@@ -389,6 +373,7 @@ struct pod_log *pod_log_open(const char *path, int64_t max_size, int max_files, 
 	lg->lg_size = fstat(lg->lg_fd, &st) == 0 ? st.st_size : 0;
 	lg->lg_max_size = max_size > 0 ? max_size : 0;
 	lg->lg_max_files = max_files > 1 ? max_files : 2;
+	lg->lg_gzip = gzip;
 	return lg;
 }
 

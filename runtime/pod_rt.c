@@ -897,7 +897,7 @@ static struct pod_run *pod_new(struct pod_rt *rt, const json_t *obj)
 		c->index = (int)i;
 		snprintf(c->name, sizeof(c->name), "%s", k1s_json_str(cs, "name") ?: "");
 		snprintf(c->image, sizeof(c->image), "%s", k1s_json_str(cs, "image") ?: "");
-		c->shim_fd = c->stdin_w = c->pty = c->go_w = c->pty_log = -1;
+		c->shim_fd = c->stdin_w = c->pty = c->go_w = -1;
 		ctr_waiting(c, "ContainerCreating", NULL);
 		for (int k = 0; k < POD_NPROBES; k++) {
 			c->probes[k].c = c;

@@ -625,18 +625,19 @@ static void on_pty(void *arg, int fd, uint32_t events)
 		pod_pty_release(c);
 		return;
 	}
-	if (c->pty_log >= 0) {
+	if (c->pty_log) {
 		size_t start = 0;
 
 		for (size_t i = 0; i < (size_t)n; i++) {
 			if (buf[i] != '\n')
 				continue;
-			pod_log_line(c->pty_log, "stdout", false, buf + start,
+			pod_log_record(c->pty_log, "stdout", false, buf + start,
 			             i > start && buf[i - 1] == '\r' ? i - start - 1 : i - start);
 			start = i + 1;
 		}
 		if (start < (size_t)n)
-			pod_log_line(c->pty_log, "stdout", true, buf + start, (size_t)n - start);
+			pod_log_record(c->pty_log, "stdout", true, buf + start, (size_t)n - start);
+		pod_log_flush(c->pty_log);
 	}
 }
 
@@ -655,13 +656,18 @@ void pod_tty_echo(int fd, bool on)
 
 void pod_pty_watch(struct pod_ctr *c, const char *log_path)
 {
-	int fl;
+	int fl, err;
 
 	if (c->pty < 0)
 		return;
 	fl = fcntl(c->pty, F_GETFL);
 	fcntl(c->pty, F_SETFL, fl | O_NONBLOCK);
-	c->pty_log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	/* Rotated as the shim rotates, but not compressed: gzip would stall
+	 * the control loop. */
+	c->pty_log = pod_log_open(log_path,
+	                          c->p->rt->cfg.container_log_max_size ?: POD_LOG_MAX_SIZE_DEFAULT,
+	                          c->p->rt->cfg.container_log_max_files ?: POD_LOG_MAX_FILES_DEFAULT,
+	                          false, &err);
 	if (k1s_loop_add_fd(c->p->rt->loop, c->pty, EPOLLIN, on_pty, c) == 0)
 		c->pty_watched = true;
 }
@@ -677,8 +683,6 @@ void pod_pty_release(struct pod_ctr *c)
 			fcntl(c->pty, F_SETFL, fl & ~O_NONBLOCK);
 		}
 	}
-	if (c->pty_log >= 0) {
-		close(c->pty_log);
-		c->pty_log = -1;
-	}
+	pod_log_close(c->pty_log);
+	c->pty_log = NULL;
 }

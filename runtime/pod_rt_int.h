@@ -3,7 +3,8 @@
  * Layout on disk: DATA_DIR/pods/<ns>_<name>_<uid>/ holds state.json (what
  * a restarted k1s needs to adopt the pod), resolv.conf and hosts (bind
  * mounted into each container), and one directory per container with
- * <restartCount>.log (CRI format) and <restartCount>.exit (the run's wait
+ * <restartCount>.log (CRI format; rotated to <restartCount>.log.<time>
+ * and .gz files, pod_log.c) and <restartCount>.exit (the run's wait
  * status, written by its shim).
  *
  * Process model: each run of a container is a shim (a fork of k1s, in its
@@ -27,6 +28,7 @@
 
 struct k1s_timer;
 struct pod_follow;
+struct pod_log;
 struct pod_rt;
 struct pod_run;
 
@@ -89,7 +91,7 @@ struct pod_ctr {
 	int pty;     /* terminal master, or -1 */
 	int go_w;    /* held program: write to release, or -1 */
 	bool stdin_open;
-	int pty_log; /* the log, while the runtime drains the terminal */
+	struct pod_log *pty_log; /* the log, while the runtime drains the terminal */
 	bool pty_watched;
 	struct k1s_timer *go_timer;
 	pod_exit_fn attach_exit;
@@ -246,13 +248,13 @@ int pod_rmtree(const char *path);
 void pod_mounts_apply(const struct pod_mount *mounts, size_t n);
 
 /* ---- pod_log.c: a run's log, written by its shim ---- */
-/* Writes a log line in CRI format to fd: "<RFC3339Nano> <stream> <F|P> text\n". */
-void pod_log_line(int fd, const char *stream, bool partial, const char *text, size_t len);
 struct pod_log;
 /* Opens (appends to) the log at path, rotated before it would pass
  * max_size bytes (0 = never) into at most max_files files (at least 2),
- * as kubelet (see pod_log.c). NULL and *err (a negative errno). */
-struct pod_log *pod_log_open(const char *path, int64_t max_size, int max_files, int *err);
+ * as kubelet (see pod_log.c); the rotated files before the newest are
+ * gzip-compressed when `gzip`. NULL and *err (a negative errno). */
+struct pod_log *pod_log_open(const char *path, int64_t max_size, int max_files, bool gzip,
+                             int *err);
 /* Adds one CRI record; it reaches the file at the next pod_log_flush(),
  * or sooner. A rotation happens between two records, never inside one. */
 void pod_log_record(struct pod_log *lg, const char *stream, bool partial, const char *text,

@@ -381,7 +381,7 @@ static void shim_main(const struct pod_launch *l, int note)
 	setsid();
 	reset_signals(true);
 	prctl(PR_SET_NAME, "k1s-shim", 0, 0, 0);
-	log = pod_log_open(l->log_path, l->log_max_size, l->log_max_files, &lerr);
+	log = pod_log_open(l->log_path, l->log_max_size, l->log_max_files, true, &lerr);
 	if (l->tty < 0 && (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0))
 		_exit(1);
 	cpid = fork();

@@ -83,7 +83,16 @@ bool pod_rt_ready(const struct pod_rt *rt);
  * time for timestamps=true) and filters by time for sinceSeconds/sinceTime.
  * A run's records are all in its file once pod_running() turns false; a
  * restart starts a new file, the previous run's is kept for --previous and
- * older ones are removed. Written by a per-run shim process that outlives
+ * older ones are removed.
+ * Rotation, as kubelet's: before the file would pass
+ * container_log_max_size it is renamed <file>.YYYYMMDD-hhmmss (UTC; a
+ * second past the newest rotated file's name when two rotations fall in
+ * one second, so names sort by age) and a new file is started in its
+ * place, between two records. The newest rotated file stays as it is;
+ * older ones become <name>.gz (not for a tty's log); at most
+ * container_log_max_files files of a run exist. The path named here is
+ * always the live file, which is what `kubectl logs` reads, as kubelet's
+ * ReadLogs; a reader following it goes on to the next file at a rename. Written by a per-run shim process that outlives
  * k1s, so a log keeps growing across a restart of k1s. The output of a tty
  * container goes to its log only while nobody attaches. */
 int pod_log_path(struct pod_rt *rt, const char *ns, const char *name, const char *container,

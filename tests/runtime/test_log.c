@@ -141,7 +141,7 @@ static void rotates_at_size_without_loss(void **state)
 	size_t n;
 	int err;
 
-	lg = pod_log_open(logp, 1000, 1000, &err);
+	lg = pod_log_open(logp, 1000, 1000, true, &err);
 	assert_non_null(lg);
 	write_lines(lg, 400);
 	pod_log_close(lg);
@@ -175,7 +175,7 @@ static void keeps_max_files(void **state)
 	size_t n, gl, wl;
 	int err;
 
-	lg = pod_log_open(logp, 1000, 4, &err);
+	lg = pod_log_open(logp, 1000, 4, true, &err);
 	assert_non_null(lg);
 	write_lines(lg, 400);
 	pod_log_close(lg);
@@ -199,7 +199,7 @@ static void keeps_max_files(void **state)
 	/* max_files 2: the live file and one rotated, nothing compressed. */
 	teardown(state);
 	setup(state);
-	lg = pod_log_open(logp, 1000, 2, &err);
+	lg = pod_log_open(logp, 1000, 2, true, &err);
 	write_lines(lg, 100);
 	pod_log_close(lg);
 	v = files(&n);
@@ -235,7 +235,7 @@ static void compressed_files_read_with_zcat(void **state)
 	snprintf(path, sizeof(path), "%s/0.log.notes", dir);
 	close(open(path, O_WRONLY | O_CREAT, 0600));
 
-	lg = pod_log_open(logp, 200, 10, &err);
+	lg = pod_log_open(logp, 200, 10, true, &err);
 	assert_non_null(lg);
 	pod_log_record(lg, "stdout", false, "first", 5);
 	pod_log_record(lg, "stdout", true, "second, a piece", 15);
@@ -296,7 +296,7 @@ static void pump_rotates_a_childs_output(void **state)
 	close(ep[1]);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	assert_true(pidfd >= 0);
-	lg = pod_log_open(logp, 4096, 1000, &err);
+	lg = pod_log_open(logp, 4096, 1000, true, &err);
 	assert_non_null(lg);
 	status = pod_log_pump(lg, op[0], ep[0], pidfd, pid);
 	pod_log_close(lg);
