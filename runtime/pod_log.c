@@ -5,7 +5,10 @@
  * and the oldest are removed so that at most max_files files (the live one
  * included) exist. kubelet renames the file under a running writer every
  * 10 s and asks the runtime to reopen it; here the writer rotates itself,
- * between two records, before the file would pass max_size. */
+ * between two records, before the file would pass max_size. The shim
+ * compresses between two reads of the pipes: meanwhile the container's
+ * writes wait on a full pipe, so a pod that logs without pause goes as
+ * fast as the disk and gzip allow, and the disk holds what it may. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,8 +43,8 @@ struct pod_log {
 	int64_t lg_max_size; /* 0: never rotated */
 	int lg_max_files;
 	bool lg_gzip;
-	time_t lg_last;      /* the newest rotated file's name, as a time */
-	char *lg_buf;        /* gathered records not yet written */
+	time_t lg_last; /* the newest rotated file's name, as a time */
+	char *lg_buf;   /* gathered records not yet written */
 	size_t lg_len;
 	char lg_path[1024];
 };
@@ -54,9 +57,9 @@ static int record_head(char *head, size_t len, const char *stream, bool partial)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	return snprintf(head, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ",
-	                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	                tm.tm_sec, ts.tv_nsec, stream, partial ? 'P' : 'F');
+	return snprintf(head, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ", tm.tm_year + 1900,
+	                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec,
+	                stream, partial ? 'P' : 'F');
 }
 
 static int write_all(int fd, const char *p, size_t len)
@@ -81,9 +84,9 @@ int pod_log_parse_size(const char *s, int64_t *bytes)
 		const char *sfx;
 		int64_t mul;
 	} units[] = {
-	    {"Ki", 1LL << 10}, {"Mi", 1LL << 20}, {"Gi", 1LL << 30}, {"Ti", 1LL << 40},
-	    {"k", 1000LL},     {"M", 1000000LL},  {"G", 1000000000LL}, {"T", 1000000000000LL},
-	    {"", 1},
+	    {"Ki", 1LL << 10},   {"Mi", 1LL << 20},      {"Gi", 1LL << 30},
+	    {"Ti", 1LL << 40},   {"k", 1000LL},          {"M", 1000000LL},
+	    {"G", 1000000000LL}, {"T", 1000000000000LL}, {"", 1},
 	};
 	int64_t whole = 0, frac = 0, scale = 1;
 	const char *p = s;
@@ -146,8 +149,8 @@ static bool parse_ts(const char *s, size_t n, time_t *t)
 	for (size_t i = 0; i < n; i++)
 		if (i != 8 && (s[i] < '0' || s[i] > '9'))
 			return false;
-	tm.tm_year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0') -
-	             1900;
+	tm.tm_year =
+	    (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0') - 1900;
 	tm.tm_mon = (s[4] - '0') * 10 + (s[5] - '0') - 1;
 	tm.tm_mday = (s[6] - '0') * 10 + (s[7] - '0');
 	tm.tm_hour = (s[9] - '0') * 10 + (s[10] - '0');
@@ -351,8 +354,7 @@ static int rotate(struct pod_log *lg)
 	return 0;
 }
 
-struct pod_log *pod_log_open(const char *path, int64_t max_size, int max_files, bool gzip,
-                             int *err)
+struct pod_log *pod_log_open(const char *path, int64_t max_size, int max_files, bool gzip, int *err)
 {
 	struct pod_log *lg = calloc(1, sizeof(*lg));
 	struct stat st;
@@ -480,7 +482,7 @@ static int64_t mono_ms(void)
 
 int pod_log_pump(struct pod_log *lg, int out_fd, int err_fd, int pidfd, pid_t pid)
 {
-	static struct pump_stream out = {.name = "stdout"}, err = {.name = "stderr"};
+	struct pump_stream out = {.name = "stdout"}, err = {.name = "stderr"};
 	int64_t deadline = -1;
 	bool exited = false;
 	int status = 0;

@@ -8,7 +8,7 @@
 # and the API and another pod answer meanwhile (k1s's and the shim's CPU
 # are printed, not judged). Needs root (pods run in namespaces).
 . "$(dirname "$0")/lib.sh"
-need kubectl curl timeout zcat
+need kubectl curl timeout zcat pgrep du
 [ "$(id -u)" = 0 ] || { echo "SKIP: pods need root"; exit 77; }
 MAX=8192
 FILES=3

@@ -94,7 +94,7 @@ static char *all_text(void)
 	len = (size_t)snprintf(cmd, sizeof(cmd), "cd %s && (", dir);
 	for (size_t i = 1; i < nf; i++)
 		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s %s; ",
-					strstr(v[i], ".gz") ? "zcat" : "cat", v[i]);
+		                        strstr(v[i], ".gz") ? "zcat" : "cat", v[i]);
 	snprintf(cmd + len, sizeof(cmd) - len, "cat 0.log) | cut -d' ' -f4-");
 	free_files(v);
 	f = popen(cmd, "r");
@@ -112,7 +112,8 @@ static char *expected(int from, int to)
 
 	buf[0] = '\0';
 	for (int i = from; i < to; i++)
-		len += (size_t)sprintf(buf + len, "line %05d of the log, padded to some length\n", i);
+		len +=
+		    (size_t)sprintf(buf + len, "line %05d of the log, padded to some length\n", i);
 	return buf;
 }
 
@@ -121,7 +122,8 @@ static void write_lines(struct pod_log *lg, int n)
 	char text[128];
 
 	for (int i = 0; i < n; i++) {
-		int len = snprintf(text, sizeof(text), "line %05d of the log, padded to some length", i);
+		int len =
+		    snprintf(text, sizeof(text), "line %05d of the log, padded to some length", i);
 
 		pod_log_record(lg, i % 7 ? "stdout" : "stderr", false, text, (size_t)len);
 		if (i % 3 == 0)
