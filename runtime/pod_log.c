@@ -431,6 +431,28 @@ int pod_log_fd(const struct pod_log *lg)
 	return lg->lg_fd;
 }
 
+int pod_log_open_newest_rotated(const char *path)
+{
+	char dir[1024], best[300] = "", full[1400];
+	const char *base = split_path(path, dir, sizeof(dir));
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		time_t t;
+
+		if (rotated_kind(e->d_name, base, &t) == 1 && strcmp(e->d_name, best) > 0)
+			snprintf(best, sizeof(best), "%s", e->d_name);
+	}
+	closedir(d);
+	if (!*best)
+		return -1;
+	snprintf(full, sizeof(full), "%s/%s", dir, best);
+	return open(full, O_RDONLY | O_CLOEXEC);
+}
+
 void pod_log_remove(const char *path)
 {
 	time_t newest = 0;

@@ -265,6 +265,9 @@ int pod_log_flush(struct pod_log *lg);
 int pod_log_fd(const struct pod_log *lg);
 /* Flushes and closes; NULL is a no-op. */
 void pod_log_close(struct pod_log *lg);
+/* The newest rotated file of the log at path (the only one not
+ * compressed), open for reading, or -1. */
+int pod_log_open_newest_rotated(const char *path);
 /* Removes the log at path and its rotated files. */
 void pod_log_remove(const char *path);
 /* The shim's loop: logs the container's stdout and stderr pipes (either

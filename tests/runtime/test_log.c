@@ -252,6 +252,19 @@ static void compressed_files_read_with_zcat(void **state)
 	assert_non_null(strstr(v[2], ".gz"));
 	assert_string_equal(v[4], "0.log.notes");
 	assert_string_equal(v[5], "10.log.20200101-000001");
+	/* The newest rotated file, the one a follower reads between two
+	 * rotations, is the plain one. */
+	{
+		struct stat x, y;
+		int nf = pod_log_open_newest_rotated(logp);
+
+		snprintf(path, sizeof(path), "%s/%s", dir, v[3]);
+		assert_true(nf >= 0);
+		assert_int_equal(fstat(nf, &x), 0);
+		assert_int_equal(stat(path, &y), 0);
+		assert_int_equal(x.st_ino, y.st_ino);
+		close(nf);
+	}
 	snprintf(cmd, sizeof(cmd), "zcat %s/%s", dir, v[2]);
 	free_files(v);
 	f = popen(cmd, "r");
