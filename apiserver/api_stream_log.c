@@ -4,6 +4,7 @@
  * stream stays open while the container runs: at the end of the file the
  * connection is suspended and a 100 ms timer of the control loop resumes
  * it, so that nothing ever waits in the loop. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -34,6 +35,10 @@ struct api_log {
 	struct api_log *next, **pprev;
 	char ns[256], pod[256], container[256], path[4096];
 	int fd;
+	/* Files of a followed log to read after fd, in order (a rotation
+	 * seen): the newest rotated one, when fd was rotated before it, and
+	 * the live one. -1 when none. */
+	int next_fd[2];
 	bool follow, timestamps;
 	bool suspended, finished;
 	bool since;			/* drop records before since_sec.since_nsec */
@@ -248,26 +253,82 @@ static bool run_over(struct api_log *l)
 	return strcmp(path, l->path) != 0;
 }
 
-/* A followed log that was rotated (renamed away, a new file in its
- * place, as a face's log is past its size): the old file is read to its
- * end, then the new one from its start, as kubelet's ReadLogs reopens a
- * followed log it sees renamed. Whether the stream moved to a new file. */
+/* The newest rotated file of the log at path (pod.h: <log>.YYYYMMDD-hhmmss,
+ * the only one not compressed), open, or -1. */
+static int open_newest_rotated(const char *path)
+{
+	char dir[4096], best[300] = "", full[4400];
+	const char *slash = strrchr(path, '/'), *base;
+	struct dirent *e;
+	size_t bl;
+	DIR *d;
+
+	if (!slash)
+		return -1;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	base = slash + 1;
+	bl = strlen(base);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		const char *ts = e->d_name + bl + 1;
+
+		if (strlen(e->d_name) != bl + 16 || strncmp(e->d_name, base, bl) != 0 ||
+		    e->d_name[bl] != '.' || !digits(ts, 8) || ts[8] != '-' || !digits(ts + 9, 6))
+			continue;
+		if (strcmp(e->d_name, best) > 0)
+			snprintf(best, sizeof(best), "%s", e->d_name);
+	}
+	closedir(d);
+	if (!*best)
+		return -1;
+	snprintf(full, sizeof(full), "%s/%s", dir, best);
+	return open(full, O_RDONLY | O_CLOEXEC);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
+}
+
+/* A followed log at the end of its file: goes on to the next file of the
+ * log, if it was rotated (renamed away, a new file in its place). The
+ * rest of the old file is read first, then the new one from its start,
+ * as kubelet's ReadLogs reopens a followed log it sees renamed. Two
+ * rotations between two looks leave the file between them as the newest
+ * rotated one, which is read in between. Whether the stream moved on. */
 static bool follow_rotated(struct api_log *l)
 {
-	struct stat a, b;
-	int fd;
+	struct stat a, b, m;
+	int fd, mid;
 
-	if (fstat(l->fd, &a) < 0 || stat(l->path, &b) < 0 ||
-	    (a.st_ino == b.st_ino && a.st_dev == b.st_dev))
+	if (l->next_fd[0] >= 0) {
+		close(l->fd);
+		l->fd = l->next_fd[0];
+		l->next_fd[0] = l->next_fd[1];
+		l->next_fd[1] = -1;
+		return true;
+	}
+	if (fstat(l->fd, &a) < 0 || stat(l->path, &b) < 0 || same_file(&a, &b))
 		return false;
 	fd = open(l->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 || fstat(fd, &b) < 0) {
+		if (fd >= 0)
+			close(fd);
 		return false;
-	/* Lines written to the old file just before the rename. */
-	while (!l->finished && refill(l) > 0)
-		;
-	close(l->fd);
-	l->fd = fd;
+	}
+	/* The lines written to the old file just before the rename come
+	 * first: the old file stays the one read, the others queue. */
+	mid = open_newest_rotated(l->path);
+	if (mid >= 0 && fstat(mid, &m) == 0 && !same_file(&m, &a) && !same_file(&m, &b)) {
+		l->next_fd[0] = mid;
+		l->next_fd[1] = fd;
+	} else {
+		if (mid >= 0)
+			close(mid);
+		l->next_fd[0] = fd;
+	}
 	return true;
 }
 
@@ -307,7 +368,9 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 			k1s_warn("api", "reading %s: %s", l->path, strerror((int)-n));
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
-		if (n > 0 || (l->follow && !over && follow_rotated(l)))
+		/* A run that is over may have rotated since the last look:
+		 * its last records are in the live file. */
+		if (n > 0 || (l->follow && follow_rotated(l)))
 			continue;
 		if (!l->follow || over || !l->api->loop) {
 			l->finished = true;
@@ -332,6 +395,9 @@ static void log_free(void *cls)
 	if (l->next)
 		l->next->pprev = l->pprev;
 	close(l->fd);
+	for (int i = 0; i < 2; i++)
+		if (l->next_fd[i] >= 0)
+			close(l->next_fd[i]);
 	free(l->in);
 	free(l->out);
 	free(l);
@@ -453,6 +519,7 @@ int api_log_start(struct api_req *req, const char *ns, const char *pod, const ch
 		l->since_sec = (int64_t)time(NULL) - since;
 		l->since = true;
 	}
+	l->next_fd[0] = l->next_fd[1] = -1;
 	l->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (l->fd < 0) {
 		free(l);

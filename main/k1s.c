@@ -313,7 +313,12 @@ static void usage(FILE *f)
 		"                           (default 10)\n"
 		"  --network-policy on|off  enforce NetworkPolicies (default on); off stores\n"
 		"                           them and enforces nothing, as a cluster whose\n"
-		"                           network plugin has no policy support\n");
+		"                           network plugin has no policy support\n"
+		"  --container-log-max-size SIZE  a container's log is rotated before it\n"
+		"                           passes SIZE, a quantity (default 10Mi, as kubelet)\n"
+		"  --container-log-max-files N  log files kept per container run, the live\n"
+		"                           one included; older rotated ones are gzipped\n"
+		"                           (default 5, at least 2)\n");
 }
 
 /* Every service port is a listening socket per forwarding thread, and
@@ -376,6 +381,8 @@ enum {
 	OPT_CERT_VALIDITY,
 	OPT_POLICY_LOG_RATE,
 	OPT_NETWORK_POLICY,
+	OPT_LOG_MAX_SIZE,
+	OPT_LOG_MAX_FILES,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
@@ -420,6 +427,8 @@ static int serve(int argc, char **argv)
 		{"cert-validity", required_argument, 0, OPT_CERT_VALIDITY},
 		{"policy-log-rate", required_argument, 0, OPT_POLICY_LOG_RATE},
 		{"network-policy", required_argument, 0, OPT_NETWORK_POLICY},
+		{"container-log-max-size", required_argument, 0, OPT_LOG_MAX_SIZE},
+		{"container-log-max-files", required_argument, 0, OPT_LOG_MAX_FILES},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -610,6 +619,25 @@ static int serve(int argc, char **argv)
 				return 2;
 			}
 			network_policy = strcmp(optarg, "on") == 0;
+			break;
+		case OPT_LOG_MAX_SIZE:
+			if (pod_log_parse_size(optarg, &pcfg.container_log_max_size) < 0) {
+				/* kubelet's words for a size it cannot parse. */
+				fprintf(stderr, "k1s: --container-log-max-size: failed to parse "
+						"container log max size \"%s\": expected a quantity "
+						"such as 10Mi\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_LOG_MAX_FILES:
+			pcfg.container_log_max_files = int_arg_quiet(optarg, 2, 1000);
+			if (pcfg.container_log_max_files < 0) {
+				/* kubelet's validation of containerLogMaxFiles. */
+				fprintf(stderr, "k1s: invalid configuration: containerLogMaxFiles "
+						"(--container-log-max-files) %s must be greater than 1\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case OPT_POLICY_LOG_RATE:
 			polcfg.drop_logs_per_s = int_arg("policy-log-rate", optarg, 1, 100000);

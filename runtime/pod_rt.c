@@ -630,13 +630,13 @@ static void ctr_start(struct pod_ctr *c)
 	ctr_paths(c, run, "log", logp, sizeof(logp));
 	ctr_paths(c, run, "exit", exitp, sizeof(exitp));
 	unlink(exitp);
-	unlink(logp);
+	pod_log_remove(logp);
 	/* Keep the previous run's log for --previous; older ones go. */
 	if (run >= 2) {
 		char old[1100];
 
 		ctr_paths(c, run - 2, "log", old, sizeof(old));
-		unlink(old);
+		pod_log_remove(old);
 		ctr_paths(c, run - 2, "exit", old, sizeof(old));
 		unlink(old);
 	}
@@ -678,6 +678,8 @@ static void ctr_start(struct pod_ctr *c)
 	l.hosts = hosts;
 	l.workdir = c->workdir;
 	l.log_path = logp;
+	l.log_max_size = rt->cfg.container_log_max_size ?: POD_LOG_MAX_SIZE_DEFAULT;
+	l.log_max_files = rt->cfg.container_log_max_files ?: POD_LOG_MAX_FILES_DEFAULT;
 	l.exit_path = exitp;
 	l.keep[0] = c->stdin_w;
 	l.keep[1] = c->pty;
@@ -895,7 +897,7 @@ static struct pod_run *pod_new(struct pod_rt *rt, const json_t *obj)
 		c->index = (int)i;
 		snprintf(c->name, sizeof(c->name), "%s", k1s_json_str(cs, "name") ?: "");
 		snprintf(c->image, sizeof(c->image), "%s", k1s_json_str(cs, "image") ?: "");
-		c->shim_fd = c->stdin_w = c->pty = c->go_w = c->pty_log = -1;
+		c->shim_fd = c->stdin_w = c->pty = c->go_w = -1;
 		ctr_waiting(c, "ContainerCreating", NULL);
 		for (int k = 0; k < POD_NPROBES; k++) {
 			c->probes[k].c = c;

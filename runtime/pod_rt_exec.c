@@ -265,6 +265,8 @@ struct pod_follow {
 	char ns[64], name[256], uid[64], ctr[256];
 	int run; /* the run followed (its restart count) */
 	int log;
+	char path[1100]; /* the run's live log file */
+	int next_log[2]; /* files to read after log, a rotation seen; -1 */
 	struct k1s_timer *timer;
 	struct follow_out out[2]; /* stdout, stderr */
 	char line[FOLLOW_LINE];
@@ -290,6 +292,9 @@ static void follow_free(struct pod_follow *f)
 		free(f->out[i].buf);
 	}
 	close(f->log);
+	for (int i = 0; i < 2; i++)
+		if (f->next_log[i] >= 0)
+			close(f->next_log[i]);
 	free(f);
 }
 
@@ -409,6 +414,54 @@ static bool follow_run_over(struct pod_follow *f)
 	return c->restarts != f->run || c->state != POD_C_RUNNING;
 }
 
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
+}
+
+/* At the end of the file followed: if the shim has rotated it (pod_log.c:
+ * renamed, a new file in its place), the rest of it, then on to the new
+ * file. Two rotations between two looks leave the file between them as
+ * the newest rotated one, which is read in between. Whether the end of
+ * the log is reached (false: the pipes are full, read more later). */
+static bool follow_rotated(struct pod_follow *f)
+{
+	struct stat a, b, m;
+	int fd, mid;
+
+	for (;;) {
+		if (f->next_log[0] >= 0) {
+			close(f->log);
+			f->log = f->next_log[0];
+			f->next_log[0] = f->next_log[1];
+			f->next_log[1] = -1;
+			if (!follow_read(f))
+				return false;
+			continue;
+		}
+		if (fstat(f->log, &a) < 0 || stat(f->path, &b) < 0 || same_file(&a, &b))
+			return true;
+		fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &b) < 0) {
+			if (fd >= 0)
+				close(fd);
+			return true;
+		}
+		mid = pod_log_open_newest_rotated(f->path);
+		if (mid >= 0 && fstat(mid, &m) == 0 && !same_file(&m, &a) && !same_file(&m, &b)) {
+			f->next_log[0] = mid;
+			f->next_log[1] = fd;
+		} else {
+			if (mid >= 0)
+				close(mid);
+			f->next_log[0] = fd;
+		}
+		/* What the shim wrote to the old file just before the rename. */
+		if (!follow_read(f))
+			return false;
+	}
+}
+
 static void on_follow(void *arg)
 {
 	struct pod_follow *f = arg;
@@ -420,7 +473,7 @@ static void on_follow(void *arg)
 	over = follow_run_over(f);
 	out_flush(&f->out[0]);
 	out_flush(&f->out[1]);
-	eof = follow_read(f);
+	eof = follow_read(f) && follow_rotated(f);
 	out_flush(&f->out[0]);
 	out_flush(&f->out[1]);
 	if ((f->out[0].fd < 0 && f->out[1].fd < 0) ||
@@ -445,6 +498,7 @@ static int follow_start(struct pod_ctr *c, bool from_start, struct pod_stdio *ou
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
+	f->next_log[0] = f->next_log[1] = -1;
 	f->rt = p->rt;
 	snprintf(f->ns, sizeof(f->ns), "%s", p->ns);
 	snprintf(f->name, sizeof(f->name), "%s", p->name);
@@ -452,6 +506,7 @@ static int follow_start(struct pod_ctr *c, bool from_start, struct pod_stdio *ou
 	snprintf(f->ctr, sizeof(f->ctr), "%s", c->name);
 	f->run = c->restarts;
 	snprintf(path, sizeof(path), "%s/%s/%d.log", p->dir, c->name, c->restarts);
+	snprintf(f->path, sizeof(f->path), "%s", path);
 	f->log = open(path, O_RDONLY | O_CLOEXEC);
 	if (f->log < 0 || pipe2(po, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    pipe2(pe, O_CLOEXEC | O_NONBLOCK) < 0) {
@@ -625,18 +680,19 @@ static void on_pty(void *arg, int fd, uint32_t events)
 		pod_pty_release(c);
 		return;
 	}
-	if (c->pty_log >= 0) {
+	if (c->pty_log) {
 		size_t start = 0;
 
 		for (size_t i = 0; i < (size_t)n; i++) {
 			if (buf[i] != '\n')
 				continue;
-			pod_log_line(c->pty_log, "stdout", false, buf + start,
+			pod_log_record(c->pty_log, "stdout", false, buf + start,
 			             i > start && buf[i - 1] == '\r' ? i - start - 1 : i - start);
 			start = i + 1;
 		}
 		if (start < (size_t)n)
-			pod_log_line(c->pty_log, "stdout", true, buf + start, (size_t)n - start);
+			pod_log_record(c->pty_log, "stdout", true, buf + start, (size_t)n - start);
+		pod_log_flush(c->pty_log);
 	}
 }
 
@@ -655,13 +711,18 @@ void pod_tty_echo(int fd, bool on)
 
 void pod_pty_watch(struct pod_ctr *c, const char *log_path)
 {
-	int fl;
+	int fl, err;
 
 	if (c->pty < 0)
 		return;
 	fl = fcntl(c->pty, F_GETFL);
 	fcntl(c->pty, F_SETFL, fl | O_NONBLOCK);
-	c->pty_log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	/* Rotated as the shim rotates, but not compressed: gzip would stall
+	 * the control loop. */
+	c->pty_log = pod_log_open(log_path,
+	                          c->p->rt->cfg.container_log_max_size ?: POD_LOG_MAX_SIZE_DEFAULT,
+	                          c->p->rt->cfg.container_log_max_files ?: POD_LOG_MAX_FILES_DEFAULT,
+	                          false, &err);
 	if (k1s_loop_add_fd(c->p->rt->loop, c->pty, EPOLLIN, on_pty, c) == 0)
 		c->pty_watched = true;
 }
@@ -677,8 +738,6 @@ void pod_pty_release(struct pod_ctr *c)
 			fcntl(c->pty, F_SETFL, fl & ~O_NONBLOCK);
 		}
 	}
-	if (c->pty_log >= 0) {
-		close(c->pty_log);
-		c->pty_log = -1;
-	}
+	pod_log_close(c->pty_log);
+	c->pty_log = NULL;
 }

@@ -3,7 +3,8 @@
  * Layout on disk: DATA_DIR/pods/<ns>_<name>_<uid>/ holds state.json (what
  * a restarted k1s needs to adopt the pod), resolv.conf and hosts (bind
  * mounted into each container), and one directory per container with
- * <restartCount>.log (CRI format) and <restartCount>.exit (the run's wait
+ * <restartCount>.log (CRI format; rotated to <restartCount>.log.<time>
+ * and .gz files, pod_log.c) and <restartCount>.exit (the run's wait
  * status, written by its shim).
  *
  * Process model: each run of a container is a shim (a fork of k1s, in its
@@ -27,6 +28,7 @@
 
 struct k1s_timer;
 struct pod_follow;
+struct pod_log;
 struct pod_rt;
 struct pod_run;
 
@@ -89,7 +91,7 @@ struct pod_ctr {
 	int pty;     /* terminal master, or -1 */
 	int go_w;    /* held program: write to release, or -1 */
 	bool stdin_open;
-	int pty_log; /* the log, while the runtime drains the terminal */
+	struct pod_log *pty_log; /* the log, while the runtime drains the terminal */
 	bool pty_watched;
 	struct k1s_timer *go_timer;
 	pod_exit_fn attach_exit;
@@ -205,6 +207,8 @@ struct pod_launch {
 	gid_t gid;
 	const char *netns, *hostname, *resolv, *hosts, *workdir;
 	const char *log_path, *exit_path;
+	int64_t log_max_size; /* rotate the log past this; 0 = never */
+	int log_max_files;    /* at most this many files of the log */
 	int stdin_r; /* the container's stdin, or -1 for /dev/null */
 	int tty;     /* terminal slave (stdin/out/err), or -1 */
 	int go_r;    /* read before exec (held program), or -1 */
@@ -236,14 +240,40 @@ unsigned long long pod_proc_starttime(pid_t pid);
 int pod_pidfd_open(pid_t pid);
 /* Reaps a child through its pidfd: its wait status, or -1. */
 int pod_pidfd_wait(int pidfd);
-/* Writes a log line in CRI format to fd: "<RFC3339Nano> <stream> <F|P> text\n". */
-void pod_log_line(int fd, const char *stream, bool partial, const char *text, size_t len);
 /* Removes a directory tree. */
 int pod_rmtree(const char *path);
 /* In the container's process, in its own mount namespace: makes each of
  * mounts appear at its dst. Exits the process (status 128, the reason on
  * stderr, which is the container's log) when one cannot. */
 void pod_mounts_apply(const struct pod_mount *mounts, size_t n);
+
+/* ---- pod_log.c: a run's log, written by its shim ---- */
+struct pod_log;
+/* Opens (appends to) the log at path, rotated before it would pass
+ * max_size bytes (0 = never) into at most max_files files (at least 2),
+ * as kubelet (see pod_log.c); the rotated files before the newest are
+ * gzip-compressed when `gzip`. NULL and *err (a negative errno). */
+struct pod_log *pod_log_open(const char *path, int64_t max_size, int max_files, bool gzip,
+                             int *err);
+/* Adds one CRI record; it reaches the file at the next pod_log_flush(),
+ * or sooner. A rotation happens between two records, never inside one. */
+void pod_log_record(struct pod_log *lg, const char *stream, bool partial, const char *text,
+                    size_t len);
+/* Writes the records gathered so far: 0 or -EIO. */
+int pod_log_flush(struct pod_log *lg);
+/* The live file's descriptor (it changes at each rotation). */
+int pod_log_fd(const struct pod_log *lg);
+/* Flushes and closes; NULL is a no-op. */
+void pod_log_close(struct pod_log *lg);
+/* The newest rotated file of the log at path (the only one not
+ * compressed), open for reading, or -1. */
+int pod_log_open_newest_rotated(const char *path);
+/* Removes the log at path and its rotated files. */
+void pod_log_remove(const char *path);
+/* The shim's loop: logs the container's stdout and stderr pipes (either
+ * -1) into lg (NULL: read and dropped) until the container `pid` (pidfd)
+ * has ended and its pipes are drained. Its wait status. */
+int pod_log_pump(struct pod_log *lg, int out_fd, int err_fd, int pidfd, pid_t pid);
 
 /* ---- pod_rt_env.c: the container's environment ---- */
 /* Builds the environment of container `cspec` of `pod` (with status.podIP

@@ -28,12 +28,6 @@
 #define P_PIDFD 3
 #endif
 
-/* containerd cuts lines at 16 KiB and marks the pieces partial. */
-#define POD_LOG_LINE_MAX 16384
-/* How long the shim drains the pipes after the container has ended
- * (children that inherited them die with the process group). */
-#define POD_SHIM_DRAIN_MS 1000
-
 extern char **environ;
 
 int pod_pidfd_open(pid_t pid)
@@ -89,33 +83,6 @@ unsigned long long pod_proc_starttime(pid_t pid)
 	if (p)
 		start = strtoull(p, NULL, 10);
 	return start;
-}
-
-void pod_log_line(int fd, const char *stream, bool partial, const char *text, size_t len)
-{
-	char head[96];
-	struct timespec ts;
-	struct tm tm;
-	char *line;
-	int n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ",
-	             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	             ts.tv_nsec, stream, partial ? 'P' : 'F');
-	/* One write per line, so that a reader never sees half a line. */
-	line = malloc((size_t)n + len + 1);
-
-	if (!line)
-		return;
-	memcpy(line, head, (size_t)n);
-	memcpy(line + n, text, len);
-	line[(size_t)n + len] = '\n';
-	if (write(fd, line, (size_t)n + len + 1) < 0) {
-		/* Nothing to tell: the log is where we would tell it. */
-	}
-	free(line);
 }
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -402,56 +369,19 @@ static void container_main(const struct pod_launch *l, int out_w, int err_w)
 	exec_argv(l->argv, l->envp);
 }
 
-struct shim_stream {
-	int fd;
-	const char *name;
-	char buf[POD_LOG_LINE_MAX];
-	size_t len;
-};
-
-static void shim_flush(struct shim_stream *s, int log, bool eof)
-{
-	size_t start = 0;
-
-	for (size_t i = 0; i < s->len; i++) {
-		if (s->buf[i] != '\n')
-			continue;
-		pod_log_line(log, s->name, false, s->buf + start, i - start);
-		start = i + 1;
-	}
-	if (start < s->len && (eof || (start == 0 && s->len == sizeof(s->buf)))) {
-		/* A line longer than the buffer goes out in pieces marked
-		 * partial; the last bytes before EOF end a line of their own. */
-		pod_log_line(log, s->name, !eof, s->buf + start, s->len - start);
-		start = s->len;
-	}
-	memmove(s->buf, s->buf + start, s->len - start);
-	s->len -= start;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The shim: forks the container, reports its pid on `note`, logs its
  * output and records its end. Never returns. */
 static void shim_main(const struct pod_launch *l, int note)
 {
-	static struct shim_stream out = {.name = "stdout"}, err = {.name = "stderr"};
 	int op[2] = {-1, -1}, ep[2] = {-1, -1};
-	int log, pidfd, status = 0;
-	int64_t deadline = -1;
-	bool exited = false;
+	int pidfd, status, lerr;
+	struct pod_log *log;
 	pid_t cpid;
 
 	setsid();
 	reset_signals(true);
 	prctl(PR_SET_NAME, "k1s-shim", 0, 0, 0);
-	log = open(l->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	log = pod_log_open(l->log_path, l->log_max_size, l->log_max_files, true, &lerr);
 	if (l->tty < 0 && (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0))
 		_exit(1);
 	cpid = fork();
@@ -463,59 +393,12 @@ static void shim_main(const struct pod_launch *l, int note)
 	close(note);
 	pidfd = pod_pidfd_open(cpid);
 	{
-		int keep[] = {log, op[0], ep[0], pidfd};
+		int keep[] = {log ? pod_log_fd(log) : -1, op[0], ep[0], pidfd};
 
 		close_except(keep, 4);
 	}
-	out.fd = op[0];
-	err.fd = ep[0];
-	while (out.fd >= 0 || err.fd >= 0 || !exited) {
-		struct pollfd pf[3] = {
-		    {out.fd, POLLIN, 0}, {err.fd, POLLIN, 0}, {exited ? -1 : pidfd, POLLIN, 0}};
-		int timeout = -1;
-
-		if (exited) {
-			timeout = (int)(deadline - mono_ms());
-			if (timeout <= 0)
-				break;
-		}
-		if (poll(pf, 3, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (int i = 0; i < 2; i++) {
-			struct shim_stream *s = i ? &err : &out;
-			ssize_t n;
-
-			if (s->fd < 0 || !pf[i].revents)
-				continue;
-			n = read(s->fd, s->buf + s->len, sizeof(s->buf) - s->len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				close(s->fd);
-				s->fd = -1;
-				continue;
-			}
-			s->len += (size_t)n;
-			if (log >= 0)
-				shim_flush(s, log, false);
-		}
-		if (!exited && pf[2].revents) {
-			if (waitpid(cpid, &status, 0) == cpid) {
-				exited = true;
-				/* The container is its process group: what it
-				 * left behind goes with it. */
-				kill(-cpid, SIGKILL);
-				deadline = mono_ms() + POD_SHIM_DRAIN_MS;
-			}
-		}
-	}
-	if (log >= 0) {
-		shim_flush(&out, log, true);
-		shim_flush(&err, log, true);
-	}
+	status = pod_log_pump(log, op[0], ep[0], pidfd, cpid);
+	pod_log_close(log);
 	if (l->exit_path) {
 		char tmp[1100], line[64];
 		struct timespec now;

@@ -2,7 +2,7 @@
 # Installs what k1s needs to build, run and test on Debian 12. As root.
 set -eu
 pkgs="meson ninja-build pkg-config gcc clang llvm libsqlite3-dev libmicrohttpd-dev
-libjansson-dev libyaml-dev libmbedtls-dev libssl-dev libpcre2-dev liburing-dev libcmocka-dev libmnl-dev
+libjansson-dev libyaml-dev zlib1g-dev libmbedtls-dev libssl-dev libpcre2-dev liburing-dev libcmocka-dev libmnl-dev
 libnftables-dev curl openssl bind9-dnsutils sqlite3 iproute2 nftables python3 busybox
 python3-kubernetes python3-websocket"
 # The JavaScript client's test needs Node.js and npm: Debian's, where the

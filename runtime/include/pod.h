@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>
 
@@ -30,6 +31,11 @@ struct pod_config {
 	const char *cluster_domain; /* default cluster.local */
 	const char *catalog_path;   /* image catalog YAML; NULL = the built-in one */
 	const char *self_exe;	    /* the k1s binary, for `k1s echo-server` */
+	/* kubelet's containerLogMaxSize and containerLogMaxFiles: a run's log
+	 * is rotated before it passes max_size bytes, into at most max_files
+	 * files. 0 = the defaults, 10 MiB and 5. */
+	int64_t container_log_max_size;
+	int container_log_max_files;
 	/* Asked on the control loop once a pod's network is set up (its IP
 	 * known) and before any of its programs start or a face's address
 	 * answers: 0 lets the pod start, nonzero holds it and asks again
@@ -39,6 +45,14 @@ struct pod_config {
 	int (*net_gate)(void *arg, const json_t *pod, const char *ip);
 	void *net_gate_arg;
 };
+
+#define POD_LOG_MAX_SIZE_DEFAULT (10LL << 20)
+#define POD_LOG_MAX_FILES_DEFAULT 5
+
+/* A size as kubelet's --container-log-max-size takes it, a
+ * resource.Quantity ("10Mi", "500k", "1048576"): 0 and *bytes (> 0), or
+ * -EINVAL / -ERANGE. */
+int pod_log_parse_size(const char *s, int64_t *bytes);
 
 /* Starts the runtime: sets up the host side of the pod network, adopts the
  * pods it finds alive from a previous run, removes what belongs to no pod,
@@ -69,7 +83,16 @@ bool pod_rt_ready(const struct pod_rt *rt);
  * time for timestamps=true) and filters by time for sinceSeconds/sinceTime.
  * A run's records are all in its file once pod_running() turns false; a
  * restart starts a new file, the previous run's is kept for --previous and
- * older ones are removed. Written by a per-run shim process that outlives
+ * older ones are removed.
+ * Rotation, as kubelet's: before the file would pass
+ * container_log_max_size it is renamed <file>.YYYYMMDD-hhmmss (UTC; a
+ * second past the newest rotated file's name when two rotations fall in
+ * one second, so names sort by age) and a new file is started in its
+ * place, between two records. The newest rotated file stays as it is;
+ * older ones become <name>.gz (not for a tty's log); at most
+ * container_log_max_files files of a run exist. The path named here is
+ * always the live file, which is what `kubectl logs` reads, as kubelet's
+ * ReadLogs; a reader following it goes on to the next file at a rename. Written by a per-run shim process that outlives
  * k1s, so a log keeps growing across a restart of k1s. The output of a tty
  * container goes to its log only while nobody attaches. */
 int pod_log_path(struct pod_rt *rt, const char *ns, const char *name, const char *container,

@@ -451,6 +451,64 @@ static void test_log_follow(void **state)
 		   "one\ntwo\nthree\n");
 }
 
+/* A followed log rotated under the reader, as the runtime's writer
+ * rotates (pod.h): renamed to <log>.YYYYMMDD-hhmmss, a new file in its
+ * place. Every record comes once, in order: the rest of the old file,
+ * then the new one; with two rotations between two looks of the reader,
+ * the file between them too; a rotation just before the run ends, too. */
+static void test_log_follow_rotations(void **state)
+{
+	struct env *e = *state;
+	char *argv[] = {"sleep", "1.5", NULL};
+	char logp[512], rot[600], req[256], *raw;
+	const char *t = "2020-01-01T00:00:00Z";
+
+	assert_int_equal(fake_pod_start(e->rt, "default", "web", "web", argv, false, false), 0);
+	snprintf(logp, sizeof(logp), "%s/default_web_web.log", e->dir);
+	fake_pod_log(e->rt, "default", "web", "web", t, "stdout", "a");
+	int fd = dial(e);
+
+	snprintf(req, sizeof(req), "GET /api/v1/namespaces/default/pods/web/log?container=web&"
+				   "follow=true HTTP/1.1\r\nHost: k1s\r\nConnection: close\r\n\r\n");
+	send_all(fd, req, strlen(req));
+	pump(e, 300);
+	/* Two rotations before the reader looks again. */
+	fake_pod_log(e->rt, "default", "web", "web", t, "stdout", "b");
+	snprintf(rot, sizeof(rot), "%s.20200101-000001", logp);
+	assert_int_equal(rename(logp, rot), 0);
+	fake_pod_log(e->rt, "default", "web", "web", t, "stdout", "c");
+	snprintf(rot, sizeof(rot), "%s.20200101-000002", logp);
+	assert_int_equal(rename(logp, rot), 0);
+	fake_pod_log(e->rt, "default", "web", "web", t, "stdout", "d");
+	pump(e, 300);
+	/* One, then the end of the run before the reader looks. */
+	fake_pod_log(e->rt, "default", "web", "web", t, "stdout", "e");
+	snprintf(rot, sizeof(rot), "%s.20200101-000003", logp);
+	assert_int_equal(rename(logp, rot), 0);
+	fake_pod_log(e->rt, "default", "web", "web", t, "stdout", "f");
+	wait_done(e, "web", "web");
+	read_to_end(e, fd, &raw, 5000);
+	close(fd);
+	/* The chunks of the body: "a\n" and so on, each record once. */
+	{
+		char body[64] = "", *p = strstr(raw, "\r\n\r\n");
+
+		assert_non_null(p);
+		for (p += 4;;) {
+			char *end;
+			unsigned long n = strtoul(p, &end, 16);
+
+			p = strstr(end, "\r\n") + 2;
+			if (n == 0)
+				break;
+			strncat(body, p, n);
+			p += n + 2;
+		}
+		assert_string_equal(body, "a\nb\nc\nd\ne\nf\n");
+	}
+	free(raw);
+}
+
 /* ---- a WebSocket client ---- */
 
 struct ws {
@@ -1189,6 +1247,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_containers_and_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_previous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_follow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_follow_rotations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_exit_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_success_v4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_stdin_and_ping, setup, teardown),

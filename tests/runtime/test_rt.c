@@ -97,6 +97,9 @@ static struct pod_config config(const char *data)
 	    .cluster_domain = "cluster.local",
 	    .self_exe = self_exe,
 	    .net_gate = test_gate,
+	    /* Small, so that logs rotate in the tests that write more. */
+	    .container_log_max_size = 16384,
+	    .container_log_max_files = 3,
 	};
 	return c;
 }
@@ -957,6 +960,55 @@ static void attach_follows_from_now(void **state)
 	assert_false(r.done);
 }
 
+/* An attach follows the log across the shim's rotations: every line
+ * once, in order, though the file it began with was renamed. */
+static void attach_follows_across_rotations(void **state)
+{
+	static struct drain d[2];
+	struct exec_res r = {0};
+	struct pod_stdio io;
+	char want[32768], path[1200];
+	size_t len = 0;
+	struct dirent *e;
+	int rotated = 0;
+	json_t *pj;
+	DIR *dir;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"rot\"},\"spec\":{\"restartPolicy\":\"Never\","
+	           "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"stdin\":true,"
+	           "\"stdinOnce\":true,\"command\":[\"sh\",\"-c\",\"read x; i=1; "
+	           "while [ $i -le 400 ]; do echo line $i of a log that rotates, padded to "
+	           "seventy bytes; [ $((i % 50)) = 0 ] && sleep 0.1; i=$((i+1)); done\"]}]}}");
+	wait_running("rot");
+	assert_int_equal(pod_attach(rt, "default", "rot", "c", on_exec_exit, &r, &io), 0);
+	assert_true(write(io.in_fd, "go\n", 3) == 3);
+	close(io.in_fd);
+	memset(d, 0, sizeof(d));
+	d[0].fd = io.out_fd;
+	d[1].fd = io.err_fd;
+	assert_true(run_until(both_drained, d, 10000));
+	for (int i = 1; i <= 400; i++)
+		len += (size_t)snprintf(want + len, sizeof(want) - len,
+		                        "line %d of a log that rotates, padded to seventy bytes\n", i);
+	assert_string_equal(d[0].buf, want);
+	assert_true(run_until(exec_done, &r, 5000));
+	close(io.out_fd);
+	close(io.err_fd);
+	/* The log did rotate: 0.log.<time> files beside 0.log. */
+	pj = get_pod("rot");
+	assert_non_null(pj);
+	snprintf(path, sizeof(path), "%s/pods/default_rot_%s/c", datadir,
+	         k1s_json_str(pj, "metadata.uid") ?: "");
+	json_decref(pj);
+	dir = opendir(path);
+	assert_non_null(dir);
+	while ((e = readdir(dir)))
+		rotated += strncmp(e->d_name, "0.log.", 6) == 0;
+	closedir(dir);
+	assert_true(rotated >= 1);
+}
+
 static void connect_into_a_pod(void **state)
 {
 	char buf[512];
@@ -1486,6 +1538,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(unreachable_program_waits),
 	    cmocka_unit_test(attach_without_a_tty),
 	    cmocka_unit_test(attach_follows_from_now),
+	    cmocka_unit_test(attach_follows_across_rotations),
 	    cmocka_unit_test(connect_into_a_pod),
 	    cmocka_unit_test(face_pod_runs_no_process),
 	    cmocka_unit_test(gate_holds_the_programs),
