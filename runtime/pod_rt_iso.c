@@ -207,6 +207,11 @@ void pod_iso_view(const struct pod_launch *l)
 		readonly_at("/proc/irq");
 		readonly_at("/proc/bus");
 	}
+	if (!l->creds.privileged) {
+		/* The host's daemons' sockets are there: a socket on a
+		 * read-only mount still answers, and root owns most. */
+		tmpfs_at("/run", "755");
+	}
 	tmpfs_at("/tmp", "1777");
 	tmpfs_at("/var/tmp", "1777");
 	tmpfs_at("/dev/shm", "1777");
@@ -332,11 +337,16 @@ static void scaffold(const char *dir, const char *rest, bool want_dir)
 	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
 	struct dirent *e;
 	DIR *dp = opendir(dir);
+	size_t first = strcspn(rest, "/");
 
 	if (!dp)
 		die(dir, errno);
 	while ((e = readdir(dp))) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		/* What the new path replaces: a dangling symlink, such as
+		 * /etc/resolv.conf into a /run the container has its own of. */
+		if (strlen(e->d_name) == first && strncmp(e->d_name, rest, first) == 0)
 			continue;
 		if (n == SCAFFOLD_MAX || strlen(e->d_name) >= sizeof(names[0]))
 			die(dir, E2BIG);

@@ -78,18 +78,21 @@ static int view_child(const char *vol, const char *conf, const char *data, const
                       const char *etc)
 {
 	struct pod_launch l = {0};
-	char vdst[256], cdst[256], path[300], buf[16] = "";
+	char vdst[256], cdst[256], ldst[256], path[300], buf[16] = "";
 	int bad = 0, fd;
 
 	snprintf(vdst, sizeof(vdst), "%s/a/b", top);
 	snprintf(cdst, sizeof(cdst), "%s/x.conf", etc);
-	struct pod_mount m[] = {{vol, vdst, false}, {conf, cdst, true}};
+	snprintf(ldst, sizeof(ldst), "%s/dangling", dir);
+	/* The third: over a symlink to nowhere, as /etc/resolv.conf into
+	 * systemd-resolved's /run. */
+	struct pod_mount m[] = {{vol, vdst, false}, {conf, cdst, true}, {conf, ldst, true}};
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return 100;
 	l.creds.uid = 12345;
 	pod_iso_view(&l);
-	pod_mounts_apply(m, 2);
+	pod_mounts_apply(m, 3);
 	pod_iso_hide(data);
 	snprintf(path, sizeof(path), "%s/hello", vdst);
 	fd = open(path, O_RDONLY);
@@ -101,6 +104,8 @@ static int view_child(const char *vol, const char *conf, const char *data, const
 	bad += check(write_to(path) == 0, "writable volume");
 	bad += check(write_to(cdst) == -EROFS, "read-only volume");
 	bad += check(access(cdst, R_OK) == 0, "read-only volume readable");
+	bad += check(access(ldst, R_OK) == 0, "volume over a dangling symlink");
+	bad += check(access("/run/dbus", F_OK) < 0, "the host's /run hidden");
 	/* What the scaffolds covered is still there, read-only. */
 	bad += check(access("/etc/passwd", R_OK) == 0, "/etc/passwd");
 	bad += check(access("/bin/sh", X_OK) == 0, "/bin/sh");
@@ -139,6 +144,8 @@ static void view_and_mount_points(void **state)
 	assert_int_equal(write_to(conf), 0);
 	snprintf(path, sizeof(path), "%s/store", data);
 	assert_int_equal(write_to(path), 0);
+	snprintf(path, sizeof(path), "%s/dangling", dir);
+	assert_int_equal(symlink("/run/k1s-test-nowhere/x", path), 0);
 	c = fork();
 	if (c == 0)
 		_exit(view_child(vol, conf, data, top, etc));
