@@ -38,8 +38,8 @@ static void capabilities(void **state)
 {
 	(void)state;
 	assert_true(caps_of("{}", 0) == 0);
-	assert_true(caps_of("{\"capabilities\":{\"add\":[\"NET_BIND_SERVICE\"]}}", 0) ==
-	            1ULL << 10);
+	assert_true(caps_of("{\"capabilities\":{\"add\":[\"NET_BIND_SERVICE\"]}}", 0) == 1ULL
+	                                                                                     << 10);
 	/* containerd takes CAP_ too, in any case. */
 	assert_true(caps_of("{\"capabilities\":{\"add\":[\"CAP_NET_RAW\",\"chown\"]}}", 0) ==
 	            ((1ULL << 13) | 1ULL));
