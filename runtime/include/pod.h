@@ -44,6 +44,9 @@ struct pod_config {
 	 * previous run already run and are not asked. */
 	int (*net_gate)(void *arg, const json_t *pod, const char *ip);
 	void *net_gate_arg;
+	/* The uids (and gids) k1s gives pods that name no runAsUser, one per
+	 * pod, kept while it exists: 0 = POD_UID_MIN-POD_UID_MAX. */
+	uid_t uid_min, uid_max;
 };
 
 #define POD_LOG_MAX_SIZE_DEFAULT (10LL << 20)
@@ -53,6 +56,8 @@ struct pod_config {
  * resource.Quantity ("10Mi", "500k", "1048576"): 0 and *bytes (> 0), or
  * -EINVAL / -ERANGE. */
 int pod_log_parse_size(const char *s, int64_t *bytes);
+#define POD_UID_MIN 200000
+#define POD_UID_MAX 265535
 
 /* Starts the runtime: sets up the host side of the pod network, adopts the
  * pods it finds alive from a previous run, removes what belongs to no pod,
