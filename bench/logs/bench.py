@@ -127,7 +127,13 @@ def main():
                 except OSError:
                     continue
                 if comm == "yes":
-                    shim = int(st.rsplit(")", 1)[1].split()[1])
+                    # yes's parent is the container's init; the shim is the init's.
+                    init = int(st.rsplit(")", 1)[1].split()[1])
+                    try:
+                        with open(f"/proc/{init}/stat") as f:
+                            shim = int(f.read().rsplit(")", 1)[1].split()[1])
+                    except OSError:
+                        continue
             if shim:
                 break
             time.sleep(0.1)

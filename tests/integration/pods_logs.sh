@@ -103,8 +103,11 @@ k run quiet --image=busybox --restart=Never -- sh -c 'while true; do echo quiet;
 running flood
 running quiet
 fdir=$(logdir flood flood)
+# k1s -> the shim -> the container's init -> yes.
 shim=$(for p in $(pgrep -P "$K1S_PID"); do
-	for c in $(pgrep -P "$p"); do [ "$(cat /proc/$c/comm)" = yes ] && echo "$p"; done
+	for i in $(pgrep -P "$p"); do
+		for c in $(pgrep -P "$i"); do [ "$(cat /proc/$c/comm)" = yes ] && echo "$p"; done
+	done
 done | head -n 1)
 [ -n "$shim" ] || fail "no shim of the flood pod"
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
