@@ -313,7 +313,11 @@ static void usage(FILE *f)
 		"                           (default 10)\n"
 		"  --network-policy on|off  enforce NetworkPolicies (default on); off stores\n"
 		"                           them and enforces nothing, as a cluster whose\n"
-		"                           network plugin has no policy support\n");
+		"                           network plugin has no policy support\n"
+		"  --pod-max-pids N         processes and threads a pod may have, as kubelet's\n"
+		"                           (default 1024: a fork bomb stops there, and 30\n"
+		"                           pods at it still leave a Pi's pid_max free);\n"
+		"                           -1: no limit\n");
 }
 
 /* Every service port is a listening socket per forwarding thread, and
@@ -376,6 +380,7 @@ enum {
 	OPT_CERT_VALIDITY,
 	OPT_POLICY_LOG_RATE,
 	OPT_NETWORK_POLICY,
+	OPT_POD_MAX_PIDS,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
@@ -420,6 +425,7 @@ static int serve(int argc, char **argv)
 		{"cert-validity", required_argument, 0, OPT_CERT_VALIDITY},
 		{"policy-log-rate", required_argument, 0, OPT_POLICY_LOG_RATE},
 		{"network-policy", required_argument, 0, OPT_NETWORK_POLICY},
+		{"pod-max-pids", required_argument, 0, OPT_POD_MAX_PIDS},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -609,6 +615,13 @@ static int serve(int argc, char **argv)
 				return 2;
 			}
 			network_policy = strcmp(optarg, "on") == 0;
+			break;
+		case OPT_POD_MAX_PIDS:
+			/* kubelet's -1 is no limit; below 16 nothing runs. */
+			if (strcmp(optarg, "-1") == 0)
+				pcfg.pod_max_pids = -1;
+			else if ((pcfg.pod_max_pids = int_arg("pod-max-pids", optarg, 16, 4194304)) < 0)
+				return 2;
 			break;
 		case OPT_POLICY_LOG_RATE:
 			polcfg.drop_logs_per_s = int_arg("policy-log-rate", optarg, 1, 100000);

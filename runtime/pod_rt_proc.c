@@ -352,6 +352,7 @@ static void container_main(const struct pod_launch *l, int out_w, int err_w)
 {
 	int in, fd;
 
+	pod_cg_join(l->cg);
 	/* Without the runtime's ends, stdin and the hold see EOF when the
 	 * runtime closes them. */
 	for (int i = 0; i < 3; i++)
@@ -451,6 +452,7 @@ static void shim_main(const struct pod_launch *l, int note)
 	setsid();
 	reset_signals(true);
 	prctl(PR_SET_NAME, "k1s-shim", 0, 0, 0);
+	pod_oom_adj_write(POD_OOM_SHIM);
 	log = open(l->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (l->tty < 0 && (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0))
 		_exit(1);

@@ -30,6 +30,9 @@ struct pod_config {
 	const char *cluster_domain; /* default cluster.local */
 	const char *catalog_path;   /* image catalog YAML; NULL = the built-in one */
 	const char *self_exe;	    /* the k1s binary, for `k1s echo-server` */
+	/* Processes (and threads) a pod may have, as kubelet's
+	 * --pod-max-pids: 0 = the default, 1024; -1 = no limit. */
+	int pod_max_pids;
 	/* Asked on the control loop once a pod's network is set up (its IP
 	 * known) and before any of its programs start or a face's address
 	 * answers: 0 lets the pod start, nonzero holds it and asks again
