@@ -315,6 +315,11 @@ static void run_dir(const char *parent, const char *uid, const char *ctr, int ru
 
 /* ---- a run's cgroups ---- */
 
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 /* The pod's own limits: kubelet's ResourceConfigForPod. */
 static int pod_limits(const struct pod_cgroups *cgs, const json_t *spec, int i, const char *dir)
 {
@@ -330,9 +335,10 @@ static int pod_limits(const struct pod_cgroups *cgs, const json_t *spec, int i, 
 
 		if (pod_res_of(c, &r) < 0)
 			return -EINVAL;
-		mem += r.mem_limit;
-		quota += pod_cpu_quota(r.cpu_limit_m, POD_CPU_PERIOD);
-		req += r.cpu_request_m;
+		/* Sums saturate: the kernel refuses what is too large. */
+		mem = sat_add(mem, r.mem_limit);
+		quota = sat_add(quota, pod_cpu_quota(r.cpu_limit_m, POD_CPU_PERIOD));
+		req = sat_add(req, r.cpu_request_m);
 		all_mem &= r.mem_limit > 0;
 		all_cpu &= r.cpu_limit_m > 0;
 	}

@@ -205,11 +205,15 @@ int pod_oom_score_adj(enum pod_qos q, int64_t mem_request, int64_t mem_capacity)
 }
 
 /* kubelet's pkg/kubelet/cm MilliCPUToShares: 1024 a core, 2 at least (the
- * kernel's own minimum, what no request gets). */
+ * kernel's own minimum, what no request gets), 262144 at most. */
 int64_t pod_cpu_shares(int64_t milli)
 {
-	int64_t shares = milli * 1024 / 1000;
+	int64_t shares;
 
+	/* Past the kernel's most (and before the product overflows). */
+	if (milli >= POD_CPU_MAX_SHARES * 1000 / 1024)
+		return POD_CPU_MAX_SHARES;
+	shares = milli * 1024 / 1000;
 	return shares < POD_CPU_MIN_SHARES ? POD_CPU_MIN_SHARES : shares;
 }
 
@@ -221,6 +225,8 @@ int64_t pod_cpu_quota(int64_t milli, int64_t period)
 
 	if (milli <= 0)
 		return 0;
+	if (milli > INT64_MAX / period)
+		return INT64_MAX / 1000;
 	quota = milli * period / 1000;
 	return quota < POD_CPU_MIN_QUOTA ? POD_CPU_MIN_QUOTA : quota;
 }
@@ -229,9 +235,9 @@ int64_t pod_cpu_quota(int64_t milli, int64_t period)
  * ConvertCPUSharesToCgroupV2Value: [2, 262144] onto [1, 10000]. */
 int64_t pod_cpu_weight(int64_t shares)
 {
-	if (shares <= 0)
-		return 0;
-	if (shares > 262144)
-		shares = 262144;
-	return 1 + ((shares - 2) * 9999) / 262142;
+	if (shares < POD_CPU_MIN_SHARES)
+		return 1;
+	if (shares > POD_CPU_MAX_SHARES)
+		shares = POD_CPU_MAX_SHARES;
+	return 1 + ((shares - 2) * 9999) / (POD_CPU_MAX_SHARES - 2);
 }

@@ -270,6 +270,7 @@ enum pod_qos { POD_QOS_BESTEFFORT, POD_QOS_BURSTABLE, POD_QOS_GUARANTEED };
 #define POD_CPU_PERIOD 100000
 #define POD_CPU_MIN_QUOTA 1000
 #define POD_CPU_MIN_SHARES 2
+#define POD_CPU_MAX_SHARES 262144
 /* The pods' pids limit when --pod-max-pids is not given. */
 #define POD_MAX_PIDS_DEFAULT 1024
 
