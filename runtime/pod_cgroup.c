@@ -120,14 +120,16 @@ static long long cg_key(const char *dir, const char *file, const char *key)
 	return -1;
 }
 
-void pod_oom_adj_write(int adj)
+int pod_oom_adj_write(int adj)
 {
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC), err = 0;
 
-	if (fd >= 0) {
-		dprintf(fd, "%d\n", adj);
-		close(fd);
-	}
+	if (fd < 0)
+		return -errno;
+	if (dprintf(fd, "%d\n", adj) < 0)
+		err = -errno;
+	close(fd);
+	return err;
 }
 
 /* ---- finding the hierarchies ---- */
@@ -267,6 +269,7 @@ struct pod_cgroups *pod_cgroups_new(int64_t max_pids)
 {
 	struct pod_cgroups *cgs = calloc(1, sizeof(*cgs));
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	int err;
 
 	if (!cgs)
 		return NULL;
@@ -274,7 +277,11 @@ struct pod_cgroups *pod_cgroups_new(int64_t max_pids)
 	cgs->mem_capacity = pages > 0 && psize > 0 ? (int64_t)pages * psize : 0;
 	/* The node's kubelet is the last the OOM killer picks; its pods go
 	 * by their QoS class. */
-	pod_oom_adj_write(POD_OOM_K1S);
+	err = pod_oom_adj_write(POD_OOM_K1S);
+	if (err < 0)
+		k1s_warn("pod", "cannot set k1s's oom_score_adj to %d (%s): Guaranteed pods and k1s "
+		         "are not kept from the OOM killer beyond the others", POD_OOM_K1S,
+		         strerror(-err));
 	find_hierarchies(cgs);
 	if (cgs->mode == CG_NONE)
 		k1s_warn("pod", "no cgroup can be made here: pods run without their memory, cpu "

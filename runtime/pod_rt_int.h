@@ -320,8 +320,9 @@ bool pod_cg_run_ended(struct pod_cgroups *cgs, const char *uid, const char *ctr,
 void pod_cg_pod_remove(struct pod_cgroups *cgs, const char *uid);
 /* Removes the cgroups of pods `known` does not know. */
 void pod_cg_sweep(struct pod_cgroups *cgs, bool (*known)(void *arg, const char *uid), void *arg);
-/* Sets the calling process's oom_score_adj. */
-void pod_oom_adj_write(int adj);
+/* Sets the calling process's oom_score_adj: 0, or a negative errno (a
+ * value below 0 needs CAP_SYS_RESOURCE). */
+int pod_oom_adj_write(int adj);
 
 /* ---- pod_rt_env.c: the container's environment ---- */
 /* Builds the environment of container `cspec` of `pod` (with status.podIP
