@@ -491,6 +491,84 @@ void pod_cg_join(const struct pod_cg *cg)
 	pod_oom_adj_write(cg->oom_score_adj);
 }
 
+/* The mount of the hierarchy a /proc/PID/cgroup line names (its
+ * controllers, "" for the unified one): its mount point and root. */
+static bool hierarchy_mount(const char *ctrls, char *mnt, char *root)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[2048];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char fstype[64], opts[512], *dash = strstr(line, " - ");
+
+		if (!dash || sscanf(line, "%*s %*s %*s %511s %511s", root, mnt) != 2 ||
+		    sscanf(dash + 3, "%63s %*s %511s", fstype, opts) != 2)
+			continue;
+		if (!*ctrls) {
+			found = strcmp(fstype, "cgroup2") == 0;
+			continue;
+		}
+		if (strcmp(fstype, "cgroup") != 0)
+			continue;
+		found = true;
+		for (const char *t = ctrls; t; t = strchr(t, ','), t = t ? t + 1 : NULL) {
+			char one[64];
+
+			snprintf(one, sizeof(one), "%.*s", (int)strcspn(t, ","), t);
+			found &= in_list(opts, one, ',');
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+void pod_cg_enter(pid_t target)
+{
+	char path[64], line[1024], buf[32];
+	FILE *f;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)target);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *ctrls = strchr(line, ':'), *cg, mnt[CG_PATH], root[CG_PATH], dir[CG_PATH * 2];
+		size_t rl;
+
+		if (!ctrls || !(cg = strchr(ctrls + 1, ':')))
+			continue;
+		*cg++ = '\0';
+		ctrls++;
+		cg[strcspn(cg, "\n")] = '\0';
+		/* Only the pods' own: the rest is k1s's already. */
+		if (!strstr(cg, "/" CG_PARENT "/") || !hierarchy_mount(ctrls, mnt, root))
+			continue;
+		rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
+		if (rl && strncmp(cg, root, rl) == 0)
+			cg += rl;
+		snprintf(dir, sizeof(dir), "%s%s", mnt, cg);
+		err = cg_write(dir, "cgroup.procs", "0");
+		if (err < 0)
+			dprintf(2, "k1s: joining cgroup %s: %s\n", dir, strerror(-err));
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)target);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			pod_oom_adj_write(atoi(buf));
+		}
+	}
+}
+
 /* ---- ends and removal ---- */
 
 /* SIGKILLs what is left in `dir`, then removes it, waiting a moment for

@@ -313,6 +313,10 @@ void pod_cg_free(struct pod_cg *cg);
 /* In the container's process, first of all: joins its cgroups and takes
  * its oom_score_adj. Exits the process (status 128) when it cannot. */
 void pod_cg_join(const struct pod_cg *cg);
+/* In a process about to enter the container of process `target` (exec,
+ * probes): joins target's cgroups that are pods' and takes its
+ * oom_score_adj. Best effort: what fails is said on stderr. */
+void pod_cg_enter(pid_t target);
 /* A run has ended: whether the OOM killer killed in its cgroup; the
  * cgroup goes, with whatever the run left in it. */
 bool pod_cg_run_ended(struct pod_cgroups *cgs, const char *uid, const char *ctr, int run);

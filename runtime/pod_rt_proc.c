@@ -597,8 +597,10 @@ int pod_proc_enter(pid_t target, char *const argv[], char *const envp[], uid_t u
 		goto out;
 	}
 	if (c == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int null;
 
+		pod_cg_enter(target);
+		null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		setsid();
 		reset_signals(false);
 		if (setsid_tty && in >= 0)
