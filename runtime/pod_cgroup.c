@@ -44,7 +44,15 @@ struct pod_cgroups {
 	bool have[CG_NCTRL];
 	int64_t max_pids; /* per pod; -1 = no limit */
 	int64_t mem_capacity;
+	char why[256]; /* the first thing that could not be made, for the warning */
 };
+
+/* Keeps the first reason a controller cannot be had. */
+static void cg_missing(struct pod_cgroups *cgs, const char *what, const char *path, int err)
+{
+	if (!cgs->why[0])
+		snprintf(cgs->why, sizeof(cgs->why), "%s %s: %s", what, path, strerror(err));
+}
 
 struct pod_cg {
 	char dirs[CG_NCTRL][CG_PATH]; /* the run's cgroups, joined in order */
@@ -188,13 +196,16 @@ static void setup_v2(struct pod_cgroups *cgs, const char *mnt)
 		return;
 	for (int i = 0; i < CG_NCTRL; i++)
 		cgs->have[i] = in_list(ctrls, cg_ctrl_names[i], ' ');
-	if (!cgs->have[CG_MEMORY])
+	if (!cgs->have[CG_MEMORY]) {
+		/* v1 then (a hybrid host's unified mount has none). */
+		memset(cgs->have, 0, sizeof(cgs->have));
 		return;
+	}
 	/* Only the root may hold processes beside delegating controllers:
 	 * the parent sits there, or v2 is not used. */
 	snprintf(cgs->parent[0], CG_PATH, "%s/%s", mnt, CG_PARENT);
 	if (mkdir(cgs->parent[0], 0755) < 0 && errno != EEXIST) {
-		k1s_warn("pod", "cgroup v2: cannot make %s: %s", cgs->parent[0], strerror(errno));
+		cg_missing(cgs, "cgroup v2: making", cgs->parent[0], errno);
 		memset(cgs->have, 0, sizeof(cgs->have));
 		cgs->parent[0][0] = '\0';
 		return;
@@ -206,8 +217,7 @@ static void setup_v2(struct pod_cgroups *cgs, const char *mnt)
 		cg_write(mnt, "cgroup.subtree_control", "%s", sub);
 		err = cg_write(cgs->parent[0], "cgroup.subtree_control", "%s", sub);
 		if (err < 0) {
-			k1s_warn("pod", "cgroup v2: cannot delegate %s to %s: %s", cg_ctrl_names[i],
-			         cgs->parent[0], strerror(-err));
+			cg_missing(cgs, cg_ctrl_names[i], cgs->parent[0], -err);
 			cgs->have[i] = false;
 		}
 	}
@@ -256,8 +266,7 @@ static void find_hierarchies(struct pod_cgroups *cgs)
 		own_cgroup(cg_ctrl_names[i], own, sizeof(own));
 		err = make_parent(mnt1[i], root1[i], own, cgs->parent[i], CG_PATH);
 		if (err < 0) {
-			k1s_warn("pod", "cgroup %s: cannot make %s under %s: %s", cg_ctrl_names[i],
-			         CG_PARENT, mnt1[i], strerror(-err));
+			cg_missing(cgs, cg_ctrl_names[i], mnt1[i], -err);
 			continue;
 		}
 		cgs->have[i] = true;
@@ -283,10 +292,16 @@ struct pod_cgroups *pod_cgroups_new(int64_t max_pids)
 		         "are not kept from the OOM killer beyond the others", POD_OOM_K1S,
 		         strerror(-err));
 	find_hierarchies(cgs);
+	/* Said once, here: the pods go on without what is missing. */
 	if (cgs->mode == CG_NONE)
-		k1s_warn("pod", "no cgroup can be made here: pods run without their memory, cpu "
-		                "and pids limits");
-	else
+		k1s_warn("pod", "no cgroup can be made here (%s): pods run without their memory, "
+		         "cpu and pids limits", cgs->why[0] ? cgs->why : "no cgroup mount");
+	else if (!cgs->have[CG_MEMORY] || !cgs->have[CG_CPU] || !cgs->have[CG_PIDS])
+		k1s_warn("pod", "pods' cgroups: v%d without %s%s%s (%s): those limits are not "
+		         "enforced", cgs->mode == CG_V2 ? 2 : 1, cgs->have[CG_MEMORY] ? "" : "memory ",
+		         cgs->have[CG_CPU] ? "" : "cpu ", cgs->have[CG_PIDS] ? "" : "pids",
+		         cgs->why[0] ? cgs->why : "not mounted");
+	if (cgs->mode != CG_NONE)
 		k1s_info("pod", "pods' cgroups: v%d, memory %s, cpu %s, pids %s (pod pids limit %lld)",
 		         cgs->mode == CG_V2 ? 2 : 1, cgs->have[CG_MEMORY] ? "yes" : "no",
 		         cgs->have[CG_CPU] ? "yes" : "no", cgs->have[CG_PIDS] ? "yes" : "no",
