@@ -26,7 +26,6 @@
 #include "k1s_log.h"
 #include "pod_rt_int.h"
 
-#define CG_PARENT "k1s-pods"
 #define CG_PATH 512
 /* How long a removal waits for killed processes to leave a cgroup. */
 #define CG_RMDIR_TRIES 50
@@ -45,6 +44,7 @@ struct pod_cgroups {
 	int64_t max_pids; /* per pod; -1 = no limit */
 	int64_t mem_capacity;
 	char why[256]; /* the first thing that could not be made, for the warning */
+	char name[64]; /* the parent's name */
 };
 
 /* Keeps the first reason a controller cannot be had. */
@@ -170,17 +170,18 @@ static void own_cgroup(const char *ctrl, char *out, size_t len)
 
 /* Makes the parent under mount `mnt` (whose root is the hierarchy's
  * `root`): at the top, else under k1s's own cgroup. 0, or a negative errno. */
-static int make_parent(const char *mnt, const char *root, const char *own, char *out, size_t len)
+static int make_parent(const char *name, const char *mnt, const char *root, const char *own,
+                       char *out, size_t len)
 {
 	size_t rl = strlen(root);
 
-	snprintf(out, len, "%s/%s", mnt, CG_PARENT);
+	snprintf(out, len, "%s/%s", mnt, name);
 	if (mkdir(out, 0755) == 0 || errno == EEXIST)
 		return 0;
 	/* Inside a cgroup namespace or a delegated subtree: our own. */
 	if (strcmp(root, "/") != 0 && strncmp(own, root, rl) == 0)
 		own += rl;
-	snprintf(out, len, "%s%s/%s", mnt, strcmp(own, "/") == 0 ? "" : own, CG_PARENT);
+	snprintf(out, len, "%s%s/%s", mnt, strcmp(own, "/") == 0 ? "" : own, name);
 	if (mkdir(out, 0755) == 0 || errno == EEXIST)
 		return 0;
 	out[0] = '\0';
@@ -203,7 +204,7 @@ static void setup_v2(struct pod_cgroups *cgs, const char *mnt)
 	}
 	/* Only the root may hold processes beside delegating controllers:
 	 * the parent sits there, or v2 is not used. */
-	snprintf(cgs->parent[0], CG_PATH, "%s/%s", mnt, CG_PARENT);
+	snprintf(cgs->parent[0], CG_PATH, "%s/%s", mnt, cgs->name);
 	if (mkdir(cgs->parent[0], 0755) < 0 && errno != EEXIST) {
 		cg_missing(cgs, "cgroup v2: making", cgs->parent[0], errno);
 		memset(cgs->have, 0, sizeof(cgs->have));
@@ -264,7 +265,7 @@ static void find_hierarchies(struct pod_cgroups *cgs)
 		if (!*mnt1[i])
 			continue;
 		own_cgroup(cg_ctrl_names[i], own, sizeof(own));
-		err = make_parent(mnt1[i], root1[i], own, cgs->parent[i], CG_PATH);
+		err = make_parent(cgs->name, mnt1[i], root1[i], own, cgs->parent[i], CG_PATH);
 		if (err < 0) {
 			cg_missing(cgs, cg_ctrl_names[i], mnt1[i], -err);
 			continue;
@@ -274,7 +275,7 @@ static void find_hierarchies(struct pod_cgroups *cgs)
 	}
 }
 
-struct pod_cgroups *pod_cgroups_new(int64_t max_pids)
+struct pod_cgroups *pod_cgroups_new(const char *name, int64_t max_pids)
 {
 	struct pod_cgroups *cgs = calloc(1, sizeof(*cgs));
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
@@ -283,6 +284,7 @@ struct pod_cgroups *pod_cgroups_new(int64_t max_pids)
 	if (!cgs)
 		return NULL;
 	cgs->max_pids = max_pids;
+	snprintf(cgs->name, sizeof(cgs->name), "%s", name ? name : POD_CGROUP_PARENT);
 	cgs->mem_capacity = pages > 0 && psize > 0 ? (int64_t)pages * psize : 0;
 	/* The node's kubelet is the last the OOM killer picks; its pods go
 	 * by their QoS class. */
@@ -560,7 +562,7 @@ void pod_cg_enter(pid_t target)
 		ctrls++;
 		cg[strcspn(cg, "\n")] = '\0';
 		/* Only the pods' own: the rest is k1s's already. */
-		if (!strstr(cg, "/" CG_PARENT "/") || !hierarchy_mount(ctrls, mnt, root))
+		if (!strstr(cg, "/" POD_CGROUP_PARENT "/") || !hierarchy_mount(ctrls, mnt, root))
 			continue;
 		rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
 		if (rl && strncmp(cg, root, rl) == 0)

@@ -297,11 +297,14 @@ int64_t pod_cpu_weight(int64_t shares);
 
 struct pod_cgroups;
 
-/* Finds the hierarchies and makes the parent of the pods' cgroups, sets
- * k1s's own oom_score_adj. Never NULL but without memory: without
- * writable cgroups, pods run unlimited (one warning). max_pids: each
- * pod's pids limit, -1 for none. */
-struct pod_cgroups *pod_cgroups_new(int64_t max_pids);
+/* The parent of the pods' cgroups, as kubelet's kubepods. */
+#define POD_CGROUP_PARENT "k1s-pods"
+
+/* Finds the hierarchies and makes the parent of the pods' cgroups (name;
+ * NULL: POD_CGROUP_PARENT), sets k1s's own oom_score_adj. NULL only
+ * without memory: without writable cgroups, pods run unlimited (one
+ * warning). max_pids: each pod's pids limit, -1 for none. */
+struct pod_cgroups *pod_cgroups_new(const char *name, int64_t max_pids);
 void pod_cgroups_free(struct pod_cgroups *cgs);
 /* Makes the cgroups of run `run` of container `ctr` (spec cspec) of pod
  * `pod` (uid), with the pod's and the container's limits. 0 and *out,
@@ -314,7 +317,7 @@ void pod_cg_free(struct pod_cg *cg);
  * its oom_score_adj. Exits the process (status 128) when it cannot. */
 void pod_cg_join(const struct pod_cg *cg);
 /* In a process about to enter the container of process `target` (exec,
- * probes): joins target's cgroups that are pods' and takes its
+ * probes): joins target's cgroups under POD_CGROUP_PARENT and takes its
  * oom_score_adj. Best effort: what fails is said on stderr. */
 void pod_cg_enter(pid_t target);
 /* A run has ended: whether the OOM killer killed in its cgroup; the
