@@ -317,7 +317,12 @@ static void usage(FILE *f)
 		"  --pod-max-pids N         processes and threads a pod may have, as kubelet's\n"
 		"                           (default 1024: a fork bomb stops there, and 30\n"
 		"                           pods at it still leave a Pi's pid_max free);\n"
-		"                           -1: no limit\n");
+		"                           -1: no limit\n"
+		"  --kube-reserved memory=QTY  memory kept from the pods for k1s and the\n"
+		"                           host, as kubelet's: the pods together get the\n"
+		"                           rest and meet the OOM killer there first\n"
+		"                           (default: 256Mi or a tenth of the node's, if\n"
+		"                           more; memory=0: none)\n");
 }
 
 /* Every service port is a listening socket per forwarding thread, and
@@ -381,6 +386,7 @@ enum {
 	OPT_POLICY_LOG_RATE,
 	OPT_NETWORK_POLICY,
 	OPT_POD_MAX_PIDS,
+	OPT_KUBE_RESERVED,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
@@ -426,6 +432,7 @@ static int serve(int argc, char **argv)
 		{"policy-log-rate", required_argument, 0, OPT_POLICY_LOG_RATE},
 		{"network-policy", required_argument, 0, OPT_NETWORK_POLICY},
 		{"pod-max-pids", required_argument, 0, OPT_POD_MAX_PIDS},
+		{"kube-reserved", required_argument, 0, OPT_KUBE_RESERVED},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -616,6 +623,19 @@ static int serve(int argc, char **argv)
 			}
 			network_policy = strcmp(optarg, "on") == 0;
 			break;
+		case OPT_KUBE_RESERVED: {
+			/* kubelet's form, RESOURCE=QTY,...: memory alone here. */
+			int64_t v;
+
+			if (strncmp(optarg, "memory=", 7) != 0 || strchr(optarg, ',') ||
+			    pod_quantity_parse(optarg + 7, strlen(optarg + 7), false, &v) < 0) {
+				fprintf(stderr, "k1s: --kube-reserved %s: expected memory=QUANTITY "
+				        "(e.g. memory=256Mi)\n", optarg);
+				return 2;
+			}
+			pcfg.pod_mem_reserved = v ? v : -1;
+			break;
+		}
 		case OPT_POD_MAX_PIDS:
 			/* kubelet's -1 is no limit; below 16 nothing runs. */
 			if (strcmp(optarg, "-1") == 0)

@@ -275,7 +275,42 @@ static void find_hierarchies(struct pod_cgroups *cgs)
 	}
 }
 
-struct pod_cgroups *pod_cgroups_new(const char *name, int64_t max_pids)
+/* kubelet's node allocatable enforced on kubepods: the pods together get
+ * the node's memory less what is reserved, so that they meet the OOM
+ * killer in their own cgroup before k1s meets it in the node's. */
+static void reserve_memory(struct pod_cgroups *cgs, int64_t reserved)
+{
+	const char *parent = cgs->have[CG_MEMORY] ? cgs->parent[0] : NULL;
+	int64_t limit;
+	int err;
+
+	if (cgs->mode == CG_V1)
+		parent = cgs->have[CG_MEMORY] ? cgs->parent[CG_MEMORY] : NULL;
+	if (!parent || reserved < 0 || cgs->mem_capacity <= 0)
+		return;
+	if (reserved == 0) {
+		reserved = cgs->mem_capacity / 10;
+		if (reserved < POD_MEM_RESERVED_MIN)
+			reserved = POD_MEM_RESERVED_MIN;
+	}
+	limit = cgs->mem_capacity - reserved;
+	if (limit < POD_MEM_RESERVED_MIN) {
+		k1s_warn("pod", "%lld MiB reserved of the node's %lld MiB leaves the pods too little: "
+		         "their memory is not capped together", (long long)(reserved >> 20),
+		         (long long)(cgs->mem_capacity >> 20));
+		return;
+	}
+	err = cg_write(parent, cgs->mode == CG_V2 ? "memory.max" : "memory.limit_in_bytes", "%lld",
+	               (long long)limit);
+	if (err < 0)
+		k1s_warn("pod", "cgroup %s: the pods' memory cap of %lld MiB: %s", parent,
+		         (long long)(limit >> 20), strerror(-err));
+	else
+		k1s_info("pod", "pods may use %lld MiB of memory together, %lld MiB kept for k1s and "
+		         "the host", (long long)(limit >> 20), (long long)(reserved >> 20));
+}
+
+struct pod_cgroups *pod_cgroups_new(const char *name, int64_t max_pids, int64_t mem_reserved)
 {
 	struct pod_cgroups *cgs = calloc(1, sizeof(*cgs));
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
@@ -294,6 +329,7 @@ struct pod_cgroups *pod_cgroups_new(const char *name, int64_t max_pids)
 		         "are not kept from the OOM killer beyond the others", POD_OOM_K1S,
 		         strerror(-err));
 	find_hierarchies(cgs);
+	reserve_memory(cgs, mem_reserved);
 	/* Said once, here: the pods go on without what is missing. */
 	if (cgs->mode == CG_NONE)
 		k1s_warn("pod", "no cgroup can be made here (%s): pods run without their memory, "

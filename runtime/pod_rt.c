@@ -1826,8 +1826,9 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 			k1s_warn("pod", "the echo app %s cannot be opened (%s): pods run it by its path",
 			         rt->cfg.self_exe, strerror(-rt->self_fd));
 	}
-	rt->cgroups = pod_cgroups_new(NULL, rt->cfg.pod_max_pids == 0 ? POD_MAX_PIDS_DEFAULT
-	                                                         : rt->cfg.pod_max_pids);
+	rt->cgroups = pod_cgroups_new(
+	    NULL, rt->cfg.pod_max_pids == 0 ? POD_MAX_PIDS_DEFAULT : rt->cfg.pod_max_pids,
+	    rt->cfg.pod_mem_reserved);
 	if (!rt->cgroups) {
 		pod_rt_free(rt);
 		*err = -ENOMEM;

@@ -273,11 +273,10 @@ enum pod_qos { POD_QOS_BESTEFFORT, POD_QOS_BURSTABLE, POD_QOS_GUARANTEED };
 #define POD_CPU_MAX_SHARES 262144
 /* The pods' pids limit when --pod-max-pids is not given. */
 #define POD_MAX_PIDS_DEFAULT 1024
+/* The memory kept from the pods, all together, when --kube-reserved is
+ * not given: this much, or a tenth of the node's if that is more. */
+#define POD_MEM_RESERVED_MIN (256LL << 20)
 
-/* A resource.Quantity in s[0..len): its value rounded up, in units
- * (bytes) or, with milli, thousandths (millicores). 0, -EINVAL (not a
- * quantity, or negative) or -ERANGE (beyond int64). */
-int pod_quantity_parse(const char *s, size_t len, bool milli, int64_t *out);
 /* The container spec's resources. 0, or -EINVAL (a value is not a
  * quantity). */
 int pod_res_of(const json_t *cspec, struct pod_res *r);
@@ -303,8 +302,10 @@ struct pod_cgroups;
 /* Finds the hierarchies and makes the parent of the pods' cgroups (name;
  * NULL: POD_CGROUP_PARENT), sets k1s's own oom_score_adj. NULL only
  * without memory: without writable cgroups, pods run unlimited (one
- * warning). max_pids: each pod's pids limit, -1 for none. */
-struct pod_cgroups *pod_cgroups_new(const char *name, int64_t max_pids);
+ * warning). max_pids: each pod's pids limit, -1 for none. mem_reserved:
+ * the node's memory the pods together may not take (the parent's limit is
+ * the rest), 0 for none. */
+struct pod_cgroups *pod_cgroups_new(const char *name, int64_t max_pids, int64_t mem_reserved);
 void pod_cgroups_free(struct pod_cgroups *cgs);
 /* Makes the cgroups of run `run` of container `ctr` (spec cspec) of pod
  * `pod` (uid), with the pod's and the container's limits. 0 and *out,

@@ -17,7 +17,7 @@ elif [ -w /sys/fs/cgroup/memory/cgroup.procs ]; then
 else
 	echo "SKIP: no memory cgroup here"; exit 77
 fi
-start_k1s --pod-max-pids 64
+start_k1s --pod-max-pids 64 --kube-reserved memory=512Mi
 k create namespace limits-it >/dev/null
 k() { kubectl -s "$SERVER" --cache-dir "$TMP/kcache" -n limits-it "$@"; }
 cleanup_ns() { k delete namespace limits-it --wait=false >/dev/null 2>&1 || true; sleep 1; cleanup; }
@@ -88,6 +88,13 @@ else
 	mem=$(cg_dir memory steady)
 	expect_out "memory limit in the cgroup" "^33554432$" sh -c "cat $mem/main.*/memory.limit_in_bytes"
 fi
+# The pods together: the node's memory less the 512Mi kept for k1s.
+total=$(( $(getconf _PHYS_PAGES) * $(getconf PAGESIZE) - (512 << 20) ))
+if [ "$V2" = 2 ]; then
+	expect_out "the pods' memory cap" "^$total$" cat "$(dirname "$cpu")/memory.max"
+else
+	expect_out "the pods' memory cap" "^$total$" cat "$(dirname "$mem")/memory.limit_in_bytes"
+fi
 expect_out "the container runs in its cgroup" "k1s-pods/pod[0-9a-f-]+/main\.0" cat "/proc/$pid/cgroup"
 expect_out "kubectl exec runs in the container's cgroup" "k1s-pods/pod[0-9a-f-]+/main\.0" \
 	k exec steady -- cat /proc/self/cgroup
@@ -149,7 +156,7 @@ mem_parent=$(dirname "$(cg_dir memory steady)")
 kill -9 "$K1S_PID"; wait "$K1S_PID" 2>/dev/null || true; K1S_PID=
 stale="$mem_parent/pod00000000-0000-4000-8000-00000000dead"
 mkdir -p "$stale/main.0"
-start_k1s --pod-max-pids 64
+start_k1s --pod-max-pids 64 --kube-reserved memory=512Mi
 wait_for "steady adopted" 30 sh -c "grep -q 'adopted container main' $TMP/k1s.log"
 [ -d "$steady_cpu" ] || fail "the adopted pod's cgroup was removed"
 wait_for "the stale cgroup is removed" 10 sh -c "[ ! -d $stale ]"

@@ -146,7 +146,7 @@ static int setup(void **state)
 	snprintf(uid, sizeof(uid), "0000test-cg-%d", (int)getpid());
 	snprintf(uid2, sizeof(uid2), "0000test-cg2-%d", (int)getpid());
 	snprintf(parent, sizeof(parent), "k1s-test-cg-%d", (int)getpid());
-	cgs = pod_cgroups_new(parent, 40);
+	cgs = pod_cgroups_new(parent, 40, -1);
 	assert_non_null(cgs);
 	return 0;
 }
@@ -318,7 +318,7 @@ static void without_cgroups(void **state)
 		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 		    mount("tmpfs", "/sys/fs/cgroup", "tmpfs", MS_RDONLY, NULL) < 0)
 			_exit(77);
-		none = pod_cgroups_new(parent, 40);
+		none = pod_cgroups_new(parent, 40, -1);
 		if (!none || pod_cg_new(none, pod, cspec_of(pod), uid, "main", 0, &cg, msg,
 		                        sizeof(msg)) != 0 || !cg)
 			_exit(1);
@@ -339,12 +339,48 @@ static void without_cgroups(void **state)
 	assert_int_equal(WEXITSTATUS(ws), 0);
 }
 
+/* The pods' parent is capped at the node's memory less the reserve. */
+static void memory_reserved(void **state)
+{
+	int64_t cap = (int64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+	int64_t page = sysconf(_SC_PAGESIZE), want;
+	char name[80], dir[200];
+	struct pod_cgroups *r;
+
+	(void)state;
+	snprintf(name, sizeof(name), "%s-r", parent);
+	for (int i = 0; i < 2; i++) {
+		int64_t reserved = i == 0 ? 300 << 20 : 0;
+
+		r = pod_cgroups_new(name, 40, reserved);
+		assert_non_null(r);
+		pod_cgroups_free(r);
+		if (!reserved)
+			reserved = cap / 10 > POD_MEM_RESERVED_MIN ? cap / 10 : POD_MEM_RESERVED_MIN;
+		want = (cap - reserved) / page * page;
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/memory/%s", name);
+		if (access(dir, F_OK) == 0) {
+			assert_int_equal(read_num(dir, "memory.limit_in_bytes"), want);
+		} else {
+			snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", name);
+			assert_int_equal(read_num(dir, "memory.max"), want);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		static const char *const roots[] = {"/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu",
+		                                    "/sys/fs/cgroup/pids", "/sys/fs/cgroup"};
+
+		snprintf(dir, sizeof(dir), "%s/%s", roots[i], name);
+		rmdir(dir);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(joins_with_limits), cmocka_unit_test(oom_kill_seen),
 	    cmocka_unit_test(pids_limit),        cmocka_unit_test(removal_and_sweep),
-	    cmocka_unit_test(without_cgroups),
+	    cmocka_unit_test(without_cgroups),   cmocka_unit_test(memory_reserved),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
