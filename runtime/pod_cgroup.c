@@ -222,7 +222,11 @@ static void setup_v2(struct pod_cgroups *cgs, const char *mnt)
 			cgs->have[i] = false;
 		}
 	}
-	cgs->mode = CG_V2;
+	if (cgs->have[CG_MEMORY])
+		cgs->mode = CG_V2;
+	else
+		/* v1 is tried instead; the parent is left as kubepods is. */
+		memset(cgs->have, 0, sizeof(cgs->have));
 }
 
 /* Reads /proc/self/mountinfo: a cgroup2 mount with the memory controller

@@ -717,6 +717,7 @@ static void ctr_start(struct pod_ctr *c)
 	free(argv);
 	if (err < 0) {
 		pod_env_free(envp);
+		pod_cg_run_ended(rt->cgroups, p->uid, c->name, run);
 		k1s_err("pod", "Pod %s/%s: starting container %s: %s", p->ns, p->name, c->name,
 		        strerror(-err));
 		ctr_close_stdio(c);
