@@ -505,6 +505,7 @@ int pod_cg_new(struct pod_cgroups *cgs, const json_t *pod, const json_t *cspec, 
 
 		if (!parent)
 			continue;
+		err = 0;
 		pod_dir(parent, uid, dir, sizeof(dir));
 		if ((mkdir(dir, 0755) < 0 && errno != EEXIST) ||
 		    (err = pod_limits(cgs, spec, i, dir)) < 0)
