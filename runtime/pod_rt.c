@@ -311,8 +311,8 @@ static json_t *terminated_json(const struct pod_ctr *c)
 	/* containerd's reasons: OOMKilled whenever the run's cgroup saw the
 	 * OOM killer, whatever the exit code. */
 	t = json_pack("{s:i, s:s, s:s, s:s, s:s}", "exitCode", c->exit_code, "reason",
-	              c->oom_killed ? "OOMKilled" : c->exit_code == 0 ? "Completed" : "Error", "startedAt", s, "finishedAt", f,
-	              "containerID", cid);
+	              c->oom_killed ? "OOMKilled" : c->exit_code == 0 ? "Completed" : "Error",
+	              "startedAt", s, "finishedAt", f, "containerID", cid);
 	if (c->signal)
 		json_object_set_new(t, "signal", json_integer(c->signal));
 	return t;
