@@ -20,7 +20,11 @@ fi
 start_k1s --pod-max-pids 64 --kube-reserved memory=512Mi
 k create namespace limits-it >/dev/null
 k() { kubectl -s "$SERVER" --cache-dir "$TMP/kcache" -n limits-it "$@"; }
-cleanup_ns() { k delete namespace limits-it --wait=false >/dev/null 2>&1 || true; sleep 1; cleanup; }
+cleanup_ns() {
+	k delete namespace limits-it --wait=false >/dev/null 2>&1 || true
+	sleep 1
+	cleanup
+}
 trap cleanup_ns EXIT
 
 # cg_dir CONTROLLER POD: the directory of the pod's cgroup ("" if none).
@@ -33,7 +37,11 @@ cg_dir() {
 		[ -n "$found" ] && { echo "$found"; return; }
 	done
 }
-pid_of() { k get pod "$1" -o jsonpath='{.status.containerStatuses[0].containerID}' | sed 's|k1s://||'; }
+# ctr POD FIELD: a field of the pod's first container status.
+ctr() { k get pod "$1" -o jsonpath="{.status.containerStatuses[0].$2}"; }
+pid_of() { ctr "$1" containerID | sed 's|k1s://||'; }
+export SERVER TMP
+export -f k ctr
 
 k apply -f - >/dev/null <<'EOF'
 apiVersion: v1
@@ -60,15 +68,15 @@ spec:
 EOF
 
 # The hog: OOMKilled (exit 137), restarted, as kubelet shows it.
-wait_for "hog OOMKilled and restarted" 60 sh -c \
-	"[ \"\$(kubectl -s $SERVER -n limits-it get pod hog -o jsonpath='{.status.containerStatuses[0].lastState.terminated.reason}/{.status.containerStatuses[0].lastState.terminated.exitCode}')\" = OOMKilled/137 ]"
-expect_out "restartCount grows" "^[1-9]" k get pod hog -o jsonpath='{.status.containerStatuses[0].restartCount}'
-wait_for "kubectl get pod shows OOMKilled or CrashLoopBackOff" 30 sh -c \
-	"kubectl -s $SERVER -n limits-it get pod hog --no-headers | grep -Eq 'OOMKilled|CrashLoopBackOff'"
+wait_for "hog OOMKilled and restarted" 60 bash -c \
+	'[ "$(ctr hog lastState.terminated.reason)" = OOMKilled ] &&
+	 [ "$(ctr hog lastState.terminated.exitCode)" = 137 ]'
+expect_out "restartCount grows" "^[1-9]" ctr hog restartCount
+wait_for "kubectl get pod shows OOMKilled or CrashLoopBackOff" 30 bash -c \
+	"k get pod hog --no-headers | grep -Eq 'OOMKilled|CrashLoopBackOff'"
 expect_out "describe shows the last state" "Reason: +OOMKilled" k describe pod hog
-r1=$(k get pod hog -o jsonpath='{.status.containerStatuses[0].restartCount}')
-wait_for "the hog keeps being OOMKilled (back-off)" 40 sh -c \
-	"[ \$(kubectl -s $SERVER -n limits-it get pod hog -o jsonpath='{.status.containerStatuses[0].restartCount}') -gt $r1 ]"
+r1=$(ctr hog restartCount)
+wait_for "the hog keeps being OOMKilled (back-off)" 40 bash -c "[ \$(ctr hog restartCount) -gt $r1 ]"
 kill -0 "$K1S_PID" || fail "k1s died"
 
 # The steady pod: Guaranteed (limits only: requests default to them).
@@ -95,7 +103,8 @@ if [ "$V2" = 2 ]; then
 else
 	expect_out "the pods' memory cap" "^$total$" cat "$(dirname "$mem")/memory.limit_in_bytes"
 fi
-expect_out "the container runs in its cgroup" "k1s-pods/pod[0-9a-f-]+/main\.0" cat "/proc/$pid/cgroup"
+expect_out "the container runs in its cgroup" "k1s-pods/pod[0-9a-f-]+/main\.0" \
+	cat "/proc/$pid/cgroup"
 expect_out "kubectl exec runs in the container's cgroup" "k1s-pods/pod[0-9a-f-]+/main\.0" \
 	k exec steady -- cat /proc/self/cgroup
 expect_out "and with its oom_score_adj" "^$(cat /proc/$pid/oom_score_adj)$" \
@@ -131,7 +140,8 @@ pids=$(cg_dir pids bomb)
 expect_out "the pod's pids limit" "^64$" cat "$pids/pids.max"
 # pids.events counts the forks refused at the limit (in the pod's cgroup,
 # or in the run's where the kernel counts them where the fork was).
-wait_for "the bomb hits its limit" 20 sh -c "cat $pids/pids.events $pids/*/pids.events | grep -Eq '^max [1-9]'"
+wait_for "the bomb hits its limit" 20 sh -c \
+	"cat $pids/pids.events $pids/*/pids.events | grep -Eq '^max [1-9]'"
 if [ -e "$pids/pids.peak" ]; then
 	most=$(cat "$pids/pids.peak")
 else
