@@ -320,7 +320,16 @@ static void usage(FILE *f)
 		"                           passes SIZE, a quantity (default 10Mi, as kubelet)\n"
 		"  --container-log-max-files N  log files kept per container run, the live\n"
 		"                           one included; older rotated ones are gzipped\n"
-		"                           (default 5, at least 2)\n");
+		"                           (default 5, at least 2)\n"
+		"  --pod-max-pids N         processes and threads a pod may have, as kubelet's\n"
+		"                           (default 1024: a fork bomb stops there, and 30\n"
+		"                           pods at it still leave a Pi's pid_max free);\n"
+		"                           -1: no limit\n"
+		"  --kube-reserved memory=QTY  memory kept from the pods for k1s and the\n"
+		"                           host, as kubelet's: the pods together get the\n"
+		"                           rest and meet the OOM killer there first\n"
+		"                           (default: 256Mi or a tenth of the node's, if\n"
+		"                           more; memory=0: none)\n");
 }
 
 /* Every service port is a listening socket per forwarding thread, and
@@ -386,6 +395,8 @@ enum {
 	OPT_LOG_MAX_SIZE,
 	OPT_LOG_MAX_FILES,
 	OPT_POD_UID_RANGE,
+	OPT_POD_MAX_PIDS,
+	OPT_KUBE_RESERVED,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
@@ -433,6 +444,8 @@ static int serve(int argc, char **argv)
 		{"container-log-max-size", required_argument, 0, OPT_LOG_MAX_SIZE},
 		{"container-log-max-files", required_argument, 0, OPT_LOG_MAX_FILES},
 		{"pod-uid-range", required_argument, 0, OPT_POD_UID_RANGE},
+		{"pod-max-pids", required_argument, 0, OPT_POD_MAX_PIDS},
+		{"kube-reserved", required_argument, 0, OPT_KUBE_RESERVED},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -657,6 +670,26 @@ static int serve(int argc, char **argv)
 					optarg);
 				return 2;
 			}
+			break;
+		case OPT_KUBE_RESERVED: {
+			/* kubelet's form, RESOURCE=QTY,...: memory alone here. */
+			int64_t v;
+
+			if (strncmp(optarg, "memory=", 7) != 0 || strchr(optarg, ',') ||
+			    pod_quantity_parse(optarg + 7, strlen(optarg + 7), false, &v) < 0) {
+				fprintf(stderr, "k1s: --kube-reserved %s: expected memory=QUANTITY "
+				        "(e.g. memory=256Mi)\n", optarg);
+				return 2;
+			}
+			pcfg.pod_mem_reserved = v ? v : -1;
+			break;
+		}
+		case OPT_POD_MAX_PIDS:
+			/* kubelet's -1 is no limit; below 16 nothing runs. */
+			if (strcmp(optarg, "-1") == 0)
+				pcfg.pod_max_pids = -1;
+			else if ((pcfg.pod_max_pids = int_arg("pod-max-pids", optarg, 16, 4194304)) < 0)
+				return 2;
 			break;
 		case OPT_POLICY_LOG_RATE:
 			polcfg.drop_logs_per_s = int_arg("policy-log-rate", optarg, 1, 100000);

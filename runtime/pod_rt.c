@@ -307,9 +307,11 @@ static json_t *terminated_json(const struct pod_ctr *c)
 	fmt_time(s, sizeof(s), c->started_at);
 	fmt_time(f, sizeof(f), c->finished_at);
 	snprintf(cid, sizeof(cid), "k1s://%d", (int)c->pid_last);
+	/* containerd's reasons: OOMKilled whenever the run's cgroup saw the
+	 * OOM killer, whatever the exit code. */
 	t = json_pack("{s:i, s:s, s:s, s:s, s:s}", "exitCode", c->exit_code, "reason",
-	              c->exit_code == 0 ? "Completed" : "Error", "startedAt", s, "finishedAt", f,
-	              "containerID", cid);
+	              c->oom_killed ? "OOMKilled" : c->exit_code == 0 ? "Completed" : "Error",
+	              "startedAt", s, "finishedAt", f, "containerID", cid);
 	if (c->signal)
 		json_object_set_new(t, "signal", json_integer(c->signal));
 	return t;
@@ -351,11 +353,12 @@ static void ctr_ended(struct pod_ctr *c, int ws, time_t when)
 	}
 	c->state = POD_C_TERMINATED;
 	c->ready = c->started = false;
+	c->oom_killed = pod_cg_run_ended(rt->cgroups, p->uid, c->name, c->restarts);
 	json_decref(c->prev_state);
 	c->prev_state = c->last_state;
 	c->last_state = terminated_json(c);
-	k1s_info("pod", "Pod %s/%s: container %s exited with %d", p->ns, p->name, c->name,
-	         c->exit_code);
+	k1s_info("pod", "Pod %s/%s: container %s exited with %d%s", p->ns, p->name, c->name,
+	         c->exit_code, c->oom_killed ? " (OOMKilled)" : "");
 	restart = !p->deleting && !p->removed && !rt->stopping &&
 	          (strcmp(policy, "Always") == 0 ||
 	           (strcmp(policy, "OnFailure") == 0 && c->exit_code != 0));
@@ -660,6 +663,7 @@ static void ctr_start(struct pod_ctr *c)
 	char **argv = NULL, **envp = NULL;
 	bool echo, want_stdin, tty;
 	int in_p[2] = {-1, -1}, go_p[2] = {-1, -1}, slave = -1, err, run;
+	struct pod_cg *cg = NULL;
 	pid_t shim, pid;
 
 	if (!cspec || p->deleting || p->removed || rt->stopping)
@@ -783,7 +787,28 @@ static void ctr_start(struct pod_ctr *c)
 	l.keep[0] = c->stdin_w;
 	l.keep[1] = c->pty;
 	l.keep[2] = c->go_w;
+	err = pod_cg_new(rt->cgroups, p->obj, cspec, p->uid, c->name, run, &cg, msg, sizeof(msg));
+	if (err < 0) {
+		k1s_err("pod", "Pod %s/%s: container %s: %s", p->ns, p->name, c->name, msg);
+		free(argv);
+		pod_env_free(envp);
+		ctr_close_stdio(c);
+		if (in_p[0] >= 0)
+			close(in_p[0]);
+		if (go_p[0] >= 0)
+			close(go_p[0]);
+		if (slave >= 0)
+			close(slave);
+		ctr_waiting(c, err == -EINVAL ? "CreateContainerConfigError" : "RunContainerError",
+		            msg);
+		if (!p->retry_timer)
+			p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
+		pod_rt_dirty(p);
+		return;
+	}
+	l.cg = cg;
 	err = pod_proc_launch(&l, &shim, &pid);
+	pod_cg_free(cg);
 	if (in_p[0] >= 0)
 		close(in_p[0]);
 	if (go_p[0] >= 0)
@@ -793,6 +818,7 @@ static void ctr_start(struct pod_ctr *c)
 	free(argv);
 	if (err < 0) {
 		pod_env_free(envp);
+		pod_cg_run_ended(rt->cgroups, p->uid, c->name, run);
 		k1s_err("pod", "Pod %s/%s: starting container %s: %s", p->ns, p->name, c->name,
 		        strerror(-err));
 		ctr_close_stdio(c);
@@ -1082,6 +1108,7 @@ static void pod_teardown(struct pod_run *p)
 		}
 	}
 	pod_quiesce(p);
+	pod_cg_pod_remove(p->rt->cgroups, p->uid);
 	pod_net_destroy(p->rt->net, p->id);
 	pod_rmtree(p->dir);
 	p->net_ready = false;
@@ -1801,6 +1828,18 @@ static void sweep_net(struct pod_rt *rt)
 	free(s.inos);
 }
 
+static bool uid_known(void *arg, const char *uid)
+{
+	return find_uid(arg, uid) != NULL;
+}
+
+/* Cgroups of pods that are gone (their processes were killed above). */
+static void sweep_cgroups(struct pod_rt *rt)
+{
+	if (!pod_other_server())
+		pod_cg_sweep(rt->cgroups, uid_known, rt);
+}
+
 static int rt_hook(void *arg)
 {
 	struct pod_rt *rt = arg;
@@ -1900,6 +1939,14 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 			k1s_warn("pod", "the echo app %s cannot be opened (%s): pods run it by its path",
 			         rt->cfg.self_exe, strerror(-rt->self_fd));
 	}
+	rt->cgroups = pod_cgroups_new(
+	    NULL, rt->cfg.pod_max_pids == 0 ? POD_MAX_PIDS_DEFAULT : rt->cfg.pod_max_pids,
+	    rt->cfg.pod_mem_reserved);
+	if (!rt->cgroups) {
+		pod_rt_free(rt);
+		*err = -ENOMEM;
+		return NULL;
+	}
 	snprintf(rt->pods_dir, sizeof(rt->pods_dir), "%s/pods", rt->cfg.data_dir);
 	mkdir_p(rt->pods_dir, 0700);
 	/* What pods must not see, by a path their view resolves. */
@@ -1920,6 +1967,7 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 	}
 	sweep_dir(rt);
 	sweep_net(rt);
+	sweep_cgroups(rt);
 	*err = k1s_loop_hook(loop, rt_hook, rt);
 	if (*err < 0) {
 		pod_rt_free(rt);
@@ -1975,6 +2023,7 @@ void pod_rt_free(struct pod_rt *rt)
 	if (rt->net)
 		pod_net_free(rt->net);
 	pod_catalog_free(rt->catalog);
+	pod_cgroups_free(rt->cgroups);
 	if (rt->self_fd >= 0)
 		close(rt->self_fd);
 	free(rt->strs);

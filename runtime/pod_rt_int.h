@@ -90,6 +90,7 @@ struct pod_ctr {
 	struct k1s_timer *kill_timer;
 	int stop_signal_sent; /* 0, SIGTERM or SIGKILL */
 	bool killing;         /* we signalled it; do not count as a crash */
+	bool oom_killed;      /* the last run's cgroup saw the OOM killer */
 	bool liveness_kill;
 	/* What the process runs with, kept for exec into it. */
 	char **envp; /* malloc'd, NULL-terminated */
@@ -183,6 +184,7 @@ struct pod_rt {
 	int self_fd; /* the echo app: a sealed copy of cfg.self_exe, or -1 */
 	uint32_t uid_next; /* where uid_alloc looks first, from cfg.uid_min */
 	char data_abs[4096]; /* cfg.data_dir, absolute: hidden from pods */
+	struct pod_cgroups *cgroups;
 };
 
 /* The annotation that makes a pod a face of an in-process module, as
@@ -323,6 +325,90 @@ void pod_iso_become(const struct pod_creds *cr);
  * that ends in its namespace and, when `child` (the program) ends, writes
  * child's wait status to status_fd and exits. Never returns. */
 void pod_iso_init(pid_t child, int status_fd) __attribute__((noreturn));
+/* ---- pod_res.c: requests and limits, as kubelet reads them ---- */
+
+/* A container's resources: bytes and millicores, 0 = not given. Requests
+ * not given are its limits, as the API server defaults them. */
+struct pod_res {
+	int64_t mem_limit, mem_request;
+	int64_t cpu_limit_m, cpu_request_m;
+};
+
+enum pod_qos { POD_QOS_BESTEFFORT, POD_QOS_BURSTABLE, POD_QOS_GUARANTEED };
+
+/* oom_score_adj (kubelet's pkg/kubelet/qos/policy.go): k1s is the node's
+ * kubelet; a shim one above it (containerd's shims: their parent's + 1),
+ * so that k1s goes after it. */
+#define POD_OOM_K1S -999
+#define POD_OOM_SHIM -998
+#define POD_OOM_GUARANTEED -997
+#define POD_OOM_BESTEFFORT 1000
+/* kubelet's pkg/kubelet/cm: CFS period 100 ms, quota 1 ms at least, 2
+ * shares at least. */
+#define POD_CPU_PERIOD 100000
+#define POD_CPU_MIN_QUOTA 1000
+#define POD_CPU_MIN_SHARES 2
+#define POD_CPU_MAX_SHARES 262144
+/* The pods' pids limit when --pod-max-pids is not given. */
+#define POD_MAX_PIDS_DEFAULT 1024
+/* The memory kept from the pods, all together, when --kube-reserved is
+ * not given: this much, or a tenth of the node's if that is more. */
+#define POD_MEM_RESERVED_MIN (256LL << 20)
+
+/* The container spec's resources. 0, or -EINVAL (a value is not a
+ * quantity). */
+int pod_res_of(const json_t *cspec, struct pod_res *r);
+/* The QoS class of a pod spec, as qos.GetPodQOS (cpu and memory). */
+enum pod_qos pod_qos_of(const json_t *spec);
+const char *pod_qos_name(enum pod_qos q);
+/* A container's oom_score_adj by its pod's class and its memory request,
+ * on a node with mem_capacity bytes. */
+int pod_oom_score_adj(enum pod_qos q, int64_t mem_request, int64_t mem_capacity);
+/* cpu.shares of a cpu request, quota of a limit in a period (0 = none),
+ * and cgroup v2's cpu.weight of shares. */
+int64_t pod_cpu_shares(int64_t milli);
+int64_t pod_cpu_quota(int64_t milli, int64_t period);
+int64_t pod_cpu_weight(int64_t shares);
+
+/* ---- pod_cgroup.c: the pods' cgroups ---- */
+
+struct pod_cgroups;
+
+/* The parent of the pods' cgroups, as kubelet's kubepods. */
+#define POD_CGROUP_PARENT "k1s-pods"
+
+/* Finds the hierarchies and makes the parent of the pods' cgroups (name;
+ * NULL: POD_CGROUP_PARENT), sets k1s's own oom_score_adj. NULL only
+ * without memory: without writable cgroups, pods run unlimited (one
+ * warning). max_pids: each pod's pids limit, -1 for none. mem_reserved:
+ * the node's memory the pods together may not take (the parent's limit is
+ * the rest), 0 for none. */
+struct pod_cgroups *pod_cgroups_new(const char *name, int64_t max_pids, int64_t mem_reserved);
+void pod_cgroups_free(struct pod_cgroups *cgs);
+/* Makes the cgroups of run `run` of container `ctr` (spec cspec) of pod
+ * `pod` (uid), with the pod's and the container's limits. 0 and *out,
+ * for pod_launch.cg, to free with pod_cg_free() once launched; or a
+ * negative errno and msg. */
+int pod_cg_new(struct pod_cgroups *cgs, const json_t *pod, const json_t *cspec, const char *uid,
+               const char *ctr, int run, struct pod_cg **out, char *msg, size_t msglen);
+void pod_cg_free(struct pod_cg *cg);
+/* In the container's process, first of all: joins its cgroups and takes
+ * its oom_score_adj. Exits the process (status 128) when it cannot. */
+void pod_cg_join(const struct pod_cg *cg);
+/* In a process about to enter the container of process `target` (exec,
+ * probes): joins target's cgroups under POD_CGROUP_PARENT and takes its
+ * oom_score_adj. Best effort: what fails is said on stderr. */
+void pod_cg_enter(pid_t target);
+/* A run has ended: whether the OOM killer killed in its cgroup; the
+ * cgroup goes, with whatever the run left in it. */
+bool pod_cg_run_ended(struct pod_cgroups *cgs, const char *uid, const char *ctr, int run);
+/* The pod is gone: its cgroups go (what is left in them is killed). */
+void pod_cg_pod_remove(struct pod_cgroups *cgs, const char *uid);
+/* Removes the cgroups of pods `known` does not know. */
+void pod_cg_sweep(struct pod_cgroups *cgs, bool (*known)(void *arg, const char *uid), void *arg);
+/* Sets the calling process's oom_score_adj: 0, or a negative errno (a
+ * value below 0 needs CAP_SYS_RESOURCE). */
+int pod_oom_adj_write(int adj);
 
 /* ---- pod_rt_env.c: the container's environment ---- */
 /* Builds the environment of container `cspec` of `pod` (with status.podIP

@@ -290,6 +290,7 @@ static void container_main(const struct pod_launch *l, int out_w, int err_w, int
 	int in, fd;
 	pid_t prog;
 
+	pod_cg_join(l->cg);
 	/* Without the runtime's ends, stdin and the hold see EOF when the
 	 * runtime closes them. */
 	for (int i = 0; i < 3; i++)
@@ -372,6 +373,7 @@ static void shim_main(const struct pod_launch *l, int note)
 	setsid();
 	reset_signals(true);
 	prctl(PR_SET_NAME, "k1s-shim", 0, 0, 0);
+	pod_oom_adj_write(POD_OOM_SHIM);
 	log = pod_log_open(l->log_path, l->log_max_size, l->log_max_files, true, &lerr);
 	if (l->tty < 0 && (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0))
 		_exit(1);
@@ -516,10 +518,12 @@ int pod_proc_enter(pid_t target, char *const argv[], char *const envp[],
 		goto out;
 	}
 	if (c == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int null;
 		sigset_t all;
 		pid_t g;
 
+		pod_cg_enter(target);
+		null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		setsid();
 		reset_signals(false);
 		if (setsid_tty && in >= 0)

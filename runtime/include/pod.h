@@ -36,6 +36,14 @@ struct pod_config {
 	 * files. 0 = the defaults, 10 MiB and 5. */
 	int64_t container_log_max_size;
 	int container_log_max_files;
+	/* Processes (and threads) a pod may have, as kubelet's
+	 * --pod-max-pids: 0 = the default, 1024; -1 = no limit. */
+	int pod_max_pids;
+	/* Memory kept for k1s and the host: the pods, all together, may use
+	 * the rest (kubelet's --kube-reserved memory= with
+	 * --enforce-node-allocatable=pods). 0 = the default, 256 MiB or a
+	 * tenth of the node's, whichever is more; -1 = none. */
+	int64_t pod_mem_reserved;
 	/* Asked on the control loop once a pod's network is set up (its IP
 	 * known) and before any of its programs start or a face's address
 	 * answers: 0 lets the pod start, nonzero holds it and asks again
@@ -137,6 +145,12 @@ int pod_attach(struct pod_rt *rt, const char *ns, const char *name, const char *
 int pod_connect(struct pod_rt *rt, const char *ns, const char *name, int port);
 /* Resizes the terminal of an exec or attach. */
 int pod_resize(int tty_fd, unsigned short cols, unsigned short rows);
+
+/* A resource.Quantity ("128Mi", "0.5", "500m") in s[0..len): its value
+ * rounded up, in units (bytes) or, with milli, thousandths (millicores),
+ * as apimachinery's Value() and MilliValue(). 0, -EINVAL (not a quantity,
+ * or negative) or -ERANGE (beyond int64). */
+int pod_quantity_parse(const char *s, size_t len, bool milli, int64_t *out);
 
 /* Another `k1s serve` on this host (its pid, or 0): pod networks, the
  * service route and the dataplane's reply route look alike across
