@@ -133,6 +133,7 @@ struct pod_run {
 	bool adopt; /* found at start: adopt before running */
 	bool listed; /* named by the full list being read */
 	bool config_error;
+	bool vol_ready; /* its volumes are written and up to date */
 	struct k1s_timer *retry_timer;
 	struct pod_recent recent[POD_RECENT];
 	unsigned nrecent;
@@ -244,6 +245,29 @@ int pod_rmtree(const char *path);
  * mounts appear at its dst. Exits the process (status 128, the reason on
  * stderr, which is the container's log) when one cannot. */
 void pod_mounts_apply(const struct pod_mount *mounts, size_t n);
+
+/* ---- pod_rt_vol.c: volumes ---- */
+/* Makes the pod's volumes under pod_dir/volumes, or brings their files
+ * up to the objects in the store (unchanged files are left alone). 0, or
+ * a negative errno with msg set to the kubelet's FailedMount message
+ * (-ENOENT: a Secret, ConfigMap or key it needs is missing; the pod
+ * waits). A volume whose object is deleted later keeps its files. */
+int pod_vol_setup(struct st *st, const json_t *pod, const char *pod_dir, char *msg,
+                  size_t msglen);
+/* Whether the pod has a volume of Secret or ConfigMap `name` (res is
+ * "secrets" or "configmaps"). */
+bool pod_vol_uses(const json_t *pod, const char *res, const char *name);
+/* The mounts of container cspec (its volumeMounts, subPaths resolved
+ * inside their volume), for pod_launch; free with pod_vol_mounts_free.
+ * 0, or a negative errno with msg. */
+int pod_vol_mounts(const json_t *pod, const json_t *cspec, const char *pod_dir,
+                   struct pod_mount **out, size_t *n, char *msg, size_t msglen);
+void pod_vol_mounts_free(struct pod_mount *m, size_t n);
+/* Before the pod's directory is removed: unmounts its tmpfs volumes. */
+void pod_vol_teardown(const char *pod_dir);
+/* An item's or key's path as the kubelet accepts it: relative, no `..`
+ * element, not starting with `..`. */
+bool pod_vol_path_ok(const char *path);
 
 /* ---- pod_rt_env.c: the container's environment ---- */
 /* Builds the environment of container `cspec` of `pod` (with status.podIP
