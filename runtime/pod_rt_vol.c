@@ -377,11 +377,19 @@ static enum vol_kind kind_of(const json_t *vol, const json_t **src)
 	return VOL_NONE;
 }
 
-/* A volume's name is a DNS label in the API; here it names a directory. */
+/* A volume's name is a DNS label (RFC 1123) in the API; here it names a
+ * directory. */
 static bool name_ok(const char *name)
 {
-	return *name && strlen(name) <= 63 && !strchr(name, '/') && strcmp(name, ".") != 0 &&
-	       strcmp(name, "..") != 0;
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 63 || name[0] == '-' || name[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		      name[i] == '-'))
+			return false;
+	return true;
 }
 
 static void vol_path(const char *pod_dir, enum vol_kind k, const char *name, char *out,
@@ -952,7 +960,7 @@ void pod_vol_teardown(const char *pod_dir)
 	while (d && (de = readdir(d))) {
 		char vdir[PATH_MAX + 300];
 
-		if (de->d_name[0] == '.')
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		snprintf(vdir, sizeof(vdir), "%s/%s", path, de->d_name);
 		if (is_mountpoint(vdir))

@@ -313,6 +313,12 @@ static void bad_paths_refused(void **state)
 	snprintf(path, sizeof(path), "%s/volumes/escape", e->pod);
 	assert_int_equal(lstat(path, &sb), -1);
 	json_decref(p);
+
+	/* A volume's name is a DNS label: no hidden or dotted directory. */
+	p = pod("[{\"name\":\"..big\",\"emptyDir\":{}}]");
+	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "MountVolume.SetUp failed for volume \"..big\" : invalid volume name");
+	json_decref(p);
 }
 
 static void downward_api_files(void **state)
