@@ -264,6 +264,8 @@ static void usage(FILE *f)
 		"  --port N                 API port (default 8080)\n"
 		"  --service-cidr CIDR      service network (default 10.96.0.0/12)\n"
 		"  --pod-cidr CIDR          pod network (default 10.244.0.0/16)\n"
+		"  --pod-uid-range A-B      uids (and gids) of pods without runAsUser, one per\n"
+		"                           pod (default 200000-265535)\n"
 		"  --node-port-range A-B    node ports (default 30000-32767)\n"
 		"  --node-name NAME         the node's name (default: the host name)\n"
 		"  --node-ip ADDR           the node's address (default: the default route's)\n"
@@ -376,6 +378,7 @@ enum {
 	OPT_CERT_VALIDITY,
 	OPT_POLICY_LOG_RATE,
 	OPT_NETWORK_POLICY,
+	OPT_POD_UID_RANGE,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
@@ -420,6 +423,7 @@ static int serve(int argc, char **argv)
 		{"cert-validity", required_argument, 0, OPT_CERT_VALIDITY},
 		{"policy-log-rate", required_argument, 0, OPT_POLICY_LOG_RATE},
 		{"network-policy", required_argument, 0, OPT_NETWORK_POLICY},
+		{"pod-uid-range", required_argument, 0, OPT_POD_UID_RANGE},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
@@ -603,6 +607,21 @@ static int serve(int argc, char **argv)
 			if ((ingcfg.loops = int_arg("ingress-loops", optarg, 1, 256)) < 0)
 				return 2;
 			break;
+		case OPT_POD_UID_RANGE: {
+			unsigned long a, b;
+			char tail;
+
+			/* Not root's, nor into the kernel's overflow ids' realm. */
+			if (sscanf(optarg, "%lu-%lu%c", &a, &b, &tail) != 2 || a < 1000 || a > b ||
+			    b > 2147483647UL) {
+				fprintf(stderr, "k1s: --pod-uid-range %s: expected A-B with "
+				                "1000 <= A <= B < 2147483648\n", optarg);
+				return 2;
+			}
+			pcfg.uid_min = (uid_t)a;
+			pcfg.uid_max = (uid_t)b;
+			break;
+		}
 		case OPT_NETWORK_POLICY:
 			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0) {
 				fprintf(stderr, "k1s: --network-policy: expected on or off\n");

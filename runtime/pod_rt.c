@@ -30,7 +30,6 @@
 #define BACKOFF_MAX_MS 300000
 /* A run this long forgives earlier crashes (kubelet: twice the maximum). */
 #define BACKOFF_RESET_MS (2 * BACKOFF_MAX_MS)
-#define NOBODY 65534
 /* Grace given to pods when k1s itself stops. */
 #define SHUTDOWN_GRACE_MS 3000
 #define CONFIG_RETRY_MS 5000
@@ -449,27 +448,95 @@ static int ctr_watch(struct pod_ctr *c)
 	return k1s_loop_add_fd(c->p->rt->loop, c->shim_fd, EPOLLIN, on_shim, c);
 }
 
-static void ctr_user(const struct pod_run *p, const json_t *cspec, uid_t *uid, gid_t *gid)
+/* A uid of cfg's range that no pod has: the next after the last given,
+ * so that a freed one is not given again at once. 0 when all are taken. */
+static uid_t uid_alloc(struct pod_rt *rt)
 {
-	const json_t *psc = k1s_json_path(p->obj, "spec.securityContext");
-	const json_t *csc = json_object_get(cspec, "securityContext");
-	const json_t *u = json_object_get(csc, "runAsUser"),
-	             *g = json_object_get(csc, "runAsGroup");
+	uint32_t span = rt->cfg.uid_max - rt->cfg.uid_min + 1;
+	uint8_t *used = calloc(span / 8 + 1, 1);
+	uid_t got = 0;
 
-	if (!json_is_integer(u))
-		u = json_object_get(psc, "runAsUser");
-	if (!json_is_integer(g))
-		g = json_object_get(psc, "runAsGroup");
-	if (json_is_true(json_object_get(csc, "privileged"))) {
-		*uid = 0;
-		*gid = 0;
-		return;
+	if (!used)
+		return 0;
+	for (struct pod_run *p = rt->pods; p; p = p->next)
+		if (p->run_uid >= rt->cfg.uid_min && p->run_uid <= rt->cfg.uid_max) {
+			uint32_t i = p->run_uid - rt->cfg.uid_min;
+
+			used[i / 8] |= (uint8_t)(1u << (i % 8));
+		}
+	for (uint32_t k = 0; k < span; k++) {
+		uint32_t i = (rt->uid_next + k) % span;
+
+		if (!(used[i / 8] & (1u << (i % 8)))) {
+			got = rt->cfg.uid_min + i;
+			rt->uid_next = (i + 1) % span;
+			break;
+		}
 	}
-	*uid = json_is_integer(u) ? (uid_t)json_integer_value(u) : NOBODY;
-	if (json_is_integer(g))
-		*gid = (gid_t)json_integer_value(g);
-	else
-		*gid = *uid == NOBODY ? NOBODY : 0;
+	free(used);
+	return got;
+}
+
+/* The container's field of securityContext, else the pod's. */
+static const json_t *sc_field(const struct pod_run *p, const json_t *cspec, const char *key)
+{
+	const json_t *v = json_object_get(json_object_get(cspec, "securityContext"), key);
+
+	if (!v || json_is_null(v))
+		v = json_object_get(k1s_json_path(p->obj, "spec.securityContext"), key);
+	return v;
+}
+
+/* Who the container runs as and what it may do. 0, or -EINVAL with the
+ * reason in msg (kubelet's CreateContainerConfigError). */
+static int ctr_creds(struct pod_run *p, const json_t *cspec, struct pod_creds *cr, char *msg,
+                     size_t len)
+{
+	const json_t *csc = json_object_get(cspec, "securityContext");
+	const json_t *u = sc_field(p, cspec, "runAsUser"), *g = sc_field(p, cspec, "runAsGroup");
+	const char *cname = k1s_json_str(cspec, "name") ?: "";
+
+	memset(cr, 0, sizeof(*cr));
+	if (json_is_true(json_object_get(csc, "privileged"))) {
+		cr->privileged = true;
+	} else if (json_is_integer(u)) {
+		cr->uid = (uid_t)json_integer_value(u);
+		cr->gid = json_is_integer(g) ? (gid_t)json_integer_value(g) : 0;
+	} else {
+		if (!p->run_uid)
+			p->run_uid = uid_alloc(p->rt);
+		if (!p->run_uid) {
+			snprintf(msg, len, "no free uid in --pod-uid-range %u-%u",
+			         (unsigned)p->rt->cfg.uid_min, (unsigned)p->rt->cfg.uid_max);
+			return -EINVAL;
+		}
+		cr->uid = p->run_uid;
+		cr->gid = json_is_integer(g) ? (gid_t)json_integer_value(g) : p->run_uid;
+	}
+	if (json_is_true(sc_field(p, cspec, "runAsNonRoot"))) {
+		/* kubelet's verifyRunAsNonRoot (kuberuntime/security_context_others.go);
+		 * the image's user is the pod's uid here, or root when privileged. */
+		if (json_is_integer(u) && json_integer_value(u) == 0) {
+			snprintf(msg, len,
+			         "container's runAsUser breaks non-root policy (pod: \"%s_%s(%s)\", "
+			         "container: %s)",
+			         p->name, p->ns, p->uid, cname);
+			return -EINVAL;
+		}
+		if (!json_is_integer(u) && cr->uid == 0) {
+			snprintf(msg, len,
+			         "container has runAsNonRoot and image will run as root (pod: "
+			         "\"%s_%s(%s)\", container: %s)",
+			         p->name, p->ns, p->uid, cname);
+			return -EINVAL;
+		}
+	}
+	if (cr->privileged)
+		return 0;
+	if (pod_caps_parse(csc, &cr->caps, msg, len) < 0)
+		return -EINVAL;
+	cr->no_new_privs = !json_is_true(json_object_get(csc, "allowPrivilegeEscalation"));
+	return 0;
 }
 
 /* The argv of a container: its command/args by the catalog's rules, or the
@@ -596,7 +663,19 @@ static void ctr_start(struct pod_ctr *c)
 			p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
 		return;
 	}
-	ctr_user(p, cspec, &c->uid, &c->gid);
+	if (ctr_creds(p, cspec, &c->creds, msg, sizeof(msg)) < 0) {
+		free(argv);
+		pod_env_free(envp);
+		if (strcmp(c->message, msg) != 0)
+			pod_rt_event(p, "Warning", "Failed", c, "Error: %s", msg);
+		ctr_waiting(c, "CreateContainerConfigError", msg);
+		if (!p->retry_timer)
+			p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
+		pod_rt_dirty(p);
+		return;
+	}
+	c->uid = c->creds.uid;
+	c->gid = c->creds.gid;
 	snprintf(c->workdir, sizeof(c->workdir), "%s", k1s_json_str(cspec, "workingDir") ?: "/");
 	l.exe_fd = echo ? rt->self_fd : -1;
 	if (l.exe_fd < 0) {
@@ -686,6 +765,8 @@ static void ctr_start(struct pod_ctr *c)
 	l.envp = envp;
 	l.uid = c->uid;
 	l.gid = c->gid;
+	l.creds = c->creds;
+	l.hide = rt->cfg.data_dir;
 	l.netns = netns;
 	l.hostname = p->name;
 	l.resolv = resolv;
@@ -759,6 +840,8 @@ static void state_save(struct pod_run *p)
 	json_t *cs = json_object_get(s, "containers");
 
 	json_object_set_new(s, "startTime", json_integer((json_int_t)p->start_time));
+	if (p->run_uid)
+		json_object_set_new(s, "runUid", json_integer((json_int_t)p->run_uid));
 	for (size_t i = 0; i < p->nctrs; i++) {
 		struct pod_ctr *c = &p->ctrs[i];
 		json_t *o =
@@ -1453,6 +1536,9 @@ static int pod_adopt(struct pod_run *p)
 	p->gate_open = true;
 	p->start_time =
 	    (time_t)json_integer_value(json_object_get(s, "startTime")) ?: p->start_time;
+	/* Its uid is kept, in the range or not (the range may have changed):
+	 * its processes run with it. */
+	p->run_uid = (uid_t)json_integer_value(json_object_get(s, "runUid"));
 	cs = json_object_get(s, "containers");
 	if (*p->face) {
 		/* Its containers ran in the k1s that stopped: a restart each. */
@@ -1494,7 +1580,9 @@ static int pod_adopt(struct pod_run *p)
 			c->pid_start = ps;
 			c->shim_child = false;
 			c->state = POD_C_RUNNING;
-			ctr_user(p, cspec, &c->uid, &c->gid);
+			ctr_creds(p, cspec, &c->creds, msg, sizeof(msg));
+			c->uid = c->creds.uid;
+			c->gid = c->creds.gid;
 			snprintf(c->workdir, sizeof(c->workdir), "%s",
 			         k1s_json_str(cspec, "workingDir") ?: "/");
 			if (cspec && ctr_argv(c, cspec, &argv, &echo) == 0)
@@ -1831,6 +1919,10 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 		rt->cfg.pod_net = (struct k1s_cidr){0x0af40000, 16};	/* 10.244.0.0/16 */
 	if (!rt->cfg.service_net.bits)
 		rt->cfg.service_net = (struct k1s_cidr){0x0a600000, 12};	/* 10.96.0.0/12 */
+	if (!rt->cfg.uid_min || rt->cfg.uid_max < rt->cfg.uid_min) {
+		rt->cfg.uid_min = POD_UID_MIN;
+		rt->cfg.uid_max = POD_UID_MAX;
+	}
 	for (int i = 0; i < 7; i++) {
 		if (!*fields[i] || !**fields[i])
 			*fields[i] = defaults[i];

@@ -192,7 +192,7 @@ int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *co
 		err = open_pty(&master, &slave);
 		if (err < 0)
 			return err;
-		err = pod_proc_enter(c->pid, argv, c->envp, c->uid, c->gid, c->workdir, slave,
+		err = pod_proc_enter(c->pid, argv, c->envp, &c->creds, c->workdir, slave,
 		                     slave, slave, true, &pid);
 		close(slave);
 		if (err < 0) {
@@ -208,7 +208,7 @@ int pod_exec(struct pod_rt *rt, const char *ns, const char *name, const char *co
 			err = -errno;
 			goto fail;
 		}
-		err = pod_proc_enter(c->pid, argv, c->envp, c->uid, c->gid, c->workdir, in[0], o[1],
+		err = pod_proc_enter(c->pid, argv, c->envp, &c->creds, c->workdir, in[0], o[1],
 		                     e[1], false, &pid);
 		if (err < 0)
 			goto fail;

@@ -30,6 +30,16 @@ struct pod_follow;
 struct pod_rt;
 struct pod_run;
 
+/* Who a container's processes are, and what they may do: its program and
+ * every exec into it run so. */
+struct pod_creds {
+	uid_t uid;
+	gid_t gid;
+	uint64_t caps;     /* bit n = capability n: effective, permitted, ambient */
+	bool no_new_privs; /* set unless allowPrivilegeEscalation is true */
+	bool privileged;   /* every capability, and the host's file system writable */
+};
+
 enum pod_cstate { POD_C_WAITING, POD_C_RUNNING, POD_C_TERMINATED };
 
 enum pod_probe_kind { POD_PROBE_STARTUP, POD_PROBE_LIVENESS, POD_PROBE_READINESS, POD_NPROBES };
@@ -83,6 +93,7 @@ struct pod_ctr {
 	char **envp; /* malloc'd, NULL-terminated */
 	uid_t uid;
 	gid_t gid;
+	struct pod_creds creds;
 	char workdir[512];
 	/* stdin and tty (attach): the runtime's ends. */
 	int stdin_w; /* pipe to the container's stdin, or -1 */
@@ -137,6 +148,7 @@ struct pod_run {
 	struct k1s_timer *retry_timer;
 	struct pod_recent recent[POD_RECENT];
 	unsigned nrecent;
+	uid_t run_uid; /* from cfg's uid range, for its containers; 0 until allocated */
 };
 
 struct pod_exec_job {
@@ -168,6 +180,7 @@ struct pod_rt {
 	unsigned event_seq;
 	bool stopping;
 	int self_fd; /* the echo app: a sealed copy of cfg.self_exe, or -1 */
+	uint32_t uid_next; /* where uid_alloc looks first, from cfg.uid_min */
 };
 
 /* The annotation that makes a pod a face of an in-process module, as
@@ -214,6 +227,8 @@ struct pod_launch {
 	const struct pod_mount *mounts; /* the volumes, in the order to mount */
 	size_t nmounts;
 	const struct pod_cg *cg; /* NULL: the runtime's own cgroup */
+	struct pod_creds creds;  /* uid and gid repeat the two above */
+	const char *hide;        /* k1s's data directory: an empty tmpfs over it */
 };
 
 /* A copy of the program at `path` that any user can execute, whatever the
@@ -228,10 +243,14 @@ int pod_proc_exe_check(const char *prog, char *const envp[], uid_t uid, gid_t gi
 /* Forks the shim and, under it, the container. 0 and the pids, or a
  * negative errno. */
 int pod_proc_launch(const struct pod_launch *l, pid_t *shim, pid_t *pid);
-/* Forks argv into the namespaces of running process `target` as uid/gid
- * with envp; the child's stdio from in/out/err (-1 = /dev/null). */
-int pod_proc_enter(pid_t target, char *const argv[], char *const envp[], uid_t uid, gid_t gid,
-                   const char *workdir, int in, int out, int err, bool setsid_tty, pid_t *pid);
+/* Forks argv into the namespaces of running container `target` (its
+ * init) as creds with envp; the child's stdio from in/out/err (-1 =
+ * /dev/null). The pid is the one of a process in k1s's PID namespace that
+ * ends as argv does (same exit code or signal); argv runs under it, in
+ * the container's PID namespace. */
+int pod_proc_enter(pid_t target, char *const argv[], char *const envp[],
+                   const struct pod_creds *creds, const char *workdir, int in, int out, int err,
+                   bool setsid_tty, pid_t *pid);
 /* The starttime of /proc/<pid>/stat, or 0 if no such process. */
 unsigned long long pod_proc_starttime(pid_t pid);
 int pod_pidfd_open(pid_t pid);
@@ -242,8 +261,13 @@ void pod_log_line(int fd, const char *stream, bool partial, const char *text, si
 /* Removes a directory tree. */
 int pod_rmtree(const char *path);
 /* In the container's process, in its own mount namespace: makes each of
- * mounts appear at its dst. Exits the process (status 128, the reason on
- * stderr, which is the container's log) when one cannot. */
+ * mounts appear at its dst, src taken from the host's tree as it was
+ * before the container's view (pod_iso_host_tree), writable unless
+ * readonly. A dst that does not exist is made in a scaffold (an empty
+ * tmpfs over its nearest existing directory, that directory's entries
+ * bound back into it): nothing is made on the host's file system. Exits
+ * the process (status 128, the reason on stderr, which is the container's
+ * log) when one cannot. */
 void pod_mounts_apply(const struct pod_mount *mounts, size_t n);
 
 /* ---- pod_rt_vol.c: volumes ---- */
@@ -268,6 +292,31 @@ void pod_vol_teardown(const char *pod_dir);
 /* An item's or key's path as the kubelet accepts it: relative, no `..`
  * element, not starting with `..`. */
 bool pod_vol_path_ok(const char *path);
+
+/* ---- pod_rt_iso.c: the container's isolation ---- */
+/* The capabilities of securityContext `csc` (capabilities.add less
+ * capabilities.drop; "ALL" in add is every one; names with or without
+ * CAP_). 0, or -EINVAL with the unknown name in msg. */
+int pod_caps_parse(const json_t *csc, uint64_t *caps, char *msg, size_t len);
+/* In the container's process, in its new mount namespace and as PID 1 of
+ * its new PID namespace: /proc of that namespace, a private /tmp,
+ * /var/tmp and /dev/shm, and, unless privileged, the rest of the host's
+ * file system read-only with l->hide an empty directory. Exits the process
+ * (status 128, the reason on stderr) when it cannot. */
+void pod_iso_view(const struct pod_launch *l);
+/* After pod_iso_view, in the container's process: a detached copy of the
+ * host's mount tree as it was before (an fd for open_tree), or -1. */
+int pod_iso_host_tree(void);
+/* An empty, read-only directory over `dir` (k1s's data): after the
+ * binds whose sources are in it. */
+void pod_iso_hide(const char *dir);
+/* Becomes creds: groups, gid, uid, capabilities (bounding set, ambient),
+ * no_new_privs. Exits the process (128) when it cannot. */
+void pod_iso_become(const struct pod_creds *cr);
+/* PID 1 of a container, as docker --init (tini): reaps every process
+ * that ends in its namespace and, when `child` (the program) ends, writes
+ * child's wait status to status_fd and exits. Never returns. */
+void pod_iso_init(pid_t child, int status_fd) __attribute__((noreturn));
 
 /* ---- pod_rt_env.c: the container's environment ---- */
 /* Builds the environment of container `cspec` of `pod` (with status.podIP

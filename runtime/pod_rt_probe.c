@@ -281,7 +281,7 @@ static void probe_fire(void *arg)
 			return;
 		}
 		json_array_foreach(cmd, i, a) argv[i] = (char *)(json_string_value(a) ?: "");
-		err = pod_proc_enter(c->pid, argv, c->envp, c->uid, c->gid, c->workdir, -1, -1, -1,
+		err = pod_proc_enter(c->pid, argv, c->envp, &c->creds, c->workdir, -1, -1, -1,
 		                     false, &pr->pid);
 		free(argv);
 		if (err == 0 && pod_job_add(rt, pr->pid, NULL, NULL, pr) < 0) {

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -174,18 +175,6 @@ static void die(const char *what, int err)
 	_exit(128);
 }
 
-static void become(uid_t uid, gid_t gid)
-{
-	if (setgroups(0, NULL) < 0)
-		die("setgroups", errno);
-	if (setgid(gid) < 0)
-		die("setgid", errno);
-	if (setuid(uid) < 0)
-		die("setuid", errno);
-	if (uid != 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		die("no_new_privs", errno);
-}
-
 static void exec_argv(char *const argv[], char *const envp[])
 {
 	/* execvp looks argv[0] up in the PATH of environ: the container's. */
@@ -322,35 +311,17 @@ int pod_proc_exe_check(const char *prog, char *const envp[], uid_t uid, gid_t gi
 	return -WEXITSTATUS(ws);
 }
 
-static void bind_file(const char *src, const char *dst)
-{
-	if (src && mount(src, dst, NULL, MS_BIND, NULL) < 0)
-		dprintf(2, "k1s: mounting %s on %s: %s\n", src, dst, strerror(errno));
-}
-
-void pod_mounts_apply(const struct pod_mount *mounts, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct pod_mount *m = &mounts[i];
-		struct stat st;
-
-		/* The mount point must exist: nothing is made on the host's
-		 * file system for a pod. */
-		if (stat(m->dst, &st) < 0)
-			die(m->dst, errno);
-		if (mount(m->src, m->dst, NULL, MS_BIND | MS_REC, NULL) < 0)
-			die(m->dst, errno);
-		if (m->readonly &&
-		    mount(NULL, m->dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-			die(m->dst, errno);
-	}
-}
-
-/* The container process: enters the pod, becomes the container's user
- * and execs. Never returns. */
-static void container_main(const struct pod_launch *l, int out_w, int err_w)
+/* The container process, PID 1 of its own PID namespace: enters the pod,
+ * makes its file system view, forks the program and stays as its init.
+ * Never returns.
+ *
+ * A PID namespace per container, as Kubernetes without
+ * shareProcessNamespace: a container sees its own processes only, and a
+ * restart starts from an empty one. */
+static void container_main(const struct pod_launch *l, int out_w, int err_w, int status_w)
 {
 	int in, fd;
+	pid_t prog;
 
 	/* Without the runtime's ends, stdin and the hold see EOF when the
 	 * runtime closes them. */
@@ -375,23 +346,43 @@ static void container_main(const struct pod_launch *l, int out_w, int err_w)
 	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
 		die("entering the pod network", errno);
 	close(fd);
-	if (unshare(CLONE_NEWUTS | CLONE_NEWNS) < 0)
+	if (unshare(CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWIPC) < 0)
 		die("unshare", errno);
 	/* Mounts made here stay here; the host's still reach us. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		die("making / a slave mount", errno);
 	if (sethostname(l->hostname, strlen(l->hostname)) < 0)
 		die("sethostname", errno);
-	bind_file(l->resolv, "/etc/resolv.conf");
-	bind_file(l->hosts, "/etc/hosts");
+	pod_iso_view(l);
+	{
+		/* The pod's files first: a volume may be mounted over them. */
+		struct pod_mount files[] = {{l->resolv, "/etc/resolv.conf", true},
+		                            {l->hosts, "/etc/hosts", true}};
+
+		pod_mounts_apply(files, 2);
+	}
 	pod_mounts_apply(l->mounts, l->nmounts);
+	pod_iso_hide(l->hide);
+	prog = fork();
+	if (prog < 0)
+		die("fork", errno);
+	if (prog > 0) {
+		int keep[] = {status_w};
+
+		close(0);
+		close(1);
+		close(2);
+		close_except(keep, 1);
+		pod_iso_init(prog, status_w);
+	}
+	close(status_w);
 	if (l->go_r >= 0) {
 		char c;
 
 		while (read(l->go_r, &c, 1) < 0 && errno == EINTR)
 			;
 	}
-	become(l->uid, l->gid);
+	pod_iso_become(&l->creds);
 	if (chdir(l->workdir && *l->workdir ? l->workdir : "/") < 0) {
 		dprintf(2, "k1s: chdir %s: %s\n", l->workdir, strerror(errno));
 		_exit(128);
@@ -442,7 +433,7 @@ static int64_t mono_ms(void)
 static void shim_main(const struct pod_launch *l, int note)
 {
 	static struct shim_stream out = {.name = "stdout"}, err = {.name = "stderr"};
-	int op[2] = {-1, -1}, ep[2] = {-1, -1};
+	int op[2] = {-1, -1}, ep[2] = {-1, -1}, sp[2] = {-1, -1};
 	int log, pidfd, status = 0;
 	int64_t deadline = -1;
 	bool exited = false;
@@ -454,18 +445,28 @@ static void shim_main(const struct pod_launch *l, int note)
 	log = open(l->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (l->tty < 0 && (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0))
 		_exit(1);
+	/* The container's init tells the program's own wait status here: a
+	 * PID 1 cannot die of the program's signal. */
+	if (pipe2(sp, O_CLOEXEC | O_NONBLOCK) < 0)
+		_exit(1);
+	/* The next child is PID 1 of a new PID namespace. */
+	if (unshare(CLONE_NEWPID) < 0)
+		_exit(1);
 	cpid = fork();
-	if (cpid == 0)
-		container_main(l, op[1], ep[1]);
+	if (cpid == 0) {
+		close(sp[0]);
+		container_main(l, op[1], ep[1], sp[1]);
+	}
 	if (cpid < 0)
 		_exit(1);
+	close(sp[1]);
 	write_all(note, &cpid, sizeof(cpid));
 	close(note);
 	pidfd = pod_pidfd_open(cpid);
 	{
-		int keep[] = {log, op[0], ep[0], pidfd};
+		int keep[] = {log, op[0], ep[0], pidfd, sp[0]};
 
-		close_except(keep, 4);
+		close_except(keep, 5);
 	}
 	out.fd = op[0];
 	err.fd = ep[0];
@@ -504,6 +505,13 @@ static void shim_main(const struct pod_launch *l, int note)
 		}
 		if (!exited && pf[2].revents) {
 			if (waitpid(cpid, &status, 0) == cpid) {
+				int prog_status;
+
+				/* Without the program's (its init was killed, or
+				 * failed before the fork), the init's is the run's. */
+				if (read(sp[0], &prog_status, sizeof(prog_status)) ==
+				    sizeof(prog_status))
+					status = prog_status;
 				exited = true;
 				/* The container is its process group: what it
 				 * left behind goes with it. */
@@ -571,17 +579,50 @@ int pod_proc_launch(const struct pod_launch *l, pid_t *shim, pid_t *pid)
 	return 0;
 }
 
-int pod_proc_enter(pid_t target, char *const argv[], char *const envp[], uid_t uid, gid_t gid,
-                   const char *workdir, int in, int out, int err, bool setsid_tty, pid_t *pid)
+/* The process kubectl exec's pid stands for, in k1s's PID namespace: its
+ * child runs argv in the container's. Passes on how argv ended. */
+static void enter_wait(pid_t c) __attribute__((noreturn));
+static void enter_wait(pid_t c)
 {
-	static const char *const kinds[] = {"net", "uts", "mnt"};
-	static const int types[] = {CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWNS};
-	int nsfd[3];
+	struct rlimit none = {0, 0};
+	int ws;
+
+	while (waitpid(c, &ws, 0) < 0)
+		if (errno != EINTR)
+			_exit(128);
+	if (WIFEXITED(ws))
+		_exit(WEXITSTATUS(ws));
+	/* The same signal, without a core file of its own. */
+	setrlimit(RLIMIT_CORE, &none);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_IGN);
+	signal(WTERMSIG(ws), SIG_DFL);
+	{
+		sigset_t one;
+
+		sigemptyset(&one);
+		sigaddset(&one, WTERMSIG(ws));
+		sigprocmask(SIG_UNBLOCK, &one, NULL);
+	}
+	kill(getpid(), WTERMSIG(ws));
+	_exit(128 + WTERMSIG(ws));
+}
+
+int pod_proc_enter(pid_t target, char *const argv[], char *const envp[],
+                   const struct pod_creds *creds, const char *workdir, int in, int out, int err,
+                   bool setsid_tty, pid_t *pid)
+{
+	/* The mount namespace last: entering it changes the root. */
+	static const char *const kinds[] = {"net", "uts", "ipc", "pid", "mnt"};
+	static const int types[] = {CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID,
+	                            CLONE_NEWNS};
+	enum { NNS = 5 };
+	int nsfd[NNS];
 	char path[64];
 	pid_t c;
 	int ret = 0;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < NNS; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)target, kinds[i]);
 		nsfd[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (nsfd[i] < 0)
@@ -596,6 +637,8 @@ int pod_proc_enter(pid_t target, char *const argv[], char *const envp[], uid_t u
 	}
 	if (c == 0) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		sigset_t all;
+		pid_t g;
 
 		setsid();
 		reset_signals(false);
@@ -604,10 +647,24 @@ int pod_proc_enter(pid_t target, char *const argv[], char *const envp[], uid_t u
 		dup2(in >= 0 ? in : null, 0);
 		dup2(out >= 0 ? out : null, 1);
 		dup2(err >= 0 ? err : null, 2);
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < NNS; i++)
 			if (setns(nsfd[i], types[i]) < 0)
 				die("entering the container", errno);
-		become(uid, gid);
+		/* This process stays outside, waiting: the terminal's ^C and
+		 * the like are for the program, which decides. */
+		sigfillset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		g = fork();
+		if (g < 0)
+			die("fork", errno);
+		if (g > 0) {
+			syscall(SYS_close_range, 0U, ~0U, 0);
+			enter_wait(g);
+		}
+		reset_signals(false);
+		pod_iso_become(creds);
+		/* It goes when the one the runtime watches goes. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		if (chdir(workdir && *workdir ? workdir : "/") < 0 && chdir("/") < 0)
 			_exit(128);
 		syscall(SYS_close_range, 3U, ~0U, 0);
@@ -615,7 +672,7 @@ int pod_proc_enter(pid_t target, char *const argv[], char *const envp[], uid_t u
 	}
 	*pid = c;
 out:
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NNS; i++)
 		if (nsfd[i] >= 0)
 			close(nsfd[i]);
 	return ret;

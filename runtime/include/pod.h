@@ -38,7 +38,13 @@ struct pod_config {
 	 * previous run already run and are not asked. */
 	int (*net_gate)(void *arg, const json_t *pod, const char *ip);
 	void *net_gate_arg;
+	/* The uids (and gids) k1s gives pods that name no runAsUser, one per
+	 * pod, kept while it exists: 0 = POD_UID_MIN-POD_UID_MAX. */
+	uid_t uid_min, uid_max;
 };
+
+#define POD_UID_MIN 200000
+#define POD_UID_MAX 265535
 
 /* Starts the runtime: sets up the host side of the pod network, adopts the
  * pods it finds alive from a previous run, removes what belongs to no pod,

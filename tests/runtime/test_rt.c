@@ -47,6 +47,7 @@ static struct pod_rt *rt;
 static volatile int stop_flag;
 static char ids[64][16];
 static int nids;
+static unsigned hello_uid; /* pod hello's uid, as it printed */
 
 /* ---- helpers ---- */
 
@@ -375,10 +376,10 @@ static void pod_runs_in_its_own_namespaces(void **state)
 	create_pod(
 	    "{\"metadata\":{\"name\":\"hello\"},\"spec\":{\"containers\":[{\"name\":\"main\","
 	    "\"image\":\"busybox:1.36\",\"command\":[\"sh\",\"-c\","
-	    "\"echo hello; hostname; cat /etc/resolv.conf; id -u; id -g; grep hello "
+	    "\"echo hello; hostname; cat /etc/resolv.conf; echo ids $(id -u) $(id -g); grep hello "
 	    "/etc/hosts; exec sleep 100\"]}]}}");
 	wait_running("hello");
-	wait_log("hello", "stdout F 65534\n");
+	wait_log("hello", "stdout F ids ");
 	p = get_pod("hello");
 	assert_non_null(p);
 	assert_non_null(k1s_json_str(p, "status.podIP"));
@@ -409,7 +410,16 @@ static void pod_runs_in_its_own_namespaces(void **state)
 	                            "cluster.local\n"));
 	assert_non_null(strstr(log, " stdout F nameserver 10.96.0.10\n"));
 	assert_non_null(strstr(log, " stdout F options ndots:5\n"));
-	assert_non_null(strstr(log, " stdout F 65534\n"));
+	{
+		/* A uid of the pod's own, from the default range, as its gid. */
+		unsigned u = 0, g = 1;
+
+		assert_int_equal(sscanf(strstr(log, " stdout F ids "), " stdout F ids %u %u", &u, &g),
+		                 2);
+		assert_true(u >= POD_UID_MIN && u <= POD_UID_MAX);
+		assert_int_equal(u, g);
+		hello_uid = u;
+	}
 	{
 		char line[128];
 
@@ -730,7 +740,13 @@ static void exec_in_a_container(void **state)
 	assert_true(run_until(exec_done, &r, 5000));
 	n = read(io.out_fd, buf, sizeof(buf) - 1);
 	buf[n > 0 ? n : 0] = '\0';
-	assert_string_equal(buf, "hi\nhello\n65534\n");
+	{
+		char want[64];
+
+		/* The container's user. */
+		snprintf(want, sizeof(want), "hi\nhello\n%u\n", hello_uid);
+		assert_string_equal(buf, want);
+	}
 	n = read(io.err_fd, ebuf, sizeof(ebuf) - 1);
 	ebuf[n > 0 ? n : 0] = '\0';
 	assert_string_equal(ebuf, "oops\n");
