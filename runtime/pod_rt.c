@@ -487,6 +487,22 @@ static const json_t *sc_field(const struct pod_run *p, const json_t *cspec, cons
 	return v;
 }
 
+/* The pod's fsGroup and supplementalGroups, the groups its processes
+ * have besides their own (the volumes' files are fsGroup's). */
+static void ctr_groups(const struct pod_run *p, struct pod_creds *cr)
+{
+	const json_t *psc = k1s_json_path(p->obj, "spec.securityContext"), *g;
+	size_t i;
+
+	g = json_object_get(psc, "fsGroup");
+	if (json_is_integer(g) && json_integer_value(g) >= 0)
+		cr->groups[cr->ngroups++] = (gid_t)json_integer_value(g);
+	json_array_foreach(json_object_get(psc, "supplementalGroups"), i, g)
+		if (json_is_integer(g) && json_integer_value(g) >= 0 &&
+		    cr->ngroups < POD_MAX_GROUPS)
+			cr->groups[cr->ngroups++] = (gid_t)json_integer_value(g);
+}
+
 /* Who the container runs as and what it may do. 0, or -EINVAL with the
  * reason in msg (kubelet's CreateContainerConfigError). */
 static int ctr_creds(struct pod_run *p, const json_t *cspec, struct pod_creds *cr, char *msg,
@@ -531,6 +547,7 @@ static int ctr_creds(struct pod_run *p, const json_t *cspec, struct pod_creds *c
 			return -EINVAL;
 		}
 	}
+	ctr_groups(p, cr);
 	if (cr->privileged)
 		return 0;
 	if (pod_caps_parse(csc, &cr->caps, msg, len) < 0)

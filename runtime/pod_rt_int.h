@@ -30,6 +30,8 @@ struct pod_follow;
 struct pod_rt;
 struct pod_run;
 
+#define POD_MAX_GROUPS 32
+
 /* Who a container's processes are, and what they may do: its program and
  * every exec into it run so. */
 struct pod_creds {
@@ -38,6 +40,10 @@ struct pod_creds {
 	uint64_t caps;     /* bit n = capability n: effective, permitted, ambient */
 	bool no_new_privs; /* set unless allowPrivilegeEscalation is true */
 	bool privileged;   /* every capability, and the host's file system writable */
+	/* Supplementary groups: fsGroup and supplementalGroups, as the
+	 * kubelet hands them to the runtime (the volumes' group). */
+	gid_t groups[POD_MAX_GROUPS];
+	unsigned ngroups;
 };
 
 enum pod_cstate { POD_C_WAITING, POD_C_RUNNING, POD_C_TERMINATED };

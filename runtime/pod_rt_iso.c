@@ -246,7 +246,8 @@ void pod_iso_become(const struct pod_creds *cr)
 
 	if (cr->privileged) {
 		/* Root with every capability, as a privileged container. */
-		if (setgroups(0, NULL) < 0 || setgid(cr->gid) < 0 || setuid(cr->uid) < 0)
+		if (setgroups(cr->ngroups, cr->groups) < 0 || setgid(cr->gid) < 0 ||
+		    setuid(cr->uid) < 0)
 			die("setuid", errno);
 		return;
 	}
@@ -259,7 +260,7 @@ void pod_iso_become(const struct pod_creds *cr)
 			die("dropping capabilities", errno);
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		die("keepcaps", errno);
-	if (setgroups(0, NULL) < 0)
+	if (setgroups(cr->ngroups, cr->groups) < 0)
 		die("setgroups", errno);
 	if (setgid(cr->gid) < 0)
 		die("setgid", errno);

@@ -4,8 +4,9 @@
 # the file follows an update of the Secret (..data swapped); read-only; a
 # missing Secret holds the pod in ContainerCreating with the kubelet's
 # FailedMount event until it is created; an emptyDir shared by two
-# containers; env from the same Secret; the volumes' tree is root's alone
-# and goes with the pod. Needs root (pod namespaces).
+# containers; env from the same Secret; defaultMode and fsGroup; mount
+# points made in the container's view only; the volumes' tree is root's
+# alone and goes with the pod. Needs root (pod namespaces).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 need kubectl curl python3
@@ -36,18 +37,19 @@ spec:
     - name: USER_FROM_SECRET
       valueFrom: {secretKeyRef: {name: creds, key: user}}
     volumeMounts:
-    - {name: creds, mountPath: /srv}
-    - {name: conf, mountPath: /mnt}
-    - {name: scratch, mountPath: /media}
+    - {name: creds, mountPath: /etc/creds}
+    - {name: conf, mountPath: /etc/app}
+    - {name: scratch, mountPath: /data}
   - name: side
     image: busybox
     command: ["sleep", "3600"]
     volumeMounts:
-    - {name: scratch, mountPath: /media}
-    - {name: info, mountPath: /srv}
+    - {name: scratch, mountPath: /data}
+    - {name: info, mountPath: /etc/podinfo}
+  securityContext: {fsGroup: 3000}
   volumes:
   - name: creds
-    secret: {secretName: creds}
+    secret: {secretName: creds, defaultMode: 0400}
   - name: conf
     configMap:
       name: app
@@ -59,27 +61,30 @@ spec:
       items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]
 EOF
 wait_for "the pod with volumes runs" 60 running reader
-expect_out "kubectl exec cat a Secret's file" "^alice$" k exec reader -- cat /srv/user
-expect_out "its files are links through ..data" "user -> \.\.data/user" k exec reader -- ls -la /srv
-expect_out "a ConfigMap's item at its path" "^hello$" k exec reader -- cat /mnt/greet.txt
-expect_err "a key not in items is not there" "No such file" k exec reader -- cat /mnt/other
+expect_out "kubectl exec cat a Secret's file" "^alice$" k exec reader -- cat /etc/creds/user
+expect_out "mode 0400 and fsGroup: the group reads it" "^440 3000$" \
+	k exec reader -- stat -L -c '%a %g' /etc/creds/user
+expect_out "the pod's processes have fsGroup" "3000" k exec reader -- id -G
+expect_out "its files are links through ..data" "user -> \.\.data/user" k exec reader -- ls -la /etc/creds
+expect_out "a ConfigMap's item at its path" "^hello$" k exec reader -- cat /etc/app/greet.txt
+expect_err "a key not in items is not there" "No such file" k exec reader -- cat /etc/app/other
 expect_out "env from the same Secret" "^alice$" k exec reader -- sh -c 'echo $USER_FROM_SECRET'
 expect_err "a Secret volume is read-only" "Read-only file system" \
-	k exec reader -- sh -c 'echo x >/srv/new'
+	k exec reader -- sh -c 'echo x >/etc/creds/new'
 expect_out "the downwardAPI volume has the labels" '^app="reader"$' \
-	k exec reader -c side -- cat /srv/labels
-k exec reader -- sh -c 'echo shared >/media/note'
+	k exec reader -c side -- cat /etc/podinfo/labels
+k exec reader -- sh -c 'echo shared >/data/note'
 expect_out "an emptyDir is shared by the pod's containers" "^shared$" \
-	k exec reader -c side -- cat /media/note
+	k exec reader -c side -- cat /data/note
 
 # An update of the Secret reaches the file, as with the kubelet's sync.
 k create secret generic creds --from-literal=user=bob --from-literal=pass=s3cret \
 	--dry-run=client -o yaml | k apply -f - >/dev/null
-wait_for "the file follows the Secret's update" 10 file_is reader /srv/user bob
-expect_out "the other key is still there" "^s3cret$" k exec reader -- cat /srv/pass
+wait_for "the file follows the Secret's update" 10 file_is reader /etc/creds/user bob
+expect_out "the other key is still there" "^s3cret$" k exec reader -- cat /etc/creds/pass
 k label pod reader tier=web >/dev/null
 wait_for "the downwardAPI file follows the labels" 10 \
-	file_is reader /srv/labels $'app="reader"\ntier="web"' side
+	file_is reader /etc/podinfo/labels $'app="reader"\ntier="web"' side
 
 # The volumes are root's alone on the host: another pod cannot reach them.
 dir=$(pod_dir reader)
@@ -90,7 +95,7 @@ k run other --image=busybox --restart=Never -- sleep 3600 >/dev/null
 wait_for "another pod runs" 60 running other
 expect_err "another pod cannot read the Secret's file" "ermission denied|No such file" \
 	k exec other -- cat "$dir/volumes/kubernetes.io~secret/creds/user"
-expect_err "nor does it see it at the mount path" "No such file" k exec other -- cat /srv/user
+expect_err "nor does it see it at the mount path" "No such file" k exec other -- cat /etc/creds/user
 
 # A missing Secret: ContainerCreating and FailedMount, until it is there.
 k apply -f - >/dev/null <<'EOF'
@@ -119,4 +124,8 @@ expect_out "with the Secret's file" "^t0k$" k exec waiter -- cat /srv/token
 k delete pod reader other waiter --grace-period=1 >/dev/null
 [ ! -e "$dir" ] || fail "$dir is left after the pod is deleted"
 echo "ok - the volumes go with the pod"
+for d in /etc/creds /etc/app /etc/podinfo /data; do
+	[ ! -e "$d" ] || fail "$d was made on the host"
+done
+echo "ok - mount points were made in the pods' views only"
 echo "all volume checks passed"
