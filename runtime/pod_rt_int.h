@@ -214,6 +214,10 @@ void pod_rt_liveness_failed(struct pod_ctr *c);
 struct pod_mount {
 	const char *src, *dst;
 	bool readonly;
+	/* src is a resolved path (no symlink in it): one met when mounting
+	 * was put there since, by a container in a volume it writes, and
+	 * fails the mount rather than take it elsewhere. */
+	bool nofollow;
 };
 
 /* The cgroup(s) a container runs in (pod_cgroup.c); opaque here. */

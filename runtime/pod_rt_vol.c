@@ -926,8 +926,9 @@ int pod_vol_mounts(const json_t *pod, const json_t *cspec, const char *pod_dir,
 					snprintf(msg, msglen, "failed to prepare subPath for volumeMount "
 					         "\"%s\" of container \"%s\": %s", name,
 					         k1s_json_str(cspec, "name") ?: "", strerror(-err));
-			} else {
-				snprintf(real, sizeof(real), "%s", vdir);
+			} else if (!realpath(vdir, real)) {
+				err = -errno;
+				snprintf(msg, msglen, "volume \"%s\": %s", name, strerror(errno));
 			}
 		}
 		if (err < 0) {
@@ -939,6 +940,7 @@ int pod_vol_mounts(const json_t *pod, const json_t *cspec, const char *pod_dir,
 		/* Secret, configMap, downwardAPI and projected volumes are
 		 * always read-only (kubelet's volume plugins say so). */
 		m[i].readonly = k != VOL_EMPTYDIR || json_is_true(json_object_get(vm, "readOnly"));
+		m[i].nofollow = true;
 		if (!m[i].src || !m[i].dst) {
 			pod_vol_mounts_free(m, i + 1);
 			return -ENOMEM;

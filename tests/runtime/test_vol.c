@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -449,6 +452,61 @@ static void subpath_stays_inside(void **state)
 	json_decref(p);
 }
 
+/* Mounts m in a child of its own mount namespace, as a container does;
+ * then, when `marker` is given, the child looks for it under m's dst.
+ * The child's exit status. */
+static int mount_in_child(const struct pod_mount *m, const char *marker)
+{
+	pid_t pid = fork();
+	int ws;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char path[700];
+
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(99);
+		pod_mounts_apply(m, 1);
+		snprintf(path, sizeof(path), "%s/%s", m->dst, marker ? marker : "");
+		_exit(!marker || access(path, F_OK) == 0 ? 0 : 98);
+	}
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 200;
+}
+
+/* The race a subPath check cannot close by itself: the container swaps a
+ * symlink in after the runtime resolved the path. The mount then fails;
+ * it does not go where the link points. */
+static void subpath_swapped_link_fails(void **state)
+{
+	struct env *e = *state;
+	json_t *p = pod("[{\"name\":\"scratch\",\"emptyDir\":{}}]");
+	json_t *cs = parse("{\"name\":\"c\",\"volumeMounts\":["
+	                   "{\"name\":\"scratch\",\"mountPath\":\"/x\",\"subPath\":\"sub\"}]}");
+	char msg[512] = "", dst[400], sub[600], marker[700];
+	struct pod_mount *m, mine;
+	size_t n;
+
+	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(pod_vol_mounts(p, cs, e->pod, &m, &n, msg, sizeof(msg)), 0);
+	assert_true(m[0].nofollow);
+	snprintf(dst, sizeof(dst), "%s/target", e->dir);
+	assert_int_equal(mkdir(dst, 0700), 0);
+	snprintf(marker, sizeof(marker), "%s/mine", m[0].src);
+	assert_int_equal(close(creat(marker, 0600)), 0);
+	mine = (struct pod_mount){.src = m[0].src, .dst = dst, .nofollow = true};
+	assert_int_equal(mount_in_child(&mine, "mine"), 0);
+
+	/* Now swapped for a link to the host's /etc. */
+	snprintf(sub, sizeof(sub), "%s", m[0].src);
+	assert_int_equal(pod_rmtree(sub), 0);
+	assert_int_equal(symlink("/etc", sub), 0);
+	assert_int_equal(mount_in_child(&mine, "hostname"), 128);
+	pod_vol_mounts_free(m, n);
+	json_decref(cs);
+	json_decref(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +519,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(projected_sources, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(empty_dir_and_mounts, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(subpath_stays_inside, env_setup, env_teardown),
+	    cmocka_unit_test_setup_teardown(subpath_swapped_link_fails, env_setup, env_teardown),
 	};
 
 	if (geteuid() != 0) {
