@@ -297,7 +297,8 @@ bool pod_vol_uses(const json_t *pod, const char *res, const char *name);
 int pod_vol_mounts(const json_t *pod, const json_t *cspec, const char *pod_dir,
                    struct pod_mount **out, size_t *n, char *msg, size_t msglen);
 void pod_vol_mounts_free(struct pod_mount *m, size_t n);
-/* Before the pod's directory is removed: unmounts its tmpfs volumes. */
+/* Before the pod's directory is removed: unmounts its tmpfs volumes
+ * (Secret, downwardAPI, projected, emptyDir of medium Memory). */
 void pod_vol_teardown(const char *pod_dir);
 /* An item's or key's path as the kubelet accepts it: relative, no `..`
  * element, not starting with `..`. */

@@ -5,7 +5,9 @@
  * the files in a hidden timestamped directory, `..data` a symlink to it
  * swapped by rename(2), and each visible name a symlink through `..data`,
  * so that a reader sees the whole old payload or the whole new one.
- * emptyDir is a directory (a tmpfs for medium Memory), gone with the pod.
+ * Secret, downwardAPI and projected volumes are each a tmpfs, as the
+ * kubelet's are; emptyDir is a directory (a tmpfs for medium Memory).
+ * All go with the pod.
  *
  * The pod's directory is 0700 root: only the pod's own mounts reach in. */
 #include <dirent.h>
@@ -719,6 +721,20 @@ static int empty_dir(const char *dir, const json_t *src, gid_t gid, char *msg, s
 	return chmod(dir, mode) < 0 ? -errno : 0;
 }
 
+/* A Secret's, projected or downwardAPI volume lives in memory, as the
+ * kubelet wraps them in an emptyDir of medium Memory: a Secret never
+ * reaches the disk (an SD card keeps what it was given). */
+static int in_memory(const char *dir)
+{
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (is_mountpoint(dir))
+		return 0;
+	return mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755") < 0
+	           ? -errno
+	           : 0;
+}
+
 /* ---- the pod's volumes ---- */
 
 static gid_t fs_group(const json_t *pod)
@@ -779,6 +795,11 @@ int pod_vol_setup(struct st *st, const json_t *pod, const char *pod_dir, char *m
 		}
 		char data[PATH_MAX + 8];
 
+		err = k == VOL_CONFIGMAP ? 0 : in_memory(path);
+		if (err < 0) {
+			fail(msg, msglen, name, "mounting a tmpfs: %s", strerror(-err));
+			return err;
+		}
 		snprintf(data, sizeof(data), "%s/..data", path);
 		err = vol_payload(st, pod, k, src, lstat(data, &sb) == 0, &pl, name, msg, msglen);
 		if (err == 0)
@@ -957,17 +978,19 @@ void pod_vol_teardown(const char *pod_dir)
 	DIR *d;
 	struct dirent *de;
 
-	snprintf(path, sizeof(path), "%s/volumes/%s", pod_dir, plugin_dir[VOL_EMPTYDIR]);
-	d = opendir(path);
-	while (d && (de = readdir(d))) {
-		char vdir[PATH_MAX + 300];
+	for (int k = 0; k < VOL_NONE; k++) {
+		snprintf(path, sizeof(path), "%s/volumes/%s", pod_dir, plugin_dir[k]);
+		d = opendir(path);
+		while (d && (de = readdir(d))) {
+			char vdir[PATH_MAX + 300];
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(vdir, sizeof(vdir), "%s/%s", path, de->d_name);
-		if (is_mountpoint(vdir))
-			umount2(vdir, MNT_DETACH);
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(vdir, sizeof(vdir), "%s/%s", path, de->d_name);
+			if (is_mountpoint(vdir))
+				umount2(vdir, MNT_DETACH);
+		}
+		if (d)
+			closedir(d);
 	}
-	if (d)
-		closedir(d);
 }

@@ -120,9 +120,20 @@ k create secret generic later --from-literal=token=t0k >/dev/null
 wait_for "the pod starts once the Secret is created" 15 running waiter
 expect_out "with the Secret's file" "^t0k$" k exec waiter -- cat /srv/token
 
+# k1s stopped with the pods running and started again: they are adopted,
+# and their volumes still follow the Secret.
+expect_out "a Secret's volume is in memory" "^tmpfs$" \
+	stat -f -c %T "$dir/volumes/kubernetes.io~secret/creds"
+stop_k1s
+start_k1s
+k create secret generic creds --from-literal=user=carol --from-literal=pass=s3cret \
+	--dry-run=client -o yaml | k apply -f - >/dev/null
+wait_for "after a restart, the file follows the Secret" 20 file_is reader /etc/creds/user carol
+
 # Deleting the pod takes its volumes with it.
 k delete pod reader other waiter --grace-period=1 >/dev/null
 [ ! -e "$dir" ] || fail "$dir is left after the pod is deleted"
+grep -q "$TMP/data" /proc/mounts && fail "mounts left: $(grep "$TMP/data" /proc/mounts)"
 echo "ok - the volumes go with the pod"
 for d in /etc/creds /etc/app /etc/podinfo /data; do
 	[ ! -e "$d" ] || fail "$d was made on the host"

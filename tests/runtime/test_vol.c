@@ -167,6 +167,15 @@ static void secret_atomic_layout(void **state)
 	assert_non_null(strchr(link, '_'));
 	/* Only root reaches the volumes. */
 	assert_int_equal(mode_of(e, ""), 0700);
+	/* A Secret never reaches the disk. */
+	{
+		char path[600];
+		struct statfs sf;
+
+		snprintf(path, sizeof(path), "%s/volumes/" SEC "creds", e->pod);
+		assert_int_equal(statfs(path, &sf), 0);
+		assert_int_equal(sf.f_type, TMPFS_MAGIC);
+	}
 	json_decref(p);
 }
 
