@@ -32,7 +32,7 @@
 #define VOL_DEFAULT_MODE 0644
 
 struct vol_file {
-	char *path; /* relative, checked by path_ok() */
+	char *path; /* relative, checked by pod_vol_path_ok() */
 	char *data;
 	size_t len;
 	mode_t mode;
@@ -88,7 +88,7 @@ static int payload_add(struct payload *pl, const char *path, const char *data, s
 	memcpy(f->data, data, len);
 	f->data[len] = '\0';
 	f->len = len;
-	f->mode = mode & 07777;
+	f->mode = mode & 0777;
 	return 0;
 }
 
@@ -116,7 +116,7 @@ static mode_t mode_of(const json_t *obj, const char *field, mode_t dflt)
 {
 	const json_t *m = json_object_get(obj, field);
 
-	return json_is_integer(m) ? (mode_t)(json_integer_value(m) & 07777) : dflt;
+	return json_is_integer(m) ? (mode_t)(json_integer_value(m) & 0777) : dflt;
 }
 
 /* The kubelet's FailedMount event (operation_generator.go). */
