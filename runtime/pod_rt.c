@@ -1446,7 +1446,8 @@ static int vol_sync(struct pod_run *p)
 
 	if (p->vol_ready)
 		return 0;
-	err = pod_vol_setup(rt->st, p->obj, p->dir, msg, sizeof(msg));
+	rt->vol_objs.st = rt->st;
+	err = pod_vol_setup(&rt->vol_objs, p->obj, p->dir, msg, sizeof(msg));
 	if (err == 0) {
 		p->vol_ready = true;
 		return 0;
@@ -1886,10 +1887,12 @@ static int rt_hook(void *arg)
 
 	if (rt->stopping)
 		return -1;
+	pod_vol_objs_clear(&rt->vol_objs);
 	st_follow(&rt->follow);
 	for (p = rt->pods; p; p = p->next)
 		if (p->dirty)
 			pod_sync(p);
+	pod_vol_objs_clear(&rt->vol_objs);
 	for (p = rt->pods; p; p = next) {
 		next = p->next;
 		if (p->removed)
@@ -2047,6 +2050,7 @@ void pod_rt_free(struct pod_rt *rt)
 	}
 	pod_jobs_free(rt);
 	pod_follows_free(rt);
+	pod_vol_objs_clear(&rt->vol_objs);
 	if (rt->net)
 		pod_net_free(rt->net);
 	pod_catalog_free(rt->catalog);

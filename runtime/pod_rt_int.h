@@ -167,6 +167,15 @@ struct pod_exec_job {
 	struct pod_probe *probe; /* set for an exec probe */
 };
 
+/* The Secrets and ConfigMaps read for the pods' volumes in one pass of
+ * the runtime (pod_rt_vol.c): each is read from the store once, however
+ * many pods mount it. Zeroed but for st to start; cleared between
+ * passes. */
+struct pod_vol_objs {
+	struct st *st;
+	json_t *seen; /* "res/ns/name": the object, or null when there is none */
+};
+
 struct pod_rt {
 	struct st *st;
 	struct k1s_loop *loop;
@@ -186,6 +195,7 @@ struct pod_rt {
 	unsigned event_seq;
 	bool stopping;
 	int self_fd; /* the echo app: a sealed copy of cfg.self_exe, or -1 */
+	struct pod_vol_objs vol_objs;
 	uint32_t uid_next; /* where uid_alloc looks first, from cfg.uid_min */
 };
 
@@ -281,12 +291,13 @@ int pod_rmtree(const char *path);
 void pod_mounts_apply(const struct pod_mount *mounts, size_t n);
 
 /* ---- pod_rt_vol.c: volumes ---- */
+void pod_vol_objs_clear(struct pod_vol_objs *objs);
 /* Makes the pod's volumes under pod_dir/volumes, or brings their files
  * up to the objects in the store (unchanged files are left alone). 0, or
  * a negative errno with msg set to the kubelet's FailedMount message
  * (-ENOENT: a Secret, ConfigMap or key it needs is missing; the pod
  * waits). A volume whose object is deleted later keeps its files. */
-int pod_vol_setup(struct st *st, const json_t *pod, const char *pod_dir, char *msg,
+int pod_vol_setup(struct pod_vol_objs *objs, const json_t *pod, const char *pod_dir, char *msg,
                   size_t msglen);
 /* Whether the pod has a volume of Secret or ConfigMap `name` (res is
  * "secrets" or "configmaps"). */

@@ -205,21 +205,46 @@ static int keys_payload(struct payload *pl, const json_t *obj, bool secret, cons
 	return 0;
 }
 
+void pod_vol_objs_clear(struct pod_vol_objs *objs)
+{
+	json_decref(objs->seen);
+	objs->seen = NULL;
+}
+
+/* The object res/ns/name (a borrowed reference), or NULL. */
+static const json_t *objs_get(struct pod_vol_objs *objs, const char *res, const char *ns,
+                              const char *name)
+{
+	char key[400];
+	json_t *o;
+
+	snprintf(key, sizeof(key), "%s/%s/%s", res, ns, name);
+	if (!objs->seen && !(objs->seen = json_object()))
+		return NULL;
+	o = json_object_get(objs->seen, key);
+	if (!o) {
+		if (st_get(objs->st, res, ns, name, &o) < 0)
+			o = json_null();
+		json_object_set_new(objs->seen, key, o);
+	}
+	return json_is_null(o) ? NULL : o;
+}
+
 /* A secret or configMap source (of a volume or a projection). 1 when the
  * object is gone but the volume has its files already: they stay, as
  * with the kubelet, whose resync fails and leaves them. */
-static int object_payload(struct st *st, const char *ns, const json_t *src, bool secret,
-                          mode_t dmode, bool written, struct payload *pl, const char *vol,
-                          char *msg, size_t msglen)
+static int object_payload(struct pod_vol_objs *objs, const char *ns, const json_t *src,
+                          bool secret, mode_t dmode, bool written, struct payload *pl,
+                          const char *vol, char *msg, size_t msglen)
 {
 	const char *name = k1s_json_str(src, secret ? "secretName" : "name");
 	bool optional = json_is_true(json_object_get(src, "optional"));
-	json_t *obj;
-	int err;
+	const json_t *obj;
 
 	if (!name)
 		name = k1s_json_str(src, "name") ?: "";
-	if (st_get(st, secret ? "secrets" : "configmaps", ns, name, &obj) < 0) {
+	obj = objs_get(objs, secret ? "secrets" : "configmaps", ns, name);
+	if (!obj) {
 		if (optional)
 			return 0;
 		if (written)
@@ -227,10 +252,8 @@ static int object_payload(struct st *st, const char *ns, const json_t *src, bool
 		fail(msg, msglen, vol, "%s \"%s\" not found", secret ? "secret" : "configmap", name);
 		return -ENOENT;
 	}
-	err = keys_payload(pl, obj, secret, json_object_get(src, "items"), dmode, optional, vol, msg,
-	                   msglen);
-	json_decref(obj);
-	return err;
+	return keys_payload(pl, obj, secret, json_object_get(src, "items"), dmode, optional, vol, msg,
+	                    msglen);
 }
 
 /* Go's %q of a label or annotation value, for the kubelet's FormatMap. */
@@ -401,7 +424,7 @@ static void vol_path(const char *pod_dir, enum vol_kind k, const char *name, cha
 }
 
 /* The payload of a secret, configMap, downwardAPI or projected volume. */
-static int vol_payload(struct st *st, const json_t *pod, enum vol_kind k, const json_t *src,
+static int vol_payload(struct pod_vol_objs *objs, const json_t *pod, enum vol_kind k, const json_t *src,
                        bool written, struct payload *pl, const char *vol, char *msg,
                        size_t msglen)
 {
@@ -414,7 +437,7 @@ static int vol_payload(struct st *st, const json_t *pod, enum vol_kind k, const 
 	switch (k) {
 	case VOL_SECRET:
 	case VOL_CONFIGMAP:
-		return object_payload(st, ns, src, k == VOL_SECRET, dmode, written, pl, vol, msg,
+		return object_payload(objs, ns, src, k == VOL_SECRET, dmode, written, pl, vol, msg,
 		                      msglen);
 	case VOL_DOWNWARD:
 		return downward_payload(pod, json_object_get(src, "items"), dmode, pl, vol, msg,
@@ -429,10 +452,10 @@ static int vol_payload(struct st *st, const json_t *pod, enum vol_kind k, const 
 
 			err = 0;
 			if ((o = json_object_get(s, "secret")))
-				err = object_payload(st, ns, o, true, dmode, written, pl, vol, msg,
+				err = object_payload(objs, ns, o, true, dmode, written, pl, vol, msg,
 				                     msglen);
 			else if ((o = json_object_get(s, "configMap")))
-				err = object_payload(st, ns, o, false, dmode, written, pl, vol, msg,
+				err = object_payload(objs, ns, o, false, dmode, written, pl, vol, msg,
 				                     msglen);
 			else if ((o = json_object_get(s, "downwardAPI")))
 				err = downward_payload(pod, json_object_get(o, "items"), dmode, pl, vol,
@@ -747,7 +770,7 @@ static gid_t fs_group(const json_t *pod)
 	           : (gid_t)-1;
 }
 
-int pod_vol_setup(struct st *st, const json_t *pod, const char *pod_dir, char *msg,
+int pod_vol_setup(struct pod_vol_objs *objs, const json_t *pod, const char *pod_dir, char *msg,
                   size_t msglen)
 {
 	const json_t *vols = k1s_json_path(pod, "spec.volumes"), *v, *src;
@@ -801,7 +824,7 @@ int pod_vol_setup(struct st *st, const json_t *pod, const char *pod_dir, char *m
 			return err;
 		}
 		snprintf(data, sizeof(data), "%s/..data", path);
-		err = vol_payload(st, pod, k, src, lstat(data, &sb) == 0, &pl, name, msg, msglen);
+		err = vol_payload(objs, pod, k, src, lstat(data, &sb) == 0, &pl, name, msg, msglen);
 		if (err == 0)
 			err = vol_write(path, &pl, gid);
 		payload_free(&pl);

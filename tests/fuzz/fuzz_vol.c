@@ -97,8 +97,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	               json_object_get(in, "volumeMounts"));
 	if (pod && cs && mkdir(poddir, 0700) == 0) {
 		msg[0] = '\0';
-		if (pod_vol_setup(st, pod, poddir, msg, sizeof(msg)) < 0 && !*msg)
+		struct pod_vol_objs objs = {.st = st};
+
+		if (pod_vol_setup(&objs, pod, poddir, msg, sizeof(msg)) < 0 && !*msg)
 			abort(); /* a failure always says why */
+		pod_vol_objs_clear(&objs);
 		if (pod_vol_mounts(pod, cs, poddir, &m, &n, msg, sizeof(msg)) == 0) {
 			for (size_t i = 0; i < n; i++) {
 				if (strncmp(m[i].src, vols, strlen(vols)) != 0 ||

@@ -83,6 +83,16 @@ static void put(struct env *e, const char *res, const char *name, const char *js
 	json_decref(o);
 }
 
+/* One pass of the runtime: objects read afresh. */
+static int setup_vol(struct env *e, const json_t *p, const char *dir, char *msg, size_t len)
+{
+	struct pod_vol_objs objs = {.st = e->st};
+	int err = pod_vol_setup(&objs, p, dir, msg, len);
+
+	pod_vol_objs_clear(&objs);
+	return err;
+}
+
 static json_t *pod(const char *volumes)
 {
 	char text[4096];
@@ -156,7 +166,7 @@ static void secret_atomic_layout(void **state)
 	put(e, "secrets", "s",
 	    "{\"metadata\":{\"name\":\"s\",\"namespace\":\"default\"},"
 	    "\"data\":{\"user\":\"aGVsbG8=\",\"pass\":\"d29ybGQ=\"}}");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	assert_file(e, SEC "creds/user", "hello");
 	assert_file(e, SEC "creds/pass", "world");
 	assert_int_equal(mode_of(e, SEC "creds/user"), 0644);
@@ -189,17 +199,17 @@ static void update_swaps_payload(void **state)
 	put(e, "secrets", "s",
 	    "{\"metadata\":{\"name\":\"s\",\"namespace\":\"default\"},"
 	    "\"data\":{\"user\":\"aGVsbG8=\",\"gone\":\"aGVsbG8=\"}}");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	linkat_of(e, SEC "creds/..data", before, sizeof(before));
 	/* The same payload again: nothing is rewritten. */
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	linkat_of(e, SEC "creds/..data", after, sizeof(after));
 	assert_string_equal(before, after);
 
 	put(e, "secrets", "s",
 	    "{\"metadata\":{\"name\":\"s\",\"namespace\":\"default\"},"
 	    "\"data\":{\"user\":\"d29ybGQ=\",\"new\":\"aGVsbG8=\"}}");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	linkat_of(e, SEC "creds/..data", after, sizeof(after));
 	assert_string_not_equal(before, after);
 	assert_file(e, SEC "creds/user", "world");
@@ -226,7 +236,7 @@ static void items_modes_fsgroup(void **state)
 	    "{\"metadata\":{\"name\":\"cm\",\"namespace\":\"default\"},"
 	    "\"data\":{\"a\":\"AAA\",\"b\":\"BBB\",\"c\":\"CCC\"},"
 	    "\"binaryData\":{\"bin\":\"aGVsbG8=\"}}");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	assert_file(e, CM "conf/dir/a.txt", "AAA");
 	assert_file(e, CM "conf/b", "BBB");
 	assert_int_equal(mode_of(e, CM "conf/dir/a.txt"), 0600);
@@ -242,7 +252,7 @@ static void items_modes_fsgroup(void **state)
 	p = pod("[{\"name\":\"all\",\"configMap\":{\"name\":\"cm\",\"defaultMode\":384}}]");
 	json_object_set_new(json_object_get(p, "spec"), "securityContext",
 	                    json_pack("{s:i}", "fsGroup", 2345));
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	assert_file(e, CM "all/c", "CCC");
 	assert_file(e, CM "all/bin", "hello");
 	assert_int_equal(mode_of(e, CM "all/c"), 0640);
@@ -258,13 +268,13 @@ static void missing_objects(void **state)
 	json_t *p = pod("[{\"name\":\"creds\",\"secret\":{\"secretName\":\"nope\"}}]");
 	char msg[512] = "";
 
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), -ENOENT);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), -ENOENT);
 	assert_string_equal(msg,
 	                    "MountVolume.SetUp failed for volume \"creds\" : secret \"nope\" not found");
 	json_decref(p);
 
 	p = pod("[{\"name\":\"conf\",\"configMap\":{\"name\":\"nocm\"}}]");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), -ENOENT);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), -ENOENT);
 	assert_string_equal(
 	    msg, "MountVolume.SetUp failed for volume \"conf\" : configmap \"nocm\" not found");
 	json_decref(p);
@@ -273,7 +283,7 @@ static void missing_objects(void **state)
 	    "{\"metadata\":{\"name\":\"cm\",\"namespace\":\"default\"},\"data\":{\"a\":\"A\"}}");
 	p = pod("[{\"name\":\"conf\",\"configMap\":{\"name\":\"cm\",\"items\":[{\"key\":\"zz\","
 	        "\"path\":\"zz\"}]}}]");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), -ENOENT);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), -ENOENT);
 	assert_string_equal(msg, "MountVolume.SetUp failed for volume \"conf\" : configmap "
 	                         "references non-existent config key: zz");
 	json_decref(p);
@@ -282,21 +292,21 @@ static void missing_objects(void **state)
 	p = pod("[{\"name\":\"o1\",\"secret\":{\"secretName\":\"nope\",\"optional\":true}},"
 	        "{\"name\":\"o2\",\"configMap\":{\"name\":\"cm\",\"optional\":true,"
 	        "\"items\":[{\"key\":\"zz\",\"path\":\"zz\"},{\"key\":\"a\",\"path\":\"x\"}]}}]");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	assert_file(e, CM "o2/x", "A");
 	json_decref(p);
 
 	/* A volume whose object goes later keeps its files. */
 	p = pod("[{\"name\":\"conf\",\"configMap\":{\"name\":\"cm\"}}]");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	assert_int_equal(st_delete(e->st, "configmaps", "default", "cm", 0, NULL), 0);
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	assert_file(e, CM "conf/a", "A");
 	json_decref(p);
 
 	/* A kind k1s does not have is said, not ignored. */
 	p = pod("[{\"name\":\"h\",\"hostPath\":{\"path\":\"/etc\"}}]");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "MountVolume.SetUp failed for volume \"h\" : "));
 	json_decref(p);
 }
@@ -323,7 +333,7 @@ static void bad_paths_refused(void **state)
 	    "{\"metadata\":{\"name\":\"cm\",\"namespace\":\"default\"},\"data\":{\"a\":\"A\"}}");
 	p = pod("[{\"name\":\"conf\",\"configMap\":{\"name\":\"cm\",\"items\":[{\"key\":\"a\","
 	        "\"path\":\"../../escape\"}]}}]");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "invalid path"));
 	snprintf(path, sizeof(path), "%s/volumes/escape", e->pod);
 	assert_int_equal(lstat(path, &sb), -1);
@@ -331,7 +341,7 @@ static void bad_paths_refused(void **state)
 
 	/* A volume's name is a DNS label: no hidden or dotted directory. */
 	p = pod("[{\"name\":\"..big\",\"emptyDir\":{}}]");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "MountVolume.SetUp failed for volume \"..big\" : invalid volume name");
 	json_decref(p);
 }
@@ -346,7 +356,7 @@ static void downward_api_files(void **state)
 	                "]}}]");
 	char msg[512] = "";
 
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	assert_file(e, "kubernetes.io~downward-api/info/name", "p");
 	assert_file(e, "kubernetes.io~downward-api/info/labels", "app=\"web\"\ntier=\"a\\\"b\"");
 	assert_file(e, "kubernetes.io~downward-api/info/app", "web");
@@ -368,7 +378,7 @@ static void projected_sources(void **state)
 	    "{\"metadata\":{\"name\":\"s\",\"namespace\":\"default\"},\"data\":{\"user\":\"aGVsbG8=\"}}");
 	put(e, "configmaps", "cm",
 	    "{\"metadata\":{\"name\":\"cm\",\"namespace\":\"default\"},\"data\":{\"a\":\"A\"}}");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	assert_file(e, "kubernetes.io~projected/all/u", "hello");
 	assert_file(e, "kubernetes.io~projected/all/a", "A");
 	assert_file(e, "kubernetes.io~projected/all/ns", "default");
@@ -398,14 +408,14 @@ static void empty_dir_and_mounts(void **state)
 
 	put(e, "configmaps", "cm",
 	    "{\"metadata\":{\"name\":\"cm\",\"namespace\":\"default\"},\"data\":{\"a\":\"A\"}}");
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	assert_int_equal(mode_of(e, "kubernetes.io~empty-dir/scratch"), 0777);
 	snprintf(path, sizeof(path), "%s/volumes/kubernetes.io~empty-dir/ram", e->pod);
 	assert_int_equal(statfs(path, &sf), 0);
 	assert_int_equal(sf.f_type, TMPFS_MAGIC);
 	assert_int_equal(sf.f_blocks * sf.f_bsize, 1 << 20);
 	/* Set up again (a restart of k1s): one tmpfs, not two. */
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 
 	assert_int_equal(pod_vol_mounts(p, cs, e->pod, &m, &n, msg, sizeof(msg)), 0);
 	assert_int_equal(n, 5);
@@ -449,7 +459,7 @@ static void subpath_stays_inside(void **state)
 	struct pod_mount *m;
 	size_t n;
 
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	snprintf(path, sizeof(path), "%s/volumes/kubernetes.io~empty-dir/scratch/evil", e->pod);
 	assert_int_equal(symlink("/etc", path), 0);
 	assert_int_equal(pod_vol_mounts(p, cs, e->pod, &m, &n, msg, sizeof(msg)), -EPERM);
@@ -499,7 +509,7 @@ static void subpath_swapped_link_fails(void **state)
 	struct pod_mount *m, mine;
 	size_t n;
 
-	assert_int_equal(pod_vol_setup(e->st, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
 	assert_int_equal(pod_vol_mounts(p, cs, e->pod, &m, &n, msg, sizeof(msg)), 0);
 	assert_true(m[0].nofollow);
 	snprintf(dst, sizeof(dst), "%s/target", e->dir);
