@@ -783,7 +783,7 @@ static void ctr_start(struct pod_ctr *c)
 	l.uid = c->uid;
 	l.gid = c->gid;
 	l.creds = c->creds;
-	l.hide = rt->cfg.data_dir;
+	l.hide = rt->data_abs;
 	l.netns = netns;
 	l.hostname = p->name;
 	l.resolv = resolv;
@@ -1983,6 +1983,9 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 	}
 	snprintf(rt->pods_dir, sizeof(rt->pods_dir), "%s/pods", rt->cfg.data_dir);
 	mkdir_p(rt->pods_dir, 0700);
+	/* What pods must not see, by a path their view resolves. */
+	if (!realpath(rt->cfg.data_dir, rt->data_abs))
+		snprintf(rt->data_abs, sizeof(rt->data_abs), "%s", rt->cfg.data_dir);
 	/* Adopt or recreate what the store binds to us, then sweep the rest. */
 	st_follow_init(&rt->follow, st, "pod", followed, &follow_ops, rt);
 	*err = st_follow(&rt->follow);

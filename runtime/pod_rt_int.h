@@ -197,6 +197,7 @@ struct pod_rt {
 	int self_fd; /* the echo app: a sealed copy of cfg.self_exe, or -1 */
 	struct pod_vol_objs vol_objs;
 	uint32_t uid_next; /* where uid_alloc looks first, from cfg.uid_min */
+	char data_abs[4096]; /* cfg.data_dir, absolute: hidden from pods */
 };
 
 /* The annotation that makes a pod a face of an in-process module, as

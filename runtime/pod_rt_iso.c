@@ -22,17 +22,49 @@
 
 #include "pod_rt_int.h"
 
-/* Index = the capability's number (linux/capability.h). */
+/* By number, as linux/capability.h has them; the names containerd takes. */
 static const char *const cap_names[] = {
-    "CHOWN",          "DAC_OVERRIDE",     "DAC_READ_SEARCH", "FOWNER",       "FSETID",
-    "KILL",           "SETGID",           "SETUID",          "SETPCAP",      "LINUX_IMMUTABLE",
-    "NET_BIND_SERVICE", "NET_BROADCAST",  "NET_ADMIN",       "NET_RAW",      "IPC_LOCK",
-    "IPC_OWNER",      "SYS_MODULE",       "SYS_RAWIO",       "SYS_CHROOT",   "SYS_PTRACE",
-    "SYS_PACCT",      "SYS_ADMIN",        "SYS_BOOT",        "SYS_NICE",     "SYS_RESOURCE",
-    "SYS_TIME",       "SYS_TTY_CONFIG",   "MKNOD",           "LEASE",        "AUDIT_WRITE",
-    "AUDIT_CONTROL",  "SETFCAP",          "MAC_OVERRIDE",    "MAC_ADMIN",    "SYSLOG",
-    "WAKE_ALARM",     "BLOCK_SUSPEND",    "AUDIT_READ",      "PERFMON",      "BPF",
-    "CHECKPOINT_RESTORE",
+    [CAP_CHOWN] = "CHOWN",
+    [CAP_DAC_OVERRIDE] = "DAC_OVERRIDE",
+    [CAP_DAC_READ_SEARCH] = "DAC_READ_SEARCH",
+    [CAP_FOWNER] = "FOWNER",
+    [CAP_FSETID] = "FSETID",
+    [CAP_KILL] = "KILL",
+    [CAP_SETGID] = "SETGID",
+    [CAP_SETUID] = "SETUID",
+    [CAP_SETPCAP] = "SETPCAP",
+    [CAP_LINUX_IMMUTABLE] = "LINUX_IMMUTABLE",
+    [CAP_NET_BIND_SERVICE] = "NET_BIND_SERVICE",
+    [CAP_NET_BROADCAST] = "NET_BROADCAST",
+    [CAP_NET_ADMIN] = "NET_ADMIN",
+    [CAP_NET_RAW] = "NET_RAW",
+    [CAP_IPC_LOCK] = "IPC_LOCK",
+    [CAP_IPC_OWNER] = "IPC_OWNER",
+    [CAP_SYS_MODULE] = "SYS_MODULE",
+    [CAP_SYS_RAWIO] = "SYS_RAWIO",
+    [CAP_SYS_CHROOT] = "SYS_CHROOT",
+    [CAP_SYS_PTRACE] = "SYS_PTRACE",
+    [CAP_SYS_PACCT] = "SYS_PACCT",
+    [CAP_SYS_ADMIN] = "SYS_ADMIN",
+    [CAP_SYS_BOOT] = "SYS_BOOT",
+    [CAP_SYS_NICE] = "SYS_NICE",
+    [CAP_SYS_RESOURCE] = "SYS_RESOURCE",
+    [CAP_SYS_TIME] = "SYS_TIME",
+    [CAP_SYS_TTY_CONFIG] = "SYS_TTY_CONFIG",
+    [CAP_MKNOD] = "MKNOD",
+    [CAP_LEASE] = "LEASE",
+    [CAP_AUDIT_WRITE] = "AUDIT_WRITE",
+    [CAP_AUDIT_CONTROL] = "AUDIT_CONTROL",
+    [CAP_SETFCAP] = "SETFCAP",
+    [CAP_MAC_OVERRIDE] = "MAC_OVERRIDE",
+    [CAP_MAC_ADMIN] = "MAC_ADMIN",
+    [CAP_SYSLOG] = "SYSLOG",
+    [CAP_WAKE_ALARM] = "WAKE_ALARM",
+    [CAP_BLOCK_SUSPEND] = "BLOCK_SUSPEND",
+    [CAP_AUDIT_READ] = "AUDIT_READ",
+    [CAP_PERFMON] = "PERFMON",
+    [CAP_BPF] = "BPF",
+    [CAP_CHECKPOINT_RESTORE] = "CHECKPOINT_RESTORE",
 };
 #define NCAPS ((int)(sizeof(cap_names) / sizeof(cap_names[0])))
 
@@ -92,8 +124,8 @@ int pod_caps_parse(const json_t *csc, uint64_t *caps, char *msg, size_t len)
 		size_t i;
 		bool all = false;
 
-		json_array_foreach(json_object_get(c, "drop"), i, d)
-		    all |= json_is_string(d) && strcmp(json_string_value(d), "ALL") == 0;
+		json_array_foreach(json_object_get(c, "drop"), i, d) all |=
+		    json_is_string(d) && strcmp(json_string_value(d), "ALL") == 0;
 		*caps = all ? add : add & ~drop;
 	}
 	return 0;
@@ -207,6 +239,11 @@ void pod_iso_view(const struct pod_launch *l)
 		readonly_at("/proc/sysrq-trigger");
 		readonly_at("/proc/irq");
 		readonly_at("/proc/bus");
+	}
+	if (!l->creds.privileged) {
+		/* The host's daemons' sockets are there: a socket on a
+		 * read-only mount still answers, and root owns most. */
+		tmpfs_at("/run", "755");
 	}
 	tmpfs_at("/tmp", "1777");
 	tmpfs_at("/var/tmp", "1777");
@@ -334,11 +371,16 @@ static void scaffold(const char *dir, const char *rest, bool want_dir)
 	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
 	struct dirent *e;
 	DIR *dp = opendir(dir);
+	size_t first = strcspn(rest, "/");
 
 	if (!dp)
 		die(dir, errno);
 	while ((e = readdir(dp))) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		/* What the new path replaces: a dangling symlink, such as
+		 * /etc/resolv.conf into a /run the container has its own of. */
+		if (strlen(e->d_name) == first && strncmp(e->d_name, rest, first) == 0)
 			continue;
 		if (n == SCAFFOLD_MAX || strlen(e->d_name) >= sizeof(names[0]))
 			die(dir, E2BIG);

@@ -1421,6 +1421,205 @@ static void gate_holds_the_programs(void **state)
 	assert_false(gate_saw_log);
 }
 
+/* ---- isolation ---- */
+
+/* The output of argv run in a pod's container, once it has ended. */
+static char *exec_out(const char *pod, char *const argv[])
+{
+	static char buf[8192];
+	struct exec_res r = {0};
+	struct pod_stdio io;
+	size_t len = 0;
+	ssize_t n;
+
+	assert_int_equal(pod_exec(rt, "default", pod, NULL, argv, false, false, on_exec_exit, &r,
+	                          &io),
+	                 0);
+	assert_true(run_until(exec_done, &r, 10000));
+	while (len < sizeof(buf) - 1 && (n = read(io.out_fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(io.out_fd);
+	close(io.err_fd);
+	return buf;
+}
+
+/* The program of a pod's container, in our PID namespace: the child of
+ * its init, or the process itself where there is none. */
+static pid_t program_pid(const char *name)
+{
+	pid_t pid = container_pid(name), child = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &child) != 1)
+			child = 0;
+		fclose(f);
+	}
+	return child > 0 ? child : pid;
+}
+
+/* Each way out of a pod that pods on one host have, tried from a pod with
+ * its own uid and from one running as root: none may work. */
+static void escapes_from_a_pod_fail(void **state)
+{
+	static const char script[] =
+	    "V=$1 K=$2 W=$3 D=$4\n"
+	    "kill -0 $V 2>/dev/null && echo ESCAPE:signal-other-pod\n"
+	    "tr '\\0' '\\n' </proc/$V/environ 2>/dev/null | grep -q SECRET=hunter2 && "
+	    "echo ESCAPE:environ-of-other-pod\n"
+	    "test -e /proc/$K && echo ESCAPE:k1s-process-visible\n"
+	    "n=$(ls /proc | grep -c '^[0-9]'); test $n -gt 20 && echo ESCAPE:host-processes-$n\n"
+	    "echo x 2>/dev/null >$W/file && echo ESCAPE:host-write\n"
+	    "echo x 2>/dev/null >/etc/k1s-escape && echo ESCAPE:etc-write\n"
+	    "ls -A $D 2>/dev/null | grep -q . && echo ESCAPE:data-dir-readable\n"
+	    "grep -Eq '^CapEff:\\s*0+$' /proc/self/status || echo ESCAPE:capabilities\n"
+	    "grep -Eq '^CapBnd:\\s*0+$' /proc/self/status || echo ESCAPE:bounding-set\n"
+	    "grep -Eq '^NoNewPrivs:\\s*1' /proc/self/status || echo ESCAPE:new-privileges\n"
+	    "touch /tmp/mine && echo tmp-writable\n"
+	    "echo tried\n";
+	static const char *const intruders[] = {"intruder", "root-intruder"};
+	char v[16], k[16], w[400], file[420], out_a[8192];
+	struct stat st;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"victim\"},\"spec\":{\"containers\":[{\"name\":\"c\","
+	           "\"image\":\"busybox\",\"env\":[{\"name\":\"SECRET\",\"value\":\"hunter2\"}],"
+	           "\"command\":[\"sleep\",\"1000\"]}]}}");
+	create_pod("{\"metadata\":{\"name\":\"intruder\"},\"spec\":{\"containers\":[{\"name\":"
+	           "\"c\",\"image\":\"busybox\",\"command\":[\"sleep\",\"1000\"]}]}}");
+	create_pod("{\"metadata\":{\"name\":\"root-intruder\"},\"spec\":{\"securityContext\":{"
+	           "\"runAsUser\":0},\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
+	           "\"command\":[\"sleep\",\"1000\"]}]}}");
+	wait_running("victim");
+	wait_running("intruder");
+	wait_running("root-intruder");
+	snprintf(v, sizeof(v), "%d", (int)program_pid("victim"));
+	snprintf(k, sizeof(k), "%d", (int)getpid());
+	/* A directory of the host anybody may write to. */
+	snprintf(w, sizeof(w), "%s/open", tmpdir);
+	mkdir(w, 0777);
+	chmod(w, 0777);
+	snprintf(file, sizeof(file), "%s/file", w);
+	for (int i = 0; i < 2; i++) {
+		char *argv[] = {"sh", "-c", (char *)script, "sh", v, k, w, datadir, NULL};
+		char *out = exec_out(intruders[i], argv);
+
+		snprintf(out_a, sizeof(out_a), "%s", out);
+		if (strstr(out_a, "ESCAPE") || !strstr(out_a, "tried\n"))
+			fail_msg("from %s:\n%s", intruders[i], out_a);
+		/* Its own /tmp still works. */
+		assert_non_null(strstr(out_a, "tmp-writable\n"));
+		assert_int_equal(stat(file, &st), -1);
+		assert_int_equal(access("/etc/k1s-escape", F_OK), -1);
+	}
+	/* What it sees with ps: its init, its program, the exec. */
+	{
+		char *argv[] = {"ps", "-e", "-o", "pid=,comm=", NULL};
+		char *out = exec_out("victim", argv);
+		int pid, lines = 0;
+		char comm[64];
+
+		for (char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+			if (sscanf(l, "%d %63s", &pid, comm) == 2)
+				lines++;
+		assert_true(lines >= 2 && lines <= 4);
+		assert_non_null(strstr(out, "   1 k1s-init\n"));
+		assert_non_null(strstr(out, "   2 sleep\n"));
+	}
+}
+
+/* kill -TERM to the container's process group, as the runtime stops it:
+ * sleep, which has no handler, ends (it is not the namespace's PID 1), and
+ * the status is its own: signal 15, exit code 143, reason Error. */
+static void sigterm_ends_a_program_without_handler(void **state)
+{
+	const char *failed[2] = {"sleeper", "Failed"};
+	json_t *p;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"sleeper\"},\"spec\":{\"restartPolicy\":"
+	           "\"Never\",\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
+	           "\"command\":[\"sleep\",\"1000\"]}]}}");
+	wait_running("sleeper");
+	assert_int_equal(kill(-container_pid("sleeper"), SIGTERM), 0);
+	assert_true(run_until(pod_phase_is, failed, 10000));
+	p = get_pod("sleeper");
+	assert_int_equal(json_integer_value(k1s_json_path(cstat(p), "state.terminated.signal")),
+	                 15);
+	assert_int_equal(json_integer_value(k1s_json_path(cstat(p), "state.terminated.exitCode")),
+	                 143);
+	assert_string_equal(k1s_json_str(cstat(p), "state.terminated.reason") ?: "", "Error");
+	json_decref(p);
+}
+
+static bool nonroot_refused(void *arg)
+{
+	(void)arg;
+	return event_with("nonroot", "Failed", "runAsUser breaks non-root policy");
+}
+
+/* securityContext.capabilities.add gives a program that is not root what
+ * it names, and nothing else: the echo app binds port 80. runAsNonRoot
+ * with runAsUser 0 is refused as kubelet refuses it. */
+static void added_capabilities_and_non_root(void **state)
+{
+	char *argv[] = {"grep", "-E", "^Cap(Eff|Bnd|Amb):", "/proc/self/status", NULL};
+	char *out;
+	json_t *p;
+	int fd = -1;
+
+	(void)state;
+	create_pod("{\"metadata\":{\"name\":\"low-port\"},\"spec\":{\"containers\":[{"
+	           "\"name\":\"app\",\"image\":\"example/unknown-app:2\",\"ports\":[{"
+	           "\"containerPort\":80}],\"securityContext\":{\"capabilities\":{\"add\":["
+	           "\"NET_BIND_SERVICE\"],\"drop\":[\"ALL\"]}}}]}}");
+	wait_running("low-port");
+	for (int i = 0; i < 50 && fd < 0; i++) {
+		struct pollfd pf;
+
+		fd = pod_connect(rt, "default", "low-port", 80);
+		if (fd >= 0) {
+			pf.fd = fd;
+			pf.events = POLLOUT;
+			int err = 0;
+			socklen_t len = sizeof(err);
+
+			poll(&pf, 1, 1000);
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			if (err) {
+				close(fd);
+				fd = -1;
+			}
+		}
+		if (fd < 0)
+			run_until(NULL, NULL, 100);
+	}
+	assert_true(fd >= 0);
+	close(fd);
+	/* NET_BIND_SERVICE is bit 10. */
+	out = exec_out("low-port", argv);
+	assert_non_null(strstr(out, "CapEff:\t0000000000000400\n"));
+	assert_non_null(strstr(out, "CapBnd:\t0000000000000400\n"));
+	assert_non_null(strstr(out, "CapAmb:\t0000000000000400\n"));
+
+	create_pod("{\"metadata\":{\"name\":\"nonroot\"},\"spec\":{"
+	           "\"securityContext\":{\"runAsNonRoot\":true},\"containers\":[{\"name\":"
+	           "\"c\",\"image\":\"busybox\",\"command\":[\"sleep\",\"1000\"],"
+	           "\"securityContext\":{\"runAsUser\":0}}]}}");
+	assert_true(run_until(nonroot_refused, NULL, 10000));
+	p = get_pod("nonroot");
+	assert_string_equal(k1s_json_str(cstat(p), "state.waiting.reason") ?: "",
+	                    "CreateContainerConfigError");
+	assert_non_null(strstr(k1s_json_str(cstat(p), "state.waiting.message") ?: "",
+	                       "container's runAsUser breaks non-root policy (pod: \"nonroot_default("));
+	json_decref(p);
+}
+
+
 static int group_setup(void **state)
 {
 	struct pod_config cfg;
@@ -1449,9 +1648,12 @@ static int group_setup(void **state)
 			break;
 		}
 	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_rt.XXXXXX");
+	/* Not under /tmp, which a pod has its own of: a data directory the
+	 * pods' view must hide. */
+	snprintf(tmpdir, sizeof(tmpdir), "/var/lib/test_rt.XXXXXX");
 	if (!mkdtemp(tmpdir))
 		return -1;
+	chmod(tmpdir, 0711);
 	snprintf(datadir, sizeof(datadir), "%s/data", tmpdir);
 	mkdir(datadir, 0700);
 	st = st_open(datadir, &(struct st_opts){.sync = ST_SYNC_NORMAL}, &err);
@@ -1509,6 +1711,9 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(graceful_deletion),
 	    cmocka_unit_test(sigterm_ignored_gets_sigkill),
 	    cmocka_unit_test(deleted_outright_is_killed),
+	    cmocka_unit_test(escapes_from_a_pod_fail),
+	    cmocka_unit_test(sigterm_ends_a_program_without_handler),
+	    cmocka_unit_test(added_capabilities_and_non_root),
 	    cmocka_unit_test(not_root_is_eperm),
 	    cmocka_unit_test(nothing_is_left_behind),
 	};
