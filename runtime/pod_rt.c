@@ -448,28 +448,46 @@ static int ctr_watch(struct pod_ctr *c)
 	return k1s_loop_add_fd(c->p->rt->loop, c->shim_fd, EPOLLIN, on_shim, c);
 }
 
+static int uid_cmp(const void *a, const void *b)
+{
+	uid_t x = *(const uid_t *)a, y = *(const uid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* A uid of cfg's range that no pod has: the next after the last given,
- * so that a freed one is not given again at once. 0 when all are taken. */
+ * so that a freed one is not given again at once. 0 when all are taken.
+ * Linear in the pods, whatever the range's size. */
 static uid_t uid_alloc(struct pod_rt *rt)
 {
 	uint32_t span = rt->cfg.uid_max - rt->cfg.uid_min + 1;
-	uint8_t *used = calloc(span / 8 + 1, 1);
-	uid_t got = 0;
+	size_t n = 0, cap = 0;
+	uid_t *used = NULL, got = 0;
 
-	if (!used)
-		return 0;
-	for (struct pod_run *p = rt->pods; p; p = p->next)
-		if (p->run_uid >= rt->cfg.uid_min && p->run_uid <= rt->cfg.uid_max) {
-			uint32_t i = p->run_uid - rt->cfg.uid_min;
+	for (struct pod_run *p = rt->pods; p; p = p->next) {
+		if (p->run_uid < rt->cfg.uid_min || p->run_uid > rt->cfg.uid_max)
+			continue;
+		if (n == cap) {
+			uid_t *u = realloc(used, (cap = cap ? 2 * cap : 64) * sizeof(*u));
 
-			used[i / 8] |= (uint8_t)(1u << (i % 8));
+			if (!u) {
+				free(used);
+				return 0;
+			}
+			used = u;
 		}
-	for (uint32_t k = 0; k < span; k++) {
-		uint32_t i = (rt->uid_next + k) % span;
+		used[n++] = p->run_uid;
+	}
+	if (n)
+		qsort(used, n, sizeof(*used), uid_cmp);
+	/* Of n + 1 candidates in a row, one is free. */
+	for (uint32_t k = 0; k < span && k <= n; k++) {
+		uint32_t i = (uint32_t)((rt->uid_next + (uint64_t)k) % span);
+		uid_t u = rt->cfg.uid_min + i;
 
-		if (!(used[i / 8] & (1u << (i % 8)))) {
-			got = rt->cfg.uid_min + i;
-			rt->uid_next = (i + 1) % span;
+		if (!n || !bsearch(&u, used, n, sizeof(*used), uid_cmp)) {
+			got = u;
+			rt->uid_next = (uint32_t)((i + 1ULL) % span);
 			break;
 		}
 	}
