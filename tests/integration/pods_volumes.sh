@@ -82,6 +82,9 @@ k create secret generic creds --from-literal=user=bob --from-literal=pass=s3cret
 	--dry-run=client -o yaml | k apply -f - >/dev/null
 wait_for "the file follows the Secret's update" 10 file_is reader /etc/creds/user bob
 expect_out "the other key is still there" "^s3cret$" k exec reader -- cat /etc/creds/pass
+k create configmap app --from-literal=greeting=bonjour --from-literal=other=x \
+	--dry-run=client -o yaml | k apply -f - >/dev/null
+wait_for "the item follows the ConfigMap's update" 10 file_is reader /etc/app/greet.txt bonjour
 k label pod reader tier=web >/dev/null
 wait_for "the downwardAPI file follows the labels" 10 \
 	file_is reader /etc/podinfo/labels $'app="reader"\ntier="web"' side
