@@ -508,6 +508,22 @@ static const json_t *sc_field(const struct pod_run *p, const json_t *cspec, cons
 	return v;
 }
 
+/* The pod's fsGroup and supplementalGroups, the groups its processes
+ * have besides their own (the volumes' files are fsGroup's). */
+static void ctr_groups(const struct pod_run *p, struct pod_creds *cr)
+{
+	const json_t *psc = k1s_json_path(p->obj, "spec.securityContext"), *g;
+	size_t i;
+
+	g = json_object_get(psc, "fsGroup");
+	if (json_is_integer(g) && json_integer_value(g) >= 0)
+		cr->groups[cr->ngroups++] = (gid_t)json_integer_value(g);
+	json_array_foreach(json_object_get(psc, "supplementalGroups"), i, g)
+		if (json_is_integer(g) && json_integer_value(g) >= 0 &&
+		    cr->ngroups < POD_MAX_GROUPS)
+			cr->groups[cr->ngroups++] = (gid_t)json_integer_value(g);
+}
+
 /* Who the container runs as and what it may do. 0, or -EINVAL with the
  * reason in msg (kubelet's CreateContainerConfigError). */
 static int ctr_creds(struct pod_run *p, const json_t *cspec, struct pod_creds *cr, char *msg,
@@ -552,6 +568,7 @@ static int ctr_creds(struct pod_run *p, const json_t *cspec, struct pod_creds *c
 			return -EINVAL;
 		}
 	}
+	ctr_groups(p, cr);
 	if (cr->privileged)
 		return 0;
 	if (pod_caps_parse(csc, &cr->caps, msg, len) < 0)
@@ -662,6 +679,8 @@ static void ctr_start(struct pod_ctr *c)
 	char logp[1100], exitp[1100], resolv[1100], hosts[1100], dir[1100], msg[512] = "";
 	char **argv = NULL, **envp = NULL;
 	bool echo, want_stdin, tty;
+	struct pod_mount *mounts = NULL;
+	size_t nmounts = 0;
 	int in_p[2] = {-1, -1}, go_p[2] = {-1, -1}, slave = -1, err, run;
 	struct pod_cg *cg = NULL;
 	pid_t shim, pid;
@@ -724,6 +743,18 @@ static void ctr_start(struct pod_ctr *c)
 			pod_rt_dirty(p);
 			return;
 		}
+	}
+	err = pod_vol_mounts(p->obj, cspec, p->dir, &mounts, &nmounts, msg, sizeof(msg));
+	if (err < 0) {
+		free(argv);
+		pod_env_free(envp);
+		if (strcmp(c->message, msg) != 0)
+			pod_rt_event(p, "Warning", "Failed", c, "Error: %s", msg);
+		ctr_waiting(c, "CreateContainerConfigError", msg);
+		if (!p->retry_timer)
+			p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
+		pod_rt_dirty(p);
+		return;
 	}
 	run = c->ever_started ? c->restarts + 1 : c->restarts;
 	snprintf(dir, sizeof(dir), "%s/%s", p->dir, c->name);
@@ -792,6 +823,7 @@ static void ctr_start(struct pod_ctr *c)
 		k1s_err("pod", "Pod %s/%s: container %s: %s", p->ns, p->name, c->name, msg);
 		free(argv);
 		pod_env_free(envp);
+		pod_vol_mounts_free(mounts, nmounts);
 		ctr_close_stdio(c);
 		if (in_p[0] >= 0)
 			close(in_p[0]);
@@ -807,8 +839,11 @@ static void ctr_start(struct pod_ctr *c)
 		return;
 	}
 	l.cg = cg;
+	l.mounts = mounts;
+	l.nmounts = nmounts;
 	err = pod_proc_launch(&l, &shim, &pid);
 	pod_cg_free(cg);
+	pod_vol_mounts_free(mounts, nmounts);
 	if (in_p[0] >= 0)
 		close(in_p[0]);
 	if (go_p[0] >= 0)
@@ -1110,6 +1145,7 @@ static void pod_teardown(struct pod_run *p)
 	pod_quiesce(p);
 	pod_cg_pod_remove(p->rt->cgroups, p->uid);
 	pod_net_destroy(p->rt->net, p->id);
+	pod_vol_teardown(p->dir);
 	pod_rmtree(p->dir);
 	p->net_ready = false;
 }
@@ -1439,6 +1475,37 @@ static void pod_finish_delete(struct pod_run *p)
 	p->removed = true;
 }
 
+static bool pod_any_started(const struct pod_run *p)
+{
+	for (size_t i = 0; i < p->nctrs; i++)
+		if (p->ctrs[i].ever_started)
+			return true;
+	return false;
+}
+
+/* Makes the pod's volumes, or brings them up to their objects after a
+ * change. What fails is said as the kubelet says it (FailedMount) and
+ * tried again; containers wait for their first start meanwhile. */
+static int vol_sync(struct pod_run *p)
+{
+	struct pod_rt *rt = p->rt;
+	char msg[512] = "";
+	int err;
+
+	if (p->vol_ready)
+		return 0;
+	rt->vol_objs.st = rt->st;
+	err = pod_vol_setup(&rt->vol_objs, p->obj, p->dir, msg, sizeof(msg));
+	if (err == 0) {
+		p->vol_ready = true;
+		return 0;
+	}
+	pod_rt_event(p, "Warning", "FailedMount", NULL, "%s", msg);
+	if (!p->retry_timer)
+		p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
+	return err;
+}
+
 static void pod_sync(struct pod_run *p)
 {
 	struct pod_rt *rt = p->rt;
@@ -1486,6 +1553,10 @@ static void pod_sync(struct pod_run *p)
 	}
 	if (*p->face) {
 		face_start(p);
+		status_write(p);
+		return;
+	}
+	if (vol_sync(p) < 0 && !pod_any_started(p)) {
 		status_write(p);
 		return;
 	}
@@ -1662,9 +1733,30 @@ static void saw_pod(struct pod_rt *rt, const json_t *obj, bool deleted)
 	}
 	if (p->removed)
 		return;
+	/* A downwardAPI volume shows the labels and annotations. */
+	if (!json_equal(k1s_json_path(p->obj, "metadata.labels"),
+	                k1s_json_path(obj, "metadata.labels")) ||
+	    !json_equal(k1s_json_path(p->obj, "metadata.annotations"),
+	                k1s_json_path(obj, "metadata.annotations")))
+		p->vol_ready = false;
 	json_decref(p->obj);
 	p->obj = json_deep_copy(obj);
 	p->dirty = true;
+}
+
+/* A Secret or ConfigMap changed: the pods with a volume of it rewrite
+ * their files (the kubelet does on its sync period; here at once). */
+static void saw_volume_object(struct pod_rt *rt, const char *res, const json_t *obj)
+{
+	const char *ns = k1s_json_str(obj, "metadata.namespace") ?: "";
+	const char *name = k1s_json_str(obj, "metadata.name") ?: "";
+
+	for (struct pod_run *p = rt->pods; p; p = p->next) {
+		if (p->removed || strcmp(p->ns, ns) != 0 || !pod_vol_uses(p->obj, res, name))
+			continue;
+		p->vol_ready = false;
+		p->dirty = true;
+	}
 }
 
 static void on_object(void *arg, const char *res, const json_t *obj, bool deleted)
@@ -1672,6 +1764,12 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 	struct pod_rt *rt = arg;
 	struct pod_run *p;
 
+	if (strcmp(res, "pods") != 0) {
+		/* A full list ends in on_relisted, which has every pod look. */
+		if (!deleted && !rt->listing)
+			saw_volume_object(rt, res, obj);
+		return;
+	}
 	saw_pod(rt, obj, deleted);
 	if (rt->listing && (p = find_uid(rt, k1s_json_str(obj, "metadata.uid") ?: "")))
 		p->listed = true;
@@ -1697,10 +1795,11 @@ static void on_relisted(void *arg)
 		if (!p->listed)
 			pod_gone(p);
 		p->dirty = true;
+		p->vol_ready = false; /* a Secret or ConfigMap may have changed meanwhile */
 	}
 }
 
-static const char *const followed[] = {"pods", NULL};
+static const char *const followed[] = {"pods", "secrets", "configmaps", NULL};
 static const struct st_follow_ops follow_ops = {on_reset, on_object, on_relisted};
 
 /* Removes what belongs to no pod: directories of earlier pods (with their
@@ -1733,6 +1832,7 @@ static void sweep_dir(struct pod_rt *rt)
 			json_decref(s);
 		}
 		k1s_info("pod", "removing %s: no such pod", path);
+		pod_vol_teardown(path);
 		pod_rmtree(path);
 	}
 	closedir(d);
@@ -1847,10 +1947,12 @@ static int rt_hook(void *arg)
 
 	if (rt->stopping)
 		return -1;
+	pod_vol_objs_clear(&rt->vol_objs);
 	st_follow(&rt->follow);
 	for (p = rt->pods; p; p = p->next)
 		if (p->dirty)
 			pod_sync(p);
+	pod_vol_objs_clear(&rt->vol_objs);
 	for (p = rt->pods; p; p = next) {
 		next = p->next;
 		if (p->removed)
@@ -2020,6 +2122,7 @@ void pod_rt_free(struct pod_rt *rt)
 	}
 	pod_jobs_free(rt);
 	pod_follows_free(rt);
+	pod_vol_objs_clear(&rt->vol_objs);
 	if (rt->net)
 		pod_net_free(rt->net);
 	pod_catalog_free(rt->catalog);

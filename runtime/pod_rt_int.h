@@ -32,6 +32,8 @@ struct pod_log;
 struct pod_rt;
 struct pod_run;
 
+#define POD_MAX_GROUPS 32
+
 /* Who a container's processes are, and what they may do: its program and
  * every exec into it run so. */
 struct pod_creds {
@@ -40,6 +42,10 @@ struct pod_creds {
 	uint64_t caps;     /* bit n = capability n: effective, permitted, ambient */
 	bool no_new_privs; /* set unless allowPrivilegeEscalation is true */
 	bool privileged;   /* every capability, and the host's file system writable */
+	/* Supplementary groups: fsGroup and supplementalGroups, as the
+	 * kubelet hands them to the runtime (the volumes' group). */
+	gid_t groups[POD_MAX_GROUPS];
+	unsigned ngroups;
 };
 
 enum pod_cstate { POD_C_WAITING, POD_C_RUNNING, POD_C_TERMINATED };
@@ -147,6 +153,7 @@ struct pod_run {
 	bool adopt; /* found at start: adopt before running */
 	bool listed; /* named by the full list being read */
 	bool config_error;
+	bool vol_ready; /* its volumes are written and up to date */
 	struct k1s_timer *retry_timer;
 	struct pod_recent recent[POD_RECENT];
 	unsigned nrecent;
@@ -161,6 +168,15 @@ struct pod_exec_job {
 	pod_exit_fn fn;
 	void *arg;
 	struct pod_probe *probe; /* set for an exec probe */
+};
+
+/* The Secrets and ConfigMaps read for the pods' volumes in one pass of
+ * the runtime (pod_rt_vol.c): each is read from the store once, however
+ * many pods mount it. Zeroed but for st to start; cleared between
+ * passes. */
+struct pod_vol_objs {
+	struct st *st;
+	json_t *seen; /* "res/ns/name": the object, or null when there is none */
 };
 
 struct pod_rt {
@@ -182,6 +198,7 @@ struct pod_rt {
 	unsigned event_seq;
 	bool stopping;
 	int self_fd; /* the echo app: a sealed copy of cfg.self_exe, or -1 */
+	struct pod_vol_objs vol_objs;
 	uint32_t uid_next; /* where uid_alloc looks first, from cfg.uid_min */
 	char data_abs[4096]; /* cfg.data_dir, absolute: hidden from pods */
 	struct pod_cgroups *cgroups;
@@ -212,6 +229,10 @@ void pod_rt_liveness_failed(struct pod_ctr *c);
 struct pod_mount {
 	const char *src, *dst;
 	bool readonly;
+	/* src is a resolved path (no symlink in it): one met when mounting
+	 * was put there since, by a container in a volume it writes, and
+	 * fails the mount rather than take it elsewhere. */
+	bool nofollow;
 };
 
 /* The cgroup(s) a container runs in (pod_cgroup.c); opaque here. */
@@ -301,6 +322,31 @@ void pod_log_remove(const char *path);
  * -1) into lg (NULL: read and dropped) until the container `pid` (pidfd)
  * has ended and its pipes are drained. Its wait status. */
 int pod_log_pump(struct pod_log *lg, int out_fd, int err_fd, int pidfd, pid_t pid);
+/* ---- pod_rt_vol.c: volumes ---- */
+void pod_vol_objs_clear(struct pod_vol_objs *objs);
+/* Makes the pod's volumes under pod_dir/volumes, or brings their files
+ * up to the objects in the store (unchanged files are left alone). 0, or
+ * a negative errno with msg set to the kubelet's FailedMount message
+ * (-ENOENT: a Secret, ConfigMap or key it needs is missing; the pod
+ * waits). A volume whose object is deleted later keeps its files. */
+int pod_vol_setup(struct pod_vol_objs *objs, const json_t *pod, const char *pod_dir, char *msg,
+                  size_t msglen);
+/* Whether the pod has a volume of Secret or ConfigMap `name` (res is
+ * "secrets" or "configmaps"). */
+bool pod_vol_uses(const json_t *pod, const char *res, const char *name);
+/* The mounts of container cspec (its volumeMounts, subPaths resolved
+ * inside their volume), for pod_launch; free with pod_vol_mounts_free.
+ * 0, or a negative errno with msg. */
+int pod_vol_mounts(const json_t *pod, const json_t *cspec, const char *pod_dir,
+                   struct pod_mount **out, size_t *n, char *msg, size_t msglen);
+void pod_vol_mounts_free(struct pod_mount *m, size_t n);
+/* Before the pod's directory is removed: unmounts its tmpfs volumes
+ * (Secret, downwardAPI, projected, emptyDir of medium Memory). */
+void pod_vol_teardown(const char *pod_dir);
+/* An item's or key's path as the kubelet accepts it: relative, no `..`
+ * element, not starting with `..`. */
+bool pod_vol_path_ok(const char *path);
+
 /* ---- pod_rt_iso.c: the container's isolation ---- */
 /* The capabilities of securityContext `csc` (capabilities.add less
  * capabilities.drop; "ALL" in add is every one; names with or without

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/openat2.h>
 
 #include "pod_rt_int.h"
 
@@ -283,7 +284,8 @@ void pod_iso_become(const struct pod_creds *cr)
 
 	if (cr->privileged) {
 		/* Root with every capability, as a privileged container. */
-		if (setgroups(0, NULL) < 0 || setgid(cr->gid) < 0 || setuid(cr->uid) < 0)
+		if (setgroups(cr->ngroups, cr->groups) < 0 || setgid(cr->gid) < 0 ||
+		    setuid(cr->uid) < 0)
 			die("setuid", errno);
 		return;
 	}
@@ -296,7 +298,7 @@ void pod_iso_become(const struct pod_creds *cr)
 			die("dropping capabilities", errno);
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		die("keepcaps", errno);
-	if (setgroups(0, NULL) < 0)
+	if (setgroups(cr->ngroups, cr->groups) < 0)
 		die("setgroups", errno);
 	if (setgid(cr->gid) < 0)
 		die("setgid", errno);
@@ -519,6 +521,25 @@ static void mount_point(const char *dst, bool want_dir)
 	}
 }
 
+/* A copy of the tree at src, met without following any symlink. */
+static int open_src_nofollow(int tree, const char *src)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+	                       .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	int at = tree >= 0 ? tree : AT_FDCWD;
+	int pfd = (int)syscall(SYS_openat2, at, tree >= 0 && src[0] == '/' ? src + 1 : src, &how,
+	                       sizeof(how));
+	int fd, err;
+
+	if (pfd < 0)
+		return -1;
+	fd = open_tree(pfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	err = errno;
+	close(pfd);
+	errno = err;
+	return fd;
+}
+
 void pod_mounts_apply(const struct pod_mount *mounts, size_t n)
 {
 	int tree = pod_iso_host_tree();
@@ -531,10 +552,13 @@ void pod_mounts_apply(const struct pod_mount *mounts, size_t n)
 
 		if (!m->src)
 			continue;
-		fd = tree >= 0 ? open_tree(tree, m->src[0] == '/' ? m->src + 1 : m->src,
-		                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
-		               : open_tree(AT_FDCWD, m->src,
-		                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (m->nofollow)
+			fd = open_src_nofollow(tree, m->src);
+		else
+			fd = tree >= 0 ? open_tree(tree, m->src[0] == '/' ? m->src + 1 : m->src,
+			                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
+			               : open_tree(AT_FDCWD, m->src,
+			                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (fd < 0 || fstat(fd, &st) < 0)
 			die(m->src, errno);
 		if (m->readonly)
