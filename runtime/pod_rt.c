@@ -564,6 +564,13 @@ static void on_retry(void *arg)
 	pod_rt_dirty(p);
 }
 
+/* The environment pod_env_take builds off the loop is there. */
+static void ctr_env_ready(struct pod_ctr *c)
+{
+	ctr_start(c);
+	pod_rt_dirty(c->p);
+}
+
 /* Starts a run of the container. */
 static void ctr_start(struct pod_ctr *c)
 {
@@ -584,7 +591,11 @@ static void ctr_start(struct pod_ctr *c)
 		ctr_waiting(c, "CreateContainerConfigError", "invalid command or args");
 		return;
 	}
-	err = pod_env_build(rt, p->obj, cspec, p->ip, echo, &envp, msg, sizeof(msg));
+	err = pod_env_take(c, cspec, echo, ctr_env_ready, &envp, msg, sizeof(msg));
+	if (err == -EINPROGRESS) {
+		free(argv);
+		return;
+	}
 	if (err < 0) {
 		free(argv);
 		if (strcmp(c->reason, "CreateContainerConfigError") != 0)
@@ -957,6 +968,7 @@ static void pod_free(struct pod_run *p)
 		json_decref(p->ctrs[i].prev_state);
 		json_decref(p->ctrs[i].probe_obj);
 		pod_env_free(p->ctrs[i].envp);
+		pod_env_cancel(&p->ctrs[i]);
 	}
 	free(p->ctrs);
 	json_decref(p->obj);
@@ -1855,6 +1867,7 @@ void pod_rt_free(struct pod_rt *rt)
 		pod_teardown(p);
 		pod_free(p);
 	}
+	pod_env_fini(rt);
 	pod_jobs_free(rt);
 	pod_follows_free(rt);
 	if (rt->net)
