@@ -91,9 +91,15 @@ static void hand_back(struct work_item *it)
 	}
 }
 
+/* The longest one wake-up of the loop hands work back for: what a done()
+ * does (a container started) can take milliseconds, and the loop has
+ * others to serve. The rest waits for the next wake-up. */
+#define WORK_HAND_BACK_MS 5
+
 static void on_done(void *arg, int fd, uint32_t events)
 {
 	struct k1s_work *w = arg;
+	int64_t until = k1s_now_ms() + WORK_HAND_BACK_MS;
 	struct work_item *it;
 	uint64_t n;
 
@@ -104,7 +110,31 @@ static void on_done(void *arg, int fd, uint32_t events)
 	pthread_mutex_lock(&w->mu);
 	it = q_take_all(&w->done);
 	pthread_mutex_unlock(&w->mu);
-	hand_back(it);
+	while (it && k1s_now_ms() < until) {
+		struct work_item *next = it->next;
+
+		it->done(it->arg);
+		free(it);
+		it = next;
+	}
+	if (!it)
+		return;
+	/* Back to the head of the queue, before what the worker added since. */
+	pthread_mutex_lock(&w->mu);
+	{
+		struct work_item *last = it;
+
+		while (last->next)
+			last = last->next;
+		last->next = w->done.head;
+		if (!w->done.head)
+			w->done.tail = &last->next;
+		w->done.head = it;
+	}
+	if (write(w->efd, &(uint64_t){1}, 8) < 0) {
+		/* Cannot overflow: see worker_main. */
+	}
+	pthread_mutex_unlock(&w->mu);
 }
 
 struct k1s_work *k1s_work_new(struct k1s_loop *loop)

@@ -37,6 +37,10 @@
 /* A closed gate is asked again this soon: it waits on the kernel, not on
  * the user. */
 #define GATE_RETRY_MS 20
+/* The longest the runtime holds the control loop in one pass before it
+ * lets the loop serve what waits (the API shares it): a hundred pods
+ * starting at once are synced over several passes. */
+#define SYNC_PASS_MS 5
 
 static void ctr_start(struct pod_ctr *c);
 static void pod_free(struct pod_run *p);
@@ -1713,14 +1717,25 @@ static int rt_hook(void *arg)
 	if (rt->stopping)
 		return -1;
 	st_follow(&rt->follow);
-	for (p = rt->pods; p; p = p->next)
-		if (p->dirty)
-			pod_sync(p);
+	int64_t until = k1s_now_ms() + SYNC_PASS_MS;
+	bool more = false;
+
+	for (p = rt->pods; p; p = p->next) {
+		if (!p->dirty)
+			continue;
+		if (k1s_now_ms() >= until) {
+			more = true;
+			break;
+		}
+		pod_sync(p);
+	}
 	for (p = rt->pods; p; p = next) {
 		next = p->next;
 		if (p->removed)
 			pod_free(p);
 	}
+	if (more)
+		return 0;
 	rt->reconciled = true;
 	return -1;
 }
