@@ -67,7 +67,7 @@ static const json_t *shared(struct st *st, const char *res, const json_t *obj, b
 		void *tmp;
 
 		json_object_foreach_safe(st->shared, tmp, k, v)
-			if (v->refcount == 1)
+			if (__atomic_load_n(&v->refcount, __ATOMIC_ACQUIRE) == 1)
 				json_object_del(st->shared, k);
 		st->shared_live = json_object_size(st->shared);
 	}
