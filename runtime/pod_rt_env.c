@@ -672,10 +672,15 @@ out:
 int pod_env_build(struct pod_rt *rt, const json_t *pod, const json_t *cspec, const char *ip,
                   bool echo_app, char ***envp, char *msg, size_t msglen)
 {
-	struct pod_links *links = rt->links ?: pod_links_new(rt->st);
+	struct pod_links *links;
 	struct env_in in;
 	int err;
 
+	/* A runtime keeps its copy (adopting many pods lists the Services
+	 * once); a caller without a loop gets one for this build. */
+	if (!rt->links && rt->loop)
+		rt->links = pod_links_new(rt->st);
+	links = rt->links ?: pod_links_new(rt->st);
 	if (!links)
 		return -ENOMEM;
 	err = env_in_make(rt, links, pod, cspec, ip, echo_app, &in, msg, msglen);
