@@ -376,7 +376,12 @@ static void apply(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *
 		index_slice(c, ns, name, old, false);
 	if (k == CTRL_EPS && cur)
 		index_slice(c, ns, name, cur, true);
-	if (cur)
+	/* A Service's own objects, of which there are as many as Services,
+	 * are kept as given: the store's shared object, or what the
+	 * controller wrote, neither changed after (st.h). */
+	if (cur && (k == CTRL_SVC || k == CTRL_EP || k == CTRL_EPS))
+		json_object_set(m, name, (json_t *)cur);
+	else if (cur)
 		json_object_set_new(m, name, json_deep_copy(cur));
 	else
 		json_object_del(m, name);

@@ -36,7 +36,8 @@ void dp_cache_put(struct dp *dp, const char *res, const json_t *obj, bool del)
 	if (del)
 		json_object_del(cache, key);
 	else
-		json_object_set_new(cache, key, json_deep_copy(obj));
+		/* The store's shared object: kept, never changed (st.h). */
+		json_object_set(cache, key, (json_t *)obj);
 	dp_snap_mark(dp, key);
 	dp->dirty = true;
 }

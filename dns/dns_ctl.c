@@ -137,7 +137,8 @@ static void cache_put(struct dns *dns, const char *res, const json_t *obj, bool 
 			face_listen(dns, d);
 		json_object_set_new(cache, key, d);
 	} else {
-		json_object_set_new(cache, key, json_deep_copy(obj));
+		/* The store's shared object: kept, never changed (st.h). */
+		json_object_set(cache, key, (json_t *)obj);
 	}
 	/* Endpoints are their Service's: the same key, recompiled together. */
 	json_object_set_new(cache == dns->pods ? dns->dpods : dns->dsvcs, key, json_true());

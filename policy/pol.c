@@ -218,7 +218,8 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 			json_object_del(pol->admitted, key);
 	} else {
 		const json_t *old = json_object_get(pol->cache[r], key);
-		json_t *copy = r == POL_PODS ? pod_digest(obj) : json_deep_copy(obj);
+		/* Not a pod: the store's shared object, kept and never changed. */
+		json_t *copy = r == POL_PODS ? pod_digest(obj) : json_incref((json_t *)obj);
 
 		if (!copy || (old && json_equal(old, copy))) {
 			json_decref(copy);

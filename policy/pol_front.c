@@ -3,6 +3,7 @@
  * address), each with the endpoints behind it, for the input hook's gates
  * and for explaining a flow to a Service. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -50,16 +51,34 @@ static int front_add(struct pol_view *v, size_t *cap, const char *ns, const char
 	return 0;
 }
 
-static const json_t *eps_of(const json_t *all, const char *ns, const char *name)
+/* Endpoints by "namespace/name": found per Service in O(1), where a search
+ * of the list made a view of n Services cost n^2. */
+static json_t *eps_index(const json_t *all)
 {
-	const json_t *e;
+	json_t *idx = json_object(), *e;
 	size_t i;
 
-	json_array_foreach(all, i, e)
-		if (!strcmp(k1s_json_str(e, "metadata.namespace") ?: "", ns) &&
-		    !strcmp(k1s_json_str(e, "metadata.name") ?: "", name))
-			return e;
-	return NULL;
+	if (!idx)
+		return NULL;
+	json_array_foreach(all, i, e) {
+		char key[320];
+
+		snprintf(key, sizeof(key), "%s/%s", k1s_json_str(e, "metadata.namespace") ?: "",
+			 k1s_json_str(e, "metadata.name") ?: "");
+		if (json_object_set(idx, key, e) < 0) {
+			json_decref(idx);
+			return NULL;
+		}
+	}
+	return idx;
+}
+
+static const json_t *eps_of(const json_t *idx, const char *ns, const char *name)
+{
+	char key[320];
+
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	return json_object_get(idx, key);
 }
 
 /* The ready endpoints of one service port: Endpoints subsets' addresses
@@ -96,16 +115,17 @@ int pol_build_fronts(struct pol_view *v, const json_t *svcs, const json_t *all_e
 {
 	uint32_t *eip = calloc(POL_FRONT_EPS, sizeof(*eip));
 	uint16_t *eport = calloc(POL_FRONT_EPS, sizeof(*eport));
+	json_t *idx = eps_index(all_eps);
 	const json_t *s, *p, *x;
 	size_t cap = 0, i, j, k;
 	int rc = -ENOMEM;
 
-	if (!eip || !eport)
+	if (!eip || !eport || !idx)
 		goto out;
 	json_array_foreach(svcs, i, s) {
 		const char *ns = k1s_json_str(s, "metadata.namespace"),
 			   *name = k1s_json_str(s, "metadata.name");
-		const json_t *eps = ns && name ? eps_of(all_eps, ns, name) : NULL;
+		const json_t *eps = ns && name ? eps_of(idx, ns, name) : NULL;
 
 		if (!eps)
 			continue;
@@ -149,6 +169,7 @@ int pol_build_fronts(struct pol_view *v, const json_t *svcs, const json_t *all_e
 	}
 	rc = 0;
 out:
+	json_decref(idx);
 	free(eip);
 	free(eport);
 	return rc;

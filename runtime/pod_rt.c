@@ -36,6 +36,10 @@
 /* A closed gate is asked again this soon: it waits on the kernel, not on
  * the user. */
 #define GATE_RETRY_MS 20
+/* The longest the runtime holds the control loop in one pass before it
+ * lets the loop serve what waits (the API shares it): a hundred pods
+ * starting at once are synced over several passes. */
+#define SYNC_PASS_MS 5
 
 static void ctr_start(struct pod_ctr *c);
 static void pod_free(struct pod_run *p);
@@ -669,6 +673,13 @@ static void on_retry(void *arg)
 	pod_rt_dirty(p);
 }
 
+/* The environment pod_env_take builds off the loop is there. */
+static void ctr_env_ready(struct pod_ctr *c)
+{
+	ctr_start(c);
+	pod_rt_dirty(c->p);
+}
+
 /* Starts a run of the container. */
 static void ctr_start(struct pod_ctr *c)
 {
@@ -692,7 +703,11 @@ static void ctr_start(struct pod_ctr *c)
 		ctr_waiting(c, "CreateContainerConfigError", "invalid command or args");
 		return;
 	}
-	err = pod_env_build(rt, p->obj, cspec, p->ip, echo, &envp, msg, sizeof(msg));
+	err = pod_env_take(c, cspec, echo, ctr_env_ready, &envp, msg, sizeof(msg));
+	if (err == -EINPROGRESS) {
+		free(argv);
+		return;
+	}
 	if (err < 0) {
 		free(argv);
 		if (strcmp(c->reason, "CreateContainerConfigError") != 0)
@@ -1121,6 +1136,7 @@ static void pod_free(struct pod_run *p)
 		json_decref(p->ctrs[i].prev_state);
 		json_decref(p->ctrs[i].probe_obj);
 		pod_env_free(p->ctrs[i].envp);
+		pod_env_cancel(&p->ctrs[i]);
 	}
 	free(p->ctrs);
 	json_decref(p->obj);
@@ -1949,15 +1965,26 @@ static int rt_hook(void *arg)
 		return -1;
 	pod_vol_objs_clear(&rt->vol_objs);
 	st_follow(&rt->follow);
-	for (p = rt->pods; p; p = p->next)
-		if (p->dirty)
-			pod_sync(p);
+	int64_t until = k1s_now_ms() + SYNC_PASS_MS;
+	bool more = false;
+
+	for (p = rt->pods; p; p = p->next) {
+		if (!p->dirty)
+			continue;
+		if (k1s_now_ms() >= until) {
+			more = true;
+			break;
+		}
+		pod_sync(p);
+	}
 	pod_vol_objs_clear(&rt->vol_objs);
 	for (p = rt->pods; p; p = next) {
 		next = p->next;
 		if (p->removed)
 			pod_free(p);
 	}
+	if (more)
+		return 0;
 	rt->reconciled = true;
 	return -1;
 }
@@ -2120,6 +2147,7 @@ void pod_rt_free(struct pod_rt *rt)
 		pod_teardown(p);
 		pod_free(p);
 	}
+	pod_env_fini(rt);
 	pod_jobs_free(rt);
 	pod_follows_free(rt);
 	pod_vol_objs_clear(&rt->vol_objs);

@@ -27,8 +27,11 @@
 #include "st.h"
 
 struct k1s_timer;
+struct k1s_work;
+struct pod_env_job;
 struct pod_follow;
 struct pod_log;
+struct pod_links;
 struct pod_rt;
 struct pod_run;
 
@@ -100,6 +103,7 @@ struct pod_ctr {
 	bool liveness_kill;
 	/* What the process runs with, kept for exec into it. */
 	char **envp; /* malloc'd, NULL-terminated */
+	struct pod_env_job *env_job; /* the next run's, being built; or NULL */
 	uid_t uid;
 	gid_t gid;
 	struct pod_creds creds;
@@ -202,6 +206,8 @@ struct pod_rt {
 	uint32_t uid_next; /* where uid_alloc looks first, from cfg.uid_min */
 	char data_abs[4096]; /* cfg.data_dir, absolute: hidden from pods */
 	struct pod_cgroups *cgroups;
+	struct pod_links *links; /* Services for env (pod_rt_env.c); made on first use */
+	struct k1s_work *work;	 /* builds environments off the loop; made on first use */
 };
 
 /* The annotation that makes a pod a face of an in-process module, as
@@ -464,6 +470,21 @@ int pod_oom_adj_write(int adj);
 int pod_env_build(struct pod_rt *rt, const json_t *pod, const json_t *cspec, const char *ip,
                   bool echo_app, char ***envp, char *msg, size_t msglen);
 void pod_env_free(char **envp);
+/* Called on the loop when c's environment is built: start it again. */
+typedef void (*pod_env_ready_fn)(struct pod_ctr *c);
+/* The environment for c's next run, built off the loop's thread (with a
+ * thousand Services it is thousands of variables, and the API server
+ * shares the loop). The first call reads what the build needs and
+ * returns -EINPROGRESS; ready(c) follows on the loop, and the next call
+ * returns the build's result: 0 and *envp, or -ENOENT with *msg (as
+ * pod_env_build). -ENOENT with *msg also comes at once for a ConfigMap or
+ * Secret that is missing. */
+int pod_env_take(struct pod_ctr *c, const json_t *cspec, bool echo_app, pod_env_ready_fn ready,
+                 char ***envp, char *msg, size_t msglen);
+/* The container goes: forgets its build. */
+void pod_env_cancel(struct pod_ctr *c);
+/* The runtime goes: stops the worker, forgets the Services. */
+void pod_env_fini(struct pod_rt *rt);
 
 /* ---- pod_rt_probe.c ---- */
 void pod_probe_start(struct pod_ctr *c);

@@ -539,6 +539,7 @@ void st_close(struct st *st)
 		k1s_err(ST_MOD, "%s: close: %s", st->path, sqlite3_errmsg(st->db));
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
+	json_decref(st->shared);
 	free(st->path);
 	free(st);
 }

@@ -1,9 +1,11 @@
 /* The follower of st.h: one list, then events, relisting when the event
  * log has been compacted past the copy's revision. */
+#include <stdio.h>
 #include <string.h>
 
 #include "k1s_log.h"
 #include "st.h"
+#include "st_int.h"
 
 /* Events per st_events() call, so that a long backlog is not one chain of
  * callbacks holding the whole log. */
@@ -28,11 +30,55 @@ struct list_arg {
 	const char *res;
 };
 
+/* The table's object for this revision of obj's, which the table keeps
+ * from now on (the first follower to read a revision puts it there), or
+ * obj itself when it cannot. A deleted object leaves the table. */
+static const char *meta(const json_t *obj, const char *field)
+{
+	return json_string_value(json_object_get(json_object_get(obj, "metadata"), field));
+}
+
+static const json_t *shared(struct st *st, const char *res, const json_t *obj, bool deleted)
+{
+	const char *rv = meta(obj, "resourceVersion");
+	char key[600];
+	json_t *have;
+
+	if (!st->shared && !(st->shared = json_object()))
+		return obj;
+	snprintf(key, sizeof(key), "%s/%s/%s", res, meta(obj, "namespace") ?: "",
+		 meta(obj, "name") ?: "");
+	if (deleted) {
+		json_object_del(st->shared, key);
+		return obj;
+	}
+	have = json_object_get(st->shared, key);
+	if (have && rv && strcmp(meta(have, "resourceVersion") ?: "", rv) == 0)
+		return have;
+	if (!rv)
+		return obj;
+	json_object_set(st->shared, key, (json_t *)obj);
+	/* What no follower kept any more (the table's is its only reference)
+	 * goes, once the table has doubled since the last look: amortized
+	 * O(1) per object. */
+	if (json_object_size(st->shared) > 2 * st->shared_live + 64) {
+		const char *k;
+		json_t *v;
+		void *tmp;
+
+		json_object_foreach_safe(st->shared, tmp, k, v)
+			if (__atomic_load_n(&v->refcount, __ATOMIC_ACQUIRE) == 1)
+				json_object_del(st->shared, k);
+		st->shared_live = json_object_size(st->shared);
+	}
+	return obj;
+}
+
 static int on_list(void *arg, const json_t *obj)
 {
 	struct list_arg *la = arg;
 
-	la->f->ops->object(la->f->arg, la->res, obj, false);
+	la->f->ops->object(la->f->arg, la->res, shared(la->f->st, la->res, obj, false), false);
 	return 0;
 }
 
@@ -64,7 +110,9 @@ static int on_event(void *arg, const struct st_event *ev)
 
 	f->rev = ev->rev;
 	if (ev->obj && followed(f, ev->resource))
-		f->ops->object(f->arg, ev->resource, ev->obj, ev->type == ST_DELETED);
+		f->ops->object(f->arg, ev->resource,
+			       shared(f->st, ev->resource, ev->obj, ev->type == ST_DELETED),
+			       ev->type == ST_DELETED);
 	return 0;
 }
 

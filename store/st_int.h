@@ -56,6 +56,10 @@ struct st {
 	int64_t batch_compacted;
 	void (*on_commit)(void *arg, int64_t rev);
 	void *on_commit_arg;
+	/* Followers' objects, one json_t per revision of an object for all
+	 * (st_follow.c): "resource/namespace/name" -> object. */
+	json_t *shared;
+	size_t shared_live; /* entries left by the last sweep */
 };
 
 /* The cached statement `id`, reset and unbound, or, when that one is still

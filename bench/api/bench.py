@@ -14,6 +14,10 @@ HTTP connection (as informers and kubectl use them):
 There is no kube-apiserver or etcd on these machines to run beside it; the
 figures are k1s's own, for comparison between versions.
 Usage: bench/api/bench.py [--k1s build/k1s] [--objects 10000] [--sync full|normal]
+       bench/api/bench.py --case memory [--objects 10000]
+       sudo bench/api/bench.py --case pods [--objects 1000] [--replicas 100]
+The memory and pods cases (bench/api/scale.py): resident set per Service
+and per ConfigMap; the API's latency while pods start.
 """
 import argparse, http.client, json, os, shutil, socket, subprocess, sys, tempfile, threading, time
 
@@ -44,7 +48,15 @@ def main():
     ap.add_argument("--k1s", default="build/k1s")
     ap.add_argument("--objects", type=int, default=10000)
     ap.add_argument("--sync", default="full")
+    ap.add_argument("--case", default="api", choices=["api", "memory", "pods"])
+    ap.add_argument("--replicas", type=int, default=100)
     a = ap.parse_args()
+    if a.case != "api":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import scale
+        if a.case == "memory":
+            return scale.memory(a.k1s, a.objects)
+        return scale.pods(a.k1s, a.objects, a.replicas)
 
     tmp = tempfile.mkdtemp(prefix="k1s-bench-")
     port = free_port()

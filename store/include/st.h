@@ -122,7 +122,13 @@ int st_compact(struct st *st, int64_t keep);
  * A module that keeps its own copy of some resources (the controllers,
  * the runtime, the dataplane, DNS) lists them once, then reads the events
  * after the revision it has; when the log no longer reaches back that far
- * (compaction), it lists them again. On the control loop's thread. */
+ * (compaction), it lists them again. On the control loop's thread.
+ *
+ * Every follower is given the same json_t for the same revision of an
+ * object. A module that never changes what it keeps may keep that
+ * (json_incref) rather than a copy: with the dataplane, DNS and
+ * NetworkPolicy each keeping every Service and Endpoints, one copy instead
+ * of three. */
 
 struct st_follow_ops {
 	/* Before a full list: forget the copy. May be NULL. */

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "st.h"
+#include "st_int.h"
 #include "st_test.h"
 
 struct fx {
@@ -551,6 +552,74 @@ static void assert_copy_is(struct st *st, struct copy *c, const char *const *res
 	json_decref(want);
 }
 
+/* A follower that keeps what it is given: "res/ns/name" -> the object. */
+static void keep_object(void *arg, const char *res, const json_t *obj, bool deleted)
+{
+	char key[256];
+
+	snprintf(key, sizeof(key), "%s/%s/%s", res, json_string_value(json_object_get(
+							 json_object_get(obj, "metadata"), "namespace")),
+		 json_string_value(json_object_get(json_object_get(obj, "metadata"), "name")));
+	if (deleted)
+		json_object_del(arg, key);
+	else
+		json_object_set(arg, key, (json_t *)obj);
+}
+
+static void ignore_object(void *arg, const char *res, const json_t *obj, bool deleted)
+{
+	(void)arg, (void)res, (void)obj, (void)deleted;
+}
+
+static void followers_share_one_object_per_revision(void **state)
+{
+	static const char *const res[] = {"services", NULL};
+	static const struct st_follow_ops ops = {NULL, keep_object, NULL};
+	struct fx *fx = *state;
+	struct st *st = fx->st;
+	json_t *a = json_object(), *b = json_object(), *o;
+	struct st_follower fa, fb;
+
+	/* Objects no follower keeps do not pile up in the store. */
+	for (int i = 0; i < 1000; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "t%d", i);
+		create(st, "services", "y", name);
+	}
+	{
+		static const struct st_follow_ops none = {NULL, ignore_object, NULL};
+		struct st_follower fc;
+
+		st_follow_init(&fc, st, "c", res, &none, NULL);
+		assert_int_equal(st_follow(&fc), 0);
+		assert_true(json_object_size(st->shared) < 200);
+	}
+	create(st, "services", "x", "s1");
+	st_follow_init(&fa, st, "a", res, &ops, a);
+	st_follow_init(&fb, st, "b", res, &ops, b);
+	/* Listed by both: one object. */
+	assert_int_equal(st_follow(&fa), 0);
+	assert_int_equal(st_follow(&fb), 0);
+	assert_non_null(json_object_get(a, "services/x/s1"));
+	assert_ptr_equal(json_object_get(a, "services/x/s1"), json_object_get(b, "services/x/s1"));
+	/* A new revision: read by both from the events, one object again,
+	 * and not the old one. */
+	o = st_test_obj("x", "s1", "changed");
+	assert_int_equal(st_update(st, "services", "x", "s1", o, 0), 0);
+	json_decref(o);
+	create(st, "services", "x", "s2");
+	assert_int_equal(st_follow(&fa), 0);
+	assert_int_equal(st_follow(&fb), 0);
+	assert_ptr_equal(json_object_get(a, "services/x/s1"), json_object_get(b, "services/x/s1"));
+	assert_ptr_equal(json_object_get(a, "services/x/s2"), json_object_get(b, "services/x/s2"));
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(json_object_get(a, "services/x/s1"), "data"), "v")),
+			    "changed");
+	json_decref(a);
+	json_decref(b);
+}
+
 static void follower_lists_follows_and_relists(void **state)
 {
 	static const char *const res[] = {"pods", "services", NULL};
@@ -1032,6 +1101,7 @@ int main(void)
 	    T(events_replay_by_resource_and_namespace),
 	    T(compaction_makes_old_watches_gone),
 	    T(follower_lists_follows_and_relists),
+	    T(followers_share_one_object_per_revision),
 	    T(batch_commits_once_and_rolls_back),
 	    T(new_store_is_private_and_exclusive),
 	    T(journal_is_wal),
