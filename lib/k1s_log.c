@@ -73,6 +73,8 @@ const char *k1s_strerror(int err)
 		return "resource version conflict";
 	case K1S_EINVALID:
 		return "invalid object";
+	case K1S_EDISKFULL:
+		return "the data directory is full (no space left on device): nothing was written";
 	default:
 		return strerror(err < 0 ? -err : err);
 	}

@@ -34,6 +34,8 @@
 /* Grace given to pods when k1s itself stops. */
 #define SHUTDOWN_GRACE_MS 3000
 #define CONFIG_RETRY_MS 5000
+/* The wait before writing again a status the store refused. */
+#define STATUS_RETRY_MS 1000
 /* A closed gate is asked again this soon: it waits on the kernel, not on
  * the user. */
 #define GATE_RETRY_MS 20
@@ -1213,8 +1215,14 @@ static void status_write(struct pod_run *p)
 	err = rt->w->update(rt->w->arg, r, cur, true);
 	if (err == K1S_ECONFLICT)
 		p->dirty = true;
-	else if (err < 0 && err != -ENOENT)
-		k1s_warn("pod", "Pod %s/%s: writing status: %s", p->ns, p->name, k1s_strerror(err));
+	else if (err < 0 && err != -ENOENT) {
+		/* A full disk was logged once by the store; the status is written
+		 * again until it goes through. */
+		k1s_log(err == K1S_EDISKFULL ? K1S_LOG_DEBUG : K1S_LOG_WARN, "pod",
+		        "Pod %s/%s: writing status: %s", p->ns, p->name, k1s_strerror(err));
+		if (!p->retry_timer)
+			p->retry_timer = k1s_loop_timer(rt->loop, STATUS_RETRY_MS, on_retry, p);
+	}
 	json_decref(cur);
 }
 

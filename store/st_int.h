@@ -52,6 +52,7 @@ struct st {
 	int64_t window;    /* events kept */
 	int64_t slack;     /* events beyond the window before compaction runs */
 	bool in_batch;
+	bool full;         /* the last write failed for want of space (logged once) */
 	int64_t batch_rev; /* rev and compacted when the batch began */
 	int64_t batch_compacted;
 	void (*on_commit)(void *arg, int64_t rev);
@@ -68,7 +69,9 @@ int st_exec_id(struct st *st, enum st_stmt_id id);
 
 /* Maps an SQLite result code to a negative errno. */
 int st_sqlerr(int rc);
-/* Logs an SQLite failure of `what` and returns st_sqlerr(rc). */
+/* Logs an SQLite failure of `what` and returns st_sqlerr(rc), or
+ * K1S_EDISKFULL when the file system is full: that is logged once until a
+ * write succeeds again, since every writer retries. */
 int st_fail(struct st *st, int rc, const char *what);
 
 /* A write's transaction: its own when outside a batch, a savepoint inside
