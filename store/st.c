@@ -182,6 +182,9 @@ int st_sqlerr(int rc)
 		return -EACCES;
 	case SQLITE_TOOBIG:
 		return -E2BIG;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return K1S_EDAMAGED;
 	default:
 		return -EIO;
 	}
@@ -216,6 +219,8 @@ int st_fail(struct st *st, int rc, const char *what)
 	}
 	k1s_err(ST_MOD, "%s: %s: %s", st->path, what,
 	        st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	if (st_sqlerr(rc) == K1S_EDAMAGED)
+		st_damaged(st, st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 	return st_sqlerr(rc);
 }
 
@@ -543,6 +548,8 @@ struct st *st_open(const char *dir, const struct st_opts *opts, int *err)
 		goto fail;
 	}
 	e = st_configure(st, opts);
+	if (!e)
+		e = st_check(st);
 	if (!e)
 		e = st_migrate(st);
 	if (!e)

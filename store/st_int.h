@@ -88,6 +88,12 @@ int st_ev_append(struct st *st, int64_t rev, enum st_event_type type, const char
 /* Drops the events up to `upto` inside the current transaction. */
 int st_ev_drop(struct st *st, int64_t upto);
 
+/* st_check.c: PRAGMA quick_check at open; 0, or K1S_EDAMAGED (logged,
+ * with what to do). */
+int st_check(struct st *st);
+/* Logs that the store is damaged, why, and what to do about it. */
+void st_damaged(struct st *st, const char *what);
+
 /* Parses a stored object; NULL (logged) when the row is not a JSON object. */
 json_t *st_parse(const char *res, const char *ns, const char *name, const void *text, int len);
 
