@@ -27,8 +27,15 @@
 
 static volatile int stopping;
 
+/* SIGTERM, how a service manager stops k1s, leaves the pods running for
+ * the next start to adopt, as stopping kubelet leaves its containers;
+ * SIGINT (^C at a terminal) stops them and removes what k1s installed. */
+static volatile sig_atomic_t stop_pods;
+
 static void on_signal(int sig)
 {
+	if (sig == SIGINT)
+		stop_pods = 1;
 	stopping = 1;
 }
 
@@ -313,7 +320,9 @@ static void usage(FILE *f)
 		"                           (default 10)\n"
 		"  --network-policy on|off  enforce NetworkPolicies (default on); off stores\n"
 		"                           them and enforces nothing, as a cluster whose\n"
-		"                           network plugin has no policy support\n");
+		"                           network plugin has no policy support\n"
+		"\nSIGTERM stops k1s and leaves its pods running, as stopping kubelet does:\n"
+		"the next start adopts them. SIGINT (^C) stops the pods too.\n");
 }
 
 /* Every service port is a listening socket per forwarding thread, and
@@ -818,9 +827,14 @@ static int serve(int argc, char **argv)
 	ing_free(ing);
 	dns_free(dns);
 	dp_free(dp);
-	pod_rt_free(rt);
-	/* After the pods have stopped: none runs unprotected meanwhile. */
-	pol_free(pol);
+	if (stop_pods || !rt) {
+		pod_rt_free(rt);
+		/* After the pods have stopped: none runs unprotected meanwhile. */
+		pol_free(pol);
+	} else {
+		pod_rt_leave(rt);
+		pol_leave(pol);
+	}
 	ctrl_free(ctrl);
 	api_free(api);
 	k1s_loop_free(loop);

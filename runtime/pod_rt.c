@@ -1837,14 +1837,14 @@ void pod_rt_free(struct pod_rt *rt)
 	if (!rt)
 		return;
 	rt->stopping = true;
-	for (p = rt->pods; p; p = p->next)
+	for (p = rt->pods; p && !rt->leaving; p = p->next)
 		for (size_t i = 0; i < p->nctrs; i++) {
 			pod_probe_stop(&p->ctrs[i]);
 			if (p->ctrs[i].state == POD_C_RUNNING)
 				ctr_signal(&p->ctrs[i], SIGTERM);
 		}
 	deadline = k1s_now_ms() + SHUTDOWN_GRACE_MS;
-	for (;;) {
+	for (; !rt->leaving;) {
 		bool alive = false;
 
 		for (p = rt->pods; p; p = p->next)
@@ -1860,7 +1860,10 @@ void pod_rt_free(struct pod_rt *rt)
 	}
 	while (rt->pods) {
 		p = rt->pods;
-		pod_teardown(p);
+		if (rt->leaving)
+			state_save(p);
+		else
+			pod_teardown(p);
 		pod_free(p);
 	}
 	pod_jobs_free(rt);
@@ -1872,4 +1875,13 @@ void pod_rt_free(struct pod_rt *rt)
 		close(rt->self_fd);
 	free(rt->strs);
 	free(rt);
+}
+
+void pod_rt_leave(struct pod_rt *rt)
+{
+	if (!rt)
+		return;
+	k1s_info("pod", "leaving the pods running, for the next start to adopt");
+	rt->leaving = true;
+	pod_rt_free(rt);
 }

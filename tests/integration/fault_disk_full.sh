@@ -14,7 +14,7 @@ mount -t tmpfs -o size=16m,mode=0700 k1s-full "$TMP/data" || { echo "SKIP: canno
 finish() {
 	if [ -n "$K1S_PID" ]; then
 		k delete pod filler --wait=false >/dev/null 2>&1 || true
-		kill "$K1S_PID" 2>/dev/null; wait "$K1S_PID" 2>/dev/null
+		kill -INT "$K1S_PID" 2>/dev/null; wait "$K1S_PID" 2>/dev/null
 		K1S_PID=
 	fi
 	umount "$TMP/data" 2>/dev/null || umount -l "$TMP/data"
