@@ -47,12 +47,11 @@ void st_damaged(struct st *st, const char *what)
  * b-trees still pass quick_check. A join over the objects: milliseconds. */
 static int st_check_events(struct st *st)
 {
-	static const char sql[] =
-	    "SELECT o.resource, o.namespace, o.name, o.rev FROM objects o"
-	    " LEFT JOIN events e ON e.rev = o.rev"
-	    " WHERE o.rev > (SELECT value FROM meta WHERE key = 'compacted')"
-	    " AND (e.rev IS NULL OR e.resource != o.resource"
-	    " OR e.namespace != o.namespace OR e.name != o.name) LIMIT 1";
+	static const char sql[] = "SELECT o.resource, o.namespace, o.name, o.rev FROM objects o"
+	                          " LEFT JOIN events e ON e.rev = o.rev"
+	                          " WHERE o.rev > (SELECT value FROM meta WHERE key = 'compacted')"
+	                          " AND (e.rev IS NULL OR e.resource != o.resource"
+	                          " OR e.namespace != o.namespace OR e.name != o.name) LIMIT 1";
 	sqlite3_stmt *s;
 	int rc;
 
