@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "st.h"
 #include "st_test.h"
@@ -127,6 +128,37 @@ static void garbage_pages_are_refused(void **state)
 	expect_refused(K1S_EDAMAGED);
 }
 
+/* A leaf page in the middle of the event log (SQLite's dbstat table): no
+ * query at open reads it, only the check does. */
+static void garbage_in_the_event_log_is_refused(void **state)
+{
+	char junk[4096];
+	sqlite3_stmt *s;
+	sqlite3 *db;
+	int page, n = 0;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(file(dir_a, "k1s.db"), &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT pageno FROM dbstat WHERE name = 'events'"
+	                                    " AND pagetype = 'leaf' ORDER BY pageno",
+	                                    -1, &s, NULL),
+	                 SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		n++;
+	assert_true(n > 4);
+	sqlite3_reset(s);
+	for (int i = 0; i <= n / 2; i++)
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	page = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 31 + 7);
+	write_at(file(dir_a, "k1s.db"), (off_t)(page - 1) * 4096, junk, sizeof(junk));
+	expect_refused(K1S_EDAMAGED);
+}
+
 static void a_file_that_is_not_sqlite_is_refused(void **state)
 {
 	static const char text[] = "apiVersion: v1\nkind: ConfigMap\n";
@@ -207,6 +239,7 @@ int main(void)
 	    T(intact_store_opens),
 	    T(truncated_file_is_refused),
 	    T(garbage_pages_are_refused),
+	    T(garbage_in_the_event_log_is_refused),
 	    T(a_file_that_is_not_sqlite_is_refused),
 	    T(a_damaged_header_is_refused),
 	    T(a_wal_from_another_store_is_refused),
