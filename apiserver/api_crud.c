@@ -145,12 +145,15 @@ int api_reply_object(struct api_req *req, const struct k1s_resource *r, unsigned
 	return api_reply_json(req, code, obj);
 }
 
+/* As apimachinery's errors.NewInternalError: the error again as the one
+ * cause in details. */
 json_t *api_internal_error(int err)
 {
 	char msg[256];
 
 	snprintf(msg, sizeof(msg), "Internal error occurred: %s", k1s_strerror(err));
-	return api_status(500, "InternalError", msg, NULL);
+	return api_status(500, "InternalError", msg,
+			  json_pack("{s:[{s:s}]}", "causes", "message", k1s_strerror(err)));
 }
 
 /* ---- selectors and lists ---- */

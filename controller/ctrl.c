@@ -447,6 +447,13 @@ static void reread(struct ctrl *c, enum ctrl_kind k, const char *ns, const char 
 	}
 }
 
+/* A full disk is logged once by the store, and every write retried each
+ * CTRL_RETRY_MS would repeat it: those lines are debug. */
+static enum k1s_log_level write_err_level(int err)
+{
+	return err == K1S_EDISKFULL ? K1S_LOG_DEBUG : K1S_LOG_ERROR;
+}
+
 int ctrl_create(struct ctrl *c, enum ctrl_kind k, json_t *obj)
 {
 	int err = c->w->create(c->w->arg, c->res[k], obj);
@@ -456,7 +463,7 @@ int ctrl_create(struct ctrl *c, enum ctrl_kind k, json_t *obj)
 	if (err == 0)
 		note_write(c, k, obj);
 	else if (err != -EEXIST)
-		k1s_err("ctrl", "creating %s %s/%s%s: %s", c->res[k]->kind,
+		k1s_log(write_err_level(err), "ctrl", "creating %s %s/%s%s: %s", c->res[k]->kind,
 			k1s_json_str(obj, "metadata.namespace") ?: "",
 			k1s_json_str(obj, "metadata.name") ?: "",
 			k1s_json_str(obj, "metadata.generateName") ?: "", k1s_strerror(err));
@@ -481,7 +488,7 @@ int ctrl_update(struct ctrl *c, enum ctrl_kind k, json_t *obj, bool status)
 		snprintf(nsb, sizeof(nsb), "%s", ns);
 		reread(c, k, nsb, name);
 	} else {
-		k1s_err("ctrl", "updating %s%s %s/%s: %s", c->res[k]->kind, status ? " status" : "",
+		k1s_log(write_err_level(err), "ctrl", "updating %s%s %s/%s: %s", c->res[k]->kind, status ? " status" : "",
 			ns, name, k1s_strerror(err));
 	}
 	return err;
@@ -502,7 +509,7 @@ int ctrl_remove(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *na
 	} else if (err == K1S_ECONFLICT) {
 		reread(c, k, ns, name);
 	} else {
-		k1s_err("ctrl", "deleting %s %s/%s: %s", c->res[k]->kind, ns, name,
+		k1s_log(write_err_level(err), "ctrl", "deleting %s %s/%s: %s", c->res[k]->kind, ns, name,
 			k1s_strerror(err));
 	}
 	return err;

@@ -73,6 +73,10 @@ const char *k1s_strerror(int err)
 		return "resource version conflict";
 	case K1S_EINVALID:
 		return "invalid object";
+	case K1S_EDISKFULL:
+		return "the data directory is full (no space left on device): nothing was written";
+	case K1S_EDAMAGED:
+		return "the store's file is damaged";
 	default:
 		return strerror(err < 0 ? -err : err);
 	}

@@ -1,11 +1,28 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "k1s_log.h"
 #include "k1s_loop.h"
 #include "k1s_uring.h"
+
+/* A forked child gets a copy of every mapping, and a mapping of a ring
+ * holds the ring's file: a pod's shim, a fork of k1s that never execs,
+ * kept every ring of the k1s it came from, and with them the sockets
+ * registered there, after that k1s had exited (cluster DNS's port, taken
+ * for good, at the next start). The children have no use for the rings. */
+static void k1s_uring_dontfork(struct io_uring *ring)
+{
+	size_t sqes = ring->sq.ring_entries * sizeof(struct io_uring_sqe);
+
+	if (madvise(ring->sq.ring_ptr, ring->sq.ring_sz, MADV_DONTFORK) < 0 ||
+	    (ring->cq.ring_ptr != ring->sq.ring_ptr &&
+	     madvise(ring->cq.ring_ptr, ring->cq.ring_sz, MADV_DONTFORK) < 0) ||
+	    madvise(ring->sq.sqes, sqes, MADV_DONTFORK) < 0)
+		k1s_warn("uring", "madvise(MADV_DONTFORK): %s", strerror(errno));
+}
 
 int k1s_uring_init(struct io_uring *ring, unsigned entries)
 {
@@ -20,8 +37,10 @@ int k1s_uring_init(struct io_uring *ring, unsigned entries)
 		struct io_uring_params p = {.flags = flags[i]};
 
 		err = io_uring_queue_init_params(entries, ring, &p);
-		if (err == 0)
+		if (err == 0) {
+			k1s_uring_dontfork(ring);
 			return 0;
+		}
 	}
 	return err;
 }

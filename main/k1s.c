@@ -27,8 +27,15 @@
 
 static volatile int stopping;
 
+/* SIGTERM, how a service manager stops k1s, leaves the pods running for
+ * the next start to adopt, as stopping kubelet leaves its containers;
+ * SIGINT (^C at a terminal) stops them and removes what k1s installed. */
+static volatile sig_atomic_t stop_pods;
+
 static void on_signal(int sig)
 {
+	if (sig == SIGINT)
+		stop_pods = 1;
 	stopping = 1;
 }
 
@@ -329,7 +336,9 @@ static void usage(FILE *f)
 		"                           host, as kubelet's: the pods together get the\n"
 		"                           rest and meet the OOM killer there first\n"
 		"                           (default: 256Mi or a tenth of the node's, if\n"
-		"                           more; memory=0: none)\n");
+		"                           more; memory=0: none)\n"
+		"\nSIGTERM stops k1s and leaves its pods running, as stopping kubelet does:\n"
+		"the next start adopts them. SIGINT (^C) stops the pods too.\n");
 }
 
 /* Every service port is a listening socket per forwarding thread, and
@@ -899,9 +908,14 @@ static int serve(int argc, char **argv)
 	ing_free(ing);
 	dns_free(dns);
 	dp_free(dp);
-	pod_rt_free(rt);
-	/* After the pods have stopped: none runs unprotected meanwhile. */
-	pol_free(pol);
+	if (stop_pods || !rt) {
+		pod_rt_free(rt);
+		/* After the pods have stopped: none runs unprotected meanwhile. */
+		pol_free(pol);
+	} else {
+		pod_rt_leave(rt);
+		pol_leave(pol);
+	}
 	ctrl_free(ctrl);
 	api_free(api);
 	k1s_loop_free(loop);

@@ -357,7 +357,7 @@ static void on_log(void *arg, int fd, uint32_t events)
 		pol_nft_log_read(pol->nft, v);
 }
 
-void pol_free(struct pol *pol)
+static void pol_destroy(struct pol *pol, bool remove)
 {
 	if (!pol)
 		return;
@@ -366,7 +366,7 @@ void pol_free(struct pol *pol)
 	if (pol->nft) {
 		if (pol->log_fd >= 0 && pol->loop)
 			k1s_loop_del_fd(pol->loop, pol->log_fd);
-		pol_nft_free(pol->nft, true);
+		pol_nft_free(pol->nft, remove);
 	}
 	/* No destructor may write into a freed pol once its key is gone. */
 	if (pol->key_made) {
@@ -387,6 +387,16 @@ void pol_free(struct pol *pol)
 		json_decref(pol->cache[i]);
 	json_decref(pol->admitted);
 	free(pol);
+}
+
+void pol_free(struct pol *pol)
+{
+	pol_destroy(pol, true);
+}
+
+void pol_leave(struct pol *pol)
+{
+	pol_destroy(pol, false);
 }
 
 struct pol *pol_new(struct st *st, struct k1s_loop *loop, const struct pol_config *cfg, int *err)

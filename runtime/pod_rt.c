@@ -33,6 +33,8 @@
 /* Grace given to pods when k1s itself stops. */
 #define SHUTDOWN_GRACE_MS 3000
 #define CONFIG_RETRY_MS 5000
+/* The wait before writing again a status the store refused. */
+#define STATUS_RETRY_MS 1000
 /* A closed gate is asked again this soon: it waits on the kernel, not on
  * the user. */
 #define GATE_RETRY_MS 20
@@ -1395,8 +1397,14 @@ static void status_write(struct pod_run *p)
 	err = rt->w->update(rt->w->arg, r, cur, true);
 	if (err == K1S_ECONFLICT)
 		p->dirty = true;
-	else if (err < 0 && err != -ENOENT)
-		k1s_warn("pod", "Pod %s/%s: writing status: %s", p->ns, p->name, k1s_strerror(err));
+	else if (err < 0 && err != -ENOENT) {
+		/* A full disk was logged once by the store; the status is written
+		 * again until it goes through. */
+		k1s_log(err == K1S_EDISKFULL ? K1S_LOG_DEBUG : K1S_LOG_WARN, "pod",
+		        "Pod %s/%s: writing status: %s", p->ns, p->name, k1s_strerror(err));
+		if (!p->retry_timer)
+			p->retry_timer = k1s_loop_timer(rt->loop, STATUS_RETRY_MS, on_retry, p);
+	}
 	json_decref(cur);
 }
 
@@ -2121,14 +2129,14 @@ void pod_rt_free(struct pod_rt *rt)
 	if (!rt)
 		return;
 	rt->stopping = true;
-	for (p = rt->pods; p; p = p->next)
+	for (p = rt->pods; p && !rt->leaving; p = p->next)
 		for (size_t i = 0; i < p->nctrs; i++) {
 			pod_probe_stop(&p->ctrs[i]);
 			if (p->ctrs[i].state == POD_C_RUNNING)
 				ctr_signal(&p->ctrs[i], SIGTERM);
 		}
 	deadline = k1s_now_ms() + SHUTDOWN_GRACE_MS;
-	for (;;) {
+	for (; !rt->leaving;) {
 		bool alive = false;
 
 		for (p = rt->pods; p; p = p->next)
@@ -2144,7 +2152,10 @@ void pod_rt_free(struct pod_rt *rt)
 	}
 	while (rt->pods) {
 		p = rt->pods;
-		pod_teardown(p);
+		if (rt->leaving)
+			state_save(p);
+		else
+			pod_teardown(p);
 		pod_free(p);
 	}
 	pod_env_fini(rt);
@@ -2159,4 +2170,13 @@ void pod_rt_free(struct pod_rt *rt)
 		close(rt->self_fd);
 	free(rt->strs);
 	free(rt);
+}
+
+void pod_rt_leave(struct pod_rt *rt)
+{
+	if (!rt)
+		return;
+	k1s_info("pod", "leaving the pods running, for the next start to adopt");
+	rt->leaving = true;
+	pod_rt_free(rt);
 }

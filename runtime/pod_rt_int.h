@@ -201,6 +201,7 @@ struct pod_rt {
 	struct pod_follow *follows; /* attaches following a log */
 	unsigned event_seq;
 	bool stopping;
+	bool leaving; /* pod_rt_leave(): the pods go on without k1s */
 	int self_fd; /* the echo app: a sealed copy of cfg.self_exe, or -1 */
 	struct pod_vol_objs vol_objs;
 	uint32_t uid_next; /* where uid_alloc looks first, from cfg.uid_min */

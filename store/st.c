@@ -182,16 +182,55 @@ int st_sqlerr(int rc)
 		return -EACCES;
 	case SQLITE_TOOBIG:
 		return -E2BIG;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return K1S_EDAMAGED;
 	default:
 		return -EIO;
 	}
 }
 
+/* SQLite says SQLITE_FULL where a write to the database or the WAL found
+ * no space, but an I/O error where growing the -shm file did: errno tells. */
+static bool st_disk_full(struct st *st, int rc)
+{
+	int e;
+
+	if ((rc & 0xff) == SQLITE_FULL)
+		return true;
+	if ((rc & 0xff) != SQLITE_IOERR || !st->db)
+		return false;
+	e = sqlite3_system_errno(st->db);
+	return e == ENOSPC || e == EDQUOT;
+}
+
 int st_fail(struct st *st, int rc, const char *what)
 {
+	if (st_disk_full(st, rc)) {
+		if (!st->full)
+			k1s_err(ST_MOD,
+			        "%s: %s: the disk is full: writes fail until space is freed"
+			        " there; reads go on",
+			        st->path, what);
+		else
+			k1s_debug(ST_MOD, "%s: %s: still no space", st->path, what);
+		st->full = true;
+		return K1S_EDISKFULL;
+	}
 	k1s_err(ST_MOD, "%s: %s: %s", st->path, what,
 	        st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	if (st_sqlerr(rc) == K1S_EDAMAGED)
+		st_damaged(st, st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 	return st_sqlerr(rc);
+}
+
+/* A commit went through: if the disk was full, say once that it is not. */
+static void st_space_back(struct st *st)
+{
+	if (!st->full)
+		return;
+	st->full = false;
+	k1s_info(ST_MOD, "%s: space is back: writes go on", st->path);
 }
 
 sqlite3_stmt *st_stmt(struct st *st, enum st_stmt_id id)
@@ -279,6 +318,7 @@ int st_wend(struct st *st, int err, int64_t rev, int64_t compacted)
 	}
 	/* Committed: with synchronous=FULL on disk, with NORMAL in the WAL
 	 * file, which survives the process. Only now is the write acknowledged. */
+	st_space_back(st);
 	st->rev = rev;
 	st->compacted = compacted;
 	if (advanced && st->on_commit)
@@ -509,6 +549,8 @@ struct st *st_open(const char *dir, const struct st_opts *opts, int *err)
 	}
 	e = st_configure(st, opts);
 	if (!e)
+		e = st_check(st);
+	if (!e)
 		e = st_migrate(st);
 	if (!e)
 		e = st_load(st);
@@ -586,6 +628,7 @@ int st_commit(struct st *st)
 		return err;
 	}
 	st->in_batch = false;
+	st_space_back(st);
 	if (st->rev != st->batch_rev && st->on_commit)
 		st->on_commit(st->on_commit_arg, st->rev);
 	return 0;

@@ -52,6 +52,7 @@ struct st {
 	int64_t window;    /* events kept */
 	int64_t slack;     /* events beyond the window before compaction runs */
 	bool in_batch;
+	bool full;         /* the last write failed for want of space (logged once) */
 	int64_t batch_rev; /* rev and compacted when the batch began */
 	int64_t batch_compacted;
 	void (*on_commit)(void *arg, int64_t rev);
@@ -72,7 +73,9 @@ int st_exec_id(struct st *st, enum st_stmt_id id);
 
 /* Maps an SQLite result code to a negative errno. */
 int st_sqlerr(int rc);
-/* Logs an SQLite failure of `what` and returns st_sqlerr(rc). */
+/* Logs an SQLite failure of `what` and returns st_sqlerr(rc), or
+ * K1S_EDISKFULL when the file system is full: that is logged once until a
+ * write succeeds again, since every writer retries. */
 int st_fail(struct st *st, int rc, const char *what);
 
 /* A write's transaction: its own when outside a batch, a savepoint inside
@@ -88,6 +91,12 @@ int st_ev_append(struct st *st, int64_t rev, enum st_event_type type, const char
                  const char *ns, const char *name, const char *data, int len, int64_t *compacted);
 /* Drops the events up to `upto` inside the current transaction. */
 int st_ev_drop(struct st *st, int64_t upto);
+
+/* st_check.c: PRAGMA quick_check at open; 0, or K1S_EDAMAGED (logged,
+ * with what to do). */
+int st_check(struct st *st);
+/* Logs that the store is damaged, why, and what to do about it. */
+void st_damaged(struct st *st, const char *what);
 
 /* Parses a stored object; NULL (logged) when the row is not a JSON object. */
 json_t *st_parse(const char *res, const char *ns, const char *name, const void *text, int len);

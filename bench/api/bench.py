@@ -19,6 +19,7 @@ Usage: bench/api/bench.py [--k1s build/k1s] [--objects 10000] [--sync full|norma
 The memory and pods cases (bench/api/scale.py): resident set per Service
 and per ConfigMap; the API's latency while pods start.
 """
+import signal
 import argparse, http.client, json, os, shutil, socket, subprocess, sys, tempfile, threading, time
 
 
@@ -152,7 +153,7 @@ def main():
         print(f"{'RSS idle MiB':<34}{idle / 1024:>14.1f}")
         print(f"{'RSS with ' + str(n) + ' services MiB':<34}{full / 1024:>14.1f}")
     finally:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)  # SIGTERM would leave the pods running
         proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

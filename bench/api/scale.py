@@ -8,6 +8,7 @@ pods: with S Services in the namespace (each pod gets their service links),
   Service every 10 ms on its own connection meanwhile: its p50/p99/max, and
   the time until the R endpoints are listed. Needs root (pods).
 """
+import signal
 import http.client, json, os, shutil, socket, subprocess, sys, tempfile, threading, time
 
 
@@ -77,7 +78,7 @@ class K1s:
         return self.rss()
 
     def stop(self):
-        self.proc.terminate()
+        self.proc.send_signal(signal.SIGINT)  # SIGTERM would leave the pods running
         try:
             self.proc.wait(60)
         except subprocess.TimeoutExpired:

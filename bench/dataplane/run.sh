@@ -30,7 +30,7 @@ BULK_VIP=10.254.120.1
 NFT_VIP=10.254.121.1
 
 cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do kill -INT "$p" 2>/dev/null || true; done	# k1s: SIGINT stops its pods too
 	wait 2>/dev/null || true
 	nft delete table ip k1sbench 2>/dev/null || true
 	ip route del local 10.254.64.0/18 dev lo 2>/dev/null || true

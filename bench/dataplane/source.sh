@@ -29,7 +29,7 @@ BE_IP=10.252.2.2
 HOST_CLI=10.252.1.1
 
 cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do kill -INT "$p" 2>/dev/null || true; done	# k1s: SIGINT stops its pods too
 	wait 2>/dev/null || true
 	ip netns del $CLI 2>/dev/null || true
 	ip netns del $BE 2>/dev/null || true

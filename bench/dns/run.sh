@@ -43,7 +43,7 @@ T=$(mktemp -d /tmp/dns-bench.XXXXXX)
 PIDS=""
 
 cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do kill -INT "$p" 2>/dev/null || true; done	# k1s: SIGINT stops its pods too
 	wait 2>/dev/null || true
 	rm -rf "$T"
 }

@@ -56,7 +56,7 @@ PROXIES=""
 HZ=$(getconf CLK_TCK)
 
 cleanup() {
-	for p in $PROXIES $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PROXIES $PIDS; do kill -INT "$p" 2>/dev/null || true; done	# k1s: SIGINT stops its pods too
 	wait 2>/dev/null || true
 	rm -rf "$T"
 }

@@ -12,6 +12,7 @@ Starts k1s on a temporary data directory with kubelet's default rotation
   and during it, and whether another pod's `logs --tail=1` answers.
 Usage: sudo bench/logs/bench.py [--k1s build/k1s] [--seconds 20]
 """
+import signal
 import argparse, http.client, json, os, shutil, socket, subprocess, sys, tempfile, time
 
 
@@ -171,7 +172,7 @@ def main():
             except OSError:
                 pass
         time.sleep(2)
-        k.terminate()
+        k.send_signal(signal.SIGINT)  # SIGTERM would leave the pods running
         k.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 

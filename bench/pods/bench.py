@@ -11,7 +11,7 @@ machines to run beside it; the figures are k1s's own, for comparison
 between versions.
 Usage: sudo bench/pods/bench.py [--k1s build/k1s] [--replicas 1,10,100]
 """
-import argparse, http.client, json, os, shutil, socket, subprocess, sys, tempfile, time
+import argparse, http.client, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
 
 
 def free_port():
@@ -128,7 +128,7 @@ def main():
         for r in rows:
             print(f"{r[0]:>8} {r[1]:>15.2f} {r[2]:>19.1f} {r[3]:>12.0f} {r[4]:>8.0f}")
     finally:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)  # SIGTERM would leave the pods running
         proc.wait(60)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -30,7 +30,7 @@ K1S=""
 
 stop_k1s() {
 	[ -n "$K1S" ] || return 0
-	kill "$K1S" 2>/dev/null || true
+	kill -INT "$K1S" 2>/dev/null || true	# SIGINT: the pods stop too
 	wait "$K1S" 2>/dev/null || true
 	K1S=""
 }

@@ -14,6 +14,7 @@ cache TTL, by default), so there is no rival to run beside it: the
 figures are k1s's own, for comparison between versions.
 Usage: sudo bench/volumes/bench.py [--k1s build/k1s] [--pods 1,10] [--updates 30]
 """
+import signal
 import argparse, base64, glob, http.client, json, os, shutil, socket, statistics, subprocess, sys
 import tempfile, time
 
@@ -144,7 +145,7 @@ def main():
             wait(lambda: not glob.glob(data + "/pods/default_vb*"), 60)
         except OSError:
             pass
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)  # SIGTERM would leave the pods running
         proc.wait(60)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

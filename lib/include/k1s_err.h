@@ -10,6 +10,8 @@ enum {
 	K1S_EGONE = -1001,	/* watch revision older than the compacted window */
 	K1S_ECONFLICT = -1002,	/* optimistic concurrency: resourceVersion mismatch */
 	K1S_EINVALID = -1003,	/* object failed validation */
+	K1S_EDISKFULL = -1004,	/* the store's file system is full: nothing was written */
+	K1S_EDAMAGED = -1005,	/* the store's file is damaged or not a database */
 };
 
 const char *k1s_strerror(int err);

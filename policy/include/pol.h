@@ -60,6 +60,9 @@ struct pol *pol_new(struct st *st, struct k1s_loop *loop, const struct pol_confi
 		    int *err);
 /* Removes the table: for a clean shutdown, once the pods are stopped. */
 void pol_free(struct pol *pol);
+/* Frees, leaving the table enforcing for the pods that go on running
+ * (pod_rt_leave()); the next pol_new() adopts it. */
+void pol_leave(struct pol *pol);
 /* True once the first view (every object in the store) is enforced. */
 bool pol_ready(const struct pol *pol);
 

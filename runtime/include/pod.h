@@ -75,6 +75,9 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 			  const struct pod_config *cfg, int *err);
 /* Stops every pod and removes what the runtime installed on the host. */
 void pod_rt_free(struct pod_rt *rt);
+/* Frees the runtime as kubelet stops: every pod goes on running in its
+ * network, its state file written, for the next pod_rt_new() to adopt. */
+void pod_rt_leave(struct pod_rt *rt);
 /* True once the first reconcile is done: the pods alive from a previous
  * run are adopted, and every pod bound to the node has been synced once
  * (started, or stopped when deleted meanwhile). */

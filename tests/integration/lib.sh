@@ -19,7 +19,7 @@ K1S_PID=
 cleanup() {
 	if [ -n "${KEEP_LOG:-}" ]; then cp "$TMP/k1s.log" "$KEEP_LOG" 2>/dev/null || true; fi
 	if [ -n "$K1S_PID" ]; then
-		kill "$K1S_PID" 2>/dev/null || true
+		kill -INT "$K1S_PID" 2>/dev/null || true
 		wait "$K1S_PID" 2>/dev/null || true
 	fi
 	rm -rf "$TMP"
@@ -53,8 +53,13 @@ start_k1s() {
 	echo "k1s did not start:"; cat "$TMP/k1s.log"; exit 1
 }
 
+# stop_k1s: as ^C, stopping the pods too; term_k1s: SIGTERM, as a service
+# manager stops it, leaving the pods running for the next start to adopt.
 stop_k1s() {
-	kill "$K1S_PID"; wait "$K1S_PID" 2>/dev/null || true; K1S_PID=
+	kill -INT "$K1S_PID"; wait "$K1S_PID" 2>/dev/null || true; K1S_PID=
+}
+term_k1s() {
+	kill -TERM "$K1S_PID"; wait "$K1S_PID" 2>/dev/null || true; K1S_PID=
 }
 
 k() {

@@ -25,7 +25,7 @@ note_uids() {
 finish() {
 	note_uids 2>/dev/null || true
 	[ -n "$K1S_PID" ] && { k delete namespace pods-it --wait=false >/dev/null 2>&1 || true; }
-	[ -n "$K1S_PID" ] && kill "$K1S_PID" 2>/dev/null && wait "$K1S_PID" 2>/dev/null
+	[ -n "$K1S_PID" ] && kill -INT "$K1S_PID" 2>/dev/null && wait "$K1S_PID" 2>/dev/null
 	K1S_PID=
 	left=0
 	for n in $(netns_of $all_uids); do
