@@ -1597,7 +1597,13 @@ static void sigterm_ends_a_program_without_handler(void **state)
 	           "\"Never\",\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
 	           "\"command\":[\"sleep\",\"1000\"]}]}}");
 	wait_running("sleeper");
-	assert_int_equal(kill(-container_pid("sleeper"), SIGTERM), 0);
+	/* Running is said once the shim has the pid; the init makes its
+	 * process group a moment later. */
+	for (int i = 0; kill(-container_pid("sleeper"), SIGTERM) < 0; i++) {
+		assert_int_equal(errno, ESRCH);
+		assert_true(i < 100);
+		usleep(10000);
+	}
 	assert_true(run_until(pod_phase_is, failed, 10000));
 	p = get_pod("sleeper");
 	assert_int_equal(json_integer_value(k1s_json_path(cstat(p), "state.terminated.signal")),
