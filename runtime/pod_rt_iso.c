@@ -331,8 +331,18 @@ void pod_iso_init(pid_t child, int status_fd)
 	/* Its program may share its uid (root): not a process to trace. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* Signals need no forwarding: the runtime signals the container's
-	 * process group, which the program is in, and a PID 1 ignores what
-	 * it has no handler for (SIGKILL from outside ends the namespace). */
+	 * process group, which the program is in, and the init keeps every
+	 * signal blocked (SIGKILL from outside ends the namespace). Only
+	 * those that came before the program existed, pending here, are
+	 * handed on. */
+	{
+		sigset_t early;
+
+		if (sigpending(&early) == 0)
+			for (int s = 1; s < NSIG; s++)
+				if (s != SIGCHLD && sigismember(&early, s) == 1)
+					kill(child, s);
+	}
 	for (;;) {
 		pid_t p = waitpid(-1, &ws, 0);
 

@@ -298,6 +298,15 @@ static void container_main(const struct pod_launch *l, int out_w, int err_w, int
 			close(l->keep[i]);
 	setsid();
 	reset_signals(false);
+	{
+		/* Until the program exists, a signal for the container (the
+		 * runtime stopping it early) waits here, pending: the init
+		 * hands it on once it has forked the program. */
+		sigset_t all;
+
+		sigfillset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+	}
 	if (l->tty >= 0) {
 		dup2(l->tty, 0);
 		dup2(l->tty, 1);
@@ -344,6 +353,7 @@ static void container_main(const struct pod_launch *l, int out_w, int err_w, int
 		pod_iso_init(prog, status_w);
 	}
 	close(status_w);
+	reset_signals(false);
 	if (l->go_r >= 0) {
 		char c;
 

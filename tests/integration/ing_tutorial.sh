@@ -77,7 +77,15 @@ echo "ok - X-Forwarded-*, X-Real-IP and X-Request-ID reach the pod"
 expect_out "admin.myapp.com answers 503 without admin-service" '^503$' code admin.myapp.com /
 k create deployment admin --image=my-admin:1.0 --port=80 >/dev/null
 k expose deployment admin --name admin-service --port 80 >/dev/null
-wait_for "and reaches it once it exists" 30 test "$(code admin.myapp.com /)" = 200
+admin_reached() {
+	test "$(code admin.myapp.com /)" = 200 && return 0
+	# Said when it never comes: what the ingress had to go on.
+	echo "# admin.myapp.com: $(code admin.myapp.com /)"
+	k get pods -l app=admin -o wide
+	k get endpoints admin-service -o yaml
+	return 1
+}
+wait_for "and reaches it once it exists" 30 admin_reached
 [[ $(get admin.myapp.com / | field pod) == admin-* ]] || fail "admin.myapp.com reached another pod"
 
 out=$(get unknown.example /)
