@@ -48,6 +48,8 @@ struct pol {
 	json_t *cache[POL_NRES];	/* "namespace/name" -> object */
 	json_t *admitted;		/* pods the runtime's gate made known:
 					 * "namespace/name" -> {"pod", "ip"} */
+	struct pol_fronts *fronts;	/* of cache[POL_SVCS], cache[POL_EPS] */
+	bool fronts_dirty;		/* a Service or Endpoints changed since */
 	bool dirty;
 	bool ready;
 	bool apply_failed;
@@ -230,6 +232,8 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 		if (r == POL_PODS && k1s_json_str(obj, "status.podIP"))
 			json_object_del(pol->admitted, key);
 	}
+	if (r == POL_SVCS || r == POL_EPS)
+		pol->fronts_dirty = true;
 	pol->dirty = true;
 }
 
@@ -239,6 +243,7 @@ static void on_reset(void *arg)
 
 	for (int i = 0; i < POL_NRES; i++)
 		json_object_clear(pol->cache[i]);
+	pol->fronts_dirty = true;
 	pol->dirty = true;
 }
 
@@ -268,25 +273,60 @@ static _Atomic uint64_t *counter_for(struct pol *pol, const char *key)
 	return &c->pc_drops;
 }
 
+/* The Services' fronts of the copy, built again only when a Service or
+ * Endpoints changed: a pod's admission, or a policy's change, reuses them. */
+static struct pol_fronts *fronts(struct pol *pol)
+{
+	json_t *svcs, *eps, *o;
+	struct pol_fronts *f;
+	const char *k;
+
+	if (pol->fronts && !pol->fronts_dirty)
+		return pol->fronts;
+	svcs = json_array();
+	eps = json_array();
+	if (!svcs || !eps)
+		goto out;
+	json_object_foreach(pol->cache[POL_SVCS], k, o)
+		if (json_array_append(svcs, o) < 0)
+			goto out;
+	json_object_foreach(pol->cache[POL_EPS], k, o)
+		if (json_array_append(eps, o) < 0)
+			goto out;
+	if ((f = pol_fronts_new(svcs, eps, pol->node_ip))) {
+		pol_fronts_free(pol->fronts);
+		pol->fronts = f;
+		pol->fronts_dirty = false;
+	}
+out:
+	json_decref(svcs);
+	json_decref(eps);
+	return pol->fronts_dirty ? NULL : pol->fronts;
+}
+
 static struct pol_view *build(struct pol *pol)
 {
-	struct pol_view_builder *b = pol_builder_new(&pol->cfg.pod_net, pol->node_ip);
+	struct pol_fronts *f = fronts(pol);
+	struct pol_view_builder *b;
 	static void (*const add[])(struct pol_view_builder *, const json_t *) = {
-		[POL_NS] = pol_builder_namespace, [POL_NPS] = pol_builder_policy,
-		[POL_SVCS] = pol_builder_service, [POL_EPS] = pol_builder_endpoints};
+		[POL_NS] = pol_builder_namespace, [POL_NPS] = pol_builder_policy};
 	struct pol_view *v;
 	const char *k;
 	json_t *o;
 
-	if (!b)
+	if (!f || !(b = pol_builder_new(&pol->cfg.pod_net, pol->node_ip)))
 		return NULL;
-	for (int r = 0; r < POL_NRES; r++)
+	pol_builder_fronts(b, f);
+	for (int r = 0; r < POL_NRES; r++) {
+		if (r == POL_SVCS || r == POL_EPS)
+			continue;
 		json_object_foreach(pol->cache[r], k, o) {
 			if (r != POL_PODS)
 				add[r](b, o);
 			else if (!json_object_get(pol->admitted, k))
 				pol_builder_pod(b, o, NULL);
 		}
+	}
 	json_object_foreach(pol->admitted, k, o)
 		pol_builder_pod(b, json_object_get(o, "pod"), k1s_json_str(o, "ip"));
 	v = pol_builder_finish(b);
@@ -377,6 +417,7 @@ static void pol_destroy(struct pol *pol, bool remove)
 	for (size_t i = 0; i < pol->nretired; i++)
 		pol_view_free(pol->retired[i]);
 	free(pol->retired);
+	pol_fronts_free(pol->fronts);
 	for (size_t i = 0; i < pol->ncounters; i++) {
 		free(pol->counters[i]->pc_key);
 		free(pol->counters[i]);

@@ -242,15 +242,18 @@ json_t *pol_view_explain(const struct pol_view *v, const struct pol_flow *f)
 	const char *proto = f->proto < sizeof(protos) / sizeof(*protos) ? protos[f->proto] : NULL;
 
 	if (pol_view_find(v, f->dst) < 0)
-		for (size_t i = 0; i < v->nfronts; i++)
-			if (v->fronts[i].fr_ip == f->dst && v->fronts[i].fr_port == f->dport &&
-			    v->fronts[i].fr_proto == f->proto && !v->fronts[i].fr_face) {
-				json_t *o = explain_front(v, &v->fronts[i], f);
+		for (size_t i = 0; i < pol_view_nfronts(v); i++) {
+			const struct pol_front *fr = pol_view_front(v, i);
+
+			if (fr->fr_ip == f->dst && fr->fr_port == f->dport &&
+			    fr->fr_proto == f->proto && !fr->fr_face) {
+				json_t *o = explain_front(v, fr, f);
 
 				if (o && proto)
 					json_object_set_new(o, "protocol", json_string(proto));
 				return o;
 			}
+		}
 	json_t *o = json_pack("{s:s,s:o,s:o,s:s?,s:i,s:o,s:o}", "verdict",
 			      verdict == POL_ALLOWED ? "Allowed" : "Denied", "from", who(v, f->src),
 			      "to", who(v, f->dst), "protocol", proto, "port", (int)f->dport,
@@ -579,39 +582,66 @@ static int gate_add(struct pol_gates *g, uint32_t client, const struct pol_front
 	return 0;
 }
 
+/* A client may reach the front: through one of its endpoints. */
+static bool front_reachable(const struct pol_view *v, uint32_t client, const struct pol_front *fr)
+{
+	for (size_t e = 0; e < fr->fr_neps; e++) {
+		struct pol_flow f = {client, fr->fr_ep_ip[e], fr->fr_ep_port[e], fr->fr_proto};
+
+		if (pol_view_check(v, &f) == POL_ALLOWED)
+			return true;
+	}
+	return false;
+}
+
 int pol_view_gates(const struct pol_view *v, struct pol_gates *out)
 {
-	size_t k = 0;
+	size_t nfr = pol_view_nfronts(v), nclosed = 0, k = 0, *closed = NULL;
+	bool any_iso = false;
 
 	out->n = 0;
 	if (!v->npols)
 		return 0;
+	for (size_t c = 0; c < v->npods && !any_iso; c++)
+		any_iso = v->px[c].px_niso[POL_INGRESS] || v->px[c].px_niso[POL_EGRESS];
+	/* No pod isolated: every flow passes, no gate. */
+	if (!any_iso)
+		return 0;
+	/* The fronts a client free to go anywhere may not reach through some
+	 * endpoint open to anyone (an address that is no pod, or a pod not
+	 * isolated for ingress): found once, not once per client. */
+	closed = calloc(nfr + 1, sizeof(*closed));
+	if (!closed)
+		return -ENOMEM;
+	for (size_t i = 0; i < nfr; i++) {
+		const struct pol_front *fr = pol_view_front(v, i);
+		bool open = false;
+
+		for (size_t e = 0; e < fr->fr_neps && !open; e++) {
+			long ep = pol_view_find(v, fr->fr_ep_ip[e]);
+
+			open = ep < 0 || !v->px[ep].px_niso[POL_INGRESS];
+		}
+		if (!open)
+			closed[nclosed++] = i;
+	}
 	for (size_t c = 0; c < v->npods; c++) {
+		bool egress = v->px[c].px_niso[POL_EGRESS] > 0;
+		size_t n = egress ? nfr : nclosed;
+
 		if (v->pods[c].face)
 			continue;
-		for (size_t i = 0; i < v->nfronts; i++) {
-			const struct pol_front *fr = &v->fronts[i];
-			bool any = false;
+		for (size_t i = 0; i < n; i++) {
+			const struct pol_front *fr = pol_view_front(v, egress ? i : closed[i]);
 
-			/* Most pairs need no check: a client free to go anywhere, and
-			 * an endpoint open to anyone. */
-			if (!v->px[c].px_niso[POL_EGRESS])
-				for (size_t e = 0; e < fr->fr_neps && !any; e++) {
-					long ep = pol_view_find(v, fr->fr_ep_ip[e]);
-
-					any = ep < 0 || !v->px[ep].px_niso[POL_INGRESS];
-				}
-
-			for (size_t e = 0; e < fr->fr_neps && !any; e++) {
-				struct pol_flow f = {v->pods[c].ip, fr->fr_ep_ip[e],
-						     fr->fr_ep_port[e], fr->fr_proto};
-
-				any = pol_view_check(v, &f) == POL_ALLOWED;
-			}
-			if (!any && gate_add(out, v->pods[c].ip, fr) < 0)
+			if (!front_reachable(v, v->pods[c].ip, fr) &&
+			    gate_add(out, v->pods[c].ip, fr) < 0) {
+				free(closed);
 				return -ENOMEM;
+			}
 		}
 	}
+	free(closed);
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), gate_cmp);
 	for (size_t i = 0; i < out->n; i++)
@@ -625,8 +655,8 @@ size_t pol_view_gate_blame(const struct pol_view *v, const struct pol_gate *g,
 			   const char *const **names)
 {
 	*names = NULL;
-	for (size_t i = 0; i < v->nfronts; i++) {
-		const struct pol_front *fr = &v->fronts[i];
+	for (size_t i = 0; i < pol_view_nfronts(v); i++) {
+		const struct pol_front *fr = pol_view_front(v, i);
 
 		if (fr->fr_ip != g->front || fr->fr_port != g->port || fr->fr_proto != g->proto)
 			continue;

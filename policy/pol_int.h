@@ -32,6 +32,17 @@ void pol_builder_pod(struct pol_view_builder *b, const json_t *pod, const char *
 void pol_builder_policy(struct pol_view_builder *b, const json_t *np);
 void pol_builder_service(struct pol_view_builder *b, const json_t *svc);
 void pol_builder_endpoints(struct pol_view_builder *b, const json_t *eps);
+/* The Services' fronts (Services and Endpoints, JSON arrays, kept by
+ * reference as a builder keeps its objects), to be shared by the views of
+ * builders given them: what a view built with pol_builder_service() and
+ * pol_builder_endpoints() would hold. NULL on no memory. */
+struct pol_fronts *pol_fronts_new(const json_t *svcs, const json_t *eps, uint32_t node_ip);
+/* One more reference; pol_fronts_free() drops one. NULL is a no-op. */
+struct pol_fronts *pol_fronts_ref(struct pol_fronts *f);
+void pol_fronts_free(struct pol_fronts *f);
+/* The view's Services' fronts are f (a reference is taken), in place of
+ * those of the Services and Endpoints given to b, if any. */
+void pol_builder_fronts(struct pol_view_builder *b, struct pol_fronts *f);
 /* The view, and the builder freed; NULL on no memory. */
 struct pol_view *pol_builder_finish(struct pol_view_builder *b);
 void pol_view_free(struct pol_view *v);

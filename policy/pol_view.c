@@ -20,6 +20,7 @@ struct pol_view_builder {
 	struct k1s_cidr pod_net;
 	uint32_t node_ip;
 	json_t *nss, *pods, *pols, *svcs, *eps;	/* arrays of copies */
+	struct pol_fronts *fronts;		/* own reference, or NULL */
 	bool nomem;
 };
 
@@ -91,8 +92,15 @@ void pol_builder_endpoints(struct pol_view_builder *b, const json_t *eps)
 	keep(b, b->eps, eps);
 }
 
+void pol_builder_fronts(struct pol_view_builder *b, struct pol_fronts *f)
+{
+	pol_fronts_free(b->fronts);
+	b->fronts = pol_fronts_ref(f);
+}
+
 static void builder_free(struct pol_view_builder *b)
 {
+	pol_fronts_free(b->fronts);
 	json_decref(b->nss);
 	json_decref(b->pods);
 	json_decref(b->pols);
@@ -659,6 +667,8 @@ struct pol_view *pol_builder_finish(struct pol_view_builder *b)
 		goto fail;
 	v->pod_net = b->pod_net;
 	v->node_ip = b->node_ip;
+	v->svc_fronts = b->fronts;
+	b->fronts = NULL;
 	v->objs = json_pack("[OOOOO]", b->nss, b->pods, b->pols, b->svcs, b->eps);
 	if (!v->objs || build_namespaces(v, b) < 0 || build_pods(v, b) < 0 ||
 	    build_policies(v, b) < 0 || pol_build_fronts(v, b->svcs, b->eps) < 0)
@@ -710,6 +720,7 @@ void pol_view_free(struct pol_view *v)
 		free(v->fronts[i].fr_ep_port);
 	}
 	free(v->fronts);
+	pol_fronts_free(v->svc_fronts);
 	json_decref(v->objs);
 	free(v);
 }

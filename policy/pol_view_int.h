@@ -84,6 +84,18 @@ struct pol_front {
 	size_t fr_neps;
 };
 
+/* The Services' fronts, built from Services and Endpoints alone: shared
+ * by successive views (a pod's admission or a policy's change does not
+ * touch them) and built again only when a Service or Endpoints changed.
+ * Immutable once built; freed with its last reference (the control side
+ * takes and drops them all). */
+struct pol_fronts {
+	atomic_int fs_refs;
+	json_t *fs_objs;		/* the Services and Endpoints named */
+	struct pol_front *fs_v;
+	size_t fs_n;
+};
+
 struct pol_view {
 	struct k1s_cidr pod_net;
 	uint32_t node_ip;
@@ -97,16 +109,30 @@ struct pol_view {
 	size_t npols;
 	struct pol_peer **peers;
 	size_t npeers;
-	struct pol_front *fronts;
+	struct pol_fronts *svc_fronts;	/* shared, own reference */
+	struct pol_front *fronts;	/* the face pods' own */
 	size_t nfronts;
 };
 
 /* TCP, UDP or SCTP from a Kubernetes protocol name, NULL being TCP (the
  * API's default); 0 for any other. */
 uint8_t pol_proto_of(const char *s);
-/* Fills v->fronts from Services and Endpoints (JSON arrays), and from the
- * face pods of v. 0 or -ENOMEM. */
+/* Fills v->fronts from the face pods of v, and v->svc_fronts, when not
+ * given, from Services and Endpoints (JSON arrays). 0 or -ENOMEM. */
 int pol_build_fronts(struct pol_view *v, const json_t *svcs, const json_t *eps);
+
+/* Every front of v, the Services' first, then the faces'. */
+static inline size_t pol_view_nfronts(const struct pol_view *v)
+{
+	return (v->svc_fronts ? v->svc_fronts->fs_n : 0) + v->nfronts;
+}
+
+static inline const struct pol_front *pol_view_front(const struct pol_view *v, size_t i)
+{
+	size_t ns = v->svc_fronts ? v->svc_fronts->fs_n : 0;
+
+	return i < ns ? &v->svc_fronts->fs_v[i] : &v->fronts[i - ns];
+}
 
 /* The index of the pod at ip, or -1. Allocation-free, O(log n). */
 long pol_view_find(const struct pol_view *v, uint32_t ip);

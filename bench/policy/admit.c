@@ -34,10 +34,10 @@ static int cmp(const void *a, const void *b)
 
 static void put(struct st *st, const char *res, json_t *o)
 {
-	const char *ns = json_string_value(json_object_get(json_object_get(o, "metadata"),
-							   "namespace")) ?: "";
-	const char *name = json_string_value(json_object_get(json_object_get(o, "metadata"),
-							     "name"));
+	const char *ns =
+	    json_string_value(json_object_get(json_object_get(o, "metadata"), "namespace")) ?: "";
+	const char *name =
+	    json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
 	json_t *old = NULL;
 
 	if (st_get(st, res, ns, name, &old) == 0)
@@ -56,13 +56,13 @@ static void endpoints(struct st *st, int s, int last)
 	snprintf(ip, sizeof(ip), "10.244.%d.%d", 1 + last / 200, 10 + last % 200);
 	put(st, "endpoints",
 	    json_pack("{s:{s:s,s:s},s:[{s:[{s:s}],s:[{s:s,s:i}]}]}", "metadata", "namespace", "d",
-		      "name", name, "subsets", "addresses", "ip", ip, "ports", "name", "http",
-		      "port", 8080));
+	              "name", name, "subsets", "addresses", "ip", ip, "ports", "name", "http",
+	              "port", 8080));
 }
 
 /* PODS admissions: median and worst, ms. */
 static void admit_all(struct st *st, struct pol *pol, int npods, int round, double *p50,
-		      double *max)
+                      double *max)
 {
 	double *t = calloc((size_t)npods, sizeof(double));
 
@@ -74,9 +74,9 @@ static void admit_all(struct st *st, struct pol *pol, int npods, int round, doub
 		snprintf(name, sizeof(name), "pod-%d-%d", round, i);
 		snprintf(ip, sizeof(ip), "10.244.%d.%d", 1 + i / 200 + 2 * round, 10 + i % 200);
 		pod = json_pack("{s:{s:s,s:s,s:{s:s}},s:{s:[{s:s,s:[{s:s,s:i}]}]}}", "metadata",
-				"namespace", "d", "name", name, "labels", "app", "web", "spec",
-				"containers", "name", "web", "ports", "name", "http",
-				"containerPort", 8080);
+		                "namespace", "d", "name", name, "labels", "app", "web", "spec",
+		                "containers", "name", "web", "ports", "name", "http",
+		                "containerPort", 8080);
 		put(st, "pods", json_incref(pod));
 		t0 = now_ms();
 		if (pol_admit_pod(pol, pod, ip) < 0)
@@ -128,8 +128,8 @@ int main(int argc, char **argv)
 		snprintf(cip, sizeof(cip), "10.96.%d.%d", 1 + s / 250, 1 + s % 250);
 		put(st, "services",
 		    json_pack("{s:{s:s,s:s},s:{s:s,s:[{s:s,s:i,s:i}]}}", "metadata", "namespace",
-			      "d", "name", name, "spec", "clusterIP", cip, "ports", "name", "http",
-			      "port", 80, "nodePort", 30000 + s % 2000));
+		              "d", "name", name, "spec", "clusterIP", cip, "ports", "name", "http",
+		              "port", 80, "nodePort", 30000 + s % 2000));
 		endpoints(st, s, s);
 	}
 	pol = pol_new(st, NULL, &cfg, &err);
@@ -138,14 +138,16 @@ int main(int argc, char **argv)
 	pol_pass(pol);
 	admit_all(st, pol, npods, 0, &p50, &max);
 	printf("%5d Services, no policy:  admit p50 %7.3f ms max %7.3f ms, pass after an "
-	       "Endpoints change %7.3f ms\n", nsvc, p50, max, endpoints_pass(st, pol, nsvc));
+	       "Endpoints change %7.3f ms\n",
+	       nsvc, p50, max, endpoints_pass(st, pol, nsvc));
 	put(st, "networkpolicies.networking.k8s.io",
 	    json_pack("{s:{s:s,s:s},s:{s:{},s:[{s:[{s:{}}]}]}}", "metadata", "namespace", "d",
-		      "name", "same-ns", "spec", "podSelector", "ingress", "from", "podSelector"));
+	              "name", "same-ns", "spec", "podSelector", "ingress", "from", "podSelector"));
 	pol_pass(pol);
 	admit_all(st, pol, npods, 1, &p50, &max);
 	printf("%5d Services, one policy: admit p50 %7.3f ms max %7.3f ms, pass after an "
-	       "Endpoints change %7.3f ms\n", nsvc, p50, max, endpoints_pass(st, pol, nsvc));
+	       "Endpoints change %7.3f ms\n",
+	       nsvc, p50, max, endpoints_pass(st, pol, nsvc));
 	pol_free(pol);
 	st_close(st);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
