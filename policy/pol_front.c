@@ -208,11 +208,44 @@ struct pol_fronts *pol_fronts_ref(struct pol_fronts *f)
 	return f;
 }
 
+struct pol_fronts *pol_fronts_join(struct pol_fronts *const *parts, size_t n)
+{
+	struct pol_fronts *f = calloc(1, sizeof(*f));
+	size_t total = 0;
+
+	if (!f)
+		return NULL;
+	atomic_init(&f->fs_refs, 1);
+	for (size_t i = 0; i < n; i++)
+		total += parts[i]->fs_n;
+	f->fs_v = calloc(total + 1, sizeof(*f->fs_v));
+	f->fs_parts = calloc(n + 1, sizeof(*f->fs_parts));
+	if (!f->fs_v || !f->fs_parts) {
+		free(f->fs_v);
+		free(f->fs_parts);
+		free(f);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&f->fs_v[f->fs_n], parts[i]->fs_v, parts[i]->fs_n * sizeof(*f->fs_v));
+		f->fs_n += parts[i]->fs_n;
+		f->fs_parts[f->fs_nparts++] = pol_fronts_ref(parts[i]);
+	}
+	return f;
+}
+
 void pol_fronts_free(struct pol_fronts *f)
 {
 	if (!f || atomic_fetch_sub(&f->fs_refs, 1) != 1)
 		return;
-	fronts_list_free(f->fs_v, f->fs_n);
+	if (f->fs_parts) {
+		for (size_t i = 0; i < f->fs_nparts; i++)
+			pol_fronts_free(f->fs_parts[i]);
+		free(f->fs_parts);
+		free(f->fs_v);
+	} else {
+		fronts_list_free(f->fs_v, f->fs_n);
+	}
 	json_decref(f->fs_objs);
 	free(f);
 }

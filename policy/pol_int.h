@@ -37,6 +37,11 @@ void pol_builder_endpoints(struct pol_view_builder *b, const json_t *eps);
  * builders given them: what a view built with pol_builder_service() and
  * pol_builder_endpoints() would hold. NULL on no memory. */
 struct pol_fronts *pol_fronts_new(const json_t *svcs, const json_t *eps, uint32_t node_ip);
+/* The fronts of n parts, in order, as one (a reference to each part is
+ * taken; their endpoints are shared, not copied): so that one Service
+ * changed costs its own fronts and a copy of the others' records. NULL
+ * on no memory. */
+struct pol_fronts *pol_fronts_join(struct pol_fronts *const *parts, size_t n);
 /* One more reference; pol_fronts_free() drops one. NULL is a no-op. */
 struct pol_fronts *pol_fronts_ref(struct pol_fronts *f);
 void pol_fronts_free(struct pol_fronts *f);

@@ -94,6 +94,8 @@ struct pol_fronts {
 	json_t *fs_objs;		/* the Services and Endpoints named */
 	struct pol_front *fs_v;
 	size_t fs_n;
+	struct pol_fronts **fs_parts;	/* joined: fs_v borrows their endpoints */
+	size_t fs_nparts;
 };
 
 struct pol_view {
