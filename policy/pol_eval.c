@@ -538,6 +538,91 @@ nomem:
 	return true;
 }
 
+/* What pod i's list depends on: the policies isolating it for dir and,
+ * for ingress, its own named containerPorts (where a rule's named port
+ * resolves); for egress a named port resolves on each destination, the
+ * same for every pod. */
+static int rules_key_cmp(const struct pol_view *v, enum pol_dir dir, size_t a, size_t b)
+{
+	const struct pol_podx *x = &v->px[a], *y = &v->px[b];
+
+	if (x->px_niso[dir] != y->px_niso[dir])
+		return x->px_niso[dir] < y->px_niso[dir] ? -1 : 1;
+	for (size_t i = 0; i < x->px_niso[dir]; i++)
+		if (x->px_iso[dir][i] != y->px_iso[dir][i])
+			return x->px_iso[dir][i] < y->px_iso[dir][i] ? -1 : 1;
+	if (dir != POL_INGRESS)
+		return 0;
+	if (x->px_nports != y->px_nports)
+		return x->px_nports < y->px_nports ? -1 : 1;
+	for (size_t i = 0; i < x->px_nports; i++) {
+		const struct pol_named *m = &x->px_ports[i], *n = &y->px_ports[i];
+		int c = strcmp(m->pn_name, n->pn_name);
+
+		if (c)
+			return c;
+		if (m->pn_port != n->pn_port)
+			return m->pn_port < n->pn_port ? -1 : 1;
+		if (m->pn_proto != n->pn_proto)
+			return m->pn_proto < n->pn_proto ? -1 : 1;
+	}
+	return 0;
+}
+
+struct rules_sort {
+	const struct pol_view *v;
+	enum pol_dir dir;
+};
+
+static int rules_sort_cmp(const void *a, const void *b, void *arg)
+{
+	const struct rules_sort *rs = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = rules_key_cmp(rs->v, rs->dir, x, y);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+int pol_view_rules_all(const struct pol_view *v, enum pol_dir dir, struct pol_elems *out,
+		       bool *isolated)
+{
+	size_t *at = calloc(v->npods + 1, sizeof(*at)), n = 0, first = 0;
+	struct rules_sort rs = {v, dir};
+
+	if (!at)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->npods; i++) {
+		out[i].n = 0;
+		isolated[i] = v->px[i].px_niso[dir] > 0;
+		if (isolated[i])
+			at[n++] = i;
+	}
+	qsort_r(at, n, sizeof(*at), rules_sort_cmp, &rs);
+	for (size_t k = 0; k < n; k++) {
+		struct pol_elems *e = &out[at[k]], *same = &out[at[first]];
+
+		if (k == 0 || rules_key_cmp(v, dir, at[first], at[k])) {
+			first = k;
+			pol_view_rules(v, at[k], dir, e);
+			continue;
+		}
+		/* Closed rather than open on no memory, as pol_view_rules(). */
+		if (same->n && e->cap < same->n) {
+			struct pol_elem *grown = realloc(e->v, same->n * sizeof(*grown));
+
+			if (!grown)
+				continue;
+			e->v = grown;
+			e->cap = same->n;
+		}
+		if (same->n)
+			memcpy(e->v, same->v, same->n * sizeof(*e->v));
+		e->n = same->n;
+	}
+	free(at);
+	return 0;
+}
+
 void pol_elems_free(struct pol_elems *e)
 {
 	free(e->v);

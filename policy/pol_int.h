@@ -106,6 +106,13 @@ struct pol_elems {
  * isolated for dir (every flow passes; *out stays empty). */
 bool pol_view_rules(const struct pol_view *v, size_t pod, enum pol_dir dir,
 		    struct pol_elems *out);
+/* pol_view_rules() for every pod at once (out and isolated: an entry
+ * per pod, out's emptied first): the pods that the same policies isolate
+ * (and, for ingress, with the same named containerPorts) have the same
+ * list, made once and copied, as a Deployment's replicas do. 0 or
+ * -ENOMEM. */
+int pol_view_rules_all(const struct pol_view *v, enum pol_dir dir, struct pol_elems *out,
+		       bool *isolated);
 void pol_elems_free(struct pol_elems *e);
 /* qsort's comparison for pol_elem: the order pol_view_rules() sorts in. */
 int pol_elem_cmp(const void *a, const void *b);
