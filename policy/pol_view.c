@@ -393,8 +393,62 @@ static void peer_ipblock(struct pol_peer *pe, const json_t *ib)
 	pe->pe_kind = POL_PEER_IPBLOCK;
 }
 
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t bytes_hash(const char *s, size_t n)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+/* A hash that values json_equal() calls equal share: an object's members
+ * are summed, in whatever order they come. */
+static uint64_t json_hash(const json_t *j)
+{
+	const char *k;
+	json_t *x;
+	uint64_t h;
+	size_t i;
+	double d;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		h = 1;
+		json_object_foreach((json_t *)j, k, x)
+			h += mix(bytes_hash(k, strlen(k)) ^ (json_hash(x) * 31));
+		return mix(h);
+	case JSON_ARRAY:
+		h = 2;
+		json_array_foreach(j, i, x)
+			h = mix(h * 31 + json_hash(x));
+		return h;
+	case JSON_STRING:
+		return bytes_hash(json_string_value(j), json_string_length(j));
+	case JSON_INTEGER:
+		return mix((uint64_t)json_integer_value(j) ^ 3);
+	case JSON_REAL:
+		d = json_real_value(j) + 0.0;	/* -0.0 == 0.0 */
+		memcpy(&h, &d, sizeof(h));
+		return mix(h ^ 4);
+	default:
+		return (uint64_t)json_typeof(j) + 5;
+	}
+}
+
 /* One peer, compiled once per meaning (the same selectors in the same
- * namespace) however many rules name it. */
+ * namespace) however many rules name it. The cache finds peers by a hash
+ * of their meaning, confirmed with json_equal(): a view is built for each
+ * pod admitted, and printing each peer's JSON as its key was most of
+ * compiling 1,000 policies. */
 static struct pol_peer *peer_get(struct pol_view *v, json_t *cache, const json_t *peer,
 				 const char *own_ns)
 {
@@ -402,18 +456,23 @@ static struct pol_peer *peer_get(struct pol_view *v, json_t *cache, const json_t
 		     *ib = member(peer, "ipBlock");
 	json_t *key = json_pack("{s:O?,s:O?,s:O?,s:s?}", "p", ps, "n", nss, "i", ib, "ns",
 				nss || ib ? NULL : own_ns);
-	char *k = key ? json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_t *at;
+	json_t *same, *x;
 	struct pol_peer *pe = NULL, **grown;
+	char k[24];
+	size_t i;
 
-	json_decref(key);
-	if (!k)
+	if (!key)
 		return NULL;
-	at = json_object_get(cache, k);
-	if (at) {
-		pe = v->peers[json_integer_value(at)];
+	snprintf(k, sizeof(k), "%016llx", (unsigned long long)json_hash(key));
+	same = json_object_get(cache, k);
+	json_array_foreach(same, i, x)
+		if (json_equal(json_array_get(x, 0), key)) {
+			pe = v->peers[json_integer_value(json_array_get(x, 1))];
+			goto out;
+		}
+	if (!same && (json_object_set_new(cache, k, json_array()) < 0 ||
+		      !(same = json_object_get(cache, k))))
 		goto out;
-	}
 	grown = realloc(v->peers, (v->npeers + 1) * sizeof(*v->peers));
 	if (!grown)
 		goto out;
@@ -422,7 +481,7 @@ static struct pol_peer *peer_get(struct pol_view *v, json_t *cache, const json_t
 	if (!pe)
 		goto out;
 	v->peers[v->npeers] = pe;
-	json_object_set_new(cache, k, json_integer((json_int_t)v->npeers));
+	json_array_append_new(same, json_pack("[O,I]", key, (json_int_t)v->npeers));
 	v->npeers++;
 	/* ipBlock stands alone in a peer (validation refuses it beside a
 	 * selector); a peer with neither is no one. */
@@ -434,7 +493,7 @@ static struct pol_peer *peer_get(struct pol_view *v, json_t *cache, const json_t
 	} else
 		pe->pe_kind = POL_PEER_NONE;
 out:
-	free(k);
+	json_decref(key);
 	return pe;
 }
 
