@@ -62,6 +62,8 @@ struct pol {
 	json_t *parts_changed;		/* keys changed since the join */
 	struct pol_fronts *fronts;	/* the parts joined */
 	bool fronts_dirty;		/* a Service or Endpoints changed since */
+	struct pol_policies *policies;	/* cache[POL_NPS] compiled */
+	bool policies_dirty;		/* a policy changed since */
 	bool dirty;
 	bool ready;
 	bool apply_failed;
@@ -244,6 +246,8 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 		if (r == POL_PODS && k1s_json_str(obj, "status.podIP"))
 			json_object_del(pol->admitted, key);
 	}
+	if (r == POL_NPS)
+		pol->policies_dirty = true;
 	if (r == POL_SVCS || r == POL_EPS) {
 		json_object_set_new(pol->parts_changed, key, json_true());
 		pol->fronts_dirty = true;
@@ -260,6 +264,7 @@ static void on_reset(void *arg)
 	for (size_t i = 0; i < pol->nparts; i++)
 		json_object_set_new(pol->parts_changed, pol->parts[i].sp_key, json_true());
 	pol->fronts_dirty = true;
+	pol->policies_dirty = true;
 	pol->dirty = true;
 }
 
@@ -395,21 +400,50 @@ static struct pol_fronts *fronts(struct pol *pol)
 	return f;
 }
 
+/* The policies of the copy, compiled again only when one changed: a
+ * pod's admission, or any other change, reuses them. NULL on no memory. */
+static struct pol_policies *policies(struct pol *pol)
+{
+	struct pol_policies *p;
+	const char *k;
+	json_t *nps, *o;
+
+	if (pol->policies && !pol->policies_dirty)
+		return pol->policies;
+	if (!(nps = json_array()))
+		return NULL;
+	json_object_foreach(pol->cache[POL_NPS], k, o)
+		if (json_array_append(nps, o) < 0) {
+			json_decref(nps);
+			return NULL;
+		}
+	p = pol_policies_new(nps);
+	json_decref(nps);
+	if (!p)
+		return NULL;
+	pol_policies_free(pol->policies);
+	pol->policies = p;
+	pol->policies_dirty = false;
+	return p;
+}
+
 static struct pol_view *build(struct pol *pol)
 {
+	struct pol_policies *p = policies(pol);
 	struct pol_fronts *f = fronts(pol);
 	struct pol_view_builder *b;
 	static void (*const add[])(struct pol_view_builder *, const json_t *) = {
-		[POL_NS] = pol_builder_namespace, [POL_NPS] = pol_builder_policy};
+		[POL_NS] = pol_builder_namespace};
 	struct pol_view *v;
 	const char *k;
 	json_t *o;
 
-	if (!f || !(b = pol_builder_new(&pol->cfg.pod_net, pol->node_ip)))
+	if (!f || !p || !(b = pol_builder_new(&pol->cfg.pod_net, pol->node_ip)))
 		return NULL;
 	pol_builder_fronts(b, f);
+	pol_builder_policies(b, p);
 	for (int r = 0; r < POL_NRES; r++) {
-		if (r == POL_SVCS || r == POL_EPS)
+		if (r == POL_SVCS || r == POL_EPS || r == POL_NPS)
 			continue;
 		json_object_foreach(pol->cache[r], k, o) {
 			if (r != POL_PODS)
@@ -509,6 +543,7 @@ static void pol_destroy(struct pol *pol, bool remove)
 		pol_view_free(pol->retired[i]);
 	free(pol->retired);
 	pol_fronts_free(pol->fronts);
+	pol_policies_free(pol->policies);
 	for (size_t i = 0; i < pol->nparts; i++) {
 		free(pol->parts[i].sp_key);
 		pol_fronts_free(pol->parts[i].sp_fronts);

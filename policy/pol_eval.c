@@ -37,11 +37,11 @@ static bool in_block(const struct pol_peer *pe, uint32_t ip)
 
 /* ipBlock matches the address whoever holds it, pods included, as the
  * upstream e2e cases for ipBlock expect of pod addresses. */
-static bool peer_match(const struct pol_peer *pe, uint32_t ip, long pod)
+static bool peer_match(const struct pol_view *v, const struct pol_peer *pe, uint32_t ip, long pod)
 {
 	switch (pe->pe_kind) {
 	case POL_PEER_PODS:
-		return pod >= 0 && pol_bit(pe->pe_pods, (size_t)pod);
+		return pod >= 0 && pol_bit(v->peer_pods[pe->pe_id], (size_t)pod);
 	case POL_PEER_IPBLOCK:
 		return in_block(pe, ip);
 	default:
@@ -92,7 +92,7 @@ static bool rule_allows(const struct pol_view *v, const struct pol_rule *ru, uin
 	if (!ru->ru_npeers)
 		return true;
 	for (size_t i = 0; i < ru->ru_npeers; i++)
-		if (peer_match(ru->ru_peers[i], peer_ip, peer))
+		if (peer_match(v, ru->ru_peers[i], peer_ip, peer))
 			return true;
 	return false;
 }
@@ -153,7 +153,7 @@ void pol_view_count_drop(const struct pol_view *v, const struct pol_flow *f,
 	if (verdict == POL_ALLOWED || pod < 0)
 		return;
 	for (size_t i = 0; i < v->px[pod].px_niso[dir]; i++) {
-		_Atomic uint64_t *c = v->pols[v->px[pod].px_iso[dir][i]].po_drops;
+		_Atomic uint64_t *c = v->drops[v->px[pod].px_iso[dir][i]];
 
 		if (c)
 			atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
@@ -361,7 +361,7 @@ static int peer_ranges(const struct pol_view *v, const struct pol_peer *pe,
 		(*out)[(*n)++] = (struct k1s_ip4_range){0, UINT32_MAX};
 	} else if (pe->pe_kind == POL_PEER_PODS) {
 		for (size_t j = 0; j < v->npods; j++)
-			if (pol_bit(pe->pe_pods, j))
+			if (pol_bit(v->peer_pods[pe->pe_id], j))
 				(*out)[(*n)++] = (struct k1s_ip4_range){v->pods[j].ip, v->pods[j].ip};
 	} else if (pe->pe_kind == POL_PEER_IPBLOCK) {
 		return block_ranges(pe, *out, n);

@@ -48,6 +48,16 @@ void pol_fronts_free(struct pol_fronts *f);
 /* The view's Services' fronts are f (a reference is taken), in place of
  * those of the Services and Endpoints given to b, if any. */
 void pol_builder_fronts(struct pol_view_builder *b, struct pol_fronts *f);
+/* The policies (JSON array, kept by reference) compiled apart from the
+ * pods, to be shared by the views of builders given them: what a view
+ * built with pol_builder_policy() would hold. NULL on no memory. */
+struct pol_policies *pol_policies_new(const json_t *nps);
+/* One more reference; pol_policies_free() drops one. NULL is a no-op. */
+struct pol_policies *pol_policies_ref(struct pol_policies *p);
+void pol_policies_free(struct pol_policies *p);
+/* The view's policies are p (a reference is taken), in place of those
+ * given to b with pol_builder_policy(), if any. */
+void pol_builder_policies(struct pol_view_builder *b, struct pol_policies *p);
 /* The view, and the builder freed; NULL on no memory. */
 struct pol_view *pol_builder_finish(struct pol_view_builder *b);
 void pol_view_free(struct pol_view *v);

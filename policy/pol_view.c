@@ -21,6 +21,7 @@ struct pol_view_builder {
 	uint32_t node_ip;
 	json_t *nss, *pods, *pols, *svcs, *eps;	/* arrays of copies */
 	struct pol_fronts *fronts;		/* own reference, or NULL */
+	struct pol_policies *policies;		/* own reference, or NULL */
 	bool nomem;
 };
 
@@ -98,9 +99,16 @@ void pol_builder_fronts(struct pol_view_builder *b, struct pol_fronts *f)
 	b->fronts = pol_fronts_ref(f);
 }
 
+void pol_builder_policies(struct pol_view_builder *b, struct pol_policies *p)
+{
+	pol_policies_free(b->policies);
+	b->policies = pol_policies_ref(p);
+}
+
 static void builder_free(struct pol_view_builder *b)
 {
 	pol_fronts_free(b->fronts);
+	pol_policies_free(b->policies);
 	json_decref(b->nss);
 	json_decref(b->pods);
 	json_decref(b->pols);
@@ -159,12 +167,9 @@ static int build_namespaces(struct pol_view *v, struct pol_view_builder *b)
 		if (n && !json_object_get(names, n))
 			json_object_set_new(names, n, json_object());
 	}
-	json_array_foreach(b->pols, i, o) {
-		const char *n = k1s_json_str(o, "metadata.namespace");
-
-		if (n && !json_object_get(names, n))
-			json_object_set_new(names, n, json_object());
-	}
+	for (i = 0; i < v->npols; i++)
+		if (!json_object_get(names, v->pols[i].po_ns))
+			json_object_set_new(names, v->pols[i].po_ns, json_object());
 	v->nss = calloc(json_object_size(names) + 1, sizeof(*v->nss));
 	if (!v->nss) {
 		json_decref(names);
@@ -330,40 +335,46 @@ static const json_t *member(const json_t *o, const char *k)
 	return json_is_null(m) ? NULL : m;
 }
 
-static int peer_pods(struct pol_view *v, struct pol_peer *pe, const json_t *pod_sel,
-		     const json_t *ns_sel, const char *own_ns)
+/* A peer of pods: its selectors, read once per policy change. */
+static void peer_pods(struct pol_peer *pe, const json_t *pod_sel, const json_t *ns_sel,
+		      const char *own_ns)
 {
-	struct k1s_lsel *ps = NULL, *nsel = NULL;
 	char err[256];
+
+	if (k1s_lsel_from_json(pod_sel, &pe->pe_psel, err, sizeof(err)) < 0 ||
+	    (ns_sel && k1s_lsel_from_json(ns_sel, &pe->pe_nsel, err, sizeof(err)) < 0)) {
+		/* A selector the API would have refused: the peer is no one. */
+		pe->pe_kind = POL_PEER_NONE;
+		return;
+	}
+	pe->pe_kind = POL_PEER_PODS;
+	pe->pe_own_ns = own_ns;
+}
+
+/* Which of the view's pods a peer picks. */
+static int peer_pick(struct pol_view *v, const struct pol_peer *pe, uint64_t **out)
+{
 	size_t words = (v->npods + 63) / 64 + 1;
 	bool *ns_ok;
 
-	pe->pe_pods = calloc(words, sizeof(uint64_t));
-	ns_ok = calloc(v->nns + 1, sizeof(bool));
-	if (!pe->pe_pods || !ns_ok) {
-		free(ns_ok);
+	*out = calloc(words, sizeof(uint64_t));
+	if (!*out)
 		return -ENOMEM;
-	}
-	if (k1s_lsel_from_json(pod_sel, &ps, err, sizeof(err)) < 0 ||
-	    (ns_sel && k1s_lsel_from_json(ns_sel, &nsel, err, sizeof(err)) < 0)) {
-		/* A selector the API would have refused: the peer is no one. */
-		pe->pe_kind = POL_PEER_NONE;
-		goto out;
-	}
-	pe->pe_kind = POL_PEER_PODS;
+	if (pe->pe_kind != POL_PEER_PODS)
+		return 0;
+	ns_ok = calloc(v->nns + 1, sizeof(bool));
+	if (!ns_ok)
+		return -ENOMEM;
 	/* namespaceSelector picks namespaces by their labels; without it,
 	 * podSelector picks pods in the policy's own namespace; with both,
 	 * pods matching podSelector in the namespaces namespaceSelector
 	 * picks (types.go NetworkPolicyPeer). */
 	for (size_t i = 0; i < v->nns; i++)
-		ns_ok[i] = nsel ? k1s_lsel_match(nsel, v->nss[i].ns_labels)
-				: !strcmp(v->nss[i].ns_name, own_ns);
+		ns_ok[i] = pe->pe_nsel ? k1s_lsel_match(pe->pe_nsel, v->nss[i].ns_labels)
+				       : !strcmp(v->nss[i].ns_name, pe->pe_own_ns);
 	for (size_t i = 0; i < v->npods; i++)
-		if (ns_ok[v->px[i].px_ns] && k1s_lsel_match(ps, v->px[i].px_labels))
-			pe->pe_pods[i / 64] |= UINT64_C(1) << (i % 64);
-out:
-	k1s_lsel_free(ps);
-	k1s_lsel_free(nsel);
+		if (ns_ok[v->px[i].px_ns] && k1s_lsel_match(pe->pe_psel, v->px[i].px_labels))
+			(*out)[i / 64] |= UINT64_C(1) << (i % 64);
 	free(ns_ok);
 	return 0;
 }
@@ -449,7 +460,7 @@ static uint64_t json_hash(const json_t *j)
  * of their meaning, confirmed with json_equal(): a view is built for each
  * pod admitted, and printing each peer's JSON as its key was most of
  * compiling 1,000 policies. */
-static struct pol_peer *peer_get(struct pol_view *v, json_t *cache, const json_t *peer,
+static struct pol_peer *peer_get(struct pol_policies *v, json_t *cache, const json_t *peer,
 				 const char *own_ns)
 {
 	const json_t *ps = member(peer, "podSelector"), *nss = member(peer, "namespaceSelector"),
@@ -467,30 +478,30 @@ static struct pol_peer *peer_get(struct pol_view *v, json_t *cache, const json_t
 	same = json_object_get(cache, k);
 	json_array_foreach(same, i, x)
 		if (json_equal(json_array_get(x, 0), key)) {
-			pe = v->peers[json_integer_value(json_array_get(x, 1))];
+			pe = v->ps_peers[json_integer_value(json_array_get(x, 1))];
 			goto out;
 		}
 	if (!same && (json_object_set_new(cache, k, json_array()) < 0 ||
 		      !(same = json_object_get(cache, k))))
 		goto out;
-	grown = realloc(v->peers, (v->npeers + 1) * sizeof(*v->peers));
+	grown = realloc(v->ps_peers, (v->ps_npeers + 1) * sizeof(*v->ps_peers));
 	if (!grown)
 		goto out;
-	v->peers = grown;
+	v->ps_peers = grown;
 	pe = calloc(1, sizeof(*pe));
 	if (!pe)
 		goto out;
-	v->peers[v->npeers] = pe;
-	json_array_append_new(same, json_pack("[O,I]", key, (json_int_t)v->npeers));
-	v->npeers++;
+	pe->pe_id = v->ps_npeers;
+	v->ps_peers[v->ps_npeers] = pe;
+	json_array_append_new(same, json_pack("[O,I]", key, (json_int_t)v->ps_npeers));
+	v->ps_npeers++;
 	/* ipBlock stands alone in a peer (validation refuses it beside a
 	 * selector); a peer with neither is no one. */
 	if (ib && !ps && !nss)
 		peer_ipblock(pe, ib);
-	else if ((ps || nss) && !ib) {
-		if (peer_pods(v, pe, ps, nss, own_ns) < 0)
-			pe = NULL;
-	} else
+	else if ((ps || nss) && !ib)
+		peer_pods(pe, ps, nss, own_ns);
+	else
 		pe->pe_kind = POL_PEER_NONE;
 out:
 	json_decref(key);
@@ -528,7 +539,7 @@ static void rport_compile(struct pol_rport *rp, const json_t *p)
 	}
 }
 
-static int rule_compile(struct pol_view *v, json_t *cache, struct pol_rule *ru, const json_t *r,
+static int rule_compile(struct pol_policies *v, json_t *cache, struct pol_rule *ru, const json_t *r,
 			enum pol_dir dir, const char *own_ns)
 {
 	const json_t *peers = json_object_get(r, dir == POL_INGRESS ? "from" : "to");
@@ -553,7 +564,7 @@ static int rule_compile(struct pol_view *v, json_t *cache, struct pol_rule *ru, 
 	return 0;
 }
 
-static int policy_compile(struct pol_view *v, json_t *cache, struct pol_policy *po,
+static int policy_compile(struct pol_policies *v, json_t *cache, struct pol_policy *po,
 			  const json_t *np)
 {
 	const json_t *spec = json_object_get(np, "spec"), *types = member(spec, "policyTypes");
@@ -616,7 +627,7 @@ static int iso_add(struct pol_view *v, struct pol_podx *px, enum pol_dir d, uint
  * policy's namespace, {} selecting all of them (types.go
  * NetworkPolicySpec.PodSelector). Policies are in key order, so each
  * pod's list is in name order. */
-static int select_pods(struct pol_view *v, const json_t *nps)
+static int select_pods(struct pol_view *v)
 {
 	/* The pods of each namespace, so that a policy looks at its own. */
 	size_t *first = calloc(v->nns + 1, sizeof(*first)), *at = calloc(v->npods + 1, sizeof(*at));
@@ -632,31 +643,20 @@ static int select_pods(struct pol_view *v, const json_t *nps)
 	for (size_t i = 0; i < v->npods; i++)
 		at[first[v->px[i].px_ns] + fill[v->px[i].px_ns]++] = i;
 	for (size_t pi = 0; pi < v->npols; pi++) {
-		struct pol_policy *po = &v->pols[pi];
-		const json_t *np = json_array_get(nps, pi);
+		const struct pol_policy *po = &v->pols[pi];
 		long ns = ns_find(v, po->po_ns);
-		struct k1s_lsel *sel = NULL;
-		char err[256];
-		bool all;
 
 		if (ns < 0)
 			continue;
-		/* Not readable: it selects the whole namespace, allowing only
-		 * what its readable rules allow (closed rather than open). */
-		all = k1s_lsel_from_json(member(json_object_get(np, "spec"), "podSelector"), &sel,
-					 err, sizeof(err)) < 0;
 		for (size_t k = first[ns]; k < first[ns + 1]; k++) {
 			size_t i = at[k];
 
-			if (!(all || k1s_lsel_match(sel, v->px[i].px_labels)))
+			if (!(po->po_all || k1s_lsel_match(po->po_sel, v->px[i].px_labels)))
 				continue;
 			for (int d = POL_INGRESS; d <= POL_EGRESS; d++)
-				if (po->po_types[d] && iso_add(v, &v->px[i], d, (uint32_t)pi) < 0) {
-					k1s_lsel_free(sel);
+				if (po->po_types[d] && iso_add(v, &v->px[i], d, (uint32_t)pi) < 0)
 					goto out;
-				}
 		}
-		k1s_lsel_free(sel);
 	}
 	rc = 0;
 out:
@@ -678,44 +678,119 @@ static int key_cmp(const void *a, const void *b)
 		      k1s_json_str(*(json_t *const *)b, "metadata.name") ?: "");
 }
 
-static int build_policies(struct pol_view *v, struct pol_view_builder *b)
+static void policies_fini(struct pol_policies *ps)
 {
-	size_t n = json_array_size(b->pols), i;
-	json_t **sorted = calloc(n + 1, sizeof(*sorted)), *nps = json_array(), *cache = json_object();
+	for (size_t i = 0; i < ps->ps_npols; i++) {
+		for (int d = 0; d < 2; d++) {
+			for (size_t r = 0; r < ps->ps_pols[i].po_nrules[d]; r++) {
+				free(ps->ps_pols[i].po_rules[d][r].ru_peers);
+				free(ps->ps_pols[i].po_rules[d][r].ru_ports);
+			}
+			free(ps->ps_pols[i].po_rules[d]);
+		}
+		k1s_lsel_free(ps->ps_pols[i].po_sel);
+		free((char *)ps->ps_pols[i].po_key);
+	}
+	free(ps->ps_pols);
+	for (size_t i = 0; i < ps->ps_npeers; i++) {
+		k1s_lsel_free(ps->ps_peers[i]->pe_psel);
+		k1s_lsel_free(ps->ps_peers[i]->pe_nsel);
+		free(ps->ps_peers[i]->pe_except);
+		free(ps->ps_peers[i]);
+	}
+	free(ps->ps_peers);
+	json_decref(ps->ps_objs);
+}
+
+static int policies_compile(struct pol_policies *v, const json_t *pols)
+{
+	size_t n = json_array_size(pols), i;
+	json_t **sorted = calloc(n + 1, sizeof(*sorted)), *cache = json_object();
 	int rc = -ENOMEM;
 
-	v->pols = calloc(n + 1, sizeof(*v->pols));
-	if (!sorted || !nps || !cache || !v->pols)
+	v->ps_objs = json_incref((json_t *)pols);
+	v->ps_pols = calloc(n + 1, sizeof(*v->ps_pols));
+	if (!sorted || !cache || !v->ps_pols)
 		goto out;
 	for (i = 0; i < n; i++)
-		sorted[i] = json_array_get(b->pols, i);
+		sorted[i] = json_array_get(pols, i);
 	qsort(sorted, n, sizeof(*sorted), key_cmp);
 	for (i = 0; i < n; i++) {
 		const json_t *np = sorted[i];
 		const char *ns = k1s_json_str(np, "metadata.namespace"),
 			   *name = k1s_json_str(np, "metadata.name");
-		struct pol_policy *po = &v->pols[v->npols];
+		struct pol_policy *po = &v->ps_pols[v->ps_npols];
+		char err[256];
 		char *key;
 
 		if (!ns || !name ||
-		    (v->npols && !strcmp(k1s_json_str(sorted[i - 1], "metadata.namespace") ?: "", ns) &&
+		    (v->ps_npols &&
+		     !strcmp(k1s_json_str(sorted[i - 1], "metadata.namespace") ?: "", ns) &&
 		     !strcmp(k1s_json_str(sorted[i - 1], "metadata.name") ?: "", name)))
 			continue;
 		if (asprintf(&key, "%s/%s", ns, name) < 0)
 			goto out;
 		po->po_key = key;
 		po->po_ns = ns;
-		v->npols++;
-		json_array_append(nps, (json_t *)np);
+		v->ps_npols++;
+		/* Not readable: it selects the whole namespace, allowing only
+		 * what its readable rules allow (closed rather than open). */
+		po->po_all = k1s_lsel_from_json(member(json_object_get(np, "spec"), "podSelector"),
+						&po->po_sel, err, sizeof(err)) < 0;
 		if (policy_compile(v, cache, po, np) < 0)
 			goto out;
 	}
-	rc = select_pods(v, nps);
+	rc = 0;
 out:
 	free(sorted);
-	json_decref(nps);
 	json_decref(cache);
 	return rc;
+}
+
+struct pol_policies *pol_policies_new(const json_t *nps)
+{
+	struct pol_policies *ps = calloc(1, sizeof(*ps));
+
+	if (!ps)
+		return NULL;
+	atomic_init(&ps->ps_refs, 1);
+	if (policies_compile(ps, nps) < 0) {
+		policies_fini(ps);
+		free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+struct pol_policies *pol_policies_ref(struct pol_policies *p)
+{
+	if (p)
+		atomic_fetch_add(&p->ps_refs, 1);
+	return p;
+}
+
+void pol_policies_free(struct pol_policies *p)
+{
+	if (!p || atomic_fetch_sub(&p->ps_refs, 1) != 1)
+		return;
+	policies_fini(p);
+	free(p);
+}
+
+/* The view's side of the policies: which pods each peer picks, which
+ * pods each policy selects, a drop counter slot per policy. */
+static int build_policies(struct pol_view *v)
+{
+	const struct pol_policies *ps = v->policies;
+
+	v->peer_pods = calloc(ps->ps_npeers + 1, sizeof(*v->peer_pods));
+	v->drops = calloc(ps->ps_npols + 1, sizeof(*v->drops));
+	if (!v->peer_pods || !v->drops)
+		return -ENOMEM;
+	for (size_t i = 0; i < ps->ps_npeers; i++)
+		if (peer_pick(v, ps->ps_peers[i], &v->peer_pods[i]) < 0)
+			return -ENOMEM;
+	return select_pods(v);
 }
 
 struct pol_view *pol_builder_finish(struct pol_view_builder *b)
@@ -728,9 +803,15 @@ struct pol_view *pol_builder_finish(struct pol_view_builder *b)
 	v->node_ip = b->node_ip;
 	v->svc_fronts = b->fronts;
 	b->fronts = NULL;
+	v->policies = b->policies ? b->policies : pol_policies_new(b->pols);
+	b->policies = NULL;
+	if (!v->policies)
+		goto fail;
+	v->pols = v->policies->ps_pols;
+	v->npols = v->policies->ps_npols;
 	v->objs = json_pack("[OOOOO]", b->nss, b->pods, b->pols, b->svcs, b->eps);
 	if (!v->objs || build_namespaces(v, b) < 0 || build_pods(v, b) < 0 ||
-	    build_policies(v, b) < 0 || pol_build_fronts(v, b->svcs, b->eps) < 0)
+	    build_policies(v) < 0 || pol_build_fronts(v, b->svcs, b->eps) < 0)
 		goto fail;
 	builder_free(b);
 	return v;
@@ -757,23 +838,11 @@ void pol_view_free(struct pol_view *v)
 	for (size_t i = 0; i < v->nns; i++)
 		json_decref(v->nss[i].ns_labels);
 	free(v->nss);
-	for (size_t i = 0; i < v->npols; i++) {
-		for (int d = 0; d < 2; d++) {
-			for (size_t r = 0; r < v->pols[i].po_nrules[d]; r++) {
-				free(v->pols[i].po_rules[d][r].ru_peers);
-				free(v->pols[i].po_rules[d][r].ru_ports);
-			}
-			free(v->pols[i].po_rules[d]);
-		}
-		free((char *)v->pols[i].po_key);
-	}
-	free(v->pols);
-	for (size_t i = 0; i < v->npeers; i++) {
-		free(v->peers[i]->pe_pods);
-		free(v->peers[i]->pe_except);
-		free(v->peers[i]);
-	}
-	free(v->peers);
+	for (size_t i = 0; v->peer_pods && i < v->policies->ps_npeers; i++)
+		free(v->peer_pods[i]);
+	free(v->peer_pods);
+	free(v->drops);
+	pol_policies_free(v->policies);
 	for (size_t i = 0; i < v->nfronts; i++) {
 		free(v->fronts[i].fr_ep_ip);
 		free(v->fronts[i].fr_ep_port);
@@ -814,5 +883,5 @@ const char *pol_view_policy_key(const struct pol_view *v, size_t i)
 void pol_view_set_drops(struct pol_view *v, size_t i, _Atomic uint64_t *counter)
 {
 	if (i < v->npols)
-		v->pols[i].po_drops = counter;
+		v->drops[i] = counter;
 }

@@ -1,11 +1,12 @@
 /* The runtime's gate with many Services: how long pol_admit_pod takes
  * for each of PODS pods (what starting a pod holds the control loop for),
  * and how long a pass takes after one Endpoints changes, with SERVICES
- * Services and their Endpoints in the store and no policy, then one
- * policy selecting every pod. In-process over a real store, the evaluator
- * alone (no nftables): it runs beside anything.
+ * Services and their Endpoints in the store and no policy, then
+ * POLICIES policies (default 1): one selecting every pod, the others each
+ * an app no pod runs, allowing it from its namespace. In-process over a
+ * real store, the evaluator alone (no nftables): it runs beside anything.
  *
- *   admit SERVICES PODS */
+ *   admit SERVICES PODS [POLICIES] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,13 +110,14 @@ static double endpoints_pass(struct st *st, struct pol *pol, int nsvc)
 int main(int argc, char **argv)
 {
 	int nsvc = argc > 1 ? atoi(argv[1]) : 1000, npods = argc > 2 ? atoi(argv[2]) : 100, err;
+	int npol = argc > 3 ? atoi(argv[3]) : 1;
 	char dir[] = "/tmp/pol-admit.XXXXXX", cmd[64];
 	struct pol_config cfg = {.node_ip = "192.0.2.2"};
 	struct st *st;
 	struct pol *pol;
 	double p50, max;
 
-	if (nsvc < 1 || npods < 1 || !mkdtemp(dir))
+	if (nsvc < 1 || npods < 1 || npol < 1 || !mkdtemp(dir))
 		return 2;
 	st = st_open(dir, &(struct st_opts){ST_SYNC_NORMAL, 0}, &err);
 	if (!st)
@@ -137,17 +139,27 @@ int main(int argc, char **argv)
 		return 1;
 	pol_pass(pol);
 	admit_all(st, pol, npods, 0, &p50, &max);
-	printf("%5d Services, no policy:  admit p50 %7.3f ms max %7.3f ms, pass after an "
+	printf("%5d Services,    0 policies: admit p50 %7.3f ms max %7.3f ms, pass after an "
 	       "Endpoints change %7.3f ms\n",
 	       nsvc, p50, max, endpoints_pass(st, pol, nsvc));
 	put(st, "networkpolicies.networking.k8s.io",
 	    json_pack("{s:{s:s,s:s},s:{s:{},s:[{s:[{s:{}}]}]}}", "metadata", "namespace", "d",
 	              "name", "same-ns", "spec", "podSelector", "ingress", "from", "podSelector"));
+	for (int i = 1; i < npol; i++) {
+		char name[32], app[32];
+
+		snprintf(name, sizeof(name), "app-%d", i);
+		snprintf(app, sizeof(app), "other-%d", i);
+		put(st, "networkpolicies.networking.k8s.io",
+		    json_pack("{s:{s:s,s:s},s:{s:{s:{s:s}},s:[{s:[{s:{}}]}]}}", "metadata",
+		              "namespace", "d", "name", name, "spec", "podSelector", "matchLabels",
+		              "app", app, "ingress", "from", "podSelector"));
+	}
 	pol_pass(pol);
 	admit_all(st, pol, npods, 1, &p50, &max);
-	printf("%5d Services, one policy: admit p50 %7.3f ms max %7.3f ms, pass after an "
+	printf("%5d Services, %4d policies: admit p50 %7.3f ms max %7.3f ms, pass after an "
 	       "Endpoints change %7.3f ms\n",
-	       nsvc, p50, max, endpoints_pass(st, pol, nsvc));
+	       nsvc, npol, p50, max, endpoints_pass(st, pol, nsvc));
 	pol_free(pol);
 	st_close(st);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
