@@ -1,5 +1,9 @@
 /* The view: NetworkPolicies compiled once against the pods and namespaces
  * of one moment, so that judging a flow (pol_eval.c) is lookups only.
+ * What depends on the policies alone (their rules, peers and selectors,
+ * struct pol_policies) is compiled apart and shared by successive views,
+ * as the Services' fronts are (pol_front.c): a view for a pod admitted
+ * picks pods with selectors already read.
  *
  * Semantics are networking.k8s.io/v1's, as kubernetes/api
  * networking/v1/types.go documents them and pkg/apis/networking/v1
