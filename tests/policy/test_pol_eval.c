@@ -452,12 +452,12 @@ static void gates(void **state)
 	pol_view_free(v);
 }
 
-/* A view over fronts built per Service and joined (as the module keeps
- * them between views) says what a view built from every Service at once
- * says: the same gates, blamed on the same policies, and the same
- * explanations at each front. */
-static struct pol_view *fronts_view(const json_t *pols, struct pol_fronts *f, const json_t *svcs,
-				    const json_t *eps)
+/* A view over fronts built per Service and joined, and over policies
+ * compiled apart (as the module keeps both between views), says what a
+ * view built from every object at once says: the same gates, blamed on
+ * the same policies, and the same explanations at each front. */
+static struct pol_view *fronts_view(const json_t *pols, struct pol_policies *ps,
+				    struct pol_fronts *f, const json_t *svcs, const json_t *eps)
 {
 	struct k1s_cidr net = {0x0af40000, 16};
 	struct pol_view_builder *b = pol_builder_new(&net, PT_NODE);
@@ -475,6 +475,8 @@ static struct pol_view *fronts_view(const json_t *pols, struct pol_fronts *f, co
 		}
 	json_array_foreach(pols, i, o)
 		pol_builder_policy(b, o);
+	if (ps)
+		pol_builder_policies(b, ps);
 	if (f)
 		pol_builder_fronts(b, f);
 	json_array_foreach(svcs, i, o)
@@ -484,7 +486,7 @@ static struct pol_view *fronts_view(const json_t *pols, struct pol_fronts *f, co
 	return pol_builder_finish(b);
 }
 
-static void shared_fronts_agree(void **state)
+static void shared_parts_agree(void **state)
 {
 	static const char objs[] =
 	    "{svcs: [{metadata: {namespace: x, name: s1}, spec: {clusterIP: 10.96.0.20, ports: "
@@ -507,8 +509,9 @@ static void shared_fronts_agree(void **state)
 	json_t *svcs = json_object_get(all, "svcs"), *eps = json_object_get(all, "eps");
 	json_t *none = json_array();
 	struct pol_fronts *part[3], *joined, *whole;
-	struct pol_view *v[3];
-	struct pol_gates g[3] = {{0}};
+	struct pol_policies *ps = pol_policies_new(p);
+	struct pol_view *v[4];
+	struct pol_gates g[4] = {{0}};
 
 	assert_non_null(all);
 	for (size_t i = 0; i < 3; i++) {
@@ -527,19 +530,22 @@ static void shared_fronts_agree(void **state)
 	assert_non_null(whole);
 	for (size_t i = 0; i < 3; i++)
 		pol_fronts_free(part[i]);	/* the join keeps its own */
-	v[0] = fronts_view(p, NULL, svcs, eps);
-	v[1] = fronts_view(p, joined, none, none);
-	v[2] = fronts_view(p, whole, none, none);
+	assert_non_null(ps);
+	v[0] = fronts_view(p, NULL, NULL, svcs, eps);
+	v[1] = fronts_view(p, NULL, joined, none, none);
+	v[2] = fronts_view(p, NULL, whole, none, none);
+	v[3] = fronts_view(none, ps, joined, none, none);
 	pol_fronts_free(joined);
 	pol_fronts_free(whole);
-	for (int k = 0; k < 3; k++) {
+	pol_policies_free(ps);
+	for (int k = 0; k < 4; k++) {
 		assert_non_null(v[k]);
 		assert_int_equal(pol_view_gates(v[k], &g[k]), 0);
 	}
 	/* Some clients are gated at some fronts, others not. */
 	assert_true(g[0].n > 0);
 	assert_true(g[0].n < 9 * 6);
-	for (int k = 1; k < 3; k++) {
+	for (int k = 1; k < 4; k++) {
 		assert_int_equal(g[k].n, g[0].n);
 		assert_memory_equal(g[k].v, g[0].v, g[0].n * sizeof(*g[0].v));
 	}
@@ -548,7 +554,7 @@ static void shared_fronts_agree(void **state)
 		size_t n0 = pol_view_gate_blame(v[0], &g[0].v[i], &b0);
 
 		assert_true(n0 > 0);
-		for (int k = 1; k < 3; k++) {
+		for (int k = 1; k < 4; k++) {
 			assert_int_equal(pol_view_gate_blame(v[k], &g[0].v[i], &bk), n0);
 			for (size_t j = 0; j < n0; j++)
 				assert_string_equal(bk[j], b0[j]);
@@ -568,7 +574,7 @@ static void shared_fronts_agree(void **state)
 				struct pol_flow f = {pt_ip(ns, pd), to[t].ip, to[t].port, to[t].proto};
 				json_t *e0 = pol_view_explain(v[0], &f);
 
-				for (int k = 1; k < 3; k++) {
+				for (int k = 1; k < 4; k++) {
 					json_t *ek = pol_view_explain(v[k], &f);
 
 					assert_true(json_equal(e0, ek));
@@ -577,7 +583,8 @@ static void shared_fronts_agree(void **state)
 				json_decref(e0);
 			}
 		}
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 4; k++) {
+		assert_int_equal(pt_agree(v[k]), 0);
 		pol_gates_free(&g[k]);
 		pol_view_free(v[k]);
 	}
@@ -811,7 +818,7 @@ int main(void)
 		cmocka_unit_test(metadata_name_label),
 		cmocka_unit_test(explain_json),
 		cmocka_unit_test(gates),
-		cmocka_unit_test(shared_fronts_agree),
+		cmocka_unit_test(shared_parts_agree),
 		cmocka_unit_test(case_table),
 	};
 
