@@ -339,6 +339,23 @@ static const json_t *member(const json_t *o, const char *k)
 	return json_is_null(m) ? NULL : m;
 }
 
+/* One label (key and value) a label selector requires, from its
+ * matchLabels, whose pairs must all match: the pods it may select are
+ * those with that label. NULL when it names none. */
+static void required_label(const json_t *sel, const char **key, const char **val)
+{
+	const char *k;
+	json_t *x;
+
+	*key = *val = NULL;
+	json_object_foreach(json_object_get(sel, "matchLabels"), k, x)
+		if (json_is_string(x)) {
+			*key = k;
+			*val = json_string_value(x);
+			return;
+		}
+}
+
 /* A peer of pods: its selectors, read once per policy change. */
 static void peer_pods(struct pol_peer *pe, const json_t *pod_sel, const json_t *ns_sel,
 		      const char *own_ns)
@@ -353,13 +370,68 @@ static void peer_pods(struct pol_peer *pe, const json_t *pod_sel, const json_t *
 	}
 	pe->pe_kind = POL_PEER_PODS;
 	pe->pe_own_ns = own_ns;
+	required_label(pod_sel, &pe->pe_lkey, &pe->pe_lval);
+}
+
+/* The view's pods by label, so that a selector requiring a label looks
+ * only at the pods that have it (each still matched in full): a view is
+ * built for each pod admitted, and matching every selector against every
+ * pod was most of it beside many policies. "key\x1fvalue" -> [pod index,
+ * ascending]; NULL: not indexed (a pod with a label that is no string),
+ * every pod is looked at. */
+static json_t *label_index(const struct pol_view *v)
+{
+	json_t *idx = json_object(), *x, *list;
+	const char *k;
+	char key[1024];
+
+	for (size_t i = 0; idx && i < v->npods; i++) {
+		if (v->px[i].px_labels && !json_is_object(v->px[i].px_labels))
+			goto off;
+		json_object_foreach((json_t *)v->px[i].px_labels, k, x) {
+			if (!json_is_string(x))
+				goto off;
+			snprintf(key, sizeof(key), "%s\x1f%s", k, json_string_value(x));
+			if (!(list = json_object_get(idx, key)) &&
+			    (json_object_set_new(idx, key, json_array()) < 0 ||
+			     !(list = json_object_get(idx, key))))
+				goto off;
+			if (json_array_append_new(list, json_integer((json_int_t)i)) < 0)
+				goto off;
+		}
+	}
+	return idx;
+off:
+	json_decref(idx);
+	return NULL;
+}
+
+/* The pods to look at for a selector requiring label key=val: those with
+ * it (a JSON array of indices), or every pod (*all). */
+static const json_t *candidates(const json_t *idx, const char *key, const char *val, bool *all)
+{
+	char k[1024];
+	int n;
+
+	*all = !idx || !key;
+	if (*all)
+		return NULL;
+	n = snprintf(k, sizeof(k), "%s\x1f%s", key, val);
+	/* A label too long for the index's keys: every pod. */
+	if (n < 0 || (size_t)n >= sizeof(k)) {
+		*all = true;
+		return NULL;
+	}
+	return json_object_get(idx, k);
 }
 
 /* Which of the view's pods a peer picks. */
-static int peer_pick(struct pol_view *v, const struct pol_peer *pe, uint64_t **out)
+static int peer_pick(struct pol_view *v, const json_t *idx, const struct pol_peer *pe,
+		     uint64_t **out)
 {
-	size_t words = (v->npods + 63) / 64 + 1;
-	bool *ns_ok;
+	size_t words = (v->npods + 63) / 64 + 1, n, k;
+	const json_t *cand;
+	bool *ns_ok, all;
 
 	*out = calloc(words, sizeof(uint64_t));
 	if (!*out)
@@ -376,9 +448,14 @@ static int peer_pick(struct pol_view *v, const struct pol_peer *pe, uint64_t **o
 	for (size_t i = 0; i < v->nns; i++)
 		ns_ok[i] = pe->pe_nsel ? k1s_lsel_match(pe->pe_nsel, v->nss[i].ns_labels)
 				       : !strcmp(v->nss[i].ns_name, pe->pe_own_ns);
-	for (size_t i = 0; i < v->npods; i++)
+	cand = candidates(idx, pe->pe_lkey, pe->pe_lval, &all);
+	n = all ? v->npods : json_array_size(cand);
+	for (k = 0; k < n; k++) {
+		size_t i = all ? k : (size_t)json_integer_value(json_array_get(cand, k));
+
 		if (ns_ok[v->px[i].px_ns] && k1s_lsel_match(pe->pe_psel, v->px[i].px_labels))
 			(*out)[i / 64] |= UINT64_C(1) << (i % 64);
+	}
 	free(ns_ok);
 	return 0;
 }
@@ -631,7 +708,7 @@ static int iso_add(struct pol_view *v, struct pol_podx *px, enum pol_dir d, uint
  * policy's namespace, {} selecting all of them (types.go
  * NetworkPolicySpec.PodSelector). Policies are in key order, so each
  * pod's list is in name order. */
-static int select_pods(struct pol_view *v)
+static int select_pods(struct pol_view *v, const json_t *idx)
 {
 	/* The pods of each namespace, so that a policy looks at its own. */
 	size_t *first = calloc(v->nns + 1, sizeof(*first)), *at = calloc(v->npods + 1, sizeof(*at));
@@ -649,13 +726,20 @@ static int select_pods(struct pol_view *v)
 	for (size_t pi = 0; pi < v->npols; pi++) {
 		const struct pol_policy *po = &v->pols[pi];
 		long ns = ns_find(v, po->po_ns);
+		const json_t *cand;
+		bool all;
+		size_t n;
 
 		if (ns < 0)
 			continue;
-		for (size_t k = first[ns]; k < first[ns + 1]; k++) {
-			size_t i = at[k];
+		cand = candidates(idx, po->po_all ? NULL : po->po_lkey, po->po_lval, &all);
+		n = all ? first[ns + 1] - first[ns] : json_array_size(cand);
+		for (size_t k = 0; k < n; k++) {
+			size_t i = all ? at[first[ns] + k]
+				       : (size_t)json_integer_value(json_array_get(cand, k));
 
-			if (!(po->po_all || k1s_lsel_match(po->po_sel, v->px[i].px_labels)))
+			if (v->px[i].px_ns != (size_t)ns ||
+			    !(po->po_all || k1s_lsel_match(po->po_sel, v->px[i].px_labels)))
 				continue;
 			for (int d = POL_INGRESS; d <= POL_EGRESS; d++)
 				if (po->po_types[d] && iso_add(v, &v->px[i], d, (uint32_t)pi) < 0)
@@ -741,6 +825,9 @@ static int policies_compile(struct pol_policies *v, const json_t *pols)
 		 * what its readable rules allow (closed rather than open). */
 		po->po_all = k1s_lsel_from_json(member(json_object_get(np, "spec"), "podSelector"),
 						&po->po_sel, err, sizeof(err)) < 0;
+		if (!po->po_all)
+			required_label(member(json_object_get(np, "spec"), "podSelector"),
+				       &po->po_lkey, &po->po_lval);
 		if (policy_compile(v, cache, po, np) < 0)
 			goto out;
 	}
@@ -786,15 +873,21 @@ void pol_policies_free(struct pol_policies *p)
 static int build_policies(struct pol_view *v)
 {
 	const struct pol_policies *ps = v->policies;
+	json_t *idx;
+	int rc = 0;
 
 	v->peer_pods = calloc(ps->ps_npeers + 1, sizeof(*v->peer_pods));
 	v->drops = calloc(ps->ps_npols + 1, sizeof(*v->drops));
 	if (!v->peer_pods || !v->drops)
 		return -ENOMEM;
-	for (size_t i = 0; i < ps->ps_npeers; i++)
-		if (peer_pick(v, ps->ps_peers[i], &v->peer_pods[i]) < 0)
-			return -ENOMEM;
-	return select_pods(v);
+	/* Without it (no memory) every pod is looked at: slower, the same. */
+	idx = ps->ps_npols ? label_index(v) : NULL;
+	for (size_t i = 0; i < ps->ps_npeers && rc == 0; i++)
+		rc = peer_pick(v, idx, ps->ps_peers[i], &v->peer_pods[i]);
+	if (rc == 0)
+		rc = select_pods(v, idx);
+	json_decref(idx);
+	return rc;
 }
 
 struct pol_view *pol_builder_finish(struct pol_view_builder *b)

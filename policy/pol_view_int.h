@@ -46,6 +46,7 @@ struct pol_peer {
 	struct k1s_lsel *pe_psel;	/* POL_PEER_PODS */
 	struct k1s_lsel *pe_nsel;	/* NULL: the policy's own namespace */
 	const char *pe_own_ns;
+	const char *pe_lkey, *pe_lval;	/* a label pe_psel requires, or NULL */
 	struct k1s_cidr pe_cidr;	/* POL_PEER_IPBLOCK */
 	struct k1s_cidr *pe_except;
 	size_t pe_nexcept;
@@ -74,6 +75,7 @@ struct pol_policy {
 	size_t po_nrules[2];
 	struct k1s_lsel *po_sel;	/* podSelector; NULL and po_all: unreadable */
 	bool po_all;
+	const char *po_lkey, *po_lval;	/* a label po_sel requires, or NULL */
 };
 
 /* The policies compiled, apart from the pods: shared by successive views
