@@ -4,7 +4,8 @@
  * pod known before the store has its address; explain names the policy
  * and rule that allowed; proxy drops are counted per policy; readers on
  * other threads keep checking while views are replaced; a Service's
- * fronts, kept across views, follow its Service and Endpoints. */
+ * fronts and the compiled policies, kept across views, follow their
+ * objects. */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -289,6 +290,31 @@ static void fronts_follow_services_across_admissions(void **state)
 	assert_null(svc);
 }
 
+/* The policies are compiled apart from the pods and kept between views:
+ * one written just before an admission, with no pass between, is
+ * enforced by the admission itself; one deleted after it, by the pass. */
+static void policies_follow_across_admissions(void **state)
+{
+	struct fx *fx = *state;
+	json_t *pod = pod_in_y("c");
+
+	pol_pass(fx->pol);
+	assert_int_equal(pol_admit_pod(fx->pol, pod, "10.244.2.12"), 0);
+	json_decref(pod);
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_ALLOWED);
+
+	put(fx, "networkpolicies.networking.k8s.io", policy);
+	pod = pod_in_y("d");
+	assert_int_equal(pol_admit_pod(fx->pol, pod, "10.244.2.13"), 0);
+	json_decref(pod);
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_DENIED_INGRESS);
+	assert_int_equal(check(fx, Y_C, X_A, 80), POL_DENIED_INGRESS);
+
+	assert_int_equal(st_delete(fx->st, "networkpolicies.networking.k8s.io", "x", "p", 0, NULL), 0);
+	pol_pass(fx->pol);
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_ALLOWED);
+}
+
 struct reader {
 	struct fx *fx;
 	atomic_bool *stop;
@@ -366,6 +392,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(admit_before_the_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(named_port_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(fronts_follow_services_across_admissions, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(policies_follow_across_admissions, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(readers_while_views_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_config, setup, teardown),
