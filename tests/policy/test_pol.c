@@ -8,6 +8,8 @@
  * objects. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -318,7 +320,7 @@ static void policies_follow_across_admissions(void **state)
 struct reader {
 	struct fx *fx;
 	atomic_bool *stop;
-	unsigned long checks;
+	_Atomic unsigned long checks;
 	bool bad;
 };
 
@@ -354,6 +356,11 @@ static void readers_while_views_change(void **state)
 		r[i] = (struct reader){fx, &stop, 0, false};
 		assert_int_equal(pthread_create(&t[i], NULL, read_on, &r[i]), 0);
 	}
+	/* Every reader checking before the views change: building one takes
+	 * less time than a thread takes to start. */
+	for (int i = 0; i < 4; i++)
+		while (!atomic_load(&r[i].checks))
+			sched_yield();
 	for (int i = 0; i < 100; i++) {
 		put(fx, "namespaces", i % 2 ? "{\"metadata\":{\"name\":\"y\",\"labels\":{\"team\":\"blue\"}}}"
 					    : "{\"metadata\":{\"name\":\"y\"}}");
