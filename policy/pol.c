@@ -33,6 +33,12 @@ enum { POL_NS, POL_PODS, POL_NPS, POL_SVCS, POL_EPS, POL_NRES };
 static const char *const followed[] = {"namespaces", "pods", "networkpolicies.networking.k8s.io",
 				       "services", "endpoints", NULL};
 
+/* The fronts of one Service ("namespace/name") and its Endpoints. */
+struct pol_svc_part {
+	char *sp_key;
+	struct pol_fronts *sp_fronts;
+};
+
 /* A policy's drop count, kept across views for as long as k1s runs. */
 struct pol_counter {
 	char *pc_key;
@@ -48,6 +54,16 @@ struct pol {
 	json_t *cache[POL_NRES];	/* "namespace/name" -> object */
 	json_t *admitted;		/* pods the runtime's gate made known:
 					 * "namespace/name" -> {"pod", "ip"} */
+	/* The Services' fronts: one part per Service with Endpoints, by key,
+	 * built again when its Service or Endpoints changed, and the parts
+	 * joined for the views. */
+	struct pol_svc_part *parts;	/* sorted by key */
+	size_t nparts;
+	json_t *parts_changed;		/* keys changed since the join */
+	struct pol_fronts *fronts;	/* the parts joined */
+	bool fronts_dirty;		/* a Service or Endpoints changed since */
+	struct pol_policies *policies;	/* cache[POL_NPS] compiled */
+	bool policies_dirty;		/* a policy changed since */
 	bool dirty;
 	bool ready;
 	bool apply_failed;
@@ -230,6 +246,12 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 		if (r == POL_PODS && k1s_json_str(obj, "status.podIP"))
 			json_object_del(pol->admitted, key);
 	}
+	if (r == POL_NPS)
+		pol->policies_dirty = true;
+	if (r == POL_SVCS || r == POL_EPS) {
+		json_object_set_new(pol->parts_changed, key, json_true());
+		pol->fronts_dirty = true;
+	}
 	pol->dirty = true;
 }
 
@@ -239,6 +261,10 @@ static void on_reset(void *arg)
 
 	for (int i = 0; i < POL_NRES; i++)
 		json_object_clear(pol->cache[i]);
+	for (size_t i = 0; i < pol->nparts; i++)
+		json_object_set_new(pol->parts_changed, pol->parts[i].sp_key, json_true());
+	pol->fronts_dirty = true;
+	pol->policies_dirty = true;
 	pol->dirty = true;
 }
 
@@ -268,25 +294,164 @@ static _Atomic uint64_t *counter_for(struct pol *pol, const char *key)
 	return &c->pc_drops;
 }
 
+/* The part of the Service at key: its index, or where it would go. */
+static size_t part_at(const struct pol *pol, const char *key, bool *found)
+{
+	size_t lo = 0, hi = pol->nparts;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(pol->parts[mid].sp_key, key);
+
+		if (!c) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The Service at key's part built again from the copy (removed when the
+ * Service or its Endpoints is gone). 0 or -ENOMEM. */
+static int part_update(struct pol *pol, const char *key)
+{
+	const json_t *svc = json_object_get(pol->cache[POL_SVCS], key),
+		     *eps = json_object_get(pol->cache[POL_EPS], key);
+	struct pol_fronts *f = NULL;
+	struct pol_svc_part *grown;
+	bool found;
+	size_t at = part_at(pol, key, &found);
+
+	if (svc && eps) {
+		json_t *sa = json_pack("[O]", svc), *ea = json_pack("[O]", eps);
+
+		f = sa && ea ? pol_fronts_new(sa, ea, pol->node_ip) : NULL;
+		json_decref(sa);
+		json_decref(ea);
+		if (!f)
+			return -ENOMEM;
+	}
+	if (found) {
+		pol_fronts_free(pol->parts[at].sp_fronts);
+		if (f) {
+			pol->parts[at].sp_fronts = f;
+			return 0;
+		}
+		free(pol->parts[at].sp_key);
+		memmove(&pol->parts[at], &pol->parts[at + 1],
+			(pol->nparts - at - 1) * sizeof(*pol->parts));
+		pol->nparts--;
+		return 0;
+	}
+	if (!f)
+		return 0;
+	grown = realloc(pol->parts, (pol->nparts + 1) * sizeof(*grown));
+	if (!grown) {
+		pol_fronts_free(f);
+		return -ENOMEM;
+	}
+	pol->parts = grown;
+	memmove(&pol->parts[at + 1], &pol->parts[at], (pol->nparts - at) * sizeof(*pol->parts));
+	pol->parts[at] = (struct pol_svc_part){strdup(key), f};
+	if (!pol->parts[at].sp_key) {
+		pol_fronts_free(f);
+		memmove(&pol->parts[at], &pol->parts[at + 1],
+			(pol->nparts - at) * sizeof(*pol->parts));
+		return -ENOMEM;
+	}
+	pol->nparts++;
+	return 0;
+}
+
+/* The Services' fronts of the copy: only the parts of the Services whose
+ * Service or Endpoints changed are built again, then joined; a pod's
+ * admission, or a policy's change, reuses the last join. NULL on no
+ * memory (the changes stay recorded). */
+static struct pol_fronts *fronts(struct pol *pol)
+{
+	struct pol_fronts **each, *f;
+	const char *k;
+	json_t *o, *tmp;
+
+	if (pol->fronts && !pol->fronts_dirty)
+		return pol->fronts;
+	json_object_foreach_safe(pol->parts_changed, tmp, k, o) {
+		if (part_update(pol, k) < 0)
+			return NULL;
+		json_object_del(pol->parts_changed, k);
+	}
+	each = calloc(pol->nparts + 1, sizeof(*each));
+	if (!each)
+		return NULL;
+	for (size_t i = 0; i < pol->nparts; i++)
+		each[i] = pol->parts[i].sp_fronts;
+	f = pol_fronts_join(each, pol->nparts);
+	free(each);
+	if (!f)
+		return NULL;
+	pol_fronts_free(pol->fronts);
+	pol->fronts = f;
+	pol->fronts_dirty = false;
+	return f;
+}
+
+/* The policies of the copy, compiled again only when one changed: a
+ * pod's admission, or any other change, reuses them. NULL on no memory. */
+static struct pol_policies *policies(struct pol *pol)
+{
+	struct pol_policies *p;
+	const char *k;
+	json_t *nps, *o;
+
+	if (pol->policies && !pol->policies_dirty)
+		return pol->policies;
+	if (!(nps = json_array()))
+		return NULL;
+	json_object_foreach(pol->cache[POL_NPS], k, o)
+		if (json_array_append(nps, o) < 0) {
+			json_decref(nps);
+			return NULL;
+		}
+	p = pol_policies_new(nps);
+	json_decref(nps);
+	if (!p)
+		return NULL;
+	pol_policies_free(pol->policies);
+	pol->policies = p;
+	pol->policies_dirty = false;
+	return p;
+}
+
 static struct pol_view *build(struct pol *pol)
 {
-	struct pol_view_builder *b = pol_builder_new(&pol->cfg.pod_net, pol->node_ip);
+	struct pol_policies *p = policies(pol);
+	struct pol_fronts *f = fronts(pol);
+	struct pol_view_builder *b;
 	static void (*const add[])(struct pol_view_builder *, const json_t *) = {
-		[POL_NS] = pol_builder_namespace, [POL_NPS] = pol_builder_policy,
-		[POL_SVCS] = pol_builder_service, [POL_EPS] = pol_builder_endpoints};
+		[POL_NS] = pol_builder_namespace};
 	struct pol_view *v;
 	const char *k;
 	json_t *o;
 
-	if (!b)
+	if (!f || !p || !(b = pol_builder_new(&pol->cfg.pod_net, pol->node_ip)))
 		return NULL;
-	for (int r = 0; r < POL_NRES; r++)
+	pol_builder_fronts(b, f);
+	pol_builder_policies(b, p);
+	for (int r = 0; r < POL_NRES; r++) {
+		if (r == POL_SVCS || r == POL_EPS || r == POL_NPS)
+			continue;
 		json_object_foreach(pol->cache[r], k, o) {
 			if (r != POL_PODS)
 				add[r](b, o);
 			else if (!json_object_get(pol->admitted, k))
 				pol_builder_pod(b, o, NULL);
 		}
+	}
 	json_object_foreach(pol->admitted, k, o)
 		pol_builder_pod(b, json_object_get(o, "pod"), k1s_json_str(o, "ip"));
 	v = pol_builder_finish(b);
@@ -377,6 +542,14 @@ static void pol_destroy(struct pol *pol, bool remove)
 	for (size_t i = 0; i < pol->nretired; i++)
 		pol_view_free(pol->retired[i]);
 	free(pol->retired);
+	pol_fronts_free(pol->fronts);
+	pol_policies_free(pol->policies);
+	for (size_t i = 0; i < pol->nparts; i++) {
+		free(pol->parts[i].sp_key);
+		pol_fronts_free(pol->parts[i].sp_fronts);
+	}
+	free(pol->parts);
+	json_decref(pol->parts_changed);
 	for (size_t i = 0; i < pol->ncounters; i++) {
 		free(pol->counters[i]->pc_key);
 		free(pol->counters[i]);
@@ -418,7 +591,8 @@ struct pol *pol_new(struct st *st, struct k1s_loop *loop, const struct pol_confi
 			goto fail;
 	pol->admitted = json_object();
 	pol->counter_at = json_object();
-	if (!pol->admitted || !pol->counter_at)
+	pol->parts_changed = json_object();
+	if (!pol->admitted || !pol->counter_at || !pol->parts_changed)
 		goto fail;
 	if (cfg->node_ip && k1s_ip4_parse(cfg->node_ip, &pol->node_ip) < 0) {
 		e = -EINVAL;

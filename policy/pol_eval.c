@@ -37,11 +37,11 @@ static bool in_block(const struct pol_peer *pe, uint32_t ip)
 
 /* ipBlock matches the address whoever holds it, pods included, as the
  * upstream e2e cases for ipBlock expect of pod addresses. */
-static bool peer_match(const struct pol_peer *pe, uint32_t ip, long pod)
+static bool peer_match(const struct pol_view *v, const struct pol_peer *pe, uint32_t ip, long pod)
 {
 	switch (pe->pe_kind) {
 	case POL_PEER_PODS:
-		return pod >= 0 && pol_bit(pe->pe_pods, (size_t)pod);
+		return pod >= 0 && pol_bit(v->peer_pods[pe->pe_id], (size_t)pod);
 	case POL_PEER_IPBLOCK:
 		return in_block(pe, ip);
 	default:
@@ -92,7 +92,7 @@ static bool rule_allows(const struct pol_view *v, const struct pol_rule *ru, uin
 	if (!ru->ru_npeers)
 		return true;
 	for (size_t i = 0; i < ru->ru_npeers; i++)
-		if (peer_match(ru->ru_peers[i], peer_ip, peer))
+		if (peer_match(v, ru->ru_peers[i], peer_ip, peer))
 			return true;
 	return false;
 }
@@ -153,7 +153,7 @@ void pol_view_count_drop(const struct pol_view *v, const struct pol_flow *f,
 	if (verdict == POL_ALLOWED || pod < 0)
 		return;
 	for (size_t i = 0; i < v->px[pod].px_niso[dir]; i++) {
-		_Atomic uint64_t *c = v->pols[v->px[pod].px_iso[dir][i]].po_drops;
+		_Atomic uint64_t *c = v->drops[v->px[pod].px_iso[dir][i]];
 
 		if (c)
 			atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
@@ -242,15 +242,18 @@ json_t *pol_view_explain(const struct pol_view *v, const struct pol_flow *f)
 	const char *proto = f->proto < sizeof(protos) / sizeof(*protos) ? protos[f->proto] : NULL;
 
 	if (pol_view_find(v, f->dst) < 0)
-		for (size_t i = 0; i < v->nfronts; i++)
-			if (v->fronts[i].fr_ip == f->dst && v->fronts[i].fr_port == f->dport &&
-			    v->fronts[i].fr_proto == f->proto && !v->fronts[i].fr_face) {
-				json_t *o = explain_front(v, &v->fronts[i], f);
+		for (size_t i = 0; i < pol_view_nfronts(v); i++) {
+			const struct pol_front *fr = pol_view_front(v, i);
+
+			if (fr->fr_ip == f->dst && fr->fr_port == f->dport &&
+			    fr->fr_proto == f->proto && !fr->fr_face) {
+				json_t *o = explain_front(v, fr, f);
 
 				if (o && proto)
 					json_object_set_new(o, "protocol", json_string(proto));
 				return o;
 			}
+		}
 	json_t *o = json_pack("{s:s,s:o,s:o,s:s?,s:i,s:o,s:o}", "verdict",
 			      verdict == POL_ALLOWED ? "Allowed" : "Denied", "from", who(v, f->src),
 			      "to", who(v, f->dst), "protocol", proto, "port", (int)f->dport,
@@ -358,7 +361,7 @@ static int peer_ranges(const struct pol_view *v, const struct pol_peer *pe,
 		(*out)[(*n)++] = (struct k1s_ip4_range){0, UINT32_MAX};
 	} else if (pe->pe_kind == POL_PEER_PODS) {
 		for (size_t j = 0; j < v->npods; j++)
-			if (pol_bit(pe->pe_pods, j))
+			if (pol_bit(v->peer_pods[pe->pe_id], j))
 				(*out)[(*n)++] = (struct k1s_ip4_range){v->pods[j].ip, v->pods[j].ip};
 	} else if (pe->pe_kind == POL_PEER_IPBLOCK) {
 		return block_ranges(pe, *out, n);
@@ -535,6 +538,91 @@ nomem:
 	return true;
 }
 
+/* What pod i's list depends on: the policies isolating it for dir and,
+ * for ingress, its own named containerPorts (where a rule's named port
+ * resolves); for egress a named port resolves on each destination, the
+ * same for every pod. */
+static int rules_key_cmp(const struct pol_view *v, enum pol_dir dir, size_t a, size_t b)
+{
+	const struct pol_podx *x = &v->px[a], *y = &v->px[b];
+
+	if (x->px_niso[dir] != y->px_niso[dir])
+		return x->px_niso[dir] < y->px_niso[dir] ? -1 : 1;
+	for (size_t i = 0; i < x->px_niso[dir]; i++)
+		if (x->px_iso[dir][i] != y->px_iso[dir][i])
+			return x->px_iso[dir][i] < y->px_iso[dir][i] ? -1 : 1;
+	if (dir != POL_INGRESS)
+		return 0;
+	if (x->px_nports != y->px_nports)
+		return x->px_nports < y->px_nports ? -1 : 1;
+	for (size_t i = 0; i < x->px_nports; i++) {
+		const struct pol_named *m = &x->px_ports[i], *n = &y->px_ports[i];
+		int c = strcmp(m->pn_name, n->pn_name);
+
+		if (c)
+			return c;
+		if (m->pn_port != n->pn_port)
+			return m->pn_port < n->pn_port ? -1 : 1;
+		if (m->pn_proto != n->pn_proto)
+			return m->pn_proto < n->pn_proto ? -1 : 1;
+	}
+	return 0;
+}
+
+struct rules_sort {
+	const struct pol_view *v;
+	enum pol_dir dir;
+};
+
+static int rules_sort_cmp(const void *a, const void *b, void *arg)
+{
+	const struct rules_sort *rs = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = rules_key_cmp(rs->v, rs->dir, x, y);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+int pol_view_rules_all(const struct pol_view *v, enum pol_dir dir, struct pol_elems *out,
+		       bool *isolated)
+{
+	size_t *at = calloc(v->npods + 1, sizeof(*at)), n = 0, first = 0;
+	struct rules_sort rs = {v, dir};
+
+	if (!at)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->npods; i++) {
+		out[i].n = 0;
+		isolated[i] = v->px[i].px_niso[dir] > 0;
+		if (isolated[i])
+			at[n++] = i;
+	}
+	qsort_r(at, n, sizeof(*at), rules_sort_cmp, &rs);
+	for (size_t k = 0; k < n; k++) {
+		struct pol_elems *e = &out[at[k]], *same = &out[at[first]];
+
+		if (k == 0 || rules_key_cmp(v, dir, at[first], at[k])) {
+			first = k;
+			pol_view_rules(v, at[k], dir, e);
+			continue;
+		}
+		/* Closed rather than open on no memory, as pol_view_rules(). */
+		if (same->n && e->cap < same->n) {
+			struct pol_elem *grown = realloc(e->v, same->n * sizeof(*grown));
+
+			if (!grown)
+				continue;
+			e->v = grown;
+			e->cap = same->n;
+		}
+		if (same->n)
+			memcpy(e->v, same->v, same->n * sizeof(*e->v));
+		e->n = same->n;
+	}
+	free(at);
+	return 0;
+}
+
 void pol_elems_free(struct pol_elems *e)
 {
 	free(e->v);
@@ -579,39 +667,66 @@ static int gate_add(struct pol_gates *g, uint32_t client, const struct pol_front
 	return 0;
 }
 
+/* A client may reach the front: through one of its endpoints. */
+static bool front_reachable(const struct pol_view *v, uint32_t client, const struct pol_front *fr)
+{
+	for (size_t e = 0; e < fr->fr_neps; e++) {
+		struct pol_flow f = {client, fr->fr_ep_ip[e], fr->fr_ep_port[e], fr->fr_proto};
+
+		if (pol_view_check(v, &f) == POL_ALLOWED)
+			return true;
+	}
+	return false;
+}
+
 int pol_view_gates(const struct pol_view *v, struct pol_gates *out)
 {
-	size_t k = 0;
+	size_t nfr = pol_view_nfronts(v), nclosed = 0, k = 0, *closed = NULL;
+	bool any_iso = false;
 
 	out->n = 0;
 	if (!v->npols)
 		return 0;
+	for (size_t c = 0; c < v->npods && !any_iso; c++)
+		any_iso = v->px[c].px_niso[POL_INGRESS] || v->px[c].px_niso[POL_EGRESS];
+	/* No pod isolated: every flow passes, no gate. */
+	if (!any_iso)
+		return 0;
+	/* The fronts a client free to go anywhere may not reach through some
+	 * endpoint open to anyone (an address that is no pod, or a pod not
+	 * isolated for ingress): found once, not once per client. */
+	closed = calloc(nfr + 1, sizeof(*closed));
+	if (!closed)
+		return -ENOMEM;
+	for (size_t i = 0; i < nfr; i++) {
+		const struct pol_front *fr = pol_view_front(v, i);
+		bool open = false;
+
+		for (size_t e = 0; e < fr->fr_neps && !open; e++) {
+			long ep = pol_view_find(v, fr->fr_ep_ip[e]);
+
+			open = ep < 0 || !v->px[ep].px_niso[POL_INGRESS];
+		}
+		if (!open)
+			closed[nclosed++] = i;
+	}
 	for (size_t c = 0; c < v->npods; c++) {
+		bool egress = v->px[c].px_niso[POL_EGRESS] > 0;
+		size_t n = egress ? nfr : nclosed;
+
 		if (v->pods[c].face)
 			continue;
-		for (size_t i = 0; i < v->nfronts; i++) {
-			const struct pol_front *fr = &v->fronts[i];
-			bool any = false;
+		for (size_t i = 0; i < n; i++) {
+			const struct pol_front *fr = pol_view_front(v, egress ? i : closed[i]);
 
-			/* Most pairs need no check: a client free to go anywhere, and
-			 * an endpoint open to anyone. */
-			if (!v->px[c].px_niso[POL_EGRESS])
-				for (size_t e = 0; e < fr->fr_neps && !any; e++) {
-					long ep = pol_view_find(v, fr->fr_ep_ip[e]);
-
-					any = ep < 0 || !v->px[ep].px_niso[POL_INGRESS];
-				}
-
-			for (size_t e = 0; e < fr->fr_neps && !any; e++) {
-				struct pol_flow f = {v->pods[c].ip, fr->fr_ep_ip[e],
-						     fr->fr_ep_port[e], fr->fr_proto};
-
-				any = pol_view_check(v, &f) == POL_ALLOWED;
-			}
-			if (!any && gate_add(out, v->pods[c].ip, fr) < 0)
+			if (!front_reachable(v, v->pods[c].ip, fr) &&
+			    gate_add(out, v->pods[c].ip, fr) < 0) {
+				free(closed);
 				return -ENOMEM;
+			}
 		}
 	}
+	free(closed);
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), gate_cmp);
 	for (size_t i = 0; i < out->n; i++)
@@ -625,8 +740,8 @@ size_t pol_view_gate_blame(const struct pol_view *v, const struct pol_gate *g,
 			   const char *const **names)
 {
 	*names = NULL;
-	for (size_t i = 0; i < v->nfronts; i++) {
-		const struct pol_front *fr = &v->fronts[i];
+	for (size_t i = 0; i < pol_view_nfronts(v); i++) {
+		const struct pol_front *fr = pol_view_front(v, i);
 
 		if (fr->fr_ip != g->front || fr->fr_port != g->port || fr->fr_proto != g->proto)
 			continue;

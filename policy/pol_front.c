@@ -1,7 +1,10 @@
 /* Fronts: the addresses where k1s answers for endpoints (a Service's
  * cluster IP, node port and load-balancer addresses; a face pod's own
  * address), each with the endpoints behind it, for the input hook's gates
- * and for explaining a flow to a Service. */
+ * and for explaining a flow to a Service. A Service's fronts depend on
+ * Services and Endpoints alone: they are built into a struct pol_fronts
+ * that successive views share, so that a pod's admission costs what the
+ * pod changes, not a walk over every Service. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,24 +16,30 @@
 #include "pol_int.h"
 #include "pol_view_int.h"
 
-static int front_add(struct pol_view *v, size_t *cap, const char *ns, const char *name,
-		     uint32_t ip, uint16_t port, uint8_t proto, const uint32_t *eip,
-		     const uint16_t *eport, size_t neps)
+/* A growing list of fronts. */
+struct front_list {
+	struct pol_front *v;
+	size_t n, cap;
+};
+
+static int front_add(struct front_list *l, const char *ns, const char *name, uint32_t ip,
+		     uint16_t port, uint8_t proto, const uint32_t *eip, const uint16_t *eport,
+		     size_t neps)
 {
 	struct pol_front *f;
 
 	if (!neps || !proto)
 		return 0;
-	if (v->nfronts == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct pol_front *grown = realloc(v->fronts, ncap * sizeof(*grown));
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		struct pol_front *grown = realloc(l->v, ncap * sizeof(*grown));
 
 		if (!grown)
 			return -ENOMEM;
-		v->fronts = grown;
-		*cap = ncap;
+		l->v = grown;
+		l->cap = ncap;
 	}
-	f = &v->fronts[v->nfronts];
+	f = &l->v[l->n];
 	memset(f, 0, sizeof(*f));
 	f->fr_ep_ip = malloc(neps * sizeof(*eip));
 	f->fr_ep_port = malloc(neps * sizeof(*eport));
@@ -47,8 +56,17 @@ static int front_add(struct pol_view *v, size_t *cap, const char *ns, const char
 	f->fr_port = port;
 	f->fr_proto = proto;
 	f->fr_neps = neps;
-	v->nfronts++;
+	l->n++;
 	return 0;
+}
+
+static void fronts_list_free(struct pol_front *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].fr_ep_ip);
+		free(v[i].fr_ep_port);
+	}
+	free(v);
 }
 
 /* Endpoints by "namespace/name": found per Service in O(1), where a search
@@ -111,13 +129,15 @@ static size_t svc_port_eps(const json_t *eps, const char *pname, uint8_t proto, 
 
 #define POL_FRONT_EPS 1024
 
-int pol_build_fronts(struct pol_view *v, const json_t *svcs, const json_t *all_eps)
+/* The fronts of Services with Endpoints, into l. */
+static int fronts_of_services(struct front_list *l, const json_t *svcs, const json_t *all_eps,
+		      uint32_t node_ip)
 {
 	uint32_t *eip = calloc(POL_FRONT_EPS, sizeof(*eip));
 	uint16_t *eport = calloc(POL_FRONT_EPS, sizeof(*eport));
 	json_t *idx = eps_index(all_eps);
 	const json_t *s, *p, *x;
-	size_t cap = 0, i, j, k;
+	size_t i, j, k;
 	int rc = -ENOMEM;
 
 	if (!eip || !eport || !idx)
@@ -140,31 +160,16 @@ int pol_build_fronts(struct pol_view *v, const json_t *svcs, const json_t *all_e
 			if (port < 1 || port > 65535)
 				continue;
 			if (k1s_ip4_parse(k1s_json_str(s, "spec.clusterIP") ?: "", &ip) == 0 &&
-			    front_add(v, &cap, ns, name, ip, (uint16_t)port, proto, eip, eport,
-				      n) < 0)
+			    front_add(l, ns, name, ip, (uint16_t)port, proto, eip, eport, n) < 0)
 				goto out;
-			if (v->node_ip && nport > 0 && nport <= 65535 &&
-			    front_add(v, &cap, ns, name, v->node_ip, (uint16_t)nport, proto, eip,
-				      eport, n) < 0)
+			if (node_ip && nport > 0 && nport <= 65535 &&
+			    front_add(l, ns, name, node_ip, (uint16_t)nport, proto, eip, eport, n) < 0)
 				goto out;
 			json_array_foreach(k1s_json_path(s, "status.loadBalancer.ingress"), k, x)
 				if (k1s_ip4_parse(k1s_json_str(x, "ip") ?: "", &ip) == 0 &&
-				    front_add(v, &cap, ns, name, ip, (uint16_t)port, proto, eip, eport,
-				      n) < 0)
+				    front_add(l, ns, name, ip, (uint16_t)port, proto, eip, eport,
+					      n) < 0)
 					goto out;
-		}
-	}
-	/* A face answers on its own address for its containerPorts. */
-	for (i = 0; i < v->npods; i++) {
-		if (!v->pods[i].face)
-			continue;
-		for (j = 0; j < v->px[i].px_nports; j++) {
-			const struct pol_named *pn = &v->px[i].px_ports[j];
-
-			if (front_add(v, &cap, v->pods[i].ns, v->pods[i].name, v->pods[i].ip,
-				      pn->pn_port, pn->pn_proto, &v->pods[i].ip, &pn->pn_port, 1) < 0)
-				goto out;
-			v->fronts[v->nfronts - 1].fr_face = true;
 		}
 	}
 	rc = 0;
@@ -173,4 +178,101 @@ out:
 	free(eip);
 	free(eport);
 	return rc;
+}
+
+struct pol_fronts *pol_fronts_new(const json_t *svcs, const json_t *eps, uint32_t node_ip)
+{
+	struct pol_fronts *f = calloc(1, sizeof(*f));
+	struct front_list l = {0};
+
+	if (!f)
+		return NULL;
+	atomic_init(&f->fs_refs, 1);
+	/* The names the fronts borrow live as long as the fronts. */
+	f->fs_objs = json_pack("[OO]", svcs, eps);
+	if (!f->fs_objs || fronts_of_services(&l, svcs, eps, node_ip) < 0) {
+		fronts_list_free(l.v, l.n);
+		json_decref(f->fs_objs);
+		free(f);
+		return NULL;
+	}
+	f->fs_v = l.v;
+	f->fs_n = l.n;
+	return f;
+}
+
+struct pol_fronts *pol_fronts_ref(struct pol_fronts *f)
+{
+	if (f)
+		atomic_fetch_add(&f->fs_refs, 1);
+	return f;
+}
+
+struct pol_fronts *pol_fronts_join(struct pol_fronts *const *parts, size_t n)
+{
+	struct pol_fronts *f = calloc(1, sizeof(*f));
+	size_t total = 0;
+
+	if (!f)
+		return NULL;
+	atomic_init(&f->fs_refs, 1);
+	for (size_t i = 0; i < n; i++)
+		total += parts[i]->fs_n;
+	f->fs_v = calloc(total + 1, sizeof(*f->fs_v));
+	f->fs_parts = calloc(n + 1, sizeof(*f->fs_parts));
+	if (!f->fs_v || !f->fs_parts) {
+		free(f->fs_v);
+		free(f->fs_parts);
+		free(f);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&f->fs_v[f->fs_n], parts[i]->fs_v, parts[i]->fs_n * sizeof(*f->fs_v));
+		f->fs_n += parts[i]->fs_n;
+		f->fs_parts[f->fs_nparts++] = pol_fronts_ref(parts[i]);
+	}
+	return f;
+}
+
+void pol_fronts_free(struct pol_fronts *f)
+{
+	if (!f || atomic_fetch_sub(&f->fs_refs, 1) != 1)
+		return;
+	if (f->fs_parts) {
+		for (size_t i = 0; i < f->fs_nparts; i++)
+			pol_fronts_free(f->fs_parts[i]);
+		free(f->fs_parts);
+		free(f->fs_v);
+	} else {
+		fronts_list_free(f->fs_v, f->fs_n);
+	}
+	json_decref(f->fs_objs);
+	free(f);
+}
+
+int pol_build_fronts(struct pol_view *v, const json_t *svcs, const json_t *all_eps)
+{
+	struct front_list l = {0};
+	size_t i, j;
+
+	if (!v->svc_fronts && !(v->svc_fronts = pol_fronts_new(svcs, all_eps, v->node_ip)))
+		return -ENOMEM;
+	/* A face answers on its own address for its containerPorts. */
+	for (i = 0; i < v->npods; i++) {
+		if (!v->pods[i].face)
+			continue;
+		for (j = 0; j < v->px[i].px_nports; j++) {
+			const struct pol_named *pn = &v->px[i].px_ports[j];
+
+			if (front_add(&l, v->pods[i].ns, v->pods[i].name, v->pods[i].ip,
+				      pn->pn_port, pn->pn_proto, &v->pods[i].ip, &pn->pn_port, 1) < 0) {
+				fronts_list_free(l.v, l.n);
+				return -ENOMEM;
+			}
+			l.v[l.n - 1].fr_face = true;
+		}
+	}
+	v->fronts = l.v;
+	v->nfronts = l.n;
+	return 0;
 }

@@ -32,6 +32,32 @@ void pol_builder_pod(struct pol_view_builder *b, const json_t *pod, const char *
 void pol_builder_policy(struct pol_view_builder *b, const json_t *np);
 void pol_builder_service(struct pol_view_builder *b, const json_t *svc);
 void pol_builder_endpoints(struct pol_view_builder *b, const json_t *eps);
+/* The Services' fronts (Services and Endpoints, JSON arrays, kept by
+ * reference as a builder keeps its objects), to be shared by the views of
+ * builders given them: what a view built with pol_builder_service() and
+ * pol_builder_endpoints() would hold. NULL on no memory. */
+struct pol_fronts *pol_fronts_new(const json_t *svcs, const json_t *eps, uint32_t node_ip);
+/* The fronts of n parts, in order, as one (a reference to each part is
+ * taken; their endpoints are shared, not copied): so that one Service
+ * changed costs its own fronts and a copy of the others' records. NULL
+ * on no memory. */
+struct pol_fronts *pol_fronts_join(struct pol_fronts *const *parts, size_t n);
+/* One more reference; pol_fronts_free() drops one. NULL is a no-op. */
+struct pol_fronts *pol_fronts_ref(struct pol_fronts *f);
+void pol_fronts_free(struct pol_fronts *f);
+/* The view's Services' fronts are f (a reference is taken), in place of
+ * those of the Services and Endpoints given to b, if any. */
+void pol_builder_fronts(struct pol_view_builder *b, struct pol_fronts *f);
+/* The policies (JSON array, kept by reference) compiled apart from the
+ * pods, to be shared by the views of builders given them: what a view
+ * built with pol_builder_policy() would hold. NULL on no memory. */
+struct pol_policies *pol_policies_new(const json_t *nps);
+/* One more reference; pol_policies_free() drops one. NULL is a no-op. */
+struct pol_policies *pol_policies_ref(struct pol_policies *p);
+void pol_policies_free(struct pol_policies *p);
+/* The view's policies are p (a reference is taken), in place of those
+ * given to b with pol_builder_policy(), if any. */
+void pol_builder_policies(struct pol_view_builder *b, struct pol_policies *p);
 /* The view, and the builder freed; NULL on no memory. */
 struct pol_view *pol_builder_finish(struct pol_view_builder *b);
 void pol_view_free(struct pol_view *v);
@@ -90,6 +116,13 @@ struct pol_elems {
  * isolated for dir (every flow passes; *out stays empty). */
 bool pol_view_rules(const struct pol_view *v, size_t pod, enum pol_dir dir,
 		    struct pol_elems *out);
+/* pol_view_rules() for every pod at once (out and isolated: an entry
+ * per pod, out's emptied first): the pods that the same policies isolate
+ * (and, for ingress, with the same named containerPorts) have the same
+ * list, made once and copied, as a Deployment's replicas do. 0 or
+ * -ENOMEM. */
+int pol_view_rules_all(const struct pol_view *v, enum pol_dir dir, struct pol_elems *out,
+		       bool *isolated);
 void pol_elems_free(struct pol_elems *e);
 /* qsort's comparison for pol_elem: the order pol_view_rules() sorts in. */
 int pol_elem_cmp(const void *a, const void *b);

@@ -868,20 +868,41 @@ int pol_nft_apply(struct pol_nft *n, const struct pol_view *v)
 {
 	size_t np = pol_view_npods(v), k = 0;
 	struct pol_nft_pod *p = calloc(np ? np : 1, sizeof(*p));
+	struct pol_elems *rules[2] = {calloc(np + 1, sizeof(*rules[0])),
+				      calloc(np + 1, sizeof(*rules[1]))};
+	bool *iso[2] = {calloc(np + 1, sizeof(bool)), calloc(np + 1, sizeof(bool))};
 	struct pol_gates g = { 0 };
+	size_t made = np;
 	int ret = 0;
 
-	if (!p)
-		return -ENOMEM;
+	if (!p || !rules[0] || !rules[1] || !iso[0] || !iso[1] ||
+	    pol_view_rules_all(v, POL_INGRESS, rules[0], iso[0]) < 0 ||
+	    pol_view_rules_all(v, POL_EGRESS, rules[1], iso[1]) < 0) {
+		ret = -ENOMEM;
+		np = 0;
+	}
 	for (size_t i = 0; i < np; i++) {
 		const struct pol_pod *pod = pol_view_pod(v, i);
 
 		if (pod->face)
 			continue;
 		p[k].ip = pod->ip;
-		for (int d = 0; d < 2; d++)
-			p[k].isolated[d] = pol_view_rules(v, i, (enum pol_dir)d, &p[k].rules[d]);
+		for (int d = 0; d < 2; d++) {
+			p[k].isolated[d] = iso[d][i];
+			p[k].rules[d] = rules[d][i];	/* moved */
+			rules[d][i] = (struct pol_elems){0};
+		}
 		k++;
+	}
+	for (int d = 0; d < 2; d++) {
+		for (size_t i = 0; rules[d] && i < made; i++)
+			pol_elems_free(&rules[d][i]);
+		free(rules[d]);
+		free(iso[d]);
+	}
+	if (ret < 0) {
+		free(p);
+		return ret;
 	}
 	qsort(p, k, sizeof(*p), pod_ip_cmp);
 	/* Two pods on one address (one finishing, one starting; the view

@@ -1,5 +1,9 @@
 /* The view: NetworkPolicies compiled once against the pods and namespaces
  * of one moment, so that judging a flow (pol_eval.c) is lookups only.
+ * What depends on the policies alone (their rules, peers and selectors,
+ * struct pol_policies) is compiled apart and shared by successive views,
+ * as the Services' fronts are (pol_front.c): a view for a pod admitted
+ * picks pods with selectors already read.
  *
  * Semantics are networking.k8s.io/v1's, as kubernetes/api
  * networking/v1/types.go documents them and pkg/apis/networking/v1
@@ -20,6 +24,8 @@ struct pol_view_builder {
 	struct k1s_cidr pod_net;
 	uint32_t node_ip;
 	json_t *nss, *pods, *pols, *svcs, *eps;	/* arrays of copies */
+	struct pol_fronts *fronts;		/* own reference, or NULL */
+	struct pol_policies *policies;		/* own reference, or NULL */
 	bool nomem;
 };
 
@@ -91,8 +97,22 @@ void pol_builder_endpoints(struct pol_view_builder *b, const json_t *eps)
 	keep(b, b->eps, eps);
 }
 
+void pol_builder_fronts(struct pol_view_builder *b, struct pol_fronts *f)
+{
+	pol_fronts_free(b->fronts);
+	b->fronts = pol_fronts_ref(f);
+}
+
+void pol_builder_policies(struct pol_view_builder *b, struct pol_policies *p)
+{
+	pol_policies_free(b->policies);
+	b->policies = pol_policies_ref(p);
+}
+
 static void builder_free(struct pol_view_builder *b)
 {
+	pol_fronts_free(b->fronts);
+	pol_policies_free(b->policies);
 	json_decref(b->nss);
 	json_decref(b->pods);
 	json_decref(b->pols);
@@ -151,12 +171,9 @@ static int build_namespaces(struct pol_view *v, struct pol_view_builder *b)
 		if (n && !json_object_get(names, n))
 			json_object_set_new(names, n, json_object());
 	}
-	json_array_foreach(b->pols, i, o) {
-		const char *n = k1s_json_str(o, "metadata.namespace");
-
-		if (n && !json_object_get(names, n))
-			json_object_set_new(names, n, json_object());
-	}
+	for (i = 0; i < v->npols; i++)
+		if (!json_object_get(names, v->pols[i].po_ns))
+			json_object_set_new(names, v->pols[i].po_ns, json_object());
 	v->nss = calloc(json_object_size(names) + 1, sizeof(*v->nss));
 	if (!v->nss) {
 		json_decref(names);
@@ -322,40 +339,123 @@ static const json_t *member(const json_t *o, const char *k)
 	return json_is_null(m) ? NULL : m;
 }
 
-static int peer_pods(struct pol_view *v, struct pol_peer *pe, const json_t *pod_sel,
-		     const json_t *ns_sel, const char *own_ns)
+/* One label (key and value) a label selector requires, from its
+ * matchLabels, whose pairs must all match: the pods it may select are
+ * those with that label. NULL when it names none. */
+static void required_label(const json_t *sel, const char **key, const char **val)
 {
-	struct k1s_lsel *ps = NULL, *nsel = NULL;
-	char err[256];
-	size_t words = (v->npods + 63) / 64 + 1;
-	bool *ns_ok;
+	const char *k;
+	json_t *x;
 
-	pe->pe_pods = calloc(words, sizeof(uint64_t));
-	ns_ok = calloc(v->nns + 1, sizeof(bool));
-	if (!pe->pe_pods || !ns_ok) {
-		free(ns_ok);
-		return -ENOMEM;
-	}
-	if (k1s_lsel_from_json(pod_sel, &ps, err, sizeof(err)) < 0 ||
-	    (ns_sel && k1s_lsel_from_json(ns_sel, &nsel, err, sizeof(err)) < 0)) {
+	*key = *val = NULL;
+	json_object_foreach(json_object_get(sel, "matchLabels"), k, x)
+		if (json_is_string(x)) {
+			*key = k;
+			*val = json_string_value(x);
+			return;
+		}
+}
+
+/* A peer of pods: its selectors, read once per policy change. */
+static void peer_pods(struct pol_peer *pe, const json_t *pod_sel, const json_t *ns_sel,
+		      const char *own_ns)
+{
+	char err[256];
+
+	if (k1s_lsel_from_json(pod_sel, &pe->pe_psel, err, sizeof(err)) < 0 ||
+	    (ns_sel && k1s_lsel_from_json(ns_sel, &pe->pe_nsel, err, sizeof(err)) < 0)) {
 		/* A selector the API would have refused: the peer is no one. */
 		pe->pe_kind = POL_PEER_NONE;
-		goto out;
+		return;
 	}
 	pe->pe_kind = POL_PEER_PODS;
+	pe->pe_own_ns = own_ns;
+	required_label(pod_sel, &pe->pe_lkey, &pe->pe_lval);
+}
+
+/* The view's pods by label, so that a selector requiring a label looks
+ * only at the pods that have it (each still matched in full): a view is
+ * built for each pod admitted, and matching every selector against every
+ * pod was most of it beside many policies. "key\x1fvalue" -> [pod index,
+ * ascending]; NULL: not indexed (a pod with a label that is no string),
+ * every pod is looked at. */
+static json_t *label_index(const struct pol_view *v)
+{
+	json_t *idx = json_object(), *x, *list;
+	const char *k;
+	char key[1024];
+
+	for (size_t i = 0; idx && i < v->npods; i++) {
+		if (v->px[i].px_labels && !json_is_object(v->px[i].px_labels))
+			goto off;
+		json_object_foreach((json_t *)v->px[i].px_labels, k, x) {
+			if (!json_is_string(x))
+				goto off;
+			snprintf(key, sizeof(key), "%s\x1f%s", k, json_string_value(x));
+			if (!(list = json_object_get(idx, key)) &&
+			    (json_object_set_new(idx, key, json_array()) < 0 ||
+			     !(list = json_object_get(idx, key))))
+				goto off;
+			if (json_array_append_new(list, json_integer((json_int_t)i)) < 0)
+				goto off;
+		}
+	}
+	return idx;
+off:
+	json_decref(idx);
+	return NULL;
+}
+
+/* The pods to look at for a selector requiring label key=val: those with
+ * it (a JSON array of indices), or every pod (*all). */
+static const json_t *candidates(const json_t *idx, const char *key, const char *val, bool *all)
+{
+	char k[1024];
+	int n;
+
+	*all = !idx || !key;
+	if (*all)
+		return NULL;
+	n = snprintf(k, sizeof(k), "%s\x1f%s", key, val);
+	/* A label too long for the index's keys: every pod. */
+	if (n < 0 || (size_t)n >= sizeof(k)) {
+		*all = true;
+		return NULL;
+	}
+	return json_object_get(idx, k);
+}
+
+/* Which of the view's pods a peer picks. */
+static int peer_pick(struct pol_view *v, const json_t *idx, const struct pol_peer *pe,
+		     uint64_t **out)
+{
+	size_t words = (v->npods + 63) / 64 + 1, n, k;
+	const json_t *cand;
+	bool *ns_ok, all;
+
+	*out = calloc(words, sizeof(uint64_t));
+	if (!*out)
+		return -ENOMEM;
+	if (pe->pe_kind != POL_PEER_PODS)
+		return 0;
+	ns_ok = calloc(v->nns + 1, sizeof(bool));
+	if (!ns_ok)
+		return -ENOMEM;
 	/* namespaceSelector picks namespaces by their labels; without it,
 	 * podSelector picks pods in the policy's own namespace; with both,
 	 * pods matching podSelector in the namespaces namespaceSelector
 	 * picks (types.go NetworkPolicyPeer). */
 	for (size_t i = 0; i < v->nns; i++)
-		ns_ok[i] = nsel ? k1s_lsel_match(nsel, v->nss[i].ns_labels)
-				: !strcmp(v->nss[i].ns_name, own_ns);
-	for (size_t i = 0; i < v->npods; i++)
-		if (ns_ok[v->px[i].px_ns] && k1s_lsel_match(ps, v->px[i].px_labels))
-			pe->pe_pods[i / 64] |= UINT64_C(1) << (i % 64);
-out:
-	k1s_lsel_free(ps);
-	k1s_lsel_free(nsel);
+		ns_ok[i] = pe->pe_nsel ? k1s_lsel_match(pe->pe_nsel, v->nss[i].ns_labels)
+				       : !strcmp(v->nss[i].ns_name, pe->pe_own_ns);
+	cand = candidates(idx, pe->pe_lkey, pe->pe_lval, &all);
+	n = all ? v->npods : json_array_size(cand);
+	for (k = 0; k < n; k++) {
+		size_t i = all ? k : (size_t)json_integer_value(json_array_get(cand, k));
+
+		if (ns_ok[v->px[i].px_ns] && k1s_lsel_match(pe->pe_psel, v->px[i].px_labels))
+			(*out)[i / 64] |= UINT64_C(1) << (i % 64);
+	}
 	free(ns_ok);
 	return 0;
 }
@@ -385,48 +485,107 @@ static void peer_ipblock(struct pol_peer *pe, const json_t *ib)
 	pe->pe_kind = POL_PEER_IPBLOCK;
 }
 
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t bytes_hash(const char *s, size_t n)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+/* A hash that values json_equal() calls equal share: an object's members
+ * are summed, in whatever order they come. */
+static uint64_t json_hash(const json_t *j)
+{
+	const char *k;
+	json_t *x;
+	uint64_t h;
+	size_t i;
+	double d;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		h = 1;
+		json_object_foreach((json_t *)j, k, x)
+			h += mix(bytes_hash(k, strlen(k)) ^ (json_hash(x) * 31));
+		return mix(h);
+	case JSON_ARRAY:
+		h = 2;
+		json_array_foreach(j, i, x)
+			h = mix(h * 31 + json_hash(x));
+		return h;
+	case JSON_STRING:
+		return bytes_hash(json_string_value(j), json_string_length(j));
+	case JSON_INTEGER:
+		return mix((uint64_t)json_integer_value(j) ^ 3);
+	case JSON_REAL:
+		d = json_real_value(j) + 0.0;	/* -0.0 == 0.0 */
+		memcpy(&h, &d, sizeof(h));
+		return mix(h ^ 4);
+	default:
+		return (uint64_t)json_typeof(j) + 5;
+	}
+}
+
 /* One peer, compiled once per meaning (the same selectors in the same
- * namespace) however many rules name it. */
-static struct pol_peer *peer_get(struct pol_view *v, json_t *cache, const json_t *peer,
+ * namespace) however many rules name it. The cache finds peers by a hash
+ * of their meaning, confirmed with json_equal(): a view is built for each
+ * pod admitted, and printing each peer's JSON as its key was most of
+ * compiling 1,000 policies. */
+static struct pol_peer *peer_get(struct pol_policies *v, json_t *cache, const json_t *peer,
 				 const char *own_ns)
 {
 	const json_t *ps = member(peer, "podSelector"), *nss = member(peer, "namespaceSelector"),
 		     *ib = member(peer, "ipBlock");
 	json_t *key = json_pack("{s:O?,s:O?,s:O?,s:s?}", "p", ps, "n", nss, "i", ib, "ns",
 				nss || ib ? NULL : own_ns);
-	char *k = key ? json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_t *at;
+	json_t *same, *x;
 	struct pol_peer *pe = NULL, **grown;
+	char k[24];
+	size_t i;
 
-	json_decref(key);
-	if (!k)
+	if (!key)
 		return NULL;
-	at = json_object_get(cache, k);
-	if (at) {
-		pe = v->peers[json_integer_value(at)];
+	snprintf(k, sizeof(k), "%016llx", (unsigned long long)json_hash(key));
+	same = json_object_get(cache, k);
+	json_array_foreach(same, i, x)
+		if (json_equal(json_array_get(x, 0), key)) {
+			pe = v->ps_peers[json_integer_value(json_array_get(x, 1))];
+			goto out;
+		}
+	if (!same && (json_object_set_new(cache, k, json_array()) < 0 ||
+		      !(same = json_object_get(cache, k))))
 		goto out;
-	}
-	grown = realloc(v->peers, (v->npeers + 1) * sizeof(*v->peers));
+	grown = realloc(v->ps_peers, (v->ps_npeers + 1) * sizeof(*v->ps_peers));
 	if (!grown)
 		goto out;
-	v->peers = grown;
+	v->ps_peers = grown;
 	pe = calloc(1, sizeof(*pe));
 	if (!pe)
 		goto out;
-	v->peers[v->npeers] = pe;
-	json_object_set_new(cache, k, json_integer((json_int_t)v->npeers));
-	v->npeers++;
+	pe->pe_id = v->ps_npeers;
+	v->ps_peers[v->ps_npeers] = pe;
+	json_array_append_new(same, json_pack("[O,I]", key, (json_int_t)v->ps_npeers));
+	v->ps_npeers++;
 	/* ipBlock stands alone in a peer (validation refuses it beside a
 	 * selector); a peer with neither is no one. */
 	if (ib && !ps && !nss)
 		peer_ipblock(pe, ib);
-	else if ((ps || nss) && !ib) {
-		if (peer_pods(v, pe, ps, nss, own_ns) < 0)
-			pe = NULL;
-	} else
+	else if ((ps || nss) && !ib)
+		peer_pods(pe, ps, nss, own_ns);
+	else
 		pe->pe_kind = POL_PEER_NONE;
 out:
-	free(k);
+	json_decref(key);
 	return pe;
 }
 
@@ -461,7 +620,7 @@ static void rport_compile(struct pol_rport *rp, const json_t *p)
 	}
 }
 
-static int rule_compile(struct pol_view *v, json_t *cache, struct pol_rule *ru, const json_t *r,
+static int rule_compile(struct pol_policies *v, json_t *cache, struct pol_rule *ru, const json_t *r,
 			enum pol_dir dir, const char *own_ns)
 {
 	const json_t *peers = json_object_get(r, dir == POL_INGRESS ? "from" : "to");
@@ -486,7 +645,7 @@ static int rule_compile(struct pol_view *v, json_t *cache, struct pol_rule *ru, 
 	return 0;
 }
 
-static int policy_compile(struct pol_view *v, json_t *cache, struct pol_policy *po,
+static int policy_compile(struct pol_policies *v, json_t *cache, struct pol_policy *po,
 			  const json_t *np)
 {
 	const json_t *spec = json_object_get(np, "spec"), *types = member(spec, "policyTypes");
@@ -549,7 +708,7 @@ static int iso_add(struct pol_view *v, struct pol_podx *px, enum pol_dir d, uint
  * policy's namespace, {} selecting all of them (types.go
  * NetworkPolicySpec.PodSelector). Policies are in key order, so each
  * pod's list is in name order. */
-static int select_pods(struct pol_view *v, const json_t *nps)
+static int select_pods(struct pol_view *v, const json_t *idx)
 {
 	/* The pods of each namespace, so that a policy looks at its own. */
 	size_t *first = calloc(v->nns + 1, sizeof(*first)), *at = calloc(v->npods + 1, sizeof(*at));
@@ -565,31 +724,27 @@ static int select_pods(struct pol_view *v, const json_t *nps)
 	for (size_t i = 0; i < v->npods; i++)
 		at[first[v->px[i].px_ns] + fill[v->px[i].px_ns]++] = i;
 	for (size_t pi = 0; pi < v->npols; pi++) {
-		struct pol_policy *po = &v->pols[pi];
-		const json_t *np = json_array_get(nps, pi);
+		const struct pol_policy *po = &v->pols[pi];
 		long ns = ns_find(v, po->po_ns);
-		struct k1s_lsel *sel = NULL;
-		char err[256];
+		const json_t *cand;
 		bool all;
+		size_t n;
 
 		if (ns < 0)
 			continue;
-		/* Not readable: it selects the whole namespace, allowing only
-		 * what its readable rules allow (closed rather than open). */
-		all = k1s_lsel_from_json(member(json_object_get(np, "spec"), "podSelector"), &sel,
-					 err, sizeof(err)) < 0;
-		for (size_t k = first[ns]; k < first[ns + 1]; k++) {
-			size_t i = at[k];
+		cand = candidates(idx, po->po_all ? NULL : po->po_lkey, po->po_lval, &all);
+		n = all ? first[ns + 1] - first[ns] : json_array_size(cand);
+		for (size_t k = 0; k < n; k++) {
+			size_t i = all ? at[first[ns] + k]
+				       : (size_t)json_integer_value(json_array_get(cand, k));
 
-			if (!(all || k1s_lsel_match(sel, v->px[i].px_labels)))
+			if (v->px[i].px_ns != (size_t)ns ||
+			    !(po->po_all || k1s_lsel_match(po->po_sel, v->px[i].px_labels)))
 				continue;
 			for (int d = POL_INGRESS; d <= POL_EGRESS; d++)
-				if (po->po_types[d] && iso_add(v, &v->px[i], d, (uint32_t)pi) < 0) {
-					k1s_lsel_free(sel);
+				if (po->po_types[d] && iso_add(v, &v->px[i], d, (uint32_t)pi) < 0)
 					goto out;
-				}
 		}
-		k1s_lsel_free(sel);
 	}
 	rc = 0;
 out:
@@ -611,43 +766,127 @@ static int key_cmp(const void *a, const void *b)
 		      k1s_json_str(*(json_t *const *)b, "metadata.name") ?: "");
 }
 
-static int build_policies(struct pol_view *v, struct pol_view_builder *b)
+static void policies_fini(struct pol_policies *ps)
 {
-	size_t n = json_array_size(b->pols), i;
-	json_t **sorted = calloc(n + 1, sizeof(*sorted)), *nps = json_array(), *cache = json_object();
+	for (size_t i = 0; i < ps->ps_npols; i++) {
+		for (int d = 0; d < 2; d++) {
+			for (size_t r = 0; r < ps->ps_pols[i].po_nrules[d]; r++) {
+				free(ps->ps_pols[i].po_rules[d][r].ru_peers);
+				free(ps->ps_pols[i].po_rules[d][r].ru_ports);
+			}
+			free(ps->ps_pols[i].po_rules[d]);
+		}
+		k1s_lsel_free(ps->ps_pols[i].po_sel);
+		free((char *)ps->ps_pols[i].po_key);
+	}
+	free(ps->ps_pols);
+	for (size_t i = 0; i < ps->ps_npeers; i++) {
+		k1s_lsel_free(ps->ps_peers[i]->pe_psel);
+		k1s_lsel_free(ps->ps_peers[i]->pe_nsel);
+		free(ps->ps_peers[i]->pe_except);
+		free(ps->ps_peers[i]);
+	}
+	free(ps->ps_peers);
+	json_decref(ps->ps_objs);
+}
+
+static int policies_compile(struct pol_policies *v, const json_t *pols)
+{
+	size_t n = json_array_size(pols), i;
+	json_t **sorted = calloc(n + 1, sizeof(*sorted)), *cache = json_object();
 	int rc = -ENOMEM;
 
-	v->pols = calloc(n + 1, sizeof(*v->pols));
-	if (!sorted || !nps || !cache || !v->pols)
+	v->ps_objs = json_incref((json_t *)pols);
+	v->ps_pols = calloc(n + 1, sizeof(*v->ps_pols));
+	if (!sorted || !cache || !v->ps_pols)
 		goto out;
 	for (i = 0; i < n; i++)
-		sorted[i] = json_array_get(b->pols, i);
+		sorted[i] = json_array_get(pols, i);
 	qsort(sorted, n, sizeof(*sorted), key_cmp);
 	for (i = 0; i < n; i++) {
 		const json_t *np = sorted[i];
 		const char *ns = k1s_json_str(np, "metadata.namespace"),
 			   *name = k1s_json_str(np, "metadata.name");
-		struct pol_policy *po = &v->pols[v->npols];
+		struct pol_policy *po = &v->ps_pols[v->ps_npols];
+		char err[256];
 		char *key;
 
 		if (!ns || !name ||
-		    (v->npols && !strcmp(k1s_json_str(sorted[i - 1], "metadata.namespace") ?: "", ns) &&
+		    (v->ps_npols &&
+		     !strcmp(k1s_json_str(sorted[i - 1], "metadata.namespace") ?: "", ns) &&
 		     !strcmp(k1s_json_str(sorted[i - 1], "metadata.name") ?: "", name)))
 			continue;
 		if (asprintf(&key, "%s/%s", ns, name) < 0)
 			goto out;
 		po->po_key = key;
 		po->po_ns = ns;
-		v->npols++;
-		json_array_append(nps, (json_t *)np);
+		v->ps_npols++;
+		/* Not readable: it selects the whole namespace, allowing only
+		 * what its readable rules allow (closed rather than open). */
+		po->po_all = k1s_lsel_from_json(member(json_object_get(np, "spec"), "podSelector"),
+						&po->po_sel, err, sizeof(err)) < 0;
+		if (!po->po_all)
+			required_label(member(json_object_get(np, "spec"), "podSelector"),
+				       &po->po_lkey, &po->po_lval);
 		if (policy_compile(v, cache, po, np) < 0)
 			goto out;
 	}
-	rc = select_pods(v, nps);
+	rc = 0;
 out:
 	free(sorted);
-	json_decref(nps);
 	json_decref(cache);
+	return rc;
+}
+
+struct pol_policies *pol_policies_new(const json_t *nps)
+{
+	struct pol_policies *ps = calloc(1, sizeof(*ps));
+
+	if (!ps)
+		return NULL;
+	atomic_init(&ps->ps_refs, 1);
+	if (policies_compile(ps, nps) < 0) {
+		policies_fini(ps);
+		free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+struct pol_policies *pol_policies_ref(struct pol_policies *p)
+{
+	if (p)
+		atomic_fetch_add(&p->ps_refs, 1);
+	return p;
+}
+
+void pol_policies_free(struct pol_policies *p)
+{
+	if (!p || atomic_fetch_sub(&p->ps_refs, 1) != 1)
+		return;
+	policies_fini(p);
+	free(p);
+}
+
+/* The view's side of the policies: which pods each peer picks, which
+ * pods each policy selects, a drop counter slot per policy. */
+static int build_policies(struct pol_view *v)
+{
+	const struct pol_policies *ps = v->policies;
+	json_t *idx;
+	int rc = 0;
+
+	v->peer_pods = calloc(ps->ps_npeers + 1, sizeof(*v->peer_pods));
+	v->drops = calloc(ps->ps_npols + 1, sizeof(*v->drops));
+	if (!v->peer_pods || !v->drops)
+		return -ENOMEM;
+	/* Without it (no memory) every pod is looked at: slower, the same. */
+	idx = ps->ps_npols ? label_index(v) : NULL;
+	for (size_t i = 0; i < ps->ps_npeers && rc == 0; i++)
+		rc = peer_pick(v, idx, ps->ps_peers[i], &v->peer_pods[i]);
+	if (rc == 0)
+		rc = select_pods(v, idx);
+	json_decref(idx);
 	return rc;
 }
 
@@ -659,9 +898,17 @@ struct pol_view *pol_builder_finish(struct pol_view_builder *b)
 		goto fail;
 	v->pod_net = b->pod_net;
 	v->node_ip = b->node_ip;
+	v->svc_fronts = b->fronts;
+	b->fronts = NULL;
+	v->policies = b->policies ? b->policies : pol_policies_new(b->pols);
+	b->policies = NULL;
+	if (!v->policies)
+		goto fail;
+	v->pols = v->policies->ps_pols;
+	v->npols = v->policies->ps_npols;
 	v->objs = json_pack("[OOOOO]", b->nss, b->pods, b->pols, b->svcs, b->eps);
 	if (!v->objs || build_namespaces(v, b) < 0 || build_pods(v, b) < 0 ||
-	    build_policies(v, b) < 0 || pol_build_fronts(v, b->svcs, b->eps) < 0)
+	    build_policies(v) < 0 || pol_build_fronts(v, b->svcs, b->eps) < 0)
 		goto fail;
 	builder_free(b);
 	return v;
@@ -688,28 +935,17 @@ void pol_view_free(struct pol_view *v)
 	for (size_t i = 0; i < v->nns; i++)
 		json_decref(v->nss[i].ns_labels);
 	free(v->nss);
-	for (size_t i = 0; i < v->npols; i++) {
-		for (int d = 0; d < 2; d++) {
-			for (size_t r = 0; r < v->pols[i].po_nrules[d]; r++) {
-				free(v->pols[i].po_rules[d][r].ru_peers);
-				free(v->pols[i].po_rules[d][r].ru_ports);
-			}
-			free(v->pols[i].po_rules[d]);
-		}
-		free((char *)v->pols[i].po_key);
-	}
-	free(v->pols);
-	for (size_t i = 0; i < v->npeers; i++) {
-		free(v->peers[i]->pe_pods);
-		free(v->peers[i]->pe_except);
-		free(v->peers[i]);
-	}
-	free(v->peers);
+	for (size_t i = 0; v->peer_pods && i < v->policies->ps_npeers; i++)
+		free(v->peer_pods[i]);
+	free(v->peer_pods);
+	free(v->drops);
+	pol_policies_free(v->policies);
 	for (size_t i = 0; i < v->nfronts; i++) {
 		free(v->fronts[i].fr_ep_ip);
 		free(v->fronts[i].fr_ep_port);
 	}
 	free(v->fronts);
+	pol_fronts_free(v->svc_fronts);
 	json_decref(v->objs);
 	free(v);
 }
@@ -744,5 +980,5 @@ const char *pol_view_policy_key(const struct pol_view *v, size_t i)
 void pol_view_set_drops(struct pol_view *v, size_t i, _Atomic uint64_t *counter)
 {
 	if (i < v->npols)
-		v->pols[i].po_drops = counter;
+		v->drops[i] = counter;
 }

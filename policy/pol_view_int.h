@@ -35,13 +35,18 @@ struct pol_nsv {
 	json_t *ns_labels;		/* own reference */
 };
 
-/* A peer of a rule: pods (a bitmap over the view's pods), or an ipBlock,
- * or nothing (a peer the view could not read). Peers equal in meaning
- * are compiled once and shared by the rules that name them. */
+/* A peer of a rule: pods (its selectors; which pods they pick is the
+ * view's v->peer_pods[pe_id]), or an ipBlock, or nothing (a peer the view
+ * could not read). Peers equal in meaning are compiled once and shared by
+ * the rules that name them. */
 enum pol_peer_kind { POL_PEER_NONE, POL_PEER_PODS, POL_PEER_IPBLOCK };
 struct pol_peer {
 	enum pol_peer_kind pe_kind;
-	uint64_t *pe_pods;		/* POL_PEER_PODS: bit i = pod i */
+	size_t pe_id;			/* index in ps_peers and v->peer_pods */
+	struct k1s_lsel *pe_psel;	/* POL_PEER_PODS */
+	struct k1s_lsel *pe_nsel;	/* NULL: the policy's own namespace */
+	const char *pe_own_ns;
+	const char *pe_lkey, *pe_lval;	/* a label pe_psel requires, or NULL */
 	struct k1s_cidr pe_cidr;	/* POL_PEER_IPBLOCK */
 	struct k1s_cidr *pe_except;
 	size_t pe_nexcept;
@@ -68,7 +73,22 @@ struct pol_policy {
 	bool po_types[2];		/* isolates for POL_INGRESS, POL_EGRESS */
 	struct pol_rule *po_rules[2];
 	size_t po_nrules[2];
-	_Atomic uint64_t *po_drops;	/* pol.c's counter, or NULL */
+	struct k1s_lsel *po_sel;	/* podSelector; NULL and po_all: unreadable */
+	bool po_all;
+	const char *po_lkey, *po_lval;	/* a label po_sel requires, or NULL */
+};
+
+/* The policies compiled, apart from the pods: shared by successive views
+ * (a pod's admission does not compile them again) and compiled again
+ * only when a policy changed. Immutable once made; freed with its last
+ * reference (the control side takes and drops them all). */
+struct pol_policies {
+	atomic_int ps_refs;
+	json_t *ps_objs;		/* the policies, whose strings are borrowed */
+	struct pol_policy *ps_pols;	/* sorted by key, unique */
+	size_t ps_npols;
+	struct pol_peer **ps_peers;
+	size_t ps_npeers;
 };
 
 /* A front where k1s answers for endpoints: a Service's cluster IP, node
@@ -84,6 +104,20 @@ struct pol_front {
 	size_t fr_neps;
 };
 
+/* The Services' fronts, built from Services and Endpoints alone: shared
+ * by successive views (a pod's admission or a policy's change does not
+ * touch them) and built again only when a Service or Endpoints changed.
+ * Immutable once built; freed with its last reference (the control side
+ * takes and drops them all). */
+struct pol_fronts {
+	atomic_int fs_refs;
+	json_t *fs_objs;		/* the Services and Endpoints named */
+	struct pol_front *fs_v;
+	size_t fs_n;
+	struct pol_fronts **fs_parts;	/* joined: fs_v borrows their endpoints */
+	size_t fs_nparts;
+};
+
 struct pol_view {
 	struct k1s_cidr pod_net;
 	uint32_t node_ip;
@@ -93,20 +127,35 @@ struct pol_view {
 	size_t npods;
 	struct pol_nsv *nss;
 	size_t nns;
-	struct pol_policy *pols;	/* sorted by key */
+	struct pol_policies *policies;	/* own reference */
+	const struct pol_policy *pols;	/* the policies', sorted by key */
 	size_t npols;
-	struct pol_peer **peers;
-	size_t npeers;
-	struct pol_front *fronts;
+	uint64_t **peer_pods;		/* per peer (pe_id): bit i = pod i */
+	_Atomic uint64_t **drops;	/* per policy: pol.c's counter, or NULL */
+	struct pol_fronts *svc_fronts;	/* shared, own reference */
+	struct pol_front *fronts;	/* the face pods' own */
 	size_t nfronts;
 };
 
 /* TCP, UDP or SCTP from a Kubernetes protocol name, NULL being TCP (the
  * API's default); 0 for any other. */
 uint8_t pol_proto_of(const char *s);
-/* Fills v->fronts from Services and Endpoints (JSON arrays), and from the
- * face pods of v. 0 or -ENOMEM. */
+/* Fills v->fronts from the face pods of v, and v->svc_fronts, when not
+ * given, from Services and Endpoints (JSON arrays). 0 or -ENOMEM. */
 int pol_build_fronts(struct pol_view *v, const json_t *svcs, const json_t *eps);
+
+/* Every front of v, the Services' first, then the faces'. */
+static inline size_t pol_view_nfronts(const struct pol_view *v)
+{
+	return (v->svc_fronts ? v->svc_fronts->fs_n : 0) + v->nfronts;
+}
+
+static inline const struct pol_front *pol_view_front(const struct pol_view *v, size_t i)
+{
+	size_t ns = v->svc_fronts ? v->svc_fronts->fs_n : 0;
+
+	return i < ns ? &v->svc_fronts->fs_v[i] : &v->fronts[i - ns];
+}
 
 /* The index of the pod at ip, or -1. Allocation-free, O(log n). */
 long pol_view_find(const struct pol_view *v, uint32_t ip);

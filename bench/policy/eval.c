@@ -103,7 +103,6 @@ int main(int argc, char **argv)
 	for (int r = 0; r < repeat; r++) {
 		double t0 = now_ms(), t1, t2;
 		struct pol_view *v = build(all);
-		struct pol_elems e = {0};
 
 		t1 = now_ms();
 		allowed = 0;
@@ -116,16 +115,23 @@ int main(int argc, char **argv)
 		}
 		t2 = now_ms();
 		elems = 0;
-		for (size_t i = 0; i < pol_view_npods(v); i++) {
-			pol_view_rules(v, i, POL_INGRESS, &e);
-			elems += e.n;
-			pol_view_rules(v, i, POL_EGRESS, &e);
-			elems += e.n;
+		/* As pol_nft_apply() makes them: pods alike share one list. */
+		for (int d = POL_INGRESS; d <= POL_EGRESS; d++) {
+			size_t np = pol_view_npods(v);
+			struct pol_elems *all = calloc(np + 1, sizeof(*all));
+			bool *iso = calloc(np + 1, sizeof(*iso));
+
+			pol_view_rules_all(v, (enum pol_dir)d, all, iso);
+			for (size_t i = 0; i < np; i++) {
+				elems += all[i].n;
+				pol_elems_free(&all[i]);
+			}
+			free(all);
+			free(iso);
 		}
 		tr[r] = now_ms() - t2;
 		tb[r] = t1 - t0;
 		tc[r] = (t2 - t1) * 1e6 / flows;
-		pol_elems_free(&e);
 		pol_view_free(v);
 	}
 	qsort(tb, (size_t)repeat, sizeof(double), cmp);

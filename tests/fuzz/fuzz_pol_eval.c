@@ -3,7 +3,9 @@
  * "flows": [{"src", "dst", "port", "proto"}]} builds a view; each flow is
  * checked and explained, every pod's kernel lists and the gates are
  * listed, and the lists must agree with the evaluator on each flow and on
- * flows between the first pods (abort otherwise). */
+ * flows between the first pods (abort otherwise); the lists made for every
+ * pod at once must be each pod's own, and a view over the Services' fronts
+ * and the policies compiled apart must gate as the first does. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,79 @@ static void judge(const struct pol_view *v, const struct pol_flow *f, struct pol
 }
 
 static const uint8_t protos[] = {POL_TCP, POL_UDP, POL_SCTP};
+
+/* The objects of in[name] a builder keeps: the objects. */
+static json_t *objects(const json_t *in, const char *name)
+{
+	json_t *all = json_array(), *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(in, name), i, o)
+		if (json_is_object(o))
+			json_array_append(all, o);
+	return all;
+}
+
+/* The view again, from the fronts and policies made apart. */
+static struct pol_view *apart(const json_t *in)
+{
+	struct k1s_cidr net = {0x0af40000, 16};
+	struct pol_view_builder *b = pol_builder_new(&net, 0xc0000202);
+	json_t *svcs = objects(in, "services"), *eps = objects(in, "endpoints");
+	json_t *pols = objects(in, "policies"), *o;
+	struct pol_fronts *f = pol_fronts_new(svcs, eps, 0xc0000202);
+	struct pol_policies *p = pol_policies_new(pols);
+	struct pol_view *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(in, "namespaces"), i, o)
+		pol_builder_namespace(b, o);
+	json_array_foreach(json_object_get(in, "pods"), i, o)
+		pol_builder_pod(b, o, json_string_value(json_object_get(o, "gateIP")));
+	pol_builder_fronts(b, f);
+	pol_builder_policies(b, p);
+	v = pol_builder_finish(b);
+	pol_fronts_free(f);
+	pol_policies_free(p);
+	json_decref(svcs);
+	json_decref(eps);
+	json_decref(pols);
+	return v;
+}
+
+static void same_gates(const struct pol_view *v, const struct pol_gates *g, const json_t *in)
+{
+	struct pol_view *w = apart(in);
+	struct pol_gates h = {0};
+
+	if (!w)
+		return;
+	if (pol_view_gates(w, &h) == 0 &&
+	    (h.n != g->n || (h.n && memcmp(h.v, g->v, h.n * sizeof(*h.v)))))
+		abort();
+	pol_gates_free(&h);
+	pol_view_free(w);
+}
+
+static void same_lists(const struct pol_view *v, struct pol_elems *e)
+{
+	size_t np = pol_view_npods(v);
+	struct pol_elems *all = calloc(np + 1, sizeof(*all));
+	bool *iso = calloc(np + 1, sizeof(*iso));
+
+	for (int d = POL_INGRESS; d <= POL_EGRESS; d++) {
+		if (!all || !iso || pol_view_rules_all(v, (enum pol_dir)d, all, iso) < 0)
+			break;
+		for (size_t k = 0; k < np; k++) {
+			if (pol_view_rules(v, k, (enum pol_dir)d, e) != iso[k] || e->n != all[k].n ||
+			    (e->n && memcmp(e->v, all[k].v, e->n * sizeof(*e->v))))
+				abort();
+			pol_elems_free(&all[k]);
+		}
+	}
+	free(all);
+	free(iso);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -109,7 +184,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pol_view_rules(v, k, POL_INGRESS, &e);
 		pol_view_rules(v, k, POL_EGRESS, &e);
 	}
-	pol_view_gates(v, &g);
+	same_lists(v, &e);
+	if (pol_view_gates(v, &g) == 0)
+		same_gates(v, &g, in);
 	pol_gates_free(&g);
 	pol_elems_free(&e);
 	pol_view_free(v);

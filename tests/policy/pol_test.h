@@ -363,6 +363,30 @@ static int pt_agree(const struct pol_view *v)
 					check ? "allows" : "denies", check ? "deny" : "allow");
 				bad++;
 			}
+	/* The lists made for every pod at once, shared between pods alike,
+	 * are each pod's own. */
+	for (int d = POL_INGRESS; d <= POL_EGRESS; d++) {
+		size_t np = pol_view_npods(v);
+		struct pol_elems *all = calloc(np + 1, sizeof(*all)), one = {0};
+		bool *iso = calloc(np + 1, sizeof(*iso));
+
+		if (pol_view_rules_all(v, (enum pol_dir)d, all, iso) < 0)
+			bad++;
+		for (size_t i = 0; i < np; i++) {
+			bool own = pol_view_rules(v, i, (enum pol_dir)d, &one);
+
+			if (own != iso[i] || one.n != all[i].n ||
+			    (one.n && memcmp(one.v, all[i].v, one.n * sizeof(*one.v)))) {
+				fprintf(stderr, "disagree: pod %zu's %s list made with the others\n", i,
+					d == POL_INGRESS ? "ingress" : "egress");
+				bad++;
+			}
+			pol_elems_free(&all[i]);
+		}
+		pol_elems_free(&one);
+		free(all);
+		free(iso);
+	}
 	free(addr);
 	return (int)bad;
 }

@@ -3,9 +3,13 @@
  * labels, a namespace's labels, a pod's named port, a deleted policy; pol_admit_pod makes a
  * pod known before the store has its address; explain names the policy
  * and rule that allowed; proxy drops are counted per policy; readers on
- * other threads keep checking while views are replaced. */
+ * other threads keep checking while views are replaced; a Service's
+ * fronts and the compiled policies, kept across views, follow their
+ * objects. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,10 +209,118 @@ static void named_port_change(void **state)
 	assert_int_equal(check(fx, Y_B, X_A, 9090), POL_ALLOWED);
 }
 
+/* What pol_explain says of a flow from pod b to a Service's address: the
+ * Service's name and the first endpoint's pod name, NULL when the address
+ * is no Service's. */
+static bool via_service(struct fx *fx, uint32_t dst, const char **svc, const char **ep)
+{
+	json_t *j = pol_explain(fx->pol, &(struct pol_flow){Y_B, dst, 80, POL_TCP});
+	json_t *s = json_object_get(json_object_get(j, "to"), "service");
+	json_t *e = json_array_get(json_object_get(j, "endpoints"), 0);
+	bool allowed = !strcmp(json_string_value(json_object_get(j, "verdict")) ?: "", "Allowed");
+	static char sbuf[64], ebuf[64];
+
+	*svc = *ep = NULL;
+	if (s) {
+		snprintf(sbuf, sizeof(sbuf), "%s", json_string_value(json_object_get(s, "name")) ?: "");
+		*svc = sbuf;
+	}
+	if (e) {
+		snprintf(ebuf, sizeof(ebuf), "%s",
+			 json_string_value(json_object_get(json_object_get(e, "to"), "name")) ?: "");
+		*ep = ebuf;
+	}
+	json_decref(j);
+	return allowed;
+}
+
+static json_t *pod_in_y(const char *name)
+{
+	return json_pack("{s:{s:s,s:s},s:{s:s}}", "metadata", "namespace", "y", "name", name,
+			 "status", "phase", "Pending");
+}
+
+/* A Service's fronts are kept between views: a Service or Endpoints
+ * changed after a pod's admission, or just before one, is still seen, by
+ * the next pass or by the admission itself. */
+static void fronts_follow_services_across_admissions(void **state)
+{
+	struct fx *fx = *state;
+	const char *svc, *ep;
+	json_t *pod;
+
+	put(fx, "networkpolicies.networking.k8s.io", policy);
+	put(fx, "services", "{\"metadata\":{\"namespace\":\"x\",\"name\":\"web\"},\"spec\":"
+			    "{\"clusterIP\":\"10.96.0.50\",\"ports\":[{\"port\":80}]}}");
+	put(fx, "endpoints", "{\"metadata\":{\"namespace\":\"x\",\"name\":\"web\"},\"subsets\":"
+			     "[{\"addresses\":[{\"ip\":\"10.244.1.10\"}],\"ports\":[{\"port\":8080}]}]}");
+	pol_pass(fx->pol);
+	/* b may not reach a, the only endpoint. */
+	assert_false(via_service(fx, 0x0a600032u, &svc, &ep));
+	assert_string_equal(svc, "web");
+	assert_string_equal(ep, "a");
+
+	pod = pod_in_y("c");
+	assert_int_equal(pol_admit_pod(fx->pol, pod, "10.244.2.12"), 0);
+	json_decref(pod);
+	assert_false(via_service(fx, 0x0a600032u, &svc, &ep));
+
+	/* After the admission: the endpoint is now c, which no policy isolates. */
+	put(fx, "endpoints", "{\"metadata\":{\"namespace\":\"x\",\"name\":\"web\"},\"subsets\":"
+			     "[{\"addresses\":[{\"ip\":\"10.244.2.12\"}],\"ports\":[{\"port\":8080}]}]}");
+	pol_pass(fx->pol);
+	assert_true(via_service(fx, 0x0a600032u, &svc, &ep));
+	assert_string_equal(svc, "web");
+	assert_string_equal(ep, "c");
+
+	/* Before an admission, with no pass between: the Service moves. */
+	put(fx, "services", "{\"metadata\":{\"namespace\":\"x\",\"name\":\"web\"},\"spec\":"
+			    "{\"clusterIP\":\"10.96.0.51\",\"ports\":[{\"port\":80}]}}");
+	pod = pod_in_y("d");
+	assert_int_equal(pol_admit_pod(fx->pol, pod, "10.244.2.13"), 0);
+	json_decref(pod);
+	assert_true(via_service(fx, 0x0a600033u, &svc, &ep));
+	assert_string_equal(svc, "web");
+	assert_string_equal(ep, "c");
+	via_service(fx, 0x0a600032u, &svc, &ep);
+	assert_null(svc);
+
+	/* The Endpoints deleted: the address answers for no endpoint. */
+	assert_int_equal(st_delete(fx->st, "endpoints", "x", "web", 0, NULL), 0);
+	pol_pass(fx->pol);
+	via_service(fx, 0x0a600033u, &svc, &ep);
+	assert_null(svc);
+}
+
+/* The policies are compiled apart from the pods and kept between views:
+ * one written just before an admission, with no pass between, is
+ * enforced by the admission itself; one deleted after it, by the pass. */
+static void policies_follow_across_admissions(void **state)
+{
+	struct fx *fx = *state;
+	json_t *pod = pod_in_y("c");
+
+	pol_pass(fx->pol);
+	assert_int_equal(pol_admit_pod(fx->pol, pod, "10.244.2.12"), 0);
+	json_decref(pod);
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_ALLOWED);
+
+	put(fx, "networkpolicies.networking.k8s.io", policy);
+	pod = pod_in_y("d");
+	assert_int_equal(pol_admit_pod(fx->pol, pod, "10.244.2.13"), 0);
+	json_decref(pod);
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_DENIED_INGRESS);
+	assert_int_equal(check(fx, Y_C, X_A, 80), POL_DENIED_INGRESS);
+
+	assert_int_equal(st_delete(fx->st, "networkpolicies.networking.k8s.io", "x", "p", 0, NULL), 0);
+	pol_pass(fx->pol);
+	assert_int_equal(check(fx, Y_B, X_A, 80), POL_ALLOWED);
+}
+
 struct reader {
 	struct fx *fx;
 	atomic_bool *stop;
-	unsigned long checks;
+	_Atomic unsigned long checks;
 	bool bad;
 };
 
@@ -244,6 +356,11 @@ static void readers_while_views_change(void **state)
 		r[i] = (struct reader){fx, &stop, 0, false};
 		assert_int_equal(pthread_create(&t[i], NULL, read_on, &r[i]), 0);
 	}
+	/* Every reader checking before the views change: building one takes
+	 * less time than a thread takes to start. */
+	for (int i = 0; i < 4; i++)
+		while (!atomic_load(&r[i].checks))
+			sched_yield();
 	for (int i = 0; i < 100; i++) {
 		put(fx, "namespaces", i % 2 ? "{\"metadata\":{\"name\":\"y\",\"labels\":{\"team\":\"blue\"}}}"
 					    : "{\"metadata\":{\"name\":\"y\"}}");
@@ -281,6 +398,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(follows_the_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(admit_before_the_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(named_port_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(fronts_follow_services_across_admissions, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(policies_follow_across_admissions, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(readers_while_views_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_config, setup, teardown),
 	};

@@ -7,7 +7,8 @@
  * traffic, kubernetes.io/metadata.name; every view's kernel lists checked
  * against the evaluator flow by flow. Then the case table
  * (tests/policy/netpol_cases.yaml, upstream's e2e cases), every cell of
- * every grid; explain's JSON, the isolating policies and the gates. */
+ * every grid; explain's JSON, the isolating policies and the gates, the
+ * same over fronts built per Service and joined. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -451,6 +452,147 @@ static void gates(void **state)
 	pol_view_free(v);
 }
 
+/* A view over fronts built per Service and joined, and over policies
+ * compiled apart (as the module keeps both between views), says what a
+ * view built from every object at once says: the same gates, blamed on
+ * the same policies, and the same explanations at each front. */
+static struct pol_view *fronts_view(const json_t *pols, struct pol_policies *ps,
+				    struct pol_fronts *f, const json_t *svcs, const json_t *eps)
+{
+	struct k1s_cidr net = {0x0af40000, 16};
+	struct pol_view_builder *b = pol_builder_new(&net, PT_NODE);
+	json_t *o;
+	size_t i;
+
+	for (int ns = 0; ns < 3; ns++)
+		for (int pd = 0; pd < 3; pd++) {
+			json_t *l = json_pack("{s:s}", "pod", pt_pods[pd]);
+
+			o = pt_pod(pt_ns[ns], pt_pods[pd], pt_ip(ns, pd), l);
+			pol_builder_pod(b, o, NULL);
+			json_decref(o);
+			json_decref(l);
+		}
+	json_array_foreach(pols, i, o)
+		pol_builder_policy(b, o);
+	if (ps)
+		pol_builder_policies(b, ps);
+	if (f)
+		pol_builder_fronts(b, f);
+	json_array_foreach(svcs, i, o)
+		pol_builder_service(b, o);
+	json_array_foreach(eps, i, o)
+		pol_builder_endpoints(b, o);
+	return pol_builder_finish(b);
+}
+
+static void shared_parts_agree(void **state)
+{
+	static const char objs[] =
+	    "{svcs: [{metadata: {namespace: x, name: s1}, spec: {clusterIP: 10.96.0.20, ports: "
+	    "[{name: http, port: 80, nodePort: 30080}, {name: dns, port: 53, protocol: UDP}]}},"
+	    " {metadata: {namespace: y, name: s2}, spec: {clusterIP: 10.96.0.21, ports: "
+	    "[{port: 8080}]}, status: {loadBalancer: {ingress: [{ip: 10.0.0.5}]}}},"
+	    " {metadata: {namespace: z, name: none}, spec: {clusterIP: 10.96.0.22, ports: "
+	    "[{port: 80}]}}],"
+	    " eps: [{metadata: {namespace: x, name: s1}, subsets: [{addresses: [{ip: 10.244.1.10},"
+	    " {ip: 10.244.2.11}], ports: [{name: http, port: 80}, {name: dns, port: 53, protocol:"
+	    " UDP}]}]},"
+	    " {metadata: {namespace: y, name: s2}, subsets: [{addresses: [{ip: 10.244.3.12},"
+	    " {ip: 10.9.9.9}], ports: [{port: 8080}]}]}]}";
+	static const char pols[] =
+	    POL("x", "a-from-b", "{podSelector: {matchLabels: {pod: a}}, "
+				 "ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]}")
+	    POL("y", "deny-b", "{podSelector: {matchLabels: {pod: b}}, ingress: []}")
+	    POL("z", "c-out", "{podSelector: {matchLabels: {pod: c}}, policyTypes: [Egress]}");
+	json_t *all = yaml_to_json(objs, strlen(objs)), *p = yaml_to_json(pols, strlen(pols));
+	json_t *svcs = json_object_get(all, "svcs"), *eps = json_object_get(all, "eps");
+	json_t *none = json_array();
+	struct pol_fronts *part[3], *joined, *whole;
+	struct pol_policies *ps = pol_policies_new(p);
+	struct pol_view *v[4];
+	struct pol_gates g[4] = {{0}};
+
+	assert_non_null(all);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *s1 = json_pack("[O]", json_array_get(svcs, i));
+		json_t *e1 = i < json_array_size(eps) ? json_pack("[O]", json_array_get(eps, i))
+						      : json_array();
+
+		part[i] = pol_fronts_new(s1, e1, PT_NODE);
+		assert_non_null(part[i]);
+		json_decref(s1);
+		json_decref(e1);
+	}
+	joined = pol_fronts_join(part, 3);
+	whole = pol_fronts_new(svcs, eps, PT_NODE);
+	assert_non_null(joined);
+	assert_non_null(whole);
+	for (size_t i = 0; i < 3; i++)
+		pol_fronts_free(part[i]);	/* the join keeps its own */
+	assert_non_null(ps);
+	v[0] = fronts_view(p, NULL, NULL, svcs, eps);
+	v[1] = fronts_view(p, NULL, joined, none, none);
+	v[2] = fronts_view(p, NULL, whole, none, none);
+	v[3] = fronts_view(none, ps, joined, none, none);
+	pol_fronts_free(joined);
+	pol_fronts_free(whole);
+	pol_policies_free(ps);
+	for (int k = 0; k < 4; k++) {
+		assert_non_null(v[k]);
+		assert_int_equal(pol_view_gates(v[k], &g[k]), 0);
+	}
+	/* Some clients are gated at some fronts, others not. */
+	assert_true(g[0].n > 0);
+	assert_true(g[0].n < 9 * 6);
+	for (int k = 1; k < 4; k++) {
+		assert_int_equal(g[k].n, g[0].n);
+		assert_memory_equal(g[k].v, g[0].v, g[0].n * sizeof(*g[0].v));
+	}
+	for (size_t i = 0; i < g[0].n; i++) {
+		const char *const *b0, *const *bk;
+		size_t n0 = pol_view_gate_blame(v[0], &g[0].v[i], &b0);
+
+		assert_true(n0 > 0);
+		for (int k = 1; k < 4; k++) {
+			assert_int_equal(pol_view_gate_blame(v[k], &g[0].v[i], &bk), n0);
+			for (size_t j = 0; j < n0; j++)
+				assert_string_equal(bk[j], b0[j]);
+		}
+	}
+	for (int ns = 0; ns < 3; ns++)
+		for (int pd = 0; pd < 3; pd++) {
+			static const struct {
+				uint32_t ip;
+				uint16_t port;
+				uint8_t proto;
+			} to[] = {{0x0a600014, 80, POL_TCP}, {0x0a600014, 53, POL_UDP},
+				  {PT_NODE, 30080, POL_TCP}, {0x0a600015, 8080, POL_TCP},
+				  {0x0a000005, 8080, POL_TCP}, {0x0a600016, 80, POL_TCP}};
+
+			for (size_t t = 0; t < sizeof(to) / sizeof(*to); t++) {
+				struct pol_flow f = {pt_ip(ns, pd), to[t].ip, to[t].port, to[t].proto};
+				json_t *e0 = pol_view_explain(v[0], &f);
+
+				for (int k = 1; k < 4; k++) {
+					json_t *ek = pol_view_explain(v[k], &f);
+
+					assert_true(json_equal(e0, ek));
+					json_decref(ek);
+				}
+				json_decref(e0);
+			}
+		}
+	for (int k = 0; k < 4; k++) {
+		assert_int_equal(pt_agree(v[k]), 0);
+		pol_gates_free(&g[k]);
+		pol_view_free(v[k]);
+	}
+	json_decref(none);
+	json_decref(p);
+	json_decref(all);
+}
+
 /* ---- the case table ---- */
 
 static void srcdir_path(const char *rel, char *out, size_t len)
@@ -676,6 +818,7 @@ int main(void)
 		cmocka_unit_test(metadata_name_label),
 		cmocka_unit_test(explain_json),
 		cmocka_unit_test(gates),
+		cmocka_unit_test(shared_parts_agree),
 		cmocka_unit_test(case_table),
 	};
 
