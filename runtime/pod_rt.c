@@ -683,6 +683,20 @@ static void ctr_env_ready(struct pod_ctr *c)
 }
 
 /* Starts a run of the container. */
+/* A container that cannot start yet waits as `reason` with msg (an event
+ * the first time msg is said) and is tried again in CONFIG_RETRY_MS. */
+static void ctr_retry_later(struct pod_ctr *c, const char *reason, const char *msg)
+{
+	struct pod_run *p = c->p;
+
+	if (strcmp(c->message, msg) != 0)
+		pod_rt_event(p, "Warning", "Failed", c, "Error: %s", msg);
+	ctr_waiting(c, reason, msg);
+	if (!p->retry_timer)
+		p->retry_timer = k1s_loop_timer(p->rt->loop, CONFIG_RETRY_MS, on_retry, p);
+	pod_rt_dirty(p);
+}
+
 static void ctr_start(struct pod_ctr *c)
 {
 	struct pod_run *p = c->p;
@@ -722,12 +736,7 @@ static void ctr_start(struct pod_ctr *c)
 	if (ctr_creds(p, cspec, &c->creds, msg, sizeof(msg)) < 0) {
 		free(argv);
 		pod_env_free(envp);
-		if (strcmp(c->message, msg) != 0)
-			pod_rt_event(p, "Warning", "Failed", c, "Error: %s", msg);
-		ctr_waiting(c, "CreateContainerConfigError", msg);
-		if (!p->retry_timer)
-			p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
-		pod_rt_dirty(p);
+		ctr_retry_later(c, "CreateContainerConfigError", msg);
 		return;
 	}
 	c->uid = c->creds.uid;
@@ -751,13 +760,7 @@ static void ctr_start(struct pod_ctr *c)
 			         (unsigned)c->uid);
 			free(argv);
 			pod_env_free(envp);
-			if (strcmp(c->message, msg) != 0)
-				pod_rt_event(p, "Warning", "Failed", c, "Error: %s", msg);
-			ctr_waiting(c, "RunContainerError", msg);
-			if (!p->retry_timer)
-				p->retry_timer =
-				    k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
-			pod_rt_dirty(p);
+			ctr_retry_later(c, "RunContainerError", msg);
 			return;
 		}
 	}
@@ -765,12 +768,7 @@ static void ctr_start(struct pod_ctr *c)
 	if (err < 0) {
 		free(argv);
 		pod_env_free(envp);
-		if (strcmp(c->message, msg) != 0)
-			pod_rt_event(p, "Warning", "Failed", c, "Error: %s", msg);
-		ctr_waiting(c, "CreateContainerConfigError", msg);
-		if (!p->retry_timer)
-			p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
-		pod_rt_dirty(p);
+		ctr_retry_later(c, "CreateContainerConfigError", msg);
 		return;
 	}
 	run = c->ever_started ? c->restarts + 1 : c->restarts;
