@@ -327,7 +327,8 @@ static int block_ranges(const struct pol_peer *pe, struct k1s_ip4_range *out, si
 
 	if (!ex)
 		return -ENOMEM;
-	memcpy(ex, pe->pe_except, pe->pe_nexcept * sizeof(*ex));
+	if (pe->pe_nexcept)
+		memcpy(ex, pe->pe_except, pe->pe_nexcept * sizeof(*ex));
 	qsort(ex, pe->pe_nexcept, sizeof(*ex), cidr_cmp);
 	*n = 0;
 	for (size_t i = 0; i < pe->pe_nexcept; i++) {

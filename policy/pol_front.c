@@ -227,7 +227,8 @@ struct pol_fronts *pol_fronts_join(struct pol_fronts *const *parts, size_t n)
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
-		memcpy(&f->fs_v[f->fs_n], parts[i]->fs_v, parts[i]->fs_n * sizeof(*f->fs_v));
+		if (parts[i]->fs_n) /* an empty part's list may be NULL */
+			memcpy(&f->fs_v[f->fs_n], parts[i]->fs_v, parts[i]->fs_n * sizeof(*f->fs_v));
 		f->fs_n += parts[i]->fs_n;
 		f->fs_parts[f->fs_nparts++] = pol_fronts_ref(parts[i]);
 	}

@@ -40,11 +40,10 @@ while True:
     hdr = q[:2] + struct.pack(">HHHHH", 0x8180, 1, 1 if ans else 0, 0, 0)
     s.sendto(hdr + question + ans, a)
 EOF
-python3 "$TMP/upstream.py" "$UP" "$TMP/upcount" &
+python3 "$TMP/upstream.py" "$UP" "$TMP/upcount" >>"$TMP/upstream.log" 2>&1 &
 UP_PID=$!
 echo "nameserver $UP" >"$TMP/resolv.conf"
 
-start_k1s --dns-resolv-conf "$TMP/resolv.conf" --dns-ip "$DNS_IP" --dns-listen 127.0.0.5:5354
 finish() {
 	# Whatever failed, k1s is stopped: no command here may end the trap.
 	[ -z "$UP_PID" ] || kill "$UP_PID" 2>/dev/null || true
@@ -52,6 +51,8 @@ finish() {
 	cleanup
 }
 trap finish EXIT
+# The trap is set first: if k1s does not start, the upstream still goes.
+start_k1s --dns-resolv-conf "$TMP/resolv.conf" --dns-ip "$DNS_IP" --dns-listen 127.0.0.5:5354
 
 d() { dig @"$DNS_IP" +tries=1 +time=2 "$@"; }
 # has "description" pattern dig-args...: dig's output matches.
@@ -223,7 +224,7 @@ echo "ok - and promptly (${ms}ms)"
 has "the ExternalName still answers its CNAME" "CNAME[[:space:]]+www\.example\.com\." +noall +answer ext.$NS.svc.cluster.local AAAA
 
 # A new upstream in resolv.conf is taken up while k1s runs.
-python3 "$TMP/upstream.py" 127.0.0.4 "$TMP/upcount2" &
+python3 "$TMP/upstream.py" 127.0.0.4 "$TMP/upcount2" >>"$TMP/upstream.log" 2>&1 &
 UP_PID=$!
 echo "nameserver 127.0.0.4" >"$TMP/resolv.conf"
 wait_for "a changed resolv.conf is followed" 5 bash -c "dig @$DNS_IP +short +time=1 +tries=1 after-change.example | grep -qx 192.0.2.99"
