@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "k1s_hash.h"
 
 #define REF_PREFIX "#/components/schemas/"
 
@@ -477,12 +478,8 @@ json_t *api_openapi_doc(const char *gv_path)
 static void doc_hash(const json_t *doc, char *out, size_t len)
 {
 	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = k1s_fnv_more_str(K1S_FNV_INIT, text ? text : "");
 
-	for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
-		h ^= *p;
-		h *= 0x100000001b3ULL;
-	}
 	free(text);
 	snprintf(out, len, "%016llX", (unsigned long long)h);
 }

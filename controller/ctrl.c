@@ -158,10 +158,41 @@ const json_t *ctrl_ns(const struct ctrl *c, enum ctrl_kind k, const char *ns)
 	return json_object_get(c->cache[k], ns ? ns : "");
 }
 
+/* The copy keeps of an EndpointSlice only the Service it is labelled for
+ * (a JSON string): there are as many slices as Services, a slice's tree is
+ * a third of a Service's memory, and only that Service's sync reads one,
+ * from the store, at most once per pass. */
+static bool kept_by_name(enum ctrl_kind k)
+{
+	return k == CTRL_EPS;
+}
+
+static const char *slice_service(const json_t *slice)
+{
+	if (json_is_string(slice))
+		return json_string_value(slice);
+	/* The label's name has dots: no dotted path. */
+	return json_string_value(json_object_get(k1s_json_path(slice, "metadata.labels"),
+						 "kubernetes.io/service-name"));
+}
+
 const json_t *ctrl_get(const struct ctrl *c, enum ctrl_kind k, const char *ns,
 		       const char *name)
 {
-	return json_object_get(ctrl_ns(c, k, ns), name);
+	const json_t *kept = json_object_get(ctrl_ns(c, k, ns), name);
+	char key[600];
+	json_t *obj;
+
+	if (!kept || !kept_by_name(k))
+		return kept;
+	snprintf(key, sizeof(key), "%d/%s/%s", (int)k, ns ? ns : "", name);
+	obj = json_object_get(c->fetched, key);
+	if (obj)
+		return obj;
+	if (st_get(c->st, ctrl_kinds[k].key, ns ? ns : "", name, &obj) < 0)
+		return NULL;	/* gone meanwhile: its event follows */
+	json_object_set_new(c->fetched, key, obj);
+	return obj;
 }
 
 static json_t *cache_ns(struct ctrl *c, enum ctrl_kind k, const char *ns)
@@ -313,10 +344,7 @@ static void touched(struct ctrl *c, enum ctrl_kind k, const char *ns, const char
 		break;
 	case CTRL_EPS:
 		for (int i = 0; i < 2; i++) {
-			/* The label's name has dots: no dotted path. */
-			const char *svc = json_string_value(json_object_get(
-				k1s_json_path(both[i], "metadata.labels"),
-				"kubernetes.io/service-name"));
+			const char *svc = slice_service(both[i]);
 
 			if (svc)
 				ctrl_mark(c, CTRL_Q_SVC, ns, svc);
@@ -332,8 +360,8 @@ static void index_slice(struct ctrl *c, const char *ns, const char *name, const 
 {
 	char key[600];
 	json_t *set;
-	const char *svc = json_string_value(
-	    json_object_get(k1s_json_path(slice, "metadata.labels"), "kubernetes.io/service-name"));
+	const char *svc = slice_service(slice);
+
 	if (!svc)
 		return;
 	ctrl_key(key, sizeof(key), ns, svc);
@@ -376,10 +404,21 @@ static void apply(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *
 		index_slice(c, ns, name, old, false);
 	if (k == CTRL_EPS && cur)
 		index_slice(c, ns, name, cur, true);
+	if (kept_by_name(k)) {
+		char key[600];
+
+		snprintf(key, sizeof(key), "%d/%s/%s", (int)k, ns, name);
+		if (cur)	/* what this pass read is stale now */
+			json_object_set(c->fetched, key, (json_t *)cur);
+		else
+			json_object_del(c->fetched, key);
+	}
 	/* A Service's own objects, of which there are as many as Services,
 	 * are kept as given: the store's shared object, or what the
 	 * controller wrote, neither changed after (st.h). */
-	if (cur && (k == CTRL_SVC || k == CTRL_EP || k == CTRL_EPS))
+	if (cur && kept_by_name(k))
+		json_object_set_new(m, name, json_string(slice_service(cur) ?: ""));
+	else if (cur && (k == CTRL_SVC || k == CTRL_EP))
 		json_object_set(m, name, (json_t *)cur);
 	else if (cur)
 		json_object_set_new(m, name, json_deep_copy(cur));
@@ -415,6 +454,7 @@ static void on_reset(void *arg)
 	struct ctrl *c = arg;
 
 	json_object_clear(c->slices_by_svc);
+	json_object_clear(c->fetched);
 	for (int k = 0; k < CTRL_NKINDS; k++)
 		json_object_clear(c->cache[k]);
 }
@@ -619,6 +659,7 @@ int ctrl_reconcile(struct ctrl *c)
 
 	c->pass_writes = 0;
 	c->stats.passes++;
+	json_object_clear(c->fetched);
 	c->now = c->fixed_now ? c->fixed_now : time(NULL);
 	c->now_ms = k1s_now_ms();
 	if (st_follow(&c->follow) < 0)
@@ -676,7 +717,8 @@ struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_wri
 	}
 	c->memo = json_object();
 	c->slices_by_svc = json_object();
-	if (!c->res_event || !c->memo)
+	c->fetched = json_object();
+	if (!c->res_event || !c->memo || !c->slices_by_svc || !c->fetched)
 		goto fail;
 	/* The CA exists from first start: the ConfigMaps that publish it
 	 * and the certificates it signs need it from the first pass. */
@@ -718,6 +760,7 @@ void ctrl_free(struct ctrl *c)
 		json_decref(c->later[q]);
 	}
 	json_decref(c->memo);
+	json_decref(c->fetched);
 	json_decref(c->slices_by_svc);
 	free(c->root_ca);
 	free(c);

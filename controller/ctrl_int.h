@@ -87,6 +87,8 @@ struct ctrl {
 	json_t *later[CTRL_NQUEUES];	/* "ns/name" -> due time in ms (k1s_now_ms) */
 	json_t *memo;			/* "kind/ns/name" -> content last written */
 	json_t *slices_by_svc;		/* "ns/service" -> {slice name: true} */
+	json_t *fetched;		/* "kind/ns/name" -> an object kept by name, read
+					 * from the store this pass (ctrl_get) */
 	char *root_ca;			/* the cluster CA's certificate, PEM */
 
 	unsigned pass_writes;		/* writes made by the current pass */
@@ -106,7 +108,8 @@ struct ctrl {
  * -1 when nothing is pending). */
 int ctrl_reconcile(struct ctrl *c);
 
-/* The object of a kind, or NULL. Borrowed until the next write or pass. */
+/* The object of a kind, or NULL. Borrowed until the next write or pass.
+ * EndpointSlices are read from the store when asked for (ctrl.c). */
 const json_t *ctrl_get(const struct ctrl *c, enum ctrl_kind k, const char *ns,
 		       const char *name);
 /* The objects of a kind in a namespace, as a name -> object JSON object,

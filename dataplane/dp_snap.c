@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "dp_int.h"
+#include "k1s_hash.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 
@@ -138,11 +139,10 @@ static int add_eps(struct dp_comp *c, const json_t *ep, const char *pname, const
 static uint64_t svc_id(const char *key, const char *port, const char *proto)
 {
 	const char *parts[] = {key, "/", port, "/", proto};
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = K1S_FNV_INIT;
 
 	for (size_t i = 0; i < 5; i++)
-		for (const char *c = parts[i]; *c; c++)
-			h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
+		h = k1s_fnv_more_str(h, parts[i]);
 	return h;
 }
 

@@ -146,7 +146,7 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 		    same(json_object_get(old, "spec"), json_object_get(obj, "spec")) &&
 		    same(k1s_json_path(old, "metadata.annotations"),
 			 k1s_json_path(obj, "metadata.annotations"))) {
-			json_object_set_new(cache, key, json_deep_copy(obj));
+			json_object_set(cache, key, (json_t *)obj);
 			return;
 		}
 	} else if (cache == ing->classes) {
@@ -156,14 +156,14 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 
 		/* A Service's status (a load balancer's address) routes nothing. */
 		if (old && same(json_object_get(old, "spec"), json_object_get(obj, "spec"))) {
-			json_object_set_new(cache, key, json_deep_copy(obj));
+			json_object_set(cache, key, (json_t *)obj);
 			return;
 		}
 	}
 	if (deleted)
 		json_object_del(cache, key);
-	else
-		json_object_set_new(cache, key, json_deep_copy(obj));
+	else	/* the store's shared object: kept, never changed (st.h) */
+		json_object_set(cache, key, (json_t *)obj);
 	ing->dirty = true;
 }
 

@@ -3,6 +3,7 @@
 #ifndef ING_ROUTE_INT_H
 #define ING_ROUTE_INT_H
 
+#include "k1s_hash.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,20 +78,12 @@ struct ing_table {
 	unsigned rules;
 };
 
-static inline uint64_t fnv_step(uint64_t h, unsigned char c)
-{
-	return (h ^ c) * UINT64_C(0x100000001b3);
-}
-
-#define FNV_INIT UINT64_C(0xcbf29ce484222325)
+#define fnv_step k1s_fnv_step
+#define FNV_INIT K1S_FNV_INIT
 
 static inline uint64_t fnv(const char *s, size_t n)
 {
-	uint64_t h = FNV_INIT;
-
-	for (size_t i = 0; i < n; i++)
-		h = fnv_step(h, (unsigned char)s[i]);
-	return h;
+	return k1s_fnv(s, n);
 }
 
 static inline struct ing_slot *slot_find(struct ing_slot *s, unsigned mask, uint64_t h,

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "k1s_addr.h"
+#include "k1s_hash.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 #include "k1s_sel.h"
@@ -495,11 +496,7 @@ static uint64_t mix(uint64_t h)
 
 static uint64_t bytes_hash(const char *s, size_t n)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * UINT64_C(0x100000001b3);
-	return h;
+	return k1s_fnv(s, n);
 }
 
 /* A hash that values json_equal() calls equal share: an object's members

@@ -38,6 +38,14 @@ static const char *meta(const json_t *obj, const char *field)
 	return json_string_value(json_object_get(json_object_get(obj, "metadata"), field));
 }
 
+/* No module reads metadata.managedFields; in a Service made by kubectl they
+ * are a third of the object's nodes, and every follower keeps every
+ * Service. `obj` is the store's fresh parse, seen by no one yet. */
+static void unmanaged(const json_t *obj)
+{
+	json_object_del(json_object_get(obj, "metadata"), "managedFields");
+}
+
 static const json_t *shared(struct st *st, const char *res, const json_t *obj, bool deleted)
 {
 	const char *rv = meta(obj, "resourceVersion");
@@ -55,6 +63,7 @@ static const json_t *shared(struct st *st, const char *res, const json_t *obj, b
 	have = json_object_get(st->shared, key);
 	if (have && rv && strcmp(meta(have, "resourceVersion") ?: "", rv) == 0)
 		return have;
+	unmanaged(obj);
 	if (!rv)
 		return obj;
 	json_object_set(st->shared, key, (json_t *)obj);

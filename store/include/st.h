@@ -128,7 +128,8 @@ int st_compact(struct st *st, int64_t keep);
  * object. A module that never changes what it keeps may keep that
  * (json_incref) rather than a copy: with the dataplane, DNS and
  * NetworkPolicy each keeping every Service and Endpoints, one copy instead
- * of three. */
+ * of three. Followers see objects without metadata.managedFields, which
+ * only the API reads (an update that leaves them out keeps them). */
 
 struct st_follow_ops {
 	/* Before a full list: forget the copy. May be NULL. */
