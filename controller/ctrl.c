@@ -606,6 +606,14 @@ static const enum ctrl_queue ctrl_order[] = {
 	CTRL_Q_ROOTCA,
 };
 
+bool ctrl_pass_spent(const struct ctrl *c)
+{
+	return c->pass_writes >= c->pass_max_writes ||
+	       (c->pass_ms >= 0 && k1s_now_ms() - c->now_ms >= c->pass_ms);
+}
+
+/* Runs a queue's keys until the pass is spent; the rest wait for the
+ * next pass. */
 static void run_queue(struct ctrl *c, enum ctrl_queue q)
 {
 	json_t *work = c->dirty[q];
@@ -618,6 +626,10 @@ static void run_queue(struct ctrl *c, enum ctrl_queue q)
 		const char *slash = strchr(key, '/');
 		char ns[256];
 
+		if (ctrl_pass_spent(c)) {
+			json_object_set(c->dirty[q], key, v);
+			continue;
+		}
 		if (!slash || (size_t)(slash - key) >= sizeof(ns))
 			continue;
 		memcpy(ns, key, (size_t)(slash - key));
@@ -667,7 +679,9 @@ int ctrl_reconcile(struct ctrl *c)
 	due(c);
 	for (size_t i = 0; i < sizeof(ctrl_order) / sizeof(ctrl_order[0]); i++)
 		run_queue(c, ctrl_order[i]);
-	c->reconciled = true;
+	/* Ready after a pass that was not cut short. */
+	if (!ctrl_pass_spent(c))
+		c->reconciled = true;
 	if (c->pass_writes)
 		return 0;
 	next = due(c);
@@ -700,6 +714,8 @@ struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_wri
 	snprintf(c->node_name, sizeof(c->node_name), "%s",
 		 cfg && cfg->node_name ? cfg->node_name : "k1s");
 	c->cert_validity = cfg && cfg->cert_validity > 0 ? cfg->cert_validity : 2160 * 3600;
+	c->pass_max_writes = cfg && cfg->pass_writes > 0 ? (unsigned)cfg->pass_writes : 32;
+	c->pass_ms = !cfg || cfg->pass_ms == 0 ? 10 : cfg->pass_ms < 0 ? -1 : cfg->pass_ms;
 	for (int k = 0; k < CTRL_NKINDS; k++) {
 		c->follow_res[k] = ctrl_kinds[k].key;
 		c->res[k] = k1s_resource_find(ctrl_kinds[k].group, ctrl_kinds[k].resource);

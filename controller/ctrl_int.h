@@ -92,6 +92,8 @@ struct ctrl {
 	char *root_ca;			/* the cluster CA's certificate, PEM */
 
 	unsigned pass_writes;		/* writes made by the current pass */
+	unsigned pass_max_writes;	/* and the most it makes (ctrl_config) */
+	int pass_ms;			/* the time it may take, or -1 */
 	int last_err;			/* of the last failed write */
 	time_t now;			/* wall clock of the current pass */
 	time_t fixed_now;		/* tests: the wall clock, when not 0 */
@@ -118,6 +120,10 @@ const json_t *ctrl_ns(const struct ctrl *c, enum ctrl_kind k, const char *ns);
 /* The names of the EndpointSlices labelled for a service ({name: true}),
  * or NULL: an index, so that a service's sync does not scan them all. */
 const json_t *ctrl_slices_of(const struct ctrl *c, const char *ns, const char *svc);
+
+/* True when the pass has made its writes or taken its time: a reconciler
+ * with more to do marks its key again for the next pass. */
+bool ctrl_pass_spent(const struct ctrl *c);
 
 /* Queues a key for a reconciler, now or at `due_ms` (k1s_now_ms clock). */
 void ctrl_mark(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name);

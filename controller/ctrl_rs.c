@@ -12,7 +12,9 @@
 #include "k1s_sel.h"
 
 #define RS_COMPONENT "replicaset-controller"
-/* The most pods one pass creates or deletes for one set; kube's burst. */
+/* The most pods one pass creates or deletes for one set; kube's burst.
+ * A pass that has spent its writes stops sooner and goes on in the next
+ * (ctrl_pass_spent), as kube's slow start goes in batches. */
 #define RS_BURST 500
 
 struct rs_pod {
@@ -222,6 +224,10 @@ void ctrl_rs_sync(struct ctrl *c, const char *ns, const char *name)
 		for (i = 0; i < (size_t)diff && i < RS_BURST; i++) {
 			const json_t *p = act[i].pod;
 
+			if (i > 0 && ctrl_pass_spent(c)) {
+				ctrl_mark(c, CTRL_Q_RS, ns, name);
+				break;
+			}
 			if (ctrl_remove(c, CTRL_POD, ns, act[i].name, k1s_json_str(p, "metadata.uid"),
 					-1) < 0) {
 				ctrl_retry(c, CTRL_Q_RS, ns, name);
@@ -234,9 +240,15 @@ void ctrl_rs_sync(struct ctrl *c, const char *ns, const char *name)
 		}
 	} else if (diff < 0) {
 		for (i = 0; i < (size_t)-diff && i < RS_BURST; i++) {
-			json_t *np = pod_from_template(rs);
-			int e = np ? ctrl_create(c, CTRL_POD, np) : -ENOMEM;
+			json_t *np;
+			int e;
 
+			if (i > 0 && ctrl_pass_spent(c)) {
+				ctrl_mark(c, CTRL_Q_RS, ns, name);
+				break;
+			}
+			np = pod_from_template(rs);
+			e = np ? ctrl_create(c, CTRL_POD, np) : -ENOMEM;
 			if (e < 0) {
 				json_decref(np);
 				ctrl_retry(c, CTRL_Q_RS, ns, name);

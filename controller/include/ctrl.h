@@ -17,6 +17,12 @@ struct ctrl_config {
 	const char *node_name;	/* pods are bound to this node */
 	int64_t cert_validity;	/* seconds a Certificate without spec.duration
 				 * lasts; 0: 2160h, cert-manager's default */
+	/* A pass gives the loop back (to the API, the runtime) after this
+	 * many writes or milliseconds, and the next one goes on where it
+	 * stopped. 0: 32 writes, 10 ms; a negative pass_ms: no time limit
+	 * (tests, whose passes are then the same on any machine). */
+	int pass_writes;
+	int pass_ms;
 };
 
 /* A Go duration ("2160h", "1h30m", "90s", "1.5h"), as cert-manager's

@@ -591,6 +591,29 @@ static void ready_after_the_first_pass(void **state)
 	json_decref(pod);
 }
 
+/* A pass gives the loop back after its writes (32), so that the API
+ * answers while a Deployment of 100 starts; the next passes go on where
+ * it stopped, and the API has its turn in between. */
+static void a_pass_yields_after_its_writes(void **state)
+{
+	struct fx *fx = *state;
+	json_t *pods;
+	size_t first;
+
+	create(fx, "deployments.apps", deployment("api", 100, "my-api:1.0"));
+	assert_int_equal(ctrl_reconcile(fx->c), 0);	/* more to do at once */
+	assert_int_equal(ctrl_reconcile(fx->c), 0);
+	pods = live_pods(fx, "api");
+	first = json_array_size(pods);
+	json_decref(pods);
+	assert_true(first > 0);
+	assert_true(first < 100);
+	settle(fx);
+	pods = live_pods(fx, "api");
+	assert_int_equal(json_array_size(pods), 100);
+	json_decref(pods);
+}
+
 /* A write the API refuses is retried later, not in a tight loop. */
 static void refused_writes_do_not_spin(void **state)
 {
@@ -698,6 +721,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(min_ready_seconds_delays_availability, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(progress_deadline_exceeded, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_pass_yields_after_its_writes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(refused_writes_do_not_spin, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(ready_after_the_first_pass, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(paused_deployment_scales_but_does_not_roll, fx_setup,
