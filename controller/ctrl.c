@@ -612,13 +612,15 @@ bool ctrl_pass_spent(const struct ctrl *c)
 	       (c->pass_ms >= 0 && k1s_now_ms() - c->now_ms >= c->pass_ms);
 }
 
-/* Runs a queue's keys until the pass is spent; the rest wait for the
+/* Runs a queue's keys until the pass is spent, but one at least, so that
+ * every queue goes on however slow the machine; the rest wait for the
  * next pass. */
 static void run_queue(struct ctrl *c, enum ctrl_queue q)
 {
 	json_t *work = c->dirty[q];
 	const char *key;
 	json_t *v;
+	bool ran = false;
 
 	/* Keys marked while this queue runs wait for the next pass. */
 	c->dirty[q] = json_object();
@@ -626,10 +628,11 @@ static void run_queue(struct ctrl *c, enum ctrl_queue q)
 		const char *slash = strchr(key, '/');
 		char ns[256];
 
-		if (ctrl_pass_spent(c)) {
+		if (ran && ctrl_pass_spent(c)) {
 			json_object_set(c->dirty[q], key, v);
 			continue;
 		}
+		ran = true;
 		if (!slash || (size_t)(slash - key) >= sizeof(ns))
 			continue;
 		memcpy(ns, key, (size_t)(slash - key));

@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "k1s_fork.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
 #include "k1s_uring.h"
@@ -82,6 +83,7 @@ int k1s_ring_thread_start(struct k1s_ring_thread *t, const char *who, int idx, u
 		return -errno;
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->cv, NULL);
+	k1s_fork_guard();
 	e = pthread_create(&t->th, NULL, ring_thread_main, t);
 	if (e) {
 		e = -e;

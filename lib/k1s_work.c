@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "k1s_fork.h"
 #include "k1s_loop.h"
 #include "k1s_work.h"
 
@@ -165,6 +166,7 @@ int k1s_work_queue(struct k1s_work *w, k1s_work_fn run, k1s_work_fn done, void *
 		err = k1s_loop_add_fd(w->loop, w->efd, EPOLLIN, on_done, w);
 		if (err < 0)
 			return err;
+		k1s_fork_guard();
 		err = pthread_create(&w->th, NULL, worker_main, w);
 		if (err) {
 			k1s_loop_del_fd(w->loop, w->efd);

@@ -582,6 +582,7 @@ void st_close(struct st *st)
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	json_decref(st->shared);
+	json_decref(st->followers);
 	free(st->path);
 	free(st);
 }

@@ -15,6 +15,11 @@ void st_follow_init(struct st_follower *f, struct st *st, const char *who,
 		    const char *const *res, const struct st_follow_ops *ops, void *arg)
 {
 	*f = (struct st_follower){.st = st, .who = who, .res = res, .ops = ops, .arg = arg};
+	if (!st->followers && !(st->followers = json_object()))
+		return;
+	for (const char *const *r = res; *r; r++)
+		json_object_set_new(st->followers, *r,
+				    json_integer(json_integer_value(json_object_get(st->followers, *r)) + 1));
 }
 
 static bool followed(const struct st_follower *f, const char *res)
@@ -64,7 +69,9 @@ static const json_t *shared(struct st *st, const char *res, const json_t *obj, b
 	if (have && rv && strcmp(meta(have, "resourceVersion") ?: "", rv) == 0)
 		return have;
 	unmanaged(obj);
-	if (!rv)
+	/* What one follower alone reads is not shared: kept in the table, an
+	 * object that follower let go would stay until the next sweep. */
+	if (!rv || json_integer_value(json_object_get(st->followers, res)) < 2)
 		return obj;
 	json_object_set(st->shared, key, (json_t *)obj);
 	/* What no follower kept any more (the table's is its only reference)

@@ -61,6 +61,7 @@ struct st {
 	 * (st_follow.c): "resource/namespace/name" -> object. */
 	json_t *shared;
 	size_t shared_live; /* entries left by the last sweep */
+	json_t *followers;  /* resource -> how many followers follow it */
 };
 
 /* The cached statement `id`, reset and unbound, or, when that one is still

@@ -185,7 +185,15 @@ def pods(k1s_bin, nsvc, replicas):
         env = 0
         cid = (pod["status"].get("containerStatuses") or [{}])[0].get("containerID", "")
         if cid.startswith("k1s://"):
-            with open(f"/proc/{cid[6:]}/environ", "rb") as f:
+            # The container's process is its init (PID 1 inside); the
+            # program, with the pod's environment, is the init's child.
+            pid = cid[6:]
+            try:
+                with open(f"/proc/{pid}/task/{pid}/children") as f:
+                    pid = (f.read().split() or [pid])[0]
+            except OSError:
+                pass
+            with open(f"/proc/{pid}/environ", "rb") as f:
                 env = f.read().count(b"\0")
         print(f"k1s API while pods start: {nsvc} Services, a Deployment scaled 0 -> {replicas}")
         print(f"{'measure':<40}{'value':>12}")

@@ -620,6 +620,34 @@ static void followers_share_one_object_per_revision(void **state)
 	json_decref(b);
 }
 
+/* What one follower alone reads is handed to it and not kept for others:
+ * no table entry outlives the follower's own copy. */
+static void objects_of_one_follower_are_not_shared(void **state)
+{
+	static const char *const only[] = {"pods", NULL};
+	static const char *const both[] = {"services", NULL};
+	static const struct st_follow_ops ops = {NULL, keep_object, NULL};
+	struct fx *fx = *state;
+	struct st *st = fx->st;
+	json_t *a = json_object(), *b = json_object(), *c = json_object();
+	struct st_follower fa, fb, fc;
+
+	create(st, "pods", "x", "p1");
+	create(st, "services", "x", "s1");
+	st_follow_init(&fa, st, "a", only, &ops, a);
+	st_follow_init(&fb, st, "b", both, &ops, b);
+	st_follow_init(&fc, st, "c", both, &ops, c);
+	assert_int_equal(st_follow(&fa), 0);
+	assert_int_equal(st_follow(&fb), 0);
+	assert_int_equal(st_follow(&fc), 0);
+	assert_non_null(json_object_get(a, "pods/x/p1"));
+	assert_null(json_object_get(st->shared, "pods/x/p1"));
+	assert_ptr_equal(json_object_get(b, "services/x/s1"), json_object_get(c, "services/x/s1"));
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+}
+
 static void follower_lists_follows_and_relists(void **state)
 {
 	static const char *const res[] = {"pods", "services", NULL};
@@ -1102,6 +1130,7 @@ int main(void)
 	    T(compaction_makes_old_watches_gone),
 	    T(follower_lists_follows_and_relists),
 	    T(followers_share_one_object_per_revision),
+	    T(objects_of_one_follower_are_not_shared),
 	    T(batch_commits_once_and_rolls_back),
 	    T(new_store_is_private_and_exclusive),
 	    T(journal_is_wal),
