@@ -247,6 +247,70 @@ static void mark_all(struct ctrl *c, enum ctrl_queue q, enum ctrl_kind k, const 
 		ctrl_mark(c, q, ns, name);
 }
 
+/* The index of Services by one pair of their selector (the least key):
+ * a pod's Services are among those indexed under one of its labels, so a
+ * pod's change looks at a few Services, not at every one in the namespace. */
+static void selector_key(char *key, size_t len, const char *ns, const json_t *sel)
+{
+	const char *k, *least = NULL;
+	json_t *v;
+
+	key[0] = '\0';
+	json_object_foreach((json_t *)sel, k, v)
+		if (json_is_string(v) && (!least || strcmp(k, least) < 0))
+			least = k;
+	if (least)
+		snprintf(key, len, "%s/%s=%s", ns, least,
+			 json_string_value(json_object_get(sel, least)));
+}
+
+static void index_service(struct ctrl *c, const char *ns, const char *name, const json_t *svc,
+			  bool add)
+{
+	char key[1024];
+	json_t *set;
+
+	selector_key(key, sizeof(key), ns, k1s_json_path(svc, "spec.selector"));
+	if (!key[0])
+		return;	/* no selector: the controller makes no Endpoints */
+	set = json_object_get(c->svc_by_label, key);
+	if (add) {
+		if (!set) {
+			set = json_object();
+			json_object_set_new(c->svc_by_label, key, set);
+		}
+		json_object_set_new(set, name, json_true());
+	} else if (set) {
+		json_object_del(set, name);
+		if (json_object_size(set) == 0)
+			json_object_del(c->svc_by_label, key);
+	}
+}
+
+/* Marks the Services whose selector matches the pod's labels. */
+static void mark_selecting(struct ctrl *c, const char *ns, const json_t *pod)
+{
+	const json_t *labels = k1s_json_path(pod, "metadata.labels");
+	const char *k, *sname;
+	json_t *v, *yes;
+
+	json_object_foreach((json_t *)labels, k, v) {
+		char key[1024];
+		const json_t *set;
+
+		if (!json_is_string(v))
+			continue;
+		snprintf(key, sizeof(key), "%s/%s=%s", ns, k, json_string_value(v));
+		set = json_object_get(c->svc_by_label, key);
+		json_object_foreach((json_t *)set, sname, yes) {
+			const json_t *svc = ctrl_get(c, CTRL_SVC, ns, sname);
+
+			if (svc && ctrl_map_match(k1s_json_path(svc, "spec.selector"), labels))
+				ctrl_mark(c, CTRL_Q_SVC, ns, sname);
+		}
+	}
+}
+
 /* Marks the keys whose reconciliation depends on an object that changed
  * from `old` to `cur` (either may be NULL). */
 static void touched(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *name,
@@ -261,9 +325,7 @@ static void touched(struct ctrl *c, enum ctrl_kind k, const char *ns, const char
 			ctrl_mark(c, CTRL_Q_SCHED, ns, name);
 		for (int i = 0; i < 2; i++) {
 			const json_t *o = both[i], *ref;
-			const json_t *svcs = ctrl_ns(c, CTRL_SVC, ns);
-			const char *sname, *kind;
-			json_t *svc;
+			const char *kind;
 
 			if (!o)
 				continue;
@@ -283,10 +345,11 @@ static void touched(struct ctrl *c, enum ctrl_kind k, const char *ns, const char
 				ctrl_mark(c, CTRL_Q_JOB, ns, k1s_json_str(ref, "name"));
 			} else if (!ref && o == cur)
 				mark_all(c, CTRL_Q_RS, CTRL_RS, ns);	/* may be adopted */
-			json_object_foreach((json_t *)svcs, sname, svc)
-				if (ctrl_map_match(k1s_json_path(svc, "spec.selector"),
-						   k1s_json_path(o, "metadata.labels")))
-					ctrl_mark(c, CTRL_Q_SVC, ns, sname);
+			/* The same labels select the same Services: marked once. */
+			if (i == 1 && old && json_equal(k1s_json_path(old, "metadata.labels"),
+							k1s_json_path(cur, "metadata.labels")))
+				continue;
+			mark_selecting(c, ns, o);
 		}
 		break;
 	case CTRL_RS:
@@ -400,6 +463,10 @@ static void apply(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *
 	m = cache_ns(c, k, ns);
 	old = json_incref(json_object_get(m, name));
 
+	if (k == CTRL_SVC && old)
+		index_service(c, ns, name, old, false);
+	if (k == CTRL_SVC && cur)
+		index_service(c, ns, name, cur, true);
 	if (k == CTRL_EPS && old)
 		index_slice(c, ns, name, old, false);
 	if (k == CTRL_EPS && cur)
@@ -454,6 +521,7 @@ static void on_reset(void *arg)
 	struct ctrl *c = arg;
 
 	json_object_clear(c->slices_by_svc);
+	json_object_clear(c->svc_by_label);
 	json_object_clear(c->fetched);
 	for (int k = 0; k < CTRL_NKINDS; k++)
 		json_object_clear(c->cache[k]);
@@ -613,8 +681,7 @@ bool ctrl_pass_spent(const struct ctrl *c)
 }
 
 /* Runs a queue's keys until the pass is spent, but one at least, so that
- * every queue goes on however slow the machine; the rest wait for the
- * next pass. */
+ * it goes on however slow the machine; the rest wait for the next pass. */
 static void run_queue(struct ctrl *c, enum ctrl_queue q)
 {
 	json_t *work = c->dirty[q];
@@ -680,11 +747,28 @@ int ctrl_reconcile(struct ctrl *c)
 	if (st_follow(&c->follow) < 0)
 		return 1000;	/* the store failed; try again soon */
 	due(c);
-	for (size_t i = 0; i < sizeof(ctrl_order) / sizeof(ctrl_order[0]); i++)
-		run_queue(c, ctrl_order[i]);
-	/* Ready after a pass that was not cut short. */
-	if (!ctrl_pass_spent(c))
-		c->reconciled = true;
+	/* A pass that is cut short leaves the rest of its queue and the
+	 * queues after it to the next, which starts there: every queue has
+	 * its turn, and a turn of the loop stays short. */
+	{
+		size_t n = sizeof(ctrl_order) / sizeof(ctrl_order[0]), k;
+
+		for (k = 0; k < n; k++) {
+			size_t i = (c->resume + k) % n;
+
+			run_queue(c, ctrl_order[i]);
+			if (ctrl_pass_spent(c)) {
+				c->resume = json_object_size(c->dirty[ctrl_order[i]]) ? i : (i + 1) % n;
+				break;
+			}
+		}
+		/* Ready after a whole pass in order that was not cut short. */
+		if (k == n) {
+			if (c->resume == 0)
+				c->reconciled = true;
+			c->resume = 0;
+		}
+	}
 	if (c->pass_writes)
 		return 0;
 	next = due(c);
@@ -737,7 +821,8 @@ struct ctrl *ctrl_new(struct st *st, struct k1s_loop *loop, const struct k1s_wri
 	c->memo = json_object();
 	c->slices_by_svc = json_object();
 	c->fetched = json_object();
-	if (!c->res_event || !c->memo || !c->slices_by_svc || !c->fetched)
+	c->svc_by_label = json_object();
+	if (!c->res_event || !c->memo || !c->slices_by_svc || !c->fetched || !c->svc_by_label)
 		goto fail;
 	/* The CA exists from first start: the ConfigMaps that publish it
 	 * and the certificates it signs need it from the first pass. */
@@ -780,6 +865,7 @@ void ctrl_free(struct ctrl *c)
 	}
 	json_decref(c->memo);
 	json_decref(c->fetched);
+	json_decref(c->svc_by_label);
 	json_decref(c->slices_by_svc);
 	free(c->root_ca);
 	free(c);

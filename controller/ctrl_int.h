@@ -87,12 +87,14 @@ struct ctrl {
 	json_t *later[CTRL_NQUEUES];	/* "ns/name" -> due time in ms (k1s_now_ms) */
 	json_t *memo;			/* "kind/ns/name" -> content last written */
 	json_t *slices_by_svc;		/* "ns/service" -> {slice name: true} */
+	json_t *svc_by_label;		/* "ns/key=value" -> {service: true} (ctrl.c) */
 	json_t *fetched;		/* "kind/ns/name" -> an object kept by name, read
 					 * from the store this pass (ctrl_get) */
 	char *root_ca;			/* the cluster CA's certificate, PEM */
 
 	unsigned pass_writes;		/* writes made by the current pass */
 	unsigned pass_max_writes;	/* and the most it makes (ctrl_config) */
+	size_t resume;			/* where in the order the next pass starts */
 	int pass_ms;			/* the time it may take, or -1 */
 	int last_err;			/* of the last failed write */
 	time_t now;			/* wall clock of the current pass */
