@@ -382,6 +382,15 @@ static void shim_main(const struct pod_launch *l, int note)
 
 	setsid();
 	reset_signals(true);
+	{
+		/* A fork keeps every descriptor, close-on-exec or not: first
+		 * of all, drop k1s's (the store's lock, the listeners, the
+		 * rings), so that neither the shim nor the container holds
+		 * them while k1s restarts. What the container needs stays. */
+		int keep[] = {note, l->stdin_r, l->tty, l->go_r, l->exe_fd};
+
+		close_except(keep, 5);
+	}
 	prctl(PR_SET_NAME, "k1s-shim", 0, 0, 0);
 	pod_oom_adj_write(POD_OOM_SHIM);
 	log = pod_log_open(l->log_path, l->log_max_size, l->log_max_files, true, &lerr);

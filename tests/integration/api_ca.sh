@@ -35,7 +35,7 @@ wait_for "a new namespace gets one" 5 cm_crt ca-it
 k delete configmap kube-root-ca.crt -n ca-it >/dev/null
 wait_for "deleted, it is made again" 5 cm_crt ca-it
 k patch configmap kube-root-ca.crt -n ca-it --type merge -p '{"data":{"ca.crt":"nope","x":"y"}}' >/dev/null
-wait_for "edited, it is set back" 5 sh -c "[ \"\$(kubectl -s $SERVER get cm kube-root-ca.crt -n ca-it -o jsonpath='{.data}')\" = \"\$(kubectl -s $SERVER get cm kube-root-ca.crt -n default -o jsonpath='{.data}')\" ]"
+wait_until "edited, it is set back" 5 'sh -c "[ \"\$(kubectl -s $SERVER get cm kube-root-ca.crt -n ca-it -o jsonpath='\''{.data}'\'')\" = \"\$(kubectl -s $SERVER get cm kube-root-ca.crt -n default -o jsonpath='\''{.data}'\'')\" ]"'
 
 # The key is nowhere in the API.
 for kind in configmaps secrets; do

@@ -74,13 +74,13 @@ ep_count() {
 	k get endpoints api-service -o jsonpath='{range .subsets[*].addresses[*]}{.ip}{"\n"}{end}' |
 		grep -c . || true
 }
-wait_for "2 endpoints" 60 test "$(ep_count)" = 2
+wait_until "2 endpoints" 60 'test "$(ep_count)" = 2'
 CIP=$(k get svc api-service -o jsonpath='{.spec.clusterIP}')
 NAME=api-service.health-it.svc.cluster.local
 
 # During --shutdown-delay-duration /readyz fails first; the rest serves.
 kill -TERM "$K1S_PID"
-wait_for "after SIGTERM /readyz fails" 3 test "$(http_code GET /readyz)" = 500
+wait_until "after SIGTERM /readyz fails" 3 'test "$(http_code GET /readyz)" = 500'
 grep -qx '\[-\]shutdown failed: reason withheld' "$TMP/body" &&
 	grep -qx 'readyz check failed' "$TMP/body" || fail "/readyz:"$'\n'"$(cat "$TMP/body")"
 expect_out "/readyz/shutdown says why" 'internal server error: process is shutting down' \

@@ -36,7 +36,7 @@ trap finish EXIT
 k create deployment web --image=my-web:1.0 --port=3000 --replicas=2 >/dev/null
 k apply -f "$MANIFESTS/02-nodeport-service.yaml" >/dev/null
 k apply -f "$MANIFESTS/03-loadbalancer-service.yaml" >/dev/null
-wait_for "2 web pods ready" 60 test "$(ready_count app=web)" = 2
+wait_until "2 web pods ready" 60 'test "$(ready_count app=web)" = 2'
 k apply -f "$MANIFESTS/05-tls-ingress.yaml" >/dev/null
 
 wait_for "the Secret myapp-tls is issued" 10 k get secret myapp-tls

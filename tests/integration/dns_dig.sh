@@ -139,8 +139,8 @@ EOF
 CIP=$(k get svc web -o jsonpath='{.spec.clusterIP}')
 SVC=web.$NS.svc.cluster.local
 ready_ips() { k get endpoints "$1" -o jsonpath='{range .subsets[*].addresses[*]}{.ip}{"\n"}{end}' | grep -c . || true; }
-wait_for "2 web endpoints" 60 test "$(ready_ips web)" = 2
-wait_for "2 db endpoints" 60 test "$(ready_ips db)" = 2
+wait_until "2 web endpoints" 60 'test "$(ready_ips web)" = 2'
+wait_until "2 db endpoints" 60 'test "$(ready_ips db)" = 2'
 DB0=$(k get pod db-0 -o jsonpath='{.status.podIP}')
 DB1=$(k get pod db-1 -o jsonpath='{.status.podIP}')
 

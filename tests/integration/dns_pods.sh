@@ -149,11 +149,11 @@ YAML
 k run dns-client --image=busybox --restart=Never -- sleep 3600 >/dev/null
 k run curl-client --image=curlimages/curl --restart=Never --command -- sleep 3600 >/dev/null
 
-wait_for "2 api pods ready" 60 test "$(ready_count app=api default)" = 2
-wait_for "3 hl pods ready" 60 test "$(ready_count app=hl default)" = 3
-wait_for "the web pod in dns-other is ready" 60 test "$(ready_count app=web dns-other)" = 1
-wait_for "the busybox client pod is ready" 60 test "$(ready_count run=dns-client default)" = 1
-wait_for "the curl client pod is ready" 60 test "$(ready_count run=curl-client default)" = 1
+wait_until "2 api pods ready" 60 'test "$(ready_count app=api default)" = 2'
+wait_until "3 hl pods ready" 60 'test "$(ready_count app=hl default)" = 3'
+wait_until "the web pod in dns-other is ready" 60 'test "$(ready_count app=web dns-other)" = 1'
+wait_until "the busybox client pod is ready" 60 'test "$(ready_count run=dns-client default)" = 1'
+wait_until "the curl client pod is ready" 60 'test "$(ready_count run=curl-client default)" = 1'
 wait_for "endpoints of api-service, hl and web" 20 \
 	test "$(ep_count api-service default) $(ep_count hl default) $(ep_count web dns-other)" = "2 3 1"
 

@@ -26,8 +26,8 @@ finish() {
 trap finish EXIT
 
 k apply -f "$MANIFESTS/07-full-stack.yaml" >/dev/null
-wait_for "3 api pods ready" 60 test "$(ready_count app=api)" = 3
-wait_for "their endpoints" 20 test "$(ep_count api-service)" = 3
+wait_until "3 api pods ready" 60 'test "$(ready_count app=api)" = 3'
+wait_until "their endpoints" 20 'test "$(ep_count api-service)" = 3'
 
 CIP=$(k get svc api-service -o jsonpath='{.spec.clusterIP}')
 expect_out "the cluster IP answers from the host" '^api-' who "http://$CIP/"
@@ -41,16 +41,16 @@ expect_out "the cluster IP answers from a pod" '"pod":"api-' \
 
 k expose deployment api --name api-np --type NodePort --port 80 --target-port 3000 >/dev/null
 NP=$(k get svc api-np -o jsonpath='{.spec.ports[0].nodePort}')
-wait_for "the node port answers on 127.0.0.1:$NP" 10 test -n "$(who "http://127.0.0.1:$NP/")"
+wait_until "the node port answers on 127.0.0.1:$NP" 10 'test -n "$(who "http://127.0.0.1:$NP/")"'
 
 k expose deployment api --name api-lb --type LoadBalancer --port 8081 --target-port 3000 >/dev/null
 wait_for "the load balancer gets an EXTERNAL-IP" 10 \
 	bash -c "kubectl -s $SERVER --cache-dir $TMP/kcache -n dp-it get svc api-lb | grep -q 192.0.2.10"
 LNP=$(k get svc api-lb -o jsonpath='{.spec.ports[0].nodePort}')
-wait_for "and answers on its node port" 10 test -n "$(who "http://127.0.0.1:$LNP/")"
+wait_until "and answers on its node port" 10 'test -n "$(who "http://127.0.0.1:$LNP/")"'
 
 k scale deployment api --replicas 1 >/dev/null
-wait_for "endpoints follow the scale down" 30 test "$(ep_count api-service)" = 1
+wait_until "endpoints follow the scale down" 30 'test "$(ep_count api-service)" = 1'
 left=$(k get endpoints api-service -o jsonpath='{.subsets[0].addresses[0].targetRef.name}')
 for _ in $(seq 8); do
 	got=$(who "http://$CIP/")

@@ -108,8 +108,8 @@ spec:
   containers:
   - {name: c, image: busybox, command: [sleep, "3600"]}
 YAML
-wait_for "echo endpoints" 60 test "$(ep_count echo)" = 2
-wait_for "the client pod runs" 60 test "$(k get pod client -o jsonpath='{.status.podIP}')" != ""
+wait_until "echo endpoints" 60 'test "$(ep_count echo)" = 2'
+wait_until "the client pod runs" 60 'test "$(k get pod client -o jsonpath='\''{.status.podIP}'\'')" != ""'
 
 CIP=$(k get svc echo -o jsonpath='{.spec.clusterIP}')
 CLIENT_IP=$(k get pod client -o jsonpath='{.status.podIP}')
@@ -144,7 +144,7 @@ expect_seen "and the host through it, the node" "$(node_addr "$EP_IP")" host "ht
 
 # Hairpin: a pod through its own service, the only endpoint.
 k scale deployment echo --replicas 1 >/dev/null
-wait_for "one echo endpoint" 30 test "$(ep_count echo)" = 1
+wait_until "one echo endpoint" 30 'test "$(ep_count echo)" = 1'
 SELF=$(k get endpoints echo -o jsonpath='{.subsets[0].addresses[0].targetRef.name}')
 SELF_IP=$(k get endpoints echo -o jsonpath='{.subsets[0].addresses[0].ip}')
 expect_seen "a pod through its own service (hairpin): it sees the node" "$(node_addr "$SELF_IP")" \
@@ -162,7 +162,7 @@ fi
 
 # --proxy-source node: the node's address even for a pod.
 start_k1s --node-ip $HOST_IP --proxy-source node
-wait_for "the pods are adopted" 60 test "$(seen "$CLIENT_NS" "http://$CIP/")" != ""
+wait_until "the pods are adopted" 60 'test "$(seen "$CLIENT_NS" "http://$CIP/")" != ""'
 expect_seen "with --proxy-source node, a pod through a cluster IP shows the node" \
 	"$(node_addr "$SELF_IP")" "$CLIENT_NS" "http://$CIP/"
 [ -z "$(host_state)" ] || other_serve >/dev/null ||

@@ -40,14 +40,14 @@ k apply -f "$MANIFESTS/07-full-stack.yaml" >/dev/null
 k apply -f "$MANIFESTS/04-ingress.yaml" >/dev/null
 wait_for "2 frontend and 3 api pods ready" 60 \
 	test "$(ready_count app=frontend)$(ready_count app=api)" = 23
-wait_for "their endpoints" 20 test "$(ep_count frontend-service)$(ep_count api-service)" = 23
+wait_until "their endpoints" 20 'test "$(ep_count frontend-service)$(ep_count api-service)" = 23'
 
 wait_for "kubectl get ingress shows the address" 10 \
 	bash -c "kubectl -s $SERVER --cache-dir $TMP/kcache -n ing-it get ingress app-ingress | grep -q 192.0.2.10"
 expect_out "CLASS HOSTS ADDRESS PORTS" \
 	'^app-ingress +nginx +myapp.com,admin.myapp.com +192.0.2.10 +80 ' k get ingress app-ingress
 
-wait_for "myapp.com/ answers" 10 test "$(code myapp.com /)" = 200
+wait_until "myapp.com/ answers" 10 'test "$(code myapp.com /)" = 200'
 out=$(get myapp.com /)
 [[ $(field pod <<<"$out") == frontend-* ]] || fail "myapp.com/ reached: $out"
 echo "ok - myapp.com/ reaches a frontend pod"
@@ -149,4 +149,4 @@ out=$(curl -s --max-time 5 -H 'Host: myapp.com' "http://$FACE/")
 echo "ok - the face pod's address $FACE answers, and pods see requests come from it"
 
 k delete ingress app-ingress >/dev/null
-wait_for "a deleted Ingress stops routing" 10 test "$(code myapp.com /)" = 404
+wait_until "a deleted Ingress stops routing" 10 'test "$(code myapp.com /)" = 404'

@@ -105,6 +105,20 @@ wait_for() {
 	fail "$what: not within ${secs}s"
 }
 
+# wait_until "description" seconds 'shell command': as wait_for, but the
+# command is one string, evaluated again at each try, so that a "$(...)"
+# in it is asked again (given to wait_for, it would be expanded once, at
+# the call, and the test would wait on a stale answer).
+wait_until() {
+	local what=$1 end=$((SECONDS + $2)) cmd=$3
+	while [ "$SECONDS" -lt "$end" ]; do
+		eval "$cmd" >/dev/null 2>&1 && { echo "ok - $what"; return 0; }
+		sleep 0.1
+	done
+	eval "$cmd" || true
+	fail "$what: not within $2s"
+}
+
 # ready_count LABEL [NAMESPACE]: pods with the label that are Ready and
 # not terminating (in k's namespace when none is given).
 ready_count() {

@@ -70,7 +70,7 @@ YAML
 }
 model | k apply -f - >/dev/null || fail "creating the model"
 for ns in x y z; do
-	wait_for "pods a, b, c in $ns are ready" 60 test "$(ready_count 'pod in (a,b,c)' "$ns")" = 3
+	wait_until "pods a, b, c in $ns are ready" 60 'test "$(ready_count '\''pod in (a,b,c)'\'' "$ns")" = 3'
 done
 
 python3 "$(dirname "$0")/netpol_e2e.py" "$CASES" "$TMP/data" -- \

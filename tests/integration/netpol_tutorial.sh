@@ -92,7 +92,7 @@ YAML
 k create deployment other --image=my-other:1.0 --port=8080 >/dev/null
 wait_for "frontend 2, api 3, database 1, other 1 ready" 90 \
 	test "$(ready_count app=frontend)$(ready_count app=api)$(ready_count app=database)$(ready_count app=other)" = 2311
-wait_for "api-service's endpoints" 20 test "$(ep_count api-service)" = 3
+wait_until "api-service's endpoints" 20 'test "$(ep_count api-service)" = 3'
 
 API=$(first_pod app=api); API_IP=$(pod_ip "$API")
 FE=$(first_pod app=frontend)
@@ -104,7 +104,7 @@ CIP=$(k get svc api-service -o jsonpath='{.spec.clusterIP}')
 expect_reach "app=other reaches an api pod on 3000" "$OTHER" "http://$API_IP:3000/"
 expect_reach "app=other reaches api-service" "$OTHER" "http://$CIP/"
 expect_reach "an api pod reaches app=other" "$API" "http://$OTHER_IP:8080/"
-wait_for "the Ingress reaches the api pods" 10 test "$(ingress_code /api/x)" = 200
+wait_until "the Ingress reaches the api pods" 10 'test "$(ingress_code /api/x)" = 200'
 
 expect_out "apply 06-network-policy.yaml" "networkpolicy.networking.k8s.io/api-network-policy created" \
 	k apply -f "$MANIFESTS/06-network-policy.yaml"
@@ -158,7 +158,7 @@ k delete pod api-early --wait=false >/dev/null
 # The Ingress comes from its face pod in namespace ingress-nginx: the api
 # pods' policy allows only the frontend, so ingress-nginx answers 504, as
 # when its connect to the upstream times out; the frontend is open.
-wait_for "the Ingress gets 504 for /api" 10 test "$(ingress_code /api/x)" = 504
+wait_until "the Ingress gets 504 for /api" 10 'test "$(ingress_code /api/x)" = 504'
 [ "$(ingress_code /)" = 200 ] || fail "the Ingress no longer reaches the frontend"
 echo "ok - the Ingress reaches the frontend"
 k apply -f - >/dev/null <<'YAML'

@@ -69,7 +69,7 @@ expect_out "api pods Ready" "condition met" \
 	k wait --for=condition=Ready pod -l app=api --timeout=60s
 expect_out "frontend pods Ready" "condition met" \
 	k wait --for=condition=Ready pod -l app=frontend --timeout=60s
-wait_for "5 pods Running" 30 test "$(k get pods --no-headers | grep -c ' Running ')" = 5
+wait_until "5 pods Running" 30 'test "$(k get pods --no-headers | grep -c '\'' Running '\'')" = 5'
 note_uids
 
 for ip in $(pod_ips app=api) $(pod_ips app=frontend); do

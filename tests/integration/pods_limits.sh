@@ -76,7 +76,7 @@ wait_for "kubectl get pod shows OOMKilled or CrashLoopBackOff" 30 bash -c \
 	"k get pod hog --no-headers | grep -Eq 'OOMKilled|CrashLoopBackOff'"
 expect_out "describe shows the last state" "Reason: +OOMKilled" k describe pod hog
 r1=$(ctr hog restartCount)
-wait_for "the hog keeps being OOMKilled (back-off)" 40 bash -c "[ \$(ctr hog restartCount) -gt $r1 ]"
+wait_until "the hog keeps being OOMKilled (back-off)" 40 'bash -c "[ \$(ctr hog restartCount) -gt $r1 ]"'
 kill -0 "$K1S_PID" || fail "k1s died"
 
 # The steady pod: Guaranteed (limits only: requests default to them).

@@ -86,7 +86,7 @@ echo "ok - logs --limit-bytes after rotations"
 # --previous: the last run's live file, after it rotated.
 k run crasher --image=busybox --restart=Always -- sh -c \
 	'i=1; while [ $i -le 300 ]; do echo "run line $i of the crasher, padded to about sixty"; i=$((i+1)); done; exit 1' >/dev/null
-wait_for "crasher restarted" 60 test "$(k get pod crasher -o 'jsonpath={.status.containerStatuses[0].restartCount}')" -ge 1
+wait_until "crasher restarted" 60 'test "$(k get pod crasher -o '\''jsonpath={.status.containerStatuses[0].restartCount}'\'')" -ge 1'
 k logs crasher --previous >"$TMP/prev"
 [ "$(tail -n 1 "$TMP/prev")" = "run line 300 of the crasher, padded to about sixty" ] ||
 	fail "logs --previous: $(tail -n 2 "$TMP/prev")"
