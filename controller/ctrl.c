@@ -475,7 +475,9 @@ static void apply(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *
 		char key[600];
 
 		snprintf(key, sizeof(key), "%d/%s/%s", (int)k, ns, name);
-		if (cur)	/* what this pass read is stale now */
+		/* What this pass read is stale now. Only what it read: a
+		 * relist puts every slice through here. */
+		if (cur && json_object_get(c->fetched, key))
 			json_object_set(c->fetched, key, (json_t *)cur);
 		else
 			json_object_del(c->fetched, key);
