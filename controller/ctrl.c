@@ -247,6 +247,25 @@ static void mark_all(struct ctrl *c, enum ctrl_queue q, enum ctrl_kind k, const 
 		ctrl_mark(c, q, ns, name);
 }
 
+/* An index of names under keys ({key: {name: true}}): adds or removes
+ * one, and a key with no name left. */
+static void index_set(json_t *index, const char *key, const char *name, bool add)
+{
+	json_t *set = json_object_get(index, key);
+
+	if (add) {
+		if (!set) {
+			set = json_object();
+			json_object_set_new(index, key, set);
+		}
+		json_object_set_new(set, name, json_true());
+	} else if (set) {
+		json_object_del(set, name);
+		if (json_object_size(set) == 0)
+			json_object_del(index, key);
+	}
+}
+
 /* The index of Services by one pair of their selector (the least key):
  * a pod's Services are among those indexed under one of its labels, so a
  * pod's change looks at a few Services, not at every one in the namespace. */
@@ -268,23 +287,11 @@ static void index_service(struct ctrl *c, const char *ns, const char *name, cons
 			  bool add)
 {
 	char key[1024];
-	json_t *set;
 
 	selector_key(key, sizeof(key), ns, k1s_json_path(svc, "spec.selector"));
 	if (!key[0])
 		return;	/* no selector: the controller makes no Endpoints */
-	set = json_object_get(c->svc_by_label, key);
-	if (add) {
-		if (!set) {
-			set = json_object();
-			json_object_set_new(c->svc_by_label, key, set);
-		}
-		json_object_set_new(set, name, json_true());
-	} else if (set) {
-		json_object_del(set, name);
-		if (json_object_size(set) == 0)
-			json_object_del(c->svc_by_label, key);
-	}
+	index_set(c->svc_by_label, key, name, add);
 }
 
 /* Marks the Services whose selector matches the pod's labels. */
@@ -422,24 +429,12 @@ static void index_slice(struct ctrl *c, const char *ns, const char *name, const 
 			bool add)
 {
 	char key[600];
-	json_t *set;
 	const char *svc = slice_service(slice);
 
 	if (!svc)
 		return;
 	ctrl_key(key, sizeof(key), ns, svc);
-	set = json_object_get(c->slices_by_svc, key);
-	if (add) {
-		if (!set) {
-			set = json_object();
-			json_object_set_new(c->slices_by_svc, key, set);
-		}
-		json_object_set_new(set, name, json_true());
-	} else if (set) {
-		json_object_del(set, name);
-		if (json_object_size(set) == 0)
-			json_object_del(c->slices_by_svc, key);
-	}
+	index_set(c->slices_by_svc, key, name, add);
 }
 
 const json_t *ctrl_slices_of(const struct ctrl *c, const char *ns, const char *svc)
