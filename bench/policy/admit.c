@@ -13,25 +13,11 @@
 #include <time.h>
 #include <jansson.h>
 
+#include "../bench_clock.h"
 #include "k1s_loop.h"
 #include "pol.h"
 #include "pol_int.h"
 #include "st.h"
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static void put(struct st *st, const char *res, json_t *o)
 {
@@ -79,13 +65,13 @@ static void admit_all(struct st *st, struct pol *pol, int npods, int round, doub
 		                "containers", "name", "web", "ports", "name", "http",
 		                "containerPort", 8080);
 		put(st, "pods", json_incref(pod));
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (pol_admit_pod(pol, pod, ip) < 0)
 			fprintf(stderr, "admit %s failed\n", name);
-		t[i] = now_ms() - t0;
+		t[i] = bench_now_ms() - t0;
 		json_decref(pod);
 	}
-	qsort(t, (size_t)npods, sizeof(double), cmp);
+	qsort(t, (size_t)npods, sizeof(double), bench_cmp_double);
 	*p50 = t[npods / 2];
 	*max = t[npods - 1];
 	free(t);
@@ -99,11 +85,11 @@ static double endpoints_pass(struct st *st, struct pol *pol, int nsvc)
 		double t0;
 
 		endpoints(st, r % nsvc, r + 1);
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		pol_pass(pol);
-		t[r] = now_ms() - t0;
+		t[r] = bench_now_ms() - t0;
 	}
-	qsort(t, 9, sizeof(double), cmp);
+	qsort(t, 9, sizeof(double), bench_cmp_double);
 	return t[4];
 }
 

@@ -15,22 +15,8 @@
 #include <time.h>
 #include <jansson.h>
 
+#include "../bench_clock.h"
 #include "pol_int.h"
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static json_t *objects(int npods, int npol)
 {
@@ -101,10 +87,10 @@ int main(int argc, char **argv)
 	if (npods < 1 || repeat < 1)
 		return 2;
 	for (int r = 0; r < repeat; r++) {
-		double t0 = now_ms(), t1, t2;
+		double t0 = bench_now_ms(), t1, t2;
 		struct pol_view *v = build(all);
 
-		t1 = now_ms();
+		t1 = bench_now_ms();
 		allowed = 0;
 		for (int i = 0; i < flows; i++) {
 			struct pol_flow f = {pol_view_pod(v, (size_t)i % (size_t)npods)->ip,
@@ -113,7 +99,7 @@ int main(int argc, char **argv)
 
 			allowed += pol_view_check(v, &f) == POL_ALLOWED;
 		}
-		t2 = now_ms();
+		t2 = bench_now_ms();
 		elems = 0;
 		/* As pol_nft_apply() makes them: pods alike share one list. */
 		for (int d = POL_INGRESS; d <= POL_EGRESS; d++) {
@@ -129,14 +115,14 @@ int main(int argc, char **argv)
 			free(all);
 			free(iso);
 		}
-		tr[r] = now_ms() - t2;
+		tr[r] = bench_now_ms() - t2;
 		tb[r] = t1 - t0;
 		tc[r] = (t2 - t1) * 1e6 / flows;
 		pol_view_free(v);
 	}
-	qsort(tb, (size_t)repeat, sizeof(double), cmp);
-	qsort(tc, (size_t)repeat, sizeof(double), cmp);
-	qsort(tr, (size_t)repeat, sizeof(double), cmp);
+	qsort(tb, (size_t)repeat, sizeof(double), bench_cmp_double);
+	qsort(tc, (size_t)repeat, sizeof(double), bench_cmp_double);
+	qsort(tr, (size_t)repeat, sizeof(double), bench_cmp_double);
 	printf("%5d pods %5d policies: view %7.2f ms  check %4.0f ns/flow (%ld of %d allowed)  "
 	       "kernel lists %7.2f ms (%zu elements)\n",
 	       npods, npol, tb[repeat / 2], tc[repeat / 2], allowed, flows, tr[repeat / 2], elems);
