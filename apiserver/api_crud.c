@@ -277,6 +277,25 @@ int api_list_options(struct api_req *req, int64_t *limit, int64_t *timeout, json
 	return 0;
 }
 
+/* A page's continue token and, for a list without selectors, how many
+ * objects the pages after it hold: kube-apiserver's etcd3 store sets
+ * remainingItemCount only when the predicate is empty, since with a
+ * selector it cannot know without reading them all. */
+static void page_meta(json_t *md, const struct list_ctx *c, struct api_req *req,
+		      const char *key, const char *ns, bool unfiltered)
+{
+	char tok[1300];
+	int64_t rest;
+
+	if (!c->more)
+		return;
+	api_continue_encode(tok, sizeof(tok), c->last_ns, c->last_name);
+	json_object_set_new(md, "continue", json_string(tok));
+	if (unfiltered && st_count_after(req->api->st, key, *ns ? ns : NULL, c->last_ns,
+					 c->last_name, &rest) == 0)
+		json_object_set_new(md, "remainingItemCount", json_integer(rest));
+}
+
 static int handle_list(struct api_req *req, const struct api_path *p)
 {
 	const struct k1s_resource *r = p->res;
@@ -286,6 +305,7 @@ static int handle_list(struct api_req *req, const struct api_path *p)
 	const char *cont = api_arg(req, "continue");
 	char key[96], after_ns[256] = "", after_name[256] = "", gv[96], kind[96];
 	int64_t rev = 0, timeout;
+	bool unfiltered;
 	int err;
 
 	if (api_list_options(req, &c.limit, &timeout, &status) < 0 ||
@@ -302,6 +322,7 @@ static int handle_list(struct api_req *req, const struct api_path *p)
 	api_res_key(key, sizeof(key), r);
 	err = st_list(req->api->st, key, *p->ns ? p->ns : NULL, *after_name ? after_ns : NULL,
 		      *after_name ? after_name : NULL, 0, list_one, &c, &rev);
+	unfiltered = !f.lsel && !f.fsel;
 	api_filter_free(&f);
 	if (err < 0) {
 		json_decref(c.items);
@@ -315,12 +336,7 @@ static int handle_list(struct api_req *req, const struct api_path *p)
 		json_t *md = json_object_get(t, "metadata");
 
 		json_object_set_new(md, "resourceVersion", json_string(revs));
-		if (c.more) {
-			char tok[1300];
-
-			api_continue_encode(tok, sizeof(tok), c.last_ns, c.last_name);
-			json_object_set_new(md, "continue", json_string(tok));
-		}
+		page_meta(md, &c, req, key, p->ns, unfiltered);
 		json_decref(c.items);
 		return api_reply_json(req, 200, t);
 	}
@@ -329,12 +345,7 @@ static int handle_list(struct api_req *req, const struct api_path *p)
 	json_t *list = json_pack("{s:s,s:s,s:{s:s},s:o}", "kind", kind, "apiVersion", gv,
 				 "metadata", "resourceVersion", revs, "items", c.items);
 
-	if (c.more) {
-		char tok[1300];
-
-		api_continue_encode(tok, sizeof(tok), c.last_ns, c.last_name);
-		json_object_set_new(json_object_get(list, "metadata"), "continue", json_string(tok));
-	}
+	page_meta(json_object_get(list, "metadata"), &c, req, key, p->ns, unfiltered);
 	return api_reply_json(req, 200, list);
 }
 

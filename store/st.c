@@ -146,6 +146,10 @@ static const char *const st_sql[ST_Q_COUNT] = {
 	[ST_Q_LIST_NS_AFTER] = "SELECT namespace, name, data FROM objects"
 			       " WHERE resource = ?1 AND namespace = ?2 AND name > ?3"
 			       " ORDER BY name LIMIT ?4",
+	[ST_Q_COUNT_AFTER] = "SELECT count(*) FROM objects WHERE resource = ?1"
+			    " AND (namespace, name) > (?2, ?3)",
+	[ST_Q_COUNT_NS_AFTER] = "SELECT count(*) FROM objects"
+			       " WHERE resource = ?1 AND namespace = ?2 AND name > ?3",
 	[ST_Q_EVENT_ADD] = "INSERT INTO events (rev, type, resource, namespace, name, data)"
 			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_Q_EVENTS] = "SELECT rev, type, resource, namespace, name, data FROM events"

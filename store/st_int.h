@@ -31,6 +31,8 @@ enum st_stmt_id {
 	ST_Q_LIST_AFTER,    /* all namespaces, after a key */
 	ST_Q_LIST_NS,       /* one namespace */
 	ST_Q_LIST_NS_AFTER, /* one namespace, after a key */
+	ST_Q_COUNT_AFTER,    /* how many st_list would go on to, all namespaces */
+	ST_Q_COUNT_NS_AFTER, /* the same in one namespace */
 	ST_Q_EVENT_ADD,
 	ST_Q_EVENTS,
 	ST_Q_OWNED,

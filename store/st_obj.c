@@ -386,6 +386,40 @@ int st_list(struct st *st, const char *res, const char *ns, const char *after_ns
 	return err;
 }
 
+int st_count_after(struct st *st, const char *res, const char *ns, const char *after_ns,
+		   const char *after_name, int64_t *n)
+{
+	enum st_stmt_id id = ns ? ST_Q_COUNT_NS_AFTER : ST_Q_COUNT_AFTER;
+	sqlite3_stmt *s;
+	int rc, err = 0;
+
+	*n = 0;
+	if (!res || !after_ns || !after_name)
+		return -EINVAL;
+	/* A key outside the namespace: before it, all of it follows; after
+	 * it, nothing. */
+	if (ns && strcmp(after_ns, ns) > 0)
+		return 0;
+	if (ns && strcmp(after_ns, ns) < 0)
+		after_name = "";
+	s = st_stmt(st, id);
+	if (!s)
+		return -EIO;
+	if (sqlite3_bind_text(s, 1, res, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 2, ns ? ns : after_ns, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 3, after_name, -1, SQLITE_STATIC) != SQLITE_OK) {
+		st_stmt_done(st, id, s);
+		return -ENOMEM;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	else
+		err = st_fail(st, rc, "count");
+	st_stmt_done(st, id, s);
+	return err;
+}
+
 int st_list_owned(struct st *st, const char *uid, const char *ns, st_owned_fn fn, void *arg)
 {
 	sqlite3_stmt *s;

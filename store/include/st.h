@@ -82,6 +82,12 @@ typedef int (*st_list_fn)(void *arg, const json_t *obj);
 int st_list(struct st *st, const char *res, const char *ns, const char *after_ns,
 	    const char *after_name, int64_t limit, st_list_fn fn, void *arg, int64_t *rev);
 
+/* How many objects of `res` in `ns` (NULL = all namespaces) come after
+ * the key (after_ns, after_name): what a list continued from there would
+ * still give. 0 or a negative errno. */
+int st_count_after(struct st *st, const char *res, const char *ns, const char *after_ns,
+		   const char *after_name, int64_t *n);
+
 /* Calls fn for each object whose metadata.ownerReferences names `uid`,
  * in namespace `ns` (NULL = all), with its resource; ordered by resource,
  * namespace and name. A non-zero return of fn stops and is returned. */

@@ -55,6 +55,17 @@ expect_out "create deployment (protobuf body)" "deployment.apps/web created" k c
 expect_out "create service (protobuf body)" "service/web created" k create service clusterip web -n demo --tcp=80:8080
 expect_out "expose (JSON body)" "service/api exposed" k expose deploy api --port 8080 --name api
 expect_out "limit and continue" "api" k get svc --chunk-size=1
+# A page says how many objects the pages after it hold, as kube-apiserver
+# does when the list has no selector; with one it cannot know, and says
+# nothing.
+nsvc=$(k get svc -o name | wc -l)
+remaining='import json, sys; print(json.load(sys.stdin)["metadata"].get("remainingItemCount"))'
+expect_out "remainingItemCount counts the later pages" "^$((nsvc - 1))\$" \
+	bash -c "curl -s '$SERVER/api/v1/namespaces/default/services?limit=1' | python3 -c '$remaining'"
+expect_out "remainingItemCount in a table's page" "^$((nsvc - 1))\$" \
+	bash -c "curl -s -H 'Accept: application/json;as=Table;v=v1;g=meta.k8s.io' '$SERVER/api/v1/namespaces/default/services?limit=1' | python3 -c '$remaining'"
+expect_out "no remainingItemCount with a selector" "^None\$" \
+	bash -c "curl -s '$SERVER/api/v1/namespaces/default/services?limit=1&labelSelector=x!%3Dy' | python3 -c '$remaining'"
 
 # Watch: a change made by another client reaches `kubectl get pods -w`.
 k get pods -w >"$TMP/watch.out" 2>&1 &

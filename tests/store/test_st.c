@@ -261,6 +261,11 @@ static void list_orders_filters_and_pages(void **state)
 			*slash = '\0';
 			strcpy(name, slash + 1);
 			first = false;
+			/* What the pages after this one hold. */
+			int64_t rest = -1;
+
+			assert_int_equal(st_count_after(st, "pods", NULL, ns, name, &rest), 0);
+			assert_int_equal(rest, 6 - all.n);
 		}
 		assert_int_equal(all.n, 6);
 		for (int i = 0; i < 6; i++)
@@ -279,6 +284,16 @@ static void list_orders_filters_and_pages(void **state)
 	memset(&nm, 0, sizeof(nm));
 	assert_int_equal(st_list(st, "pods", "b", "c", "a", 0, collect, &nm, NULL), 0);
 	assert_int_equal(nm.n, 0);
+	int64_t rest = -1;
+
+	assert_int_equal(st_count_after(st, "pods", "b", "b", "a", &rest), 0);
+	assert_int_equal(rest, 2);
+	assert_int_equal(st_count_after(st, "pods", "b", "a", "zzz", &rest), 0);
+	assert_int_equal(rest, 3);
+	assert_int_equal(st_count_after(st, "pods", "b", "c", "a", &rest), 0);
+	assert_int_equal(rest, 0);
+	assert_int_equal(st_count_after(st, "services", NULL, "a", "y", &rest), 0);
+	assert_int_equal(rest, 1);
 
 	/* The callback's non-zero return stops the list and is returned. */
 	memset(&nm, 0, sizeof(nm));
