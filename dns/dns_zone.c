@@ -106,7 +106,13 @@ static void *zmem_alloc(struct zmem **head, size_t n)
 
 	n = (n + 7) & ~(size_t)7;
 	if (!c || c->used + n > c->cap) {
-		size_t cap = n > 480 ? n : 480;
+		/* Most owners are a Service with an A, an SRV and a PTR, about
+		 * 100 bytes: start small (a fixed 480 was most of a Service's
+		 * DNS memory) and double for the owners with many records. */
+		size_t cap = c ? (c->cap < 4096 ? 2 * c->cap : 4096) : 128;
+
+		if (cap < n)
+			cap = n;
 
 		c = malloc(sizeof(*c) + cap);
 		if (!c)

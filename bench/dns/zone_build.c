@@ -5,7 +5,8 @@
  * with one or two named ports, every tenth headless with three endpoints)
  * from scratch REPEAT times (what a start or a resync costs) and prints
  * the median time per build and per service; then, on a zone kept across
- * changes, the median time of one change, from the setter's call to the
+ * changes, the heap it and its snapshot hold per service, and the median
+ * time of one change, from the setter's call to the
  * new snapshot in hand: a service created, the same deleted, and a
  * headless service's Endpoints updated.
  *
@@ -13,27 +14,13 @@
  *
  * Compiled by run.sh against the build's libdns.a, libapimachinery.a and
  * libk1s.a. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <jansson.h>
 
+#include "../bench_clock.h"
 #include "dns_int.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static json_t *port(const char *name, int port, const char *proto)
 {
@@ -46,12 +33,12 @@ static json_t *port(const char *name, int port, const char *proto)
 static double change(struct dns_zone *z, struct dns_snap **last, const char *key,
 		     const json_t *svc, const json_t *ep)
 {
-	double t0 = now_ms(), t;
+	double t0 = bench_now_ms(), t;
 	struct dns_snap *s;
 
 	if (dns_zone_set_service(z, key, svc, ep) < 0 || !(s = dns_zone_snap(z)))
 		return -1;
-	t = now_ms() - t0;
+	t = bench_now_ms() - t0;
 	dns_snap_free(*last);
 	*last = s;
 	return t;
@@ -71,6 +58,8 @@ static int incremental(const struct dns_zone_cfg *cfg, const json_t *svcs, const
 					"addresses");
 	int rc = -1;
 
+	size_t heap0 = mallinfo2().uordblks;
+
 	if (!z)
 		return -1;
 	json_object_foreach((json_t *)svcs, key, v)
@@ -78,6 +67,8 @@ static int incremental(const struct dns_zone_cfg *cfg, const json_t *svcs, const
 	last = dns_zone_snap(z);
 	if (!last)
 		goto out;
+	printf("zone memory: %d services: %.0f bytes of heap per service (zone and snapshot)\n",
+	       n, n ? (double)(mallinfo2().uordblks - heap0) / n : 0.0);
 	for (int r = 0; r < CHANGES; r++) {
 		char name[32], k[64], ip[32];
 		json_t *svc;
@@ -105,9 +96,9 @@ static int incremental(const struct dns_zone_cfg *cfg, const json_t *svcs, const
 		if (tc[r] < 0 || td[r] < 0 || te[r] < 0)
 			goto out;
 	}
-	qsort(tc, CHANGES, sizeof(*tc), cmp_double);
-	qsort(td, CHANGES, sizeof(*td), cmp_double);
-	qsort(te, CHANGES, sizeof(*te), cmp_double);
+	qsort(tc, CHANGES, sizeof(*tc), bench_cmp_double);
+	qsort(td, CHANGES, sizeof(*td), bench_cmp_double);
+	qsort(te, CHANGES, sizeof(*te), bench_cmp_double);
 	printf("zone change: %d services, %u names: service created %.3f ms, deleted %.3f ms, "
 	       "headless endpoints updated %.3f ms (medians of %d)\n", n, last->nnodes,
 	       tc[CHANGES / 2], td[CHANGES / 2], te[CHANGES / 2], CHANGES);
@@ -166,10 +157,10 @@ int main(int argc, char **argv)
 			"namespace", ns, "name", name, "spec", spec));
 	}
 	for (int r = 0; r < rep; r++) {
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 		struct dns_snap *s = dns_zone_build(&cfg, svcs, eps, NULL);
 
-		t[r] = now_ms() - t0;
+		t[r] = bench_now_ms() - t0;
 		if (!s) {
 			fprintf(stderr, "zone_build: build failed\n");
 			return 1;
@@ -177,7 +168,7 @@ int main(int argc, char **argv)
 		names = s->nnodes;
 		dns_snap_free(s);
 	}
-	qsort(t, (size_t)rep, sizeof(*t), cmp_double);
+	qsort(t, (size_t)rep, sizeof(*t), bench_cmp_double);
 	printf("zone build: %d services, %u names: %.2f ms (median of %d), %.2f us per service\n",
 	       n, names, t[rep / 2], rep, n ? t[rep / 2] * 1e3 / n : 0.0);
 	if (incremental(&cfg, svcs, eps, n) < 0) {
