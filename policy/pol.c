@@ -51,12 +51,15 @@ struct pol {
 	struct pol_config cfg;
 	uint32_t node_ip;
 	struct st_follower follow;
-	json_t *cache[POL_NRES];	/* "namespace/name" -> object */
+	/* "namespace/name" -> object; Services and Endpoints are not kept
+	 * (their trees are the bulk of the store's memory): a part reads
+	 * its two back from the store when it is built. */
+	json_t *cache[POL_NRES];
 	json_t *admitted;		/* pods the runtime's gate made known:
 					 * "namespace/name" -> {"pod", "ip"} */
 	/* The Services' fronts: one part per Service with Endpoints, by key,
-	 * built again when its Service or Endpoints changed, and the parts
-	 * joined for the views. */
+	 * built again, from the store, when its Service or Endpoints changed,
+	 * and the parts joined for the views. */
 	struct pol_svc_part *parts;	/* sorted by key */
 	size_t nparts;
 	json_t *parts_changed;		/* keys changed since the join */
@@ -228,13 +231,20 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 		return;
 	snprintf(key, sizeof(key), "%s/%s", k1s_json_str(obj, "metadata.namespace") ?: "",
 		 k1s_json_str(obj, "metadata.name") ?: "");
+	if (r == POL_SVCS || r == POL_EPS) {
+		json_object_set_new(pol->parts_changed, key, json_true());
+		pol->fronts_dirty = true;
+		pol->dirty = true;
+		return;
+	}
 	if (deleted) {
 		json_object_del(pol->cache[r], key);
 		if (r == POL_PODS)
 			json_object_del(pol->admitted, key);
 	} else {
 		const json_t *old = json_object_get(pol->cache[r], key);
-		/* Not a pod: the store's shared object, kept and never changed. */
+		/* Not a pod: the store's shared object, kept and never changed
+		 * (a Namespace, a NetworkPolicy: few, and read by every view). */
 		json_t *copy = r == POL_PODS ? pod_digest(obj) : json_incref((json_t *)obj);
 
 		if (!copy || (old && json_equal(old, copy))) {
@@ -248,10 +258,6 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 	}
 	if (r == POL_NPS)
 		pol->policies_dirty = true;
-	if (r == POL_SVCS || r == POL_EPS) {
-		json_object_set_new(pol->parts_changed, key, json_true());
-		pol->fronts_dirty = true;
-	}
 	pol->dirty = true;
 }
 
@@ -316,26 +322,48 @@ static size_t part_at(const struct pol *pol, const char *key, bool *found)
 	return lo;
 }
 
-/* The Service at key's part built again from the copy (removed when the
- * Service or its Endpoints is gone). 0 or -ENOMEM. */
+/* The Service at key's fronts, read from the store: *out NULL when the
+ * Service or its Endpoints is gone. The trees are let go once the fronts
+ * are built (they copy what they keep). 0 or a negative errno. */
+static int part_read(struct pol *pol, const char *key, struct pol_fronts **out)
+{
+	const char *slash = strchr(key, '/');
+	json_t *svc = NULL, *eps = NULL, *sa = NULL, *ea = NULL;
+	char ns[256];
+	int e;
+
+	*out = NULL;
+	if (!slash || (size_t)(slash - key) >= sizeof(ns))
+		return 0;
+	memcpy(ns, key, (size_t)(slash - key));
+	ns[slash - key] = '\0';
+	if ((e = st_get(pol->st, "services", ns, slash + 1, &svc)) < 0 ||
+	    (e = st_get(pol->st, "endpoints", ns, slash + 1, &eps)) < 0)
+		goto out;
+	e = -ENOMEM;
+	if ((sa = json_pack("[O]", svc)) && (ea = json_pack("[O]", eps)) &&
+	    (*out = pol_fronts_new(sa, ea, pol->node_ip)))
+		e = 0;
+out:
+	json_decref(svc);
+	json_decref(eps);
+	json_decref(sa);
+	json_decref(ea);
+	return e == -ENOENT ? 0 : e;
+}
+
+/* The Service at key's part built again (removed when the Service or its
+ * Endpoints is gone). 0 or a negative errno. */
 static int part_update(struct pol *pol, const char *key)
 {
-	const json_t *svc = json_object_get(pol->cache[POL_SVCS], key),
-		     *eps = json_object_get(pol->cache[POL_EPS], key);
-	struct pol_fronts *f = NULL;
+	struct pol_fronts *f;
 	struct pol_svc_part *grown;
 	bool found;
 	size_t at = part_at(pol, key, &found);
+	int e = part_read(pol, key, &f);
 
-	if (svc && eps) {
-		json_t *sa = json_pack("[O]", svc), *ea = json_pack("[O]", eps);
-
-		f = sa && ea ? pol_fronts_new(sa, ea, pol->node_ip) : NULL;
-		json_decref(sa);
-		json_decref(ea);
-		if (!f)
-			return -ENOMEM;
-	}
+	if (e < 0)
+		return e;
 	if (found) {
 		pol_fronts_free(pol->parts[at].sp_fronts);
 		if (f) {
@@ -368,23 +396,42 @@ static int part_update(struct pol *pol, const char *key)
 	return 0;
 }
 
-/* The Services' fronts of the copy: only the parts of the Services whose
- * Service or Endpoints changed are built again, then joined; a pod's
- * admission, or a policy's change, reuses the last join. NULL on no
- * memory (the changes stay recorded). */
+/* Parts read from the store per pass at most, in ms: a relist marks every
+ * Service, whose two reads each (about 50 us for both) would hold the
+ * control loop for half a second at 10,000 Services. */
+#define POL_PARTS_MS 5
+
+/* Builds again the parts of the Services whose Service or Endpoints
+ * changed, for at most POL_PARTS_MS when `bounded`: 0 once none is left,
+ * -EAGAIN while some are, or a negative errno (the changes stay
+ * recorded). */
+static int parts_catch_up(struct pol *pol, bool bounded)
+{
+	int64_t until = k1s_now_ms() + POL_PARTS_MS;
+	size_t n = 0;
+	const char *k;
+	json_t *o, *tmp;
+	int e;
+
+	json_object_foreach_safe(pol->parts_changed, tmp, k, o) {
+		if (bounded && ++n % 32 == 0 && k1s_now_ms() >= until)
+			return -EAGAIN;
+		if ((e = part_update(pol, k)) < 0)
+			return e;
+		json_object_del(pol->parts_changed, k);
+	}
+	return 0;
+}
+
+/* The Services' fronts of the copy, its parts caught up with: the parts
+ * joined; a pod's admission, or a policy's change, reuses the last join.
+ * NULL on no memory. */
 static struct pol_fronts *fronts(struct pol *pol)
 {
 	struct pol_fronts **each, *f;
-	const char *k;
-	json_t *o, *tmp;
 
 	if (pol->fronts && !pol->fronts_dirty)
 		return pol->fronts;
-	json_object_foreach_safe(pol->parts_changed, tmp, k, o) {
-		if (part_update(pol, k) < 0)
-			return NULL;
-		json_object_del(pol->parts_changed, k);
-	}
 	each = calloc(pol->nparts + 1, sizeof(*each));
 	if (!each)
 		return NULL;
@@ -462,15 +509,19 @@ static struct pol_view *build(struct pol *pol)
 	return v;
 }
 
-/* Builds, publishes and enforces a view of the copy. 0, or a negative
- * errno (the copy stays dirty and the next pass tries again). */
-static int refresh(struct pol *pol)
+/* Builds, publishes and enforces a view of the copy, once its parts are
+ * caught up (`bounded`: for a pass's share of time; until then the last
+ * view stays, as it would behind a long pass). 0, or a negative errno
+ * (the copy stays dirty and the next pass goes on: -EAGAIN). */
+static int refresh(struct pol *pol, bool bounded)
 {
 	struct timespec t0, t1;
 	struct pol_view *v;
 	int e = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((e = parts_catch_up(pol, bounded)) < 0)
+		return e;
 	v = build(pol);
 	if (!v)
 		return -ENOMEM;
@@ -498,11 +549,13 @@ static int refresh(struct pol *pol)
 
 int pol_pass(struct pol *pol)
 {
-	bool in_use;
+	bool in_use, catching_up = false;
 
-	if (st_follow(&pol->follow) == 0 && pol->dirty)
-		refresh(pol);
+	if (st_follow(&pol->follow) == 0 && pol->dirty && refresh(pol, true) == -EAGAIN)
+		catching_up = true;
 	in_use = reclaim(pol);
+	if (catching_up)
+		return 0;
 	if (pol->apply_failed)
 		return 100;
 	return in_use || pol->dirty ? 10 : -1;
@@ -659,7 +712,8 @@ int pol_admit_pod(struct pol *pol, const json_t *pod, const char *ip)
 	if (!entry || json_object_set_new(pol->admitted, key, entry) < 0)
 		return -ENOMEM;
 	pol->dirty = true;
-	return refresh(pol);
+	/* Enforced now: whatever parts a relist left to build are built. */
+	return refresh(pol, false);
 }
 
 /* ---- any thread ---- */

@@ -129,26 +129,50 @@ static size_t svc_port_eps(const json_t *eps, const char *pname, uint8_t proto, 
 
 #define POL_FRONT_EPS 1024
 
-/* The fronts of Services with Endpoints, into l. */
-static int fronts_of_services(struct front_list *l, const json_t *svcs, const json_t *all_eps,
-		      uint32_t node_ip)
+/* The bytes of the names of the Services in svcs, each "namespace\0name\0". */
+static size_t names_size(const json_t *svcs)
+{
+	const json_t *s;
+	size_t i, n = 0;
+
+	json_array_foreach(svcs, i, s) {
+		const char *ns = k1s_json_str(s, "metadata.namespace"),
+			   *name = k1s_json_str(s, "metadata.name");
+
+		if (ns && name)
+			n += strlen(ns) + strlen(name) + 2;
+	}
+	return n;
+}
+
+/* The fronts of Services with Endpoints, into l, naming each Service with
+ * a copy in *names (the trees need not outlive the fronts: their names are
+ * read on any thread, by pol_view_explain()). */
+static int fronts_of_services(struct front_list *l, char **names, const json_t *svcs,
+			      const json_t *all_eps, uint32_t node_ip)
 {
 	uint32_t *eip = calloc(POL_FRONT_EPS, sizeof(*eip));
 	uint16_t *eport = calloc(POL_FRONT_EPS, sizeof(*eport));
 	json_t *idx = eps_index(all_eps);
+	size_t size = names_size(svcs);
+	char *at = *names = malloc(size ? size : 1);
 	const json_t *s, *p, *x;
 	size_t i, j, k;
 	int rc = -ENOMEM;
 
-	if (!eip || !eport || !idx)
+	if (!eip || !eport || !idx || !at)
 		goto out;
 	json_array_foreach(svcs, i, s) {
-		const char *ns = k1s_json_str(s, "metadata.namespace"),
-			   *name = k1s_json_str(s, "metadata.name");
-		const json_t *eps = ns && name ? eps_of(idx, ns, name) : NULL;
+		const char *sns = k1s_json_str(s, "metadata.namespace"),
+			   *sname = k1s_json_str(s, "metadata.name"), *ns, *name;
+		const json_t *eps = sns && sname ? eps_of(idx, sns, sname) : NULL;
 
 		if (!eps)
 			continue;
+		ns = at;
+		at = stpcpy(at, sns) + 1;
+		name = at;
+		at = stpcpy(at, sname) + 1;
 		json_array_foreach(k1s_json_path(s, "spec.ports"), j, p) {
 			uint8_t proto = pol_proto_of(k1s_json_str(p, "protocol"));
 			json_int_t port = json_integer_value(json_object_get(p, "port"));
@@ -184,18 +208,21 @@ struct pol_fronts *pol_fronts_new(const json_t *svcs, const json_t *eps, uint32_
 {
 	struct pol_fronts *f = calloc(1, sizeof(*f));
 	struct front_list l = {0};
+	struct pol_front *fit;
 
 	if (!f)
 		return NULL;
 	atomic_init(&f->fs_refs, 1);
-	/* The names the fronts borrow live as long as the fronts. */
-	f->fs_objs = json_pack("[OO]", svcs, eps);
-	if (!f->fs_objs || fronts_of_services(&l, svcs, eps, node_ip) < 0) {
+	if (fronts_of_services(&l, &f->fs_names, svcs, eps, node_ip) < 0) {
 		fronts_list_free(l.v, l.n);
-		json_decref(f->fs_objs);
+		free(f->fs_names);
 		free(f);
 		return NULL;
 	}
+	/* Kept for as long as the Service is: one Service's part holds one
+	 * or two fronts, not the list's first growth. */
+	if (l.n && l.n < l.cap && (fit = realloc(l.v, l.n * sizeof(*fit))))
+		l.v = fit;
 	f->fs_v = l.v;
 	f->fs_n = l.n;
 	return f;
@@ -247,7 +274,7 @@ void pol_fronts_free(struct pol_fronts *f)
 	} else {
 		fronts_list_free(f->fs_v, f->fs_n);
 	}
-	json_decref(f->fs_objs);
+	free(f->fs_names);
 	free(f);
 }
 

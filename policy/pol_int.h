@@ -32,10 +32,11 @@ void pol_builder_pod(struct pol_view_builder *b, const json_t *pod, const char *
 void pol_builder_policy(struct pol_view_builder *b, const json_t *np);
 void pol_builder_service(struct pol_view_builder *b, const json_t *svc);
 void pol_builder_endpoints(struct pol_view_builder *b, const json_t *eps);
-/* The Services' fronts (Services and Endpoints, JSON arrays, kept by
- * reference as a builder keeps its objects), to be shared by the views of
- * builders given them: what a view built with pol_builder_service() and
- * pol_builder_endpoints() would hold. NULL on no memory. */
+/* The Services' fronts (Services and Endpoints, JSON arrays, read only
+ * while building: the fronts copy what they name and keep no object), to
+ * be shared by the views of builders given them: what a view built with
+ * pol_builder_service() and pol_builder_endpoints() would hold. NULL on
+ * no memory. */
 struct pol_fronts *pol_fronts_new(const json_t *svcs, const json_t *eps, uint32_t node_ip);
 /* The fronts of n parts, in order, as one (a reference to each part is
  * taken; their endpoints are shared, not copied): so that one Service

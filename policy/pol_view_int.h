@@ -94,7 +94,8 @@ struct pol_policies {
 /* A front where k1s answers for endpoints: a Service's cluster IP, node
  * port or load-balancer address, or a face pod's address. */
 struct pol_front {
-	const char *fr_ns, *fr_name;	/* the Service's, or the face pod's */
+	const char *fr_ns, *fr_name;	/* the Service's (its fronts' copy), or the
+					 * face pod's (the view's) */
 	bool fr_face;
 	uint32_t fr_ip;
 	uint16_t fr_port;
@@ -111,7 +112,8 @@ struct pol_front {
  * takes and drops them all). */
 struct pol_fronts {
 	atomic_int fs_refs;
-	json_t *fs_objs;		/* the Services and Endpoints named */
+	char *fs_names;			/* the Services' names, which fs_v's fr_ns
+					 * and fr_name point into */
 	struct pol_front *fs_v;
 	size_t fs_n;
 	struct pol_fronts **fs_parts;	/* joined: fs_v borrows their endpoints */

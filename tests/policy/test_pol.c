@@ -5,7 +5,7 @@
  * and rule that allowed; proxy drops are counted per policy; readers on
  * other threads keep checking while views are replaced; a Service's
  * fronts and the compiled policies, kept across views, follow their
- * objects. */
+ * objects; the module keeps no Service or Endpoints tree. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -234,6 +234,26 @@ static bool via_service(struct fx *fx, uint32_t dst, const char **svc, const cha
 	return allowed;
 }
 
+/* Service x/name at cip, port 80, and its Endpoints: ip, port 8080. */
+static void put_service(struct fx *fx, const char *name, const char *cip)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "{\"metadata\":{\"namespace\":\"x\",\"name\":\"%s\"},"
+		 "\"spec\":{\"clusterIP\":\"%s\",\"ports\":[{\"port\":80}]}}", name, cip);
+	put(fx, "services", buf);
+}
+
+static void put_endpoints(struct fx *fx, const char *name, const char *ip)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "{\"metadata\":{\"namespace\":\"x\",\"name\":\"%s\"},"
+		 "\"subsets\":[{\"addresses\":[{\"ip\":\"%s\"}],\"ports\":[{\"port\":8080}]}]}",
+		 name, ip);
+	put(fx, "endpoints", buf);
+}
+
 static json_t *pod_in_y(const char *name)
 {
 	return json_pack("{s:{s:s,s:s},s:{s:s}}", "metadata", "namespace", "y", "name", name,
@@ -250,10 +270,8 @@ static void fronts_follow_services_across_admissions(void **state)
 	json_t *pod;
 
 	put(fx, "networkpolicies.networking.k8s.io", policy);
-	put(fx, "services", "{\"metadata\":{\"namespace\":\"x\",\"name\":\"web\"},\"spec\":"
-			    "{\"clusterIP\":\"10.96.0.50\",\"ports\":[{\"port\":80}]}}");
-	put(fx, "endpoints", "{\"metadata\":{\"namespace\":\"x\",\"name\":\"web\"},\"subsets\":"
-			     "[{\"addresses\":[{\"ip\":\"10.244.1.10\"}],\"ports\":[{\"port\":8080}]}]}");
+	put_service(fx, "web", "10.96.0.50");
+	put_endpoints(fx, "web", "10.244.1.10");
 	pol_pass(fx->pol);
 	/* b may not reach a, the only endpoint. */
 	assert_false(via_service(fx, 0x0a600032u, &svc, &ep));
@@ -266,16 +284,14 @@ static void fronts_follow_services_across_admissions(void **state)
 	assert_false(via_service(fx, 0x0a600032u, &svc, &ep));
 
 	/* After the admission: the endpoint is now c, which no policy isolates. */
-	put(fx, "endpoints", "{\"metadata\":{\"namespace\":\"x\",\"name\":\"web\"},\"subsets\":"
-			     "[{\"addresses\":[{\"ip\":\"10.244.2.12\"}],\"ports\":[{\"port\":8080}]}]}");
+	put_endpoints(fx, "web", "10.244.2.12");
 	pol_pass(fx->pol);
 	assert_true(via_service(fx, 0x0a600032u, &svc, &ep));
 	assert_string_equal(svc, "web");
 	assert_string_equal(ep, "c");
 
 	/* Before an admission, with no pass between: the Service moves. */
-	put(fx, "services", "{\"metadata\":{\"namespace\":\"x\",\"name\":\"web\"},\"spec\":"
-			    "{\"clusterIP\":\"10.96.0.51\",\"ports\":[{\"port\":80}]}}");
+	put_service(fx, "web", "10.96.0.51");
 	pod = pod_in_y("d");
 	assert_int_equal(pol_admit_pod(fx->pol, pod, "10.244.2.13"), 0);
 	json_decref(pod);
@@ -290,6 +306,88 @@ static void fronts_follow_services_across_admissions(void **state)
 	pol_pass(fx->pol);
 	via_service(fx, 0x0a600033u, &svc, &ep);
 	assert_null(svc);
+}
+
+/* A follower that keeps the Services and Endpoints it is given, as
+ * another module might: through it, the trees the store hands every
+ * follower ("res/namespace/name" -> the object). */
+static void keeper_reset(void *arg)
+{
+	json_object_clear(arg);
+}
+
+static void keeper_object(void *arg, const char *res, const json_t *obj, bool deleted)
+{
+	const json_t *m = json_object_get(obj, "metadata");
+	char key[256];
+
+	snprintf(key, sizeof(key), "%s/%s/%s", res,
+		 json_string_value(json_object_get(m, "namespace")) ?: "",
+		 json_string_value(json_object_get(m, "name")) ?: "");
+	if (deleted)
+		json_object_del(arg, key);
+	else
+		json_object_set(arg, key, (json_t *)obj);
+}
+
+/* The module builds a Service's fronts and lets its trees go: freeing it
+ * changes the reference count of no Service or Endpoints tree the store
+ * shares with other followers, after a pass, a change and a relist; and
+ * what it explains still names the Service, whose names it copied. */
+static void keeps_no_service_trees(void **state)
+{
+	static const char *const res[] = {"services", "endpoints", NULL};
+	static const struct st_follow_ops ops = {keeper_reset, keeper_object, NULL};
+	struct fx *fx = *state;
+	json_t *kept = json_object(), *o;
+	struct st_follower f;
+	size_t refs[16], n = 0;
+	const char *svc, *ep, *k;
+
+	st_follow_init(&f, fx->st, "test", res, &ops, kept);
+	put(fx, "networkpolicies.networking.k8s.io", policy);
+	for (int i = 1; i <= 4; i++) {
+		char name[8], cip[16];
+
+		snprintf(name, sizeof(name), "web-%d", i);
+		snprintf(cip, sizeof(cip), "10.96.1.%d", i);
+		put_service(fx, name, cip);
+		put_endpoints(fx, name, "10.244.1.10");
+	}
+	assert_int_equal(st_follow(&f), 0);
+	pol_pass(fx->pol);
+	assert_int_equal(json_object_size(kept), 8);
+	assert_false(via_service(fx, 0x0a600101u, &svc, &ep));
+	assert_string_equal(svc, "web-1");
+
+	/* A change: web-2's endpoint is now b. */
+	put_endpoints(fx, "web-2", "10.244.2.11");
+	assert_int_equal(st_follow(&f), 0);
+	pol_pass(fx->pol);
+	assert_true(via_service(fx, 0x0a600102u, &svc, &ep));
+	assert_string_equal(ep, "b");
+
+	/* A relist: web-3 deleted, then the log compacted past it. */
+	assert_int_equal(st_delete(fx->st, "services", "x", "web-3", 0, NULL), 0);
+	put_endpoints(fx, "web-4", "10.244.2.11");
+	assert_int_equal(st_compact(fx->st, 0), 0);
+	assert_int_equal(st_follow(&f), 0);
+	pol_pass(fx->pol);
+	assert_int_equal(json_object_size(kept), 7);
+	via_service(fx, 0x0a600103u, &svc, &ep);
+	assert_null(svc);
+	assert_true(via_service(fx, 0x0a600104u, &svc, &ep));
+	assert_string_equal(svc, "web-4");
+	assert_string_equal(ep, "b");
+
+	json_object_foreach(kept, k, o)
+		refs[n++] = o->refcount;
+	pol_free(fx->pol);
+	fx->pol = NULL;
+	n = 0;
+	json_object_foreach(kept, k, o)
+		assert_int_equal(o->refcount, refs[n++]);
+	json_decref(kept);
 }
 
 /* The policies are compiled apart from the pods and kept between views:
@@ -400,6 +498,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(named_port_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(fronts_follow_services_across_admissions, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(keeps_no_service_trees, setup, teardown),
 		cmocka_unit_test_setup_teardown(policies_follow_across_admissions, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(readers_while_views_change, setup, teardown),

@@ -343,6 +343,21 @@ static void explain_json(void **state)
 	pol_view_free(v);
 }
 
+/* The model's pods (a, b, c in x, y and z, each labelled pod: <name>),
+ * without their namespaces, into b. */
+static void add_model_pods(struct pol_view_builder *b)
+{
+	for (int ns = 0; ns < 3; ns++)
+		for (int pd = 0; pd < 3; pd++) {
+			json_t *l = json_pack("{s:s}", "pod", pt_pods[pd]);
+			json_t *o = pt_pod(pt_ns[ns], pt_pods[pd], pt_ip(ns, pd), l);
+
+			pol_builder_pod(b, o, NULL);
+			json_decref(o);
+			json_decref(l);
+		}
+}
+
 /* A Service in front of x/a and a face pod: a client none of whose
  * endpoints it may reach is gated at the front, the others pass. */
 static void gates(void **state)
@@ -378,15 +393,7 @@ static void gates(void **state)
 	json_decref(o);
 	pol_builder_endpoints(b, o = json_loads(eps, 0, NULL));
 	json_decref(o);
-	for (int ns = 0; ns < 3; ns++)
-		for (int pd = 0; pd < 3; pd++) {
-			json_t *l = json_pack("{s:s}", "pod", pt_pods[pd]);
-
-			o = pt_pod(pt_ns[ns], pt_pods[pd], pt_ip(ns, pd), l);
-			pol_builder_pod(b, o, NULL);
-			json_decref(o);
-			json_decref(l);
-		}
+	add_model_pods(b);
 	json_array_foreach(p, i, o)
 		pol_builder_policy(b, o);
 	json_decref(p);
@@ -464,15 +471,7 @@ static struct pol_view *fronts_view(const json_t *pols, struct pol_policies *ps,
 	json_t *o;
 	size_t i;
 
-	for (int ns = 0; ns < 3; ns++)
-		for (int pd = 0; pd < 3; pd++) {
-			json_t *l = json_pack("{s:s}", "pod", pt_pods[pd]);
-
-			o = pt_pod(pt_ns[ns], pt_pods[pd], pt_ip(ns, pd), l);
-			pol_builder_pod(b, o, NULL);
-			json_decref(o);
-			json_decref(l);
-		}
+	add_model_pods(b);
 	json_array_foreach(pols, i, o)
 		pol_builder_policy(b, o);
 	if (ps)
