@@ -9,7 +9,13 @@
  * copy of the name table (a fraction of a millisecond at 10,000
  * services), so changes are served as they come, unpaced. The whole zone
  * is compiled only at start, after a resync, or after running out of
- * memory. */
+ * memory.
+ *
+ * Services and Endpoints are not kept: the zone holds what it compiled
+ * of them, and a change only marks its key, whose Service (and, when
+ * headless, Endpoints) is read back from the store as the zone
+ * recompiles it. Their trees then go as soon as the store's follower
+ * table lets them go, rather than living in one more cache. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -30,15 +36,15 @@
 #include "k1s_loop.h"
 #include "st.h"
 
-static json_t *cache_of(struct dns *dns, const char *res)
+/* Whether the zone reads a Service's Endpoints: as add_service() in
+ * dns_zone.c, every Service but an ExternalName one without a cluster
+ * IP ("None" or none at all). */
+static bool reads_endpoints(const json_t *svc)
 {
-	if (strcmp(res, "services") == 0)
-		return dns->svcs;
-	if (strcmp(res, "endpoints") == 0)
-		return dns->eps;
-	if (strcmp(res, "pods") == 0)
-		return dns->pods;
-	return NULL;
+	const char *type = k1s_json_str(svc, "spec.type") ?: "ClusterIP";
+	const char *cip = k1s_json_str(svc, "spec.clusterIP");
+
+	return strcmp(type, "ExternalName") != 0 && (!cip || !*cip || strcmp(cip, "None") == 0);
 }
 
 /* Whether the runtime reports the pod as a face of DNS: its containers
@@ -114,34 +120,52 @@ static void face_listen(struct dns *dns, const json_t *digest)
 	    k1s_json_str(digest, "metadata.namespace"), k1s_json_str(digest, "metadata.name"));
 }
 
+static void key_of(char *key, size_t cap, const json_t *obj)
+{
+	snprintf(key, cap, "%s/%s", k1s_json_str(obj, "metadata.namespace") ?: "",
+		 k1s_json_str(obj, "metadata.name") ?: "");
+}
+
+/* A Pod is kept as its digest; a Service or Endpoints only marks its key
+ * (Endpoints are their Service's: the same key, recompiled together). The
+ * Endpoints of a Service with a cluster IP are not in the zone, so their
+ * changes, most of the store's, mark nothing. */
 static void cache_put(struct dns *dns, const char *res, const json_t *obj, bool del)
 {
-	json_t *cache = cache_of(dns, res);
 	char key[512];
 
-	if (!cache)
-		return;
-	snprintf(key, sizeof(key), "%s/%s", k1s_json_str(obj, "metadata.namespace") ?: "",
-		 k1s_json_str(obj, "metadata.name") ?: "");
-	if (del) {
-		json_object_del(cache, key);
-	} else if (cache == dns->pods) {
-		json_t *d = pod_digest(obj), *old = json_object_get(cache, key);
+	key_of(key, sizeof(key), obj);
+	if (strcmp(res, "pods") == 0) {
+		json_t *d, *old;
 
-		/* Most pod updates (conditions, restarts) change nothing we serve. */
-		if (old && json_equal(old, d)) {
-			json_decref(d);
-			return;
+		if (del) {
+			json_object_del(dns->pods, key);
+		} else {
+			d = pod_digest(obj);
+			old = json_object_get(dns->pods, key);
+			/* Most pod updates (conditions, restarts) change nothing we serve. */
+			if (old && json_equal(old, d)) {
+				json_decref(d);
+				return;
+			}
+			if (json_is_true(json_object_get(d, "face")))
+				face_listen(dns, d);
+			json_object_set_new(dns->pods, key, d);
 		}
-		if (json_is_true(json_object_get(d, "face")))
-			face_listen(dns, d);
-		json_object_set_new(cache, key, d);
+		json_object_set_new(dns->dpods, key, json_true());
+	} else if (strcmp(res, "services") == 0) {
+		if (!del && reads_endpoints(obj))
+			json_object_set_new(dns->headless, key, json_true());
+		else
+			json_object_del(dns->headless, key);
+		json_object_set_new(dns->dsvcs, key, json_true());
+	} else if (strcmp(res, "endpoints") == 0) {
+		if (!json_object_get(dns->headless, key))
+			return;
+		json_object_set_new(dns->dsvcs, key, json_true());
 	} else {
-		/* The store's shared object: kept, never changed (st.h). */
-		json_object_set(cache, key, (json_t *)obj);
+		return;
 	}
-	/* Endpoints are their Service's: the same key, recompiled together. */
-	json_object_set_new(cache == dns->pods ? dns->dpods : dns->dsvcs, key, json_true());
 	dns->dirty = true;
 }
 
@@ -154,8 +178,7 @@ static void on_reset(void *arg)
 {
 	struct dns *dns = arg;
 
-	json_object_clear(dns->svcs);
-	json_object_clear(dns->eps);
+	json_object_clear(dns->headless);
 	json_object_clear(dns->pods);
 	/* Its nodes go with the snapshot being served. */
 	dns_zone_free(dns->zone);
@@ -231,34 +254,105 @@ static void rc_check(struct dns *dns, int64_t now)
 		dns_loop_wake(dns->loops[i]);
 }
 
-/* The zone from the caches, whole. */
+/* Splits "ns/name" into ns (cap bytes) and the name; NULL if it cannot. */
+static const char *split_key(const char *key, char *ns, size_t cap)
+{
+	const char *slash = strchr(key, '/');
+
+	if (!slash || (size_t)(slash - key) >= cap)
+		return NULL;
+	memcpy(ns, key, (size_t)(slash - key));
+	ns[slash - key] = 0;
+	return slash + 1;
+}
+
+/* A Service's records, with its Endpoints read from the store only when
+ * the zone reads them. 0, -ENOMEM (the zone is to be dropped), or the
+ * store's error (the owner is left as it was). */
+static int set_service(struct dns *dns, struct dns_zone *z, const char *key,
+		       const json_t *svc)
+{
+	char ns[256];
+	const char *name = split_key(key, ns, sizeof(ns));
+	json_t *ep = NULL;
+	int e;
+
+	if (svc && name && reads_endpoints(svc)) {
+		e = st_get(dns->st, "endpoints", ns, name, &ep);
+		if (e < 0 && e != -ENOENT)
+			return e;
+	}
+	e = dns_zone_set_service(z, key, svc, ep);
+	json_decref(ep);
+	return e;
+}
+
+struct full_arg {
+	struct dns *dns;
+	struct dns_zone *z;
+};
+
+static int full_service(void *arg, const json_t *svc)
+{
+	struct full_arg *fa = arg;
+	char key[512];
+
+	key_of(key, sizeof(key), svc);
+	return set_service(fa->dns, fa->z, key, svc);
+}
+
+/* The zone, whole: the Services listed from the store, the Pods from
+ * their digests. */
 static struct dns_zone *zone_full(struct dns *dns)
 {
 	struct dns_zone *z;
 	const char *key;
 	json_t *v;
+	int e;
 
 	/* The SOA serial: seconds, so that it grows across restarts too. */
 	dns->zcfg.serial = (uint32_t)time(NULL);
 	z = dns_zone_new(&dns->zcfg);
 	if (!z)
 		return NULL;
-	json_object_foreach(dns->svcs, key, v)
-		dns_zone_set_service(z, key, v, json_object_get(dns->eps, key));
+	e = st_list(dns->st, "services", NULL, NULL, NULL, 0, full_service,
+		    &(struct full_arg){dns, z}, NULL);
+	if (e < 0) {
+		if (e != -ENOMEM)
+			k1s_err("dns", "listing services: %s", k1s_strerror(e));
+		dns_zone_free(z);
+		return NULL;
+	}
 	json_object_foreach(dns->pods, key, v)
 		dns_zone_set_pod(z, key, v);
 	return z;
 }
 
-/* The owners that changed, recompiled. */
+/* The owners that changed, recompiled from the store as it is now, which
+ * may be ahead of the events seen (the later event marks the key again).
+ * A key the store could not be read for stays marked, for the next pass. */
 static void zone_update(struct dns *dns)
 {
-	const char *key;
-	json_t *v;
+	char ns[256];
+	const char *key, *name;
+	json_t *v, *svc;
+	void *tmp;
+	int e;
 
-	json_object_foreach(dns->dsvcs, key, v)
-		dns_zone_set_service(dns->zone, key, json_object_get(dns->svcs, key),
-				     json_object_get(dns->eps, key));
+	json_object_foreach_safe(dns->dsvcs, tmp, key, v) {
+		svc = NULL;
+		e = (name = split_key(key, ns, sizeof(ns))) ?
+			    st_get(dns->st, "services", ns, name, &svc) : -ENOENT;
+		if (e == 0 || e == -ENOENT)
+			e = set_service(dns, dns->zone, key, svc);
+		json_decref(svc);
+		if (e == -ENOMEM)
+			return;
+		if (e < 0)
+			k1s_warn("dns", "reading %s: %s; trying again", key, k1s_strerror(e));
+		else
+			json_object_del(dns->dsvcs, key);
+	}
 	json_object_foreach(dns->dpods, key, v)
 		dns_zone_set_pod(dns->zone, key, json_object_get(dns->pods, key));
 }
@@ -270,11 +364,12 @@ static void snapshot(struct dns *dns)
 	bool full = !dns->zone;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (dns->zone)
+	if (dns->zone) {
 		zone_update(dns);
-	else
+	} else {
 		dns->zone = zone_full(dns);
-	json_object_clear(dns->dsvcs);
+		json_object_clear(dns->dsvcs);
+	}
 	json_object_clear(dns->dpods);
 	s = dns->zone ? dns_zone_snap(dns->zone) : NULL;
 	if (!s) {
@@ -284,7 +379,8 @@ static void snapshot(struct dns *dns)
 		dns->zone = NULL;
 		return;
 	}
-	dns->dirty = false;
+	/* What could not be read waits for the next pass. */
+	dns->dirty = json_object_size(dns->dsvcs) > 0;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	k1s_debug("dns", "zone %llu: %u names, %s in %.3f ms", (unsigned long long)dns->pub.gen + 1,
 		  s->nnodes, full ? "built" : "changed",
@@ -440,15 +536,14 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 	e = -ENOMEM;
 	dns->cache = dns_cache_new();
 	st_follow_init(&dns->follow, st, "dns", followed, &follow_ops, dns);
-	dns->svcs = json_object();
-	dns->eps = json_object();
+	dns->headless = json_object();
 	dns->pods = json_object();
 	dns->dsvcs = json_object();
 	dns->dpods = json_object();
 	if (n < 1)
 		n = 1;
 	dns->loops = calloc((size_t)n, sizeof(*dns->loops));
-	if (!dns->cache || !dns->svcs || !dns->eps || !dns->pods || !dns->dsvcs || !dns->dpods ||
+	if (!dns->cache || !dns->headless || !dns->pods || !dns->dsvcs || !dns->dpods ||
 	    !dns->loops || k1s_pub_init(&dns->pub, n, give_back, dns) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
@@ -493,8 +588,7 @@ void dns_free(struct dns *dns)
 	dns_zone_free(dns->zone);
 	if (dns->pub.seen)
 		k1s_pub_fini(&dns->pub);
-	json_decref(dns->svcs);
-	json_decref(dns->eps);
+	json_decref(dns->headless);
 	json_decref(dns->pods);
 	json_decref(dns->dsvcs);
 	json_decref(dns->dpods);

@@ -358,9 +358,10 @@ struct dns {
 	/* Control side. */
 	struct st_follower follow;
 	bool dirty;
-	json_t *svcs, *eps, *pods;	/* "ns/name" -> object */
+	json_t *pods;			/* "ns/name" -> digest */
+	json_t *headless;		/* "ns/name" of Services whose Endpoints the zone reads */
 	json_t *dsvcs, *dpods;		/* keys changed since the last snapshot */
-	struct dns_zone *zone;		/* NULL: to be built from the caches */
+	struct dns_zone *zone;		/* NULL: to be built from the store */
 
 	/* Shared with the loops. */
 	struct k1s_pub pub;		/* of struct dns_snap, one reader per loop */

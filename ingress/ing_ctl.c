@@ -1,10 +1,10 @@
-/* The ingress's control side: follows Ingresses, IngressClasses, Services,
- * Endpoints, ingress-nginx's ConfigMap, the Secrets of tls sections and the
- * ingress's face pods in the store from a before-sleep hook on the control
- * loop, builds a routing table and the certificates to serve, publishes
- * them to the loops (with the faces' addresses), writes each
- * Ingress's status.loadBalancer and records a Warning event for what an
- * Ingress asks and k1s does not do. */
+/* The ingress's control side: follows Ingresses, IngressClasses, the
+ * Services and Endpoints backends name, ingress-nginx's ConfigMap, the
+ * Secrets of tls sections and the ingress's face pods in the store from a
+ * before-sleep hook on the control loop, builds a routing table and the
+ * certificates to serve, publishes them to the loops (with the faces'
+ * addresses), writes each Ingress's status.loadBalancer and records a
+ * Warning event for what an Ingress asks and k1s does not do. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -151,6 +151,11 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 		}
 	} else if (cache == ing->classes) {
 		ing->status_all = true;	/* which Ingresses are ours may change */
+	} else if (!json_object_get(ing->svc_named, key)) {
+		/* A Service no backend names, or its Endpoints: routes nothing,
+		 * and is read from the store if a backend comes to name it. */
+		json_object_del(cache, key);
+		return;
 	} else if (cache == ing->svcs && !deleted) {
 		const json_t *old = json_object_get(cache, key);
 
@@ -336,6 +341,69 @@ static const json_t *secret_get(void *arg, const char *key)
 	return got;
 }
 
+/* A Service or its Endpoints a backend names: the copy, else the store's
+ * (it came before the Ingress that names it, or nobody named it then).
+ * The store is at the revision the copy reflects: it is read on the
+ * control loop, which alone writes, right after the follower caught up. */
+static const json_t *backend_get(void *arg, const char *res, const char *key)
+{
+	struct ing *ing = arg;
+	json_t *cache = strcmp(res, "services") == 0 ? ing->svcs : ing->eps;
+	const json_t *obj = json_object_get(cache, key);
+	const char *slash = strchr(key, '/');
+	char ns[256];
+	json_t *got = NULL;
+	int err;
+
+	json_object_set_new(ing->svc_naming, key, json_true());
+	if (obj || !slash || (size_t)(slash - key) >= sizeof(ns))
+		return obj;
+	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - key), key);
+	err = st_get(ing->st, res, ns, slash + 1, &got);
+	if (err < 0) {
+		if (err != -ENOENT) {
+			k1s_warn("ingress", "%s %s: %s", res, key, k1s_strerror(err));
+			ing->dirty = true;	/* read it again soon */
+		}
+		return NULL;
+	}
+	/* As followers see objects (st.h): nothing here reads them. */
+	json_object_del(json_object_get(got, "metadata"), "managedFields");
+	json_object_set_new(cache, key, got);
+	return got;
+}
+
+/* The routing table; the Services (and Endpoints) its backends named
+ * are those kept from now on. */
+static struct ing_table *table_build(struct ing *ing, struct ing_world *w)
+{
+	struct ing_table *t;
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	ing->svc_naming = json_object();
+	if (!ing->svc_naming)
+		return NULL;
+	w->backend_get = backend_get;
+	w->backend_arg = ing;
+	t = ing_table_build(w, warn, ing);
+	if (t) {
+		json_decref(ing->svc_named);
+		ing->svc_named = ing->svc_naming;
+	} else {
+		json_decref(ing->svc_naming);
+	}
+	ing->svc_naming = NULL;
+	json_object_foreach_safe(ing->svcs, tmp, key, v)
+		if (!json_object_get(ing->svc_named, key))
+			json_object_del(ing->svcs, key);
+	json_object_foreach_safe(ing->eps, tmp, key, v)
+		if (!json_object_get(ing->svc_named, key))
+			json_object_del(ing->eps, key);
+	return t;
+}
+
 /* The certificates to serve, and which Secrets matter from now on. */
 static struct ing_certs *certs_build(struct ing *ing, const struct ing_world *w)
 {
@@ -384,7 +452,7 @@ static int ing_pass(void *arg)
 				if (inet_pton(AF_INET, json_string_value(ip), &a->sin_addr) == 1)
 					s->nfaces++;
 			}
-			s->table = ing_table_build(&w, warn, ing);
+			s->table = table_build(ing, &w);
 			s->certs = certs_build(ing, &w);
 		}
 		if (s && s->table && s->certs) {
@@ -465,6 +533,7 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	ing->warned = json_object();
 	ing->faces = json_object();
 	ing->named = json_object();
+	ing->svc_named = json_object();
 	ing->secrets = json_object();
 	ing->checked = ing_secret_cache_new();
 	ing->status_todo = json_object();
@@ -482,7 +551,8 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	e = -ENOMEM;
 	ing->loops = calloc((size_t)n, sizeof(*ing->loops));
 	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces ||
-	    !ing->named || !ing->secrets || !ing->checked || !ing->status_todo || !ing->loops ||
+	    !ing->named || !ing->svc_named || !ing->secrets || !ing->checked ||
+	    !ing->status_todo || !ing->loops ||
 	    listen_addrs(ing, cfg) < 0 ||
 	    k1s_pub_init(&ing->pub, n, give_back, ing) < 0)
 		goto fail;
@@ -525,6 +595,7 @@ void ing_free(struct ing *ing)
 	free(ing->lsn);
 	json_decref(ing->faces);
 	json_decref(ing->named);
+	json_decref(ing->svc_named);
 	json_decref(ing->secrets);
 	ing_secret_cache_free(ing->checked);
 	json_decref(ing->status_todo);

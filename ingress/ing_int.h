@@ -51,8 +51,12 @@ struct ing {
 	struct k1s_loop *loop;
 	const struct k1s_writer *w;
 	struct st_follower follow;
-	/* The module's copy of the store, keyed "namespace/name". */
+	/* The module's copy of the store, keyed "namespace/name": of the
+	 * Services and Endpoints, only those a backend names. */
 	json_t *ings, *classes, *svcs, *eps, *config;
+	/* The Services the backends of the last build named ("ns/name" ->
+	 * true: their Endpoints go with them), and of the build under way. */
+	json_t *svc_named, *svc_naming;
 	json_t *faces;			/* "ns/name" -> the face pod's IP */
 	/* The Secrets the tls sections of our Ingresses name, as of the last
 	 * build ("ns/name" -> true), and copies of those there are. */

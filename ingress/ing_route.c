@@ -200,6 +200,13 @@ static void put(char *buf, size_t cap, size_t *n, const char *s, size_t len)
 	buf[*n] = 0;
 }
 
+static const json_t *world_get(const struct ing_world *w, const char *res, const char *key)
+{
+	if (w->backend_get)
+		return w->backend_get(w->backend_arg, res, key);
+	return json_object_get(strcmp(res, "services") == 0 ? w->services : w->endpoints, key);
+}
+
 /* A backend: the Service's port named or numbered as the Ingress says,
  * and the ready addresses of the Endpoints subsets that carry the port of
  * that name. No Service, no such port or no ready address: none (503). */
@@ -248,7 +255,7 @@ static const struct ing_backend *backend_of(struct ing_build *b, const json_t *i
 		return be;
 
 	snprintf(skey, sizeof(skey), "%s/%s", ns, sname);
-	svc = json_object_get(b->w->services, skey);
+	svc = world_get(b->w, "services", skey);
 	if (!svc)
 		return be;
 	if (strcmp(str_of(json_object_get(svc, "spec"), "type") ?: "", "ExternalName") == 0) {
@@ -271,7 +278,7 @@ static const struct ing_backend *backend_of(struct ing_build *b, const json_t *i
 		return be;
 	epname = str_of(sp, "name") ?: "";
 
-	eps = json_object_get(b->w->endpoints, skey);
+	eps = world_get(b->w, "endpoints", skey);
 	subsets = json_object_get(eps, "subsets");
 	json_array_foreach(subsets, i, sub)
 		n += json_array_size(json_object_get(sub, "addresses"));

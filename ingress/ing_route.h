@@ -26,6 +26,13 @@ struct ing_world {
 	/* data of ConfigMap ingress-nginx/ingress-nginx-controller, NULL when
 	 * absent: the global settings ingress-nginx reads from it. */
 	const json_t *config;
+	/* When not NULL, how a build finds the Service or the Endpoints
+	 * (res "services" or "endpoints") at "namespace/name" a backend
+	 * names, in place of the two maps above, which it does not read
+	 * then: the module keeps only those some Ingress names. The object
+	 * is to last until the build ends. */
+	const json_t *(*backend_get)(void *arg, const char *res, const char *key);
+	void *backend_arg;
 };
 
 /* A Service port behind some paths, with its ready endpoints. */

@@ -745,10 +745,72 @@ static void test_status_address(void **state)
 	json_decref(obj);
 }
 
+/* Services and Endpoints no backend names: kept nowhere, and their
+ * changes build no table; an Ingress that comes to name one reads it from
+ * the store and routes to it at once; one no longer named is let go. */
+static void test_unnamed_services(void **state)
+{
+	struct fx *fx = *state;
+	char buf[70000];
+	uint64_t gen = fx->ing->pub.gen;
+
+	put_svc(fx, "other", 1, fx->up[1].port);
+	sync_ing(fx);
+	sync_ing(fx);
+	assert_int_equal(fx->ing->pub.gen, gen);
+	assert_null(json_object_get(fx->ing->svcs, "default/other"));
+	assert_null(json_object_get(fx->ing->eps, "default/other"));
+	assert_non_null(json_object_get(fx->ing->svcs, "default/web"));
+	assert_non_null(json_object_get(fx->ing->eps, "default/web"));
+
+	put_ing(fx, "other", "b.test", "/", "other", NULL);
+	sync_ing(fx);
+	assert_int_equal(request(fx, "GET /o HTTP/1.1\r\nHost: b.test\r\n\r\n", buf, sizeof(buf)),
+			 200);
+	assert_non_null(strstr(buf, "\r\n\r\nB "));
+	assert_non_null(json_object_get(fx->ing->eps, "default/other"));
+
+	/* Named now: its Endpoints' change builds, and routes. */
+	gen = fx->ing->pub.gen;
+	put_svc(fx, "other", 1, fx->up[0].port);
+	sync_ing(fx);
+	assert_true(fx->ing->pub.gen > gen);
+	assert_int_equal(request(fx, "GET /o HTTP/1.1\r\nHost: b.test\r\n\r\n", buf, sizeof(buf)),
+			 200);
+	assert_non_null(strstr(buf, "\r\n\r\nA "));
+
+	/* Its Ingress gone: let go, and unnamed again. */
+	assert_int_equal(fx->fw.w.remove(fx->fw.w.arg, res("networking.k8s.io", "ingresses"),
+					 "default", "other", NULL, 0),
+			 0);
+	sync_ing(fx);
+	assert_null(json_object_get(fx->ing->svcs, "default/other"));
+	assert_null(json_object_get(fx->ing->eps, "default/other"));
+	gen = fx->ing->pub.gen;
+	put_svc(fx, "other", 1, fx->up[1].port);
+	sync_ing(fx);
+	sync_ing(fx);
+	assert_int_equal(fx->ing->pub.gen, gen);
+	assert_int_equal(request(fx, "GET /o HTTP/1.1\r\nHost: b.test\r\n\r\n", buf, sizeof(buf)),
+			 404);
+
+	/* Named before it exists: its coming builds. */
+	put_ing(fx, "late", "c.test", "/", "late", NULL);
+	sync_ing(fx);
+	assert_int_equal(request(fx, "GET / HTTP/1.1\r\nHost: c.test\r\n\r\n", buf, sizeof(buf)),
+			 503);
+	put_svc(fx, "late", 1, fx->up[1].port);
+	sync_ing(fx);
+	assert_int_equal(request(fx, "GET / HTTP/1.1\r\nHost: c.test\r\n\r\n", buf, sizeof(buf)),
+			 200);
+	assert_non_null(strstr(buf, "\r\n\r\nB "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_routes_and_forwards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unnamed_services, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keeps_upstream_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_connection_parks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined, setup, teardown),
