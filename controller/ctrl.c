@@ -706,30 +706,35 @@ static void run_queue(struct ctrl *c, enum ctrl_queue q)
 	json_t *work = c->dirty[q];
 	const char *key;
 	json_t *v;
+	void *tmp;
 	bool ran = false;
 
 	/* Keys marked while this queue runs wait for the next pass. */
 	c->dirty[q] = json_object();
-	json_object_foreach(work, key, v) {
+	json_object_foreach_safe(work, tmp, key, v) {
 		const char *slash = strchr(key, '/');
 		char ns[256];
 
-		if (ran && ctrl_pass_spent(c)) {
-			json_object_set(c->dirty[q], key, v);
-			continue;
-		}
+		if (ran && ctrl_pass_spent(c))
+			break;
 		ran = true;
-		if (!slash || (size_t)(slash - key) >= sizeof(ns))
-			continue;
-		memcpy(ns, key, (size_t)(slash - key));
-		ns[slash - key] = '\0';
-		c->stats.reconciles++;
-		ctrl_syncs[q](c, ns, slash + 1);
-		/* A sync's reads are its own: a pass that syncs every Service
-		 * (a relist) holds one Service's trees at a time, not all. */
-		json_object_clear(c->fetched);
+		if (slash && (size_t)(slash - key) < sizeof(ns)) {
+			memcpy(ns, key, (size_t)(slash - key));
+			ns[slash - key] = '\0';
+			c->stats.reconciles++;
+			ctrl_syncs[q](c, ns, slash + 1);
+			/* A sync's reads are its own: a pass that syncs every
+			 * Service (a relist) holds one Service's trees at a
+			 * time, not all. */
+			json_object_clear(c->fetched);
+		}
+		json_object_del(work, key);
 	}
-	json_decref(work);
+	/* What is left, then what was marked meanwhile: a pass that stops
+	 * early costs what it ran, not the length of the queue. */
+	json_object_update(work, c->dirty[q]);
+	json_decref(c->dirty[q]);
+	c->dirty[q] = work;
 }
 
 /* Moves the keys whose time has come into the dirty sets; returns the ms
