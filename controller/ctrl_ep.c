@@ -376,6 +376,8 @@ static void sync_endpoints(struct ctrl *c, const json_t *svc, const json_t *grou
 		json_object_set(json_object_get(obj, "metadata"), "labels", labels);
 	else
 		json_object_del(json_object_get(obj, "metadata"), "labels");
+	/* cur is this sync's read, which the write replaces (ctrl.c):
+	 * nothing reads it from here on. */
 	if ((cur ? ctrl_update(c, CTRL_EP, obj, false) : ctrl_create(c, CTRL_EP, obj)) == 0)
 		memo_put(c, mkey, obj, want);
 	else
