@@ -39,9 +39,6 @@ static const struct {
 	[CTRL_CM] = {"", "configmaps", "configmaps"},
 };
 
-/* The wait before retrying a write the API refused. */
-#define CTRL_RETRY_MS 1000
-
 /* ---- small helpers ---- */
 
 void ctrl_key(char *buf, size_t len, const char *ns, const char *name)
@@ -158,15 +155,18 @@ const json_t *ctrl_ns(const struct ctrl *c, enum ctrl_kind k, const char *ns)
 	return json_object_get(c->cache[k], ns ? ns : "");
 }
 
-/* The copy keeps of an EndpointSlice only the Service it is labelled for
- * (a JSON string): there are as many slices as Services, a slice's tree is
- * a third of a Service's memory, and only that Service's sync reads one,
- * from the store, at most once per pass. */
+/* Services, their Endpoints and their EndpointSlices are as many as
+ * Services, and only that Service's sync reads them: the copy keeps of
+ * each only what the pass needs without reading it (kept_value), and
+ * ctrl_get reads the object from the store when a sync asks for it. The
+ * store hands every module the same tree of an object (st.h), so a tree
+ * the controllers kept would outlive every other module's use of it. */
 static bool kept_by_name(enum ctrl_kind k)
 {
-	return k == CTRL_EPS;
+	return k == CTRL_SVC || k == CTRL_EP || k == CTRL_EPS;
 }
 
+/* A slice's Service, from the slice or from what the copy keeps of it. */
 static const char *slice_service(const json_t *slice)
 {
 	if (json_is_string(slice))
@@ -174,6 +174,26 @@ static const char *slice_service(const json_t *slice)
 	/* The label's name has dots: no dotted path. */
 	return json_string_value(json_object_get(k1s_json_path(slice, "metadata.labels"),
 						 "kubernetes.io/service-name"));
+}
+
+/* What the copy keeps of an object kept by name: of a slice, the Service
+ * it is labelled for (a JSON string, slices_by_svc); of a Service, a copy
+ * of its selector or null (svc_by_label, mark_selecting); of Endpoints,
+ * that they exist. New reference. */
+static json_t *kept_value(enum ctrl_kind k, const json_t *cur)
+{
+	json_t *sel;
+
+	switch (k) {
+	case CTRL_EPS:
+		return json_string(slice_service(cur) ?: "");
+	case CTRL_SVC:
+		sel = k1s_json_path(cur, "spec.selector");
+		return json_is_object(sel) && json_object_size(sel) ? json_deep_copy(sel)
+								     : json_null();
+	default:
+		return json_true();
+	}
 }
 
 const json_t *ctrl_get(const struct ctrl *c, enum ctrl_kind k, const char *ns,
@@ -193,6 +213,11 @@ const json_t *ctrl_get(const struct ctrl *c, enum ctrl_kind k, const char *ns,
 		return NULL;	/* gone meanwhile: its event follows */
 	json_object_set_new(c->fetched, key, obj);
 	return obj;
+}
+
+bool ctrl_known(const struct ctrl *c, enum ctrl_kind k, const char *ns, const char *name)
+{
+	return json_object_get(ctrl_ns(c, k, ns), name) != NULL;
 }
 
 static json_t *cache_ns(struct ctrl *c, enum ctrl_kind k, const char *ns)
@@ -283,12 +308,12 @@ static void selector_key(char *key, size_t len, const char *ns, const json_t *se
 			 json_string_value(json_object_get(sel, least)));
 }
 
-static void index_service(struct ctrl *c, const char *ns, const char *name, const json_t *svc,
+static void index_service(struct ctrl *c, const char *ns, const char *name, const json_t *sel,
 			  bool add)
 {
 	char key[1024];
 
-	selector_key(key, sizeof(key), ns, k1s_json_path(svc, "spec.selector"));
+	selector_key(key, sizeof(key), ns, sel);
 	if (!key[0])
 		return;	/* no selector: the controller makes no Endpoints */
 	index_set(c->svc_by_label, key, name, add);
@@ -309,10 +334,12 @@ static void mark_selecting(struct ctrl *c, const char *ns, const json_t *pod)
 			continue;
 		snprintf(key, sizeof(key), "%s/%s=%s", ns, k, json_string_value(v));
 		set = json_object_get(c->svc_by_label, key);
+		/* The selectors kept in the copy: a pod's event reads no
+		 * Service from the store. */
 		json_object_foreach((json_t *)set, sname, yes) {
-			const json_t *svc = ctrl_get(c, CTRL_SVC, ns, sname);
+			const json_t *sel = json_object_get(ctrl_ns(c, CTRL_SVC, ns), sname);
 
-			if (svc && ctrl_map_match(k1s_json_path(svc, "spec.selector"), labels))
+			if (ctrl_map_match(sel, labels))
 				ctrl_mark(c, CTRL_Q_SVC, ns, sname);
 		}
 	}
@@ -459,9 +486,9 @@ static void apply(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *
 	old = json_incref(json_object_get(m, name));
 
 	if (k == CTRL_SVC && old)
-		index_service(c, ns, name, old, false);
+		index_service(c, ns, name, old, false);	/* the kept selector */
 	if (k == CTRL_SVC && cur)
-		index_service(c, ns, name, cur, true);
+		index_service(c, ns, name, k1s_json_path(cur, "spec.selector"), true);
 	if (k == CTRL_EPS && old)
 		index_slice(c, ns, name, old, false);
 	if (k == CTRL_EPS && cur)
@@ -471,19 +498,14 @@ static void apply(struct ctrl *c, enum ctrl_kind k, const char *ns, const char *
 
 		snprintf(key, sizeof(key), "%d/%s/%s", (int)k, ns, name);
 		/* What this pass read is stale now. Only what it read: a
-		 * relist puts every slice through here. */
+		 * relist puts every Service, Endpoints and slice through here. */
 		if (cur && json_object_get(c->fetched, key))
 			json_object_set(c->fetched, key, (json_t *)cur);
 		else
 			json_object_del(c->fetched, key);
 	}
-	/* A Service's own objects, of which there are as many as Services,
-	 * are kept as given: the store's shared object, or what the
-	 * controller wrote, neither changed after (st.h). */
 	if (cur && kept_by_name(k))
-		json_object_set_new(m, name, json_string(slice_service(cur) ?: ""));
-	else if (cur && (k == CTRL_SVC || k == CTRL_EP))
-		json_object_set(m, name, (json_t *)cur);
+		json_object_set_new(m, name, kept_value(k, cur));
 	else if (cur)
 		json_object_set_new(m, name, json_deep_copy(cur));
 	else
@@ -684,27 +706,35 @@ static void run_queue(struct ctrl *c, enum ctrl_queue q)
 	json_t *work = c->dirty[q];
 	const char *key;
 	json_t *v;
+	void *tmp;
 	bool ran = false;
 
 	/* Keys marked while this queue runs wait for the next pass. */
 	c->dirty[q] = json_object();
-	json_object_foreach(work, key, v) {
+	json_object_foreach_safe(work, tmp, key, v) {
 		const char *slash = strchr(key, '/');
 		char ns[256];
 
-		if (ran && ctrl_pass_spent(c)) {
-			json_object_set(c->dirty[q], key, v);
-			continue;
-		}
+		if (ran && ctrl_pass_spent(c))
+			break;
 		ran = true;
-		if (!slash || (size_t)(slash - key) >= sizeof(ns))
-			continue;
-		memcpy(ns, key, (size_t)(slash - key));
-		ns[slash - key] = '\0';
-		c->stats.reconciles++;
-		ctrl_syncs[q](c, ns, slash + 1);
+		if (slash && (size_t)(slash - key) < sizeof(ns)) {
+			memcpy(ns, key, (size_t)(slash - key));
+			ns[slash - key] = '\0';
+			c->stats.reconciles++;
+			ctrl_syncs[q](c, ns, slash + 1);
+			/* A sync's reads are its own: a pass that syncs every
+			 * Service (a relist) holds one Service's trees at a
+			 * time, not all. */
+			json_object_clear(c->fetched);
+		}
+		json_object_del(work, key);
 	}
-	json_decref(work);
+	/* What is left, then what was marked meanwhile: a pass that stops
+	 * early costs what it ran, not the length of the queue. */
+	json_object_update(work, c->dirty[q]);
+	json_decref(c->dirty[q]);
+	c->dirty[q] = work;
 }
 
 /* Moves the keys whose time has come into the dirty sets; returns the ms

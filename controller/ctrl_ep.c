@@ -315,11 +315,19 @@ static void sync_endpoints(struct ctrl *c, const json_t *svc, const json_t *grou
 	const char *ns = k1s_json_str(svc, "metadata.namespace") ?: "";
 	const char *name = k1s_json_str(svc, "metadata.name");
 	const json_t *cur = ctrl_get(c, CTRL_EP, ns, name);
-	json_t *subsets = json_array(), *labels = wanted_labels(svc), *want, *obj;
+	json_t *subsets, *labels, *want, *obj;
 	const char **keys;
 	char mkey[600];
 	size_t n;
 
+	/* Known but not read: the store failed, or they went meanwhile and
+	 * their event marks the Service again. Creating them would clash. */
+	if (!cur && ctrl_known(c, CTRL_EP, ns, name)) {
+		ctrl_mark_at(c, CTRL_Q_SVC, ns, name, c->now_ms + CTRL_RETRY_MS);
+		return;
+	}
+	subsets = json_array();
+	labels = wanted_labels(svc);
 	keys = group_keys(groups, &n);
 	for (size_t i = 0; keys && i < n; i++) {
 		json_t *g = json_object_get(groups, keys[i]);
@@ -368,6 +376,8 @@ static void sync_endpoints(struct ctrl *c, const json_t *svc, const json_t *grou
 		json_object_set(json_object_get(obj, "metadata"), "labels", labels);
 	else
 		json_object_del(json_object_get(obj, "metadata"), "labels");
+	/* cur is this sync's read, which the write replaces (ctrl.c):
+	 * nothing reads it from here on. */
 	if ((cur ? ctrl_update(c, CTRL_EP, obj, false) : ctrl_create(c, CTRL_EP, obj)) == 0)
 		memo_put(c, mkey, obj, want);
 	else
@@ -573,12 +583,17 @@ void ctrl_ep_sync(struct ctrl *c, const char *ns, const char *name)
 	const char *type;
 	json_t *groups, *have;
 
+	if (!svc && ctrl_known(c, CTRL_SVC, ns, name)) {
+		/* Not read: as for its Endpoints (sync_endpoints). */
+		ctrl_mark_at(c, CTRL_Q_SVC, ns, name, c->now_ms + CTRL_RETRY_MS);
+		return;
+	}
 	if (!svc) {
 		char mkey[600];
 
 		/* The service is gone: so are its endpoints. The slices would
 		 * go with their owner; do not leave it to chance. */
-		if (ctrl_get(c, CTRL_EP, ns, name))
+		if (ctrl_known(c, CTRL_EP, ns, name))
 			ctrl_remove(c, CTRL_EP, ns, name, NULL, 0);
 		snprintf(mkey, sizeof(mkey), "ep/%s/%s", ns, name);
 		json_object_del(c->memo, mkey);

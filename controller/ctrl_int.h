@@ -2,9 +2,12 @@
  * outside controller/ (tests excepted) includes this file.
  *
  * The controllers keep a read-only copy of the objects they watch (pods,
- * replica sets, deployments, services, endpoints, endpoint slices, jobs,
- * namespaces, the kube-root-ca.crt ConfigMaps), fed
- * from the store's event log by a before-sleep hook. Each event marks the
+ * replica sets, deployments, jobs, namespaces, the kube-root-ca.crt
+ * ConfigMaps), fed from the store's event log by a before-sleep hook. Of
+ * services, endpoints and endpoint slices, as many as Services, the copy
+ * keeps only what routes events to keys (a service's selector, a slice's
+ * service, that endpoints exist); a sync reads the objects themselves
+ * from the store (ctrl_get). Each event marks the
  * keys it concerns dirty in one queue per reconciler; a pass then
  * reconciles each dirty key once. Writes go through the k1s_writer and are
  * applied to the copy at once, so that a later reconciler of the same pass
@@ -82,14 +85,15 @@ struct ctrl {
 	struct st_follower follow;	/* the copy below, kept up with the store */
 	const char *follow_res[CTRL_NKINDS + 1];
 	bool reconciled;		/* a whole pass has run over a full list */
-	json_t *cache[CTRL_NKINDS];	/* namespace -> name -> object, never mutated */
+	json_t *cache[CTRL_NKINDS];	/* namespace -> name -> object, never mutated
+					 * (services, endpoints, slices: see kept_value) */
 	json_t *dirty[CTRL_NQUEUES];	/* "ns/name" -> true */
 	json_t *later[CTRL_NQUEUES];	/* "ns/name" -> due time in ms (k1s_now_ms) */
 	json_t *memo;			/* "kind/ns/name" -> content last written */
 	json_t *slices_by_svc;		/* "ns/service" -> {slice name: true} */
 	json_t *svc_by_label;		/* "ns/key=value" -> {service: true} (ctrl.c) */
 	json_t *fetched;		/* "kind/ns/name" -> an object kept by name, read
-					 * from the store this pass (ctrl_get) */
+					 * from the store by the current sync (ctrl_get) */
 	char *root_ca;			/* the cluster CA's certificate, PEM */
 
 	unsigned pass_writes;		/* writes made by the current pass */
@@ -112,12 +116,18 @@ struct ctrl {
  * -1 when nothing is pending). */
 int ctrl_reconcile(struct ctrl *c);
 
-/* The object of a kind, or NULL. Borrowed until the next write or pass.
- * EndpointSlices are read from the store when asked for (ctrl.c). */
+/* The object of a kind, or NULL. Borrowed until the next write or the end
+ * of the current sync. Services, Endpoints and EndpointSlices are read
+ * from the store when asked for (ctrl.c), once per sync: NULL then also
+ * when the read failed or the object went meanwhile (its event follows);
+ * ctrl_known tells those apart from an object the copy never had. */
 const json_t *ctrl_get(const struct ctrl *c, enum ctrl_kind k, const char *ns,
 		       const char *name);
+/* Whether the copy has an object of that name, without reading it. */
+bool ctrl_known(const struct ctrl *c, enum ctrl_kind k, const char *ns, const char *name);
 /* The objects of a kind in a namespace, as a name -> object JSON object,
- * or NULL when there is none. Borrowed; iterate without modifying. */
+ * or NULL when there is none. Borrowed; iterate without modifying. Of
+ * the kinds ctrl_get reads from the store, what the copy keeps instead. */
 const json_t *ctrl_ns(const struct ctrl *c, enum ctrl_kind k, const char *ns);
 /* The names of the EndpointSlices labelled for a service ({name: true}),
  * or NULL: an index, so that a service's sync does not scan them all. */
@@ -131,6 +141,9 @@ bool ctrl_pass_spent(const struct ctrl *c);
 void ctrl_mark(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name);
 void ctrl_mark_at(struct ctrl *c, enum ctrl_queue q, const char *ns, const char *name,
 		  int64_t due_ms);
+
+/* The wait before retrying a write the API refused, or a read. */
+#define CTRL_RETRY_MS 1000
 
 /* Queues a key again after a failed write: at once after a conflict or
  * a name clash (the copy is fresh again), after a second otherwise, so

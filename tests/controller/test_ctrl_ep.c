@@ -336,6 +336,99 @@ static void many_endpoints_split_slices(void **state)
 	json_decref(slices);
 }
 
+/* Another module's follower: keeps every Service and Endpoints it is
+ * given, as the store hands it out, by "resource/name". */
+static void keep_given(void *arg, const char *res, const json_t *obj, bool deleted)
+{
+	char key[600];
+
+	snprintf(key, sizeof(key), "%s/%s", res, k1s_json_str(obj, "metadata.name") ?: "");
+	if (deleted)
+		json_object_del(arg, key);
+	else
+		json_object_set(arg, key, (json_t *)obj);
+}
+
+static const struct st_follow_ops keep_ops = {NULL, keep_given, NULL};
+
+/* Fails unless every tree `given` holds has `held` references, those of
+ * the store's table and of the test: nobody else, the controllers
+ * included, keeps one. */
+static void held_by_none(const json_t *given, size_t held)
+{
+	const char *k;
+	json_t *o;
+
+	json_object_foreach((json_t *)given, k, o)
+		if (o->refcount != held)
+			fail_msg("%s: %zu references, %zu expected", k, (size_t)o->refcount, held);
+}
+
+/* The store hands every module the same tree of a Service; a module that
+ * kept it would keep all 10,000 alive. The controllers read a Service and
+ * its Endpoints from the store when the Service syncs and keep only its
+ * selector, through writes, a relist after compaction, and a deletion. */
+static void service_trees_are_not_kept(void **state)
+{
+	static const char *const res[] = {"services", "endpoints", NULL};
+	struct fx *fx = *state;
+	struct st_follower other;
+	json_t *given = json_object(), *ep;
+	char name[32], rvb[32];
+	size_t held;
+
+	st_follow_init(&other, fx->st, "other", res, &keep_ops, given);
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "svc-%d", i);
+		create(fx, "services", service(name, name, json_integer(3000)));
+	}
+	create(fx, "pods", pod("svc-0-a", "svc-0", NULL, 0));
+	/* A Service without a selector, with its user's Endpoints. */
+	ep = service("ext", "x", json_integer(5432));
+	json_object_del(json_object_get(ep, "spec"), "selector");
+	create(fx, "services", ep);
+	create(fx, "endpoints",
+	       json_pack("{s:{s:s}, s:[{s:[{s:s}], s:[{s:i, s:s}]}]}", "metadata", "name", "ext",
+			 "subsets", "addresses", "ip", "192.168.1.50", "ports", "port", 5432,
+			 "protocol", "TCP"));
+	assert_int_equal(st_follow(&other), 0);
+	/* Before the controllers see them: the table's reference and ours. */
+	held = json_object_get(given, "services/svc-0")->refcount;
+
+	settle(fx);
+	run_pod(fx, "svc-0-a", true);
+	settle(fx);
+	assert_int_equal(st_follow(&other), 0);
+	assert_int_equal(json_object_size(given), 2 * 21);
+	held_by_none(given, held);
+	ep = get(fx, "endpoints", "svc-0");
+	assert_int_equal(json_array_size(json_object_get(subset(ep, 0), "addresses")), 1);
+	snprintf(rvb, sizeof(rvb), "%s", k1s_json_str(ep, "metadata.resourceVersion"));
+	json_decref(ep);
+
+	/* Compaction: the controllers list everything again, rewrite
+	 * nothing, and keep nothing they were given. */
+	create(fx, "configmaps", json_pack("{s:{s:s}}", "metadata", "name", "tick"));
+	assert_int_equal(st_compact(fx->st, 0), 0);
+	settle(fx);
+	held_by_none(given, held);
+	ep = get(fx, "endpoints", "svc-0");
+	assert_string_equal(k1s_json_str(ep, "metadata.resourceVersion"), rvb);
+	json_decref(ep);
+
+	/* The selector they kept still finds the Service of a new pod. */
+	create(fx, "pods", pod("svc-0-b", "svc-0", NULL, 0));
+	settle(fx);
+	run_pod(fx, "svc-0-b", true);
+	settle(fx);
+	ep = get(fx, "endpoints", "svc-0");
+	assert_int_equal(json_array_size(json_object_get(subset(ep, 0), "addresses")), 2);
+	json_decref(ep);
+	assert_int_equal(st_follow(&other), 0);
+	held_by_none(given, held);
+	json_decref(given);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +443,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(service_deletion_removes_endpoints, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(many_endpoints_split_slices, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(service_trees_are_not_kept, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("controller", tests, NULL, NULL);
