@@ -131,11 +131,13 @@ int st_compact(struct st *st, int64_t keep);
  * (compaction), it lists them again. On the control loop's thread.
  *
  * Every follower is given the same json_t for the same revision of an
- * object. A module that never changes what it keeps may keep that
- * (json_incref) rather than a copy: with the dataplane, DNS and
- * NetworkPolicy each keeping every Service and Endpoints, one copy instead
- * of three. Followers see objects without metadata.managedFields, which
- * only the API reads (an update that leaves them out keeps them). */
+ * object, freed when the last holder lets it go. A module that never
+ * changes what it keeps may keep that (json_incref) rather than a copy,
+ * but a tree is large beside what a module reads of it: the modules keep
+ * compact records of Services and Endpoints, or read them back with
+ * st_get when a key's turn comes, so that 10,000 Services are not held as
+ * trees at all. Followers see objects without metadata.managedFields,
+ * which only the API reads (an update that leaves them out keeps them). */
 
 struct st_follow_ops {
 	/* Before a full list: forget the copy. May be NULL. */
