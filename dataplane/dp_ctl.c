@@ -22,22 +22,22 @@
 
 void dp_cache_put(struct dp *dp, const char *res, const json_t *obj, bool del)
 {
-	json_t *cache = strcmp(res, "services") == 0 ? dp->svcs : dp->eps;
+	bool svc = strcmp(res, "services") == 0;
+	struct dp_svc_rec *old;
 	char key[512];
-	json_t *old;
 
 	snprintf(key, sizeof(key), "%s/%s", k1s_json_str(obj, "metadata.namespace") ?: "",
 		 k1s_json_str(obj, "metadata.name") ?: "");
 	/* A load balancer address let go: those waiting may have it. */
-	if (cache == dp->svcs && (old = json_object_get(cache, key)) &&
-	    json_array_size(k1s_json_path(old, "status.loadBalancer.ingress")) &&
+	if (svc && (old = dp_svc_rec_get(dp, key)) && old->nlb &&
 	    (del || !json_array_size(k1s_json_path(obj, "status.loadBalancer.ingress"))))
 		dp->lb_freed = true;
+	/* Only the record is kept: the store's object is let go with the
+	 * event, so no copy of it lives on here. */
 	if (del)
-		json_object_del(cache, key);
-	else
-		/* The store's shared object: kept, never changed (st.h). */
-		json_object_set(cache, key, (json_t *)obj);
+		dp_rec_del(dp, res, key);
+	else if (dp_rec_put(dp, res, key, obj) < 0)
+		k1s_warn("dp", "%s %s: out of memory: not served", res, key);
 	dp_snap_mark(dp, key);
 	dp->dirty = true;
 }
@@ -51,8 +51,7 @@ static void on_reset(void *arg)
 {
 	struct dp *dp = arg;
 
-	json_object_clear(dp->svcs);
-	json_object_clear(dp->eps);
+	dp_rec_clear(dp);
 }
 
 static void on_relisted(void *arg)
@@ -179,14 +178,12 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 		dp->src_client = dp_host_setup() == 0;
 	}
 	st_follow_init(&dp->follow, st, "dp", followed, &follow_ops, dp);
-	dp->svcs = json_object();
-	dp->eps = json_object();
 	dp->todo = json_object();
 	dp->lb_pending = json_object();
 	if (n < 1)
 		n = 1;
 	dp->loops = calloc((size_t)n, sizeof(*dp->loops));
-	if (!dp->svcs || !dp->eps || !dp->todo || !dp->lb_pending || !dp->loops ||
+	if (!dp->todo || !dp->lb_pending || !dp->loops ||
 	    k1s_pub_init(&dp->pub, n, give_back, dp) < 0) {
 		e = -ENOMEM;
 		goto fail;
@@ -225,8 +222,7 @@ void dp_free(struct dp *dp)
 	dp_snap_free(dp->spare);
 	free(dp->lsn_set);
 	dp_comp_clear(dp);
-	json_decref(dp->svcs);
-	json_decref(dp->eps);
+	dp_rec_clear(dp);
 	json_decref(dp->todo);
 	json_decref(dp->lb_pending);
 	dp_lb_withdraw_all(dp);

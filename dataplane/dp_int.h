@@ -154,12 +154,92 @@ struct dp_l2_addr {
 	int ifindex;
 };
 
+/* What the control side keeps of each Service and Endpoints (dp_rec.c):
+ * the fields compile() and the LoadBalancer allocator read, copied out of
+ * the store's object when it arrives, which is then let go (the store
+ * frees an object once no module holds it). One allocation per record:
+ * the record, its arrays and its strings. Control loop only. */
+enum dp_svc_type {
+	DP_SVC_CLUSTER_IP,		/* also an absent or unknown spec.type */
+	DP_SVC_NODE_PORT,
+	DP_SVC_LOAD_BALANCER,
+	DP_SVC_EXTERNAL_NAME,
+};
+
+struct dp_port_rec {			/* spec.ports[] */
+	const char *name;		/* "" when absent */
+	const char *proto;		/* "TCP" when absent */
+	int64_t port, node_port;	/* 0 when absent, as json_integer_value() */
+};
+
+struct dp_lb_ip {			/* status.loadBalancer.ingress[] */
+	uint32_t ip;			/* host order */
+	bool ok;			/* ip is an address */
+};
+
+struct dp_svc_rec {
+	struct dp_svc_rec *next;	/* hash chain */
+	uint8_t type;			/* enum dp_svc_type */
+	bool deleting;			/* metadata.deletionTimestamp */
+	bool cip_ok;			/* spec.clusterIP is an address */
+	bool local_policy;		/* externalTrafficPolicy: Local */
+	uint32_t cluster_ip;		/* host order */
+	uint32_t affinity_s;		/* ClientIP affinity timeout; 0 = none */
+	uint32_t asked;			/* spec.loadBalancerIP or MetalLB's annotation,
+					 * host order; 0 = none */
+	int64_t rev;			/* metadata.resourceVersion */
+	const char *asked_why;		/* set: the request is invalid, in the
+					 * AllocationFailed event's words */
+	uint32_t nports, nlb;
+	struct dp_port_rec *ports;
+	struct dp_lb_ip *lb;
+	char key[];			/* "ns/name" */
+};
+
+struct dp_ep_port {			/* subsets[].ports[] */
+	const char *name;		/* "" when absent */
+	uint16_t port;			/* 0 when absent or out of range */
+	int8_t proto;			/* enum dp_proto, -1 for another */
+};
+
+struct dp_subset {
+	uint32_t nports, nips;
+	struct dp_ep_port *ports;
+	uint32_t *ips;			/* addresses[].ip, network order */
+};
+
+struct dp_ep_rec {
+	struct dp_ep_rec *next;
+	uint32_t nsubsets;
+	struct dp_subset *subsets;
+	char key[];
+};
+
+#define DP_REC_BUCKETS 4096
+
+/* FNV-1a of "ns/name", for the record and compiled-service tables. */
+uint32_t dp_key_hash(const char *key);
+struct dp_svc_rec *dp_svc_rec_get(const struct dp *dp, const char *key);
+struct dp_ep_rec *dp_ep_rec_get(const struct dp *dp, const char *key);
+/* Replaces the record of key (res "services" or "endpoints") with one of
+ * obj: 0, or -ENOMEM with the old record gone. */
+int dp_rec_put(struct dp *dp, const char *res, const char *key, const json_t *obj);
+void dp_rec_del(struct dp *dp, const char *res, const char *key);
+void dp_rec_clear(struct dp *dp);
+/* The bytes malloc gave the records (malloc_usable_size). */
+size_t dp_rec_bytes(const struct dp *dp);
+
+/* Every Service record: i a size_t, r a struct dp_svc_rec *. */
+#define dp_svc_rec_foreach(dp, i, r)                        \
+	for ((i) = 0; (i) < DP_REC_BUCKETS; (i)++)          \
+		for ((r) = (dp)->svc_rec[i]; (r); (r) = (r)->next)
+
 /* LoadBalancer status (dp_lb.c): gives the services that changed an
  * address or leaves them Pending with a Warning event, and keeps the
  * announced addresses those in use. */
 void dp_lb_status(struct dp *dp);
-/* The control side's copy of a Service or Endpoints changed (res
- * "services" or "endpoints"): kept, and the service compiled again. */
+/* A Service or Endpoints changed (res "services" or "endpoints"): its
+ * record replaced, and the service compiled again. */
 void dp_cache_put(struct dp *dp, const char *res, const json_t *obj, bool del);
 /* Withdraws every address announced (shutdown). */
 void dp_lb_withdraw_all(struct dp *dp);
@@ -167,7 +247,7 @@ void dp_lb_withdraw_all(struct dp *dp);
 struct dp_loop;
 struct dp_comp;
 
-#define DP_COMP_BUCKETS 4096
+#define DP_COMP_BUCKETS DP_REC_BUCKETS	/* dp_key_hash() */
 
 struct dp {
 	struct st *st;
@@ -201,7 +281,10 @@ struct dp {
 	/* Control side. */
 	struct st_follower follow;
 	bool dirty;
-	void *svcs, *eps;		/* json_t: "ns/name" -> object */
+	struct dp_svc_rec *svc_rec[DP_REC_BUCKETS];
+	struct dp_ep_rec *ep_rec[DP_REC_BUCKETS];
+	size_t nsvc_rec, nep_rec;
+	size_t rec_bytes;
 	void *todo;			/* json_t: keys to compile again */
 	struct dp_comp *comp[DP_COMP_BUCKETS];
 	size_t ncomp;

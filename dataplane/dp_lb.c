@@ -25,18 +25,15 @@
 #include "k1s_types.h"
 #include "k1s_writer.h"
 
-static bool is_lb(const json_t *svc)
+static bool is_lb(const struct dp_svc_rec *svc)
 {
-	return strcmp(k1s_json_str(svc, "spec.type") ?: "", "LoadBalancer") == 0;
+	return svc->type == DP_SVC_LOAD_BALANCER;
 }
 
-static uint32_t status_ip(const json_t *svc)
+/* The first status.loadBalancer.ingress[] address, 0 with none. */
+static uint32_t status_ip(const struct dp_svc_rec *svc)
 {
-	const char *s = k1s_json_str(
-		json_array_get(k1s_json_path(svc, "status.loadBalancer.ingress"), 0), "ip");
-	uint32_t ip;
-
-	return s && k1s_ip4_parse(s, &ip) == 0 ? ip : 0;
+	return svc->nlb && svc->lb[0].ok ? svc->lb[0].ip : 0;
 }
 
 static bool in_pool(const struct dp *dp, uint32_t ip)
@@ -44,46 +41,41 @@ static bool in_pool(const struct dp *dp, uint32_t ip)
 	return dp->pool_lo && ip >= dp->pool_lo && ip <= dp->pool_hi;
 }
 
-static bool taken(struct dp *dp, const json_t *self, uint32_t ip)
+static bool taken(struct dp *dp, const struct dp_svc_rec *self, uint32_t ip)
 {
-	const char *key;
-	json_t *svc;
+	struct dp_svc_rec *svc;
+	size_t i;
 
-	json_object_foreach(dp->svcs, key, svc)
+	dp_svc_rec_foreach(dp, i, svc)
 		if (svc != self && status_ip(svc) == ip)
 			return true;
 	return false;
 }
 
 /* Whether svc asks for port/proto. */
-static bool asks(const json_t *svc, json_int_t port, const char *proto, bool node_port)
+static bool asks(const struct dp_svc_rec *svc, int64_t port, const char *proto, bool node_port)
 {
-	const json_t *p;
-	size_t i;
-
-	json_array_foreach(k1s_json_path(svc, "spec.ports"), i, p)
-		if (json_integer_value(json_object_get(p, node_port ? "nodePort" : "port")) == port &&
-		    strcmp(k1s_json_str(p, "protocol") ?: "TCP", proto) == 0)
+	for (uint32_t i = 0; i < svc->nports; i++)
+		if ((node_port ? svc->ports[i].node_port : svc->ports[i].port) == port &&
+		    strcmp(svc->ports[i].proto, proto) == 0)
 			return true;
 	return false;
 }
 
 /* Every port of svc is free on the node's address: not reserved for the
  * ingress, not another load balancer's there, nobody's node port. */
-static bool node_ports_free(struct dp *dp, const json_t *svc)
+static bool node_ports_free(struct dp *dp, const struct dp_svc_rec *svc)
 {
-	const json_t *p, *other;
-	const char *key;
-	size_t i;
-
-	json_array_foreach(k1s_json_path(svc, "spec.ports"), i, p) {
-		json_int_t port = json_integer_value(json_object_get(p, "port"));
-		const char *proto = k1s_json_str(p, "protocol") ?: "TCP";
+	for (uint32_t i = 0; i < svc->nports; i++) {
+		int64_t port = svc->ports[i].port;
+		const char *proto = svc->ports[i].proto;
+		struct dp_svc_rec *other;
+		size_t b;
 
 		for (int *r = dp->reserved; r && *r; r++)
 			if (*r == port && strcmp(proto, "TCP") == 0)
 				return false;
-		json_object_foreach(dp->svcs, key, other) {
+		dp_svc_rec_foreach(dp, b, other) {
 			if (other != svc && is_lb(other) && status_ip(other) == dp->node_ip_h &&
 			    asks(other, port, proto, false))
 				return false;
@@ -92,50 +84,6 @@ static bool node_ports_free(struct dp *dp, const json_t *svc)
 		}
 	}
 	return true;
-}
-
-/* The address spec.loadBalancerIP or MetalLB's annotation asks for: 0
- * with none, -EINVAL with a message for the event. */
-static int asked_ip(const json_t *svc, uint32_t *ip, char *why, size_t len)
-{
-	static const char *const annotations[] = {"metallb.io/loadBalancerIPs",
-						  "metallb.universe.tf/loadBalancerIPs"};
-	const json_t *ann = k1s_json_path(svc, "metadata.annotations");
-	const char *spec = k1s_json_str(svc, "spec.loadBalancerIP");
-	const char *list = NULL, *name = NULL;
-	char first[64];
-
-	*ip = 0;
-	for (size_t i = 0; i < 2 && !list; i++)
-		if ((list = json_string_value(json_object_get(ann, annotations[i]))))
-			name = annotations[i];
-	if (spec && !*spec)
-		spec = NULL;
-	if (list && spec) {
-		snprintf(why, len, "service can not have both %s and svc.Spec.LoadBalancerIP", name);
-		return -EINVAL;
-	}
-	if (list) {
-		/* The first IPv4 address of the list: k1s has no IPv6. */
-		size_t n = strcspn(list, ",");
-
-		while (n && *list == ' ') {
-			list++;
-			n--;
-		}
-		while (n && list[n - 1] == ' ')
-			n--;
-		snprintf(first, sizeof(first), "%.*s", (int)n, list);
-		if (k1s_ip4_parse(first, ip) < 0) {
-			snprintf(why, len, "invalid %s: \"%s\"", name,
-				 json_string_value(json_object_get(ann, name)));
-			return -EINVAL;
-		}
-	} else if (spec && k1s_ip4_parse(spec, ip) < 0) {
-		snprintf(why, len, "invalid spec.loadBalancerIP \"%s\"", spec);
-		return -EINVAL;
-	}
-	return 0;
 }
 
 static bool announced(const struct dp *dp, uint32_t ip)
@@ -238,14 +186,17 @@ static int claim(struct dp *dp, uint32_t ip, bool probe)
 }
 
 /* 0 with *ip chosen, or an error with the event's message in why. */
-static int pick(struct dp *dp, const json_t *svc, uint32_t *ip, char *why, size_t len)
+static int pick(struct dp *dp, const struct dp_svc_rec *svc, uint32_t *ip, char *why,
+		size_t len)
 {
-	uint32_t want;
+	uint32_t want = svc->asked;
 	char s[K1S_IP4_STRLEN];
 	int err;
 
-	if ((err = asked_ip(svc, &want, why, len)) < 0)
-		return err;
+	if (svc->asked_why) {
+		snprintf(why, len, "%s", svc->asked_why);
+		return -EINVAL;
+	}
 	if (want) {
 		if (!in_pool(dp, want)) {
 			snprintf(why, len, "\"%s\" is not allowed in config", k1s_ip4_str(want, s));
@@ -306,39 +257,73 @@ static void event(struct dp *dp, const json_t *svc, const char *type, const char
  * whose ports are no longer free there (changed, or now the ingress's),
  * one whose address the pool no longer has (MetalLB's ClearAssignment),
  * or one no longer a load balancer that still has an address. */
-static bool needs_status(struct dp *dp, const json_t *svc)
+static bool needs_status(struct dp *dp, const struct dp_svc_rec *svc)
 {
-	uint32_t have = status_ip(svc), want = 0;
-	bool has = json_array_size(k1s_json_path(svc, "status.loadBalancer.ingress")) > 0;
-	char why[256];
+	uint32_t have = status_ip(svc);
 
-	if (k1s_json_path(svc, "metadata.deletionTimestamp"))
+	if (svc->deleting)
 		return false;
 	if (!is_lb(svc))
-		return has;
-	if (!has)
+		return svc->nlb > 0;
+	if (!svc->nlb)
 		return true;
 	if (have == dp->node_ip_h ? !node_ports_free(dp, svc) : !in_pool(dp, have))
 		return true;
-	return asked_ip(svc, &want, why, sizeof(why)) == 0 && want && want != have;
+	return !svc->asked_why && svc->asked && svc->asked != have;
 }
 
-static void write_status(struct dp *dp, const char *key, const json_t *svc)
+/* The Service as stored, to write its status and name it in events: the
+ * record has only what the allocator reads. Its resourceVersion is the
+ * record's, so that the write is conditional on what was decided on. */
+static json_t *stored_service(struct dp *dp, const struct dp_svc_rec *svc)
+{
+	char ns[256], rv[32];
+	const char *name = strchr(svc->key, '/');
+	json_t *obj = NULL;
+	int err;
+
+	if (!name || (size_t)(name - svc->key) >= sizeof(ns))
+		return NULL;
+	snprintf(ns, sizeof(ns), "%.*s", (int)(name - svc->key), svc->key);
+	if ((err = st_get(dp->st, "services", ns, name + 1, &obj)) < 0) {
+		/* Gone: its deletion is the next event. */
+		if (err != -ENOENT)
+			k1s_warn("dp", "service %s: reading it: %s", svc->key, k1s_strerror(err));
+		return NULL;
+	}
+	/* As followers see it (st.h). */
+	json_object_del(json_object_get(obj, "metadata"), "managedFields");
+	snprintf(rv, sizeof(rv), "%lld", (long long)svc->rev);
+	if (svc->rev)
+		json_object_set_new(json_object_get(obj, "metadata"), "resourceVersion",
+				    json_string(rv));
+	return obj;
+}
+
+static void write_status(struct dp *dp, struct dp_svc_rec *svc)
 {
 	const struct k1s_resource *r = k1s_resource_find("", "services");
-	json_t *obj = json_deep_copy(svc);
-	json_t *status = k1s_json_obj(obj, "status");
-	char why[256] = "", s[K1S_IP4_STRLEN], msg[320];
-	uint32_t had = status_ip(svc), ip = 0;
+	json_t *cur = stored_service(dp, svc), *obj, *status;
+	char why[256] = "", s[K1S_IP4_STRLEN], msg[320], key[512];
+	uint32_t had = status_ip(svc), nlb = svc->nlb, ip = 0;
 	int err = 0, unpicked = 0;
 	bool write;
 
+	if (!cur)
+		return;
+	if (!(obj = json_deep_copy(cur))) {
+		json_decref(cur);
+		return;
+	}
+	/* svc goes once the write is seen (dp_cache_put() replaces it). */
+	snprintf(key, sizeof(key), "%s", svc->key);
+	status = k1s_json_obj(obj, "status");
 	json_object_set_new(status, "loadBalancer", json_object());
 	if (is_lb(svc)) {
 		/* The address held now is let go first: a changed request may
 		 * want it, and pick() must not count it as taken. */
-		json_object_set(dp->svcs, key, obj);
-		unpicked = pick(dp, obj, &ip, why, sizeof(why));
+		svc->nlb = 0;
+		unpicked = pick(dp, svc, &ip, why, sizeof(why));
 		if (!unpicked)
 			json_object_set_new(status, "loadBalancer",
 					    json_pack("{s:[{s:s,s:s}]}", "ingress", "ip",
@@ -352,16 +337,17 @@ static void write_status(struct dp *dp, const char *key, const json_t *svc)
 		err = dp->w->update(dp->w->arg, r, obj, true);
 	if (err == 0 && write) {
 		/* Moved to another address: the old one is free (dp_cache_put()
-		 * sees only the object it replaces, which holds the new one). */
+		 * sees only the record it replaces, which holds none now). */
 		if (had && had != ip)
 			dp->lb_freed = true;
 		dp_cache_put(dp, "services", obj, false);
+		svc = NULL;
 		if (ip) {
 			snprintf(msg, sizeof(msg), "Assigned IP [\"%s\"]", s);
 			event(dp, obj, "Normal", "IPAllocated", msg);
 		}
 	} else {
-		json_object_set(dp->svcs, key, (json_t *)svc);
+		svc->nlb = nlb;
 		if (err && err != K1S_ECONFLICT)	/* a newer version comes next */
 			k1s_warn("dp", "service %s: load balancer status: %s", key,
 				 k1s_strerror(err));
@@ -372,19 +358,20 @@ static void write_status(struct dp *dp, const char *key, const json_t *svc)
 		json_object_set_new(dp->lb_pending, key, json_true());
 		k1s_warn("dp", "service %s: no load balancer address: %s", key, why);
 		snprintf(msg, sizeof(msg), "Failed to allocate IP for \"%s\": %s", key, why);
-		event(dp, svc, "Warning", "AllocationFailed", msg);
+		event(dp, cur, "Warning", "AllocationFailed", msg);
 	} else if (err == 0) {
 		json_object_del(dp->lb_pending, key);
 	}
 	json_decref(obj);
+	json_decref(cur);
 }
 
 /* Withdraws announced addresses no service holds; after a restart,
  * announces again those the store says are ours. */
 static void l2_sync(struct dp *dp)
 {
-	const char *key;
-	json_t *svc;
+	struct dp_svc_rec *svc;
+	size_t b;
 
 	for (size_t i = 0; i < dp->nl2;) {
 		char s[K1S_IP4_STRLEN];
@@ -400,7 +387,7 @@ static void l2_sync(struct dp *dp)
 	if (dp->l2_synced)
 		return;
 	dp->l2_synced = true;
-	json_object_foreach(dp->svcs, key, svc) {
+	dp_svc_rec_foreach(dp, b, svc) {
 		uint32_t ip = status_ip(svc);
 
 		if (is_lb(svc) && in_pool(dp, ip))
@@ -410,32 +397,31 @@ static void l2_sync(struct dp *dp)
 
 void dp_lb_status(struct dp *dp)
 {
-	json_t *todo = json_object(), *svc, *v;
+	json_t *todo = json_object(), *v;
+	struct dp_svc_rec *svc;
 	bool freed = dp->lb_freed;
 	const char *key;
 
 	/* Only services that changed since the last snapshot can need it,
 	 * and, once an address is free again, those left waiting for one. */
 	json_object_foreach(dp->todo, key, v)
-		if ((svc = json_object_get(dp->svcs, key)) && needs_status(dp, svc))
+		if ((svc = dp_svc_rec_get(dp, key)) && needs_status(dp, svc))
 			json_object_set_new(todo, key, json_true());
 	dp->lb_freed = false;
 	if (freed) {
 		void *tmp;
 
 		json_object_foreach_safe(dp->lb_pending, tmp, key, v) {
-			if (!(svc = json_object_get(dp->svcs, key)) || !is_lb(svc))
+			if (!(svc = dp_svc_rec_get(dp, key)) || !is_lb(svc))
 				json_object_del(dp->lb_pending, key);
 			else if (needs_status(dp, svc))
 				json_object_set_new(todo, key, json_true());
 		}
 	}
-	json_object_foreach(todo, key, v) {
-		json_t *copy = json_incref(json_object_get(dp->svcs, key));
-
-		write_status(dp, key, copy);
-		json_decref(copy);
-	}
+	/* Looked up again: a write before replaced its own record only. */
+	json_object_foreach(todo, key, v)
+		if ((svc = dp_svc_rec_get(dp, key)))
+			write_status(dp, svc);
 	json_decref(todo);
 	/* A release in this pass (dp->lb_freed again) retries the Pending at
 	 * the next: the write that released marked the loop dirty. */

@@ -12,7 +12,6 @@
 
 #include "dp_int.h"
 #include "k1s_hash.h"
-#include "k1s_json.h"
 #include "k1s_log.h"
 
 /* One service, compiled: lsn[].svc indexes this service's svc[]. */
@@ -25,17 +24,6 @@ struct dp_comp {
 	struct sockaddr_in *eps;
 };
 
-/* An address of an object (a Service's, an endpoint's). */
-static int parse_ip(const char *s, struct in_addr *a)
-{
-	uint32_t ip;
-
-	if (k1s_ip4_parse(s, &ip) < 0)
-		return -EINVAL;
-	a->s_addr = htonl(ip);
-	return 0;
-}
-
 void dp_snap_free(struct dp_snap *s)
 {
 	if (!s)
@@ -44,15 +32,6 @@ void dp_snap_free(struct dp_snap *s)
 	free(s->lsn);
 	free(s->eps);
 	free(s);
-}
-
-static uint32_t key_hash(const char *key)
-{
-	uint32_t h = 2166136261u;
-
-	for (const char *c = key; *c; c++)
-		h = (h ^ (uint8_t)*c) * 16777619u;
-	return h % DP_COMP_BUCKETS;
 }
 
 static void comp_free(struct dp_comp *c)
@@ -74,14 +53,14 @@ static void *grow(void *p, uint32_t n, size_t size)
 	return realloc(p, (n ? n * 2 : 4) * size);
 }
 
-static int add_lsn(struct dp_comp *c, enum dp_proto proto, const char *ip, json_int_t port,
+/* ip in host order. */
+static int add_lsn(struct dp_comp *c, enum dp_proto proto, uint32_t ip, int64_t port,
 		   bool external)
 {
-	struct in_addr a;
 	struct dp_lsn *l;
 	void *p;
 
-	if (port <= 0 || port > 65535 || parse_ip(ip, &a) < 0)
+	if (port <= 0 || port > 65535)
 		return 0;
 	if (!(p = grow(c->lsn, c->nlsn, sizeof(*l))))
 		return -ENOMEM;
@@ -90,45 +69,48 @@ static int add_lsn(struct dp_comp *c, enum dp_proto proto, const char *ip, json_
 	memset(l, 0, sizeof(*l));
 	l->proto = proto;
 	l->addr.sin_family = AF_INET;
-	l->addr.sin_addr = a;
+	l->addr.sin_addr.s_addr = htonl(ip);
 	l->addr.sin_port = htons((uint16_t)port);
 	l->svc = c->nsvc - 1;
 	l->external = external;
 	return 0;
 }
 
-/* The endpoints of one service port, appended to c->eps: Endpoints'
- * ports match by name. Returns how many, or -ENOMEM. */
-static int add_eps(struct dp_comp *c, const json_t *ep, const char *pname, const char *proto)
+static int add_lsn_at(struct dp_comp *c, enum dp_proto proto, const char *ip, int64_t port,
+		      bool external)
 {
-	const json_t *ss;
+	uint32_t a;
+
+	return k1s_ip4_parse(ip, &a) < 0 ? 0 : add_lsn(c, proto, a, port, external);
+}
+
+/* The endpoints of one service port, appended to c->eps: Endpoints'
+ * ports match by name (the last match of a subset counts). Returns how
+ * many, or -ENOMEM. */
+static int add_eps(struct dp_comp *c, const struct dp_ep_rec *ep, const char *pname,
+		   enum dp_proto proto)
+{
 	uint32_t first = c->nep;
-	size_t i;
 
-	json_array_foreach(k1s_json_path(ep, "subsets"), i, ss) {
-		const json_t *p, *a;
-		json_int_t port = 0;
-		size_t j;
+	for (uint32_t i = 0; i < ep->nsubsets; i++) {
+		const struct dp_subset *ss = &ep->subsets[i];
+		uint16_t port = 0;
 
-		json_array_foreach(json_object_get(ss, "ports"), j, p)
-			if (strcmp(k1s_json_str(p, "name") ?: "", pname) == 0 &&
-			    strcmp(k1s_json_str(p, "protocol") ?: "TCP", proto) == 0)
-				port = json_integer_value(json_object_get(p, "port"));
-		if (port <= 0 || port > 65535)
+		for (uint32_t j = 0; j < ss->nports; j++)
+			if (strcmp(ss->ports[j].name, pname) == 0 && ss->ports[j].proto == (int)proto)
+				port = ss->ports[j].port;
+		if (!port)
 			continue;
-		json_array_foreach(json_object_get(ss, "addresses"), j, a) {
-			struct in_addr in;
+		for (uint32_t j = 0; j < ss->nips; j++) {
 			void *np;
 
-			if (parse_ip(k1s_json_str(a, "ip"), &in) < 0)
-				continue;
 			if (!(np = grow(c->eps, c->nep, sizeof(*c->eps))))
 				return -ENOMEM;
 			c->eps = np;
 			memset(&c->eps[c->nep], 0, sizeof(*c->eps));
 			c->eps[c->nep].sin_family = AF_INET;
-			c->eps[c->nep].sin_addr = in;
-			c->eps[c->nep].sin_port = htons((uint16_t)port);
+			c->eps[c->nep].sin_addr.s_addr = ss->ips[j];
+			c->eps[c->nep].sin_port = htons(port);
 			c->nep++;
 		}
 	}
@@ -146,27 +128,19 @@ static uint64_t svc_id(const char *key, const char *port, const char *proto)
 	return h;
 }
 
-static int compile_port(struct dp *dp, struct dp_comp *c, const json_t *svc, const json_t *p,
-			const json_t *ep, uint32_t aff)
+static int compile_port(struct dp *dp, struct dp_comp *c, const struct dp_svc_rec *svc,
+			const struct dp_port_rec *p, const struct dp_ep_rec *ep)
 {
-	const char *type = k1s_json_str(svc, "spec.type") ?: "ClusterIP";
-	const char *cip = k1s_json_str(svc, "spec.clusterIP");
-	const char *proto = k1s_json_str(p, "protocol") ?: "TCP";
-	const char *pname = k1s_json_str(p, "name") ?: "";
-	bool lb = strcmp(type, "LoadBalancer") == 0;
-	bool nodeport = lb || strcmp(type, "NodePort") == 0;
-	json_int_t port = json_integer_value(json_object_get(p, "port"));
-	json_int_t np = json_integer_value(json_object_get(p, "nodePort"));
+	bool lb = svc->type == DP_SVC_LOAD_BALANCER;
+	bool nodeport = lb || svc->type == DP_SVC_NODE_PORT;
 	enum dp_proto pr;
 	struct dp_svc *sv;
-	const json_t *ing;
 	void *q;
-	size_t k;
 	int n = 0, err = 0;
 
-	if (strcmp(proto, "TCP") == 0)
+	if (strcmp(p->proto, "TCP") == 0)
 		pr = DP_TCP;
-	else if (strcmp(proto, "UDP") == 0)
+	else if (strcmp(p->proto, "UDP") == 0)
 		pr = DP_UDP;
 	else
 		return 0;
@@ -175,55 +149,46 @@ static int compile_port(struct dp *dp, struct dp_comp *c, const json_t *svc, con
 	c->svc = q;
 	sv = &c->svc[c->nsvc++];
 	memset(sv, 0, sizeof(*sv));
-	sv->affinity_s = aff;
-	sv->local_policy = strcmp(k1s_json_str(svc, "spec.externalTrafficPolicy") ?: "Cluster",
-				  "Local") == 0;
-	sv->id = svc_id(c->key, pname, proto);
-	if (ep && (n = add_eps(c, ep, pname, proto)) < 0)
+	sv->affinity_s = svc->affinity_s;
+	sv->local_policy = svc->local_policy;
+	sv->id = svc_id(c->key, p->name, p->proto);
+	if (ep && (n = add_eps(c, ep, p->name, pr)) < 0)
 		return n;
 	sv->nep = (uint32_t)n;
-	if (cip && *cip && strcmp(cip, "None") != 0)
-		err = add_lsn(c, pr, cip, port, false);
-	if (!err && nodeport && np > 0) {
-		err = add_lsn(c, pr, "127.0.0.1", np, true);
+	if (svc->cip_ok)
+		err = add_lsn(c, pr, svc->cluster_ip, p->port, false);
+	if (!err && nodeport && p->node_port > 0) {
+		err = add_lsn_at(c, pr, "127.0.0.1", p->node_port, true);
 		if (!err && dp->node_ip[0])
-			err = add_lsn(c, pr, dp->node_ip, np, true);
+			err = add_lsn_at(c, pr, dp->node_ip, p->node_port, true);
 	}
-	if (lb)
-		json_array_foreach(k1s_json_path(svc, "status.loadBalancer.ingress"), k, ing)
-			if (!err)
-				err = add_lsn(c, pr, k1s_json_str(ing, "ip"), port, true);
+	for (uint32_t k = 0; lb && !err && k < svc->nlb; k++)
+		if (svc->lb[k].ok)
+			err = add_lsn(c, pr, svc->lb[k].ip, p->port, true);
 	return err;
 }
 
 /* NULL with nothing to serve (gone, ExternalName, no TCP/UDP port). */
 static struct dp_comp *compile(struct dp *dp, const char *key, int *err)
 {
-	const json_t *svc = json_object_get(dp->svcs, key), *p;
-	const json_t *ep = json_object_get(dp->eps, key);
+	const struct dp_svc_rec *svc = dp_svc_rec_get(dp, key);
+	const struct dp_ep_rec *ep = dp_ep_rec_get(dp, key);
 	struct dp_comp *c;
-	uint32_t aff = 0;
-	size_t i;
 
 	*err = 0;
-	if (!svc || strcmp(k1s_json_str(svc, "spec.type") ?: "", "ExternalName") == 0)
+	if (!svc || svc->type == DP_SVC_EXTERNAL_NAME)
 		return NULL;
 	/* The cluster DNS answers on kube-dns's address in-process (dns/);
 	 * forwarding its ports would take them from it. */
 	if (strcmp(key, "kube-system/kube-dns") == 0)
 		return NULL;
-	if (strcmp(k1s_json_str(svc, "spec.sessionAffinity") ?: "None", "ClientIP") == 0) {
-		json_t *t = k1s_json_path(svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds");
-
-		aff = t ? (uint32_t)json_integer_value(t) : 10800;
-	}
 	if (!(c = calloc(1, sizeof(*c))) || !(c->key = strdup(key))) {
 		free(c);
 		*err = -ENOMEM;
 		return NULL;
 	}
-	json_array_foreach(k1s_json_path(svc, "spec.ports"), i, p)
-		if ((*err = compile_port(dp, c, svc, p, ep, aff)) < 0)
+	for (uint32_t i = 0; i < svc->nports; i++)
+		if ((*err = compile_port(dp, c, svc, &svc->ports[i], ep)) < 0)
 			break;
 	/* eps may have moved while growing: point the ports at it last. */
 	for (uint32_t j = 0, off = 0; !*err && c->eps && j < c->nsvc; off += c->svc[j++].nep)
@@ -244,12 +209,12 @@ void dp_snap_mark(struct dp *dp, const char *key)
 
 void dp_snap_mark_all(struct dp *dp)
 {
-	const char *key;
-	json_t *v;
+	struct dp_svc_rec *r;
+	size_t i;
 
 	dp_comp_clear(dp);
-	json_object_foreach(dp->svcs, key, v)
-		dp_snap_mark(dp, key);
+	dp_svc_rec_foreach(dp, i, r)
+		dp_snap_mark(dp, r->key);
 }
 
 void dp_comp_clear(struct dp *dp)
@@ -266,7 +231,7 @@ void dp_comp_clear(struct dp *dp)
 
 static int recompile(struct dp *dp, const char *key)
 {
-	struct dp_comp **pp = &dp->comp[key_hash(key)], *c;
+	struct dp_comp **pp = &dp->comp[dp_key_hash(key)], *c;
 	int err;
 
 	while (*pp && strcmp((*pp)->key, key) != 0)
@@ -282,8 +247,8 @@ static int recompile(struct dp *dp, const char *key)
 		dp->ncomp--;
 	}
 	if (c) {
-		c->next = dp->comp[key_hash(key)];
-		dp->comp[key_hash(key)] = c;
+		c->next = dp->comp[dp_key_hash(key)];
+		dp->comp[dp_key_hash(key)] = c;
 		dp->ncomp++;
 	}
 	return 0;

@@ -1041,6 +1041,97 @@ static void named_ports_of_a_multi_port_service(void **state)
 	backend_stop(&b);
 }
 
+/* What a second follower of Services and Endpoints sees: how many
+ * objects, and how many someone besides the store's table holds. */
+struct held {
+	int n, kept;
+};
+
+static void held_object(void *arg, const char *res, const json_t *obj, bool deleted)
+{
+	struct held *h = arg;
+
+	(void)res;
+	(void)deleted;
+	h->n++;
+	if (__atomic_load_n(&obj->refcount, __ATOMIC_ACQUIRE) > 1)
+		h->kept++;
+}
+
+static void held_count(struct fx *fx, struct held *h)
+{
+	static const char *const followed[] = {"services", "endpoints", NULL};
+	static const struct st_follow_ops ops = {NULL, held_object, NULL};
+	struct st_follower f;
+
+	*h = (struct held){0};
+	st_follow_init(&f, fx->st, "test", followed, &ops, h);
+	assert_int_equal(st_follow(&f), 0);
+}
+
+/* The dataplane keeps what it serves, not the store's objects: each one
+ * is freed once no module holds it, also after a relist. */
+static void keeps_no_store_objects(void **state)
+{
+	static const char *const followed[] = {"services", "endpoints", NULL};
+	static const struct st_follow_ops ops = {NULL, held_object, NULL};
+	struct fx *fx = *state;
+	struct st_follower share;
+	struct held h = {0};
+	struct backend a;
+	char name[32], ip[32];
+	int before;
+
+	/* What earlier tests of the group left. */
+	held_count(fx, &h);
+	before = h.n;
+	/* With a second follower the store hands both the same object. */
+	st_follow_init(&share, fx->st, "test", followed, &ops, &h);
+	backend_start(&a, 'A', 0);
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		snprintf(ip, sizeof(ip), "10.253.70.%d", i + 1);
+		put_svc(fx, name, "NodePort", ip, 80, 30100 + i, "TCP");
+		put_ep(fx, name, "TCP", 1, a.port);
+	}
+	put_lb(fx, "lb", "10.253.77.16", 8080, 30081, NULL, false);
+	put_ep(fx, "lb", "TCP", 1, a.port);
+	assert_string_equal(lb_ip(fx, "lb"), NODE_IP);
+	assert_int_equal(call("10.253.70.7", 80), 'A');
+	assert_int_equal(call("127.0.0.1", 30119), 'A');
+	assert_int_equal(call(NODE_IP, 8080), 'A');
+	held_count(fx, &h);
+	assert_int_equal(h.n, before + 42);
+	assert_int_equal(h.kept, 0);
+
+	/* A relist (the log compacted past the dataplane's revision). */
+	put_svc(fx, "late", "ClusterIP", "10.253.70.100", 80, 0, "TCP");
+	put_ep(fx, "late", "TCP", 1, a.port);
+	assert_int_equal(st_follow(&share), 0);
+	assert_int_equal(st_compact(fx->st, 0), 0);
+	del(fx, "services", "s0");
+	sync_dp(fx);
+	assert_int_equal(call("10.253.70.100", 80), 'A');
+	assert_int_equal(dial("10.253.70.1", 80, SOCK_STREAM), -ECONNREFUSED);
+	assert_int_equal(call(NODE_IP, 8080), 'A');
+	held_count(fx, &h);
+	assert_int_equal(h.n, before + 43);
+	assert_int_equal(h.kept, 0);
+
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		if (i)
+			del(fx, "services", name);
+		del(fx, "endpoints", name);
+	}
+	del(fx, "services", "late");
+	del(fx, "endpoints", "late");
+	del(fx, "services", "lb");
+	del(fx, "endpoints", "lb");
+	sync_dp(fx);
+	backend_stop(&a);
+}
+
 /* Ten thousand services, each with its listener; the last one answers. */
 static void many_services(void **state)
 {
@@ -1081,6 +1172,15 @@ static void many_services(void **state)
 	sync_dp(fx);
 	print_message("one more beside them in %lld ms\n", (long long)(ms() - t0));
 	assert_int_equal(call("10.253.77.20", 80), 'A');
+
+	/* The log compacted past the dataplane's revision: all listed again. */
+	put_ep(fx, "one-more", "TCP", 2, a.port, a.port);
+	assert_int_equal(st_compact(fx->st, 0), 0);
+	t0 = ms();
+	sync_dp(fx);
+	print_message("a relist of them in %lld ms; %zu bytes of records per service\n",
+		      (long long)(ms() - t0), dp_rec_bytes(fx->dp) / 10001);
+	assert_int_equal(call("10.253.117.250", 80), 'A');
 
 	assert_int_equal(st_begin(fx->st), 0);
 	for (int i = 0; i < 10000; i++) {
@@ -1347,6 +1447,7 @@ int main(void)
 		cmocka_unit_test(endpoints_change_under_load),
 		cmocka_unit_test(out_of_fds_waits),
 		cmocka_unit_test(listeners_fit_the_descriptor_limit),
+		cmocka_unit_test(keeps_no_store_objects),
 		cmocka_unit_test(many_services),
 	};
 	int rc;
