@@ -2,6 +2,7 @@
  * Multi-call: `k1s serve` runs the appliance. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,6 +72,40 @@ static int rev_mark(void *arg)
 static int rev_check(void *arg)
 {
 	return st_rev(arg) != rev_at_start ? 0 : -1;
+}
+
+/* After changes (objects parsed, trees and snapshots built and let go),
+ * the heap's free pages go back to the kernel TRIM_DELAY_MS later: glibc
+ * gives back only the top of a heap by itself, and the holes a burst left
+ * stayed resident (3.5 MiB of 66 after 10,000 Services were made). */
+#define TRIM_DELAY_MS 5000
+
+struct trim {
+	struct st *st;
+	struct k1s_loop *loop;
+	struct k1s_timer *timer;
+	int64_t rev;	/* at the last trim */
+};
+
+static void on_trim(void *arg)
+{
+	struct trim *t = arg;
+	int64_t t0 = k1s_now_ms();
+
+	t->timer = NULL;
+	t->rev = st_rev(t->st);
+	malloc_trim(0);
+	k1s_debug("main", "heap trimmed in %lld ms", (long long)(k1s_now_ms() - t0));
+}
+
+static int trim_hook(void *arg)
+{
+	struct trim *t = arg;
+
+	/* At most one trim per TRIM_DELAY_MS, however long the churn. */
+	if (!t->timer && st_rev(t->st) != t->rev)
+		t->timer = k1s_loop_timer(t->loop, TRIM_DELAY_MS, on_trim, t);
+	return -1;
 }
 
 /* The start barrier: the API listens only once every module that runs has
@@ -502,6 +537,7 @@ static int serve(int argc, char **argv)
 	struct pol *pol;
 	struct verdict_view vview;
 	struct start start;
+	struct trim trim = {0};
 	uint32_t ip;
 	int c, err, shutdown_delay_s = 0;
 
@@ -876,6 +912,7 @@ static int serve(int argc, char **argv)
 	}
 	api_attach(api, loop, rt);
 	vview = (struct verdict_view){api, pol};
+	trim = (struct trim){.st = st, .loop = loop, .rev = st_rev(st)};
 	start = (struct start){.api = api, .loop = loop, .ctrl = ctrl, .rt = rt, .dp = dp,
 			       .dns = dns, .ing = ing, .pol = pol, .data_dir = data_dir, .listen_addr = cfg.listen_addr,
 			       .port = cfg.port, .since_ms = k1s_now_ms()};
@@ -888,7 +925,7 @@ static int serve(int argc, char **argv)
 	    (pol && api_add_view(api, "/k1s/policy/verdict", verdict, &vview) < 0) ||
 	    (pol && api_add_view(api, "/k1s/policy/drops", drops, pol) < 0) ||
 	    k1s_loop_hook(loop, start_hook, &start) < 0 ||
-	    k1s_loop_hook(loop, rev_check, st) < 0) {
+	    k1s_loop_hook(loop, rev_check, st) < 0 || k1s_loop_hook(loop, trim_hook, &trim) < 0) {
 		k1s_err("main", "cannot set up the control loop");
 		start.failed = true;
 	} else {
