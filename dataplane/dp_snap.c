@@ -14,11 +14,14 @@
 #include "k1s_hash.h"
 #include "k1s_log.h"
 
-/* One service, compiled: lsn[].svc indexes this service's svc[]. */
+/* One service, compiled: lsn[].svc indexes this service's svc[]. Built
+ * in arrays that grow, then packed into one block with its key (packed):
+ * growth's spare room was most of the dataplane's memory per Service. */
 struct dp_comp {
 	struct dp_comp *next;
 	char *key;
 	uint32_t nsvc, nlsn, nep;
+	bool packed;
 	struct dp_svc *svc;	/* svc[].eps point into eps */
 	struct dp_lsn *lsn;
 	struct sockaddr_in *eps;
@@ -36,11 +39,42 @@ void dp_snap_free(struct dp_snap *s)
 
 static void comp_free(struct dp_comp *c)
 {
-	free(c->key);
-	free(c->svc);
-	free(c->lsn);
-	free(c->eps);
+	if (!c->packed) {
+		free(c->key);
+		free(c->svc);
+		free(c->lsn);
+		free(c->eps);
+	}
 	free(c);
+}
+
+/* c's arrays and key in one block just their size; c is freed. */
+static struct dp_comp *comp_pack(struct dp_comp *c)
+{
+	size_t svc = c->nsvc * sizeof(*c->svc), lsn = c->nlsn * sizeof(*c->lsn),
+	       eps = c->nep * sizeof(*c->eps), key = strlen(c->key) + 1;
+	struct dp_comp *p = malloc(sizeof(*p) + svc + lsn + eps + key);
+	uint8_t *at;
+
+	if (!p) {
+		comp_free(c);
+		return NULL;
+	}
+	*p = *c;
+	p->packed = true;
+	at = (uint8_t *)(p + 1);
+	/* Widest alignment first: dp_svc (8), then sockaddr_in and dp_lsn (4). */
+	p->svc = c->nsvc ? memcpy(at, c->svc, svc) : NULL;
+	at += svc;
+	p->eps = c->nep ? memcpy(at, c->eps, eps) : NULL;
+	at += eps;
+	p->lsn = c->nlsn ? memcpy(at, c->lsn, lsn) : NULL;
+	at += lsn;
+	p->key = memcpy(at, c->key, key);
+	for (uint32_t j = 0, off = 0; j < p->nsvc; off += p->svc[j++].nep)
+		p->svc[j].eps = p->eps ? p->eps + off : NULL;
+	comp_free(c);
+	return p;
 }
 
 /* ---- one service ---- */
@@ -190,13 +224,13 @@ static struct dp_comp *compile(struct dp *dp, const char *key, int *err)
 	for (uint32_t i = 0; i < svc->nports; i++)
 		if ((*err = compile_port(dp, c, svc, &svc->ports[i], ep)) < 0)
 			break;
-	/* eps may have moved while growing: point the ports at it last. */
-	for (uint32_t j = 0, off = 0; !*err && c->eps && j < c->nsvc; off += c->svc[j++].nep)
-		c->svc[j].eps = c->eps + off;
 	if (*err || c->nsvc == 0) {
 		comp_free(c);
 		return NULL;
 	}
+	/* Packing points the ports at their endpoints, where they end up. */
+	if (!(c = comp_pack(c)))
+		*err = -ENOMEM;
 	return c;
 }
 
