@@ -436,6 +436,12 @@ int api_timeout_ms(struct api *api)
 	return m;
 }
 
+void api_serve(struct api *api)
+{
+	if (api->mhd)
+		MHD_run(api->mhd);
+}
+
 void api_run(struct api *api)
 {
 	if (json_array_size(api->foreground))

@@ -35,6 +35,9 @@ struct k1s_loop {
 		void *arg;
 	} hooks[LOOP_MAX_HOOKS];
 	int nhooks;
+	k1s_timer_fn between;
+	void *between_arg;
+	int64_t between_at;	/* when it last ran */
 };
 
 int64_t k1s_now_ms(void)
@@ -163,6 +166,26 @@ int k1s_loop_hook(struct k1s_loop *l, k1s_hook_fn fn, void *arg)
 	return 0;
 }
 
+void k1s_loop_between(struct k1s_loop *l, k1s_timer_fn fn, void *arg)
+{
+	l->between = fn;
+	l->between_arg = arg;
+}
+
+/* After a callback: the between function, if it is due. */
+static void maybe_between(struct k1s_loop *l)
+{
+	int64_t now;
+
+	if (!l->between)
+		return;
+	now = k1s_now_ms();
+	if (now - l->between_at < K1S_LOOP_BETWEEN_MS)
+		return;
+	l->between_at = now;
+	l->between(l->between_arg);
+}
+
 void k1s_loop_stop(struct k1s_loop *l)
 {
 	l->stopping = true;
@@ -178,6 +201,7 @@ static void run_timers(struct k1s_loop *l)
 		l->timers = t->next;
 		t->fn(t->arg);
 		free(t);
+		maybe_between(l);
 	}
 }
 
@@ -194,6 +218,7 @@ void k1s_loop_run(struct k1s_loop *l, volatile int *stop)
 
 			if (w >= 0 && (wait < 0 || w < wait))
 				wait = w;
+			maybe_between(l);
 		}
 		if (l->stopping || (stop && *stop))
 			break;
@@ -213,8 +238,10 @@ void k1s_loop_run(struct k1s_loop *l, volatile int *stop)
 		for (int i = 0; i < n; i++) {
 			struct fd_reg *r = evs[i].data.ptr;
 
-			if (r->fn)
+			if (r->fn) {
 				r->fn(r->arg, r->fd, evs[i].events);
+				maybe_between(l);
+			}
 		}
 		while (l->dead) {
 			struct fd_reg *r = l->dead;

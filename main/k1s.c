@@ -52,6 +52,11 @@ static void on_api_ready(void *arg, int fd, uint32_t events)
 
 /* MHD may have work that no fd announces (a resumed stream, a timeout):
  * run it before every wait, then sleep no longer than it allows. */
+static void api_between(void *arg)
+{
+	api_serve(arg);
+}
+
 static int api_hook(void *arg)
 {
 	api_run(arg);
@@ -824,6 +829,8 @@ static int serve(int argc, char **argv)
 		st_close(st);
 		return 1;
 	}
+	/* A GET waits for one module's turn at most, not for all of theirs. */
+	k1s_loop_between(loop, api_between, api);
 	ctrl = ctrl_new(st, loop, api_writer(api),
 			&(struct ctrl_config){.node_name = api_node_name(api),
 					      .cert_validity = cert_validity});

@@ -20,6 +20,7 @@
 #include "k1s_event.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
+#include "k1s_work.h"
 #include "k1s_loop.h"
 #include "k1s_types.h"
 #include "k1s_writer.h"
@@ -44,6 +45,8 @@
 #define SYNC_PASS_MS 5
 
 static void ctr_start(struct pod_ctr *c);
+static void launch_queue(struct pod_ctr *c, const struct pod_launch *l, char **argv,
+			 char **envp, int stdin_r, int go_r, int tty, int run, const json_t *cspec);
 static void pod_free(struct pod_run *p);
 static void state_save(struct pod_run *p);
 
@@ -710,9 +713,8 @@ static void ctr_start(struct pod_ctr *c)
 	size_t nmounts = 0;
 	int in_p[2] = {-1, -1}, go_p[2] = {-1, -1}, slave = -1, err, run;
 	struct pod_cg *cg = NULL;
-	pid_t shim, pid;
 
-	if (!cspec || p->deleting || p->removed || rt->stopping)
+	if (!cspec || p->deleting || p->removed || rt->stopping || c->launch_job)
 		return;
 	err = ctr_argv(c, cspec, &argv, &echo);
 	if (err < 0) {
@@ -856,35 +858,167 @@ static void ctr_start(struct pod_ctr *c)
 	l.cg = cg;
 	l.mounts = mounts;
 	l.nmounts = nmounts;
-	err = pod_proc_launch(&l, &shim, &pid);
-	pod_cg_free(cg);
-	pod_vol_mounts_free(mounts, nmounts);
-	if (in_p[0] >= 0)
-		close(in_p[0]);
-	if (go_p[0] >= 0)
-		close(go_p[0]);
-	if (slave >= 0)
-		close(slave);
+	launch_queue(c, &l, argv, envp, in_p[0], go_p[0], slave, run, cspec);
+}
+
+/* ---- a run forked on the worker ----
+ *
+ * Forking the shim copies the page tables of all of k1s and waits for the
+ * shim to fork the container: tens of ms with a big heap, which the API
+ * would wait for if the loop did it. The worker forks; the loop then
+ * takes the run up where ctr_start left it. */
+
+struct pod_launch_job {
+	struct pod_ctr *c;	/* NULL once the container is gone */
+	struct pod_launch l;	/* its strings are the job's own: */
+	char netns[128], hostname[256], resolv[1100], hosts[1100], workdir[512];
+	char logp[1100], exitp[1100], image[512];
+	char **argv, **envp;
+	struct pod_mount *mounts;
+	size_t nmounts;
+	struct pod_cg *cg;
+	int fds[3];		/* stdin_r, go_r, tty: the container's ends */
+	int run, err;
+	pid_t shim, pid;
+};
+
+static void launch_run(void *arg)
+{
+	struct pod_launch_job *j = arg;
+
+	j->err = pod_proc_launch(&j->l, &j->shim, &j->pid);
+}
+
+static void launch_free(struct pod_launch_job *j)
+{
+	pod_cg_free(j->cg);
+	pod_vol_mounts_free(j->mounts, j->nmounts);
+	for (int i = 0; i < 3; i++)
+		if (j->fds[i] >= 0)
+			close(j->fds[i]);
+	free(j->argv);
+	pod_env_free(j->envp);
+	free(j);
+}
+
+static void launch_done(void *arg);
+
+static void launch_queue(struct pod_ctr *c, const struct pod_launch *l, char **argv,
+			 char **envp, int stdin_r, int go_r, int tty, int run, const json_t *cspec)
+{
+	struct pod_run *p = c->p;
+	struct pod_rt *rt = p->rt;
+	struct pod_launch_job *j = calloc(1, sizeof(*j));
+	int err = -ENOMEM;
+
+	if (j && !rt->work && !(rt->work = k1s_work_new(rt->loop))) {
+		free(j);
+		j = NULL;
+	}
+	if (j) {
+		j->c = c;
+		j->l = *l;
+		snprintf(j->netns, sizeof(j->netns), "%s", l->netns);
+		snprintf(j->hostname, sizeof(j->hostname), "%s", l->hostname);
+		snprintf(j->resolv, sizeof(j->resolv), "%s", l->resolv);
+		snprintf(j->hosts, sizeof(j->hosts), "%s", l->hosts);
+		snprintf(j->workdir, sizeof(j->workdir), "%s", l->workdir);
+		snprintf(j->logp, sizeof(j->logp), "%s", l->log_path);
+		snprintf(j->exitp, sizeof(j->exitp), "%s", l->exit_path);
+		snprintf(j->image, sizeof(j->image), "%s", k1s_json_str(cspec, "image") ?: "");
+		j->l.netns = j->netns;
+		j->l.hostname = j->hostname;
+		j->l.resolv = j->resolv;
+		j->l.hosts = j->hosts;
+		j->l.workdir = j->workdir;
+		j->l.log_path = j->logp;
+		j->l.exit_path = j->exitp;
+		j->argv = argv;
+		j->envp = envp;
+		j->mounts = (struct pod_mount *)l->mounts;
+		j->nmounts = l->nmounts;
+		j->cg = (struct pod_cg *)l->cg;
+		j->fds[0] = stdin_r;
+		j->fds[1] = go_r;
+		j->fds[2] = tty;
+		j->run = run;
+		err = k1s_work_queue(rt->work, launch_run, launch_done, j);
+		if (err == 0) {
+			c->launch_job = j;
+			return;
+		}
+		free(j);
+	}
+	pod_cg_free((struct pod_cg *)l->cg);
+	pod_vol_mounts_free((struct pod_mount *)l->mounts, l->nmounts);
+	if (stdin_r >= 0)
+		close(stdin_r);
+	if (go_r >= 0)
+		close(go_r);
+	if (tty >= 0)
+		close(tty);
 	free(argv);
+	pod_env_free(envp);
+	pod_cg_run_ended(rt->cgroups, p->uid, c->name, run);
+	k1s_err("pod", "Pod %s/%s: starting container %s: %s", p->ns, p->name, c->name,
+		strerror(-err));
+	ctr_close_stdio(c);
+	ctr_waiting(c, "RunContainerError", strerror(-err));
+	if (!p->retry_timer)
+		p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
+}
+
+/* A container gone while its run was forked: that run ends at once. */
+void pod_launch_cancel(struct pod_ctr *c)
+{
+	if (c->launch_job) {
+		c->launch_job->c = NULL;
+		c->launch_job = NULL;
+	}
+}
+
+static void launch_done(void *arg)
+{
+	struct pod_launch_job *j = arg;
+	struct pod_ctr *c = j->c;
+	struct pod_run *p = c ? c->p : NULL;
+	struct pod_rt *rt = p ? p->rt : NULL;
+	int err = j->err;
+	pid_t shim = j->shim, pid = j->pid;
+
+	if (c)
+		c->launch_job = NULL;
+	if (!c || k1s_work_cancelled(rt->work) || p->deleting || p->removed || rt->stopping) {
+		if (err == 0) {
+			kill(pid, SIGKILL);
+			kill(shim, SIGKILL);
+			waitpid(shim, NULL, 0);
+		}
+		if (c)
+			pod_rt_dirty(p);
+		launch_free(j);
+		return;
+	}
 	if (err < 0) {
-		pod_env_free(envp);
-		pod_cg_run_ended(rt->cgroups, p->uid, c->name, run);
+		pod_cg_run_ended(rt->cgroups, p->uid, c->name, j->run);
 		k1s_err("pod", "Pod %s/%s: starting container %s: %s", p->ns, p->name, c->name,
 		        strerror(-err));
 		ctr_close_stdio(c);
 		ctr_waiting(c, "RunContainerError", strerror(-err));
 		if (!p->retry_timer)
 			p->retry_timer = k1s_loop_timer(rt->loop, CONFIG_RETRY_MS, on_retry, p);
+		pod_rt_dirty(p);
+		launch_free(j);
 		return;
 	}
 	pod_env_free(c->envp);
-	c->envp = envp;
+	c->envp = j->envp;
+	j->envp = NULL;
 	if (c->ever_started)
 		c->restarts++;
 	if (!c->ever_started || strcmp(c->reason, "CrashLoopBackOff") != 0)
 		pod_rt_event(p, "Normal", "Pulled", c,
-		             "Container image \"%s\" already present on machine",
-		             k1s_json_str(cspec, "image") ?: "");
+		             "Container image \"%s\" already present on machine", j->image);
 	c->ever_started = true;
 	c->shim = shim;
 	c->pid = pid;
@@ -899,7 +1033,7 @@ static void ctr_start(struct pod_ctr *c)
 	c->stop_signal_sent = 0;
 	if (ctr_watch(c) < 0)
 		k1s_err("pod", "Pod %s/%s: cannot watch container %s", p->ns, p->name, c->name);
-	pod_pty_watch(c, logp);
+	pod_pty_watch(c, j->logp);
 	pod_rt_event(p, "Normal", "Created", c, "Created container %s", c->name);
 	pod_rt_event(p, "Normal", "Started", c, "Started container %s", c->name);
 	k1s_info("pod", "Pod %s/%s: started container %s (pid %d)", p->ns, p->name, c->name,
@@ -907,6 +1041,7 @@ static void ctr_start(struct pod_ctr *c)
 	pod_probe_start(c);
 	state_save(p);
 	pod_rt_dirty(p);
+	launch_free(j);
 }
 
 /* ---- pod state on disk ---- */
@@ -1137,6 +1272,7 @@ static void pod_free(struct pod_run *p)
 		json_decref(p->ctrs[i].probe_obj);
 		pod_env_free(p->ctrs[i].envp);
 		pod_env_cancel(&p->ctrs[i]);
+		pod_launch_cancel(&p->ctrs[i]);
 	}
 	free(p->ctrs);
 	json_decref(p->obj);

@@ -29,6 +29,7 @@
 struct k1s_timer;
 struct k1s_work;
 struct pod_env_job;
+struct pod_launch_job;
 struct pod_follow;
 struct pod_log;
 struct pod_links;
@@ -104,6 +105,7 @@ struct pod_ctr {
 	/* What the process runs with, kept for exec into it. */
 	char **envp; /* malloc'd, NULL-terminated */
 	struct pod_env_job *env_job; /* the next run's, being built; or NULL */
+	struct pod_launch_job *launch_job; /* the run being forked; or NULL */
 	uid_t uid;
 	gid_t gid;
 	struct pod_creds creds;
@@ -484,6 +486,8 @@ int pod_env_take(struct pod_ctr *c, const json_t *cspec, bool echo_app, pod_env_
                  char ***envp, char *msg, size_t msglen);
 /* The container goes: forgets its build. */
 void pod_env_cancel(struct pod_ctr *c);
+/* The run being forked for c (pod_rt.c) ends once forked: c is going. */
+void pod_launch_cancel(struct pod_ctr *c);
 /* The runtime goes: stops the worker, forgets the Services. */
 void pod_env_fini(struct pod_rt *rt);
 

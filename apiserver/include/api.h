@@ -90,5 +90,8 @@ int api_fd(const struct api *api);
 int api_timeout_ms(struct api *api);
 /* Does all pending work: I/O, timeouts, watch streams. */
 void api_run(struct api *api);
+/* Only the I/O: answers the requests that are ready. Cheap when none is
+ * (one epoll_wait), so the loop calls it between the modules' work. */
+void api_serve(struct api *api);
 
 #endif

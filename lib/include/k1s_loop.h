@@ -36,6 +36,14 @@ void k1s_loop_cancel(struct k1s_loop *l, struct k1s_timer *t);
 /* Adds a before-sleep hook (at most 16). */
 int k1s_loop_hook(struct k1s_loop *l, k1s_hook_fn fn, void *arg);
 
+/* One function to run between the other callbacks (hooks, timers, fd
+ * callbacks) once K1S_LOOP_BETWEEN_MS have passed since it last ran: what
+ * it serves (the API's requests) then waits for one callback at most,
+ * not for a whole turn of the loop, while the modules catch up with a
+ * burst. It must not call back into the loop's run. */
+#define K1S_LOOP_BETWEEN_MS 2
+void k1s_loop_between(struct k1s_loop *l, k1s_timer_fn fn, void *arg);
+
 /* Runs until k1s_loop_stop() or a signal sets *stop. */
 void k1s_loop_run(struct k1s_loop *l, volatile int *stop);
 void k1s_loop_stop(struct k1s_loop *l);

@@ -92,11 +92,79 @@ static void fds_and_hooks_run(void **unused)
 	k1s_loop_free(s.loop);
 }
 
+/* Three slow hooks a turn: the between function runs after each, so what
+ * it serves waits for one hook, not for the turn; quick callbacks do not
+ * call it more than once per K1S_LOOP_BETWEEN_MS. */
+struct between {
+	struct k1s_loop *loop;
+	int turns, slow_calls, quick_calls, between_calls;
+	int hooks_since_between, most_hooks_between;
+};
+
+static int slow_hook(void *arg)
+{
+	struct between *b = arg;
+
+	usleep((K1S_LOOP_BETWEEN_MS + 3) * 1000);
+	b->slow_calls++;
+	b->hooks_since_between++;
+	if (b->hooks_since_between > b->most_hooks_between)
+		b->most_hooks_between = b->hooks_since_between;
+	return 0;
+}
+
+static int counting_hook(void *arg)
+{
+	struct between *b = arg;
+
+	if (++b->turns == 5)
+		k1s_loop_stop(b->loop);
+	return 0;
+}
+
+static void on_between(void *arg)
+{
+	struct between *b = arg;
+
+	b->between_calls++;
+	b->hooks_since_between = 0;
+}
+
+static void between_runs_between_slow_callbacks(void **unused)
+{
+	struct between b = {0};
+
+	b.loop = k1s_loop_new();
+	k1s_loop_between(b.loop, on_between, &b);
+	assert_int_equal(k1s_loop_hook(b.loop, counting_hook, &b), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(k1s_loop_hook(b.loop, slow_hook, &b), 0);
+	k1s_loop_run(b.loop, NULL);
+	assert_int_equal(b.slow_calls, 5 * 3);
+	/* Never two slow hooks in a row without it. */
+	assert_int_equal(b.most_hooks_between, 1);
+	assert_true(b.between_calls >= 5 * 3);
+	k1s_loop_free(b.loop);
+
+	/* Quick turns (no slow hook): at most one call per interval. */
+	struct between q = {0};
+	int64_t t0;
+
+	q.loop = k1s_loop_new();
+	k1s_loop_between(q.loop, on_between, &q);
+	assert_int_equal(k1s_loop_hook(q.loop, counting_hook, &q), 0);
+	t0 = k1s_now_ms();
+	k1s_loop_run(q.loop, NULL);
+	assert_true(q.between_calls <= 1 + (k1s_now_ms() - t0) / K1S_LOOP_BETWEEN_MS);
+	k1s_loop_free(q.loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(timers_fire_in_order),
 		cmocka_unit_test(fds_and_hooks_run),
+		cmocka_unit_test(between_runs_between_slow_callbacks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
