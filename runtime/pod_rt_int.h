@@ -220,6 +220,7 @@ struct pod_rt {
 	struct k1s_work *work;	 /* builds environments off the loop; made on first use */
 	struct k1s_timer *evict_timer; /* the next measure of the emptyDirs */
 	struct pod_evict_job *evict_job; /* a measure on the worker, or NULL */
+	char evict_next[64]; /* the pod the next measure starts at: uid, or "" */
 };
 
 /* The annotation that makes a pod a face of an in-process module, as
