@@ -1729,7 +1729,18 @@ static void pod_sync(struct pod_run *p)
 		return;
 	}
 	if (p->evicted) {
-		/* Nothing starts again; Failed once all have stopped. */
+		/* Nothing starts again; Failed once all have stopped. Then
+		 * its volumes go, as kubelet tears down a terminated pod's:
+		 * the disk the emptyDir took is the node's again. */
+		if (pod_all_stopped(p) && !p->vol_freed) {
+			char vols[sizeof(p->dir) + 16];
+
+			pod_vol_teardown(p->dir);
+			snprintf(vols, sizeof(vols), "%s/volumes", p->dir);
+			pod_rmtree(vols);
+			p->vol_freed = true;
+			p->vol_ready = false;
+		}
 		status_write(p);
 		return;
 	}

@@ -170,6 +170,7 @@ struct pod_run {
 	 * starts again; once all have stopped it is Failed, reason
 	 * Evicted, with evict_msg. */
 	bool evicted;
+	bool vol_freed; /* its volumes removed, once evicted and stopped */
 	char evict_msg[400];
 };
 

@@ -1063,6 +1063,20 @@ static void create_writer(const char *name, int kib)
 	create_pod(json);
 }
 
+/* Whether the emptyDir "cache" of the pod is on the host. */
+static bool vol_dir_exists(const char *name)
+{
+	json_t *p = get_pod(name);
+	char path[700];
+	struct stat sb;
+
+	assert_non_null(p);
+	snprintf(path, sizeof(path), "%s/pods/default_%s_%s/volumes/kubernetes.io~empty-dir/cache",
+	         datadir, name, k1s_json_str(p, "metadata.uid"));
+	json_decref(p);
+	return stat(path, &sb) == 0;
+}
+
 /* kubelet's eviction manager: a disk emptyDir used past its sizeLimit
  * evicts the pod (Failed, reason Evicted, kubelet's message and event);
  * one within its limit goes on. */
@@ -1084,6 +1098,9 @@ static void empty_dir_over_its_limit_evicts(void **state)
 	assert_int_equal(json_integer_value(json_object_get(cstat(p), "restartCount")), 0);
 	json_decref(p);
 	assert_true(event_with("hog", "Evicted", msg));
+	/* Its emptyDir is gone: the node has its disk back. */
+	assert_true(vol_dir_exists("frugal"));
+	assert_false(vol_dir_exists("hog"));
 	/* The other has written its half limit, and passes measures on. */
 	wait_log("frugal", "stdout F written\n");
 	spin(loop, 1500);
