@@ -368,7 +368,7 @@ static void ctr_ended(struct pod_ctr *c, int ws, time_t when)
 	c->last_state = terminated_json(c);
 	k1s_info("pod", "Pod %s/%s: container %s exited with %d%s", p->ns, p->name, c->name,
 	         c->exit_code, c->oom_killed ? " (OOMKilled)" : "");
-	restart = !p->deleting && !p->removed && !rt->stopping &&
+	restart = !p->deleting && !p->removed && !p->evicted && !rt->stopping &&
 	          (strcmp(policy, "Always") == 0 ||
 	           (strcmp(policy, "OnFailure") == 0 && c->exit_code != 0));
 	c->killing = false;
@@ -714,7 +714,7 @@ static void ctr_start(struct pod_ctr *c)
 	int in_p[2] = {-1, -1}, go_p[2] = {-1, -1}, slave = -1, err, run;
 	struct pod_cg *cg = NULL;
 
-	if (!cspec || p->deleting || p->removed || rt->stopping || c->launch_job)
+	if (!cspec || p->deleting || p->removed || p->evicted || rt->stopping || c->launch_job)
 		return;
 	err = ctr_argv(c, cspec, &argv, &echo);
 	if (err < 0) {
@@ -988,7 +988,8 @@ static void launch_done(void *arg)
 
 	if (c)
 		c->launch_job = NULL;
-	if (!c || k1s_work_cancelled(rt->work) || p->deleting || p->removed || rt->stopping) {
+	if (!c || k1s_work_cancelled(rt->work) || p->deleting || p->removed || p->evicted ||
+	    rt->stopping) {
 		if (err == 0) {
 			kill(pid, SIGKILL);
 			kill(shim, SIGKILL);
@@ -1219,6 +1220,13 @@ static struct pod_run *pod_new(struct pod_rt *rt, const json_t *obj)
 		}
 	}
 	pod_face_of(rt, obj, p->face, sizeof(p->face));
+	/* Evicted before k1s restarted: it stays so. */
+	if (strcmp(k1s_json_str(obj, "status.phase") ?: "", "Failed") == 0 &&
+	    strcmp(k1s_json_str(obj, "status.reason") ?: "", "Evicted") == 0) {
+		p->evicted = true;
+		snprintf(p->evict_msg, sizeof(p->evict_msg), "%s",
+		         k1s_json_str(obj, "status.message") ?: "");
+	}
 	p->next = rt->pods;
 	rt->pods = p;
 	p->dirty = true;
@@ -1344,6 +1352,32 @@ static void pod_terminate(struct pod_run *p)
 	k1s_info("pod", "Pod %s/%s: stopping (grace %ds)", p->ns, p->name, grace);
 }
 
+void pod_rt_evict(struct pod_run *p, const char *msg, int grace)
+{
+	struct pod_rt *rt = p->rt;
+
+	if (p->evicted || p->deleting || p->removed)
+		return;
+	p->evicted = true;
+	snprintf(p->evict_msg, sizeof(p->evict_msg), "%s", msg);
+	/* evictPod: a Warning event of reason Reason, then killPod. */
+	pod_rt_event(p, "Warning", "Evicted", NULL, "%s", msg);
+	for (size_t i = 0; i < p->nctrs; i++) {
+		struct pod_ctr *c = &p->ctrs[i];
+
+		pod_probe_stop(c);
+		if (c->restart_timer) {
+			k1s_loop_cancel(rt->loop, c->restart_timer);
+			c->restart_timer = NULL;
+		}
+		if (c->state == POD_C_RUNNING) {
+			pod_rt_event(p, "Normal", "Killing", c, "Stopping container %s", c->name);
+			pod_rt_kill(c, grace);
+		}
+	}
+	pod_rt_dirty(p);
+}
+
 /* ---- status ---- */
 
 static json_t *cond(const json_t *old, const char *type, bool ok, const char *reason,
@@ -1458,6 +1492,10 @@ static json_t *pod_status(struct pod_run *p, const json_t *old)
 		if (ct->ever_started)
 			any_started = true;
 	}
+	/* An evicted pod is Failed once its containers have stopped: kubelet's
+	 * evictPod sets the status when killPod returns. */
+	if (p->evicted && pod_all_stopped(p))
+		all_final = true, all_zero = false;
 	if (all_final)
 		phase = all_zero ? "Succeeded" : "Failed";
 	else if (any_started)
@@ -1466,6 +1504,12 @@ static json_t *pod_status(struct pod_run *p, const json_t *old)
 		phase = "Pending";
 	p->finished = all_final;
 	json_object_set_new(st, "phase", json_string(phase));
+	if (p->evicted && all_final) {
+		/* evictPod (pkg/kubelet/eviction/eviction_manager.go): reason
+		 * Reason ("Evicted", helpers.go), message the event's. */
+		json_object_set_new(st, "reason", json_string("Evicted"));
+		json_object_set_new(st, "message", json_string(p->evict_msg));
+	}
 	snprintf(msg, sizeof(msg), "containers with unready status: [%s]", unready);
 	json_array_append_new(conds, cond(oconds, "PodReadyToStartContainers",
 	                                  p->net_ready && !all_final, NULL, NULL));
@@ -1684,6 +1728,22 @@ static void pod_sync(struct pod_run *p)
 			status_write(p);
 		return;
 	}
+	if (p->evicted) {
+		/* Nothing starts again; Failed once all have stopped. Then
+		 * its volumes go, as kubelet tears down a terminated pod's:
+		 * the disk the emptyDir took is the node's again. */
+		if (pod_all_stopped(p) && !p->vol_freed) {
+			char vols[sizeof(p->dir) + 16];
+
+			pod_vol_teardown(p->dir);
+			snprintf(vols, sizeof(vols), "%s/volumes", p->dir);
+			pod_rmtree(vols);
+			p->vol_freed = true;
+			p->vol_ready = false;
+		}
+		status_write(p);
+		return;
+	}
 	if (!p->net_ready) {
 		if (pod_setup(p, NULL) < 0) {
 			if (!p->retry_timer)
@@ -1847,7 +1907,7 @@ static bool ours(const struct pod_rt *rt, const json_t *obj)
 	return node && strcmp(node, rt->cfg.node_name) == 0;
 }
 
-static struct pod_run *find_uid(struct pod_rt *rt, const char *uid)
+struct pod_run *pod_rt_find_uid(struct pod_rt *rt, const char *uid)
 {
 	for (struct pod_run *p = rt->pods; p; p = p->next)
 		if (strcmp(p->uid, uid) == 0)
@@ -1868,7 +1928,7 @@ static void pod_gone(struct pod_run *p)
 static void saw_pod(struct pod_rt *rt, const json_t *obj, bool deleted)
 {
 	const char *uid = k1s_json_str(obj, "metadata.uid") ?: "";
-	struct pod_run *p = find_uid(rt, uid);
+	struct pod_run *p = pod_rt_find_uid(rt, uid);
 
 	if (deleted) {
 		if (p)
@@ -1929,7 +1989,7 @@ static void on_object(void *arg, const char *res, const json_t *obj, bool delete
 		return;
 	}
 	saw_pod(rt, obj, deleted);
-	if (rt->listing && (p = find_uid(rt, k1s_json_str(obj, "metadata.uid") ?: "")))
+	if (rt->listing && (p = pod_rt_find_uid(rt, k1s_json_str(obj, "metadata.uid") ?: "")))
 		p->listed = true;
 }
 
@@ -2088,7 +2148,7 @@ static void sweep_net(struct pod_rt *rt)
 
 static bool uid_known(void *arg, const char *uid)
 {
-	return find_uid(arg, uid) != NULL;
+	return pod_rt_find_uid(arg, uid) != NULL;
 }
 
 /* Cgroups of pods that are gone (their processes were killed above). */
@@ -2244,6 +2304,7 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 		pod_rt_free(rt);
 		return NULL;
 	}
+	pod_evict_start(rt);
 	return rt;
 }
 
@@ -2263,6 +2324,7 @@ void pod_rt_free(struct pod_rt *rt)
 	if (!rt)
 		return;
 	rt->stopping = true;
+	pod_evict_stop(rt);
 	for (p = rt->pods; p && !rt->leaving; p = p->next)
 		for (size_t i = 0; i < p->nctrs; i++) {
 			pod_probe_stop(&p->ctrs[i]);

@@ -17,6 +17,7 @@
 #ifndef POD_RT_INT_H
 #define POD_RT_INT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -29,6 +30,7 @@
 struct k1s_timer;
 struct k1s_work;
 struct pod_env_job;
+struct pod_evict_job;
 struct pod_launch_job;
 struct pod_follow;
 struct pod_log;
@@ -164,6 +166,12 @@ struct pod_run {
 	struct pod_recent recent[POD_RECENT];
 	unsigned nrecent;
 	uid_t run_uid; /* from cfg's uid range, for its containers; 0 until allocated */
+	/* Evicted (pod_rt_evict.c): its containers are killed and none
+	 * starts again; once all have stopped it is Failed, reason
+	 * Evicted, with evict_msg. */
+	bool evicted;
+	bool vol_freed; /* its volumes removed, once evicted and stopped */
+	char evict_msg[400];
 };
 
 struct pod_exec_job {
@@ -211,6 +219,9 @@ struct pod_rt {
 	struct pod_cgroups *cgroups;
 	struct pod_links *links; /* Services for env (pod_rt_env.c); made on first use */
 	struct k1s_work *work;	 /* builds environments off the loop; made on first use */
+	struct k1s_timer *evict_timer; /* the next measure of the emptyDirs */
+	struct pod_evict_job *evict_job; /* a measure on the worker, or NULL */
+	char evict_next[64]; /* the pod the next measure starts at: uid, or "" */
 };
 
 /* The annotation that makes a pod a face of an in-process module, as
@@ -230,6 +241,23 @@ const json_t *pod_rt_cspec(const struct pod_ctr *c);
 void pod_rt_kill(struct pod_ctr *c, int grace);
 /* A container's liveness failed: restart it. */
 void pod_rt_liveness_failed(struct pod_ctr *c);
+/* Evicts the pod as kubelet's eviction manager does: an Evicted event
+ * with msg, its containers killed (grace `grace` s), none restarted; its
+ * phase is Failed, reason Evicted, message msg, once they have stopped. */
+void pod_rt_evict(struct pod_run *p, const char *msg, int grace);
+struct pod_run *pod_rt_find_uid(struct pod_rt *rt, const char *uid);
+
+/* ---- pod_rt_evict.c: emptyDir sizeLimit ---- */
+/* Starts measuring, every cfg.housekeeping_ms, the disk emptyDirs that
+ * have a sizeLimit, and evicts a pod whose usage is over one. */
+void pod_evict_start(struct pod_rt *rt);
+/* The runtime goes: no more measures (call before the worker stops). */
+void pod_evict_stop(struct pod_rt *rt);
+/* The disk usage of the tree at path as kubelet's (du -x): the blocks of
+ * each file and directory, hard links once, symlinks not followed, not
+ * crossing into other mounts. It stops counting once past `stop` bytes
+ * (0 = never). 0 and *bytes, or a negative errno. */
+int pod_du(const char *path, unsigned long long stop, unsigned long long *bytes);
 
 /* ---- pod_rt_proc.c: processes ---- */
 
@@ -349,6 +377,17 @@ bool pod_vol_uses(const json_t *pod, const char *res, const char *name);
 int pod_vol_mounts(const json_t *pod, const json_t *cspec, const char *pod_dir,
                    struct pod_mount **out, size_t *n, char *msg, size_t msglen);
 void pod_vol_mounts_free(struct pod_mount *m, size_t n);
+/* A disk emptyDir with a sizeLimit: where it is, and the limit. */
+struct pod_vol_limit {
+	char name[64];
+	char limit[64]; /* sizeLimit as the spec says it */
+	unsigned long long bytes;
+	char path[PATH_MAX];
+};
+/* The pod's emptyDirs on disk (no medium) with a sizeLimit above 0,
+ * into out (at most max). Their number. */
+size_t pod_vol_limits(const json_t *pod, const char *pod_dir, struct pod_vol_limit *out,
+                      size_t max);
 /* Before the pod's directory is removed: unmounts its tmpfs volumes
  * (Secret, downwardAPI, projected, emptyDir of medium Memory). */
 void pod_vol_teardown(const char *pod_dir);

@@ -1017,3 +1017,34 @@ void pod_vol_teardown(const char *pod_dir)
 			closedir(d);
 	}
 }
+
+size_t pod_vol_limits(const json_t *pod, const char *pod_dir, struct pod_vol_limit *out,
+                      size_t max)
+{
+	const json_t *v, *src;
+	size_t i, n = 0;
+
+	json_array_foreach(k1s_json_path(pod, "spec.volumes"), i, v)
+	{
+		const char *name = k1s_json_str(v, "name") ?: "";
+		const char *limit;
+		unsigned long long bytes;
+
+		if (n == max)
+			break;
+		/* medium Memory is a tmpfs of that size: the kernel holds it. */
+		if (kind_of(v, &src) != VOL_EMPTYDIR || !name_ok(name) ||
+		    *(k1s_json_str(src, "medium") ?: ""))
+			continue;
+		limit = k1s_json_str(src, "sizeLimit");
+		bytes = quantity_bytes(limit);
+		if (bytes == 0)
+			continue;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", name);
+		snprintf(out[n].limit, sizeof(out[n].limit), "%s", limit);
+		out[n].bytes = bytes;
+		vol_path(pod_dir, VOL_EMPTYDIR, name, out[n].path, sizeof(out[n].path));
+		n++;
+	}
+	return n;
+}

@@ -55,6 +55,9 @@ struct pod_config {
 	/* The uids (and gids) k1s gives pods that name no runAsUser, one per
 	 * pod, kept while it exists: 0 = POD_UID_MIN-POD_UID_MAX. */
 	uid_t uid_min, uid_max;
+	/* How often disk emptyDirs with a sizeLimit are measured (kubelet's
+	 * eviction manager runs every housekeeping interval, 10 s): 0 = 10 s. */
+	int housekeeping_ms;
 };
 
 #define POD_LOG_MAX_SIZE_DEFAULT (10LL << 20)

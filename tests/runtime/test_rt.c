@@ -101,6 +101,8 @@ static struct pod_config config(const char *data)
 	    /* Small, so that logs rotate in the tests that write more. */
 	    .container_log_max_size = 16384,
 	    .container_log_max_files = 3,
+	    /* emptyDirs are measured often, so that eviction comes soon. */
+	    .housekeeping_ms = 200,
 	};
 	return c;
 }
@@ -1045,6 +1047,75 @@ static void connect_into_a_pod(void **state)
 	assert_true(pod_connect(rt, "default", "nope", 80) == -ENOENT);
 }
 
+/* A pod writing kib KiB into a disk emptyDir "cache" of sizeLimit 1Mi. */
+static void create_writer(const char *name, int kib)
+{
+	char json[1024];
+
+	snprintf(json, sizeof(json),
+	         "{\"metadata\":{\"name\":\"%s\"},\"spec\":{"
+	         "\"volumes\":[{\"name\":\"cache\",\"emptyDir\":{\"sizeLimit\":\"1Mi\"}}],"
+	         "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
+	         "\"volumeMounts\":[{\"name\":\"cache\",\"mountPath\":\"/cache\"}],"
+	         "\"command\":[\"sh\",\"-c\",\"dd if=/dev/zero of=/cache/f bs=1024 count=%d "
+	         "2>/dev/null; sync; echo written; sleep 100\"]}]}}",
+	         name, kib);
+	create_pod(json);
+}
+
+/* Whether the emptyDir "cache" of the pod is on the host. */
+static bool vol_dir_exists(const char *name)
+{
+	json_t *p = get_pod(name);
+	char path[700];
+	struct stat sb;
+
+	assert_non_null(p);
+	snprintf(path, sizeof(path), "%s/pods/default_%s_%s/volumes/kubernetes.io~empty-dir/cache",
+	         datadir, name, k1s_json_str(p, "metadata.uid"));
+	json_decref(p);
+	return stat(path, &sb) == 0;
+}
+
+/* kubelet's eviction manager: a disk emptyDir used past its sizeLimit
+ * evicts the pod (Failed, reason Evicted, kubelet's message and event);
+ * one within its limit goes on. */
+static void empty_dir_over_its_limit_evicts(void **state)
+{
+	const char *a[2] = {"hog", "Failed"};
+	const char *msg = "Usage of EmptyDir volume \"cache\" exceeds the limit \"1Mi\". ";
+	json_t *p;
+
+	(void)state;
+	create_writer("hog", 2048);
+	create_writer("frugal", 512);
+	assert_true(run_until(pod_phase_is, a, 20000));
+	p = get_pod("hog");
+	assert_string_equal(k1s_json_str(p, "status.reason") ?: "", "Evicted");
+	assert_string_equal(k1s_json_str(p, "status.message") ?: "", msg);
+	/* Killed, not restarted (restartPolicy Always). */
+	assert_non_null(k1s_json_path(cstat(p), "state.terminated"));
+	assert_int_equal(json_integer_value(json_object_get(cstat(p), "restartCount")), 0);
+	json_decref(p);
+	assert_true(event_with("hog", "Evicted", msg));
+	/* Its emptyDir is gone: the node has its disk back. */
+	assert_true(vol_dir_exists("frugal"));
+	assert_false(vol_dir_exists("hog"));
+	/* The other has written its half limit, and passes measures on. */
+	wait_log("frugal", "stdout F written\n");
+	spin(loop, 1500);
+	p = get_pod("frugal");
+	assert_string_equal(k1s_json_str(p, "status.phase") ?: "", "Running");
+	assert_null(k1s_json_path(p, "status.reason"));
+	json_decref(p);
+	assert_false(event_with("frugal", "Evicted", ""));
+	/* An evicted pod stays so: no container starts again. */
+	spin(loop, 1000);
+	p = get_pod("hog");
+	assert_string_equal(k1s_json_str(p, "status.phase") ?: "", "Failed");
+	json_decref(p);
+}
+
 static void graceful_deletion(void **state)
 {
 	json_t *p;
@@ -1767,6 +1838,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(face_pod_runs_no_process),
 	    cmocka_unit_test(gate_holds_the_programs),
 	    cmocka_unit_test(face_by_annotation),
+	    cmocka_unit_test(empty_dir_over_its_limit_evicts),
 	    cmocka_unit_test(graceful_deletion),
 	    cmocka_unit_test(sigterm_ignored_gets_sigkill),
 	    cmocka_unit_test(deleted_outright_is_killed),

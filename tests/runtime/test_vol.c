@@ -443,6 +443,68 @@ static void empty_dir_and_mounts(void **state)
 	json_decref(p);
 }
 
+static void write_zeros(const char *path, size_t len)
+{
+	static char zero[65536];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	for (size_t done = 0; done < len; done += sizeof(zero))
+		assert_int_equal(write(fd, zero, sizeof(zero)), (ssize_t)sizeof(zero));
+	close(fd);
+}
+
+/* The disk emptyDirs with a sizeLimit are those measured, and their usage
+ * is kubelet's (du -x): a file's blocks, a hard link once, a symlink's
+ * target not, a mount inside not. */
+static void empty_dir_usage(void **state)
+{
+	struct env *e = *state;
+	json_t *p = pod("[{\"name\":\"cache\",\"emptyDir\":{\"sizeLimit\":\"1Mi\"}},"
+	                "{\"name\":\"ram\",\"emptyDir\":{\"medium\":\"Memory\",\"sizeLimit\":\"1Mi\"}},"
+	                "{\"name\":\"free\",\"emptyDir\":{}}]");
+	struct pod_vol_limit lim[4];
+	unsigned long long base, used, again;
+	char msg[512] = "", f[PATH_MAX + 16], g[PATH_MAX + 16], big[400], mnt[PATH_MAX + 16];
+
+	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
+	assert_int_equal(pod_vol_limits(p, e->pod, lim, 4), 1);
+	assert_string_equal(lim[0].name, "cache");
+	assert_string_equal(lim[0].limit, "1Mi");
+	assert_int_equal(lim[0].bytes, 1 << 20);
+	assert_int_equal(pod_du(lim[0].path, 0, &base), 0);
+
+	snprintf(f, sizeof(f), "%s/f", lim[0].path);
+	write_zeros(f, 256 << 10);
+	assert_int_equal(pod_du(lim[0].path, 0, &used), 0);
+	assert_true(used >= base + (256 << 10) && used < base + (320 << 10));
+	/* A hard link is the same blocks. */
+	snprintf(g, sizeof(g), "%s/g", lim[0].path);
+	assert_int_equal(link(f, g), 0);
+	assert_int_equal(pod_du(lim[0].path, 0, &again), 0);
+	assert_true(again == used);
+	/* A symlink to 2 MiB elsewhere is not followed. */
+	snprintf(big, sizeof(big), "%s/big", e->dir);
+	write_zeros(big, 2 << 20);
+	snprintf(g, sizeof(g), "%s/link", lim[0].path);
+	assert_int_equal(symlink(big, g), 0);
+	assert_int_equal(pod_du(lim[0].path, 0, &again), 0);
+	assert_true(again < used + 4096);
+	/* Another file system mounted inside is not the volume's. */
+	snprintf(mnt, sizeof(mnt), "%s/mnt", lim[0].path);
+	assert_int_equal(mkdir(mnt, 0755), 0);
+	assert_int_equal(pod_du(lim[0].path, 0, &used), 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=4m") == 0) {
+		snprintf(g, sizeof(g), "%s/x", mnt);
+		write_zeros(g, 2 << 20);
+		assert_int_equal(pod_du(lim[0].path, 0, &again), 0);
+		assert_true(again <= used);
+		assert_int_equal(umount(mnt), 0);
+	}
+	assert_int_equal(pod_du("/nonexistent/k1s", 0, &used), -ENOENT);
+	json_decref(p);
+}
+
 /* A container may leave a symlink in its emptyDir; a subPath through it
  * must not mount what it points at. */
 static void subpath_stays_inside(void **state)
@@ -541,6 +603,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(projected_sources, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(empty_dir_and_mounts, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(subpath_stays_inside, env_setup, env_teardown),
+	    cmocka_unit_test_setup_teardown(empty_dir_usage, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(subpath_swapped_link_fails, env_setup, env_teardown),
 	};
 
