@@ -108,7 +108,8 @@ bool pod_rt_ready(const struct pod_rt *rt);
  * older ones become <name>.gz (not for a tty's log); at most
  * container_log_max_files files of a run exist. The path named here is
  * always the live file, which is what `kubectl logs` reads, as kubelet's
- * ReadLogs; a reader following it goes on to the next file at a rename. Written by a per-run shim process that outlives
+ * ReadLogs; a follower reads it with pod_log_reader_*, which goes on
+ * across the rotations. Written by a per-run shim process that outlives
  * k1s, so a log keeps growing across a restart of k1s. The output of a tty
  * container goes to its log only while nobody attaches. */
 int pod_log_path(struct pod_rt *rt, const char *ns, const char *name, const char *container,
