@@ -34,7 +34,7 @@
 #define TRIES 8
 
 struct pod_log_reader {
-	int fd;	   /* the file read, when plain */
+	int fd;    /* the file read, when plain */
 	gzFile gz; /* the file read, when compressed (fd is -1) */
 	/* fd was opened as the live file: its rotated name is not known. */
 	bool live;
@@ -63,7 +63,7 @@ static bool is_ts(const char *s)
  * negative errno), with *first the oldest of them (the plain one when a
  * compression has left both) and *newest the newest of all (may be NULL). */
 static int scan(const struct pod_log_reader *r, const char *after, struct rotated *first,
-		char *newest)
+                char *newest)
 {
 	size_t bl = strlen(r->base);
 	struct dirent *e;
@@ -101,7 +101,7 @@ static int scan(const struct pod_log_reader *r, const char *after, struct rotate
 }
 
 static void rotated_path(const struct pod_log_reader *r, const struct rotated *f, char *out,
-			 size_t len)
+                         size_t len)
 {
 	snprintf(out, len, "%s/%s.%s%s", r->dir, r->base, f->ts, f->gz ? ".gz" : "");
 }
@@ -257,7 +257,8 @@ struct pod_log_reader *pod_log_reader_open(const char *path, int *err)
 		/* The rotated files are older than the one opened if it is
 		 * still the live one after they were listed. */
 		scan(r, "", &f, r->seen);
-		if (i == TRIES || (fstat(r->fd, &a) == 0 && stat(path, &b) == 0 && same_file(&a, &b)))
+		if (i == TRIES ||
+		    (fstat(r->fd, &a) == 0 && stat(path, &b) == 0 && same_file(&a, &b)))
 			return r;
 		close(r->fd);
 	}

@@ -264,7 +264,8 @@ struct pod_follow {
 	struct pod_follow *next;
 	char ns[64], name[256], uid[64], ctr[256];
 	int run; /* the run followed (its restart count) */
-	struct pod_log_reader *log; /* the run's log, across its rotations */
+	/* The run's log, read across its rotations. */
+	struct pod_log_reader *log;
 	struct k1s_timer *timer;
 	struct follow_out out[2]; /* stdout, stderr */
 	char line[FOLLOW_LINE];

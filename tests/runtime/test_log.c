@@ -192,8 +192,8 @@ static void follow_look(struct pod_log_reader *r, char *got, size_t max)
 	size_t seen = 0;
 
 	while (seen < max) {
-		ssize_t n = pod_log_reader_read(r, buf, max - seen < sizeof(buf) ? max - seen
-		                                                                 : sizeof(buf));
+		size_t want = max - seen < sizeof(buf) ? max - seen : sizeof(buf);
+		ssize_t n = pod_log_reader_read(r, buf, want);
 
 		assert_true(n >= 0);
 		if (n == 0) {
