@@ -4,8 +4,6 @@
  * stream stays open while the container runs: at the end of the file the
  * connection is suspended and a 100 ms timer of the control loop resumes
  * it, so that nothing ever waits in the loop. */
-#include <dirent.h>
-#include <fcntl.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,11 +32,7 @@ struct api_log {
 	struct pod_rt *rt;
 	struct api_log *next, **pprev;
 	char ns[256], pod[256], container[256], path[4096];
-	int fd;
-	/* Files of a followed log to read after fd, in order (a rotation
-	 * seen): the newest rotated one, when fd was rotated before it, and
-	 * the live one. -1 when none. */
-	int next_fd[2];
+	struct pod_log_reader *rd;
 	bool follow, timestamps;
 	bool suspended, finished;
 	bool since;			/* drop records before since_sec.since_nsec */
@@ -219,9 +213,9 @@ static ssize_t refill(struct api_log *l)
 		l->in = b;
 		l->in_cap = cap;
 	}
-	n = read(l->fd, l->in + l->in_len, LOG_CHUNK);
+	n = pod_log_reader_read(l->rd, l->in + l->in_len, LOG_CHUNK);
 	if (n <= 0)
-		return n < 0 ? -errno : 0;
+		return n;
 	l->in_len += (size_t)n;
 	for (size_t i = 0; i < l->in_len && !l->finished; i++) {
 		if (l->in[i] != '\n')
@@ -251,85 +245,6 @@ static bool run_over(struct api_log *l)
 			 &reason) < 0)
 		return true;
 	return strcmp(path, l->path) != 0;
-}
-
-/* The newest rotated file of the log at path (pod.h: <log>.YYYYMMDD-hhmmss,
- * the only one not compressed), open, or -1. */
-static int open_newest_rotated(const char *path)
-{
-	char dir[4096], best[300] = "", full[4400];
-	const char *slash = strrchr(path, '/'), *base;
-	struct dirent *e;
-	size_t bl;
-	DIR *d;
-
-	if (!slash)
-		return -1;
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	base = slash + 1;
-	bl = strlen(base);
-	d = opendir(dir);
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		const char *ts = e->d_name + bl + 1;
-
-		if (strlen(e->d_name) != bl + 16 || strncmp(e->d_name, base, bl) != 0 ||
-		    e->d_name[bl] != '.' || !digits(ts, 8) || ts[8] != '-' || !digits(ts + 9, 6))
-			continue;
-		if (strcmp(e->d_name, best) > 0)
-			snprintf(best, sizeof(best), "%s", e->d_name);
-	}
-	closedir(d);
-	if (!*best)
-		return -1;
-	snprintf(full, sizeof(full), "%s/%s", dir, best);
-	return open(full, O_RDONLY | O_CLOEXEC);
-}
-
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
-}
-
-/* A followed log at the end of its file: goes on to the next file of the
- * log, if it was rotated (renamed away, a new file in its place). The
- * rest of the old file is read first, then the new one from its start,
- * as kubelet's ReadLogs reopens a followed log it sees renamed. Two
- * rotations between two looks leave the file between them as the newest
- * rotated one, which is read in between. Whether the stream moved on. */
-static bool follow_rotated(struct api_log *l)
-{
-	struct stat a, b, m;
-	int fd, mid;
-
-	if (l->next_fd[0] >= 0) {
-		close(l->fd);
-		l->fd = l->next_fd[0];
-		l->next_fd[0] = l->next_fd[1];
-		l->next_fd[1] = -1;
-		return true;
-	}
-	if (fstat(l->fd, &a) < 0 || stat(l->path, &b) < 0 || same_file(&a, &b))
-		return false;
-	fd = open(l->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &b) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	/* The lines written to the old file just before the rename come
-	 * first: the old file stays the one read, the others queue. */
-	mid = open_newest_rotated(l->path);
-	if (mid >= 0 && fstat(mid, &m) == 0 && !same_file(&m, &a) && !same_file(&m, &b)) {
-		l->next_fd[0] = mid;
-		l->next_fd[1] = fd;
-	} else {
-		if (mid >= 0)
-			close(mid);
-		l->next_fd[0] = fd;
-	}
-	return true;
 }
 
 static void on_tick(void *arg)
@@ -370,7 +285,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 		}
 		/* A run that is over may have rotated since the last look:
 		 * its last records are in the live file. */
-		if (n > 0 || (l->follow && follow_rotated(l)))
+		if (n > 0 || (l->follow && pod_log_reader_next(l->rd)))
 			continue;
 		if (!l->follow || over || !l->api->loop) {
 			l->finished = true;
@@ -394,10 +309,7 @@ static void log_free(void *cls)
 	*l->pprev = l->next;
 	if (l->next)
 		l->next->pprev = l->pprev;
-	close(l->fd);
-	for (int i = 0; i < 2; i++)
-		if (l->next_fd[i] >= 0)
-			close(l->next_fd[i]);
+	pod_log_reader_close(l->rd);
 	free(l->in);
 	free(l->out);
 	free(l);
@@ -519,9 +431,8 @@ int api_log_start(struct api_req *req, const char *ns, const char *pod, const ch
 		l->since_sec = (int64_t)time(NULL) - since;
 		l->since = true;
 	}
-	l->next_fd[0] = l->next_fd[1] = -1;
-	l->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (l->fd < 0) {
+	l->rd = pod_log_reader_open(path, &ret);
+	if (!l->rd) {
 		free(l);
 		snprintf(msg, sizeof(msg), "container \"%s\" in pod \"%s\" has no log", container,
 			 pod);
@@ -538,7 +449,8 @@ int api_log_start(struct api_req *req, const char *ns, const char *pod, const ch
 	l->timestamps = api_arg_bool(req, "timestamps");
 	l->limit = limit > 0 ? limit : -1;
 	if (tail >= 0)
-		lseek(l->fd, tail_offset(l->fd, tail), SEEK_SET);
+		lseek(pod_log_reader_fd(l->rd), tail_offset(pod_log_reader_fd(l->rd), tail),
+		      SEEK_SET);
 	l->next = api->logs;
 	if (l->next)
 		l->next->pprev = &l->next;

@@ -264,9 +264,8 @@ struct pod_follow {
 	struct pod_follow *next;
 	char ns[64], name[256], uid[64], ctr[256];
 	int run; /* the run followed (its restart count) */
-	int log;
-	char path[1100]; /* the run's live log file */
-	int next_log[2]; /* files to read after log, a rotation seen; -1 */
+	/* The run's log, read across its rotations. */
+	struct pod_log_reader *log;
 	struct k1s_timer *timer;
 	struct follow_out out[2]; /* stdout, stderr */
 	char line[FOLLOW_LINE];
@@ -291,10 +290,7 @@ static void follow_free(struct pod_follow *f)
 			close(f->out[i].fd);
 		free(f->out[i].buf);
 	}
-	close(f->log);
-	for (int i = 0; i < 2; i++)
-		if (f->next_log[i] >= 0)
-			close(f->next_log[i]);
+	pod_log_reader_close(f->log);
 	free(f);
 }
 
@@ -378,9 +374,7 @@ static bool follow_read(struct pod_follow *f)
 
 		if (f->out[0].len >= FOLLOW_HIGH || f->out[1].len >= FOLLOW_HIGH)
 			return false;
-		n = read(f->log, f->line + f->llen, sizeof(f->line) - f->llen);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = pod_log_reader_read(f->log, f->line + f->llen, sizeof(f->line) - f->llen);
 		if (n <= 0)
 			return true;
 		f->llen += (size_t)n;
@@ -414,52 +408,15 @@ static bool follow_run_over(struct pod_follow *f)
 	return c->restarts != f->run || c->state != POD_C_RUNNING;
 }
 
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
-}
-
-/* At the end of the file followed: if the shim has rotated it (pod_log.c:
- * renamed, a new file in its place), the rest of it, then on to the new
- * file. Two rotations between two looks leave the file between them as
- * the newest rotated one, which is read in between. Whether the end of
- * the log is reached (false: the pipes are full, read more later). */
+/* At the end of the file followed: if the shim has rotated it (pod_log.c),
+ * the files after it. Whether the end of the log is reached (false: the
+ * pipes are full, read more later). */
 static bool follow_rotated(struct pod_follow *f)
 {
-	struct stat a, b, m;
-	int fd, mid;
-
-	for (;;) {
-		if (f->next_log[0] >= 0) {
-			close(f->log);
-			f->log = f->next_log[0];
-			f->next_log[0] = f->next_log[1];
-			f->next_log[1] = -1;
-			if (!follow_read(f))
-				return false;
-			continue;
-		}
-		if (fstat(f->log, &a) < 0 || stat(f->path, &b) < 0 || same_file(&a, &b))
-			return true;
-		fd = open(f->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &b) < 0) {
-			if (fd >= 0)
-				close(fd);
-			return true;
-		}
-		mid = pod_log_open_newest_rotated(f->path);
-		if (mid >= 0 && fstat(mid, &m) == 0 && !same_file(&m, &a) && !same_file(&m, &b)) {
-			f->next_log[0] = mid;
-			f->next_log[1] = fd;
-		} else {
-			if (mid >= 0)
-				close(mid);
-			f->next_log[0] = fd;
-		}
-		/* What the shim wrote to the old file just before the rename. */
+	while (pod_log_reader_next(f->log))
 		if (!follow_read(f))
 			return false;
-	}
+	return true;
 }
 
 static void on_follow(void *arg)
@@ -498,7 +455,6 @@ static int follow_start(struct pod_ctr *c, bool from_start, struct pod_stdio *ou
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	f->next_log[0] = f->next_log[1] = -1;
 	f->rt = p->rt;
 	snprintf(f->ns, sizeof(f->ns), "%s", p->ns);
 	snprintf(f->name, sizeof(f->name), "%s", p->name);
@@ -506,20 +462,20 @@ static int follow_start(struct pod_ctr *c, bool from_start, struct pod_stdio *ou
 	snprintf(f->ctr, sizeof(f->ctr), "%s", c->name);
 	f->run = c->restarts;
 	snprintf(path, sizeof(path), "%s/%s/%d.log", p->dir, c->name, c->restarts);
-	snprintf(f->path, sizeof(f->path), "%s", path);
-	f->log = open(path, O_RDONLY | O_CLOEXEC);
-	if (f->log < 0 || pipe2(po, O_CLOEXEC | O_NONBLOCK) < 0 ||
-	    pipe2(pe, O_CLOEXEC | O_NONBLOCK) < 0) {
+	f->log = pod_log_reader_open(path, &err);
+	if (!f->log)
+		goto fail;
+	if (pipe2(po, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(pe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		err = -errno;
 		goto fail;
 	}
-	end = from_start ? 0 : lseek(f->log, 0, SEEK_END);
+	end = from_start ? 0 : lseek(pod_log_reader_fd(f->log), 0, SEEK_END);
 	if (end > 0) {
 		char last;
 
 		/* The shim writes a record at once; in case it was caught in
 		 * the middle of one, start after it. */
-		f->skip = pread(f->log, &last, 1, end - 1) == 1 && last != '\n';
+		f->skip = pread(pod_log_reader_fd(f->log), &last, 1, end - 1) == 1 && last != '\n';
 	}
 	f->out[0].fd = po[1];
 	f->out[1].fd = pe[1];
@@ -540,8 +496,7 @@ fail:
 		if (pe[i] >= 0)
 			close(pe[i]);
 	}
-	if (f->log >= 0)
-		close(f->log);
+	pod_log_reader_close(f->log);
 	free(f);
 	return err;
 }

@@ -9,11 +9,16 @@ Starts k1s on a temporary data directory with kubelet's default rotation
 - the disk the container's log files use at most (sampled every 0.2 s),
   against max-size x max-files;
 - the API's latency (GET of a pod, p50 and p99 in ms), before the flood
-  and during it, and whether another pod's `logs --tail=1` answers.
-Usage: sudo bench/logs/bench.py [--k1s build/k1s] [--seconds 20]
+  and during it, and whether another pod's `logs --tail=1` answers;
+- with --follow, a `logs -f` of the flood (follow=true) meanwhile: the
+  share of the records written that it received. It looks every 100 ms
+  when at the end and the writer rotates many times in between; it may
+  fall behind the writer, and what the writer removes (past max-files)
+  before it is read is lost, as with kubelet.
+Usage: sudo bench/logs/bench.py [--k1s build/k1s] [--seconds 20] [--follow]
 """
 import signal
-import argparse, http.client, json, os, shutil, socket, subprocess, sys, tempfile, time
+import argparse, http.client, json, os, shutil, socket, subprocess, sys, tempfile, threading, time
 
 
 def free_port():
@@ -80,12 +85,36 @@ def latencies(port, seconds, during=None):
     return out[len(out) // 2], out[min(len(out) - 1, int(len(out) * 0.99))], len(out)
 
 
+class Follower(threading.Thread):
+    """GET pods/<name>/log?follow=true, counting the lines received."""
+
+    def __init__(self, port, name):
+        super().__init__(daemon=True)
+        self.lines = 0
+        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.c.request("GET", f"/api/v1/namespaces/default/pods/{name}/log?follow=true")
+        self.r = self.c.getresponse()
+        if self.r.status != 200:
+            sys.exit(f"logs -f answered {self.r.status}")
+
+    def run(self):
+        try:
+            while True:
+                b = self.r.read1(65536)
+                if not b:
+                    break
+                self.lines += b.count(b"\n")
+        except (OSError, http.client.HTTPException):
+            pass
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--k1s", default="build/k1s")
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--max-size", default="10Mi")
     ap.add_argument("--max-files", type=int, default=5)
+    ap.add_argument("--follow", action="store_true")
     a = ap.parse_args()
     size = {"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}
     max_bytes = int(a.max_size[:-2]) * size[a.max_size[-2:]] if a.max_size[-2:] in size \
@@ -151,9 +180,16 @@ def main():
             if time.perf_counter() - last[0] >= 0.2:
                 last[0] = time.perf_counter()
                 peak[0] = max(peak[0], du(logdir))
+        follower = None
+        if a.follow:
+            follower = Follower(port, "flood")
+            follower.start()
+            time.sleep(0.5)
+        f0 = follower.lines if follower else 0
         k0, s0, w0, t0 = cpu_jiffies(k.pid), cpu_jiffies(shim), wchar(shim), time.perf_counter()
         flood = latencies(port, a.seconds, sample)
         k1, s1, w1, t1 = cpu_jiffies(k.pid), cpu_jiffies(shim), wchar(shim), time.perf_counter()
+        f1 = follower.lines if follower else 0
         st, body = req(port, "GET", "/api/v1/namespaces/default/pods/quiet/log?tailLines=1")
         dt = t1 - t0
         print(f"| log max-size x files | {a.max_size} x {a.max_files} |")
@@ -165,6 +201,11 @@ def main():
         print(f"| GET pod before, p50 / p99 | {base[0]:.2f} / {base[1]:.2f} ms ({base[2]} GETs) |")
         print(f"| GET pod during, p50 / p99 | {flood[0]:.2f} / {flood[1]:.2f} ms ({flood[2]} GETs) |")
         print(f"| another pod's logs --tail=1 | {st} {body.decode().strip()!r} |")
+        if follower:
+            # A record: "<RFC3339Nano> stdout F <line>\n", 40 bytes of prefix.
+            written = (w1 - w0) / (40 + len(line) + 1)
+            print(f"| logs -f of the flood received | {(f1 - f0) / dt:.0f} of {written / dt:.0f} "
+                  f"records/s ({(f1 - f0) / written * 100:.1f} %) |")
     finally:
         for name in ("flood", "quiet"):
             try:

@@ -111,13 +111,31 @@ bool pod_rt_ready(const struct pod_rt *rt);
  * older ones become <name>.gz (not for a tty's log); at most
  * container_log_max_files files of a run exist. The path named here is
  * always the live file, which is what `kubectl logs` reads, as kubelet's
- * ReadLogs; a reader following it goes on to the next file at a rename. Written by a per-run shim process that outlives
+ * ReadLogs; a follower reads it with pod_log_reader_*, which goes on
+ * across the rotations. Written by a per-run shim process that outlives
  * k1s, so a log keeps growing across a restart of k1s. The output of a tty
  * container goes to its log only while nobody attaches. */
 int pod_log_path(struct pod_rt *rt, const char *ns, const char *name, const char *container,
 		 bool previous, char *path, size_t len, const char **reason);
 /* True while the container's current run is alive (for logs -f). */
 bool pod_running(struct pod_rt *rt, const char *ns, const char *name, const char *container);
+
+/* A reader of a run's log (pod_log_path's file) that goes on across its
+ * rotations, for logs -f and attach. */
+struct pod_log_reader;
+/* Opens the live file at path, from its start. NULL and *err (a negative
+ * errno). */
+struct pod_log_reader *pod_log_reader_open(const char *path, int *err);
+/* The file opened, for a seek (tailLines) before the first read. */
+int pod_log_reader_fd(const struct pod_log_reader *r);
+/* Reads up to len bytes of the file being read: their number, 0 at its
+ * end, or a negative errno. */
+ssize_t pod_log_reader_read(struct pod_log_reader *r, void *buf, size_t len);
+/* At the end of the file being read: whether the log goes on (the writer
+ * rotated it); then read again. */
+bool pod_log_reader_next(struct pod_log_reader *r);
+/* NULL is a no-op. */
+void pod_log_reader_close(struct pod_log_reader *r);
 
 struct pod_stdio {
 	pid_t pid;	/* -1 for an attach */

@@ -168,6 +168,142 @@ static void rotates_at_size_without_loss(void **state)
 	free(want);
 }
 
+/* Records from..to-1 as write_lines writes them, flushed. */
+static void write_range(struct pod_log *lg, int from, int to)
+{
+	char text[128];
+
+	for (int i = from; i < to; i++) {
+		int len =
+		    snprintf(text, sizeof(text), "line %05d of the log, padded to some length", i);
+
+		pod_log_record(lg, "stdout", false, text, (size_t)len);
+	}
+	assert_int_equal(pod_log_flush(lg), 0);
+}
+
+/* One look of a follower (logs -f): reads up to max bytes, across the
+ * rotations it finds, into got (the records' text, a line each). */
+static void follow_look(struct pod_log_reader *r, char *got, size_t max)
+{
+	static char part[512];
+	static size_t plen;
+	char buf[64];
+	size_t seen = 0;
+
+	while (seen < max) {
+		size_t want = max - seen < sizeof(buf) ? max - seen : sizeof(buf);
+		ssize_t n = pod_log_reader_read(r, buf, want);
+
+		assert_true(n >= 0);
+		if (n == 0) {
+			if (!pod_log_reader_next(r))
+				break;
+			continue;
+		}
+		seen += (size_t)n;
+		for (ssize_t i = 0; i < n; i++) {
+			assert_true(plen < sizeof(part) - 1);
+			part[plen++] = buf[i];
+			if (buf[i] != '\n')
+				continue;
+			/* "<time> <stream> F <text>": the text. */
+			part[plen] = '\0';
+			strcat(got, strchr(strchr(strchr(part, ' ') + 1, ' ') + 1, ' ') + 1);
+			plen = 0;
+		}
+	}
+}
+
+static size_t count_gz(void)
+{
+	size_t n, gz = 0;
+	char **v = files(&n);
+
+	for (size_t i = 0; i < n; i++)
+		gz += strstr(v[i], ".gz") != NULL;
+	free_files(v);
+	return gz;
+}
+
+/* A follower that looks again only after the writer has rotated three
+ * times and more (the files between compressed): every record once, in
+ * order, whether it was at the end of the live file or inside it. */
+static void follower_reads_every_rotated_file(void **state)
+{
+	struct pod_log_reader *r;
+	struct pod_log *lg;
+	char *got = calloc(1, 1 << 20), *want;
+	int err;
+
+	lg = pod_log_open(logp, 1000, 1000, true, &err);
+	assert_non_null(lg);
+	write_range(lg, 0, 5);
+	r = pod_log_reader_open(logp, &err);
+	assert_non_null(r);
+	follow_look(r, got, SIZE_MAX);
+	/* ~70 bytes a record, 14 a file: 4 rotations, 3 files compressed. */
+	write_range(lg, 5, 60);
+	assert_true(count_gz() >= 3);
+	follow_look(r, got, SIZE_MAX);
+	want = expected(0, 60);
+	assert_string_equal(got, want);
+	free(want);
+	/* Caught inside the live file, then 3 rotations: its rest is read
+	 * from the file it has open, renamed and then compressed. */
+	write_range(lg, 60, 66);
+	follow_look(r, got, 150);
+	write_range(lg, 66, 120);
+	follow_look(r, got, SIZE_MAX);
+	want = expected(0, 120);
+	assert_string_equal(got, want);
+	free(want);
+	/* And inside a compressed file. */
+	write_range(lg, 120, 180);
+	follow_look(r, got, 300);
+	write_range(lg, 180, 200);
+	follow_look(r, got, SIZE_MAX);
+	want = expected(0, 200);
+	assert_string_equal(got, want);
+	free(want);
+	pod_log_reader_close(r);
+	pod_log_close(lg);
+	free(got);
+}
+
+/* With max_files 3 the writer removes the oldest rotated files: what was
+ * in them before the follower looked is gone (kubelet loses it too), and
+ * what it reads is in order, each record once, up to the newest. */
+static void follower_after_files_removed(void **state)
+{
+	struct pod_log_reader *r;
+	struct pod_log *lg;
+	char *got = calloc(1, 1 << 20), *want, *on_disk;
+	int err;
+
+	lg = pod_log_open(logp, 1000, 3, true, &err);
+	assert_non_null(lg);
+	write_range(lg, 0, 5);
+	r = pod_log_reader_open(logp, &err);
+	assert_non_null(r);
+	follow_look(r, got, 100);
+	write_range(lg, 5, 100);
+	follow_look(r, got, SIZE_MAX);
+	pod_log_reader_close(r);
+	pod_log_close(lg);
+	/* The start of the file it had open, then what is on disk now. */
+	on_disk = all_text();
+	want = expected(0, 100);
+	assert_true(strlen(got) > strlen(on_disk));
+	assert_string_equal(got + strlen(got) - strlen(on_disk), on_disk);
+	assert_memory_equal(got, want, strlen(got) - strlen(on_disk));
+	for (char *p = got, *nl; (nl = strchr(p, '\n')) && nl[1]; p = nl + 1)
+		assert_true(atoi(p + 5) < atoi(nl + 6));
+	free(on_disk);
+	free(want);
+	free(got);
+}
+
 /* At most max_files files: the live one, the newest rotated one plain,
  * and the rest compressed; the oldest go. */
 static void keeps_max_files(void **state)
@@ -359,6 +495,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(keeps_max_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(compressed_files_read_with_zcat, setup, teardown),
 	    cmocka_unit_test_setup_teardown(pump_rotates_a_childs_output, setup, teardown),
+	    cmocka_unit_test_setup_teardown(follower_reads_every_rotated_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(follower_after_files_removed, setup, teardown),
 	    cmocka_unit_test(parses_sizes),
 	};
 
