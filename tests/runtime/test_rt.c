@@ -1778,6 +1778,9 @@ int main(int argc, char **argv)
 	};
 	ssize_t n;
 
+	/* It is k1s's program to the runtime: its shims are this. */
+	if (argc >= 1 && strcmp(argv[0], POD_SHIM_ARGV0) == 0)
+		pod_shim_main();
 	if (argc > 1 && strcmp(argv[1], "echo-server") == 0)
 		return pod_echo_main(argc, argv);
 	if (geteuid() != 0) {
