@@ -168,16 +168,51 @@ static int launch_from(const json_t *j, struct pod_launch *l)
 
 /* ---- in the shim ---- */
 
+/* The description on fd, to EOF. Not json_loadfd: it reads a byte a
+ * call, and 7,000 variables are half a MiB. */
+static json_t *desc_read(int fd, json_error_t *err)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap);
+	json_t *j = NULL;
+
+	while (buf) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *more = realloc(buf, cap *= 2);
+
+			if (!more)
+				break;
+			buf = more;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (n == 0) {
+			j = json_loadb(buf, len, 0, err);
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (!j && (!buf || len == 0 || err->text[0] == '\0'))
+		snprintf(err->text, sizeof(err->text), "nothing on descriptor %d", fd);
+	free(buf);
+	return j;
+}
+
 int pod_shim_main(void)
 {
 	struct pod_launch l;
-	json_error_t err;
+	json_error_t err = {.text = ""};
 	json_t *desc;
 
 	/* Its name in ps until it forks, and then its own. */
 	prctl(PR_SET_NAME, POD_SHIM_ARGV0, 0, 0, 0);
 	close(SHIM_FD_SELF);
-	desc = json_loadfd(SHIM_FD_DESC, 0, &err);
+	desc = desc_read(SHIM_FD_DESC, &err);
 	close(SHIM_FD_DESC);
 	if (!desc) {
 		dprintf(2, "k1s-shim: no launch description (%s): only k1s starts a shim\n",
