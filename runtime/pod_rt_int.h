@@ -7,8 +7,9 @@
  * and .gz files, pod_log.c) and <restartCount>.exit (the run's wait
  * status, written by its shim).
  *
- * Process model: each run of a container is a shim (a fork of k1s, in its
- * own session) and the container process under it. The shim holds the
+ * Process model: each run of a container is a shim (k1s's own program
+ * exec'd afresh, in its own session: pod_shim.c) and the container
+ * process under it, a fork of the shim. The shim holds the
  * container's stdout and stderr pipes and writes the log; it waits for the
  * container and writes the exit file. Both outlive k1s, so a restarted k1s
  * finds the shim alive (adopt: watch it with a pidfd) or its exit file
@@ -105,7 +106,7 @@ struct pod_ctr {
 	/* What the process runs with, kept for exec into it. */
 	char **envp; /* malloc'd, NULL-terminated */
 	struct pod_env_job *env_job; /* the next run's, being built; or NULL */
-	struct pod_launch_job *launch_job; /* the run being forked; or NULL */
+	struct pod_launch_job *launch_job; /* the run being started; or NULL */
 	uid_t uid;
 	gid_t gid;
 	struct pod_creds creds;
