@@ -969,6 +969,9 @@ static int serve(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* A pod's shim, started by the runtime: none of k1s's start-up. */
+	if (argc >= 1 && strcmp(argv[0], POD_SHIM_ARGV0) == 0)
+		pod_shim_main();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -534,6 +534,38 @@ void pod_cg_free(struct pod_cg *cg)
 	free(cg);
 }
 
+json_t *pod_cg_to_json(const struct pod_cg *cg)
+{
+	json_t *dirs = json_array();
+
+	for (int i = 0; i < cg->ndirs; i++)
+		json_array_append_new(dirs, json_string(cg->dirs[i]));
+	return json_pack("{s:o,s:i}", "dirs", dirs, "oom_score_adj", cg->oom_score_adj);
+}
+
+struct pod_cg *pod_cg_from_json(const json_t *j)
+{
+	const json_t *dirs = json_object_get(j, "dirs"), *adj = json_object_get(j, "oom_score_adj");
+	struct pod_cg *cg;
+
+	if (!json_is_array(dirs) || json_array_size(dirs) > CG_NCTRL || !json_is_integer(adj))
+		return NULL;
+	cg = calloc(1, sizeof(*cg));
+	if (!cg)
+		return NULL;
+	for (size_t i = 0; i < json_array_size(dirs); i++) {
+		const char *d = json_string_value(json_array_get(dirs, i));
+
+		if (!d || strlen(d) >= CG_PATH) {
+			free(cg);
+			return NULL;
+		}
+		snprintf(cg->dirs[cg->ndirs++], CG_PATH, "%s", d);
+	}
+	cg->oom_score_adj = (int)json_integer_value(adj);
+	return cg;
+}
+
 void pod_cg_join(const struct pod_cg *cg)
 {
 	if (!cg)

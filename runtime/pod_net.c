@@ -405,8 +405,8 @@ int pod_other_server(void)
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9' || atoi(de->d_name) == getpid())
 			continue;
-		/* A pod's shim is a fork of k1s serve, with its cmdline, but
-		 * named k1s-shim (pod_rt_proc.c). */
+		/* k1s serve itself: a pod's shim is k1s exec'd with argv[0]
+		 * k1s-shim (pod_shim.c), the echo app is "k1s echo-server". */
 		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)

@@ -823,6 +823,7 @@ static void ctr_start(struct pod_ctr *c)
 	l.gid = c->gid;
 	l.creds = c->creds;
 	l.hide = rt->data_abs;
+	l.shim_exe = rt->self_fd;
 	l.netns = netns;
 	l.hostname = p->name;
 	l.resolv = resolv;
@@ -861,12 +862,11 @@ static void ctr_start(struct pod_ctr *c)
 	launch_queue(c, &l, argv, envp, in_p[0], go_p[0], slave, run, cspec);
 }
 
-/* ---- a run forked on the worker ----
+/* ---- a run started on the worker ----
  *
- * Forking the shim copies the page tables of all of k1s and waits for the
- * shim to fork the container: tens of ms with a big heap, which the API
- * would wait for if the loop did it. The worker forks; the loop then
- * takes the run up where ctr_start left it. */
+ * Starting the shim waits for it to load and to fork the container: ms
+ * the API would wait for if the loop did it. The worker starts it; the
+ * loop then takes the run up where ctr_start left it. */
 
 struct pod_launch_job {
 	struct pod_ctr *c;	/* NULL once the container is gone */

@@ -7,8 +7,9 @@
  * and .gz files, pod_log.c) and <restartCount>.exit (the run's wait
  * status, written by its shim).
  *
- * Process model: each run of a container is a shim (a fork of k1s, in its
- * own session) and the container process under it. The shim holds the
+ * Process model: each run of a container is a shim (k1s's own program
+ * exec'd afresh, in its own session: pod_shim.c) and the container
+ * process under it, a fork of the shim. The shim holds the
  * container's stdout and stderr pipes and writes the log; it waits for the
  * container and writes the exit file. Both outlive k1s, so a restarted k1s
  * finds the shim alive (adopt: watch it with a pidfd) or its exit file
@@ -107,7 +108,7 @@ struct pod_ctr {
 	/* What the process runs with, kept for exec into it. */
 	char **envp; /* malloc'd, NULL-terminated */
 	struct pod_env_job *env_job; /* the next run's, being built; or NULL */
-	struct pod_launch_job *launch_job; /* the run being forked; or NULL */
+	struct pod_launch_job *launch_job; /* the run being started; or NULL */
 	uid_t uid;
 	gid_t gid;
 	struct pod_creds creds;
@@ -293,6 +294,7 @@ struct pod_launch {
 	const struct pod_cg *cg; /* NULL: the runtime's own cgroup */
 	struct pod_creds creds;  /* uid and gid repeat the two above */
 	const char *hide;        /* k1s's data directory: an empty tmpfs over it */
+	int shim_exe; /* k1s's own program, exec'd as the shim; -1: /proc/self/exe */
 };
 
 /* A copy of the program at `path` that any user can execute, whatever the
@@ -304,9 +306,14 @@ int pod_proc_exe_open(const char *path);
  * -EACCES / -ENOENT with the path tried (or prog) in `found`. */
 int pod_proc_exe_check(const char *prog, char *const envp[], uid_t uid, gid_t gid,
                        const char *workdir, char *found, size_t len);
-/* Forks the shim and, under it, the container. 0 and the pids, or a
- * negative errno. */
+/* Starts the shim, a new k1s (l->shim_exe) exec'd without a copy of
+ * k1s's memory, and under it the container (pod_shim.c). 0 and the pids,
+ * or a negative errno. */
 int pod_proc_launch(const struct pod_launch *l, pid_t *shim, pid_t *pid);
+/* The shim, in its own process with l's descriptors at hand: forks the
+ * container, reports its pid on `note`, logs its output and records its
+ * end. Never returns. */
+void pod_proc_shim_run(const struct pod_launch *l, int note) __attribute__((noreturn));
 /* Forks argv into the namespaces of running container `target` (its
  * init) as creds with envp; the child's stdio from in/out/err (-1 =
  * /dev/null). The pid is the one of a process in k1s's PID namespace that
@@ -486,6 +493,10 @@ void pod_cgroups_free(struct pod_cgroups *cgs);
 int pod_cg_new(struct pod_cgroups *cgs, const json_t *pod, const json_t *cspec, const char *uid,
                const char *ctr, int run, struct pod_cg **out, char *msg, size_t msglen);
 void pod_cg_free(struct pod_cg *cg);
+/* A run's cgroups as the shim gets them (pod_shim.c), and back: NULL
+ * for a description that is not one. */
+json_t *pod_cg_to_json(const struct pod_cg *cg);
+struct pod_cg *pod_cg_from_json(const json_t *j);
 /* In the container's process, first of all: joins its cgroups and takes
  * its oom_score_adj. Exits the process (status 128) when it cannot. */
 void pod_cg_join(const struct pod_cg *cg);

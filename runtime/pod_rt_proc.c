@@ -371,9 +371,7 @@ static void container_main(const struct pod_launch *l, int out_w, int err_w, int
 	exec_argv(l->argv, l->envp);
 }
 
-/* The shim: forks the container, reports its pid on `note`, logs its
- * output and records its end. Never returns. */
-static void shim_main(const struct pod_launch *l, int note)
+void pod_proc_shim_run(const struct pod_launch *l, int note)
 {
 	int op[2] = {-1, -1}, ep[2] = {-1, -1}, sp[2] = {-1, -1};
 	int pidfd, status, lerr, prog_status;
@@ -383,10 +381,9 @@ static void shim_main(const struct pod_launch *l, int note)
 	setsid();
 	reset_signals(true);
 	{
-		/* A fork keeps every descriptor, close-on-exec or not: first
-		 * of all, drop k1s's (the store's lock, the listeners, the
-		 * rings), so that neither the shim nor the container holds
-		 * them while k1s restarts. What the container needs stays. */
+		/* The shim is exec'd with only these: what else its start
+		 * may have opened goes, so that the container holds nothing
+		 * but what it needs. */
 		int keep[] = {note, l->stdin_r, l->tty, l->go_r, l->exe_fd};
 
 		close_except(keep, 5);
@@ -442,42 +439,6 @@ static void shim_main(const struct pod_launch *l, int note)
 		}
 	}
 	_exit(0);
-}
-
-int pod_proc_launch(const struct pod_launch *l, pid_t *shim, pid_t *pid)
-{
-	int note[2];
-	pid_t s, c = 0;
-	ssize_t n;
-
-	if (pipe2(note, O_CLOEXEC) < 0)
-		return -errno;
-	s = fork();
-	if (s < 0) {
-		int err = -errno;
-
-		close(note[0]);
-		close(note[1]);
-		return err;
-	}
-	if (s == 0) {
-		close(note[0]);
-		shim_main(l, note[1]);
-	}
-	close(note[1]);
-	/* The shim writes the pid as soon as it has forked: a short wait. */
-	do {
-		n = read(note[0], &c, sizeof(c));
-	} while (n < 0 && errno == EINTR);
-	close(note[0]);
-	if (n != sizeof(c) || c <= 0) {
-		kill(s, SIGKILL);
-		waitpid(s, NULL, 0);
-		return -ECHILD;
-	}
-	*shim = s;
-	*pid = c;
-	return 0;
 }
 
 /* The process kubectl exec's pid stands for, in k1s's PID namespace: its

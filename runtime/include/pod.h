@@ -70,6 +70,12 @@ int pod_log_parse_size(const char *s, int64_t *bytes);
 #define POD_UID_MIN 200000
 #define POD_UID_MAX 265535
 
+/* A pod's shim is k1s's own program exec'd with this argv[0] (not a
+ * command of k1s's): main() hands such a process to pod_shim_main()
+ * before anything else, which never returns. */
+#define POD_SHIM_ARGV0 "k1s-shim"
+int pod_shim_main(void) __attribute__((noreturn));
+
 /* Starts the runtime: sets up the host side of the pod network, adopts the
  * pods it finds alive from a previous run, removes what belongs to no pod,
  * and starts reconciling. NULL and *err on failure (-EPERM when not root:

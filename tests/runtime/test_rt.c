@@ -1200,6 +1200,81 @@ static void deleted_outright_is_killed(void **state)
 	assert_false(pod_running(rt, "default", "gone", "c"));
 }
 
+/* A field of /proc/<pid>/smaps_rollup, in KiB; -1 if not there. */
+static long long rollup_kib(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	long long kib = -1;
+	size_t n = strlen(field);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (kib < 0 && fgets(line, sizeof(line), f))
+		if (strncmp(line, field, n) == 0 && line[n] == ':')
+			kib = atoll(line + n + 1);
+	fclose(f);
+	return kib;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	int ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 1, " %*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/* The shim and the container's init are a program of their own, not
+ * copies of the runtime's process: memory the runtime has touched is not
+ * theirs (a fork would hold all 64 MiB of it, copy-on-write), and they
+ * hold nothing of the runtime's but what the container needs. */
+static void shim_holds_no_copy_of_the_runtime(void **state)
+{
+	const size_t big = 64u << 20;
+	char *heap = malloc(big), path[64], cmd[64] = "";
+	pid_t init, shim;
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	assert_non_null(heap);
+	memset(heap, 0x5a, big);
+	__asm__ volatile("" : : "r"(heap) : "memory");
+	create_pod("{\"metadata\":{\"name\":\"small\"},\"spec\":{\"containers\":[{\"name\":"
+	           "\"c\",\"image\":\"busybox\",\"command\":[\"sleep\",\"100\"]}]}}");
+	wait_running("small");
+	init = container_pid("small");
+	shim = parent_of(init);
+	assert_true(init > 0 && shim > 0 && shim != getpid());
+	print_message("shim %lld KiB anonymous, init %lld KiB; the runtime %lld KiB\n",
+	              rollup_kib(shim, "Anonymous"), rollup_kib(init, "Anonymous"),
+	              rollup_kib(getpid(), "Anonymous"));
+	assert_true(rollup_kib(getpid(), "Anonymous") > (long long)(big >> 10));
+	assert_in_range(rollup_kib(shim, "Anonymous"), 0, (big >> 10) / 2);
+	assert_in_range(rollup_kib(init, "Anonymous"), 0, (big >> 10) / 2);
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)shim);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = read(fd, cmd, sizeof(cmd) - 1);
+	close(fd);
+	assert_true(n > 0);
+	assert_string_equal(cmd, POD_SHIM_ARGV0);
+	free(heap);
+	assert_int_equal(st_delete(st, "pods", "default", "small", 0, NULL), 0);
+	assert_true(run_until(pod_gone, "small", 10000));
+}
+
 /* A runtime in a child process is killed with SIGKILL; a new one adopts
  * the pod it ran (same processes, same IP) and sweeps one that was
  * deleted meanwhile. */
@@ -1842,6 +1917,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(graceful_deletion),
 	    cmocka_unit_test(sigterm_ignored_gets_sigkill),
 	    cmocka_unit_test(deleted_outright_is_killed),
+	    cmocka_unit_test(shim_holds_no_copy_of_the_runtime),
 	    cmocka_unit_test(escapes_from_a_pod_fail),
 	    cmocka_unit_test(sigterm_ends_a_program_without_handler),
 	    cmocka_unit_test(added_capabilities_and_non_root),
@@ -1850,6 +1926,9 @@ int main(int argc, char **argv)
 	};
 	ssize_t n;
 
+	/* It is k1s's program to the runtime: its shims are this. */
+	if (argc >= 1 && strcmp(argv[0], POD_SHIM_ARGV0) == 0)
+		pod_shim_main();
 	if (argc > 1 && strcmp(argv[1], "echo-server") == 0)
 		return pod_echo_main(argc, argv);
 	if (geteuid() != 0) {
