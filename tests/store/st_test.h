@@ -3,10 +3,12 @@
 #ifndef ST_TEST_H
 #define ST_TEST_H
 
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <jansson.h>
 
@@ -18,18 +20,21 @@ static inline char *st_test_dir(void)
 	return d ? strdup(d) : NULL;
 }
 
+static inline int st_test_rm_one(const char *path, const struct stat *sb, int flag,
+				 struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Removes the directory and whatever a test left in it (the store's
+ * files, and e.g. the certificates test_ctrl_cert writes beside them). */
 static inline void st_test_rmdir(char *dir)
 {
-	static const char *const files[] = {"k1s.db", "k1s.db-wal", "k1s.db-shm", "k1s.db-journal"};
-	char path[PATH_MAX];
-
 	if (!dir)
 		return;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
+	nftw(dir, st_test_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(dir);
 }
 
