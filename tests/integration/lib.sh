@@ -119,6 +119,13 @@ wait_until() {
 	fail "$what: not within $2s"
 }
 
+# pods_made LABEL: waits until a pod with the label exists (in k's
+# namespace). `kubectl wait -l` fails at once on a selector that matches
+# nothing, and a ReplicaSet makes its pods a pass or more after the apply.
+pods_made() {
+	wait_until "pods $1 made" 60 "test -n \"\$(k get pod -l $1 -o name)\""
+}
+
 # ready_count LABEL [NAMESPACE]: pods with the label that are Ready and
 # not terminating (in k's namespace when none is given).
 ready_count() {

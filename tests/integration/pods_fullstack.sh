@@ -65,8 +65,10 @@ k() { kubectl -s "$SERVER" --cache-dir "$TMP/kcache" -n pods-it "$@"; }
 
 expect_out "apply the full stack" "deployment.apps/api created" \
 	k apply -f "$MANIFESTS/07-full-stack.yaml"
+pods_made app=api
 expect_out "api pods Ready" "condition met" \
 	k wait --for=condition=Ready pod -l app=api --timeout=60s
+pods_made app=frontend
 expect_out "frontend pods Ready" "condition met" \
 	k wait --for=condition=Ready pod -l app=frontend --timeout=60s
 wait_until "5 pods Running" 30 'test "$(k get pods --no-headers | grep -c '\'' Running '\'')" = 5'

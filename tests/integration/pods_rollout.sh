@@ -12,6 +12,7 @@ cleanup_ns() { k delete namespace rollout-it --wait=false >/dev/null 2>&1 || tru
 trap cleanup_ns EXIT
 
 k apply -f "$MANIFESTS/07-full-stack.yaml" >/dev/null
+pods_made app=api
 expect_out "api pods Ready" "condition met" k wait --for=condition=Ready pod -l app=api --timeout=60s
 k rollout status deploy/api --timeout=60s >/dev/null
 
