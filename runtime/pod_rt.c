@@ -1327,6 +1327,26 @@ static void on_pod_kill(void *arg)
 		pod_rt_kill(&p->ctrs[i], 0);
 }
 
+/* Stops every container of p within grace seconds, restarting none. */
+static void stop_containers(struct pod_run *p, int grace)
+{
+	struct pod_rt *rt = p->rt;
+
+	for (size_t i = 0; i < p->nctrs; i++) {
+		struct pod_ctr *c = &p->ctrs[i];
+
+		pod_probe_stop(c);
+		if (c->restart_timer) {
+			k1s_loop_cancel(rt->loop, c->restart_timer);
+			c->restart_timer = NULL;
+		}
+		if (c->state == POD_C_RUNNING) {
+			pod_rt_event(p, "Normal", "Killing", c, "Stopping container %s", c->name);
+			pod_rt_kill(c, grace);
+		}
+	}
+}
+
 /* deletionTimestamp: stop the containers within the grace period. */
 static void pod_terminate(struct pod_run *p)
 {
@@ -1334,19 +1354,7 @@ static void pod_terminate(struct pod_run *p)
 	int grace = grace_seconds(p);
 
 	p->deleting = true;
-	for (size_t i = 0; i < p->nctrs; i++) {
-		struct pod_ctr *c = &p->ctrs[i];
-
-		pod_probe_stop(c);
-		if (c->restart_timer) {
-			k1s_loop_cancel(rt->loop, c->restart_timer);
-			c->restart_timer = NULL;
-		}
-		if (c->state == POD_C_RUNNING) {
-			pod_rt_event(p, "Normal", "Killing", c, "Stopping container %s", c->name);
-			pod_rt_kill(c, grace);
-		}
-	}
+	stop_containers(p, grace);
 	if (grace > 0 && !p->kill_timer)
 		p->kill_timer = k1s_loop_timer(rt->loop, (int64_t)grace * 1000, on_pod_kill, p);
 	k1s_info("pod", "Pod %s/%s: stopping (grace %ds)", p->ns, p->name, grace);
@@ -1354,27 +1362,13 @@ static void pod_terminate(struct pod_run *p)
 
 void pod_rt_evict(struct pod_run *p, const char *msg, int grace)
 {
-	struct pod_rt *rt = p->rt;
-
 	if (p->evicted || p->deleting || p->removed)
 		return;
 	p->evicted = true;
 	snprintf(p->evict_msg, sizeof(p->evict_msg), "%s", msg);
 	/* evictPod: a Warning event of reason Reason, then killPod. */
 	pod_rt_event(p, "Warning", "Evicted", NULL, "%s", msg);
-	for (size_t i = 0; i < p->nctrs; i++) {
-		struct pod_ctr *c = &p->ctrs[i];
-
-		pod_probe_stop(c);
-		if (c->restart_timer) {
-			k1s_loop_cancel(rt->loop, c->restart_timer);
-			c->restart_timer = NULL;
-		}
-		if (c->state == POD_C_RUNNING) {
-			pod_rt_event(p, "Normal", "Killing", c, "Stopping container %s", c->name);
-			pod_rt_kill(c, grace);
-		}
-	}
+	stop_containers(p, grace);
 	pod_rt_dirty(p);
 }
 
