@@ -65,8 +65,8 @@ cmp -s "$TMP/ca.crt" "$TMP/secret-ca.crt" || fail "the Secret's ca.crt is not th
 echo "ok - the Secret's ca.crt is the cluster CA"
 
 # HTTPS with the learner trusting only that CA, at the Ingress's ADDRESS.
-wait_for "kubectl get ingress shows an address" 10 \
-	test -n "$(k get ingress secure-ingress -o jsonpath='{.status.loadBalancer.ingress[0].ip}')"
+wait_until "kubectl get ingress shows an address" 10 \
+	'test -n "$(k get ingress secure-ingress -o jsonpath="{.status.loadBalancer.ingress[0].ip}")"'
 ADDR=$(k get ingress secure-ingress -o jsonpath='{.status.loadBalancer.ingress[0].ip}')
 [ "$ADDR" = $NODE ] || fail "the Ingress's address: $ADDR"
 expect_out "kubectl get ingress shows PORTS 80, 443" "^secure-ingress +nginx +myapp.com +$NODE +80, 443 " \

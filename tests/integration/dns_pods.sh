@@ -154,8 +154,8 @@ wait_until "3 hl pods ready" 60 'test "$(ready_count app=hl default)" = 3'
 wait_until "the web pod in dns-other is ready" 60 'test "$(ready_count app=web dns-other)" = 1'
 wait_until "the busybox client pod is ready" 60 'test "$(ready_count run=dns-client default)" = 1'
 wait_until "the curl client pod is ready" 60 'test "$(ready_count run=curl-client default)" = 1'
-wait_for "endpoints of api-service, hl and web" 20 \
-	test "$(ep_count api-service default) $(ep_count hl default) $(ep_count web dns-other)" = "2 3 1"
+wait_until "endpoints of api-service, hl and web" 20 \
+	'test "$(ep_count api-service default) $(ep_count hl default) $(ep_count web dns-other)" = "2 3 1"'
 
 CIP=$(k get svc api-service -o jsonpath='{.spec.clusterIP}')
 WIP=$(ko get svc web -o jsonpath='{.spec.clusterIP}')

@@ -133,13 +133,13 @@ wait_for "a pod through a cluster IP over UDP: the backend logs the pod" 10 \
 		grep -q 'UDP 7 bytes echoed to $CLIENT_IP:'"
 
 NP=$(k get svc echo-np -o jsonpath='{.spec.ports[0].nodePort}')
-wait_for "the node port answers the outside namespace" 10 \
-	test -n "$(seen $OUT_NS "http://$HOST_IP:$NP/")"
+wait_until "the node port answers the outside namespace" 10 \
+	'test -n "$(seen $OUT_NS "http://$HOST_IP:$NP/")"'
 expect_seen "outside through a NodePort, policy Cluster: the backend sees the node" "$NODE" \
 	$OUT_NS "http://$HOST_IP:$NP/"
 k patch svc echo-np -p '{"spec":{"externalTrafficPolicy":"Local"}}' >/dev/null
-wait_for "outside through a NodePort, policy Local: the backend sees the client" 10 \
-	test "$(seen $OUT_NS "http://$HOST_IP:$NP/")" = $OUT_IP
+wait_until "outside through a NodePort, policy Local: the backend sees the client" 10 \
+	'test "$(seen $OUT_NS "http://$HOST_IP:$NP/")" = $OUT_IP'
 expect_seen "and the host through it, the node" "$(node_addr "$EP_IP")" host "http://127.0.0.1:$NP/"
 
 # Hairpin: a pod through its own service, the only endpoint.

@@ -38,8 +38,8 @@ print(d if d is not None else "")' "$1"
 
 k apply -f "$MANIFESTS/07-full-stack.yaml" >/dev/null
 k apply -f "$MANIFESTS/04-ingress.yaml" >/dev/null
-wait_for "2 frontend and 3 api pods ready" 60 \
-	test "$(ready_count app=frontend)$(ready_count app=api)" = 23
+wait_until "2 frontend and 3 api pods ready" 60 \
+	'test "$(ready_count app=frontend)$(ready_count app=api)" = 23'
 wait_until "their endpoints" 20 'test "$(ep_count frontend-service)$(ep_count api-service)" = 23'
 
 wait_for "kubectl get ingress shows the address" 10 \

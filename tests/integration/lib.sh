@@ -69,6 +69,12 @@ k() {
 fail() {
 	echo "FAIL: $*"
 	echo "--- k1s log (tail)"; tail -n 30 "$TMP/k1s.log"
+	# What a learner would look at next: the pods and their conditions.
+	if [ -n "${SERVER:-}" ] && command -v kubectl >/dev/null; then
+		echo "--- pods"
+		kubectl -s "$SERVER" get pods -A -o wide 2>&1 | head -n 40
+		kubectl -s "$SERVER" get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{" "}{range .status.conditions[*]}{.type}={.status}{" "}{end}{range .status.containerStatuses[*]}{.name}:{.ready}:{.restartCount}:{.state}{end}{"\n"}{end}' 2>&1 | head -n 40
+	fi
 	exit 1
 }
 

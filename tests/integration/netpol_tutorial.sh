@@ -90,8 +90,8 @@ spec:
             - containerPort: 8080
 YAML
 k create deployment other --image=my-other:1.0 --port=8080 >/dev/null
-wait_for "frontend 2, api 3, database 1, other 1 ready" 90 \
-	test "$(ready_count app=frontend)$(ready_count app=api)$(ready_count app=database)$(ready_count app=other)" = 2311
+wait_until "frontend 2, api 3, database 1, other 1 ready" 90 \
+	'test "$(ready_count app=frontend)$(ready_count app=api)$(ready_count app=database)$(ready_count app=other)" = 2311'
 wait_until "api-service's endpoints" 20 'test "$(ep_count api-service)" = 3'
 
 API=$(first_pod app=api); API_IP=$(pod_ip "$API")
@@ -178,8 +178,8 @@ spec:
       ports:
         - port: 3000
 YAML
-wait_for "allowing namespace ingress-nginx lets the Ingress reach the api pods" 10 \
-	test "$(ingress_code /api/x)" = 200
+wait_until "allowing namespace ingress-nginx lets the Ingress reach the api pods" 10 \
+	'test "$(ingress_code /api/x)" = 200'
 expect_timeout "app=other is still dropped" "$OTHER" "http://$API_IP:3000/"
 
 # The verdict API says why.
