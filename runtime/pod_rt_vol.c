@@ -678,28 +678,15 @@ static int vol_write(const char *dir, const struct payload *pl, gid_t gid)
 
 /* ---- emptyDir ---- */
 
-/* A quantity (sizeLimit) in bytes: 0 when absent or not understood. */
+/* A quantity (sizeLimit, "1.5Gi" too) in bytes, as apimachinery's
+ * Value(): 0 when absent, not a quantity, or not above zero. */
 static unsigned long long quantity_bytes(const char *q)
 {
-	static const struct {
-		const char *suf;
-		unsigned long long mul;
-	} sufs[] = {{"Ki", 1ULL << 10}, {"Mi", 1ULL << 20}, {"Gi", 1ULL << 30}, {"Ti", 1ULL << 40},
-	            {"k", 1000ULL},     {"M", 1000000ULL},  {"G", 1000000000ULL},
-	            {"T", 1000000000000ULL}, {"", 1}};
-	char *end;
-	unsigned long long v;
+	int64_t v;
 
-	if (!q || !*q || *q == '-')
+	if (!q || pod_quantity_parse(q, strlen(q), false, &v) < 0 || v <= 0)
 		return 0;
-	errno = 0;
-	v = strtoull(q, &end, 10);
-	if (errno || end == q)
-		return 0;
-	for (size_t i = 0; i < sizeof(sufs) / sizeof(sufs[0]); i++)
-		if (strcmp(end, sufs[i].suf) == 0)
-			return v > ~0ULL / sufs[i].mul ? 0 : v * sufs[i].mul;
-	return 0;
+	return (unsigned long long)v;
 }
 
 static bool is_mountpoint(const char *dir)

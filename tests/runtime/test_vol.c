@@ -462,16 +462,22 @@ static void empty_dir_usage(void **state)
 	struct env *e = *state;
 	json_t *p = pod("[{\"name\":\"cache\",\"emptyDir\":{\"sizeLimit\":\"1Mi\"}},"
 	                "{\"name\":\"ram\",\"emptyDir\":{\"medium\":\"Memory\",\"sizeLimit\":\"1Mi\"}},"
-	                "{\"name\":\"free\",\"emptyDir\":{}}]");
+	                "{\"name\":\"free\",\"emptyDir\":{}},"
+	                "{\"name\":\"half\",\"emptyDir\":{\"sizeLimit\":\"1.5Gi\"}},"
+	                "{\"name\":\"bad\",\"emptyDir\":{\"sizeLimit\":\"lots\"}}]");
 	struct pod_vol_limit lim[4];
 	unsigned long long base, used, again;
 	char msg[512] = "", f[PATH_MAX + 16], g[PATH_MAX + 16], big[400], mnt[PATH_MAX + 16];
 
 	assert_int_equal(setup_vol(e, p, e->pod, msg, sizeof(msg)), 0);
-	assert_int_equal(pod_vol_limits(p, e->pod, lim, 4), 1);
+	assert_int_equal(pod_vol_limits(p, e->pod, lim, 4), 2);
 	assert_string_equal(lim[0].name, "cache");
 	assert_string_equal(lim[0].limit, "1Mi");
 	assert_int_equal(lim[0].bytes, 1 << 20);
+	/* A decimal quantity, as apimachinery reads it. */
+	assert_string_equal(lim[1].name, "half");
+	assert_string_equal(lim[1].limit, "1.5Gi");
+	assert_int_equal(lim[1].bytes, 3ULL << 29);
 	assert_int_equal(pod_du(lim[0].path, 0, &base), 0);
 
 	snprintf(f, sizeof(f), "%s/f", lim[0].path);
