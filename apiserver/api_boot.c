@@ -192,6 +192,28 @@ int api_boot(struct api *api)
 				       "apiserver", "provider", "kubernetes", "spec", "clusterIP",
 				       "10.96.0.1", "ports", "name", "https", "port", 443,
 				       "protocol", "TCP", "targetPort", 6443));
+	/* kube-apiserver's endpoint reconciler: the kubernetes Service leads
+	 * to the HTTPS port, so that a pod reaches the API at
+	 * https://kubernetes.default. Not to a loopback node address, which
+	 * a pod cannot reach. */
+	if (!err && api->cfg.secure_port && strncmp(api->node_ip, "127.", 4) != 0)
+		err = ensure(api, "endpoints", "",
+			     json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s}},s:[{s:[{s:s}],s:[{s:s,s:i,s:s}]}]}",
+				       "apiVersion", "v1", "kind", "Endpoints", "metadata", "name",
+				       "kubernetes", "namespace", "default", "labels",
+				       "endpointslice.kubernetes.io/skip-mirror", "true", "subsets",
+				       "addresses", "ip", api->node_ip, "ports", "name", "https",
+				       "port", (int)api->cfg.secure_port, "protocol", "TCP"));
+	if (!err && api->cfg.secure_port && strncmp(api->node_ip, "127.", 4) != 0)
+		err = ensure(api, "endpointslices", "discovery.k8s.io",
+			     json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s}},s:s,s:[{s:[s],s:{s:b}}],"
+				       "s:[{s:s,s:i,s:s}]}",
+				       "apiVersion", "discovery.k8s.io/v1", "kind", "EndpointSlice",
+				       "metadata", "name", "kubernetes", "namespace", "default",
+				       "labels", "kubernetes.io/service-name", "kubernetes",
+				       "addressType", "IPv4", "endpoints", "addresses", api->node_ip,
+				       "conditions", "ready", 1, "ports", "name", "https", "port",
+				       (int)api->cfg.secure_port, "protocol", "TCP"));
 	if (!err)
 		err = ensure(
 		    api, "services", "",

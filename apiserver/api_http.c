@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -191,10 +192,9 @@ int api_path_parse(const char *url, struct api_path *p)
 	return 1;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size,
-				  void **req_cls)
+enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **req_cls)
 {
 	struct api *api = cls;
 	struct api_req *req = *req_cls;
@@ -210,6 +210,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->method = method;
 		req->url = strdup(url);
 		*req_cls = req;
+		/* Answered before the body is read: kube-apiserver's
+		 * authentication filter runs first, and its 401 is this
+		 * Status (filters/authentication.go, Unauthorized()). */
+		if (api_secure_conn(conn) && !api_secure_allowed(api, conn, url)) {
+			req->unauthorized = true;
+			return api_reply_status(req, api_status(401, "Unauthorized",
+								"Unauthorized", NULL));
+		}
+		return MHD_YES;
+	}
+	if (req->unauthorized) {
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -243,8 +255,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 							"the request body is too large: the limit "
 							"is 3145728 bytes",
 							NULL));
-	if (api_health_handle(req, url) || api_ca_handle(req, url) || api_view_handle(req, url) ||
-	    api_disc_handle(req, url))
+	if (api_health_handle(req, url) || api_ca_handle(req, url) ||
+	    api_secure_handle(req, url) || api_view_handle(req, url) || api_disc_handle(req, url))
 		return MHD_YES;
 	r = api_path_parse(url, &p);
 	if (r == 0 || r < 0)
@@ -255,8 +267,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return api_crud_handle(req, &p) == MHD_NO ? MHD_NO : MHD_YES;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
-			 enum MHD_RequestTerminationCode toe)
+void api_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+		      enum MHD_RequestTerminationCode toe)
 {
 	struct api_req *req = *req_cls;
 
@@ -306,6 +318,7 @@ struct api *api_new(struct st *st, const struct api_config *cfg, int *err)
 	api->st = st;
 	api->cfg = *cfg;
 	api->listen_fd = -1;
+	api->epfd = -1;
 	api->foreground = json_array();
 	api->terminating = json_object();
 	snprintf(api->listen_addr, sizeof(api->listen_addr), "%s", cfg->listen_addr);
@@ -352,6 +365,9 @@ struct api *api_new(struct st *st, const struct api_config *cfg, int *err)
 			strerror(errno));
 		goto fail;
 	}
+	*err = api_secure_new(api);
+	if (*err < 0)
+		goto fail;
 	st_on_commit(st, on_commit, api);
 	return api;
 fail:
@@ -377,15 +393,26 @@ int api_listen(struct api *api)
 	}
 	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE |
 					    MHD_USE_ERROR_LOG,
-				    0, NULL, NULL, on_request, api, MHD_OPTION_LISTEN_SOCKET,
-				    api->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+				    0, NULL, NULL, api_on_request, api, MHD_OPTION_LISTEN_SOCKET,
+				    api->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, api_on_completed, api,
 				    MHD_OPTION_CONNECTION_LIMIT, 1000u,
 				    MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
 	if (!api->mhd) {
 		k1s_err("api", "cannot serve on %s:%u", api->listen_addr, api->cfg.port);
 		return -ENOMEM;
 	}
-	return 0;
+	/* One fd for the loop to watch: the daemons' epoll sets in one. */
+	{
+		const union MHD_DaemonInfo *info =
+		    MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+
+		api->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (api->epfd < 0 || !info ||
+		    epoll_ctl(api->epfd, EPOLL_CTL_ADD, info->epoll_fd,
+			      &(struct epoll_event){.events = EPOLLIN}) < 0)
+			return -errno;
+	}
+	return api_secure_listen(api);
 }
 
 void api_free(struct api *api)
@@ -401,6 +428,9 @@ void api_free(struct api *api)
 	} else if (api->listen_fd >= 0) {
 		close(api->listen_fd);	/* MHD_stop_daemon() closes it once given */
 	}
+	api_secure_free(api);
+	if (api->epfd >= 0)
+		close(api->epfd);
 	st_on_commit(api->st, NULL, NULL);
 	api_admit_free(api->adm);
 	free(api->writer);
@@ -411,13 +441,7 @@ void api_free(struct api *api)
 
 int api_fd(const struct api *api)
 {
-	const union MHD_DaemonInfo *info;
-
-	if (!api->mhd)
-		return -1;
-	info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-
-	return info ? info->epoll_fd : -1;
+	return api->mhd ? api->epfd : -1;
 }
 
 int api_timeout_ms(struct api *api)
@@ -433,6 +457,9 @@ int api_timeout_ms(struct api *api)
 	w = api_ns_next_ms(api);
 	if (w >= 0 && (m < 0 || w < m))
 		m = w;
+	w = api_secure_timeout_ms(api);
+	if (w >= 0 && (m < 0 || w < m))
+		m = w;
 	return m;
 }
 
@@ -440,6 +467,7 @@ void api_serve(struct api *api)
 {
 	if (api->mhd)
 		MHD_run(api->mhd);
+	api_secure_run(api);
 }
 
 void api_run(struct api *api)
@@ -449,6 +477,5 @@ void api_run(struct api *api)
 	if (json_object_size(api->terminating))
 		api_ns_sweep(api);
 	api_watch_tick(api);
-	if (api->mhd)
-		MHD_run(api->mhd);
+	api_serve(api);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <jansson.h>
+#include <microhttpd.h>
 
 #include "api.h"
 #include "k1s_types.h"
@@ -115,6 +116,8 @@ struct api {
 	struct st *st;
 	struct api_config cfg;
 	struct MHD_Daemon *mhd;
+	struct api_secure *secure;	/* the HTTPS port, api_secure.c; NULL when none */
+	int epfd;			/* both daemons' epoll fds: api_fd() */
 	struct api_admit *adm;
 	struct api_watch *watches;	/* every open watch stream */
 	struct k1s_loop *loop;		/* the control loop, for log follow and sessions */
@@ -153,9 +156,38 @@ struct api_req {
 	char *body;
 	size_t body_len, body_cap;
 	bool body_too_large;
+	bool unauthorized;		/* answered 401 at once; nothing more is done */
 	struct api_watch *watch;	/* set when the answer is a watch stream */
 	char warning[512];		/* a Warning header for the reply */
 };
+
+/* ---- api_secure.c: the HTTPS port ---- */
+
+/* Reads (or makes) the token and binds the port, when cfg.secure_port is
+ * set: 0 or a negative errno. */
+int api_secure_new(struct api *api);
+/* Issues the certificate, writes ca.crt and k1s.conf, and serves. */
+int api_secure_listen(struct api *api);
+/* I/O of the HTTPS daemons, and every 10 s, a new certificate when the
+ * box's addresses changed. */
+void api_secure_run(struct api *api);
+int api_secure_timeout_ms(struct api *api);
+void api_secure_free(struct api *api);
+/* Whether a connection came over TLS, and may have what url names:
+ * a valid bearer token, or a public path (health, version). */
+bool api_secure_conn(struct MHD_Connection *conn);
+bool api_secure_allowed(struct api *api, struct MHD_Connection *conn, const char *url);
+/* GET /k1s/kubeconfig: 1 when it was that path (and is answered). */
+int api_secure_handle(struct api_req *req, const char *url);
+/* The kubeconfig for the HTTPS port (k1s_pki_free()), NULL when none. */
+char *api_kubeconfig(struct api *api);
+
+/* libmicrohttpd's callbacks, for both daemons. */
+enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **req_cls);
+void api_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+		      enum MHD_RequestTerminationCode toe);
 
 /* A parsed REST path: /api/v1/namespaces/NS/RES/NAME/SUB. */
 struct api_path {

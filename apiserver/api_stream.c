@@ -215,8 +215,8 @@ static void sess_free(struct api_sess *s, bool run_daemon)
 	free(s->ibuf);
 	free(s);
 	/* The daemon releases the upgraded connection on its next run. */
-	if (run_daemon && api->mhd)
-		MHD_run(api->mhd);
+	if (run_daemon)
+		api_serve(api);
 }
 
 static void on_timer(void *arg)

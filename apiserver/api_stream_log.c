@@ -256,7 +256,7 @@ static void on_tick(void *arg)
 		l->suspended = false;
 		MHD_resume_connection(l->conn);
 		/* Timers run outside the daemon: let it send now. */
-		MHD_run(l->api->mhd);
+		api_serve(l->api);
 	}
 }
 

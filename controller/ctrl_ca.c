@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctrl.h"
 #include "ctrl_ca.h"
 #include "k1s_log.h"
 #include "k1s_pki.h"
@@ -95,6 +96,33 @@ int ctrl_ca_get(struct st *st, char **crt_pem, char **key_pem)
 		k1s_pki_free(*crt_pem);
 		k1s_pki_free(*key_pem);
 		*crt_pem = *key_pem = NULL;
+	}
+	return err;
+}
+
+int ctrl_serving_cert(struct st *st, const char *common_name, const char *const *dns_names,
+		      const char *const *ip_addresses, int days, char **crt_pem, char **key_pem,
+		      char **ca_pem)
+{
+	time_t now = time(NULL);
+	struct k1s_cert_req req = {.common_name = common_name,
+	                           .dns_names = dns_names,
+	                           .ip_addresses = ip_addresses,
+	                           .not_before = now - 5 * 60,
+	                           .not_after = now + (time_t)days * 24 * 60 * 60};
+	char *ca_key = NULL;
+	int err;
+
+	*crt_pem = *key_pem = NULL;
+	err = ctrl_ca_get(st, ca_pem, &ca_key);
+	if (err == 0 && (err = k1s_pki_key_new(key_pem)) == 0)
+		err = k1s_pki_issue(&req, *key_pem, *ca_pem, ca_key, crt_pem);
+	k1s_pki_free(ca_key);
+	if (err < 0) {
+		k1s_pki_free(*crt_pem);
+		k1s_pki_free(*key_pem);
+		k1s_pki_free(*ca_pem);
+		*crt_pem = *key_pem = *ca_pem = NULL;
 	}
 	return err;
 }

@@ -309,6 +309,11 @@ static void usage(FILE *f)
 		"                           else ./k1s-data)\n"
 		"  --listen ADDR            API listen address (default 127.0.0.1)\n"
 		"  --port N                 API port (default 8080)\n"
+		"  --secure-port N          the API on HTTPS for other machines, with the\n"
+		"                           token in DATA-DIR/admin.token; a ready\n"
+		"                           kubeconfig is DATA-DIR/k1s.conf (default 6443;\n"
+		"                           0: none)\n"
+		"  --bind-address ADDR      its address (default 0.0.0.0)\n"
 		"  --service-cidr CIDR      service network (default 10.96.0.0/12)\n"
 		"  --pod-cidr CIDR          pod network (default 10.244.0.0/16)\n"
 		"  --pod-uid-range A-B      uids (and gids) of pods without runAsUser, one per\n"
@@ -446,6 +451,8 @@ enum {
 	OPT_POD_UID_RANGE,
 	OPT_POD_MAX_PIDS,
 	OPT_KUBE_RESERVED,
+	OPT_SECURE_PORT,
+	OPT_BIND_ADDRESS,
 };
 
 /* A whole number in [min, max] for option `name`, or -1 with a message. */
@@ -456,6 +463,14 @@ static int int_arg(const char *name, const char *s, int min, int max)
 	if (v < 0)
 		fprintf(stderr, "k1s: --%s: expected a number from %d to %d\n", name, min, max);
 	return v;
+}
+
+/* The API's HTTPS certificate, from the cluster CA the controllers keep:
+ * CN kube-apiserver, a year, as kubeadm's apiserver.crt. */
+static int issue_api_cert(void *st, const char *const *dns, const char *const *ips,
+			  char **crt, char **key, char **ca)
+{
+	return ctrl_serving_cert(st, "kube-apiserver", dns, ips, 365, crt, key, ca);
 }
 
 static int serve(int argc, char **argv)
@@ -495,12 +510,16 @@ static int serve(int argc, char **argv)
 		{"pod-uid-range", required_argument, 0, OPT_POD_UID_RANGE},
 		{"pod-max-pids", required_argument, 0, OPT_POD_MAX_PIDS},
 		{"kube-reserved", required_argument, 0, OPT_KUBE_RESERVED},
+		{"secure-port", required_argument, 0, OPT_SECURE_PORT},
+		{"bind-address", required_argument, 0, OPT_BIND_ADDRESS},
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
 	struct api_config cfg = {
 		.listen_addr = "127.0.0.1",
 		.port = 8080,
+		.secure_port = 6443,
+		.bind_address = "0.0.0.0",
 		.service_cidr = "10.96.0.0/12",
 		.pod_cidr = "10.244.0.0/16",
 		.node_port_min = 30000,
@@ -721,6 +740,17 @@ static int serve(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_SECURE_PORT: {
+			int v = int_arg("secure-port", optarg, 0, 65535);
+
+			if (v < 0)
+				return 2;
+			cfg.secure_port = (unsigned short)v;
+			break;
+		}
+		case OPT_BIND_ADDRESS:
+			cfg.bind_address = optarg;
+			break;
 		case OPT_KUBE_RESERVED: {
 			/* kubelet's form, RESOURCE=QTY,...: memory alone here. */
 			int64_t v;
@@ -808,6 +838,10 @@ static int serve(int argc, char **argv)
 		k1s_err("main", "store in %s: %s", data_dir, k1s_strerror(err));
 		return 1;
 	}
+	cfg.data_dir = data_dir;
+	cfg.cluster_domain = pcfg.cluster_domain;
+	cfg.issue = issue_api_cert;
+	cfg.issue_arg = st;
 	api = api_new(st, &cfg, &err);
 	if (!api) {
 		k1s_err("main", "API server: %s", k1s_strerror(err));

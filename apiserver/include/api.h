@@ -1,5 +1,6 @@
-/* The Kubernetes REST API over plain HTTP (libmicrohttpd), backed by the
- * store. Threading: api_* run on the control loop's thread; the daemon is
+/* The Kubernetes REST API (libmicrohttpd), backed by the store: plain
+ * HTTP on loopback for kubectl without a kubeconfig, and HTTPS with a
+ * bearer token for other machines. Threading: api_* run on the control loop's thread; the daemon is
  * driven by the caller's loop through api_fd() and api_run(). */
 #ifndef API_H
 #define API_H
@@ -14,6 +15,12 @@ struct pod_rt;
 struct k1s_writer;
 struct json_t;
 
+/* Issues the HTTPS port's certificate for these names and addresses
+ * (NULL-terminated): PEMs of the certificate, its key and the CA that
+ * signed it, to free with k1s_pki_free(). 0 or a negative errno. */
+typedef int (*api_issue_fn)(void *arg, const char *const *dns_names, const char *const *ips,
+			    char **crt_pem, char **key_pem, char **ca_pem);
+
 struct api_config {
 	const char *listen_addr;	/* default 127.0.0.1 */
 	unsigned short port;		/* default 8080 */
@@ -24,6 +31,16 @@ struct api_config {
 	const char *node_name;		/* default: the host name */
 	const char *node_ip;		/* default: the address of the default route */
 	const char *dns_ip;		/* the kube-dns Service's clusterIP; default 10.96.0.10 */
+	const char *cluster_domain;	/* default cluster.local */
+	/* HTTPS with a bearer token, as kube-apiserver's --secure-port and
+	 * --bind-address: 0 for none. The token, the CA's certificate and a
+	 * kubeconfig for this port are files in data_dir (admin.token,
+	 * ca.crt, k1s.conf); `issue` makes the certificate. */
+	unsigned short secure_port;
+	const char *bind_address;	/* default 0.0.0.0 */
+	const char *data_dir;
+	api_issue_fn issue;
+	void *issue_arg;
 };
 
 /* Prepares the API on an open store: creates the system objects on first

@@ -43,4 +43,14 @@ void ctrl_free(struct ctrl *c);
  * controllers start), so what the store held at start is reconciled. */
 bool ctrl_ready(const struct ctrl *c);
 
+/* The API server's HTTPS certificate: a new P-256 key and a server
+ * certificate for these names and addresses (NULL-terminated lists),
+ * signed by the cluster CA (created first if the store has none), valid
+ * `days` from now. The CA's certificate comes with it, for clients to
+ * trust. PEMs to free with k1s_pki_free(). 0 or a negative errno. Any
+ * thread. */
+int ctrl_serving_cert(struct st *st, const char *common_name, const char *const *dns_names,
+		      const char *const *ip_addresses, int days, char **crt_pem, char **key_pem,
+		      char **ca_pem);
+
 #endif

@@ -37,12 +37,13 @@ free_port() {
 # is built under /root: pods must start all the same.
 start_k1s() {
 	PORT=${PORT:-$(free_port)}
+	SPORT=${SPORT:-$(free_port)}
 	SERVER=http://127.0.0.1:$PORT
 	if [ ! -x "$TMP/bin/k1s" ]; then
 		mkdir -p "$TMP/bin" && cp "$K1S" "$TMP/bin/k1s"
 	fi
-	"$TMP/bin/k1s" serve --data-dir "$TMP/data" --port "$PORT" --node-ip 192.0.2.10 \
-		--node-port-range 30000-32767 --lb-pool 127.1.0.1-127.1.0.254 "$@" \
+	"$TMP/bin/k1s" serve --data-dir "$TMP/data" --port "$PORT" --secure-port "$SPORT" \
+		--node-ip 192.0.2.10 --node-port-range 30000-32767 --lb-pool 127.1.0.1-127.1.0.254 "$@" \
 		>>"$TMP/k1s.log" 2>&1 &
 	K1S_PID=$!
 	for _ in $(seq 100); do
