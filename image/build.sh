@@ -57,15 +57,15 @@ e2fsprogs fdisk iproute2 nftables busybox curl ca-certificates $libpkgs"
 # has (sound, radio, cameras, GPUs, ...) are left out of the root.
 excludes=
 for p in "/usr/share/doc/*" "/usr/share/man/*.gz" "/usr/share/info/*.gz" "/usr/share/locale/*.mo" \
-	"/usr/share/lintian/*" "/usr/lib/modules/*/kernel/sound/*.ko" \
-	"/usr/lib/modules/*/kernel/drivers/media/*.ko" "/usr/lib/modules/*/kernel/drivers/gpu/*.ko" \
-	"/usr/lib/modules/*/kernel/drivers/net/wireless/*.ko" "/usr/lib/modules/*/kernel/net/wireless/*.ko" \
-	"/usr/lib/modules/*/kernel/net/mac80211/*.ko" "/usr/lib/modules/*/kernel/drivers/bluetooth/*.ko" \
-	"/usr/lib/modules/*/kernel/net/bluetooth/*.ko" "/usr/lib/modules/*/kernel/drivers/infiniband/*.ko" \
-	"/usr/lib/modules/*/kernel/drivers/staging/*.ko" "/usr/lib/modules/*/kernel/drivers/iio/*.ko" \
-	"/usr/lib/modules/*/kernel/drivers/isdn/*.ko" "/usr/lib/modules/*/kernel/drivers/net/can/*.ko" \
-	"/usr/lib/modules/*/kernel/drivers/net/ethernet/mellanox/*.ko" \
-	"/usr/lib/modules/*/kernel/drivers/input/touchscreen/*.ko"; do
+	"/usr/share/lintian/*" "/lib/modules/*/kernel/sound/*.ko" \
+	"/lib/modules/*/kernel/drivers/media/*.ko" "/lib/modules/*/kernel/drivers/gpu/*.ko" \
+	"/lib/modules/*/kernel/drivers/net/wireless/*.ko" "/lib/modules/*/kernel/net/wireless/*.ko" \
+	"/lib/modules/*/kernel/net/mac80211/*.ko" "/lib/modules/*/kernel/drivers/bluetooth/*.ko" \
+	"/lib/modules/*/kernel/net/bluetooth/*.ko" "/lib/modules/*/kernel/drivers/infiniband/*.ko" \
+	"/lib/modules/*/kernel/drivers/staging/*.ko" "/lib/modules/*/kernel/drivers/iio/*.ko" \
+	"/lib/modules/*/kernel/drivers/isdn/*.ko" "/lib/modules/*/kernel/drivers/net/can/*.ko" \
+	"/lib/modules/*/kernel/drivers/net/ethernet/mellanox/*.ko" \
+	"/lib/modules/*/kernel/drivers/input/touchscreen/*.ko"; do
 	excludes="$excludes --dpkgopt=path-exclude=$p"	# dpkg's globs: * matches / too
 done
 
@@ -76,6 +76,7 @@ mirror=${mirror:-http://deb.debian.org/debian}
 security=$(sed -n 's/^URIs: *\(.*debian-security\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
 security=${security:-http://deb.debian.org/debian-security}
 
+set -f	# $excludes holds globs for dpkg, not for the shell
 # shellcheck disable=SC2086
 mmdebstrap --mode=root --variant=apt --aptopt='APT::Install-Recommends "false"' \
 	--include="$(echo $pkgs | tr ' ' ',')" $excludes \
@@ -83,6 +84,7 @@ mmdebstrap --mode=root --variant=apt --aptopt='APT::Install-Recommends "false"' 
 	"$suite" "$root" \
 	"deb $mirror $suite main" "deb $mirror $suite-updates main" \
 	"deb $security $suite-security main"
+set +f
 
 uuid() { cat /proc/sys/kernel/random/uuid; }
 root_uuid=$(uuid)

@@ -70,6 +70,7 @@ until curl -fsS -m 2 -o /dev/null http://127.0.0.1:8080/readyz; do sleep 1; done
 sleep 30
 echo "k1s-probe: idle-used-kib $(awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { print t - a }' /proc/meminfo)"
 echo "k1s-probe: data-mib $(df -m --output=size /var/lib/k1s | tail -n 1 | tr -d ' ')"
+echo "k1s-probe: addr $(ip -4 -o addr show scope global | awk '{ print $2, $4 }' | tr '\n' ' ')"
 echo "k1s-probe: resolv $(grep -m1 '^nameserver' /etc/resolv.conf)"
 until out=$(curl -fsS -m 5 http://api-service.default.svc.cluster.local/ 2>&1); do sleep 2; done
 echo "k1s-probe: cluster-dns-ok $(echo "$out" | head -c 200 | tr '\n' ' ')"
@@ -121,7 +122,7 @@ boot() {
 	disk=$tmp/$fw.raw
 	console=$tmp/$fw.console
 	prepare_disk "$disk"
-	data_offset=$(sfdisk -J "$disk" | python3 -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][2]["start"] * 512)' 2>/dev/null || echo 0)
+	data_offset=$(sfdisk -J "$disk" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][2]["start"] * 512)' 2>/dev/null || echo 0)
 	api_port=$(free_port)
 	np_port=$(free_port)
 	set -- -machine q35 -accel tcg -smp 2 -m 1024 -display none -monitor none \
