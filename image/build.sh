@@ -104,6 +104,10 @@ cat > "$root/etc/fstab" <<EOF
 UUID=$root_uuid / ext4 defaults,noatime,errors=remount-ro 0 1
 UUID=$data_uuid /var/lib/k1s ext4 defaults,noatime,x-systemd.growfs,x-systemd.requires=k1s-grow-data.service 0 2
 EOF
+# The data file system is checked after it has grown, not while.
+fsck_unit=$(systemd-escape -p --template=systemd-fsck@.service "/dev/disk/by-uuid/$data_uuid")
+install -d "$root/etc/systemd/system/k1s-grow-data.service.d"
+printf '[Unit]\nBefore=%s\n' "$fsck_unit" > "$root/etc/systemd/system/k1s-grow-data.service.d/fsck.conf"
 # root logs in on the console with no password the first time and must
 # choose one there.
 chroot "$root" passwd -d root >/dev/null
