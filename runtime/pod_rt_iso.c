@@ -209,6 +209,25 @@ static void dev_minimal(void)
 
 static int host_tree = -1;
 
+/* Kernels before 6.15 clone (open_tree OPEN_TREE_CLONE) only from mounts
+ * of the caller's namespace, not from a detached copy: fs/namespace.c's
+ * __do_loopback fails check_mnt() with EINVAL (Debian 12's 6.1 does). There
+ * the copy is attached in this namespace, on /tmp, which the container's
+ * own tmpfs covers next (pod_iso_view), so no path reaches it. */
+static void attach_if_kernel_needs(int tree)
+{
+	int probe = open_tree(tree, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+
+	if (probe >= 0) {
+		close(probe);
+		return;
+	}
+	if (errno != EINVAL)
+		die("copying the mount tree", errno);
+	if (move_mount(tree, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		die("attaching the copy of the mount tree", errno);
+}
+
 int pod_iso_host_tree(void)
 {
 	return host_tree;
@@ -222,6 +241,7 @@ void pod_iso_view(const struct pod_launch *l)
 	host_tree = open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (host_tree < 0)
 		die("copying the mount tree", errno);
+	attach_if_kernel_needs(host_tree);
 	if (!l->creds.privileged) {
 		struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
 

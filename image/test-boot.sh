@@ -1,0 +1,207 @@
+#!/bin/sh
+# Boots the appliance image built by image/build.sh in qemu (TCG: no KVM
+# needed) and checks, from this host, what a learner would see: the console
+# shows the API and the CA fingerprint, the API answers, the tutorial's
+# manifests apply, a pod answers through a NodePort, the box resolves
+# cluster.local names through k1s, and the data partition grew to fill the
+# disk. The guest's network is qemu's user network, restricted: it reaches
+# nothing, and this host reaches it only through the forwarded ports.
+#
+#   sh image/test-boot.sh [bios|uefi|both] [IMAGE-DIR]      (as root)
+#
+# Prints the figures: boot to API ready, idle memory, data partition size.
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+firmwares=${1:-both}
+dir=${2:-$src/build-image}
+raw=$dir/k1s-amd64.raw
+manifests=${MANIFESTS:-$src/../shared/manifests}
+timeout=${BOOT_TIMEOUT:-900}
+
+# How the test reaches the guest's API. The image keeps its API on
+# 127.0.0.1:8080; this test alone opens it, in its own copy of the image.
+# qemu's restricted user network gives the guest no default route, whose
+# address k1s would take for the node's: the test names it.
+# For the HTTPS API: guest_api_port=6443 and api_scheme=https, and
+# kubeconfig() below takes the token and CA from the guest's data disk.
+guest_api_port=8080 api_scheme=http k1s_opts="--listen 0.0.0.0 --node-ip 10.0.2.15"
+
+fail() { echo "FAIL: $*" >&2; [ -f "${console:-}" ] && tail -n 40 "$console" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+[ "$(id -u)" = 0 ] || { echo "image/test-boot.sh: run as root" >&2; exit 1; }
+[ -f "$raw" ] || { echo "image/test-boot.sh: no $raw: run image/build.sh first" >&2; exit 1; }
+for t in qemu-system-x86_64 debugfs kubectl curl openssl ss; do
+	command -v "$t" >/dev/null || { echo "image/test-boot.sh: needs $t" >&2; exit 1; }
+done
+case $firmwares in bios | uefi) ;; both) firmwares="bios uefi" ;;
+*) echo "image/test-boot.sh: bios, uefi or both, not $firmwares" >&2; exit 1 ;; esac
+
+tmp=$(mktemp -d /tmp/k1s-image-test.XXXXXX)
+qemu_pid=
+cleanup() {
+	if [ -n "$qemu_pid" ]; then
+		kill "$qemu_pid" 2>/dev/null || true
+		wait "$qemu_pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+free_port() {
+	while :; do
+		p=$(shuf -i 20000-29999 -n 1)
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+}
+
+root_offset=$(($(cat "$dir/k1s-amd64.root-offset-mib") * 1048576))
+
+# The test's own changes to its copy of the root file system: the API
+# opened to the forwarded port, and a probe that reports on the console
+# what only the box itself can see.
+prepare_disk() {
+	disk=$1
+	cp --sparse=always "$raw" "$disk"
+	truncate -s +1G "$disk"		# room for the data partition to grow into
+	printf 'K1S_OPTS="%s"\n' "$k1s_opts" > "$tmp/k1s.default"
+	cat > "$tmp/probe" <<'EOF'
+#!/bin/sh
+until curl -fs -m 2 -o /dev/null http://127.0.0.1:8080/readyz; do sleep 1; done
+sleep 30
+echo "k1s-probe: idle-used-kib $(awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { print t - a }' /proc/meminfo)"
+pid=$(systemctl show -p MainPID --value k1s.service)
+echo "k1s-probe: k1s-rss-kib $(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")"
+echo "k1s-probe: data-mib $(df -m --output=size /var/lib/k1s | tail -n 1 | tr -d ' ')"
+echo "k1s-probe: addr $(ip -4 -o addr show scope global | awk '{ print $2, $4 }' | tr '\n' ' ')"
+echo "k1s-probe: resolv $(grep -m1 '^nameserver' /etc/resolv.conf)"
+until out=$(curl -fsS -m 5 http://api-service.default.svc.cluster.local/ 2>&1); do sleep 2; done
+echo "k1s-probe: cluster-dns-ok $(echo "$out" | head -c 200 | tr '\n' ' ')"
+EOF
+	cat > "$tmp/probe.service" <<'EOF'
+[Unit]
+After=k1s.service
+[Service]
+Type=oneshot
+ExecStart=/bin/sh /usr/local/sbin/k1s-test-probe
+StandardOutput=journal+console
+[Install]
+WantedBy=multi-user.target
+EOF
+	cat > "$tmp/debugfs.cmd" <<EOF
+rm /etc/default/k1s
+write $tmp/k1s.default /etc/default/k1s
+write $tmp/probe /usr/local/sbin/k1s-test-probe
+write $tmp/probe.service /etc/systemd/system/k1s-test-probe.service
+symlink /etc/systemd/system/multi-user.target.wants/k1s-test-probe.service /etc/systemd/system/k1s-test-probe.service
+EOF
+	debugfs -w -f "$tmp/debugfs.cmd" "$disk?offset=$root_offset" >"$tmp/debugfs.log" 2>&1 ||
+		fail "debugfs on the test's copy: $(cat "$tmp/debugfs.log")"
+}
+
+kubeconfig() {
+	if [ "$api_scheme" = http ]; then
+		printf 'apiVersion: v1\nkind: Config\nclusters:\n- name: k1s\n  cluster: {server: "http://127.0.0.1:%s"}\ncontexts:\n- name: k1s\n  context: {cluster: k1s, user: admin}\nusers:\n- name: admin\n  user: {}\ncurrent-context: k1s\n' "$api_port"
+	else
+		# The guest's k1s.conf, pointed at the forwarded port.
+		debugfs -R "cat /k1s.conf" "$disk?offset=$data_offset" 2>/dev/null |
+			sed "s#server: https://[^:]*:[0-9]*#server: https://127.0.0.1:$api_port#"
+	fi
+}
+
+# Waits up to $2 seconds for the console to show a line matching $1.
+wait_console() {
+	i=0
+	until grep -q "$1" "$console"; do
+		i=$((i + 1))
+		[ "$i" -le "$2" ] || fail "the console shows no \"$1\" after $2 s"
+		kill -0 "$qemu_pid" 2>/dev/null || fail "qemu exited"
+		sleep 1
+	done
+}
+
+boot() {
+	fw=$1
+	disk=$tmp/$fw.raw
+	console=$tmp/$fw.console
+	prepare_disk "$disk"
+	data_offset=$(sfdisk -J "$disk" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][2]["start"] * 512)' 2>/dev/null || echo 0)
+	api_port=$(free_port)
+	np_port=$(free_port)
+	set -- -machine q35 -accel tcg -smp 2 -m 1024 -display none -monitor none \
+		-serial "file:$console" \
+		-drive "file=$disk,format=raw,if=virtio" \
+		-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$api_port-:$guest_api_port,hostfwd=tcp:127.0.0.1:$np_port-:30080" \
+		-device virtio-net-pci,netdev=n0
+	if [ "$fw" = uefi ]; then
+		cp /usr/share/OVMF/OVMF_VARS_4M.fd "$tmp/vars.fd"
+		set -- "$@" -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
+			-drive "if=pflash,format=raw,unit=1,file=$tmp/vars.fd"
+	fi
+	start=$(date +%s)
+	qemu-system-x86_64 "$@" &
+	qemu_pid=$!
+
+	kubeconfig > "$tmp/kubeconfig"
+	i=0
+	until curl -kfsS -m 5 -o /dev/null "$api_scheme://127.0.0.1:$api_port/readyz" 2>/dev/null; do
+		i=$((i + 5))
+		[ "$i" -le "$timeout" ] || fail "$fw: the API did not answer in $timeout s"
+		kill -0 "$qemu_pid" 2>/dev/null || fail "$fw: qemu exited"
+		sleep 5
+	done
+	ready=$(($(date +%s) - start))
+	ok "$fw: API ready $ready s after qemu started"
+	k() { kubectl --kubeconfig "$tmp/kubeconfig" --request-timeout=60s "$@"; }
+
+	k get nodes | grep -q " Ready " || fail "$fw: the node is not Ready"
+	ok "$fw: kubectl get nodes: Ready"
+
+	# The console, and /etc/issue, show the CA the API serves.
+	wait_console "CA sha256:" 300
+	fp=$(curl -kfsS "$api_scheme://127.0.0.1:$api_port/ca.crt" | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)
+	grep -q "CA sha256: *$fp" "$console" || fail "$fw: the console's CA fingerprint is not the API's ($fp)"
+	ok "$fw: the console shows the CA fingerprint $fp"
+
+	# The box resolves cluster.local through k1s: the probe curls the
+	# tutorial's api-service by name once its pods are up.
+	k apply -f "$manifests/01-clusterip-service.yaml" >/dev/null || fail "$fw: apply 01"
+	k apply -f "$manifests/07-full-stack.yaml" >/dev/null || fail "$fw: apply 07"
+	wait_console "k1s-probe: cluster-dns-ok" 600
+	ok "$fw: on the box, curl http://api-service.default.svc.cluster.local answers"
+
+	for f in 02-nodeport-service 04-ingress 05-tls-ingress 06-network-policy; do
+		k apply -f "$manifests/$f.yaml" >/dev/null || fail "$fw: apply $f"
+	done
+	ok "$fw: the tutorial's manifests apply"
+	# web-service's pods: any image k1s does not know runs its echo app,
+	# which answers on the container's port.
+	k create deployment web --image=nginx --port=3000 >/dev/null || fail "$fw: create deployment web"
+	i=0
+	until out=$(curl -fsS -m 5 "http://127.0.0.1:$np_port/" 2>/dev/null) && [ -n "$out" ]; do
+		i=$((i + 5))
+		[ "$i" -le 600 ] || fail "$fw: nothing answers on NodePort 30080"
+		sleep 5
+	done
+	ok "$fw: a web pod answers through NodePort 30080"
+
+	idle=$(sed -n 's/.*k1s-probe: idle-used-kib \([0-9]*\).*/\1/p' "$console" | head -n1)
+	rss=$(sed -n 's/.*k1s-probe: k1s-rss-kib \([0-9]*\).*/\1/p' "$console" | head -n1)
+	data=$(sed -n 's/.*k1s-probe: data-mib \([0-9]*\).*/\1/p' "$console" | head -n1)
+	[ "${data:-0}" -gt 1024 ] || fail "$fw: the data file system did not grow into the disk (${data:-?} MiB)"
+	ok "$fw: the data file system grew to $data MiB"
+	grep -q "k1s-probe: resolv nameserver 10.96.0.10" "$console" || fail "$fw: /etc/resolv.conf is not k1s's DNS"
+	echo "figures: $fw: boot to API ready ${ready} s (TCG), idle memory used $((idle / 1024)) MiB of 1024 (MemTotal - MemAvailable), k1s's RSS $((rss / 1024)) MiB"
+
+	kill "$qemu_pid"
+	wait "$qemu_pid" 2>/dev/null || true
+	qemu_pid=
+	rm -f "$disk"
+}
+
+echo "figures: image $(du -m --apparent-size "$raw" | cut -f1) MiB raw ($(du -m "$raw" | cut -f1) MiB allocated), qcow2 $(du -m "$dir/k1s-amd64.qcow2" | cut -f1) MiB"
+for fw in $firmwares; do
+	boot "$fw"
+done
+echo "PASS"
