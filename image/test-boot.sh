@@ -22,8 +22,9 @@ timeout=${BOOT_TIMEOUT:-900}
 # 127.0.0.1:8080; this test alone opens it, in its own copy of the image.
 # qemu's restricted user network gives the guest no default route, whose
 # address k1s would take for the node's: the test names it.
-# For the HTTPS API: guest_api_port=6443 and api_scheme=https, and
-# kubeconfig() below takes the token and CA from the guest's data disk.
+# For the HTTPS API with its token, this line becomes
+#   guest_api_port=6443 api_scheme=https k1s_opts="--node-ip 10.0.2.15"
+# and kubeconfig() takes the guest's own k1s.conf from the probe.
 guest_api_port=8080 api_scheme=http k1s_opts="--listen 0.0.0.0 --node-ip 10.0.2.15"
 
 fail() { echo "FAIL: $*" >&2; [ -f "${console:-}" ] && tail -n 40 "$console" >&2; exit 1; }
@@ -69,6 +70,7 @@ prepare_disk() {
 	cat > "$tmp/probe" <<'EOF'
 #!/bin/sh
 until curl -fs -m 2 -o /dev/null http://127.0.0.1:8080/readyz; do sleep 1; done
+[ -r /var/lib/k1s/k1s.conf ] && echo "k1s-probe: kubeconfig $(base64 -w0 /var/lib/k1s/k1s.conf)"
 sleep 30
 echo "k1s-probe: idle-used-kib $(awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { print t - a }' /proc/meminfo)"
 pid=$(systemctl show -p MainPID --value k1s.service)
@@ -104,9 +106,11 @@ kubeconfig() {
 	if [ "$api_scheme" = http ]; then
 		printf 'apiVersion: v1\nkind: Config\nclusters:\n- name: k1s\n  cluster: {server: "http://127.0.0.1:%s"}\ncontexts:\n- name: k1s\n  context: {cluster: k1s, user: admin}\nusers:\n- name: admin\n  user: {}\ncurrent-context: k1s\n' "$api_port"
 	else
-		# The guest's k1s.conf, pointed at the forwarded port.
-		debugfs -R "cat /k1s.conf" "$disk?offset=$data_offset" 2>/dev/null |
-			sed "s#server: https://[^:]*:[0-9]*#server: https://127.0.0.1:$api_port#"
+		# The guest's k1s.conf (the probe shows it), pointed at the
+		# forwarded port.
+		wait_console "k1s-probe: kubeconfig" 300
+		sed -n 's/.*k1s-probe: kubeconfig \([A-Za-z0-9+/=]*\).*/\1/p' "$console" | head -n1 |
+			base64 -d | sed "s#server: https://[^:]*:[0-9]*#server: https://127.0.0.1:$api_port#"
 	fi
 }
 
@@ -126,7 +130,6 @@ boot() {
 	disk=$tmp/$fw.raw
 	console=$tmp/$fw.console
 	prepare_disk "$disk"
-	data_offset=$(sfdisk -J "$disk" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][2]["start"] * 512)' 2>/dev/null || echo 0)
 	api_port=$(free_port)
 	np_port=$(free_port)
 	set -- -machine q35 -accel tcg -smp 2 -m 1024 -display none -monitor none \
@@ -143,7 +146,6 @@ boot() {
 	qemu-system-x86_64 "$@" &
 	qemu_pid=$!
 
-	kubeconfig > "$tmp/kubeconfig"
 	i=0
 	until curl -kfsS -m 5 -o /dev/null "$api_scheme://127.0.0.1:$api_port/readyz" 2>/dev/null; do
 		i=$((i + 5))
@@ -152,6 +154,7 @@ boot() {
 		sleep 5
 	done
 	ready=$(($(date +%s) - start))
+	kubeconfig > "$tmp/kubeconfig"
 	ok "$fw: API ready $ready s after qemu started"
 	k() { kubectl --kubeconfig "$tmp/kubeconfig" --request-timeout=60s "$@"; }
 
