@@ -504,10 +504,11 @@ bool api_secure_conn(struct MHD_Connection *conn)
 }
 
 /* What kube-apiserver lets anyone read (system:public-info-viewer): the
- * health checks and the version. */
+ * health checks and the version; and the cluster CA's certificate, which
+ * is no secret (a learner compares its fingerprint with the console's). */
 static bool public_path(const char *url)
 {
-	static const char *const paths[] = {"/healthz", "/livez", "/readyz", "/version"};
+	static const char *const paths[] = {"/healthz", "/livez", "/readyz", "/version", "/ca.crt"};
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		size_t n = strlen(paths[i]);

@@ -25,7 +25,7 @@ timeout=${BOOT_TIMEOUT:-900}
 # For the HTTPS API with its token, this line becomes
 #   guest_api_port=6443 api_scheme=https k1s_opts="--node-ip 10.0.2.15"
 # and kubeconfig() takes the guest's own k1s.conf from the probe.
-guest_api_port=8080 api_scheme=http k1s_opts="--listen 0.0.0.0 --node-ip 10.0.2.15"
+guest_api_port=6443 api_scheme=https k1s_opts="--node-ip 10.0.2.15"
 
 fail() { echo "FAIL: $*" >&2; [ -f "${console:-}" ] && tail -n 40 "$console" >&2; exit 1; }
 ok() { echo "ok: $*"; }

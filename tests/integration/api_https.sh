@@ -81,11 +81,11 @@ sed "s|token: .*|token: aaaaaa.bbbbbbbbbbbbbbbb|" "$TMP/laptop.conf" >"$TMP/wron
 out=$(kubectl --kubeconfig "$TMP/wrong.conf" get pods 2>&1) && fail "kubectl with another token: $out"
 grep -q "You must be logged in to the server" <<<"$out" || fail "kubectl with another token said: $out"
 echo "ok - kubectl with another token: You must be logged in to the server"
-for p in /healthz /livez /readyz /version; do
+for p in /healthz /livez /readyz /version /ca.crt; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$D/ca.crt" "$HTTPS$p")
 	[ "$code" = 200 ] || fail "$p without a token: $code"
 done
-echo "ok - /healthz, /livez, /readyz and /version need no token"
+echo "ok - /healthz, /livez, /readyz, /version and /ca.crt need no token"
 curl -s --cacert "$D/ca.crt" -H "Authorization: Bearer $TOKEN" "$HTTPS/k1s/kubeconfig" |
 	cmp -s - "$D/k1s.conf" || fail "GET /k1s/kubeconfig is not k1s.conf"
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$D/ca.crt" "$HTTPS/k1s/kubeconfig")
