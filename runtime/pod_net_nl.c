@@ -21,6 +21,7 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <sys/random.h>
 
 #include "pod_net_nl.h"
 
@@ -269,11 +270,21 @@ int pod_nl_veth_add(struct pod_nl *nl, const char *name, const char *peer, int n
 	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	struct nlattr *info, *data, *pn;
 	struct ifinfomsg *pifm;
+	unsigned char mac[2][6];
 
 	if (strlen(name) >= IFNAMSIZ || strlen(peer) >= IFNAMSIZ)
 		return -EINVAL;
+	/* Addresses of our own, locally administered: a random one from
+	 * the kernel is replaced by systemd-udevd's MACAddressPolicy=
+	 * persistent a moment later, after the pod has pinned the host
+	 * end's address as its gateway's; udevd leaves a set one alone. */
+	if (getrandom(mac, sizeof(mac), 0) != (ssize_t)sizeof(mac))
+		return -EIO;
+	for (int i = 0; i < 2; i++)
+		mac[i][0] = (unsigned char)((mac[i][0] & 0xfe) | 0x02);
 	ifm->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac[0]);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -284,6 +295,7 @@ int pod_nl_veth_add(struct pod_nl *nl, const char *name, const char *peer, int n
 	pifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifm));
 	pifm->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac[1]);
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
 	mnl_attr_nest_end(nlh, pn);
 	mnl_attr_nest_end(nlh, data);

@@ -71,6 +71,26 @@ static bool link_exists(const char *id)
 	return if_nametoindex(name) != 0;
 }
 
+/* How the kernel says the host end's MAC address came to be
+ * (/sys/class/net/IF/addr_assign_type): 3 is set by whoever made the
+ * link, which systemd-udevd's MACAddressPolicy=persistent leaves alone; 1
+ * (random) it replaces, after the pod has pinned the old one. */
+static int link_addr_assign_type(const char *id)
+{
+	char path[96];
+	int type = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/k1s%s/addr_assign_type", id);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &type) != 1)
+		type = -1;
+	fclose(f);
+	return type;
+}
+
 /* A /32 route in the main table to ip through the pod's link. */
 static bool route_exists(const char *ip, const char *id)
 {
@@ -327,6 +347,7 @@ static void two_pods_get_netns_links_and_ips(void **unused)
 	assert_true(in_pod_cidr(ip_b));
 	assert_true(route_exists(ip_a, id_a));
 	assert_true(route_exists(ip_b, id_b));
+	assert_int_equal(link_addr_assign_type(id_a), 3);
 
 	/* Idempotent: the same pod again keeps its namespace and address,
 	 * whatever address is asked for. */
