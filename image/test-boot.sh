@@ -7,7 +7,11 @@
 # disk. The guest's network is qemu's user network, restricted: it reaches
 # nothing, and this host reaches it only through the forwarded ports.
 #
-#   sh image/test-boot.sh [bios|uefi|both] [IMAGE-DIR]      (as root)
+#   sh image/test-boot.sh [bios|uefi|both|arm64] [IMAGE-DIR]      (as root)
+#
+# arm64 boots the Raspberry Pi SD card image on qemu's virt machine: its
+# own root file system, kernel and initrd (taken from its firmware
+# partition), without the Pi's firmware, which only a Pi runs.
 #
 # Prints the figures: boot to API ready, idle memory, data partition size.
 set -eu
@@ -15,6 +19,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 firmwares=${1:-both}
 dir=${2:-$src/build-image}
 raw=$dir/k1s-amd64.raw
+[ "$firmwares" = arm64 ] && raw=$dir/k1s-rpi-arm64.img
+base=${raw%.*}
 manifests=${MANIFESTS:-$src/../shared/manifests}
 timeout=${BOOT_TIMEOUT:-900}
 
@@ -32,11 +38,13 @@ ok() { echo "ok: $*"; }
 
 [ "$(id -u)" = 0 ] || { echo "image/test-boot.sh: run as root" >&2; exit 1; }
 [ -f "$raw" ] || { echo "image/test-boot.sh: no $raw: run image/build.sh first" >&2; exit 1; }
-for t in qemu-system-x86_64 debugfs kubectl curl openssl ss; do
+qemu=qemu-system-x86_64
+[ "$firmwares" = arm64 ] && qemu=qemu-system-aarch64
+for t in $qemu debugfs mcopy kubectl curl openssl ss; do
 	command -v "$t" >/dev/null || { echo "image/test-boot.sh: needs $t" >&2; exit 1; }
 done
-case $firmwares in bios | uefi) ;; both) firmwares="bios uefi" ;;
-*) echo "image/test-boot.sh: bios, uefi or both, not $firmwares" >&2; exit 1 ;; esac
+case $firmwares in bios | uefi | arm64) ;; both) firmwares="bios uefi" ;;
+*) echo "image/test-boot.sh: bios, uefi, both or arm64, not $firmwares" >&2; exit 1 ;; esac
 
 tmp=$(mktemp -d /tmp/k1s-image-test.XXXXXX)
 qemu_pid=
@@ -57,7 +65,7 @@ free_port() {
 	done
 }
 
-root_offset=$(($(cat "$dir/k1s-amd64.root-offset-mib") * 1048576))
+root_offset=$(($(cat "$base.root-offset-mib") * 1048576))
 
 # The test's own changes to its copy of the root file system: the API
 # opened to the forwarded port, and a probe that reports on the console
@@ -78,6 +86,7 @@ echo "k1s-probe: k1s-rss-kib $(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
 echo "k1s-probe: data-mib $(df -m --output=size /var/lib/k1s | tail -n 1 | tr -d ' ')"
 echo "k1s-probe: addr $(ip -4 -o addr show scope global | awk '{ print $2, $4 }' | tr '\n' ' ')"
 echo "k1s-probe: resolv $(grep -m1 '^nameserver' /etc/resolv.conf)"
+echo "k1s-probe: $(journalctl -u k1s --no-pager | grep -o "pods' cgroups: v[12]" | head -n1)"
 until out=$(curl -fsS -m 5 http://api-service.default.svc.cluster.local/ 2>&1); do sleep 2; done
 echo "k1s-probe: cluster-dns-ok $(echo "$out" | head -c 200 | tr '\n' ' ')"
 EOF
@@ -132,18 +141,32 @@ boot() {
 	prepare_disk "$disk"
 	api_port=$(free_port)
 	np_port=$(free_port)
-	set -- -machine q35 -accel tcg -smp 2 -m 1024 -display none -monitor none \
+	set -- -accel tcg -smp 2 -m 1024 -display none -monitor none \
 		-serial "file:$console" \
 		-drive "file=$disk,format=raw,if=virtio" \
 		-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$api_port-:$guest_api_port,hostfwd=tcp:127.0.0.1:$np_port-:30080" \
 		-device virtio-net-pci,netdev=n0
+	if [ "$fw" = arm64 ]; then
+		# The kernel and initrd the Pi's firmware would start, from
+		# the card's firmware partition; the console is virt's UART.
+		export MTOOLS_SKIP_CHECK=1
+		fat="$disk@@$(cat "$base.esp-offset-mib")M"
+		kernel=$(mdir -b -i "$fat" ::/ | grep -m1 'vmlinuz-')
+		initrd=$(mdir -b -i "$fat" ::/ | grep -m1 'initrd.img-')
+		mcopy -i "$fat" "$kernel" "$tmp/vmlinuz"
+		mcopy -i "$fat" "$initrd" "$tmp/initrd.img"
+		set -- -machine virt -cpu cortex-a72 "$@" -kernel "$tmp/vmlinuz" -initrd "$tmp/initrd.img" \
+			-append "root=LABEL=k1s-root rw console=ttyAMA0 net.ifnames=0"
+	else
+		set -- -machine q35 "$@"
+	fi
 	if [ "$fw" = uefi ]; then
 		cp /usr/share/OVMF/OVMF_VARS_4M.fd "$tmp/vars.fd"
 		set -- "$@" -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
 			-drive "if=pflash,format=raw,unit=1,file=$tmp/vars.fd"
 	fi
 	start=$(date +%s)
-	qemu-system-x86_64 "$@" &
+	$qemu "$@" &
 	qemu_pid=$!
 
 	i=0
@@ -163,7 +186,11 @@ boot() {
 
 	# The console, and /etc/issue, show the CA the API serves.
 	wait_console "CA sha256:" 300
-	fp=$(curl -kfsS "$api_scheme://127.0.0.1:$api_port/ca.crt" | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)
+	# The CA the learner's kubeconfig trusts (the one this test reached
+	# the API with).
+	fp=$(sed -n 's/^ *certificate-authority-data: *//p' "$tmp/kubeconfig" | base64 -d |
+		openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)
+	[ -n "$fp" ] || fail "$fw: no CA in the box's kubeconfig"
 	grep -q "CA sha256: *$fp" "$console" || fail "$fw: the console's CA fingerprint is not the API's ($fp)"
 	ok "$fw: the console shows the CA fingerprint $fp"
 
@@ -189,6 +216,20 @@ boot() {
 	done
 	ok "$fw: a web pod answers through NodePort 30080"
 
+	# Debian 12 mounts cgroup v2 alone: a pod over its memory limit is
+	# OOM-killed there as on v1, and says so as kubelet's would.
+	grep -q "k1s-probe: pods' cgroups: v2" "$console" || fail "$fw: k1s does not use cgroup v2"
+	printf '%s\n' 'apiVersion: v1' 'kind: Pod' 'metadata: {name: hog}' 'spec:' \
+		'  containers:' '  - {name: hog, image: busybox, command: [tail, /dev/zero],' \
+		'     resources: {limits: {memory: 32Mi}}}' | k apply -f - >/dev/null || fail "$fw: create pod hog"
+	i=0
+	until [ "$(k get pod hog -o jsonpath='{.status.containerStatuses[0].lastState.terminated.reason}')" = OOMKilled ]; do
+		i=$((i + 5))
+		[ "$i" -le 300 ] || fail "$fw: a pod over its memory limit was not OOMKilled: $(k get pod hog -o jsonpath='{.status.containerStatuses[0]}')"
+		sleep 5
+	done
+	ok "$fw: cgroup v2: a pod over its 32Mi memory limit is OOMKilled and restarted"
+
 	idle=$(sed -n 's/.*k1s-probe: idle-used-kib \([0-9]*\).*/\1/p' "$console" | head -n1)
 	rss=$(sed -n 's/.*k1s-probe: k1s-rss-kib \([0-9]*\).*/\1/p' "$console" | head -n1)
 	data=$(sed -n 's/.*k1s-probe: data-mib \([0-9]*\).*/\1/p' "$console" | head -n1)
@@ -203,7 +244,8 @@ boot() {
 	rm -f "$disk"
 }
 
-echo "figures: image $(du -m --apparent-size "$raw" | cut -f1) MiB raw ($(du -m "$raw" | cut -f1) MiB allocated), qcow2 $(du -m "$dir/k1s-amd64.qcow2" | cut -f1) MiB"
+echo "figures: image $(du -m --apparent-size "$raw" | cut -f1) MiB raw ($(du -m "$raw" | cut -f1) MiB allocated)"
+[ -f "$base.qcow2" ] && echo "figures: qcow2 $(du -m "$base.qcow2" | cut -f1) MiB"
 for fw in $firmwares; do
 	boot "$fw"
 done
