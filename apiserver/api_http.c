@@ -129,6 +129,17 @@ int api_reply_json(struct api_req *req, unsigned code, json_t *body)
 	return ret;
 }
 
+bool api_read_only(struct api_req *req)
+{
+	if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
+		return true;
+	api_reply_status(req, api_status(405, "MethodNotAllowed",
+					 "the server does not allow this method on the requested "
+					 "resource",
+					 NULL));
+	return false;
+}
+
 int api_reply_status(struct api_req *req, json_t *status)
 {
 	json_int_t code = json_integer_value(json_object_get(status, "code"));

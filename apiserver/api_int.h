@@ -206,6 +206,9 @@ int api_path_parse(const char *url, struct api_path *p);
 
 /* Queues `body` (stolen) as a JSON response with `code`. */
 int api_reply_json(struct api_req *req, unsigned code, json_t *body);
+/* For a path that is only read: true for GET and HEAD; otherwise a 405
+ * MethodNotAllowed Status is queued and false returned. */
+bool api_read_only(struct api_req *req);
 /* Queues a Status body with its own code. */
 int api_reply_status(struct api_req *req, json_t *status);
 /* A query parameter, or NULL. */

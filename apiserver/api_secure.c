@@ -552,13 +552,8 @@ int api_secure_handle(struct api_req *req, const char *url)
 
 	if (strcmp(url, "/k1s/kubeconfig") != 0)
 		return 0;
-	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-		api_reply_status(req, api_status(405, "MethodNotAllowed",
-						 "the server does not allow this method on the "
-						 "requested resource",
-						 NULL));
+	if (!api_read_only(req))
 		return 1;
-	}
 	conf = api_kubeconfig(req->api);
 	if (!conf) {
 		api_reply_status(req, api_status(404, "NotFound",

@@ -244,13 +244,8 @@ int api_view_handle(struct api_req *req, const char *url)
 						 NULL));
 		return 1;
 	}
-	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-		api_reply_status(req, api_status(405, "MethodNotAllowed",
-						 "the server does not allow this method on the "
-						 "requested resource",
-						 NULL));
+	if (!api_read_only(req))
 		return 1;
-	}
 	q = calloc(1, sizeof(*q));
 	if (!q) {
 		api_reply_status(req, api_status(500, "InternalError", "out of memory", NULL));

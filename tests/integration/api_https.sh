@@ -90,7 +90,10 @@ curl -s --cacert "$D/ca.crt" -H "Authorization: Bearer $TOKEN" "$HTTPS/k1s/kubec
 	cmp -s - "$D/k1s.conf" || fail "GET /k1s/kubeconfig is not k1s.conf"
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$D/ca.crt" "$HTTPS/k1s/kubeconfig")
 [ "$code" = 401 ] || fail "/k1s/kubeconfig without the token: $code"
-echo "ok - GET /k1s/kubeconfig with the token is k1s.conf; without it, 401"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$D/ca.crt" -H "Authorization: Bearer $TOKEN" \
+	-X DELETE "$HTTPS/k1s/kubeconfig")
+[ "$code" = 405 ] || fail "DELETE /k1s/kubeconfig: $code"
+echo "ok - GET /k1s/kubeconfig with the token is k1s.conf; without it, 401; DELETE, 405"
 
 # Streams over TLS: exec (an upgraded connection) and a watch.
 kc run bb --image=busybox --restart=Never --command -- sleep 3600 >/dev/null
