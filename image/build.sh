@@ -59,16 +59,8 @@ esac
 [ -x "$k1s" ] || { echo "image/build.sh: no $k1s: build k1s first (README: Build)" >&2; exit 1; }
 
 tools="mmdebstrap qemu-utils fdisk mtools dosfstools e2fsprogs $tools"
-missing=
-for p in $tools; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing
-fi
+# shellcheck disable=SC2086
+sh "$src/scripts/apt-need.sh" $tools
 
 started=$(date +%s)
 mkdir -p "$out"

@@ -12,17 +12,8 @@ libssl-dev libpcre2-dev liburing-dev libmnl-dev libnftables-dev"
 [ "$(id -u)" = 0 ] || { echo "image/cross-build.sh: run as root" >&2; exit 1; }
 pkgs="meson ninja-build pkg-config gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
 for l in $libs; do pkgs="$pkgs $l:arm64"; done
-missing=
-for p in $pkgs; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing
-fi
+# shellcheck disable=SC2086
+sh "$src/scripts/apt-need.sh" $pkgs
 [ -f "$out/build.ninja" ] ||
 	meson setup "$out" "$src" --cross-file "$src/image/arm64-cross.ini" --buildtype=release \
 		-Dtests=disabled

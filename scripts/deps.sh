@@ -8,13 +8,5 @@ python3-kubernetes python3-websocket"
 # The JavaScript client's test needs Node.js and npm: Debian's, where the
 # machine has none of its own.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
-missing=""
-for p in $pkgs; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing
-fi
+# shellcheck disable=SC2086
+sh "$(dirname "$0")/apt-need.sh" $pkgs
