@@ -377,6 +377,9 @@ static void usage(FILE *f)
 		"                           (default 1024: a fork bomb stops there, and 30\n"
 		"                           pods at it still leave a Pi's pid_max free);\n"
 		"                           -1: no limit\n"
+		"  --pods-cgroup NAME       the cgroup the pods' cgroups go under, at the top\n"
+		"                           of each hierarchy (default k1s-pods); each k1s on\n"
+		"                           one machine needs its own\n"
 		"  --kube-reserved memory=QTY  memory kept from the pods for k1s and the\n"
 		"                           host, as kubelet's: the pods together get the\n"
 		"                           rest and meet the OOM killer there first\n"
@@ -450,6 +453,7 @@ enum {
 	OPT_LOG_MAX_FILES,
 	OPT_POD_UID_RANGE,
 	OPT_POD_MAX_PIDS,
+	OPT_PODS_CGROUP,
 	OPT_KUBE_RESERVED,
 	OPT_SECURE_PORT,
 	OPT_BIND_ADDRESS,
@@ -509,6 +513,7 @@ static int serve(int argc, char **argv)
 		{"container-log-max-files", required_argument, 0, OPT_LOG_MAX_FILES},
 		{"pod-uid-range", required_argument, 0, OPT_POD_UID_RANGE},
 		{"pod-max-pids", required_argument, 0, OPT_POD_MAX_PIDS},
+		{"pods-cgroup", required_argument, 0, OPT_PODS_CGROUP},
 		{"kube-reserved", required_argument, 0, OPT_KUBE_RESERVED},
 		{"secure-port", required_argument, 0, OPT_SECURE_PORT},
 		{"bind-address", required_argument, 0, OPT_BIND_ADDRESS},
@@ -764,6 +769,17 @@ static int serve(int argc, char **argv)
 			pcfg.pod_mem_reserved = v ? v : -1;
 			break;
 		}
+		case OPT_PODS_CGROUP:
+			/* One path component, as a cgroup's directory name. */
+			if (!*optarg || strlen(optarg) > 60 || optarg[0] == '.' ||
+			    strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			                   "0123456789._-") != strlen(optarg)) {
+				fprintf(stderr, "k1s: --pods-cgroup %s: expected a name of letters, "
+				        "digits, '.', '_' and '-', at most 60\n", optarg);
+				return 2;
+			}
+			pcfg.pods_cgroup = optarg;
+			break;
 		case OPT_POD_MAX_PIDS:
 			/* kubelet's -1 is no limit; below 16 nothing runs. */
 			if (strcmp(optarg, "-1") == 0)

@@ -34,6 +34,8 @@
 enum cg_ctrl { CG_MEMORY, CG_CPU, CG_PIDS, CG_NCTRL };
 
 static const char *const cg_ctrl_names[CG_NCTRL] = {"memory", "cpu", "pids"};
+/* The pods' parent's name, for pod_cg_enter in a fork of k1s. */
+static char pods_parent[64] = POD_CGROUP_PARENT;
 
 struct pod_cgroups {
 	enum { CG_NONE, CG_V1, CG_V2 } mode;
@@ -324,6 +326,7 @@ struct pod_cgroups *pod_cgroups_new(const char *name, int64_t max_pids, int64_t 
 		return NULL;
 	cgs->max_pids = max_pids;
 	snprintf(cgs->name, sizeof(cgs->name), "%s", name ? name : POD_CGROUP_PARENT);
+	snprintf(pods_parent, sizeof(pods_parent), "%s", cgs->name);
 	cgs->mem_capacity = pages > 0 && psize > 0 ? (int64_t)pages * psize : 0;
 	/* The node's kubelet is the last the OOM killer picks; its pods go
 	 * by their QoS class. */
@@ -617,10 +620,11 @@ static bool hierarchy_mount(const char *ctrls, char *mnt, char *root)
 
 void pod_cg_enter(pid_t target)
 {
-	char path[64], line[1024], buf[32];
+	char path[64], line[1024], buf[32], under[sizeof(pods_parent) + 2];
 	FILE *f;
 	int fd, err;
 
+	snprintf(under, sizeof(under), "/%s/", pods_parent);
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)target);
 	f = fopen(path, "re");
 	if (!f)
@@ -635,7 +639,7 @@ void pod_cg_enter(pid_t target)
 		ctrls++;
 		cg[strcspn(cg, "\n")] = '\0';
 		/* Only the pods' own: the rest is k1s's already. */
-		if (!strstr(cg, "/" POD_CGROUP_PARENT "/") || !hierarchy_mount(ctrls, mnt, root))
+		if (!strstr(cg, under) || !hierarchy_mount(ctrls, mnt, root))
 			continue;
 		rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
 		if (rl && strncmp(cg, root, rl) == 0)
@@ -743,6 +747,29 @@ void pod_cg_pod_remove(struct pod_cgroups *cgs, const char *uid)
 			continue;
 		pod_remove(cgs, cg_parent(cgs, i), name);
 	}
+}
+
+/* The pods' cgroup another k1s names with --pods-cgroup (k1s-pods by
+ * default) is ours when the names are equal. */
+static bool same_pods_cgroup(const char *pid, const char *args, size_t len, const void *arg)
+{
+	const char *name = POD_CGROUP_PARENT;
+
+	(void)pid;
+	for (size_t i = 0; i < len; i += strlen(args + i) + 1) {
+		const char *a = args + i;
+
+		if (strncmp(a, "--pods-cgroup=", 14) == 0)
+			name = a + 14;
+		else if (strcmp(a, "--pods-cgroup") == 0 && i + strlen(a) + 1 < len)
+			name = a + strlen(a) + 1;
+	}
+	return strcmp(name, arg) == 0;
+}
+
+int pod_other_server_cgroup(const char *name)
+{
+	return pod_other_serve(same_pods_cgroup, name);
 }
 
 void pod_cg_sweep(struct pod_cgroups *cgs, bool (*known)(void *arg, const char *uid), void *arg)

@@ -51,6 +51,11 @@ void pod_net_ns_path(const char *id, char *path, size_t len);
 /* Calls fn for each pod id that has a namespace or veth on the host (to
  * reconcile on start: the caller destroys those of no pod). */
 int pod_net_each(struct pod_net *net, void (*fn)(void *arg, const char *id), void *arg);
+/* The pid of another `k1s serve` than this one for which same() holds,
+ * given its /proc entry (its pid) and its arguments after "serve",
+ * NUL-separated; 0 if none. */
+int pod_other_serve(bool (*same)(const char *pid, const char *args, size_t len, const void *arg),
+                    const void *arg);
 /* A TCP socket connected to ip:port from inside the namespace. */
 int pod_net_connect(const char *id, const char *ip, int port);
 

@@ -389,7 +389,8 @@ void pod_net_free(struct pod_net *net)
 	free(net);
 }
 
-int pod_other_server(void)
+int pod_other_serve(bool (*same)(const char *pid, const char *args, size_t len, const void *arg),
+                    const void *arg)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -398,8 +399,9 @@ int pod_other_server(void)
 	if (!d)
 		return 0;
 	while (!found && (de = readdir(d))) {
-		char path[300], cmd[256] = "";
+		char path[300], cmd[4096] = "";
 		const char *base;
+		size_t skip;
 		ssize_t n;
 		int fd;
 
@@ -425,12 +427,34 @@ int pod_other_server(void)
 			continue;
 		cmd[n] = '\0';
 		base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
-		if (strcmp(base, "k1s") == 0 && (size_t)n > strlen(cmd) + 1 &&
-		    strcmp(cmd + strlen(cmd) + 1, "serve") == 0)
+		skip = strlen(cmd) + 1;
+		if (strcmp(base, "k1s") != 0 || (size_t)n <= skip || strcmp(cmd + skip, "serve") != 0)
+			continue;
+		skip += strlen("serve") + 1;
+		if (same(de->d_name, cmd + skip, (size_t)n > skip ? (size_t)n - skip : 0, arg))
 			found = atoi(de->d_name);
 	}
 	closedir(d);
 	return found;
+}
+
+/* Pod networks and veths are named alike by every k1s, in its network
+ * namespace. */
+static bool same_netns(const char *pid, const char *args, size_t len, const void *arg)
+{
+	struct stat own, other;
+	char path[64];
+
+	(void)args, (void)len, (void)arg;
+	snprintf(path, sizeof(path), "/proc/%s/ns/net", pid);
+	if (stat("/proc/self/ns/net", &own) < 0 || stat(path, &other) < 0)
+		return true; /* cannot tell: assume shared, and leave it alone */
+	return own.st_ino == other.st_ino && own.st_dev == other.st_dev;
+}
+
+int pod_other_server(void)
+{
+	return pod_other_serve(same_netns, NULL);
 }
 
 void pod_net_ns_path(const char *id, char *path, size_t len)

@@ -2148,7 +2148,7 @@ static bool uid_known(void *arg, const char *uid)
 /* Cgroups of pods that are gone (their processes were killed above). */
 static void sweep_cgroups(struct pod_rt *rt)
 {
-	if (!pod_other_server())
+	if (!pod_other_server_cgroup(rt->cfg.pods_cgroup ? rt->cfg.pods_cgroup : POD_CGROUP_PARENT))
 		pod_cg_sweep(rt->cgroups, uid_known, rt);
 }
 
@@ -2265,7 +2265,7 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 			         rt->cfg.self_exe, strerror(-rt->self_fd));
 	}
 	rt->cgroups = pod_cgroups_new(
-	    NULL, rt->cfg.pod_max_pids == 0 ? POD_MAX_PIDS_DEFAULT : rt->cfg.pod_max_pids,
+	    rt->cfg.pods_cgroup, rt->cfg.pod_max_pids == 0 ? POD_MAX_PIDS_DEFAULT : rt->cfg.pod_max_pids,
 	    rt->cfg.pod_mem_reserved);
 	if (!rt->cgroups) {
 		pod_rt_free(rt);

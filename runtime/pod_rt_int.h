@@ -501,9 +501,12 @@ struct pod_cg *pod_cg_from_json(const json_t *j);
  * its oom_score_adj. Exits the process (status 128) when it cannot. */
 void pod_cg_join(const struct pod_cg *cg);
 /* In a process about to enter the container of process `target` (exec,
- * probes): joins target's cgroups under POD_CGROUP_PARENT and takes its
+ * probes): joins target's cgroups under the pods' parent and takes its
  * oom_score_adj. Best effort: what fails is said on stderr. */
 void pod_cg_enter(pid_t target);
+/* Another `k1s serve` (its pid, or 0) whose pods' cgroup is `name`: its
+ * pods' cgroups are not ours to sweep. */
+int pod_other_server_cgroup(const char *name);
 /* A run has ended: whether the OOM killer killed in its cgroup; the
  * cgroup goes, with whatever the run left in it. */
 bool pod_cg_run_ended(struct pod_cgroups *cgs, const char *uid, const char *ctr, int run);

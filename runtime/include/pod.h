@@ -44,6 +44,11 @@ struct pod_config {
 	 * --enforce-node-allocatable=pods). 0 = the default, 256 MiB or a
 	 * tenth of the node's, whichever is more; -1 = none. */
 	int64_t pod_mem_reserved;
+	/* --pods-cgroup: the name of the cgroup the pods' cgroups go under (at the
+	 * top of each hierarchy, else under k1s's own); NULL = "k1s-pods".
+	 * Each k1s on one machine needs its own: a start removes the
+	 * cgroups of pods it does not know. */
+	const char *pods_cgroup;
 	/* Asked on the control loop once a pod's network is set up (its IP
 	 * known) and before any of its programs start or a face's address
 	 * answers: 0 lets the pod start, nonzero holds it and asks again
@@ -182,8 +187,8 @@ int pod_resize(int tty_fd, unsigned short cols, unsigned short rows);
  * or negative) or -ERANGE (beyond int64). */
 int pod_quantity_parse(const char *s, size_t len, bool milli, int64_t *out);
 
-/* Another `k1s serve` on this host (its pid, or 0): pod networks, the
- * service route and the dataplane's reply route look alike across
- * servers, so what may be another's is left alone. */
+/* Another `k1s serve` in this network namespace (its pid, or 0): pod
+ * networks, the service route and the dataplane's reply route look alike
+ * across servers, so what may be another's is left alone. */
 int pod_other_server(void);
 #endif
