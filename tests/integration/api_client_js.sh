@@ -4,6 +4,8 @@
 # scale subresource. npm installs it beside the k1s binary (under build/),
 # once per lock file; SKIP where Node.js or npm is missing or the registry
 # cannot be reached.
+# npm reaches its registry from the host's network.
+K1S_IT_HOST_NET=1
 . "$(dirname "$0")/lib.sh"
 need node npm
 SRC=$(cd "$(dirname "$0")/clients" && pwd)

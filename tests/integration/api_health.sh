@@ -94,6 +94,7 @@ echo "ok - k1s ends after the delay"
 # Restart, and ask from the first instant: every attempt is refused until
 # the first answer, which is a ready one, and the service is served by then.
 "$TMP/bin/k1s" serve --data-dir "$TMP/data" --port "$PORT" --node-ip 192.0.2.10 $ARGS \
+	--pods-cgroup "$PODS_CGROUP" \
 	>>"$TMP/k1s.log" 2>&1 &
 K1S_PID=$!
 code=000
@@ -116,6 +117,7 @@ expect_out "and resolves" "^$CIP\$" dig +short +time=1 +tries=1 @"$DNS_IP" "$NAM
 # A failing check: k1s whose log goes to a full device fails `log`.
 stop_k1s
 "$TMP/bin/k1s" serve --data-dir "$TMP/data" --port "$PORT" --node-ip 192.0.2.10 $ARGS \
+	--pods-cgroup "$PODS_CGROUP" \
 	>/dev/full 2>&1 &
 K1S_PID=$!
 wait_for "k1s answers with its log on /dev/full" 15 curl -s -o /dev/null "$SERVER/livez"

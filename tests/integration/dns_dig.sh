@@ -20,27 +20,7 @@ DNS_IP=10.111.254.253
 
 # A fake upstream: every A is 192.0.2.99 (TTL 300), every other type is
 # NODATA; it counts the queries it sees in $TMP/upcount.
-cat >"$TMP/upstream.py" <<'EOF'
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], 53))
-n = 0
-while True:
-    q, a = s.recvfrom(4096)
-    n += 1
-    open(sys.argv[2], "w").write(str(n))
-    i = 12
-    while q[i]:
-        i += q[i] + 1
-    qtype = struct.unpack(">H", q[i + 1:i + 3])[0]
-    question = q[12:i + 5]
-    ans = b""
-    if qtype == 1:
-        ans = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 300, 4) + bytes([192, 0, 2, 99])
-    hdr = q[:2] + struct.pack(">HHHHH", 0x8180, 1, 1 if ans else 0, 0, 0)
-    s.sendto(hdr + question + ans, a)
-EOF
-python3 "$TMP/upstream.py" "$UP" "$TMP/upcount" >>"$TMP/upstream.log" 2>&1 &
+python3 "$(dirname "$0")/fake_upstream.py" "$UP" "$TMP/upcount" a >>"$TMP/upstream.log" 2>&1 &
 UP_PID=$!
 echo "nameserver $UP" >"$TMP/resolv.conf"
 
@@ -224,7 +204,7 @@ echo "ok - and promptly (${ms}ms)"
 has "the ExternalName still answers its CNAME" "CNAME[[:space:]]+www\.example\.com\." +noall +answer ext.$NS.svc.cluster.local AAAA
 
 # A new upstream in resolv.conf is taken up while k1s runs.
-python3 "$TMP/upstream.py" 127.0.0.4 "$TMP/upcount2" >>"$TMP/upstream.log" 2>&1 &
+python3 "$(dirname "$0")/fake_upstream.py" 127.0.0.4 "$TMP/upcount2" a >>"$TMP/upstream.log" 2>&1 &
 UP_PID=$!
 echo "nameserver 127.0.0.4" >"$TMP/resolv.conf"
 wait_for "a changed resolv.conf is followed" 5 bash -c "dig @$DNS_IP +short +time=1 +tries=1 after-change.example | grep -qx 192.0.2.99"

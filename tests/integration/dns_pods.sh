@@ -39,7 +39,24 @@ expect_a() {
 	echo "ok - nslookup $name: $fqdn $*"
 }
 
-start_k1s
+UP_PID=
+finish() {
+	[ -z "$UP_PID" ] || kill "$UP_PID" 2>/dev/null || true
+	[ -n "$K1S_PID" ] && {
+		k delete namespace dns-other --wait=false >/dev/null 2>&1 || true
+		k delete pods,deployments,services --all --wait=false >/dev/null 2>&1 || true
+	}
+	cleanup
+}
+# The trap is set first: if k1s does not start, the upstream still goes.
+trap finish EXIT
+# Names outside the cluster go to a fake upstream, which knows none: no
+# query leaves the machine.
+UP=127.0.0.3
+python3 "$(dirname "$0")/fake_upstream.py" "$UP" "$TMP/upcount" nxdomain >>"$TMP/upstream.log" 2>&1 &
+UP_PID=$!
+echo "nameserver $UP" >"$TMP/resolv.conf"
+start_k1s --dns-resolv-conf "$TMP/resolv.conf"
 if grep -q 'pods cannot run' "$TMP/k1s.log"; then
 	echo "SKIP: $(grep -o 'pods cannot run.*' "$TMP/k1s.log")"
 	exit 77
@@ -48,14 +65,6 @@ fi
 if grep -q 'cluster DNS is not served' "$TMP/k1s.log"; then
 	fail "k1s serves no cluster DNS: $(grep 'dns:' "$TMP/k1s.log" | head -3)"
 fi
-finish() {
-	[ -n "$K1S_PID" ] && {
-		k delete namespace dns-other --wait=false >/dev/null 2>&1 || true
-		k delete pods,deployments,services --all --wait=false >/dev/null 2>&1 || true
-	}
-	cleanup
-}
-trap finish EXIT
 
 # The tutorial's service as written, and pods behind it: an API on 3000.
 expect_out "apply 01-clusterip-service.yaml" "service/api-service created" \

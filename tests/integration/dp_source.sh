@@ -35,9 +35,14 @@ pod_ns() { # pod name -> its network namespace
 node_addr() { # pod IP
 	ip -4 route get "$1" | sed -n 's/.* src \([0-9.]*\).*/\1/p'
 }
-# Another k1s serve on the host (not ours): it may keep the host state.
+# Another k1s serve in this network namespace (not ours): it may keep the
+# host state.
 other_serve() {
-	pgrep -f '(^|/)k1s serve( |$)' | grep -vx "${K1S_PID:-none}"
+	own=$(readlink /proc/self/ns/net)
+	for p in $(pgrep -f '(^|/)k1s serve( |$)' || true); do
+		[ "$p" = "${K1S_PID:-none}" ] || [ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" != "$own" ] ||
+			echo "$p"
+	done | grep .
 }
 host_state() {
 	nft list table ip k1s >/dev/null 2>&1 && echo "nft table ip k1s"

@@ -21,6 +21,7 @@ refused() { # what: k1s must exit non-zero at once with the message
 	local what=$1 rc=0
 	PORT=$(free_port)
 	timeout 20 "$TMP/bin/k1s" serve --data-dir "$TMP/data" --port "$PORT" --node-ip 192.0.2.10 \
+		--pods-cgroup "$PODS_CGROUP" \
 		--lb-pool 127.1.0.1-127.1.0.254 >"$TMP/refused.log" 2>&1 || rc=$?
 	[ "$rc" != 0 ] && [ "$rc" != 124 ] || { cat "$TMP/refused.log"; fail "$what: k1s exited $rc"; }
 	grep -q "$TMP/data/k1s.db is damaged" "$TMP/refused.log" ||

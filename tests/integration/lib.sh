@@ -3,6 +3,24 @@
 # Sourced by bash scripts; $K1S is the binary (meson passes it).
 
 set -eu
+# Each test runs in a network namespace and a mount namespace of its own,
+# with its own /run/netns and /sys/class/net, the node's address (192.0.2.10, as --node-ip
+# below says) as a host's own, and gives its k1s a pods' cgroup of its own
+# (start_k1s): two tests' k1s never meet (routes, nftables tables, veths,
+# pod namespaces, cgroups), so meson runs them side by side. A test that
+# needs the host's network (a registry) sets K1S_IT_HOST_NET=1 first, and
+# meson runs it alone.
+if [ -z "${K1S_IT_NS:-}" ] && [ -z "${K1S_IT_HOST_NET:-}" ] && [ "$(id -u)" = 0 ]; then
+	export K1S_IT_NS=1
+	mkdir -p /run/netns
+	exec unshare --net --mount --propagation private -- sh -c \
+		'ip link set lo up && ip addr add 192.0.2.10/32 dev lo &&
+		mount -t tmpfs -o mode=0755,size=1m k1s-it /run/netns &&
+		mkdir /run/netns/.cgroup && mount --rbind /sys/fs/cgroup /run/netns/.cgroup &&
+		mount -t sysfs sysfs /sys && mount --rbind /run/netns/.cgroup /sys/fs/cgroup &&
+		umount -l /run/netns/.cgroup && rmdir /run/netns/.cgroup &&
+		exec "$0" "$@"' "$0" "$@"
+fi
 : "${K1S:=$(dirname "$0")/../../build/k1s}"
 : "${SHARED:=$(dirname "$0")/../../../shared}"
 MANIFESTS=$SHARED/manifests
@@ -14,6 +32,7 @@ need() {
 }
 
 TMP=$(mktemp -d /tmp/k1s-it.XXXXXX)
+PODS_CGROUP=k1s-it-${TMP##*.}
 K1S_PID=
 # KEEP_LOG=FILE: k1s's log is copied there at the end, for a failure's post-mortem.
 cleanup() {
@@ -23,6 +42,14 @@ cleanup() {
 		wait "$K1S_PID" 2>/dev/null || true
 	fi
 	rm -rf "$TMP"
+	# The pods' cgroup and what is left under it, in every hierarchy, once
+	# the last processes of its pods are gone.
+	for _ in $(seq 30); do
+		dirs=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$PODS_CGROUP" 2>/dev/null)
+		[ -n "$dirs" ] || break
+		# shellcheck disable=SC2086
+		find $dirs -depth -type d -exec rmdir {} + 2>/dev/null || sleep 0.1
+	done
 }
 trap cleanup EXIT
 
@@ -43,7 +70,8 @@ start_k1s() {
 		mkdir -p "$TMP/bin" && cp "$K1S" "$TMP/bin/k1s"
 	fi
 	"$TMP/bin/k1s" serve --data-dir "$TMP/data" --port "$PORT" --secure-port "$SPORT" \
-		--node-ip 192.0.2.10 --node-port-range 30000-32767 --lb-pool 127.1.0.1-127.1.0.254 "$@" \
+		--node-ip 192.0.2.10 --node-port-range 30000-32767 --lb-pool 127.1.0.1-127.1.0.254 \
+		--pods-cgroup "$PODS_CGROUP" "$@" \
 		>>"$TMP/k1s.log" 2>&1 &
 	K1S_PID=$!
 	for _ in $(seq 100); do

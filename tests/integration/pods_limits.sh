@@ -103,9 +103,9 @@ if [ "$V2" = 2 ]; then
 else
 	expect_out "the pods' memory cap" "^$total$" cat "$(dirname "$mem")/memory.limit_in_bytes"
 fi
-expect_out "the container runs in its cgroup" "k1s-pods/pod[0-9a-f-]+/main\.0" \
+expect_out "the container runs in its cgroup" "$PODS_CGROUP/pod[0-9a-f-]+/main\.0" \
 	cat "/proc/$pid/cgroup"
-expect_out "kubectl exec runs in the container's cgroup" "k1s-pods/pod[0-9a-f-]+/main\.0" \
+expect_out "kubectl exec runs in the container's cgroup" "$PODS_CGROUP/pod[0-9a-f-]+/main\.0" \
 	k exec steady -- cat /proc/self/cgroup
 expect_out "and with its oom_score_adj" "^$(cat /proc/$pid/oom_score_adj)$" \
 	k exec steady -- cat /proc/self/oom_score_adj
