@@ -23,6 +23,12 @@ raw=$dir/k1s-amd64.raw
 base=${raw%.*}
 manifests=${MANIFESTS:-$src/../shared/manifests}
 timeout=${BOOT_TIMEOUT:-900}
+# Minutes to measure the writes to the card for, at idle and then under
+# load (README: a Pi 4's budget); 0 skips it.
+budget_minutes=${BUDGET_MINUTES:-0}
+# The guest's processors: a learner's VM has 2; scripts/test.sh gives it
+# 1, leaving the other core to the suites it runs beside.
+smp=${SMP:-2}
 
 # How the test reaches the guest's API. The image keeps its API on
 # 127.0.0.1:8080; this test alone opens it, in its own copy of the image.
@@ -38,8 +44,10 @@ ok() { echo "ok: $*"; }
 
 [ "$(id -u)" = 0 ] || { echo "image/test-boot.sh: run as root" >&2; exit 1; }
 [ -f "$raw" ] || { echo "image/test-boot.sh: no $raw: run image/build.sh first" >&2; exit 1; }
-qemu=qemu-system-x86_64
-[ "$firmwares" = arm64 ] && qemu=qemu-system-aarch64
+qemu=qemu-system-x86_64 qemu_pkgs="qemu-system-x86 ovmf"
+[ "$firmwares" = arm64 ] && qemu=qemu-system-aarch64 qemu_pkgs=qemu-system-arm
+# shellcheck disable=SC2086
+sh "$src/scripts/apt-need.sh" $qemu_pkgs e2fsprogs mtools curl openssl iproute2
 for t in $qemu debugfs mcopy kubectl curl openssl ss; do
 	command -v "$t" >/dev/null || { echo "image/test-boot.sh: needs $t" >&2; exit 1; }
 done
@@ -81,6 +89,9 @@ until curl -fs -m 2 -o /dev/null http://127.0.0.1:8080/readyz; do sleep 1; done
 [ -r /var/lib/k1s/k1s.conf ] && echo "k1s-probe: kubeconfig $(base64 -w0 /var/lib/k1s/k1s.conf)"
 sleep 30
 echo "k1s-probe: idle-used-kib $(awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { print t - a }' /proc/meminfo)"
+# Where the idle memory goes: the kernel's parts, and the largest processes.
+echo "k1s-probe: meminfo-kib $(awk '/^(MemTotal|MemAvailable|MemFree|Buffers|Cached|Shmem|AnonPages|Slab|KernelStack|PageTables|Percpu):/ { printf "%s%s ", $1, $2 }' /proc/meminfo)"
+echo "k1s-probe: rss-kib $(for s in /proc/[0-9]*/status; do awk '/^Name:/ { n = $2 } /^VmRSS:/ { print $2 "=" n }' "$s" 2>/dev/null; done | sort -rn | head -n 10 | tr '\n' ' ')"
 pid=$(systemctl show -p MainPID --value k1s.service)
 echo "k1s-probe: k1s-rss-kib $(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")"
 echo "k1s-probe: data-mib $(df -m --output=size /var/lib/k1s | tail -n 1 | tr -d ' ')"
@@ -100,12 +111,40 @@ StandardOutput=journal+console
 [Install]
 WantedBy=multi-user.target
 EOF
+	# Writes to the card: every 20 s, the sectors and requests written so
+	# far to the root and the data partitions, and the memory in use,
+	# straight to the console (through the journal it would write more).
+	cat > "$tmp/io" <<'EOF'
+#!/bin/sh
+part() { basename "$(findmnt -no SOURCE "$1")"; }
+root=$(part /) data=$(part /var/lib/k1s)
+while :; do
+	echo "k1s-probe: io $(cut -d' ' -f1 /proc/uptime)" \
+		"$(awk '{ print $7, $5 }' "/sys/class/block/$root/stat")" \
+		"$(awk '{ print $7, $5 }' "/sys/class/block/$data/stat")" \
+		"$(awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { print t - a }' /proc/meminfo)" \
+		>/dev/console
+	sleep 20
+done
+EOF
+	cat > "$tmp/io.service" <<'EOF'
+[Unit]
+After=k1s.service
+[Service]
+ExecStart=/bin/sh /usr/local/sbin/k1s-test-io
+StandardOutput=null
+[Install]
+WantedBy=multi-user.target
+EOF
 	cat > "$tmp/debugfs.cmd" <<EOF
 rm /etc/default/k1s
 write $tmp/k1s.default /etc/default/k1s
 write $tmp/probe /usr/local/sbin/k1s-test-probe
 write $tmp/probe.service /etc/systemd/system/k1s-test-probe.service
 symlink /etc/systemd/system/multi-user.target.wants/k1s-test-probe.service /etc/systemd/system/k1s-test-probe.service
+write $tmp/io /usr/local/sbin/k1s-test-io
+write $tmp/io.service /etc/systemd/system/k1s-test-io.service
+symlink /etc/systemd/system/multi-user.target.wants/k1s-test-io.service /etc/systemd/system/k1s-test-io.service
 EOF
 	debugfs -w -f "$tmp/debugfs.cmd" "$disk?offset=$root_offset" >"$tmp/debugfs.log" 2>&1 ||
 		fail "debugfs on the test's copy: $(cat "$tmp/debugfs.log")"
@@ -134,6 +173,48 @@ wait_console() {
 	done
 }
 
+# The newest io line of the probe's: uptime, then sectors and requests
+# written to root, the same for data, then the memory in use (KiB).
+io_now() {
+	tr -d '\r' < "$console" | sed -n 's/.*k1s-probe: io //p' | tail -n 1
+}
+
+# Writes per hour to each partition over $2 minutes, named $1; the
+# tutorial's load (below) runs meanwhile when $3 is "load".
+writes() {
+	a=$(io_now)
+	[ -n "$a" ] || fail "$fw: the console shows no io line"
+	if [ "${3:-}" = load ]; then
+		load_for "$2"
+	else
+		sleep $(($2 * 60))
+	fi
+	b=$(io_now)
+	echo "$a $b" | awk -v what="$1" '{
+		s = $7 - $1; h = 3600 / s
+		printf "figures: %s: written per hour: root %.1f MiB in %d requests, data %.1f MiB in %d requests (over %d s); memory in use %d MiB\n",
+			what, ($8 - $2) * 512 / 1048576 * h, ($9 - $3) * h,
+			($10 - $4) * 512 / 1048576 * h, ($11 - $5) * h, s, $12 / 1024 }'
+}
+
+# The tutorial's load for $1 minutes: a request every 0.2 s through the
+# NodePort, and an api pod deleted every minute, which its Deployment
+# replaces with a new one at a new address.
+load_for() {
+	end=$(($(date +%s) + $1 * 60))
+	(while [ "$(date +%s)" -lt "$end" ]; do
+		curl -fs -m 5 -o /dev/null "http://127.0.0.1:$np_port/" || true
+		sleep 0.2
+	done) &
+	requests=$!
+	while [ "$(date +%s)" -lt "$end" ]; do
+		k delete pod --wait=false "$(k get pods -l app=api -o jsonpath='{.items[0].metadata.name}')" \
+			>/dev/null 2>&1 || true
+		sleep 60
+	done
+	wait "$requests"
+}
+
 boot() {
 	fw=$1
 	disk=$tmp/$fw.raw
@@ -141,7 +222,7 @@ boot() {
 	prepare_disk "$disk"
 	api_port=$(free_port)
 	np_port=$(free_port)
-	set -- -accel tcg -smp 2 -m 1024 -display none -monitor none \
+	set -- -accel tcg -smp "$smp" -m 1024 -display none -monitor none \
 		-serial "file:$console" \
 		-drive "file=$disk,format=raw,if=virtio" \
 		-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$api_port-:$guest_api_port,hostfwd=tcp:127.0.0.1:$np_port-:30080" \
@@ -194,6 +275,12 @@ boot() {
 	grep -q "CA sha256: *$fp" "$console" || fail "$fw: the console's CA fingerprint is not the API's ($fp)"
 	ok "$fw: the console shows the CA fingerprint $fp"
 
+	# The card's budget (README): writes at idle, nothing applied yet.
+	if [ "$budget_minutes" -gt 0 ]; then
+		sleep 60
+		writes "$fw: idle" "$budget_minutes"
+	fi
+
 	# The box resolves cluster.local through k1s: the probe curls the
 	# tutorial's api-service by name once its pods are up.
 	k apply -f "$manifests/01-clusterip-service.yaml" >/dev/null || fail "$fw: apply 01"
@@ -229,6 +316,10 @@ boot() {
 		sleep 5
 	done
 	ok "$fw: cgroup v2: a pod over its 32Mi memory limit is OOMKilled and restarted"
+	k delete pod hog --wait=false >/dev/null
+
+	# ... and under the tutorial's load, its manifests applied.
+	[ "$budget_minutes" -eq 0 ] || writes "$fw: the tutorial's load" "$budget_minutes" load
 
 	idle=$(sed -n 's/.*k1s-probe: idle-used-kib \([0-9]*\).*/\1/p' "$console" | head -n1)
 	rss=$(sed -n 's/.*k1s-probe: k1s-rss-kib \([0-9]*\).*/\1/p' "$console" | head -n1)
@@ -237,6 +328,7 @@ boot() {
 	ok "$fw: the data file system grew to $data MiB"
 	grep -q "k1s-probe: resolv nameserver 10.96.0.10" "$console" || fail "$fw: /etc/resolv.conf is not k1s's DNS"
 	echo "figures: $fw: boot to API ready ${ready} s (TCG), idle memory used $((idle / 1024)) MiB of 1024 (MemTotal - MemAvailable), k1s's RSS $((rss / 1024)) MiB"
+	tr -d '\r' < "$console" | sed -n 's/.*k1s-probe: \(meminfo-kib .*\)/figures: '"$fw"': idle \1/p; s/.*k1s-probe: \(rss-kib .*\)/figures: '"$fw"': idle \1/p'
 
 	kill "$qemu_pid"
 	wait "$qemu_pid" 2>/dev/null || true
