@@ -208,8 +208,14 @@ static void validate_port(struct adm_req *q, const json_t *p, const char *path)
 	} else if (json_is_integer(port)) {
 		port_num(q, f, json_integer_value(port));
 		if (end) {
+			/* kube-apiserver 1.32, ValidateNetworkPolicyPort in
+			 * pkg/apis/networking/validation/validation.go:
+			 * field.Invalid(portPath.Child("endPort"),
+			 * port.Port.IntVal, ...): port's value at endPort's
+			 * path (kubernetes PR #137960, 2026, shows endPort's
+			 * from 1.36 on). */
 			if (e < json_integer_value(port))
-				adm_invalid_int(q, fe, e,
+				adm_invalid_int(q, fe, json_integer_value(port),
 						"must be greater than or equal to `port`");
 			port_num(q, fe, e);
 		}

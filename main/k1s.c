@@ -907,6 +907,11 @@ static int serve(int argc, char **argv)
 	else if (!polcfg.enforce)
 		k1s_warn("main", "network policies are judged by the proxies alone: the kernel's "
 			 "rules need root");
+	/* A table an earlier run left (kill, or SIGTERM leaving it for us to
+	 * adopt) would go on dropping with nobody to keep it up to date. */
+	if ((!pol || !polcfg.enforce) && pol_remove_left() > 0)
+		k1s_info("main", "removed the nftables table an earlier run left: network "
+			 "policies are not enforced");
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
 	pcfg.data_dir = data_dir;

@@ -687,6 +687,11 @@ fail:
 	return NULL;
 }
 
+int pol_remove_left(void)
+{
+	return pol_nft_remove_left(NULL);
+}
+
 bool pol_ready(const struct pol *pol)
 {
 	return pol->ready;

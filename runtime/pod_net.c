@@ -503,6 +503,15 @@ static int pod_net_configure(struct pod_nl *host, struct pod_nl *ns, const struc
 	ret = pod_net_write(path, "1");
 	if (ret < 0)
 		return ret;
+	/* Strict reverse-path filtering: a packet from the pod whose source
+	 * the host would not route back through this veth is dropped, so a
+	 * pod (NET_RAW, NET_ADMIN) cannot pass for another pod or for an
+	 * outside address and get around policy judged by source. The
+	 * kernel takes max(all, this link): "all" at 0 leaves it strict. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", p->link);
+	ret = pod_net_write(path, "1");
+	if (ret < 0)
+		return ret;
 	ret = pod_nl_link_up(host, hidx);
 	if (ret < 0)
 		return ret;

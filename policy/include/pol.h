@@ -63,6 +63,11 @@ void pol_free(struct pol *pol);
 /* Frees, leaving the table enforcing for the pods that go on running
  * (pod_rt_leave()); the next pol_new() adopts it. */
 void pol_leave(struct pol *pol);
+/* For a start that will not enforce (--network-policy off, or pol_new()
+ * failed): removes the table a run killed or stopped by SIGTERM left, which
+ * would go on dropping with nobody to keep it up to date. 1 when it removed
+ * one, 0 when there was none, a negative errno (-EPERM: not root). */
+int pol_remove_left(void);
 /* True once the first view (every object in the store) is enforced. */
 bool pol_ready(const struct pol *pol);
 

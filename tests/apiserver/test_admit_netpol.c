@@ -227,13 +227,14 @@ static void ports(void **state)
 		INVALID "spec.egress[0].ports[0].endPort: Invalid value: 90: may not be specified "
 		    "when `port` is non-numeric",
 		"spec.egress[0].ports[0].endPort", NULL);
+	/* kube-apiserver 1.32 shows port's value at endPort's path here. */
 	refused(NP("{'egress':[{'ports':[{'port':100,'endPort':90}]}]}"),
-		INVALID "spec.egress[0].ports[0].endPort: Invalid value: 90: must be greater than "
+		INVALID "spec.egress[0].ports[0].endPort: Invalid value: 100: must be greater than "
 		    "or equal to `port`",
 		"spec.egress[0].ports[0].endPort", NULL);
 	/* Both of IsValidPortNum's and the order's messages, as upstream. */
 	refused(NP("{'egress':[{'ports':[{'port':100,'endPort':0}]}]}"),
-		INVALID "[spec.egress[0].ports[0].endPort: Invalid value: 0: must be greater than "
+		INVALID "[spec.egress[0].ports[0].endPort: Invalid value: 100: must be greater than "
 		    "or equal to `port`, spec.egress[0].ports[0].endPort: Invalid value: 0: must "
 		    "be between 1 and 65535, inclusive]",
 		"spec.egress[0].ports[0].endPort", "spec.egress[0].ports[0].endPort", NULL);

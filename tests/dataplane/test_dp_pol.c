@@ -2,7 +2,8 @@
  * policy module (its evaluator; no kernel rules): a client pod reaches
  * through a cluster IP only the endpoints its policies let it reach, a
  * client that may reach none has its connection reset or its datagrams
- * dropped, and the drop is counted against the policy. Pods, their
+ * dropped, and the drop is counted against the policy; the same through
+ * the service's node port and its load balancer's address. Pods, their
  * addresses and the backends live in a test range routed `local` on lo.
  * Needs root (the route); skipped otherwise. */
 #include <arpa/inet.h>
@@ -34,6 +35,10 @@
 #define EP_B "10.253.130.12"	/* app=api, tier=open */
 #define CIP "10.253.160.10"
 #define EP_PORT 18080
+#define NODE_IP "127.0.0.3"
+#define NODE_PORT 30080
+#define LB_POOL "10.253.176.1-10.253.176.9"
+#define LB_IP "10.253.176.5"	/* the service's spec.loadBalancerIP */
 
 struct backend {
 	int fd;
@@ -99,15 +104,15 @@ static void backend_stop(struct backend *b)
 	pthread_join(b->th, NULL);
 }
 
-/* From `from` to the cluster IP: the backend's id, or 0 when the
- * connection ended without one (reset) or the datagram got no answer. */
-static char call(const char *from, int type)
+/* From `from` to ip:port: the backend's id, or 0 when the connection
+ * ended without one (reset) or the datagram got no answer. */
+static char call_at(const char *from, int type, const char *ip, int port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(80)};
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int fd = bound(from, 0, type);
 	char id = 0;
 
-	inet_pton(AF_INET, CIP, &a.sin_addr);
+	inet_pton(AF_INET, ip, &a.sin_addr);
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
 		if (type == SOCK_DGRAM)
 			send(fd, "?", 1, 0);
@@ -116,6 +121,12 @@ static char call(const char *from, int type)
 	}
 	close(fd);
 	return id;
+}
+
+/* From `from` to the cluster IP. */
+static char call(const char *from, int type)
+{
+	return call_at(from, type, CIP, 80);
 }
 
 /* ---- fixture ---- */
@@ -187,11 +198,15 @@ static void sync_all(struct fx *fx)
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	struct pol_config pcfg = {.node_ip = "127.0.0.3", .enforce = false};
-	struct dp_config cfg = {.loops = 2, .node_ip = "127.0.0.3"};
+	struct pol_config pcfg = {.node_ip = NODE_IP, .enforce = false};
+	struct dp_config cfg = {.loops = 2, .node_ip = NODE_IP};
+	static struct k1s_ip4_range pool;
 	int err = 0;
 
 	k1s_cidr_parse(POD_NET, &pcfg.pod_net);
+	if (k1s_ip4_range_parse(LB_POOL, &pool) < 0)
+		return -1;
+	cfg.lb_pool = &pool;
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_dp_pol.XXXXXX");
 	if (!mkdtemp(fx->dir))
 		return -1;
@@ -322,11 +337,103 @@ static void udp_goes_only_where_policy_allows(void **state)
 	backend_stop(&b);
 }
 
+/* web as a LoadBalancer (so a NodePort and a cluster IP too) asking for
+ * LB_IP, its endpoints A and B. */
+static void put_lb_svc(struct fx *fx, const char *proto)
+{
+	json_t *s = NULL;
+
+	create(fx, "services",
+	       json_pack("{s:{s:s,s:s}, s:{s:s,s:s,s:s,s:[{s:s,s:s,s:i,s:i}]}}", "metadata",
+			 "name", "web", "namespace", "default", "spec", "type", "LoadBalancer",
+			 "clusterIP", CIP, "loadBalancerIP", LB_IP, "ports", "name", "p",
+			 "protocol", proto, "port", 80, "nodePort", NODE_PORT));
+	create(fx, "endpoints",
+	       json_pack("{s:{s:s,s:s}, s:[{s:[{s:s},{s:s}], s:[{s:s,s:s,s:i}]}]}", "metadata",
+			 "name", "web", "namespace", "default", "subsets", "addresses", "ip", EP_A,
+			 "ip", EP_B, "ports", "name", "p", "protocol", proto, "port", EP_PORT));
+	sync_all(fx);
+	assert_int_equal(st_get(fx->st, "services", "default", "web", &s), 0);
+	assert_string_equal(k1s_json_str(json_array_get(k1s_json_path(s,
+						"status.loadBalancer.ingress"), 0), "ip") ?: "",
+			    LB_IP);
+	json_decref(s);
+}
+
+/* The same service reached three ways: its cluster IP, the node port on
+ * the node's address, the load balancer's address. */
+static const struct {
+	const char *what, *ip;
+	int port;
+} ways[] = {
+	{"cluster IP", CIP, 80},
+	{"node port", NODE_IP, NODE_PORT},
+	{"load balancer", LB_IP, 80},
+};
+
+/* Under a policy that admits only app=client to the api pods, app=other
+ * gets no answer through any of the three (reset, or datagrams dropped),
+ * each counted as a drop, while the client reaches both endpoints through
+ * each, as through the cluster IP. */
+static void policy_holds_on_every_address(struct fx *fx, int type)
+{
+	struct backend a, b;
+	bool udp = type == SOCK_DGRAM;
+
+	backend_start(&a, EP_A, 'A', udp);
+	backend_start(&b, EP_B, 'B', udp);
+	put_lb_svc(fx, udp ? "UDP" : "TCP");
+	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+		char id = call_at(OTHER, type, ways[w].ip, ways[w].port);
+
+		if (id != 'A' && id != 'B')
+			fail_msg("no policy: app=other through the %s got %d", ways[w].what, id);
+	}
+	put_policy(fx, "api-from-client", json_pack("{s:s}", "app", "api"),
+		   json_pack("{s:s}", "app", "client"));
+	sync_all(fx);
+	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+		long long before = drops_of(fx, "default/api-from-client");
+		int na = 0, nb = 0;
+
+		for (int i = 0; i < 3; i++) {
+			char id = call_at(OTHER, type, ways[w].ip, ways[w].port);
+
+			if (id != 0)
+				fail_msg("app=other reached %c through the %s", id, ways[w].what);
+		}
+		if (drops_of(fx, "default/api-from-client") < before + 3)
+			fail_msg("drops through the %s were not counted", ways[w].what);
+		for (int i = 0; i < 8; i++) {
+			char id = call_at(CLIENT, type, ways[w].ip, ways[w].port);
+
+			na += id == 'A';
+			nb += id == 'B';
+		}
+		if (na + nb != 8 || na < 1 || nb < 1)
+			fail_msg("the client through the %s: A %d, B %d of 8", ways[w].what, na, nb);
+	}
+	backend_stop(&a);
+	backend_stop(&b);
+}
+
+static void tcp_node_port_and_lb_as_cluster_ip(void **state)
+{
+	policy_holds_on_every_address(*state, SOCK_STREAM);
+}
+
+static void udp_node_port_and_lb_as_cluster_ip(void **state)
+{
+	policy_holds_on_every_address(*state, SOCK_DGRAM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(tcp_goes_only_where_policy_allows, setup, teardown),
 		cmocka_unit_test_setup_teardown(udp_goes_only_where_policy_allows, setup, teardown),
+		cmocka_unit_test_setup_teardown(tcp_node_port_and_lb_as_cluster_ip, setup, teardown),
+		cmocka_unit_test_setup_teardown(udp_node_port_and_lb_as_cluster_ip, setup, teardown),
 	};
 	int rc;
 

@@ -11,7 +11,9 @@
 # reaches the api pods only once a policy allows namespace ingress-nginx
 # (504 before). kubectl get/describe show the policy; the verdict API
 # explains an allowed and a denied flow; a kill -9 of k1s and a restart
-# keep the drop in force throughout. Needs root (pods, nftables).
+# keep the drop in force throughout. After SIGTERM (the table left for the
+# next start) a start with --network-policy off removes the table, so the
+# denied flow passes; a ^C stop removes it too. Needs root (pods, nftables).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 need kubectl curl python3 ip timeout nslookup
@@ -250,3 +252,27 @@ echo "ok - $fe probes of the frontend across kill -9 and the restart, each answe
 expect_timeout "after the restart app=other is dropped" "$OTHER" "http://$API_IP:3000/"
 expect_reach "after the restart the frontend reaches the api pod" "$FE" "http://$API_IP:3000/"
 expect_timeout "after the restart app=other -> api-service times out" "$OTHER" "http://$CIP/"
+
+# SIGTERM leaves the table enforcing for the next start to adopt. A next
+# start that does not enforce removes it: left, it would go on dropping
+# with nobody to keep it up to date.
+has_table() { nft list table inet k1s-policy >/dev/null 2>&1; }
+term_k1s
+has_table || fail "SIGTERM removed table inet k1s-policy"
+echo "ok - after SIGTERM table inet k1s-policy stays"
+start_k1s "${ARGS[@]}" --network-policy off
+wait_for "k1s is ready with --network-policy off" 60 curl -sf "$SERVER/readyz"
+has_table && fail "with --network-policy off table inet k1s-policy is still there"
+echo "ok - with --network-policy off table inet k1s-policy is gone"
+grep -q 'removed the nftables table an earlier run left' "$TMP/k1s.log" ||
+	fail "k1s did not say that it removed the table"
+expect_reach "with --network-policy off app=other reaches the api pod" "$OTHER" "http://$API_IP:3000/"
+stop_k1s
+
+# A ^C stop removes the table once the pods are stopped.
+start_k1s "${ARGS[@]}"
+wait_for "k1s is ready again" 60 curl -sf "$SERVER/readyz"
+wait_for "the policy is enforced again" 20 has_table
+stop_k1s
+has_table && fail "after a ^C stop table inet k1s-policy is still there"
+echo "ok - after a ^C stop table inet k1s-policy is gone"

@@ -384,6 +384,120 @@ static void host_and_pods_reach_a_pod(void **unused)
 	assert_int_equal(pod_net_connect(id_a, "not-an-ip", PORT), -EINVAL);
 }
 
+/* Receives UDP on port inside the pod's namespace, in a child, for
+ * `secs`: writes each datagram's source address to the returned fd, one a
+ * line; EOF when it is done. */
+static int udp_sources_in_pod(const char *id, int port, int secs, pid_t *child)
+{
+	int p[2], r[2];
+	char c;
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(pipe(r), 0);
+	*child = fork();
+	assert_true(*child >= 0);
+	if (*child == 0) {
+		struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+		struct timeval tv = {secs, 0};
+		int fd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p[0]);
+		close(r[0]);
+		if (enter_ns(id) < 0 || (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+		    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			_exit(1);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (write(r[1], "r", 1) != 1)
+			_exit(1);
+		for (;;) {
+			struct sockaddr_in from;
+			socklen_t len = sizeof(from);
+			char buf[16], line[INET_ADDRSTRLEN + 1];
+
+			if (recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len) < 0)
+				_exit(0);
+			inet_ntop(AF_INET, &from.sin_addr, line, INET_ADDRSTRLEN);
+			strcat(line, "\n");
+			if (write(p[1], line, strlen(line)) < 0)
+				_exit(1);
+		}
+	}
+	close(p[1]);
+	close(r[1]);
+	assert_int_equal(read(r[0], &c, 1), 1);
+	close(r[0]);
+	return p[0];
+}
+
+/* Sends one UDP datagram from inside the pod's namespace, from src
+ * (IP_TRANSPARENT: any address, as a pod with NET_ADMIN or a raw socket
+ * could forge it). */
+static int udp_from_pod(const char *id, const char *src, const char *dst, int port)
+{
+	int st;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_in from = {.sin_family = AF_INET}, to = {.sin_family = AF_INET,
+			.sin_port = htons((uint16_t)port)};
+		int fd, one = 1;
+
+		if (enter_ns(id) < 0 || (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+			_exit(3);
+		inet_pton(AF_INET, src, &from.sin_addr);
+		inet_pton(AF_INET, dst, &to.sin_addr);
+		if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0 ||
+		    bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0 ||
+		    sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+}
+
+/* The host end of a pod's veth filters by reverse path (rp_filter 1): a
+ * packet whose source the host would not route back through that veth is
+ * dropped there, so a pod cannot pass for another pod (its policy chains
+ * judge by source address) or for an outside address. */
+static void pod_cannot_forge_a_source_address(void **unused)
+{
+	char path[128], val[8] = "", got[256] = "", forged[16];
+	const char *ids[] = {id_a, id_b};
+	pid_t rx;
+	ssize_t n, len = 0;
+	int fd, st;
+	FILE *f;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/k1s%s/rp_filter",
+			 ids[i]);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		assert_non_null(fgets(val, sizeof(val), f));
+		fclose(f);
+		assert_string_equal(val, "1\n");
+	}
+	/* An address of the pod range no pod has, and one outside. */
+	snprintf(forged, sizeof(forged), "10.250.%u.250", (pod_base >> 8) & 0xff);
+	fd = udp_sources_in_pod(id_a, PORT + 1, 2, &rx);
+	assert_int_equal(udp_from_pod(id_b, ip_b, ip_a, PORT + 1), 0);
+	assert_int_equal(udp_from_pod(id_b, forged, ip_a, PORT + 1), 0);
+	assert_int_equal(udp_from_pod(id_b, "192.0.2.77", ip_a, PORT + 1), 0);
+	while ((n = read(fd, got + len, sizeof(got) - 1 - (size_t)len)) > 0)
+		len += n;
+	got[len] = '\0';
+	close(fd);
+	assert_int_equal(waitpid(rx, &st, 0), rx);
+	snprintf(path, sizeof(path), "%s\n", ip_b);
+	if (!strstr(got, path))
+		fail_msg("pod A did not get B's datagram from B's own address: got '%s'", got);
+	if (strstr(got, forged) || strstr(got, "192.0.2.77"))
+		fail_msg("a datagram with a forged source reached pod A: got '%s'", got);
+}
+
 /* The service dataplane binds cluster IPs on the host and pods connect to
  * them; the `local` route for the service CIDR makes that work. */
 static void service_ip_binds_on_host_and_takes_pod_connections(void **unused)
@@ -700,6 +814,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(two_pods_get_netns_links_and_ips),
 		cmocka_unit_test(host_and_pods_reach_a_pod),
+		cmocka_unit_test(pod_cannot_forge_a_source_address),
 		cmocka_unit_test(service_ip_binds_on_host_and_takes_pod_connections),
 		cmocka_unit_test(unprivileged_pod_binds_port_80_and_pings),
 		cmocka_unit_test(want_ip_and_restart_adoption),
