@@ -53,8 +53,31 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# free_port: a port free on every address, below the ephemeral range (where
+# the test's own client connections take theirs) and the node ports, and
+# never one this test was given before: bind(0) can hand out the same port
+# twice, and a client's port can take one between the pick and k1s's bind.
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	python3 - "$TMP/ports" <<'PY'
+import os, random, socket, sys
+given = sys.argv[1]
+used = set(open(given).read().split()) if os.path.exists(given) else set()
+while True:
+    p = random.randint(10000, 29999)
+    if str(p) in used:
+        continue
+    s = socket.socket()
+    try:
+        s.bind(("0.0.0.0", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    break
+with open(given, "a") as f:
+    f.write("%d\n" % p)
+print(p)
+PY
 }
 
 # start_k1s [extra serve args]: starts k1s and waits for /version. Its
