@@ -167,7 +167,11 @@ fi
 
 # --proxy-source node: the node's address even for a pod.
 start_k1s --node-ip $HOST_IP --proxy-source node
-wait_until "the pods are adopted" 60 'test "$(seen "$CLIENT_NS" "http://$CIP/")" != ""'
+wait_until "the pods run again" 60 'test "$(seen "$CLIENT_NS" "http://$CIP/")" != ""'
+# ^C stopped them: they started again, perhaps at other addresses.
+wait_until "the echo pod's address is routed" 30 \
+	'test -n "$(node_addr "$(k get pod "$SELF" -o jsonpath="{.status.podIP}")")"'
+SELF_IP=$(k get pod "$SELF" -o jsonpath='{.status.podIP}')
 expect_seen "with --proxy-source node, a pod through a cluster IP shows the node" \
 	"$(node_addr "$SELF_IP")" "$CLIENT_NS" "http://$CIP/"
 [ -z "$(host_state)" ] || other_serve >/dev/null ||
