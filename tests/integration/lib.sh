@@ -43,8 +43,9 @@ cleanup() {
 	fi
 	rm -rf "$TMP"
 	# The pods' cgroup and what is left under it, in every hierarchy, once
-	# the last processes of its pods are gone.
-	for _ in $(seq 30); do
+	# the last processes of its pods are gone (up to 10 s: a pod's last
+	# processes, under ASan or after a fork bomb, take a while to go).
+	for _ in $(seq 100); do
 		dirs=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$PODS_CGROUP" 2>/dev/null)
 		[ -n "$dirs" ] || break
 		# shellcheck disable=SC2086
