@@ -24,7 +24,9 @@ NPOL=${NPOL:-0 100 1000}
 TRIALS=${TRIALS:-50}
 PORT=18093
 API=http://127.0.0.1:$PORT
-T=$(mktemp -d /tmp/np-bench.XXXXXX)
+# Not under /tmp: a pod has a /tmp (and /var/tmp, /run) of its own, and
+# sees the rest of the host read-only, where its nginx reads its config.
+T=$(mktemp -d /var/lib/np-bench.XXXXXX)
 chmod 755 "$T"
 K1S=""
 
@@ -47,19 +49,18 @@ if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
 fi
 cc -O2 -o "$T/np_latency" "$(dirname "$0")/np_latency.c" -lpthread
 
-mkdir -m 1777 "$T/run"
 cat > "$T/nginx.conf" <<CONF
 worker_processes 1;
-pid $T/run/nginx.pid;
+pid /tmp/nginx.pid;
 error_log stderr;
 events { worker_connections 20000; }
 http {
 	access_log off;
-	client_body_temp_path $T/run/body;
-	proxy_temp_path $T/run/proxy;
-	fastcgi_temp_path $T/run/fastcgi;
-	uwsgi_temp_path $T/run/uwsgi;
-	scgi_temp_path $T/run/scgi;
+	client_body_temp_path /tmp/body;
+	proxy_temp_path /tmp/proxy;
+	fastcgi_temp_path /tmp/fastcgi;
+	uwsgi_temp_path /tmp/uwsgi;
+	scgi_temp_path /tmp/scgi;
 	keepalive_requests 1000000;
 	server { listen 8080 reuseport; location / { return 200 "ok\n"; } }
 }
