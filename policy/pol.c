@@ -689,7 +689,7 @@ fail:
 
 int pol_remove_left(void)
 {
-	return pol_nft_remove_left(NULL);
+	return pol_nft_remove_left();
 }
 
 bool pol_ready(const struct pol *pol)

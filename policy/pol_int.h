@@ -214,9 +214,9 @@ int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts);
  * and the policies that isolate it), at most drop_logs_per_s a second. */
 int pol_nft_log_fd(const struct pol_nft *n);
 void pol_nft_log_read(struct pol_nft *n, const struct pol_view *v);
-/* Removes table inet `table` (NULL: k1s-policy) if one is there, with no
+/* Removes the table an earlier run left, if one is there, with no
  * pol_nft: 1 removed, 0 none, or a negative errno. */
-int pol_nft_remove_left(const char *table);
+int pol_nft_remove_left(void);
 /* Removes the table (remove true) or leaves it enforcing, and frees. */
 void pol_nft_free(struct pol_nft *n, bool remove);
 

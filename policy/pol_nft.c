@@ -1133,43 +1133,31 @@ struct pol_nft *pol_nft_new(const struct pol_nft_config *cfg, int *err)
 	return n;
 }
 
-int pol_nft_remove_left(const char *table)
+int pol_nft_remove_left(void)
 {
 	struct nft_ctx *ctx;
-	const char *out;
-	char cmd[160], line[160];
+	char cmd[160];
 	int ret = 0;
 
 	if (geteuid() != 0)
 		return -EPERM;
-	if (!table)
-		table = POL_NFT_TABLE;
 	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
 		return -ENOMEM;
+	/* Terse: whether it is there, not its sets' elements. */
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_TERSE);
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
-	/* Listing the tables, not the table: its sets can be large. */
-	if (nft_run_cmd_from_buffer(ctx, "list tables inet\n") != 0) {
-		ret = -EIO;
-		goto out;
-	}
-	out = nft_ctx_get_output_buffer(ctx);
-	snprintf(line, sizeof(line), "table inet %s\n", table);
-	for (const char *p = out; p && (p = strstr(p, line)); p += strlen(line))
-		if (p == out || p[-1] == '\n') {
-			ret = 1;
-			break;
-		}
-	if (ret == 1) {
-		snprintf(cmd, sizeof(cmd), "delete table inet %s\n", table);
+	snprintf(cmd, sizeof(cmd), "list table inet %s", POL_NFT_TABLE);
+	if (nft_run_cmd_from_buffer(ctx, cmd) == 0) {
+		snprintf(cmd, sizeof(cmd), "delete table inet %s", POL_NFT_TABLE);
+		ret = 1;
 		if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
-			k1s_warn("policy", "cannot remove table inet %s: %s", table,
+			k1s_warn("policy", "cannot remove table inet %s: %s", POL_NFT_TABLE,
 				 nft_ctx_get_error_buffer(ctx));
 			ret = -EIO;
 		}
 	}
-out:
 	nft_ctx_free(ctx);
 	return ret;
 }

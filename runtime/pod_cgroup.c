@@ -767,9 +767,9 @@ static bool same_pods_cgroup(const char *pid, const char *args, size_t len, cons
 	return strcmp(name, arg) == 0;
 }
 
-int pod_other_server_cgroup(const char *name)
+int pod_cg_other_server(const struct pod_cgroups *cgs)
 {
-	return pod_other_serve(same_pods_cgroup, name);
+	return pod_other_serve(same_pods_cgroup, cgs->name);
 }
 
 void pod_cg_sweep(struct pod_cgroups *cgs, bool (*known)(void *arg, const char *uid), void *arg)

@@ -2148,7 +2148,7 @@ static bool uid_known(void *arg, const char *uid)
 /* Cgroups of pods that are gone (their processes were killed above). */
 static void sweep_cgroups(struct pod_rt *rt)
 {
-	if (!pod_other_server_cgroup(rt->cfg.pods_cgroup ? rt->cfg.pods_cgroup : POD_CGROUP_PARENT))
+	if (!pod_cg_other_server(rt->cgroups))
 		pod_cg_sweep(rt->cgroups, uid_known, rt);
 }
 

@@ -504,9 +504,9 @@ void pod_cg_join(const struct pod_cg *cg);
  * probes): joins target's cgroups under the pods' parent and takes its
  * oom_score_adj. Best effort: what fails is said on stderr. */
 void pod_cg_enter(pid_t target);
-/* Another `k1s serve` (its pid, or 0) whose pods' cgroup is `name`: its
- * pods' cgroups are not ours to sweep. */
-int pod_other_server_cgroup(const char *name);
+/* Another `k1s serve` (its pid, or 0) whose pods' cgroup is ours (the
+ * same --pods-cgroup): its pods' cgroups are not ours to sweep. */
+int pod_cg_other_server(const struct pod_cgroups *cgs);
 /* A run has ended: whether the OOM killer killed in its cgroup; the
  * cgroup goes, with whatever the run left in it. */
 bool pod_cg_run_ended(struct pod_cgroups *cgs, const char *uid, const char *ctr, int run);

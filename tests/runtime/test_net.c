@@ -71,24 +71,32 @@ static bool link_exists(const char *id)
 	return if_nametoindex(name) != 0;
 }
 
-/* How the kernel says the host end's MAC address came to be
- * (/sys/class/net/IF/addr_assign_type): 3 is set by whoever made the
- * link, which systemd-udevd's MACAddressPolicy=persistent leaves alone; 1
- * (random) it replaces, after the pod has pinned the old one. */
-static int link_addr_assign_type(const char *id)
+/* An integer the kernel shows of the host end of pod id's veth, at
+ * `fmt` with %s its name (k1s<id>); -1 if it cannot be read. */
+static int host_link_value(const char *fmt, const char *id)
 {
-	char path[96];
-	int type = -1;
+	char path[128], name[32];
+	int v = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/class/net/k1s%s/addr_assign_type", id);
+	snprintf(name, sizeof(name), "k1s%s", id);
+	snprintf(path, sizeof(path), fmt, name);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	if (fscanf(f, "%d", &type) != 1)
-		type = -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
 	fclose(f);
-	return type;
+	return v;
+}
+
+/* How the kernel says the host end's MAC address came to be: 3 is set by
+ * whoever made the link, which systemd-udevd's MACAddressPolicy=persistent
+ * leaves alone; 1 (random) it replaces, after the pod has pinned the old
+ * one. */
+static int link_addr_assign_type(const char *id)
+{
+	return host_link_value("/sys/class/net/%s/addr_assign_type", id);
 }
 
 /* A /32 route in the main table to ip through the pod's link. */
@@ -464,22 +472,14 @@ static int udp_from_pod(const char *id, const char *src, const char *dst, int po
  * judge by source address) or for an outside address. */
 static void pod_cannot_forge_a_source_address(void **unused)
 {
-	char path[128], val[8] = "", got[256] = "", forged[16];
+	char path[128], got[256] = "", forged[16];
 	const char *ids[] = {id_a, id_b};
 	pid_t rx;
 	ssize_t n, len = 0;
 	int fd, st;
-	FILE *f;
 
-	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/k1s%s/rp_filter",
-			 ids[i]);
-		f = fopen(path, "r");
-		assert_non_null(f);
-		assert_non_null(fgets(val, sizeof(val), f));
-		fclose(f);
-		assert_string_equal(val, "1\n");
-	}
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(host_link_value("/proc/sys/net/ipv4/conf/%s/rp_filter", ids[i]), 1);
 	/* An address of the pod range no pod has, and one outside. */
 	snprintf(forged, sizeof(forged), "10.250.%u.250", (pod_base >> 8) & 0xff);
 	fd = udp_sources_in_pod(id_a, PORT + 1, 2, &rx);
