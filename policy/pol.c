@@ -447,8 +447,9 @@ static struct pol_fronts *fronts(struct pol *pol)
 	return f;
 }
 
-/* The policies of the copy, compiled again only when one changed: a
- * pod's admission, or any other change, reuses them. NULL on no memory. */
+/* The policies of the copy, compiled again only when one changed (and
+ * then only those that did): a pod's admission, or any other change,
+ * reuses them. NULL on no memory. */
 static struct pol_policies *policies(struct pol *pol)
 {
 	struct pol_policies *p;
@@ -464,7 +465,7 @@ static struct pol_policies *policies(struct pol *pol)
 			json_decref(nps);
 			return NULL;
 		}
-	p = pol_policies_new(nps);
+	p = pol_policies_update(pol->policies, nps);
 	json_decref(nps);
 	if (!p)
 		return NULL;

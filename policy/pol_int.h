@@ -53,6 +53,11 @@ void pol_builder_fronts(struct pol_view_builder *b, struct pol_fronts *f);
  * pods, to be shared by the views of builders given them: what a view
  * built with pol_builder_policy() would hold. NULL on no memory. */
 struct pol_policies *pol_policies_new(const json_t *nps);
+/* pol_policies_new(), sharing prev's compiled policies (prev NULL: none)
+ * where nps holds them unchanged (the same object, or an equal spec):
+ * one policy changed beside many costs its own compile. prev is not
+ * changed. NULL on no memory. */
+struct pol_policies *pol_policies_update(const struct pol_policies *prev, const json_t *nps);
 /* One more reference; pol_policies_free() drops one. NULL is a no-op. */
 struct pol_policies *pol_policies_ref(struct pol_policies *p);
 void pol_policies_free(struct pol_policies *p);

@@ -1,9 +1,9 @@
 /* The view: NetworkPolicies compiled once against the pods and namespaces
  * of one moment, so that judging a flow (pol_eval.c) is lookups only.
  * What depends on the policies alone (their rules, peers and selectors,
- * struct pol_policies) is compiled apart and shared by successive views,
- * as the Services' fronts are (pol_front.c): a view for a pod admitted
- * picks pods with selectors already read.
+ * struct pol_policies) is compiled apart (pol_policies.c) and shared by
+ * successive views, as the Services' fronts are (pol_front.c): a view for
+ * a pod admitted picks pods with selectors already read.
  *
  * Semantics are networking.k8s.io/v1's, as kubernetes/api
  * networking/v1/types.go documents them and pkg/apis/networking/v1
@@ -14,7 +14,6 @@
 #include <jansson.h>
 
 #include "k1s_addr.h"
-#include "k1s_hash.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 #include "k1s_sel.h"
@@ -332,48 +331,6 @@ long pol_view_find(const struct pol_view *v, uint32_t ip)
 
 /* ---- policies ---- */
 
-/* A selector that is absent (or JSON null) is NULL here. */
-static const json_t *member(const json_t *o, const char *k)
-{
-	const json_t *m = json_object_get(o, k);
-
-	return json_is_null(m) ? NULL : m;
-}
-
-/* One label (key and value) a label selector requires, from its
- * matchLabels, whose pairs must all match: the pods it may select are
- * those with that label. NULL when it names none. */
-static void required_label(const json_t *sel, const char **key, const char **val)
-{
-	const char *k;
-	json_t *x;
-
-	*key = *val = NULL;
-	json_object_foreach(json_object_get(sel, "matchLabels"), k, x)
-		if (json_is_string(x)) {
-			*key = k;
-			*val = json_string_value(x);
-			return;
-		}
-}
-
-/* A peer of pods: its selectors, read once per policy change. */
-static void peer_pods(struct pol_peer *pe, const json_t *pod_sel, const json_t *ns_sel,
-		      const char *own_ns)
-{
-	char err[256];
-
-	if (k1s_lsel_from_json(pod_sel, &pe->pe_psel, err, sizeof(err)) < 0 ||
-	    (ns_sel && k1s_lsel_from_json(ns_sel, &pe->pe_nsel, err, sizeof(err)) < 0)) {
-		/* A selector the API would have refused: the peer is no one. */
-		pe->pe_kind = POL_PEER_NONE;
-		return;
-	}
-	pe->pe_kind = POL_PEER_PODS;
-	pe->pe_own_ns = own_ns;
-	required_label(pod_sel, &pe->pe_lkey, &pe->pe_lval);
-}
-
 /* The view's pods by label, so that a selector requiring a label looks
  * only at the pods that have it (each still matched in full): a view is
  * built for each pod admitted, and matching every selector against every
@@ -434,6 +391,11 @@ static int peer_pick(struct pol_view *v, const json_t *idx, const struct pol_pee
 	const json_t *cand;
 	bool *ns_ok, all;
 
+	/* An id no peer of the set holds: nothing reads it. */
+	if (!pe) {
+		*out = NULL;
+		return 0;
+	}
 	*out = calloc(words, sizeof(uint64_t));
 	if (!*out)
 		return -ENOMEM;
@@ -458,229 +420,6 @@ static int peer_pick(struct pol_view *v, const json_t *idx, const struct pol_pee
 			(*out)[i / 64] |= UINT64_C(1) << (i % 64);
 	}
 	free(ns_ok);
-	return 0;
-}
-
-static void peer_ipblock(struct pol_peer *pe, const json_t *ib)
-{
-	const json_t *ex = json_object_get(ib, "except"), *e;
-	size_t i;
-
-	pe->pe_kind = POL_PEER_NONE;
-	/* An IPv6 block, or a CIDR an older store kept, matches no IPv4
-	 * address: the peer allows nothing. */
-	if (k1s_cidr_parse(k1s_json_str(ib, "cidr") ?: "", &pe->pe_cidr) < 0)
-		return;
-	pe->pe_except = calloc(json_array_size(ex) + 1, sizeof(*pe->pe_except));
-	if (!pe->pe_except)
-		return;
-	json_array_foreach(ex, i, e) {
-		struct k1s_cidr c;
-
-		/* An exception left out would widen the block: the peer is
-		 * no one instead. */
-		if (k1s_cidr_parse(json_string_value(e) ?: "", &c) < 0)
-			return;
-		pe->pe_except[pe->pe_nexcept++] = c;
-	}
-	pe->pe_kind = POL_PEER_IPBLOCK;
-}
-
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= UINT64_C(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	return h;
-}
-
-static uint64_t bytes_hash(const char *s, size_t n)
-{
-	return k1s_fnv(s, n);
-}
-
-/* A hash that values json_equal() calls equal share: an object's members
- * are summed, in whatever order they come. */
-static uint64_t json_hash(const json_t *j)
-{
-	const char *k;
-	json_t *x;
-	uint64_t h;
-	size_t i;
-	double d;
-
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		h = 1;
-		json_object_foreach((json_t *)j, k, x)
-			h += mix(bytes_hash(k, strlen(k)) ^ (json_hash(x) * 31));
-		return mix(h);
-	case JSON_ARRAY:
-		h = 2;
-		json_array_foreach(j, i, x)
-			h = mix(h * 31 + json_hash(x));
-		return h;
-	case JSON_STRING:
-		return bytes_hash(json_string_value(j), json_string_length(j));
-	case JSON_INTEGER:
-		return mix((uint64_t)json_integer_value(j) ^ 3);
-	case JSON_REAL:
-		d = json_real_value(j) + 0.0;	/* -0.0 == 0.0 */
-		memcpy(&h, &d, sizeof(h));
-		return mix(h ^ 4);
-	default:
-		return (uint64_t)json_typeof(j) + 5;
-	}
-}
-
-/* One peer, compiled once per meaning (the same selectors in the same
- * namespace) however many rules name it. The cache finds peers by a hash
- * of their meaning, confirmed with json_equal(): a view is built for each
- * pod admitted, and printing each peer's JSON as its key was most of
- * compiling 1,000 policies. */
-static struct pol_peer *peer_get(struct pol_policies *v, json_t *cache, const json_t *peer,
-				 const char *own_ns)
-{
-	const json_t *ps = member(peer, "podSelector"), *nss = member(peer, "namespaceSelector"),
-		     *ib = member(peer, "ipBlock");
-	json_t *key = json_pack("{s:O?,s:O?,s:O?,s:s?}", "p", ps, "n", nss, "i", ib, "ns",
-				nss || ib ? NULL : own_ns);
-	json_t *same, *x;
-	struct pol_peer *pe = NULL, **grown;
-	char k[24];
-	size_t i;
-
-	if (!key)
-		return NULL;
-	snprintf(k, sizeof(k), "%016llx", (unsigned long long)json_hash(key));
-	same = json_object_get(cache, k);
-	json_array_foreach(same, i, x)
-		if (json_equal(json_array_get(x, 0), key)) {
-			pe = v->ps_peers[json_integer_value(json_array_get(x, 1))];
-			goto out;
-		}
-	if (!same && (json_object_set_new(cache, k, json_array()) < 0 ||
-		      !(same = json_object_get(cache, k))))
-		goto out;
-	grown = realloc(v->ps_peers, (v->ps_npeers + 1) * sizeof(*v->ps_peers));
-	if (!grown)
-		goto out;
-	v->ps_peers = grown;
-	pe = calloc(1, sizeof(*pe));
-	if (!pe)
-		goto out;
-	pe->pe_id = v->ps_npeers;
-	v->ps_peers[v->ps_npeers] = pe;
-	json_array_append_new(same, json_pack("[O,I]", key, (json_int_t)v->ps_npeers));
-	v->ps_npeers++;
-	/* ipBlock stands alone in a peer (validation refuses it beside a
-	 * selector); a peer with neither is no one. */
-	if (ib && !ps && !nss)
-		peer_ipblock(pe, ib);
-	else if ((ps || nss) && !ib)
-		peer_pods(pe, ps, nss, own_ns);
-	else
-		pe->pe_kind = POL_PEER_NONE;
-out:
-	json_decref(key);
-	return pe;
-}
-
-static void rport_compile(struct pol_rport *rp, const json_t *p)
-{
-	const json_t *port = member(p, "port"), *end = member(p, "endPort");
-
-	memset(rp, 0, sizeof(*rp));
-	/* protocol defaults to TCP (pkg/apis/networking/v1 defaults); a port
-	 * omitted means every port of the protocol; endPort widens a numbered
-	 * port to a range (types.go NetworkPolicyPort). */
-	rp->pp_proto = pol_proto_of(k1s_json_str(p, "protocol"));
-	rp->pp_lo = 0;
-	rp->pp_hi = 65535;
-	if (json_is_integer(port)) {
-		json_int_t lo = json_integer_value(port), hi = lo;
-
-		if (json_is_integer(end))
-			hi = json_integer_value(end);
-		if (lo < 1 || lo > 65535 || hi < lo || hi > 65535) {
-			rp->pp_proto = 0;
-			return;
-		}
-		rp->pp_lo = (uint16_t)lo;
-		rp->pp_hi = (uint16_t)hi;
-	} else if (json_is_string(port)) {
-		rp->pp_name = json_string_value(port);
-		if (!*rp->pp_name || end)
-			rp->pp_proto = 0;
-	} else if (port) {
-		rp->pp_proto = 0;
-	}
-}
-
-static int rule_compile(struct pol_policies *v, json_t *cache, struct pol_rule *ru, const json_t *r,
-			enum pol_dir dir, const char *own_ns)
-{
-	const json_t *peers = json_object_get(r, dir == POL_INGRESS ? "from" : "to");
-	const json_t *ports = json_object_get(r, "ports"), *x;
-	size_t i;
-
-	/* from/to or ports empty or missing: every source (destination), every
-	 * port (types.go NetworkPolicyIngressRule, NetworkPolicyEgressRule). */
-	ru->ru_peers = calloc(json_array_size(peers) + 1, sizeof(*ru->ru_peers));
-	ru->ru_ports = calloc(json_array_size(ports) + 1, sizeof(*ru->ru_ports));
-	if (!ru->ru_peers || !ru->ru_ports)
-		return -ENOMEM;
-	json_array_foreach(peers, i, x) {
-		struct pol_peer *pe = peer_get(v, cache, x, own_ns);
-
-		if (!pe)
-			return -ENOMEM;
-		ru->ru_peers[ru->ru_npeers++] = pe;
-	}
-	json_array_foreach(ports, i, x)
-		rport_compile(&ru->ru_ports[ru->ru_nports++], x);
-	return 0;
-}
-
-static int policy_compile(struct pol_policies *v, json_t *cache, struct pol_policy *po,
-			  const json_t *np)
-{
-	const json_t *spec = json_object_get(np, "spec"), *types = member(spec, "policyTypes");
-	const json_t *t;
-	size_t i;
-
-	if (types && json_array_size(types)) {
-		json_array_foreach(types, i, t) {
-			const char *s = json_string_value(t) ?: "";
-
-			if (!strcmp(s, "Ingress"))
-				po->po_types[POL_INGRESS] = true;
-			else if (!strcmp(s, "Egress"))
-				po->po_types[POL_EGRESS] = true;
-		}
-	} else {
-		/* policyTypes unset: Ingress always, Egress when egress rules
-		 * are given (pkg/apis/networking/v1 SetDefaults_NetworkPolicy). */
-		po->po_types[POL_INGRESS] = true;
-		po->po_types[POL_EGRESS] = json_array_size(json_object_get(spec, "egress")) > 0;
-	}
-	for (int d = POL_INGRESS; d <= POL_EGRESS; d++) {
-		const json_t *rules = json_object_get(spec, d == POL_INGRESS ? "ingress" : "egress");
-
-		/* A type with no rules isolates and allows nothing (types.go:
-		 * "If this field is empty then this NetworkPolicy does not allow
-		 * any traffic"). Rules of a type not listed are ignored. */
-		if (!po->po_types[d])
-			continue;
-		po->po_rules[d] = calloc(json_array_size(rules) + 1, sizeof(struct pol_rule));
-		if (!po->po_rules[d])
-			return -ENOMEM;
-		json_array_foreach(rules, i, t) {
-			if (rule_compile(v, cache, &po->po_rules[d][po->po_nrules[d]++], t, d,
-					 po->po_ns) < 0)
-				return -ENOMEM;
-		}
-	}
 	return 0;
 }
 
@@ -749,120 +488,6 @@ out:
 	free(at);
 	free(fill);
 	return rc;
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	const char *x = k1s_json_str(*(json_t *const *)a, "metadata.namespace") ?: "";
-	const char *y = k1s_json_str(*(json_t *const *)b, "metadata.namespace") ?: "";
-	int c = strcmp(x, y);
-
-	if (c)
-		return c;
-	return strcmp(k1s_json_str(*(json_t *const *)a, "metadata.name") ?: "",
-		      k1s_json_str(*(json_t *const *)b, "metadata.name") ?: "");
-}
-
-static void policies_fini(struct pol_policies *ps)
-{
-	for (size_t i = 0; i < ps->ps_npols; i++) {
-		for (int d = 0; d < 2; d++) {
-			for (size_t r = 0; r < ps->ps_pols[i].po_nrules[d]; r++) {
-				free(ps->ps_pols[i].po_rules[d][r].ru_peers);
-				free(ps->ps_pols[i].po_rules[d][r].ru_ports);
-			}
-			free(ps->ps_pols[i].po_rules[d]);
-		}
-		k1s_lsel_free(ps->ps_pols[i].po_sel);
-		free((char *)ps->ps_pols[i].po_key);
-	}
-	free(ps->ps_pols);
-	for (size_t i = 0; i < ps->ps_npeers; i++) {
-		k1s_lsel_free(ps->ps_peers[i]->pe_psel);
-		k1s_lsel_free(ps->ps_peers[i]->pe_nsel);
-		free(ps->ps_peers[i]->pe_except);
-		free(ps->ps_peers[i]);
-	}
-	free(ps->ps_peers);
-	json_decref(ps->ps_objs);
-}
-
-static int policies_compile(struct pol_policies *v, const json_t *pols)
-{
-	size_t n = json_array_size(pols), i;
-	json_t **sorted = calloc(n + 1, sizeof(*sorted)), *cache = json_object();
-	int rc = -ENOMEM;
-
-	v->ps_objs = json_incref((json_t *)pols);
-	v->ps_pols = calloc(n + 1, sizeof(*v->ps_pols));
-	if (!sorted || !cache || !v->ps_pols)
-		goto out;
-	for (i = 0; i < n; i++)
-		sorted[i] = json_array_get(pols, i);
-	qsort(sorted, n, sizeof(*sorted), key_cmp);
-	for (i = 0; i < n; i++) {
-		const json_t *np = sorted[i];
-		const char *ns = k1s_json_str(np, "metadata.namespace"),
-			   *name = k1s_json_str(np, "metadata.name");
-		struct pol_policy *po = &v->ps_pols[v->ps_npols];
-		char err[256];
-		char *key;
-
-		if (!ns || !name ||
-		    (v->ps_npols &&
-		     !strcmp(k1s_json_str(sorted[i - 1], "metadata.namespace") ?: "", ns) &&
-		     !strcmp(k1s_json_str(sorted[i - 1], "metadata.name") ?: "", name)))
-			continue;
-		if (asprintf(&key, "%s/%s", ns, name) < 0)
-			goto out;
-		po->po_key = key;
-		po->po_ns = ns;
-		v->ps_npols++;
-		/* Not readable: it selects the whole namespace, allowing only
-		 * what its readable rules allow (closed rather than open). */
-		po->po_all = k1s_lsel_from_json(member(json_object_get(np, "spec"), "podSelector"),
-						&po->po_sel, err, sizeof(err)) < 0;
-		if (!po->po_all)
-			required_label(member(json_object_get(np, "spec"), "podSelector"),
-				       &po->po_lkey, &po->po_lval);
-		if (policy_compile(v, cache, po, np) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	free(sorted);
-	json_decref(cache);
-	return rc;
-}
-
-struct pol_policies *pol_policies_new(const json_t *nps)
-{
-	struct pol_policies *ps = calloc(1, sizeof(*ps));
-
-	if (!ps)
-		return NULL;
-	atomic_init(&ps->ps_refs, 1);
-	if (policies_compile(ps, nps) < 0) {
-		policies_fini(ps);
-		free(ps);
-		return NULL;
-	}
-	return ps;
-}
-
-struct pol_policies *pol_policies_ref(struct pol_policies *p)
-{
-	if (p)
-		atomic_fetch_add(&p->ps_refs, 1);
-	return p;
-}
-
-void pol_policies_free(struct pol_policies *p)
-{
-	if (!p || atomic_fetch_sub(&p->ps_refs, 1) != 1)
-		return;
-	policies_fini(p);
-	free(p);
 }
 
 /* The view's side of the policies: which pods each peer picks, which

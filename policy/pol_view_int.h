@@ -38,11 +38,16 @@ struct pol_nsv {
 /* A peer of a rule: pods (its selectors; which pods they pick is the
  * view's v->peer_pods[pe_id]), or an ipBlock, or nothing (a peer the view
  * could not read). Peers equal in meaning are compiled once and shared by
- * the rules that name them. */
+ * the rules that name them, in one set of policies and the next. */
 enum pol_peer_kind { POL_PEER_NONE, POL_PEER_PODS, POL_PEER_IPBLOCK };
 struct pol_peer {
+	atomic_int pe_refs;		/* one per rule naming it */
+	uint64_t pe_hash;		/* of pe_key */
+	json_t *pe_key;			/* its meaning, whose strings the selectors
+					 * borrow */
 	enum pol_peer_kind pe_kind;
-	size_t pe_id;			/* index in ps_peers and v->peer_pods */
+	size_t pe_id;			/* index in ps_peers and v->peer_pods:
+					 * unique in any set holding the peer */
 	struct k1s_lsel *pe_psel;	/* POL_PEER_PODS */
 	struct k1s_lsel *pe_nsel;	/* NULL: the policy's own namespace */
 	const char *pe_own_ns;
@@ -78,17 +83,21 @@ struct pol_policy {
 	const char *po_lkey, *po_lval;	/* a label po_sel requires, or NULL */
 };
 
-/* The policies compiled, apart from the pods: shared by successive views
- * (a pod's admission does not compile them again) and compiled again
- * only when a policy changed. Immutable once made; freed with its last
- * reference (the control side takes and drops them all). */
+/* The policies compiled, apart from the pods (pol_policies.c): shared by
+ * successive views (a pod's admission does not compile them again); when
+ * a policy changes, the next set compiles that one and shares the others'
+ * units. Immutable once made; freed with its last reference (the control
+ * side takes and drops them all). */
+struct pol_unit;
 struct pol_policies {
 	atomic_int ps_refs;
-	json_t *ps_objs;		/* the policies, whose strings are borrowed */
-	struct pol_policy *ps_pols;	/* sorted by key, unique */
+	struct pol_unit **ps_units;	/* one per policy, own references */
+	struct pol_policy *ps_pols;	/* the units' policies, sorted by key,
+					 * unique: copies borrowing the units' */
 	size_t ps_npols;
-	struct pol_peer **ps_peers;
-	size_t ps_npeers;
+	struct pol_peer **ps_peers;	/* by id, the units'; NULL for an id
+					 * no peer of the set holds */
+	size_t ps_npeers;		/* ids */
 };
 
 /* A front where k1s answers for endpoints: a Service's cluster IP, node
@@ -132,7 +141,8 @@ struct pol_view {
 	struct pol_policies *policies;	/* own reference */
 	const struct pol_policy *pols;	/* the policies', sorted by key */
 	size_t npols;
-	uint64_t **peer_pods;		/* per peer (pe_id): bit i = pod i */
+	uint64_t **peer_pods;		/* per peer (pe_id): bit i = pod i; NULL
+					 * for an id no peer holds */
 	_Atomic uint64_t **drops;	/* per policy: pol.c's counter, or NULL */
 	struct pol_fronts *svc_fronts;	/* shared, own reference */
 	struct pol_front *fronts;	/* the face pods' own */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The evaluator's costs (eval.c) at 100 and 1,000 pods with 0, 100 and
-# 1,000 policies: a view's build, pol_view_check per flow, every pod's
-# kernel lists. No root, no network: it runs beside anything.
+# 1,000 policies: a view's build, a view's after one policy changed,
+# pol_view_check per flow, every pod's kernel lists. No root, no network: it runs beside anything.
 #
 #   bench/policy/eval.sh [BUILD_DIR]
 set -eu

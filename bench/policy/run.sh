@@ -13,7 +13,7 @@
 # The server is nginx in a pod, wrk runs in the client pod's network
 # namespace on CPU 1 (bench-notes.md). DUR (s, default 10), REPEAT
 # (default 3, medians), CONNS (default 50), NPOL (default "0 100 1000"),
-# TRIALS (latency trials, default 50).
+# TRIALS (latency trials, default 50), LOG (k1s's --log-level, default warn).
 set -eu
 . "$(dirname "$0")/../lib.sh"
 B=${1:-build}
@@ -22,6 +22,7 @@ REPEAT=${REPEAT:-3}
 CONNS=${CONNS:-50}
 NPOL=${NPOL:-0 100 1000}
 TRIALS=${TRIALS:-50}
+LOG=${LOG:-warn}
 PORT=18093
 API=http://127.0.0.1:$PORT
 # Not under /tmp: a pod has a /tmp (and /var/tmp, /run) of its own, and
@@ -87,7 +88,7 @@ sys.exit(0 if any(x["type"] == "Ready" and x["status"] == "True" for x in c) els
 start_k1s() { # on|off
 	rm -rf "$T/data"
 	"$B/k1s" serve --data-dir "$T/data" --port "$PORT" --ingress-listen none \
-		--network-policy "$1" --log-level warn 2>"$T/k1s.log" &
+		--network-policy "$1" --log-level "$LOG" 2>"$T/k1s.log" &
 	K1S=$!
 	for _ in $(seq 300); do
 		curl -sf "$API/readyz" >/dev/null 2>&1 && break

@@ -5,7 +5,9 @@
  * listed, and the lists must agree with the evaluator on each flow and on
  * flows between the first pods (abort otherwise); the lists made for every
  * pod at once must be each pod's own, and a view over the Services' fronts
- * and the policies compiled apart must gate as the first does. */
+ * and the policies compiled apart must gate and list as the first does.
+ * Those policies are compiled as a change from an earlier set: "earlier"
+ * (policies), or else the first half of "policies". */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,10 +77,19 @@ static struct pol_view *apart(const json_t *in)
 	struct pol_view_builder *b = pol_builder_new(&net, 0xc0000202);
 	json_t *svcs = objects(in, "services"), *eps = objects(in, "endpoints");
 	json_t *pols = objects(in, "policies"), *o;
+	json_t *earlier = json_object_get(in, "earlier") ? objects(in, "earlier") : json_array();
 	struct pol_fronts *f = pol_fronts_new(svcs, eps, 0xc0000202);
-	struct pol_policies *p = pol_policies_new(pols);
+	struct pol_policies *prev, *p;
 	struct pol_view *v;
 	size_t i;
+
+	if (!json_object_get(in, "earlier"))
+		for (i = 0; i < json_array_size(pols) / 2; i++)
+			json_array_append(earlier, json_array_get(pols, i));
+	prev = pol_policies_new(earlier);
+	p = pol_policies_update(prev, pols);
+	pol_policies_free(prev);
+	json_decref(earlier);
 
 	json_array_foreach(json_object_get(in, "namespaces"), i, o)
 		pol_builder_namespace(b, o);
@@ -95,16 +106,27 @@ static struct pol_view *apart(const json_t *in)
 	return v;
 }
 
-static void same_gates(const struct pol_view *v, const struct pol_gates *g, const json_t *in)
+static void same_apart(const struct pol_view *v, const struct pol_gates *g, const json_t *in,
+		       struct pol_elems *e)
 {
 	struct pol_view *w = apart(in);
 	struct pol_gates h = {0};
+	struct pol_elems x = {0};
 
 	if (!w)
 		return;
 	if (pol_view_gates(w, &h) == 0 &&
 	    (h.n != g->n || (h.n && memcmp(h.v, g->v, h.n * sizeof(*h.v)))))
 		abort();
+	if (pol_view_npods(w) != pol_view_npods(v))
+		abort();
+	for (size_t k = 0; k < pol_view_npods(v); k++)
+		for (int d = POL_INGRESS; d <= POL_EGRESS; d++)
+			if (pol_view_rules(v, k, (enum pol_dir)d, e) !=
+				pol_view_rules(w, k, (enum pol_dir)d, &x) ||
+			    e->n != x.n || (e->n && memcmp(e->v, x.v, e->n * sizeof(*e->v))))
+				abort();
+	pol_elems_free(&x);
 	pol_gates_free(&h);
 	pol_view_free(w);
 }
@@ -186,7 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	same_lists(v, &e);
 	if (pol_view_gates(v, &g) == 0)
-		same_gates(v, &g, in);
+		same_apart(v, &g, in, &e);
 	pol_gates_free(&g);
 	pol_elems_free(&e);
 	pol_view_free(v);

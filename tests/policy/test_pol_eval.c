@@ -8,7 +8,8 @@
  * against the evaluator flow by flow. Then the case table
  * (tests/policy/netpol_cases.yaml, upstream's e2e cases), every cell of
  * every grid; explain's JSON, the isolating policies and the gates, the
- * same over fronts built per Service and joined. */
+ * same over fronts built per Service and joined; a set of policies made
+ * from an earlier one against the set compiled whole. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "pol_test.h"
+#include "pol_view_int.h"
 
 #define X_A pt_ip(0, 0)
 #define X_B pt_ip(0, 1)
@@ -592,6 +594,128 @@ static void shared_parts_agree(void **state)
 	json_decref(all);
 }
 
+/* A set of policies made from an earlier one (as the module makes it when
+ * one policy changes) shares the units of the policies that did not
+ * change, and the peers of equal meaning, and judges and lists exactly as
+ * a set compiled whole. */
+static const struct pol_policy *policy_in(const struct pol_policies *ps, const char *key)
+{
+	for (size_t i = 0; i < ps->ps_npols; i++)
+		if (!strcmp(ps->ps_pols[i].po_key, key))
+			return &ps->ps_pols[i];
+	return NULL;
+}
+
+static void policies_changed_apart(void **state)
+{
+	static const char before[] =
+	    POL("x", "a-from-b", "{podSelector: {matchLabels: {pod: a}}, "
+				 "ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]}")
+	    POL("y", "deny-c", "{podSelector: {matchLabels: {pod: c}}, ingress: []}")
+	    POL("z", "egress-z", "{podSelector: {}, egress: [{to: [{namespaceSelector: "
+				 "{matchLabels: {kubernetes.io/metadata.name: y}}}], ports: [{port: 80}]}]}")
+	    POL("x", "gone", "{podSelector: {matchLabels: {pod: b}}, ingress: [{from: "
+			     "[{ipBlock: {cidr: 10.244.0.0/16}}, {podSelector: {matchLabels: "
+			     "{pod: c}}}]}]}");
+	static const char changed[] =
+	    POL("z", "egress-z", "{podSelector: {}, egress: [{to: [{namespaceSelector: "
+				 "{matchLabels: {kubernetes.io/metadata.name: y}}}], ports: [{port: 81, "
+				 "protocol: UDP}]}]}")
+	    POL("x", "added", "{podSelector: {matchLabels: {pod: c}}, ingress: [{from: "
+			      "[{podSelector: {matchLabels: {pod: b}}}, {ipBlock: {cidr: "
+			      "10.244.3.0/24}}]}]}");
+	json_t *p1 = yaml_to_json(before, strlen(before)), *c = yaml_to_json(changed, strlen(changed));
+	json_t *p2 = json_array(), *none = json_array();
+	struct pol_policies *ps1, *ps2, *whole;
+	const struct pol_policy *a1, *a2, *d1, *d2, *add;
+	struct pol_view *v, *w;
+	struct pol_elems e = {0}, f = {0};
+
+	assert_non_null(p1);
+	assert_non_null(c);
+	/* a-from-b the same object; deny-c an equal copy; egress-z changed;
+	 * gone removed; added new, naming a-from-b's peer. */
+	json_array_append(p2, json_array_get(c, 1));
+	json_array_append(p2, json_array_get(p1, 0));
+	json_array_append_new(p2, json_deep_copy(json_array_get(p1, 1)));
+	json_array_append(p2, json_array_get(c, 0));
+	ps1 = pol_policies_new(p1);
+	ps2 = pol_policies_update(ps1, p2);
+	whole = pol_policies_new(p2);
+	assert_non_null(ps1);
+	assert_non_null(ps2);
+	assert_non_null(whole);
+	assert_int_equal(ps2->ps_npols, 4);
+	a1 = policy_in(ps1, "x/a-from-b");
+	a2 = policy_in(ps2, "x/a-from-b");
+	d1 = policy_in(ps1, "y/deny-c");
+	d2 = policy_in(ps2, "y/deny-c");
+	add = policy_in(ps2, "x/added");
+	assert_non_null(a2);
+	assert_non_null(d2);
+	assert_non_null(add);
+	assert_null(policy_in(ps2, "x/gone"));
+	assert_ptr_equal(a2->po_rules[POL_INGRESS], a1->po_rules[POL_INGRESS]);
+	assert_ptr_equal(d2->po_rules[POL_INGRESS], d1->po_rules[POL_INGRESS]);
+	assert_ptr_not_equal(policy_in(ps2, "z/egress-z")->po_rules[POL_EGRESS],
+			     policy_in(ps1, "z/egress-z")->po_rules[POL_EGRESS]);
+	assert_ptr_equal(add->po_rules[POL_INGRESS][0].ru_peers[0],
+			 a2->po_rules[POL_INGRESS][0].ru_peers[0]);
+	/* Each peer of the set at its own id. */
+	for (size_t i = 0; i < ps2->ps_npols; i++)
+		for (int d = 0; d < 2; d++)
+			for (size_t r = 0; r < ps2->ps_pols[i].po_nrules[d]; r++)
+				for (size_t k = 0; k < ps2->ps_pols[i].po_rules[d][r].ru_npeers; k++) {
+					const struct pol_peer *pe =
+					    ps2->ps_pols[i].po_rules[d][r].ru_peers[k];
+
+					assert_true(pe->pe_id < ps2->ps_npeers);
+					assert_ptr_equal(ps2->ps_peers[pe->pe_id], pe);
+				}
+	pol_policies_free(ps1);		/* the new set stands alone */
+	v = fronts_view(none, ps2, NULL, none, none);
+	w = fronts_view(none, whole, NULL, none, none);
+	pol_policies_free(ps2);
+	pol_policies_free(whole);
+	assert_non_null(v);
+	assert_non_null(w);
+	for (int s = 0; s < 9; s++)
+		for (int t = 0; t < 9; t++)
+			for (uint16_t port = 80; port <= 81; port++) {
+				uint32_t src = pt_ip(s / 3, s % 3), dst = pt_ip(t / 3, t % 3);
+
+				assert_int_equal(reach(v, src, dst, POL_TCP, port),
+						 reach(w, src, dst, POL_TCP, port));
+				assert_int_equal(reach(v, src, dst, POL_UDP, port),
+						 reach(w, src, dst, POL_UDP, port));
+			}
+	/* The changes themselves: added isolates x/c, from x/b (and z, whose
+	 * egress goes only to y); gone no longer isolates x/b; egress-z
+	 * allows UDP 81, not TCP 80. */
+	assert_true(reach(v, X_B, X_C, POL_TCP, 80));
+	assert_false(reach(v, X_A, X_C, POL_TCP, 80));
+	assert_true(reach(v, Y_A, X_B, POL_TCP, 80));
+	assert_true(reach(v, Z_A, Y_A, POL_UDP, 81));
+	assert_false(reach(v, Z_A, Y_A, POL_TCP, 80));
+	for (size_t k = 0; k < pol_view_npods(v); k++)
+		for (int d = POL_INGRESS; d <= POL_EGRESS; d++) {
+			assert_int_equal(pol_view_rules(v, k, (enum pol_dir)d, &e),
+					 pol_view_rules(w, k, (enum pol_dir)d, &f));
+			assert_int_equal(e.n, f.n);
+			if (e.n)
+				assert_memory_equal(e.v, f.v, e.n * sizeof(*e.v));
+		}
+	assert_int_equal(pt_agree(v), 0);
+	pol_elems_free(&e);
+	pol_elems_free(&f);
+	pol_view_free(v);
+	pol_view_free(w);
+	json_decref(none);
+	json_decref(p1);
+	json_decref(p2);
+	json_decref(c);
+}
+
 /* ---- the case table ---- */
 
 static void srcdir_path(const char *rel, char *out, size_t len)
@@ -818,6 +942,7 @@ int main(void)
 		cmocka_unit_test(explain_json),
 		cmocka_unit_test(gates),
 		cmocka_unit_test(shared_parts_agree),
+		cmocka_unit_test(policies_changed_apart),
 		cmocka_unit_test(case_table),
 	};
 
