@@ -62,15 +62,17 @@ static int record_head(char *head, size_t len, const char *stream, bool partial)
 	                stream, partial ? 'P' : 'F');
 }
 
-static int write_all(int fd, const char *p, size_t len)
+int pod_write_all(int fd, const void *buf, size_t len)
 {
+	const char *p = buf;
+
 	while (len) {
 		ssize_t n = write(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return -1;
+			return n < 0 ? -errno : -EIO;
 		p += n;
 		len -= (size_t)n;
 	}
@@ -383,7 +385,7 @@ int pod_log_flush(struct pod_log *lg)
 {
 	int ret = 0;
 
-	if (lg->lg_len && write_all(lg->lg_fd, lg->lg_buf, lg->lg_len) < 0)
+	if (lg->lg_len && pod_write_all(lg->lg_fd, lg->lg_buf, lg->lg_len) < 0)
 		ret = -EIO;
 	lg->lg_len = 0;
 	return ret;
@@ -404,9 +406,9 @@ void pod_log_record(struct pod_log *lg, const char *stream, bool partial, const 
 		pod_log_flush(lg);
 	if (need > POD_LOG_BATCH) {
 		/* Only a record of a caller that does not cut lines. */
-		write_all(lg->lg_fd, head, (size_t)hn);
-		write_all(lg->lg_fd, text, len);
-		write_all(lg->lg_fd, "\n", 1);
+		pod_write_all(lg->lg_fd, head, (size_t)hn);
+		pod_write_all(lg->lg_fd, text, len);
+		pod_write_all(lg->lg_fd, "\n", 1);
 	} else {
 		memcpy(lg->lg_buf + lg->lg_len, head, (size_t)hn);
 		memcpy(lg->lg_buf + lg->lg_len + hn, text, len);

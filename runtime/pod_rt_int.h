@@ -362,6 +362,9 @@ void pod_log_close(struct pod_log *lg);
 int pod_log_open_newest_rotated(const char *path);
 /* Removes the log at path and its rotated files. */
 void pod_log_remove(const char *path);
+/* Writes all of buf to fd (retrying short writes and EINTR): 0 or a
+ * negative errno. */
+int pod_write_all(int fd, const void *buf, size_t len);
 /* The shim's loop: logs the container's stdout and stderr pipes (either
  * -1) into lg (NULL: read and dropped) until the container `pid` (pidfd)
  * has ended and its pipes are drained. Its wait status. */

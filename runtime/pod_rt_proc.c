@@ -86,23 +86,6 @@ unsigned long long pod_proc_starttime(pid_t pid)
 	return start;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Closes every fd but those in keep (n of them). */
 static void close_except(const int *keep, int n)
 {
@@ -255,7 +238,7 @@ int pod_proc_exe_check(const char *prog, char *const envp[], uid_t uid, gid_t gi
 		if (workdir && *workdir && chdir(workdir) < 0 && chdir("/") < 0)
 			_exit(EACCES);
 		err = exe_search(prog, envp, buf, sizeof(buf));
-		write_all(p[1], buf, strlen(buf));
+		pod_write_all(p[1], buf, strlen(buf));
 		_exit(err);
 	}
 	close(p[1]);
@@ -408,7 +391,7 @@ void pod_proc_shim_run(const struct pod_launch *l, int note)
 	if (cpid < 0)
 		_exit(1);
 	close(sp[1]);
-	write_all(note, &cpid, sizeof(cpid));
+	pod_write_all(note, &cpid, sizeof(cpid));
 	close(note);
 	pidfd = pod_pidfd_open(cpid);
 	{
@@ -433,7 +416,7 @@ void pod_proc_shim_run(const struct pod_launch *l, int note)
 		snprintf(tmp, sizeof(tmp), "%s.tmp", l->exit_path);
 		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd >= 0) {
-			write_all(fd, line, (size_t)n);
+			pod_write_all(fd, line, (size_t)n);
 			close(fd);
 			rename(tmp, l->exit_path);
 		}

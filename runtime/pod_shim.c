@@ -227,21 +227,6 @@ int pod_shim_main(void)
 
 /* ---- in k1s ---- */
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Spawns the shim with src[i] (or nothing, for -1) at descriptor i. */
 static int shim_spawn(const int src[SHIM_NFDS], pid_t *shim)
 {
@@ -319,7 +304,7 @@ int pod_proc_launch(const struct pod_launch *l, pid_t *shim, pid_t *pid)
 	/* The shim reads it all before it starts anything: no wait on the
 	 * note while it waits for this. */
 	if (err == 0)
-		err = write_all(desc[1], text, strlen(text));
+		err = pod_write_all(desc[1], text, strlen(text));
 	close(desc[1]);
 	free(text);
 	if (err == 0) {
