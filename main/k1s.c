@@ -26,6 +26,9 @@
 #include "k1s_writer.h"
 #include "st.h"
 
+/* k1s-pod (main/k1s_pod.c), embedded by scripts/embed.py. */
+extern const unsigned char k1s_pod_image[], k1s_pod_image_end[];
+
 static volatile int stopping;
 
 /* SIGTERM, how a service manager stops k1s, leaves the pods running for
@@ -920,6 +923,8 @@ static int serve(int argc, char **argv)
 	pcfg.pod_net = pod_net;
 	pcfg.service_net = service_net;
 	pcfg.self_exe = self;
+	pcfg.pod_image = k1s_pod_image;
+	pcfg.pod_image_len = (size_t)(k1s_pod_image_end - k1s_pod_image);
 	if (pol) {
 		pcfg.net_gate = pod_gate;
 		pcfg.net_gate_arg = pol;
@@ -1024,7 +1029,8 @@ static int serve(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	/* A pod's shim, started by the runtime: none of k1s's start-up. */
+	/* A pod's shim, started by the runtime when it has no k1s-pod: none
+	 * of k1s's start-up. */
 	if (argc >= 1 && strcmp(argv[0], POD_SHIM_ARGV0) == 0)
 		pod_shim_main();
 	if (argc < 2) {

@@ -2258,7 +2258,13 @@ struct pod_rt *pod_rt_new(struct st *st, struct k1s_loop *loop, const struct k1s
 		free(rt);
 		return NULL;
 	}
-	if (rt->cfg.self_exe && *rt->cfg.self_exe) {
+	if (rt->cfg.pod_image) {
+		rt->self_fd = pod_proc_exe_mem(rt->cfg.pod_image, rt->cfg.pod_image_len);
+		if (rt->self_fd < 0)
+			k1s_warn("pod", "the pods' program cannot be copied to memory (%s): k1s "
+				 "is the shim and the echo app", strerror(-rt->self_fd));
+	}
+	if (rt->self_fd < 0 && rt->cfg.self_exe && *rt->cfg.self_exe) {
 		rt->self_fd = pod_proc_exe_open(rt->cfg.self_exe);
 		if (rt->self_fd < 0)
 			k1s_warn("pod", "the echo app %s cannot be opened (%s): pods run it by its path",

@@ -301,6 +301,8 @@ struct pod_launch {
  * directories above it allow: a sealed memfd, else the file itself
  * opened O_PATH. A descriptor, or a negative errno. */
 int pod_proc_exe_open(const char *path);
+/* pod_proc_exe_open() for a program given as its bytes. */
+int pod_proc_exe_mem(const void *image, size_t len);
 /* Where the container's exec would find `prog` (on the PATH of envp, as
  * execvp) when run as uid/gid in workdir: 0 with the path in `found`, or
  * -EACCES / -ENOENT with the path tried (or prog) in `found`. */

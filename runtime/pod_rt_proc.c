@@ -175,6 +175,21 @@ int pod_proc_exe_open(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
+int pod_proc_exe_mem(const void *image, size_t len)
+{
+	int fd = memfd_create("k1s-pod", MFD_CLOEXEC | MFD_ALLOW_SEALING), err;
+
+	if (fd < 0)
+		return -errno;
+	if ((err = pod_write_all(fd, image, len)) < 0 || fchmod(fd, 0555) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		err = err < 0 ? err : -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 /* In the checking child: as execvp searches. 0, or an errno. */
 static int exe_search(const char *prog, char *const envp[], char *found, size_t len)
 {

@@ -31,6 +31,11 @@ struct pod_config {
 	const char *cluster_domain; /* default cluster.local */
 	const char *catalog_path;   /* image catalog YAML; NULL = the built-in one */
 	const char *self_exe;	    /* the k1s binary, for `k1s echo-server` */
+	/* The pods' program (k1s-pod: the shim and the echo app), whose
+	 * bytes k1s carries: run from a sealed copy in memory. NULL: self_exe
+	 * is the shim and the echo app. */
+	const void *pod_image;
+	size_t pod_image_len;
 	/* kubelet's containerLogMaxSize and containerLogMaxFiles: a run's log
 	 * is rotated before it passes max_size bytes, into at most max_files
 	 * files. 0 = the defaults, 10 MiB and 5. */
