@@ -4,9 +4,11 @@
  * "# TYPE name counter|gauge|histogram"; samples name{label="value",...}
  * with \, " and newline escaped in label values; a family's lines form
  * one group; a histogram's buckets are cumulative, le="+Inf" last and
- * equal to _count. Values as Go's strconv.FormatFloat(v, 'g', -1, 64),
- * which client_golang writes: the shortest text that reads back the same,
- * +Inf, -Inf and NaN. */
+ * equal to _count. Values as client_golang writes them (expfmt's
+ * writeFloat, Go's strconv.FormatFloat(v, 'g', -1, 64)): the shortest
+ * text that reads back the same, +Inf, -Inf and NaN; but whole numbers
+ * below 2^53 are written whole ("1000000", where Go writes "1e+06"),
+ * which every parser reads the same and a reader reads more easily. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
