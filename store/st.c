@@ -691,7 +691,7 @@ void st_count_write(struct st *st, const char *res, enum st_event_type type)
 		if (strcmp(st->writes[i].w_res, res) == 0)
 			break;
 	if (i == st->nwrites) {
-		if (st->nwrites == ST_WRITES_MAX - 1 && strcmp(res, "other") != 0)
+		if (st->nwrites >= ST_WRITES_MAX - 1)
 			res = "other";
 		for (i = 0; i < st->nwrites; i++)
 			if (strcmp(st->writes[i].w_res, res) == 0)
