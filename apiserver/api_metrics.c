@@ -95,25 +95,25 @@ static void process_metrics(struct api *api, struct k1s_metrics *m)
 	if (!api->start_time)
 		api->start_time = start_time();
 	k1s_metrics_family(m, "k1s_build_info", K1S_GAUGE,
-			   "Always 1; the labels say which k1s and which Kubernetes API it "
-			   "serves.");
+	                   "Always 1; the labels say which k1s and which Kubernetes API it "
+	                   "serves.");
 	k1s_metrics_sample(m, "k1s_build_info", 1, "version", K1S_VERSION, "git_version",
-			   "v1.32.0-k1s", NULL);
+	                   "v1.32.0-k1s", NULL);
 	k1s_metrics_family(m, "process_start_time_seconds", K1S_GAUGE,
-			   "Start time of the process since unix epoch in seconds.");
+	                   "Start time of the process since unix epoch in seconds.");
 	k1s_metrics_sample(m, "process_start_time_seconds", api->start_time, NULL);
 	k1s_metrics_family(m, "process_resident_memory_bytes", K1S_GAUGE,
-			   "Resident memory size in bytes.");
+	                   "Resident memory size in bytes.");
 	k1s_metrics_sample(m, "process_resident_memory_bytes", resident_bytes(), NULL);
 }
 
 static void one_write(void *arg, const char *res, enum st_event_type type, uint64_t n)
 {
 	static const char *const ops[] = {
-		[ST_ADDED] = "create", [ST_MODIFIED] = "update", [ST_DELETED] = "delete"};
+	    [ST_ADDED] = "create", [ST_MODIFIED] = "update", [ST_DELETED] = "delete"};
 
 	k1s_metrics_sample(arg, "k1s_store_writes_total", (double)n, "resource", res, "operation",
-			   ops[type], NULL);
+	                   ops[type], NULL);
 }
 
 static void store_metrics(struct api *api, struct k1s_metrics *m)
@@ -121,15 +121,15 @@ static void store_metrics(struct api *api, struct k1s_metrics *m)
 	const struct st_stats *s = st_stats(api->st);
 
 	k1s_metrics_family(m, "k1s_store_writes_total", K1S_COUNTER,
-			   "Objects written to the store since start, by resource and "
-			   "operation.");
+	                   "Objects written to the store since start, by resource and "
+	                   "operation.");
 	st_writes_each(api->st, one_write, m);
 	k1s_metrics_family(m, "k1s_store_commits_total", K1S_COUNTER,
-			   "Transactions committed to the store since start: one per write, "
-			   "or one per batch of writes.");
+	                   "Transactions committed to the store since start: one per write, "
+	                   "or one per batch of writes.");
 	k1s_metrics_sample(m, "k1s_store_commits_total", (double)s->commits, NULL);
 	k1s_metrics_family(m, "k1s_store_commit_seconds", K1S_HISTOGRAM,
-			   "Time of a commit, including the fsync that makes it durable.");
+	                   "Time of a commit, including the fsync that makes it durable.");
 	k1s_metrics_hist(m, "k1s_store_commit_seconds", &s->commit_time, NULL);
 }
 
@@ -158,9 +158,9 @@ int api_metrics_handle(struct api_req *req, const char *url)
 		k1s_err("api", "/metrics: %s", strerror(-err));
 		k1s_metrics_fini(&m);
 		api_reply_status(req, api_status(500, "InternalError",
-						 "an error on the server prevented the metrics "
-						 "from being written",
-						 NULL));
+		                                 "an error on the server prevented the metrics "
+		                                 "from being written",
+		                                 NULL));
 		return 1;
 	}
 	resp = MHD_create_response_from_buffer(m.m_len, m.m_buf, MHD_RESPMEM_MUST_FREE);

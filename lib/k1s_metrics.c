@@ -20,8 +20,7 @@
 #include "k1s_metrics.h"
 
 const double k1s_hist_bounds[K1S_HIST_BUCKETS] = {
-	0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05,
-	0.1,    0.25,   0.5,   1,     2.5,  5,     10,
+    0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 };
 
 void k1s_hist_observe(struct k1s_hist *h, uint64_t ns)
@@ -98,8 +97,10 @@ static void put_escaped(struct k1s_metrics *m, const char *s, bool quote)
 	const char *run = s;
 
 	for (; *s; s++) {
-		const char *esc = *s == '\\' ? "\\\\" : *s == '\n' ? "\\n"
-			        : quote && *s == '"' ? "\\\"" : NULL;
+		const char *esc = *s == '\\'           ? "\\\\"
+		                  : *s == '\n'         ? "\\n"
+		                  : quote && *s == '"' ? "\\\""
+		                                       : NULL;
 
 		if (!esc)
 			continue;
@@ -161,10 +162,10 @@ static bool ends_with(const char *s, const char *tail)
 }
 
 void k1s_metrics_family(struct k1s_metrics *m, const char *name, enum k1s_metric_type type,
-			const char *help)
+                        const char *help)
 {
 	static const char *const types[] = {
-		[K1S_COUNTER] = "counter", [K1S_GAUGE] = "gauge", [K1S_HISTOGRAM] = "histogram"};
+	    [K1S_COUNTER] = "counter", [K1S_GAUGE] = "gauge", [K1S_HISTOGRAM] = "histogram"};
 
 	if (m->m_err)
 		return;
@@ -186,7 +187,7 @@ void k1s_metrics_family(struct k1s_metrics *m, const char *name, enum k1s_metric
 
 /* name{labels[,le="..."]} value\n */
 static void sample(struct k1s_metrics *m, const char *name, const char *suffix, double value,
-		   const char *const *labels, size_t n, const char *le)
+                   const char *const *labels, size_t n, const char *le)
 {
 	if (m->m_err)
 		return;
@@ -223,7 +224,7 @@ static void sample(struct k1s_metrics *m, const char *name, const char *suffix, 
 }
 
 void k1s_metrics_samplev(struct k1s_metrics *m, const char *name, double value,
-			 const char *const *labels, size_t n)
+                         const char *const *labels, size_t n)
 {
 	sample(m, name, "", value, labels, n, NULL);
 }

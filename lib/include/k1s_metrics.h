@@ -23,8 +23,8 @@
 extern const double k1s_hist_bounds[K1S_HIST_BUCKETS];
 
 struct k1s_hist {
-	_Atomic uint64_t h_count[K1S_HIST_BUCKETS + 1];	/* per bucket, not
-							 * cumulative; the last: +Inf */
+	_Atomic uint64_t h_count[K1S_HIST_BUCKETS + 1]; /* per bucket, not
+	                                                 * cumulative; the last: +Inf */
 	_Atomic uint64_t h_sum_ns;
 };
 
@@ -54,13 +54,13 @@ void k1s_metrics_fini(struct k1s_metrics *m);
  * must follow before the next family begins, as the format asks. A
  * counter's name ends in _total. `help` is escaped. */
 void k1s_metrics_family(struct k1s_metrics *m, const char *name, enum k1s_metric_type type,
-			const char *help);
+                        const char *help);
 /* One sample: name{k1="v1",...} value. The labels are pairs of name and
  * value, ended by NULL; values are escaped. */
 void k1s_metrics_sample(struct k1s_metrics *m, const char *name, double value, ...);
 /* Takes the labels as an array of 2n strings. */
 void k1s_metrics_samplev(struct k1s_metrics *m, const char *name, double value,
-			 const char *const *labels, size_t n);
+                         const char *const *labels, size_t n);
 /* One histogram of the family `name`: its cumulative _bucket{le=...}
  * samples (+Inf last), _sum in seconds and _count, each with the labels
  * (pairs ended by NULL) before le. */

@@ -24,7 +24,7 @@
 
 struct env {
 	struct api_env a;
-	bool bad;	/* the module's source writes a counter without _total */
+	bool bad; /* the module's source writes a counter without _total */
 };
 
 static void mod_metrics(void *arg, struct k1s_metrics *m)
@@ -32,7 +32,7 @@ static void mod_metrics(void *arg, struct k1s_metrics *m)
 	struct env *e = arg;
 
 	k1s_metrics_family(m, e->bad ? "k1s_mod_things" : "k1s_mod_things_total", K1S_COUNTER,
-			   "Things a module did.");
+	                   "Things a module did.");
 	k1s_metrics_sample(m, "k1s_mod_things_total", 7, "kind", "a \"b\"", NULL);
 }
 
@@ -113,26 +113,27 @@ static void store_writes_rise(void **state)
 
 	whole_text(e, &m);
 	/* api_new made the system namespaces. */
-	ns_before = value_of(m.m_buf,
-			     "k1s_store_writes_total{resource=\"namespaces\",operation=\"create\"}");
+	ns_before = value_of(
+	    m.m_buf, "k1s_store_writes_total{resource=\"namespaces\",operation=\"create\"}");
 	assert_true(ns_before >= 1);
-	cm_before = value_of(m.m_buf,
-			     "k1s_store_writes_total{resource=\"configmaps\",operation=\"create\"}");
+	cm_before = value_of(
+	    m.m_buf, "k1s_store_writes_total{resource=\"configmaps\",operation=\"create\"}");
 	commits = value_of(m.m_buf, "k1s_store_commits_total");
-	assert_true(commits >= 1);	/* perhaps one batch for all of them */
+	assert_true(commits >= 1); /* perhaps one batch for all of them */
 	assert_true(value_of(m.m_buf, "k1s_store_commit_seconds_count") == commits);
 	k1s_metrics_fini(&m);
 
 	assert_int_equal(st_create(e->a.st, "configmaps", "default", "c", o), 0);
 	assert_int_equal(st_delete(e->a.st, "configmaps", "default", "c", 0, NULL), 0);
 	whole_text(e, &m);
+	assert_true(value_of(m.m_buf,
+	                     "k1s_store_writes_total{resource=\"configmaps\","
+	                     "operation=\"create\"}") == (cm_before < 0 ? 0 : cm_before) + 1);
 	assert_true(value_of(m.m_buf, "k1s_store_writes_total{resource=\"configmaps\","
-				      "operation=\"create\"}") == (cm_before < 0 ? 0 : cm_before) + 1);
-	assert_true(value_of(m.m_buf, "k1s_store_writes_total{resource=\"configmaps\","
-				      "operation=\"delete\"}") >= 1);
+	                              "operation=\"delete\"}") >= 1);
 	assert_true(value_of(m.m_buf, "k1s_store_commits_total") == commits + 2);
 	assert_true(value_of(m.m_buf, "k1s_store_commit_seconds_bucket{le=\"+Inf\"}") ==
-		    commits + 2);
+	            commits + 2);
 	k1s_metrics_fini(&m);
 	json_decref(o);
 }
@@ -146,8 +147,8 @@ static void sources_follow_in_order(void **state)
 	whole_text(e, &m);
 	store = strstr(m.m_buf, "# HELP k1s_store_commit_seconds");
 	mod = strstr(m.m_buf, "# HELP k1s_mod_things_total Things a module did.\n"
-			      "# TYPE k1s_mod_things_total counter\n"
-			      "k1s_mod_things_total{kind=\"a \\\"b\\\"\"} 7\n");
+	                      "# TYPE k1s_mod_things_total counter\n"
+	                      "k1s_mod_things_total{kind=\"a \\\"b\\\"\"} 7\n");
 	assert_non_null(store);
 	assert_non_null(mod);
 	assert_true(store < mod);
@@ -175,18 +176,15 @@ static void sources_are_bounded(void **state)
 	for (i = 0; i < 32 && err == 0; i++)
 		err = api_add_metrics(e->a.api, mod_metrics, e);
 	assert_int_equal(err, -ENOSPC);
-	assert_int_equal(i, API_MAX_METRICS);	/* one was added by setup */
+	assert_int_equal(i, API_MAX_METRICS); /* one was added by setup */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(served_as_prometheus_text),
-		T(store_writes_rise),
-		T(sources_follow_in_order),
-		T(bad_source_is_500),
-		T(sources_are_bounded),
+	    T(served_as_prometheus_text), T(store_writes_rise),   T(sources_follow_in_order),
+	    T(bad_source_is_500),         T(sources_are_bounded),
 #undef T
 	};
 

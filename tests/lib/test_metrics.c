@@ -26,10 +26,9 @@ static void label_values_escaped(void **state)
 	k1s_metrics_family(&m, "k1s_x_total", K1S_COUNTER, "A \\ help\nline with \"quotes\".");
 	k1s_metrics_sample(&m, "k1s_x_total", 3, "path", "C:\\dir \"a\"\nnext", "b", "", NULL);
 	assert_int_equal(m.m_err, 0);
-	assert_string_equal(m.m_buf,
-			    "# HELP k1s_x_total A \\\\ help\\nline with \"quotes\".\n"
-			    "# TYPE k1s_x_total counter\n"
-			    "k1s_x_total{path=\"C:\\\\dir \\\"a\\\"\\nnext\",b=\"\"} 3\n");
+	assert_string_equal(m.m_buf, "# HELP k1s_x_total A \\\\ help\\nline with \"quotes\".\n"
+	                             "# TYPE k1s_x_total counter\n"
+	                             "k1s_x_total{path=\"C:\\\\dir \\\"a\\\"\\nnext\",b=\"\"} 3\n");
 	k1s_metrics_fini(&m);
 }
 
@@ -51,18 +50,18 @@ static void values_as_go_prints_them(void **state)
 		double v;
 		const char *text;
 	} cases[] = {
-		{0, "0"},
-		{42, "42"},
-		{-7, "-7"},
-		{0.1, "0.1"},
-		{0.0001, "0.0001"},
-		{1.5e-9, "1.5e-09"},
-		{1e300, "1e+300"},
-		{1234567.25, "1234567.25"},
-		{18446744073709551615.0, "1.8446744073709552e+19"},
-		{INFINITY, "+Inf"},
-		{-INFINITY, "-Inf"},
-		{NAN, "NaN"},
+	    {0, "0"},
+	    {42, "42"},
+	    {-7, "-7"},
+	    {0.1, "0.1"},
+	    {0.0001, "0.0001"},
+	    {1.5e-9, "1.5e-09"},
+	    {1e300, "1e+300"},
+	    {1234567.25, "1234567.25"},
+	    {18446744073709551615.0, "1.8446744073709552e+19"},
+	    {INFINITY, "+Inf"},
+	    {-INFINITY, "-Inf"},
+	    {NAN, "NaN"},
 	};
 	char want[64];
 
@@ -146,23 +145,28 @@ static void histogram_cumulative(void **state)
 	int buckets = 0;
 
 	(void)state;
-	k1s_hist_observe(&h, 50000);		/* 50 us: le 0.0001 */
-	k1s_hist_observe(&h, 100000);		/* 100 us: on the bound, le 0.0001 */
-	k1s_hist_observe(&h, 3000000);		/* 3 ms: le 0.005 */
+	k1s_hist_observe(&h, 50000);   /* 50 us: le 0.0001 */
+	k1s_hist_observe(&h, 100000);  /* 100 us: on the bound, le 0.0001 */
+	k1s_hist_observe(&h, 3000000); /* 3 ms: le 0.005 */
 	k1s_hist_observe(&h, 3000000);
-	k1s_hist_observe(&h, 20000000000ull);	/* 20 s: only +Inf */
+	k1s_hist_observe(&h, 20000000000ull); /* 20 s: only +Inf */
 	k1s_metrics_init(&m);
 	k1s_metrics_family(&m, "k1s_t_seconds", K1S_HISTOGRAM, "t");
 	k1s_metrics_hist(&m, "k1s_t_seconds", &h, "controller", "a\"b", NULL);
 	assert_int_equal(m.m_err, 0);
-	assert_true(value_of(m.m_buf, "k1s_t_seconds_bucket{controller=\"a\\\"b\",le=\"0.0001\"}") == 2);
-	assert_true(value_of(m.m_buf, "k1s_t_seconds_bucket{controller=\"a\\\"b\",le=\"0.001\"}") == 2);
-	assert_true(value_of(m.m_buf, "k1s_t_seconds_bucket{controller=\"a\\\"b\",le=\"0.005\"}") == 4);
-	assert_true(value_of(m.m_buf, "k1s_t_seconds_bucket{controller=\"a\\\"b\",le=\"10\"}") == 4);
-	assert_true(value_of(m.m_buf, "k1s_t_seconds_bucket{controller=\"a\\\"b\",le=\"+Inf\"}") == 5);
+	assert_true(
+	    value_of(m.m_buf, "k1s_t_seconds_bucket{controller=\"a\\\"b\",le=\"0.0001\"}") == 2);
+	assert_true(value_of(m.m_buf, "k1s_t_seconds_bucket{controller=\"a\\\"b\",le=\"0.001\"}") ==
+	            2);
+	assert_true(value_of(m.m_buf, "k1s_t_seconds_bucket{controller=\"a\\\"b\",le=\"0.005\"}") ==
+	            4);
+	assert_true(value_of(m.m_buf, "k1s_t_seconds_bucket{controller=\"a\\\"b\",le=\"10\"}") ==
+	            4);
+	assert_true(value_of(m.m_buf, "k1s_t_seconds_bucket{controller=\"a\\\"b\",le=\"+Inf\"}") ==
+	            5);
 	assert_true(value_of(m.m_buf, "k1s_t_seconds_count{controller=\"a\\\"b\"}") == 5);
 	assert_true(fabs(value_of(m.m_buf, "k1s_t_seconds_sum{controller=\"a\\\"b\"}") - 20.00615) <
-		    1e-9);
+	            1e-9);
 	/* Every bucket: never decreasing, +Inf the last of them. */
 	for (p = m.m_buf; (p = strstr(p, "_bucket{")); p++) {
 		double v = strtod(strchr(p, '}') + 2, NULL);
@@ -197,8 +201,8 @@ static void grows_past_first_buffer(void **state)
 static void flow_rings_as_families(void **state)
 {
 	struct k1s_flow_ring *dp = k1s_flow_ring_new("dataplane", 8),
-			     *dns = k1s_flow_ring_new("dns", 8),
-			     *ing = k1s_flow_ring_new("ingress", 8);
+	                     *dns = k1s_flow_ring_new("dns", 8),
+	                     *ing = k1s_flow_ring_new("ingress", 8);
 	struct k1s_flow_ring *rings[] = {dp, NULL, dns, ing};
 	struct k1s_flow f = {.sent = 100, .received = 1000};
 	struct k1s_metrics m;
@@ -208,11 +212,11 @@ static void flow_rings_as_families(void **state)
 	k1s_flow_put(dp, &f);
 	f.denied = true;
 	k1s_flow_put(dp, &f);
-	f = (struct k1s_flow){.code = 3, .sent = 40, .received = 90};	/* NXDOMAIN */
+	f = (struct k1s_flow){.code = 3, .sent = 40, .received = 90}; /* NXDOMAIN */
 	k1s_flow_put(dns, &f);
 	f.code = 0;
 	k1s_flow_put(dns, &f);
-	f.code = 13;	/* unassigned: shown as a number once it occurs */
+	f.code = 13; /* unassigned: shown as a number once it occurs */
 	k1s_flow_put(dns, &f);
 	f = (struct k1s_flow){.code = 503};
 	k1s_flow_put(ing, &f);
@@ -227,10 +231,11 @@ static void flow_rings_as_families(void **state)
 	assert_true(value_of(m.m_buf, "k1s_flows_total{module=\"dns\"}") == 3);
 	assert_true(value_of(m.m_buf, "k1s_flows_denied_total{module=\"dataplane\"}") == 1);
 	assert_true(value_of(m.m_buf, "k1s_flows_denied_total{module=\"ingress\"}") == 0);
-	assert_true(value_of(m.m_buf,
-			     "k1s_flow_bytes_total{module=\"dataplane\",direction=\"sent\"}") == 200);
+	assert_true(
+	    value_of(m.m_buf, "k1s_flow_bytes_total{module=\"dataplane\",direction=\"sent\"}") ==
+	    200);
 	assert_true(value_of(m.m_buf, "k1s_flow_bytes_total{module=\"dataplane\","
-				      "direction=\"received\"}") == 2000);
+	                              "direction=\"received\"}") == 2000);
 	assert_true(value_of(m.m_buf, "k1s_dns_responses_total{rcode=\"NXDOMAIN\"}") == 1);
 	assert_true(value_of(m.m_buf, "k1s_dns_responses_total{rcode=\"NOERROR\"}") == 1);
 	assert_true(value_of(m.m_buf, "k1s_dns_responses_total{rcode=\"REFUSED\"}") == 0);
@@ -256,14 +261,10 @@ static void flow_rings_as_families(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(label_values_escaped),
-		cmocka_unit_test(no_labels_no_braces),
-		cmocka_unit_test(values_as_go_prints_them),
-		cmocka_unit_test(counters_end_in_total),
-		cmocka_unit_test(bad_names_refused),
-		cmocka_unit_test(histogram_cumulative),
-		cmocka_unit_test(grows_past_first_buffer),
-		cmocka_unit_test(flow_rings_as_families),
+	    cmocka_unit_test(label_values_escaped),     cmocka_unit_test(no_labels_no_braces),
+	    cmocka_unit_test(values_as_go_prints_them), cmocka_unit_test(counters_end_in_total),
+	    cmocka_unit_test(bad_names_refused),        cmocka_unit_test(histogram_cumulative),
+	    cmocka_unit_test(grows_past_first_buffer),  cmocka_unit_test(flow_rings_as_families),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
