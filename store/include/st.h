@@ -131,7 +131,9 @@ struct st_stats {
 const struct st_stats *st_stats(const struct st *st);
 /* Calls fn for each resource and kind of write (ST_ADDED: creates,
  * ST_MODIFIED: updates, ST_DELETED: deletes) with how many succeeded
- * since open; resources past the 64th are counted under "other". */
+ * since open; resources past the 64th are counted under "other". A
+ * write inside a batch that is then rolled back stays counted. Plain
+ * counters: the store and its readers share the control loop's thread. */
 typedef void (*st_writes_fn)(void *arg, const char *res, enum st_event_type type, uint64_t n);
 void st_writes_each(const struct st *st, st_writes_fn fn, void *arg);
 
