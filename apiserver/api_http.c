@@ -267,7 +267,8 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
 							"is 3145728 bytes",
 							NULL));
 	if (api_health_handle(req, url) || api_ca_handle(req, url) ||
-	    api_secure_handle(req, url) || api_view_handle(req, url) || api_disc_handle(req, url))
+	    api_secure_handle(req, url) || api_view_handle(req, url) || api_disc_handle(req, url) ||
+	    api_metrics_handle(req, url))
 		return MHD_YES;
 	r = api_path_parse(url, &p);
 	if (r == 0 || r < 0)

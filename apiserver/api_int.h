@@ -103,6 +103,7 @@ void api_admit_commit(struct api_admit *adm, const struct k1s_resource *r, const
 
 #define API_MAX_CHECKS 16
 #define API_MAX_VIEWS 16
+#define API_MAX_METRICS 16
 
 struct MHD_Daemon;
 struct MHD_Connection;
@@ -143,6 +144,12 @@ struct api {
 		void *arg;
 	} views[API_MAX_VIEWS];		/* the modules' views, api_add_view() */
 	int nviews;
+	struct api_metrics {
+		api_metrics_fn fn;
+		void *arg;
+	} metrics[API_MAX_METRICS];	/* the modules' sources, api_add_metrics() */
+	int nmetrics;
+	double start_time;		/* of the process, read once for /metrics */
 	bool shutting_down;		/* api_shutdown_begin() */
 	char check_why[256];		/* the reason of the last failed built-in check */
 };
@@ -160,6 +167,11 @@ struct api_req {
 	struct api_watch *watch;	/* set when the answer is a watch stream */
 	char warning[512];		/* a Warning header for the reply */
 };
+
+/* ---- api_metrics.c: GET /metrics ---- */
+
+/* 1 when url is /metrics (and it is answered), else 0. */
+int api_metrics_handle(struct api_req *req, const char *url);
 
 /* ---- api_secure.c: the HTTPS port ---- */
 

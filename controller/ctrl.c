@@ -714,6 +714,7 @@ static void run_queue(struct ctrl *c, enum ctrl_queue q)
 	json_object_foreach_safe(work, tmp, key, v) {
 		const char *slash = strchr(key, '/');
 		char ns[256];
+		struct timespec t0;
 
 		if (ran && ctrl_pass_spent(c))
 			break;
@@ -722,7 +723,9 @@ static void run_queue(struct ctrl *c, enum ctrl_queue q)
 			memcpy(ns, key, (size_t)(slash - key));
 			ns[slash - key] = '\0';
 			c->stats.reconciles++;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 			ctrl_syncs[q](c, ns, slash + 1);
+			k1s_hist_observe(&c->reconcile_time[q], k1s_hist_since(&t0));
 			/* A sync's reads are its own: a pass that syncs every
 			 * Service (a relist) holds one Service's trees at a
 			 * time, not all. */
@@ -876,6 +879,28 @@ fail:
 bool ctrl_ready(const struct ctrl *c)
 {
 	return c->reconciled;
+}
+
+/* kube-controller-manager's and cert-manager's names for the same
+ * controllers. */
+static const char *const queue_names[CTRL_NQUEUES] = {
+	[CTRL_Q_DEPLOY] = "deployment",
+	[CTRL_Q_RS] = "replicaset",
+	[CTRL_Q_SCHED] = "scheduler",
+	[CTRL_Q_SVC] = "endpoints",
+	[CTRL_Q_JOB] = "job",
+	[CTRL_Q_SHIM] = "ingress-shim",
+	[CTRL_Q_ISSUER] = "issuers",
+	[CTRL_Q_CERT] = "certificates",
+	[CTRL_Q_ROOTCA] = "root-ca-cert-publisher",
+};
+
+const struct k1s_hist *ctrl_reconcile_time(const struct ctrl *c, unsigned i, const char **name)
+{
+	if (i >= CTRL_NQUEUES)
+		return NULL;
+	*name = queue_names[i];
+	return &c->reconcile_time[i];
 }
 
 /* The loop has no way to drop a hook: ctrl_free() is for after the loop

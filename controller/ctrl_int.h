@@ -106,6 +106,7 @@ struct ctrl {
 	int64_t now_ms;
 	uint64_t event_seq;
 	struct ctrl_stats stats;
+	struct k1s_hist reconcile_time[CTRL_NQUEUES];	/* per sync of one key */
 };
 
 /* ---- ctrl.c: the pass, the copy, the queues and writes ---- */

@@ -80,13 +80,17 @@ static void terminate(struct k1s_flow *f)
 
 static void count(struct k1s_flow_ring *r, const struct k1s_flow *f)
 {
+	/* An HTTP status (100..599) counts under its class, as the totals
+	 * promise for the ingress; a DNS rcode (0..15) under itself. */
+	unsigned code = f->code >= 100 ? f->code / 100u : f->code;
+
 	atomic_fetch_add_explicit(&r->flows, 1, memory_order_relaxed);
 	if (f->denied)
 		atomic_fetch_add_explicit(&r->denied, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->sent, f->sent, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->received, f->received, memory_order_relaxed);
-	if (f->code < K1S_FLOW_CODES)
-		atomic_fetch_add_explicit(&r->by_code[f->code], 1, memory_order_relaxed);
+	if (code < K1S_FLOW_CODES)
+		atomic_fetch_add_explicit(&r->by_code[code], 1, memory_order_relaxed);
 }
 
 void k1s_flow_put(struct k1s_flow_ring *r, const struct k1s_flow *f)

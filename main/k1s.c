@@ -21,8 +21,10 @@
 #include "echo.h"
 #include "pod.h"
 #include "pol.h"
+#include "k1s_flow.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
+#include "k1s_metrics.h"
 #include "k1s_writer.h"
 #include "st.h"
 
@@ -258,6 +260,56 @@ static int drops(void *arg, const char *query, json_t **out, char *msg, size_t l
 	(void)len;
 	*out = counts ? json_pack("{s:o}", "drops", counts) : NULL;
 	return *out ? 0 : -ENOMEM;
+}
+
+/* /metrics: each controller's reconcile latency. */
+static void ctrl_metrics(void *arg, struct k1s_metrics *m)
+{
+	const struct k1s_hist *h;
+	const char *name;
+
+	k1s_metrics_family(m, "k1s_reconcile_seconds", K1S_HISTOGRAM,
+			   "Time a controller took to reconcile one object.");
+	for (unsigned i = 0; (h = ctrl_reconcile_time(arg, i, &name)); i++)
+		k1s_metrics_hist(m, "k1s_reconcile_seconds", h, "controller", name, NULL);
+}
+
+/* /metrics: what each NetworkPolicy dropped, as /k1s/policy/drops counts
+ * it. */
+static void policy_metrics(void *arg, struct k1s_metrics *m)
+{
+	json_t *counts = pol_drop_counts(arg), *v;
+	const char *key;
+
+	k1s_metrics_family(m, "k1s_networkpolicy_drops_total", K1S_COUNTER,
+			   "Packets and flows dropped since start, per NetworkPolicy that "
+			   "isolated the pod.");
+	json_object_foreach(counts, key, v) {
+		const char *slash = strchr(key, '/');
+		char ns[256];
+
+		if (!slash || (size_t)(slash - key) >= sizeof(ns))
+			continue;
+		memcpy(ns, key, (size_t)(slash - key));
+		ns[slash - key] = '\0';
+		k1s_metrics_sample(m, "k1s_networkpolicy_drops_total",
+				   (double)json_integer_value(v), "namespace", ns, "name", slash + 1,
+				   NULL);
+	}
+	json_decref(counts);
+}
+
+/* The modules' flow rings, for /metrics. */
+struct flow_rings {
+	struct k1s_flow_ring *fr_rings[4];
+	size_t fr_n;
+};
+
+static void flow_metrics(void *arg, struct k1s_metrics *m)
+{
+	struct flow_rings *fr = arg;
+
+	k1s_metrics_flows(m, fr->fr_rings, fr->fr_n);
 }
 
 static bool all_ready(const struct start *s)
@@ -568,6 +620,7 @@ static int serve(int argc, char **argv)
 	struct pol_config polcfg = {0};
 	struct pol *pol;
 	struct verdict_view vview;
+	struct flow_rings rings;
 	struct start start;
 	struct trim trim = {0};
 	uint32_t ip;
@@ -979,6 +1032,9 @@ static int serve(int argc, char **argv)
 	}
 	api_attach(api, loop, rt);
 	vview = (struct verdict_view){api, pol};
+	/* XXX: the modules' rings (dataplane, ingress, dns, policy) join
+	 * here as each module keeps one. */
+	rings = (struct flow_rings){.fr_n = 0};
 	trim = (struct trim){.st = st, .loop = loop, .rev = st_rev(st)};
 	start = (struct start){.api = api, .loop = loop, .ctrl = ctrl, .rt = rt, .dp = dp,
 			       .dns = dns, .ing = ing, .pol = pol, .data_dir = data_dir, .listen_addr = cfg.listen_addr,
@@ -991,6 +1047,9 @@ static int serve(int argc, char **argv)
 	    (pol && api_add_check(api, "policy", policy_check, pol) < 0) ||
 	    (pol && api_add_view(api, "/k1s/policy/verdict", verdict, &vview) < 0) ||
 	    (pol && api_add_view(api, "/k1s/policy/drops", drops, pol) < 0) ||
+	    api_add_metrics(api, ctrl_metrics, ctrl) < 0 ||
+	    (pol && api_add_metrics(api, policy_metrics, pol) < 0) ||
+	    api_add_metrics(api, flow_metrics, &rings) < 0 ||
 	    k1s_loop_hook(loop, start_hook, &start) < 0 ||
 	    k1s_loop_hook(loop, rev_check, st) < 0 || k1s_loop_hook(loop, trim_hook, &trim) < 0) {
 		k1s_err("main", "cannot set up the control loop");

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "k1s_log.h"
@@ -292,6 +293,21 @@ static void st_abort(struct st *st)
 		st_exec_id(st, ST_Q_ROLLBACK);
 }
 
+/* COMMIT, timed: with synchronous=FULL this is where SQLite fsyncs. */
+static int st_commit_timed(struct st *st)
+{
+	struct timespec t0;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = st_exec_id(st, ST_Q_COMMIT);
+	if (!err) {
+		st->stats.commits++;
+		k1s_hist_observe(&st->stats.commit_time, k1s_hist_since(&t0));
+	}
+	return err;
+}
+
 int st_wbegin(struct st *st)
 {
 	return st_exec_id(st, st->in_batch ? ST_Q_SAVEPOINT : ST_Q_BEGIN);
@@ -315,7 +331,7 @@ int st_wend(struct st *st, int err, int64_t rev, int64_t compacted)
 		return 0;
 	}
 	if (!err)
-		err = st_exec_id(st, ST_Q_COMMIT);
+		err = st_commit_timed(st);
 	if (err) {
 		st_abort(st);
 		return err;
@@ -632,7 +648,7 @@ int st_commit(struct st *st)
 
 	if (!st->in_batch)
 		return -EINVAL;
-	err = st_exec_id(st, ST_Q_COMMIT);
+	err = st_commit_timed(st);
 	if (err) {
 		st_rollback(st);
 		return err;
@@ -658,4 +674,39 @@ void st_on_commit(struct st *st, void (*fn)(void *arg, int64_t rev), void *arg)
 {
 	st->on_commit = fn;
 	st->on_commit_arg = arg;
+}
+
+const struct st_stats *st_stats(const struct st *st)
+{
+	return &st->stats;
+}
+
+void st_count_write(struct st *st, const char *res, enum st_event_type type)
+{
+	unsigned i;
+
+	if (strlen(res) >= sizeof(st->writes[0].w_res))
+		res = "other";
+	for (i = 0; i < st->nwrites; i++)
+		if (strcmp(st->writes[i].w_res, res) == 0)
+			break;
+	if (i == st->nwrites) {
+		if (st->nwrites >= ST_WRITES_MAX - 1)
+			res = "other";
+		for (i = 0; i < st->nwrites; i++)
+			if (strcmp(st->writes[i].w_res, res) == 0)
+				break;
+		if (i == st->nwrites) {
+			snprintf(st->writes[i].w_res, sizeof(st->writes[i].w_res), "%s", res);
+			st->nwrites++;
+		}
+	}
+	st->writes[i].w_n[type]++;
+}
+
+void st_writes_each(const struct st *st, st_writes_fn fn, void *arg)
+{
+	for (unsigned i = 0; i < st->nwrites; i++)
+		for (int t = ST_ADDED; t <= ST_DELETED; t++)
+			fn(arg, st->writes[i].w_res, (enum st_event_type)t, st->writes[i].w_n[t]);
 }

@@ -43,6 +43,8 @@ enum st_stmt_id {
 	ST_Q_COUNT
 };
 
+#define ST_WRITES_MAX 64
+
 struct st {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_Q_COUNT];
@@ -59,6 +61,14 @@ struct st {
 	int64_t batch_compacted;
 	void (*on_commit)(void *arg, int64_t rev);
 	void *on_commit_arg;
+	struct st_stats stats;
+	/* Writes per resource (st_writes_each): the resources of the API,
+	 * a few dozen, so a scan finds one as fast as a hash would. */
+	struct st_writes {
+		char w_res[64];
+		uint64_t w_n[3];	/* per enum st_event_type */
+	} writes[ST_WRITES_MAX];
+	unsigned nwrites;
 	/* Followers' objects, one json_t per revision of an object for all
 	 * (st_follow.c): "resource/namespace/name" -> object. */
 	json_t *shared;
@@ -86,6 +96,8 @@ int st_fail(struct st *st, int rc, const char *what);
  * on success it adopts rev/compacted and fires on_commit outside a batch. */
 int st_wbegin(struct st *st);
 int st_wend(struct st *st, int err, int64_t rev, int64_t compacted);
+/* Counts a write that succeeded (st_writes_each). */
+void st_count_write(struct st *st, const char *res, enum st_event_type type);
 
 /* Within a write's transaction: appends the event for revision `rev` and
  * compacts when the log has outgrown its window; *compacted receives the

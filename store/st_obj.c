@@ -239,6 +239,8 @@ int st_create(struct st *st, const char *res, const char *ns, const char *name, 
 		st_unstamp(&sp);
 	else
 		st_stamp_done(&sp);
+	if (!err)
+		st_count_write(st, res, ST_ADDED);
 	return err;
 }
 
@@ -272,6 +274,8 @@ int st_update(struct st *st, const char *res, const char *ns, const char *name, 
 		st_unstamp(&sp);
 	else
 		st_stamp_done(&sp);
+	if (!err)
+		st_count_write(st, res, ST_MODIFIED);
 	return err;
 }
 
@@ -317,6 +321,8 @@ int st_delete(struct st *st, const char *res, const char *ns, const char *name, 
 	err = st_wend(st, err, rev, compacted);
 	free(text);
 	st_stamp_done(&sp);
+	if (!err)
+		st_count_write(st, res, ST_DELETED);
 	if (!err && last)
 		*last = obj;
 	else

@@ -14,6 +14,7 @@ struct k1s_loop;
 struct pod_rt;
 struct k1s_writer;
 struct json_t;
+struct k1s_metrics;
 
 /* Issues the HTTPS port's certificate for these names and addresses
  * (NULL-terminated): PEMs of the certificate, its key and the CA that
@@ -88,6 +89,16 @@ int api_query_param(const char *query, const char *key, char *buf, size_t len);
  * has no IP yet) with a message for the client in msg. */
 int api_lookup_addr(struct api *api, const char *peer, char *ip, size_t len, char *msg,
 		    size_t msglen);
+/* A module's metrics source for GET /metrics: appends whole families
+ * (k1s_metrics.h) to m; each family's samples in one call, since the
+ * format groups them. Runs on the control loop's thread, so it reads
+ * counters the data paths write with atomics, without locks. */
+typedef void (*api_metrics_fn)(void *arg, struct k1s_metrics *m);
+/* Adds a source, after the API's own families (process, build, store)
+ * and those added before. 0, -EINVAL, or -ENOSPC past 16. */
+int api_add_metrics(struct api *api, api_metrics_fn fn, void *arg);
+/* The whole /metrics text into m: 0, or m->m_err. */
+int api_metrics_text(struct api *api, struct k1s_metrics *m);
 /* From now on /readyz fails its `shutdown` check while the others still
  * pass, as kube-apiserver's does once it is told to terminate. */
 void api_shutdown_begin(struct api *api);

@@ -12,6 +12,7 @@ struct st;
 struct k1s_loop;
 struct k1s_writer;
 struct ctrl;
+struct k1s_hist;
 
 struct ctrl_config {
 	const char *node_name;	/* pods are bound to this node */
@@ -42,6 +43,10 @@ void ctrl_free(struct ctrl *c);
  * pass over a full list of the store (as informers sync before their
  * controllers start), so what the store held at start is reconciled. */
 bool ctrl_ready(const struct ctrl *c);
+/* How long one controller's reconcile of one key took: the i-th
+ * controller's histogram and its name ("deployment", "endpoints", ...),
+ * or NULL past the last. Borrowed for the life of c. */
+const struct k1s_hist *ctrl_reconcile_time(const struct ctrl *c, unsigned i, const char **name);
 
 /* The API server's HTTPS certificate: a new P-256 key and a server
  * certificate for these names and addresses (NULL-terminated lists),

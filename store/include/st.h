@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "k1s_err.h"
+#include "k1s_metrics.h"
 
 struct st;
 
@@ -118,6 +119,23 @@ void st_on_commit(struct st *st, void (*fn)(void *arg, int64_t rev), void *arg);
 int st_private_get(struct st *st, const char *key, char **val);
 /* Sets key to val, inserting or replacing. 0 or a negative errno. */
 int st_private_put(struct st *st, const char *key, const char *val);
+
+/* ---- what the store has done since it opened, for /metrics ---- */
+
+/* Committed transactions (a write of its own, or a batch) and the time
+ * each COMMIT took: the fsync of the WAL with ST_SYNC_FULL. */
+struct st_stats {
+	uint64_t commits;
+	struct k1s_hist commit_time;
+};
+const struct st_stats *st_stats(const struct st *st);
+/* Calls fn for each resource and kind of write (ST_ADDED: creates,
+ * ST_MODIFIED: updates, ST_DELETED: deletes) with how many succeeded
+ * since open; resources past the 64th are counted under "other". A
+ * write inside a batch that is then rolled back stays counted. Plain
+ * counters: the store and its readers share the control loop's thread. */
+typedef void (*st_writes_fn)(void *arg, const char *res, enum st_event_type type, uint64_t n);
+void st_writes_each(const struct st *st, st_writes_fn fn, void *arg);
 
 /* Drops events beyond the window. Called by the store itself as it writes;
  * public so that tests and maintenance can force it. */

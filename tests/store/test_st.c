@@ -1130,6 +1130,87 @@ static void schema_2_gains_private_values(void **state)
 	assert_int_equal(raw_int(fx->dir, "PRAGMA user_version"), 3);
 }
 
+struct write_count {
+	const char *res;
+	uint64_t n[3];
+	int seen;
+};
+
+static void count_writes(void *arg, const char *res, enum st_event_type type, uint64_t n)
+{
+	struct write_count *w = arg;
+
+	if (strcmp(res, w->res) == 0) {
+		w->n[type] = n;
+		w->seen++;
+	}
+}
+
+static uint64_t hist_count(const struct k1s_hist *h)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i <= K1S_HIST_BUCKETS; i++)
+		n += h->h_count[i];
+	return n;
+}
+
+/* /metrics reads these: each write that succeeds is counted once under
+ * its resource and kind; each transaction's COMMIT once, with its time,
+ * a batch as one; a failed write counts nothing. */
+static void writes_and_commits_counted(void **state)
+{
+	struct fx *fx = *state;
+	struct st *st = fx->st;
+	struct write_count cm = {.res = "configmaps"}, sec = {.res = "secrets"};
+	const struct st_stats *s = st_stats(st);
+	uint64_t commits = s->commits;
+	json_t *o = st_test_obj("default", "a", "x");
+
+	assert_int_equal(st_create(st, "configmaps", "default", "a", o), 0);
+	assert_int_equal(st_create(st, "configmaps", "default", "a", o), -EEXIST);
+	assert_int_equal(st_update(st, "configmaps", "default", "a", o, 0), 0);
+	assert_int_equal(st_update(st, "configmaps", "default", "a", o, 99), K1S_ECONFLICT);
+	assert_int_equal(s->commits, commits + 2);
+	assert_int_equal(st_begin(st), 0);
+	create(st, "secrets", "default", "s1");
+	create(st, "secrets", "default", "s2");
+	assert_int_equal(st_commit(st), 0);
+	assert_int_equal(st_delete(st, "configmaps", "default", "a", 0, NULL), 0);
+	assert_int_equal(s->commits, commits + 4);
+	assert_int_equal(hist_count(&s->commit_time), s->commits);
+	assert_true(s->commit_time.h_sum_ns > 0);
+
+	st_writes_each(st, count_writes, &cm);
+	st_writes_each(st, count_writes, &sec);
+	assert_int_equal(cm.seen, 3);
+	assert_int_equal(cm.n[ST_ADDED], 1);
+	assert_int_equal(cm.n[ST_MODIFIED], 1);
+	assert_int_equal(cm.n[ST_DELETED], 1);
+	assert_int_equal(sec.n[ST_ADDED], 2);
+	assert_int_equal(sec.n[ST_DELETED], 0);
+	json_decref(o);
+}
+
+/* Past 64 resources, the rest are counted together as "other". */
+static void many_resources_counted_as_other(void **state)
+{
+	struct fx *fx = *state;
+	struct write_count other = {.res = "other"}, last = {.res = "r70.example.com"};
+	char res[32];
+
+	assert_int_equal(st_begin(fx->st), 0);
+	for (int i = 0; i < 80; i++) {
+		snprintf(res, sizeof(res), "r%d.example.com", i);
+		create(fx->st, res, "default", "x");
+	}
+	assert_int_equal(st_commit(fx->st), 0);
+	st_writes_each(fx->st, count_writes, &other);
+	st_writes_each(fx->st, count_writes, &last);
+	assert_int_equal(last.seen, 0);
+	assert_int_equal(other.n[ST_ADDED], 80 - 63);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1157,6 +1238,8 @@ int main(void)
 	    T(ten_thousand_objects),
 	    T(private_values),
 	    T(schema_2_gains_private_values),
+	    T(writes_and_commits_counted),
+	    T(many_resources_counted_as_other),
 #undef T
 	};
 
