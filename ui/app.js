@@ -184,9 +184,10 @@ function peerText(peer) {
 	if (peer.ipBlock)
 		return peer.ipBlock.cidr;
 	const parts = [];
-	if (peer.namespaceSelector)
-		parts.push('ns ' + (labelSelector(peer.namespaceSelector) === 'all pods' ? 'any' :
-			labelSelector(peer.namespaceSelector)));
+	if (peer.namespaceSelector) {
+		const ns = labelSelector(peer.namespaceSelector);
+		parts.push(ns === 'all pods' ? 'all namespaces' : 'namespaces ' + ns);
+	}
 	if (peer.podSelector)
 		parts.push(labelSelector(peer.podSelector));
 	return parts.join(' / ');
@@ -311,7 +312,8 @@ function drawNamespace(svg, ns, top) {
 		const b = box(area, 'svc', 290, col.svc, 290,
 			[s.metadata.name, (s.spec.type || 'ClusterIP') + ' ' + (s.spec.clusterIP || ''),
 				ports || (s.spec.externalName ? '\u2192 ' + s.spec.externalName : 'no ports'),
-				eps.length + ' endpoint' + (eps.length === 1 ? '' : 's')],
+				s.spec.selector ? eps.length + ' endpoint' + (eps.length === 1 ? '' : 's')
+					: 'no selector: endpoints set apart'],
 			{service: keyOf(s), type: s.spec.type || 'ClusterIP', 'cluster-ip': s.spec.clusterIP || '',
 				endpoints: eps.map((p) => p.status.podIP).join(' ')});
 		boxes.set('svc:' + keyOf(s), b);
@@ -460,21 +462,42 @@ function highlight(f, src, ep) {
 		boxes.get('pod:' + ep)].filter(Boolean);
 	if (!layer || !way.length)
 		return;
+	const until = Date.now() + HOT_MS;
 	for (const b of way) {
 		b.g.classList.add('hot');
 		b.g.classList.toggle('denied', denied);
+		b.g.dataset.hotUntil = until;
 	}
-	let line = null;
-	if (way.length > 1) {
-		const pts = way.map((b) => (b.x + b.w / 2) + ',' + (b.y + b.h / 2)).join(' ');
-		line = el('polyline', {class: 'flow-line' + (denied ? ' denied' : ''), points: pts}, layer);
-	}
+	const lines = [];
+	for (let i = 1; i < way.length; i++)
+		lines.push(el('path', {class: 'flow-line' + (denied ? ' denied' : ''), d: between(way[i - 1], way[i])}, layer));
 	setTimeout(() => {
-		for (const b of way)
-			b.g.classList.remove('hot', 'denied');
-		if (line)
-			line.remove();
+		for (const b of way)	// unless a later flow lit it again
+			if (Number(b.g.dataset.hotUntil) <= until)
+				b.g.classList.remove('hot', 'denied');
+		lines.forEach((l) => l.remove());
 	}, HOT_MS);
+}
+
+// A curve from the side of box a that faces box b to b's facing side.
+function between(a, b) {
+	let x1, y1, x2, y2;
+	if (b.x >= a.x + a.w || b.x + b.w <= a.x) {
+		const right = b.x >= a.x + a.w;
+		x1 = right ? a.x + a.w : a.x;
+		x2 = right ? b.x : b.x + b.w;
+		y1 = a.y + a.h / 2;
+		y2 = b.y + b.h / 2;
+		const mx = (x1 + x2) / 2;
+		return `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`;
+	}
+	const down = b.y >= a.y;
+	x1 = a.x + a.w / 2;
+	x2 = b.x + b.w / 2;
+	y1 = down ? a.y + a.h : a.y;
+	y2 = down ? b.y : b.y + b.h;
+	const my = (y1 + y2) / 2;
+	return `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}`;
 }
 
 function filterRow(tr) {
