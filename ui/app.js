@@ -87,10 +87,11 @@ async function watch(path, rv, onEvent) {
 }
 
 // List, then watch, for ever; onList takes the items, onEvent each event.
-async function follow(name, path, onList, onEvent) {
+// listQuery narrows the list alone ("?limit=N").
+async function follow(name, path, onList, onEvent, listQuery = '') {
 	for (;;) {
 		try {
-			const list = await getJSON(path);
+			const list = await getJSON(path + listQuery);
 			let rv = list.metadata.resourceVersion;
 			onList(list.items || []);
 			live.add(name);
@@ -538,7 +539,7 @@ function main() {
 	}, (type, f) => {
 		if (type === 'ADDED')
 			addFlow(f, true);
-	});
+	}, '?limit=' + MAX_FLOWS);
 	$('f-namespace').addEventListener('change', () => {
 		draw();
 		[...$('flows').tBodies[0].rows].forEach(filterRow);

@@ -185,6 +185,13 @@ page_wait "the flow table: $FE -> api-service -> an api pod, Allowed" 20 \
 	"!!document.querySelector('tr.flow[data-verdict=\"Allowed\"][data-source=\"default/$FE\"][data-service=\"default/api-service\"][data-destination^=\"default/api-\"]')"
 page_wait "a denied flow, in red, with the policy that denied it" 20 \
 	"(r => r && r.textContent.includes('default/api-network-policy') && getComputedStyle(r).color === 'rgb(183, 28, 28)')(document.querySelector('tr.flow[data-verdict=\"Denied\"][data-source=\"default/$OTHER\"]'))"
+# A DNS query from a pod: its name and answer in the table.
+if command -v nslookup >/dev/null; then
+	timeout 30 kubectl -s "$SERVER" --cache-dir "$TMP/kcache" exec "$FE" -- \
+		nslookup -timeout=2 -retry=1 api-service >/dev/null || fail "nslookup api-service in $FE"
+	page_wait "a DNS flow: api-service's name and its cluster IP" 20 \
+		"[...document.querySelectorAll('tr.flow[data-module=\"dns\"]')].some(r => r.textContent.includes('api-service.default.svc.cluster.local') && r.textContent.includes('$CIP'))"
+fi
 page_eval "document.getElementById('f-verdict').value = 'Denied'; document.getElementById('f-verdict').dispatchEvent(new Event('input')); 1" >/dev/null
 page_wait "the verdict filter shows denied flows only" 5 \
 	"[...document.querySelectorAll('tr.flow:not(.hidden)')].every(r => r.dataset.verdict === 'Denied')"
