@@ -119,6 +119,11 @@ code=$(c -o "$TMP/body" -D "$TMP/head" -w '%{http_code}' "$HTTPS/ui/")
 echo "ok - HTTPS /ui/ without a token: 401 and the login form"
 code=$(c -o /dev/null -w '%{http_code}' "$HTTPS/api/v1/pods")
 [ "$code" = 401 ] || fail "HTTPS /api/v1/pods without a token: $code"
+code=$(c -o "$TMP/body" -w '%{http_code}' "$HTTPS/ui/app.js")
+[ "$code" = 401 ] && grep -q 'id="login"' "$TMP/body" || fail "HTTPS /ui/app.js without a token: $code"
+code=$(c -o /dev/null -w '%{http_code}' "$HTTPS/ui/style.css")
+[ "$code" = 200 ] || fail "HTTPS /ui/style.css (the login form's) without a token: $code"
+echo "ok - without a token the page's files are 401 too, but the form's style"
 code=$(c -o "$TMP/body" -D "$TMP/head" -w '%{http_code}' --data-urlencode "token=x${TOKEN:1}" "$HTTPS/ui/login")
 [ "$code" = 401 ] && grep -q 'id="login-error"' "$TMP/body" && ! grep -qi '^set-cookie' "$TMP/head" ||
 	fail "a wrong token: $code $(cat "$TMP/head")"
