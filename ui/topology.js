@@ -179,7 +179,7 @@ function drawNamespace(svg, ns, top) {
 			[s.metadata.name, (s.spec.type || 'ClusterIP') + ' ' + (s.spec.clusterIP || ''),
 				ports || (s.spec.externalName ? '\u2192 ' + s.spec.externalName : 'no ports'),
 				s.spec.selector ? eps.length + ' endpoint' + (eps.length === 1 ? '' : 's')
-					: 'no selector: endpoints set apart'],
+					: 'no selector'],
 			{service: keyOf(s), type: s.spec.type || 'ClusterIP', 'cluster-ip': s.spec.clusterIP || '',
 				endpoints: eps.map((p) => p.status.podIP).join(' ')});
 		boxes.set('svc:' + keyOf(s), b);
