@@ -224,8 +224,10 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
 		/* Answered before the body is read: kube-apiserver's
 		 * authentication filter runs first, and its 401 is this
 		 * Status (filters/authentication.go, Unauthorized()). */
-		if (api_secure_conn(conn) && !api_secure_allowed(api, conn, url)) {
+		if (api_secure_conn(conn) && !api_secure_allowed(api, conn, method, url)) {
 			req->unauthorized = true;
+			if (api_ui_unauthorized(req, url))
+				return MHD_YES;
 			return api_reply_status(req, api_status(401, "Unauthorized",
 								"Unauthorized", NULL));
 		}
@@ -237,9 +239,12 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
 	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
+		/* The login form, open to anyone on the HTTPS port, holds a token. */
+		size_t max = strcmp(req->url, "/ui/login") == 0 ? API_UI_LOGIN_MAX_BODY
+								 : API_MAX_BODY;
 
 		*upload_data_size = 0;
-		if (req->body_too_large || req->body_len + n > API_MAX_BODY) {
+		if (req->body_too_large || req->body_len + n > max) {
 			req->body_too_large = true;
 			return MHD_YES;
 		}
@@ -261,12 +266,14 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
 		return MHD_YES; /* already answered */
 
 	k1s_debug("api", "%s %s", method, url);
-	if (req->body_too_large)
-		return api_reply_status(req, api_status(413, "RequestEntityTooLarge",
-							"the request body is too large: the limit "
-							"is 3145728 bytes",
-							NULL));
-	if (api_health_handle(req, url) || api_ca_handle(req, url) ||
+	if (req->body_too_large) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "the request body is too large: the limit is %u bytes",
+			 strcmp(url, "/ui/login") == 0 ? API_UI_LOGIN_MAX_BODY : API_MAX_BODY);
+		return api_reply_status(req, api_status(413, "RequestEntityTooLarge", msg, NULL));
+	}
+	if (api_health_handle(req, url) || api_ui_handle(req, url) || api_ca_handle(req, url) ||
 	    api_secure_handle(req, url) || api_view_handle(req, url) || api_disc_handle(req, url) ||
 	    api_metrics_handle(req, url))
 		return MHD_YES;

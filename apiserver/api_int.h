@@ -188,11 +188,49 @@ void api_secure_free(struct api *api);
 /* Whether a connection came over TLS, and may have what url names:
  * a valid bearer token, or a public path (health, version). */
 bool api_secure_conn(struct MHD_Connection *conn);
-bool api_secure_allowed(struct api *api, struct MHD_Connection *conn, const char *url);
+bool api_secure_allowed(struct api *api, struct MHD_Connection *conn, const char *method,
+			const char *url);
+/* Whether s is the HTTPS port's token, compared in constant time. */
+bool api_secure_token_ok(struct api *api, const char *s);
+/* The live page's cookie value (a random secret of this run, never the
+ * token), NULL when there is no HTTPS port. */
+const char *api_secure_ui_cookie(struct api *api);
 /* GET /k1s/kubeconfig: 1 when it was that path (and is answered). */
 int api_secure_handle(struct api_req *req, const char *url);
 /* The kubeconfig for the HTTPS port (k1s_pki_free()), NULL when none. */
 char *api_kubeconfig(struct api *api);
+
+/* ---- api_ui.c: the live page, ui/ ---- */
+
+/* One of ui/'s files, as ui/embed.py writes them into api_ui_files.c;
+ * the table ends with a NULL name. */
+struct api_ui_file {
+	const char *uf_name;		/* "app.js"; index.html answers /ui/ */
+	const char *uf_type;		/* its Content-Type */
+	const char *uf_etag;		/* a quoted hash of its bytes */
+	const unsigned char *uf_data;
+	size_t uf_len;
+};
+extern const struct api_ui_file api_ui_files[];
+
+/* The login POST's largest body: a form with one token. */
+#define API_UI_LOGIN_MAX_BODY 1024u
+/* The name of the cookie the login sets on the HTTPS port. */
+#define API_UI_COOKIE "k1s-ui"
+
+/* /ui, /ui/ and the files under it, and POST /ui/login: 1 when url is
+ * the page's (and is answered), 0 when not. */
+int api_ui_handle(struct api_req *req, const char *url);
+/* The 401 of the HTTPS port for the page's paths: the login form rather
+ * than a Status, so that a browser shows where the token goes. 1 when
+ * url is the page's (and is answered), 0 when not. */
+int api_ui_unauthorized(struct api_req *req, const char *url);
+/* The value of `key` in an application/x-www-form-urlencoded body of
+ * len bytes, percent- and '+'-decoded into out (NUL-terminated): its
+ * length, -ENOENT when absent, -EINVAL when malformed (a bad escape, a
+ * NUL), -ENOSPC when longer than outlen - 1. */
+int api_ui_form_value(const char *body, size_t len, const char *key, char *out,
+		      size_t outlen);
 
 /* libmicrohttpd's callbacks, for both daemons. */
 enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const char *url,

@@ -50,6 +50,7 @@ struct api_secure {
 	struct MHD_Daemon *draining[MAX_DRAINING];
 	char *draining_pem[MAX_DRAINING][2];
 	char token[128];
+	char ui_cookie[65];		/* the live page's session, api_ui.c: hex of 32 random bytes */
 	char sans[1024];		/* the addresses of the certificate in force */
 	time_t not_after;
 	int64_t next_check_ms;
@@ -385,6 +386,20 @@ int api_secure_new(struct api *api)
 		free(s);
 		return err;
 	}
+	/* A secret of this run, not the token: a cookie that leaks reads
+	 * until the next start and never writes. */
+	{
+		unsigned char rnd[32];
+
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+			explicit_bzero(s->token, sizeof(s->token));
+			free(s);
+			return -EIO;
+		}
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			snprintf(s->ui_cookie + 2 * i, 3, "%02x", rnd[i]);
+		explicit_bzero(rnd, sizeof(rnd));
+	}
 	s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->listen_fd < 0 ||
 	    setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int)) < 0 ||
@@ -494,6 +509,7 @@ void api_secure_free(struct api *api)
 	wipe_free(s->crt);
 	wipe_free(s->key);
 	explicit_bzero(s->token, sizeof(s->token));
+	explicit_bzero(s->ui_cookie, sizeof(s->ui_cookie));
 	free(s);
 	api->secure = NULL;
 }
@@ -519,29 +535,73 @@ static bool public_path(const char *url)
 	return false;
 }
 
-bool api_secure_allowed(struct api *api, struct MHD_Connection *conn, const char *url)
+/* Equal strings, in a time that depends on their lengths only. */
+static bool same_secret(const char *a, const char *want)
+{
+	size_t n = strlen(a), wn = strlen(want);
+	unsigned char diff = 0;
+
+	if (n != wn || n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(a[i] ^ want[i]);
+	return diff == 0;
+}
+
+bool api_secure_token_ok(struct api *api, const char *s)
+{
+	return api->secure && same_secret(s, api->secure->token);
+}
+
+const char *api_secure_ui_cookie(struct api *api)
+{
+	return api->secure ? api->secure->ui_cookie : NULL;
+}
+
+/* The live page's cookie reads, and only reads: GET and HEAD, but not an
+ * upgrade to a stream (exec, attach, port-forward over WebSocket), nor a
+ * subresource that acts on a pod, nor the kubeconfig, which holds the
+ * token. So a page of another site cannot write with it (besides
+ * SameSite=Strict, which keeps browsers from sending it there). */
+static bool cookie_allowed(struct api *api, struct MHD_Connection *conn, const char *method,
+			   const char *url)
+{
+	static const char *const acts[] = {"exec", "attach", "portforward", "proxy"};
+	const char *c = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, API_UI_COOKIE);
+	struct api_path p;
+
+	if (!c || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) ||
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Upgrade") ||
+	    strcmp(url, "/k1s/kubeconfig") == 0)
+		return false;
+	if (api_path_parse(url, &p) == 1)
+		for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
+			if (strcmp(p.sub, acts[i]) == 0)
+				return false;
+	return same_secret(c, api->secure->ui_cookie);
+}
+
+bool api_secure_allowed(struct api *api, struct MHD_Connection *conn, const char *method,
+			const char *url)
 {
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-	const char *tok, *want = api->secure ? api->secure->token : NULL;
-	size_t n, wn;
-	unsigned char diff = 0;
 
 	if (public_path(url))
 		return true;
-	if (!auth || !want)
+	if (!api->secure)
 		return false;
+	/* The login form's target checks the token it carries itself; the
+	 * login form's style is no secret. */
+	if ((strcmp(url, "/ui/login") == 0 && strcmp(method, "POST") == 0) ||
+	    strcmp(url, "/ui/style.css") == 0)
+		return true;
+	if (!auth)
+		return cookie_allowed(api, conn, method, url);
 	/* The bearer token authenticator's reading: "Bearer" in any case, one
 	 * space, the token, nothing after it. */
 	if (strncasecmp(auth, "Bearer ", 7) != 0)
 		return false;
-	tok = auth + 7;
-	n = strlen(tok);
-	wn = strlen(want);
-	if (n != wn || n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned char)(tok[i] ^ want[i]);
-	return diff == 0;
+	return same_secret(auth + 7, api->secure->token);
 }
 
 int api_secure_handle(struct api_req *req, const char *url)
