@@ -75,8 +75,10 @@ bool pol_ready(const struct pol *pol);
  * any of its programs start (a face's address answers): makes the view
  * know the pod at `ip` (its labels, namespace and containerPorts, from
  * `pod`) before the store says so, and enforces it. 0 once its rules, and
- * the rules of every pod its labels concern, are in the kernel; a
- * negative errno when they could not be (the runtime tries again). */
+ * the rules of every pod its labels concern, are in the kernel (with no
+ * NetworkPolicy at all there are none: 0 at once, the view takes the pod
+ * in on the next pass); a negative errno when they could not be (the
+ * runtime tries again). */
 int pol_admit_pod(struct pol *pol, const json_t *pod, const char *ip);
 
 /* ---- the evaluator ---- */
