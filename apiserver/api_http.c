@@ -257,7 +257,7 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
 		req->body[req->body_len] = '\0';
 		return MHD_YES;
 	}
-	if (req->watch)
+	if (req->watch || req->flow_watch)
 		return MHD_YES; /* already answered */
 
 	k1s_debug("api", "%s %s", method, url);
@@ -267,7 +267,8 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
 							"is 3145728 bytes",
 							NULL));
 	if (api_health_handle(req, url) || api_ca_handle(req, url) ||
-	    api_secure_handle(req, url) || api_view_handle(req, url) || api_disc_handle(req, url))
+	    api_secure_handle(req, url) || api_flows_handle(req, url) ||
+	    api_view_handle(req, url) || api_disc_handle(req, url))
 		return MHD_YES;
 	r = api_path_parse(url, &p);
 	if (r == 0 || r < 0)
@@ -287,6 +288,8 @@ void api_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		return;
 	if (req->watch)
 		api_watch_end(req->watch);
+	if (req->flow_watch)
+		api_flows_watch_end(req->flow_watch);
 	free(req->url);
 	free(req->body);
 	free(req);
@@ -387,6 +390,7 @@ fail:
 	api_admit_free(api->adm);
 	json_decref(api->foreground);
 	json_decref(api->terminating);
+	api_flows_free(api);
 	free(api);
 	return NULL;
 }
@@ -431,6 +435,7 @@ void api_free(struct api *api)
 	if (!api)
 		return;
 	api_watch_close_all(api);
+	api_flows_close_all(api);
 	api_stream_close_all(api);
 	if (api->mhd) {
 		/* Streams were resumed above; one pass lets them finish. */
@@ -465,6 +470,9 @@ int api_timeout_ms(struct api *api)
 		m = t > 60000 ? 60000 : (int)t;
 	if (w >= 0 && (m < 0 || w < m))
 		m = w;
+	w = api_flows_next_ms(api);
+	if (w >= 0 && (m < 0 || w < m))
+		m = w;
 	w = api_ns_next_ms(api);
 	if (w >= 0 && (m < 0 || w < m))
 		m = w;
@@ -488,5 +496,6 @@ void api_run(struct api *api)
 	if (json_object_size(api->terminating))
 		api_ns_sweep(api);
 	api_watch_tick(api);
+	api_flows_tick(api);
 	api_serve(api);
 }

@@ -143,6 +143,7 @@ struct api {
 		void *arg;
 	} views[API_MAX_VIEWS];		/* the modules' views, api_add_view() */
 	int nviews;
+	struct api_flows *flows;	/* /k1s/flows, api_flows.c; NULL: no ring yet */
 	bool shutting_down;		/* api_shutdown_begin() */
 	char check_why[256];		/* the reason of the last failed built-in check */
 };
@@ -158,6 +159,7 @@ struct api_req {
 	bool body_too_large;
 	bool unauthorized;		/* answered 401 at once; nothing more is done */
 	struct api_watch *watch;	/* set when the answer is a watch stream */
+	struct api_flow_watch *flow_watch;	/* or a watch of /k1s/flows */
 	char warning[512];		/* a Warning header for the reply */
 };
 
@@ -324,6 +326,42 @@ int api_ns_next_ms(const struct api *api);
 void api_ns_resume(struct api *api);
 /* The store key for a resource: "services", "deployments.apps". */
 void api_res_key(char *buf, size_t len, const struct k1s_resource *r);
+
+/* The request's query string as a view gets it (api_view_fn), into out
+ * (API_VIEW_QUERY_MAX + 1 bytes): 0, or -E2BIG when longer. */
+int api_req_query(struct api_req *req, char *out);
+
+/* ---- api_flows.c: /k1s/flows, the modules' flow rings listed and
+ * watched (api_add_flows) ---- */
+
+#define API_FLOWS_RINGS 8
+#define API_FLOWS_WATCHES 16		/* more at once get 429 */
+#define API_FLOWS_TIMEOUT_S 1800	/* a watch's default timeoutSeconds */
+#define API_FLOWS_TIMEOUT_MAX_S 3600
+#define API_FLOWS_POLL_MS 100		/* how often waiting watches look at the rings */
+
+struct api_flow_watch;
+
+/* A checked query (api_flows_query.c). */
+struct api_flows_q {
+	char ns[64];			/* "": any */
+	char pod[254];			/* "": any */
+	char module[16];		/* "": any */
+	int verdict;			/* -1 any, 0 Allowed, 1 Denied */
+	int64_t limit;			/* 0: none */
+	bool watch, bookmarks;
+	uint64_t rv;			/* resourceVersion; 0: none */
+	int64_t timeout_s;
+};
+/* 0, or -EINVAL with a message for a 400 Status. */
+int api_flows_parse(const char *query, struct api_flows_q *q, char *msg, size_t len);
+/* GET /k1s/flows: 1 when it was that path (and is answered). */
+int api_flows_handle(struct api_req *req, const char *url);
+int api_flows_next_ms(struct api *api);
+void api_flows_tick(struct api *api);
+void api_flows_watch_end(struct api_flow_watch *w);
+void api_flows_close_all(struct api *api);
+void api_flows_free(struct api *api);
 
 /* ---- api_watch.c: watch streams ---- */
 

@@ -986,6 +986,10 @@ static int serve(int argc, char **argv)
 	    (pol && api_add_check(api, "policy", policy_check, pol) < 0) ||
 	    (pol && api_add_view(api, "/k1s/policy/verdict", verdict, &vview) < 0) ||
 	    (pol && api_add_view(api, "/k1s/policy/drops", drops, pol) < 0) ||
+	    (dp && api_add_flows(api, dp_flows(dp)) < 0) ||
+	    (ing && api_add_flows(api, ing_flows(ing)) < 0) ||
+	    (dns && api_add_flows(api, dns_flows(dns)) < 0) ||
+	    (pol && api_add_flows(api, pol_flows(pol)) < 0) ||
 	    k1s_loop_hook(loop, start_hook, &start) < 0 ||
 	    k1s_loop_hook(loop, rev_check, st) < 0 || k1s_loop_hook(loop, trim_hook, &trim) < 0) {
 		k1s_err("main", "cannot set up the control loop");

@@ -14,6 +14,7 @@ struct k1s_loop;
 struct pod_rt;
 struct k1s_writer;
 struct json_t;
+struct k1s_flow_ring;
 
 /* Issues the HTTPS port's certificate for these names and addresses
  * (NULL-terminated): PEMs of the certificate, its key and the CA that
@@ -88,6 +89,11 @@ int api_query_param(const char *query, const char *key, char *buf, size_t len);
  * has no IP yet) with a message for the client in msg. */
 int api_lookup_addr(struct api *api, const char *peer, char *ip, size_t len, char *msg,
 		    size_t msglen);
+/* Serves the records of `ring` (k1s_flow.h, the module's; borrowed, it
+ * must outlive the API) at /k1s/flows, listed and watched, with the other
+ * rings given: the dataplane's, the ingress's, DNS's, NetworkPolicy's.
+ * NULL is ignored. 0, or -ENOSPC past 8 rings, -ENOMEM. */
+int api_add_flows(struct api *api, struct k1s_flow_ring *ring);
 /* From now on /readyz fails its `shutdown` check while the others still
  * pass, as kube-apiserver's does once it is told to terminate. */
 void api_shutdown_begin(struct api *api);
