@@ -703,6 +703,11 @@ void api_flows_watch_end(struct api_flow_watch *w)
 	free(w);
 }
 
+int api_flows_watching(const struct api *api)
+{
+	return api->flows ? api->flows->nwatches : 0;
+}
+
 void api_flows_close_all(struct api *api)
 {
 	if (!api->flows)

@@ -361,6 +361,8 @@ int api_flows_next_ms(struct api *api);
 void api_flows_tick(struct api *api);
 void api_flows_watch_end(struct api_flow_watch *w);
 void api_flows_close_all(struct api *api);
+/* Flow watches open now. */
+int api_flows_watching(const struct api *api);
 void api_flows_free(struct api *api);
 
 /* ---- api_watch.c: watch streams ---- */
