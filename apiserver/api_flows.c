@@ -50,6 +50,8 @@ struct api_flows {
 	json_t *by_ip, *by_key;
 	struct api_flow_watch *watches;
 	int nwatches;
+	uint64_t tick_seq;		/* k1s_flow_last_seq() at the last tick */
+	bool busy;			/* many records since: look sooner */
 };
 
 struct api_flow_watch {
@@ -664,7 +666,7 @@ int api_flows_next_ms(struct api *api)
 		return -1;
 	for (struct api_flow_watch *w = fl->watches; w; w = w->next)
 		if (w->suspended)
-			return API_FLOWS_POLL_MS;
+			return fl->busy ? API_FLOWS_BUSY_POLL_MS : API_FLOWS_POLL_MS;
 	return -1;
 }
 
@@ -676,6 +678,11 @@ void api_flows_tick(struct api *api)
 
 	if (!fl)
 		return;
+	/* A ring holds a second of a busy dataplane's connections or less:
+	 * at more than a few hundred flows a second, watches look ten times
+	 * as often, so as not to fall behind the rings (and get a 410). */
+	fl->busy = last - fl->tick_seq > API_FLOWS_BUSY;
+	fl->tick_seq = last;
 	for (struct api_flow_watch *w = fl->watches; w; w = w->next) {
 		if (!w->suspended)
 			continue;

@@ -339,6 +339,8 @@ int api_req_query(struct api_req *req, char *out);
 #define API_FLOWS_TIMEOUT_S 1800	/* a watch's default timeoutSeconds */
 #define API_FLOWS_TIMEOUT_MAX_S 3600
 #define API_FLOWS_POLL_MS 100		/* how often waiting watches look at the rings */
+#define API_FLOWS_BUSY_POLL_MS 10	/* ... when more than API_FLOWS_BUSY records */
+#define API_FLOWS_BUSY 32		/* came since the last look */
 
 struct api_flow_watch;
 
