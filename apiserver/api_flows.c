@@ -50,8 +50,9 @@ struct api_flows {
 	json_t *by_ip, *by_key;
 	struct api_flow_watch *watches;
 	int nwatches;
-	uint64_t tick_seq;		/* k1s_flow_last_seq() at the last tick */
-	bool busy;			/* many records since: look sooner */
+	uint64_t tick_seq;		/* k1s_flow_last_seq() at tick_ms */
+	int64_t tick_ms;
+	bool busy;			/* many records a second: look sooner */
 };
 
 struct api_flow_watch {
@@ -362,7 +363,8 @@ static ssize_t read_all(struct api_flows *fl, const struct api_flows_q *q, uint6
 	size_t n = 0;
 	struct rec_ref *r;
 
-	st_follow(&fl->follow);
+	if (st_follow_behind(&fl->follow))
+		st_follow(&fl->follow);
 	for (int k = 0; k < fl->nrings; k++) {
 		const char *m = k1s_flow_ring_module(fl->rings[k]);
 
@@ -679,10 +681,14 @@ void api_flows_tick(struct api *api)
 	if (!fl)
 		return;
 	/* A ring holds a second of a busy dataplane's connections or less:
-	 * at more than a few hundred flows a second, watches look ten times
+	 * at more than API_FLOWS_BUSY flows a second, watches look ten times
 	 * as often, so as not to fall behind the rings (and get a 410). */
-	fl->busy = last - fl->tick_seq > API_FLOWS_BUSY;
-	fl->tick_seq = last;
+	if (k1s_now_ms() - fl->tick_ms >= API_FLOWS_BUSY_POLL_MS) {
+		fl->busy = (last - fl->tick_seq) * 1000 >
+			   (uint64_t)API_FLOWS_BUSY * (uint64_t)(k1s_now_ms() - fl->tick_ms);
+		fl->tick_seq = last;
+		fl->tick_ms = k1s_now_ms();
+	}
 	for (struct api_flow_watch *w = fl->watches; w; w = w->next) {
 		if (!w->suspended)
 			continue;

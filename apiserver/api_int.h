@@ -340,7 +340,7 @@ int api_req_query(struct api_req *req, char *out);
 #define API_FLOWS_TIMEOUT_MAX_S 3600
 #define API_FLOWS_POLL_MS 100		/* how often waiting watches look at the rings */
 #define API_FLOWS_BUSY_POLL_MS 10	/* ... when more than API_FLOWS_BUSY records */
-#define API_FLOWS_BUSY 32		/* came since the last look */
+#define API_FLOWS_BUSY 500		/* a second come */
 
 struct api_flow_watch;
 
