@@ -44,6 +44,7 @@ struct api_flows {
 	struct k1s_flow_ring *rings[API_FLOWS_RINGS];
 	int nrings;
 	struct k1s_flow *buf;		/* room for every ring's slots */
+	char text[API_FLOW_JSON_MAX];	/* one record as JSON */
 	size_t cap;
 	/* The pods' addresses: "ip" -> "ns/name", and back. */
 	struct st_follower follow;
@@ -166,132 +167,10 @@ void api_flows_free(struct api *api)
 	api->flows = NULL;
 }
 
-/* ---- records as JSON ---- */
-
-static const char *proto_name(uint8_t p)
-{
-	return p == 17 ? "UDP" : p == 132 ? "SCTP" : "TCP";
-}
-
-static const char *dns_type(uint16_t t, char *buf)
-{
-	switch (t) {
-	case 1: return "A";
-	case 2: return "NS";
-	case 5: return "CNAME";
-	case 6: return "SOA";
-	case 12: return "PTR";
-	case 15: return "MX";
-	case 16: return "TXT";
-	case 28: return "AAAA";
-	case 33: return "SRV";
-	case 255: return "ANY";
-	}
-	snprintf(buf, 16, "TYPE%u", t);
-	return buf;
-}
-
-static const char *rcode_name(uint16_t rc, char *buf)
-{
-	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-					    "NOTIMP", "REFUSED"};
-
-	if (rc < sizeof(names) / sizeof(names[0]))
-		return names[rc];
-	snprintf(buf, 16, "RCODE%u", rc);
-	return buf;
-}
-
 /* The pod at ip ("ns/name"), or NULL. */
 static const char *pod_at(struct api_flows *f, uint32_t ip)
 {
-	char s[K1S_IP4_STRLEN];
-
-	return ip ? json_string_value(json_object_get(f->by_ip, k1s_ip4_str(ip, s))) : NULL;
-}
-
-/* {"ip","port"} and, when the address is a pod's, "namespace" and "pod". */
-static json_t *peer(struct api_flows *f, uint32_t ip, uint16_t port)
-{
-	char s[K1S_IP4_STRLEN];
-	const char *pod = pod_at(f, ip), *slash = pod ? strchr(pod, '/') : NULL;
-	json_t *o = json_pack("{s:s,s:i}", "ip", k1s_ip4_str(ip, s), "port", port);
-
-	if (o && slash) {
-		json_object_set_new(o, "namespace", json_stringn(pod, (size_t)(slash - pod)));
-		json_object_set_new(o, "pod", json_string(slash + 1));
-	}
-	return o;
-}
-
-/* A space-separated list as a JSON array. */
-static json_t *words(const char *s)
-{
-	json_t *a = json_array();
-
-	while (a && *s) {
-		size_t n = strcspn(s, " ");
-
-		if (n)
-			json_array_append_new(a, json_stringn(s, n));
-		s += n;
-		s += *s == ' ';
-	}
-	return a;
-}
-
-static json_t *flow_json(struct api_flows *fl, const struct k1s_flow *f, const char *module)
-{
-	char seq[24], ts[40], tb[16], rb[16];
-	time_t sec = (time_t)(f->time_us / 1000000);
-	struct tm tm;
-	json_t *o;
-
-	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)f->seq);
-	gmtime_r(&sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "kind", "Flow", "apiVersion", "k1s.io/v1",
-		      "metadata", "name", seq, "resourceVersion", seq, "creationTimestamp", ts);
-	if (!o)
-		return NULL;
-	snprintf(ts + 19, sizeof(ts) - 19, ".%06lldZ", (long long)(f->time_us % 1000000));
-	json_object_set_new(o, "time", json_string(ts));
-	json_object_set_new(o, "module", json_string(module));
-	json_object_set_new(o, "protocol", json_string(proto_name(f->proto)));
-	json_object_set_new(o, "source", peer(fl, f->src, f->sport));
-	json_object_set_new(o, "destination", peer(fl, f->dst, f->dport));
-	if (f->service[0]) {
-		const char *slash = strchr(f->service, '/');
-
-		if (slash)
-			json_object_set_new(o, "service",
-					    json_pack("{s:s%,s:s}", "namespace", f->service,
-						      (size_t)(slash - f->service), "name",
-						      slash + 1));
-	}
-	if (f->ep)
-		json_object_set_new(o, "endpoint", peer(fl, f->ep, f->ep_port));
-	if (strcmp(module, "dataplane") == 0 || strcmp(module, "ingress") == 0)
-		json_object_set_new(o, "bytes",
-				    json_pack("{s:I,s:I}", "sent", (json_int_t)f->sent,
-					      "received", (json_int_t)f->received));
-	if (strcmp(module, "ingress") == 0) {
-		const char *sp = strchr(f->detail, ' ');
-		json_t *h = json_pack("{s:s%,s:s,s:s,s:i}", "method", f->detail,
-				      sp ? (size_t)(sp - f->detail) : strlen(f->detail), "host",
-				      f->name, "path", sp ? sp + 1 : "", "status", f->code);
-
-		json_object_set_new(o, "http", h);
-	}
-	if (strcmp(module, "dns") == 0)
-		json_object_set_new(o, "dns",
-				    json_pack("{s:s,s:s,s:s,s:o}", "name", f->name, "type",
-					      dns_type(f->qtype, tb), "rcode",
-					      rcode_name(f->code, rb), "answers", words(f->detail)));
-	json_object_set_new(o, "verdict", json_string(f->denied ? "Denied" : "Allowed"));
-	if (f->denied)
-		json_object_set_new(o, "policies", words(f->policies));
-	return o;
+	return api_flow_pod(f->by_ip, ip);
 }
 
 /* ---- reading the rings ---- */
@@ -421,10 +300,13 @@ static int list(struct api_req *req, struct api_flows *fl, const struct api_flow
 	}
 	for (size_t i = first; i < (size_t)n; i++) {
 		const struct k1s_flow *f = &fl->buf[refs[i].i];
+		size_t len;
 
-		if (matches(fl, q, f))
-			json_array_append_new(items, flow_json(fl, f, module_of(sp, fl->nrings,
-										refs[i].i)));
+		if (!matches(fl, q, f))
+			continue;
+		len = api_flow_json(f, module_of(sp, fl->nrings, refs[i].i), fl->by_ip, fl->text,
+				    sizeof(fl->text));
+		json_array_append_new(items, json_loadb(fl->text, len, 0, NULL));
 	}
 	free(refs);
 	snprintf(rv, sizeof(rv), "%llu", (unsigned long long)last);
@@ -492,7 +374,7 @@ static void refill(struct api_flow_watch *w)
 	struct api_flows *fl = w->api->flows;
 	struct span sp[API_FLOWS_RINGS];
 	struct rec_ref *refs;
-	uint64_t ev = evicted(fl, &w->q);
+	uint64_t ev = evicted(fl, &w->q), last = k1s_flow_last_seq();
 	int64_t now = k1s_now_ms();
 	ssize_t n;
 
@@ -516,9 +398,20 @@ static void refill(struct api_flow_watch *w)
 		}
 		w->gap_since = 0;
 		w->seq = f->seq;
-		if (matches(fl, &w->q, f))
-			emit(w, "ADDED", flow_json(fl, f, module_of(sp, fl->nrings, refs[i].i)));
+		if (matches(fl, &w->q, f)) {
+			static const char added[] = "{\"type\":\"ADDED\",\"object\":";
+			size_t len = api_flow_json(f, module_of(sp, fl->nrings, refs[i].i),
+						   fl->by_ip, fl->text, sizeof(fl->text));
+
+			put_out(w, added, sizeof(added) - 1);
+			put_out(w, fl->text, len);
+			put_out(w, "}\n", 2);
+		}
 	}
+	/* What the rings held is sent: the next records are after it, even
+	 * when the rings held none (their numbers are shared with others). */
+	if (w->initial && w->seq < last)
+		w->seq = last;
 	w->initial = false;
 	free(refs);
 }

@@ -357,6 +357,15 @@ struct api_flows_q {
 };
 /* 0, or -EINVAL with a message for a 400 Status. */
 int api_flows_parse(const char *query, struct api_flows_q *q, char *msg, size_t len);
+/* A flow record as JSON text (api_flows_json.c) into out, cap bytes
+ * (API_FLOW_JSON_MAX hold any record), the pods behind its addresses
+ * named from by_ip ("ip" -> "ns/name"): the length. */
+#define API_FLOW_JSON_MAX 8192
+struct k1s_flow;
+size_t api_flow_json(const struct k1s_flow *f, const char *module, const json_t *by_ip,
+		     char *out, size_t cap);
+/* The pod by_ip holds at ip ("ns/name"), or NULL. */
+const char *api_flow_pod(const json_t *by_ip, uint32_t ip);
 /* GET /k1s/flows: 1 when it was that path (and is answered). */
 int api_flows_handle(struct api_req *req, const char *url);
 int api_flows_next_ms(struct api *api);

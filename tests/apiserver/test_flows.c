@@ -329,6 +329,31 @@ static void watch_past_drops_is_410(void **state)
 		json_decref(l[i]);
 }
 
+/* A client's host and path are written escaped: quotes, backslashes,
+ * control bytes and bytes past ASCII (as \u00XX), so every line parses. */
+static void client_strings_are_escaped(void **state)
+{
+	struct env *e = *state;
+	struct k1s_flow_ring *ing = k1s_flow_ring_new("ingress", 4);
+	struct k1s_flow f = {.proto = 6, .src = IP(192, 0, 2, 9), .dport = 80, .code = 404};
+	json_t *it, *h;
+
+	assert_int_equal(api_add_flows(e->a.api, ing), 0);
+	K1S_FLOW_SET(f.name, "a\"b\\c\x01\xff.example");
+	K1S_FLOW_SET(f.detail, "GET /p?q=\"x\"\t\xc3\xa9");
+	k1s_flow_put(ing, &f);
+	it = items(e, "/k1s/flows?module=ingress");
+	assert_int_equal(json_array_size(it), 1);
+	h = json_object_get(json_array_get(it, 0), "http");
+	assert_string_equal(str(h, "method"), "GET");
+	assert_string_equal(str(h, "host"), "a\"b\\c\x01\xc3\xbf.example");
+	assert_string_equal(str(h, "path"), "/p?q=\"x\"\t\xc3\x83\xc2\xa9");
+	assert_int_equal(json_integer_value(json_object_get(h, "status")), 404);
+	assert_null(json_object_get(json_array_get(it, 0), "service"));
+	json_decref(it);
+	k1s_flow_ring_free(ing);	/* the API reads rings only when asked */
+}
+
 static void too_many_watches_is_429(void **state)
 {
 	struct env *e = *state;
@@ -360,6 +385,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(watch_after_a_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(watch_past_drops_is_410, setup, teardown),
 		cmocka_unit_test_setup_teardown(too_many_watches_is_429, setup, teardown),
+		cmocka_unit_test_setup_teardown(client_strings_are_escaped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
