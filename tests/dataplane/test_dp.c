@@ -517,6 +517,19 @@ static void udp_through_a_service(void **state)
 	assert_int_equal(send(fd, "query", 5, 0), 5);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 6);
 	assert_memory_equal(buf, "Vquery", 6);
+	{
+		/* The flow to U ended when U left: one record of its three
+		 * datagrams each way. */
+		struct k1s_flow f = last_flow(fx);
+
+		assert_int_equal(f.proto, IPPROTO_UDP);
+		assert_string_equal(f.service, "default/dns");
+		assert_int_equal(f.dst, ntohl(inet_addr("10.253.77.15")));
+		assert_int_equal(f.dport, 53);
+		assert_int_equal(f.ep_port, u.port);
+		assert_int_equal(f.sent, 15);
+		assert_int_equal(f.received, 18);
+	}
 	close(fd);
 	backend_stop(&v);
 	del(fx, "services", "dns");
