@@ -262,7 +262,7 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
 		req->body[req->body_len] = '\0';
 		return MHD_YES;
 	}
-	if (req->watch)
+	if (req->watch || req->flow_watch)
 		return MHD_YES; /* already answered */
 
 	k1s_debug("api", "%s %s", method, url);
@@ -274,8 +274,8 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
 		return api_reply_status(req, api_status(413, "RequestEntityTooLarge", msg, NULL));
 	}
 	if (api_health_handle(req, url) || api_ui_handle(req, url) || api_ca_handle(req, url) ||
-	    api_secure_handle(req, url) || api_view_handle(req, url) || api_disc_handle(req, url) ||
-	    api_metrics_handle(req, url))
+	    api_secure_handle(req, url) || api_flows_handle(req, url) ||
+	    api_view_handle(req, url) || api_disc_handle(req, url) || api_metrics_handle(req, url))
 		return MHD_YES;
 	r = api_path_parse(url, &p);
 	if (r == 0 || r < 0)
@@ -295,6 +295,8 @@ void api_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		return;
 	if (req->watch)
 		api_watch_end(req->watch);
+	if (req->flow_watch)
+		api_flows_watch_end(req->flow_watch);
 	free(req->url);
 	free(req->body);
 	free(req);
@@ -395,6 +397,7 @@ fail:
 	api_admit_free(api->adm);
 	json_decref(api->foreground);
 	json_decref(api->terminating);
+	api_flows_free(api);
 	free(api);
 	return NULL;
 }
@@ -439,6 +442,7 @@ void api_free(struct api *api)
 	if (!api)
 		return;
 	api_watch_close_all(api);
+	api_flows_close_all(api);
 	api_stream_close_all(api);
 	if (api->mhd) {
 		/* Streams were resumed above; one pass lets them finish. */
@@ -473,6 +477,9 @@ int api_timeout_ms(struct api *api)
 		m = t > 60000 ? 60000 : (int)t;
 	if (w >= 0 && (m < 0 || w < m))
 		m = w;
+	w = api_flows_next_ms(api);
+	if (w >= 0 && (m < 0 || w < m))
+		m = w;
 	w = api_ns_next_ms(api);
 	if (w >= 0 && (m < 0 || w < m))
 		m = w;
@@ -496,5 +503,6 @@ void api_run(struct api *api)
 	if (json_object_size(api->terminating))
 		api_ns_sweep(api);
 	api_watch_tick(api);
+	api_flows_tick(api);
 	api_serve(api);
 }

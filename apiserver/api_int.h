@@ -150,6 +150,7 @@ struct api {
 	} metrics[API_MAX_METRICS];	/* the modules' sources, api_add_metrics() */
 	int nmetrics;
 	double start_time;		/* of the process, read once for /metrics */
+	struct api_flows *flows;	/* /k1s/flows, api_flows.c; NULL: no ring yet */
 	bool shutting_down;		/* api_shutdown_begin() */
 	char check_why[256];		/* the reason of the last failed built-in check */
 };
@@ -165,6 +166,7 @@ struct api_req {
 	bool body_too_large;
 	bool unauthorized;		/* answered 401 at once; nothing more is done */
 	struct api_watch *watch;	/* set when the answer is a watch stream */
+	struct api_flow_watch *flow_watch;	/* or a watch of /k1s/flows */
 	char warning[512];		/* a Warning header for the reply */
 };
 
@@ -374,6 +376,55 @@ int api_ns_next_ms(const struct api *api);
 void api_ns_resume(struct api *api);
 /* The store key for a resource: "services", "deployments.apps". */
 void api_res_key(char *buf, size_t len, const struct k1s_resource *r);
+
+/* The request's query string as a view gets it (api_view_fn), into out
+ * (API_VIEW_QUERY_MAX + 1 bytes): 0, or -E2BIG when longer. */
+int api_req_query(struct api_req *req, char *out);
+
+/* ---- api_flows.c: /k1s/flows, the modules' flow rings listed and
+ * watched (api_add_flows) ---- */
+
+#define API_FLOWS_RINGS 8
+#define API_FLOWS_WATCHES 16		/* more at once get 429 */
+#define API_FLOWS_TIMEOUT_S 1800	/* a watch's default timeoutSeconds */
+#define API_FLOWS_TIMEOUT_MAX_S 3600
+#define API_FLOWS_POLL_MS 100		/* how often waiting watches look at the rings */
+#define API_FLOWS_BUSY_POLL_MS 10	/* ... when more than API_FLOWS_BUSY records */
+#define API_FLOWS_BUSY 500		/* a second come */
+
+struct api_flow_watch;
+
+/* A checked query (api_flows_query.c). */
+struct api_flows_q {
+	char ns[64];			/* "": any */
+	char pod[254];			/* "": any */
+	char module[16];		/* "": any */
+	int verdict;			/* -1 any, 0 Allowed, 1 Denied */
+	int64_t limit;			/* 0: none */
+	bool watch, bookmarks;
+	uint64_t rv;			/* resourceVersion; 0: none */
+	int64_t timeout_s;
+};
+/* 0, or -EINVAL with a message for a 400 Status. */
+int api_flows_parse(const char *query, struct api_flows_q *q, char *msg, size_t len);
+/* A flow record as JSON text (api_flows_json.c) into out, cap bytes
+ * (API_FLOW_JSON_MAX hold any record), the pods behind its addresses
+ * named from by_ip ("ip" -> "ns/name"): the length. */
+#define API_FLOW_JSON_MAX 8192
+struct k1s_flow;
+size_t api_flow_json(const struct k1s_flow *f, const char *module, const json_t *by_ip,
+		     char *out, size_t cap);
+/* The pod by_ip holds at ip ("ns/name"), or NULL. */
+const char *api_flow_pod(const json_t *by_ip, uint32_t ip);
+/* GET /k1s/flows: 1 when it was that path (and is answered). */
+int api_flows_handle(struct api_req *req, const char *url);
+int api_flows_next_ms(struct api *api);
+void api_flows_tick(struct api *api);
+void api_flows_watch_end(struct api_flow_watch *w);
+void api_flows_close_all(struct api *api);
+/* Flow watches open now. */
+int api_flows_watching(const struct api *api);
+void api_flows_free(struct api *api);
 
 /* ---- api_watch.c: watch streams ---- */
 

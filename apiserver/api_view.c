@@ -222,6 +222,22 @@ bad:
 	return -EINVAL;
 }
 
+int api_req_query(struct api_req *req, char *out)
+{
+	struct query_buf *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return -ENOMEM;
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, add_arg, q);
+	if (q->too_long) {
+		free(q);
+		return -E2BIG;
+	}
+	memcpy(out, q->s, q->len + 1);
+	free(q);
+	return 0;
+}
+
 /* ---- answering ---- */
 
 int api_view_handle(struct api_req *req, const char *url)

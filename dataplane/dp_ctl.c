@@ -13,6 +13,7 @@
 
 #include "dp_int.h"
 #include "k1s_err.h"
+#include "k1s_flow.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
@@ -183,7 +184,8 @@ struct dp *dp_new(struct st *st, struct k1s_loop *loop, const struct k1s_writer 
 	if (n < 1)
 		n = 1;
 	dp->loops = calloc((size_t)n, sizeof(*dp->loops));
-	if (!dp->todo || !dp->lb_pending || !dp->loops ||
+	dp->flows = k1s_flow_ring_new("dataplane", DP_FLOWS);
+	if (!dp->todo || !dp->lb_pending || !dp->loops || !dp->flows ||
 	    k1s_pub_init(&dp->pub, n, give_back, dp) < 0) {
 		e = -ENOMEM;
 		goto fail;
@@ -203,6 +205,11 @@ fail:
 	if (err)
 		*err = e;
 	return NULL;
+}
+
+struct k1s_flow_ring *dp_flows(struct dp *dp)
+{
+	return dp->flows;
 }
 
 /* As ctrl_free(): the loop cannot drop a hook, so dp_free() is for after
@@ -232,6 +239,7 @@ void dp_free(struct dp *dp)
 	free(dp->reserved);
 	dp_aff_free(dp);
 	pthread_mutex_destroy(&dp->aff_mu);
+	k1s_flow_ring_free(dp->flows);
 	/* After the loops: no transparent socket is left to answer. */
 	if (dp->host_touched && !(dp->host_shared && dp->host_shared()))
 		dp_host_teardown();

@@ -24,6 +24,9 @@
 
 enum dp_proto { DP_TCP, DP_UDP };
 
+/* Flow records kept (k1s_flow.h): the last connections and UDP flows. */
+#define DP_FLOWS 1024
+
 /* One service port: where its traffic goes. */
 struct dp_svc {
 	uint32_t nep;
@@ -31,6 +34,8 @@ struct dp_svc {
 	uint32_t affinity_s;		/* ClientIP affinity timeout; 0 = none */
 	bool local_policy;		/* externalTrafficPolicy: Local */
 	uint64_t id;			/* the same across snapshots */
+	uint32_t key;			/* its Service's "ns/name": at the
+					 * snapshot's keys + key */
 };
 
 /* ClientIP affinity: the endpoint a client last reached, per service
@@ -70,7 +75,15 @@ struct dp_snap {
 	struct dp_svc *svc;
 	struct dp_lsn *lsn;
 	struct sockaddr_in *eps;	/* svc[].eps point into it */
+	char *keys;			/* the Services' "ns/name", each ended */
+	uint32_t nkeys, cap_keys;	/* bytes */
 };
+
+/* The Service "ns/name" of one of s's service ports. */
+static inline const char *dp_svc_key(const struct dp_snap *s, const struct dp_svc *sv)
+{
+	return s->keys + sv->key;
+}
 
 static inline struct dp_snap *dp_snap_of(struct k1s_snap *s)
 {
@@ -277,6 +290,7 @@ struct dp {
 	bool pod_net_known;
 	int (*host_shared)(void);
 	struct pol *pol;		/* NULL: no NetworkPolicy */
+	struct k1s_flow_ring *flows;	/* dp_flows() */
 
 	/* Control side. */
 	struct st_follower follow;
@@ -300,6 +314,19 @@ struct dp {
 	pthread_mutex_t aff_mu;
 	struct dp_aff *aff[DP_AFF_BUCKETS];
 };
+
+/* Flow records (dp_flow.c), put from the loops. A connection or UDP flow
+ * that ended: from `client` to the service address `addr` of Service
+ * `svc`, through endpoint `ep`, bytes each way. */
+void dp_flow_done(struct dp *dp, uint8_t proto, const struct sockaddr_in *client,
+		  const struct sockaddr_in *addr, const char *svc, const struct sockaddr_in *ep,
+		  uint64_t sent, uint64_t received);
+/* One that NetworkPolicy let reach no endpoint: the drop is counted
+ * (pol_count_drop) and recorded with the policies that isolate the pod,
+ * `denied` being the first endpoint's flow pol_check() refused. */
+void dp_flow_denied(struct dp *dp, uint8_t proto, const struct sockaddr_in *client,
+		    const struct sockaddr_in *addr, const char *svc,
+		    const struct pol_flow *denied, enum pol_verdict why);
 
 /* The loops. */
 struct dp_loop *dp_loop_start(struct dp *dp, int idx, int *err);

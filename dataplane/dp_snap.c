@@ -34,6 +34,7 @@ void dp_snap_free(struct dp_snap *s)
 	free(s->svc);
 	free(s->lsn);
 	free(s->eps);
+	free(s->keys);
 	free(s);
 }
 
@@ -342,15 +343,17 @@ static int reserve(void **p, uint32_t *cap, uint32_t n, size_t size)
 }
 
 /* A snapshot with room for the counts: the spare one, or a new one. */
-static struct dp_snap *snap_alloc(struct dp *dp, uint32_t nsvc, uint32_t nlsn, uint32_t nep)
+static struct dp_snap *snap_alloc(struct dp *dp, uint32_t nsvc, uint32_t nlsn, uint32_t nep,
+				  uint32_t nkeys)
 {
 	struct dp_snap *s = dp->spare ? dp->spare : calloc(1, sizeof(*s));
 
 	dp->spare = NULL;
 	if (!s)
 		return NULL;
-	s->nsvc = s->nlsn = s->nep = 0;
-	if (reserve((void **)&s->svc, &s->cap_svc, nsvc, sizeof(*s->svc)) < 0 ||
+	s->nsvc = s->nlsn = s->nep = s->nkeys = 0;
+	if (reserve((void **)&s->keys, &s->cap_keys, nkeys, 1) < 0 ||
+	    reserve((void **)&s->svc, &s->cap_svc, nsvc, sizeof(*s->svc)) < 0 ||
 	    reserve((void **)&s->lsn, &s->cap_lsn, nlsn, sizeof(*s->lsn)) < 0 ||
 	    reserve((void **)&s->eps, &s->cap_ep, nep, sizeof(*s->eps)) < 0) {
 		dp_snap_free(s);
@@ -402,7 +405,7 @@ static int listening_loops(struct dp *dp, uint32_t nlsn)
 
 struct dp_snap *dp_snap_build(struct dp *dp)
 {
-	uint32_t nsvc = 0, nlsn = 0, nep = 0;
+	uint32_t nsvc = 0, nlsn = 0, nep = 0, nkeys = 0;
 	struct lsn_set set;
 	struct dp_snap *s;
 	const char *key;
@@ -419,8 +422,9 @@ struct dp_snap *dp_snap_build(struct dp *dp)
 			nsvc += c->nsvc;
 			nlsn += c->nlsn;
 			nep += c->nep;
+			nkeys += (uint32_t)strlen(c->key) + 1;
 		}
-	if (!(s = snap_alloc(dp, nsvc, nlsn, nep)))
+	if (!(s = snap_alloc(dp, nsvc, nlsn, nep, nkeys)))
 		return NULL;
 	if (lsn_set_init(dp, &set, nlsn) < 0) {
 		dp_snap_free(s);
@@ -428,13 +432,17 @@ struct dp_snap *dp_snap_build(struct dp *dp)
 	}
 	for (size_t i = 0; i < DP_COMP_BUCKETS; i++)
 		for (struct dp_comp *c = dp->comp[i]; c; c = c->next) {
-			uint32_t base = s->nsvc, off = 0;
+			uint32_t base = s->nsvc, off = 0, key = s->nkeys;
+			size_t klen = strlen(c->key) + 1;
 
+			memcpy(s->keys + key, c->key, klen);
+			s->nkeys += (uint32_t)klen;
 			if (c->nep)
 				memcpy(s->eps + s->nep, c->eps, c->nep * sizeof(*c->eps));
 			for (uint32_t j = 0; j < c->nsvc; j++) {
 				s->svc[base + j] = c->svc[j];
 				s->svc[base + j].eps = s->eps + s->nep + off;
+				s->svc[base + j].key = key;
 				off += c->svc[j].nep;
 			}
 			for (uint32_t j = 0; j < c->nlsn; j++)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "dp_loop_int.h"
+#include "k1s_flow.h"
 
 #define DP_BUF		(32 * 1024)
 #define DP_PIPE		(256 * 1024)	/* bytes a pipe holds in splice mode */
@@ -53,6 +54,10 @@ struct conn {
 	bool keep_src;		/* the client's address may be kept (dp_src_client) */
 	bool external, local_policy;
 	struct __kernel_timespec cto;
+	/* For its flow record (dp_flow.c): */
+	struct sockaddr_in peer, addr;	/* the client, the service address it dialled */
+	uint64_t bytes[2];		/* per direction, as h[] */
+	char svc[K1S_FLOW_SERVICE_LEN];	/* "ns/name" */
 	struct half h[2];	/* 0: client -> endpoint, 1: endpoint -> client */
 };
 
@@ -84,6 +89,8 @@ static void conn_kill(struct conn *c, bool rst)
 	if (c->dead)
 		return;
 	c->dead = true;
+	dp_flow_done(c->lp->dp, IPPROTO_TCP, &c->peer, &c->addr, c->svc,
+		     c->up ? &c->cand[c->try - 1] : NULL, c->bytes[0], c->bytes[1]);
 	if (c->inflight) {
 		dp_cancel(c->lp, &c->o_conn);
 		for (int d = 0; d < 2; d++) {
@@ -138,7 +145,7 @@ static bool pick(struct conn *c, const struct dp_svc *sv, uint32_t start)
 		}
 	}
 	if (c->ntry == 0)
-		pol_count_drop(dp->pol, &denied, why);
+		dp_flow_denied(dp, IPPROTO_TCP, &c->peer, &c->addr, c->svc, &denied, why);
 	return c->ntry > 0;
 }
 
@@ -181,8 +188,13 @@ void dp_tcp_accepted(struct lsn *l, int fd)
 		c->o_send[d] = (struct dp_op){OP_SEND, (uint8_t)d, c};
 		c->o_poll[d] = (struct dp_op){OP_POLL, (uint8_t)d, c};
 	}
-	if ((sv->affinity_s || lp->dp->src_client || lp->dp->pol) &&
-	    getpeername(fd, (struct sockaddr *)&peer, &plen) == 0) {
+	c->addr = l->addr;
+	K1S_FLOW_SET(c->svc, dp_svc_key(lp->cur, sv));
+	/* The flow record wants the client always: one system call beside
+	 * the connection's dozen. */
+	if (getpeername(fd, (struct sockaddr *)&peer, &plen) == 0)
+		c->peer = peer;
+	if ((sv->affinity_s || lp->dp->src_client || lp->dp->pol) && c->peer.sin_addr.s_addr) {
 		c->client = peer.sin_addr.s_addr;
 		c->keep_src = lp->dp->src_client;
 		c->external = l->external;
@@ -337,6 +349,7 @@ static void conn_splice(struct conn *c, int d)
 			return;
 		}
 		h->piped = (int)n;
+		c->bytes[d] += (uint64_t)n;
 	}
 	conn_poll(c, d, h->piped > 0 ? dst_fd(c, d) : src_fd(c, d),
 		  h->piped > 0 ? POLLOUT : POLLIN);
@@ -350,6 +363,7 @@ static void conn_received(struct conn *c, int d, int res)
 
 	h->len = res;
 	h->off = 0;
+	c->bytes[d] += (uint64_t)res;
 	/* Most sends complete at once: try it here and save a round
 	 * through the ring; what does not fit goes through it. */
 	n = send(dst_fd(c, d), h->buf, (size_t)res, MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -9,11 +9,17 @@
 #include <unistd.h>
 
 #include "dp_loop_int.h"
+#include "k1s_flow.h"
 
 struct flow {
 	struct k1s_list link;		/* in lsn->flows */
 	struct lsn *l;
 	struct sockaddr_in client, ep;
+	/* For its flow record, put when it ends: one per flow, however
+	 * many datagrams, and bytes known only then (dp_flow.c). */
+	struct sockaddr_in addr;	/* the service address */
+	uint64_t sent, received;
+	char svc[K1S_FLOW_SERVICE_LEN];
 	int fd;
 	int inflight;
 	bool dead;
@@ -35,6 +41,8 @@ static void flow_kill(struct flow *f)
 	if (f->dead)
 		return;
 	f->dead = true;
+	dp_flow_done(f->l->lp->dp, IPPROTO_UDP, &f->client, &f->addr, f->svc, &f->ep, f->sent,
+		     f->received);
 	if (f->inflight)
 		dp_cancel(f->l->lp, &f->op);
 	dp_flush(f->l->lp);
@@ -83,9 +91,10 @@ static struct flow *flow_find(struct lsn *l, const struct sockaddr_in *from)
  * turn from `start`, among those NetworkPolicy lets the client (network
  * order) reach. 0, or -EACCES with the drop counted: the datagram goes
  * nowhere, as the kernel drops one sent to the pod directly. */
-static int pick(struct dp_loop *lp, const struct dp_svc *sv, uint32_t start, uint32_t client,
-		struct sockaddr_in *ep)
+static int pick(struct lsn *l, const struct dp_svc *sv, uint32_t start, struct sockaddr_in *ep)
 {
+	struct dp_loop *lp = l->lp;
+	uint32_t client = l->from.sin_addr.s_addr;
 	struct dp *dp = lp->dp;
 	struct pol_flow f, denied;
 	enum pol_verdict v, why = POL_ALLOWED;
@@ -106,7 +115,9 @@ static int pick(struct dp_loop *lp, const struct dp_svc *sv, uint32_t start, uin
 			denied = f;
 		}
 	}
-	pol_count_drop(dp->pol, &denied, why);
+	/* Each datagram of a denied client is one record: no flow is kept
+	 * to say it was seen, as the kernel keeps none for a dropped one. */
+	dp_flow_denied(dp, IPPROTO_UDP, &l->from, &l->addr, dp_svc_key(lp->cur, sv), &denied, why);
 	return -EACCES;
 }
 
@@ -122,7 +133,7 @@ void dp_udp_datagram(struct lsn *l, int len)
 		if (!lp->cur || l->svc >= lp->cur->nsvc || lp->cur->svc[l->svc].nep == 0)
 			return;
 		sv = &lp->cur->svc[l->svc];
-		if (pick(lp, sv, l->rr++, l->from.sin_addr.s_addr, &ep) < 0)
+		if (pick(l, sv, l->rr++, &ep) < 0)
 			return;
 		f = calloc(1, sizeof(*f));
 		if (!f)
@@ -130,6 +141,8 @@ void dp_udp_datagram(struct lsn *l, int len)
 		f->l = l;
 		f->client = l->from;
 		f->ep = ep;
+		f->addr = l->addr;
+		K1S_FLOW_SET(f->svc, dp_svc_key(lp->cur, sv));
 		f->op = (struct dp_op){OP_FRECV, 0, f};
 		f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		/* The reply is the flow socket's either way (dp_host.c). */
@@ -148,7 +161,8 @@ void dp_udp_datagram(struct lsn *l, int len)
 		flow_recv(f);
 	}
 	f->last = lp->now;
-	send(f->fd, l->buf, (size_t)len, MSG_DONTWAIT);
+	if (send(f->fd, l->buf, (size_t)len, MSG_DONTWAIT) > 0)
+		f->sent += (uint64_t)len;
 }
 
 void dp_udp_flow_cqe(struct dp_op *op, int res)
@@ -162,9 +176,10 @@ void dp_udp_flow_cqe(struct dp_op *op, int res)
 	}
 	if (res >= 0) {
 		f->last = f->l->lp->now;
-		if (!f->l->dead)
-			sendto(f->l->fd, f->buf, (size_t)res, MSG_DONTWAIT,
-			       (struct sockaddr *)&f->client, sizeof(f->client));
+		if (!f->l->dead &&
+		    sendto(f->l->fd, f->buf, (size_t)res, MSG_DONTWAIT,
+			   (struct sockaddr *)&f->client, sizeof(f->client)) > 0)
+			f->received += (uint64_t)res;
 	}
 	/* A refused endpoint's ICMP error comes back here too; keep going. */
 	flow_recv(f);

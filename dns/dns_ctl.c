@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "dns_int.h"
+#include "k1s_flow.h"
 #include "k1s_err.h"
 #include "k1s_facelog.h"
 #include "k1s_json.h"
@@ -543,7 +544,8 @@ struct dns *dns_new(struct st *st, struct k1s_loop *loop, const struct dns_confi
 	if (n < 1)
 		n = 1;
 	dns->loops = calloc((size_t)n, sizeof(*dns->loops));
-	if (!dns->cache || !dns->headless || !dns->pods || !dns->dsvcs || !dns->dpods ||
+	dns->flows = k1s_flow_ring_new("dns", DNS_FLOWS);
+	if (!dns->cache || !dns->flows || !dns->headless || !dns->pods || !dns->dsvcs || !dns->dpods ||
 	    !dns->loops || k1s_pub_init(&dns->pub, n, give_back, dns) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
@@ -593,5 +595,11 @@ void dns_free(struct dns *dns)
 	json_decref(dns->dsvcs);
 	json_decref(dns->dpods);
 	pthread_mutex_destroy(&dns->up_mu);
+	k1s_flow_ring_free(dns->flows);
 	free(dns);
+}
+
+struct k1s_flow_ring *dns_flows(struct dns *dns)
+{
+	return dns->flows;
 }

@@ -325,6 +325,7 @@ struct k1s_facelog;
 
 struct dns {
 	struct st *st;
+	struct k1s_flow_ring *flows;	/* dns_flows() */
 	struct k1s_loop *loop;
 	struct dns_zone_cfg zcfg;
 	char domain[DNS_MAXNAME + 1], ip[INET_ADDRSTRLEN];
@@ -373,6 +374,12 @@ struct dns {
 /* ---- dns_qlog.c ---- */
 /* The query log line of CoreDNS's log plugin for a query and the answer
  * sent, into out (no newline); its length. */
+/* A flow record of an answer (k1s_flow.h) put into ring: from `from` to
+ * `to`, its question, rcode and answers read back from the response. */
+void dns_flow_put(struct k1s_flow_ring *ring, const struct sockaddr_in *from,
+		  const struct sockaddr_in *to, bool tcp, const uint8_t *resp, size_t rlen);
+/* Flow records kept. */
+#define DNS_FLOWS 1024
 size_t dns_qlog_line(char *out, size_t cap, const struct sockaddr_in *from, bool tcp,
 		     const uint8_t *query, size_t qlen, const uint8_t *resp, size_t rlen,
 		     int64_t dur_ns);

@@ -76,6 +76,8 @@ struct usend {
 struct tconn {
 	struct k1s_list link;	/* in the loop's conns */
 	struct dns_loop *lp;
+	struct sockaddr_in peer;	/* for flow records */
+	int li;				/* the listener it came through */
 	struct op o_recv, o_send;
 	int fd, inflight;
 	bool dead, eof, sending;
@@ -191,6 +193,7 @@ static void on_udp(struct dns_loop *lp, int i, const uint8_t *pkt, size_t len,
 		return;
 	if (lp->qlog)
 		qlog(lp, from, false, pkt, len, out, (size_t)n, t0);
+	dns_flow_put(lp->dns->flows, from, &lp->dns->listen[i], false, out, (size_t)n);
 	if (!u) {
 		/* Every slot is in flight: this one goes straight out. */
 		sendto(lp->rx[i].fd, out, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)from,
@@ -418,6 +421,8 @@ static void tconn_frames(struct tconn *c)
 				dns_fwd_query(lp->fwd, c->rbuf + off + 2, flen, &q, ext, lp->tout,
 					      n > 0 ? (size_t)n : 0, &cl, lp->now);
 		} else if (n > 0) {
+			dns_flow_put(lp->dns->flows, &c->peer, &lp->dns->listen[c->li], true,
+				     lp->tout, (size_t)n);
 			tconn_append(c, lp->tout, (size_t)n);
 		}
 		off += 2 + flen;
@@ -503,6 +508,8 @@ static void on_accept(struct dns_loop *lp, int i, struct io_uring_cqe *cqe)
 	lp->nconns++;
 	c->lp = lp;
 	c->fd = cqe->res;
+	c->li = i;
+	getpeername(c->fd, (struct sockaddr *)&c->peer, &(socklen_t){sizeof(c->peer)});
 	c->last = lp->now;
 	c->o_recv = (struct op){OP_TRECV, 0, c};
 	c->o_send = (struct op){OP_TSEND, 0, c};
@@ -515,14 +522,24 @@ static void on_accept(struct dns_loop *lp, int i, struct io_uring_cqe *cqe)
 
 static void fwd_reply(void *arg, const struct dns_client *c, const uint8_t *p, size_t n)
 {
+	struct dns_loop *lp = arg;
+
 	if (c->conn) {
 		struct tconn *tc = c->conn;
 
+		dns_flow_put(lp->dns->flows, &tc->peer, &lp->dns->listen[tc->li], true, p, n);
 		tconn_append(tc, p, n);
 		tconn_put(tc);
-	} else
+	} else {
+		int li = 0;
+
+		for (int j = 0; j < lp->dns->nlisten; j++)
+			if (lp->dns->ufd[j] == c->fd)
+				li = j;
+		dns_flow_put(lp->dns->flows, &c->addr, &lp->dns->listen[li], false, p, n);
 		sendto(c->fd, p, n, MSG_DONTWAIT, (const struct sockaddr *)&c->addr,
 		       sizeof(c->addr));
+	}
 }
 
 static void frecv(struct dns_loop *lp, int i)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,6 +302,7 @@ void ing_conn_accepted(struct ing_lsn *l, int fd)
 	c->cfd = fd;
 	c->ufd = -1;
 	c->port = ntohs(l->addr.sin_port);
+	c->local = l->addr;
 	for (int s = 0; s < 4; s++)
 		c->op[s] = (struct ing_op){(uint8_t)(OP_CRX + s), c};
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -315,7 +317,55 @@ void ing_conn_accepted(struct ing_lsn *l, int fd)
 		conn_start_head(c);
 }
 
-/* ---- the access log ---- */
+/* ---- the flow record and the access log ---- */
+
+static void flow_str(char *dst, size_t cap, struct ing_str s)
+{
+	size_t n = s.n < cap - 1 ? s.n : cap - 1;
+
+	if (n)
+		memcpy(dst, s.p, n);
+	dst[n] = '\0';
+}
+
+/* One request's record, on the stack, put without a lock (k1s_flow.h). */
+static void conn_flow(struct conn *c, bool parsed, uint64_t request_length)
+{
+	struct k1s_flow f;
+	size_t at;
+
+	memset(&f, 0, offsetof(struct k1s_flow, service));
+	f.policies[0] = '\0';
+	f.proto = IPPROTO_TCP;
+	f.src = ntohl(c->client);
+	f.dst = ntohl(c->local.sin_addr.s_addr);
+	f.dport = c->port;
+	f.code = (uint16_t)c->status;
+	f.sent = request_length;
+	f.received = c->sent_body;
+	memcpy(f.service, c->svc, sizeof(f.service));
+	if (parsed) {
+		flow_str(f.name, sizeof(f.name), c->rq.host);
+		flow_str(f.detail, sizeof(f.detail), c->rq.method);
+		at = strlen(f.detail);
+		if (at + 1 < sizeof(f.detail)) {
+			f.detail[at++] = ' ';
+			flow_str(f.detail + at, sizeof(f.detail) - at, c->rq.path);
+		}
+	} else {
+		f.name[0] = f.detail[0] = '\0';
+	}
+	if (c->denied) {
+		f.denied = true;
+		f.ep = c->denied_flow.dst;
+		f.ep_port = c->denied_flow.dport;
+		memcpy(f.policies, c->policies, sizeof(f.policies));
+	} else if (c->up_ep.sin_port) {
+		f.ep = ntohl(c->up_ep.sin_addr.s_addr);
+		f.ep_port = ntohs(c->up_ep.sin_port);
+	}
+	k1s_flow_put(c->lp->ing->flows, &f);
+}
 
 void conn_log(struct conn *c, bool parsed)
 {
@@ -338,6 +388,7 @@ void conn_log(struct conn *c, bool parsed)
 	};
 	size_t n;
 
+	conn_flow(c, parsed, l.request_length);
 	if (!ing->log)
 		return;
 	n = ing_http_log_line(&l, line, sizeof(line));
@@ -432,8 +483,11 @@ static bool pick(struct conn *c, const struct ing_backend *be)
 		}
 		c->cand[c->ncand++] = *ep;
 	}
-	if (c->ncand == 0)
-		pol_count_drop(pol, &denied, why);
+	if (c->ncand == 0) {
+		c->denied = true;
+		c->denied_flow = denied;
+		pol_count_drop_names(pol, &denied, why, c->policies, sizeof(c->policies));
+	}
 	return c->ncand > 0;
 }
 
@@ -449,7 +503,9 @@ static void request(struct conn *c)
 	c->nreq++;
 	c->t0 = lp->now;
 	c->t0_wall = wall_ms();
-	c->upname[0] = c->up_addr[0] = 0;
+	c->upname[0] = c->up_addr[0] = c->svc[0] = 0;
+	c->up_ep.sin_port = 0;
+	c->denied = false;
 	c->up_status = 0;
 	c->up_len = c->sent_body = c->body_seen = 0;
 	c->reused = c->expect_sent = c->upgrade = c->up_broken = false;
@@ -461,8 +517,10 @@ static void request(struct conn *c)
 				&r, target, sizeof(target));
 	if (r.status == 0 && (!r.be || r.be->nep == 0))
 		r.status = 503;
-	if (r.be)
+	if (r.be) {
 		snprintf(c->upname, sizeof(c->upname), "%s", r.be->name);
+		K1S_FLOW_SET(c->svc, r.be->service);
+	}
 	if (r.status) {
 		char loc[8192];
 
@@ -525,7 +583,9 @@ void conn_start_head(struct conn *c)
 	} else if (r < 0) {
 		c->t0 = c->lp->now;
 		c->t0_wall = wall_ms();
-		c->upname[0] = c->up_addr[0] = c->reqid[0] = 0;
+		c->upname[0] = c->up_addr[0] = c->reqid[0] = c->svc[0] = 0;
+		c->up_ep.sin_port = 0;
+		c->denied = false;
 		c->up_status = 0;
 		c->sent_body = c->body_seen = 0;
 		conn_answer(c, -r, NULL, false);
@@ -550,6 +610,7 @@ static void up_connect(struct conn *c)
 	struct io_uring_sqe *sqe;
 	int one = 1;
 
+	c->up_ep = *to;
 	inet_ntop(AF_INET, &to->sin_addr, c->up_addr, INET_ADDRSTRLEN);
 	snprintf(c->up_addr + strlen(c->up_addr), 8, ":%u", ntohs(to->sin_port));
 	if (c->ufd >= 0)

@@ -25,6 +25,8 @@
 
 #include "ing_loop_int.h"
 #include "ing_tls.h"
+#include "k1s_flow.h"
+#include "pol.h"
 
 #define ING_CBUF	(48 * 1024)
 #define ING_UBUF	(32 * 1024)
@@ -116,6 +118,13 @@ struct conn {
 	uint64_t sent_body, up_len;
 	char up_addr[INET_ADDRSTRLEN + 8];
 	char reqid[33];
+	/* For the flow record (conn_log()). */
+	struct sockaddr_in local;	/* the listener's address */
+	struct sockaddr_in up_ep;	/* the endpoint last dialled; port 0: none */
+	bool denied;			/* NetworkPolicy let it reach no endpoint */
+	struct pol_flow denied_flow;
+	char svc[K1S_FLOW_SERVICE_LEN];	/* the backend's Service, "ns/name" */
+	char policies[K1S_FLOW_POLICIES_LEN];
 };
 
 

@@ -15,6 +15,7 @@
 #include "ing_annot.h"
 #include "ing_certs.h"
 #include "ing_int.h"
+#include "k1s_flow.h"
 #include "ing_secret.h"
 #include "k1s_err.h"
 #include "k1s_event.h"
@@ -550,7 +551,8 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 	}
 	e = -ENOMEM;
 	ing->loops = calloc((size_t)n, sizeof(*ing->loops));
-	if (!ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces ||
+	ing->flows = k1s_flow_ring_new("ingress", ING_FLOWS);
+	if (!ing->flows || !ing->ings || !ing->classes || !ing->svcs || !ing->eps || !ing->warned || !ing->faces ||
 	    !ing->named || !ing->svc_named || !ing->secrets || !ing->checked ||
 	    !ing->status_todo || !ing->loops ||
 	    listen_addrs(ing, cfg) < 0 ||
@@ -600,5 +602,11 @@ void ing_free(struct ing *ing)
 	ing_secret_cache_free(ing->checked);
 	json_decref(ing->status_todo);
 	k1s_facelog_close(ing->log);
+	k1s_flow_ring_free(ing->flows);
 	free(ing);
+}
+
+struct k1s_flow_ring *ing_flows(struct ing *ing)
+{
+	return ing->flows;
 }

@@ -46,8 +46,12 @@ struct ing_loop;
 struct ing_secret_cache;
 struct k1s_facelog;
 
+/* Flow records kept (k1s_flow.h): the last requests. */
+#define ING_FLOWS 1024
+
 struct ing {
 	struct st *st;
+	struct k1s_flow_ring *flows;	/* ing_flows() */
 	struct k1s_loop *loop;
 	const struct k1s_writer *w;
 	struct st_follower follow;

@@ -255,6 +255,7 @@ static const struct ing_backend *backend_of(struct ing_build *b, const json_t *i
 		return be;
 
 	snprintf(skey, sizeof(skey), "%s/%s", ns, sname);
+	be->service = bstrdup(b, skey);
 	svc = world_get(b->w, "services", skey);
 	if (!svc)
 		return be;

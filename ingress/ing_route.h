@@ -38,6 +38,7 @@ struct ing_world {
 /* A Service port behind some paths, with its ready endpoints. */
 struct ing_backend {
 	const char *name;		/* ingress-nginx's upstream name: ns-svc-port */
+	const char *service;		/* its Service, "ns/name"; NULL: none */
 	uint32_t nep;
 	const struct sockaddr_in *ep;	/* nep ready endpoints */
 	bool https;			/* backend-protocol: HTTPS */

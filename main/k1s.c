@@ -1032,9 +1032,15 @@ static int serve(int argc, char **argv)
 	}
 	api_attach(api, loop, rt);
 	vview = (struct verdict_view){api, pol};
-	/* XXX: the modules' rings (dataplane, ingress, dns, policy) join
-	 * here as each module keeps one. */
 	rings = (struct flow_rings){.fr_n = 0};
+	{
+		struct k1s_flow_ring *each[] = {dp ? dp_flows(dp) : NULL, ing ? ing_flows(ing) : NULL,
+						dns ? dns_flows(dns) : NULL, pol ? pol_flows(pol) : NULL};
+
+		for (size_t i = 0; i < sizeof(each) / sizeof(*each); i++)
+			if (each[i])
+				rings.fr_rings[rings.fr_n++] = each[i];
+	}
 	trim = (struct trim){.st = st, .loop = loop, .rev = st_rev(st)};
 	start = (struct start){.api = api, .loop = loop, .ctrl = ctrl, .rt = rt, .dp = dp,
 			       .dns = dns, .ing = ing, .pol = pol, .data_dir = data_dir, .listen_addr = cfg.listen_addr,
@@ -1050,6 +1056,10 @@ static int serve(int argc, char **argv)
 	    api_add_metrics(api, ctrl_metrics, ctrl) < 0 ||
 	    (pol && api_add_metrics(api, policy_metrics, pol) < 0) ||
 	    api_add_metrics(api, flow_metrics, &rings) < 0 ||
+	    (dp && api_add_flows(api, dp_flows(dp)) < 0) ||
+	    (ing && api_add_flows(api, ing_flows(ing)) < 0) ||
+	    (dns && api_add_flows(api, dns_flows(dns)) < 0) ||
+	    (pol && api_add_flows(api, pol_flows(pol)) < 0) ||
 	    k1s_loop_hook(loop, start_hook, &start) < 0 ||
 	    k1s_loop_hook(loop, rev_check, st) < 0 || k1s_loop_hook(loop, trim_hook, &trim) < 0) {
 		k1s_err("main", "cannot set up the control loop");

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "k1s_addr.h"
+#include "k1s_flow.h"
 #include "k1s_json.h"
 #include "k1s_log.h"
 #include "k1s_loop.h"
@@ -71,6 +72,7 @@ struct pol {
 	bool ready;
 	bool apply_failed;
 
+	struct k1s_flow_ring *flows;	/* pol_flows(): the kernel's drops */
 	_Atomic(struct pol_view *) cur;
 	_Atomic(struct pol_view *) hazard[POL_MAX_READERS];
 	atomic_bool slot_used[POL_MAX_READERS];
@@ -399,6 +401,8 @@ static int part_update(struct pol *pol, const char *key)
 /* Parts read from the store per pass at most, in ms: a relist marks every
  * Service, whose two reads each (about 50 us for both) would hold the
  * control loop for half a second at 10,000 Services. */
+/* Records of the kernel's drops kept for the flow API. */
+#define POL_FLOWS 512
 #define POL_PARTS_MS 5
 
 /* Builds again the parts of the Services whose Service or Endpoints
@@ -613,7 +617,13 @@ static void pol_destroy(struct pol *pol, bool remove)
 	for (int i = 0; i < POL_NRES; i++)
 		json_decref(pol->cache[i]);
 	json_decref(pol->admitted);
+	k1s_flow_ring_free(pol->flows);
 	free(pol);
+}
+
+struct k1s_flow_ring *pol_flows(struct pol *pol)
+{
+	return pol->nft ? pol->flows : NULL;
 }
 
 void pol_free(struct pol *pol)
@@ -646,7 +656,8 @@ struct pol *pol_new(struct st *st, struct k1s_loop *loop, const struct pol_confi
 	pol->admitted = json_object();
 	pol->counter_at = json_object();
 	pol->parts_changed = json_object();
-	if (!pol->admitted || !pol->counter_at || !pol->parts_changed)
+	pol->flows = k1s_flow_ring_new("policy", POL_FLOWS);
+	if (!pol->admitted || !pol->counter_at || !pol->parts_changed || !pol->flows)
 		goto fail;
 	if (cfg->node_ip && k1s_ip4_parse(cfg->node_ip, &pol->node_ip) < 0) {
 		e = -EINVAL;
@@ -666,6 +677,7 @@ struct pol *pol_new(struct st *st, struct k1s_loop *loop, const struct pol_confi
 				       &e);
 		if (!pol->nft)
 			goto fail;
+		pol_nft_log_flows(pol->nft, pol->flows);
 		if ((pol->log_fd = pol_nft_log_fd(pol->nft)) >= 0 && loop &&
 		    (e = k1s_loop_add_fd(loop, pol->log_fd, EPOLLIN, on_log, pol)) < 0) {
 			pol->log_fd = -1;
@@ -760,20 +772,37 @@ static bool log_allowed(struct pol *pol)
 
 void pol_count_drop(struct pol *pol, const struct pol_flow *f, enum pol_verdict verdict)
 {
+	pol_count_drop_names(pol, f, verdict, NULL, 0);
+}
+
+void pol_count_drop_names(struct pol *pol, const struct pol_flow *f, enum pol_verdict verdict,
+			  char *out, size_t cap)
+{
 	int slot;
 	struct pol_view *v = view_get(pol, &slot);
 
+	if (out && cap)
+		out[0] = '\0';
 	if (v && verdict != POL_ALLOWED) {
 		bool egress = verdict == POL_DENIED_EGRESS;
 		const struct pol_pod *p = pol_view_pod_at(v, egress ? f->src : f->dst);
 		char src[K1S_IP4_STRLEN], dst[K1S_IP4_STRLEN], names[512] = "";
 		const char *const *iso;
-		size_t n;
+		size_t n = 0;
+		bool log;
 
 		pol_view_count_drop(v, f, verdict);
-		if (p && log_allowed(pol)) {
+		log = p && log_allowed(pol);
+		if (p && (log || out))
 			n = pol_view_isolating(v, (size_t)(p - pol_view_pod(v, 0)),
 					       egress ? POL_EGRESS : POL_INGRESS, &iso);
+		for (size_t i = 0; out && i < n; i++) {
+			size_t at = strlen(out);
+
+			if (at < cap)
+				snprintf(out + at, cap - at, "%s%s", i ? " " : "", iso[i]);
+		}
+		if (log) {
 			for (size_t i = 0; i < n; i++)
 				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
 					 i ? ", " : "", iso[i]);

@@ -219,6 +219,8 @@ int pol_nft_drops(struct pol_nft *n, const struct pol_view *v, json_t *counts);
  * and the policies that isolate it), at most drop_logs_per_s a second. */
 int pol_nft_log_fd(const struct pol_nft *n);
 void pol_nft_log_read(struct pol_nft *n, const struct pol_view *v);
+/* Where the drop log puts a record of each dropped flow (NULL: none). */
+void pol_nft_log_flows(struct pol_nft *n, struct k1s_flow_ring *ring);
 /* Removes the table an earlier run left, if one is there, with no
  * pol_nft: 1 removed, 0 none, or a negative errno. */
 int pol_nft_remove_left(void);
@@ -241,6 +243,9 @@ void pol_nflog_parse(struct pol_nflog *l, const void *buf, size_t len,
 		     const struct pol_view *v);
 /* Drop log lines written and left out (over the rate) since start. */
 void pol_nflog_stats(const struct pol_nflog *l, uint64_t *logged, uint64_t *missed);
+/* Puts a record of each dropped flow (once per flow, as it logs, but not
+ * held back by the rate of lines) into ring; NULL: none. */
+void pol_nflog_set_flows(struct pol_nflog *l, struct k1s_flow_ring *ring);
 void pol_nflog_free(struct pol_nflog *l);
 
 #endif

@@ -1173,6 +1173,12 @@ void pol_nft_log_read(struct pol_nft *n, const struct pol_view *v)
 		pol_nflog_read(n->log, v);
 }
 
+void pol_nft_log_flows(struct pol_nft *n, struct k1s_flow_ring *ring)
+{
+	if (n->log)
+		pol_nflog_set_flows(n->log, ring);
+}
+
 void pol_nft_free(struct pol_nft *n, bool remove)
 {
 	char cmd[160];

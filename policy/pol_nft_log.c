@@ -2,6 +2,7 @@
  * NFLOG group (nfnetlink_log); this reads them and writes one line per
  * dropped flow, naming the pod and the policies that isolate it. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_log.h>
 
+#include "k1s_flow.h"
 #include "k1s_log.h"
 #include "pol_int.h"
 
@@ -37,6 +39,7 @@ struct pol_nflog {
 	struct pol_nflog_flow recent[POL_NFLOG_RECENT];
 	size_t next;
 	const struct pol_view *v;	/* during a read */
+	struct k1s_flow_ring *flows;	/* NULL: no records */
 };
 
 static int config(struct mnl_socket *nl, uint16_t group, const void *attr_data, uint16_t type,
@@ -199,6 +202,43 @@ static void say(struct pol_nflog *l, const char *prefix, const struct pol_nflog_
 		 pod ? " isolated by " : "", !pod ? "" : n ? pols : "a policy since changed");
 }
 
+void pol_nflog_set_flows(struct pol_nflog *l, struct k1s_flow_ring *ring)
+{
+	l->flows = ring;
+}
+
+/* The drop as a flow record: the policies isolating the pod that dropped
+ * it, as say() names them. */
+static void put_flow(struct pol_nflog *l, const char *prefix, const struct pol_nflog_flow *f)
+{
+	struct k1s_flow r;
+	const char *const *names = NULL;
+	const struct pol_pod *pod;
+	size_t n = 0, idx, at = 0;
+	int dir;
+
+	if (!l->flows)
+		return;
+	memset(&r, 0, offsetof(struct k1s_flow, service));
+	r.service[0] = r.name[0] = r.detail[0] = r.policies[0] = '\0';
+	r.proto = f->proto;
+	r.denied = true;
+	r.src = f->src;
+	r.dst = f->dst;
+	r.sport = f->sport;
+	r.dport = f->dport;
+	if (strncmp(prefix, "gate", 4) != 0) {
+		dir = strncmp(prefix, "in", 2) == 0 ? POL_INGRESS : POL_EGRESS;
+		pod = pod_of(l->v, dir == POL_INGRESS ? f->dst : f->src, &idx);
+		if (pod)
+			n = pol_view_isolating(l->v, idx, (enum pol_dir)dir, &names);
+	}
+	for (size_t i = 0; i < n && at < sizeof(r.policies); i++)
+		at += (size_t)snprintf(r.policies + at, sizeof(r.policies) - at, "%s%s",
+				       i ? " " : "", names[i]);
+	k1s_flow_put(l->flows, &r);
+}
+
 /* Whether the flow was logged lately; records it if not. */
 static bool seen(struct pol_nflog *l, const struct pol_nflog_flow *f)
 {
@@ -240,6 +280,7 @@ static void packet(struct pol_nflog *l, const char *prefix, const uint8_t *p, si
 	f.at = now.tv_sec ? now.tv_sec : 1;
 	if (seen(l, &f))
 		return;
+	put_flow(l, prefix, &f);
 	if (now.tv_sec != l->sec) {
 		if (l->missed > l->missed_said) {
 			k1s_info("policy", "%llu more dropped flows not logged (at most %d lines a "

@@ -15,6 +15,7 @@ struct pod_rt;
 struct k1s_writer;
 struct json_t;
 struct k1s_metrics;
+struct k1s_flow_ring;
 
 /* Issues the HTTPS port's certificate for these names and addresses
  * (NULL-terminated): PEMs of the certificate, its key and the CA that
@@ -99,6 +100,11 @@ typedef void (*api_metrics_fn)(void *arg, struct k1s_metrics *m);
 int api_add_metrics(struct api *api, api_metrics_fn fn, void *arg);
 /* The whole /metrics text into m: 0, or m->m_err. */
 int api_metrics_text(struct api *api, struct k1s_metrics *m);
+/* Serves the records of `ring` (k1s_flow.h, the module's; borrowed, it
+ * must outlive the API) at /k1s/flows, listed and watched, with the other
+ * rings given: the dataplane's, the ingress's, DNS's, NetworkPolicy's.
+ * NULL is ignored. 0, or -ENOSPC past 8 rings, -ENOMEM. */
+int api_add_flows(struct api *api, struct k1s_flow_ring *ring);
 /* From now on /readyz fails its `shutdown` check while the others still
  * pass, as kube-apiserver's does once it is told to terminate. */
 void api_shutdown_begin(struct api *api);

@@ -7,20 +7,60 @@
  * The cluster addresses must be routed `local` (run.sh adds the route).
  * DP_BENCH_SOURCE=client|node picks the address backends see (k1s serve's
  * --proxy-source; default node), DP_BENCH_POD_CIDR the clients that
- * keep theirs through a cluster IP. */
+ * keep theirs through a cluster IP. DP_BENCH_API_PORT=N serves the API on
+ * 127.0.0.1:N with the dataplane's flows at /k1s/flows, as k1s serve
+ * does, for a run with a flow watcher attached. */
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 
+#include "api.h"
 #include "dp.h"
 #include "k1s_addr.h"
 #include "k1s_loop.h"
 #include "../../tests/fakes/fake_writer.h"
 
 static volatile int stopping;
+
+static void on_api_ready(void *arg, int fd, uint32_t events)
+{
+	api_run(arg);
+}
+
+static void api_between(void *arg)
+{
+	api_serve(arg);
+}
+
+static int api_hook(void *arg)
+{
+	api_run(arg);
+	return api_timeout_ms(arg);
+}
+
+/* The API on 127.0.0.1:port over the same store, serving dp's flows. */
+static struct api *serve_api(struct st *st, struct k1s_loop *loop, struct dp *dp, int port)
+{
+	struct api_config cfg = {.listen_addr = "127.0.0.1", .port = (unsigned short)port,
+				 .service_cidr = "10.96.0.0/12", .pod_cidr = "10.244.0.0/16",
+				 .node_port_min = 30000, .node_port_max = 32767,
+				 .node_name = "bench", .node_ip = "127.0.0.1"};
+	int err = 0;
+	struct api *api = api_new(st, &cfg, &err);
+
+	if (!api || api_add_flows(api, dp_flows(dp)) < 0 || api_listen(api) < 0 ||
+	    k1s_loop_add_fd(loop, api_fd(api), EPOLLIN, on_api_ready, api) < 0 ||
+	    k1s_loop_hook(loop, api_hook, api) < 0) {
+		fprintf(stderr, "dp_bench: the API on port %d: %s\n", port, strerror(-err));
+		exit(1);
+	}
+	k1s_loop_between(loop, api_between, api);
+	return api;
+}
 
 static void on_signal(int sig)
 {
@@ -35,6 +75,7 @@ int main(int argc, char **argv)
 	struct k1s_loop *loop;
 	struct st *st;
 	struct dp *dp;
+	struct api *api = NULL;
 	struct dp_config cfg = {0};
 	struct k1s_cidr pods;
 	int err = 0, nsvc;
@@ -100,10 +141,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dp_bench: %s\n", strerror(-err));
 		return 1;
 	}
+	if (getenv("DP_BENCH_API_PORT"))
+		api = serve_api(st, loop, dp, atoi(getenv("DP_BENCH_API_PORT")));
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	k1s_loop_run(loop, &stopping);
+	api_free(api);		/* first: it reads the dataplane's ring */
 	dp_free(dp);
 	k1s_loop_free(loop);
 	st_close(st);

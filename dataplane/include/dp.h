@@ -18,6 +18,7 @@ struct dp;
 struct k1s_cidr;
 struct k1s_ip4_range;
 struct pol;
+struct k1s_flow_ring;
 
 /* Which address a backend sees a forwarded connection come from. */
 enum dp_source {
@@ -83,5 +84,10 @@ void dp_free(struct dp *dp);
  * Endpoints in the store is built and every data-path loop has switched
  * to it, so its listeners are open. */
 bool dp_ready(const struct dp *dp);
+/* The flows the dataplane handled (k1s_flow.h), owned by dp: one record
+ * per TCP connection and per UDP flow when it ends (client, the service
+ * address it dialled, the Service, the endpoint, bytes each way), and
+ * per one NetworkPolicy let reach no endpoint (denied, with the policies). */
+struct k1s_flow_ring *dp_flows(struct dp *dp);
 
 #endif

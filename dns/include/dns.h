@@ -19,6 +19,7 @@
 struct st;
 struct k1s_loop;
 struct dns;
+struct k1s_flow_ring;
 
 struct dns_config {
 	const char *domain;		/* "cluster.local" */
@@ -39,5 +40,8 @@ void dns_free(struct dns *dns);
 /* True once the first reconcile is done: the zone holds every Service and
  * Pod in the store and every server loop answers from it. */
 bool dns_ready(const struct dns *dns);
+/* The queries answered (k1s_flow.h), owned by dns: one record each, the
+ * client, the address it asked, the name, type, rcode and answers. */
+struct k1s_flow_ring *dns_flows(struct dns *dns);
 
 #endif

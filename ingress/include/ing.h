@@ -16,6 +16,7 @@ struct st;
 struct k1s_loop;
 struct k1s_writer;
 struct ing;
+struct k1s_flow_ring;
 struct pol;
 
 struct ing_config {
@@ -37,5 +38,10 @@ struct ing *ing_new(struct st *st, struct k1s_loop *loop, const struct k1s_write
 void ing_free(struct ing *ing);
 /* True once the first table is built and every loop listens with it. */
 bool ing_ready(const struct ing *ing);
+/* The requests answered (k1s_flow.h), owned by ing: one record each, with
+ * the client, host, method, path, status, bytes (request read, response
+ * body sent), the Service and endpoint chosen; denied when NetworkPolicy
+ * let the ingress reach no endpoint (answered 504), with the policies. */
+struct k1s_flow_ring *ing_flows(struct ing *ing);
 
 #endif

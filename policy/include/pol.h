@@ -32,6 +32,7 @@
 #define POL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -105,6 +106,15 @@ enum pol_verdict pol_check(struct pol *pol, const struct pol_flow *f);
  * that isolate the pod, and logged as the kernel's drops are (rate-
  * limited). Any thread. */
 void pol_count_drop(struct pol *pol, const struct pol_flow *f, enum pol_verdict v);
+/* The same, also writing into `names` (cap bytes, cut to fit) the
+ * policies that isolate the pod, space-separated ("" when the view knows
+ * no such pod): a proxy's flow record (k1s_flow.h) of the drop. */
+void pol_count_drop_names(struct pol *pol, const struct pol_flow *f, enum pol_verdict v,
+			  char *names, size_t cap);
+/* The flows the kernel dropped, one record each (its retransmissions
+ * within seconds are the same flow), with the isolating policies. Owned
+ * by pol; NULL when nothing is enforced (no drop log). */
+struct k1s_flow_ring *pol_flows(struct pol *pol);
 
 /* Why a flow is allowed or denied, for the API's /k1s/policy/verdict:
  * {"verdict": "Allowed"|"Denied", "from": {...}, "to": {...},

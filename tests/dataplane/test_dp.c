@@ -23,6 +23,7 @@
 #include "../fakes/fake_writer.h"
 #include "../fakes/loopback.h"
 #include "../fakes/pub_sync.h"
+#include "k1s_flow.h"
 #include "k1s_loop.h"
 
 #define RANGE "10.253.64.0/18" /* apart from bench/dataplane's 10.254.64.0/18 */
@@ -276,6 +277,18 @@ static char call(const char *ip, int port)
 	return id;
 }
 
+/* The dataplane's newest flow record: its connection ended before the
+ * client saw its end (the record is put as the relay ends). */
+static struct k1s_flow last_flow(struct fx *fx)
+{
+	static struct k1s_flow recs[DP_FLOWS];
+	struct k1s_flow_ring *r = dp_flows(fx->dp);
+	size_t n = k1s_flow_read(r, 0, recs);
+
+	assert_true(n > 0);
+	return recs[n - 1];
+}
+
 /* ---- tests ---- */
 
 static void cluster_ip_spreads_across_endpoints(void **state)
@@ -319,6 +332,22 @@ static void cluster_ip_spreads_across_endpoints(void **state)
 	assert_int_equal(got, sizeof(big));
 	assert_memory_equal(big, back, sizeof(big));
 	close(fd);
+	{
+		/* Its flow record: the client, the service address, the Service,
+		 * the endpoint chosen, bytes each way (the id byte back too). */
+		struct k1s_flow f = last_flow(fx);
+
+		assert_string_equal(f.service, "default/web");
+		assert_int_equal(f.proto, IPPROTO_TCP);
+		assert_int_equal(f.dst, ntohl(inet_addr(CIP)));
+		assert_int_equal(f.dport, 80);
+		assert_int_equal(f.ep, 0x7f000001);
+		assert_true(f.ep_port == a.port || f.ep_port == b.port);
+		assert_true(f.src != 0 && f.sport != 0);
+		assert_int_equal(f.sent, sizeof(big));
+		assert_int_equal(f.received, sizeof(big) + 1);
+		assert_false(f.denied);
+	}
 
 	del(fx, "services", "web");
 	del(fx, "endpoints", "web");
@@ -488,6 +517,19 @@ static void udp_through_a_service(void **state)
 	assert_int_equal(send(fd, "query", 5, 0), 5);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 6);
 	assert_memory_equal(buf, "Vquery", 6);
+	{
+		/* The flow to U ended when U left: one record of its three
+		 * datagrams each way. */
+		struct k1s_flow f = last_flow(fx);
+
+		assert_int_equal(f.proto, IPPROTO_UDP);
+		assert_string_equal(f.service, "default/dns");
+		assert_int_equal(f.dst, ntohl(inet_addr("10.253.77.15")));
+		assert_int_equal(f.dport, 53);
+		assert_int_equal(f.ep_port, u.port);
+		assert_int_equal(f.sent, 15);
+		assert_int_equal(f.received, 18);
+	}
 	close(fd);
 	backend_stop(&v);
 	del(fx, "services", "dns");
@@ -929,6 +971,9 @@ static void bulk_both_ways_with_half_close(void **state)
 	assert_true(b.intact);
 	assert_int_equal(got, BULK_BYTES);
 	assert_true(intact);
+	/* Bytes moved by splice(2) are counted as those copied are. */
+	assert_int_equal(last_flow(fx).sent, BULK_BYTES);
+	assert_int_equal(last_flow(fx).received, BULK_BYTES);
 	close(s.fd);
 	close(b.fd);
 	del(fx, "services", "bulk");

@@ -3,7 +3,8 @@
  * SRV and PTR; ExternalName CNAME (chased when the target is ours); pod
  * records only for pods that exist; dns-version TXT; SOA and NS at the
  * apex; NXDOMAIN versus NODATA with the SOA in authority; case; EDNS0;
- * truncation; and what is left to the forwarder. */
+ * truncation; what is left to the forwarder; and each answer as the flow
+ * record dns_flow_put() reads back from it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "dns_test.h"
+#include "k1s_flow.h"
 
 static const char zone_json[] =
 	"{\"svcs\":{"
@@ -454,10 +456,64 @@ static void test_errors(void **state)
 	assert_int_equal(dns_answer(snap, qbuf, 5, abuf, sizeof(abuf), 0, &q, &ext), 0);
 }
 
+/* The record of the answer in abuf (n bytes), put and read back. */
+static void flow_of(int n, struct k1s_flow *out)
+{
+	struct k1s_flow_ring *r = k1s_flow_ring_new("dns", 4);
+	struct sockaddr_in from = {.sin_family = AF_INET, .sin_port = htons(40000),
+				   .sin_addr.s_addr = htonl(0x0af40005)};
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(53),
+				 .sin_addr.s_addr = htonl(0x0a60000a)};
+
+	assert_non_null(r);
+	dns_flow_put(r, &from, &to, false, abuf, (size_t)n);
+	assert_int_equal(k1s_flow_read(r, 0, out), 1);
+	k1s_flow_ring_free(r);
+	assert_int_equal(out->src, 0x0af40005);
+	assert_int_equal(out->sport, 40000);
+	assert_int_equal(out->dst, 0x0a60000a);
+	assert_int_equal(out->dport, 53);
+	assert_int_equal(out->proto, IPPROTO_UDP);
+	assert_false(out->denied);
+}
+
+static void test_flow_record(void **state)
+{
+	struct k1s_flow f;
+	struct t_msg m;
+	int n;
+
+	n = ask("db.default.svc.cluster.local", DNS_T_A, &m);
+	flow_of(n, &f);
+	assert_string_equal(f.name, "db.default.svc.cluster.local.");
+	assert_int_equal(f.qtype, DNS_T_A);
+	assert_int_equal(f.code, 0);
+	/* Both endpoints, in the answer's order. */
+	assert_true(strcmp(f.detail, "10.244.0.7 10.244.0.8") == 0 ||
+		    strcmp(f.detail, "10.244.0.8 10.244.0.7") == 0);
+
+	n = ask("alias.other.svc.cluster.local", DNS_T_A, &m);
+	flow_of(n, &f);
+	assert_string_equal(f.detail, "web.default.svc.cluster.local. 10.96.0.20");
+
+	n = ask("nope.default.svc.cluster.local", DNS_T_A, &m);
+	flow_of(n, &f);
+	assert_int_equal(f.code, DNS_RC_NXDOMAIN);
+	assert_string_equal(f.detail, "");
+	assert_string_equal(f.name, "nope.default.svc.cluster.local.");
+
+	/* A header alone: rcode, no name. */
+	n = ask("web.default.svc.cluster.local", DNS_T_A, &m);
+	abuf[5] = 0;
+	flow_of(DNS_HDR, &f);
+	assert_string_equal(f.name, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clusterip),
+		cmocka_unit_test(test_flow_record),
 		cmocka_unit_test(test_srv_target_uncompressed),
 		cmocka_unit_test(test_headless),
 		cmocka_unit_test(test_external_name),
