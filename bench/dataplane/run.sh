@@ -111,7 +111,7 @@ run_target() {
 	tgt=$1 url=$2 bh=$3 bp=$4
 	{
 		echo "keepalive $tgt $(measure "$url")"
-		echo "newconn $tgt $(measure "$url" -H Connection:close)"
+		echo "newconn $tgt $(measure "$url" -H "Connection: close")"
 		echo "bulk $tgt $(bulk "$bh" "$bp")"
 	} >> "$T/rows"
 }

@@ -87,7 +87,7 @@ RUN="ip netns exec $CLI"
 run_target() { # target url bulk-host bulk-port
 	{
 		echo "keepalive $1 $(measure "$2")"
-		echo "newconn $1 $(measure "$2" -H Connection:close)"
+		echo "newconn $1 $(measure "$2" -H "Connection: close")"
 		echo "bulk $1 $(bulk "$3" "$4")"
 	} >> "$T/rows"
 }

@@ -144,9 +144,9 @@ policies() { # n
 rows() { # label
 	for r in $(seq "$REPEAT"); do
 		echo "keepalive-pod $1 $(measure "http://$SRV:8080/")"
-		echo "newconn-pod $1 $(measure "http://$SRV:8080/" -H Connection:close)"
+		echo "newconn-pod $1 $(measure "http://$SRV:8080/" -H "Connection: close")"
 		echo "keepalive-svc $1 $(measure "http://$VIP/")"
-		echo "newconn-svc $1 $(measure "http://$VIP/" -H Connection:close)"
+		echo "newconn-svc $1 $(measure "http://$VIP/" -H "Connection: close")"
 	done
 }
 
