@@ -170,7 +170,6 @@ int api_metrics_handle(struct api_req *req, const char *url)
 	}
 	MHD_add_response_header(resp, "Content-Type", METRICS_TYPE);
 	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
-	MHD_queue_response(req->conn, 200, resp);
-	MHD_destroy_response(resp);
+	api_queue(req, 200, resp);
 	return 1;
 }
