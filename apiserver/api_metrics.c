@@ -126,7 +126,7 @@ static void store_metrics(struct api *api, struct k1s_metrics *m)
 	st_writes_each(api->st, one_write, m);
 	k1s_metrics_family(m, "k1s_store_commits_total", K1S_COUNTER,
 	                   "Transactions committed to the store since start: one per write, "
-	                   "or one per batch of writes.");
+	                   "or one per batch or group of writes.");
 	k1s_metrics_sample(m, "k1s_store_commits_total", (double)s->commits, NULL);
 	k1s_metrics_family(m, "k1s_store_commit_seconds", K1S_HISTOGRAM,
 	                   "Time of a commit, including the fsync that makes it durable.");
