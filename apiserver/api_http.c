@@ -601,16 +601,28 @@ int api_timeout_ms(struct api *api)
 }
 
 /* One pass of both ports' I/O as one group: its writes share a commit
- * and its answers wait for it (api_queue). */
-void api_serve(struct api *api)
+ * and its answers wait for it (api_queue). Returns whether it let held
+ * answers go. */
+static bool serve_pass(struct api *api)
 {
-	bool group = group_begin(api);
+	bool group = group_begin(api), released;
 
 	if (api->mhd)
 		MHD_run(api->mhd);
 	api_secure_run(api);
+	released = api->held != NULL;
 	if (group)
 		group_end(api);
+	return released;
+}
+
+void api_serve(struct api *api)
+{
+	/* The answers a commit let go are sent by a second pass now rather
+	 * than a turn of the loop later (that pass's own writes are the next
+	 * group). */
+	if (serve_pass(api))
+		serve_pass(api);
 }
 
 void api_run(struct api *api)
