@@ -165,6 +165,11 @@ int api_queue(struct api_req *req, unsigned code, struct MHD_Response *resp)
 		MHD_destroy_response(resp);
 		return ret;
 	}
+	if (req->held) {
+		/* A second answer to one request, as MHD_queue_response refuses. */
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
 	req->held = resp;
 	req->held_code = code;
 	req->held_next = api->held;
