@@ -23,8 +23,7 @@ static int reply(struct api_req *req, unsigned code, const char *type, const cha
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (code == 405)
 		MHD_add_response_header(resp, "Allow", "GET, HEAD");
-	ret = MHD_queue_response(req->conn, code, resp);
-	MHD_destroy_response(resp);
+	ret = api_queue(req, code, resp);
 	return ret;
 }
 

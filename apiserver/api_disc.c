@@ -194,8 +194,7 @@ static int reply_typed(struct api_req *req, json_t *body, const char *content_ty
 	resp = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(resp, "Content-Type", content_type);
 	MHD_add_response_header(resp, "Vary", "Accept");
-	ret = MHD_queue_response(req->conn, 200, resp);
-	MHD_destroy_response(resp);
+	ret = api_queue(req, 200, resp);
 	return ret;
 }
 

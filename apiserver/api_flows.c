@@ -488,6 +488,8 @@ static int watch(struct api_req *req, struct api_flows *fl, const struct api_flo
 	}
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+	/* Not api_queue(): a flow watch reads the rings, not the store, so a
+	 * group's uncommitted writes are nothing it could show. */
 	ret = MHD_queue_response(req->conn, 200, resp);
 	MHD_destroy_response(resp);
 	req->flow_watch = w;

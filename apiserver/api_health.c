@@ -139,8 +139,7 @@ static int reply_text(struct api_req *req, unsigned code, const char *text, size
 	if (nosniff)
 		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
-	ret = MHD_queue_response(req->conn, code, resp);
-	MHD_destroy_response(resp);
+	ret = api_queue(req, code, resp);
 	return ret;
 }
 

@@ -8,8 +8,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "api_crud_int.h"
 #include "api_int.h"
 #include "api_stream_int.h"
 #include "ctrl_alloc.h"
@@ -19,6 +21,11 @@
 
 /* kube-apiserver's limit on request bodies. */
 #define API_MAX_BODY (3u * 1024 * 1024)
+
+/* A group commits when it holds this many responses or is this old, even
+ * in the middle of a pass, so that no answer waits long behind others. */
+#define API_GROUP_MAX_HELD 256
+#define API_GROUP_MAX_US 10000
 
 const char *api_arg(struct api_req *req, const char *name)
 {
@@ -103,30 +110,141 @@ void api_warn(struct api_req *req, const char *text)
 	snprintf(req->warning, sizeof(req->warning), "299 - \"%s\"", text);
 }
 
-int api_reply_json(struct api_req *req, unsigned code, json_t *body)
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* `body` (stolen) as a JSON response. */
+static struct MHD_Response *json_response(struct api_req *req, json_t *body)
 {
 	char *s = json_dumps(body, JSON_ENCODE_ANY |
 					   (pretty_print(req) ? JSON_INDENT(2) : JSON_COMPACT));
 	struct MHD_Response *resp;
 	size_t len;
-	int ret;
+	char *grown;
 
 	json_decref(body);
 	if (!s)
-		return MHD_NO;
+		return NULL;
 	len = strlen(s);
 	/* A trailing newline, as kube-apiserver's JSON serializer writes. */
-	s = realloc(s, len + 2);
+	grown = realloc(s, len + 2);
+	if (!grown) {
+		free(s);
+		return NULL;
+	}
+	s = grown;
 	s[len++] = '\n';
 	s[len] = '\0';
 	resp = MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(s);
+		return NULL;
+	}
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
 	if (req->warning[0])
 		MHD_add_response_header(resp, "Warning", req->warning);
-	ret = MHD_queue_response(req->conn, code, resp);
+	return resp;
+}
+
+int api_queue(struct api_req *req, unsigned code, struct MHD_Response *resp)
+{
+	struct api *api = req->api;
+	int ret;
+
+	if (!resp)
+		return MHD_NO;
+	/* A 401 is given before anything is read, the store included. */
+	if (st_group_writes(api->st) == 0 || req->unauthorized) {
+		ret = MHD_queue_response(req->conn, code, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	if (req->held) {
+		/* A second answer to one request, as MHD_queue_response refuses. */
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	req->held = resp;
+	req->held_code = code;
+	req->held_next = api->held;
+	api->held = req;
+	api->nheld++;
+	MHD_suspend_connection(req->conn);
+	return MHD_YES;
+}
+
+/* Commits the group and lets its held responses go: as they are if the
+ * commit went through, as a 500 if not (nothing of the group is durable,
+ * so nothing of it is acknowledged). The writes' followers and watches
+ * hear of them from the store's on_commit, after the commit only. */
+static void group_end(struct api *api)
+{
+	unsigned writes = st_group_writes(api->st);
+	int err = st_group_end(api->st);
+	struct api_req *req, *next;
+
+	if (err < 0)
+		k1s_err("api", "committing a group of %u writes: %s; its %u answers are a 500",
+			writes, k1s_strerror(err), api->nheld);
+	for (req = api->held; req; req = next) {
+		next = req->held_next;
+		req->held_next = NULL;
+		if (err < 0) {
+			MHD_destroy_response(req->held);
+			req->held = json_response(req, api_internal_error(err));
+			req->held_code = 500;
+		}
+		MHD_resume_connection(req->conn);
+	}
+	api->held = NULL;
+	api->nheld = 0;
+}
+
+/* A group is open for the whole of an MHD pass, unless someone else's
+ * batch is open (then each write commits as before). */
+static bool group_begin(struct api *api)
+{
+	if (st_group_begin(api->st) < 0)
+		return false;
+	api->group_t0_us = now_us();
+	return true;
+}
+
+/* Before a request is handled: a group that has grown or aged past its
+ * bound commits now, and a new one begins. */
+static void group_bound(struct api *api)
+{
+	if (!st_group_writes(api->st))
+		return;
+	if (api->nheld < API_GROUP_MAX_HELD && now_us() - api->group_t0_us < API_GROUP_MAX_US)
+		return;
+	group_end(api);
+	group_begin(api);
+}
+
+/* The handler's call after a held response's resume: queue it. */
+static enum MHD_Result release(struct api_req *req)
+{
+	struct MHD_Response *resp = req->held;
+	enum MHD_Result ret;
+
+	req->held = NULL;
+	if (!resp)
+		return MHD_NO;
+	ret = MHD_queue_response(req->conn, req->held_code, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+int api_reply_json(struct api_req *req, unsigned code, json_t *body)
+{
+	return api_queue(req, code, json_response(req, body));
 }
 
 bool api_read_only(struct api_req *req)
@@ -233,6 +351,8 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
 		}
 		return MHD_YES;
 	}
+	if (req->held)
+		return release(req);	/* resumed after its group's commit */
 	if (req->unauthorized) {
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -266,6 +386,7 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
 		return MHD_YES; /* already answered */
 
 	k1s_debug("api", "%s %s", method, url);
+	group_bound(api);
 	if (req->body_too_large) {
 		char msg[128];
 
@@ -297,6 +418,8 @@ void api_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		api_watch_end(req->watch);
 	if (req->flow_watch)
 		api_flows_watch_end(req->flow_watch);
+	if (req->held)
+		MHD_destroy_response(req->held);
 	free(req->url);
 	free(req->body);
 	free(req);
@@ -489,11 +612,29 @@ int api_timeout_ms(struct api *api)
 	return m;
 }
 
-void api_serve(struct api *api)
+/* One pass of both ports' I/O as one group: its writes share a commit
+ * and its answers wait for it (api_queue). Returns whether it let held
+ * answers go. */
+static bool serve_pass(struct api *api)
 {
+	bool group = group_begin(api), released;
+
 	if (api->mhd)
 		MHD_run(api->mhd);
 	api_secure_run(api);
+	released = api->held != NULL;
+	if (group)
+		group_end(api);
+	return released;
+}
+
+void api_serve(struct api *api)
+{
+	/* The answers a commit let go are sent by a second pass now rather
+	 * than a turn of the loop later (that pass's own writes are the next
+	 * group). */
+	if (serve_pass(api))
+		serve_pass(api);
 }
 
 void api_run(struct api *api)

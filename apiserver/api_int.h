@@ -152,6 +152,11 @@ struct api {
 	double start_time;		/* of the process, read once for /metrics */
 	struct api_flows *flows;	/* /k1s/flows, api_flows.c; NULL: no ring yet */
 	bool shutting_down;		/* api_shutdown_begin() */
+	/* Group commit (api_http.c): the responses held until the writes
+	 * of the pass are durable, and when the group began. */
+	struct api_req *held;
+	unsigned nheld;
+	int64_t group_t0_us;
 	char check_why[256];		/* the reason of the last failed built-in check */
 };
 
@@ -168,6 +173,11 @@ struct api_req {
 	struct api_watch *watch;	/* set when the answer is a watch stream */
 	struct api_flow_watch *flow_watch;	/* or a watch of /k1s/flows */
 	char warning[512];		/* a Warning header for the reply */
+	/* A response held until the group's commit (api_queue), then queued
+	 * when libmicrohttpd calls the handler again after the resume. */
+	struct MHD_Response *held;
+	unsigned held_code;
+	struct api_req *held_next;	/* in api->held, until the commit */
 };
 
 /* ---- api_metrics.c: GET /metrics ---- */
@@ -255,6 +265,13 @@ struct api_path {
 /* Splits "/api/v1/..." or "/apis/G/V/..." into a resource path: 1 if it
  * is one, 0 if not, -1 for a resource path that names nothing served. */
 int api_path_parse(const char *url, struct api_path *p);
+
+/* Every response goes out through here: queued at once, or, once a write
+ * of the pass has touched the store (group commit, api_serve), held with
+ * its connection suspended until the group's commit, and then sent, or
+ * replaced by a 500 if the commit failed, since the answer may rest on
+ * writes that are then gone. Takes `resp` (destroys it). */
+int api_queue(struct api_req *req, unsigned code, struct MHD_Response *resp);
 
 /* Queues `body` (stolen) as a JSON response with `code`. */
 int api_reply_json(struct api_req *req, unsigned code, json_t *body);

@@ -126,7 +126,7 @@ static void store_metrics(struct api *api, struct k1s_metrics *m)
 	st_writes_each(api->st, one_write, m);
 	k1s_metrics_family(m, "k1s_store_commits_total", K1S_COUNTER,
 	                   "Transactions committed to the store since start: one per write, "
-	                   "or one per batch of writes.");
+	                   "or one per batch or group of writes.");
 	k1s_metrics_sample(m, "k1s_store_commits_total", (double)s->commits, NULL);
 	k1s_metrics_family(m, "k1s_store_commit_seconds", K1S_HISTOGRAM,
 	                   "Time of a commit, including the fsync that makes it durable.");
@@ -170,7 +170,6 @@ int api_metrics_handle(struct api_req *req, const char *url)
 	}
 	MHD_add_response_header(resp, "Content-Type", METRICS_TYPE);
 	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
-	MHD_queue_response(req->conn, 200, resp);
-	MHD_destroy_response(resp);
+	api_queue(req, 200, resp);
 	return 1;
 }

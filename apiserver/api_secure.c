@@ -627,8 +627,7 @@ int api_secure_handle(struct api_req *req, const char *url)
 		return 1;
 	MHD_add_response_header(resp, "Content-Type", "application/yaml");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	ret = MHD_queue_response(req->conn, 200, resp);
-	MHD_destroy_response(resp);
+	ret = api_queue(req, 200, resp);
 	(void)ret;
 	return 1;
 }

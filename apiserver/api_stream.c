@@ -925,8 +925,7 @@ static int handle_portforward(struct api_req *req, const struct api_path *p,
 		MHD_add_response_header(resp, "Upgrade", "SPDY/3.1");
 		MHD_add_response_header(resp, "X-Stream-Protocol-Version", PF_PROTO);
 	}
-	ret = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
-	MHD_destroy_response(resp);
+	ret = api_queue(req, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
 	return ret;
 }
 
@@ -1016,8 +1015,7 @@ static int handle_session(struct api_req *req, const struct api_path *p, const j
 	MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept);
 	MHD_add_response_header(resp, "Sec-WebSocket-Protocol",
 				proto == 5 ? "v5.channel.k8s.io" : "v4.channel.k8s.io");
-	ret = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
-	MHD_destroy_response(resp);
+	ret = api_queue(req, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
 	return ret;
 oom:
 	ret = MHD_NO;

@@ -464,8 +464,7 @@ int api_log_start(struct api_req *req, const char *ns, const char *pod, const ch
 	}
 	MHD_add_response_header(resp, "Content-Type", "text/plain");
 	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
-	ret = MHD_queue_response(req->conn, 200, resp);
-	MHD_destroy_response(resp);
+	ret = api_queue(req, 200, resp);
 	return ret;
 }
 

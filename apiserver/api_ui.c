@@ -43,8 +43,7 @@ static int reply_page(struct api_req *req, unsigned code, char *html, const char
 		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"k1s\"");
 	if (code == 303)
 		MHD_add_response_header(resp, "Location", "/ui/");
-	ret = MHD_queue_response(req->conn, code, resp);
-	MHD_destroy_response(resp);
+	ret = api_queue(req, code, resp);
 	return ret;
 }
 
@@ -173,8 +172,7 @@ static int reply_file(struct api_req *req, const struct api_ui_file *f)
 	MHD_add_response_header(resp, "ETag", f->uf_etag);
 	if (!same)
 		MHD_add_response_header(resp, "Content-Type", f->uf_type);
-	ret = MHD_queue_response(req->conn, same ? 304 : 200, resp);
-	MHD_destroy_response(resp);
+	ret = api_queue(req, same ? 304 : 200, resp);
 	return ret;
 }
 
@@ -196,8 +194,7 @@ int api_ui_handle(struct api_req *req, const char *url)
 
 		if (resp) {
 			MHD_add_response_header(resp, "Location", "/ui/");
-			MHD_queue_response(req->conn, 301, resp);
-			MHD_destroy_response(resp);
+			api_queue(req, 301, resp);
 		}
 		return 1;
 	}

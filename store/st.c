@@ -121,6 +121,9 @@ static const char *const st_sql[ST_Q_COUNT] = {
 	[ST_Q_SAVEPOINT] = "SAVEPOINT st_write",
 	[ST_Q_RELEASE] = "RELEASE st_write",
 	[ST_Q_ROLLBACK_TO] = "ROLLBACK TO st_write",
+	[ST_Q_BATCH_SAVEPOINT] = "SAVEPOINT st_batch",
+	[ST_Q_BATCH_RELEASE] = "RELEASE st_batch",
+	[ST_Q_BATCH_ROLLBACK_TO] = "ROLLBACK TO st_batch",
 	[ST_Q_PRIVATE_GET] = "SELECT value FROM private WHERE key = ?1",
 	[ST_Q_PRIVATE_PUT] = "INSERT OR REPLACE INTO private (key, value) VALUES (?1, ?2)",
 	[ST_Q_GET] = "SELECT rev, data FROM objects"
@@ -308,20 +311,42 @@ static int st_commit_timed(struct st *st)
 	return err;
 }
 
+/* Opens the armed group's transaction, at its first write. */
+static int st_group_open(struct st *st)
+{
+	int err;
+
+	if (!st->group || st->group_open)
+		return 0;
+	err = st_exec_id(st, ST_Q_BEGIN);
+	if (err)
+		return err;
+	st->group_open = true;
+	st->group_rev = st->rev;
+	st->group_compacted = st->compacted;
+	return 0;
+}
+
 int st_wbegin(struct st *st)
 {
-	return st_exec_id(st, st->in_batch ? ST_Q_SAVEPOINT : ST_Q_BEGIN);
+	int err = st_group_open(st);
+
+	if (err)
+		return err;
+	if (st->group_open)
+		st->group_writes++;
+	return st_exec_id(st, st->in_batch || st->group_open ? ST_Q_SAVEPOINT : ST_Q_BEGIN);
 }
 
 int st_wend(struct st *st, int err, int64_t rev, int64_t compacted)
 {
 	bool advanced = rev != st->rev;
 
-	if (st->in_batch) {
+	if (st->in_batch || st->group_open) {
 		if (!err)
 			err = st_exec_id(st, ST_Q_RELEASE);
 		if (err) {
-			/* Undo this write only; the batch goes on. */
+			/* Undo this write only; the batch or group goes on. */
 			st_exec_id(st, ST_Q_ROLLBACK_TO);
 			st_exec_id(st, ST_Q_RELEASE);
 			return err;
@@ -600,6 +625,10 @@ void st_close(struct st *st)
 		k1s_warn(ST_MOD, "%s: closed inside a batch; rolling it back", st->path);
 		st_rollback(st);
 	}
+	if (st->group_open) {
+		k1s_warn(ST_MOD, "%s: closed inside a group; rolling it back", st->path);
+		st_abort(st);
+	}
 	for (int i = 0; i < ST_Q_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db && sqlite3_close(st->db) != SQLITE_OK)
@@ -633,10 +662,14 @@ int st_begin(struct st *st)
 
 	if (st->in_batch)
 		return -EBUSY;
-	err = st_exec_id(st, ST_Q_BEGIN);
+	err = st_group_open(st);
+	if (err)
+		return err;
+	err = st_exec_id(st, st->group_open ? ST_Q_BATCH_SAVEPOINT : ST_Q_BEGIN);
 	if (err)
 		return err;
 	st->in_batch = true;
+	st->batch_nested = st->group_open;
 	st->batch_rev = st->rev;
 	st->batch_compacted = st->compacted;
 	return 0;
@@ -648,6 +681,16 @@ int st_commit(struct st *st)
 
 	if (!st->in_batch)
 		return -EINVAL;
+	if (st->batch_nested) {
+		/* Durable with the group, which commits it or nothing. */
+		err = st_exec_id(st, ST_Q_BATCH_RELEASE);
+		if (err) {
+			st_rollback(st);
+			return err;
+		}
+		st->in_batch = false;
+		return 0;
+	}
 	err = st_commit_timed(st);
 	if (err) {
 		st_rollback(st);
@@ -664,10 +707,60 @@ void st_rollback(struct st *st)
 {
 	if (!st->in_batch)
 		return;
-	st_abort(st);
+	if (st->batch_nested) {
+		st_exec_id(st, ST_Q_BATCH_ROLLBACK_TO);
+		st_exec_id(st, ST_Q_BATCH_RELEASE);
+	} else {
+		st_abort(st);
+	}
 	st->in_batch = false;
 	st->rev = st->batch_rev;
 	st->compacted = st->batch_compacted;
+}
+
+int st_group_begin(struct st *st)
+{
+	if (st->in_batch || st->group)
+		return -EBUSY;
+	st->group = true;
+	st->group_writes = 0;
+	return 0;
+}
+
+unsigned st_group_writes(const struct st *st)
+{
+	return st->group ? st->group_writes : 0;
+}
+
+int st_group_end(struct st *st)
+{
+	bool open = st->group_open;
+	int err;
+
+	if (!st->group)
+		return -EINVAL;
+	if (st->in_batch) {
+		k1s_warn(ST_MOD, "%s: a group ended inside a batch; rolling the batch back",
+		         st->path);
+		st_rollback(st);
+	}
+	st->group = false;
+	st->group_open = false;
+	st->group_writes = 0;
+	if (!open)
+		return 0;
+	err = st_commit_timed(st);
+	if (err) {
+		/* Nothing of the group is durable: forget all of it. */
+		st_abort(st);
+		st->rev = st->group_rev;
+		st->compacted = st->group_compacted;
+		return err;
+	}
+	st_space_back(st);
+	if (st->rev != st->group_rev && st->on_commit)
+		st->on_commit(st->on_commit_arg, st->rev);
+	return 0;
 }
 
 void st_on_commit(struct st *st, void (*fn)(void *arg, int64_t rev), void *arg)

@@ -22,6 +22,9 @@ enum st_stmt_id {
 	ST_Q_SAVEPOINT,
 	ST_Q_RELEASE,
 	ST_Q_ROLLBACK_TO,
+	ST_Q_BATCH_SAVEPOINT, /* st_begin() inside a group */
+	ST_Q_BATCH_RELEASE,
+	ST_Q_BATCH_ROLLBACK_TO,
 	ST_Q_GET,
 	ST_Q_GET_REV,
 	ST_Q_INSERT,
@@ -59,6 +62,14 @@ struct st {
 	bool full;         /* the last write failed for want of space (logged once) */
 	int64_t batch_rev; /* rev and compacted when the batch began */
 	int64_t batch_compacted;
+	/* Group commit (st_group_begin): armed, the first write opens the
+	 * group's transaction; a batch inside it is a savepoint. */
+	bool group;
+	bool group_open;   /* BEGIN done: st_group_end() commits */
+	bool batch_nested; /* the open batch is a savepoint in the group */
+	unsigned group_writes;
+	int64_t group_rev; /* rev and compacted when the group's transaction began */
+	int64_t group_compacted;
 	void (*on_commit)(void *arg, int64_t rev);
 	void *on_commit_arg;
 	struct st_stats stats;
@@ -91,9 +102,10 @@ int st_sqlerr(int rc);
  * write succeeds again, since every writer retries. */
 int st_fail(struct st *st, int rc, const char *what);
 
-/* A write's transaction: its own when outside a batch, a savepoint inside
- * one. st_wend() commits (err == 0) or rolls back and returns the result;
- * on success it adopts rev/compacted and fires on_commit outside a batch. */
+/* A write's transaction: its own when outside a batch or group, a
+ * savepoint inside one. st_wend() commits (err == 0) or rolls back and
+ * returns the result; on success it adopts rev/compacted and fires
+ * on_commit when it committed. */
 int st_wbegin(struct st *st);
 int st_wend(struct st *st, int err, int64_t rev, int64_t compacted);
 /* Counts a write that succeeded (st_writes_each). */

@@ -125,7 +125,9 @@ int api_timeout_ms(struct api *api);
 /* Does all pending work: I/O, timeouts, watch streams. */
 void api_run(struct api *api);
 /* Only the I/O: answers the requests that are ready. Cheap when none is
- * (one epoll_wait), so the loop calls it between the modules' work. */
+ * (one epoll_wait), so the loop calls it between the modules' work. The
+ * writes of one call share one commit (group commit), and no answer goes
+ * out before the writes it may have seen are durable. */
 void api_serve(struct api *api);
 
 #endif

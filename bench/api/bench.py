@@ -16,8 +16,11 @@ figures are k1s's own, for comparison between versions.
 Usage: bench/api/bench.py [--k1s build/k1s] [--objects 10000] [--sync full|normal]
        bench/api/bench.py --case memory [--objects 10000]
        sudo bench/api/bench.py --case pods [--objects 1000] [--replicas 100]
+       bench/api/bench.py --case creates [--k1s A --k1s B] [--clients 1,50] [--seconds 5]
 The memory and pods cases (bench/api/scale.py): resident set per Service
-and per ConfigMap; the API's latency while pods start.
+and per ConfigMap; the API's latency while pods start. The creates case
+(bench/api/creates.py): creates per second by 1 and by 50 concurrent
+clients, for one build or two side by side.
 """
 import signal
 import argparse, http.client, json, os, shutil, socket, subprocess, sys, tempfile, threading, time
@@ -46,14 +49,21 @@ def pct(xs, p):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--k1s", default="build/k1s")
+    ap.add_argument("--k1s", action="append")
     ap.add_argument("--objects", type=int, default=10000)
     ap.add_argument("--sync", default="full")
-    ap.add_argument("--case", default="api", choices=["api", "memory", "pods"])
+    ap.add_argument("--case", default="api", choices=["api", "memory", "pods", "creates"])
+    ap.add_argument("--clients", default="1,50")
+    ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--replicas", type=int, default=100)
     a = ap.parse_args()
+    builds = a.k1s or ["build/k1s"]
+    a.k1s = builds[0]
     if a.case != "api":
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        if a.case == "creates":
+            import creates
+            return creates.creates(builds, [int(c) for c in a.clients.split(",")], a.seconds, a.sync)
         import scale
         if a.case == "memory":
             return scale.memory(a.k1s, a.objects)

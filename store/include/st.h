@@ -104,10 +104,25 @@ int st_events(struct st *st, int64_t after, const char *res, const char *ns, int
 
 /* Groups the writes between st_begin() and st_commit() in one SQLite
  * transaction: one fsync, one on_commit call. Each write still gets its own
- * revision. st_rollback() undoes them. Not nestable: -EBUSY. */
+ * revision. st_rollback() undoes them. Not nestable: -EBUSY. Inside a
+ * group (below) a batch is a savepoint, durable when the group commits. */
 int st_begin(struct st *st);
 int st_commit(struct st *st);
 void st_rollback(struct st *st);
+
+/* Group commit: the writes of many requests in one transaction and one
+ * fsync. After st_group_begin() the first write opens the transaction
+ * (so a group of reads only costs nothing); each write is a savepoint in
+ * it, so a failed one undoes only itself, and a batch (st_begin) inside
+ * it is a savepoint too, committed with the group. st_group_end()
+ * commits: only then is any write of the group durable, and on_commit
+ * called. A failed commit undoes the whole group (its revisions are given
+ * again) and returns a negative errno: none of its writes may be
+ * acknowledged. st_group_begin() is -EBUSY inside a batch or a group. */
+int st_group_begin(struct st *st);
+/* The writes tried in the open group so far (0: nothing to commit). */
+unsigned st_group_writes(const struct st *st);
+int st_group_end(struct st *st);
 
 /* Called after every committed write, with the new revision. One hook. */
 void st_on_commit(struct st *st, void (*fn)(void *arg, int64_t rev), void *arg);

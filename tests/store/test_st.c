@@ -779,6 +779,81 @@ static void batch_commits_once_and_rolls_back(void **state)
 	assert_int_equal(st_get(st, "pods", "a", "gone1", &got), -ENOENT);
 }
 
+/* A group: nothing to commit until its first write; then one commit and
+ * one on_commit for all its writes, a failed write undone alone, a batch
+ * inside it a savepoint (its rollback undoes only itself); until the
+ * group ends, nothing of it is committed: a second connection to the
+ * file does not see it. */
+static void group_commits_once_with_batches_inside(void **state)
+{
+	struct fx *fx = *state;
+	struct st *st = fx->st;
+	struct commits c = {0};
+	uint64_t commits;
+	sqlite3 *peek;
+	sqlite3_stmt *q;
+	char path[PATH_MAX];
+	json_t *o, *got;
+
+	st_on_commit(st, on_commit, &c);
+	commits = st_stats(st)->commits;
+	assert_int_equal(st_group_begin(st), 0);
+	assert_int_equal(st_group_begin(st), -EBUSY);
+	assert_int_equal(st_group_writes(st), 0);
+	assert_int_equal(st_group_end(st), 0);
+	assert_int_equal(st_stats(st)->commits, commits);
+	assert_int_equal(st_group_writes(st), 0);
+
+	assert_int_equal(st_group_begin(st), 0);
+	create(st, "pods", "a", "g1");
+	o = st_test_obj("a", "g1", "x");
+	assert_int_equal(st_create(st, "pods", "a", "g1", o), -EEXIST);
+	json_decref(o);
+	assert_int_equal(st_begin(st), 0);
+	assert_int_equal(st_begin(st), -EBUSY);
+	create(st, "pods", "a", "b1");
+	assert_int_equal(st_commit(st), 0);
+	assert_int_equal(st_begin(st), 0);
+	create(st, "pods", "a", "undone");
+	st_rollback(st);
+	create(st, "pods", "a", "g2");
+	assert_int_equal(st_group_writes(st), 5);
+	assert_int_equal(st_rev(st), 3);
+	assert_int_equal(c.calls, 0);
+
+	snprintf(path, sizeof(path), "%s/k1s.db", fx->dir);
+	assert_int_equal(sqlite3_open_v2(path, &peek, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(peek, "SELECT count(*) FROM objects", -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 0);
+	sqlite3_reset(q);
+
+	assert_int_equal(st_group_end(st), 0);
+	assert_int_equal(st_stats(st)->commits, commits + 1);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(c.rev, 3);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 3);
+	sqlite3_finalize(q);
+	sqlite3_close(peek);
+	assert_int_equal(st_get(st, "pods", "a", "undone", &got), -ENOENT);
+
+	/* Outside a group, writes commit on their own again. */
+	create(st, "pods", "a", "alone");
+	assert_int_equal(st_stats(st)->commits, commits + 2);
+	/* A group is not begun inside a batch. */
+	assert_int_equal(st_begin(st), 0);
+	assert_int_equal(st_group_begin(st), -EBUSY);
+	assert_int_equal(st_commit(st), 0);
+
+	st = reopen(fx, 0);
+	assert_int_equal(st_rev(st), 4);
+	assert_int_equal(st_get(st, "pods", "a", "b1", &got), 0);
+	assert_int_equal(st_test_rv(got), 2);
+	json_decref(got);
+}
+
 static void new_store_is_private_and_exclusive(void **state)
 {
 	struct fx *fx = *state;
@@ -1228,6 +1303,7 @@ int main(void)
 	    T(followers_share_one_object_per_revision),
 	    T(objects_of_one_follower_are_not_shared),
 	    T(batch_commits_once_and_rolls_back),
+	    T(group_commits_once_with_batches_inside),
 	    T(new_store_is_private_and_exclusive),
 	    T(journal_is_wal),
 	    T(old_schema_is_migrated),
