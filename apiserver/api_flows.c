@@ -66,8 +66,7 @@ struct api_flow_watch {
 	time_t deadline, probe, bookmark;
 	bool initial;			/* the records held, sent whatever their gaps */
 	bool suspended, finished, gone;
-	char *out;
-	size_t len, off, cap;
+	struct api_outbuf out;
 };
 
 /* ---- the pods' addresses ---- */
@@ -317,23 +316,6 @@ static int list(struct api_req *req, struct api_flows *fl, const struct api_flow
 
 /* ---- the watch ---- */
 
-static void put_out(struct api_flow_watch *w, const char *s, size_t n)
-{
-	if (w->off == w->len)
-		w->off = w->len = 0;
-	if (w->len + n > w->cap) {
-		size_t cap = (w->len + n) * 2;
-		char *b = realloc(w->out, cap);
-
-		if (!b)
-			return;
-		w->out = b;
-		w->cap = cap;
-	}
-	memcpy(w->out + w->len, s, n);
-	w->len += n;
-}
-
 static void emit(struct api_flow_watch *w, const char *type, json_t *obj)
 {
 	json_t *ev = json_pack("{s:s,s:o}", "type", type, "object", obj);
@@ -342,8 +324,8 @@ static void emit(struct api_flow_watch *w, const char *type, json_t *obj)
 	json_decref(ev);
 	if (!s)
 		return;
-	put_out(w, s, strlen(s));
-	put_out(w, "\n", 1);
+	api_outbuf_put(&w->out, s, strlen(s));
+	api_outbuf_put(&w->out, "\n", 1);
 	free(s);
 }
 
@@ -403,9 +385,9 @@ static void refill(struct api_flow_watch *w)
 			size_t len = api_flow_json(f, module_of(sp, fl->nrings, refs[i].i),
 						   fl->by_ip, fl->text, sizeof(fl->text));
 
-			put_out(w, added, sizeof(added) - 1);
-			put_out(w, fl->text, len);
-			put_out(w, "}\n", 2);
+			api_outbuf_put(&w->out, added, sizeof(added) - 1);
+			api_outbuf_put(&w->out, fl->text, len);
+			api_outbuf_put(&w->out, "}\n", 2);
 		}
 	}
 	/* What the rings held is sent: the next records are after it, even
@@ -420,27 +402,22 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct api_flow_watch *w = cls;
 	time_t now = time(NULL);
-	size_t n;
 
 	(void)pos;
 	if (w->gone)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
-	if (w->off == w->len && !w->finished) {
+	if (api_outbuf_empty(&w->out) && !w->finished) {
 		if (now >= w->deadline)
 			w->finished = true;
 		else
 			refill(w);
-		if (w->off == w->len && !w->finished && w->q.bookmarks && now >= w->bookmark)
+		if (api_outbuf_empty(&w->out) && !w->finished && w->q.bookmarks && now >= w->bookmark)
 			bookmark(w);
-		if (w->off < w->len)
+		if (!api_outbuf_empty(&w->out))
 			w->bookmark = now + FLOW_BOOKMARK_S;
 	}
-	if (w->off < w->len) {
-		n = w->len - w->off < max ? w->len - w->off : max;
-		memcpy(buf, w->out + w->off, n);
-		w->off += n;
-		return (ssize_t)n;
-	}
+	if (!api_outbuf_empty(&w->out))
+		return (ssize_t)api_outbuf_take(&w->out, buf, max);
 	if (w->finished)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	MHD_suspend_connection(w->conn);
@@ -482,7 +459,7 @@ static int watch(struct api_req *req, struct api_flows *fl, const struct api_flo
 	}
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, reader, w, NULL);
 	if (!resp) {
-		free(w->out);
+		free(w->out.buf);
 		free(w);
 		return MHD_NO;
 	}
@@ -607,7 +584,7 @@ void api_flows_watch_end(struct api_flow_watch *w)
 	if (w->next)
 		w->next->pprev = w->pprev;
 	w->api->flows->nwatches--;
-	free(w->out);
+	free(w->out.buf);
 	free(w);
 }
 

@@ -445,6 +445,21 @@ void api_flows_free(struct api *api);
 
 /* ---- api_watch.c: watch streams ---- */
 
+/* A stream's bytes on their way to libmicrohttpd's reader: appended at
+ * len, read from off (the store's watches and the flows' share it). */
+struct api_outbuf {
+	char *buf;
+	size_t len, off, cap;
+};
+/* Appends n bytes; with no memory for them they are dropped. */
+void api_outbuf_put(struct api_outbuf *o, const char *s, size_t n);
+/* Copies up to max bytes waiting into dst: how many. */
+size_t api_outbuf_take(struct api_outbuf *o, char *dst, size_t max);
+static inline bool api_outbuf_empty(const struct api_outbuf *o)
+{
+	return o->off == o->len;
+}
+
 int api_watch_start(struct api_req *req, const struct api_path *p);
 /* Wakes every stream after a commit. */
 void api_watch_notify(struct api *api);

@@ -34,25 +34,33 @@ struct api_watch {
 	time_t probe;		/* when to look at the socket next */
 	bool table, columns_sent, suspended, finished, gone;
 	enum api_include include;
-	char *buf;
-	size_t len, off, cap;
+	struct api_outbuf out;
 };
 
-static void out(struct api_watch *w, const char *s, size_t n)
+void api_outbuf_put(struct api_outbuf *o, const char *s, size_t n)
 {
-	if (w->off == w->len)
-		w->off = w->len = 0;
-	if (w->len + n > w->cap) {
-		size_t cap = (w->len + n) * 2;
-		char *b = realloc(w->buf, cap);
+	if (o->off == o->len)
+		o->off = o->len = 0;
+	if (o->len + n > o->cap) {
+		size_t cap = (o->len + n) * 2;
+		char *b = realloc(o->buf, cap);
 
 		if (!b)
 			return;
-		w->buf = b;
-		w->cap = cap;
+		o->buf = b;
+		o->cap = cap;
 	}
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+size_t api_outbuf_take(struct api_outbuf *o, char *dst, size_t max)
+{
+	size_t n = o->len - o->off < max ? o->len - o->off : max;
+
+	memcpy(dst, o->buf + o->off, n);
+	o->off += n;
+	return n;
 }
 
 static void emit(struct api_watch *w, const char *type, json_t *obj)
@@ -76,8 +84,8 @@ static void emit(struct api_watch *w, const char *type, json_t *obj)
 	json_decref(ev);
 	if (!s)
 		return;
-	out(w, s, strlen(s));
-	out(w, "\n", 1);
+	api_outbuf_put(&w->out, s, strlen(s));
+	api_outbuf_put(&w->out, "\n", 1);
 	free(s);
 }
 
@@ -140,22 +148,17 @@ static void refill(struct api_watch *w)
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct api_watch *w = cls;
-	size_t n;
 
 	if (w->gone)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
-	if (w->off == w->len && !w->finished) {
+	if (api_outbuf_empty(&w->out) && !w->finished) {
 		if (w->deadline && time(NULL) >= w->deadline)
 			w->finished = true;
 		else
 			refill(w);
 	}
-	if (w->off < w->len) {
-		n = w->len - w->off < max ? w->len - w->off : max;
-		memcpy(buf, w->buf + w->off, n);
-		w->off += n;
-		return (ssize_t)n;
-	}
+	if (!api_outbuf_empty(&w->out))
+		return (ssize_t)api_outbuf_take(&w->out, buf, max);
 	if (w->finished)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	MHD_suspend_connection(w->conn);
@@ -258,7 +261,7 @@ int api_watch_start(struct api_req *req, const struct api_path *p)
 bad:
 	k1s_lsel_free(w->lsel);
 	k1s_fsel_free(w->fsel);
-	free(w->buf);
+	free(w->out.buf);
 	free(w);
 	return api_reply_status(req, api_status(400, "BadRequest", err, NULL));
 }
@@ -315,7 +318,7 @@ void api_watch_end(struct api_watch *w)
 		w->next->pprev = w->pprev;
 	k1s_lsel_free(w->lsel);
 	k1s_fsel_free(w->fsel);
-	free(w->buf);
+	free(w->out.buf);
 	free(w);
 }
 
