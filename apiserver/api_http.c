@@ -579,6 +579,7 @@ void api_free(struct api *api)
 		close(api->epfd);
 	st_on_commit(api->st, NULL, NULL);
 	api_admit_free(api->adm);
+	api_flows_free(api);
 	free(api->writer);
 	json_decref(api->foreground);
 	json_decref(api->terminating);
