@@ -17,7 +17,6 @@
  * calls), so waiting watches look at the rings every API_FLOWS_POLL_MS. */
 #include <errno.h>
 #include <microhttpd.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -520,18 +519,6 @@ int api_flows_handle(struct api_req *req, const char *url)
 
 /* ---- the waiting watches ---- */
 
-static bool client_gone(struct api_flow_watch *w)
-{
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(w->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	struct pollfd pfd = {.events = POLLRDHUP};
-
-	if (!ci)
-		return false;
-	pfd.fd = ci->connect_fd;
-	return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
-}
-
 int api_flows_next_ms(struct api *api)
 {
 	struct api_flows *fl = api->flows;
@@ -566,7 +553,7 @@ void api_flows_tick(struct api *api)
 			continue;
 		if (now >= w->probe) {
 			w->probe = now + FLOW_PROBE_S;
-			w->gone = client_gone(w);
+			w->gone = api_conn_gone(w->conn);
 		}
 		if (w->gone || now >= w->deadline || last > w->seq ||
 		    (w->q.bookmarks && now >= w->bookmark)) {

@@ -459,6 +459,9 @@ static inline bool api_outbuf_empty(const struct api_outbuf *o)
 {
 	return o->off == o->len;
 }
+/* True if the client of a suspended stream closed its end (or its socket
+ * failed): libmicrohttpd does not look at a suspended connection. */
+bool api_conn_gone(struct MHD_Connection *conn);
 
 int api_watch_start(struct api_req *req, const struct api_path *p);
 /* Wakes every stream after a commit. */

@@ -167,11 +167,10 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 	return 0;
 }
 
-/* True if the client closed its end (or the socket failed). */
-static bool client_gone(struct api_watch *w)
+bool api_conn_gone(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(w->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct pollfd pfd = {.events = POLLRDHUP};
 
 	if (!ci)
@@ -298,7 +297,7 @@ void api_watch_tick(struct api *api)
 	for (struct api_watch *w = api->watches; w; w = w->next) {
 		if (w->suspended && now >= w->probe) {
 			w->probe = now + WATCH_PROBE_S;
-			w->gone = client_gone(w);
+			w->gone = api_conn_gone(w->conn);
 		}
 		/* Resumed, the reader ends the stream: at its deadline, or at
 		 * once for a client that went away, which frees it. */
