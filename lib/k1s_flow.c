@@ -1,10 +1,12 @@
 /* The flow rings (k1s_flow.h). A slot is a sequence lock: its version is
- * 0 while a writer fills it and the record's sequence number once it is
- * whole; a reader copies the record between two reads of the version and
- * keeps the copy only if both read the same number. Two writers meet on
- * one slot only when the ring wraps while one of them copies (slots
- * writes in between); the reader's check then leaves the slot out, and
- * its strings are terminated again on the way out in any case. */
+ * 0 while it is empty, SLOT_BUSY while a writer fills it and the record's
+ * sequence number once it is whole; a reader copies the record between
+ * two reads of the version and keeps the copy only if both read the same
+ * number. Two writers meet on one slot only when the ring wraps while one
+ * of them copies (a ring's worth of records put meanwhile): the second
+ * waits for the first to finish, so a record is never two halves. Strings
+ * are terminated again on the way out in any case. */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +27,8 @@ struct k1s_flow_ring {
 	_Atomic uint64_t flows, denied, sent, received;
 	_Atomic uint64_t by_code[K1S_FLOW_CODES];
 };
+
+#define SLOT_BUSY UINT64_MAX
 
 /* One order for the records of every ring. */
 static _Atomic uint64_t flow_seq;
@@ -103,7 +107,9 @@ void k1s_flow_put(struct k1s_flow_ring *r, const struct k1s_flow *f)
 		return;
 	seq = atomic_fetch_add(&flow_seq, 1) + 1;
 	s = &r->slots[atomic_fetch_add_explicit(&r->head, 1, memory_order_relaxed) & r->mask];
-	old = atomic_exchange_explicit(&s->ver, 0, memory_order_acquire);
+	while ((old = atomic_exchange_explicit(&s->ver, SLOT_BUSY, memory_order_acquire)) ==
+	       SLOT_BUSY)
+		sched_yield();
 	ev = atomic_load_explicit(&r->evicted, memory_order_relaxed);
 	while (old > ev && !atomic_compare_exchange_weak(&r->evicted, &ev, old))
 		;
@@ -139,7 +145,7 @@ size_t k1s_flow_read(const struct k1s_flow_ring *r, uint64_t after, struct k1s_f
 		const struct flow_slot *s = &r->slots[i];
 		uint64_t v = atomic_load_explicit(&s->ver, memory_order_acquire);
 
-		if (v <= after)
+		if (v <= after || v == SLOT_BUSY)
 			continue;
 		out[n] = s->rec;
 		atomic_thread_fence(memory_order_acquire);

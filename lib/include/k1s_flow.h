@@ -4,8 +4,9 @@
  *
  * A module fills a struct k1s_flow on its stack and puts it; the ring
  * copies it into the oldest slot. Putting allocates nothing, takes no
- * lock and is safe from any thread: the data paths put one per
- * connection, request or query. Readers copy records out and check that
+ * lock (it waits only if the ring has wrapped onto a slot another
+ * thread is still filling) and is safe from any thread: the data paths
+ * put one per connection, request or query. Readers copy records out and check that
  * no writer changed them meanwhile (a sequence lock per slot).
  *
  * Every ring draws its records' sequence numbers from one counter, so the
