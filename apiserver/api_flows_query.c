@@ -10,22 +10,6 @@
 #include "api_int.h"
 #include "k1s_flow.h"
 
-/* Go's strconv.ParseBool, as kube-apiserver reads watch= and
- * allowWatchBookmarks=: 1 true, 0 false, -1 neither. */
-static int parse_bool(const char *s)
-{
-	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
-	static const char *const no[] = {"0", "f", "F", "false", "FALSE", "False"};
-
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcmp(s, yes[i]) == 0)
-			return 1;
-		if (strcmp(s, no[i]) == 0)
-			return 0;
-	}
-	return -1;
-}
-
 /* A non-negative decimal that fits max: 0, or -EINVAL. */
 static int parse_count(const char *s, uint64_t max, uint64_t *out)
 {
@@ -77,7 +61,7 @@ int api_flows_parse(const char *query, struct api_flows_q *q, char *msg, size_t 
 {
 	char v[API_VIEW_QUERY_MAX + 1];
 	uint64_t n;
-	int r, b;
+	int r;
 
 	memset(q, 0, sizeof(*q));
 	q->verdict = -1;
@@ -124,16 +108,15 @@ int api_flows_parse(const char *query, struct api_flows_q *q, char *msg, size_t 
 	if (r == -EINVAL || r == -ENOSPC)
 		return bad(msg, len, "limit", "", "bad encoding or too long");
 	if ((r = api_query_param(query, "watch", v, sizeof(v))) >= 0 && *v) {
-		if ((b = parse_bool(v)) < 0)
+		/* strconv.ParseBool, as kube-apiserver reads watch=. */
+		if (api_query_go_bool(v, &q->watch) < 0)
 			return bad(msg, len, "watch", v, "must be true or false");
-		q->watch = b;
 	}
 	if (r == -EINVAL || r == -ENOSPC)
 		return bad(msg, len, "watch", "", "bad encoding or too long");
 	if ((r = api_query_param(query, "allowWatchBookmarks", v, sizeof(v))) >= 0 && *v) {
-		if ((b = parse_bool(v)) < 0)
+		if (api_query_go_bool(v, &q->bookmarks) < 0)
 			return bad(msg, len, "allowWatchBookmarks", v, "must be true or false");
-		q->bookmarks = b;
 	}
 	if (r == -EINVAL || r == -ENOSPC)
 		return bad(msg, len, "allowWatchBookmarks", "", "bad encoding or too long");
